@@ -1,0 +1,31 @@
+//! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
+
+pub mod accounts;
+pub mod ingest_queue;
+pub mod payload_store;
+pub mod tenancy_store;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// The SDK configuration from the standard environment (`AWS_REGION`, credentials chain,
+/// `AWS_ENDPOINT_URL`), the same on Lambda and locally.
+pub async fn load_aws_config() -> SdkConfig {
+    aws_config::load_defaults(BehaviorVersion::latest()).await
+}
+
+/// Failures of the data stores, without secrets or item contents in their messages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("AWS call {operation} failed: {detail}")]
+    Aws { operation: &'static str, detail: String },
+    #[error("stored item is not readable as {entity}: {detail}")]
+    Corrupt { entity: &'static str, detail: String },
+    #[error("{0} already exists")]
+    Conflict(String),
+}
+
+impl StoreError {
+    pub fn aws<E: std::error::Error>(operation: &'static str, err: E) -> Self {
+        Self::Aws { operation, detail: aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string() }
+    }
+}

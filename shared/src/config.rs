@@ -1,0 +1,89 @@
+//! Function configuration read from the environment, once, at cold start.
+//!
+//! Every function reads its settings through an [`EnvSource`] so that the Lambda `main` (process
+//! environment) and the local runtime (variables resolved from template.yaml per function) build the
+//! same configuration with the same code.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Names of the environment variables template.yaml gives the functions. A test checks that every
+/// function in template.yaml sets the ones its configuration reads.
+pub mod vars {
+    pub const TABLE_NAME: &str = "TABLE_NAME";
+    pub const INGEST_QUEUE_URL: &str = "INGEST_QUEUE_URL";
+    pub const MEDIA_BUCKET: &str = "MEDIA_BUCKET";
+    pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+    pub const ACCOUNT_CACHE_TTL_SECONDS: &str = "ACCOUNT_CACHE_TTL_SECONDS";
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} has an invalid value {value:?}: {reason}")]
+    Invalid { name: &'static str, value: String, reason: &'static str },
+}
+
+/// Where configuration values come from.
+pub trait EnvSource {
+    fn get(&self, name: &str) -> Option<String>;
+
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        match self.get(name) {
+            Some(value) if !value.trim().is_empty() => Ok(value),
+            _ => Err(ConfigError::Missing(name)),
+        }
+    }
+
+    fn seconds_or(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        match self.get(name) {
+            None => Ok(Duration::from_secs(default)),
+            Some(value) => value
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| ConfigError::Invalid { name, value, reason: "expected whole seconds" }),
+        }
+    }
+}
+
+/// The process environment, as Lambda provides it.
+pub struct ProcessEnv;
+
+impl EnvSource for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl EnvSource for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_rejects_missing_and_blank_values() {
+        let mut env = HashMap::new();
+        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
+        env.insert("TABLE_NAME".to_string(), "  ".to_string());
+        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
+        env.insert("TABLE_NAME".to_string(), "t".to_string());
+        assert_eq!(env.required(vars::TABLE_NAME).unwrap(), "t");
+    }
+
+    #[test]
+    fn seconds_parse_or_default() {
+        let mut env = HashMap::new();
+        assert_eq!(env.seconds_or("X", 60).unwrap(), Duration::from_secs(60));
+        env.insert("X".to_string(), "5".to_string());
+        assert_eq!(env.seconds_or("X", 60).unwrap(), Duration::from_secs(5));
+        env.insert("X".to_string(), "five".to_string());
+        assert!(matches!(env.seconds_or("X", 60), Err(ConfigError::Invalid { .. })));
+    }
+}

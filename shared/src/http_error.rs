@@ -1,0 +1,70 @@
+//! The one error shape every HTTP endpoint answers with: `{"error":{"code","message"}}`.
+
+use lambda_http::{Body, Response, http::StatusCode};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl HttpError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the request can be retried")
+    }
+
+    pub fn body(&self) -> String {
+        serde_json::to_string(&Envelope { error: Detail { code: self.code, message: &self.message } })
+            .unwrap_or_else(|_| r#"{"error":{"code":"internal","message":"internal error"}}"#.into())
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        json_response(self.status, self.body())
+    }
+}
+
+pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(lambda_http::http::header::CONTENT_TYPE, "application/json".parse().expect("static header value"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_is_the_documented_envelope() {
+        let err = HttpError::new(StatusCode::UNAUTHORIZED, "invalid_signature", "bad \"sig\"");
+        let v: serde_json::Value = serde_json::from_str(&err.body()).unwrap();
+        assert_eq!(v["error"]["code"], "invalid_signature");
+        assert_eq!(v["error"]["message"], "bad \"sig\"");
+        let response = err.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["content-type"], "application/json");
+    }
+}

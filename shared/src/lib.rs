@@ -1,0 +1,14 @@
+//! Switchboard's shared library: domain logic free of I/O, configuration, telemetry, the table's
+//! key schema and one adapter per AWS service.
+
+pub mod adapters;
+pub mod api_key;
+pub mod config;
+pub mod delivery;
+pub mod http_error;
+pub mod ids;
+pub mod secret;
+pub mod table;
+pub mod telemetry;
+pub mod tenancy;
+pub mod webhook_auth;

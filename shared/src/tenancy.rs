@@ -1,0 +1,175 @@
+//! Organizations, their WhatsApp accounts, agents and API keys: the records every request is
+//! scoped by. Stored in DynamoDB as serde-mapped items (keys come from [`crate::table`]).
+
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+/// Meta's default per-number throughput; numbers are upgraded to 1,000 automatically.
+pub const DEFAULT_THROUGHPUT_MPS: u32 = 80;
+pub const MAX_THROUGHPUT_MPS: u32 = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub org_id: String,
+    pub name: String,
+    pub created_at: String,
+}
+
+/// One WhatsApp business phone number registered by an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppAccount {
+    pub org_id: String,
+    /// Our id, and the last path segment of the account's webhook URL.
+    pub account_id: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
+    pub verify_token: Secret,
+    pub app_secret: Secret,
+    pub access_token: Secret,
+    /// Outbound messages per second the sender may use for this number.
+    pub throughput_mps: u32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What the webhook function needs of an account, and nothing more.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookAccount {
+    pub org_id: String,
+    pub account_id: String,
+    pub phone_number_id: String,
+    pub verify_token: Secret,
+    pub app_secret: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub org_id: String,
+    pub agent_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub is_online: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub org_id: String,
+    pub key_id: String,
+    pub agent_id: String,
+    pub name: String,
+    /// First characters of the key, kept in clear so people can tell keys apart.
+    pub key_prefix: String,
+    /// SHA-256 (hex) of the whole key; the key itself is never stored.
+    pub key_hash: String,
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("{field}: {reason}")]
+    Field { field: &'static str, reason: String },
+}
+
+fn field(field: &'static str, reason: impl Into<String>) -> ValidationError {
+    ValidationError::Field { field, reason: reason.into() }
+}
+
+/// What an operator supplies to register a number.
+#[derive(Debug, Clone)]
+pub struct NewWhatsAppAccount {
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
+    pub verify_token: Secret,
+    pub app_secret: Secret,
+    pub access_token: Secret,
+    pub throughput_mps: u32,
+}
+
+impl NewWhatsAppAccount {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let digits = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(&self.phone_number_id) {
+            return Err(field("phone_number_id", "must be Meta's numeric phone number id"));
+        }
+        if !digits(&self.waba_id) {
+            return Err(field("waba_id", "must be Meta's numeric WhatsApp Business Account id"));
+        }
+        let display = self.display_phone_number.trim_start_matches('+');
+        if display.len() < 6 || !digits(display) {
+            return Err(field("display_phone_number", "must be the number in international format, digits only"));
+        }
+        if self.verify_token.expose().len() < 16 {
+            return Err(field("verify_token", "must be at least 16 characters"));
+        }
+        if self.app_secret.is_empty() {
+            return Err(field("app_secret", "is required (Meta app dashboard > App settings > Basic)"));
+        }
+        if self.access_token.is_empty() {
+            return Err(field("access_token", "is required"));
+        }
+        if !(1..=MAX_THROUGHPUT_MPS).contains(&self.throughput_mps) {
+            return Err(field("throughput_mps", format!("must be between 1 and {MAX_THROUGHPUT_MPS}")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> NewWhatsAppAccount {
+        NewWhatsAppAccount {
+            phone_number_id: "106540352242922".into(),
+            waba_id: "102290129340398".into(),
+            display_phone_number: "+15550783881".into(),
+            verify_token: Secret::new("a-verify-token-of-length"),
+            app_secret: Secret::new("s"),
+            access_token: Secret::new("t"),
+            throughput_mps: DEFAULT_THROUGHPUT_MPS,
+        }
+    }
+
+    #[test]
+    fn a_complete_registration_validates() {
+        assert_eq!(valid().validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(&str, Box<dyn Fn(&mut NewWhatsAppAccount)>)> = vec![
+            ("phone_number_id", Box::new(|a| a.phone_number_id = "12a".into())),
+            ("waba_id", Box::new(|a| a.waba_id = String::new())),
+            ("display_phone_number", Box::new(|a| a.display_phone_number = "+1-555".into())),
+            ("verify_token", Box::new(|a| a.verify_token = Secret::new("short"))),
+            ("app_secret", Box::new(|a| a.app_secret = Secret::default())),
+            ("access_token", Box::new(|a| a.access_token = Secret::default())),
+            ("throughput_mps", Box::new(|a| a.throughput_mps = 1_001)),
+            ("throughput_mps", Box::new(|a| a.throughput_mps = 0)),
+        ];
+        for (name, mutate) in cases {
+            let mut account = valid();
+            mutate(&mut account);
+            match account.validate() {
+                Err(ValidationError::Field { field, .. }) => assert_eq!(field, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+}
