@@ -17,9 +17,17 @@ pub struct IssuedKey {
 }
 
 pub fn issue() -> IssuedKey {
-    let random: String = rand::rng().sample_iter(&Alphanumeric).take(RANDOM_LEN).map(char::from).collect();
+    let random: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(RANDOM_LEN)
+        .map(char::from)
+        .collect();
     let plaintext = format!("{KEY_MARKER}{random}");
-    IssuedKey { prefix: plaintext[..VISIBLE_PREFIX_LEN].to_string(), hash_hex: hash(&plaintext), plaintext }
+    IssuedKey {
+        prefix: plaintext[..VISIBLE_PREFIX_LEN].to_string(),
+        hash_hex: hash(&plaintext),
+        plaintext,
+    }
 }
 
 pub fn hash(plaintext: &str) -> String {
@@ -28,7 +36,11 @@ pub fn hash(plaintext: &str) -> String {
 
 /// A random token for Meta's webhook verification handshake.
 pub fn random_token(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]

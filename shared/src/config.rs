@@ -22,7 +22,11 @@ pub enum ConfigError {
     #[error("environment variable {0} is not set")]
     Missing(&'static str),
     #[error("environment variable {name} has an invalid value {value:?}: {reason}")]
-    Invalid { name: &'static str, value: String, reason: &'static str },
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
 }
 
 /// Where configuration values come from.
@@ -43,7 +47,11 @@ pub trait EnvSource {
                 .trim()
                 .parse::<u64>()
                 .map(Duration::from_secs)
-                .map_err(|_| ConfigError::Invalid { name, value, reason: "expected whole seconds" }),
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    value,
+                    reason: "expected whole seconds",
+                }),
         }
     }
 }
@@ -70,9 +78,15 @@ mod tests {
     #[test]
     fn required_rejects_missing_and_blank_values() {
         let mut env = HashMap::new();
-        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
+        assert_eq!(
+            env.required(vars::TABLE_NAME),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        );
         env.insert("TABLE_NAME".to_string(), "  ".to_string());
-        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
+        assert_eq!(
+            env.required(vars::TABLE_NAME),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        );
         env.insert("TABLE_NAME".to_string(), "t".to_string());
         assert_eq!(env.required(vars::TABLE_NAME).unwrap(), "t");
     }
@@ -84,6 +98,9 @@ mod tests {
         env.insert("X".to_string(), "5".to_string());
         assert_eq!(env.seconds_or("X", 60).unwrap(), Duration::from_secs(5));
         env.insert("X".to_string(), "five".to_string());
-        assert!(matches!(env.seconds_or("X", 60), Err(ConfigError::Invalid { .. })));
+        assert!(matches!(
+            env.seconds_or("X", 60),
+            Err(ConfigError::Invalid { .. })
+        ));
     }
 }

@@ -40,7 +40,12 @@ pub fn fits_inline(body: &str) -> bool {
 }
 
 /// Org-scoped S3 key of a claim-checked payload.
-pub fn payload_key(org_id: &str, account_id: &str, received_at_ms: u64, delivery_id: &str) -> String {
+pub fn payload_key(
+    org_id: &str,
+    account_id: &str,
+    received_at_ms: u64,
+    delivery_id: &str,
+) -> String {
     let day = chrono::DateTime::from_timestamp_millis(received_at_ms as i64)
         .map(|t| t.format("%Y/%m/%d").to_string())
         .unwrap_or_else(|| "unknown".into());
@@ -53,7 +58,9 @@ mod tests {
 
     #[test]
     fn small_json_fits_inline() {
-        assert!(fits_inline(r#"{"object":"whatsapp_business_account","entry":[{"é":"😀"}]}"#));
+        assert!(fits_inline(
+            r#"{"object":"whatsapp_business_account","entry":[{"é":"😀"}]}"#
+        ));
     }
 
     #[test]
@@ -65,6 +72,9 @@ mod tests {
 
     #[test]
     fn payload_keys_are_scoped_by_org_and_dated() {
-        assert_eq!(payload_key("org_1", "acc_1", 1_750_030_200_000, "d1"), "webhook-payloads/org_1/acc_1/2025/06/15/d1.json");
+        assert_eq!(
+            payload_key("org_1", "acc_1", 1_750_030_200_000, "d1"),
+            "webhook-payloads/org_1/acc_1/2025/06/15/d1.json"
+        );
     }
 }

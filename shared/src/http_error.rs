@@ -23,7 +23,11 @@ struct Detail<'a> {
 
 impl HttpError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -31,12 +35,21 @@ impl HttpError {
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; the request can be retried")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the request can be retried",
+        )
     }
 
     pub fn body(&self) -> String {
-        serde_json::to_string(&Envelope { error: Detail { code: self.code, message: &self.message } })
-            .unwrap_or_else(|_| r#"{"error":{"code":"internal","message":"internal error"}}"#.into())
+        serde_json::to_string(&Envelope {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+            },
+        })
+        .unwrap_or_else(|_| r#"{"error":{"code":"internal","message":"internal error"}}"#.into())
     }
 
     pub fn into_response(self) -> Response<Body> {
@@ -47,9 +60,10 @@ impl HttpError {
 pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(lambda_http::http::header::CONTENT_TYPE, "application/json".parse().expect("static header value"));
+    response.headers_mut().insert(
+        lambda_http::http::header::CONTENT_TYPE,
+        "application/json".parse().expect("static header value"),
+    );
     response
 }
 

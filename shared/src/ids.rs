@@ -8,7 +8,11 @@ pub fn new_id(prefix: &str) -> String {
 /// True for strings that may be an id of ours: 1 to 64 of `[a-z0-9_-]`. Checked before any
 /// lookup so that a hostile path segment never reaches a key expression or a log line unbounded.
 pub fn is_well_formed(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -24,7 +28,15 @@ mod tests {
 
     #[test]
     fn hostile_segments_are_rejected() {
-        for bad in ["", "ACC_1", "acc 1", "acc#1", "../etc", &"a".repeat(65), "acc_é"] {
+        for bad in [
+            "",
+            "ACC_1",
+            "acc 1",
+            "acc#1",
+            "../etc",
+            &"a".repeat(65),
+            "acc_é",
+        ] {
             assert!(!is_well_formed(bad), "{bad:?}");
         }
     }

@@ -66,7 +66,10 @@ pub fn agent(org_id: &str, agent_id: &str) -> Key {
 
 /// Guard item: one agent per e-mail address within an organization.
 pub fn agent_email_claim(org_id: &str, email: &str) -> Key {
-    Key::new(org_partition(org_id), format!("AGENTEMAIL#{}", email.to_lowercase()))
+    Key::new(
+        org_partition(org_id),
+        format!("AGENTEMAIL#{}", email.to_lowercase()),
+    )
 }
 
 pub fn api_key(org_id: &str, key_id: &str) -> Key {
@@ -90,9 +93,19 @@ mod tests {
     #[test]
     fn every_org_owned_key_lives_in_the_org_partition() {
         let org = "org_1";
-        for key in [organization(org), whatsapp_account(org, "acc_1"), agent(org, "agt_1"), api_key(org, "key_1"), agent_email_claim(org, "A@B.c"), org_counters(org)] {
+        for key in [
+            organization(org),
+            whatsapp_account(org, "acc_1"),
+            agent(org, "agt_1"),
+            api_key(org, "key_1"),
+            agent_email_claim(org, "A@B.c"),
+            org_counters(org),
+        ] {
             assert_eq!(key.pk, "ORG#org_1", "{key:?}");
         }
-        assert_eq!(agent_email_claim(org, "Ada@Example.COM").sk, "AGENTEMAIL#ada@example.com");
+        assert_eq!(
+            agent_email_claim(org, "Ada@Example.COM").sk,
+            "AGENTEMAIL#ada@example.com"
+        );
     }
 }

@@ -86,7 +86,10 @@ pub enum ValidationError {
 }
 
 fn field(field: &'static str, reason: impl Into<String>) -> ValidationError {
-    ValidationError::Field { field, reason: reason.into() }
+    ValidationError::Field {
+        field,
+        reason: reason.into(),
+    }
 }
 
 /// What an operator supplies to register a number.
@@ -103,28 +106,44 @@ pub struct NewWhatsAppAccount {
 
 impl NewWhatsAppAccount {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        let digits = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(&self.phone_number_id) {
-            return Err(field("phone_number_id", "must be Meta's numeric phone number id"));
+            return Err(field(
+                "phone_number_id",
+                "must be Meta's numeric phone number id",
+            ));
         }
         if !digits(&self.waba_id) {
-            return Err(field("waba_id", "must be Meta's numeric WhatsApp Business Account id"));
+            return Err(field(
+                "waba_id",
+                "must be Meta's numeric WhatsApp Business Account id",
+            ));
         }
         let display = self.display_phone_number.trim_start_matches('+');
         if display.len() < 6 || !digits(display) {
-            return Err(field("display_phone_number", "must be the number in international format, digits only"));
+            return Err(field(
+                "display_phone_number",
+                "must be the number in international format, digits only",
+            ));
         }
         if self.verify_token.expose().len() < 16 {
             return Err(field("verify_token", "must be at least 16 characters"));
         }
         if self.app_secret.is_empty() {
-            return Err(field("app_secret", "is required (Meta app dashboard > App settings > Basic)"));
+            return Err(field(
+                "app_secret",
+                "is required (Meta app dashboard > App settings > Basic)",
+            ));
         }
         if self.access_token.is_empty() {
             return Err(field("access_token", "is required"));
         }
         if !(1..=MAX_THROUGHPUT_MPS).contains(&self.throughput_mps) {
-            return Err(field("throughput_mps", format!("must be between 1 and {MAX_THROUGHPUT_MPS}")));
+            return Err(field(
+                "throughput_mps",
+                format!("must be between 1 and {MAX_THROUGHPUT_MPS}"),
+            ));
         }
         Ok(())
     }
@@ -154,12 +173,24 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases: Vec<(&str, Box<dyn Fn(&mut NewWhatsAppAccount)>)> = vec![
-            ("phone_number_id", Box::new(|a| a.phone_number_id = "12a".into())),
+            (
+                "phone_number_id",
+                Box::new(|a| a.phone_number_id = "12a".into()),
+            ),
             ("waba_id", Box::new(|a| a.waba_id = String::new())),
-            ("display_phone_number", Box::new(|a| a.display_phone_number = "+1-555".into())),
-            ("verify_token", Box::new(|a| a.verify_token = Secret::new("short"))),
+            (
+                "display_phone_number",
+                Box::new(|a| a.display_phone_number = "+1-555".into()),
+            ),
+            (
+                "verify_token",
+                Box::new(|a| a.verify_token = Secret::new("short")),
+            ),
             ("app_secret", Box::new(|a| a.app_secret = Secret::default())),
-            ("access_token", Box::new(|a| a.access_token = Secret::default())),
+            (
+                "access_token",
+                Box::new(|a| a.access_token = Secret::default()),
+            ),
             ("throughput_mps", Box::new(|a| a.throughput_mps = 1_001)),
             ("throughput_mps", Box::new(|a| a.throughput_mps = 0)),
         ];

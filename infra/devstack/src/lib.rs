@@ -1,1 +1,152 @@
-pub fn placeholder() {}
+//! Switchboard on one machine: provisions template.yaml's resources on moto and runs every
+//! function's real handler behind a local API Gateway, SQS event source mappings and schedules.
+
+pub mod demo;
+pub mod functions;
+pub mod gateway;
+pub mod scheduler;
+pub mod sqs_poller;
+pub mod stack;
+pub mod template;
+
+use functions::{Handler, LocalFunction};
+use gateway::Gateway;
+use sqs_poller::SqsPoller;
+use stack::Stack;
+use std::sync::Arc;
+use std::time::Duration;
+use template::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Stack(#[from] stack::StackError),
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error(transparent)]
+    Build(#[from] functions::BuildError),
+    #[error("{function}: {source}")]
+    Schedule {
+        function: String,
+        source: scheduler::ScheduleError,
+    },
+    #[error("{function}: its {kind} event needs a handler of that kind")]
+    HandlerKind {
+        function: String,
+        kind: &'static str,
+    },
+    #[error("{function}: SQS event source names {queue}, which the stack does not have")]
+    MissingQueue { function: String, queue: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    pub failed_visibility_seconds: Option<i32>,
+}
+
+pub struct LocalRuntime {
+    pub gateway: Arc<Gateway>,
+    pub pollers: Vec<SqsPoller>,
+    pub schedules: Vec<(String, Duration, functions::ScheduledHandler)>,
+}
+
+impl LocalRuntime {
+    /// Builds every function of `template` with the environment `stack` resolves for it.
+    pub fn build(
+        template: &Template,
+        stack: &Stack,
+        aws: &aws_config::SdkConfig,
+        options: &RuntimeOptions,
+    ) -> Result<Self, RuntimeError> {
+        let mut routes = Vec::new();
+        let mut pollers = Vec::new();
+        let mut schedules = Vec::new();
+        for spec in template.functions()? {
+            let environment = stack.environment_of(&spec)?;
+            let LocalFunction { spec, handler } = functions::build(spec, &environment, aws)?;
+            let wrong_kind = |kind| RuntimeError::HandlerKind {
+                function: spec.logical_id.clone(),
+                kind,
+            };
+            for route in &spec.routes {
+                let Handler::Http(http) = &handler else {
+                    return Err(wrong_kind("HttpApi"));
+                };
+                routes.push((route.clone(), http.clone()));
+            }
+            for source in &spec.sqs_sources {
+                let Handler::Sqs(sqs) = &handler else {
+                    return Err(wrong_kind("SQS"));
+                };
+                let (url, arn) =
+                    stack
+                        .queue(&source.queue)
+                        .ok_or_else(|| RuntimeError::MissingQueue {
+                            function: spec.logical_id.clone(),
+                            queue: source.queue.clone(),
+                        })?;
+                pollers.push(SqsPoller {
+                    client: aws_sdk_sqs::Client::new(aws),
+                    function: spec.logical_id.clone(),
+                    queue_url: url.to_string(),
+                    queue_arn: arn.to_string(),
+                    region: stack.region.clone(),
+                    batch_size: source.batch_size,
+                    report_batch_item_failures: source.report_batch_item_failures,
+                    failed_visibility_seconds: options.failed_visibility_seconds,
+                    handler: sqs.clone(),
+                });
+            }
+            for expression in &spec.schedules {
+                let Handler::Scheduled(scheduled) = &handler else {
+                    return Err(wrong_kind("Schedule"));
+                };
+                let every =
+                    scheduler::parse_rate(expression).map_err(|source| RuntimeError::Schedule {
+                        function: spec.logical_id.clone(),
+                        source,
+                    })?;
+                schedules.push((spec.logical_id.clone(), every, scheduled.clone()));
+            }
+        }
+        Ok(Self {
+            gateway: Arc::new(Gateway::new(routes)),
+            pollers,
+            schedules,
+        })
+    }
+
+    /// Serves HTTP on `listener` and runs every poller and schedule until `shutdown` flips to true.
+    pub async fn run(
+        self,
+        listener: tokio::net::TcpListener,
+        stack: &Stack,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for poller in self.pollers {
+            tasks.spawn(poller.run(shutdown.clone()));
+        }
+        for (function, every, handler) in self.schedules {
+            let (region, account) = (stack.region.clone(), stack.account_id.clone());
+            let rule_arn = format!(
+                "arn:aws:events:{region}:{account}:rule/{}-{function}",
+                stack.name
+            );
+            tasks.spawn(scheduler::run(
+                function,
+                every,
+                handler,
+                move || scheduler::scheduled_event(&rule_arn, &region, &account),
+                shutdown.clone(),
+            ));
+        }
+        let mut http_shutdown = shutdown.clone();
+        self.gateway
+            .serve(listener, async move {
+                let _ = http_shutdown.wait_for(|stop| *stop).await;
+            })
+            .await;
+        tasks.join_all().await;
+    }
+}

@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 #[async_trait::async_trait]
 pub trait AccountDirectory: Send + Sync {
-    async fn webhook_account(&self, account_id: &str) -> Result<Option<WebhookAccount>, StoreError>;
+    async fn webhook_account(&self, account_id: &str)
+    -> Result<Option<WebhookAccount>, StoreError>;
 }
 
 pub struct DynamoAccountDirectory {
@@ -17,13 +18,19 @@ pub struct DynamoAccountDirectory {
 
 impl DynamoAccountDirectory {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl AccountDirectory for DynamoAccountDirectory {
-    async fn webhook_account(&self, account_id: &str) -> Result<Option<WebhookAccount>, StoreError> {
+    async fn webhook_account(
+        &self,
+        account_id: &str,
+    ) -> Result<Option<WebhookAccount>, StoreError> {
         let (gsi1pk, gsi1sk) = table::webhook_lookup(account_id);
         let output = self
             .client
@@ -43,7 +50,10 @@ impl AccountDirectory for DynamoAccountDirectory {
             None => Ok(None),
             Some(item) => serde_dynamo::from_item(item.clone())
                 .map(Some)
-                .map_err(|e| StoreError::Corrupt { entity: "WhatsAppAccount", detail: e.to_string() }),
+                .map_err(|e| StoreError::Corrupt {
+                    entity: "WhatsAppAccount",
+                    detail: e.to_string(),
+                }),
         }
     }
 }

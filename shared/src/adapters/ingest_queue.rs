@@ -15,7 +15,8 @@ pub struct DeliveryAttributes<'a> {
 
 #[async_trait::async_trait]
 pub trait IngestQueue: Send + Sync {
-    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str) -> Result<(), StoreError>;
+    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str)
+    -> Result<(), StoreError>;
 }
 
 pub struct SqsIngestQueue {
@@ -25,23 +26,37 @@ pub struct SqsIngestQueue {
 
 impl SqsIngestQueue {
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
     }
 }
 
 fn string_attribute(value: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder().data_type("String").string_value(value).build().expect("data type is set")
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .expect("data type is set")
 }
 
 #[async_trait::async_trait]
 impl IngestQueue for SqsIngestQueue {
-    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str) -> Result<(), StoreError> {
+    async fn send(
+        &self,
+        attributes: &DeliveryAttributes<'_>,
+        body: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_attributes(attribute::ORG_ID, string_attribute(attributes.org_id))
-            .message_attributes(attribute::ACCOUNT_ID, string_attribute(attributes.account_id))
+            .message_attributes(
+                attribute::ACCOUNT_ID,
+                string_attribute(attributes.account_id),
+            )
             .message_attributes(
                 attribute::RECEIVED_AT_MS,
                 MessageAttributeValue::builder()
@@ -50,7 +65,10 @@ impl IngestQueue for SqsIngestQueue {
                     .build()
                     .expect("data type is set"),
             )
-            .message_attributes(attribute::PAYLOAD_LOCATION, string_attribute(attributes.payload_location))
+            .message_attributes(
+                attribute::PAYLOAD_LOCATION,
+                string_attribute(attributes.payload_location),
+            )
             .send()
             .await
             .map(|_| ())

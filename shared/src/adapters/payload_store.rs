@@ -17,7 +17,10 @@ pub struct S3PayloadStore {
 
 impl S3PayloadStore {
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
-        Self { client, bucket: bucket.into() }
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
     }
 }
 
@@ -49,7 +52,11 @@ impl PayloadStore for S3PayloadStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("GetObject(payload)", e))?;
-        let bytes = object.body.collect().await.map_err(|e| StoreError::aws("GetObject(payload body)", e))?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::aws("GetObject(payload body)", e))?;
         Ok(bytes.into_bytes().to_vec())
     }
 }

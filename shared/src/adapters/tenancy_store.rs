@@ -5,7 +5,9 @@ use super::StoreError;
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
 use crate::table::{self, Key, attr};
-use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
+use crate::tenancy::{
+    Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount,
+};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use std::collections::HashMap;
 
@@ -38,7 +40,10 @@ fn now() -> String {
 }
 
 fn item_of<T: serde::Serialize>(record: &T, key: &Key, entity: &str) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt { entity: "record", detail: e.to_string() })?;
+    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt {
+        entity: "record",
+        detail: e.to_string(),
+    })?;
     item.insert(attr::PK.into(), AttributeValue::S(key.pk.clone()));
     item.insert(attr::SK.into(), AttributeValue::S(key.sk.clone()));
     item.insert(attr::ENTITY.into(), AttributeValue::S(entity.into()));
@@ -53,7 +58,10 @@ fn with_lookup(mut item: Item, (gsi1pk, gsi1sk): (String, String)) -> Item {
 
 impl TenancyStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     fn put_new(&self, item: Item) -> TransactWriteItem {
@@ -68,12 +76,25 @@ impl TenancyStore {
     }
 
     fn key_attributes(key: &Key) -> Item {
-        HashMap::from([(attr::PK.into(), AttributeValue::S(key.pk.clone())), (attr::SK.into(), AttributeValue::S(key.sk.clone()))])
+        HashMap::from([
+            (attr::PK.into(), AttributeValue::S(key.pk.clone())),
+            (attr::SK.into(), AttributeValue::S(key.sk.clone())),
+        ])
     }
 
     /// Runs a transaction; a cancelled one names the first item whose condition failed.
-    async fn transact(&self, items: Vec<TransactWriteItem>, what_exists: &[String]) -> Result<(), StoreError> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        what_exists: &[String],
+    ) -> Result<(), StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) => {
                 if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled)) =
@@ -90,10 +111,17 @@ impl TenancyStore {
         }
     }
 
-    pub async fn create_organization(&self, new: NewOrganization) -> Result<CreatedOrganization, StoreError> {
+    pub async fn create_organization(
+        &self,
+        new: NewOrganization,
+    ) -> Result<CreatedOrganization, StoreError> {
         let created_at = now();
         let org_id = new.org_id.unwrap_or_else(|| ids::new_id("org"));
-        let organization = Organization { org_id: org_id.clone(), name: new.name, created_at: created_at.clone() };
+        let organization = Organization {
+            org_id: org_id.clone(),
+            name: new.name,
+            created_at: created_at.clone(),
+        };
         let owner = Agent {
             org_id: org_id.clone(),
             agent_id: ids::new_id("agt"),
@@ -104,7 +132,11 @@ impl TenancyStore {
             is_online: false,
             created_at: created_at.clone(),
         };
-        let IssuedKey { plaintext, prefix, hash_hex } = api_key::issue();
+        let IssuedKey {
+            plaintext,
+            prefix,
+            hash_hex,
+        } = api_key::issue();
         let api_key = ApiKeyRecord {
             org_id: org_id.clone(),
             key_id: ids::new_id("key"),
@@ -120,27 +152,61 @@ impl TenancyStore {
         };
         let email_claim_key = table::agent_email_claim(&org_id, &owner.email);
         let mut email_claim = Self::key_attributes(&email_claim_key);
-        email_claim.insert(attr::ENTITY.into(), AttributeValue::S("AgentEmailClaim".into()));
+        email_claim.insert(
+            attr::ENTITY.into(),
+            AttributeValue::S("AgentEmailClaim".into()),
+        );
         email_claim.insert("agent_id".into(), AttributeValue::S(owner.agent_id.clone()));
         let mut counters = Self::key_attributes(&table::org_counters(&org_id));
         counters.insert(attr::ENTITY.into(), AttributeValue::S("Counters".into()));
         counters.insert("total_agents".into(), AttributeValue::N("1".into()));
 
         let items = vec![
-            self.put_new(item_of(&organization, &table::organization(&org_id), "Organization")?),
-            self.put_new(item_of(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
+            self.put_new(item_of(
+                &organization,
+                &table::organization(&org_id),
+                "Organization",
+            )?),
+            self.put_new(item_of(
+                &owner,
+                &table::agent(&org_id, &owner.agent_id),
+                "Agent",
+            )?),
             self.put_new(email_claim),
-            self.put_new(with_lookup(item_of(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?, table::api_key_lookup(&hash_hex))),
+            self.put_new(with_lookup(
+                item_of(
+                    &api_key,
+                    &table::api_key(&org_id, &api_key.key_id),
+                    "ApiKey",
+                )?,
+                table::api_key_lookup(&hash_hex),
+            )),
             self.put_new(counters),
         ];
-        let names = [format!("organization {org_id}"), "agent".into(), format!("agent e-mail {}", owner.email), "API key".into(), "counters".into()];
+        let names = [
+            format!("organization {org_id}"),
+            "agent".into(),
+            format!("agent e-mail {}", owner.email),
+            "API key".into(),
+            "counters".into(),
+        ];
         self.transact(items, &names).await?;
-        Ok(CreatedOrganization { organization, owner, api_key, api_key_plaintext: plaintext })
+        Ok(CreatedOrganization {
+            organization,
+            owner,
+            api_key,
+            api_key_plaintext: plaintext,
+        })
     }
 
     /// Registers a number for an existing organization; fails with `Conflict` when the organization
     /// is missing, the account id is taken, or another account already has this phone number id.
-    pub async fn register_account(&self, org_id: &str, account_id: Option<String>, new: NewWhatsAppAccount) -> Result<WhatsAppAccount, StoreError> {
+    pub async fn register_account(
+        &self,
+        org_id: &str,
+        account_id: Option<String>,
+        new: NewWhatsAppAccount,
+    ) -> Result<WhatsAppAccount, StoreError> {
         let created_at = now();
         let account_id = account_id.unwrap_or_else(|| ids::new_id("acc"));
         let account = WhatsAppAccount {
@@ -164,12 +230,24 @@ impl TenancyStore {
             .build()
             .expect("table, key and condition are set");
         let mut claim = Self::key_attributes(&table::phone_number_claim(&account.phone_number_id));
-        claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
+        claim.insert(
+            attr::ENTITY.into(),
+            AttributeValue::S("PhoneNumberClaim".into()),
+        );
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
         claim.insert("account_id".into(), AttributeValue::S(account_id.clone()));
         let items = vec![
-            TransactWriteItem::builder().condition_check(org_exists).build(),
-            self.put_new(with_lookup(item_of(&account, &table::whatsapp_account(org_id, &account_id), "WhatsAppAccount")?, table::webhook_lookup(&account_id))),
+            TransactWriteItem::builder()
+                .condition_check(org_exists)
+                .build(),
+            self.put_new(with_lookup(
+                item_of(
+                    &account,
+                    &table::whatsapp_account(org_id, &account_id),
+                    "WhatsAppAccount",
+                )?,
+                table::webhook_lookup(&account_id),
+            )),
             self.put_new(claim),
         ];
         let names = [
@@ -181,7 +259,11 @@ impl TenancyStore {
         Ok(account)
     }
 
-    pub async fn get_account(&self, org_id: &str, account_id: &str) -> Result<Option<WhatsAppAccount>, StoreError> {
+    pub async fn get_account(
+        &self,
+        org_id: &str,
+        account_id: &str,
+    ) -> Result<Option<WhatsAppAccount>, StoreError> {
         let key = table::whatsapp_account(org_id, account_id);
         let output = self
             .client
@@ -194,13 +276,23 @@ impl TenancyStore {
             .map_err(|e| StoreError::aws("GetItem(account)", e))?;
         output
             .item
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt { entity: "WhatsAppAccount", detail: e.to_string() }))
+            .map(|item| {
+                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+                    entity: "WhatsAppAccount",
+                    detail: e.to_string(),
+                })
+            })
             .transpose()
     }
 
     /// Replaces an account's app secret (Meta app secret reset). The webhook function picks the new
     /// one up within its cache TTL, or at once on the first delivery signed with it.
-    pub async fn rotate_app_secret(&self, org_id: &str, account_id: &str, app_secret: &crate::secret::Secret) -> Result<(), StoreError> {
+    pub async fn rotate_app_secret(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        app_secret: &crate::secret::Secret,
+    ) -> Result<(), StoreError> {
         let key = table::whatsapp_account(org_id, account_id);
         self.client
             .update_item()

@@ -1,0 +1,41 @@
+# Switchboard: the two commands are `make dev` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell sha256sum infra/requirements.txt | cut -c1-12)
+
+.PHONY: dev test lint bench sizes build sam-build venv clean
+
+## Install the pinned Python tools (moto server, cargo-lambda, cfn-lint) into .venv.
+$(STAMP): infra/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r infra/requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+## Everything on one machine: moto, the whole system, a demo tenant. Ctrl-C stops it all.
+dev: $(STAMP)
+	@infra/scripts/dev.sh
+
+## Every test (unit and integration against a private moto) and the template lint.
+test: $(STAMP)
+	@infra/scripts/test.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+## Criterion benchmarks of the handlers, then the size of every function's release binary.
+bench: $(STAMP)
+	cargo bench -p webhook
+	@infra/scripts/binary-sizes.sh
+
+sizes: $(STAMP)
+	@infra/scripts/binary-sizes.sh
+
+## Lambda packages (bootstrap per function) with cargo-lambda; ARCH=arm64 needs that target installed.
+build: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --$(or $(ARCH),x86-64) --workspace --exclude integration-tests --exclude devstack --exclude admin
+
+clean:
+	rm -rf .dev target/lambda

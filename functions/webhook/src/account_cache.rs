@@ -1,0 +1,126 @@
+//! Warm-invocation cache of webhook accounts, so the hot path does no DynamoDB read.
+//!
+//! Staleness is bounded: an entry is trusted for `ttl` (60 s by default, `ACCOUNT_CACHE_TTL_SECONDS`),
+//! an unknown account for `ttl / 6` at most. A delivery whose signature does not match the cached
+//! secret forces a re-read (at most once per `MISMATCH_REFRESH_INTERVAL` per account), so a rotated
+//! app secret takes effect on the first delivery signed with it, and at the latest after `ttl`.
+
+use shared::adapters::StoreError;
+use shared::adapters::accounts::AccountDirectory;
+use shared::tenancy::WebhookAccount;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
+pub const MISMATCH_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+/// Bounds memory when someone walks random account ids.
+const MAX_ENTRIES: usize = 10_000;
+
+struct Entry {
+    account: Option<Arc<WebhookAccount>>,
+    fetched_at: Instant,
+}
+
+pub struct AccountCache {
+    ttl: Duration,
+    negative_ttl: Duration,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+/// Where a lookup's answer came from (logged, and asserted by tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Cache,
+    Store,
+}
+
+impl AccountCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            negative_ttl: (ttl / 6).max(Duration::from_secs(1)).min(ttl),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn get(
+        &self,
+        directory: &dyn AccountDirectory,
+        account_id: &str,
+    ) -> Result<(Option<Arc<WebhookAccount>>, Source), StoreError> {
+        if let Some(hit) = self.fresh(account_id, |entry| {
+            let ttl = if entry.account.is_some() {
+                self.ttl
+            } else {
+                self.negative_ttl
+            };
+            entry.fetched_at.elapsed() < ttl
+        }) {
+            return Ok((hit, Source::Cache));
+        }
+        self.load(directory, account_id)
+            .await
+            .map(|account| (account, Source::Store))
+    }
+
+    /// Re-reads an account after a signature mismatch, unless it was read very recently.
+    /// Returns `None` when no re-read was done.
+    pub async fn refresh_after_mismatch(
+        &self,
+        directory: &dyn AccountDirectory,
+        account_id: &str,
+    ) -> Result<Option<Option<Arc<WebhookAccount>>>, StoreError> {
+        if self
+            .fresh(account_id, |entry| {
+                entry.fetched_at.elapsed() < MISMATCH_REFRESH_INTERVAL
+            })
+            .is_some()
+        {
+            return Ok(None);
+        }
+        self.load(directory, account_id).await.map(Some)
+    }
+
+    fn fresh(
+        &self,
+        account_id: &str,
+        is_fresh: impl Fn(&Entry) -> bool,
+    ) -> Option<Option<Arc<WebhookAccount>>> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries
+            .get(account_id)
+            .filter(|entry| is_fresh(entry))
+            .map(|entry| entry.account.clone())
+    }
+
+    async fn load(
+        &self,
+        directory: &dyn AccountDirectory,
+        account_id: &str,
+    ) -> Result<Option<Arc<WebhookAccount>>, StoreError> {
+        let account = directory.webhook_account(account_id).await?.map(Arc::new);
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            let ttl = self.ttl;
+            entries.retain(|_, entry| entry.fetched_at.elapsed() < ttl);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            account_id.to_string(),
+            Entry {
+                account: account.clone(),
+                fetched_at: Instant::now(),
+            },
+        );
+        Ok(account)
+    }
+}

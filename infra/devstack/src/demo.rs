@@ -1,0 +1,113 @@
+//! The demo tenant `make dev` seeds. Its credentials are fixed and public (they are only ever used
+//! against the local stack), so the signed samples in `events/` verify against it.
+
+use crate::stack::{Physical, Stack};
+use serde::Serialize;
+use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
+use shared::secret::Secret;
+use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount};
+use std::collections::BTreeMap;
+
+pub const ORG_ID: &str = "org_demo";
+pub const ACCOUNT_ID: &str = "acc_demo";
+pub const APP_SECRET: &str = "demo-app-secret-local-only";
+pub const VERIFY_TOKEN: &str = "demo-verify-token-local-only";
+pub const ACCESS_TOKEN: &str = "demo-access-token-local-only";
+/// The ids in Meta's documentation samples (`events/meta/`), so those payloads route to the demo.
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const WABA_ID: &str = "102290129340398";
+pub const DISPLAY_PHONE_NUMBER: &str = "15550783881";
+
+/// Everything a script or walk-through needs to use the running local system (`.dev/demo.json`).
+#[derive(Debug, Serialize)]
+pub struct DemoInfo {
+    pub org_id: String,
+    pub account_id: String,
+    pub webhook_url: String,
+    pub verify_token: String,
+    pub app_secret: String,
+    pub api_key: String,
+    pub api_key_prefix: String,
+    pub http_base_url: String,
+    pub aws_endpoint: String,
+    pub region: String,
+    pub table_name: String,
+    pub media_bucket: String,
+    pub event_bus: String,
+    pub queues: BTreeMap<String, String>,
+}
+
+pub async fn seed(
+    stack: &Stack,
+    aws: &aws_config::SdkConfig,
+    http_base_url: &str,
+    aws_endpoint: &str,
+) -> Result<DemoInfo, shared::adapters::StoreError> {
+    let table = find(stack, |p| matches!(p, Physical::Table { .. }));
+    let store = TenancyStore::new(aws_sdk_dynamodb::Client::new(aws), &table);
+    let created = store
+        .create_organization(NewOrganization {
+            org_id: Some(ORG_ID.into()),
+            name: "Demo Shop".into(),
+            owner_email: "owner@demo.example".into(),
+            owner_name: "Demo Owner".into(),
+        })
+        .await?;
+    store
+        .register_account(
+            ORG_ID,
+            Some(ACCOUNT_ID.into()),
+            NewWhatsAppAccount {
+                phone_number_id: PHONE_NUMBER_ID.into(),
+                waba_id: WABA_ID.into(),
+                display_phone_number: DISPLAY_PHONE_NUMBER.into(),
+                verify_token: Secret::new(VERIFY_TOKEN),
+                app_secret: Secret::new(APP_SECRET),
+                access_token: Secret::new(ACCESS_TOKEN),
+                throughput_mps: DEFAULT_THROUGHPUT_MPS,
+            },
+        )
+        .await?;
+    let queues = stack
+        .resources
+        .iter()
+        .filter_map(|(id, p)| {
+            if let Physical::Queue { url, .. } = p {
+                Some((id.clone(), url.clone()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    Ok(DemoInfo {
+        org_id: ORG_ID.into(),
+        account_id: ACCOUNT_ID.into(),
+        webhook_url: format!("{http_base_url}/webhooks/whatsapp/{ACCOUNT_ID}"),
+        verify_token: VERIFY_TOKEN.into(),
+        app_secret: APP_SECRET.into(),
+        api_key: created.api_key_plaintext,
+        api_key_prefix: created.api_key.key_prefix,
+        http_base_url: http_base_url.into(),
+        aws_endpoint: aws_endpoint.into(),
+        region: stack.region.clone(),
+        table_name: table,
+        media_bucket: find(stack, |p| matches!(p, Physical::Bucket { .. })),
+        event_bus: find(stack, |p| matches!(p, Physical::EventBus { .. })),
+        queues,
+    })
+}
+
+fn find(stack: &Stack, wanted: impl Fn(&Physical) -> bool) -> String {
+    stack
+        .resources
+        .values()
+        .find(|p| wanted(p))
+        .map(|p| match p {
+            Physical::Table { name, .. }
+            | Physical::Bucket { name, .. }
+            | Physical::EventBus { name, .. }
+            | Physical::Queue { name, .. } => name.clone(),
+            Physical::HttpApi { id } => id.clone(),
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,82 @@
+//! The local stand-in for Lambda's function registry: each template function's binary name maps to
+//! the same handler its Lambda `main` runs, built from the environment template.yaml gives it.
+
+use crate::template::FunctionSpec;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+pub type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+pub type SqsHandler =
+    Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, Result<SqsBatchResponse, String>> + Send + Sync>;
+pub type ScheduledHandler =
+    Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+#[derive(Clone)]
+pub enum Handler {
+    Http(HttpHandler),
+    Sqs(SqsHandler),
+    Scheduled(ScheduledHandler),
+}
+
+pub struct LocalFunction {
+    pub spec: FunctionSpec,
+    pub handler: Handler,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(
+        "{function}: no local handler for binary {binary:?}; add it to devstack::functions::build"
+    )]
+    UnknownBinary { function: String, binary: String },
+    #[error("{function}: {source}")]
+    Config {
+        function: String,
+        source: shared::config::ConfigError,
+    },
+}
+
+/// Binaries the local runtime can host. A test checks every function in template.yaml is here.
+pub const KNOWN_BINARIES: &[&str] = &["webhook"];
+
+pub fn build(
+    spec: FunctionSpec,
+    environment: &BTreeMap<String, String>,
+    aws: &aws_config::SdkConfig,
+) -> Result<LocalFunction, BuildError> {
+    let env: HashMap<String, String> = environment.clone().into_iter().collect();
+    let config_error = |source| BuildError::Config {
+        function: spec.logical_id.clone(),
+        source,
+    };
+    let handler = match spec.binary.as_str() {
+        "webhook" => {
+            let config = webhook::WebhookConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(webhook::WebhookService::from_aws(&config, aws));
+            Handler::Http(Arc::new(move |request| {
+                let service = service.clone();
+                Box::pin(async move {
+                    service
+                        .handle(request)
+                        .await
+                        .unwrap_or_else(|err| internal_error(&err.to_string()))
+                })
+            }))
+        }
+        other => {
+            return Err(BuildError::UnknownBinary {
+                function: spec.logical_id.clone(),
+                binary: other.to_string(),
+            });
+        }
+    };
+    Ok(LocalFunction { spec, handler })
+}
+
+fn internal_error(message: &str) -> Response<Body> {
+    tracing::error!("handler error: {message}");
+    shared::http_error::HttpError::internal().into_response()
+}

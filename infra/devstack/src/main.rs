@@ -1,0 +1,253 @@
+//! `devstack`: the local Switchboard. `up` provisions template.yaml's resources on the AWS endpoint
+//! of the environment (moto), seeds the demo tenant and serves every function until interrupted.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use devstack::stack::{Physical, Stack};
+use devstack::template::Template;
+use devstack::{LocalRuntime, RuntimeOptions, demo};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Run Switchboard locally against moto")]
+struct Cli {
+    /// The SAM template that defines resources, functions, routes, queues and schedules.
+    #[arg(long, default_value = "template.yaml", global = true)]
+    template: PathBuf,
+    /// Where local state files (stack.json, demo.json, env/) are written and read.
+    #[arg(long, default_value = ".dev", global = true)]
+    dev_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Provision, seed the demo tenant, print what to do next, serve until Ctrl-C.
+    Up {
+        #[arg(long, default_value = "switchboard-dev")]
+        stack: String,
+        #[arg(long, env = "HTTP_PORT", default_value_t = 3000)]
+        port: u16,
+        /// Make failed SQS messages visible again after this many seconds instead of the queue's
+        /// visibility timeout, to watch retries and dead-lettering quickly.
+        #[arg(long)]
+        failed_visibility_seconds: Option<i32>,
+    },
+    /// Show a queue of the running stack: its depth, and with --peek its messages (each peek counts
+    /// as a receive towards the queue's maxReceiveCount).
+    Queue {
+        /// Logical id from template.yaml, e.g. IngestQueue or IngestDeadLetterQueue.
+        name: String,
+        #[arg(long)]
+        peek: bool,
+    },
+    /// Print the X-Hub-Signature-256 header Meta would send for FILE with the demo app secret.
+    Sign { file: PathBuf },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    shared::telemetry::init_tracing();
+    let cli = Cli::parse();
+    let aws = shared::adapters::load_aws_config().await;
+    match cli.command {
+        Command::Up {
+            stack,
+            port,
+            failed_visibility_seconds,
+        } => {
+            up(
+                &cli.template,
+                &cli.dev_dir,
+                &stack,
+                port,
+                failed_visibility_seconds,
+                &aws,
+            )
+            .await
+        }
+        Command::Queue { name, peek } => queue(&cli.dev_dir, &name, peek, &aws).await,
+        Command::Sign { file } => {
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            println!(
+                "{}",
+                shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body)
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn up(
+    template_path: &PathBuf,
+    dev_dir: &PathBuf,
+    stack_name: &str,
+    port: u16,
+    failed_visibility_seconds: Option<i32>,
+    aws: &aws_config::SdkConfig,
+) -> Result<()> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .context("AWS_ENDPOINT_URL must point at the local moto server (make dev sets it)")?;
+    let template = Template::load(template_path)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("port {port} is in use; set HTTP_PORT"))?;
+    let stack = Stack::provision(&template, stack_name, aws).await?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let info = demo::seed(&stack, aws, &base_url, &endpoint).await?;
+    std::fs::create_dir_all(dev_dir.join("env"))?;
+    std::fs::write(
+        dev_dir.join("stack.json"),
+        serde_json::to_string_pretty(&stack)?,
+    )?;
+    std::fs::write(
+        dev_dir.join("demo.json"),
+        serde_json::to_string_pretty(&info)?,
+    )?;
+    for function in template.functions()? {
+        let mut lines = format!(
+            "AWS_ENDPOINT_URL={endpoint}\nAWS_REGION={}\nAWS_ACCESS_KEY_ID=test\nAWS_SECRET_ACCESS_KEY=test\n",
+            stack.region
+        );
+        for (name, value) in stack.environment_of(&function)? {
+            lines.push_str(&format!("{name}={value}\n"));
+        }
+        std::fs::write(
+            dev_dir.join("env").join(format!("{}.env", function.binary)),
+            lines,
+        )?;
+    }
+    let runtime = LocalRuntime::build(
+        &template,
+        &stack,
+        aws,
+        &RuntimeOptions {
+            failed_visibility_seconds,
+        },
+    )?;
+    print_banner(&info, dev_dir);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("\nstopping ...");
+        let _ = stop.send(true);
+    });
+    runtime.run(listener, &stack, shutdown).await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+fn print_banner(info: &demo::DemoInfo, dev_dir: &std::path::Path) {
+    let sample = "events/meta/inbound-text.json";
+    let signature = std::fs::read(sample)
+        .map(|body| shared::webhook_auth::sign(info.app_secret.as_bytes(), &body))
+        .unwrap_or_default();
+    println!(
+        r#"
+Switchboard is running locally.
+
+  HTTP API        {base}
+  Webhook URL     {webhook}
+  Verify token    {token}
+  App secret      {secret}
+  API key         {key}   (demo tenant {org}; shown here because it is local)
+  AWS endpoint    {aws}   (moto)
+  Everything above, plus queue URLs and resource names: {dev}/demo.json
+
+Try it:
+  # Meta's verification handshake (answers 42)
+  curl -sS '{webhook}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=42'; echo
+
+  # a signed inbound text message (answers EVENT_RECEIVED)
+  curl -sS -X POST {webhook} -H 'Content-Type: application/json' \
+    -H 'X-Hub-Signature-256: {signature}' --data-binary @{sample}; echo
+
+  # see it waiting on the ingest queue
+  cargo run -q -p devstack -- queue IngestQueue --peek
+
+Ctrl-C stops everything make dev started.
+"#,
+        base = info.http_base_url,
+        webhook = info.webhook_url,
+        token = info.verify_token,
+        secret = info.app_secret,
+        key = info.api_key,
+        org = info.org_id,
+        aws = info.aws_endpoint,
+        dev = dev_dir.display(),
+    );
+}
+
+async fn queue(
+    dev_dir: &std::path::Path,
+    name: &str,
+    peek: bool,
+    aws: &aws_config::SdkConfig,
+) -> Result<()> {
+    let stack_file = dev_dir.join("stack.json");
+    let stack: Stack =
+        serde_json::from_str(&std::fs::read_to_string(&stack_file).with_context(|| {
+            format!("{} not found: is make dev running?", stack_file.display())
+        })?)?;
+    let Some(Physical::Queue { url, .. }) = stack.resources.get(name) else {
+        bail!(
+            "{name} is not a queue of the stack; queues: {:?}",
+            stack
+                .resources
+                .iter()
+                .filter(|(_, p)| matches!(p, Physical::Queue { .. }))
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        );
+    };
+    let sqs = aws_sdk_sqs::Client::new(aws);
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(
+            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+        )
+        .send()
+        .await?;
+    let count = |n| {
+        attributes
+            .attributes()
+            .and_then(|a| a.get(&n))
+            .cloned()
+            .unwrap_or_default()
+    };
+    println!(
+        "{name} ({url}): {} visible, {} in flight",
+        count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages),
+        count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+    );
+    if peek {
+        let received = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .message_attribute_names("All")
+            .send()
+            .await?;
+        for message in received.messages() {
+            println!("--- message {}", message.message_id().unwrap_or_default());
+            for (attribute, value) in message.message_attributes().into_iter().flatten() {
+                println!("{attribute}: {}", value.string_value().unwrap_or_default());
+            }
+            println!("{}", message.body().unwrap_or_default());
+        }
+    }
+    Ok(())
+}

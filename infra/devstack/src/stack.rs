@@ -1,0 +1,500 @@
+//! Creates template.yaml's stateful resources (tables, queues, buckets, event buses) on the AWS
+//! endpoint of the environment (moto locally) and resolves the intrinsic functions that point at
+//! them, so each function's environment is what CloudFormation would give it.
+
+use crate::template::{Template, TemplateError, intrinsic, scalar_string};
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("{resource}: {message}")]
+    Resource { resource: String, message: String },
+    #[error("cannot resolve {0}")]
+    Unresolvable(String),
+}
+
+fn resource_error(resource: &str, message: impl std::fmt::Display) -> StackError {
+    StackError::Resource {
+        resource: resource.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn aws_error<E: std::error::Error>(resource: &str, err: E) -> StackError {
+    resource_error(resource, aws_sdk_dynamodb::error::DisplayErrorContext(err))
+}
+
+/// What CloudFormation's `Ref` and `GetAtt` give for one created resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Physical {
+    Table {
+        name: String,
+        arn: String,
+    },
+    Queue {
+        name: String,
+        url: String,
+        arn: String,
+    },
+    Bucket {
+        name: String,
+        arn: String,
+    },
+    EventBus {
+        name: String,
+        arn: String,
+    },
+    HttpApi {
+        id: String,
+    },
+}
+
+/// A provisioned stack: its name, region, account and every resource's physical identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+    pub account_id: String,
+    pub parameters: BTreeMap<String, String>,
+    pub resources: BTreeMap<String, Physical>,
+}
+
+const LOCAL_ACCOUNT_ID: &str = "123456789012";
+
+fn physical_name(stack: &str, logical_id: &str, max_len: usize) -> String {
+    let mut name = format!("{stack}-{logical_id}");
+    name.truncate(max_len);
+    name
+}
+
+impl Stack {
+    /// Creates every stateful resource of `template` under names prefixed with `name`.
+    pub async fn provision(
+        template: &Template,
+        name: &str,
+        aws: &SdkConfig,
+    ) -> Result<Stack, StackError> {
+        let region = aws
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into());
+        let mut parameters = BTreeMap::new();
+        for param in template.parameter_names() {
+            if let Some(default) = template.parameter_default(&param) {
+                parameters.insert(param, default);
+            }
+        }
+        let mut stack = Stack {
+            name: name.to_string(),
+            region,
+            account_id: LOCAL_ACCOUNT_ID.into(),
+            parameters,
+            resources: BTreeMap::new(),
+        };
+        for (logical_id, _) in template.resources_of_type("AWS::Serverless::HttpApi") {
+            stack.resources.insert(
+                logical_id.to_string(),
+                Physical::HttpApi { id: "local".into() },
+            );
+        }
+        stack
+            .create_tables(template, &aws_sdk_dynamodb::Client::new(aws))
+            .await?;
+        stack
+            .create_queues(template, &aws_sdk_sqs::Client::new(aws))
+            .await?;
+        stack
+            .create_buckets(template, &aws_sdk_s3::Client::new(aws))
+            .await?;
+        stack
+            .create_event_buses(template, &aws_sdk_eventbridge::Client::new(aws))
+            .await?;
+        Ok(stack)
+    }
+
+    async fn create_tables(
+        &mut self,
+        template: &Template,
+        client: &aws_sdk_dynamodb::Client,
+    ) -> Result<(), StackError> {
+        for (logical_id, properties) in template.resources_of_type("AWS::DynamoDB::Table") {
+            let name = physical_name(&self.name, logical_id, 255);
+            let mut request = client
+                .create_table()
+                .table_name(&name)
+                .billing_mode(BillingMode::PayPerRequest);
+            for definition in sequence(properties, "AttributeDefinitions") {
+                let attribute_type = match str_field(definition, "AttributeType") {
+                    "N" => ScalarAttributeType::N,
+                    "B" => ScalarAttributeType::B,
+                    _ => ScalarAttributeType::S,
+                };
+                request = request.attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(str_field(definition, "AttributeName"))
+                        .attribute_type(attribute_type)
+                        .build()
+                        .map_err(|e| resource_error(logical_id, e))?,
+                );
+            }
+            for element in key_schema(properties, logical_id)? {
+                request = request.key_schema(element);
+            }
+            for index in sequence(properties, "GlobalSecondaryIndexes") {
+                let projection = index.get("Projection").unwrap_or(&Value::Null);
+                let mut projection_builder = Projection::builder().projection_type(
+                    ProjectionType::from(str_field(projection, "ProjectionType")),
+                );
+                for attribute in sequence(projection, "NonKeyAttributes") {
+                    projection_builder = projection_builder
+                        .non_key_attributes(attribute.as_str().unwrap_or_default());
+                }
+                let mut index_builder = GlobalSecondaryIndex::builder()
+                    .index_name(str_field(index, "IndexName"))
+                    .projection(projection_builder.build());
+                for element in key_schema(index, logical_id)? {
+                    index_builder = index_builder.key_schema(element);
+                }
+                request = request.global_secondary_indexes(
+                    index_builder
+                        .build()
+                        .map_err(|e| resource_error(logical_id, e))?,
+                );
+            }
+            let created = request.send().await.map_err(|e| aws_error(logical_id, e))?;
+            let arn = created
+                .table_description()
+                .and_then(|d| d.table_arn())
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:dynamodb:{}:{}:table/{name}",
+                        self.region, self.account_id
+                    )
+                });
+            if let Some(ttl) = properties
+                .get("TimeToLiveSpecification")
+                .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+            {
+                client
+                    .update_time_to_live()
+                    .table_name(&name)
+                    .time_to_live_specification(
+                        TimeToLiveSpecification::builder()
+                            .attribute_name(str_field(ttl, "AttributeName"))
+                            .enabled(true)
+                            .build()
+                            .map_err(|e| resource_error(logical_id, e))?,
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(logical_id, e))?;
+            }
+            self.resources
+                .insert(logical_id.to_string(), Physical::Table { name, arn });
+        }
+        Ok(())
+    }
+
+    async fn create_queues(
+        &mut self,
+        template: &Template,
+        client: &aws_sdk_sqs::Client,
+    ) -> Result<(), StackError> {
+        // Dead-letter queues first: a redrive policy names its target's ARN.
+        let mut queues: Vec<(&str, &Value)> =
+            template.resources_of_type("AWS::SQS::Queue").collect();
+        queues.sort_by_key(|(_, properties)| properties.get("RedrivePolicy").is_some());
+        for (logical_id, properties) in queues {
+            let fifo = properties.get("FifoQueue").and_then(Value::as_bool) == Some(true);
+            let mut name = physical_name(&self.name, logical_id, if fifo { 75 } else { 80 });
+            if fifo {
+                name.push_str(".fifo");
+            }
+            let mut request = client.create_queue().queue_name(&name);
+            let numeric = [
+                ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
+                (
+                    "MessageRetentionPeriod",
+                    QueueAttributeName::MessageRetentionPeriod,
+                ),
+                ("DelaySeconds", QueueAttributeName::DelaySeconds),
+                (
+                    "ReceiveMessageWaitTimeSeconds",
+                    QueueAttributeName::ReceiveMessageWaitTimeSeconds,
+                ),
+                ("MaximumMessageSize", QueueAttributeName::MaximumMessageSize),
+            ];
+            for (property, attribute) in numeric {
+                if let Some(value) = properties.get(property).and_then(scalar_string) {
+                    request = request.attributes(attribute, value);
+                }
+            }
+            if fifo {
+                request = request.attributes(QueueAttributeName::FifoQueue, "true");
+            }
+            if let Some(redrive) = properties.get("RedrivePolicy") {
+                let target =
+                    self.resolve(redrive.get("deadLetterTargetArn").unwrap_or(&Value::Null))?;
+                let max_receive = redrive
+                    .get("maxReceiveCount")
+                    .and_then(scalar_string)
+                    .ok_or_else(|| {
+                        resource_error(logical_id, "RedrivePolicy has no maxReceiveCount")
+                    })?;
+                let policy = serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": max_receive}).to_string();
+                request = request.attributes(QueueAttributeName::RedrivePolicy, policy);
+            }
+            let url = request
+                .send()
+                .await
+                .map_err(|e| aws_error(logical_id, e))?
+                .queue_url
+                .ok_or_else(|| resource_error(logical_id, "CreateQueue returned no URL"))?;
+            let attributes = client
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .map_err(|e| aws_error(logical_id, e))?;
+            let arn = attributes
+                .attributes()
+                .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+                .cloned()
+                .unwrap_or_else(|| {
+                    format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account_id)
+                });
+            self.resources
+                .insert(logical_id.to_string(), Physical::Queue { name, url, arn });
+        }
+        Ok(())
+    }
+
+    async fn create_buckets(
+        &mut self,
+        template: &Template,
+        client: &aws_sdk_s3::Client,
+    ) -> Result<(), StackError> {
+        for (logical_id, _) in template.resources_of_type("AWS::S3::Bucket") {
+            let name = physical_name(&self.name, logical_id, 63).to_lowercase();
+            let mut request = client.create_bucket().bucket(&name);
+            if self.region != "us-east-1" {
+                request = request.create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                            self.region.as_str(),
+                        ))
+                        .build(),
+                );
+            }
+            request.send().await.map_err(|e| aws_error(logical_id, e))?;
+            self.resources.insert(
+                logical_id.to_string(),
+                Physical::Bucket {
+                    arn: format!("arn:aws:s3:::{name}"),
+                    name,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn create_event_buses(
+        &mut self,
+        template: &Template,
+        client: &aws_sdk_eventbridge::Client,
+    ) -> Result<(), StackError> {
+        for (logical_id, properties) in template.resources_of_type("AWS::Events::EventBus") {
+            let name = match properties.get("Name") {
+                Some(value) => self.resolve(value)?,
+                None => physical_name(&self.name, logical_id, 256),
+            };
+            let created = client
+                .create_event_bus()
+                .name(&name)
+                .send()
+                .await
+                .map_err(|e| aws_error(logical_id, e))?;
+            let arn = created.event_bus_arn.unwrap_or_else(|| {
+                format!(
+                    "arn:aws:events:{}:{}:event-bus/{name}",
+                    self.region, self.account_id
+                )
+            });
+            self.resources
+                .insert(logical_id.to_string(), Physical::EventBus { name, arn });
+        }
+        Ok(())
+    }
+
+    /// Resolves a template value (scalar, `Ref`, `GetAtt`, `Sub`) to the string CloudFormation would
+    /// produce for this stack.
+    pub fn resolve(&self, value: &Value) -> Result<String, StackError> {
+        if let Some(text) = scalar_string(value) {
+            return Ok(text);
+        }
+        let (function, argument) =
+            intrinsic(value).ok_or_else(|| StackError::Unresolvable(format!("{value:?}")))?;
+        match function.as_str() {
+            "Ref" => self.reference(argument.as_str().unwrap_or_default()),
+            "GetAtt" => {
+                let target = match argument {
+                    Value::String(s) => s.clone(),
+                    Value::Sequence(parts) => parts
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    _ => String::new(),
+                };
+                self.attribute(&target)
+            }
+            "Sub" => match argument {
+                Value::String(text) => self.substitute(text, &BTreeMap::new()),
+                Value::Sequence(parts) if parts.len() == 2 => {
+                    let mut variables = BTreeMap::new();
+                    for (name, v) in parts[1].as_mapping().into_iter().flatten() {
+                        variables.insert(
+                            name.as_str().unwrap_or_default().to_string(),
+                            self.resolve(v)?,
+                        );
+                    }
+                    self.substitute(parts[0].as_str().unwrap_or_default(), &variables)
+                }
+                _ => Err(StackError::Unresolvable(format!("Sub {argument:?}"))),
+            },
+            other => Err(StackError::Unresolvable(format!("intrinsic {other}"))),
+        }
+    }
+
+    fn reference(&self, name: &str) -> Result<String, StackError> {
+        match name {
+            "AWS::Region" => return Ok(self.region.clone()),
+            "AWS::AccountId" => return Ok(self.account_id.clone()),
+            "AWS::StackName" => return Ok(self.name.clone()),
+            "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
+            "AWS::Partition" => return Ok("aws".into()),
+            _ => {}
+        }
+        if let Some(value) = self.parameters.get(name) {
+            return Ok(value.clone());
+        }
+        match self.resources.get(name) {
+            Some(
+                Physical::Table { name, .. }
+                | Physical::Bucket { name, .. }
+                | Physical::EventBus { name, .. },
+            ) => Ok(name.clone()),
+            Some(Physical::Queue { url, .. }) => Ok(url.clone()),
+            Some(Physical::HttpApi { id }) => Ok(id.clone()),
+            None => Err(StackError::Unresolvable(format!("Ref {name}"))),
+        }
+    }
+
+    fn attribute(&self, target: &str) -> Result<String, StackError> {
+        let (logical_id, attribute) = target
+            .split_once('.')
+            .ok_or_else(|| StackError::Unresolvable(format!("GetAtt {target}")))?;
+        let value = match (self.resources.get(logical_id), attribute) {
+            (
+                Some(
+                    Physical::Table { arn, .. }
+                    | Physical::Queue { arn, .. }
+                    | Physical::Bucket { arn, .. }
+                    | Physical::EventBus { arn, .. },
+                ),
+                "Arn",
+            ) => arn.clone(),
+            (Some(Physical::Queue { name, .. }), "QueueName") => name.clone(),
+            (Some(Physical::Queue { url, .. }), "QueueUrl") => url.clone(),
+            (Some(Physical::EventBus { name, .. }), "Name") => name.clone(),
+            _ => return Err(StackError::Unresolvable(format!("GetAtt {target}"))),
+        };
+        Ok(value)
+    }
+
+    fn substitute(
+        &self,
+        text: &str,
+        variables: &BTreeMap<String, String>,
+    ) -> Result<String, StackError> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('}')
+                .ok_or_else(|| StackError::Unresolvable(format!("Sub {text}")))?
+                + start;
+            let name = &rest[start + 2..end];
+            let value = match variables.get(name) {
+                Some(v) => v.clone(),
+                None if name.contains('.') && !name.starts_with("AWS::") => self.attribute(name)?,
+                None => self.reference(name)?,
+            };
+            out.push_str(&value);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    pub fn queue(&self, logical_id: &str) -> Option<(&str, &str)> {
+        match self.resources.get(logical_id) {
+            Some(Physical::Queue { url, arn, .. }) => Some((url, arn)),
+            _ => None,
+        }
+    }
+
+    /// A function's environment as Lambda would see it.
+    pub fn environment_of(
+        &self,
+        function: &crate::template::FunctionSpec,
+    ) -> Result<BTreeMap<String, String>, StackError> {
+        function
+            .environment
+            .iter()
+            .map(|(name, value)| Ok((name.clone(), self.resolve(value)?)))
+            .collect()
+    }
+}
+
+fn sequence<'a>(value: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(field)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+}
+
+fn str_field<'a>(value: &'a Value, field: &str) -> &'a str {
+    value.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn key_schema(value: &Value, logical_id: &str) -> Result<Vec<KeySchemaElement>, StackError> {
+    sequence(value, "KeySchema")
+        .map(|element| {
+            KeySchemaElement::builder()
+                .attribute_name(str_field(element, "AttributeName"))
+                .key_type(if str_field(element, "KeyType") == "RANGE" {
+                    KeyType::Range
+                } else {
+                    KeyType::Hash
+                })
+                .build()
+                .map_err(|e| resource_error(logical_id, e))
+        })
+        .collect()
+}
