@@ -78,15 +78,9 @@ mod tests {
     #[test]
     fn required_rejects_missing_and_blank_values() {
         let mut env = HashMap::new();
-        assert_eq!(
-            env.required(vars::TABLE_NAME),
-            Err(ConfigError::Missing("TABLE_NAME"))
-        );
+        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
         env.insert("TABLE_NAME".to_string(), "  ".to_string());
-        assert_eq!(
-            env.required(vars::TABLE_NAME),
-            Err(ConfigError::Missing("TABLE_NAME"))
-        );
+        assert_eq!(env.required(vars::TABLE_NAME), Err(ConfigError::Missing("TABLE_NAME")));
         env.insert("TABLE_NAME".to_string(), "t".to_string());
         assert_eq!(env.required(vars::TABLE_NAME).unwrap(), "t");
     }
@@ -98,9 +92,6 @@ mod tests {
         env.insert("X".to_string(), "5".to_string());
         assert_eq!(env.seconds_or("X", 60).unwrap(), Duration::from_secs(5));
         env.insert("X".to_string(), "five".to_string());
-        assert!(matches!(
-            env.seconds_or("X", 60),
-            Err(ConfigError::Invalid { .. })
-        ));
+        assert!(matches!(env.seconds_or("X", 60), Err(ConfigError::Invalid { .. })));
     }
 }

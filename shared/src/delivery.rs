@@ -36,16 +36,13 @@ pub struct PayloadPointer {
 /// accepts (#x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF).
 pub fn fits_inline(body: &str) -> bool {
     body.len() <= MAX_INLINE_BODY_BYTES
-        && body.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+        && body
+            .chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
 }
 
 /// Org-scoped S3 key of a claim-checked payload.
-pub fn payload_key(
-    org_id: &str,
-    account_id: &str,
-    received_at_ms: u64,
-    delivery_id: &str,
-) -> String {
+pub fn payload_key(org_id: &str, account_id: &str, received_at_ms: u64, delivery_id: &str) -> String {
     let day = chrono::DateTime::from_timestamp_millis(received_at_ms as i64)
         .map(|t| t.format("%Y/%m/%d").to_string())
         .unwrap_or_else(|| "unknown".into());

@@ -66,10 +66,7 @@ pub fn agent(org_id: &str, agent_id: &str) -> Key {
 
 /// Guard item: one agent per e-mail address within an organization.
 pub fn agent_email_claim(org_id: &str, email: &str) -> Key {
-    Key::new(
-        org_partition(org_id),
-        format!("AGENTEMAIL#{}", email.to_lowercase()),
-    )
+    Key::new(org_partition(org_id), format!("AGENTEMAIL#{}", email.to_lowercase()))
 }
 
 pub fn api_key(org_id: &str, key_id: &str) -> Key {

@@ -11,9 +11,7 @@ use tracing_subscriber::EnvFilter;
 pub fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     let _ = if on_lambda {
         builder
             .json()
@@ -33,19 +31,10 @@ pub const METRIC_NAMESPACE: &str = "Switchboard";
 /// One EMF record: printed as one JSON line on stdout, which CloudWatch turns into metrics without
 /// an API call. `dimensions` become metric dimensions; keep their values low-cardinality.
 pub fn emit_metric(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
-    println!(
-        "{}",
-        emf_record(name, value, unit, dimensions, now_millis())
-    );
+    println!("{}", emf_record(name, value, unit, dimensions, now_millis()));
 }
 
-fn emf_record(
-    name: &str,
-    value: f64,
-    unit: &str,
-    dimensions: &[(&str, &str)],
-    timestamp_ms: u64,
-) -> String {
+fn emf_record(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)], timestamp_ms: u64) -> String {
     let mut record = Map::new();
     let dimension_names: Vec<&str> = dimensions.iter().map(|(k, _)| *k).collect();
     record.insert(

@@ -106,19 +106,12 @@ pub struct NewWhatsAppAccount {
 
 impl NewWhatsAppAccount {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        let digits =
-            |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
+        let digits = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(&self.phone_number_id) {
-            return Err(field(
-                "phone_number_id",
-                "must be Meta's numeric phone number id",
-            ));
+            return Err(field("phone_number_id", "must be Meta's numeric phone number id"));
         }
         if !digits(&self.waba_id) {
-            return Err(field(
-                "waba_id",
-                "must be Meta's numeric WhatsApp Business Account id",
-            ));
+            return Err(field("waba_id", "must be Meta's numeric WhatsApp Business Account id"));
         }
         let display = self.display_phone_number.trim_start_matches('+');
         if display.len() < 6 || !digits(display) {
@@ -173,24 +166,15 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         let cases: Vec<(&str, Box<dyn Fn(&mut NewWhatsAppAccount)>)> = vec![
-            (
-                "phone_number_id",
-                Box::new(|a| a.phone_number_id = "12a".into()),
-            ),
+            ("phone_number_id", Box::new(|a| a.phone_number_id = "12a".into())),
             ("waba_id", Box::new(|a| a.waba_id = String::new())),
             (
                 "display_phone_number",
                 Box::new(|a| a.display_phone_number = "+1-555".into()),
             ),
-            (
-                "verify_token",
-                Box::new(|a| a.verify_token = Secret::new("short")),
-            ),
+            ("verify_token", Box::new(|a| a.verify_token = Secret::new("short"))),
             ("app_secret", Box::new(|a| a.app_secret = Secret::default())),
-            (
-                "access_token",
-                Box::new(|a| a.access_token = Secret::default()),
-            ),
+            ("access_token", Box::new(|a| a.access_token = Secret::default())),
             ("throughput_mps", Box::new(|a| a.throughput_mps = 1_001)),
             ("throughput_mps", Box::new(|a| a.throughput_mps = 0)),
         ];

@@ -21,11 +21,7 @@ pub enum SignatureError {
 /// Checks `header` against HMAC-SHA256(`app_secret`, `raw_body`). The body must be the bytes Meta
 /// sent (after base64 decoding on API Gateway), never re-serialised JSON. The comparison is constant
 /// time (`Mac::verify_slice`).
-pub fn verify_signature(
-    app_secret: &[u8],
-    raw_body: &[u8],
-    header: Option<&str>,
-) -> Result<(), SignatureError> {
+pub fn verify_signature(app_secret: &[u8], raw_body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?.trim();
     let hex_digest = header
         .get(..SIGNATURE_PREFIX.len())
@@ -36,23 +32,17 @@ pub fn verify_signature(
         return Err(SignatureError::Malformed);
     }
     let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC accepts keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC accepts keys of any length");
     mac.update(raw_body);
-    mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+    mac.verify_slice(&expected).map_err(|_| SignatureError::Mismatch)
 }
 
 /// The header value Meta would send for `raw_body`: used by the operator tools, the fake Graph API
 /// and the tests to produce signed deliveries.
 pub fn sign(app_secret: &[u8], raw_body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC accepts keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC accepts keys of any length");
     mac.update(raw_body);
-    format!(
-        "{SIGNATURE_PREFIX}{}",
-        hex::encode(mac.finalize().into_bytes())
-    )
+    format!("{SIGNATURE_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// The query parameters of Meta's verification GET.
@@ -78,10 +68,7 @@ pub const MAX_CHALLENGE_LEN: usize = 256;
 
 /// Returns the challenge to echo when the handshake is valid for `expected_token`. The token
 /// comparison is constant time over SHA-256 digests, so neither content nor length leaks.
-pub fn verify_handshake<'a>(
-    query: &HandshakeQuery<'a>,
-    expected_token: &str,
-) -> Result<&'a str, HandshakeError> {
+pub fn verify_handshake<'a>(query: &HandshakeQuery<'a>, expected_token: &str) -> Result<&'a str, HandshakeError> {
     if query.mode != Some("subscribe") {
         return Err(HandshakeError::WrongMode);
     }
@@ -91,9 +78,7 @@ pub fn verify_handshake<'a>(
         return Err(HandshakeError::WrongToken);
     }
     match query.challenge {
-        Some(challenge) if !challenge.is_empty() && challenge.len() <= MAX_CHALLENGE_LEN => {
-            Ok(challenge)
-        }
+        Some(challenge) if !challenge.is_empty() && challenge.len() <= MAX_CHALLENGE_LEN => Ok(challenge),
         _ => Err(HandshakeError::BadChallenge),
     }
 }
@@ -117,11 +102,7 @@ mod tests {
         // HMAC-SHA256(key="key", "The quick brown fox jumps over the lazy dog"), RFC test value.
         let header = "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8";
         assert_eq!(
-            verify_signature(
-                b"key",
-                b"The quick brown fox jumps over the lazy dog",
-                Some(header)
-            ),
+            verify_signature(b"key", b"The quick brown fox jumps over the lazy dog", Some(header)),
             Ok(())
         );
     }
@@ -155,10 +136,7 @@ mod tests {
 
     #[test]
     fn missing_and_malformed_headers_are_told_apart() {
-        assert_eq!(
-            verify_signature(SECRET, BODY, None),
-            Err(SignatureError::Missing)
-        );
+        assert_eq!(verify_signature(SECRET, BODY, None), Err(SignatureError::Missing));
         for bad in [
             "",
             "sha256=",
@@ -176,11 +154,7 @@ mod tests {
         }
     }
 
-    fn query<'a>(
-        mode: Option<&'a str>,
-        token: Option<&'a str>,
-        challenge: Option<&'a str>,
-    ) -> HandshakeQuery<'a> {
+    fn query<'a>(mode: Option<&'a str>, token: Option<&'a str>, challenge: Option<&'a str>) -> HandshakeQuery<'a> {
         HandshakeQuery {
             mode,
             verify_token: token,
@@ -191,10 +165,7 @@ mod tests {
     #[test]
     fn handshake_with_the_right_token_echoes_the_challenge() {
         assert_eq!(
-            verify_handshake(
-                &query(Some("subscribe"), Some("tok"), Some("1158201444")),
-                "tok"
-            ),
+            verify_handshake(&query(Some("subscribe"), Some("tok"), Some("1158201444")), "tok"),
             Ok("1158201444")
         );
     }

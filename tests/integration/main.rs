@@ -1,2 +1,5 @@
-#[test]
-fn t() {}
+//! One test binary for everything that talks to moto (each binary links the whole AWS SDK).
+
+mod local_runtime;
+mod template_consistency;
+mod webhook;

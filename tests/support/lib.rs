@@ -1,1 +1,227 @@
+//! Test support: a private stack per test on the moto server `make test` started, tenants with
+//! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+use aws_config::SdkConfig;
+use devstack::stack::Stack;
+use devstack::template::Template;
+use serde_json::Value;
+use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
+use shared::secret::Secret;
+use shared::tenancy::{NewWhatsAppAccount, WhatsAppAccount};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+pub fn template() -> Template {
+    Template::load(&repo_root().join("template.yaml")).expect("template.yaml loads")
+}
+
+pub fn read_event(name: &str) -> Value {
+    let path = repo_root().join("events").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .expect("event is JSON")
+}
+
+pub async fn aws() -> SdkConfig {
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        "AWS_ENDPOINT_URL is not set: run the integration tests with `make test`, which starts moto for them"
+    );
+    shared::adapters::load_aws_config().await
+}
+
+/// A stack of its own for one test, so tests run in parallel and "the queue is empty" means it.
+pub struct TestStack {
+    pub template: Template,
+    pub stack: Stack,
+    pub aws: SdkConfig,
+}
+
+static STACK_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TestStack {
+    pub async fn new() -> Self {
+        let aws = aws().await;
+        let template = template();
+        let unique = format!(
+            "t{}{}",
+            ulid::Ulid::new().to_string().to_lowercase()[20..].to_string(),
+            STACK_COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let stack = Stack::provision(&template, &unique, &aws)
+            .await
+            .expect("stack provisions on moto");
+        Self { template, stack, aws }
+    }
+
+    /// The resolved environment of a function, as Lambda would give it.
+    pub fn env_of(&self, logical_id: &str) -> HashMap<String, String> {
+        let spec = self
+            .template
+            .functions()
+            .expect("functions parse")
+            .into_iter()
+            .find(|f| f.logical_id == logical_id)
+            .unwrap_or_else(|| panic!("no function {logical_id}"));
+        self.stack
+            .environment_of(&spec)
+            .expect("environment resolves")
+            .into_iter()
+            .collect()
+    }
+
+    pub fn queue_url(&self, logical_id: &str) -> String {
+        self.stack
+            .queue(logical_id)
+            .unwrap_or_else(|| panic!("no queue {logical_id}"))
+            .0
+            .to_string()
+    }
+
+    pub fn name_of(&self, logical_id: &str) -> String {
+        self.stack
+            .resolve(&serde_yaml::Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+                tag: serde_yaml::value::Tag::new("Ref"),
+                value: serde_yaml::Value::String(logical_id.into()),
+            })))
+            .expect("resource exists")
+    }
+
+    pub fn tenancy(&self) -> TenancyStore {
+        TenancyStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.aws)
+    }
+
+    /// Creates an organization with one account whose secrets are `app_secret` / `verify_token`.
+    pub async fn tenant(&self, phone_number_id: &str, app_secret: &str, verify_token: &str) -> WhatsAppAccount {
+        let org = self
+            .tenancy()
+            .create_organization(NewOrganization {
+                org_id: None,
+                name: format!("Org of {phone_number_id}"),
+                owner_email: format!("owner-{phone_number_id}@example.com"),
+                owner_name: "Owner".into(),
+            })
+            .await
+            .expect("organization created");
+        self.tenancy()
+            .register_account(
+                &org.organization.org_id,
+                None,
+                NewWhatsAppAccount {
+                    phone_number_id: phone_number_id.into(),
+                    waba_id: "102290129340398".into(),
+                    display_phone_number: "15550783881".into(),
+                    verify_token: Secret::new(verify_token),
+                    app_secret: Secret::new(app_secret),
+                    access_token: Secret::new("access-token"),
+                    throughput_mps: 80,
+                },
+            )
+            .await
+            .expect("account registered")
+    }
+
+    /// Every message on a queue (received and hidden, so none is counted twice).
+    pub async fn drain(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        let url = self.queue_url(logical_id);
+        let mut messages = Vec::new();
+        loop {
+            let received = self
+                .sqs()
+                .receive_message()
+                .queue_url(&url)
+                .max_number_of_messages(10)
+                .visibility_timeout(300)
+                .wait_time_seconds(0)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .expect("receive");
+            let batch = received.messages.unwrap_or_default();
+            if batch.is_empty() {
+                return messages;
+            }
+            messages.extend(batch);
+        }
+    }
+}
+
+/// A POST as API Gateway (HTTP API, payload 2.0) delivers it, based on `events/webhook-post-text.json`.
+pub fn webhook_post(
+    account_id: &str,
+    body: &[u8],
+    signature: Option<&str>,
+    base64_encoded: bool,
+) -> lambda_http::Request {
+    let mut event = read_event("webhook-post-text.json");
+    event["rawPath"] = Value::String(format!("/webhooks/whatsapp/{account_id}"));
+    event["requestContext"]["http"]["path"] = event["rawPath"].clone();
+    event["pathParameters"]["account"] = Value::String(account_id.into());
+    event["requestContext"]["requestId"] = Value::String(ulid::Ulid::new().to_string());
+    let headers = event["headers"].as_object_mut().expect("headers");
+    headers.insert("content-length".into(), Value::String(body.len().to_string()));
+    match signature {
+        Some(signature) => headers.insert("x-hub-signature-256".into(), Value::String(signature.into())),
+        None => headers.remove("x-hub-signature-256"),
+    };
+    if base64_encoded {
+        event["body"] = Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, body));
+        event["isBase64Encoded"] = Value::Bool(true);
+    } else {
+        event["body"] = Value::String(String::from_utf8(body.to_vec()).expect("text body"));
+        event["isBase64Encoded"] = Value::Bool(false);
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+/// Meta's verification GET, based on `events/webhook-get-verify.json`.
+pub fn webhook_get(account_id: &str, query: &[(&str, &str)]) -> lambda_http::Request {
+    let mut event = read_event("webhook-get-verify.json");
+    event["rawPath"] = Value::String(format!("/webhooks/whatsapp/{account_id}"));
+    event["requestContext"]["http"]["path"] = event["rawPath"].clone();
+    event["pathParameters"]["account"] = Value::String(account_id.into());
+    event["rawQueryString"] = Value::String(
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    event["queryStringParameters"] = Value::Object(
+        query
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    );
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    shared::webhook_auth::sign(secret.as_bytes(), body)
+}
+
+pub fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
+    String::from_utf8_lossy(response.body().as_ref()).into_owned()
+}
+
+pub fn error_code(response: &lambda_http::Response<lambda_http::Body>) -> String {
+    let v: Value = serde_json::from_str(&body_text(response)).expect("error body is JSON");
+    v["error"]["code"].as_str().expect("error.code").to_string()
+}
+
+/// A phone number id no other test uses (the claim on it is global).
+pub fn unique_phone_number_id() -> String {
+    let n = ulid::Ulid::new().0 % 1_000_000_000_000;
+    format!("9{n:012}")
+}

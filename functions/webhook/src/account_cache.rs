@@ -82,15 +82,8 @@ impl AccountCache {
         self.load(directory, account_id).await.map(Some)
     }
 
-    fn fresh(
-        &self,
-        account_id: &str,
-        is_fresh: impl Fn(&Entry) -> bool,
-    ) -> Option<Option<Arc<WebhookAccount>>> {
-        let entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    fn fresh(&self, account_id: &str, is_fresh: impl Fn(&Entry) -> bool) -> Option<Option<Arc<WebhookAccount>>> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries
             .get(account_id)
             .filter(|entry| is_fresh(entry))
@@ -103,10 +96,7 @@ impl AccountCache {
         account_id: &str,
     ) -> Result<Option<Arc<WebhookAccount>>, StoreError> {
         let account = directory.webhook_account(account_id).await?.map(Arc::new);
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if entries.len() >= MAX_ENTRIES {
             let ttl = self.ttl;
             entries.retain(|_, entry| entry.fetched_at.elapsed() < ttl);

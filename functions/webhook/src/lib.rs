@@ -39,10 +39,7 @@ impl WebhookConfig {
             table_name: env.required(vars::TABLE_NAME)?,
             ingest_queue_url: env.required(vars::INGEST_QUEUE_URL)?,
             payload_bucket: env.required(vars::MEDIA_BUCKET)?,
-            account_cache_ttl: env.seconds_or(
-                vars::ACCOUNT_CACHE_TTL_SECONDS,
-                account_cache::DEFAULT_TTL.as_secs(),
-            )?,
+            account_cache_ttl: env.seconds_or(vars::ACCOUNT_CACHE_TTL_SECONDS, account_cache::DEFAULT_TTL.as_secs())?,
         })
     }
 }
@@ -147,13 +144,7 @@ impl WebhookService {
             challenge: params.first("hub.challenge"),
         };
         let challenge = webhook_auth::verify_handshake(&query, account.verify_token.expose())
-            .map_err(|err| {
-                HttpError::new(
-                    StatusCode::FORBIDDEN,
-                    "verification_failed",
-                    err.to_string(),
-                )
-            })?;
+            .map_err(|err| HttpError::new(StatusCode::FORBIDDEN, "verification_failed", err.to_string()))?;
         info!("verification handshake accepted");
         Ok(text_response(StatusCode::OK, challenge.to_string()))
     }
@@ -165,10 +156,7 @@ impl WebhookService {
             return Err(HttpError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!(
-                    "body is {} bytes; the limit is {MAX_BODY_BYTES}",
-                    body.len()
-                ),
+                format!("body is {} bytes; the limit is {MAX_BODY_BYTES}", body.len()),
             ));
         }
         let (account, source) = self.account(request).await?;
@@ -176,15 +164,10 @@ impl WebhookService {
             .headers()
             .get(SIGNATURE_HEADER)
             .map(|v| v.to_str().unwrap_or(""));
-        let account = match webhook_auth::verify_signature(
-            account.app_secret.expose().as_bytes(),
-            body,
-            signature,
-        ) {
+        let account = match webhook_auth::verify_signature(account.app_secret.expose().as_bytes(), body, signature) {
             Ok(()) => account,
             Err(SignatureError::Mismatch) if source == Source::Cache => {
-                self.retry_with_fresh_secret(request, body, signature)
-                    .await?
+                self.retry_with_fresh_secret(request, body, signature).await?
             }
             Err(err) => return Err(invalid_signature(err)),
         };
@@ -225,13 +208,11 @@ impl WebhookService {
                 unavailable()
             })?;
         match refreshed {
-            Some(Some(account)) => webhook_auth::verify_signature(
-                account.app_secret.expose().as_bytes(),
-                body,
-                signature,
-            )
-            .map(|_| account)
-            .map_err(invalid_signature),
+            Some(Some(account)) => {
+                webhook_auth::verify_signature(account.app_secret.expose().as_bytes(), body, signature)
+                    .map(|_| account)
+                    .map_err(invalid_signature)
+            }
             Some(None) => Err(unknown_account()),
             None => Err(invalid_signature(SignatureError::Mismatch)),
         }
@@ -299,8 +280,7 @@ fn parse_json_object(body: &[u8]) -> Result<&str, HttpError> {
     if !text.trim_start().starts_with('{') {
         return Err(not_json("expected '{'"));
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map_err(|err| not_json(&err.to_string()))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|err| not_json(&err.to_string()))?;
     Ok(text)
 }
 
@@ -317,11 +297,7 @@ fn unavailable() -> HttpError {
 }
 
 fn invalid_signature(err: SignatureError) -> HttpError {
-    HttpError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_signature",
-        err.to_string(),
-    )
+    HttpError::new(StatusCode::UNAUTHORIZED, "invalid_signature", err.to_string())
 }
 
 fn text_response(status: StatusCode, body: String) -> Response<Body> {
@@ -329,9 +305,7 @@ fn text_response(status: StatusCode, body: String) -> Response<Body> {
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        "text/plain; charset=utf-8"
-            .parse()
-            .expect("static header value"),
+        "text/plain; charset=utf-8".parse().expect("static header value"),
     );
     response
 }

@@ -9,10 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
-pub type SqsHandler =
-    Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, Result<SqsBatchResponse, String>> + Send + Sync>;
-pub type ScheduledHandler =
-    Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, Result<SqsBatchResponse, String>> + Send + Sync>;
+pub type ScheduledHandler = Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 #[derive(Clone)]
 pub enum Handler {
@@ -28,9 +26,7 @@ pub struct LocalFunction {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error(
-        "{function}: no local handler for binary {binary:?}; add it to devstack::functions::build"
-    )]
+    #[error("{function}: no local handler for binary {binary:?}; add it to devstack::functions::build")]
     UnknownBinary { function: String, binary: String },
     #[error("{function}: {source}")]
     Config {

@@ -50,11 +50,7 @@ impl Gateway {
     }
 
     /// Serves until `shutdown` resolves.
-    pub async fn serve(
-        self: Arc<Self>,
-        listener: TcpListener,
-        shutdown: impl std::future::Future<Output = ()>,
-    ) {
+    pub async fn serve(self: Arc<Self>, listener: TcpListener, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -68,11 +64,7 @@ impl Gateway {
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| {
                     let gateway = gateway.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(
-                            gateway.dispatch(request, peer.ip().to_string()).await,
-                        )
-                    }
+                    async move { Ok::<_, std::convert::Infallible>(gateway.dispatch(request, peer.ip().to_string()).await) }
                 });
                 if let Err(err) = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -84,11 +76,7 @@ impl Gateway {
         }
     }
 
-    async fn dispatch(
-        &self,
-        request: hyper::Request<Incoming>,
-        source_ip: String,
-    ) -> hyper::Response<Full<Bytes>> {
+    async fn dispatch(&self, request: hyper::Request<Incoming>, source_ip: String) -> hyper::Response<Full<Bytes>> {
         let started = std::time::Instant::now();
         let (parts, body) = request.into_parts();
         let method = parts.method.to_string();
@@ -107,7 +95,10 @@ impl Gateway {
                     );
                     match lambda_http::request::from_str(&event.to_string()) {
                         Ok(lambda_request) => to_hyper((found.handler)(lambda_request).await),
-                        Err(err) => plain(500, &json!({"message": format!("event not accepted by lambda_http: {err}")}).to_string()),
+                        Err(err) => plain(
+                            500,
+                            &json!({"message": format!("event not accepted by lambda_http: {err}")}).to_string(),
+                        ),
                     }
                 }
             },
@@ -145,10 +136,7 @@ fn form_urlencoded_component(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            {
+            if let Some(byte) = text.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
                 out.push(byte);
                 i += 3;
                 continue;
@@ -191,11 +179,7 @@ pub fn api_gateway_v2_event(
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == http::header::COOKIE {
-            cookies.extend(
-                value
-                    .split(';')
-                    .map(|c| Value::String(c.trim().to_string())),
-            );
+            cookies.extend(value.split(';').map(|c| Value::String(c.trim().to_string())));
             continue;
         }
         match headers.get_mut(name.as_str()) {
@@ -291,8 +275,7 @@ fn to_hyper(response: lambda_http::Response<lambda_http::Body>) -> hyper::Respon
 
 fn plain(status: u16, body: &str) -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() =
-        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
@@ -311,10 +294,7 @@ mod tests {
         assert!(match_path("/webhooks/whatsapp/{account}", "/webhooks/whatsapp/").is_none());
         assert!(match_path("/webhooks/whatsapp/{account}", "/webhooks/whatsapp/a/b").is_none());
         assert!(match_path("/webhooks/whatsapp/{account}", "/webhooks/other/a").is_none());
-        assert_eq!(
-            match_path("/v1/{proxy+}", "/v1/a/b/c").unwrap()["proxy"],
-            "a/b/c"
-        );
+        assert_eq!(match_path("/v1/{proxy+}", "/v1/a/b/c").unwrap()["proxy"], "a/b/c");
         assert_eq!(match_path("/x/{id}", "/x/a%20b").unwrap()["id"], "a b");
     }
 }

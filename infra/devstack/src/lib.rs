@@ -31,10 +31,7 @@ pub enum RuntimeError {
         source: scheduler::ScheduleError,
     },
     #[error("{function}: its {kind} event needs a handler of that kind")]
-    HandlerKind {
-        function: String,
-        kind: &'static str,
-    },
+    HandlerKind { function: String, kind: &'static str },
     #[error("{function}: SQS event source names {queue}, which the stack does not have")]
     MissingQueue { function: String, queue: String },
 }
@@ -78,13 +75,10 @@ impl LocalRuntime {
                 let Handler::Sqs(sqs) = &handler else {
                     return Err(wrong_kind("SQS"));
                 };
-                let (url, arn) =
-                    stack
-                        .queue(&source.queue)
-                        .ok_or_else(|| RuntimeError::MissingQueue {
-                            function: spec.logical_id.clone(),
-                            queue: source.queue.clone(),
-                        })?;
+                let (url, arn) = stack.queue(&source.queue).ok_or_else(|| RuntimeError::MissingQueue {
+                    function: spec.logical_id.clone(),
+                    queue: source.queue.clone(),
+                })?;
                 pollers.push(SqsPoller {
                     client: aws_sdk_sqs::Client::new(aws),
                     function: spec.logical_id.clone(),
@@ -101,11 +95,10 @@ impl LocalRuntime {
                 let Handler::Scheduled(scheduled) = &handler else {
                     return Err(wrong_kind("Schedule"));
                 };
-                let every =
-                    scheduler::parse_rate(expression).map_err(|source| RuntimeError::Schedule {
-                        function: spec.logical_id.clone(),
-                        source,
-                    })?;
+                let every = scheduler::parse_rate(expression).map_err(|source| RuntimeError::Schedule {
+                    function: spec.logical_id.clone(),
+                    source,
+                })?;
                 schedules.push((spec.logical_id.clone(), every, scheduled.clone()));
             }
         }
@@ -129,10 +122,7 @@ impl LocalRuntime {
         }
         for (function, every, handler) in self.schedules {
             let (region, account) = (stack.region.clone(), stack.account_id.clone());
-            let rule_arn = format!(
-                "arn:aws:events:{region}:{account}:rule/{}-{function}",
-                stack.name
-            );
+            let rule_arn = format!("arn:aws:events:{region}:{account}:rule/{}-{function}", stack.name);
             tasks.spawn(scheduler::run(
                 function,
                 every,

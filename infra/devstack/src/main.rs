@@ -69,12 +69,8 @@ async fn main() -> Result<()> {
         }
         Command::Queue { name, peek } => queue(&cli.dev_dir, &name, peek, &aws).await,
         Command::Sign { file } => {
-            let body =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            println!(
-                "{}",
-                shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body)
-            );
+            let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            println!("{}", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body));
             Ok(())
         }
     }
@@ -98,14 +94,8 @@ async fn up(
     let base_url = format!("http://127.0.0.1:{port}");
     let info = demo::seed(&stack, aws, &base_url, &endpoint).await?;
     std::fs::create_dir_all(dev_dir.join("env"))?;
-    std::fs::write(
-        dev_dir.join("stack.json"),
-        serde_json::to_string_pretty(&stack)?,
-    )?;
-    std::fs::write(
-        dev_dir.join("demo.json"),
-        serde_json::to_string_pretty(&info)?,
-    )?;
+    std::fs::write(dev_dir.join("stack.json"), serde_json::to_string_pretty(&stack)?)?;
+    std::fs::write(dev_dir.join("demo.json"), serde_json::to_string_pretty(&info)?)?;
     for function in template.functions()? {
         let mut lines = format!(
             "AWS_ENDPOINT_URL={endpoint}\nAWS_REGION={}\nAWS_ACCESS_KEY_ID=test\nAWS_SECRET_ACCESS_KEY=test\n",
@@ -114,10 +104,7 @@ async fn up(
         for (name, value) in stack.environment_of(&function)? {
             lines.push_str(&format!("{name}={value}\n"));
         }
-        std::fs::write(
-            dev_dir.join("env").join(format!("{}.env", function.binary)),
-            lines,
-        )?;
+        std::fs::write(dev_dir.join("env").join(format!("{}.env", function.binary)), lines)?;
     }
     let runtime = LocalRuntime::build(
         &template,
@@ -139,8 +126,8 @@ async fn up(
 }
 
 async fn wait_for_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
@@ -188,17 +175,12 @@ Ctrl-C stops everything make dev started.
     );
 }
 
-async fn queue(
-    dev_dir: &std::path::Path,
-    name: &str,
-    peek: bool,
-    aws: &aws_config::SdkConfig,
-) -> Result<()> {
+async fn queue(dev_dir: &std::path::Path, name: &str, peek: bool, aws: &aws_config::SdkConfig) -> Result<()> {
     let stack_file = dev_dir.join("stack.json");
-    let stack: Stack =
-        serde_json::from_str(&std::fs::read_to_string(&stack_file).with_context(|| {
-            format!("{} not found: is make dev running?", stack_file.display())
-        })?)?;
+    let stack: Stack = serde_json::from_str(
+        &std::fs::read_to_string(&stack_file)
+            .with_context(|| format!("{} not found: is make dev running?", stack_file.display()))?,
+    )?;
     let Some(Physical::Queue { url, .. }) = stack.resources.get(name) else {
         bail!(
             "{name} is not a queue of the stack; queues: {:?}",
@@ -215,9 +197,7 @@ async fn queue(
         .get_queue_attributes()
         .queue_url(url)
         .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(
-            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        )
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
         .send()
         .await?;
     let count = |n| {

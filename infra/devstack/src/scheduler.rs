@@ -6,9 +6,7 @@ use tracing::{info, warn};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
-    #[error(
-        "{0:?} is not a rate(...) expression the local runtime can run (cron(...) is not supported locally yet)"
-    )]
+    #[error("{0:?} is not a rate(...) expression the local runtime can run (cron(...) is not supported locally yet)")]
     Unsupported(String),
 }
 
@@ -21,11 +19,7 @@ pub fn parse_rate(expression: &str) -> Result<Duration, ScheduleError> {
         .and_then(|s| s.strip_suffix(')'))
         .ok_or_else(unsupported)?;
     let (count, unit) = inner.trim().split_once(' ').ok_or_else(unsupported)?;
-    let count: u64 = count
-        .parse()
-        .ok()
-        .filter(|c| *c > 0)
-        .ok_or_else(unsupported)?;
+    let count: u64 = count.parse().ok().filter(|c| *c > 0).ok_or_else(unsupported)?;
     let seconds = match (unit.trim(), count) {
         ("minute", 1) | ("minutes", 2..) => 60,
         ("hour", 1) | ("hours", 2..) => 3_600,

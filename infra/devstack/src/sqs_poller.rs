@@ -66,12 +66,8 @@ impl SqsPoller {
             return Ok(PollOutcome::default());
         }
         let event_json = sqs_event(&messages, &self.queue_arn, &self.region);
-        let event: SqsEvent = serde_json::from_value(event_json)
-            .map_err(|e| format!("SQS event not accepted: {e}"))?;
-        let all_ids: HashSet<String> = messages
-            .iter()
-            .filter_map(|m| m.message_id.clone())
-            .collect();
+        let event: SqsEvent = serde_json::from_value(event_json).map_err(|e| format!("SQS event not accepted: {e}"))?;
+        let all_ids: HashSet<String> = messages.iter().filter_map(|m| m.message_id.clone()).collect();
         let failed: HashSet<String> = match (self.handler)(event).await {
             Err(err) => {
                 warn!(function = %self.function, "invocation failed, whole batch returns to the queue: {err}");
@@ -141,19 +137,27 @@ pub fn sqs_event(messages: &[Message], queue_arn: &str, region: &str) -> Value {
     let records: Vec<Value> = messages
         .iter()
         .map(|message| {
-            let attributes: Map<String, Value> =
-                message.attributes().into_iter().flatten().map(|(name, value)| (name.as_str().to_string(), Value::String(value.clone()))).collect();
+            let attributes: Map<String, Value> = message
+                .attributes()
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| (name.as_str().to_string(), Value::String(value.clone())))
+                .collect();
             let message_attributes: Map<String, Value> = message
                 .message_attributes()
                 .into_iter()
                 .flatten()
                 .map(|(name, value)| {
-                    let mut attribute = json!({"dataType": value.data_type(), "stringListValues": [], "binaryListValues": []});
+                    let mut attribute =
+                        json!({"dataType": value.data_type(), "stringListValues": [], "binaryListValues": []});
                     if let Some(text) = value.string_value() {
                         attribute["stringValue"] = Value::String(text.to_string());
                     }
                     if let Some(binary) = value.binary_value() {
-                        attribute["binaryValue"] = Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, binary.as_ref()));
+                        attribute["binaryValue"] = Value::String(base64::Engine::encode(
+                            &base64::engine::general_purpose::STANDARD,
+                            binary.as_ref(),
+                        ));
                     }
                     (name.clone(), attribute)
                 })

@@ -5,8 +5,8 @@
 use crate::template::{Template, TemplateError, intrinsic, scalar_string};
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::{Deserialize, Serialize};
@@ -38,26 +38,11 @@ fn aws_error<E: std::error::Error>(resource: &str, err: E) -> StackError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Physical {
-    Table {
-        name: String,
-        arn: String,
-    },
-    Queue {
-        name: String,
-        url: String,
-        arn: String,
-    },
-    Bucket {
-        name: String,
-        arn: String,
-    },
-    EventBus {
-        name: String,
-        arn: String,
-    },
-    HttpApi {
-        id: String,
-    },
+    Table { name: String, arn: String },
+    Queue { name: String, url: String, arn: String },
+    Bucket { name: String, arn: String },
+    EventBus { name: String, arn: String },
+    HttpApi { id: String },
 }
 
 /// A provisioned stack: its name, region, account and every resource's physical identity.
@@ -80,11 +65,7 @@ fn physical_name(stack: &str, logical_id: &str, max_len: usize) -> String {
 
 impl Stack {
     /// Creates every stateful resource of `template` under names prefixed with `name`.
-    pub async fn provision(
-        template: &Template,
-        name: &str,
-        aws: &SdkConfig,
-    ) -> Result<Stack, StackError> {
+    pub async fn provision(template: &Template, name: &str, aws: &SdkConfig) -> Result<Stack, StackError> {
         let region = aws
             .region()
             .map(|r| r.to_string())
@@ -103,20 +84,15 @@ impl Stack {
             resources: BTreeMap::new(),
         };
         for (logical_id, _) in template.resources_of_type("AWS::Serverless::HttpApi") {
-            stack.resources.insert(
-                logical_id.to_string(),
-                Physical::HttpApi { id: "local".into() },
-            );
+            stack
+                .resources
+                .insert(logical_id.to_string(), Physical::HttpApi { id: "local".into() });
         }
         stack
             .create_tables(template, &aws_sdk_dynamodb::Client::new(aws))
             .await?;
-        stack
-            .create_queues(template, &aws_sdk_sqs::Client::new(aws))
-            .await?;
-        stack
-            .create_buckets(template, &aws_sdk_s3::Client::new(aws))
-            .await?;
+        stack.create_queues(template, &aws_sdk_sqs::Client::new(aws)).await?;
+        stack.create_buckets(template, &aws_sdk_s3::Client::new(aws)).await?;
         stack
             .create_event_buses(template, &aws_sdk_eventbridge::Client::new(aws))
             .await?;
@@ -153,12 +129,10 @@ impl Stack {
             }
             for index in sequence(properties, "GlobalSecondaryIndexes") {
                 let projection = index.get("Projection").unwrap_or(&Value::Null);
-                let mut projection_builder = Projection::builder().projection_type(
-                    ProjectionType::from(str_field(projection, "ProjectionType")),
-                );
+                let mut projection_builder = Projection::builder()
+                    .projection_type(ProjectionType::from(str_field(projection, "ProjectionType")));
                 for attribute in sequence(projection, "NonKeyAttributes") {
-                    projection_builder = projection_builder
-                        .non_key_attributes(attribute.as_str().unwrap_or_default());
+                    projection_builder = projection_builder.non_key_attributes(attribute.as_str().unwrap_or_default());
                 }
                 let mut index_builder = GlobalSecondaryIndex::builder()
                     .index_name(str_field(index, "IndexName"))
@@ -166,23 +140,15 @@ impl Stack {
                 for element in key_schema(index, logical_id)? {
                     index_builder = index_builder.key_schema(element);
                 }
-                request = request.global_secondary_indexes(
-                    index_builder
-                        .build()
-                        .map_err(|e| resource_error(logical_id, e))?,
-                );
+                request =
+                    request.global_secondary_indexes(index_builder.build().map_err(|e| resource_error(logical_id, e))?);
             }
             let created = request.send().await.map_err(|e| aws_error(logical_id, e))?;
             let arn = created
                 .table_description()
                 .and_then(|d| d.table_arn())
                 .map(str::to_string)
-                .unwrap_or_else(|| {
-                    format!(
-                        "arn:aws:dynamodb:{}:{}:table/{name}",
-                        self.region, self.account_id
-                    )
-                });
+                .unwrap_or_else(|| format!("arn:aws:dynamodb:{}:{}:table/{name}", self.region, self.account_id));
             if let Some(ttl) = properties
                 .get("TimeToLiveSpecification")
                 .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
@@ -207,14 +173,9 @@ impl Stack {
         Ok(())
     }
 
-    async fn create_queues(
-        &mut self,
-        template: &Template,
-        client: &aws_sdk_sqs::Client,
-    ) -> Result<(), StackError> {
+    async fn create_queues(&mut self, template: &Template, client: &aws_sdk_sqs::Client) -> Result<(), StackError> {
         // Dead-letter queues first: a redrive policy names its target's ARN.
-        let mut queues: Vec<(&str, &Value)> =
-            template.resources_of_type("AWS::SQS::Queue").collect();
+        let mut queues: Vec<(&str, &Value)> = template.resources_of_type("AWS::SQS::Queue").collect();
         queues.sort_by_key(|(_, properties)| properties.get("RedrivePolicy").is_some());
         for (logical_id, properties) in queues {
             let fifo = properties.get("FifoQueue").and_then(Value::as_bool) == Some(true);
@@ -225,10 +186,7 @@ impl Stack {
             let mut request = client.create_queue().queue_name(&name);
             let numeric = [
                 ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
-                (
-                    "MessageRetentionPeriod",
-                    QueueAttributeName::MessageRetentionPeriod,
-                ),
+                ("MessageRetentionPeriod", QueueAttributeName::MessageRetentionPeriod),
                 ("DelaySeconds", QueueAttributeName::DelaySeconds),
                 (
                     "ReceiveMessageWaitTimeSeconds",
@@ -245,15 +203,13 @@ impl Stack {
                 request = request.attributes(QueueAttributeName::FifoQueue, "true");
             }
             if let Some(redrive) = properties.get("RedrivePolicy") {
-                let target =
-                    self.resolve(redrive.get("deadLetterTargetArn").unwrap_or(&Value::Null))?;
+                let target = self.resolve(redrive.get("deadLetterTargetArn").unwrap_or(&Value::Null))?;
                 let max_receive = redrive
                     .get("maxReceiveCount")
                     .and_then(scalar_string)
-                    .ok_or_else(|| {
-                        resource_error(logical_id, "RedrivePolicy has no maxReceiveCount")
-                    })?;
-                let policy = serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": max_receive}).to_string();
+                    .ok_or_else(|| resource_error(logical_id, "RedrivePolicy has no maxReceiveCount"))?;
+                let policy =
+                    serde_json::json!({"deadLetterTargetArn": target, "maxReceiveCount": max_receive}).to_string();
                 request = request.attributes(QueueAttributeName::RedrivePolicy, policy);
             }
             let url = request
@@ -273,29 +229,21 @@ impl Stack {
                 .attributes()
                 .and_then(|a| a.get(&QueueAttributeName::QueueArn))
                 .cloned()
-                .unwrap_or_else(|| {
-                    format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account_id)
-                });
+                .unwrap_or_else(|| format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account_id));
             self.resources
                 .insert(logical_id.to_string(), Physical::Queue { name, url, arn });
         }
         Ok(())
     }
 
-    async fn create_buckets(
-        &mut self,
-        template: &Template,
-        client: &aws_sdk_s3::Client,
-    ) -> Result<(), StackError> {
+    async fn create_buckets(&mut self, template: &Template, client: &aws_sdk_s3::Client) -> Result<(), StackError> {
         for (logical_id, _) in template.resources_of_type("AWS::S3::Bucket") {
             let name = physical_name(&self.name, logical_id, 63).to_lowercase();
             let mut request = client.create_bucket().bucket(&name);
             if self.region != "us-east-1" {
                 request = request.create_bucket_configuration(
                     aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
-                            self.region.as_str(),
-                        ))
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(self.region.as_str()))
                         .build(),
                 );
             }
@@ -327,12 +275,9 @@ impl Stack {
                 .send()
                 .await
                 .map_err(|e| aws_error(logical_id, e))?;
-            let arn = created.event_bus_arn.unwrap_or_else(|| {
-                format!(
-                    "arn:aws:events:{}:{}:event-bus/{name}",
-                    self.region, self.account_id
-                )
-            });
+            let arn = created
+                .event_bus_arn
+                .unwrap_or_else(|| format!("arn:aws:events:{}:{}:event-bus/{name}", self.region, self.account_id));
             self.resources
                 .insert(logical_id.to_string(), Physical::EventBus { name, arn });
         }
@@ -345,18 +290,13 @@ impl Stack {
         if let Some(text) = scalar_string(value) {
             return Ok(text);
         }
-        let (function, argument) =
-            intrinsic(value).ok_or_else(|| StackError::Unresolvable(format!("{value:?}")))?;
+        let (function, argument) = intrinsic(value).ok_or_else(|| StackError::Unresolvable(format!("{value:?}")))?;
         match function.as_str() {
             "Ref" => self.reference(argument.as_str().unwrap_or_default()),
             "GetAtt" => {
                 let target = match argument {
                     Value::String(s) => s.clone(),
-                    Value::Sequence(parts) => parts
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join("."),
+                    Value::Sequence(parts) => parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("."),
                     _ => String::new(),
                 };
                 self.attribute(&target)
@@ -366,10 +306,7 @@ impl Stack {
                 Value::Sequence(parts) if parts.len() == 2 => {
                     let mut variables = BTreeMap::new();
                     for (name, v) in parts[1].as_mapping().into_iter().flatten() {
-                        variables.insert(
-                            name.as_str().unwrap_or_default().to_string(),
-                            self.resolve(v)?,
-                        );
+                        variables.insert(name.as_str().unwrap_or_default().to_string(), self.resolve(v)?);
                     }
                     self.substitute(parts[0].as_str().unwrap_or_default(), &variables)
                 }
@@ -392,11 +329,9 @@ impl Stack {
             return Ok(value.clone());
         }
         match self.resources.get(name) {
-            Some(
-                Physical::Table { name, .. }
-                | Physical::Bucket { name, .. }
-                | Physical::EventBus { name, .. },
-            ) => Ok(name.clone()),
+            Some(Physical::Table { name, .. } | Physical::Bucket { name, .. } | Physical::EventBus { name, .. }) => {
+                Ok(name.clone())
+            }
             Some(Physical::Queue { url, .. }) => Ok(url.clone()),
             Some(Physical::HttpApi { id }) => Ok(id.clone()),
             None => Err(StackError::Unresolvable(format!("Ref {name}"))),
@@ -425,11 +360,7 @@ impl Stack {
         Ok(value)
     }
 
-    fn substitute(
-        &self,
-        text: &str,
-        variables: &BTreeMap<String, String>,
-    ) -> Result<String, StackError> {
+    fn substitute(&self, text: &str, variables: &BTreeMap<String, String>) -> Result<String, StackError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -472,11 +403,7 @@ impl Stack {
 }
 
 fn sequence<'a>(value: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
-    value
-        .get(field)
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
+    value.get(field).and_then(Value::as_sequence).into_iter().flatten()
 }
 
 fn str_field<'a>(value: &'a Value, field: &str) -> &'a str {

@@ -8,10 +8,7 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("template.yaml is not valid YAML: {0}")]
     Yaml(#[from] serde_yaml::Error),
     #[error("template.yaml: {0}")]
@@ -73,10 +70,7 @@ impl Template {
     }
 
     /// `(logical id, properties)` of every resource of `resource_type`, in template order.
-    pub fn resources_of_type<'a>(
-        &'a self,
-        resource_type: &'a str,
-    ) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
+    pub fn resources_of_type<'a>(&'a self, resource_type: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
         self.resources()
             .filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(resource_type))
             .map(|(id, r)| (id, r.get("Properties").unwrap_or(&Value::Null)))
@@ -91,10 +85,7 @@ impl Template {
     }
 
     pub fn resource_type(&self, logical_id: &str) -> Option<&str> {
-        self.root["Resources"]
-            .get(logical_id)?
-            .get("Type")?
-            .as_str()
+        self.root["Resources"].get(logical_id)?.get("Type")?.as_str()
     }
 
     pub fn resource_properties(&self, logical_id: &str) -> Option<&Value> {
@@ -127,9 +118,10 @@ impl Template {
             .and_then(|e| e.get("Variables"))
             .and_then(Value::as_mapping);
         let mut functions = Vec::new();
-        for (logical_id, resource) in self.resources().filter(|(_, r)| {
-            r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function")
-        }) {
+        for (logical_id, resource) in self
+            .resources()
+            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some("AWS::Serverless::Function"))
+        {
             let properties = resource
                 .get("Properties")
                 .ok_or_else(|| shape(format!("{logical_id} has no Properties")))?;
@@ -138,11 +130,7 @@ impl Template {
                 .and_then(|m| m.get("BuildProperties"))
                 .and_then(|b| b.get("Binary"))
                 .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    shape(format!(
-                        "{logical_id} has no Metadata.BuildProperties.Binary"
-                    ))
-                })?
+                .ok_or_else(|| shape(format!("{logical_id} has no Metadata.BuildProperties.Binary")))?
                 .to_string();
             let mut environment = BTreeMap::new();
             let own_env = properties
@@ -190,37 +178,22 @@ impl Template {
                             .to_string(),
                     }),
                     Some("SQS") => spec.sqs_sources.push(SqsSource {
-                        queue: referenced_logical_id(
-                            event_properties.get("Queue").unwrap_or(&Value::Null),
-                        )
-                        .ok_or_else(|| {
-                            shape(format!(
-                                "{logical_id}.{event_name}: Queue must be !GetAtt <Queue>.Arn"
-                            ))
-                        })?,
-                        batch_size: event_properties
-                            .get("BatchSize")
-                            .and_then(Value::as_u64)
-                            .unwrap_or(10) as usize,
+                        queue: referenced_logical_id(event_properties.get("Queue").unwrap_or(&Value::Null))
+                            .ok_or_else(|| {
+                                shape(format!("{logical_id}.{event_name}: Queue must be !GetAtt <Queue>.Arn"))
+                            })?,
+                        batch_size: event_properties.get("BatchSize").and_then(Value::as_u64).unwrap_or(10) as usize,
                         report_batch_item_failures: event_properties
                             .get("FunctionResponseTypes")
                             .and_then(Value::as_sequence)
-                            .is_some_and(|types| {
-                                types
-                                    .iter()
-                                    .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
-                            }),
+                            .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures"))),
                     }),
                     Some("Schedule") | Some("ScheduleV2") => spec.schedules.push(
                         event_properties
                             .get("Schedule")
                             .or_else(|| event_properties.get("ScheduleExpression"))
                             .and_then(Value::as_str)
-                            .ok_or_else(|| {
-                                shape(format!(
-                                    "{logical_id}.{event_name} has no schedule expression"
-                                ))
-                            })?
+                            .ok_or_else(|| shape(format!("{logical_id}.{event_name} has no schedule expression")))?
                             .to_string(),
                     ),
                     _ => {}
@@ -256,11 +229,7 @@ pub fn intrinsic(value: &Value) -> Option<(String, &Value)> {
         Value::Mapping(map) if map.len() == 1 => {
             let (key, argument) = map.iter().next()?;
             let key = key.as_str()?;
-            let name = if key == "Ref" {
-                "Ref"
-            } else {
-                key.strip_prefix("Fn::")?
-            };
+            let name = if key == "Ref" { "Ref" } else { key.strip_prefix("Fn::")? };
             Some((name.to_string(), argument))
         }
         _ => None,

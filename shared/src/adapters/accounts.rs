@@ -7,8 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 #[async_trait::async_trait]
 pub trait AccountDirectory: Send + Sync {
-    async fn webhook_account(&self, account_id: &str)
-    -> Result<Option<WebhookAccount>, StoreError>;
+    async fn webhook_account(&self, account_id: &str) -> Result<Option<WebhookAccount>, StoreError>;
 }
 
 pub struct DynamoAccountDirectory {
@@ -27,10 +26,7 @@ impl DynamoAccountDirectory {
 
 #[async_trait::async_trait]
 impl AccountDirectory for DynamoAccountDirectory {
-    async fn webhook_account(
-        &self,
-        account_id: &str,
-    ) -> Result<Option<WebhookAccount>, StoreError> {
+    async fn webhook_account(&self, account_id: &str) -> Result<Option<WebhookAccount>, StoreError> {
         let (gsi1pk, gsi1sk) = table::webhook_lookup(account_id);
         let output = self
             .client

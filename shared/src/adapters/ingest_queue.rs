@@ -15,8 +15,7 @@ pub struct DeliveryAttributes<'a> {
 
 #[async_trait::async_trait]
 pub trait IngestQueue: Send + Sync {
-    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str)
-    -> Result<(), StoreError>;
+    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str) -> Result<(), StoreError>;
 }
 
 pub struct SqsIngestQueue {
@@ -43,20 +42,13 @@ fn string_attribute(value: &str) -> MessageAttributeValue {
 
 #[async_trait::async_trait]
 impl IngestQueue for SqsIngestQueue {
-    async fn send(
-        &self,
-        attributes: &DeliveryAttributes<'_>,
-        body: &str,
-    ) -> Result<(), StoreError> {
+    async fn send(&self, attributes: &DeliveryAttributes<'_>, body: &str) -> Result<(), StoreError> {
         self.client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_attributes(attribute::ORG_ID, string_attribute(attributes.org_id))
-            .message_attributes(
-                attribute::ACCOUNT_ID,
-                string_attribute(attributes.account_id),
-            )
+            .message_attributes(attribute::ACCOUNT_ID, string_attribute(attributes.account_id))
             .message_attributes(
                 attribute::RECEIVED_AT_MS,
                 MessageAttributeValue::builder()

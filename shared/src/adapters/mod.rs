@@ -17,15 +17,9 @@ pub async fn load_aws_config() -> SdkConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("AWS call {operation} failed: {detail}")]
-    Aws {
-        operation: &'static str,
-        detail: String,
-    },
+    Aws { operation: &'static str, detail: String },
     #[error("stored item is not readable as {entity}: {detail}")]
-    Corrupt {
-        entity: &'static str,
-        detail: String,
-    },
+    Corrupt { entity: &'static str, detail: String },
     #[error("{0} already exists")]
     Conflict(String),
 }

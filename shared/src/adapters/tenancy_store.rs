@@ -5,9 +5,7 @@ use super::StoreError;
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
 use crate::table::{self, Key, attr};
-use crate::tenancy::{
-    Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount,
-};
+use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use std::collections::HashMap;
 
@@ -83,11 +81,7 @@ impl TenancyStore {
     }
 
     /// Runs a transaction; a cancelled one names the first item whose condition failed.
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        what_exists: &[String],
-    ) -> Result<(), StoreError> {
+    async fn transact(&self, items: Vec<TransactWriteItem>, what_exists: &[String]) -> Result<(), StoreError> {
         match self
             .client
             .transact_write_items()
@@ -111,10 +105,7 @@ impl TenancyStore {
         }
     }
 
-    pub async fn create_organization(
-        &self,
-        new: NewOrganization,
-    ) -> Result<CreatedOrganization, StoreError> {
+    pub async fn create_organization(&self, new: NewOrganization) -> Result<CreatedOrganization, StoreError> {
         let created_at = now();
         let org_id = new.org_id.unwrap_or_else(|| ids::new_id("org"));
         let organization = Organization {
@@ -152,33 +143,18 @@ impl TenancyStore {
         };
         let email_claim_key = table::agent_email_claim(&org_id, &owner.email);
         let mut email_claim = Self::key_attributes(&email_claim_key);
-        email_claim.insert(
-            attr::ENTITY.into(),
-            AttributeValue::S("AgentEmailClaim".into()),
-        );
+        email_claim.insert(attr::ENTITY.into(), AttributeValue::S("AgentEmailClaim".into()));
         email_claim.insert("agent_id".into(), AttributeValue::S(owner.agent_id.clone()));
         let mut counters = Self::key_attributes(&table::org_counters(&org_id));
         counters.insert(attr::ENTITY.into(), AttributeValue::S("Counters".into()));
         counters.insert("total_agents".into(), AttributeValue::N("1".into()));
 
         let items = vec![
-            self.put_new(item_of(
-                &organization,
-                &table::organization(&org_id),
-                "Organization",
-            )?),
-            self.put_new(item_of(
-                &owner,
-                &table::agent(&org_id, &owner.agent_id),
-                "Agent",
-            )?),
+            self.put_new(item_of(&organization, &table::organization(&org_id), "Organization")?),
+            self.put_new(item_of(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
             self.put_new(email_claim),
             self.put_new(with_lookup(
-                item_of(
-                    &api_key,
-                    &table::api_key(&org_id, &api_key.key_id),
-                    "ApiKey",
-                )?,
+                item_of(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?,
                 table::api_key_lookup(&hash_hex),
             )),
             self.put_new(counters),
@@ -230,16 +206,11 @@ impl TenancyStore {
             .build()
             .expect("table, key and condition are set");
         let mut claim = Self::key_attributes(&table::phone_number_claim(&account.phone_number_id));
-        claim.insert(
-            attr::ENTITY.into(),
-            AttributeValue::S("PhoneNumberClaim".into()),
-        );
+        claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
         claim.insert("account_id".into(), AttributeValue::S(account_id.clone()));
         let items = vec![
-            TransactWriteItem::builder()
-                .condition_check(org_exists)
-                .build(),
+            TransactWriteItem::builder().condition_check(org_exists).build(),
             self.put_new(with_lookup(
                 item_of(
                     &account,
@@ -259,11 +230,7 @@ impl TenancyStore {
         Ok(account)
     }
 
-    pub async fn get_account(
-        &self,
-        org_id: &str,
-        account_id: &str,
-    ) -> Result<Option<WhatsAppAccount>, StoreError> {
+    pub async fn get_account(&self, org_id: &str, account_id: &str) -> Result<Option<WhatsAppAccount>, StoreError> {
         let key = table::whatsapp_account(org_id, account_id);
         let output = self
             .client

@@ -1,0 +1,184 @@
+//! The local runtime (`make dev`): routes from template.yaml over real HTTP, and the SQS event
+//! source mapping's batch semantics against moto.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use devstack::functions::SqsHandler;
+use devstack::sqs_poller::SqsPoller;
+use devstack::{LocalRuntime, RuntimeOptions};
+use integration_tests::*;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+async fn http(port: u16, request: String) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_local_gateway_serves_template_routes_with_the_real_handler() {
+    let stack = TestStack::new().await;
+    let account = stack
+        .tenant(&unique_phone_number_id(), "gateway-secret", "gateway-verify-token")
+        .await;
+    let runtime = LocalRuntime::build(&stack.template, &stack.stack, &stack.aws, &RuntimeOptions::default()).unwrap();
+    let routes: BTreeSet<String> = runtime
+        .gateway
+        .routes()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        routes,
+        BTreeSet::from([
+            "GET /webhooks/whatsapp/{account}".to_string(),
+            "POST /webhooks/whatsapp/{account}".to_string()
+        ])
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let stack_for_run = stack.stack.clone();
+    let server = tokio::spawn(async move { runtime.run(listener, &stack_for_run, shutdown).await });
+
+    let path = format!("/webhooks/whatsapp/{}", account.account_id);
+    let (status, body) = http(port, format!("GET {path}?hub.mode=subscribe&hub.verify_token=gateway-verify-token&hub.challenge=77 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).await;
+    assert_eq!((status, body.as_str()), (200, "77"));
+
+    let payload = std::fs::read(repo_root().join("events/meta/inbound-image.json")).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Hub-Signature-256: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        sign("gateway-secret", &payload),
+        payload.len()
+    );
+    let (status, _) = http(port, head + std::str::from_utf8(&payload).unwrap()).await;
+    assert_eq!(status, 200);
+    let (status, _) = http(
+        port,
+        "DELETE /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let messages = stack.drain("IngestQueue").await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].body().unwrap().as_bytes(), &payload[..]);
+    stop.send(true).unwrap();
+    server.await.unwrap();
+}
+
+/// A worker that fails every record whose body contains "poison", and remembers what it saw.
+fn poison_rejecting_worker(seen: Arc<Mutex<Vec<String>>>) -> SqsHandler {
+    Arc::new(move |event: SqsEvent| {
+        let seen = seen.clone();
+        Box::pin(async move {
+            let mut failures = Vec::new();
+            for record in event.records {
+                let body = record.body.unwrap_or_default();
+                assert_eq!(record.event_source.as_deref(), Some("aws:sqs"));
+                seen.lock().unwrap().push(body.clone());
+                if body.contains("poison") {
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = record.message_id.unwrap_or_default();
+                    failures.push(failure);
+                }
+            }
+            let mut response = SqsBatchResponse::default();
+            response.batch_item_failures = failures;
+            Ok(response)
+        })
+    })
+}
+
+#[tokio::test]
+async fn only_failed_records_are_retried_and_a_poison_record_reaches_the_dlq() {
+    let stack = TestStack::new().await;
+    let url = stack.queue_url("IngestQueue");
+    for body in ["{\"n\":1}", "{\"poison\":true}", "{\"n\":2}"] {
+        stack
+            .sqs()
+            .send_message()
+            .queue_url(&url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (_, arn) = stack.stack.queue("IngestQueue").unwrap();
+    let poller = SqsPoller {
+        client: stack.sqs(),
+        function: "TestWorker".into(),
+        queue_url: url.clone(),
+        queue_arn: arn.to_string(),
+        region: stack.stack.region.clone(),
+        batch_size: 10,
+        report_batch_item_failures: true,
+        failed_visibility_seconds: Some(0),
+        handler: poison_rejecting_worker(seen.clone()),
+    };
+    let max_receive: usize = 5; // template.yaml: IngestQueue RedrivePolicy maxReceiveCount
+    let mut polls = 0;
+    while polls < 20 {
+        poller.poll_once(0).await.unwrap();
+        polls += 1;
+        if stack.drain("IngestDeadLetterQueue").await.len() == 1 {
+            break;
+        }
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen.iter().filter(|b| b.contains("\"n\":1")).count(),
+        1,
+        "a successful record is processed once"
+    );
+    assert_eq!(seen.iter().filter(|b| b.contains("\"n\":2")).count(), 1);
+    assert_eq!(
+        seen.iter().filter(|b| b.contains("poison")).count(),
+        max_receive,
+        "poison retried up to maxReceiveCount"
+    );
+    assert!(
+        stack.drain("IngestQueue").await.is_empty(),
+        "nothing left on the source queue"
+    );
+}
+
+#[tokio::test]
+async fn an_invocation_error_returns_the_whole_batch() {
+    let stack = TestStack::new().await;
+    let url = stack.queue_url("IngestQueue");
+    stack
+        .sqs()
+        .send_message()
+        .queue_url(&url)
+        .message_body("{}")
+        .send()
+        .await
+        .unwrap();
+    let failing: SqsHandler = Arc::new(|_| Box::pin(async { Err("boom".to_string()) }));
+    let (_, arn) = stack.stack.queue("IngestQueue").unwrap();
+    let poller = SqsPoller {
+        client: stack.sqs(),
+        function: "Failing".into(),
+        queue_url: url,
+        queue_arn: arn.to_string(),
+        region: stack.stack.region.clone(),
+        batch_size: 10,
+        report_batch_item_failures: true,
+        failed_visibility_seconds: Some(0),
+        handler: failing,
+    };
+    let outcome = poller.poll_once(0).await.unwrap();
+    assert_eq!((outcome.received, outcome.deleted, outcome.failed), (1, 0, 1));
+    assert_eq!(stack.drain("IngestQueue").await.len(), 1, "the message is still there");
+}
