@@ -29,9 +29,15 @@ pub fn init_tracing() {
 pub const METRIC_NAMESPACE: &str = "Switchboard";
 
 /// One EMF record: printed as one JSON line on stdout, which CloudWatch turns into metrics without
-/// an API call. `dimensions` become metric dimensions; keep their values low-cardinality.
+/// an API call. `dimensions` become metric dimensions; keep their values low-cardinality. Off Lambda
+/// (local runtime, tests) the record goes to the debug log instead of cluttering the console.
 pub fn emit_metric(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)]) {
-    println!("{}", emf_record(name, value, unit, dimensions, now_millis()));
+    let record = emf_record(name, value, unit, dimensions, now_millis());
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        println!("{record}");
+    } else {
+        tracing::debug!(target: "emf", "{record}");
+    }
 }
 
 fn emf_record(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)], timestamp_ms: u64) -> String {
