@@ -2,4 +2,5 @@
 
 mod local_runtime;
 mod template_consistency;
+mod tenancy;
 mod webhook;

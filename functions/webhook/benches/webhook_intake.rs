@@ -90,13 +90,23 @@ fn event(body: &str) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let service = WebhookService::new(Box::new(OneAccount), Box::new(DiscardQueue), Box::new(DiscardPayloads), Duration::from_secs(3600));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let service = WebhookService::new(
+        Box::new(OneAccount),
+        Box::new(DiscardQueue),
+        Box::new(DiscardPayloads),
+        Duration::from_secs(3600),
+    );
     for (label, size) in [("2KB", 2 * 1024), ("1MB", 1024 * 1024)] {
         let body = payload(size);
         let event = event(&body);
         // Warm the account cache, as on a warm Lambda.
-        let response = runtime.block_on(service.handle(lambda_http::request::from_str(&event).unwrap())).unwrap();
+        let response = runtime
+            .block_on(service.handle(lambda_http::request::from_str(&event).unwrap()))
+            .unwrap();
         assert_eq!(response.status(), 200);
 
         let mut group = c.benchmark_group(format!("webhook_post_{label}"));
@@ -108,7 +118,9 @@ fn bench(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        group.bench_function("decode_api_gateway_event", |b| b.iter(|| lambda_http::request::from_str(black_box(&event)).unwrap()));
+        group.bench_function("decode_api_gateway_event", |b| {
+            b.iter(|| lambda_http::request::from_str(black_box(&event)).unwrap())
+        });
         group.finish();
     }
 }

@@ -66,21 +66,44 @@ fn secret_from_env(name: &str) -> Result<Secret> {
 async fn main() -> Result<()> {
     shared::telemetry::init_tracing();
     let cli = Cli::parse();
-    let table = ProcessEnv.required(vars::TABLE_NAME).context("the table to administer")?;
+    let table = ProcessEnv
+        .required(vars::TABLE_NAME)
+        .context("the table to administer")?;
     let aws = shared::adapters::load_aws_config().await;
     let store = TenancyStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     match cli.command {
-        Command::CreateOrg { name, owner_email, owner_name } => {
+        Command::CreateOrg {
+            name,
+            owner_email,
+            owner_name,
+        } => {
             if !owner_email.contains('@') {
                 bail!("--owner-email must be an e-mail address");
             }
-            let created = store.create_organization(NewOrganization { org_id: None, name, owner_email, owner_name }).await?;
+            let created = store
+                .create_organization(NewOrganization {
+                    org_id: None,
+                    name,
+                    owner_email,
+                    owner_name,
+                })
+                .await?;
             println!("organization  {}", created.organization.org_id);
             println!("admin agent   {} <{}>", created.owner.agent_id, created.owner.email);
             println!("API key       {}", created.api_key_plaintext);
-            println!("              shown once; only its SHA-256 is stored (prefix {})", created.api_key.key_prefix);
+            println!(
+                "              shown once; only its SHA-256 is stored (prefix {})",
+                created.api_key.key_prefix
+            );
         }
-        Command::RegisterAccount { org, phone_number_id, waba_id, display_phone_number, throughput_mps, webhook_base_url } => {
+        Command::RegisterAccount {
+            org,
+            phone_number_id,
+            waba_id,
+            display_phone_number,
+            throughput_mps,
+            webhook_base_url,
+        } => {
             let verify_token = match std::env::var("WA_VERIFY_TOKEN") {
                 Ok(token) if !token.is_empty() => Secret::new(token),
                 _ => Secret::new(shared::api_key::random_token(32)),
@@ -100,10 +123,16 @@ async fn main() -> Result<()> {
             println!("account       {}", account.account_id);
             println!("callback URL  {}/{}", base.trim_end_matches('/'), account.account_id);
             println!("verify token  {}", verify_token.expose());
-            println!("app secret    {}   access token {}", account.app_secret.masked(), account.access_token.masked());
+            println!(
+                "app secret    {}   access token {}",
+                account.app_secret.masked(),
+                account.access_token.masked()
+            );
         }
         Command::RotateAppSecret { org, account } => {
-            store.rotate_app_secret(&org, &account, &secret_from_env("WA_APP_SECRET")?).await?;
+            store
+                .rotate_app_secret(&org, &account, &secret_from_env("WA_APP_SECRET")?)
+                .await?;
             println!("app secret of {account} replaced; the webhook uses it from the first delivery signed with it");
         }
     }

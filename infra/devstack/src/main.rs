@@ -50,13 +50,13 @@ enum Command {
 async fn main() -> Result<()> {
     shared::telemetry::init_tracing();
     let cli = Cli::parse();
-    let aws = shared::adapters::load_aws_config().await;
     match cli.command {
         Command::Up {
             stack,
             port,
             failed_visibility_seconds,
         } => {
+            let aws = shared::adapters::load_aws_config().await;
             up(
                 &cli.template,
                 &cli.dev_dir,
@@ -67,7 +67,9 @@ async fn main() -> Result<()> {
             )
             .await
         }
-        Command::Queue { name, peek } => queue(&cli.dev_dir, &name, peek, &aws).await,
+        Command::Queue { name, peek } => {
+            queue(&cli.dev_dir, &name, peek, &running_stack_aws(&cli.dev_dir).await?).await
+        }
         Command::Sign { file } => {
             let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             println!("{}", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body));
@@ -123,6 +125,29 @@ async fn up(
     });
     runtime.run(listener, &stack, shutdown).await;
     Ok(())
+}
+
+/// The AWS environment if one is set, else the moto endpoint the running `make dev` recorded.
+async fn running_stack_aws(dev_dir: &std::path::Path) -> Result<aws_config::SdkConfig> {
+    if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        return Ok(shared::adapters::load_aws_config().await);
+    }
+    let demo_file = dev_dir.join("demo.json");
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&demo_file)
+            .with_context(|| format!("{} not found: is make dev running?", demo_file.display()))?,
+    )?;
+    let (Some(endpoint), Some(region)) = (demo["aws_endpoint"].as_str(), demo["region"].as_str()) else {
+        bail!("{} has no aws_endpoint/region", demo_file.display());
+    };
+    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "make-dev",
+        ))
+        .load()
+        .await)
 }
 
 async fn wait_for_signal() {

@@ -22,6 +22,8 @@ pub enum StoreError {
     Corrupt { entity: &'static str, detail: String },
     #[error("{0} already exists")]
     Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
 }
 
 impl StoreError {

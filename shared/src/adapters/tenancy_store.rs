@@ -80,8 +80,12 @@ impl TenancyStore {
         ])
     }
 
-    /// Runs a transaction; a cancelled one names the first item whose condition failed.
-    async fn transact(&self, items: Vec<TransactWriteItem>, what_exists: &[String]) -> Result<(), StoreError> {
+    /// Runs a transaction; when an item's condition fails, answers that item's entry of `on_condition_failed`.
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        mut on_condition_failed: Vec<StoreError>,
+    ) -> Result<(), StoreError> {
         match self
             .client
             .transact_write_items()
@@ -95,9 +99,8 @@ impl TenancyStore {
                     err.as_service_error()
                 {
                     let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    if let Some(position) = failed {
-                        let what = what_exists.get(position).cloned().unwrap_or_else(|| "item".into());
-                        return Err(StoreError::Conflict(what));
+                    if let Some(position) = failed.filter(|p| *p < on_condition_failed.len()) {
+                        return Err(on_condition_failed.swap_remove(position));
                     }
                 }
                 Err(StoreError::aws("TransactWriteItems", err))
@@ -159,14 +162,14 @@ impl TenancyStore {
             )),
             self.put_new(counters),
         ];
-        let names = [
-            format!("organization {org_id}"),
-            "agent".into(),
-            format!("agent e-mail {}", owner.email),
-            "API key".into(),
-            "counters".into(),
+        let conflicts = vec![
+            StoreError::Conflict(format!("organization {org_id}")),
+            StoreError::Conflict("agent".into()),
+            StoreError::Conflict(format!("agent e-mail {}", owner.email)),
+            StoreError::Conflict("API key".into()),
+            StoreError::Conflict("counters".into()),
         ];
-        self.transact(items, &names).await?;
+        self.transact(items, conflicts).await?;
         Ok(CreatedOrganization {
             organization,
             owner,
@@ -221,12 +224,12 @@ impl TenancyStore {
             )),
             self.put_new(claim),
         ];
-        let names = [
-            format!("no organization {org_id}; organization must exist"),
-            format!("account {account_id}"),
-            format!("phone number id {}", account.phone_number_id),
+        let failures = vec![
+            StoreError::NotFound(format!("organization {org_id}")),
+            StoreError::Conflict(format!("account {account_id}")),
+            StoreError::Conflict(format!("phone number id {}", account.phone_number_id)),
         ];
-        self.transact(items, &names).await?;
+        self.transact(items, failures).await?;
         Ok(account)
     }
 
@@ -273,6 +276,11 @@ impl TenancyStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| StoreError::aws("UpdateItem(account secret)", e))
+            .map_err(|e| match e.as_service_error() {
+                Some(err) if err.is_conditional_check_failed_exception() => {
+                    StoreError::NotFound(format!("account {account_id}"))
+                }
+                _ => StoreError::aws("UpdateItem(account secret)", e),
+            })
     }
 }
