@@ -7,6 +7,7 @@ pub mod config;
 pub mod delivery;
 pub mod http_error;
 pub mod ids;
+pub mod meta;
 pub mod secret;
 pub mod table;
 pub mod telemetry;

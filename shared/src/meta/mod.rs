@@ -1,0 +1,13 @@
+//! Meta's WhatsApp Cloud API webhook payloads, parsed into Switchboard's domain. Free of I/O.
+//!
+//! Every level (entries, changes, messages, statuses) is an array and every element is handled.
+//! A message or status that does not parse never fails its neighbours: an unknown message type or
+//! shape becomes [`Content::Unsupported`] with the raw JSON kept.
+
+mod content;
+mod notification;
+mod status;
+
+pub use content::{Content, MediaKind};
+pub use notification::{ContactProfile, InboundMessage, ParseError, ParsedChange, parse_notification};
+pub use status::{DeliveryStatus, MetaError, StatusUpdate};
