@@ -83,6 +83,66 @@ pub fn org_counters(org_id: &str) -> Key {
     Key::new(org_partition(org_id), "COUNTERS")
 }
 
+/// Hot counters (messages, conversations) are spread over this many items so one busy organization
+/// stays under DynamoDB's per-item write rate; readers add the shards up.
+pub const COUNTER_SHARDS: u32 = 8;
+
+pub fn org_counter_shard(org_id: &str, shard: u32) -> Key {
+    Key::new(org_partition(org_id), format!("COUNTERS#{shard}"))
+}
+
+/// Per-day counters (messages today, billable conversations by category), sharded like the totals.
+pub fn org_daily_counter_shard(org_id: &str, day: &str, shard: u32) -> Key {
+    Key::new(org_partition(org_id), format!("COUNTERS#{day}#{shard}"))
+}
+
+pub fn contact(org_id: &str, contact_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("CONTACT#{contact_id}"))
+}
+
+/// Maps one identity of a customer (`BSUID#<user_id>` or `WA#<wa_id>`) to its contact.
+pub fn contact_identity(org_id: &str, identity: &str) -> Key {
+    Key::new(org_partition(org_id), format!("IDENTITY#{identity}"))
+}
+
+pub fn conversation(org_id: &str, conversation_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("CONV#{conversation_id}"))
+}
+
+/// GSI2 key of a conversation: the organization's conversations by last activity.
+pub fn conversation_timeline(org_id: &str, conversation_id: &str, last_activity_ms: i64) -> (String, String) {
+    (format!("ORG#{org_id}#CONVS"), format!("{:013}#{conversation_id}", last_activity_ms.max(0)))
+}
+
+/// Names the open conversation of (account, contact); exists only while one is open.
+pub fn open_conversation(org_id: &str, account_id: &str, contact_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("OPENCONV#{account_id}#{contact_id}"))
+}
+
+pub fn conversation_partition(org_id: &str, conversation_id: &str) -> String {
+    format!("ORG#{org_id}#CONV#{conversation_id}")
+}
+
+/// Messages sort by Meta's timestamp (milliseconds), then by id, whatever their arrival order.
+pub fn message(org_id: &str, conversation_id: &str, meta_timestamp_ms: i64, message_id: &str) -> Key {
+    Key::new(conversation_partition(org_id, conversation_id), format!("MSG#{:013}#{message_id}", meta_timestamp_ms.max(0)))
+}
+
+/// One per WhatsApp message id: the idempotency claim of an inbound message, the link from an
+/// outbound message's wamid to its record, and the parking place of statuses that arrive first.
+pub fn wamid(org_id: &str, wamid: &str) -> Key {
+    Key::new(org_partition(org_id), format!("WAMID#{wamid}"))
+}
+
+/// Non-message webhook changes (template status, account updates), kept for later features.
+pub fn account_event(org_id: &str, account_id: &str, received_at_ms: u64, digest: &str) -> Key {
+    Key::new(org_partition(org_id), format!("ACCOUNTEVENT#{account_id}#{received_at_ms:013}#{digest}"))
+}
+
+pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {
+    Key::new(org_partition(org_id), format!("TEMPLATE#{waba_id}#{name}#{language}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

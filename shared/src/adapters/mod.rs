@@ -1,6 +1,9 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
 
 pub mod accounts;
+pub mod event_bus;
+pub mod inbox_store;
+pub mod job_queue;
 pub mod ingest_queue;
 pub mod payload_store;
 pub mod tenancy_store;

@@ -1,0 +1,59 @@
+//! Domain events published on the EventBridge bus for later consumers (outgoing webhooks,
+//! automation, analytics). Delivery is at least once: consumers de-duplicate by `event_id`.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub const SOURCE: &str = "switchboard";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainEvent {
+    /// `message.received`, `message.status`, `conversation.created`, ...
+    pub detail_type: &'static str,
+    pub detail: Value,
+}
+
+impl DomainEvent {
+    /// `event_id` is derived from what happened, so a re-published event has the same id.
+    fn new(detail_type: &'static str, event_id: String, org_id: &str, mut detail: Value) -> Self {
+        detail["event_id"] = Value::String(event_id);
+        detail["org_id"] = Value::String(org_id.into());
+        Self { detail_type, detail }
+    }
+
+    pub fn message_received(org_id: &str, account_id: &str, conversation_id: &str, contact_id: &str, wamid: &str, message_type: &str, timestamp: i64) -> Self {
+        Self::new(
+            "message.received",
+            format!("message.received:{wamid}"),
+            org_id,
+            json!({"account_id": account_id, "conversation_id": conversation_id, "contact_id": contact_id, "wamid": wamid, "type": message_type, "timestamp": timestamp}),
+        )
+    }
+
+    pub fn conversation_created(org_id: &str, account_id: &str, conversation_id: &str, contact_id: &str) -> Self {
+        Self::new(
+            "conversation.created",
+            format!("conversation.created:{conversation_id}"),
+            org_id,
+            json!({"account_id": account_id, "conversation_id": conversation_id, "contact_id": contact_id}),
+        )
+    }
+
+    pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
+        Self::new("message.status", format!("message.status:{wamid}:{status}"), org_id, json!({"wamid": wamid, "status": status, "timestamp": timestamp}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_carry_a_stable_id_and_their_org() {
+        let a = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
+        let b = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
+        assert_eq!(a.detail["event_id"], b.detail["event_id"]);
+        assert_eq!(a.detail["org_id"], "org_1");
+        assert_eq!(DomainEvent::message_status("o", "w", "read", 2).detail_type, "message.status");
+    }
+}
