@@ -21,7 +21,15 @@ impl DomainEvent {
         Self { detail_type, detail }
     }
 
-    pub fn message_received(org_id: &str, account_id: &str, conversation_id: &str, contact_id: &str, wamid: &str, message_type: &str, timestamp: i64) -> Self {
+    pub fn message_received(
+        org_id: &str,
+        account_id: &str,
+        conversation_id: &str,
+        contact_id: &str,
+        wamid: &str,
+        message_type: &str,
+        timestamp: i64,
+    ) -> Self {
         Self::new(
             "message.received",
             format!("message.received:{wamid}"),
@@ -40,7 +48,12 @@ impl DomainEvent {
     }
 
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
-        Self::new("message.status", format!("message.status:{wamid}:{status}"), org_id, json!({"wamid": wamid, "status": status, "timestamp": timestamp}))
+        Self::new(
+            "message.status",
+            format!("message.status:{wamid}:{status}"),
+            org_id,
+            json!({"wamid": wamid, "status": status, "timestamp": timestamp}),
+        )
     }
 }
 
@@ -54,6 +67,9 @@ mod tests {
         let b = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
         assert_eq!(a.detail["event_id"], b.detail["event_id"]);
         assert_eq!(a.detail["org_id"], "org_1");
-        assert_eq!(DomainEvent::message_status("o", "w", "read", 2).detail_type, "message.status");
+        assert_eq!(
+            DomainEvent::message_status("o", "w", "read", 2).detail_type,
+            "message.status"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The inbox records (contacts, conversations, messages) and the pure rules around them: identity,
 //! the 24-hour customer-service window, previews and ordering keys.
 
-use crate::meta::{Content, ContactProfile, InboundMessage, MediaKind, MetaError};
+use crate::meta::{ContactProfile, Content, InboundMessage, MediaKind, MetaError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -18,11 +18,15 @@ pub fn is_window_open(window_expires_at: Option<i64>, now_seconds: i64) -> bool 
 }
 
 pub fn rfc3339_seconds(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 pub fn rfc3339_millis(millis: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(millis).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,10 +67,16 @@ impl CustomerIdentity {
     pub fn of_sender(message: &InboundMessage, contacts: &[ContactProfile]) -> (Self, Option<String>) {
         let profile = contacts
             .iter()
-            .find(|c| (c.user_id.is_some() && c.user_id == message.from_user_id) || (c.wa_id.is_some() && c.wa_id == message.from))
+            .find(|c| {
+                (c.user_id.is_some() && c.user_id == message.from_user_id)
+                    || (c.wa_id.is_some() && c.wa_id == message.from)
+            })
             .or_else(|| (contacts.len() == 1).then(|| &contacts[0]));
         let identity = Self {
-            user_id: message.from_user_id.clone().or_else(|| profile.and_then(|p| p.user_id.clone())),
+            user_id: message
+                .from_user_id
+                .clone()
+                .or_else(|| profile.and_then(|p| p.user_id.clone())),
             wa_id: message.from.clone().or_else(|| profile.and_then(|p| p.wa_id.clone())),
         };
         (identity, profile.and_then(|p| p.profile_name.clone()))
@@ -180,13 +190,29 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn inbound(org_id: &str, conversation_id: &str, message_id: String, message: &InboundMessage, received_at_ms: u64, now: &str) -> Self {
+    pub fn inbound(
+        org_id: &str,
+        conversation_id: &str,
+        message_id: String,
+        message: &InboundMessage,
+        received_at_ms: u64,
+        now: &str,
+    ) -> Self {
         let media = message.content.media().map(|(kind, id)| {
             let (mime_type, sha256) = match &message.content {
                 Content::Media { mime_type, sha256, .. } => (mime_type.clone(), sha256.clone()),
                 _ => (None, None),
             };
-            MediaRef { media_kind: kind, media_id: id.to_string(), mime_type, sha256, state: MediaState::Pending, s3_key: None, size: None, failure: None }
+            MediaRef {
+                media_kind: kind,
+                media_id: id.to_string(),
+                mime_type,
+                sha256,
+                state: MediaState::Pending,
+                s3_key: None,
+                size: None,
+                failure: None,
+            }
         });
         Self {
             org_id: org_id.into(),
@@ -239,15 +265,27 @@ mod tests {
 
     #[test]
     fn identity_prefers_the_business_scoped_id_and_survives_an_empty_wa_id() {
-        let contacts = vec![ContactProfile { wa_id: None, user_id: Some("US.1".into()), profile_name: Some("Kai".into()) }];
+        let contacts = vec![ContactProfile {
+            wa_id: None,
+            user_id: Some("US.1".into()),
+            profile_name: Some("Kai".into()),
+        }];
         let (identity, name) = CustomerIdentity::of_sender(&message(None, Some("US.1")), &contacts);
         assert_eq!(identity.keys(), vec!["BSUID#US.1".to_string()]);
         assert_eq!(name.as_deref(), Some("Kai"));
 
         let (both, _) = CustomerIdentity::of_sender(&message(Some("1650"), Some("US.1")), &[]);
         assert_eq!(both.keys(), vec!["BSUID#US.1".to_string(), "WA#1650".to_string()]);
-        assert_eq!(both.derived_contact_id("org_1"), identity.derived_contact_id("org_1"), "same preferred identity, same contact");
-        assert_ne!(both.derived_contact_id("org_1"), both.derived_contact_id("org_2"), "ids differ across organizations");
+        assert_eq!(
+            both.derived_contact_id("org_1"),
+            identity.derived_contact_id("org_1"),
+            "same preferred identity, same contact"
+        );
+        assert_ne!(
+            both.derived_contact_id("org_1"),
+            both.derived_contact_id("org_2"),
+            "ids differ across organizations"
+        );
 
         let (phone_only, _) = CustomerIdentity::of_sender(&message(Some("1650"), None), &[]);
         assert_eq!(phone_only.keys(), vec!["WA#1650".to_string()]);
@@ -257,7 +295,16 @@ mod tests {
     #[test]
     fn inbound_media_messages_start_pending() {
         let mut m = message(Some("1"), None);
-        m.content = Content::Media { media_kind: MediaKind::Image, media_id: "m1".into(), mime_type: Some("image/jpeg".into()), sha256: None, caption: None, filename: None, voice: None, animated: None };
+        m.content = Content::Media {
+            media_kind: MediaKind::Image,
+            media_id: "m1".into(),
+            mime_type: Some("image/jpeg".into()),
+            sha256: None,
+            caption: None,
+            filename: None,
+            voice: None,
+            animated: None,
+        };
         let stored = Message::inbound("o", "c", "msg_1".into(), &m, 5, "now");
         let media = stored.media.unwrap();
         assert_eq!((media.state, media.media_id.as_str()), (MediaState::Pending, "m1"));

@@ -27,7 +27,11 @@ impl MediaJob {
 
     /// S3 key of the stored file, scoped by organization.
     pub fn s3_key(&self) -> String {
-        let safe: String = self.media_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        let safe: String = self
+            .media_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
         format!("media/{}/{}/{safe}", self.org_id, self.account_id)
     }
 }
@@ -40,7 +44,10 @@ pub fn decode_sha256(text: &str) -> Option<Vec<u8>> {
         }
     }
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(text).ok().filter(|b| b.len() == 32)
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()
+        .filter(|b| b.len() == 32)
 }
 
 #[cfg(test)]
@@ -57,7 +64,16 @@ mod tests {
 
     #[test]
     fn expiry_and_keys() {
-        let job = MediaJob { org_id: "org_1".into(), account_id: "acc_1".into(), wamid: "w".into(), media_id: "10/../x".into(), media_kind: MediaKind::Image, mime_type: None, sha256: None, received_at_ms: 0 };
+        let job = MediaJob {
+            org_id: "org_1".into(),
+            account_id: "acc_1".into(),
+            wamid: "w".into(),
+            media_id: "10/../x".into(),
+            media_kind: MediaKind::Image,
+            mime_type: None,
+            sha256: None,
+            received_at_ms: 0,
+        };
         assert!(!job.is_expired(MEDIA_ID_VALIDITY_MS));
         assert!(job.is_expired(MEDIA_ID_VALIDITY_MS + 1));
         assert_eq!(job.s3_key(), "media/org_1/acc_1/10x");

@@ -111,7 +111,10 @@ pub fn conversation(org_id: &str, conversation_id: &str) -> Key {
 
 /// GSI2 key of a conversation: the organization's conversations by last activity.
 pub fn conversation_timeline(org_id: &str, conversation_id: &str, last_activity_ms: i64) -> (String, String) {
-    (format!("ORG#{org_id}#CONVS"), format!("{:013}#{conversation_id}", last_activity_ms.max(0)))
+    (
+        format!("ORG#{org_id}#CONVS"),
+        format!("{:013}#{conversation_id}", last_activity_ms.max(0)),
+    )
 }
 
 /// Names the open conversation of (account, contact); exists only while one is open.
@@ -125,7 +128,10 @@ pub fn conversation_partition(org_id: &str, conversation_id: &str) -> String {
 
 /// Messages sort by Meta's timestamp (milliseconds), then by id, whatever their arrival order.
 pub fn message(org_id: &str, conversation_id: &str, meta_timestamp_ms: i64, message_id: &str) -> Key {
-    Key::new(conversation_partition(org_id, conversation_id), format!("MSG#{:013}#{message_id}", meta_timestamp_ms.max(0)))
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("MSG#{:013}#{message_id}", meta_timestamp_ms.max(0)),
+    )
 }
 
 /// One per WhatsApp message id: the idempotency claim of an inbound message, the link from an
@@ -136,7 +142,10 @@ pub fn wamid(org_id: &str, wamid: &str) -> Key {
 
 /// Non-message webhook changes (template status, account updates), kept for later features.
 pub fn account_event(org_id: &str, account_id: &str, received_at_ms: u64, digest: &str) -> Key {
-    Key::new(org_partition(org_id), format!("ACCOUNTEVENT#{account_id}#{received_at_ms:013}#{digest}"))
+    Key::new(
+        org_partition(org_id),
+        format!("ACCOUNTEVENT#{account_id}#{received_at_ms:013}#{digest}"),
+    )
 }
 
 pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {

@@ -258,3 +258,36 @@ async fn sample_events_are_valid_api_gateway_events_signed_for_the_demo_account(
         }
     }
 }
+
+#[test]
+fn sample_ingest_events_are_sqs_events_of_demo_deliveries() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(repo_root().join("events")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("ingest-") {
+            continue;
+        }
+        let event: aws_lambda_events::event::sqs::SqsEvent =
+            serde_json::from_str(&std::fs::read_to_string(repo_root().join("events").join(&name)).unwrap())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for record in event.records {
+            assert_eq!(
+                record.message_attributes["sb-org-id"].string_value.as_deref(),
+                Some(devstack::demo::ORG_ID),
+                "{name}"
+            );
+            assert_eq!(
+                record.message_attributes["sb-account-id"].string_value.as_deref(),
+                Some(devstack::demo::ACCOUNT_ID),
+                "{name}"
+            );
+            let body = record.body.unwrap();
+            assert!(
+                !shared::meta::parse_notification(body.as_bytes()).unwrap().is_empty(),
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5);
+}

@@ -225,3 +225,48 @@ pub fn unique_phone_number_id() -> String {
     let n = ulid::Ulid::new().0 % 1_000_000_000_000;
     format!("9{n:012}")
 }
+
+/// The SQS event Lambda delivers for webhook deliveries, as the webhook function enqueues them.
+pub fn ingest_event(
+    deliveries: &[(&str, &shared::tenancy::WhatsAppAccount, &[u8])],
+) -> aws_lambda_events::event::sqs::SqsEvent {
+    let records: Vec<Value> = deliveries
+        .iter()
+        .map(|(message_id, account, body)| {
+            serde_json::json!({
+                "messageId": message_id,
+                "receiptHandle": format!("handle-{message_id}"),
+                "body": String::from_utf8(body.to_vec()).expect("text body"),
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000", "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+                "messageAttributes": {
+                    "sb-org-id": {"stringValue": account.org_id, "dataType": "String", "stringListValues": [], "binaryListValues": []},
+                    "sb-account-id": {"stringValue": account.account_id, "dataType": "String", "stringListValues": [], "binaryListValues": []},
+                    "sb-received-at-ms": {"stringValue": "1700000000000", "dataType": "Number", "stringListValues": [], "binaryListValues": []},
+                    "sb-payload-location": {"stringValue": "inline", "dataType": "String", "stringListValues": [], "binaryListValues": []},
+                },
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:IngestQueue",
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"Records": records})).expect("SQS event")
+}
+
+/// A `messages` notification for `phone_number_id` with these contacts, messages and statuses.
+pub fn notification(phone_number_id: &str, contacts: Value, messages: Value, statuses: Value) -> Vec<u8> {
+    let mut value = serde_json::json!({"messaging_product": "whatsapp", "metadata": {"display_phone_number": "15550783881", "phone_number_id": phone_number_id}});
+    if !contacts.is_null() {
+        value["contacts"] = contacts;
+    }
+    if !messages.is_null() {
+        value["messages"] = messages;
+    }
+    if !statuses.is_null() {
+        value["statuses"] = statuses;
+    }
+    serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]})
+        .to_string()
+        .into_bytes()
+}

@@ -20,7 +20,10 @@ pub struct EventBridgePublisher {
 
 impl EventBridgePublisher {
     pub fn new(client: aws_sdk_eventbridge::Client, bus: impl Into<String>) -> Self {
-        Self { client, bus: bus.into() }
+        Self {
+            client,
+            bus: bus.into(),
+        }
     }
 }
 
@@ -32,7 +35,14 @@ impl EventPublisher for EventBridgePublisher {
             let offset = chunk_index * MAX_ENTRIES_PER_CALL;
             let entries: Vec<PutEventsRequestEntry> = chunk
                 .iter()
-                .map(|e| PutEventsRequestEntry::builder().event_bus_name(&self.bus).source(SOURCE).detail_type(e.detail_type).detail(e.detail.to_string()).build())
+                .map(|e| {
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(SOURCE)
+                        .detail_type(e.detail_type)
+                        .detail(e.detail.to_string())
+                        .build()
+                })
                 .collect();
             match self.client.put_events().set_entries(Some(entries)).send().await {
                 Ok(output) => {

@@ -9,12 +9,15 @@
 
 use super::StoreError;
 use crate::ids;
-use crate::inbox::{Contact, Conversation, ConversationStatus, CustomerIdentity, Direction, Message, window_expires_at};
+use crate::inbox::{
+    Contact, Conversation, ConversationStatus, CustomerIdentity, Direction, Message, window_expires_at,
+};
 use crate::meta::{DeliveryStatus, InboundMessage, StatusUpdate};
 use crate::table::{self, Key, attr};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,7 +39,13 @@ pub struct DeliveryContext<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InboundOutcome {
-    Stored { message_key: Key, conversation_id: String, contact_id: String, new_conversation: bool, new_contact: bool },
+    Stored {
+        message_key: Key,
+        conversation_id: String,
+        contact_id: String,
+        new_conversation: bool,
+        new_contact: bool,
+    },
     /// Already stored by an earlier delivery; nothing changed.
     Duplicate { message_key: Option<Key> },
 }
@@ -86,7 +95,10 @@ fn now_rfc3339() -> String {
 }
 
 fn record_item<T: serde::Serialize>(record: &T, key: &Key, entity: &str) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt { entity: "record", detail: e.to_string() })?;
+    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt {
+        entity: "record",
+        detail: e.to_string(),
+    })?;
     item.extend(key_item(key));
     item.insert(attr::ENTITY.into(), s(entity));
     Ok(item)
@@ -101,7 +113,9 @@ fn string_of(item: &Item, name: &str) -> Option<String> {
 }
 
 fn counter_shard(seed: &str) -> u32 {
-    seed.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % table::COUNTER_SHARDS
+    seed.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+        % table::COUNTER_SHARDS
 }
 
 fn is_condition_failure(reason: &CancellationReason) -> bool {
@@ -118,28 +132,64 @@ struct ContactPlan {
 
 impl InboxStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), identities: Mutex::new(HashMap::new()), open_conversations: Mutex::new(HashMap::new()) }
+        Self {
+            client,
+            table: table.into(),
+            identities: Mutex::new(HashMap::new()),
+            open_conversations: Mutex::new(HashMap::new()),
+        }
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> TransactWriteItem {
-        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         if let Some(condition) = condition {
             put = put.condition_expression(condition);
         }
-        TransactWriteItem::builder().put(put.build().expect("table and item are set")).build()
+        TransactWriteItem::builder()
+            .put(put.build().expect("table and item are set"))
+            .build()
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let output = self.client.get_item().table_name(&self.table).set_key(Some(key_item(key))).consistent_read(true).send().await.map_err(|e| StoreError::aws("GetItem", e))?;
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("GetItem", e))?;
         Ok(output.item)
     }
 
-    pub async fn get_record<T: serde::de::DeserializeOwned>(&self, key: &Key, entity: &'static str) -> Result<Option<T>, StoreError> {
-        self.get(key).await?.map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt { entity, detail: e.to_string() })).transpose()
+    pub async fn get_record<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Key,
+        entity: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(key)
+            .await?
+            .map(|item| {
+                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+                    entity,
+                    detail: e.to_string(),
+                })
+            })
+            .transpose()
     }
 
     /// Stores one inbound message exactly once and updates its conversation and contact.
-    pub async fn store_inbound(&self, delivery: &DeliveryContext<'_>, identity: &CustomerIdentity, profile_name: Option<&str>, message: &InboundMessage) -> Result<InboundOutcome, StoreError> {
+    pub async fn store_inbound(
+        &self,
+        delivery: &DeliveryContext<'_>,
+        identity: &CustomerIdentity,
+        profile_name: Option<&str>,
+        message: &InboundMessage,
+    ) -> Result<InboundOutcome, StoreError> {
         let org_id = delivery.org_id;
         let mut freshness = Freshness::Newest;
         let mut attempt = 0;
@@ -147,21 +197,50 @@ impl InboxStore {
             attempt += 1;
             let contact = self.plan_contact(org_id, identity).await?;
             let open_key = format!("{org_id}|{}|{}", delivery.account_id, contact.contact_id);
-            let existing_conversation = match self.open_conversations.lock().unwrap_or_else(|p| p.into_inner()).get(&open_key).cloned() {
+            let cached = self
+                .open_conversations
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&open_key)
+                .cloned();
+            let existing_conversation = match cached {
                 Some(id) => Some(id),
                 None => self
-                    .get(&table::open_conversation(org_id, delivery.account_id, &contact.contact_id))
+                    .get(&table::open_conversation(
+                        org_id,
+                        delivery.account_id,
+                        &contact.contact_id,
+                    ))
                     .await?
                     .and_then(|item| string_of(&item, "conversation_id")),
             };
             let conversation_id = existing_conversation.clone().unwrap_or_else(|| ids::new_id("cv"));
             let message_id = ids::new_id("msg");
             let message_key = table::message(org_id, &conversation_id, message.timestamp * 1000, &message_id);
-            let items = self.inbound_items(delivery, &contact, profile_name, existing_conversation.is_some(), &conversation_id, &message_key, &message_id, message, freshness)?;
+            let items = self.inbound_items(
+                delivery,
+                &contact,
+                profile_name,
+                existing_conversation.is_some(),
+                &conversation_id,
+                &message_key,
+                &message_id,
+                message,
+                freshness,
+            )?;
 
-            match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
                 Ok(_) => {
-                    self.open_conversations.lock().unwrap_or_else(|p| p.into_inner()).insert(open_key, conversation_id.clone());
+                    self.open_conversations
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(open_key, conversation_id.clone());
                     let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
                     for identity_key in identity.keys() {
                         identities.insert(format!("{org_id}|{identity_key}"), contact.contact_id.clone());
@@ -176,27 +255,52 @@ impl InboxStore {
                 }
                 Err(err) => {
                     let reasons = match err.as_service_error() {
-                        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled.cancellation_reasons().to_vec(),
+                        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                            cancelled.cancellation_reasons().to_vec()
+                        }
                         _ => return Err(StoreError::aws("TransactWriteItems(inbound message)", err)),
                     };
                     if reasons.first().is_some_and(is_condition_failure) {
-                        let message_key = reasons[0].item().and_then(|old| Some(Key { pk: string_of(old, "message_pk")?, sk: string_of(old, "message_sk")? }));
+                        let message_key = reasons[0].item().and_then(|old| {
+                            Some(Key {
+                                pk: string_of(old, "message_pk")?,
+                                sk: string_of(old, "message_sk")?,
+                            })
+                        });
                         return Ok(InboundOutcome::Duplicate { message_key });
                     }
                     if attempt >= MAX_ATTEMPTS {
-                        return Err(StoreError::Aws { operation: "TransactWriteItems(inbound message)", detail: format!("gave up after {attempt} attempts: {reasons:?}") });
+                        return Err(StoreError::Aws {
+                            operation: "TransactWriteItems(inbound message)",
+                            detail: format!("gave up after {attempt} attempts: {reasons:?}"),
+                        });
                     }
                     // Index 2 is the conversation item: a stale open conversation or an older message.
-                    match reasons.get(2).filter(|r| is_condition_failure(r)).map(|r| r.item().cloned().unwrap_or_default()) {
-                        Some(old) if existing_conversation.is_some() && string_of(&old, "status").as_deref() != Some("resolved") && !old.is_empty() => {
+                    match reasons
+                        .get(2)
+                        .filter(|r| is_condition_failure(r))
+                        .map(|r| r.item().cloned().unwrap_or_default())
+                    {
+                        Some(old)
+                            if existing_conversation.is_some()
+                                && string_of(&old, "status").as_deref() != Some("resolved")
+                                && !old.is_empty() =>
+                        {
                             let ts_ms = message.timestamp * 1000;
-                            freshness = if number_of(&old, "last_inbound_ms").unwrap_or(i64::MIN) < ts_ms { Freshness::NewestInbound } else { Freshness::Late };
+                            freshness = if number_of(&old, "last_inbound_ms").unwrap_or(i64::MIN) < ts_ms {
+                                Freshness::NewestInbound
+                            } else {
+                                Freshness::Late
+                            };
                             if number_of(&old, "last_message_ms").unwrap_or(i64::MIN) <= ts_ms {
                                 freshness = Freshness::Newest;
                             }
                         }
                         Some(_) => {
-                            self.open_conversations.lock().unwrap_or_else(|p| p.into_inner()).remove(&open_key);
+                            self.open_conversations
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(&open_key);
                         }
                         None => {}
                     }
@@ -204,7 +308,14 @@ impl InboxStore {
                         // A racing delivery created the contact, an identity or the conversation.
                         self.forget(org_id, identity, &open_key);
                     }
-                    if reasons.iter().any(|r| matches!(r.code(), Some("TransactionConflict") | Some("ThrottlingError") | Some("ProvisionedThroughputExceeded"))) {
+                    if reasons.iter().any(|r| {
+                        matches!(
+                            r.code(),
+                            Some("TransactionConflict")
+                                | Some("ThrottlingError")
+                                | Some("ProvisionedThroughputExceeded")
+                        )
+                    }) {
                         tokio::time::sleep(Duration::from_millis(10 << attempt.min(6))).await;
                     }
                 }
@@ -213,7 +324,10 @@ impl InboxStore {
     }
 
     fn forget(&self, org_id: &str, identity: &CustomerIdentity, open_key: &str) {
-        self.open_conversations.lock().unwrap_or_else(|p| p.into_inner()).remove(open_key);
+        self.open_conversations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(open_key);
         let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
         for identity_key in identity.keys() {
             identities.remove(&format!("{org_id}|{identity_key}"));
@@ -223,18 +337,31 @@ impl InboxStore {
     async fn plan_contact(&self, org_id: &str, identity: &CustomerIdentity) -> Result<ContactPlan, StoreError> {
         let keys = identity.keys();
         if keys.is_empty() {
-            return Err(StoreError::Corrupt { entity: "message", detail: "sender has neither wa_id nor user_id".into() });
+            return Err(StoreError::Corrupt {
+                entity: "message",
+                detail: "sender has neither wa_id nor user_id".into(),
+            });
         }
         let cached: Vec<Option<String>> = {
             let identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
-            keys.iter().map(|k| identities.get(&format!("{org_id}|{k}")).cloned()).collect()
+            keys.iter()
+                .map(|k| identities.get(&format!("{org_id}|{k}")).cloned())
+                .collect()
         };
         if let Some(contact_id) = cached.iter().flatten().next() {
             if cached.iter().all(Option::is_some) {
-                return Ok(ContactPlan { contact_id: contact_id.clone(), missing_identities: vec![], exists: true });
+                return Ok(ContactPlan {
+                    contact_id: contact_id.clone(),
+                    missing_identities: vec![],
+                    exists: true,
+                });
             }
         }
-        let request = keys.iter().fold(KeysAndAttributes::builder().consistent_read(true), |b, k| b.keys(key_item(&table::contact_identity(org_id, k))));
+        let request = keys
+            .iter()
+            .fold(KeysAndAttributes::builder().consistent_read(true), |b, k| {
+                b.keys(key_item(&table::contact_identity(org_id, k)))
+            });
         let output = self
             .client
             .batch_get_item()
@@ -247,13 +374,26 @@ impl InboxStore {
             .and_then(|r| r.get(&self.table))
             .into_iter()
             .flatten()
-            .filter_map(|item| Some((string_of(item, attr::SK)?.trim_start_matches("IDENTITY#").to_string(), string_of(item, "contact_id")?)))
+            .filter_map(|item| {
+                Some((
+                    string_of(item, attr::SK)?.trim_start_matches("IDENTITY#").to_string(),
+                    string_of(item, "contact_id")?,
+                ))
+            })
             .collect();
         let existing = keys.iter().find_map(|k| found.get(k).cloned());
         let missing_identities: Vec<String> = keys.iter().filter(|k| !found.contains_key(*k)).cloned().collect();
         Ok(match existing {
-            Some(contact_id) => ContactPlan { contact_id, missing_identities, exists: true },
-            None => ContactPlan { contact_id: identity.derived_contact_id(org_id).expect("identity has a key"), missing_identities, exists: false },
+            Some(contact_id) => ContactPlan {
+                contact_id,
+                missing_identities,
+                exists: true,
+            },
+            None => ContactPlan {
+                contact_id: identity.derived_contact_id(org_id).expect("identity has a key"),
+                missing_identities,
+                exists: false,
+            },
         })
     }
 
@@ -286,14 +426,30 @@ impl InboxStore {
         let mut items = vec![self.put(claim, Some("attribute_not_exists(pk)"))];
 
         // 1: the message.
-        let record = Message::inbound(org_id, conversation_id, message_id.to_string(), message, delivery.received_at_ms, &now);
+        let record = Message::inbound(
+            org_id,
+            conversation_id,
+            message_id.to_string(),
+            message,
+            delivery.received_at_ms,
+            &now,
+        );
         items.push(self.put(record_item(&record, message_key, "Message")?, None));
 
         // 2 and 3: the conversation, and the pointer that makes it the open one.
         let open_key = table::open_conversation(org_id, delivery.account_id, &contact.contact_id);
         let conversation_key = table::conversation(org_id, conversation_id);
         if conversation_exists {
-            items.push(self.conversation_update(&conversation_key, conversation_id, org_id, ts_ms, window, &preview, &now, freshness));
+            items.push(self.conversation_update(
+                &conversation_key,
+                conversation_id,
+                org_id,
+                ts_ms,
+                window,
+                &preview,
+                &now,
+                freshness,
+            ));
             let check = ConditionCheck::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(&open_key)))
@@ -342,11 +498,22 @@ impl InboxStore {
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_values(":now", s(&now));
             if let Some(name) = profile_name {
-                update = update.update_expression("SET updated_at = :now, last_inbound_at = :now, profile_name = :name").expression_attribute_values(":name", s(name));
+                update = update
+                    .update_expression("SET updated_at = :now, last_inbound_at = :now, profile_name = :name")
+                    .expression_attribute_values(":name", s(name));
             }
-            items.push(TransactWriteItem::builder().update(update.build().expect("update is complete")).build());
+            items.push(
+                TransactWriteItem::builder()
+                    .update(update.build().expect("update is complete"))
+                    .build(),
+            );
         } else {
-            let identity_of = |prefix: &str| contact.missing_identities.iter().find_map(|k| k.strip_prefix(prefix).map(str::to_string));
+            let identity_of = |prefix: &str| {
+                contact
+                    .missing_identities
+                    .iter()
+                    .find_map(|k| k.strip_prefix(prefix).map(str::to_string))
+            };
             let record = Contact {
                 org_id: org_id.into(),
                 contact_id: contact.contact_id.clone(),
@@ -357,7 +524,10 @@ impl InboxStore {
                 created_at: now.clone(),
                 updated_at: now.clone(),
             };
-            items.push(self.put(record_item(&record, &contact_key, "Contact")?, Some("attribute_not_exists(pk)")));
+            items.push(self.put(
+                record_item(&record, &contact_key, "Contact")?,
+                Some("attribute_not_exists(pk)"),
+            ));
         }
         // 5..: identities the contact does not have yet.
         for identity in &contact.missing_identities {
@@ -378,13 +548,29 @@ impl InboxStore {
             adds.push(("contacts_created", 1));
         }
         items.push(self.counter_update(&table::org_counter_shard(org_id, shard), &adds));
-        let day = chrono::DateTime::from_timestamp(message.timestamp, 0).unwrap_or_default().format("%Y-%m-%d").to_string();
-        items.push(self.counter_update(&table::org_daily_counter_shard(org_id, &day, shard), &[("messages_received", 1)]));
+        let day = chrono::DateTime::from_timestamp(message.timestamp, 0)
+            .unwrap_or_default()
+            .format("%Y-%m-%d")
+            .to_string();
+        items.push(self.counter_update(
+            &table::org_daily_counter_shard(org_id, &day, shard),
+            &[("messages_received", 1)],
+        ));
         Ok(items)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn conversation_update(&self, key: &Key, conversation_id: &str, org_id: &str, ts_ms: i64, window: i64, preview: &str, now: &str, freshness: Freshness) -> TransactWriteItem {
+    fn conversation_update(
+        &self,
+        key: &Key,
+        conversation_id: &str,
+        org_id: &str,
+        ts_ms: i64,
+        window: i64,
+        preview: &str,
+        now: &str,
+        freshness: Freshness,
+    ) -> TransactWriteItem {
         let base = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(key)))
@@ -415,18 +601,27 @@ impl InboxStore {
                 .expression_attribute_values(":window", n(window)),
             Freshness::Late => base.update_expression("SET updated_at = :now ADD unread_count :one, message_count :one").condition_expression("attribute_exists(pk) AND #status <> :resolved"),
         };
-        TransactWriteItem::builder().update(update.build().expect("update is complete")).build()
+        TransactWriteItem::builder()
+            .update(update.build().expect("update is complete"))
+            .build()
     }
 
     fn counter_update(&self, key: &Key, adds: &[(&str, i64)]) -> TransactWriteItem {
-        let mut update = Update::builder().table_name(&self.table).set_key(Some(key_item(key))).expression_attribute_values(":entity", s("Counters"));
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .expression_attribute_values(":entity", s("Counters"));
         let mut clauses = Vec::new();
         for (i, (name, amount)) in adds.iter().enumerate() {
-            update = update.expression_attribute_names(format!("#c{i}"), *name).expression_attribute_values(format!(":c{i}"), n(amount));
+            update = update
+                .expression_attribute_names(format!("#c{i}"), *name)
+                .expression_attribute_values(format!(":c{i}"), n(amount));
             clauses.push(format!("#c{i} :c{i}"));
         }
         let update = update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", ")));
-        TransactWriteItem::builder().update(update.build().expect("update is complete")).build()
+        TransactWriteItem::builder()
+            .update(update.build().expect("update is complete"))
+            .build()
     }
 
     /// Applies a delivery status to the outbound message with this wamid, forward-only; parks it
@@ -434,21 +629,55 @@ impl InboxStore {
     pub async fn apply_status(&self, org_id: &str, status: &StatusUpdate) -> Result<StatusOutcome, StoreError> {
         let wamid_key = table::wamid(org_id, &status.wamid);
         let claim = self.get(&wamid_key).await?;
-        let message_key = claim.as_ref().and_then(|c| Some(Key { pk: string_of(c, "message_pk")?, sk: string_of(c, "message_sk")? }));
+        let message_key = claim.as_ref().and_then(|c| {
+            Some(Key {
+                pk: string_of(c, "message_pk")?,
+                sk: string_of(c, "message_sk")?,
+            })
+        });
         let Some(message_key) = message_key else {
             return self.park_status(&wamid_key, status).await;
         };
         let mut items = vec![self.status_update(&message_key, status, true)];
-        if status.status == DeliveryStatus::Sent && status.pricing.as_ref().and_then(|p| p.get("billable")).and_then(|b| b.as_bool()) == Some(true) {
-            let category = status.pricing.as_ref().and_then(|p| p.get("category")).and_then(|c| c.as_str()).unwrap_or("unknown").to_lowercase();
-            let day = chrono::DateTime::from_timestamp(status.timestamp, 0).unwrap_or_default().format("%Y-%m-%d").to_string();
+        if status.status == DeliveryStatus::Sent
+            && status
+                .pricing
+                .as_ref()
+                .and_then(|p| p.get("billable"))
+                .and_then(|b| b.as_bool())
+                == Some(true)
+        {
+            let category = status
+                .pricing
+                .as_ref()
+                .and_then(|p| p.get("category"))
+                .and_then(|c| c.as_str())
+                .unwrap_or("unknown")
+                .to_lowercase();
+            let day = chrono::DateTime::from_timestamp(status.timestamp, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d")
+                .to_string();
             let counter_name = format!("billable_{category}");
-            items.push(self.counter_update(&table::org_daily_counter_shard(org_id, &day, counter_shard(&status.wamid)), &[(counter_name.as_str(), 1)]));
+            items.push(self.counter_update(
+                &table::org_daily_counter_shard(org_id, &day, counter_shard(&status.wamid)),
+                &[(counter_name.as_str(), 1)],
+            ));
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(StatusOutcome::Applied { message_key }),
             Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) if c.cancellation_reasons().first().is_some_and(is_condition_failure) => Ok(StatusOutcome::Stale),
+                Some(TransactWriteItemsError::TransactionCanceledException(c))
+                    if c.cancellation_reasons().first().is_some_and(is_condition_failure) =>
+                {
+                    Ok(StatusOutcome::Stale)
+                }
                 _ => Err(StoreError::aws("TransactWriteItems(status)", err)),
             },
         }
@@ -456,7 +685,10 @@ impl InboxStore {
 
     fn status_update(&self, key: &Key, status: &StatusUpdate, message_must_exist: bool) -> TransactWriteItem {
         let errors = serde_dynamo::to_attribute_value(&status.errors).unwrap_or(AttributeValue::L(vec![]));
-        let mut expression = format!("SET #status = :status, status_rank = :rank, {}_at = :at, status_updated_at = :at, status_errors = :errors", status.status.as_str());
+        let mut expression = format!(
+            "SET #status = :status, status_rank = :rank, {}_at = :at, status_updated_at = :at, status_errors = :errors",
+            status.status.as_str()
+        );
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key_item(key)))
@@ -467,7 +699,10 @@ impl InboxStore {
             .expression_attribute_values(":errors", errors);
         if let Some(pricing) = &status.pricing {
             expression.push_str(", pricing = :pricing");
-            update = update.expression_attribute_values(":pricing", serde_dynamo::to_attribute_value(pricing).unwrap_or(AttributeValue::Null(true)));
+            update = update.expression_attribute_values(
+                ":pricing",
+                serde_dynamo::to_attribute_value(pricing).unwrap_or(AttributeValue::Null(true)),
+            );
         }
         let condition = if message_must_exist {
             "attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :rank)"
@@ -475,7 +710,9 @@ impl InboxStore {
             "attribute_not_exists(status_rank) OR status_rank < :rank"
         };
         let update = update.update_expression(expression).condition_expression(condition);
-        TransactWriteItem::builder().update(update.build().expect("update is complete")).build()
+        TransactWriteItem::builder()
+            .update(update.build().expect("update is complete"))
+            .build()
     }
 
     async fn park_status(&self, wamid_key: &Key, status: &StatusUpdate) -> Result<StatusOutcome, StoreError> {
@@ -499,10 +736,21 @@ impl InboxStore {
             .await;
         match result {
             Ok(_) => Ok(StatusOutcome::Parked),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
                 // Either a later status is parked already, or a message claimed the wamid meanwhile.
-                let claimed = self.get(wamid_key).await?.is_some_and(|item| item.contains_key("message_pk"));
-                if claimed { Box::pin(self.apply_status(&wamid_key.pk["ORG#".len()..], status)).await } else { Ok(StatusOutcome::Stale) }
+                let claimed = self
+                    .get(wamid_key)
+                    .await?
+                    .is_some_and(|item| item.contains_key("message_pk"));
+                if claimed {
+                    Box::pin(self.apply_status(&wamid_key.pk["ORG#".len()..], status)).await
+                } else {
+                    Ok(StatusOutcome::Stale)
+                }
             }
             Err(err) => Err(StoreError::aws("UpdateItem(park status)", err)),
         }
@@ -510,13 +758,20 @@ impl InboxStore {
 
     /// Links an outbound message to the wamid Meta returned for it, and applies any status that
     /// arrived before the link (the sender calls this after a successful send).
-    pub async fn link_outbound(&self, org_id: &str, wamid: &str, message_key: &Key) -> Result<Option<DeliveryStatus>, StoreError> {
+    pub async fn link_outbound(
+        &self,
+        org_id: &str,
+        wamid: &str,
+        message_key: &Key,
+    ) -> Result<Option<DeliveryStatus>, StoreError> {
         let output = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&table::wamid(org_id, wamid))))
-            .update_expression("SET entity = :entity, direction = :outbound, message_pk = :pk, message_sk = :sk REMOVE expires_at")
+            .update_expression(
+                "SET entity = :entity, direction = :outbound, message_pk = :pk, message_sk = :sk REMOVE expires_at",
+            )
             .expression_attribute_values(":entity", s("WamidClaim"))
             .expression_attribute_values(":outbound", s("outbound"))
             .expression_attribute_values(":pk", s(&message_key.pk))
@@ -526,13 +781,18 @@ impl InboxStore {
             .await
             .map_err(|e| StoreError::aws("UpdateItem(link wamid)", e))?;
         let attributes = output.attributes.unwrap_or_default();
-        let Some(parked) = string_of(&attributes, "status").and_then(|s| DeliveryStatus::parse(&s)) else { return Ok(None) };
+        let Some(parked) = string_of(&attributes, "status").and_then(|s| DeliveryStatus::parse(&s)) else {
+            return Ok(None);
+        };
         let status = StatusUpdate {
             wamid: wamid.into(),
             status: parked,
             timestamp: number_of(&attributes, "status_at").unwrap_or_default(),
             recipient_id: None,
-            errors: attributes.get("status_errors").and_then(|v| serde_dynamo::from_attribute_value(v.clone()).ok()).unwrap_or_default(),
+            errors: attributes
+                .get("status_errors")
+                .and_then(|v| serde_dynamo::from_attribute_value(v.clone()).ok())
+                .unwrap_or_default(),
             pricing: None,
             conversation: None,
         };
@@ -543,18 +803,38 @@ impl InboxStore {
     }
 
     /// Keeps a non-message webhook change (template status, account update) for later features.
-    pub async fn record_account_event(&self, org_id: &str, account_id: &str, received_at_ms: u64, waba_id: &str, field: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+    pub async fn record_account_event(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        received_at_ms: u64,
+        waba_id: &str,
+        field: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
         let digest = &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(value.to_string().as_bytes()))[..16];
         let mut item = key_item(&table::account_event(org_id, account_id, received_at_ms, digest));
         item.insert(attr::ENTITY.into(), s("AccountEvent"));
         item.insert("field".into(), s(field));
         item.insert("waba_id".into(), s(waba_id));
-        item.insert("value".into(), serde_dynamo::to_attribute_value(value).unwrap_or(AttributeValue::Null(true)));
-        item.insert(attr::EXPIRES_AT.into(), n(chrono::Utc::now().timestamp() + 90 * 24 * 3600));
+        item.insert(
+            "value".into(),
+            serde_dynamo::to_attribute_value(value).unwrap_or(AttributeValue::Null(true)),
+        );
+        item.insert(
+            attr::EXPIRES_AT.into(),
+            n(chrono::Utc::now().timestamp() + 90 * 24 * 3600),
+        );
         let mut items = vec![self.put(item, None)];
         if field == "message_template_status_update" {
-            let name = value.get("message_template_name").and_then(|v| v.as_str()).unwrap_or_default();
-            let language = value.get("message_template_language").and_then(|v| v.as_str()).unwrap_or_default();
+            let name = value
+                .get("message_template_name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let language = value
+                .get("message_template_language")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
             let event = value.get("event").and_then(|v| v.as_str()).unwrap_or("UNKNOWN");
             if !name.is_empty() {
                 let update = Update::builder()
@@ -576,11 +856,23 @@ impl InboxStore {
                 items.push(TransactWriteItem::builder().update(update).build());
             }
         }
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map(|_| ()).map_err(|e| StoreError::aws("TransactWriteItems(account event)", e))
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("TransactWriteItems(account event)", e))
     }
 
     /// Messages of a conversation in Meta-timestamp order (oldest first), one page.
-    pub async fn list_messages(&self, org_id: &str, conversation_id: &str, newest_first: bool, limit: i32) -> Result<Vec<Message>, StoreError> {
+    pub async fn list_messages(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        newest_first: bool,
+        limit: i32,
+    ) -> Result<Vec<Message>, StoreError> {
         let output = self
             .client
             .query()
@@ -594,7 +886,16 @@ impl InboxStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(messages)", e))?;
-        output.items().iter().map(|item| serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt { entity: "Message", detail: e.to_string() })).collect()
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt {
+                    entity: "Message",
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// Conversations of an organization by last activity, newest first (GSI2), one page.
@@ -611,7 +912,16 @@ impl InboxStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(conversations)", e))?;
-        output.items().iter().map(|item| serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt { entity: "Conversation", detail: e.to_string() })).collect()
+        output
+            .items()
+            .iter()
+            .map(|item| {
+                serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt {
+                    entity: "Conversation",
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// Sums the counter shards of an organization (analytics overview).
@@ -629,7 +939,12 @@ impl InboxStore {
             .await
             .map_err(|e| StoreError::aws("BatchGetItem(counters)", e))?;
         let mut totals = HashMap::new();
-        for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+        for item in output
+            .responses()
+            .and_then(|r| r.get(&self.table))
+            .into_iter()
+            .flatten()
+        {
             for (name, value) in item {
                 if let Ok(number) = value.as_n() {
                     *totals.entry(name.clone()).or_insert(0) += number.parse::<i64>().unwrap_or(0);
@@ -640,7 +955,14 @@ impl InboxStore {
     }
 
     /// Records the S3 location of an inbound message's media once the media function stored it.
-    pub async fn set_media_result(&self, message_key: &Key, state: crate::inbox::MediaState, s3_key: Option<&str>, size: Option<u64>, failure: Option<&str>) -> Result<(), StoreError> {
+    pub async fn set_media_result(
+        &self,
+        message_key: &Key,
+        state: crate::inbox::MediaState,
+        s3_key: Option<&str>,
+        size: Option<u64>,
+        failure: Option<&str>,
+    ) -> Result<(), StoreError> {
         let state = serde_dynamo::to_attribute_value(state).unwrap_or(AttributeValue::S("failed".into()));
         let mut update = self
             .client
@@ -663,12 +985,35 @@ impl InboxStore {
             expression.push("media.failure = :failure");
             update = update.expression_attribute_values(":failure", s(failure));
         }
-        update.update_expression(format!("SET {}", expression.join(", "))).send().await.map(|_| ()).map_err(|e| StoreError::aws("UpdateItem(media result)", e))
+        update
+            .update_expression(format!("SET {}", expression.join(", ")))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("UpdateItem(media result)", e))
+    }
+
+    /// Writes a message record as is (outbound messages created by the API, before their send).
+    pub async fn put_message(&self, key: &Key, message: &Message) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record_item(message, key, "Message")?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("PutItem(message)", e))
     }
 
     /// The message a wamid names, through its claim.
     pub async fn message_key_of(&self, org_id: &str, wamid: &str) -> Result<Option<Key>, StoreError> {
-        Ok(self.get(&table::wamid(org_id, wamid)).await?.and_then(|c| Some(Key { pk: string_of(&c, "message_pk")?, sk: string_of(&c, "message_sk")? })))
+        Ok(self.get(&table::wamid(org_id, wamid)).await?.and_then(|c| {
+            Some(Key {
+                pk: string_of(&c, "message_pk")?,
+                sk: string_of(&c, "message_sk")?,
+            })
+        }))
     }
 
     pub async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError> {
@@ -676,7 +1021,8 @@ impl InboxStore {
     }
 
     pub async fn conversation(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
-        self.get_record(&table::conversation(org_id, conversation_id), "Conversation").await
+        self.get_record(&table::conversation(org_id, conversation_id), "Conversation")
+            .await
     }
 
     pub async fn contact(&self, org_id: &str, contact_id: &str) -> Result<Option<Contact>, StoreError> {

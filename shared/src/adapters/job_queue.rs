@@ -18,7 +18,10 @@ pub struct SqsJobQueue {
 
 impl SqsJobQueue {
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
     }
 }
 
@@ -31,10 +34,29 @@ impl JobQueue for SqsJobQueue {
             let entries: Vec<SendMessageBatchRequestEntry> = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, body)| SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(body).build().expect("id and body are set"))
+                .map(|(i, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .expect("id and body are set")
+                })
                 .collect();
-            match self.client.send_message_batch().queue_url(&self.queue_url).set_entries(Some(entries)).send().await {
-                Ok(output) => failed.extend(output.failed().iter().filter_map(|f| f.id().parse::<usize>().ok()).map(|i| offset + i)),
+            match self
+                .client
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                Ok(output) => failed.extend(
+                    output
+                        .failed()
+                        .iter()
+                        .filter_map(|f| f.id().parse::<usize>().ok())
+                        .map(|i| offset + i),
+                ),
                 Err(err) => {
                     tracing::error!(error = %StoreError::aws("SendMessageBatch", err), "enqueueing jobs failed");
                     failed.extend(offset..offset + chunk.len());
@@ -45,6 +67,13 @@ impl JobQueue for SqsJobQueue {
     }
 
     async fn send_one(&self, body: &str) -> Result<(), StoreError> {
-        self.client.send_message().queue_url(&self.queue_url).message_body(body).send().await.map(|_| ()).map_err(|e| StoreError::aws("SendMessage", e))
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("SendMessage", e))
     }
 }

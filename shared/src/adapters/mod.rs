@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod event_bus;
 pub mod inbox_store;
-pub mod job_queue;
 pub mod ingest_queue;
+pub mod job_queue;
 pub mod payload_store;
 pub mod tenancy_store;
 

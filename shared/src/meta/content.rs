@@ -129,7 +129,11 @@ fn number(value: &Value, field: &str) -> Option<f64> {
 impl Content {
     /// Builds the content of a message of `message_type` from the whole message object.
     pub fn from_message(message_type: &str, message: &Value) -> Content {
-        let unsupported = |reason: &str| Content::Unsupported { original_type: message_type.to_string(), reason: reason.to_string(), raw: message.clone() };
+        let unsupported = |reason: &str| Content::Unsupported {
+            original_type: message_type.to_string(),
+            reason: reason.to_string(),
+            raw: message.clone(),
+        };
         let body = message.get(message_type).unwrap_or(&Value::Null);
         match message_type {
             "text" => match text(body, "body") {
@@ -150,11 +154,19 @@ impl Content {
                 None => unsupported("media without id"),
             },
             "location" => match (number(body, "latitude"), number(body, "longitude")) {
-                (Some(latitude), Some(longitude)) => Content::Location { latitude, longitude, name: text(body, "name"), address: text(body, "address"), url: text(body, "url") },
+                (Some(latitude), Some(longitude)) => Content::Location {
+                    latitude,
+                    longitude,
+                    name: text(body, "name"),
+                    address: text(body, "address"),
+                    url: text(body, "url"),
+                },
                 _ => unsupported("location without coordinates"),
             },
             "contacts" => match message.get("contacts") {
-                Some(contacts @ Value::Array(_)) => Content::Contacts { contacts: contacts.clone() },
+                Some(contacts @ Value::Array(_)) => Content::Contacts {
+                    contacts: contacts.clone(),
+                },
                 _ => unsupported("contacts without an array"),
             },
             "interactive" => {
@@ -174,13 +186,27 @@ impl Content {
                     _ => unsupported("unknown interactive type"),
                 }
             }
-            "button" => Content::Button { payload: text(body, "payload"), text: text(body, "text") },
+            "button" => Content::Button {
+                payload: text(body, "payload"),
+                text: text(body, "text"),
+            },
             "reaction" => match text(body, "message_id") {
-                Some(message_id) => Content::Reaction { message_id, emoji: text(body, "emoji").filter(|e| !e.is_empty()) },
+                Some(message_id) => Content::Reaction {
+                    message_id,
+                    emoji: text(body, "emoji").filter(|e| !e.is_empty()),
+                },
                 None => unsupported("reaction without message_id"),
             },
-            "order" => Content::Order { catalog_id: text(body, "catalog_id"), text: text(body, "text"), product_items: body.get("product_items").cloned().unwrap_or(Value::Array(vec![])) },
-            "system" => Content::System { system_type: text(body, "type"), body: text(body, "body"), new_wa_id: text(body, "wa_id").or_else(|| text(body, "new_wa_id")) },
+            "order" => Content::Order {
+                catalog_id: text(body, "catalog_id"),
+                text: text(body, "text"),
+                product_items: body.get("product_items").cloned().unwrap_or(Value::Array(vec![])),
+            },
+            "system" => Content::System {
+                system_type: text(body, "type"),
+                body: text(body, "body"),
+                new_wa_id: text(body, "wa_id").or_else(|| text(body, "new_wa_id")),
+            },
             "unsupported" => unsupported("Meta reported the message as unsupported"),
             _ => unsupported("message type not modelled"),
         }
@@ -190,18 +216,32 @@ impl Content {
     pub fn preview(&self) -> String {
         let preview = match self {
             Content::Text { body } => body.clone(),
-            Content::Media { media_kind, caption, filename, .. } => {
+            Content::Media {
+                media_kind,
+                caption,
+                filename,
+                ..
+            } => {
                 let label = format!("[{}]", media_kind.as_str());
                 match caption.as_ref().or(filename.as_ref()) {
                     Some(extra) => format!("{label} {extra}"),
                     None => label,
                 }
             }
-            Content::Location { name, .. } => format!("[location]{}", name.as_ref().map(|n| format!(" {n}")).unwrap_or_default()),
+            Content::Location { name, .. } => format!(
+                "[location]{}",
+                name.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
+            ),
             Content::Contacts { .. } => "[contacts]".into(),
             Content::Interactive { title, .. } => title.clone().unwrap_or_else(|| "[interactive]".into()),
-            Content::Button { text, payload } => text.clone().or_else(|| payload.clone()).unwrap_or_else(|| "[button]".into()),
-            Content::Reaction { emoji, .. } => emoji.clone().map(|e| format!("reacted {e}")).unwrap_or_else(|| "removed a reaction".into()),
+            Content::Button { text, payload } => text
+                .clone()
+                .or_else(|| payload.clone())
+                .unwrap_or_else(|| "[button]".into()),
+            Content::Reaction { emoji, .. } => emoji
+                .clone()
+                .map(|e| format!("reacted {e}"))
+                .unwrap_or_else(|| "removed a reaction".into()),
             Content::Order { .. } => "[order]".into(),
             Content::System { body, .. } => body.clone().unwrap_or_else(|| "[system]".into()),
             Content::Unsupported { original_type, .. } => format!("[unsupported: {original_type}]"),
@@ -212,7 +252,9 @@ impl Content {
 
     pub fn media(&self) -> Option<(MediaKind, &str)> {
         match self {
-            Content::Media { media_kind, media_id, .. } => Some((*media_kind, media_id)),
+            Content::Media {
+                media_kind, media_id, ..
+            } => Some((*media_kind, media_id)),
             _ => None,
         }
     }

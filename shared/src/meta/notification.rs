@@ -55,7 +55,11 @@ pub enum ParsedChange {
         errors: Vec<MetaError>,
     },
     /// Any other field (template status and quality, account updates, ...), kept for later features.
-    Other { waba_id: String, field: String, value: Value },
+    Other {
+        waba_id: String,
+        field: String,
+        value: Value,
+    },
 }
 
 pub(crate) fn unix_seconds(value: Option<&Value>) -> Option<i64> {
@@ -67,7 +71,11 @@ pub(crate) fn unix_seconds(value: Option<&Value>) -> Option<i64> {
 }
 
 fn string(value: &Value, field: &str) -> Option<String> {
-    value.get(field).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn array<'a>(value: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
@@ -79,9 +87,14 @@ fn array<'a>(value: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
 pub fn parse_notification(body: &[u8]) -> Result<Vec<ParsedChange>, ParseError> {
     let root: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
     if root.get("object").and_then(Value::as_str) != Some("whatsapp_business_account") {
-        return Err(ParseError::NotANotification("object is not whatsapp_business_account".into()));
+        return Err(ParseError::NotANotification(
+            "object is not whatsapp_business_account".into(),
+        ));
     }
-    let entries = root.get("entry").and_then(Value::as_array).ok_or_else(|| ParseError::NotANotification("no entry array".into()))?;
+    let entries = root
+        .get("entry")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ParseError::NotANotification("no entry array".into()))?;
     let mut changes = Vec::new();
     for entry in entries {
         let waba_id = string(entry, "id").unwrap_or_default();
@@ -91,7 +104,11 @@ pub fn parse_notification(body: &[u8]) -> Result<Vec<ParsedChange>, ParseError> 
             if field == "messages" {
                 changes.push(messages_change(waba_id.clone(), &value));
             } else {
-                changes.push(ParsedChange::Other { waba_id: waba_id.clone(), field, value });
+                changes.push(ParsedChange::Other {
+                    waba_id: waba_id.clone(),
+                    field,
+                    value,
+                });
             }
         }
     }
@@ -101,7 +118,11 @@ pub fn parse_notification(body: &[u8]) -> Result<Vec<ParsedChange>, ParseError> 
 fn messages_change(waba_id: String, value: &Value) -> ParsedChange {
     let metadata = value.get("metadata").unwrap_or(&Value::Null);
     let contacts = array(value, "contacts")
-        .map(|c| ContactProfile { wa_id: string(c, "wa_id"), user_id: string(c, "user_id"), profile_name: c.pointer("/profile/name").and_then(Value::as_str).map(str::to_string) })
+        .map(|c| ContactProfile {
+            wa_id: string(c, "wa_id"),
+            user_id: string(c, "user_id"),
+            profile_name: c.pointer("/profile/name").and_then(Value::as_str).map(str::to_string),
+        })
         .collect();
     let mut unreadable = Vec::new();
     let mut messages = Vec::new();
@@ -157,15 +178,30 @@ mod tests {
         json!({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":value}]}]}).to_string().into_bytes()
     }
 
-    fn only_messages(body: &[u8]) -> (Vec<ContactProfile>, Vec<InboundMessage>, Vec<StatusUpdate>, Vec<(String, Value)>) {
+    fn only_messages(
+        body: &[u8],
+    ) -> (
+        Vec<ContactProfile>,
+        Vec<InboundMessage>,
+        Vec<StatusUpdate>,
+        Vec<(String, Value)>,
+    ) {
         match parse_notification(body).unwrap().remove(0) {
-            ParsedChange::Messages { contacts, messages, statuses, unreadable, .. } => (contacts, messages, statuses, unreadable),
+            ParsedChange::Messages {
+                contacts,
+                messages,
+                statuses,
+                unreadable,
+                ..
+            } => (contacts, messages, statuses, unreadable),
             other => panic!("{other:?}"),
         }
     }
 
     fn message_of(message: Value) -> InboundMessage {
-        let (_, mut messages, _, _) = only_messages(&notification(json!({"metadata":{"phone_number_id":"1"},"messages":[message]})));
+        let (_, mut messages, _, _) = only_messages(&notification(
+            json!({"metadata":{"phone_number_id":"1"},"messages":[message]}),
+        ));
         messages.remove(0)
     }
 
@@ -176,18 +212,32 @@ mod tests {
         let (contacts, messages, _, _) = only_messages(&text);
         assert_eq!(contacts[0].profile_name.as_deref(), Some("Sheena Nelson"));
         assert_eq!(messages[0].timestamp, 1749416383);
-        assert_eq!(messages[0].content, Content::Text { body: "Does it come in another color?".into() });
+        assert_eq!(
+            messages[0].content,
+            Content::Text {
+                body: "Does it come in another color?".into()
+            }
+        );
 
         let image = std::fs::read(format!("{root}inbound-image.json")).unwrap();
         let (_, messages, _, _) = only_messages(&image);
-        assert_eq!(messages[0].content.media(), Some((MediaKind::Image, "1003383421387256")));
+        assert_eq!(
+            messages[0].content.media(),
+            Some((MediaKind::Image, "1003383421387256"))
+        );
         assert_eq!(messages[0].content.preview(), "[image] This one, in blue");
 
         let failed = std::fs::read(format!("{root}status-failed.json")).unwrap();
         let (_, _, statuses, _) = only_messages(&failed);
         assert_eq!(statuses[0].status, DeliveryStatus::Failed);
         assert_eq!(statuses[0].errors[0].code, 131049);
-        assert!(statuses[0].errors[0].details.as_deref().unwrap().contains("healthy ecosystem"));
+        assert!(
+            statuses[0].errors[0]
+                .details
+                .as_deref()
+                .unwrap()
+                .contains("healthy ecosystem")
+        );
 
         let template = std::fs::read(format!("{root}template-status-approved.json")).unwrap();
         match &parse_notification(&template).unwrap()[0] {
@@ -206,21 +256,69 @@ mod tests {
             m[t] = body;
             m
         };
-        assert!(matches!(message_of(base("audio", json!({"id":"a","mime_type":"audio/ogg","voice":true}))).content, Content::Media { media_kind: MediaKind::Audio, voice: Some(true), .. }));
-        assert!(matches!(message_of(base("video", json!({"id":"v"}))).content, Content::Media { media_kind: MediaKind::Video, .. }));
-        assert!(matches!(message_of(base("document", json!({"id":"d","filename":"a.pdf"}))).content, Content::Media { media_kind: MediaKind::Document, filename: Some(_), .. }));
-        assert!(matches!(message_of(base("sticker", json!({"id":"s","animated":false}))).content, Content::Media { media_kind: MediaKind::Sticker, .. }));
-        assert!(matches!(message_of(base("location", json!({"latitude":52.1,"longitude":"4.3","name":"HQ"}))).content, Content::Location { latitude, .. } if latitude == 52.1));
+        assert!(matches!(
+            message_of(base("audio", json!({"id":"a","mime_type":"audio/ogg","voice":true}))).content,
+            Content::Media {
+                media_kind: MediaKind::Audio,
+                voice: Some(true),
+                ..
+            }
+        ));
+        assert!(matches!(
+            message_of(base("video", json!({"id":"v"}))).content,
+            Content::Media {
+                media_kind: MediaKind::Video,
+                ..
+            }
+        ));
+        assert!(matches!(
+            message_of(base("document", json!({"id":"d","filename":"a.pdf"}))).content,
+            Content::Media {
+                media_kind: MediaKind::Document,
+                filename: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            message_of(base("sticker", json!({"id":"s","animated":false}))).content,
+            Content::Media {
+                media_kind: MediaKind::Sticker,
+                ..
+            }
+        ));
+        assert!(
+            matches!(message_of(base("location", json!({"latitude":52.1,"longitude":"4.3","name":"HQ"}))).content, Content::Location { latitude, .. } if latitude == 52.1)
+        );
         let mut contacts = json!({"from":"1","id":"wamid.c","timestamp":"1","type":"contacts"});
         contacts["contacts"] = json!([{"name":{"formatted_name":"Ada"}}]);
         assert!(matches!(message_of(contacts).content, Content::Contacts { .. }));
-        assert!(matches!(message_of(base("interactive", json!({"type":"list_reply","list_reply":{"id":"l1","title":"Blue","description":"Navy"}}))).content, Content::Interactive { ref id, ref description, .. } if id.as_deref() == Some("l1") && description.as_deref() == Some("Navy")));
-        let flow = message_of(base("interactive", json!({"type":"nfm_reply","nfm_reply":{"name":"flow","body":"Sent","response_json":"{\"size\":\"M\"}"}})));
+        assert!(
+            matches!(message_of(base("interactive", json!({"type":"list_reply","list_reply":{"id":"l1","title":"Blue","description":"Navy"}}))).content, Content::Interactive { ref id, ref description, .. } if id.as_deref() == Some("l1") && description.as_deref() == Some("Navy"))
+        );
+        let flow = message_of(base(
+            "interactive",
+            json!({"type":"nfm_reply","nfm_reply":{"name":"flow","body":"Sent","response_json":"{\"size\":\"M\"}"}}),
+        ));
         assert!(matches!(flow.content, Content::Interactive { response: Some(ref r), .. } if r["size"] == "M"));
-        assert!(matches!(message_of(base("button", json!({"payload":"STOP","text":"Stop"}))).content, Content::Button { .. }));
-        assert!(matches!(message_of(base("reaction", json!({"message_id":"wamid.x","emoji":""}))).content, Content::Reaction { emoji: None, .. }));
-        assert!(matches!(message_of(base("order", json!({"catalog_id":"c","product_items":[{"product_retailer_id":"p","quantity":1}]}))).content, Content::Order { .. }));
-        assert!(matches!(message_of(base("system", json!({"type":"user_changed_number","wa_id":"2","body":"changed"}))).content, Content::System { ref new_wa_id, .. } if new_wa_id.as_deref() == Some("2")));
+        assert!(matches!(
+            message_of(base("button", json!({"payload":"STOP","text":"Stop"}))).content,
+            Content::Button { .. }
+        ));
+        assert!(matches!(
+            message_of(base("reaction", json!({"message_id":"wamid.x","emoji":""}))).content,
+            Content::Reaction { emoji: None, .. }
+        ));
+        assert!(matches!(
+            message_of(base(
+                "order",
+                json!({"catalog_id":"c","product_items":[{"product_retailer_id":"p","quantity":1}]})
+            ))
+            .content,
+            Content::Order { .. }
+        ));
+        assert!(
+            matches!(message_of(base("system", json!({"type":"user_changed_number","wa_id":"2","body":"changed"}))).content, Content::System { ref new_wa_id, .. } if new_wa_id.as_deref() == Some("2"))
+        );
         let mut unsupported = base("unsupported", Value::Null);
         unsupported["errors"] = json!([{"code":131051,"title":"Message type unknown"}]);
         let parsed = message_of(unsupported);
@@ -230,7 +328,8 @@ mod tests {
 
     #[test]
     fn unknown_types_and_bad_shapes_are_kept_raw_not_failed() {
-        let future = message_of(json!({"from":"1","id":"wamid.f","timestamp":"1","type":"hologram","hologram":{"x":1}}));
+        let future =
+            message_of(json!({"from":"1","id":"wamid.f","timestamp":"1","type":"hologram","hologram":{"x":1}}));
         match future.content {
             Content::Unsupported { original_type, raw, .. } => {
                 assert_eq!(original_type, "hologram");
@@ -238,7 +337,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(message_of(json!({"from":"1","id":"wamid.t","timestamp":"1","type":"text","text":{"b":1}})).content, Content::Unsupported { .. }));
+        assert!(matches!(
+            message_of(json!({"from":"1","id":"wamid.t","timestamp":"1","type":"text","text":{"b":1}})).content,
+            Content::Unsupported { .. }
+        ));
         let (_, messages, statuses, unreadable) = only_messages(&notification(json!({
             "metadata":{"phone_number_id":"1"},
             "messages":[{"type":"text"}, {"id":"wamid.ok","timestamp":"5","type":"text","text":{"body":"hi"}}],
@@ -278,13 +380,24 @@ mod tests {
     #[test]
     fn non_notifications_are_errors() {
         assert!(matches!(parse_notification(b"nope"), Err(ParseError::NotJson(_))));
-        assert!(matches!(parse_notification(br#"{"object":"page","entry":[]}"#), Err(ParseError::NotANotification(_))));
-        assert!(matches!(parse_notification(br#"{"object":"whatsapp_business_account"}"#), Err(ParseError::NotANotification(_))));
+        assert!(matches!(
+            parse_notification(br#"{"object":"page","entry":[]}"#),
+            Err(ParseError::NotANotification(_))
+        ));
+        assert!(matches!(
+            parse_notification(br#"{"object":"whatsapp_business_account"}"#),
+            Err(ParseError::NotANotification(_))
+        ));
     }
 
     #[test]
     fn status_ranks_are_forward_only() {
         use DeliveryStatus::*;
-        assert!(Sent.rank() < Delivered.rank() && Delivered.rank() < Failed.rank() && Failed.rank() < Read.rank() && Read.rank() < Played.rank());
+        assert!(
+            Sent.rank() < Delivered.rank()
+                && Delivered.rank() < Failed.rank()
+                && Failed.rank() < Read.rank()
+                && Read.rank() < Played.rank()
+        );
     }
 }

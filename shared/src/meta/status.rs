@@ -65,7 +65,10 @@ impl MetaError {
             code: value.get("code")?.as_i64()?,
             title: value.get("title").and_then(Value::as_str).map(str::to_string),
             message: value.get("message").and_then(Value::as_str).map(str::to_string),
-            details: value.pointer("/error_data/details").and_then(Value::as_str).map(str::to_string),
+            details: value
+                .pointer("/error_data/details")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         })
     }
 }
@@ -84,15 +87,28 @@ pub struct StatusUpdate {
 
 impl StatusUpdate {
     pub fn from_value(value: &Value) -> Result<Self, String> {
-        let wamid = value.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or("status without id")?;
-        let status_text = value.get("status").and_then(Value::as_str).ok_or("status without status")?;
+        let wamid = value
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or("status without id")?;
+        let status_text = value
+            .get("status")
+            .and_then(Value::as_str)
+            .ok_or("status without status")?;
         let status = DeliveryStatus::parse(status_text).ok_or_else(|| format!("unknown status {status_text:?}"))?;
         Ok(Self {
             wamid: wamid.to_string(),
             status,
             timestamp: super::notification::unix_seconds(value.get("timestamp")).ok_or("status without timestamp")?,
             recipient_id: value.get("recipient_id").and_then(Value::as_str).map(str::to_string),
-            errors: value.get("errors").and_then(Value::as_array).into_iter().flatten().filter_map(MetaError::from_value).collect(),
+            errors: value
+                .get("errors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(MetaError::from_value)
+                .collect(),
             pricing: value.get("pricing").cloned(),
             conversation: value.get("conversation").cloned(),
         })

@@ -1,0 +1,12 @@
+use ingest::{IngestConfig, IngestService};
+use lambda_runtime::{Error, service_fn};
+use shared::config::ProcessEnv;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_tracing();
+    let config = IngestConfig::from_env(&ProcessEnv).expect("ingest configuration");
+    let aws = shared::adapters::load_aws_config().await;
+    let service = IngestService::from_aws(&config, &aws);
+    lambda_runtime::run(service_fn(|event| service.handle(event))).await
+}

@@ -1,0 +1,600 @@
+//! The ingest function's real handler, fed SQS events, against moto.
+
+use ingest::{IngestConfig, IngestService};
+use integration_tests::*;
+use serde_json::{Value, json};
+use shared::adapters::inbox_store::{InboxStore, StatusOutcome};
+use shared::inbox::{Direction, Message};
+use shared::meta::{Content, DeliveryStatus, StatusUpdate};
+use shared::table;
+
+struct Fixture {
+    stack: TestStack,
+    account: shared::tenancy::WhatsAppAccount,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let stack = TestStack::new().await;
+        let account = stack
+            .tenant(&unique_phone_number_id(), "ingest-secret", "ingest-verify-token")
+            .await;
+        Self { stack, account }
+    }
+
+    /// A fresh service, as a new Lambda sandbox would build it (no warm caches).
+    fn service(&self) -> IngestService {
+        IngestService::from_aws(
+            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).expect("template gives ingest its config"),
+            &self.stack.aws,
+        )
+    }
+
+    fn inbox(&self) -> InboxStore {
+        InboxStore::new(
+            aws_sdk_dynamodb::Client::new(&self.stack.aws),
+            self.stack.name_of("Table"),
+        )
+    }
+
+    fn notification(&self, messages: Value, statuses: Value) -> Vec<u8> {
+        notification(
+            &self.account.phone_number_id,
+            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+            messages,
+            statuses,
+        )
+    }
+
+    async fn only_conversation(&self) -> shared::inbox::Conversation {
+        let conversations = self.inbox().list_conversations(&self.account.org_id, 10).await.unwrap();
+        assert_eq!(conversations.len(), 1, "one conversation");
+        conversations.into_iter().next().unwrap()
+    }
+}
+
+fn text(wamid: &str, timestamp: i64, body: &str) -> Value {
+    json!({"from": "16505551234", "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": body}})
+}
+
+fn of_type(wamid: &str, timestamp: i64, kind: &str, body: Value) -> Value {
+    let mut message = json!({"from": "16505551234", "id": wamid, "timestamp": timestamp.to_string(), "type": kind});
+    message[kind] = body;
+    message
+}
+
+#[tokio::test]
+async fn every_message_type_round_trips_in_meta_timestamp_order() {
+    let f = Fixture::new().await;
+    let mut contacts_message = of_type("wamid.contacts", 1_700_000_007, "contacts", Value::Null);
+    contacts_message["contacts"] =
+        json!([{"name": {"formatted_name": "Ada Lovelace"}, "phones": [{"phone": "+44 20"}]}]);
+    let mut replied = text("wamid.reply", 1_700_000_016, "this one");
+    replied["context"] = json!({"from": "15550783881", "id": "wamid.original", "forwarded": false});
+    let mut referred = text("wamid.ad", 1_700_000_017, "from the ad");
+    referred["referral"] = json!({"source_url": "https://fb.me/x", "source_type": "ad", "source_id": "123"});
+    // Deliberately out of order: Meta timestamps decide the order, not arrival.
+    let messages = json!([
+        of_type(
+            "wamid.video",
+            1_700_000_004,
+            "video",
+            json!({"id": "m-video", "mime_type": "video/mp4"})
+        ),
+        text("wamid.text", 1_700_000_001, "hello"),
+        of_type(
+            "wamid.image",
+            1_700_000_002,
+            "image",
+            json!({"id": "m-image", "mime_type": "image/jpeg", "sha256": "abc", "caption": "blue"})
+        ),
+        of_type(
+            "wamid.audio",
+            1_700_000_003,
+            "audio",
+            json!({"id": "m-audio", "mime_type": "audio/ogg", "voice": true})
+        ),
+        of_type(
+            "wamid.document",
+            1_700_000_005,
+            "document",
+            json!({"id": "m-doc", "filename": "invoice.pdf"})
+        ),
+        of_type(
+            "wamid.sticker",
+            1_700_000_006,
+            "sticker",
+            json!({"id": "m-sticker", "animated": false})
+        ),
+        contacts_message,
+        of_type(
+            "wamid.location",
+            1_700_000_008,
+            "location",
+            json!({"latitude": 52.37, "longitude": 4.89, "name": "Dam"})
+        ),
+        of_type(
+            "wamid.button_reply",
+            1_700_000_009,
+            "interactive",
+            json!({"type": "button_reply", "button_reply": {"id": "yes", "title": "Yes"}})
+        ),
+        of_type(
+            "wamid.list_reply",
+            1_700_000_010,
+            "interactive",
+            json!({"type": "list_reply", "list_reply": {"id": "l2", "title": "Blue", "description": "Navy blue"}})
+        ),
+        of_type(
+            "wamid.nfm_reply",
+            1_700_000_011,
+            "interactive",
+            json!({"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{\"size\":\"M\"}"}})
+        ),
+        of_type(
+            "wamid.button",
+            1_700_000_012,
+            "button",
+            json!({"payload": "STOP", "text": "Stop promotions"})
+        ),
+        of_type(
+            "wamid.reaction",
+            1_700_000_013,
+            "reaction",
+            json!({"message_id": "wamid.text", "emoji": "👍"})
+        ),
+        of_type(
+            "wamid.order",
+            1_700_000_014,
+            "order",
+            json!({"catalog_id": "cat", "text": "asap", "product_items": [{"product_retailer_id": "sku1", "quantity": 2, "item_price": 9.5, "currency": "EUR"}]})
+        ),
+        of_type(
+            "wamid.system",
+            1_700_000_015,
+            "system",
+            json!({"type": "user_changed_number", "body": "changed", "wa_id": "16505559999"})
+        ),
+        replied,
+        referred,
+        of_type("wamid.unsupported", 1_700_000_018, "unsupported", Value::Null),
+        of_type("wamid.hologram", 1_700_000_019, "hologram", json!({"beam": 3})),
+    ]);
+    let count = messages.as_array().unwrap().len();
+    let body = f.notification(messages, Value::Null);
+    let (response, summary) = f.service().process(ingest_event(&[("m1", &f.account, &body)])).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    assert_eq!(summary.messages_stored as usize, count);
+
+    let conversation = f.only_conversation().await;
+    assert_eq!(conversation.unread_count as usize, count);
+    assert_eq!(
+        conversation.window_expires_at,
+        Some(1_700_000_019 + 86_400),
+        "window from the newest inbound message"
+    );
+    assert_eq!(conversation.last_message_preview, "[unsupported: hologram]");
+    let stored = f
+        .inbox()
+        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 100)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), count);
+    let order: Vec<i64> = stored.iter().map(|m| m.meta_timestamp).collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "listed in Meta timestamp order: {order:?}"
+    );
+    let by_wamid = |w: &str| {
+        stored
+            .iter()
+            .find(|m| m.wamid.as_deref() == Some(w))
+            .unwrap_or_else(|| panic!("{w} stored"))
+    };
+    assert_eq!(by_wamid("wamid.text").content, Content::Text { body: "hello".into() });
+    assert!(matches!(
+        by_wamid("wamid.audio").content,
+        Content::Media { voice: Some(true), .. }
+    ));
+    assert_eq!(by_wamid("wamid.image").media.as_ref().unwrap().media_id, "m-image");
+    assert!(
+        matches!(by_wamid("wamid.location").content, Content::Location { latitude, .. } if (latitude - 52.37).abs() < 1e-9)
+    );
+    assert!(
+        matches!(by_wamid("wamid.contacts").content, Content::Contacts { ref contacts } if contacts[0]["name"]["formatted_name"] == "Ada Lovelace")
+    );
+    assert!(
+        matches!(by_wamid("wamid.nfm_reply").content, Content::Interactive { response: Some(ref r), .. } if r["size"] == "M")
+    );
+    assert!(
+        matches!(by_wamid("wamid.order").content, Content::Order { ref product_items, .. } if product_items[0]["quantity"] == 2)
+    );
+    assert!(
+        matches!(by_wamid("wamid.system").content, Content::System { ref new_wa_id, .. } if new_wa_id.as_deref() == Some("16505559999"))
+    );
+    assert!(
+        matches!(by_wamid("wamid.hologram").content, Content::Unsupported { ref raw, .. } if raw["hologram"]["beam"] == 3)
+    );
+    assert_eq!(
+        by_wamid("wamid.reply").context.as_ref().unwrap()["id"],
+        "wamid.original"
+    );
+    assert_eq!(by_wamid("wamid.ad").referral.as_ref().unwrap()["source_type"], "ad");
+    assert!(
+        stored
+            .iter()
+            .all(|m| m.direction == Direction::Inbound && m.received_at_ms == 1_700_000_000_000)
+    );
+
+    let contact = f
+        .inbox()
+        .contact(&f.account.org_id, &conversation.contact_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.profile_name.as_deref(), Some("Sheena Nelson"));
+    assert_eq!(contact.wa_id.as_deref(), Some("16505551234"));
+    let media_jobs = f.stack.drain("MediaQueue").await;
+    assert_eq!(
+        media_jobs.len(),
+        5,
+        "one media job per image, audio, video, document, sticker"
+    );
+}
+
+#[tokio::test]
+async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
+    let f = Fixture::new().await;
+    let body = f.notification(json!([text("wamid.dup", 1_700_000_100, "are you there?")]), Value::Null);
+    // Sequential redeliveries, each by a fresh sandbox.
+    for attempt in 0..2 {
+        let (response, _) = f
+            .service()
+            .process(ingest_event(&[(&format!("seq{attempt}"), &f.account, &body)]))
+            .await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    // Concurrent deliveries (Meta retry racing the second app's copy), and twice in one batch.
+    let services: Vec<IngestService> = (0..2).map(|_| f.service()).collect();
+    let runs = services.iter().enumerate().map(|(i, service)| {
+        let body = body.clone();
+        let account = f.account.clone();
+        async move {
+            service
+                .process(ingest_event(&[(&format!("par{i}"), &account, &body)]))
+                .await
+        }
+    });
+    for (response, _) in futures::future::join_all(runs).await {
+        assert!(response.batch_item_failures.is_empty());
+    }
+    let (response, summary) = f
+        .service()
+        .process(ingest_event(&[("b1", &f.account, &body), ("b2", &f.account, &body)]))
+        .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
+
+    let conversation = f.only_conversation().await;
+    assert_eq!(conversation.unread_count, 1);
+    assert_eq!(conversation.message_count, 1);
+    let stored = f
+        .inbox()
+        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    let counters = f.inbox().counters(&f.account.org_id).await.unwrap();
+    assert_eq!(counters.get("messages_received"), Some(&1));
+    assert_eq!(counters.get("conversations_created"), Some(&1));
+}
+
+#[tokio::test]
+async fn a_late_older_message_is_stored_in_order_without_moving_the_conversation_back() {
+    let f = Fixture::new().await;
+    let newer = f.notification(json!([text("wamid.new", 1_700_000_500, "second")]), Value::Null);
+    let older = f.notification(json!([text("wamid.old", 1_700_000_400, "first")]), Value::Null);
+    let service = f.service();
+    assert!(
+        service
+            .process(ingest_event(&[("a", &f.account, &newer)]))
+            .await
+            .0
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        service
+            .process(ingest_event(&[("b", &f.account, &older)]))
+            .await
+            .0
+            .batch_item_failures
+            .is_empty()
+    );
+    let conversation = f.only_conversation().await;
+    assert_eq!(conversation.last_message_preview, "second");
+    assert_eq!(conversation.window_expires_at, Some(1_700_000_500 + 86_400));
+    assert_eq!(conversation.unread_count, 2);
+    let stored = f
+        .inbox()
+        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 10)
+        .await
+        .unwrap();
+    let bodies: Vec<String> = stored.iter().map(|m| m.content.preview()).collect();
+    assert_eq!(bodies, vec!["first", "second"]);
+}
+
+fn outbound(org_id: &str, conversation_id: &str, message_id: &str) -> Message {
+    Message {
+        org_id: org_id.into(),
+        conversation_id: conversation_id.into(),
+        message_id: message_id.into(),
+        wamid: None,
+        direction: Direction::Outbound,
+        message_type: "text".into(),
+        content: Content::Text {
+            body: "We have it in navy".into(),
+        },
+        status: "queued".into(),
+        status_rank: 0,
+        meta_timestamp: 1_700_001_000,
+        received_at_ms: 0,
+        context: None,
+        referral: None,
+        errors: vec![],
+        media: None,
+        pricing: None,
+        created_at: "2023-11-14T22:30:00.000Z".into(),
+    }
+}
+
+fn status(wamid: &str, status: &str, timestamp: i64) -> Value {
+    json!({"id": wamid, "status": status, "timestamp": timestamp.to_string(), "recipient_id": "16505551234"})
+}
+
+#[tokio::test]
+async fn statuses_in_any_order_end_in_the_highest_one() {
+    let f = Fixture::new().await;
+    let inbox = f.inbox();
+    let org = &f.account.org_id;
+    let key = table::message(org, "cv_test", 1_700_001_000_000, "msg_out1");
+    inbox
+        .put_message(&key, &outbound(org, "cv_test", "msg_out1"))
+        .await
+        .unwrap();
+    assert_eq!(inbox.link_outbound(org, "wamid.out1", &key).await.unwrap(), None);
+
+    let body = f.notification(
+        Value::Null,
+        json!([
+            status("wamid.out1", "read", 1_700_001_030),
+            status("wamid.out1", "sent", 1_700_001_010)
+        ]),
+    );
+    let (_, summary) = f.service().process(ingest_event(&[("s1", &f.account, &body)])).await;
+    assert_eq!((summary.statuses_applied, summary.statuses_stale), (1, 1));
+    let late = f.notification(Value::Null, json!([status("wamid.out1", "delivered", 1_700_001_020)]));
+    f.service().process(ingest_event(&[("s2", &f.account, &late)])).await;
+    let message = inbox.message(&key).await.unwrap().unwrap();
+    assert_eq!(
+        (message.status.as_str(), message.status_rank),
+        ("read", DeliveryStatus::Read.rank())
+    );
+}
+
+#[tokio::test]
+async fn a_status_before_its_message_record_is_parked_then_applied() {
+    let f = Fixture::new().await;
+    let inbox = f.inbox();
+    let org = &f.account.org_id;
+    let early = f.notification(Value::Null, json!([status("wamid.early", "delivered", 1_700_002_020)]));
+    let (response, summary) = f.service().process(ingest_event(&[("p1", &f.account, &early)])).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary.statuses_parked, 1);
+
+    let key = table::message(org, "cv_test", 1_700_002_000_000, "msg_out2");
+    inbox
+        .put_message(&key, &outbound(org, "cv_test", "msg_out2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox.link_outbound(org, "wamid.early", &key).await.unwrap(),
+        Some(DeliveryStatus::Delivered)
+    );
+    assert_eq!(inbox.message(&key).await.unwrap().unwrap().status, "delivered");
+
+    let failed = StatusUpdate {
+        wamid: "wamid.early".into(),
+        status: DeliveryStatus::Failed,
+        timestamp: 1_700_002_030,
+        recipient_id: None,
+        errors: vec![shared::meta::MetaError {
+            code: 131026,
+            title: Some("Message undeliverable".into()),
+            message: None,
+            details: Some("receiver incapable".into()),
+        }],
+        pricing: None,
+        conversation: None,
+    };
+    assert!(matches!(
+        inbox.apply_status(org, &failed).await.unwrap(),
+        StatusOutcome::Applied { .. }
+    ));
+    // A status for a wamid nobody ever claims stays parked and harms nothing.
+    let orphan = f.notification(Value::Null, json!([status("wamid.never", "read", 1)]));
+    assert!(
+        f.service()
+            .process(ingest_event(&[("p2", &f.account, &orphan)]))
+            .await
+            .0
+            .batch_item_failures
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_documented_failed_status_keeps_metas_error() {
+    let f = Fixture::new().await;
+    let inbox = f.inbox();
+    let org = &f.account.org_id;
+    let sample: Value =
+        serde_json::from_slice(&std::fs::read(repo_root().join("events/meta/status-failed.json")).unwrap()).unwrap();
+    let wamid = sample["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key = table::message(org, "cv_test", 1, "msg_out3");
+    inbox
+        .put_message(&key, &outbound(org, "cv_test", "msg_out3"))
+        .await
+        .unwrap();
+    inbox.link_outbound(org, &wamid, &key).await.unwrap();
+    let body = f.notification(
+        Value::Null,
+        sample["entry"][0]["changes"][0]["value"]["statuses"].clone(),
+    );
+    f.service().process(ingest_event(&[("f1", &f.account, &body)])).await;
+    let item = aws_sdk_dynamodb::Client::new(&f.stack.aws)
+        .get_item()
+        .table_name(f.stack.name_of("Table"))
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk.clone()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk.clone()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["status"].as_s().unwrap(), "failed");
+    let errors = format!("{:?}", item["status_errors"]);
+    assert!(
+        errors.contains("131049") && errors.contains("healthy ecosystem"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_for_another_phone_number_is_not_stored() {
+    let f = Fixture::new().await;
+    let foreign = notification(
+        "999999999",
+        json!([{"profile": {"name": "X"}, "wa_id": "1"}]),
+        json!([text("wamid.foreign", 1, "hi")]),
+        Value::Null,
+    );
+    let (response, summary) = f.service().process(ingest_event(&[("t1", &f.account, &foreign)])).await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "not retried: it can never succeed"
+    );
+    assert_eq!((summary.tenant_mismatches, summary.messages_stored), (1, 0));
+    assert!(
+        f.inbox()
+            .list_conversations(&f.account.org_id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
+    let f = Fixture::new().await;
+    let good = f.notification(json!([text("wamid.good", 1_700_000_900, "fine")]), Value::Null);
+    let template = std::fs::read(repo_root().join("events/meta/template-status-approved.json")).unwrap();
+    let (response, summary) = f
+        .service()
+        .process(ingest_event(&[
+            ("ok", &f.account, &good),
+            ("bad", &f.account, b"{\"not\":\"a notification\"}"),
+            ("tpl", &f.account, &template),
+        ]))
+        .await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["bad"]);
+    assert_eq!((summary.messages_stored, summary.other_changes), (1, 1));
+    let template_item = aws_sdk_dynamodb::Client::new(&f.stack.aws)
+        .get_item()
+        .table_name(f.stack.name_of("Table"))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.account.org_id)),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("TEMPLATE#102290129340398#order_update#en_US".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("template status recorded");
+    assert_eq!(template_item["status"].as_s().unwrap(), "APPROVED");
+}
+
+#[tokio::test]
+async fn through_sqs_a_poison_delivery_reaches_the_dlq_and_the_rest_is_stored() {
+    let f = Fixture::new().await;
+    let url = f.stack.queue_url("IngestQueue");
+    let sqs = f.stack.sqs();
+    let send = |body: Vec<u8>| {
+        let (sqs, url, account) = (sqs.clone(), url.clone(), f.account.clone());
+        async move {
+            let attribute = |v: &str, t: &str| {
+                aws_sdk_sqs::types::MessageAttributeValue::builder()
+                    .data_type(t)
+                    .string_value(v)
+                    .build()
+                    .unwrap()
+            };
+            sqs.send_message()
+                .queue_url(url)
+                .message_body(String::from_utf8(body).unwrap())
+                .message_attributes("sb-org-id", attribute(&account.org_id, "String"))
+                .message_attributes("sb-account-id", attribute(&account.account_id, "String"))
+                .message_attributes("sb-received-at-ms", attribute("1700000000000", "Number"))
+                .message_attributes("sb-payload-location", attribute("inline", "String"))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    send(f.notification(json!([text("wamid.q1", 1_700_000_901, "one")]), Value::Null)).await;
+    send(b"{\"object\":\"whatsapp_business_account\"}".to_vec()).await;
+    send(f.notification(json!([text("wamid.q2", 1_700_000_902, "two")]), Value::Null)).await;
+
+    let service = std::sync::Arc::new(f.service());
+    let handler: devstack::functions::SqsHandler = std::sync::Arc::new(move |event| {
+        let service = service.clone();
+        Box::pin(async move { Ok(service.process(event).await.0) })
+    });
+    let (_, arn) = f.stack.stack.queue("IngestQueue").unwrap();
+    let poller = devstack::sqs_poller::SqsPoller {
+        client: sqs.clone(),
+        function: "IngestFunction".into(),
+        queue_url: url.clone(),
+        queue_arn: arn.to_string(),
+        region: f.stack.stack.region.clone(),
+        batch_size: 10,
+        report_batch_item_failures: true,
+        failed_visibility_seconds: Some(0),
+        handler,
+    };
+    let mut dead = Vec::new();
+    for _ in 0..20 {
+        poller.poll_once(0).await.unwrap();
+        dead = f.stack.drain("IngestDeadLetterQueue").await;
+        if !dead.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body(), Some("{\"object\":\"whatsapp_business_account\"}"));
+    let conversation = f.only_conversation().await;
+    assert_eq!(conversation.message_count, 2, "both good deliveries stored once");
+    assert!(f.stack.drain("IngestQueue").await.is_empty());
+}
