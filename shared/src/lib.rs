@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod config;
 pub mod delivery;
 pub mod events;
+pub mod graph;
 pub mod http_error;
 pub mod ids;
 pub mod inbox;

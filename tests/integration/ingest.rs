@@ -223,7 +223,7 @@ async fn every_message_type_round_trips_in_meta_timestamp_order() {
     assert!(
         stored
             .iter()
-            .all(|m| m.direction == Direction::Inbound && m.received_at_ms == 1_700_000_000_000)
+            .all(|m| m.direction == Direction::Inbound && m.received_at_ms == received_at_ms())
     );
 
     let contact = f

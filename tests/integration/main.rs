@@ -2,6 +2,7 @@
 
 mod ingest;
 mod local_runtime;
+mod media;
 mod template_consistency;
 mod tenancy;
 mod webhook;

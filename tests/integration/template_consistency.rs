@@ -291,3 +291,14 @@ fn sample_ingest_events_are_sqs_events_of_demo_deliveries() {
     }
     assert!(seen >= 5);
 }
+
+#[test]
+fn sample_media_events_carry_media_jobs() {
+    let text = std::fs::read_to_string(repo_root().join("events/media-image-job.json")).unwrap();
+    let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
+    let job: shared::media_job::MediaJob = serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (job.org_id.as_str(), job.media_id.as_str()),
+        (devstack::demo::ORG_ID, "demo-photo-1")
+    );
+}

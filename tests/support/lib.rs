@@ -48,6 +48,7 @@ static STACK_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestStack {
     pub async fn new() -> Self {
+        shared::telemetry::init_tracing();
         let aws = aws().await;
         let template = template();
         let unique = format!(
@@ -226,6 +227,12 @@ pub fn unique_phone_number_id() -> String {
     format!("9{n:012}")
 }
 
+/// The receive time `ingest_event` stamps on deliveries: when the test binary started.
+pub fn received_at_ms() -> u64 {
+    static AT: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| chrono::Utc::now().timestamp_millis() as u64);
+    *AT
+}
+
 /// The SQS event Lambda delivers for webhook deliveries, as the webhook function enqueues them.
 pub fn ingest_event(
     deliveries: &[(&str, &shared::tenancy::WhatsAppAccount, &[u8])],
@@ -241,7 +248,7 @@ pub fn ingest_event(
                 "messageAttributes": {
                     "sb-org-id": {"stringValue": account.org_id, "dataType": "String", "stringListValues": [], "binaryListValues": []},
                     "sb-account-id": {"stringValue": account.account_id, "dataType": "String", "stringListValues": [], "binaryListValues": []},
-                    "sb-received-at-ms": {"stringValue": "1700000000000", "dataType": "Number", "stringListValues": [], "binaryListValues": []},
+                    "sb-received-at-ms": {"stringValue": received_at_ms().to_string(), "dataType": "Number", "stringListValues": [], "binaryListValues": []},
                     "sb-payload-location": {"stringValue": "inline", "dataType": "String", "stringListValues": [], "binaryListValues": []},
                 },
                 "md5OfBody": "",

@@ -47,7 +47,7 @@ impl PayloadStore for DiscardPayloads {
     fn bucket(&self) -> &str {
         "bench"
     }
-    async fn put(&self, _key: &str, body: Vec<u8>) -> Result<(), StoreError> {
+    async fn put(&self, _key: &str, body: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
         black_box(body.len());
         Ok(())
     }

@@ -230,7 +230,9 @@ impl WebhookService {
             attributes.received_at_ms,
             &ids::new_id("dlv"),
         );
-        self.payloads.put(&key, text.as_bytes().to_vec()).await?;
+        self.payloads
+            .put(&key, text.as_bytes().to_vec(), "application/json")
+            .await?;
         let pointer = PayloadPointer {
             bucket: self.payloads.bucket().to_string(),
             key,

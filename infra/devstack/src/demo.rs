@@ -30,6 +30,7 @@ pub struct DemoInfo {
     pub api_key_prefix: String,
     pub http_base_url: String,
     pub aws_endpoint: String,
+    pub graph_api_base_url: String,
     pub region: String,
     pub table_name: String,
     pub media_bucket: String,
@@ -89,12 +90,20 @@ pub async fn seed(
         api_key_prefix: created.api_key.key_prefix,
         http_base_url: http_base_url.into(),
         aws_endpoint: aws_endpoint.into(),
+        graph_api_base_url: stack.parameters.get("GraphApiBaseUrl").cloned().unwrap_or_default(),
         region: stack.region.clone(),
         table_name: table,
         media_bucket: find(stack, |p| matches!(p, Physical::Bucket { .. })),
         event_bus: find(stack, |p| matches!(p, Physical::EventBus { .. })),
         queues,
     })
+}
+
+/// The media the demo payloads refer to (`events/meta/demo-inbound-photo.json`).
+pub fn add_demo_media(graph: &fake_graph::FakeGraph) -> std::io::Result<()> {
+    let photo = std::fs::read("events/media/demo-photo.png")?;
+    graph.add_media("demo-photo-1", photo, "image/png");
+    Ok(())
 }
 
 fn find(stack: &Stack, wanted: impl Fn(&Physical) -> bool) -> String {

@@ -92,7 +92,19 @@ async fn up(
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("port {port} is in use; set HTTP_PORT"))?;
-    let stack = Stack::provision(&template, stack_name, aws).await?;
+    let mut stack = Stack::provision(&template, stack_name, aws).await?;
+    let graph_port: u16 = std::env::var("GRAPH_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(port + 1);
+    let graph_listener = tokio::net::TcpListener::bind(("127.0.0.1", graph_port))
+        .await
+        .with_context(|| format!("port {graph_port} is in use; set GRAPH_PORT"))?;
+    let graph = fake_graph::FakeGraph::serve(graph_listener, vec![demo::ACCESS_TOKEN.to_string()]);
+    demo::add_demo_media(&graph)?;
+    stack
+        .parameters
+        .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
     let base_url = format!("http://127.0.0.1:{port}");
     let info = demo::seed(&stack, aws, &base_url, &endpoint).await?;
     std::fs::create_dir_all(dev_dir.join("env"))?;
@@ -174,6 +186,7 @@ Switchboard is running locally.
   App secret      {secret}
   API key         {key}   (demo tenant {org}; shown here because it is local)
   AWS endpoint    {aws}   (moto)
+  Graph API       {graph}   (fake; serves the demo media)
   Everything above, plus queue URLs and resource names: {dev}/demo.json
 
 Try it:
@@ -196,6 +209,7 @@ Ctrl-C stops everything make dev started.
         key = info.api_key,
         org = info.org_id,
         aws = info.aws_endpoint,
+        graph = info.graph_api_base_url,
         dev = dev_dir.display(),
     );
 }

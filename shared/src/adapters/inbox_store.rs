@@ -969,21 +969,29 @@ impl InboxStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(message_key)))
-            .condition_expression("attribute_exists(pk) AND attribute_exists(media)")
+            .condition_expression("attribute_exists(pk) AND attribute_exists(#media)")
             .expression_attribute_values(":state", state);
-        let mut expression = vec!["media.#state = :state"];
-        update = update.expression_attribute_names("#state", "state");
+        let mut expression = vec!["#media.#state = :state"];
+        update = update
+            .expression_attribute_names("#media", "media")
+            .expression_attribute_names("#state", "state");
         if let Some(key) = s3_key {
-            expression.push("media.s3_key = :key");
-            update = update.expression_attribute_values(":key", s(key));
+            expression.push("#media.#s3_key = :key");
+            update = update
+                .expression_attribute_names("#s3_key", "s3_key")
+                .expression_attribute_values(":key", s(key));
         }
         if let Some(size) = size {
-            expression.push("media.size = :size");
-            update = update.expression_attribute_values(":size", n(size));
+            expression.push("#media.#size = :size");
+            update = update
+                .expression_attribute_names("#size", "size")
+                .expression_attribute_values(":size", n(size));
         }
         if let Some(failure) = failure {
-            expression.push("media.failure = :failure");
-            update = update.expression_attribute_values(":failure", s(failure));
+            expression.push("#media.#failure = :failure");
+            update = update
+                .expression_attribute_names("#failure", "failure")
+                .expression_attribute_values(":failure", s(failure));
         }
         update
             .update_expression(format!("SET {}", expression.join(", ")))

@@ -30,10 +30,25 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub fn aws<E: std::error::Error>(operation: &'static str, err: E) -> Self {
+    /// A failed AWS call, described by the service's error code and message (never the request or
+    /// response bodies, which may hold item contents).
+    pub fn aws<E>(operation: &'static str, err: E) -> Self
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error,
+    {
+        let detail = match (err.code(), err.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_string(),
+            _ => aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string(),
+        };
+        Self::Aws { operation, detail }
+    }
+
+    /// A failure outside a service call (reading a response body).
+    pub fn io(operation: &'static str, err: impl std::fmt::Display) -> Self {
         Self::Aws {
             operation,
-            detail: aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
+            detail: err.to_string(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! S3 storage of webhook payloads too large for an SQS message.
+//! S3 objects: webhook payloads too large for an SQS message, and media files.
 
 use super::StoreError;
 use aws_sdk_s3::primitives::ByteStream;
@@ -6,7 +6,7 @@ use aws_sdk_s3::primitives::ByteStream;
 #[async_trait::async_trait]
 pub trait PayloadStore: Send + Sync {
     fn bucket(&self) -> &str;
-    async fn put(&self, key: &str, body: Vec<u8>) -> Result<(), StoreError>;
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError>;
 }
 
@@ -30,12 +30,12 @@ impl PayloadStore for S3PayloadStore {
         &self.bucket
     }
 
-    async fn put(&self, key: &str, body: Vec<u8>) -> Result<(), StoreError> {
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type("application/json")
+            .content_type(content_type)
             .body(ByteStream::from(body))
             .send()
             .await
@@ -56,7 +56,7 @@ impl PayloadStore for S3PayloadStore {
             .body
             .collect()
             .await
-            .map_err(|e| StoreError::aws("GetObject(payload body)", e))?;
+            .map_err(|e| StoreError::io("GetObject(payload body)", e))?;
         Ok(bytes.into_bytes().to_vec())
     }
 }

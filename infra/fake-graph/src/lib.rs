@@ -1,0 +1,254 @@
+//! A local Graph API for the WhatsApp Cloud API, faithful where Switchboard depends on it:
+//!
+//! - `GET /{version}/{media-id}` with a bearer token answers `{url, mime_type, sha256, file_size,
+//!   id, messaging_product}`; the URL is good for `url_ttl` (Meta: 5 minutes), then answers 404;
+//! - `GET {url}` with the same bearer token answers the bytes;
+//! - a wrong token answers 401 with Graph error code 190, an unknown media id 404 with code 100;
+//! - failures can be scripted per route (an HTTP status with a Graph error body, or a delay), and
+//!   every request is counted per route.
+//!
+//! Tests start it in-process on port 0; `make dev` runs it inside the local runtime.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// Meta's lifetime of a media download URL.
+pub const DEFAULT_URL_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    MediaMetadata,
+    MediaDownload,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Answer this HTTP status with a Graph error body of this code.
+    Status { http: u16, graph_code: i64 },
+    /// Wait this long before answering normally.
+    Delay(Duration),
+}
+
+struct Media {
+    bytes: Bytes,
+    mime_type: String,
+    sha256_hex: String,
+}
+
+struct State {
+    access_tokens: Vec<String>,
+    url_ttl: Duration,
+    media: HashMap<String, Media>,
+    urls: HashMap<String, (String, Instant)>,
+    failures: HashMap<Route, VecDeque<Failure>>,
+    requests: HashMap<Route, usize>,
+    expire_next_urls: usize,
+}
+
+#[derive(Clone)]
+pub struct FakeGraph {
+    state: Arc<Mutex<State>>,
+    base_url: String,
+}
+
+impl FakeGraph {
+    /// Serves on `listener` (loopback) until the runtime ends; `access_tokens` are the bearer tokens
+    /// it accepts.
+    pub fn serve(listener: TcpListener, access_tokens: Vec<String>) -> Self {
+        let address = listener.local_addr().expect("bound listener");
+        let fake = Self {
+            state: Arc::new(Mutex::new(State {
+                access_tokens,
+                url_ttl: DEFAULT_URL_TTL,
+                media: HashMap::new(),
+                urls: HashMap::new(),
+                failures: HashMap::new(),
+                requests: HashMap::new(),
+                expire_next_urls: 0,
+            })),
+            base_url: format!("http://{address}"),
+        };
+        let server = fake.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let fake = server.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let fake = fake.clone();
+                        async move { Ok::<_, std::convert::Infallible>(fake.answer(request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        fake
+    }
+
+    /// Starts on a free loopback port.
+    pub async fn start(access_tokens: Vec<String>) -> Self {
+        Self::serve(
+            TcpListener::bind("127.0.0.1:0").await.expect("loopback port"),
+            access_tokens,
+        )
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes `bytes` downloadable as `media_id`; returns its SHA-256 in hex.
+    pub fn add_media(&self, media_id: &str, bytes: impl Into<Bytes>, mime_type: &str) -> String {
+        let bytes = bytes.into();
+        let sha256_hex = hex::encode(Sha256::digest(&bytes));
+        self.state().media.insert(
+            media_id.to_string(),
+            Media {
+                bytes,
+                mime_type: mime_type.to_string(),
+                sha256_hex: sha256_hex.clone(),
+            },
+        );
+        sha256_hex
+    }
+
+    /// The next `times` requests to `route` fail with `failure`.
+    pub fn fail_next(&self, route: Route, failure: Failure, times: usize) {
+        let mut state = self.state();
+        let queue = state.failures.entry(route).or_default();
+        queue.extend(std::iter::repeat_n(failure, times));
+    }
+
+    pub fn set_url_ttl(&self, ttl: Duration) {
+        self.state().url_ttl = ttl;
+    }
+
+    /// The next `count` download URLs are issued already expired (a slow client, 5 minutes later).
+    pub fn expire_next_urls(&self, count: usize) {
+        self.state().expire_next_urls = count;
+    }
+
+    /// Every download URL issued so far stops working, as after Meta's 5 minutes.
+    pub fn expire_urls(&self) {
+        let past = Instant::now() - Duration::from_secs(1);
+        for (_, (_, expires)) in self.state().urls.iter_mut() {
+            *expires = past;
+        }
+    }
+
+    pub fn requests(&self, route: Route) -> usize {
+        self.state().requests.get(&route).copied().unwrap_or(0)
+    }
+
+    async fn answer(&self, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let _ = body.collect().await;
+        let path = parts.uri.path().trim_start_matches('/').to_string();
+        let segments: Vec<&str> = path.split('/').collect();
+        let route = match (parts.method.as_str(), segments.as_slice()) {
+            ("GET", ["media-download", _]) => Route::MediaDownload,
+            ("GET", [version, _]) if version.starts_with('v') => Route::MediaMetadata,
+            _ => return graph_error(404, 100, "Unsupported request: this fake answers media routes only"),
+        };
+        let failure = {
+            let mut state = self.state();
+            *state.requests.entry(route).or_default() += 1;
+            state.failures.get_mut(&route).and_then(VecDeque::pop_front)
+        };
+        match failure {
+            Some(Failure::Status { http, graph_code }) => return graph_error(http, graph_code, "scripted failure"),
+            Some(Failure::Delay(delay)) => tokio::time::sleep(delay).await,
+            None => {}
+        }
+        let token = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_string();
+        if !self.state().access_tokens.iter().any(|t| *t == token) {
+            return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token");
+        }
+        match route {
+            Route::MediaMetadata => self.metadata(segments[1]),
+            Route::MediaDownload => self.download(segments[1]),
+        }
+    }
+
+    fn metadata(&self, media_id: &str) -> hyper::Response<Full<Bytes>> {
+        let mut state = self.state();
+        let Some(media) = state.media.get(media_id) else {
+            return graph_error(
+                404,
+                100,
+                &format!("Unsupported get request. Object with ID '{media_id}' does not exist"),
+            );
+        };
+        let body = json!({
+            "messaging_product": "whatsapp",
+            "url": "",
+            "mime_type": media.mime_type,
+            "sha256": media.sha256_hex,
+            "file_size": media.bytes.len(),
+            "id": media_id,
+        });
+        let token: String = rand::Rng::sample_iter(rand::rng(), &rand::distr::Alphanumeric)
+            .take(24)
+            .map(char::from)
+            .collect();
+        let expires = if state.expire_next_urls > 0 {
+            state.expire_next_urls -= 1;
+            Instant::now() - Duration::from_secs(1)
+        } else {
+            Instant::now() + state.url_ttl
+        };
+        state.urls.insert(token.clone(), (media_id.to_string(), expires));
+        let mut body = body;
+        body["url"] = json!(format!("{}/media-download/{token}", self.base_url));
+        respond(200, "application/json", Bytes::from(body.to_string()))
+    }
+
+    fn download(&self, token: &str) -> hyper::Response<Full<Bytes>> {
+        let state = self.state();
+        match state.urls.get(token) {
+            Some((media_id, expires)) if Instant::now() < *expires => match state.media.get(media_id) {
+                Some(media) => respond(200, &media.mime_type, media.bytes.clone()),
+                None => graph_error(404, 100, "media deleted"),
+            },
+            _ => respond(404, "text/plain", Bytes::from_static(b"URL expired or unknown")),
+        }
+    }
+}
+
+fn respond(status: u16, content_type: &str, body: Bytes) -> hyper::Response<Full<Bytes>> {
+    let mut response = hyper::Response::new(Full::new(body));
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(value) = http::HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(http::header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// Graph's error envelope.
+fn graph_error(status: u16, code: i64, message: &str) -> hyper::Response<Full<Bytes>> {
+    let body =
+        json!({"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEfFake"}});
+    respond(status, "application/json", Bytes::from(body.to_string()))
+}

@@ -1,0 +1,168 @@
+//! Meta's Graph API (WhatsApp Cloud API) client: base URL and API version are configuration, so
+//! the same code talks to graph.facebook.com on Lambda and to the fake Graph API locally.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("Graph API answered HTTP {status} (code {code:?}): {message}")]
+    Http {
+        status: u16,
+        code: Option<i64>,
+        message: String,
+    },
+    #[error("Graph API request timed out")]
+    Timeout,
+    #[error("Graph API unreachable: {0}")]
+    Network(String),
+    #[error("file is {size} bytes; the limit is {limit}")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("unexpected Graph API response: {0}")]
+    Unexpected(String),
+}
+
+impl GraphError {
+    /// Worth retrying later: 5xx, 429, throttling codes, timeouts and network failures.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GraphError::Http { status, code, .. } => {
+                *status >= 500
+                    || *status == 429
+                    || matches!(
+                        code,
+                        Some(1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131056 | 131057)
+                    )
+            }
+            GraphError::Timeout | GraphError::Network(_) => true,
+            GraphError::TooLarge { .. } | GraphError::Unexpected(_) => false,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GraphError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct MediaMetadata {
+    pub url: String,
+    pub mime_type: Option<String>,
+    pub sha256: Option<String>,
+    pub file_size: Option<u64>,
+    pub id: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base_url: String,
+    version: String,
+}
+
+impl GraphClient {
+    pub fn new(base_url: &str, version: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(45))
+            .build()
+            .expect("HTTP client builds");
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            version: version.trim_matches('/').to_string(),
+        }
+    }
+
+    fn failure(err: reqwest::Error) -> GraphError {
+        if err.is_timeout() {
+            GraphError::Timeout
+        } else {
+            GraphError::Network(err.without_url().to_string())
+        }
+    }
+
+    async fn error_of(response: reqwest::Response) -> GraphError {
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        GraphError::Http {
+            status,
+            code: body.pointer("/error/code").and_then(|c| c.as_i64()),
+            message: body
+                .pointer("/error/message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("no error message")
+                .chars()
+                .take(300)
+                .collect(),
+        }
+    }
+
+    /// `GET /{version}/{media-id}`: where to download an inbound media file (valid 5 minutes).
+    pub async fn media_metadata(&self, media_id: &str, access_token: &str) -> Result<MediaMetadata, GraphError> {
+        let url = format!("{}/{}/{}", self.base_url, self.version, media_id);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(Self::failure)?;
+        if !response.status().is_success() {
+            return Err(Self::error_of(response).await);
+        }
+        response.json().await.map_err(|e| GraphError::Unexpected(e.to_string()))
+    }
+
+    /// Downloads a media URL with the bearer token, refusing more than `max_bytes`.
+    pub async fn download(&self, url: &str, access_token: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
+        let mut response = self
+            .http
+            .get(url)
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .map_err(Self::failure)?;
+        if !response.status().is_success() {
+            return Err(Self::error_of(response).await);
+        }
+        if let Some(size) = response.content_length().filter(|size| *size > max_bytes) {
+            return Err(GraphError::TooLarge { size, limit: max_bytes });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(Self::failure)? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > max_bytes {
+                return Err(GraphError::TooLarge {
+                    size: bytes.len() as u64,
+                    limit: max_bytes,
+                });
+            }
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_and_permanent_failures_are_told_apart() {
+        let http = |status, code| GraphError::Http {
+            status,
+            code,
+            message: String::new(),
+        };
+        assert!(http(500, None).is_transient());
+        assert!(http(429, None).is_transient());
+        assert!(http(400, Some(130429)).is_transient());
+        assert!(GraphError::Timeout.is_transient());
+        assert!(!http(404, Some(100)).is_transient());
+        assert!(!http(401, Some(190)).is_transient());
+        assert!(!GraphError::TooLarge { size: 2, limit: 1 }.is_transient());
+    }
+}
