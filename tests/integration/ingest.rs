@@ -598,3 +598,99 @@ async fn through_sqs_a_poison_delivery_reaches_the_dlq_and_the_rest_is_stored() 
     assert_eq!(conversation.message_count, 2, "both good deliveries stored once");
     assert!(f.stack.drain("IngestQueue").await.is_empty());
 }
+
+#[tokio::test]
+async fn domain_events_reach_the_bus_once_per_new_message() {
+    let f = Fixture::new().await;
+    // A rule on the stack's bus that forwards every Switchboard event to a queue we can read.
+    let sqs = f.stack.sqs();
+    let target = sqs
+        .create_queue()
+        .queue_name(format!("{}-events-tap", f.stack.stack.name))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let target_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&target)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let events = aws_sdk_eventbridge::Client::new(&f.stack.aws);
+    let bus = f.stack.name_of("EventBus");
+    events
+        .put_rule()
+        .name("tap")
+        .event_bus_name(&bus)
+        .event_pattern(r#"{"source":["switchboard"]}"#)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("tap")
+        .event_bus_name(&bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(target_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let body = f.notification(
+        json!([
+            text("wamid.ev1", 1_700_000_800, "one"),
+            text("wamid.ev2", 1_700_000_801, "two")
+        ]),
+        Value::Null,
+    );
+    f.service().process(ingest_event(&[("e1", &f.account, &body)])).await;
+    let mut received = Vec::new();
+    for _ in 0..10 {
+        let batch = sqs
+            .receive_message()
+            .queue_url(&target)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        received.extend(batch.messages.unwrap_or_default().into_iter().filter_map(|m| m.body));
+        if received.len() >= 3 {
+            break;
+        }
+    }
+    let events: Vec<Value> = received.iter().map(|b| serde_json::from_str(b).unwrap()).collect();
+    let mut kinds: Vec<String> = events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec!["conversation.created", "message.received", "message.received"]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e["detail"]["org_id"] == f.account.org_id.as_str() && e["source"] == "switchboard")
+    );
+    let received_ids: Vec<&str> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "message.received")
+        .map(|e| e["detail"]["event_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        received_ids.contains(&"message.received:wamid.ev1") && received_ids.contains(&"message.received:wamid.ev2")
+    );
+}

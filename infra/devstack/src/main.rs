@@ -42,6 +42,13 @@ enum Command {
         #[arg(long)]
         peek: bool,
     },
+    /// Show the stored conversations of the demo organization (or --org) with their messages.
+    Inbox {
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        limit: i32,
+    },
     /// Print the X-Hub-Signature-256 header Meta would send for FILE with the demo app secret.
     Sign { file: PathBuf },
 }
@@ -70,6 +77,7 @@ async fn main() -> Result<()> {
         Command::Queue { name, peek } => {
             queue(&cli.dev_dir, &name, peek, &running_stack_aws(&cli.dev_dir).await?).await
         }
+        Command::Inbox { org, limit } => inbox(&cli.dev_dir, org, limit, &running_stack_aws(&cli.dev_dir).await?).await,
         Command::Sign { file } => {
             let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             println!("{}", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body));
@@ -266,6 +274,61 @@ async fn queue(dev_dir: &std::path::Path, name: &str, peek: bool, aws: &aws_conf
                 println!("{attribute}: {}", value.string_value().unwrap_or_default());
             }
             println!("{}", message.body().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+async fn inbox(dev_dir: &std::path::Path, org: Option<String>, limit: i32, aws: &aws_config::SdkConfig) -> Result<()> {
+    let demo_file = dev_dir.join("demo.json");
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&demo_file)
+            .with_context(|| format!("{} not found: is make dev running?", demo_file.display()))?,
+    )?;
+    let table = demo["table_name"].as_str().context("demo.json has no table_name")?;
+    let org = org.unwrap_or_else(|| demo["org_id"].as_str().unwrap_or_default().to_string());
+    let store = shared::adapters::inbox_store::InboxStore::new(aws_sdk_dynamodb::Client::new(aws), table);
+    let conversations = store.list_conversations(&org, limit).await?;
+    if conversations.is_empty() {
+        println!("no conversations yet in {org}: post a signed message (see make dev's output)");
+    }
+    for conversation in conversations {
+        let contact = store.contact(&org, &conversation.contact_id).await?;
+        let name = contact
+            .as_ref()
+            .and_then(|c| c.profile_name.clone())
+            .unwrap_or_else(|| "?".into());
+        let number = contact.as_ref().and_then(|c| c.wa_id.clone()).unwrap_or_default();
+        println!(
+            "conversation {}  {} {}  status {}  unread {}  window until {}",
+            conversation.conversation_id,
+            name,
+            number,
+            conversation.status.as_str(),
+            conversation.unread_count,
+            conversation
+                .window_expires_at
+                .map(shared::inbox::rfc3339_seconds)
+                .unwrap_or_else(|| "-".into())
+        );
+        for message in store
+            .list_messages(&org, &conversation.conversation_id, false, 50)
+            .await?
+        {
+            let media = message
+                .media
+                .as_ref()
+                .map(|m| format!("  media {:?} {}", m.state, m.s3_key.clone().unwrap_or_default()))
+                .unwrap_or_default();
+            println!(
+                "  {}  {:?} {:<11} {:<9} {}{}",
+                shared::inbox::rfc3339_seconds(message.meta_timestamp),
+                message.direction,
+                message.message_type,
+                message.status,
+                message.content.preview(),
+                media
+            );
         }
     }
     Ok(())
