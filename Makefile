@@ -25,17 +25,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
-## Criterion benchmarks of the handlers, then the size of every function's release binary.
+## Criterion benchmarks, AWS requests per inbound message (against moto), release binary sizes.
 bench: $(STAMP)
-	cargo bench -p webhook
-	@infra/scripts/binary-sizes.sh
+	@infra/scripts/bench.sh
 
 sizes: $(STAMP)
 	@infra/scripts/binary-sizes.sh
 
 ## Lambda packages (bootstrap per function) with cargo-lambda; ARCH=arm64 needs that target installed.
 build: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --$(or $(ARCH),x86-64) --workspace --exclude integration-tests --exclude devstack --exclude admin
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --$(or $(ARCH),x86-64) $(foreach f,$(notdir $(wildcard functions/*)),--bin $(f))
 
 clean:
 	rm -rf .dev target/lambda

@@ -1,0 +1,163 @@
+//! AWS requests per inbound message, counted from moto's request recorder over 1,000 messages
+//! delivered one per webhook (the common case) in SQS batches of 10, for three cases: one customer
+//! (steady state), 100 customers, and every delivery repeated (Meta retries / duplicates).
+//!
+//! Run with `make bench` (it starts moto). Under `cargo test` this binary only checks it starts.
+
+use integration_tests::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const MESSAGES: usize = 1_000;
+
+async fn moto(endpoint: &str, action: &str) -> String {
+    let url = format!("{endpoint}/moto-api/recorder/{action}");
+    let output = tokio::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sys,urllib.request;r=urllib.request.Request(sys.argv[1],method=sys.argv[2]);print(urllib.request.urlopen(r).read().decode())")
+        .arg(&url)
+        .arg(if action == "download-recording" { "GET" } else { "POST" })
+        .output()
+        .await
+        .expect("python3 runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn operation_of(entry: &Value) -> String {
+    let headers = &entry["headers"];
+    let target = headers["X-Amz-Target"]
+        .as_str()
+        .or_else(|| headers["x-amz-target"].as_str());
+    if let Some(target) = target {
+        return target
+            .replace("DynamoDB_20120810.", "dynamodb:")
+            .replace("AmazonSQS.", "sqs:")
+            .replace("AWSEvents.", "events:");
+    }
+    let url = entry["url"].as_str().unwrap_or_default();
+    let body = entry["body"].as_str().unwrap_or_default();
+    if let Some(action) = body.split('&').find_map(|p| p.strip_prefix("Action=")) {
+        return format!("sqs:{action}");
+    }
+    format!(
+        "s3:{} {}",
+        entry["method"].as_str().unwrap_or_default(),
+        url.split('?')
+            .next()
+            .unwrap_or_default()
+            .split('/')
+            .nth(3)
+            .map(|_| "object")
+            .unwrap_or("bucket")
+    )
+}
+
+async fn measure(label: &str, f: &Fixture, deliveries: Vec<Vec<u8>>) {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    let service = ingest::IngestService::from_aws(
+        &ingest::IngestConfig::from_env(&f.stack.env_of("IngestFunction")).unwrap(),
+        &f.stack.aws,
+    );
+    moto(&endpoint, "reset-recording").await;
+    moto(&endpoint, "start-recording").await;
+    let started = std::time::Instant::now();
+    let mut stored = 0;
+    for (batch_index, batch) in deliveries.chunks(10).enumerate() {
+        let ids: Vec<String> = (0..batch.len()).map(|i| format!("{batch_index}-{i}")).collect();
+        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> = batch
+            .iter()
+            .zip(&ids)
+            .map(|(body, id)| (id.as_str(), &f.account, body.as_slice()))
+            .collect();
+        let (response, summary) = service.process(ingest_event(&records)).await;
+        assert!(response.batch_item_failures.is_empty());
+        stored += summary.messages_stored;
+    }
+    let elapsed = started.elapsed();
+    moto(&endpoint, "stop-recording").await;
+    let recording = moto(&endpoint, "download-recording").await;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: Value = serde_json::from_str(line).unwrap();
+        *counts.entry(operation_of(&entry)).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let dynamo_writes: usize = counts
+        .iter()
+        .filter(|(k, _)| {
+            k.contains("TransactWrite") || k.contains("PutItem") || k.contains("UpdateItem") || k.contains("BatchWrite")
+        })
+        .map(|(_, v)| v)
+        .sum();
+    println!(
+        "\n{label}: {} deliveries, {stored} new messages stored, {:.1} s against moto",
+        deliveries.len(),
+        elapsed.as_secs_f64()
+    );
+    println!("  {:<32} {:>8} {:>12}", "operation", "requests", "per message");
+    for (operation, count) in &counts {
+        println!(
+            "  {operation:<32} {count:>8} {:>12.3}",
+            *count as f64 / deliveries.len() as f64
+        );
+    }
+    println!(
+        "  {:<32} {total:>8} {:>12.3}",
+        "all AWS requests",
+        total as f64 / deliveries.len() as f64
+    );
+    println!(
+        "  {:<32} {dynamo_writes:>8} {:>12.3}",
+        "DynamoDB write requests",
+        dynamo_writes as f64 / deliveries.len() as f64
+    );
+}
+
+struct Fixture {
+    stack: TestStack,
+    account: shared::tenancy::WhatsAppAccount,
+}
+
+fn delivery(phone_number_id: &str, customer: usize, wamid: &str, timestamp: usize) -> Vec<u8> {
+    let wa_id = format!("1650555{customer:04}");
+    notification(
+        phone_number_id,
+        json!([{"profile": {"name": format!("Customer {customer}")}, "wa_id": wa_id}]),
+        json!([{"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": "Does it come in another color?"}}]),
+        Value::Null,
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("ingest_requests: run with `make bench` to measure");
+        return;
+    }
+    let stack = TestStack::new().await;
+    let account = stack
+        .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
+        .await;
+    let f = Fixture { stack, account };
+    let phone = f.account.phone_number_id.clone();
+
+    let one_customer: Vec<Vec<u8>> = (0..MESSAGES)
+        .map(|i| delivery(&phone, 0, &format!("wamid.steady.{i}"), 1_749_000_000 + i))
+        .collect();
+    measure(
+        "one customer (steady state after the first message)",
+        &f,
+        one_customer.clone(),
+    )
+    .await;
+    measure("the same 1,000 deliveries again (all duplicates)", &f, one_customer).await;
+    let many: Vec<Vec<u8>> = (0..MESSAGES)
+        .map(|i| delivery(&phone, i % 100, &format!("wamid.many.{i}"), 1_749_100_000 + i))
+        .collect();
+    measure(
+        "100 customers, 10 messages each (first message opens a conversation)",
+        &f,
+        many,
+    )
+    .await;
+}
