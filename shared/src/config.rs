@@ -16,6 +16,7 @@ pub mod vars {
     pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
     pub const ACCOUNT_CACHE_TTL_SECONDS: &str = "ACCOUNT_CACHE_TTL_SECONDS";
     pub const MEDIA_QUEUE_URL: &str = "MEDIA_QUEUE_URL";
+    pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const MEDIA_DEAD_LETTER_QUEUE_URL: &str = "MEDIA_DEAD_LETTER_QUEUE_URL";
     pub const GRAPH_API_BASE_URL: &str = "GRAPH_API_BASE_URL";
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";

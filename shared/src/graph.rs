@@ -45,6 +45,13 @@ impl GraphError {
             _ => None,
         }
     }
+
+    pub fn code(&self) -> Option<i64> {
+        match self {
+            GraphError::Http { code, .. } => *code,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -115,6 +122,37 @@ impl GraphClient {
             return Err(Self::error_of(response).await);
         }
         response.json().await.map_err(|e| GraphError::Unexpected(e.to_string()))
+    }
+
+    /// `POST /{version}/{phone-number-id}/messages`: returns the wamid Meta assigned (accepted, not
+    /// yet delivered).
+    pub async fn send_message(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+        body: &serde_json::Value,
+    ) -> Result<String, GraphError> {
+        let url = format!("{}/{}/{}/messages", self.base_url, self.version, phone_number_id);
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(access_token)
+            .json(body)
+            .send()
+            .await
+            .map_err(Self::failure)?;
+        if !response.status().is_success() {
+            return Err(Self::error_of(response).await);
+        }
+        let answer: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| GraphError::Unexpected(e.to_string()))?;
+        answer
+            .pointer("/messages/0/id")
+            .and_then(|id| id.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| GraphError::Unexpected("no messages[0].id in the answer".into()))
     }
 
     /// Downloads a media URL with the bearer token, refusing more than `max_bytes`.

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod inbox;
 pub mod media_job;
 pub mod meta;
+pub mod outbound;
 pub mod secret;
 pub mod table;
 pub mod telemetry;

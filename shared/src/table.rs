@@ -148,6 +148,11 @@ pub fn account_event(org_id: &str, account_id: &str, received_at_ms: u64, digest
     )
 }
 
+/// One second of an account's send budget (pacing); expires a minute later.
+pub fn pace_bucket(org_id: &str, account_id: &str, epoch_second: i64) -> Key {
+    Key::new(format!("ORG#{org_id}#PACE#{account_id}"), epoch_second.to_string())
+}
+
 pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {
     Key::new(org_partition(org_id), format!("TEMPLATE#{waba_id}#{name}#{language}"))
 }

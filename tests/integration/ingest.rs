@@ -693,4 +693,39 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     assert!(
         received_ids.contains(&"message.received:wamid.ev1") && received_ids.contains(&"message.received:wamid.ev2")
     );
+
+    // A redelivery stores nothing new but announces again, with the same event ids.
+    let (_, summary) = f.service().process(ingest_event(&[("e2", &f.account, &body)])).await;
+    assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
+    let mut again = Vec::new();
+    for _ in 0..10 {
+        let batch = sqs
+            .receive_message()
+            .queue_url(&target)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        again.extend(batch.messages.unwrap_or_default().into_iter().filter_map(|m| m.body));
+        if again.len() >= 3 {
+            break;
+        }
+    }
+    let mut ids: Vec<String> = again
+        .iter()
+        .map(|b| {
+            serde_json::from_str::<Value>(b).unwrap()["detail"]["event_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut first_ids: Vec<String> = events
+        .iter()
+        .map(|e| e["detail"]["event_id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    first_ids.sort();
+    assert_eq!(ids, first_ids);
 }

@@ -3,6 +3,7 @@
 mod ingest;
 mod local_runtime;
 mod media;
+mod sender;
 mod template_consistency;
 mod tenancy;
 mod webhook;

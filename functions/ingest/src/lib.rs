@@ -289,7 +289,9 @@ impl IngestService {
                             .store_inbound(&delivery, &identity, profile_name.as_deref(), message)
                             .instrument(info_span!("message", wamid = %message.wamid))
                             .await?;
-                        let (conversation_id, contact_id) = match &outcome {
+                        // Effects are repeated for duplicates: the first delivery may have stored the
+                        // message and then failed to announce it. Events carry stable ids.
+                        let (conversation_id, contact_id, opened) = match outcome {
                             InboundOutcome::Stored {
                                 conversation_id,
                                 contact_id,
@@ -297,22 +299,28 @@ impl IngestService {
                                 ..
                             } => {
                                 summary.messages_stored += 1;
-                                if *new_conversation {
-                                    effects.events.push(DomainEvent::conversation_created(
-                                        &org_id,
-                                        &account_id,
-                                        conversation_id,
-                                        contact_id,
-                                    ));
-                                }
-                                (Some(conversation_id.clone()), Some(contact_id.clone()))
+                                (Some(conversation_id), Some(contact_id), new_conversation)
                             }
-                            InboundOutcome::Duplicate { .. } => {
+                            InboundOutcome::Duplicate {
+                                conversation_id,
+                                contact_id,
+                                opened_conversation,
+                                ..
+                            } => {
                                 summary.duplicates += 1;
                                 info!(wamid = %message.wamid, "duplicate delivery; already stored");
-                                (None, None)
+                                (conversation_id, contact_id, opened_conversation)
                             }
                         };
+                        if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id)
+                        {
+                            effects.events.push(DomainEvent::conversation_created(
+                                &org_id,
+                                &account_id,
+                                conversation_id,
+                                contact_id,
+                            ));
+                        }
                         if let (Some(conversation_id), Some(contact_id)) = (conversation_id, contact_id) {
                             effects.events.push(DomainEvent::message_received(
                                 &org_id,

@@ -36,7 +36,7 @@ pub enum BuildError {
 }
 
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
-pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media"];
+pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender"];
 
 pub fn build(
     spec: FunctionSpec,
@@ -73,6 +73,14 @@ pub fn build(
         "media" => {
             let config = media::MediaConfig::from_env(&env).map_err(config_error)?;
             let service = Arc::new(media::MediaService::from_aws(&config, aws));
+            Handler::Sqs(Arc::new(move |event| {
+                let service = service.clone();
+                Box::pin(async move { Ok(service.process(event).await.0) })
+            }))
+        }
+        "sender" => {
+            let config = sender::SenderConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(sender::SenderService::from_aws(&config, aws));
             Handler::Sqs(Arc::new(move |event| {
                 let service = service.clone();
                 Box::pin(async move { Ok(service.process(event).await.0) })

@@ -4,6 +4,9 @@
 //!   id, messaging_product}`; the URL is good for `url_ttl` (Meta: 5 minutes), then answers 404;
 //! - `GET {url}` with the same bearer token answers the bytes;
 //! - a wrong token answers 401 with Graph error code 190, an unknown media id 404 with code 100;
+//! - `POST /{version}/{phone-number-id}/messages` accepts a send and answers a new wamid, counting
+//!   sends per `biz_opaque_callback_data` (Switchboard's message id) and answering 130429 to sends
+//!   over the number's messages-per-second limit (fixed one-second windows);
 //! - failures can be scripted per route (an HTTP status with a Graph error body, or a delay), and
 //!   every request is counted per route.
 //!
@@ -27,6 +30,15 @@ pub const DEFAULT_URL_TTL: Duration = Duration::from_secs(300);
 pub enum Route {
     MediaMetadata,
     MediaDownload,
+    SendMessage,
+}
+
+/// One accepted send.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    pub phone_number_id: String,
+    pub wamid: String,
+    pub body: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +63,10 @@ struct State {
     failures: HashMap<Route, VecDeque<Failure>>,
     requests: HashMap<Route, usize>,
     expire_next_urls: usize,
+    sent: Vec<SentMessage>,
+    mps_limit: u32,
+    window: HashMap<String, (u64, u32)>,
+    rate_limited: usize,
 }
 
 #[derive(Clone)]
@@ -73,6 +89,10 @@ impl FakeGraph {
                 failures: HashMap::new(),
                 requests: HashMap::new(),
                 expire_next_urls: 0,
+                sent: Vec::new(),
+                mps_limit: 80,
+                window: HashMap::new(),
+                rate_limited: 0,
             })),
             base_url: format!("http://{address}"),
         };
@@ -152,19 +172,49 @@ impl FakeGraph {
         }
     }
 
+    /// Messages per second each phone number may send before answering 130429 (Meta: 80 to 1,000).
+    pub fn set_mps_limit(&self, mps: u32) {
+        self.state().mps_limit = mps;
+    }
+
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.state().sent.clone()
+    }
+
+    /// How many accepted sends carried this `biz_opaque_callback_data`.
+    pub fn sends_of(&self, callback_data: &str) -> usize {
+        self.state()
+            .sent
+            .iter()
+            .filter(|m| m.body["biz_opaque_callback_data"] == callback_data)
+            .count()
+    }
+
+    /// Sends refused with 130429 for exceeding the messages-per-second limit.
+    pub fn rate_limited(&self) -> usize {
+        self.state().rate_limited
+    }
+
     pub fn requests(&self, route: Route) -> usize {
         self.state().requests.get(&route).copied().unwrap_or(0)
     }
 
     async fn answer(&self, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
-        let _ = body.collect().await;
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let path = parts.uri.path().trim_start_matches('/').to_string();
         let segments: Vec<&str> = path.split('/').collect();
         let route = match (parts.method.as_str(), segments.as_slice()) {
             ("GET", ["media-download", _]) => Route::MediaDownload,
+            ("POST", [version, _, "messages"]) if version.starts_with('v') => Route::SendMessage,
             ("GET", [version, _]) if version.starts_with('v') => Route::MediaMetadata,
-            _ => return graph_error(404, 100, "Unsupported request: this fake answers media routes only"),
+            _ => {
+                return graph_error(
+                    404,
+                    100,
+                    "Unsupported request: this fake answers media and message routes only",
+                );
+            }
         };
         let failure = {
             let mut state = self.state();
@@ -189,6 +239,7 @@ impl FakeGraph {
         match route {
             Route::MediaMetadata => self.metadata(segments[1]),
             Route::MediaDownload => self.download(segments[1]),
+            Route::SendMessage => self.accept_send(segments[1], &body),
         }
     }
 
@@ -234,6 +285,59 @@ impl FakeGraph {
             },
             _ => respond(404, "text/plain", Bytes::from_static(b"URL expired or unknown")),
         }
+    }
+}
+
+impl FakeGraph {
+    fn accept_send(&self, phone_number_id: &str, body: &[u8]) -> hyper::Response<Full<Bytes>> {
+        let Ok(message) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return graph_error(400, 100, "Invalid parameter: body is not JSON");
+        };
+        let kind = message["type"].as_str().unwrap_or_default().to_string();
+        if message["messaging_product"] != "whatsapp"
+            || message["to"].as_str().is_none_or(str::is_empty)
+            || message.get(&kind).is_none()
+        {
+            return graph_error(
+                400,
+                100,
+                "Invalid parameter: messaging_product, to and a body of the message's type are required",
+            );
+        }
+        let mut state = self.state();
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let limit = state.mps_limit;
+        let window = state.window.entry(phone_number_id.to_string()).or_insert((second, 0));
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        if window.1 >= limit {
+            state.rate_limited += 1;
+            return graph_error(
+                400,
+                130429,
+                "Rate limit hit: cloud API message throughput has been reached",
+            );
+        }
+        window.1 += 1;
+        let wamid = format!(
+            "wamid.FAKE{}",
+            rand::Rng::sample_iter(rand::rng(), &rand::distr::Alphanumeric)
+                .take(28)
+                .map(char::from)
+                .collect::<String>()
+        );
+        let to = message["to"].clone();
+        state.sent.push(SentMessage {
+            phone_number_id: phone_number_id.to_string(),
+            wamid: wamid.clone(),
+            body: message,
+        });
+        let answer = json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]});
+        respond(200, "application/json", Bytes::from(answer.to_string()))
     }
 }
 

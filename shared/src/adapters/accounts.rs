@@ -42,14 +42,10 @@ impl AccountDirectory for DynamoAccountDirectory {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(webhook account)", e))?;
-        match output.items().first() {
-            None => Ok(None),
-            Some(item) => serde_dynamo::from_item(item.clone())
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt {
-                    entity: "WhatsAppAccount",
-                    detail: e.to_string(),
-                }),
-        }
+        output
+            .items()
+            .first()
+            .map(|item| super::items::record(item.clone(), "WhatsAppAccount"))
+            .transpose()
     }
 }

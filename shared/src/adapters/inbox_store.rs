@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-type Item = HashMap<String, AttributeValue>;
+use super::items::{Item, key_item, n, now_rfc3339, record, record_item, records, s};
 
 const MAX_ATTEMPTS: u32 = 6;
 /// Parked statuses of wamids no message claims yet are dropped after this long.
@@ -46,8 +46,14 @@ pub enum InboundOutcome {
         new_conversation: bool,
         new_contact: bool,
     },
-    /// Already stored by an earlier delivery; nothing changed.
-    Duplicate { message_key: Option<Key> },
+    /// Already stored by an earlier delivery; nothing changed. The facts of the first storing are
+    /// returned so that its side effects can be repeated (they may not have gone out the first time).
+    Duplicate {
+        message_key: Option<Key>,
+        conversation_id: Option<String>,
+        contact_id: Option<String>,
+        opened_conversation: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +64,21 @@ pub enum StatusOutcome {
     Stale,
     /// No message claims the wamid yet: the status waits on the wamid item until one does.
     Parked,
+}
+
+/// The result of trying to claim an outbound message's send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendClaim {
+    /// This caller owns the send; `attempt` counts claims of the message so far.
+    Claimed {
+        message: Message,
+        attempt: u32,
+    },
+    /// Sent, failed, or being sent by another invocation: nothing to do.
+    NotQueued {
+        status: String,
+    },
+    Missing,
 }
 
 pub struct InboxStore {
@@ -76,32 +97,6 @@ enum Freshness {
     NewestInbound,
     /// Older than both: counts only.
     Late,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn key_item(key: &Key) -> Item {
-    HashMap::from([(attr::PK.into(), s(&key.pk)), (attr::SK.into(), s(&key.sk))])
-}
-
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn record_item<T: serde::Serialize>(record: &T, key: &Key, entity: &str) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt {
-        entity: "record",
-        detail: e.to_string(),
-    })?;
-    item.extend(key_item(key));
-    item.insert(attr::ENTITY.into(), s(entity));
-    Ok(item)
 }
 
 fn number_of(item: &Item, name: &str) -> Option<i64> {
@@ -171,15 +166,7 @@ impl InboxStore {
         key: &Key,
         entity: &'static str,
     ) -> Result<Option<T>, StoreError> {
-        self.get(key)
-            .await?
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-                    entity,
-                    detail: e.to_string(),
-                })
-            })
-            .transpose()
+        self.get(key).await?.map(|item| record(item, entity)).transpose()
     }
 
     /// Stores one inbound message exactly once and updates its conversation and contact.
@@ -267,7 +254,17 @@ impl InboxStore {
                                 sk: string_of(old, "message_sk")?,
                             })
                         });
-                        return Ok(InboundOutcome::Duplicate { message_key });
+                        let old = reasons[0].item();
+                        return Ok(InboundOutcome::Duplicate {
+                            message_key,
+                            conversation_id: old.and_then(|o| string_of(o, "conversation_id")),
+                            contact_id: old.and_then(|o| string_of(o, "contact_id")),
+                            opened_conversation: old
+                                .and_then(|o| o.get("opened_conversation"))
+                                .and_then(|v| v.as_bool().ok())
+                                .copied()
+                                .unwrap_or(false),
+                        });
                     }
                     if attempt >= MAX_ATTEMPTS {
                         return Err(StoreError::Aws {
@@ -452,6 +449,8 @@ impl InboxStore {
         claim.insert("message_pk".into(), s(&message_key.pk));
         claim.insert("message_sk".into(), s(&message_key.sk));
         claim.insert("conversation_id".into(), s(conversation_id));
+        claim.insert("contact_id".into(), s(&contact.contact_id));
+        claim.insert("opened_conversation".into(), AttributeValue::Bool(!conversation_exists));
         let mut items = vec![self.put(claim, Some("attribute_not_exists(pk)"))];
 
         // 1: the message.
@@ -915,16 +914,7 @@ impl InboxStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(messages)", e))?;
-        output
-            .items()
-            .iter()
-            .map(|item| {
-                serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt {
-                    entity: "Message",
-                    detail: e.to_string(),
-                })
-            })
-            .collect()
+        records(output.items(), "Message")
     }
 
     /// Conversations of an organization by last activity, newest first (GSI2), one page.
@@ -941,16 +931,7 @@ impl InboxStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(conversations)", e))?;
-        output
-            .items()
-            .iter()
-            .map(|item| {
-                serde_dynamo::from_item(item.clone()).map_err(|e| StoreError::Corrupt {
-                    entity: "Conversation",
-                    detail: e.to_string(),
-                })
-            })
-            .collect()
+        records(output.items(), "Conversation")
     }
 
     /// Sums the counter shards of an organization (analytics overview).
@@ -1041,6 +1022,108 @@ impl InboxStore {
             .await
             .map(|_| ())
             .map_err(|e| StoreError::aws("PutItem(message)", e))
+    }
+
+    /// Claims the send of a queued outbound message (queued → sending). Only the caller that wins
+    /// this conditional write may call Meta, so SQS or Lambda retries cannot send twice.
+    pub async fn claim_send(&self, key: &Key) -> Result<SendClaim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression("SET #status = :sending, send_claimed_at = :now ADD send_attempts :one")
+            .condition_expression("#status = :queued")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let attributes = output.attributes.unwrap_or_default();
+                let attempts = number_of(&attributes, "send_attempts").unwrap_or(1) as u32;
+                Ok(SendClaim::Claimed {
+                    message: record(attributes, "Message")?,
+                    attempt: attempts,
+                })
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(match self.message(key).await? {
+                    None => SendClaim::Missing,
+                    Some(message) => SendClaim::NotQueued { status: message.status },
+                })
+            }
+            Err(err) => Err(StoreError::aws("UpdateItem(claim send)", err)),
+        }
+    }
+
+    /// Gives a claimed send back (Meta did not accept it), for a later attempt.
+    pub async fn release_send(&self, key: &Key) -> Result<(), StoreError> {
+        self.set_send_state(key, "queued", &[]).await
+    }
+
+    /// Records Meta's acceptance: the wamid, status `sent`, and any status that arrived first.
+    pub async fn record_sent(&self, org_id: &str, key: &Key, wamid: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression("SET #status = :sent, status_rank = :rank, wamid = :wamid, sent_accepted_at = :now")
+            .condition_expression("#status = :sending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":rank", n(DeliveryStatus::Sent.rank()))
+            .expression_attribute_values(":wamid", s(wamid))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("UpdateItem(record sent)", e))?;
+        self.link_outbound(org_id, wamid, key).await.map(|_| ())
+    }
+
+    /// Marks a claimed send failed for good, keeping Meta's error.
+    pub async fn fail_send(&self, key: &Key, error: &crate::meta::MetaError) -> Result<(), StoreError> {
+        self.set_send_state(key, "failed", std::slice::from_ref(error)).await
+    }
+
+    async fn set_send_state(
+        &self,
+        key: &Key,
+        status: &str,
+        errors: &[crate::meta::MetaError],
+    ) -> Result<(), StoreError> {
+        let rank = if status == "failed" {
+            DeliveryStatus::Failed.rank()
+        } else {
+            0
+        };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression("SET #status = :status, status_rank = :rank, status_errors = :errors")
+            .condition_expression("#status = :sending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":status", s(status))
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":rank", n(rank))
+            .expression_attribute_values(
+                ":errors",
+                serde_dynamo::to_attribute_value(errors).unwrap_or(AttributeValue::L(vec![])),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("UpdateItem(send state)", e))
     }
 
     /// The message a wamid names, through its claim.

@@ -4,7 +4,9 @@ pub mod accounts;
 pub mod event_bus;
 pub mod inbox_store;
 pub mod ingest_queue;
+pub mod items;
 pub mod job_queue;
+pub mod pacer;
 pub mod payload_store;
 pub mod tenancy_store;
 

@@ -4,12 +4,11 @@
 use super::StoreError;
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
-use crate::table::{self, Key, attr};
+use crate::table::{self, attr};
 use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
-use std::collections::HashMap;
 
-type Item = HashMap<String, AttributeValue>;
+use super::items::{Item, key_item, now_rfc3339, record, record_item};
 
 pub struct TenancyStore {
     client: aws_sdk_dynamodb::Client,
@@ -31,21 +30,6 @@ pub struct CreatedOrganization {
     pub api_key: ApiKeyRecord,
     /// The only time the key exists in clear.
     pub api_key_plaintext: String,
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn item_of<T: serde::Serialize>(record: &T, key: &Key, entity: &str) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt {
-        entity: "record",
-        detail: e.to_string(),
-    })?;
-    item.insert(attr::PK.into(), AttributeValue::S(key.pk.clone()));
-    item.insert(attr::SK.into(), AttributeValue::S(key.sk.clone()));
-    item.insert(attr::ENTITY.into(), AttributeValue::S(entity.into()));
-    Ok(item)
 }
 
 fn with_lookup(mut item: Item, (gsi1pk, gsi1sk): (String, String)) -> Item {
@@ -71,13 +55,6 @@ impl TenancyStore {
             .build()
             .expect("table, item and condition are set");
         TransactWriteItem::builder().put(put).build()
-    }
-
-    fn key_attributes(key: &Key) -> Item {
-        HashMap::from([
-            (attr::PK.into(), AttributeValue::S(key.pk.clone())),
-            (attr::SK.into(), AttributeValue::S(key.sk.clone())),
-        ])
     }
 
     /// Runs a transaction; when an item's condition fails, answers that item's entry of `on_condition_failed`.
@@ -109,7 +86,7 @@ impl TenancyStore {
     }
 
     pub async fn create_organization(&self, new: NewOrganization) -> Result<CreatedOrganization, StoreError> {
-        let created_at = now();
+        let created_at = now_rfc3339();
         let org_id = new.org_id.unwrap_or_else(|| ids::new_id("org"));
         let organization = Organization {
             org_id: org_id.clone(),
@@ -145,19 +122,23 @@ impl TenancyStore {
             last_used_at: None,
         };
         let email_claim_key = table::agent_email_claim(&org_id, &owner.email);
-        let mut email_claim = Self::key_attributes(&email_claim_key);
+        let mut email_claim = key_item(&email_claim_key);
         email_claim.insert(attr::ENTITY.into(), AttributeValue::S("AgentEmailClaim".into()));
         email_claim.insert("agent_id".into(), AttributeValue::S(owner.agent_id.clone()));
-        let mut counters = Self::key_attributes(&table::org_counters(&org_id));
+        let mut counters = key_item(&table::org_counters(&org_id));
         counters.insert(attr::ENTITY.into(), AttributeValue::S("Counters".into()));
         counters.insert("total_agents".into(), AttributeValue::N("1".into()));
 
         let items = vec![
-            self.put_new(item_of(&organization, &table::organization(&org_id), "Organization")?),
-            self.put_new(item_of(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
+            self.put_new(record_item(
+                &organization,
+                &table::organization(&org_id),
+                "Organization",
+            )?),
+            self.put_new(record_item(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
             self.put_new(email_claim),
             self.put_new(with_lookup(
-                item_of(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?,
+                record_item(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?,
                 table::api_key_lookup(&hash_hex),
             )),
             self.put_new(counters),
@@ -186,7 +167,7 @@ impl TenancyStore {
         account_id: Option<String>,
         new: NewWhatsAppAccount,
     ) -> Result<WhatsAppAccount, StoreError> {
-        let created_at = now();
+        let created_at = now_rfc3339();
         let account_id = account_id.unwrap_or_else(|| ids::new_id("acc"));
         let account = WhatsAppAccount {
             org_id: org_id.into(),
@@ -203,19 +184,19 @@ impl TenancyStore {
         };
         let org_exists = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(Self::key_attributes(&table::organization(org_id))))
+            .set_key(Some(key_item(&table::organization(org_id))))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", attr::PK)
             .build()
             .expect("table, key and condition are set");
-        let mut claim = Self::key_attributes(&table::phone_number_claim(&account.phone_number_id));
+        let mut claim = key_item(&table::phone_number_claim(&account.phone_number_id));
         claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
         claim.insert("account_id".into(), AttributeValue::S(account_id.clone()));
         let items = vec![
             TransactWriteItem::builder().condition_check(org_exists).build(),
             self.put_new(with_lookup(
-                item_of(
+                record_item(
                     &account,
                     &table::whatsapp_account(org_id, &account_id),
                     "WhatsAppAccount",
@@ -239,20 +220,12 @@ impl TenancyStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key_attributes(&key)))
+            .set_key(Some(key_item(&key)))
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| StoreError::aws("GetItem(account)", e))?;
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-                    entity: "WhatsAppAccount",
-                    detail: e.to_string(),
-                })
-            })
-            .transpose()
+        output.item.map(|item| record(item, "WhatsAppAccount")).transpose()
     }
 
     /// Replaces an account's app secret (Meta app secret reset). The webhook function picks the new
@@ -267,12 +240,12 @@ impl TenancyStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(Self::key_attributes(&key)))
+            .set_key(Some(key_item(&key)))
             .update_expression("SET app_secret = :secret, updated_at = :now")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", attr::PK)
             .expression_attribute_values(":secret", AttributeValue::S(app_secret.expose().into()))
-            .expression_attribute_values(":now", AttributeValue::S(now()))
+            .expression_attribute_values(":now", AttributeValue::S(now_rfc3339()))
             .send()
             .await
             .map(|_| ())

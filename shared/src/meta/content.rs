@@ -106,6 +106,12 @@ pub enum Content {
         /// For `user_changed_number`: the customer's new WhatsApp id.
         new_wa_id: Option<String>,
     },
+    /// An approved template (outbound only): name, language and Meta's components with parameters.
+    Template {
+        name: String,
+        language: String,
+        components: Value,
+    },
     /// A type Switchboard does not model (or Meta's own `unsupported`): the raw message is kept.
     Unsupported {
         original_type: String,
@@ -244,6 +250,7 @@ impl Content {
                 .unwrap_or_else(|| "removed a reaction".into()),
             Content::Order { .. } => "[order]".into(),
             Content::System { body, .. } => body.clone().unwrap_or_else(|| "[system]".into()),
+            Content::Template { name, .. } => format!("[template: {name}]"),
             Content::Unsupported { original_type, .. } => format!("[unsupported: {original_type}]"),
         };
         let single_line: String = preview.split_whitespace().collect::<Vec<_>>().join(" ");

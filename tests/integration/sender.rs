@@ -1,0 +1,270 @@
+//! The sender function's real handler against moto and the fake Graph API.
+
+use fake_graph::{Failure, FakeGraph, Route};
+use integration_tests::*;
+use sender::{SenderConfig, SenderService};
+use shared::adapters::inbox_store::InboxStore;
+use shared::inbox::{Direction, Message};
+use shared::meta::Content;
+use shared::outbound::OutboundJob;
+use shared::table::{self, Key};
+
+struct Fixture {
+    stack: TestStack,
+    graph: FakeGraph,
+    account: shared::tenancy::WhatsAppAccount,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let mut stack = TestStack::new().await;
+        let graph = FakeGraph::start(vec!["access-token".to_string()]).await;
+        stack
+            .stack
+            .parameters
+            .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+        let account = stack
+            .tenant(&unique_phone_number_id(), "sender-secret", "sender-verify-token")
+            .await;
+        Self { stack, graph, account }
+    }
+
+    fn inbox(&self) -> InboxStore {
+        InboxStore::new(
+            aws_sdk_dynamodb::Client::new(&self.stack.aws),
+            self.stack.name_of("Table"),
+        )
+    }
+
+    fn service(&self) -> SenderService {
+        SenderService::from_aws(
+            &SenderConfig::from_env(&self.stack.env_of("SenderFunction"))
+                .expect("template gives the sender its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// Stores a queued outbound message and returns its key and the job that sends it.
+    async fn queued(&self, id: &str, content: Content) -> (Key, OutboundJob) {
+        let key = table::message(&self.account.org_id, "cv_send", 1_795_262_400_000, id);
+        let message = Message {
+            org_id: self.account.org_id.clone(),
+            conversation_id: "cv_send".into(),
+            message_id: id.into(),
+            wamid: None,
+            direction: Direction::Outbound,
+            message_type: "text".into(),
+            content,
+            status: "queued".into(),
+            status_rank: 0,
+            meta_timestamp: 1_795_262_400,
+            received_at_ms: 0,
+            context: None,
+            referral: None,
+            errors: vec![],
+            media: None,
+            pricing: None,
+            created_at: "2026-11-21T12:00:00.000Z".into(),
+        };
+        self.inbox().put_message(&key, &message).await.unwrap();
+        let job = OutboundJob {
+            org_id: self.account.org_id.clone(),
+            account_id: self.account.account_id.clone(),
+            message_pk: key.pk.clone(),
+            message_sk: key.sk.clone(),
+            to: "16505551234".into(),
+            reply_to: Some("wamid.inbound".into()),
+        };
+        (key, job)
+    }
+}
+
+fn event(jobs: &[(&str, &OutboundJob)]) -> aws_lambda_events::event::sqs::SqsEvent {
+    let records: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|(id, job)| serde_json::json!({"messageId": id, "receiptHandle": format!("h-{id}"), "body": serde_json::to_string(job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+        .collect();
+    serde_json::from_value(serde_json::json!({"Records": records})).unwrap()
+}
+
+#[tokio::test]
+async fn a_text_reply_reaches_meta_once_with_metas_shape_and_records_its_wamid() {
+    let f = Fixture::new().await;
+    let (key, job) = f
+        .queued(
+            "msg_a",
+            Content::Text {
+                body: "We have it in navy".into(),
+            },
+        )
+        .await;
+    let (response, summary) = f.service().process(event(&[("r1", &job)])).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary.sent, 1);
+    let sent = f.graph.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].phone_number_id, f.account.phone_number_id);
+    assert_eq!(sent[0].body["text"]["body"], "We have it in navy");
+    assert_eq!(sent[0].body["context"]["message_id"], "wamid.inbound");
+    let stored = f.inbox().message(&key).await.unwrap().unwrap();
+    assert_eq!(stored.status, "sent");
+    assert_eq!(stored.wamid.as_deref(), Some(sent[0].wamid.as_str()));
+    // The wamid now leads to the message: a later status applies to it.
+    assert_eq!(
+        f.inbox()
+            .message_key_of(&f.account.org_id, &sent[0].wamid)
+            .await
+            .unwrap(),
+        Some(key)
+    );
+
+    // Redelivery of the same job (SQS at-least-once), also by another sandbox: no second send.
+    let (_, again) = f.service().process(event(&[("r1", &job), ("r1b", &job)])).await;
+    assert_eq!(again.skipped, 2);
+    assert_eq!(f.graph.sends_of("msg_a"), 1);
+}
+
+#[tokio::test]
+async fn concurrent_senders_of_one_message_send_it_once() {
+    let f = Fixture::new().await;
+    let (_, job) = f.queued("msg_b", Content::Text { body: "hello".into() }).await;
+    let services: Vec<SenderService> = (0..4).map(|_| f.service()).collect();
+    let runs = services.iter().enumerate().map(|(i, s)| {
+        let job = job.clone();
+        async move { s.process(event(&[(&format!("c{i}"), &job)])).await.1 }
+    });
+    let summaries = futures::future::join_all(runs).await;
+    assert_eq!(summaries.iter().map(|s| s.sent).sum::<u32>(), 1);
+    assert_eq!(f.graph.sends_of("msg_b"), 1);
+}
+
+#[tokio::test]
+async fn transient_refusals_are_retried_without_a_double_send() {
+    let f = Fixture::new().await;
+    let (key, job) = f
+        .queued(
+            "msg_c",
+            Content::Text {
+                body: "retry me".into(),
+            },
+        )
+        .await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 500,
+            graph_code: 1,
+        },
+        1,
+    );
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 400,
+            graph_code: 131056,
+        },
+        1,
+    );
+    let service = f.service();
+    for attempt in 0..3 {
+        let (response, summary) = service.process(event(&[("t1", &job)])).await;
+        if attempt < 2 {
+            assert_eq!(
+                (summary.retrying, response.batch_item_failures.len()),
+                (1, 1),
+                "attempt {attempt} is retried"
+            );
+            assert_eq!(
+                f.inbox().message(&key).await.unwrap().unwrap().status,
+                "queued",
+                "claim given back"
+            );
+        } else {
+            assert_eq!(summary.sent, 1);
+        }
+    }
+    assert_eq!(f.graph.requests(Route::SendMessage), 3);
+    assert_eq!(f.graph.sends_of("msg_c"), 1);
+}
+
+#[tokio::test]
+async fn permanent_refusals_fail_the_message_with_metas_error_and_are_not_retried() {
+    let f = Fixture::new().await;
+    let (key, job) = f
+        .queued(
+            "msg_d",
+            Content::Text {
+                body: "too late".into(),
+            },
+        )
+        .await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 400,
+            graph_code: 131047,
+        },
+        1,
+    );
+    let (response, summary) = f.service().process(event(&[("p1", &job)])).await;
+    assert!(response.batch_item_failures.is_empty(), "not retried");
+    assert_eq!(summary.failed, 1);
+    let stored = f.inbox().message(&key).await.unwrap().unwrap();
+    assert_eq!(stored.status, "failed");
+    let (_, again) = f.service().process(event(&[("p1", &job)])).await;
+    assert_eq!(again.skipped, 1);
+    assert_eq!(f.graph.requests(Route::SendMessage), 1);
+}
+
+#[tokio::test]
+async fn pacing_holds_the_numbers_rate_across_concurrent_senders() {
+    let f = Fixture::new().await;
+    // A low rate so that the test sees several seconds' budgets: 5 messages per second.
+    let tenancy = aws_sdk_dynamodb::Client::new(&f.stack.aws);
+    tenancy
+        .update_item()
+        .table_name(f.stack.name_of("Table"))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.account.org_id)),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{}", f.account.account_id)),
+        )
+        .update_expression("SET throughput_mps = :five")
+        .expression_attribute_values(":five", aws_sdk_dynamodb::types::AttributeValue::N("5".into()))
+        .send()
+        .await
+        .unwrap();
+    f.graph.set_mps_limit(5);
+    let mut jobs = Vec::new();
+    for i in 0..15 {
+        jobs.push(
+            f.queued(&format!("msg_p{i}"), Content::Text { body: format!("n{i}") })
+                .await
+                .1,
+        );
+    }
+    let services: Vec<SenderService> = (0..3).map(|_| f.service()).collect();
+    let runs = services.iter().enumerate().map(|(s, service)| {
+        let batch: Vec<OutboundJob> = jobs.iter().skip(s * 5).take(5).cloned().collect();
+        async move {
+            let ids: Vec<String> = (0..batch.len()).map(|i| format!("s{s}-{i}")).collect();
+            let records: Vec<(&str, &OutboundJob)> = ids.iter().map(String::as_str).zip(batch.iter()).collect();
+            service.process(event(&records)).await.1
+        }
+    });
+    let started = std::time::Instant::now();
+    let summaries = futures::future::join_all(runs).await;
+    assert_eq!(summaries.iter().map(|s| s.sent).sum::<u32>(), 15);
+    assert_eq!(
+        f.graph.rate_limited(),
+        0,
+        "the fake never saw more than 5 sends in a second"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "15 sends at 5/s need at least three seconds' budgets"
+    );
+}
