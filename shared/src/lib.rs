@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod api_key;
 pub mod config;
+pub mod cursor;
 pub mod delivery;
 pub mod events;
 pub mod graph;

@@ -1,5 +1,6 @@
 //! One test binary for everything that talks to moto (each binary links the whole AWS SDK).
 
+mod api;
 mod ingest;
 mod local_runtime;
 mod media;

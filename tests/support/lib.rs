@@ -277,3 +277,44 @@ pub fn notification(phone_number_id: &str, contacts: Value, messages: Value, sta
         .to_string()
         .into_bytes()
 }
+
+/// An agent API request as API Gateway (HTTP API, payload 2.0) delivers it.
+pub fn api_request(
+    method: &str,
+    path_and_query: &str,
+    api_key: Option<&str>,
+    body: Option<&str>,
+) -> lambda_http::Request {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let mut headers = serde_json::json!({"accept": "application/json", "content-type": "application/json", "host": "api.example.com"});
+    if let Some(key) = api_key {
+        headers["authorization"] = Value::String(format!("Bearer {key}"));
+    }
+    let mut query_parameters = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        query_parameters.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    let mut event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "tests"},
+            "requestId": ulid::Ulid::new().to_string(), "routeKey": format!("{method} {path}"), "stage": "$default", "time": "21/Nov/2026:12:00:00 +0000", "timeEpoch": 0},
+        "isBase64Encoded": false,
+    });
+    if !query_parameters.is_empty() {
+        event["queryStringParameters"] = Value::Object(query_parameters);
+    }
+    if let Some(body) = body {
+        event["body"] = Value::String(body.to_string());
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
+pub fn json_body(response: &lambda_http::Response<lambda_http::Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}

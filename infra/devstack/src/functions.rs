@@ -36,7 +36,7 @@ pub enum BuildError {
 }
 
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
-pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender"];
+pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api"];
 
 pub fn build(
     spec: FunctionSpec,
@@ -84,6 +84,19 @@ pub fn build(
             Handler::Sqs(Arc::new(move |event| {
                 let service = service.clone();
                 Box::pin(async move { Ok(service.process(event).await.0) })
+            }))
+        }
+        "api" => {
+            let config = api::ApiConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(api::ApiService::from_aws(&config, aws));
+            Handler::Http(Arc::new(move |request| {
+                let service = service.clone();
+                Box::pin(async move {
+                    service
+                        .handle(request)
+                        .await
+                        .unwrap_or_else(|err| internal_error(&err.to_string()))
+                })
             }))
         }
         other => {

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -64,6 +64,16 @@ pub enum StatusOutcome {
     Stale,
     /// No message claims the wamid yet: the status waits on the wamid item until one does.
     Parked,
+}
+
+fn string_map_item(map: BTreeMap<String, String>) -> Item {
+    map.into_iter().map(|(k, v)| (k, s(v))).collect()
+}
+
+fn item_string_map(item: Item) -> BTreeMap<String, String> {
+    item.into_iter()
+        .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+        .collect()
 }
 
 /// The result of trying to claim an outbound message's send.
@@ -932,6 +942,107 @@ impl InboxStore {
             .await
             .map_err(|e| StoreError::aws("Query(conversations)", e))?;
         records(output.items(), "Conversation")
+    }
+
+    /// One page of an organization's conversations by last activity, newest first: one Query.
+    pub async fn conversations_page(
+        &self,
+        org_id: &str,
+        limit: i32,
+        start: Option<BTreeMap<String, String>>,
+    ) -> Result<(Vec<Conversation>, Option<BTreeMap<String, String>>), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(crate::table::index::TIMELINE)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", s(format!("ORG#{org_id}#CONVS")))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(string_map_item))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(conversations page)", e))?;
+        Ok((
+            records(output.items(), "Conversation")?,
+            output.last_evaluated_key.map(item_string_map),
+        ))
+    }
+
+    /// One page of a conversation's messages, newest first: one Query. New messages arriving
+    /// between pages sort before the cursor, so pages neither skip nor repeat.
+    pub async fn messages_page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<BTreeMap<String, String>>,
+    ) -> Result<(Vec<Message>, Option<BTreeMap<String, String>>), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :msg)")
+            .expression_attribute_values(":pk", s(table::conversation_partition(org_id, conversation_id)))
+            .expression_attribute_values(":msg", s("MSG#"))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(string_map_item))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(messages page)", e))?;
+        Ok((
+            records(output.items(), "Message")?,
+            output.last_evaluated_key.map(item_string_map),
+        ))
+    }
+
+    /// Stores an outbound message as `queued` and makes it the conversation's latest.
+    pub async fn create_outbound(&self, key: &Key, message: &Message, preview: &str) -> Result<(), StoreError> {
+        let conversation_key = table::conversation(&message.org_id, &message.conversation_id);
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let (_, gsi2sk) = table::conversation_timeline(&message.org_id, &message.conversation_id, now_ms);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&conversation_key)))
+            .update_expression("SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":ts", n(now_ms))
+            .expression_attribute_values(":preview", s(preview))
+            .expression_attribute_values(":outbound", s("outbound"))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .expression_attribute_values(":gsi2sk", s(gsi2sk))
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .expect("update is complete");
+        let items = vec![
+            self.put(record_item(message, key, "Message")?, Some("attribute_not_exists(pk)")),
+            TransactWriteItem::builder().update(update).build(),
+        ];
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("TransactWriteItems(outbound message)", e))
+    }
+
+    /// Unread count to zero (an agent read the conversation).
+    pub async fn mark_read(&self, org_id: &str, conversation_id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&table::conversation(org_id, conversation_id))))
+            .update_expression("SET unread_count = :zero, updated_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("UpdateItem(mark read)", e))
     }
 
     /// Sums the counter shards of an organization (analytics overview).

@@ -228,6 +228,28 @@ impl TenancyStore {
         output.item.map(|item| record(item, "WhatsAppAccount")).transpose()
     }
 
+    /// The API key record with this SHA-256 (hex), if any.
+    pub async fn find_api_key(&self, key_hash_hex: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let (gsi1pk, gsi1sk) = table::api_key_lookup(key_hash_hex);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::index::LOOKUP)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk = :sk")
+            .expression_attribute_values(":pk", AttributeValue::S(gsi1pk))
+            .expression_attribute_values(":sk", AttributeValue::S(gsi1sk))
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(api key)", e))?;
+        output
+            .items()
+            .first()
+            .map(|item| record(item.clone(), "ApiKey"))
+            .transpose()
+    }
+
     /// Replaces an account's app secret (Meta app secret reset). The webhook function picks the new
     /// one up within its cache TTL, or at once on the first delivery signed with it.
     pub async fn rotate_app_secret(

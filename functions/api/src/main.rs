@@ -1,0 +1,12 @@
+use api::{ApiConfig, ApiService};
+use lambda_http::{Error, service_fn};
+use shared::config::ProcessEnv;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init_tracing();
+    let config = ApiConfig::from_env(&ProcessEnv).expect("api configuration");
+    let aws = shared::adapters::load_aws_config().await;
+    let service = ApiService::from_aws(&config, &aws);
+    lambda_http::run(service_fn(|request| service.handle(request))).await
+}

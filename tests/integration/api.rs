@@ -1,0 +1,314 @@
+//! The agent API's real handler against moto: auth, tenancy, conversations, messages and sends.
+
+use api::{ApiConfig, ApiService};
+use ingest::{IngestConfig, IngestService};
+use integration_tests::*;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use shared::adapters::tenancy_store::NewOrganization;
+
+struct Tenant {
+    key: String,
+    account: shared::tenancy::WhatsAppAccount,
+}
+
+struct Fixture {
+    stack: TestStack,
+    api: ApiService,
+    a: Tenant,
+    b: Tenant,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let stack = TestStack::new().await;
+        let a = tenant(&stack, "a").await;
+        let b = tenant(&stack, "b").await;
+        let api = ApiService::from_aws(
+            &ApiConfig::from_env(&stack.env_of("ApiFunction")).expect("template gives the API its config"),
+            &stack.aws,
+        );
+        Self { stack, api, a, b }
+    }
+
+    async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+        let response = self.api.handle(api_request(method, path, key, body)).await.unwrap();
+        (response.status(), json_body(&response))
+    }
+
+    /// An inbound text from a customer of `tenant`, at Meta time `timestamp`.
+    async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
+        let body = notification(
+            &tenant.account.phone_number_id,
+            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+            json!([{"from": "16505551234", "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": format!("hello {wamid}")}}]),
+            Value::Null,
+        );
+        let ingest = IngestService::from_aws(
+            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).unwrap(),
+            &self.stack.aws,
+        );
+        assert!(
+            ingest
+                .process(ingest_event(&[("m", &tenant.account, &body)]))
+                .await
+                .0
+                .batch_item_failures
+                .is_empty()
+        );
+    }
+
+    async fn conversation_id(&self, tenant: &Tenant) -> String {
+        let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;
+        assert_eq!(status, StatusCode::OK);
+        body["data"][0]["id"].as_str().expect("a conversation").to_string()
+    }
+}
+
+async fn tenant(stack: &TestStack, name: &str) -> Tenant {
+    let created = stack
+        .tenancy()
+        .create_organization(NewOrganization {
+            org_id: None,
+            name: name.into(),
+            owner_email: format!("{name}@example.com"),
+            owner_name: name.into(),
+        })
+        .await
+        .unwrap();
+    let account = stack
+        .tenancy()
+        .register_account(
+            &created.organization.org_id,
+            None,
+            shared::tenancy::NewWhatsAppAccount {
+                phone_number_id: unique_phone_number_id(),
+                waba_id: "102290129340398".into(),
+                display_phone_number: "15550783881".into(),
+                verify_token: shared::secret::Secret::new("verify-token-0123456789"),
+                app_secret: shared::secret::Secret::new("secret"),
+                access_token: shared::secret::Secret::new("access-token"),
+                throughput_mps: 80,
+            },
+        )
+        .await
+        .unwrap();
+    Tenant {
+        key: created.api_key_plaintext,
+        account,
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_key_are_401() {
+    let f = Fixture::new().await;
+    for key in [None, Some("sbk_not-a-key"), Some("")] {
+        let (status, body) = f.call("GET", "/v1/conversations", key, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{key:?}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn another_organizations_conversation_is_404_on_every_route() {
+    let f = Fixture::new().await;
+    f.inbound(&f.a, "wamid.t1", now()).await;
+    let id = f.conversation_id(&f.a).await;
+    let (status, body) = f
+        .call("GET", &format!("/v1/conversations/{id}"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["contact"]["name"], "Sheena Nelson");
+    for (method, path, payload) in [
+        ("GET", format!("/v1/conversations/{id}"), None),
+        ("GET", format!("/v1/conversations/{id}/messages"), None),
+        ("POST", format!("/v1/conversations/{id}/read"), None),
+        (
+            "POST",
+            format!("/v1/conversations/{id}/messages"),
+            Some(r#"{"type":"text","content":{"text":"hi"}}"#),
+        ),
+    ] {
+        let (status, body) = f.call(method, &path, Some(&f.b.key), payload).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let (_, list) = f.call("GET", "/v1/conversations", Some(&f.b.key), None).await;
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        0,
+        "B sees none of A's conversations"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_is_queued_for_the_sender_and_mark_read_clears_unread() {
+    let f = Fixture::new().await;
+    f.inbound(&f.a, "wamid.r1", now()).await;
+    let id = f.conversation_id(&f.a).await;
+    let (status, sent) = f
+        .call(
+            "POST",
+            &format!("/v1/conversations/{id}/messages"),
+            Some(&f.a.key),
+            Some(r#"{"type":"text","content":{"text":"We have it in navy"}}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+    assert_eq!(sent["status"], "queued");
+    assert_eq!(sent["direction"], "outbound");
+    let jobs = f.stack.drain("OutboundQueue").await;
+    assert_eq!(jobs.len(), 1);
+    let job: shared::outbound::OutboundJob = serde_json::from_str(jobs[0].body().unwrap()).unwrap();
+    assert_eq!(
+        (job.to.as_str(), job.account_id.as_str()),
+        ("16505551234", f.a.account.account_id.as_str())
+    );
+
+    let (_, messages) = f
+        .call("GET", &format!("/v1/conversations/{id}/messages"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(
+        messages["data"][0]["content"]["body"], "We have it in navy",
+        "newest first"
+    );
+    let (status, read) = f
+        .call("POST", &format!("/v1/conversations/{id}/read"), Some(&f.a.key), None)
+        .await;
+    assert_eq!((status, read["unread_count"].as_i64()), (StatusCode::OK, Some(0)));
+}
+
+#[tokio::test]
+async fn free_form_is_409_when_the_window_is_closed_but_templates_go() {
+    let f = Fixture::new().await;
+    let two_days_ago = now() - 2 * 86_400;
+    f.inbound(&f.a, "wamid.old", two_days_ago).await;
+    let id = f.conversation_id(&f.a).await;
+    let (status, body) = f
+        .call(
+            "POST",
+            &format!("/v1/conversations/{id}/messages"),
+            Some(&f.a.key),
+            Some(r#"{"type":"text","content":{"text":"hello?"}}"#),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "window_closed");
+    assert_eq!(
+        body["error"]["window_expires_at"],
+        shared::inbox::rfc3339_seconds(two_days_ago + 86_400)
+    );
+    let template = r#"{"type":"template","content":{"name":"order_update","language":"en_US","components":[{"type":"body","parameters":[{"type":"text","text":"Ada"}]}]}}"#;
+    let (status, _) = f
+        .call(
+            "POST",
+            &format!("/v1/conversations/{id}/messages"),
+            Some(&f.a.key),
+            Some(template),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn bad_sends_get_clear_errors() {
+    let f = Fixture::new().await;
+    f.inbound(&f.a, "wamid.v1", now()).await;
+    let id = f.conversation_id(&f.a).await;
+    let path = format!("/v1/conversations/{id}/messages");
+    let long = format!(r#"{{"type":"text","content":{{"text":"{}"}}}}"#, "a".repeat(5000));
+    let cases: Vec<(&str, StatusCode, &str)> = vec![
+        ("not json", StatusCode::BAD_REQUEST, "invalid_json"),
+        (
+            r#"{"type":"sticker","content":{}}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            r#"{"type":"text","content":{}}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (&long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+        (
+            r#"{"type":"image","content":{"media_id":"m1","caption":"ok"}}"#,
+            StatusCode::ACCEPTED,
+            "",
+        ),
+    ];
+    for (payload, expected, code) in cases {
+        let (status, body) = f.call("POST", &path, Some(&f.a.key), Some(payload)).await;
+        assert_eq!(status, expected, "{}", &payload[..payload.len().min(40)]);
+        if !code.is_empty() {
+            assert_eq!(body["error"]["code"], code);
+        }
+    }
+    let (_, body) = f
+        .call("POST", &path, Some(&f.a.key), Some(r#"{"type":"text","content":{}}"#))
+        .await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("content.text"),
+        "names the field"
+    );
+    let (status, body) = f
+        .call("GET", "/v1/conversations?cursor=forged", Some(&f.a.key), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_cursor"))
+    );
+    let (status, _) = f
+        .call("GET", "/v1/conversations?limit=1000", Some(&f.a.key), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn message_pages_neither_skip_nor_repeat_when_messages_arrive_between_pages() {
+    let f = Fixture::new().await;
+    let base = now() - 600;
+    for i in 0..5 {
+        f.inbound(&f.a, &format!("wamid.p{i}"), base + i).await;
+    }
+    let id = f.conversation_id(&f.a).await;
+    let (_, first) = f
+        .call(
+            "GET",
+            &format!("/v1/conversations/{id}/messages?limit=2"),
+            Some(&f.a.key),
+            None,
+        )
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    f.inbound(&f.a, "wamid.p-new", base + 100).await;
+    let mut seen: Vec<String> = first["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["wamid"].as_str().unwrap().to_string())
+        .collect();
+    let mut next = Some(cursor);
+    while let Some(cursor) = next {
+        let (_, page) = f
+            .call(
+                "GET",
+                &format!("/v1/conversations/{id}/messages?limit=2&cursor={cursor}"),
+                Some(&f.a.key),
+                None,
+            )
+            .await;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["wamid"].as_str().unwrap().to_string()),
+        );
+        next = page["next_cursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, vec!["wamid.p4", "wamid.p3", "wamid.p2", "wamid.p1", "wamid.p0"]);
+}
