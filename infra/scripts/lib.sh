@@ -12,7 +12,8 @@ free_port() {
 start_moto() {
   local port="$1" log="$2"
   # The request recorder (used by the request-count benchmark) writes next to the log, not into the tree.
-  MOTO_RECORDER_FILEPATH="$log.recording" "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # infra/moto_server.py is moto_server with DynamoDB operations isolated, as the real service's are.
+  MOTO_RECORDER_FILEPATH="$log.recording" "$venv/bin/python" "$root/infra/moto_server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   moto_pid=$!
   for _ in $(seq 1 100); do
     if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 const MESSAGES: usize = 1_000;
+/// The duplicate and many-customer cases use fewer deliveries: moto keeps a full copy of the table
+/// per transaction item, and its memory grows past 20 GB long before 3,000 transactions.
+const SMALLER_CASES: usize = 300;
 
 async fn moto(endpoint: &str, action: &str) -> String {
     let url = format!("{endpoint}/moto-api/recorder/{action}");
@@ -155,7 +158,12 @@ async fn main() {
         one_customer.clone(),
     )
     .await;
-    measure("the same 1,000 deliveries again (all duplicates)", &f, one_customer).await;
+    measure(
+        "300 of those deliveries again (all duplicates)",
+        &f,
+        one_customer.into_iter().take(SMALLER_CASES).collect(),
+    )
+    .await;
     let f = fixture().await;
     let phone = f.account.phone_number_id.clone();
     let many: Vec<Vec<u8>> = (0..MESSAGES)
