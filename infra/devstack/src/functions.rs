@@ -48,57 +48,38 @@ pub fn build(
         function: spec.logical_id.clone(),
         source,
     };
+    // Each arm builds the function's service exactly as its Lambda main does, from its environment.
+    macro_rules! http_function {
+        ($config:ty, $service:ty) => {{
+            let config = <$config>::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(<$service>::from_aws(&config, aws));
+            Handler::Http(Arc::new(move |request| {
+                let service = service.clone();
+                Box::pin(async move {
+                    service
+                        .handle(request)
+                        .await
+                        .unwrap_or_else(|err| internal_error(&err.to_string()))
+                })
+            }))
+        }};
+    }
+    macro_rules! sqs_function {
+        ($config:ty, $service:ty) => {{
+            let config = <$config>::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(<$service>::from_aws(&config, aws));
+            Handler::Sqs(Arc::new(move |event| {
+                let service = service.clone();
+                Box::pin(async move { Ok(service.process(event).await.0) })
+            }))
+        }};
+    }
     let handler = match spec.binary.as_str() {
-        "webhook" => {
-            let config = webhook::WebhookConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(webhook::WebhookService::from_aws(&config, aws));
-            Handler::Http(Arc::new(move |request| {
-                let service = service.clone();
-                Box::pin(async move {
-                    service
-                        .handle(request)
-                        .await
-                        .unwrap_or_else(|err| internal_error(&err.to_string()))
-                })
-            }))
-        }
-        "ingest" => {
-            let config = ingest::IngestConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(ingest::IngestService::from_aws(&config, aws));
-            Handler::Sqs(Arc::new(move |event| {
-                let service = service.clone();
-                Box::pin(async move { Ok(service.process(event).await.0) })
-            }))
-        }
-        "media" => {
-            let config = media::MediaConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(media::MediaService::from_aws(&config, aws));
-            Handler::Sqs(Arc::new(move |event| {
-                let service = service.clone();
-                Box::pin(async move { Ok(service.process(event).await.0) })
-            }))
-        }
-        "sender" => {
-            let config = sender::SenderConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(sender::SenderService::from_aws(&config, aws));
-            Handler::Sqs(Arc::new(move |event| {
-                let service = service.clone();
-                Box::pin(async move { Ok(service.process(event).await.0) })
-            }))
-        }
-        "api" => {
-            let config = api::ApiConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(api::ApiService::from_aws(&config, aws));
-            Handler::Http(Arc::new(move |request| {
-                let service = service.clone();
-                Box::pin(async move {
-                    service
-                        .handle(request)
-                        .await
-                        .unwrap_or_else(|err| internal_error(&err.to_string()))
-                })
-            }))
-        }
+        "webhook" => http_function!(webhook::WebhookConfig, webhook::WebhookService),
+        "api" => http_function!(api::ApiConfig, api::ApiService),
+        "ingest" => sqs_function!(ingest::IngestConfig, ingest::IngestService),
+        "media" => sqs_function!(media::MediaConfig, media::MediaService),
+        "sender" => sqs_function!(sender::SenderConfig, sender::SenderService),
         other => {
             return Err(BuildError::UnknownBinary {
                 function: spec.logical_id.clone(),
