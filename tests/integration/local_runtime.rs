@@ -201,3 +201,131 @@ async fn an_invocation_error_returns_the_whole_batch() {
     assert_eq!((outcome.received, outcome.deleted, outcome.failed), (1, 0, 1));
     assert_eq!(stack.drain("IngestQueue").await.len(), 1, "the message is still there");
 }
+
+/// The whole loop on the local runtime: an inbound message, an agent's reply through the API, the
+/// sender, the fake Graph API, and its status webhooks coming back through webhook and ingest.
+#[tokio::test]
+async fn a_reply_reaches_meta_once_and_comes_back_read() {
+    let mut stack = TestStack::new().await;
+    let graph = fake_graph::FakeGraph::start(vec!["e2e-token".to_string()]).await;
+    stack
+        .stack
+        .parameters
+        .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+    let created = stack
+        .tenancy()
+        .create_organization(shared::adapters::tenancy_store::NewOrganization {
+            org_id: None,
+            name: "E2E".into(),
+            owner_email: "e2e@example.com".into(),
+            owner_name: "E2E".into(),
+        })
+        .await
+        .unwrap();
+    let account = stack
+        .tenancy()
+        .register_account(
+            &created.organization.org_id,
+            None,
+            shared::tenancy::NewWhatsAppAccount {
+                phone_number_id: unique_phone_number_id(),
+                waba_id: "102290129340398".into(),
+                display_phone_number: "15550783881".into(),
+                verify_token: shared::secret::Secret::new("e2e-verify-token-00000"),
+                app_secret: shared::secret::Secret::new("e2e-secret"),
+                access_token: shared::secret::Secret::new("e2e-token"),
+                throughput_mps: 80,
+            },
+        )
+        .await
+        .unwrap();
+    let runtime = LocalRuntime::build(&stack.template, &stack.stack, &stack.aws, &RuntimeOptions::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    graph.report_statuses_to(fake_graph::StatusWebhooks {
+        url: format!("http://127.0.0.1:{port}/webhooks/whatsapp/{}", account.account_id),
+        app_secret: "e2e-secret".into(),
+        waba_id: "102290129340398".into(),
+        display_phone_number: "15550783881".into(),
+        step: std::time::Duration::from_millis(50),
+    });
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let stack_for_run = stack.stack.clone();
+    let server = tokio::spawn(async move { runtime.run(listener, &stack_for_run, shutdown).await });
+
+    let inbound = notification(
+        &account.phone_number_id,
+        serde_json::json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+        serde_json::json!([{"from": "16505551234", "id": "wamid.e2e-in", "timestamp": chrono::Utc::now().timestamp().to_string(), "type": "text", "text": {"body": "navy?"}}]),
+        serde_json::Value::Null,
+    );
+    let post = |path: String, headers: String, body: String| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let signature = format!("X-Hub-Signature-256: {}\r\n", sign("e2e-secret", &inbound));
+    let (status, _) = http(
+        port,
+        post(
+            format!("/webhooks/whatsapp/{}", account.account_id),
+            signature,
+            String::from_utf8(inbound).unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let auth = format!("Authorization: Bearer {}\r\n", created.api_key_plaintext);
+    let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
+    let mut conversation_id = String::new();
+    for _ in 0..50 {
+        let (_, body) = http(port, get("/v1/conversations")).await;
+        if let Some(id) = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["data"][0]["id"].as_str().map(str::to_string))
+        {
+            conversation_id = id;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(!conversation_id.is_empty(), "the inbound message opened a conversation");
+    let (status, sent) = http(
+        port,
+        post(
+            format!("/v1/conversations/{conversation_id}/messages"),
+            auth.clone(),
+            r#"{"type":"text","content":{"text":"Yes, navy in M."}}"#.into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{sent}");
+    let message_id = serde_json::from_str::<serde_json::Value>(&sent).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let mut last_status = String::new();
+    for _ in 0..100 {
+        let (_, body) = http(port, get(&format!("/v1/conversations/{conversation_id}/messages"))).await;
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        last_status = page["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["id"] == message_id.as_str())
+            .and_then(|m| m["status"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        if last_status == "read" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(last_status, "read", "statuses came back through webhook and ingest");
+    assert_eq!(graph.sends_of(&message_id), 1, "sent to Meta exactly once");
+    stop.send(true).unwrap();
+    server.await.unwrap();
+}

@@ -110,6 +110,13 @@ async fn up(
         .with_context(|| format!("port {graph_port} is in use; set GRAPH_PORT"))?;
     let graph = fake_graph::FakeGraph::serve(graph_listener, vec![demo::ACCESS_TOKEN.to_string()]);
     demo::add_demo_media(&graph)?;
+    graph.report_statuses_to(fake_graph::StatusWebhooks {
+        url: format!("http://127.0.0.1:{port}/webhooks/whatsapp/{}", demo::ACCOUNT_ID),
+        app_secret: demo::APP_SECRET.into(),
+        waba_id: demo::WABA_ID.into(),
+        display_phone_number: demo::DISPLAY_PHONE_NUMBER.into(),
+        step: std::time::Duration::from_millis(500),
+    });
     stack
         .parameters
         .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());

@@ -7,6 +7,8 @@
 //! - `POST /{version}/{phone-number-id}/messages` accepts a send and answers a new wamid, counting
 //!   sends per `biz_opaque_callback_data` (Switchboard's message id) and answering 130429 to sends
 //!   over the number's messages-per-second limit (fixed one-second windows);
+//! - optionally, after accepting a send, it posts Meta-signed `sent`, `delivered` and `read` status
+//!   webhooks for it to a webhook URL (`make dev` points it at the local webhook function);
 //! - failures can be scripted per route (an HTTP status with a Graph error body, or a delay), and
 //!   every request is counted per route.
 //!
@@ -67,6 +69,18 @@ struct State {
     mps_limit: u32,
     window: HashMap<String, (u64, u32)>,
     rate_limited: usize,
+    status_webhooks: Option<StatusWebhooks>,
+}
+
+/// Where and how the fake reports delivery statuses of accepted sends, as Meta would.
+#[derive(Debug, Clone)]
+pub struct StatusWebhooks {
+    pub url: String,
+    pub app_secret: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
+    /// Pause before each status.
+    pub step: Duration,
 }
 
 #[derive(Clone)]
@@ -93,6 +107,7 @@ impl FakeGraph {
                 mps_limit: 80,
                 window: HashMap::new(),
                 rate_limited: 0,
+                status_webhooks: None,
             })),
             base_url: format!("http://{address}"),
         };
@@ -175,6 +190,11 @@ impl FakeGraph {
     /// Messages per second each phone number may send before answering 130429 (Meta: 80 to 1,000).
     pub fn set_mps_limit(&self, mps: u32) {
         self.state().mps_limit = mps;
+    }
+
+    /// After each accepted send, post signed sent/delivered/read statuses to this webhook.
+    pub fn report_statuses_to(&self, webhooks: StatusWebhooks) {
+        self.state().status_webhooks = Some(webhooks);
     }
 
     pub fn sent(&self) -> Vec<SentMessage> {
@@ -331,6 +351,10 @@ impl FakeGraph {
                 .collect::<String>()
         );
         let to = message["to"].clone();
+        if let Some(webhooks) = state.status_webhooks.clone() {
+            let recipient = to.as_str().unwrap_or_default().to_string();
+            tokio::spawn(report_statuses(webhooks, phone_number_id.to_string(), wamid.clone(), recipient));
+        }
         state.sent.push(SentMessage {
             phone_number_id: phone_number_id.to_string(),
             wamid: wamid.clone(),
@@ -338,6 +362,42 @@ impl FakeGraph {
         });
         let answer = json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]});
         respond(200, "application/json", Bytes::from(answer.to_string()))
+    }
+}
+
+/// Posts `sent`, `delivered` and `read` for one message, each signed like Meta's deliveries.
+async fn report_statuses(webhooks: StatusWebhooks, phone_number_id: String, wamid: String, recipient: String) {
+    use hmac::Mac;
+    let client = reqwest::Client::new();
+    for status in ["sent", "delivered", "read"] {
+        tokio::time::sleep(webhooks.step).await;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let mut value = json!({
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": webhooks.display_phone_number, "phone_number_id": phone_number_id},
+            "statuses": [{"id": wamid, "status": status, "timestamp": timestamp.to_string(), "recipient_id": recipient}],
+        });
+        if status == "sent" {
+            value["statuses"][0]["pricing"] =
+                json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "service"});
+        }
+        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": webhooks.waba_id, "changes": [{"field": "messages", "value": value}]}]}).to_string();
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(webhooks.app_secret.as_bytes()).expect("any key length");
+        mac.update(body.as_bytes());
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let sent = client
+            .post(&webhooks.url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", signature)
+            .body(body)
+            .send()
+            .await;
+        if let Err(err) = sent {
+            tracing::warn!("fake Graph API could not deliver a status webhook: {err}");
+        }
     }
 }
 
