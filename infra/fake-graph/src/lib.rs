@@ -353,7 +353,12 @@ impl FakeGraph {
         let to = message["to"].clone();
         if let Some(webhooks) = state.status_webhooks.clone() {
             let recipient = to.as_str().unwrap_or_default().to_string();
-            tokio::spawn(report_statuses(webhooks, phone_number_id.to_string(), wamid.clone(), recipient));
+            tokio::spawn(report_statuses(
+                webhooks,
+                phone_number_id.to_string(),
+                wamid.clone(),
+                recipient,
+            ));
         }
         state.sent.push(SentMessage {
             phone_number_id: phone_number_id.to_string(),
