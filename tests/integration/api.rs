@@ -5,7 +5,6 @@ use ingest::{IngestConfig, IngestService};
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::adapters::tenancy_store::NewOrganization;
 
 struct Tenant {
     key: String,
@@ -66,37 +65,14 @@ impl Fixture {
 }
 
 async fn tenant(stack: &TestStack, name: &str) -> Tenant {
-    let created = stack
-        .tenancy()
-        .create_organization(NewOrganization {
-            org_id: None,
-            name: name.into(),
-            owner_email: format!("{name}@example.com"),
-            owner_name: name.into(),
-        })
-        .await
-        .unwrap();
-    let account = stack
-        .tenancy()
-        .register_account(
-            &created.organization.org_id,
-            None,
-            shared::tenancy::NewWhatsAppAccount {
-                phone_number_id: unique_phone_number_id(),
-                waba_id: "102290129340398".into(),
-                display_phone_number: "15550783881".into(),
-                verify_token: shared::secret::Secret::new("verify-token-0123456789"),
-                app_secret: shared::secret::Secret::new("secret"),
-                access_token: shared::secret::Secret::new("access-token"),
-                throughput_mps: 80,
-            },
+    let (account, key) = stack
+        .tenant_with_key(
+            &unique_phone_number_id(),
+            &format!("{name}-secret"),
+            &format!("{name}-verify-token-0123"),
         )
-        .await
-        .unwrap();
-    Tenant {
-        key: created.api_key_plaintext,
-        account,
-    }
+        .await;
+    Tenant { key, account }
 }
 
 fn now() -> i64 {

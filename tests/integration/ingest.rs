@@ -31,10 +31,7 @@ impl Fixture {
     }
 
     fn inbox(&self) -> InboxStore {
-        InboxStore::new(
-            aws_sdk_dynamodb::Client::new(&self.stack.aws),
-            self.stack.name_of("Table"),
-        )
+        self.stack.inbox()
     }
 
     fn notification(&self, messages: Value, statuses: Value) -> Vec<u8> {

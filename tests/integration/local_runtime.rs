@@ -207,38 +207,10 @@ async fn an_invocation_error_returns_the_whole_batch() {
 #[tokio::test]
 async fn a_reply_reaches_meta_once_and_comes_back_read() {
     let mut stack = TestStack::new().await;
-    let graph = fake_graph::FakeGraph::start(vec!["e2e-token".to_string()]).await;
-    stack
-        .stack
-        .parameters
-        .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
-    let created = stack
-        .tenancy()
-        .create_organization(shared::adapters::tenancy_store::NewOrganization {
-            org_id: None,
-            name: "E2E".into(),
-            owner_email: "e2e@example.com".into(),
-            owner_name: "E2E".into(),
-        })
-        .await
-        .unwrap();
-    let account = stack
-        .tenancy()
-        .register_account(
-            &created.organization.org_id,
-            None,
-            shared::tenancy::NewWhatsAppAccount {
-                phone_number_id: unique_phone_number_id(),
-                waba_id: "102290129340398".into(),
-                display_phone_number: "15550783881".into(),
-                verify_token: shared::secret::Secret::new("e2e-verify-token-00000"),
-                app_secret: shared::secret::Secret::new("e2e-secret"),
-                access_token: shared::secret::Secret::new("e2e-token"),
-                throughput_mps: 80,
-            },
-        )
-        .await
-        .unwrap();
+    let graph = stack.fake_graph().await;
+    let (account, api_key) = stack
+        .tenant_with_key(&unique_phone_number_id(), "e2e-secret", "e2e-verify-token")
+        .await;
     let runtime = LocalRuntime::build(&stack.template, &stack.stack, &stack.aws, &RuntimeOptions::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -277,7 +249,7 @@ async fn a_reply_reaches_meta_once_and_comes_back_read() {
     .await;
     assert_eq!(status, 200);
 
-    let auth = format!("Authorization: Bearer {}\r\n", created.api_key_plaintext);
+    let auth = format!("Authorization: Bearer {api_key}\r\n");
     let get = |path: &str| format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
     let mut conversation_id = String::new();
     for _ in 0..50 {

@@ -10,8 +10,6 @@ use shared::inbox::MediaState;
 use shared::meta::Content;
 use std::sync::Arc;
 
-const TOKEN: &str = "access-token"; // what TestStack::tenant registers
-
 struct Fixture {
     stack: TestStack,
     graph: FakeGraph,
@@ -21,11 +19,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Self {
         let mut stack = TestStack::new().await;
-        let graph = FakeGraph::start(vec![TOKEN.to_string()]).await;
-        stack
-            .stack
-            .parameters
-            .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+        let graph = stack.fake_graph().await;
         let account = stack
             .tenant(&unique_phone_number_id(), "media-secret", "media-verify-token")
             .await;
@@ -33,10 +27,7 @@ impl Fixture {
     }
 
     fn inbox(&self) -> InboxStore {
-        InboxStore::new(
-            aws_sdk_dynamodb::Client::new(&self.stack.aws),
-            self.stack.name_of("Table"),
-        )
+        self.stack.inbox()
     }
 
     /// Ingests an image message that refers to `media_id` with `bytes`' SHA-256.

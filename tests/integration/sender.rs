@@ -18,11 +18,7 @@ struct Fixture {
 impl Fixture {
     async fn new() -> Self {
         let mut stack = TestStack::new().await;
-        let graph = FakeGraph::start(vec!["access-token".to_string()]).await;
-        stack
-            .stack
-            .parameters
-            .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+        let graph = stack.fake_graph().await;
         let account = stack
             .tenant(&unique_phone_number_id(), "sender-secret", "sender-verify-token")
             .await;
@@ -30,10 +26,7 @@ impl Fixture {
     }
 
     fn inbox(&self) -> InboxStore {
-        InboxStore::new(
-            aws_sdk_dynamodb::Client::new(&self.stack.aws),
-            self.stack.name_of("Table"),
-        )
+        self.stack.inbox()
     }
 
     fn service(&self) -> SenderService {

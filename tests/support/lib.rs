@@ -44,6 +44,9 @@ pub struct TestStack {
     pub aws: SdkConfig,
 }
 
+/// The access token of every account [`TestStack::tenant`] registers.
+pub const ACCESS_TOKEN: &str = "access-token";
+
 static STACK_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestStack {
@@ -105,6 +108,16 @@ impl TestStack {
 
     /// Creates an organization with one account whose secrets are `app_secret` / `verify_token`.
     pub async fn tenant(&self, phone_number_id: &str, app_secret: &str, verify_token: &str) -> WhatsAppAccount {
+        self.tenant_with_key(phone_number_id, app_secret, verify_token).await.0
+    }
+
+    /// Like [`TestStack::tenant`], also returning the organization's first API key in clear.
+    pub async fn tenant_with_key(
+        &self,
+        phone_number_id: &str,
+        app_secret: &str,
+        verify_token: &str,
+    ) -> (WhatsAppAccount, String) {
         let org = self
             .tenancy()
             .create_organization(NewOrganization {
@@ -115,7 +128,8 @@ impl TestStack {
             })
             .await
             .expect("organization created");
-        self.tenancy()
+        let account = self
+            .tenancy()
             .register_account(
                 &org.organization.org_id,
                 None,
@@ -125,12 +139,26 @@ impl TestStack {
                     display_phone_number: "15550783881".into(),
                     verify_token: Secret::new(verify_token),
                     app_secret: Secret::new(app_secret),
-                    access_token: Secret::new("access-token"),
+                    access_token: Secret::new(ACCESS_TOKEN),
                     throughput_mps: 80,
                 },
             )
             .await
-            .expect("account registered")
+            .expect("account registered");
+        (account, org.api_key_plaintext)
+    }
+
+    pub fn inbox(&self) -> shared::adapters::inbox_store::InboxStore {
+        shared::adapters::inbox_store::InboxStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
+    }
+
+    /// Starts a fake Graph API that accepts the tenants' token and points the functions at it.
+    pub async fn fake_graph(&mut self) -> fake_graph::FakeGraph {
+        let graph = fake_graph::FakeGraph::start(vec![ACCESS_TOKEN.to_string()]).await;
+        self.stack
+            .parameters
+            .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+        graph
     }
 
     /// Every message on a queue (received and hidden, so none is counted twice).
