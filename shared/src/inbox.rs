@@ -114,6 +114,11 @@ pub struct Contact {
     pub wa_id: Option<String>,
     pub user_id: Option<String>,
     pub profile_name: Option<String>,
+    /// The name agents gave the contact (shown before the WhatsApp profile name).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     pub created_at: String,

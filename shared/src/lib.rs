@@ -2,10 +2,12 @@
 //! key schema and one adapter per AWS service.
 
 pub mod adapters;
+pub mod allocation;
 pub mod api_key;
 pub mod config;
 pub mod cursor;
 pub mod delivery;
+pub mod desk;
 pub mod events;
 pub mod graph;
 pub mod http_error;
@@ -14,6 +16,7 @@ pub mod inbox;
 pub mod media_job;
 pub mod meta;
 pub mod outbound;
+pub mod permissions;
 pub mod secret;
 pub mod table;
 pub mod telemetry;

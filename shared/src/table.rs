@@ -148,6 +148,60 @@ pub fn account_event(org_id: &str, account_id: &str, received_at_ms: u64, digest
     )
 }
 
+pub fn division(org_id: &str, division_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("DIVISION#{division_id}"))
+}
+
+/// Division members sort under their division, so one Query lists them.
+pub fn division_member(org_id: &str, division_id: &str, agent_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("DIVISIONMEMBER#{division_id}#{agent_id}"))
+}
+
+pub fn division_members_prefix(division_id: &str) -> String {
+    format!("DIVISIONMEMBER#{division_id}#")
+}
+
+pub fn tag_partition(org_id: &str, tag: &str) -> String {
+    format!("ORG#{org_id}#TAG#{tag}")
+}
+
+/// One item per (tag, contact): contacts by tag is one Query.
+pub fn contact_tag(org_id: &str, tag: &str, contact_id: &str) -> Key {
+    Key::new(tag_partition(org_id, tag), format!("CONTACT#{contact_id}"))
+}
+
+/// GSI1 key of a contact for search by name prefix (the name in [`crate::desk::search_form`]).
+pub fn contact_name_lookup(org_id: &str, search_form: &str, contact_id: &str) -> (String, String) {
+    (format!("ORG#{org_id}#CONTACTNAMES"), format!("{search_form}#{contact_id}"))
+}
+
+pub fn note(org_id: &str, conversation_id: &str, created_ms: i64, note_id: &str) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("NOTE#{:013}#{note_id}", created_ms.max(0)),
+    )
+}
+
+pub fn transfer(org_id: &str, conversation_id: &str, created_ms: i64, transfer_id: &str) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("TRANSFER#{:013}#{transfer_id}", created_ms.max(0)),
+    )
+}
+
+pub fn quick_reply(org_id: &str, quick_reply_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("QUICKREPLY#{quick_reply_id}"))
+}
+
+pub fn uploaded_media(org_id: &str, media_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("MEDIA#{media_id}"))
+}
+
+/// Where an uploaded file's bytes live in the media bucket.
+pub fn uploaded_media_object(org_id: &str, media_id: &str) -> String {
+    format!("uploads/{org_id}/{media_id}")
+}
+
 /// One second of an account's send budget (pacing); expires a minute later.
 pub fn pace_bucket(org_id: &str, account_id: &str, epoch_second: i64) -> Key {
     Key::new(format!("ORG#{org_id}#PACE#{account_id}"), epoch_second.to_string())

@@ -29,6 +29,9 @@ pub struct WhatsAppAccount {
     pub access_token: Secret,
     /// Outbound messages per second the sender may use for this number.
     pub throughput_mps: u32,
+    /// New conversations on this number go to this division (and its allocation method).
+    #[serde(default)]
+    pub division_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -59,7 +62,12 @@ pub struct Agent {
     pub role: Role,
     pub is_active: bool,
     pub is_online: bool,
+    /// Open conversations assigned to this agent (atomic `ADD`; least-busy allocation reads it).
+    #[serde(default)]
+    pub open_assigned: i64,
     pub created_at: String,
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,9 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::allocator::Allocator;
+use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::desk_store::DeskStore;
 use shared::adapters::inbox_store::{DeliveryContext, InboundOutcome, InboxStore, StatusOutcome};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
@@ -73,6 +76,7 @@ pub struct BatchSummary {
 
 pub struct IngestService {
     inbox: InboxStore,
+    allocator: Allocator,
     accounts: AccountCache,
     payloads: Box<dyn PayloadStore>,
     media_jobs: Box<dyn JobQueue>,
@@ -91,6 +95,10 @@ impl IngestService {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
+            allocator: Allocator::new(
+                DeskStore::new(dynamo.clone(), &config.table_name),
+                ConversationStore::new(dynamo.clone(), &config.table_name),
+            ),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
                 dynamo,
                 &config.table_name,
@@ -312,6 +320,12 @@ impl IngestService {
                                 (conversation_id, contact_id, opened_conversation)
                             }
                         };
+                        if let (true, Some(conversation_id), Some(division_id)) =
+                            (opened, &conversation_id, &account.division_id)
+                        {
+                            let allocation = self.allocator.allocate(&org_id, conversation_id, division_id).await?;
+                            info!(%conversation_id, ?allocation, "new conversation allocated");
+                        }
                         if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id)
                         {
                             effects.events.push(DomainEvent::conversation_created(

@@ -19,6 +19,8 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::inbox_store::{InboxStore, SendClaim};
+use shared::adapters::desk_store::DeskStore;
+use shared::adapters::media_links::MediaLinks;
 use shared::adapters::pacer::Pacer;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
@@ -36,6 +38,7 @@ pub struct SenderConfig {
     pub outbound_queue_url: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
+    pub media_bucket: String,
 }
 
 impl SenderConfig {
@@ -45,6 +48,7 @@ impl SenderConfig {
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
+            media_bucket: env.required(vars::MEDIA_BUCKET)?,
         })
     }
 }
@@ -71,6 +75,8 @@ pub struct SenderService {
     inbox: InboxStore,
     tenancy: TenancyStore,
     pacer: Pacer,
+    desk: DeskStore,
+    media_links: MediaLinks,
     graph: GraphClient,
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
@@ -82,7 +88,9 @@ impl SenderService {
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
             tenancy: TenancyStore::new(dynamo.clone(), &config.table_name),
+            desk: DeskStore::new(dynamo.clone(), &config.table_name),
             pacer: Pacer::new(dynamo, &config.table_name),
+            media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version),
             sqs: aws_sdk_sqs::Client::new(aws),
             queue_url: config.outbound_queue_url.clone(),
@@ -190,11 +198,18 @@ impl SenderService {
             self.inbox.release_send(&key).await?;
             return Ok(Outcome::Retry(1));
         }
+        let link = match self.upload_link(&job.org_id, &message.content).await? {
+            Ok(link) => link,
+            Err(missing) => {
+                self.inbox.fail_send(&key, &missing).await?;
+                return Ok(Outcome::Failed);
+            }
+        };
         let body = outbound::graph_request(
             &job.to,
             &message.content,
             job.reply_to.as_deref(),
-            None,
+            link.as_deref(),
             &message.message_id,
         );
         match self
@@ -235,6 +250,33 @@ impl SenderService {
                     Ok(Outcome::Failed)
                 }
             },
+        }
+    }
+}
+
+impl SenderService {
+    /// For media uploaded through the API (`med_...`), a presigned link Meta fetches the file by;
+    /// other media ids are Meta's own and are sent as they are. A vanished upload fails the send.
+    async fn upload_link(
+        &self,
+        org_id: &str,
+        content: &shared::meta::Content,
+    ) -> Result<Result<Option<String>, MetaError>, StoreError> {
+        let shared::meta::Content::Media { media_id, .. } = content else {
+            return Ok(Ok(None));
+        };
+        if !media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) {
+            return Ok(Ok(None));
+        }
+        let missing = |title: &str| MetaError {
+            code: 0,
+            title: Some(title.to_string()),
+            message: None,
+            details: None,
+        };
+        match self.desk.upload(org_id, media_id).await? {
+            Some(upload) => Ok(Ok(Some(self.media_links.presigned_get(&upload.s3_key).await?))),
+            None => Ok(Err(missing("the uploaded media no longer exists"))),
         }
     }
 }

@@ -558,14 +558,19 @@ impl InboxStore {
                 wa_id: identity_of("WA#"),
                 user_id: identity_of("BSUID#"),
                 profile_name: profile_name.map(str::to_string),
+                name: None,
+                email: None,
                 tags: vec![],
                 created_at: now.clone(),
                 updated_at: now.clone(),
             };
-            items.push(self.put(
+            let item = super::contact_store::with_name_lookup(
                 record_item(&record, &contact_key, "Contact")?,
-                Some("attribute_not_exists(pk)"),
-            ));
+                org_id,
+                &record.contact_id,
+                record.profile_name.as_deref(),
+            );
+            items.push(self.put(item, Some("attribute_not_exists(pk)")));
         }
         // 5..: identities the contact does not have yet.
         for identity in &contact.missing_identities {
@@ -1016,9 +1021,16 @@ impl InboxStore {
             .expression_attribute_values(":one", n(1))
             .build()
             .expect("update is complete");
+        let shard = counter_shard(&message.message_id);
+        let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
         let items = vec![
             self.put(record_item(message, key, "Message")?, Some("attribute_not_exists(pk)")),
             TransactWriteItem::builder().update(update).build(),
+            self.counter_update(&table::org_counter_shard(&message.org_id, shard), &[("messages_sent", 1)]),
+            self.counter_update(
+                &table::org_daily_counter_shard(&message.org_id, &day, shard),
+                &[("messages_sent", 1)],
+            ),
         ];
         self.client
             .transact_write_items()
@@ -1045,13 +1057,52 @@ impl InboxStore {
             .map_err(|e| StoreError::aws("UpdateItem(mark read)", e))
     }
 
-    /// Sums the counter shards of an organization (analytics overview).
+    /// Sums the counter shards of an organization (analytics overview): one BatchGetItem.
     pub async fn counters(&self, org_id: &str) -> Result<HashMap<String, i64>, StoreError> {
+        let mut keys: Vec<Key> = (0..table::COUNTER_SHARDS)
+            .map(|shard| table::org_counter_shard(org_id, shard))
+            .collect();
+        keys.push(table::org_counters(org_id));
+        self.sum_counters(keys).await
+    }
+
+    /// Totals and one day's counters (`yyyy-mm-dd`), the day's prefixed `day.`: one BatchGetItem.
+    pub async fn counters_with_day(&self, org_id: &str, day: &str) -> Result<HashMap<String, i64>, StoreError> {
+        let mut keys: Vec<Key> = (0..table::COUNTER_SHARDS)
+            .map(|shard| table::org_counter_shard(org_id, shard))
+            .collect();
+        keys.push(table::org_counters(org_id));
+        keys.extend((0..table::COUNTER_SHARDS).map(|shard| table::org_daily_counter_shard(org_id, day, shard)));
+        let daily_prefix = format!("COUNTERS#{day}#");
         let mut request = KeysAndAttributes::builder();
-        for shard in 0..table::COUNTER_SHARDS {
-            request = request.keys(key_item(&table::org_counter_shard(org_id, shard)));
+        for key in &keys {
+            request = request.keys(key_item(key));
         }
-        request = request.keys(key_item(&table::org_counters(org_id)));
+        let output = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, request.build().expect("keys are set"))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("BatchGetItem(counters)", e))?;
+        let mut totals = HashMap::new();
+        for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+            let daily = string_of(item, attr::SK).is_some_and(|sk| sk.starts_with(&daily_prefix));
+            for (name, value) in item {
+                if let Ok(number) = value.as_n() {
+                    let name = if daily { format!("day.{name}") } else { name.clone() };
+                    *totals.entry(name).or_insert(0) += number.parse::<i64>().unwrap_or(0);
+                }
+            }
+        }
+        Ok(totals)
+    }
+
+    async fn sum_counters(&self, keys: Vec<Key>) -> Result<HashMap<String, i64>, StoreError> {
+        let mut request = KeysAndAttributes::builder();
+        for key in &keys {
+            request = request.keys(key_item(key));
+        }
         let output = self
             .client
             .batch_get_item()

@@ -1,13 +1,19 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
 
 pub mod accounts;
+pub mod allocator;
+pub mod contact_store;
+pub mod conversation_store;
+pub mod desk_store;
 pub mod event_bus;
 pub mod inbox_store;
 pub mod ingest_queue;
 pub mod items;
 pub mod job_queue;
+pub mod media_links;
 pub mod pacer;
 pub mod payload_store;
+pub mod records;
 pub mod tenancy_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};

@@ -101,7 +101,9 @@ impl TenancyStore {
             role: Role::Admin,
             is_active: true,
             is_online: false,
+            open_assigned: 0,
             created_at: created_at.clone(),
+            updated_at: None,
         };
         let IssuedKey {
             plaintext,
@@ -179,6 +181,7 @@ impl TenancyStore {
             app_secret: new.app_secret,
             access_token: new.access_token,
             throughput_mps: new.throughput_mps,
+            division_id: None,
             created_at: created_at.clone(),
             updated_at: created_at,
         };

@@ -1,0 +1,155 @@
+//! WhatsApp accounts (numbers): register, list, read, update. Secrets are write-only: every
+//! response masks them (the verify token is shown once, at registration, to paste into Meta).
+
+use super::Answer;
+use super::conversations::division;
+use crate::ApiService;
+use crate::request::{Context, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::views;
+use aws_sdk_dynamodb::types::AttributeValue;
+use shared::http_error::HttpError;
+use shared::secret::Secret;
+use shared::table;
+use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount};
+
+/// Where this deployment receives webhooks: the API's own origin (same HTTP API).
+fn webhook_base(cx: &Context<'_>) -> String {
+    let headers = cx.request.headers();
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|p| *p == "http" || *p == "https")
+        .unwrap_or(if host.starts_with("localhost") || host.starts_with("127.") { "http" } else { "https" });
+    format!("{scheme}://{host}")
+}
+
+fn field_error(err: ValidationError) -> HttpError {
+    let ValidationError::Field { field, reason } = err;
+    unprocessable(field, reason)
+}
+
+async fn load(api: &ApiService, cx: &Context<'_>) -> Result<WhatsAppAccount, HttpError> {
+    let id = cx.id("account_id", "account")?;
+    api.tenancy
+        .get_account(cx.org(), &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("account"))
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let accounts: Vec<WhatsAppAccount> = api
+        .desk
+        .records()
+        .all(&table::org_partition(cx.org()), "ACCOUNT#", "WhatsAppAccount")
+        .await
+        .map_err(store_error)?;
+    let base = webhook_base(cx);
+    ok(&views::AccountList {
+        data: accounts.iter().map(|a| views::Account::of(a, &base, false)).collect(),
+        next_cursor: next_cursor(None),
+    })
+}
+
+pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let account = load(api, cx).await?;
+    ok(&views::Account::of(&account, &webhook_base(cx), false))
+}
+
+pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::RegisterAccount = cx.json()?;
+    let new = NewWhatsAppAccount {
+        phone_number_id: body.phone_number_id.unwrap_or_default(),
+        waba_id: body.waba_id.unwrap_or_default(),
+        display_phone_number: body.display_phone_number.unwrap_or_default(),
+        verify_token: Secret::new(body.verify_token.unwrap_or_else(|| shared::api_key::random_token(32))),
+        app_secret: Secret::new(body.app_secret.unwrap_or_default()),
+        access_token: Secret::new(body.access_token.unwrap_or_default()),
+        throughput_mps: body.throughput_mps.unwrap_or(DEFAULT_THROUGHPUT_MPS),
+    };
+    new.validate().map_err(field_error)?;
+    if let Some(id) = &body.division_id {
+        division(api, cx, "division_id", id).await?;
+    }
+    let mut account = api
+        .tenancy
+        .register_account(cx.org(), None, new)
+        .await
+        .map_err(store_error)?;
+    if let Some(id) = body.division_id {
+        account = api
+            .desk
+            .records()
+            .set_fields(
+                &table::whatsapp_account(cx.org(), &account.account_id),
+                "WhatsAppAccount",
+                vec![("division_id", AttributeValue::S(id))],
+                vec![],
+            )
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| not_found("account"))?;
+    }
+    tracing::info!(account = %account.account_id, "account registered");
+    created(&views::Account::of(&account, &webhook_base(cx), true))
+}
+
+pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::UpdateAccount = cx.json()?;
+    let account = load(api, cx).await?;
+    let mut sets = vec![("updated_at", AttributeValue::S(shared::adapters::items::now_rfc3339()))];
+    let mut removes = vec![];
+    if let Some(display) = body.display_phone_number {
+        let digits = display.trim_start_matches('+');
+        if digits.len() < 6 || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(unprocessable(
+                "display_phone_number",
+                "must be the number in international format, digits only",
+            ));
+        }
+        sets.push(("display_phone_number", AttributeValue::S(display)));
+    }
+    if let Some(mps) = body.throughput_mps {
+        if !(1..=MAX_THROUGHPUT_MPS).contains(&mps) {
+            return Err(unprocessable(
+                "throughput_mps",
+                format!("must be between 1 and {MAX_THROUGHPUT_MPS}"),
+            ));
+        }
+        sets.push(("throughput_mps", AttributeValue::N(mps.to_string())));
+    }
+    match body.division_id.as_deref() {
+        Some("") => removes.push("division_id"),
+        Some(id) => {
+            division(api, cx, "division_id", id).await?;
+            sets.push(("division_id", AttributeValue::S(id.to_string())));
+        }
+        None => {}
+    }
+    for (field, value) in [("app_secret", body.app_secret), ("access_token", body.access_token)] {
+        if let Some(secret) = value {
+            if secret.trim().is_empty() || secret.len() > 4_096 {
+                return Err(unprocessable(field, "must be 1 to 4096 characters"));
+            }
+            sets.push((field, AttributeValue::S(secret)));
+        }
+    }
+    let updated: WhatsAppAccount = api
+        .desk
+        .records()
+        .set_fields(
+            &table::whatsapp_account(cx.org(), &account.account_id),
+            "WhatsAppAccount",
+            sets,
+            removes,
+        )
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("account"))?;
+    ok(&views::Account::of(&updated, &webhook_base(cx), false))
+}

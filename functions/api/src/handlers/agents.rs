@@ -1,0 +1,192 @@
+//! Agents (the caller, list, create, update, deactivate) and their API keys (create shows the key
+//! once; list; revoke).
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::views;
+use shared::adapters::desk_store::AgentChanges;
+use shared::desk;
+use shared::http_error::HttpError;
+use shared::permissions::{self, PERMISSIONS};
+use shared::tenancy::{Agent, Role};
+
+fn parse_role(text: &str) -> Result<Role, HttpError> {
+    match text {
+        "admin" => Ok(Role::Admin),
+        "agent" => Ok(Role::Agent),
+        _ => Err(unprocessable("role", "must be admin or agent")),
+    }
+}
+
+async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Agent, HttpError> {
+    let id = cx.id("agent_id", "agent")?;
+    api.desk
+        .agent(cx.org(), &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("agent"))
+}
+
+pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let agent = api
+        .desk
+        .agent(cx.org(), &cx.caller.agent_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("agent"))?;
+    ok(&views::Me {
+        agent: views::Agent::from(&agent),
+        key_id: cx.caller.key_id.clone(),
+        scopes: cx.caller.scopes.clone(),
+        permissions: PERMISSIONS
+            .iter()
+            .filter(|(code, _)| cx.caller.may(code))
+            .map(|(code, _)| code.to_string())
+            .collect(),
+    })
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let (limit, start) = cx.page()?;
+    let page = api.desk.agents_page(cx.org(), limit, start).await.map_err(store_error)?;
+    ok(&views::AgentList {
+        data: page.items.iter().map(views::Agent::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
+
+pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+    ok(&views::Agent::from(&load(api, cx).await?))
+}
+
+pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::CreateAgent = cx.json()?;
+    let email = desk::validate_email(body.email.as_deref().unwrap_or_default()).map_err(invalid)?;
+    let full_name = desk::required_text("full_name", body.full_name.as_deref(), 120).map_err(invalid)?;
+    let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
+    let agent = api
+        .desk
+        .create_agent(cx.org(), &email, &full_name, role)
+        .await
+        .map_err(store_error)?;
+    created(&views::Agent::from(&agent))
+}
+
+pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::UpdateAgent = cx.json()?;
+    let agent = load(api, cx).await?;
+    let is_self = agent.agent_id == cx.caller.agent_id;
+    if !is_self || body.role.is_some() {
+        cx.caller.require("agents.manage")?;
+    }
+    let role = body.role.as_deref().map(parse_role).transpose()?;
+    if is_self && role.is_some_and(|r| r != agent.role) {
+        return Err(unprocessable("role", "an admin cannot change their own role"));
+    }
+    let changes = AgentChanges {
+        full_name: match body.full_name.as_deref() {
+            Some(name) => Some(desk::required_text("full_name", Some(name), 120).map_err(invalid)?),
+            None => None,
+        },
+        role,
+        is_online: body.is_online,
+    };
+    let updated = api
+        .desk
+        .update_agent(cx.org(), &agent.agent_id, changes)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("agent"))?;
+    ok(&views::Agent::from(&updated))
+}
+
+pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let agent = load(api, cx).await?;
+    if agent.agent_id == cx.caller.agent_id {
+        return Err(unprocessable("agent_id", "an agent cannot deactivate themselves"));
+    }
+    let agent = api
+        .desk
+        .deactivate_agent(cx.org(), &agent.agent_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("agent"))?;
+    ok(&views::Agent::from(&agent))
+}
+
+pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let all = cx.caller.may("api_keys.manage");
+    let keys = api.desk.keys(cx.org()).await.map_err(store_error)?;
+    ok(&views::ApiKeyList {
+        data: keys
+            .iter()
+            .filter(|k| all || k.agent_id == cx.caller.agent_id)
+            .map(views::ApiKey::from)
+            .collect(),
+        next_cursor: None,
+    })
+}
+
+pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::CreateApiKey = cx.json()?;
+    let name = desk::required_text("name", body.name.as_deref(), 100).map_err(invalid)?;
+    let scopes = body.scopes.unwrap_or_else(|| vec!["*".into()]);
+    if scopes.is_empty() || scopes.len() > 32 {
+        return Err(unprocessable("scopes", "give 1 to 32 scopes"));
+    }
+    if let Some(unknown) = scopes.iter().find(|s| !permissions::is_known_scope(s)) {
+        return Err(unprocessable(
+            "scopes",
+            format!("{unknown:?} is not a permission code, `category.*` or `*`"),
+        ));
+    }
+    let expires_at = match body.expires_at.as_deref() {
+        None => None,
+        Some(text) => {
+            let when = chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|_| unprocessable("expires_at", "must be an RFC 3339 time"))?
+                .with_timezone(&chrono::Utc);
+            if when <= chrono::Utc::now() {
+                return Err(unprocessable("expires_at", "must be in the future"));
+            }
+            Some(when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        }
+    };
+    let agent_id = match body.agent_id {
+        Some(id) if id != cx.caller.agent_id => {
+            cx.caller.require("api_keys.manage")?;
+            super::conversations::active_agent(api, cx, "agent_id", &id).await?.agent_id
+        }
+        _ => cx.caller.agent_id.clone(),
+    };
+    let (key, plaintext) = api
+        .desk
+        .create_key(cx.org(), &agent_id, &name, scopes, expires_at)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(key = %key.key_id, agent = %agent_id, "API key created");
+    created(&views::ApiKeyCreated {
+        key: views::ApiKey::from(&key),
+        plaintext_key: plaintext,
+    })
+}
+
+pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let id = cx.id("key_id", "API key")?;
+    let key = api
+        .desk
+        .key(cx.org(), &id)
+        .await
+        .map_err(store_error)?
+        .filter(|k| k.agent_id == cx.caller.agent_id || cx.caller.may("api_keys.manage"))
+        .ok_or_else(|| not_found("API key"))?;
+    let revoked = api
+        .desk
+        .revoke_key(cx.org(), &key.key_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("API key"))?;
+    tracing::info!(key = %revoked.key_id, "API key revoked");
+    ok(&views::ApiKey::from(&revoked))
+}

@@ -1,0 +1,33 @@
+//! The analytics overview, read from the organization's counters (one BatchGetItem, no scan).
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{Context, ok, store_error};
+use crate::views;
+
+pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let counters = api
+        .inbox
+        .counters_with_day(cx.org(), &today)
+        .await
+        .map_err(store_error)?;
+    let get = |name: &str| counters.get(name).copied().unwrap_or(0).max(0);
+    let total = get("conversations_created");
+    let resolved = get("resolved_conversations");
+    ok(&views::Overview {
+        total_conversations: total,
+        open_conversations: get("open_conversations"),
+        pending_conversations: get("pending_conversations"),
+        resolved_conversations: resolved,
+        total_contacts: get("contacts_created"),
+        total_agents: get("total_agents"),
+        online_agents: get("online_agents"),
+        messages_today: get("day.messages_received") + get("day.messages_sent"),
+        resolution_rate: if total == 0 {
+            0.0
+        } else {
+            (resolved as f64 * 1000.0 / total as f64).round() / 10.0
+        },
+    })
+}

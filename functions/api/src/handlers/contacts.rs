@@ -1,0 +1,93 @@
+//! Contacts: create, read, update (name, e-mail, tags), list, and find by phone, name prefix or tag.
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::views;
+use shared::adapters::contact_store::{ContactChanges, NewContact};
+use shared::desk;
+
+fn email(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => desk::validate_email(text).map(Some).map_err(invalid),
+    }
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let (limit, start) = cx.page()?;
+    let (phone, name, tag) = (cx.query("phone"), cx.query("q"), cx.query("tag"));
+    if [&phone, &name, &tag].iter().filter(|f| f.is_some()).count() > 1 {
+        return Err(unprocessable("q", "search by one of phone, q or tag at a time"));
+    }
+    let page = if let Some(phone) = phone {
+        let phone = desk::normalize_phone("phone", &phone).map_err(invalid)?;
+        let found = api.contacts.by_phone(cx.org(), &phone).await.map_err(store_error)?;
+        shared::adapters::records::Page {
+            items: found.into_iter().collect(),
+            next: None,
+        }
+    } else if let Some(name) = name {
+        let query = desk::search_form(&name);
+        if query.is_empty() || query.chars().count() > 100 {
+            return Err(unprocessable("q", "must be 1 to 100 characters"));
+        }
+        api.contacts.by_name(cx.org(), &query, limit, start).await.map_err(store_error)?
+    } else if let Some(tag) = tag {
+        let tag = desk::normalize_tags(&[tag]).map_err(|_| unprocessable("tag", "is not a tag"))?;
+        api.contacts.by_tag(cx.org(), &tag[0], limit, start).await.map_err(store_error)?
+    } else {
+        api.contacts.page(cx.org(), limit, start).await.map_err(store_error)?
+    };
+    ok(&views::ContactList {
+        data: page.items.iter().map(views::Contact::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
+
+pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let id = cx.id("contact_id", "contact")?;
+    let contact = api
+        .contacts
+        .contact(cx.org(), &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("contact"))?;
+    ok(&views::Contact::from(&contact))
+}
+
+pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::CreateContact = cx.json()?;
+    let new = NewContact {
+        phone_number: desk::normalize_phone("phone_number", body.phone_number.as_deref().unwrap_or_default())
+            .map_err(invalid)?,
+        name: desk::optional_text("name", body.name.as_deref(), 120).map_err(invalid)?,
+        email: email(body.email.as_deref())?,
+        tags: desk::normalize_tags(&body.tags.unwrap_or_default()).map_err(invalid)?,
+    };
+    let contact = api.contacts.create(cx.org(), new).await.map_err(store_error)?;
+    created(&views::Contact::from(&contact))
+}
+
+pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::UpdateContact = cx.json()?;
+    let id = cx.id("contact_id", "contact")?;
+    let changes = ContactChanges {
+        name: match body.name.as_deref() {
+            Some(name) => Some(desk::optional_text("name", Some(name), 120).map_err(invalid)?),
+            None => None,
+        },
+        email: match body.email.as_deref() {
+            Some(text) => Some(email(Some(text))?),
+            None => None,
+        },
+        tags: body.tags.as_deref().map(desk::normalize_tags).transpose().map_err(invalid)?,
+    };
+    let contact = api
+        .contacts
+        .update(cx.org(), &id, changes)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("contact"))?;
+    ok(&views::Contact::from(&contact))
+}

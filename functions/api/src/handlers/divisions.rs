@@ -1,0 +1,137 @@
+//! Divisions (teams) with their allocation method, and their members.
+
+use super::Answer;
+use super::conversations::active_agent;
+use crate::ApiService;
+use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok, store_error, unprocessable};
+use crate::views;
+use shared::adapters::desk_store::DivisionChanges;
+use shared::allocation::AllocationMethod;
+use shared::desk::{self, Division};
+use shared::http_error::HttpError;
+
+fn method(text: &str) -> Result<AllocationMethod, HttpError> {
+    AllocationMethod::parse(text)
+        .ok_or_else(|| unprocessable("allocation_method", "must be round_robin, least_busy or manual"))
+}
+
+async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError> {
+    let id = cx.id("division_id", "division")?;
+    api.desk
+        .division(cx.org(), &id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("division"))
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let (limit, start) = cx.page()?;
+    let page = api.desk.divisions_page(cx.org(), limit, start).await.map_err(store_error)?;
+    ok(&views::DivisionList {
+        data: page.items.iter().map(views::Division::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
+
+pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+    ok(&views::Division::from(&load(api, cx).await?))
+}
+
+pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::CreateDivision = cx.json()?;
+    let name = desk::required_text("name", body.name.as_deref(), 100).map_err(invalid)?;
+    let description = desk::optional_text("description", body.description.as_deref(), 500).map_err(invalid)?;
+    let allocation = method(body.allocation_method.as_deref().unwrap_or("round_robin"))?;
+    let division = api
+        .desk
+        .create_division(cx.org(), &name, description, allocation)
+        .await
+        .map_err(store_error)?;
+    created(&views::Division::from(&division))
+}
+
+pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::UpdateDivision = cx.json()?;
+    let division = load(api, cx).await?;
+    let changes = DivisionChanges {
+        name: match body.name.as_deref() {
+            Some(name) => Some(desk::required_text("name", Some(name), 100).map_err(invalid)?),
+            None => None,
+        },
+        description: match body.description.as_deref() {
+            Some(text) => Some(desk::optional_text("description", Some(text), 500).map_err(invalid)?),
+            None => None,
+        },
+        allocation_method: body.allocation_method.as_deref().map(method).transpose()?,
+        is_active: body.is_active,
+    };
+    let updated = api
+        .desk
+        .update_division(cx.org(), &division.division_id, changes)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("division"))?;
+    ok(&views::Division::from(&updated))
+}
+
+pub async fn members(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let division = load(api, cx).await?;
+    let members = api
+        .desk
+        .members(cx.org(), &division.division_id)
+        .await
+        .map_err(store_error)?;
+    let keys: Vec<_> = members
+        .iter()
+        .map(|m| shared::table::agent(cx.org(), &m.agent_id))
+        .collect();
+    let agents: Vec<shared::tenancy::Agent> = api
+        .desk
+        .records()
+        .batch_get(&keys, "Agent")
+        .await
+        .map_err(store_error)?;
+    ok(&views::MemberList {
+        data: members
+            .iter()
+            .filter_map(|m| {
+                let agent = agents.iter().find(|a| a.agent_id == m.agent_id)?;
+                Some(views::Member {
+                    division_id: m.division_id.clone(),
+                    agent: views::Agent::from(agent),
+                    added_at: Some(m.added_at.clone()),
+                })
+            })
+            .collect(),
+        next_cursor: None,
+    })
+}
+
+pub async fn add_member(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let division = load(api, cx).await?;
+    let agent_id = cx.id("agent_id", "agent")?;
+    let agent = active_agent(api, cx, "agent_id", &agent_id).await?;
+    api.desk
+        .add_member(cx.org(), &division.division_id, &agent.agent_id)
+        .await
+        .map_err(store_error)?;
+    ok(&views::Member {
+        division_id: division.division_id,
+        agent: views::Agent::from(&agent),
+        added_at: None,
+    })
+}
+
+pub async fn remove_member(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let division = load(api, cx).await?;
+    let agent_id = cx.id("agent_id", "agent")?;
+    if !api
+        .desk
+        .remove_member(cx.org(), &division.division_id, &agent_id)
+        .await
+        .map_err(store_error)?
+    {
+        return Err(not_found("member"));
+    }
+    no_content()
+}

@@ -1,0 +1,142 @@
+//! Messages: list newest first, and send (validated, window enforced, stored `queued`, queued for
+//! the sender function, answered 202).
+
+use super::Answer;
+use super::conversations::load;
+use crate::ApiService;
+use crate::request::{Context, next_cursor, ok, respond, store_error, unprocessable};
+use crate::views;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use shared::desk::UPLOADED_MEDIA_PREFIX;
+use shared::http_error::{HttpError, json_response};
+use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
+use shared::meta::{Content, MediaKind};
+use shared::outbound::{self, OutboundJob};
+use shared::{ids, table};
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let conversation = load(api, cx).await?;
+    let (limit, start) = cx.page()?;
+    let (messages, next) = api
+        .inbox
+        .messages_page(cx.org(), &conversation.conversation_id, limit, start)
+        .await
+        .map_err(store_error)?;
+    ok(&views::MessageList {
+        data: messages.iter().map(views::Message::from).collect(),
+        has_more: next.is_some(),
+        next_cursor: next_cursor(next),
+    })
+}
+
+fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
+    if !send.content.is_object() {
+        return Err(unprocessable("content", "must be an object"));
+    }
+    let text = |field: &str| send.content.get(field).and_then(Value::as_str).map(str::to_string);
+    match send.r#type.as_str() {
+        "text" => Ok(Content::Text {
+            body: text("text").ok_or_else(|| unprocessable("content.text", "is required"))?,
+        }),
+        "image" | "document" | "audio" | "video" => Ok(Content::Media {
+            media_kind: MediaKind::from_type(&send.r#type).expect("matched above"),
+            media_id: text("media_id").ok_or_else(|| unprocessable("content.media_id", "is required"))?,
+            mime_type: None,
+            sha256: None,
+            caption: text("caption"),
+            filename: text("filename"),
+            voice: None,
+            animated: None,
+        }),
+        "template" => Ok(Content::Template {
+            name: text("name").ok_or_else(|| unprocessable("content.name", "is required"))?,
+            language: text("language").unwrap_or_else(|| "en_US".into()),
+            components: send.content.get("components").cloned().unwrap_or(Value::Array(vec![])),
+        }),
+        other => Err(unprocessable(
+            "type",
+            format!("{other:?} is not one of text, image, document, audio, video, template"),
+        )),
+    }
+}
+
+pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let send: views::SendMessageRequest = cx.json()?;
+    let content = content_of(&send)?;
+    outbound::validate(&content).map_err(|e| unprocessable(e.field, e.reason))?;
+    if let Some(reply_to) = &send.reply_to {
+        if reply_to.is_empty() || reply_to.len() > 256 || !reply_to.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
+        }
+    }
+    let conversation = load(api, cx).await?;
+    if let Content::Media { media_id, .. } = &content {
+        if media_id.starts_with(UPLOADED_MEDIA_PREFIX)
+            && (!ids::is_well_formed(media_id)
+                || api.desk.upload(cx.org(), media_id).await.map_err(store_error)?.is_none())
+        {
+            return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
+        }
+    }
+    let now = chrono::Utc::now();
+    if outbound::needs_open_window(&content) && !is_window_open(conversation.window_expires_at, now.timestamp()) {
+        let expires = conversation.window_expires_at.map(rfc3339_seconds);
+        let error = json!({"error": {"code": "window_closed", "message": "the 24-hour customer-service window is closed; only templates can be sent", "window_expires_at": expires}});
+        return Ok(json_response(StatusCode::CONFLICT, error.to_string()));
+    }
+    let contact = api
+        .contacts
+        .contact(cx.org(), &conversation.contact_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| HttpError::not_found("the conversation's contact no longer exists"))?;
+    let to = contact
+        .wa_id
+        .clone()
+        .ok_or_else(|| unprocessable("contact", "has no phone-based WhatsApp id to send to"))?;
+    let message_id = ids::new_id("msg");
+    let id = &conversation.conversation_id;
+    let key = table::message(cx.org(), id, now.timestamp_millis(), &message_id);
+    let message = Message {
+        org_id: cx.org().to_string(),
+        conversation_id: id.to_string(),
+        message_id: message_id.clone(),
+        wamid: None,
+        direction: Direction::Outbound,
+        message_type: send.r#type.clone(),
+        content: content.clone(),
+        status: "queued".into(),
+        status_rank: 0,
+        meta_timestamp: now.timestamp(),
+        received_at_ms: now.timestamp_millis() as u64,
+        context: None,
+        referral: None,
+        errors: vec![],
+        media: None,
+        pricing: None,
+        created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    };
+    api.inbox
+        .create_outbound(&key, &message, &content.preview())
+        .await
+        .map_err(store_error)?;
+    let job = OutboundJob {
+        org_id: cx.org().to_string(),
+        account_id: conversation.account_id.clone(),
+        message_pk: key.pk,
+        message_sk: key.sk,
+        to,
+        reply_to: send.reply_to,
+    };
+    let job_text = serde_json::to_string(&job).map_err(|_| HttpError::internal())?;
+    if !api.outbound.send_all(&[job_text]).await.is_empty() {
+        return Err(HttpError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the message is stored but could not be queued; retry",
+        ));
+    }
+    shared::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
+    respond(StatusCode::ACCEPTED, &views::Message::from(&message))
+}

@@ -1,0 +1,75 @@
+//! One module per resource; `dispatch` maps a matched route to its handler.
+
+mod accounts;
+mod agents;
+mod analytics;
+mod contacts;
+mod conversations;
+mod divisions;
+mod media;
+mod messages;
+mod quick_replies;
+
+use crate::ApiService;
+use crate::request::Context;
+use crate::routes::{Operation, Route};
+use lambda_http::{Body, Response};
+use shared::http_error::HttpError;
+
+pub type Answer = Result<Response<Body>, HttpError>;
+
+pub fn dispatch_public(route: &Route) -> Answer {
+    match route.operation {
+        Operation::OpenApi => crate::request::ok(&crate::openapi::document()),
+        _ => Err(HttpError::not_found("no such route")),
+    }
+}
+
+pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answer {
+    use Operation::*;
+    match route.operation {
+        OpenApi => dispatch_public(route),
+        Me => agents::me(api, cx).await,
+        ListConversations => conversations::list(api, cx).await,
+        GetConversation => conversations::get(api, cx).await,
+        MarkRead => conversations::mark_read(api, cx).await,
+        Assign => conversations::assign(api, cx).await,
+        Transfer => conversations::transfer(api, cx).await,
+        ListTransfers => conversations::transfers(api, cx).await,
+        Resolve => conversations::resolve(api, cx).await,
+        Reopen => conversations::reopen(api, cx).await,
+        ListNotes => conversations::notes(api, cx).await,
+        AddNote => conversations::add_note(api, cx).await,
+        ListMessages => messages::list(api, cx).await,
+        SendMessage => messages::send(api, cx).await,
+        ListAgents => agents::list(api, cx).await,
+        CreateAgent => agents::create(api, cx).await,
+        GetAgent => agents::get(api, cx).await,
+        UpdateAgent => agents::update(api, cx).await,
+        DeactivateAgent => agents::deactivate(api, cx).await,
+        ListApiKeys => agents::list_keys(api, cx).await,
+        CreateApiKey => agents::create_key(api, cx).await,
+        RevokeApiKey => agents::revoke_key(api, cx).await,
+        ListDivisions => divisions::list(api, cx).await,
+        CreateDivision => divisions::create(api, cx).await,
+        GetDivision => divisions::get(api, cx).await,
+        UpdateDivision => divisions::update(api, cx).await,
+        ListMembers => divisions::members(api, cx).await,
+        AddMember => divisions::add_member(api, cx).await,
+        RemoveMember => divisions::remove_member(api, cx).await,
+        ListAccounts => accounts::list(api, cx).await,
+        RegisterAccount => accounts::register(api, cx).await,
+        GetAccount => accounts::get(api, cx).await,
+        UpdateAccount => accounts::update(api, cx).await,
+        ListContacts => contacts::list(api, cx).await,
+        CreateContact => contacts::create(api, cx).await,
+        GetContact => contacts::get(api, cx).await,
+        UpdateContact => contacts::update(api, cx).await,
+        ListQuickReplies => quick_replies::list(api, cx).await,
+        CreateQuickReply => quick_replies::create(api, cx).await,
+        UpdateQuickReply => quick_replies::update(api, cx).await,
+        DeleteQuickReply => quick_replies::delete(api, cx).await,
+        AnalyticsOverview => analytics::overview(api, cx).await,
+        UploadMedia => media::upload(api, cx).await,
+    }
+}

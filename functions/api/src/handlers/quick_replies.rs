@@ -1,0 +1,85 @@
+//! Quick replies: canned answers with a title, content, optional `/shortcut` and category.
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok, store_error};
+use crate::views;
+use shared::adapters::desk_store::QuickReplyChanges;
+use shared::desk::{self, QuickReply};
+use shared::ids;
+
+fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => desk::validate_shortcut(text).map(Some).map_err(invalid),
+    }
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let (limit, start) = cx.page()?;
+    let page = api
+        .desk
+        .quick_replies_page(cx.org(), limit, start)
+        .await
+        .map_err(store_error)?;
+    ok(&views::QuickReplyList {
+        data: page.items.iter().map(views::QuickReply::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
+
+pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::CreateQuickReply = cx.json()?;
+    let now = shared::adapters::items::now_rfc3339();
+    let reply = QuickReply {
+        org_id: cx.org().into(),
+        quick_reply_id: ids::new_id("qr"),
+        title: desk::required_text("title", body.title.as_deref(), 100).map_err(invalid)?,
+        content: desk::required_text("content", body.content.as_deref(), 4_096).map_err(invalid)?,
+        shortcut: shortcut(body.shortcut.as_deref())?,
+        category: desk::optional_text("category", body.category.as_deref(), 50).map_err(invalid)?,
+        created_by: cx.caller.agent_id.clone(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    api.desk.create_quick_reply(&reply).await.map_err(store_error)?;
+    created(&views::QuickReply::from(&reply))
+}
+
+pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::UpdateQuickReply = cx.json()?;
+    let id = cx.id("quick_reply_id", "quick reply")?;
+    let changes = QuickReplyChanges {
+        title: match body.title.as_deref() {
+            Some(t) => Some(desk::required_text("title", Some(t), 100).map_err(invalid)?),
+            None => None,
+        },
+        content: match body.content.as_deref() {
+            Some(c) => Some(desk::required_text("content", Some(c), 4_096).map_err(invalid)?),
+            None => None,
+        },
+        shortcut: match body.shortcut.as_deref() {
+            Some(s) => Some(shortcut(Some(s))?),
+            None => None,
+        },
+        category: match body.category.as_deref() {
+            Some(c) => Some(desk::optional_text("category", Some(c), 50).map_err(invalid)?),
+            None => None,
+        },
+    };
+    let updated = api
+        .desk
+        .update_quick_reply(cx.org(), &id, changes)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found("quick reply"))?;
+    ok(&views::QuickReply::from(&updated))
+}
+
+pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let id = cx.id("quick_reply_id", "quick reply")?;
+    if !api.desk.delete_quick_reply(cx.org(), &id).await.map_err(store_error)? {
+        return Err(not_found("quick reply"));
+    }
+    no_content()
+}

@@ -1,0 +1,154 @@
+//! Reading requests and writing responses: bodies (400 / 413 / 422), pages and cursors, path ids,
+//! and the mapping of store failures to HTTP errors.
+
+use crate::MAX_BODY_BYTES;
+use crate::auth::Caller;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::adapters::StoreError;
+use shared::adapters::records::PageKey;
+use shared::desk::FieldError;
+use shared::http_error::{HttpError, json_response};
+use shared::{cursor, ids, table};
+use std::collections::BTreeMap;
+
+const DEFAULT_PAGE: i32 = 25;
+const MAX_PAGE: i32 = 100;
+
+pub struct Context<'a> {
+    pub caller: Caller,
+    pub request: &'a Request,
+    pub parameters: BTreeMap<&'static str, String>,
+}
+
+impl Context<'_> {
+    pub fn org(&self) -> &str {
+        &self.caller.org_id
+    }
+
+    /// A path id. Ids that could not have been issued answer 404 like unknown ones.
+    pub fn id(&self, name: &str, what: &str) -> Result<String, HttpError> {
+        self.parameters
+            .get(name)
+            .filter(|id| ids::is_well_formed(id))
+            .cloned()
+            .ok_or_else(|| not_found(what))
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        self.request
+            .query_string_parameters_ref()
+            .and_then(|q| q.first(name).map(str::to_string))
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        let body: &[u8] = self.request.body().as_ref();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(too_large(MAX_BODY_BYTES));
+        }
+        if body.is_empty() {
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "a JSON body is required",
+            ));
+        }
+        serde_json::from_slice(body).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => {
+                HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
+            }
+            _ => HttpError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
+        })
+    }
+
+    /// `limit` and `cursor`; a cursor must come from this API and the caller's organization.
+    pub fn page(&self) -> Result<(i32, Option<PageKey>), HttpError> {
+        let limit = match self.query("limit") {
+            None => DEFAULT_PAGE,
+            Some(text) => text
+                .parse::<i32>()
+                .ok()
+                .filter(|l| (1..=MAX_PAGE).contains(l))
+                .ok_or_else(|| unprocessable("limit", format!("must be 1 to {MAX_PAGE}")))?,
+        };
+        let start = match self.query("cursor") {
+            None => None,
+            Some(text) => Some(cursor::decode(&text, &table::org_partition(self.org())).ok_or_else(|| {
+                HttpError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_cursor",
+                    "cursor is not one this API issued",
+                )
+            })?),
+        };
+        Ok((limit, start))
+    }
+}
+
+pub fn next_cursor(next: Option<PageKey>) -> Option<String> {
+    next.map(|key| cursor::encode(&key))
+}
+
+pub fn respond<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Body>, HttpError> {
+    let text = serde_json::to_string(body).map_err(|_| HttpError::internal())?;
+    Ok(json_response(status, text))
+}
+
+pub fn ok<T: Serialize>(body: &T) -> Result<Response<Body>, HttpError> {
+    respond(StatusCode::OK, body)
+}
+
+pub fn created<T: Serialize>(body: &T) -> Result<Response<Body>, HttpError> {
+    respond(StatusCode::CREATED, body)
+}
+
+pub fn no_content() -> Result<Response<Body>, HttpError> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
+pub fn store_error(err: StoreError) -> HttpError {
+    match err {
+        StoreError::Conflict(what) => HttpError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists or changed; re-read and retry")),
+        StoreError::NotFound(what) => HttpError::not_found(format!("{what} not found")),
+        other => {
+            tracing::error!(error = %other, "store failure");
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "temporarily unavailable; retry",
+            )
+        }
+    }
+}
+
+pub fn not_found(what: &str) -> HttpError {
+    HttpError::not_found(format!("no {what} with this id"))
+}
+
+pub fn unprocessable(field: &str, reason: impl std::fmt::Display) -> HttpError {
+    HttpError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        format!("{field}: {reason}"),
+    )
+}
+
+pub fn invalid(err: FieldError) -> HttpError {
+    unprocessable(err.field, err.reason)
+}
+
+pub fn too_large(limit: usize) -> HttpError {
+    HttpError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("at most {limit} bytes"),
+    )
+}
+
+pub fn conflict(code: &'static str, message: impl Into<String>) -> HttpError {
+    HttpError::new(StatusCode::CONFLICT, code, message)
+}

@@ -1,0 +1,618 @@
+//! What the API reads and writes on the wire. Each type is also its OpenAPI schema (utoipa), so the
+//! published document describes exactly what the handlers serialize.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::desk;
+use shared::inbox::{self, rfc3339_millis, rfc3339_seconds};
+use shared::tenancy;
+use utoipa::ToSchema;
+
+macro_rules! list_of {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// Pass as `cursor` for the next page; absent on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (`validation_failed`, `not_found`, `window_closed`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+/// The OpenAPI document itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenApiDocument {
+    pub openapi: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub agent: Agent,
+    pub key_id: String,
+    pub scopes: Vec<String>,
+    /// Permission codes this key may use (its agent's role narrowed by its scopes).
+    pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Conversation {
+    pub id: String,
+    pub account_id: String,
+    pub contact_id: String,
+    /// open | pending | resolved
+    pub status: String,
+    pub unread_count: i64,
+    pub message_count: i64,
+    pub last_message_at: String,
+    pub last_message_preview: String,
+    pub assigned_agent_id: Option<String>,
+    pub division_id: Option<String>,
+    /// End of the 24-hour customer-service window; free-form replies only before it.
+    pub window_expires_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&inbox::Conversation> for Conversation {
+    fn from(c: &inbox::Conversation) -> Self {
+        Self {
+            id: c.conversation_id.clone(),
+            account_id: c.account_id.clone(),
+            contact_id: c.contact_id.clone(),
+            status: c.status.as_str().into(),
+            unread_count: c.unread_count,
+            message_count: c.message_count,
+            last_message_at: rfc3339_millis(c.last_message_ms),
+            last_message_preview: c.last_message_preview.clone(),
+            assigned_agent_id: c.assigned_agent_id.clone(),
+            division_id: c.division_id.clone(),
+            window_expires_at: c.window_expires_at.map(rfc3339_seconds),
+            created_at: c.created_at.clone(),
+            updated_at: c.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationWithContact {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub contact: Option<Contact>,
+}
+
+list_of!(ConversationList, Conversation);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub id: String,
+    pub conversation_id: String,
+    /// inbound | outbound
+    pub direction: String,
+    pub r#type: String,
+    /// Free-form JSON; for text `{"type":"text","body":"..."}`.
+    pub content: Value,
+    /// queued | sending | sent | delivered | read | played | failed | received
+    pub status: String,
+    pub wamid: Option<String>,
+    pub timestamp: String,
+    pub errors: Value,
+    pub media: Value,
+    pub created_at: String,
+}
+
+impl From<&inbox::Message> for Message {
+    fn from(m: &inbox::Message) -> Self {
+        Self {
+            id: m.message_id.clone(),
+            conversation_id: m.conversation_id.clone(),
+            direction: match m.direction {
+                inbox::Direction::Inbound => "inbound".into(),
+                inbox::Direction::Outbound => "outbound".into(),
+            },
+            r#type: m.message_type.clone(),
+            content: serde_json::to_value(&m.content).unwrap_or(Value::Null),
+            status: m.status.clone(),
+            wamid: m.wamid.clone(),
+            timestamp: rfc3339_seconds(m.meta_timestamp),
+            errors: serde_json::to_value(&m.errors).unwrap_or(Value::Null),
+            media: serde_json::to_value(&m.media).unwrap_or(Value::Null),
+            created_at: m.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub data: Vec<Message>,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageRequest {
+    /// text | image | document | audio | video | template
+    pub r#type: String,
+    /// text: `{"text"}`; media: `{"media_id", "caption"?, "filename"?}`; template:
+    /// `{"name", "language"?, "components"?}`.
+    pub content: Value,
+    /// A message id (wamid) this one replies to.
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The agent to assign; `null` or absent unassigns (when a division is given, it stays there).
+    pub agent_id: Option<String>,
+    pub division_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub to_agent_id: Option<String>,
+    pub to_division_id: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationTransfer {
+    pub id: String,
+    pub conversation_id: String,
+    pub transferred_by: String,
+    pub transferred_by_name: String,
+    pub from_agent_id: Option<String>,
+    pub from_agent_name: Option<String>,
+    pub to_agent_id: Option<String>,
+    pub to_agent_name: Option<String>,
+    pub to_division_id: Option<String>,
+    pub to_division_name: Option<String>,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&desk::Transfer> for ConversationTransfer {
+    fn from(t: &desk::Transfer) -> Self {
+        Self {
+            id: t.transfer_id.clone(),
+            conversation_id: t.conversation_id.clone(),
+            transferred_by: t.transferred_by.clone(),
+            transferred_by_name: t.transferred_by_name.clone(),
+            from_agent_id: t.from_agent_id.clone(),
+            from_agent_name: t.from_agent_name.clone(),
+            to_agent_id: t.to_agent_id.clone(),
+            to_agent_name: t.to_agent_name.clone(),
+            to_division_id: t.to_division_id.clone(),
+            to_division_name: t.to_division_name.clone(),
+            note: t.note.clone(),
+            created_at: t.created_at.clone(),
+        }
+    }
+}
+
+list_of!(TransferList, ConversationTransfer);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Note {
+    pub id: String,
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub content: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&desk::Note> for Note {
+    fn from(n: &desk::Note) -> Self {
+        Self {
+            id: n.note_id.clone(),
+            conversation_id: n.conversation_id.clone(),
+            agent_id: n.agent_id.clone(),
+            agent_name: n.agent_name.clone(),
+            content: n.content.clone(),
+            created_at: n.created_at.clone(),
+            updated_at: n.updated_at.clone(),
+        }
+    }
+}
+
+list_of!(NoteList, Note);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateNote {
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Agent {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    /// admin | agent
+    pub role: String,
+    pub is_active: bool,
+    pub is_online: bool,
+    pub open_conversations: i64,
+    pub created_at: String,
+}
+
+pub fn role_text(role: tenancy::Role) -> String {
+    match role {
+        tenancy::Role::Admin => "admin".into(),
+        tenancy::Role::Agent => "agent".into(),
+    }
+}
+
+impl From<&tenancy::Agent> for Agent {
+    fn from(a: &tenancy::Agent) -> Self {
+        Self {
+            id: a.agent_id.clone(),
+            email: a.email.clone(),
+            full_name: a.full_name.clone(),
+            role: role_text(a.role),
+            is_active: a.is_active,
+            is_online: a.is_online,
+            open_conversations: a.open_assigned,
+            created_at: a.created_at.clone(),
+        }
+    }
+}
+
+list_of!(AgentList, Agent);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgent {
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    /// admin | agent (default agent)
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgent {
+    pub full_name: Option<String>,
+    /// admin | agent; needs agents.manage
+    pub role: Option<String>,
+    pub is_online: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKey {
+    pub id: String,
+    pub agent_id: String,
+    pub name: String,
+    /// The first characters of the key (not secret): tells keys apart.
+    pub key_prefix: String,
+    pub scopes: Vec<String>,
+    pub is_active: bool,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<&tenancy::ApiKeyRecord> for ApiKey {
+    fn from(k: &tenancy::ApiKeyRecord) -> Self {
+        let now = shared::adapters::items::now_rfc3339();
+        Self {
+            id: k.key_id.clone(),
+            agent_id: k.agent_id.clone(),
+            name: k.name.clone(),
+            key_prefix: k.key_prefix.clone(),
+            scopes: k.scopes.clone(),
+            is_active: k.revoked_at.is_none() && k.expires_at.as_deref().is_none_or(|e| e > now.as_str()),
+            created_at: k.created_at.clone(),
+            last_used_at: k.last_used_at.clone(),
+            expires_at: k.expires_at.clone(),
+            revoked_at: k.revoked_at.clone(),
+        }
+    }
+}
+
+list_of!(ApiKeyList, ApiKey);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    /// The key itself: shown in this response only, stored nowhere. Keep it safe.
+    pub plaintext_key: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: Option<String>,
+    /// Permission codes or `category.*`; default `["*"]` (everything the agent's role allows).
+    pub scopes: Option<Vec<String>>,
+    /// RFC 3339, in the future.
+    pub expires_at: Option<String>,
+    /// Another agent's key (needs api_keys.manage).
+    pub agent_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Division {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// round_robin | least_busy | manual
+    pub allocation_method: String,
+    pub is_active: bool,
+    pub agent_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&desk::Division> for Division {
+    fn from(d: &desk::Division) -> Self {
+        Self {
+            id: d.division_id.clone(),
+            name: d.name.clone(),
+            description: d.description.clone(),
+            allocation_method: serde_json::to_value(d.allocation_method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            is_active: d.is_active,
+            agent_count: d.agent_count,
+            created_at: d.created_at.clone(),
+            updated_at: d.updated_at.clone(),
+        }
+    }
+}
+
+list_of!(DivisionList, Division);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDivision {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// round_robin | least_busy | manual (default round_robin)
+    pub allocation_method: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDivision {
+    pub name: Option<String>,
+    /// Empty string clears it.
+    pub description: Option<String>,
+    pub allocation_method: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Member {
+    pub division_id: String,
+    pub agent: Agent,
+    pub added_at: Option<String>,
+}
+
+list_of!(MemberList, Member);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Account {
+    pub id: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
+    pub throughput_mps: u32,
+    pub division_id: Option<String>,
+    /// Where Meta must send this number's webhooks.
+    pub webhook_url: String,
+    /// Masked (`****` and the last 4 characters), except in the registration response.
+    pub verify_token: String,
+    /// Always masked.
+    pub app_secret: String,
+    /// Always masked.
+    pub access_token: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn masked(secret: &str) -> String {
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(if secret.chars().count() >= 12 { 4 } else { 0 })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("****{tail}")
+}
+
+impl Account {
+    pub fn of(account: &tenancy::WhatsAppAccount, webhook_base: &str, show_verify_token: bool) -> Self {
+        Self {
+            id: account.account_id.clone(),
+            phone_number_id: account.phone_number_id.clone(),
+            waba_id: account.waba_id.clone(),
+            display_phone_number: account.display_phone_number.clone(),
+            throughput_mps: account.throughput_mps,
+            division_id: account.division_id.clone(),
+            webhook_url: format!("{webhook_base}/webhooks/whatsapp/{}", account.account_id),
+            verify_token: if show_verify_token {
+                account.verify_token.expose().to_string()
+            } else {
+                masked(account.verify_token.expose())
+            },
+            app_secret: masked(account.app_secret.expose()),
+            access_token: masked(account.access_token.expose()),
+            created_at: account.created_at.clone(),
+            updated_at: account.updated_at.clone(),
+        }
+    }
+}
+
+list_of!(AccountList, Account);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterAccount {
+    pub phone_number_id: Option<String>,
+    pub waba_id: Option<String>,
+    pub display_phone_number: Option<String>,
+    pub app_secret: Option<String>,
+    pub access_token: Option<String>,
+    /// Generated when absent (at least 16 characters when given).
+    pub verify_token: Option<String>,
+    /// 1-1000, default 80.
+    pub throughput_mps: Option<u32>,
+    pub division_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    pub display_phone_number: Option<String>,
+    pub throughput_mps: Option<u32>,
+    /// Empty string: no division.
+    pub division_id: Option<String>,
+    pub app_secret: Option<String>,
+    pub access_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contact {
+    pub id: String,
+    /// Shown name: the agents' name, else the WhatsApp profile name.
+    pub name: Option<String>,
+    pub profile_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+    pub channel_source: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&inbox::Contact> for Contact {
+    fn from(c: &inbox::Contact) -> Self {
+        Self {
+            id: c.contact_id.clone(),
+            name: shared::adapters::contact_store::display_name(c).map(str::to_string),
+            profile_name: c.profile_name.clone(),
+            phone_number: c.wa_id.clone(),
+            email: c.email.clone(),
+            tags: c.tags.clone(),
+            channel_source: "whatsapp".into(),
+            created_at: c.created_at.clone(),
+            updated_at: c.updated_at.clone(),
+        }
+    }
+}
+
+list_of!(ContactList, Contact);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContact {
+    pub phone_number: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContact {
+    /// Empty string clears it.
+    pub name: Option<String>,
+    /// Empty string clears it.
+    pub email: Option<String>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuickReply {
+    pub id: String,
+    pub title: String,
+    pub content: String,
+    pub shortcut: Option<String>,
+    pub category: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&desk::QuickReply> for QuickReply {
+    fn from(q: &desk::QuickReply) -> Self {
+        Self {
+            id: q.quick_reply_id.clone(),
+            title: q.title.clone(),
+            content: q.content.clone(),
+            shortcut: q.shortcut.clone(),
+            category: q.category.clone(),
+            created_by: q.created_by.clone(),
+            created_at: q.created_at.clone(),
+            updated_at: q.updated_at.clone(),
+        }
+    }
+}
+
+list_of!(QuickReplyList, QuickReply);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateQuickReply {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub shortcut: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateQuickReply {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    /// Empty string clears it.
+    pub shortcut: Option<String>,
+    /// Empty string clears it.
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub total_conversations: i64,
+    pub open_conversations: i64,
+    pub pending_conversations: i64,
+    pub resolved_conversations: i64,
+    pub total_contacts: i64,
+    pub total_agents: i64,
+    pub online_agents: i64,
+    /// Messages received and sent today (UTC).
+    pub messages_today: i64,
+    /// Resolved as a percentage of all conversations (0.0 - 100.0).
+    pub resolution_rate: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaUpload {
+    /// Use as `content.media_id` in a send.
+    pub media_id: String,
+    pub mime_type: String,
+    pub file_size: u64,
+    pub filename: Option<String>,
+}

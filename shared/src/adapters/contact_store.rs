@@ -1,0 +1,212 @@
+//! Contacts as agents manage them: create by phone number, update name, e-mail and tags, find by
+//! phone, name prefix or tag. Each lookup is one request against a key or index written with the
+//! contact, never a scan.
+
+use super::StoreError;
+use super::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use super::records::{Page, PageKey, Records};
+use crate::desk::search_form;
+use crate::inbox::{Contact, CustomerIdentity};
+use crate::table::{self, attr, index};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+#[derive(Clone)]
+pub struct ContactStore {
+    records: Records,
+}
+
+pub struct NewContact {
+    pub phone_number: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ContactChanges {
+    pub name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// The name a contact is searched and shown by: the agents' name, else the WhatsApp profile name.
+pub fn display_name(contact: &Contact) -> Option<&str> {
+    contact.name.as_deref().or(contact.profile_name.as_deref())
+}
+
+/// Sets (or removes) the contact's name-search index key on its item.
+pub fn with_name_lookup(mut item: Item, org_id: &str, contact_id: &str, name: Option<&str>) -> Item {
+    if let Some(name) = name.map(search_form).filter(|n| !n.is_empty()) {
+        let (pk, sk) = table::contact_name_lookup(org_id, &name, contact_id);
+        item.insert(attr::GSI1_PK.into(), s(pk));
+        item.insert(attr::GSI1_SK.into(), s(sk));
+    }
+    item
+}
+
+fn tag_item(org_id: &str, tag: &str, contact_id: &str) -> Item {
+    let mut item = key_item(&table::contact_tag(org_id, tag, contact_id));
+    item.insert(attr::ENTITY.into(), s("ContactTag"));
+    item.insert("contact_id".into(), s(contact_id));
+    item
+}
+
+impl ContactStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    pub async fn contact(&self, org_id: &str, contact_id: &str) -> Result<Option<Contact>, StoreError> {
+        self.records.get(&table::contact(org_id, contact_id), "Contact").await
+    }
+
+    /// Creates a contact for a phone number. Its id is the one ingest derives for that number, and
+    /// its identity item is claimed, so the customer's first message lands on this contact.
+    pub async fn create(&self, org_id: &str, new: NewContact) -> Result<Contact, StoreError> {
+        let identity = CustomerIdentity {
+            user_id: None,
+            wa_id: Some(new.phone_number.clone()),
+        };
+        let contact_id = identity.derived_contact_id(org_id).expect("a phone number is an identity");
+        let now = now_rfc3339();
+        let contact = Contact {
+            org_id: org_id.into(),
+            contact_id: contact_id.clone(),
+            wa_id: Some(new.phone_number.clone()),
+            user_id: None,
+            profile_name: None,
+            name: new.name,
+            email: new.email,
+            tags: new.tags,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let item = with_name_lookup(
+            record_item(&contact, &table::contact(org_id, &contact_id), "Contact")?,
+            org_id,
+            &contact_id,
+            display_name(&contact),
+        );
+        let mut identity_item = key_item(&table::contact_identity(org_id, &format!("WA#{}", new.phone_number)));
+        identity_item.insert(attr::ENTITY.into(), s("ContactIdentity"));
+        identity_item.insert("contact_id".into(), s(&contact_id));
+        let mut items = vec![
+            self.records.put(identity_item, Some("attribute_not_exists(pk)")),
+            self.records.put(item, Some("attribute_not_exists(pk)")),
+            self.records.update(
+                self.records
+                    .update_of(&table::org_counters(org_id))
+                    .update_expression("ADD contacts_created :one")
+                    .expression_attribute_values(":one", n(1)),
+            ),
+        ];
+        items.extend(
+            contact
+                .tags
+                .iter()
+                .map(|tag| self.records.put(tag_item(org_id, tag, &contact_id), None)),
+        );
+        let exists = || StoreError::Conflict("a contact with this phone number".into());
+        self.records.transact(items, vec![Some(exists()), Some(exists())]).await?;
+        Ok(contact)
+    }
+
+    /// Applies `changes`, keeping tag items and the name index in step in one transaction; the
+    /// contact's `updated_at` guards against a concurrent change (retried).
+    pub async fn update(&self, org_id: &str, contact_id: &str, changes: ContactChanges) -> Result<Option<Contact>, StoreError> {
+        for _ in 0..3 {
+            let Some(old) = self.contact(org_id, contact_id).await? else {
+                return Ok(None);
+            };
+            let mut contact = old.clone();
+            if let Some(name) = changes.name.clone() {
+                contact.name = name;
+            }
+            if let Some(email) = changes.email.clone() {
+                contact.email = email;
+            }
+            if let Some(tags) = changes.tags.clone() {
+                contact.tags = tags;
+            }
+            contact.updated_at = now_rfc3339();
+            let mut item = record_item(&contact, &table::contact(org_id, contact_id), "Contact")?;
+            item = with_name_lookup(item, org_id, contact_id, display_name(&contact));
+            let mut put = self.records.put(item, Some("updated_at = :was"));
+            if let Some(p) = put.put.as_mut() {
+                p.expression_attribute_values = Some([(":was".to_string(), s(&old.updated_at))].into());
+            }
+            let mut items: Vec<TransactWriteItem> = vec![put];
+            for tag in contact.tags.iter().filter(|t| !old.tags.contains(t)) {
+                items.push(self.records.put(tag_item(org_id, tag, contact_id), None));
+            }
+            for tag in old.tags.iter().filter(|t| !contact.tags.contains(t)) {
+                items.push(self.records.delete(&table::contact_tag(org_id, tag, contact_id), None));
+            }
+            match self.records.transact(items, vec![]).await {
+                Ok(()) => return Ok(Some(contact)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::Conflict("the contact changed concurrently; retry".into()))
+    }
+
+    pub async fn page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
+        self.records
+            .page(&table::org_partition(org_id), "CONTACT#", "Contact", limit, start, false)
+            .await
+    }
+
+    /// Contacts carrying `tag`: one Query of the tag's partition plus one BatchGetItem.
+    pub async fn by_tag(&self, org_id: &str, tag: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
+        let page: Page<TagEntry> = self
+            .records
+            .page(&table::tag_partition(org_id, tag), "CONTACT#", "ContactTag", limit, start, false)
+            .await?;
+        let keys: Vec<_> = page
+            .items
+            .iter()
+            .map(|entry| table::contact(org_id, &entry.contact_id))
+            .collect();
+        Ok(Page {
+            items: self.records.batch_get(&keys, "Contact").await?,
+            next: page.next,
+        })
+    }
+
+    /// Contacts whose name starts with `query` (case and spacing ignored): one index Query.
+    pub async fn by_name(&self, org_id: &str, query: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
+        let (pk, _) = table::contact_name_lookup(org_id, "", "");
+        self.records
+            .index_page(
+                index::LOOKUP,
+                "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+                vec![(":pk", pk), (":prefix", search_form(query))],
+                None,
+                "Contact",
+                limit,
+                start,
+                false,
+            )
+            .await
+    }
+
+    /// The contact with this WhatsApp phone number (its identity item), if any.
+    pub async fn by_phone(&self, org_id: &str, phone_number: &str) -> Result<Option<Contact>, StoreError> {
+        let identity = self
+            .records
+            .get_item(&table::contact_identity(org_id, &format!("WA#{phone_number}")))
+            .await?;
+        match identity.and_then(|item| item.get("contact_id").and_then(|v| v.as_s().ok()).cloned()) {
+            Some(contact_id) => self.contact(org_id, &contact_id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TagEntry {
+    contact_id: String,
+}

@@ -1,0 +1,425 @@
+//! What agents do to conversations: filter the list, assign, transfer (with its log), resolve,
+//! reopen, allocate a new one to a division member, and write notes.
+//!
+//! Every change is one transaction that also moves the counters it affects (open / resolved
+//! conversations, each agent's open assigned conversations), and is conditioned on the state it
+//! was computed from, so concurrent changes cannot double-count; a lost race is re-read and retried.
+
+use super::StoreError;
+use super::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use super::records::{Page, PageKey, Records};
+use crate::desk::{Note, Transfer};
+use crate::inbox::{Conversation, ConversationStatus};
+use crate::table::{self, index};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+
+const ATTEMPTS: usize = 4;
+
+#[derive(Clone)]
+pub struct ConversationStore {
+    records: Records,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub assigned_agent_id: Option<String>,
+    /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
+    pub unread: Option<bool>,
+    pub division_id: Option<String>,
+}
+
+/// Where a conversation goes on assign or transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub agent_id: Option<String>,
+    pub division_id: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ReopenError {
+    /// Another conversation with the same customer on the same number is open.
+    AnotherIsOpen,
+    Store(StoreError),
+}
+
+impl From<StoreError> for ReopenError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+fn status_text(status: ConversationStatus) -> String {
+    status.as_str().to_string()
+}
+
+impl ConversationStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    pub async fn conversation(&self, org_id: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.records.get(&table::conversation(org_id, id), "Conversation").await
+    }
+
+    /// One page of conversations by last activity with optional filters: one Query (filters are a
+    /// FilterExpression, so a page can hold fewer than `limit`; `next` continues).
+    pub async fn page(
+        &self,
+        org_id: &str,
+        filter: &ConversationFilter,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let (pk, _) = table::conversation_timeline(org_id, "", 0);
+        let mut values = vec![(":pk", pk)];
+        let mut clauses = Vec::new();
+        if let Some(status) = filter.status {
+            clauses.push("#status = :status".to_string());
+            values.push((":status", status_text(status)));
+        }
+        if let Some(agent) = &filter.assigned_agent_id {
+            clauses.push("assigned_agent_id = :agent".to_string());
+            values.push((":agent", agent.clone()));
+        }
+        if let Some(division) = &filter.division_id {
+            clauses.push("division_id = :division".to_string());
+            values.push((":division", division.clone()));
+        }
+        let unread = match filter.unread {
+            Some(true) => Some("unread_count > :zero"),
+            Some(false) => Some("unread_count = :zero"),
+            None => None,
+        };
+        let filter_expression = (!clauses.is_empty() || unread.is_some()).then(|| {
+            let mut all = clauses.clone();
+            all.extend(unread.map(str::to_string));
+            all.join(" AND ")
+        });
+        let mut query = self
+            .records
+            .client
+            .query()
+            .table_name(&self.records.table)
+            .index_name(index::TIMELINE)
+            .key_condition_expression("gsi2pk = :pk")
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(|k| k.into_iter().map(|(a, v)| (a, s(v))).collect()))
+            .set_filter_expression(filter_expression);
+        if filter.status.is_some() {
+            query = query.expression_attribute_names("#status", "status");
+        }
+        if unread.is_some() {
+            query = query.expression_attribute_values(":zero", n(0));
+        }
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, s(value));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(conversations)", e))?;
+        Ok(Page {
+            items: super::items::records(output.items(), "Conversation")?,
+            next: output.last_evaluated_key.map(|item| {
+                item.into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+                    .collect()
+            }),
+        })
+    }
+
+    /// Conditions a conversation update on the assignee and status it was computed from.
+    fn guarded_update(&self, conversation: &Conversation) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        let update = self
+            .records
+            .update_of(&table::conversation(&conversation.org_id, &conversation.conversation_id))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":was_status", s(status_text(conversation.status)));
+        match &conversation.assigned_agent_id {
+            Some(agent) => update
+                .condition_expression("#status = :was_status AND assigned_agent_id = :was_agent")
+                .expression_attribute_values(":was_agent", s(agent)),
+            None => update
+                .condition_expression(
+                    "#status = :was_status AND (attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))",
+                )
+                .expression_attribute_values(":null_type", s("NULL")),
+        }
+    }
+
+    fn open_assigned(&self, org_id: &str, agent_id: &str, amount: i64) -> TransactWriteItem {
+        self.records.update(
+            self.records
+                .update_of(&table::agent(org_id, agent_id))
+                .update_expression("ADD open_assigned :amount")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":amount", n(amount)),
+        )
+    }
+
+    fn counters(&self, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
+        let mut update = self.records.update_of(&table::org_counters(org_id));
+        let mut clauses = Vec::new();
+        for (i, (name, amount)) in adds.iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#c{i}"), *name)
+                .expression_attribute_values(format!(":c{i}"), n(amount));
+            clauses.push(format!("#c{i} :c{i}"));
+        }
+        self.records
+            .update(update.update_expression(format!("ADD {}", clauses.join(", "))))
+    }
+
+    /// Assigns (or, with `transfer`, transfers) a conversation. The agents' open counts move with
+    /// it while the conversation is not resolved; a transfer also writes its log entry.
+    pub async fn assign(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        to: &Assignment,
+        mut transfer: Option<Transfer>,
+    ) -> Result<Option<Conversation>, StoreError> {
+        for _ in 0..ATTEMPTS {
+            let Some(mut conversation) = self.conversation(org_id, conversation_id).await? else {
+                return Ok(None);
+            };
+            let previous = conversation.assigned_agent_id.clone();
+            let now = now_rfc3339();
+            let mut update = self.guarded_update(&conversation).expression_attribute_values(":now", s(&now));
+            let mut sets = vec!["updated_at = :now".to_string()];
+            match &to.agent_id {
+                Some(agent) => {
+                    sets.push("assigned_agent_id = :agent".into());
+                    update = update.expression_attribute_values(":agent", s(agent));
+                }
+                None => {
+                    sets.push("assigned_agent_id = :none".into());
+                    update = update.expression_attribute_values(":none", AttributeValue::Null(true));
+                }
+            }
+            if let Some(division) = &to.division_id {
+                sets.push("division_id = :division".into());
+                update = update.expression_attribute_values(":division", s(division));
+            }
+            let mut items = vec![self.records.update(update.update_expression(format!("SET {}", sets.join(", "))))];
+            if conversation.status != ConversationStatus::Resolved && previous != to.agent_id {
+                if let Some(old) = &previous {
+                    items.push(self.open_assigned(org_id, old, -1));
+                }
+                if let Some(new) = &to.agent_id {
+                    items.push(self.open_assigned(org_id, new, 1));
+                }
+            }
+            if let Some(entry) = transfer.as_mut() {
+                entry.from_agent_id = previous.clone();
+                entry.created_at = now.clone();
+                let key = table::transfer(
+                    org_id,
+                    conversation_id,
+                    chrono::Utc::now().timestamp_millis(),
+                    &entry.transfer_id,
+                );
+                items.push(self.records.put(record_item(&*entry, &key, "Transfer")?, None));
+            }
+            match self.records.transact(items, vec![]).await {
+                Ok(()) => {
+                    conversation.assigned_agent_id = to.agent_id.clone();
+                    if to.division_id.is_some() {
+                        conversation.division_id = to.division_id.clone();
+                    }
+                    conversation.updated_at = now;
+                    return Ok(Some(conversation));
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::Conflict("the conversation changed concurrently; retry".into()))
+    }
+
+    /// Gives a new conversation to `agent_id` (or only to the division) unless someone already has
+    /// it: idempotent, so a redelivered message cannot allocate twice. `Ok(false)`: already taken.
+    pub async fn allocate(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        division_id: &str,
+        agent_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut update = self
+            .records
+            .update_of(&table::conversation(org_id, conversation_id))
+            .condition_expression(
+                "attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type)) AND (attribute_not_exists(division_id) OR attribute_type(division_id, :null_type))",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":resolved", s("resolved"))
+            .expression_attribute_values(":null_type", s("NULL"))
+            .expression_attribute_values(":division", s(division_id))
+            .expression_attribute_values(":now", s(now_rfc3339()));
+        update = match agent_id {
+            Some(agent) => update
+                .update_expression("SET division_id = :division, assigned_agent_id = :agent, updated_at = :now")
+                .expression_attribute_values(":agent", s(agent)),
+            None => update.update_expression("SET division_id = :division, updated_at = :now"),
+        };
+        let mut items = vec![self.records.update(update)];
+        if let Some(agent) = agent_id {
+            items.push(self.open_assigned(org_id, agent, 1));
+        }
+        match self.records.transact(items, vec![Some(StoreError::Conflict("allocated".into()))]).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(what)) if what == "allocated" => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Resolves a conversation: the customer's next message opens a new one. Idempotent.
+    pub async fn resolve(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+        for _ in 0..ATTEMPTS {
+            let Some(mut conversation) = self.conversation(org_id, conversation_id).await? else {
+                return Ok(None);
+            };
+            if conversation.status == ConversationStatus::Resolved {
+                return Ok(Some(conversation));
+            }
+            let now = now_rfc3339();
+            let update = self
+                .guarded_update(&conversation)
+                .update_expression("SET #status = :resolved, resolved_at = :now, updated_at = :now")
+                .expression_attribute_values(":resolved", s("resolved"))
+                .expression_attribute_values(":now", s(&now));
+            let pointer = table::open_conversation(org_id, &conversation.account_id, &conversation.contact_id);
+            let mut items = vec![
+                self.records.update(update),
+                self.records.delete(
+                    &pointer,
+                    Some((
+                        "attribute_not_exists(pk) OR conversation_id = :conversation",
+                        ":conversation",
+                        conversation_id.to_string(),
+                    )),
+                ),
+                self.counters(org_id, &[("open_conversations", -1), ("resolved_conversations", 1)]),
+            ];
+            if let Some(agent) = &conversation.assigned_agent_id {
+                items.push(self.open_assigned(org_id, agent, -1));
+            }
+            match self.records.transact(items, vec![]).await {
+                Ok(()) => {
+                    conversation.status = ConversationStatus::Resolved;
+                    conversation.updated_at = now;
+                    return Ok(Some(conversation));
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::Conflict("the conversation changed concurrently; retry".into()))
+    }
+
+    /// Reopens a resolved conversation, unless the customer already has another open one.
+    pub async fn reopen(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, ReopenError> {
+        for _ in 0..ATTEMPTS {
+            let Some(mut conversation) = self.conversation(org_id, conversation_id).await? else {
+                return Ok(None);
+            };
+            if conversation.status != ConversationStatus::Resolved {
+                return Ok(Some(conversation));
+            }
+            let now = now_rfc3339();
+            let update = self
+                .guarded_update(&conversation)
+                .update_expression("SET #status = :open, updated_at = :now REMOVE resolved_at")
+                .expression_attribute_values(":open", s("open"))
+                .expression_attribute_values(":now", s(&now));
+            let mut pointer: Item = key_item(&table::open_conversation(
+                org_id,
+                &conversation.account_id,
+                &conversation.contact_id,
+            ));
+            pointer.insert(table::attr::ENTITY.into(), s("OpenConversation"));
+            pointer.insert("conversation_id".into(), s(conversation_id));
+            let mut items = vec![
+                self.records.update(update),
+                self.records.put(pointer, Some("attribute_not_exists(pk)")),
+                self.counters(org_id, &[("open_conversations", 1), ("resolved_conversations", -1)]),
+            ];
+            if let Some(agent) = &conversation.assigned_agent_id {
+                items.push(self.open_assigned(org_id, agent, 1));
+            }
+            match self
+                .records
+                .transact(items, vec![None, Some(StoreError::Conflict("open pointer".into()))])
+                .await
+            {
+                Ok(()) => {
+                    conversation.status = ConversationStatus::Open;
+                    conversation.updated_at = now;
+                    return Ok(Some(conversation));
+                }
+                Err(StoreError::Conflict(what)) if what == "open pointer" => return Err(ReopenError::AnotherIsOpen),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(StoreError::Conflict("the conversation changed concurrently; retry".into()).into())
+    }
+
+    pub async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        let key = table::note(
+            &note.org_id,
+            &note.conversation_id,
+            chrono::Utc::now().timestamp_millis(),
+            &note.note_id,
+        );
+        self.records
+            .transact(
+                vec![self.records.put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)"))],
+                vec![],
+            )
+            .await
+    }
+
+    pub async fn notes_page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Note>, StoreError> {
+        self.records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                "NOTE#",
+                "Note",
+                limit,
+                start,
+                false,
+            )
+            .await
+    }
+
+    pub async fn transfers_page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Transfer>, StoreError> {
+        self.records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                "TRANSFER#",
+                "Transfer",
+                limit,
+                start,
+                false,
+            )
+            .await
+    }
+}

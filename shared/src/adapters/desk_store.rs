@@ -1,0 +1,536 @@
+//! Agents, API keys, divisions with their members, quick replies and uploaded-media records:
+//! the organization's own setup, written by the API. Multi-item changes are transactions.
+
+use super::StoreError;
+use super::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use super::records::{Page, PageKey, Records};
+use crate::allocation::AllocationMethod;
+use crate::api_key::{self, IssuedKey};
+use crate::desk::{Division, DivisionMember, QuickReply, UploadedMedia};
+use crate::ids;
+use crate::table::{self, attr};
+use crate::tenancy::{Agent, ApiKeyRecord, Role};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+
+#[derive(Clone)]
+pub struct DeskStore {
+    records: Records,
+}
+
+/// What an update may change on an agent (`None` = unchanged).
+#[derive(Debug, Default, Clone)]
+pub struct AgentChanges {
+    pub full_name: Option<String>,
+    pub role: Option<Role>,
+    pub is_online: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct DivisionChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub allocation_method: Option<AllocationMethod>,
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct QuickReplyChanges {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub shortcut: Option<Option<String>>,
+    pub category: Option<Option<String>>,
+}
+
+fn counter_add(records: &Records, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
+    let mut update = records
+        .update_of(&table::org_counters(org_id))
+        .expression_attribute_values(":entity", s("Counters"));
+    let mut clauses = Vec::new();
+    for (i, (name, amount)) in adds.iter().enumerate() {
+        update = update
+            .expression_attribute_names(format!("#c{i}"), *name)
+            .expression_attribute_values(format!(":c{i}"), n(amount));
+        clauses.push(format!("#c{i} :c{i}"));
+    }
+    records.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
+}
+
+fn optional(value: Option<String>) -> AttributeValue {
+    value.map(AttributeValue::S).unwrap_or(AttributeValue::Null(true))
+}
+
+impl DeskStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    // --- agents ---------------------------------------------------------------------------------
+
+    pub async fn agent(&self, org_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
+        self.records.get(&table::agent(org_id, agent_id), "Agent").await
+    }
+
+    pub async fn agents_page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Agent>, StoreError> {
+        self.records
+            .page(&table::org_partition(org_id), "AGENT#", "Agent", limit, start, false)
+            .await
+    }
+
+    /// A new agent; one per e-mail address in the organization (`Conflict` otherwise).
+    pub async fn create_agent(&self, org_id: &str, email: &str, full_name: &str, role: Role) -> Result<Agent, StoreError> {
+        let now = now_rfc3339();
+        let agent = Agent {
+            org_id: org_id.into(),
+            agent_id: ids::new_id("agt"),
+            email: email.to_lowercase(),
+            full_name: full_name.into(),
+            role,
+            is_active: true,
+            is_online: false,
+            open_assigned: 0,
+            created_at: now.clone(),
+            updated_at: Some(now),
+        };
+        let mut claim = key_item(&table::agent_email_claim(org_id, &agent.email));
+        claim.insert(attr::ENTITY.into(), s("AgentEmailClaim"));
+        claim.insert("agent_id".into(), s(&agent.agent_id));
+        let items = vec![
+            self.records.put(
+                record_item(&agent, &table::agent(org_id, &agent.agent_id), "Agent")?,
+                Some("attribute_not_exists(pk)"),
+            ),
+            self.records.put(claim, Some("attribute_not_exists(pk)")),
+            counter_add(&self.records, org_id, &[("total_agents", 1)]),
+        ];
+        self.records
+            .transact(
+                items,
+                vec![None, Some(StoreError::Conflict(format!("an agent with e-mail {}", agent.email)))],
+            )
+            .await?;
+        Ok(agent)
+    }
+
+    /// Applies `changes` to an active agent. A change of presence moves the online counter in the
+    /// same transaction, guarded by the presence read, so the counter matches the agents.
+    pub async fn update_agent(&self, org_id: &str, agent_id: &str, changes: AgentChanges) -> Result<Option<Agent>, StoreError> {
+        for _ in 0..3 {
+            let Some(agent) = self.agent(org_id, agent_id).await? else {
+                return Ok(None);
+            };
+            if !agent.is_active {
+                return Err(StoreError::Conflict("a deactivated agent cannot be changed".into()));
+            }
+            let mut updated = agent.clone();
+            if let Some(name) = &changes.full_name {
+                updated.full_name = name.clone();
+            }
+            if let Some(role) = changes.role {
+                updated.role = role;
+            }
+            if let Some(online) = changes.is_online {
+                updated.is_online = online;
+            }
+            updated.updated_at = Some(now_rfc3339());
+            let role = serde_json::to_value(updated.role).ok().and_then(|v| v.as_str().map(str::to_string));
+            let mut items = vec![self.records.update(
+                self.records
+                    .update_of(&table::agent(org_id, agent_id))
+                    .update_expression("SET full_name = :name, #role = :role, is_online = :online, updated_at = :now")
+                    .condition_expression("is_active = :true AND is_online = :was_online")
+                    .expression_attribute_names("#role", "role")
+                    .expression_attribute_values(":name", s(&updated.full_name))
+                    .expression_attribute_values(":role", s(role.unwrap_or_default()))
+                    .expression_attribute_values(":online", AttributeValue::Bool(updated.is_online))
+                    .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+                    .expression_attribute_values(":now", s(updated.updated_at.clone().unwrap_or_default())),
+            )];
+            if agent.is_online != updated.is_online {
+                items.push(counter_add(
+                    &self.records,
+                    org_id,
+                    &[("online_agents", if updated.is_online { 1 } else { -1 })],
+                ));
+            }
+            match self.records.transact(items, vec![]).await {
+                Ok(()) => return Ok(Some(updated)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::Conflict("the agent changed concurrently; retry".into()))
+    }
+
+    /// Deactivates an agent: no more sign-in (their keys stop working), offline, out of the counts.
+    pub async fn deactivate_agent(&self, org_id: &str, agent_id: &str) -> Result<Option<Agent>, StoreError> {
+        let Some(agent) = self.agent(org_id, agent_id).await? else {
+            return Ok(None);
+        };
+        if !agent.is_active {
+            return Ok(Some(agent));
+        }
+        let now = now_rfc3339();
+        let mut adds = vec![("total_agents", -1)];
+        if agent.is_online {
+            adds.push(("online_agents", -1));
+        }
+        let items = vec![
+            self.records.update(
+                self.records
+                    .update_of(&table::agent(org_id, agent_id))
+                    .update_expression("SET is_active = :false, is_online = :false, updated_at = :now")
+                    .condition_expression("is_active = :true AND is_online = :was_online")
+                    .expression_attribute_values(":false", AttributeValue::Bool(false))
+                    .expression_attribute_values(":true", AttributeValue::Bool(true))
+                    .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
+                    .expression_attribute_values(":now", s(&now)),
+            ),
+            counter_add(&self.records, org_id, &adds),
+        ];
+        match self.records.transact(items, vec![]).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => self.agent(org_id, agent_id).await,
+            Err(other) => Err(other),
+        }
+    }
+
+    // --- API keys -------------------------------------------------------------------------------
+
+    pub async fn create_key(
+        &self,
+        org_id: &str,
+        agent_id: &str,
+        name: &str,
+        scopes: Vec<String>,
+        expires_at: Option<String>,
+    ) -> Result<(ApiKeyRecord, String), StoreError> {
+        let IssuedKey {
+            plaintext,
+            prefix,
+            hash_hex,
+        } = api_key::issue();
+        let key = ApiKeyRecord {
+            org_id: org_id.into(),
+            key_id: ids::new_id("key"),
+            agent_id: agent_id.into(),
+            name: name.into(),
+            key_prefix: prefix,
+            key_hash: hash_hex.clone(),
+            scopes,
+            created_at: now_rfc3339(),
+            expires_at,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        let mut item = record_item(&key, &table::api_key(org_id, &key.key_id), "ApiKey")?;
+        let (gsi1pk, gsi1sk) = table::api_key_lookup(&hash_hex);
+        item.insert(attr::GSI1_PK.into(), s(gsi1pk));
+        item.insert(attr::GSI1_SK.into(), s(gsi1sk));
+        let agent_active = ConditionCheck::builder()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&table::agent(org_id, agent_id))))
+            .condition_expression("is_active = :true")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .build()
+            .expect("table, key and condition are set");
+        self.records
+            .transact(
+                vec![
+                    TransactWriteItem::builder().condition_check(agent_active).build(),
+                    self.records.put(item, Some("attribute_not_exists(pk)")),
+                ],
+                vec![Some(StoreError::NotFound(format!("active agent {agent_id}")))],
+            )
+            .await?;
+        Ok((key, plaintext))
+    }
+
+    /// The organization's keys (an organization has few; one Query per 500).
+    pub async fn keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        self.records.all(&table::org_partition(org_id), "APIKEY#", "ApiKey").await
+    }
+
+    pub async fn key(&self, org_id: &str, key_id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.records.get(&table::api_key(org_id, key_id), "ApiKey").await
+    }
+
+    /// Revokes a key (kept, with its revocation time, for the audit trail). Idempotent.
+    pub async fn revoke_key(&self, org_id: &str, key_id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let Some(key) = self.key(org_id, key_id).await? else {
+            return Ok(None);
+        };
+        if key.revoked_at.is_some() {
+            return Ok(Some(key));
+        }
+        self.records
+            .set_fields(
+                &table::api_key(org_id, key_id),
+                "ApiKey",
+                vec![("revoked_at", s(now_rfc3339()))],
+                vec![],
+            )
+            .await
+    }
+
+    pub async fn touch_key(&self, org_id: &str, key_id: &str) -> Result<(), StoreError> {
+        self.records
+            .set_fields::<ApiKeyRecord>(
+                &table::api_key(org_id, key_id),
+                "ApiKey",
+                vec![("last_used_at", s(now_rfc3339()))],
+                vec![],
+            )
+            .await
+            .map(|_| ())
+    }
+
+    // --- divisions ------------------------------------------------------------------------------
+
+    pub async fn division(&self, org_id: &str, division_id: &str) -> Result<Option<Division>, StoreError> {
+        self.records.get(&table::division(org_id, division_id), "Division").await
+    }
+
+    pub async fn divisions_page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Division>, StoreError> {
+        self.records
+            .page(&table::org_partition(org_id), "DIVISION#", "Division", limit, start, false)
+            .await
+    }
+
+    pub async fn create_division(
+        &self,
+        org_id: &str,
+        name: &str,
+        description: Option<String>,
+        allocation_method: AllocationMethod,
+    ) -> Result<Division, StoreError> {
+        let now = now_rfc3339();
+        let division = Division {
+            org_id: org_id.into(),
+            division_id: ids::new_id("div"),
+            name: name.into(),
+            description,
+            allocation_method,
+            is_active: true,
+            agent_count: 0,
+            turns: 0,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let item = record_item(&division, &table::division(org_id, &division.division_id), "Division")?;
+        self.records
+            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .await?;
+        Ok(division)
+    }
+
+    pub async fn update_division(
+        &self,
+        org_id: &str,
+        division_id: &str,
+        changes: DivisionChanges,
+    ) -> Result<Option<Division>, StoreError> {
+        let mut sets = vec![("updated_at", s(now_rfc3339()))];
+        if let Some(name) = changes.name {
+            sets.push(("name", s(name)));
+        }
+        if let Some(description) = changes.description {
+            sets.push(("description", optional(description)));
+        }
+        if let Some(method) = changes.allocation_method {
+            let text = serde_json::to_value(method).ok().and_then(|v| v.as_str().map(str::to_string));
+            sets.push(("allocation_method", s(text.unwrap_or_default())));
+        }
+        if let Some(active) = changes.is_active {
+            sets.push(("is_active", AttributeValue::Bool(active)));
+        }
+        self.records
+            .set_fields(&table::division(org_id, division_id), "Division", sets, vec![])
+            .await
+    }
+
+    pub async fn members(&self, org_id: &str, division_id: &str) -> Result<Vec<DivisionMember>, StoreError> {
+        self.records
+            .all(
+                &table::org_partition(org_id),
+                &table::division_members_prefix(division_id),
+                "DivisionMember",
+            )
+            .await
+    }
+
+    /// Adds an active agent to a division; `Ok(false)` when already a member.
+    pub async fn add_member(&self, org_id: &str, division_id: &str, agent_id: &str) -> Result<bool, StoreError> {
+        let member = DivisionMember {
+            org_id: org_id.into(),
+            division_id: division_id.into(),
+            agent_id: agent_id.into(),
+            added_at: now_rfc3339(),
+        };
+        let check = |key: &table::Key, condition: &str| {
+            let mut builder = ConditionCheck::builder()
+                .table_name(&self.records.table)
+                .set_key(Some(key_item(key)))
+                .condition_expression(condition);
+            if condition.contains(":true") {
+                builder = builder.expression_attribute_values(":true", AttributeValue::Bool(true));
+            }
+            TransactWriteItem::builder()
+                .condition_check(builder.build().expect("condition check is complete"))
+                .build()
+        };
+        let items = vec![
+            check(&table::agent(org_id, agent_id), "is_active = :true"),
+            self.records.update(
+                self.records
+                    .update_of(&table::division(org_id, division_id))
+                    .update_expression("ADD agent_count :one")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":one", n(1)),
+            ),
+            self.records.put(
+                record_item(
+                    &member,
+                    &table::division_member(org_id, division_id, agent_id),
+                    "DivisionMember",
+                )?,
+                Some("attribute_not_exists(pk)"),
+            ),
+        ];
+        match self
+            .records
+            .transact(
+                items,
+                vec![
+                    Some(StoreError::NotFound(format!("active agent {agent_id}"))),
+                    Some(StoreError::NotFound(format!("division {division_id}"))),
+                    Some(StoreError::Conflict("member".into())),
+                ],
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(what)) if what == "member" => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Removes a member; `Ok(false)` when the agent was not one.
+    pub async fn remove_member(&self, org_id: &str, division_id: &str, agent_id: &str) -> Result<bool, StoreError> {
+        let items = vec![
+            self.records.delete(
+                &table::division_member(org_id, division_id, agent_id),
+                Some(("attribute_exists(pk) AND agent_id = :agent", ":agent", agent_id.to_string())),
+            ),
+            self.records.update(
+                self.records
+                    .update_of(&table::division(org_id, division_id))
+                    .update_expression("ADD agent_count :minus")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":minus", n(-1)),
+            ),
+        ];
+        match self
+            .records
+            .transact(items, vec![Some(StoreError::Conflict("not a member".into()))])
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(what)) if what == "not a member" => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Takes the division's next round-robin turn (atomic, so concurrent allocations differ).
+    pub async fn take_turn(&self, org_id: &str, division_id: &str) -> Result<u64, StoreError> {
+        self.records
+            .add(&table::division(org_id, division_id), "turns", 1)
+            .await
+            .map(|turn| turn.max(0) as u64)
+    }
+
+    // --- quick replies --------------------------------------------------------------------------
+
+    pub async fn quick_replies_page(
+        &self,
+        org_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<QuickReply>, StoreError> {
+        self.records
+            .page(&table::org_partition(org_id), "QUICKREPLY#", "QuickReply", limit, start, false)
+            .await
+    }
+
+    pub async fn quick_reply(&self, org_id: &str, id: &str) -> Result<Option<QuickReply>, StoreError> {
+        self.records.get(&table::quick_reply(org_id, id), "QuickReply").await
+    }
+
+    pub async fn create_quick_reply(&self, reply: &QuickReply) -> Result<(), StoreError> {
+        let item = record_item(reply, &table::quick_reply(&reply.org_id, &reply.quick_reply_id), "QuickReply")?;
+        self.records
+            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .await
+    }
+
+    pub async fn update_quick_reply(
+        &self,
+        org_id: &str,
+        id: &str,
+        changes: QuickReplyChanges,
+    ) -> Result<Option<QuickReply>, StoreError> {
+        let mut sets = vec![("updated_at", s(now_rfc3339()))];
+        if let Some(title) = changes.title {
+            sets.push(("title", s(title)));
+        }
+        if let Some(content) = changes.content {
+            sets.push(("content", s(content)));
+        }
+        if let Some(shortcut) = changes.shortcut {
+            sets.push(("shortcut", optional(shortcut)));
+        }
+        if let Some(category) = changes.category {
+            sets.push(("category", optional(category)));
+        }
+        self.records
+            .set_fields(&table::quick_reply(org_id, id), "QuickReply", sets, vec![])
+            .await
+    }
+
+    /// Deletes a quick reply; `Ok(false)` when there was none.
+    pub async fn delete_quick_reply(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
+        match self
+            .records
+            .transact(
+                vec![self.records.delete(
+                    &table::quick_reply(org_id, id),
+                    Some(("attribute_exists(pk) AND quick_reply_id = :id", ":id", id.to_string())),
+                )],
+                vec![Some(StoreError::NotFound("quick reply".into()))],
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    // --- uploaded media -------------------------------------------------------------------------
+
+    pub async fn record_upload(&self, media: &UploadedMedia) -> Result<(), StoreError> {
+        let item: Item = record_item(media, &table::uploaded_media(&media.org_id, &media.media_id), "UploadedMedia")?;
+        self.records
+            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .await
+    }
+
+    pub async fn upload(&self, org_id: &str, media_id: &str) -> Result<Option<UploadedMedia>, StoreError> {
+        self.records.get(&table::uploaded_media(org_id, media_id), "UploadedMedia").await
+    }
+
+    pub fn records(&self) -> &Records {
+        &self.records
+    }
+}

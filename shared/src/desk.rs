@@ -1,0 +1,259 @@
+//! The agents' desk around conversations: divisions (teams), notes, transfers, quick replies and
+//! uploaded media, plus the validation of what agents type into them.
+
+use crate::allocation::AllocationMethod;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Division {
+    pub org_id: String,
+    pub division_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub allocation_method: AllocationMethod,
+    pub is_active: bool,
+    #[serde(default)]
+    pub agent_count: i64,
+    /// Round-robin turns taken so far (atomic `ADD`).
+    #[serde(default)]
+    pub turns: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DivisionMember {
+    pub org_id: String,
+    pub division_id: String,
+    pub agent_id: String,
+    pub added_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub org_id: String,
+    pub conversation_id: String,
+    pub note_id: String,
+    pub agent_id: String,
+    /// The author's name when the note was written (kept, so renames do not rewrite history).
+    pub agent_name: String,
+    pub content: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    pub org_id: String,
+    pub conversation_id: String,
+    pub transfer_id: String,
+    pub transferred_by: String,
+    pub transferred_by_name: String,
+    pub from_agent_id: Option<String>,
+    pub from_agent_name: Option<String>,
+    pub to_agent_id: Option<String>,
+    pub to_agent_name: Option<String>,
+    pub to_division_id: Option<String>,
+    pub to_division_name: Option<String>,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub org_id: String,
+    pub quick_reply_id: String,
+    pub title: String,
+    pub content: String,
+    pub shortcut: Option<String>,
+    pub category: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A file an agent uploaded to send; the bytes are in S3 under `s3_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedMedia {
+    pub org_id: String,
+    pub media_id: String,
+    pub mime_type: String,
+    pub file_size: u64,
+    pub filename: Option<String>,
+    pub sha256: String,
+    pub s3_key: String,
+    pub uploaded_by: String,
+    pub created_at: String,
+}
+
+/// Media ids of our uploads start with this; anything else is taken as a Meta media id.
+pub const UPLOADED_MEDIA_PREFIX: &str = "med_";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+pub fn field_error(field: &'static str, reason: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// A required, trimmed, non-empty text of at most `max` characters.
+pub fn required_text(field: &'static str, value: Option<&str>, max: usize) -> Result<String, FieldError> {
+    let text = value.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(field_error(field, "is required"));
+    }
+    optional_text(field, Some(text), max).map(|t| t.unwrap_or_default())
+}
+
+pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) if text.chars().count() > max => Err(field_error(field, format!("at most {max} characters"))),
+        Some(text) if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            Err(field_error(field, "must not contain control characters"))
+        }
+        Some(text) => Ok(Some(text.to_string())),
+    }
+}
+
+/// Tags are lowercase words (letters, digits, `-`, `_`, `:`), at most 20 per contact.
+pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut normalized: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty()
+            || tag.len() > 40
+            || !tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':'))
+        {
+            return Err(field_error(
+                "tags",
+                format!("{tag:?} is not a tag (1-40 letters, digits, -, _ or :)"),
+            ));
+        }
+        if !normalized.contains(&tag) {
+            normalized.push(tag);
+        }
+    }
+    if normalized.len() > 20 {
+        return Err(field_error("tags", "at most 20 tags"));
+    }
+    Ok(normalized)
+}
+
+/// A phone number as WhatsApp ids write it: digits only, country code first.
+pub fn normalize_phone(field: &'static str, text: &str) -> Result<String, FieldError> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    if !(6..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(field_error(field, "must be a phone number in international format"));
+    }
+    Ok(digits)
+}
+
+/// The form of a name that name search compares: lowercase, single spaces.
+pub fn search_form(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+pub fn validate_email(email: &str) -> Result<String, FieldError> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(field_error("email", "must be an e-mail address"))
+    }
+}
+
+/// A quick-reply shortcut: `/` then 1-32 lowercase letters, digits, `-` or `_`.
+pub fn validate_shortcut(shortcut: &str) -> Result<String, FieldError> {
+    let body = shortcut.trim().trim_start_matches('/');
+    if body.is_empty()
+        || body.len() > 32
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(field_error("shortcut", "must be / followed by 1-32 of a-z, 0-9, - or _"));
+    }
+    Ok(format!("/{body}"))
+}
+
+/// Largest upload the API takes in one request: Lambda's 6 MB synchronous payload limit leaves
+/// about this much once API Gateway base64-encodes the body.
+pub const MAX_UPLOAD_BYTES: usize = 4_500_000;
+
+/// The MIME types WhatsApp accepts for sending, with Meta's size limit for each kind.
+pub fn upload_limit(mime_type: &str) -> Option<usize> {
+    const MB: usize = 1024 * 1024;
+    match mime_type {
+        "image/jpeg" | "image/png" => Some(5 * MB),
+        "image/webp" => Some(500 * 1024),
+        "audio/aac" | "audio/amr" | "audio/mpeg" | "audio/mp4" | "audio/ogg" => Some(16 * MB),
+        "video/mp4" | "video/3gpp" => Some(16 * MB),
+        "text/plain"
+        | "application/pdf"
+        | "application/msword"
+        | "application/vnd.ms-excel"
+        | "application/vnd.ms-powerpoint"
+        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.openxmlformats-officedocument.presentationml.presentation" => Some(100 * MB),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_trimmed_bounded_and_required_when_asked() {
+        assert_eq!(required_text("title", Some("  hi "), 5).unwrap(), "hi");
+        assert_eq!(required_text("title", Some("   "), 5).unwrap_err().field, "title");
+        assert!(required_text("title", Some("toolong"), 5).is_err());
+        assert!(optional_text("note", Some("a\u{0}b"), 50).is_err());
+        assert_eq!(optional_text("note", Some("line\nline"), 50).unwrap().as_deref(), Some("line\nline"));
+        assert_eq!(optional_text("note", None, 50).unwrap(), None);
+    }
+
+    #[test]
+    fn tags_are_lowercased_deduplicated_and_checked() {
+        assert_eq!(
+            normalize_tags(&["VIP".into(), "vip".into(), "lead:hot".into()]).unwrap(),
+            ["vip", "lead:hot"]
+        );
+        assert!(normalize_tags(&["has space".into()]).is_err());
+        assert!(normalize_tags(&["".into()]).is_err());
+        assert!(normalize_tags(&(0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()).is_err());
+    }
+
+    #[test]
+    fn phones_emails_shortcuts_and_names() {
+        assert_eq!(normalize_phone("phone_number", "+1 (650) 555-1234").unwrap(), "16505551234");
+        assert!(normalize_phone("phone_number", "12ab45678").is_err());
+        assert!(normalize_phone("phone_number", "123").is_err());
+        assert_eq!(validate_email(" Ada@Example.com ").unwrap(), "ada@example.com");
+        assert!(validate_email("ada@example").is_err());
+        assert!(validate_email("a b@example.com").is_err());
+        assert_eq!(validate_shortcut("greet").unwrap(), "/greet");
+        assert!(validate_shortcut("/Greet me").is_err());
+        assert_eq!(search_form("  Sheena   NELSON "), "sheena nelson");
+    }
+}

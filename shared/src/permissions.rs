@@ -1,0 +1,115 @@
+//! What a caller may do: roles grant permission codes (`category.action`), an API key's scopes
+//! narrow them further. A request needs its route's permission in both.
+
+use crate::tenancy::Role;
+
+/// Every permission code, with what it allows. The API's OpenAPI document lists them too.
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    ("conversations.read", "list and read conversations, messages, notes and transfers"),
+    ("conversations.reply", "send messages, mark conversations read, upload media"),
+    ("conversations.assign", "assign and transfer conversations"),
+    ("conversations.resolve", "resolve and reopen conversations"),
+    ("notes.write", "add notes to conversations"),
+    ("contacts.read", "list, search and read contacts"),
+    ("contacts.manage", "create and update contacts and their tags"),
+    ("agents.read", "list and read agents"),
+    ("agents.manage", "create, update and deactivate agents"),
+    ("agents.presence", "set one's own online status and name"),
+    ("api_keys.own", "create, list and revoke one's own API keys"),
+    ("api_keys.manage", "create, list and revoke every agent's API keys"),
+    ("divisions.read", "list and read divisions and their members"),
+    ("divisions.manage", "create and update divisions and their members"),
+    ("accounts.read", "list and read WhatsApp accounts (secrets masked)"),
+    ("accounts.manage", "register and update WhatsApp accounts"),
+    ("quick_replies.read", "list quick replies"),
+    ("quick_replies.manage", "create, update and delete quick replies"),
+    ("analytics.read", "read the analytics overview"),
+];
+
+const AGENT_PERMISSIONS: &[&str] = &[
+    "conversations.read",
+    "conversations.reply",
+    "conversations.assign",
+    "conversations.resolve",
+    "notes.write",
+    "contacts.read",
+    "contacts.manage",
+    "agents.read",
+    "agents.presence",
+    "api_keys.own",
+    "divisions.read",
+    "accounts.read",
+    "quick_replies.read",
+    "analytics.read",
+];
+
+pub fn role_grants(role: Role, permission: &str) -> bool {
+    match role {
+        Role::Admin => PERMISSIONS.iter().any(|(code, _)| *code == permission),
+        Role::Agent => AGENT_PERMISSIONS.contains(&permission),
+    }
+}
+
+/// Whether a key's scopes cover `permission`: `*`, the code itself, or its category (`contacts.*`).
+pub fn scopes_allow(scopes: &[String], permission: &str) -> bool {
+    let category = permission.split('.').next().unwrap_or_default();
+    scopes.iter().any(|scope| {
+        scope == "*" || scope == permission || scope.strip_suffix(".*").is_some_and(|c| c == category)
+    })
+}
+
+/// Whether a scope string names something grantable: `*`, a known code or a known category wildcard.
+pub fn is_known_scope(scope: &str) -> bool {
+    scope == "*"
+        || PERMISSIONS.iter().any(|(code, _)| {
+            *code == scope || scope.strip_suffix(".*").is_some_and(|c| code.split('.').next() == Some(c))
+        })
+}
+
+pub fn allows(role: Role, scopes: &[String], permission: &str) -> bool {
+    role_grants(role, permission) && scopes_allow(scopes, permission)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scopes(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn admins_hold_every_code_and_agents_a_subset() {
+        for (code, _) in PERMISSIONS {
+            assert!(role_grants(Role::Admin, code), "{code}");
+        }
+        for code in AGENT_PERMISSIONS {
+            assert!(PERMISSIONS.iter().any(|(c, _)| c == code), "{code} is not a known code");
+        }
+        assert!(!role_grants(Role::Agent, "agents.manage"));
+        assert!(!role_grants(Role::Agent, "accounts.manage"));
+        assert!(!role_grants(Role::Admin, "made.up"));
+    }
+
+    #[test]
+    fn scopes_narrow_what_a_role_grants() {
+        assert!(allows(Role::Agent, &scopes(&["*"]), "conversations.reply"));
+        assert!(!allows(Role::Agent, &scopes(&["*"]), "agents.manage"));
+        assert!(allows(Role::Admin, &scopes(&["contacts.*"]), "contacts.manage"));
+        assert!(!allows(Role::Admin, &scopes(&["contacts.*"]), "conversations.read"));
+        assert!(allows(Role::Admin, &scopes(&["conversations.read"]), "conversations.read"));
+        assert!(!allows(Role::Admin, &scopes(&["conversations.read"]), "conversations.reply"));
+        assert!(!allows(Role::Admin, &scopes(&[]), "conversations.read"));
+        assert!(!scopes_allow(&scopes(&["conversations"]), "conversations.read"));
+    }
+
+    #[test]
+    fn only_real_scopes_are_known() {
+        assert!(is_known_scope("*"));
+        assert!(is_known_scope("contacts.*"));
+        assert!(is_known_scope("analytics.read"));
+        assert!(!is_known_scope("contacts"));
+        assert!(!is_known_scope("nope.*"));
+        assert!(!is_known_scope("contacts.delete"));
+    }
+}
