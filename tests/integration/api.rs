@@ -6,20 +6,20 @@ use integration_tests::*;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 
-struct Tenant {
-    key: String,
-    account: shared::tenancy::WhatsAppAccount,
+pub(crate) struct Tenant {
+    pub key: String,
+    pub account: shared::tenancy::WhatsAppAccount,
 }
 
-struct Fixture {
-    stack: TestStack,
-    api: ApiService,
-    a: Tenant,
-    b: Tenant,
+pub(crate) struct Fixture {
+    pub stack: TestStack,
+    pub api: ApiService,
+    pub a: Tenant,
+    pub b: Tenant,
 }
 
 impl Fixture {
-    async fn new() -> Self {
+    pub async fn new() -> Self {
         let stack = TestStack::new().await;
         let a = tenant(&stack, "a").await;
         let b = tenant(&stack, "b").await;
@@ -30,17 +30,22 @@ impl Fixture {
         Self { stack, api, a, b }
     }
 
-    async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+    pub async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
         let response = self.api.handle(api_request(method, path, key, body)).await.unwrap();
         (response.status(), json_body(&response))
     }
 
     /// An inbound text from a customer of `tenant`, at Meta time `timestamp`.
-    async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
+    pub async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
+        self.inbound_from(tenant, "16505551234", "Sheena Nelson", wamid, timestamp).await;
+    }
+
+    /// An inbound text from customer `wa_id` of `tenant`, at Meta time `timestamp`.
+    pub async fn inbound_from(&self, tenant: &Tenant, wa_id: &str, name: &str, wamid: &str, timestamp: i64) {
         let body = notification(
             &tenant.account.phone_number_id,
-            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
-            json!([{"from": "16505551234", "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": format!("hello {wamid}")}}]),
+            json!([{"profile": {"name": name}, "wa_id": wa_id}]),
+            json!([{"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": format!("hello {wamid}")}}]),
             Value::Null,
         );
         let ingest = IngestService::from_aws(
@@ -57,7 +62,7 @@ impl Fixture {
         );
     }
 
-    async fn conversation_id(&self, tenant: &Tenant) -> String {
+    pub async fn conversation_id(&self, tenant: &Tenant) -> String {
         let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;
         assert_eq!(status, StatusCode::OK);
         body["data"][0]["id"].as_str().expect("a conversation").to_string()
@@ -75,7 +80,7 @@ async fn tenant(stack: &TestStack, name: &str) -> Tenant {
     Tenant { key, account }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 

@@ -1,5 +1,6 @@
 //! One test binary for everything that talks to moto (each binary links the whole AWS SDK).
 
+mod agent_api;
 mod api;
 mod ingest;
 mod local_runtime;

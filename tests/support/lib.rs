@@ -343,6 +343,31 @@ pub fn api_request(
     lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
 }
 
+/// An agent API request with a binary body (`isBase64Encoded`), as API Gateway delivers uploads.
+pub fn api_binary_request(path_and_query: &str, api_key: &str, body: &[u8], content_type: &str) -> lambda_http::Request {
+    use base64::Engine;
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let mut query_parameters = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        query_parameters.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"content-type": content_type, "host": "api.example.com", "authorization": format!("Bearer {api_key}")},
+        "queryStringParameters": query_parameters,
+        "requestContext": {"accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "tests"},
+            "requestId": ulid::Ulid::new().to_string(), "routeKey": "ANY /v1/{proxy+}", "stage": "$default", "time": "21/Nov/2026:12:00:00 +0000", "timeEpoch": 0},
+        "body": base64::engine::general_purpose::STANDARD.encode(body),
+        "isBase64Encoded": true,
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("API Gateway v2 event")
+}
+
 pub fn json_body(response: &lambda_http::Response<lambda_http::Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
 }

@@ -145,6 +145,18 @@ impl KeyCache {
         })
     }
 
+    /// Drops cached keys of `agent_id` (or only the key `key_id`), so a revocation or deactivation
+    /// made through this Lambda takes effect on its next request; other warm Lambdas follow within `TTL`.
+    pub fn forget(&self, agent_id: &str, key_id: Option<&str>) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, entry| match &entry.key {
+                Some(key) => key.agent_id != agent_id || key_id.is_some_and(|id| id != key.key_id),
+                None => true,
+            });
+    }
+
     /// Records the key's last use, at most every `LAST_USED_EVERY`; a failure only logs.
     async fn touch(&self, key: &ApiKeyRecord) {
         {

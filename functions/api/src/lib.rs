@@ -126,6 +126,7 @@ impl ApiService {
             request,
             parameters,
         };
-        handlers::dispatch(self, route, &context).await
+        // Boxed: the handlers' futures are large, and a request needs only one of them.
+        Box::pin(handlers::dispatch(self, route, &context)).await
     }
 }

@@ -98,6 +98,9 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await
         .map_err(store_error)?
         .ok_or_else(|| not_found("agent"))?;
+    if updated.role != agent.role {
+        api.keys.forget(&agent.agent_id, None);
+    }
     ok(&views::Agent::from(&updated))
 }
 
@@ -112,6 +115,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await
         .map_err(store_error)?
         .ok_or_else(|| not_found("agent"))?;
+    api.keys.forget(&agent.agent_id, None);
     ok(&views::Agent::from(&agent))
 }
 
@@ -187,6 +191,7 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await
         .map_err(store_error)?
         .ok_or_else(|| not_found("API key"))?;
+    api.keys.forget(&revoked.agent_id, Some(&revoked.key_id));
     tracing::info!(key = %revoked.key_id, "API key revoked");
     ok(&views::ApiKey::from(&revoked))
 }
