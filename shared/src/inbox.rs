@@ -189,6 +189,9 @@ pub struct Message {
     pub referral: Option<Value>,
     #[serde(default)]
     pub errors: Vec<MetaError>,
+    /// Why a send or delivery failed: Meta's errors from a `failed` status or a refused send.
+    #[serde(default)]
+    pub status_errors: Vec<MetaError>,
     pub media: Option<MediaRef>,
     pub pricing: Option<Value>,
     pub created_at: String,
@@ -235,6 +238,7 @@ impl Message {
             referral: message.referral.clone(),
             errors: message.errors.clone(),
             media,
+            status_errors: vec![],
             pricing: None,
             created_at: now.into(),
         }

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod media_job;
 pub mod meta;
 pub mod outbound;
+pub mod pacing;
 pub mod permissions;
 pub mod secret;
 pub mod table;

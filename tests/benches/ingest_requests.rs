@@ -4,6 +4,7 @@
 //!
 //! Run with `make bench` (it starts moto). Under `cargo test` this binary only checks it starts.
 
+use integration_tests::recorder::{moto, operation_of};
 use integration_tests::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -12,48 +13,6 @@ const MESSAGES: usize = 1_000;
 /// The duplicate and many-customer cases use fewer deliveries: moto keeps a full copy of the table
 /// per transaction item, and its memory grows past 20 GB long before 3,000 transactions.
 const SMALLER_CASES: usize = 300;
-
-async fn moto(endpoint: &str, action: &str) -> String {
-    let url = format!("{endpoint}/moto-api/recorder/{action}");
-    let output = tokio::process::Command::new("python3")
-        .arg("-c")
-        .arg("import sys,urllib.request;r=urllib.request.Request(sys.argv[1],method=sys.argv[2]);print(urllib.request.urlopen(r).read().decode())")
-        .arg(&url)
-        .arg(if action == "download-recording" { "GET" } else { "POST" })
-        .output()
-        .await
-        .expect("python3 runs");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn operation_of(entry: &Value) -> String {
-    let headers = &entry["headers"];
-    let target = headers["X-Amz-Target"]
-        .as_str()
-        .or_else(|| headers["x-amz-target"].as_str());
-    if let Some(target) = target {
-        return target
-            .replace("DynamoDB_20120810.", "dynamodb:")
-            .replace("AmazonSQS.", "sqs:")
-            .replace("AWSEvents.", "events:");
-    }
-    let url = entry["url"].as_str().unwrap_or_default();
-    let body = entry["body"].as_str().unwrap_or_default();
-    if let Some(action) = body.split('&').find_map(|p| p.strip_prefix("Action=")) {
-        return format!("sqs:{action}");
-    }
-    format!(
-        "s3:{} {}",
-        entry["method"].as_str().unwrap_or_default(),
-        url.split('?')
-            .next()
-            .unwrap_or_default()
-            .split('/')
-            .nth(3)
-            .map(|_| "object")
-            .unwrap_or("bucket")
-    )
-}
 
 async fn measure(label: &str, f: &Fixture, deliveries: Vec<Vec<u8>>) {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();

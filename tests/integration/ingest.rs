@@ -340,6 +340,7 @@ fn outbound(org_id: &str, conversation_id: &str, message_id: &str) -> Message {
         referral: None,
         errors: vec![],
         media: None,
+        status_errors: vec![],
         pricing: None,
         created_at: "2023-11-14T22:30:00.000Z".into(),
     }

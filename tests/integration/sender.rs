@@ -56,6 +56,7 @@ impl Fixture {
             referral: None,
             errors: vec![],
             media: None,
+            status_errors: vec![],
             pricing: None,
             created_at: "2026-11-21T12:00:00.000Z".into(),
         };
@@ -207,6 +208,33 @@ async fn permanent_refusals_fail_the_message_with_metas_error_and_are_not_retrie
     let (_, again) = f.service().process(event(&[("p1", &job)])).await;
     assert_eq!(again.skipped, 1);
     assert_eq!(f.graph.requests(Route::SendMessage), 1);
+}
+
+#[tokio::test]
+async fn a_refused_token_is_read_again_once_then_the_message_fails() {
+    let f = Fixture::new().await;
+    let service = f.service();
+    let refused = Failure::Status {
+        http: 401,
+        graph_code: 190,
+    };
+    // Once: the cached account may hold a replaced token; the retry (with the account re-read) goes.
+    let (key, job) = f.queued("msg_token1", Content::Text { body: "hi".into() }).await;
+    f.graph.fail_next(Route::SendMessage, refused.clone(), 1);
+    let (response, summary) = service.process(event(&[("t1", &job)])).await;
+    assert_eq!((response.batch_item_failures.len(), summary.retrying), (1, 1));
+    let (_, summary) = service.process(event(&[("t1", &job)])).await;
+    assert_eq!(summary.sent, 1);
+    assert_eq!(f.inbox().message(&key).await.unwrap().unwrap().status, "sent");
+    // Twice: the token really is bad; the message fails with Meta's code, no third attempt.
+    let (key, job) = f.queued("msg_token2", Content::Text { body: "hi".into() }).await;
+    f.graph.fail_next(Route::SendMessage, refused, 2);
+    service.process(event(&[("t2", &job)])).await;
+    let (response, summary) = service.process(event(&[("t2", &job)])).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary.failed, 1);
+    let stored = f.inbox().message(&key).await.unwrap().unwrap();
+    assert_eq!((stored.status.as_str(), stored.status_errors[0].code), ("failed", 190));
 }
 
 #[tokio::test]

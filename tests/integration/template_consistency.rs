@@ -260,6 +260,27 @@ async fn sample_events_are_valid_api_gateway_events_signed_for_the_demo_account(
 }
 
 #[test]
+fn sample_api_events_name_routes_of_the_api() {
+    let mut samples = 0;
+    for entry in std::fs::read_dir(repo_root().join("events")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("api-") {
+            continue;
+        }
+        samples += 1;
+        let text = std::fs::read_to_string(repo_root().join("events").join(&name)).unwrap();
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (route, _) = api::routes::find(request.method().as_str(), request.uri().path())
+            .unwrap_or_else(|_| panic!("{name}: {} {} is not an API route", request.method(), request.uri().path()));
+        if let api::routes::Body::Json(_) = route.body {
+            let body: &[u8] = request.body().as_ref();
+            assert!(serde_json::from_slice::<serde_json::Value>(body).is_ok(), "{name}: the body is JSON");
+        }
+    }
+    assert!(samples >= 5, "API samples: {samples}");
+}
+
+#[test]
 fn sample_ingest_events_are_sqs_events_of_demo_deliveries() {
     let mut seen = 0;
     for entry in std::fs::read_dir(repo_root().join("events")).unwrap() {

@@ -1,6 +1,8 @@
 //! Test support: a private stack per test on the moto server `make test` started, tenants with
 //! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+pub mod recorder;
+
 use aws_config::SdkConfig;
 use devstack::stack::Stack;
 use devstack::template::Template;

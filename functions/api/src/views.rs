@@ -107,6 +107,7 @@ pub struct Message {
     pub status: String,
     pub wamid: Option<String>,
     pub timestamp: String,
+    /// Meta's errors: on an inbound message Meta could not deliver in full, or why a send failed.
     pub errors: Value,
     pub media: Value,
     pub created_at: String,
@@ -126,7 +127,8 @@ impl From<&inbox::Message> for Message {
             status: m.status.clone(),
             wamid: m.wamid.clone(),
             timestamp: rfc3339_seconds(m.meta_timestamp),
-            errors: serde_json::to_value(&m.errors).unwrap_or(Value::Null),
+            errors: serde_json::to_value(m.errors.iter().chain(&m.status_errors).collect::<Vec<_>>())
+                .unwrap_or(Value::Null),
             media: serde_json::to_value(&m.media).unwrap_or(Value::Null),
             created_at: m.created_at.clone(),
         }

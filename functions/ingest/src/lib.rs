@@ -5,9 +5,8 @@
 //! a failure between write and send is repaired by the redelivery: stored once, announced at least
 //! once.
 
-mod accounts;
 
-use accounts::AccountCache;
+use shared::adapters::account_cache::AccountCache;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;

@@ -19,6 +19,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::inbox_store::{InboxStore, SendClaim};
+use shared::adapters::account_cache::AccountCache;
 use shared::adapters::desk_store::DeskStore;
 use shared::adapters::media_links::MediaLinks;
 use shared::adapters::pacer::Pacer;
@@ -73,7 +74,7 @@ const MAX_PACING_WAIT: Duration = Duration::from_secs(5);
 
 pub struct SenderService {
     inbox: InboxStore,
-    tenancy: TenancyStore,
+    accounts: AccountCache,
     pacer: Pacer,
     desk: DeskStore,
     media_links: MediaLinks,
@@ -87,7 +88,7 @@ impl SenderService {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
-            tenancy: TenancyStore::new(dynamo.clone(), &config.table_name),
+            accounts: AccountCache::new(TenancyStore::new(dynamo.clone(), &config.table_name)),
             desk: DeskStore::new(dynamo.clone(), &config.table_name),
             pacer: Pacer::new(dynamo, &config.table_name),
             media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
@@ -176,7 +177,7 @@ impl SenderService {
                 return Ok(Outcome::Skipped);
             }
         };
-        let Some(account) = self.tenancy.get_account(&job.org_id, &job.account_id).await? else {
+        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
             self.inbox
                 .fail_send(
                     &key,
@@ -221,6 +222,14 @@ impl SenderService {
                 self.inbox.record_sent(&job.org_id, &key, &wamid).await?;
                 info!(%wamid, "sent");
                 Ok(Outcome::Sent)
+            }
+            // A refused token may be a cached one the business has since replaced: read the
+            // account again and retry once before failing the message for good.
+            Err(err) if err.code() == Some(190) && attempt == 1 => {
+                warn!(error = %err, "access token refused; re-reading the account and retrying once");
+                self.accounts.forget(&job.org_id, &job.account_id);
+                self.inbox.release_send(&key).await?;
+                Ok(Outcome::Retry(1))
             }
             Err(err) => match outbound::classify(err.status(), err.code(), attempt) {
                 SendFailure::RetryAfter(delay) => {

@@ -51,6 +51,15 @@ enum Command {
     },
     /// Print the X-Hub-Signature-256 header Meta would send for FILE with the demo app secret.
     Sign { file: PathBuf },
+    /// Deliver a customer's text message to the demo number now, as Meta would (signed webhook).
+    Customer {
+        text: String,
+        /// The customer's WhatsApp id (phone number, digits).
+        #[arg(long, default_value = "16505551234")]
+        from: String,
+        #[arg(long, default_value = "Sheena Nelson")]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -83,7 +92,34 @@ async fn main() -> Result<()> {
             println!("{}", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body));
             Ok(())
         }
+        Command::Customer { text, from, name } => customer_says(&cli.dev_dir, &text, &from, &name).await,
     }
+}
+
+/// Posts a signed `messages` webhook with one text from `from`, timestamped now (so the 24-hour
+/// window is open for a free-form reply).
+async fn customer_says(dev_dir: &std::path::Path, text: &str, from: &str, name: &str) -> Result<()> {
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dev_dir.join("demo.json")).context("no .dev/demo.json: is `make dev` running?")?,
+    )?;
+    let url = demo["webhook_url"].as_str().context("demo.json has no webhook_url")?;
+    let now = chrono::Utc::now().timestamp();
+    let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": demo::WABA_ID, "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": demo::DISPLAY_PHONE_NUMBER, "phone_number_id": demo::PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": name}, "wa_id": from}],
+        "messages": [{"from": from, "id": format!("wamid.local.{}", ulid::Ulid::new()), "timestamp": now.to_string(), "type": "text", "text": {"body": text}}],
+    }}]}]})
+    .to_string();
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), body.as_bytes()))
+        .body(body)
+        .send()
+        .await?;
+    println!("{} {}", response.status().as_u16(), response.text().await.unwrap_or_default());
+    Ok(())
 }
 
 async fn up(

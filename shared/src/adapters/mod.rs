@@ -1,5 +1,6 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
 
+pub mod account_cache;
 pub mod accounts;
 pub mod allocator;
 pub mod contact_store;

@@ -114,6 +114,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         referral: None,
         errors: vec![],
         media: None,
+        status_errors: vec![],
         pricing: None,
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };

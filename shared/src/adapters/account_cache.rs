@@ -1,9 +1,10 @@
-//! Accounts by (org, account id), cached per warm Lambda: ingest checks each change's phone number
-//! id against the account the webhook came in on.
+//! Accounts by (org, account id), cached per warm Lambda for `TTL`: ingest checks each change's
+//! phone number id against the account the webhook came in on; the sender needs the number's
+//! token and throughput for every send.
 
-use shared::adapters::StoreError;
-use shared::adapters::tenancy_store::TenancyStore;
-use shared::tenancy::WhatsAppAccount;
+use super::StoreError;
+use super::tenancy_store::TenancyStore;
+use crate::tenancy::WhatsAppAccount;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,5 +37,13 @@ impl AccountCache {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, (account.clone(), Instant::now()));
         Ok(account)
+    }
+
+    /// Drops a cached account (its token was refused: read it again).
+    pub fn forget(&self, org_id: &str, account_id: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(org_id.to_string(), account_id.to_string()));
     }
 }

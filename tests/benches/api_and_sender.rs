@@ -1,0 +1,346 @@
+//! Agent API and sender figures against moto and the fake Graph API:
+//! 1. AWS requests per API call (moto's request recorder) and this process's CPU per call (the
+//!    handler plus the SDK's signing and parsing; moto's own work runs in another process);
+//! 2. sends per second the sender sustains at a number's 80 and 1,000 mps settings, with the
+//!    fake enforcing the same limit (any 130429 is counted and printed).
+//!
+//! Run with `make bench` (it starts moto). Under `cargo test` this binary only checks it starts.
+
+use integration_tests::recorder::count_requests;
+use integration_tests::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// CPU seconds (user + system) this process has used so far.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+struct Api {
+    stack: TestStack,
+    service: api::ApiService,
+    key: String,
+    account: shared::tenancy::WhatsAppAccount,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, body: Option<&str>) -> Value {
+        let response = self.service.handle(api_request(method, path, Some(&self.key), body)).await.unwrap();
+        assert!(response.status().is_success(), "{method} {path}: {}", body_text(&response));
+        json_body(&response)
+    }
+}
+
+async fn api_fixture() -> Api {
+    let stack = TestStack::new().await;
+    let (account, key) = stack
+        .tenant_with_key(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
+        .await;
+    let service = api::ApiService::from_aws(
+        &api::ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(),
+        &stack.aws,
+    );
+    let ingest = ingest::IngestService::from_aws(
+        &ingest::IngestConfig::from_env(&stack.env_of("IngestFunction")).unwrap(),
+        &stack.aws,
+    );
+    let now = chrono::Utc::now().timestamp();
+    // 60 customers with one message each, and 40 more messages from the first one.
+    let mut bodies = Vec::new();
+    for i in 0..100 {
+        let customer = if i < 60 { i } else { 0 };
+        let wa_id = format!("1650555{customer:04}");
+        bodies.push(notification(
+            &account.phone_number_id,
+            json!([{"profile": {"name": format!("Customer {customer}")}, "wa_id": wa_id}]),
+            json!([{"from": wa_id, "id": format!("wamid.bench.{i}"), "timestamp": (now - 100 + i as i64).to_string(), "type": "text", "text": {"body": "Does it come in navy?"}}]),
+            Value::Null,
+        ));
+    }
+    for (batch_index, batch) in bodies.chunks(10).enumerate() {
+        let ids: Vec<String> = (0..batch.len()).map(|i| format!("{batch_index}-{i}")).collect();
+        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> =
+            batch.iter().zip(&ids).map(|(b, id)| (id.as_str(), &account, b.as_slice())).collect();
+        ingest.process(ingest_event(&records)).await;
+    }
+    Api {
+        stack,
+        service,
+        key,
+        account,
+    }
+}
+
+async fn measure_call(api: &Api, label: &str, calls: usize, method: &str, path: &str, body: Option<&str>) {
+    let counts = count_requests(async {
+        for _ in 0..calls {
+            api.call(method, path, body).await;
+        }
+    })
+    .await;
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    for _ in 0..calls {
+        api.call(method, path, body).await;
+    }
+    let cpu = (cpu_seconds() - cpu_before) / calls as f64;
+    let wall = started.elapsed().as_secs_f64() / calls as f64;
+    let per_call: Vec<String> = counts
+        .iter()
+        .filter(|(op, _)| !op.starts_with("s3:") || label.contains("upload"))
+        .map(|(op, n)| format!("{op} {:.2}", *n as f64 / calls as f64))
+        .collect();
+    println!(
+        "  {label:<44} {:>8.0} µs CPU {:>8.1} ms wall   {}",
+        cpu * 1e6,
+        wall * 1e3,
+        per_call.join(", ")
+    );
+}
+
+async fn api_figures() {
+    let api = api_fixture().await;
+    let conversation = api.call("GET", "/v1/conversations?limit=1", None).await["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The key is cached after the first call; the cold case is a fresh service.
+    println!("\nAPI calls (requests per call from moto's recorder; CPU = this process, release build)");
+    let cold = count_requests(async {
+        let fresh = api::ApiService::from_aws(
+            &api::ApiConfig::from_env(&api.stack.env_of("ApiFunction")).unwrap(),
+            &api.stack.aws,
+        );
+        let response = fresh.handle(api_request("GET", "/v1/me", Some(&api.key), None)).await.unwrap();
+        assert!(response.status().is_success());
+    })
+    .await;
+    println!("  first request of a cold Lambda (GET /v1/me)  {cold:?}");
+    measure_call(&api, "GET /v1/conversations (page of 25)", 100, "GET", "/v1/conversations?limit=25", None).await;
+    measure_call(&api, "GET /v1/conversations?status=open&unread=true", 100, "GET", "/v1/conversations?status=open&unread=true&limit=25", None).await;
+    measure_call(&api, "GET /v1/conversations/{id}", 100, "GET", &format!("/v1/conversations/{conversation}"), None).await;
+    measure_call(&api, "GET .../messages (page of 25)", 100, "GET", &format!("/v1/conversations/{conversation}/messages?limit=25"), None).await;
+    measure_call(
+        &api,
+        "POST .../messages (text reply)",
+        100,
+        "POST",
+        &format!("/v1/conversations/{conversation}/messages"),
+        Some(r#"{"type":"text","content":{"text":"We have it in navy"}}"#),
+    )
+    .await;
+    measure_call(&api, "POST .../read", 100, "POST", &format!("/v1/conversations/{conversation}/read"), None).await;
+    measure_call(&api, "GET /v1/analytics/overview", 100, "GET", "/v1/analytics/overview", None).await;
+    measure_call(&api, "GET /v1/contacts?q=customer", 100, "GET", "/v1/contacts?q=customer&limit=25", None).await;
+
+    // Walking every page of the conversation list: one Query per page.
+    let mut pages = 0;
+    let counts = count_requests(async {
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/conversations?limit=25&cursor={c}"),
+                None => "/v1/conversations?limit=25".to_string(),
+            };
+            let page = api.call("GET", &path, None).await;
+            pages += 1;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+    })
+    .await;
+    println!("  all 60 conversations, 25 per page: {pages} pages, {counts:?}");
+    let _ = api.account;
+}
+
+async fn sender_figures(mps: u32, messages: usize, invocations: usize) {
+    let mut stack = TestStack::new().await;
+    let graph = stack.fake_graph().await;
+    graph.set_mps_limit(mps);
+    let account = stack
+        .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
+        .await;
+    let records = shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    records
+        .set_fields::<shared::tenancy::WhatsAppAccount>(
+            &shared::table::whatsapp_account(&account.org_id, &account.account_id),
+            "WhatsAppAccount",
+            vec![("throughput_mps", aws_sdk_dynamodb::types::AttributeValue::N(mps.to_string()))],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let inbox = stack.inbox();
+    let mut jobs = Vec::new();
+    for i in 0..messages {
+        let id = format!("msg_bench{i:06}");
+        let key = shared::table::message(&account.org_id, "cv_bench", 1_795_262_400_000 + i as i64, &id);
+        let message = queued_message(&account.org_id, "cv_bench", &id);
+        inbox.put_message(&key, &message).await.unwrap();
+        jobs.push(shared::outbound::OutboundJob {
+            org_id: account.org_id.clone(),
+            account_id: account.account_id.clone(),
+            message_pk: key.pk,
+            message_sk: key.sk,
+            to: format!("1650555{:04}", i % 10_000),
+            reply_to: None,
+        });
+    }
+    let config = sender::SenderConfig::from_env(&stack.env_of("SenderFunction")).unwrap();
+    let batches: Vec<Vec<shared::outbound::OutboundJob>> = jobs.chunks(10).map(|c| c.to_vec()).collect();
+    let queue = Arc::new(tokio::sync::Mutex::new(batches.into_iter()));
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let mut tasks = Vec::new();
+    for _ in 0..invocations {
+        let queue = queue.clone();
+        let service = sender::SenderService::from_aws(&config, &stack.aws);
+        tasks.push(tokio::spawn(async move {
+            let mut sent = 0u32;
+            loop {
+                let Some(batch) = queue.lock().await.next() else { break };
+                let records: Vec<Value> = batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, job)| json!({"messageId": format!("{}-{i}", job.message_sk), "receiptHandle": "h", "body": serde_json::to_string(job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+                    .collect();
+                let (_, summary) = service.process(serde_json::from_value(json!({"Records": records})).unwrap()).await;
+                sent += summary.sent;
+            }
+            sent
+        }));
+    }
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu_per_send = (cpu_seconds() - cpu_before) / f64::from(sent.max(1));
+    println!(
+        "  {mps:>5} mps setting: {sent}/{messages} sent by {invocations} concurrent invocations in {elapsed:.1} s = {:.0} sends/s; fake answered 130429 {} times; Graph requests {}; sender CPU {:.0} µs per send",
+        sent as f64 / elapsed,
+        graph.rate_limited(),
+        graph.sent().len() + graph.rate_limited(),
+        cpu_per_send * 1e6,
+    );
+}
+
+/// AWS requests one send makes (steady state: account cached, a pacing slot free).
+async fn sender_requests_per_send() {
+    let mut stack = TestStack::new().await;
+    let _graph = stack.fake_graph().await;
+    let account = stack
+        .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
+        .await;
+    let inbox = stack.inbox();
+    let service = sender::SenderService::from_aws(&sender::SenderConfig::from_env(&stack.env_of("SenderFunction")).unwrap(), &stack.aws);
+    let mut events = Vec::new();
+    for i in 0..21 {
+        let id = format!("msg_count{i:03}");
+        let key = shared::table::message(&account.org_id, "cv_count", 1_795_262_400_000 + i, &id);
+        let mut message = queued_message(&account.org_id, "cv_count", &id);
+        message.message_id = id.clone();
+        inbox.put_message(&key, &message).await.unwrap();
+        let job = shared::outbound::OutboundJob {
+            org_id: account.org_id.clone(),
+            account_id: account.account_id.clone(),
+            message_pk: key.pk,
+            message_sk: key.sk,
+            to: "16505551234".into(),
+            reply_to: None,
+        };
+        events.push(json!({"Records": [{"messageId": id, "receiptHandle": "h", "body": serde_json::to_string(&job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}]}));
+    }
+    // The first send warms the account cache; the next 20 are counted.
+    service.process(serde_json::from_value(events.remove(0)).unwrap()).await;
+    let counts = count_requests(async {
+        for event in events {
+            service.process(serde_json::from_value(event).unwrap()).await;
+        }
+    })
+    .await;
+    let per_send: Vec<String> = counts.iter().map(|(op, n)| format!("{op} {:.2}", *n as f64 / 20.0)).collect();
+    println!("  requests per send (account cached): {}", per_send.join(", "));
+}
+
+/// The DynamoDB requests per second this moto serves (trivial UpdateItems, 16 at a time): the
+/// ceiling any local send-rate figure runs into.
+async fn moto_ceiling() {
+    let stack = TestStack::new().await;
+    let records = shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let org = shared::table::org_counters("org_ceiling");
+    let client = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(org.pk.clone()))
+        .item("sk", aws_sdk_dynamodb::types::AttributeValue::S(org.sk.clone()))
+        .send()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let total = 800;
+    let records = Arc::new(records);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let records = records.clone();
+        let org = org.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..total / 16 {
+                records.add(&org, "n", 1).await.unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    println!(
+        "  moto ceiling: {:.0} DynamoDB UpdateItem/s (16 concurrent clients)",
+        f64::from(total) / started.elapsed().as_secs_f64()
+    );
+}
+
+fn queued_message(org_id: &str, conversation_id: &str, id: &str) -> shared::inbox::Message {
+    shared::inbox::Message {
+        org_id: org_id.into(),
+        conversation_id: conversation_id.into(),
+        message_id: id.into(),
+        wamid: None,
+        direction: shared::inbox::Direction::Outbound,
+        message_type: "text".into(),
+        content: shared::meta::Content::Text { body: "Your order shipped".into() },
+        status: "queued".into(),
+        status_rank: 0,
+        meta_timestamp: 1_795_262_400,
+        received_at_ms: 1_795_262_400_000,
+        context: None,
+        referral: None,
+        errors: vec![],
+        media: None,
+        status_errors: vec![],
+        pricing: None,
+        created_at: "2026-11-21T12:00:00.000Z".into(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("api_and_sender: run with `make bench` to measure");
+        return;
+    }
+    api_figures().await;
+    println!("\nSender throughput against the fake Graph API (pacing items in moto)");
+    sender_requests_per_send().await;
+    sender_figures(80, 800, 8).await;
+    sender_figures(1_000, 2_000, 60).await;
+    moto_ceiling().await;
+}
