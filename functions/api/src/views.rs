@@ -101,7 +101,7 @@ pub struct Message {
     /// inbound | outbound
     pub direction: String,
     pub r#type: String,
-    /// Free-form JSON; for text `{"type":"text","body":"..."}`.
+    /// Free-form JSON tagged by `kind`; for text `{"kind":"text","body":"..."}`.
     pub content: Value,
     /// queued | sending | sent | delivered | read | played | failed | received
     pub status: String,
