@@ -80,7 +80,12 @@ mod tests {
 
     #[test]
     fn least_busy_picks_the_fewest_open_then_the_lowest_id() {
-        let members = [member("b", true, 2), member("a", true, 3), member("c", true, 2), member("d", false, 0)];
+        let members = [
+            member("b", true, 2),
+            member("a", true, 3),
+            member("c", true, 2),
+            member("d", false, 0),
+        ];
         assert_eq!(choose(AllocationMethod::LeastBusy, &members, 1).as_deref(), Some("b"));
     }
 
@@ -88,7 +93,10 @@ mod tests {
     fn nobody_when_manual_offline_or_inactive() {
         let mut inactive = member("a", true, 0);
         inactive.is_active = false;
-        assert_eq!(choose(AllocationMethod::RoundRobin, &[inactive, member("b", false, 0)], 1), None);
+        assert_eq!(
+            choose(AllocationMethod::RoundRobin, &[inactive, member("b", false, 0)], 1),
+            None
+        );
         assert_eq!(choose(AllocationMethod::Manual, &[member("a", true, 0)], 1), None);
         assert_eq!(choose(AllocationMethod::LeastBusy, &[], 1), None);
         assert_eq!(AllocationMethod::parse("least_busy"), Some(AllocationMethod::LeastBusy));

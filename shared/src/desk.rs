@@ -128,9 +128,7 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
     let mut normalized: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();
-        if tag.is_empty()
-            || tag.len() > 40
-            || !tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':'))
+        if tag.is_empty() || tag.len() > 40 || !tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':'))
         {
             return Err(field_error(
                 "tags",
@@ -161,10 +159,7 @@ pub fn normalize_phone(field: &'static str, text: &str) -> Result<String, FieldE
 
 /// The form of a name that name search compares: lowercase, single spaces.
 pub fn search_form(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 pub fn validate_email(email: &str) -> Result<String, FieldError> {
@@ -190,7 +185,10 @@ pub fn validate_shortcut(shortcut: &str) -> Result<String, FieldError> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
-        return Err(field_error("shortcut", "must be / followed by 1-32 of a-z, 0-9, - or _"));
+        return Err(field_error(
+            "shortcut",
+            "must be / followed by 1-32 of a-z, 0-9, - or _",
+        ));
     }
     Ok(format!("/{body}"))
 }
@@ -229,7 +227,10 @@ mod tests {
         assert_eq!(required_text("title", Some("   "), 5).unwrap_err().field, "title");
         assert!(required_text("title", Some("toolong"), 5).is_err());
         assert!(optional_text("note", Some("a\u{0}b"), 50).is_err());
-        assert_eq!(optional_text("note", Some("line\nline"), 50).unwrap().as_deref(), Some("line\nline"));
+        assert_eq!(
+            optional_text("note", Some("line\nline"), 50).unwrap().as_deref(),
+            Some("line\nline")
+        );
         assert_eq!(optional_text("note", None, 50).unwrap(), None);
     }
 
@@ -246,7 +247,10 @@ mod tests {
 
     #[test]
     fn phones_emails_shortcuts_and_names() {
-        assert_eq!(normalize_phone("phone_number", "+1 (650) 555-1234").unwrap(), "16505551234");
+        assert_eq!(
+            normalize_phone("phone_number", "+1 (650) 555-1234").unwrap(),
+            "16505551234"
+        );
         assert!(normalize_phone("phone_number", "12ab45678").is_err());
         assert!(normalize_phone("phone_number", "123").is_err());
         assert_eq!(validate_email(" Ada@Example.com ").unwrap(), "ada@example.com");

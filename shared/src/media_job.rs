@@ -38,10 +38,10 @@ impl MediaJob {
 
 /// Decodes Meta's `sha256` (hex in Graph API responses, base64 in some webhooks) to bytes.
 pub fn decode_sha256(text: &str) -> Option<Vec<u8>> {
-    if text.len() == 64 {
-        if let Ok(bytes) = hex::decode(text) {
-            return Some(bytes);
-        }
+    if text.len() == 64
+        && let Ok(bytes) = hex::decode(text)
+    {
+        return Some(bytes);
     }
     use base64::Engine;
     base64::engine::general_purpose::STANDARD

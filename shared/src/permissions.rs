@@ -5,8 +5,14 @@ use crate::tenancy::Role;
 
 /// Every permission code, with what it allows. The API's OpenAPI document lists them too.
 pub const PERMISSIONS: &[(&str, &str)] = &[
-    ("conversations.read", "list and read conversations, messages, notes and transfers"),
-    ("conversations.reply", "send messages, mark conversations read, upload media"),
+    (
+        "conversations.read",
+        "list and read conversations, messages, notes and transfers",
+    ),
+    (
+        "conversations.reply",
+        "send messages, mark conversations read, upload media",
+    ),
     ("conversations.assign", "assign and transfer conversations"),
     ("conversations.resolve", "resolve and reopen conversations"),
     ("notes.write", "add notes to conversations"),
@@ -53,16 +59,19 @@ pub fn role_grants(role: Role, permission: &str) -> bool {
 /// Whether a key's scopes cover `permission`: `*`, the code itself, or its category (`contacts.*`).
 pub fn scopes_allow(scopes: &[String], permission: &str) -> bool {
     let category = permission.split('.').next().unwrap_or_default();
-    scopes.iter().any(|scope| {
-        scope == "*" || scope == permission || scope.strip_suffix(".*").is_some_and(|c| c == category)
-    })
+    scopes
+        .iter()
+        .any(|scope| scope == "*" || scope == permission || scope.strip_suffix(".*").is_some_and(|c| c == category))
 }
 
 /// Whether a scope string names something grantable: `*`, a known code or a known category wildcard.
 pub fn is_known_scope(scope: &str) -> bool {
     scope == "*"
         || PERMISSIONS.iter().any(|(code, _)| {
-            *code == scope || scope.strip_suffix(".*").is_some_and(|c| code.split('.').next() == Some(c))
+            *code == scope
+                || scope
+                    .strip_suffix(".*")
+                    .is_some_and(|c| code.split('.').next() == Some(c))
         })
 }
 
@@ -97,8 +106,16 @@ mod tests {
         assert!(!allows(Role::Agent, &scopes(&["*"]), "agents.manage"));
         assert!(allows(Role::Admin, &scopes(&["contacts.*"]), "contacts.manage"));
         assert!(!allows(Role::Admin, &scopes(&["contacts.*"]), "conversations.read"));
-        assert!(allows(Role::Admin, &scopes(&["conversations.read"]), "conversations.read"));
-        assert!(!allows(Role::Admin, &scopes(&["conversations.read"]), "conversations.reply"));
+        assert!(allows(
+            Role::Admin,
+            &scopes(&["conversations.read"]),
+            "conversations.read"
+        ));
+        assert!(!allows(
+            Role::Admin,
+            &scopes(&["conversations.read"]),
+            "conversations.reply"
+        ));
         assert!(!allows(Role::Admin, &scopes(&[]), "conversations.read"));
         assert!(!scopes_allow(&scopes(&["conversations"]), "conversations.read"));
     }

@@ -154,7 +154,10 @@ pub fn division(org_id: &str, division_id: &str) -> Key {
 
 /// Division members sort under their division, so one Query lists them.
 pub fn division_member(org_id: &str, division_id: &str, agent_id: &str) -> Key {
-    Key::new(org_partition(org_id), format!("DIVISIONMEMBER#{division_id}#{agent_id}"))
+    Key::new(
+        org_partition(org_id),
+        format!("DIVISIONMEMBER#{division_id}#{agent_id}"),
+    )
 }
 
 pub fn division_members_prefix(division_id: &str) -> String {
@@ -172,7 +175,10 @@ pub fn contact_tag(org_id: &str, tag: &str, contact_id: &str) -> Key {
 
 /// GSI1 key of a contact for search by name prefix (the name in [`crate::desk::search_form`]).
 pub fn contact_name_lookup(org_id: &str, search_form: &str, contact_id: &str) -> (String, String) {
-    (format!("ORG#{org_id}#CONTACTNAMES"), format!("{search_form}#{contact_id}"))
+    (
+        format!("ORG#{org_id}#CONTACTNAMES"),
+        format!("{search_form}#{contact_id}"),
+    )
 }
 
 pub fn note(org_id: &str, conversation_id: &str, created_ms: i64, note_id: &str) -> Key {
@@ -205,7 +211,10 @@ pub fn uploaded_media_object(org_id: &str, media_id: &str) -> String {
 /// One shard of one second of an account's send budget (pacing); expires a minute later. Each
 /// shard is its own partition so a 1,000 mps number spreads its pacing writes.
 pub fn pace_bucket(org_id: &str, account_id: &str, shard: u32, epoch_second: i64) -> Key {
-    Key::new(format!("ORG#{org_id}#PACE#{account_id}#{shard}"), epoch_second.to_string())
+    Key::new(
+        format!("ORG#{org_id}#PACE#{account_id}#{shard}"),
+        epoch_second.to_string(),
+    )
 }
 
 pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {

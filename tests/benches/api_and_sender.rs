@@ -30,8 +30,16 @@ struct Api {
 
 impl Api {
     async fn call(&self, method: &str, path: &str, body: Option<&str>) -> Value {
-        let response = self.service.handle(api_request(method, path, Some(&self.key), body)).await.unwrap();
-        assert!(response.status().is_success(), "{method} {path}: {}", body_text(&response));
+        let response = self
+            .service
+            .handle(api_request(method, path, Some(&self.key), body))
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            body_text(&response)
+        );
         json_body(&response)
     }
 }
@@ -64,8 +72,11 @@ async fn api_fixture() -> Api {
     }
     for (batch_index, batch) in bodies.chunks(10).enumerate() {
         let ids: Vec<String> = (0..batch.len()).map(|i| format!("{batch_index}-{i}")).collect();
-        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> =
-            batch.iter().zip(&ids).map(|(b, id)| (id.as_str(), &account, b.as_slice())).collect();
+        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> = batch
+            .iter()
+            .zip(&ids)
+            .map(|(b, id)| (id.as_str(), &account, b.as_slice()))
+            .collect();
         ingest.process(ingest_event(&records)).await;
     }
     Api {
@@ -116,15 +127,50 @@ async fn api_figures() {
             &api::ApiConfig::from_env(&api.stack.env_of("ApiFunction")).unwrap(),
             &api.stack.aws,
         );
-        let response = fresh.handle(api_request("GET", "/v1/me", Some(&api.key), None)).await.unwrap();
+        let response = fresh
+            .handle(api_request("GET", "/v1/me", Some(&api.key), None))
+            .await
+            .unwrap();
         assert!(response.status().is_success());
     })
     .await;
     println!("  first request of a cold Lambda (GET /v1/me)  {cold:?}");
-    measure_call(&api, "GET /v1/conversations (page of 25)", 100, "GET", "/v1/conversations?limit=25", None).await;
-    measure_call(&api, "GET /v1/conversations?status=open&unread=true", 100, "GET", "/v1/conversations?status=open&unread=true&limit=25", None).await;
-    measure_call(&api, "GET /v1/conversations/{id}", 100, "GET", &format!("/v1/conversations/{conversation}"), None).await;
-    measure_call(&api, "GET .../messages (page of 25)", 100, "GET", &format!("/v1/conversations/{conversation}/messages?limit=25"), None).await;
+    measure_call(
+        &api,
+        "GET /v1/conversations (page of 25)",
+        100,
+        "GET",
+        "/v1/conversations?limit=25",
+        None,
+    )
+    .await;
+    measure_call(
+        &api,
+        "GET /v1/conversations?status=open&unread=true",
+        100,
+        "GET",
+        "/v1/conversations?status=open&unread=true&limit=25",
+        None,
+    )
+    .await;
+    measure_call(
+        &api,
+        "GET /v1/conversations/{id}",
+        100,
+        "GET",
+        &format!("/v1/conversations/{conversation}"),
+        None,
+    )
+    .await;
+    measure_call(
+        &api,
+        "GET .../messages (page of 25)",
+        100,
+        "GET",
+        &format!("/v1/conversations/{conversation}/messages?limit=25"),
+        None,
+    )
+    .await;
     measure_call(
         &api,
         "POST .../messages (text reply)",
@@ -134,9 +180,33 @@ async fn api_figures() {
         Some(r#"{"type":"text","content":{"text":"We have it in navy"}}"#),
     )
     .await;
-    measure_call(&api, "POST .../read", 100, "POST", &format!("/v1/conversations/{conversation}/read"), None).await;
-    measure_call(&api, "GET /v1/analytics/overview", 100, "GET", "/v1/analytics/overview", None).await;
-    measure_call(&api, "GET /v1/contacts?q=customer", 100, "GET", "/v1/contacts?q=customer&limit=25", None).await;
+    measure_call(
+        &api,
+        "POST .../read",
+        100,
+        "POST",
+        &format!("/v1/conversations/{conversation}/read"),
+        None,
+    )
+    .await;
+    measure_call(
+        &api,
+        "GET /v1/analytics/overview",
+        100,
+        "GET",
+        "/v1/analytics/overview",
+        None,
+    )
+    .await;
+    measure_call(
+        &api,
+        "GET /v1/contacts?q=customer",
+        100,
+        "GET",
+        "/v1/contacts?q=customer&limit=25",
+        None,
+    )
+    .await;
 
     // Walking every page of the conversation list: one Query per page.
     let mut pages = 0;
@@ -167,12 +237,16 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize) {
     let account = stack
         .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
         .await;
-    let records = shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let records =
+        shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
     records
         .set_fields::<shared::tenancy::WhatsAppAccount>(
             &shared::table::whatsapp_account(&account.org_id, &account.account_id),
             "WhatsAppAccount",
-            vec![("throughput_mps", aws_sdk_dynamodb::types::AttributeValue::N(mps.to_string()))],
+            vec![(
+                "throughput_mps",
+                aws_sdk_dynamodb::types::AttributeValue::N(mps.to_string()),
+            )],
             vec![],
         )
         .await
@@ -240,7 +314,10 @@ async fn sender_requests_per_send() {
         .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
         .await;
     let inbox = stack.inbox();
-    let service = sender::SenderService::from_aws(&sender::SenderConfig::from_env(&stack.env_of("SenderFunction")).unwrap(), &stack.aws);
+    let service = sender::SenderService::from_aws(
+        &sender::SenderConfig::from_env(&stack.env_of("SenderFunction")).unwrap(),
+        &stack.aws,
+    );
     let mut events = Vec::new();
     for i in 0..21 {
         let id = format!("msg_count{i:03}");
@@ -266,7 +343,10 @@ async fn sender_requests_per_send() {
         }
     })
     .await;
-    let per_send: Vec<String> = counts.iter().map(|(op, n)| format!("{op} {:.2}", *n as f64 / 20.0)).collect();
+    let per_send: Vec<String> = counts
+        .iter()
+        .map(|(op, n)| format!("{op} {:.2}", *n as f64 / 20.0))
+        .collect();
     println!("  requests per send (account cached): {}", per_send.join(", "));
 }
 
@@ -274,7 +354,8 @@ async fn sender_requests_per_send() {
 /// ceiling any local send-rate figure runs into.
 async fn moto_ceiling() {
     let stack = TestStack::new().await;
-    let records = shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let records =
+        shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
     let org = shared::table::org_counters("org_ceiling");
     let client = aws_sdk_dynamodb::Client::new(&stack.aws);
     let table = stack.name_of("Table");
@@ -316,7 +397,9 @@ fn queued_message(org_id: &str, conversation_id: &str, id: &str) -> shared::inbo
         wamid: None,
         direction: shared::inbox::Direction::Outbound,
         message_type: "text".into(),
-        content: shared::meta::Content::Text { body: "Your order shipped".into() },
+        content: shared::meta::Content::Text {
+            body: "Your order shipped".into(),
+        },
         status: "queued".into(),
         status_rank: 0,
         meta_timestamp: 1_795_262_400,

@@ -80,14 +80,29 @@ async fn an_admin_can_use_every_route() {
     // Agents and keys.
     let ada = agent(&w, key, "ada@example.com", "agent").await;
     let (status, duplicate) = w
-        .call("POST", "/v1/agents", key, Some(json!({"email": "ADA@example.com", "full_name": "Ada again"})))
+        .call(
+            "POST",
+            "/v1/agents",
+            key,
+            Some(json!({"email": "ADA@example.com", "full_name": "Ada again"})),
+        )
         .await;
-    assert_eq!((status, duplicate["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    assert_eq!(
+        (status, duplicate["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
     let agents = w.expect(StatusCode::OK, "GET", "/v1/agents", key, None).await;
     assert_eq!(agents["data"].as_array().unwrap().len(), 2);
-    w.expect(StatusCode::OK, "GET", &format!("/v1/agents/{ada}"), key, None).await;
+    w.expect(StatusCode::OK, "GET", &format!("/v1/agents/{ada}"), key, None)
+        .await;
     let online = w
-        .expect(StatusCode::OK, "PATCH", &format!("/v1/agents/{ada}"), key, Some(json!({"is_online": true})))
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/agents/{ada}"),
+            key,
+            Some(json!({"is_online": true})),
+        )
         .await;
     assert_eq!(online["is_online"], true);
     let ada_key = key_for(&w, key, &ada, json!(["*"])).await;
@@ -109,26 +124,64 @@ async fn an_admin_can_use_every_route() {
         .await;
     let div = division["id"].as_str().unwrap().to_string();
     w.expect(StatusCode::OK, "GET", "/v1/divisions", key, None).await;
-    w.expect(StatusCode::OK, "GET", &format!("/v1/divisions/{div}"), key, None).await;
+    w.expect(StatusCode::OK, "GET", &format!("/v1/divisions/{div}"), key, None)
+        .await;
     let renamed = w
-        .expect(StatusCode::OK, "PATCH", &format!("/v1/divisions/{div}"), key, Some(json!({"description": "Leads"})))
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/divisions/{div}"),
+            key,
+            Some(json!({"description": "Leads"})),
+        )
         .await;
     assert_eq!(renamed["description"], "Leads");
-    w.expect(StatusCode::OK, "PUT", &format!("/v1/divisions/{div}/members/{ada}"), key, None).await;
-    w.expect(StatusCode::OK, "PUT", &format!("/v1/divisions/{div}/members/{ada}"), key, None).await;
-    let members = w.expect(StatusCode::OK, "GET", &format!("/v1/divisions/{div}/members"), key, None).await;
+    w.expect(
+        StatusCode::OK,
+        "PUT",
+        &format!("/v1/divisions/{div}/members/{ada}"),
+        key,
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::OK,
+        "PUT",
+        &format!("/v1/divisions/{div}/members/{ada}"),
+        key,
+        None,
+    )
+    .await;
+    let members = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/divisions/{div}/members"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(members["data"][0]["agent"]["id"], ada.as_str());
-    let counted = w.expect(StatusCode::OK, "GET", &format!("/v1/divisions/{div}"), key, None).await;
+    let counted = w
+        .expect(StatusCode::OK, "GET", &format!("/v1/divisions/{div}"), key, None)
+        .await;
     assert_eq!(counted["agent_count"], 1, "adding twice counts once");
 
     // Accounts: secrets masked everywhere but the registration's verify token.
     let acc = f.a.account.account_id.as_str();
     let accounts = w.expect(StatusCode::OK, "GET", "/v1/accounts", key, None).await;
     assert_eq!(accounts["data"][0]["id"], acc);
-    let shown = w.expect(StatusCode::OK, "GET", &format!("/v1/accounts/{acc}"), key, None).await;
+    let shown = w
+        .expect(StatusCode::OK, "GET", &format!("/v1/accounts/{acc}"), key, None)
+        .await;
     assert!(!shown.to_string().contains("a-secret") && !shown.to_string().contains(ACCESS_TOKEN));
     assert!(shown["app_secret"].as_str().unwrap().starts_with("****"));
-    assert!(shown["webhook_url"].as_str().unwrap().ends_with(&format!("/webhooks/whatsapp/{acc}")));
+    assert!(
+        shown["webhook_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/webhooks/whatsapp/{acc}"))
+    );
     let registered = w
         .expect(
             StatusCode::CREATED,
@@ -138,7 +191,11 @@ async fn an_admin_can_use_every_route() {
             Some(json!({"phone_number_id": unique_phone_number_id(), "waba_id": "102290129340398", "display_phone_number": "+15550001111", "app_secret": "new-app-secret", "access_token": "new-access-token"})),
         )
         .await;
-    assert_eq!(registered["verify_token"].as_str().unwrap().len(), 32, "shown once to paste into Meta");
+    assert_eq!(
+        registered["verify_token"].as_str().unwrap().len(),
+        32,
+        "shown once to paste into Meta"
+    );
     let updated = w
         .expect(
             StatusCode::OK,
@@ -148,9 +205,18 @@ async fn an_admin_can_use_every_route() {
             Some(json!({"division_id": div, "throughput_mps": 1000, "app_secret": "rotated-app-secret"})),
         )
         .await;
-    assert_eq!((updated["division_id"].as_str(), updated["throughput_mps"].as_u64()), (Some(div.as_str()), Some(1000)));
+    assert_eq!(
+        (updated["division_id"].as_str(), updated["throughput_mps"].as_u64()),
+        (Some(div.as_str()), Some(1000))
+    );
     assert!(!updated.to_string().contains("rotated-app-secret"));
-    let stored = f.stack.tenancy().get_account(&f.a.account.org_id, acc).await.unwrap().unwrap();
+    let stored = f
+        .stack
+        .tenancy()
+        .get_account(&f.a.account.org_id, acc)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.app_secret.expose(), "rotated-app-secret");
 
     // Contacts.
@@ -164,9 +230,16 @@ async fn an_admin_can_use_every_route() {
         )
         .await;
     let ct = contact["id"].as_str().unwrap().to_string();
-    w.expect(StatusCode::OK, "GET", &format!("/v1/contacts/{ct}"), key, None).await;
-    w.expect(StatusCode::OK, "PATCH", &format!("/v1/contacts/{ct}"), key, Some(json!({"email": "grace@example.com"})))
+    w.expect(StatusCode::OK, "GET", &format!("/v1/contacts/{ct}"), key, None)
         .await;
+    w.expect(
+        StatusCode::OK,
+        "PATCH",
+        &format!("/v1/contacts/{ct}"),
+        key,
+        Some(json!({"email": "grace@example.com"})),
+    )
+    .await;
     let by_tag = w.expect(StatusCode::OK, "GET", "/v1/contacts?tag=vip", key, None).await;
     assert_eq!(by_tag["data"][0]["id"], ct.as_str());
 
@@ -184,23 +257,71 @@ async fn an_admin_can_use_every_route() {
     let qr = reply["id"].as_str().unwrap().to_string();
     w.expect(StatusCode::OK, "GET", "/v1/quick-replies", key, None).await;
     let edited = w
-        .expect(StatusCode::OK, "PATCH", &format!("/v1/quick-replies/{qr}"), key, Some(json!({"content": "We open at 8"})))
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/quick-replies/{qr}"),
+            key,
+            Some(json!({"content": "We open at 8"})),
+        )
         .await;
     assert_eq!(edited["content"], "We open at 8");
-    w.expect(StatusCode::NO_CONTENT, "DELETE", &format!("/v1/quick-replies/{qr}"), key, None).await;
-    w.expect(StatusCode::NOT_FOUND, "DELETE", &format!("/v1/quick-replies/{qr}"), key, None).await;
+    w.expect(
+        StatusCode::NO_CONTENT,
+        "DELETE",
+        &format!("/v1/quick-replies/{qr}"),
+        key,
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "DELETE",
+        &format!("/v1/quick-replies/{qr}"),
+        key,
+        None,
+    )
+    .await;
 
     // Conversations: the account's division allocates the new one to its only online member.
     f.inbound_from(&f.a, "16505559000", "Grace", "wamid.walk1", now()).await;
-    let list = w.expect(StatusCode::OK, "GET", "/v1/conversations?status=open&unread=true", key, None).await;
+    let list = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            "/v1/conversations?status=open&unread=true",
+            key,
+            None,
+        )
+        .await;
     let conv = list["data"][0]["id"].as_str().unwrap().to_string();
-    assert_eq!(list["data"][0]["contact_id"], ct.as_str(), "the message lands on the contact created by phone");
+    assert_eq!(
+        list["data"][0]["contact_id"],
+        ct.as_str(),
+        "the message lands on the contact created by phone"
+    );
     assert_eq!(list["data"][0]["assigned_agent_id"], ada.as_str());
     assert_eq!(list["data"][0]["division_id"], div.as_str());
-    let got = w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}"), key, None).await;
+    let got = w
+        .expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}"), key, None)
+        .await;
     assert_eq!(got["contact"]["name"], "Grace Hopper");
-    w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{conv}/read"), key, None).await;
-    w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}/messages"), key, None).await;
+    w.expect(
+        StatusCode::OK,
+        "POST",
+        &format!("/v1/conversations/{conv}/read"),
+        key,
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::OK,
+        "GET",
+        &format!("/v1/conversations/{conv}/messages"),
+        key,
+        None,
+    )
+    .await;
     w.expect(
         StatusCode::ACCEPTED,
         "POST",
@@ -211,7 +332,13 @@ async fn an_admin_can_use_every_route() {
     .await;
     let owner = me["agent"]["id"].as_str().unwrap();
     let assigned = w
-        .expect(StatusCode::OK, "POST", &format!("/v1/conversations/{conv}/assign"), key, Some(json!({"agent_id": owner})))
+        .expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/conversations/{conv}/assign"),
+            key,
+            Some(json!({"agent_id": owner})),
+        )
         .await;
     assert_eq!(assigned["assigned_agent_id"], owner);
     let transfer = w
@@ -225,7 +352,15 @@ async fn an_admin_can_use_every_route() {
         .await;
     assert_eq!(transfer["from_agent_name"], "Owner");
     assert_eq!(transfer["to_agent_name"], "Agent ada@example.com");
-    let log = w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}/transfers"), key, None).await;
+    let log = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conv}/transfers"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(log["data"][0]["note"], "pricing question");
     let note = w
         .expect(
@@ -237,37 +372,100 @@ async fn an_admin_can_use_every_route() {
         )
         .await;
     assert_eq!(note["agent_name"], "Owner");
-    let notes = w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}/notes"), key, None).await;
+    let notes = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conv}/notes"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(notes["data"][0]["content"], "Wants the navy one");
-    let resolved = w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{conv}/resolve"), key, None).await;
+    let resolved = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/conversations/{conv}/resolve"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(resolved["status"], "resolved");
-    let overview = w.expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None).await;
+    let overview = w
+        .expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None)
+        .await;
     assert_eq!(overview["resolved_conversations"], 1);
     assert_eq!(overview["resolution_rate"], 100.0);
-    let reopened = w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{conv}/reopen"), key, None).await;
+    let reopened = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/conversations/{conv}/reopen"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(reopened["status"], "open");
 
     // Media upload.
     let upload = f
         .api
-        .handle(api_binary_request("/v1/media?filename=photo.png", key, b"\x89PNG\r\n\x1a\nbytes", "image/png"))
+        .handle(api_binary_request(
+            "/v1/media?filename=photo.png",
+            key,
+            b"\x89PNG\r\n\x1a\nbytes",
+            "image/png",
+        ))
         .await
         .unwrap();
     assert_eq!(upload.status(), StatusCode::CREATED);
     w.seen.lock().unwrap().insert("UploadMedia".into());
 
     // Tear-down routes.
-    w.expect(StatusCode::NO_CONTENT, "DELETE", &format!("/v1/divisions/{div}/members/{ada}"), key, None).await;
+    w.expect(
+        StatusCode::NO_CONTENT,
+        "DELETE",
+        &format!("/v1/divisions/{div}/members/{ada}"),
+        key,
+        None,
+    )
+    .await;
     let keys = w.expect(StatusCode::OK, "GET", "/v1/api-keys", key, None).await;
-    let ada_key_id = keys["data"].as_array().unwrap().iter().find(|k| k["agent_id"] == ada.as_str()).unwrap()["id"]
+    let ada_key_id = keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["agent_id"] == ada.as_str())
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let revoked = w.expect(StatusCode::OK, "DELETE", &format!("/v1/api-keys/{ada_key_id}"), key, None).await;
+    let revoked = w
+        .expect(
+            StatusCode::OK,
+            "DELETE",
+            &format!("/v1/api-keys/{ada_key_id}"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(revoked["is_active"], false);
     let (status, _) = w.call("GET", "/v1/me", &ada_key, None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked key stops at once on this Lambda");
-    let gone = w.expect(StatusCode::OK, "POST", &format!("/v1/agents/{ada}/deactivate"), key, None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked key stops at once on this Lambda"
+    );
+    let gone = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/agents/{ada}/deactivate"),
+            key,
+            None,
+        )
+        .await;
     assert_eq!(gone["is_active"], false);
 
     let seen = w.seen.lock().unwrap().clone();
@@ -292,38 +490,98 @@ async fn roles_and_scopes_limit_what_a_key_may_do() {
     let conv = f.conversation_id(&f.a).await;
 
     for (method, path, body) in [
-        ("POST", "/v1/agents".to_string(), Some(json!({"email": "x@example.com", "full_name": "X"}))),
+        (
+            "POST",
+            "/v1/agents".to_string(),
+            Some(json!({"email": "x@example.com", "full_name": "X"})),
+        ),
         ("POST", format!("/v1/agents/{other}/deactivate"), None),
-        ("PATCH", format!("/v1/agents/{other}"), Some(json!({"full_name": "Renamed"}))),
+        (
+            "PATCH",
+            format!("/v1/agents/{other}"),
+            Some(json!({"full_name": "Renamed"})),
+        ),
         ("PATCH", format!("/v1/agents/{plain}"), Some(json!({"role": "admin"}))),
         ("POST", "/v1/divisions".to_string(), Some(json!({"name": "D"}))),
-        ("PATCH", format!("/v1/accounts/{}", f.a.account.account_id), Some(json!({"throughput_mps": 5}))),
-        ("POST", "/v1/api-keys".to_string(), Some(json!({"name": "k", "agent_id": other}))),
+        (
+            "PATCH",
+            format!("/v1/accounts/{}", f.a.account.account_id),
+            Some(json!({"throughput_mps": 5})),
+        ),
+        (
+            "POST",
+            "/v1/api-keys".to_string(),
+            Some(json!({"name": "k", "agent_id": other})),
+        ),
     ] {
         let (status, body) = w.call(method, &path, &agent_key, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
         assert_eq!(body["error"]["code"], "forbidden");
     }
     // What an agent may do.
-    w.expect(StatusCode::OK, "GET", "/v1/conversations", &agent_key, None).await;
-    w.expect(StatusCode::OK, "PATCH", &format!("/v1/agents/{plain}"), &agent_key, Some(json!({"is_online": true})))
+    w.expect(StatusCode::OK, "GET", "/v1/conversations", &agent_key, None)
         .await;
+    w.expect(
+        StatusCode::OK,
+        "PATCH",
+        &format!("/v1/agents/{plain}"),
+        &agent_key,
+        Some(json!({"is_online": true})),
+    )
+    .await;
     let own = w
-        .expect(StatusCode::CREATED, "POST", "/v1/api-keys", &agent_key, Some(json!({"name": "laptop"})))
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/api-keys",
+            &agent_key,
+            Some(json!({"name": "laptop"})),
+        )
         .await;
     let listed = w.expect(StatusCode::OK, "GET", "/v1/api-keys", &agent_key, None).await;
-    assert!(listed["data"].as_array().unwrap().iter().all(|k| k["agent_id"] == plain.as_str()), "only own keys");
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["agent_id"] == plain.as_str()),
+        "only own keys"
+    );
     let admin_keys = w.expect(StatusCode::OK, "GET", "/v1/api-keys", admin, None).await;
-    let admins_key = admin_keys["data"].as_array().unwrap().iter().find(|k| k["agent_id"] != plain.as_str()).unwrap()
-        ["id"]
+    let admins_key = admin_keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["agent_id"] != plain.as_str())
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
-    w.expect(StatusCode::NOT_FOUND, "DELETE", &format!("/v1/api-keys/{admins_key}"), &agent_key, None).await;
-    w.expect(StatusCode::OK, "DELETE", &format!("/v1/api-keys/{}", own["id"].as_str().unwrap()), &agent_key, None)
-        .await;
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "DELETE",
+        &format!("/v1/api-keys/{admins_key}"),
+        &agent_key,
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::OK,
+        "DELETE",
+        &format!("/v1/api-keys/{}", own["id"].as_str().unwrap()),
+        &agent_key,
+        None,
+    )
+    .await;
     // Scopes narrow a key below its role.
-    w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{conv}"), &read_only, None).await;
+    w.expect(
+        StatusCode::OK,
+        "GET",
+        &format!("/v1/conversations/{conv}"),
+        &read_only,
+        None,
+    )
+    .await;
     let (status, _) = w
         .call(
             "POST",
@@ -334,13 +592,31 @@ async fn roles_and_scopes_limit_what_a_key_may_do() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body) = w
-        .call("POST", "/v1/api-keys", admin, Some(json!({"name": "bad", "scopes": ["everything"]})))
+        .call(
+            "POST",
+            "/v1/api-keys",
+            admin,
+            Some(json!({"name": "bad", "scopes": ["everything"]})),
+        )
         .await;
-    assert_eq!((status, body["error"]["message"].as_str().unwrap().starts_with("scopes")), (StatusCode::UNPROCESSABLE_ENTITY, true));
+    assert_eq!(
+        (status, body["error"]["message"].as_str().unwrap().starts_with("scopes")),
+        (StatusCode::UNPROCESSABLE_ENTITY, true)
+    );
     // A deactivated agent's keys stop working.
-    w.expect(StatusCode::OK, "POST", &format!("/v1/agents/{plain}/deactivate"), admin, None).await;
+    w.expect(
+        StatusCode::OK,
+        "POST",
+        &format!("/v1/agents/{plain}/deactivate"),
+        admin,
+        None,
+    )
+    .await;
     let (status, body) = w.call("GET", "/v1/me", &agent_key, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
 }
 
 /// A valid body for each operation that reads one, so a foreign id fails on its lookup (404) and
@@ -352,12 +628,16 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         Transfer => json!({"to_agent_id": ids["agent_id"], "note": "n"}),
         SendMessage => json!({"type": "text", "content": {"text": "hi"}}),
         AddNote => json!({"content": "n"}),
-        CreateAgent => json!({"email": format!("iso-{}@example.com", ulid::Ulid::new().to_string().to_lowercase()), "full_name": "Iso"}),
+        CreateAgent => {
+            json!({"email": format!("iso-{}@example.com", ulid::Ulid::new().to_string().to_lowercase()), "full_name": "Iso"})
+        }
         UpdateAgent => json!({"full_name": "Renamed"}),
         CreateApiKey => json!({"name": "k", "agent_id": ids["agent_id"]}),
         CreateDivision => json!({"name": "D"}),
         UpdateDivision => json!({"name": "Renamed"}),
-        RegisterAccount => json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]}),
+        RegisterAccount => {
+            json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
+        }
         UpdateAccount => json!({"throughput_mps": 5}),
         CreateContact => json!({"phone_number": format!("1650{}", &unique_phone_number_id()[..7])}),
         UpdateContact => json!({"name": "Renamed"}),
@@ -378,19 +658,45 @@ async fn another_organizations_ids_answer_404_on_every_route() {
     ids.insert("conversation_id", f.conversation_id(&f.a).await);
     ids.insert("account_id", f.a.account.account_id.clone());
     ids.insert("agent_id", agent(&w, a, "iso@example.com", "agent").await);
-    let division = w.expect(StatusCode::CREATED, "POST", "/v1/divisions", a, Some(json!({"name": "A team"}))).await;
-    ids.insert("division_id", division["id"].as_str().unwrap().into());
-    w.expect(StatusCode::OK, "PUT", &format!("/v1/divisions/{}/members/{}", ids["division_id"], ids["agent_id"]), a, None)
+    let division = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/divisions",
+            a,
+            Some(json!({"name": "A team"})),
+        )
         .await;
+    ids.insert("division_id", division["id"].as_str().unwrap().into());
+    w.expect(
+        StatusCode::OK,
+        "PUT",
+        &format!("/v1/divisions/{}/members/{}", ids["division_id"], ids["agent_id"]),
+        a,
+        None,
+    )
+    .await;
     let contacts = w.expect(StatusCode::OK, "GET", "/v1/contacts", a, None).await;
     ids.insert("contact_id", contacts["data"][0]["id"].as_str().unwrap().into());
     let keys = w.expect(StatusCode::OK, "GET", "/v1/api-keys", a, None).await;
     ids.insert("key_id", keys["data"][0]["id"].as_str().unwrap().into());
     let reply = w
-        .expect(StatusCode::CREATED, "POST", "/v1/quick-replies", a, Some(json!({"title": "t", "content": "c"})))
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/quick-replies",
+            a,
+            Some(json!({"title": "t", "content": "c"})),
+        )
         .await;
     ids.insert("quick_reply_id", reply["id"].as_str().unwrap().into());
-    let before = f.stack.tenancy().get_account(&f.a.account.org_id, &ids["account_id"]).await.unwrap().unwrap();
+    let before = f
+        .stack
+        .tenancy()
+        .get_account(&f.a.account.org_id, &ids["account_id"])
+        .await
+        .unwrap()
+        .unwrap();
 
     let b = f.b.key.as_str();
     let a_ids: Vec<&String> = ids.values().collect();
@@ -401,7 +707,11 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         }
         assert!(!path.contains('{'), "no id of A for {path}");
         let (status, body) = if route.body == RouteBody::Binary {
-            let response = f.api.handle(api_binary_request(&path, b, b"%PDF-1.4", "application/pdf")).await.unwrap();
+            let response = f
+                .api
+                .handle(api_binary_request(&path, b, b"%PDF-1.4", "application/pdf"))
+                .await
+                .unwrap();
             (response.status(), json_body(&response))
         } else {
             w.call(route.method, &path, b, valid_body(route.operation, &ids)).await
@@ -417,32 +727,99 @@ async fn another_organizations_ids_answer_404_on_every_route() {
             assert!(status.is_success(), "{} {}: {status} {text}", route.method, route.path);
         }
         for id in &a_ids {
-            assert!(!text.contains(id.as_str()), "{} {} shows A's {id}: {text}", route.method, route.path);
+            assert!(
+                !text.contains(id.as_str()),
+                "{} {} shows A's {id}: {text}",
+                route.method,
+                route.path
+            );
         }
     }
     // Nothing of A changed.
-    let after = f.stack.tenancy().get_account(&f.a.account.org_id, &ids["account_id"]).await.unwrap().unwrap();
+    let after = f
+        .stack
+        .tenancy()
+        .get_account(&f.a.account.org_id, &ids["account_id"])
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before.throughput_mps, after.throughput_mps);
-    let conversation = w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{}", ids["conversation_id"]), a, None).await;
-    assert_eq!((conversation["status"].as_str(), conversation["assigned_agent_id"].as_str()), (Some("open"), None));
-    let messages = w.expect(StatusCode::OK, "GET", &format!("/v1/conversations/{}/messages", ids["conversation_id"]), a, None).await;
-    assert_eq!(messages["data"].as_array().unwrap().len(), 1, "B sent nothing into A's conversation");
+    let conversation = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{}", ids["conversation_id"]),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            conversation["status"].as_str(),
+            conversation["assigned_agent_id"].as_str()
+        ),
+        (Some("open"), None)
+    );
+    let messages = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{}/messages", ids["conversation_id"]),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(
+        messages["data"].as_array().unwrap().len(),
+        1,
+        "B sent nothing into A's conversation"
+    );
     let reply = w.expect(StatusCode::OK, "GET", "/v1/quick-replies", a, None).await;
     assert_eq!(reply["data"][0]["title"], "t");
 }
 
-async fn division_with(w: &Walk<'_>, f: &Fixture, tenant: &Tenant, method: &str, online: &[&str], offline: &[&str]) -> (String, Vec<String>) {
+async fn division_with(
+    w: &Walk<'_>,
+    f: &Fixture,
+    tenant: &Tenant,
+    method: &str,
+    online: &[&str],
+    offline: &[&str],
+) -> (String, Vec<String>) {
     let key = tenant.key.as_str();
     let division = w
-        .expect(StatusCode::CREATED, "POST", "/v1/divisions", key, Some(json!({"name": method, "allocation_method": method})))
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/divisions",
+            key,
+            Some(json!({"name": method, "allocation_method": method})),
+        )
         .await;
     let div = division["id"].as_str().unwrap().to_string();
     let mut agents = Vec::new();
-    for (name, is_online) in online.iter().map(|n| (n, true)).chain(offline.iter().map(|n| (n, false))) {
+    for (name, is_online) in online
+        .iter()
+        .map(|n| (n, true))
+        .chain(offline.iter().map(|n| (n, false)))
+    {
         let id = agent(w, key, &format!("{name}-{method}@example.com"), "agent").await;
-        w.expect(StatusCode::OK, "PATCH", &format!("/v1/agents/{id}"), key, Some(json!({"is_online": is_online})))
-            .await;
-        w.expect(StatusCode::OK, "PUT", &format!("/v1/divisions/{div}/members/{id}"), key, None).await;
+        w.expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/agents/{id}"),
+            key,
+            Some(json!({"is_online": is_online})),
+        )
+        .await;
+        w.expect(
+            StatusCode::OK,
+            "PUT",
+            &format!("/v1/divisions/{div}/members/{id}"),
+            key,
+            None,
+        )
+        .await;
         agents.push(id);
     }
     w.expect(
@@ -458,10 +835,14 @@ async fn division_with(w: &Walk<'_>, f: &Fixture, tenant: &Tenant, method: &str,
 }
 
 async fn assignees(w: &Walk<'_>, key: &str) -> Vec<Option<String>> {
-    let list = w.expect(StatusCode::OK, "GET", "/v1/conversations?limit=100", key, None).await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations?limit=100", key, None)
+        .await;
     let mut data: Vec<Value> = list["data"].as_array().unwrap().clone();
     data.sort_by_key(|c| c["created_at"].as_str().unwrap_or_default().to_string());
-    data.iter().map(|c| c["assigned_agent_id"].as_str().map(str::to_string)).collect()
+    data.iter()
+        .map(|c| c["assigned_agent_id"].as_str().map(str::to_string))
+        .collect()
 }
 
 #[tokio::test]
@@ -470,8 +851,12 @@ async fn new_conversations_are_allocated_by_their_divisions_method() {
     let f = Fixture::new().await;
     let w = Walk::new(&f);
     let (_, agents) = division_with(&w, &f, &f.a, "round_robin", &["r1", "r2"], &["r3"]).await;
-    for (i, customer) in ["16505550001", "16505550002", "16505550003", "16505550004"].iter().enumerate() {
-        f.inbound_from(&f.a, customer, "C", &format!("wamid.rr{i}"), now()).await;
+    for (i, customer) in ["16505550001", "16505550002", "16505550003", "16505550004"]
+        .iter()
+        .enumerate()
+    {
+        f.inbound_from(&f.a, customer, "C", &format!("wamid.rr{i}"), now())
+            .await;
     }
     // A redelivery of the first message does not allocate again.
     f.inbound_from(&f.a, "16505550001", "C", "wamid.rr0", now()).await;
@@ -481,11 +866,21 @@ async fn new_conversations_are_allocated_by_their_divisions_method() {
     let expected: Vec<Option<String>> = (0..4).map(|i| Some(sorted[i % 2].clone())).collect();
     assert_eq!(got, expected);
     let open_of = |agents: &Value, id: &str| {
-        agents["data"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap()["open_conversations"].as_i64()
+        agents["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()["open_conversations"]
+            .as_i64()
     };
     let listed = w.expect(StatusCode::OK, "GET", "/v1/agents", &f.a.key, None).await;
     assert_eq!(
-        (open_of(&listed, &agents[0]), open_of(&listed, &agents[1]), open_of(&listed, &agents[2])),
+        (
+            open_of(&listed, &agents[0]),
+            open_of(&listed, &agents[1]),
+            open_of(&listed, &agents[2])
+        ),
         (Some(2), Some(2), Some(0))
     );
 }
@@ -497,26 +892,51 @@ async fn least_busy_picks_the_emptiest_desk_and_manual_leaves_it_to_the_team() {
     let (_, agents) = division_with(&w, &f, &f.a, "least_busy", &["l1", "l2"], &[]).await;
     // l1 already has two conversations (assigned by hand): the next new ones go to l2 until even.
     for (i, customer) in ["16505551001", "16505551002"].iter().enumerate() {
-        f.inbound_from(&f.a, customer, "C", &format!("wamid.lb{i}"), now()).await;
+        f.inbound_from(&f.a, customer, "C", &format!("wamid.lb{i}"), now())
+            .await;
     }
-    let list = w.expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None).await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
+        .await;
     for conversation in list["data"].as_array().unwrap() {
         let id = conversation["id"].as_str().unwrap();
-        w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{id}/assign"), &f.a.key, Some(json!({"agent_id": agents[0]})))
-            .await;
+        w.expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/conversations/{id}/assign"),
+            &f.a.key,
+            Some(json!({"agent_id": agents[0]})),
+        )
+        .await;
     }
     f.inbound_from(&f.a, "16505551003", "C", "wamid.lb2", now()).await;
     f.inbound_from(&f.a, "16505551004", "C", "wamid.lb3", now()).await;
     let mine = w
-        .expect(StatusCode::OK, "GET", &format!("/v1/conversations?assignee={}", agents[1]), &f.a.key, None)
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations?assignee={}", agents[1]),
+            &f.a.key,
+            None,
+        )
         .await;
-    assert_eq!(mine["data"].as_array().unwrap().len(), 2, "both new ones to the less busy agent");
+    assert_eq!(
+        mine["data"].as_array().unwrap().len(),
+        2,
+        "both new ones to the less busy agent"
+    );
 
     // Manual: the conversation waits in the division, unassigned.
     let (div, _) = division_with(&w, &f, &f.b, "manual", &["m1"], &[]).await;
     f.inbound_from(&f.b, "16505551005", "C", "wamid.manual", now()).await;
     let queue = w
-        .expect(StatusCode::OK, "GET", &format!("/v1/conversations?division={div}"), &f.b.key, None)
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations?division={div}"),
+            &f.b.key,
+            None,
+        )
         .await;
     assert_eq!(queue["data"].as_array().unwrap().len(), 1);
     assert_eq!(queue["data"][0]["assigned_agent_id"], Value::Null);
@@ -529,21 +949,54 @@ async fn the_overview_follows_resolve_reopen_and_a_new_conversation_after_resolv
     let key = f.a.key.as_str();
     f.inbound(&f.a, "wamid.life1", now()).await;
     let first = f.conversation_id(&f.a).await;
-    w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{first}/resolve"), key, None).await;
-    w.expect(StatusCode::OK, "POST", &format!("/v1/conversations/{first}/resolve"), key, None).await;
+    w.expect(
+        StatusCode::OK,
+        "POST",
+        &format!("/v1/conversations/{first}/resolve"),
+        key,
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::OK,
+        "POST",
+        &format!("/v1/conversations/{first}/resolve"),
+        key,
+        None,
+    )
+    .await;
     // The customer writes again: a new conversation opens; the old one cannot be reopened beside it.
     f.inbound(&f.a, "wamid.life2", now()).await;
-    let open = w.expect(StatusCode::OK, "GET", "/v1/conversations?status=open", key, None).await;
+    let open = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations?status=open", key, None)
+        .await;
     assert_eq!(open["data"].as_array().unwrap().len(), 1);
     assert_ne!(open["data"][0]["id"], first.as_str());
-    let (status, body) = w.call("POST", &format!("/v1/conversations/{first}/reopen"), key, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("another_conversation_open")));
-    let overview = w.expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None).await;
+    let (status, body) = w
+        .call("POST", &format!("/v1/conversations/{first}/reopen"), key, None)
+        .await;
     assert_eq!(
-        json!([overview["total_conversations"], overview["open_conversations"], overview["resolved_conversations"], overview["total_contacts"], overview["total_agents"], overview["messages_today"], overview["resolution_rate"]]),
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("another_conversation_open"))
+    );
+    let overview = w
+        .expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None)
+        .await;
+    assert_eq!(
+        json!([
+            overview["total_conversations"],
+            overview["open_conversations"],
+            overview["resolved_conversations"],
+            overview["total_contacts"],
+            overview["total_agents"],
+            overview["messages_today"],
+            overview["resolution_rate"]
+        ]),
         json!([2, 1, 1, 1, 1, 2, 50.0])
     );
-    let resolved = w.expect(StatusCode::OK, "GET", "/v1/conversations?status=resolved", key, None).await;
+    let resolved = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations?status=resolved", key, None)
+        .await;
     assert_eq!(resolved["data"][0]["id"], first.as_str());
 }
 
@@ -557,11 +1010,22 @@ async fn contacts_are_found_by_phone_name_prefix_and_tag() {
         ("+44 20 7946 0002", "Adam Smith", json!(["lead"])),
         ("+44 20 7946 0003", "Grace Hopper", json!(["vip", "lead"])),
     ] {
-        w.expect(StatusCode::CREATED, "POST", "/v1/contacts", key, Some(json!({"phone_number": phone, "name": name, "tags": tags})))
-            .await;
+        w.expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/contacts",
+            key,
+            Some(json!({"phone_number": phone, "name": name, "tags": tags})),
+        )
+        .await;
     }
     let names = |v: &Value| -> Vec<String> {
-        let mut n: Vec<String> = v["data"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+        let mut n: Vec<String> = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect();
         n.sort();
         n
     };
@@ -569,29 +1033,59 @@ async fn contacts_are_found_by_phone_name_prefix_and_tag() {
     assert_eq!(names(&by_name), ["Adam Smith"]);
     let by_prefix = w.expect(StatusCode::OK, "GET", "/v1/contacts?q=AD", key, None).await;
     assert_eq!(names(&by_prefix), ["Ada Lovelace", "Adam Smith"]);
-    let by_phone = w.expect(StatusCode::OK, "GET", "/v1/contacts?phone=442079460003", key, None).await;
+    let by_phone = w
+        .expect(StatusCode::OK, "GET", "/v1/contacts?phone=442079460003", key, None)
+        .await;
     assert_eq!(names(&by_phone), ["Grace Hopper"]);
     let vip = w.expect(StatusCode::OK, "GET", "/v1/contacts?tag=VIP", key, None).await;
     assert_eq!(names(&vip), ["Ada Lovelace", "Grace Hopper"]);
     // Retagging moves the contact between tag lists; renaming moves it in name search.
     let grace = by_phone["data"][0]["id"].as_str().unwrap();
-    w.expect(StatusCode::OK, "PATCH", &format!("/v1/contacts/{grace}"), key, Some(json!({"tags": ["lead"], "name": "Admiral Hopper"})))
-        .await;
+    w.expect(
+        StatusCode::OK,
+        "PATCH",
+        &format!("/v1/contacts/{grace}"),
+        key,
+        Some(json!({"tags": ["lead"], "name": "Admiral Hopper"})),
+    )
+    .await;
     let vip = w.expect(StatusCode::OK, "GET", "/v1/contacts?tag=vip", key, None).await;
     assert_eq!(names(&vip), ["Ada Lovelace"]);
     let by_prefix = w.expect(StatusCode::OK, "GET", "/v1/contacts?q=ad", key, None).await;
     assert_eq!(names(&by_prefix), ["Ada Lovelace", "Adam Smith", "Admiral Hopper"]);
-    let (status, body) = w.call("POST", "/v1/contacts", key, Some(json!({"phone_number": "442079460001"}))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    let (status, body) = w
+        .call(
+            "POST",
+            "/v1/contacts",
+            key,
+            Some(json!({"phone_number": "442079460001"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
     // Inbound customers are searchable by their profile name too.
-    f.inbound_from(&f.a, "16505552222", "Zed Profile", "wamid.zed", now()).await;
+    f.inbound_from(&f.a, "16505552222", "Zed Profile", "wamid.zed", now())
+        .await;
     let zed = w.expect(StatusCode::OK, "GET", "/v1/contacts?q=zed", key, None).await;
     assert_eq!(names(&zed), ["Zed Profile"]);
     // Paging through all contacts.
     let page = w.expect(StatusCode::OK, "GET", "/v1/contacts?limit=2", key, None).await;
     let cursor = page["next_cursor"].as_str().unwrap();
-    let rest = w.expect(StatusCode::OK, "GET", &format!("/v1/contacts?limit=2&cursor={cursor}"), key, None).await;
-    assert_eq!(page["data"].as_array().unwrap().len() + rest["data"].as_array().unwrap().len(), 4);
+    let rest = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/contacts?limit=2&cursor={cursor}"),
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(
+        page["data"].as_array().unwrap().len() + rest["data"].as_array().unwrap().len(),
+        4
+    );
 }
 
 #[tokio::test]
@@ -600,37 +1094,188 @@ async fn bad_input_gets_the_documented_errors() {
     let w = Walk::new(&f);
     let key = f.a.key.as_str();
     let cases: Vec<(&str, &str, Option<&str>, StatusCode, &str, &str)> = vec![
-        ("POST", "/v1/agents", Some("{not json"), StatusCode::BAD_REQUEST, "invalid_json", ""),
-        ("POST", "/v1/agents", Some(""), StatusCode::BAD_REQUEST, "invalid_json", ""),
-        ("POST", "/v1/agents", Some(r#"{"email":"nope","full_name":"X"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "email"),
-        ("POST", "/v1/agents", Some(r#"{"email":"a@b.co","full_name":"X","role":"root"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "role"),
-        ("POST", "/v1/agents", Some(r#"{"email":"a@b.co","full_name":"X","admin":true}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "unknown field `admin`"),
-        ("POST", "/v1/agents", Some(r#"{"email":1}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "invalid type"),
-        ("POST", "/v1/divisions", Some(r#"{"name":"D","allocation_method":"random"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "allocation_method"),
-        ("POST", "/v1/contacts", Some(r#"{"phone_number":"12ab"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "phone_number"),
-        ("POST", "/v1/contacts", Some(r#"{"phone_number":"15550001","tags":["has space"]}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "tags"),
-        ("POST", "/v1/quick-replies", Some(r#"{"title":"t","content":"c","shortcut":"Has Space"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "shortcut"),
-        ("POST", "/v1/api-keys", Some(r#"{"name":"k","expires_at":"2001-01-01T00:00:00Z"}"#), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "expires_at"),
-        ("GET", "/v1/conversations?status=closed", None, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "status"),
-        ("GET", "/v1/conversations?limit=0", None, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "limit"),
-        ("GET", "/v1/conversations?cursor=forged", None, StatusCode::BAD_REQUEST, "invalid_cursor", ""),
-        ("GET", "/v1/contacts?q=a&tag=b", None, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "q"),
-        ("PUT", "/v1/conversations", None, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", ""),
-        ("GET", "/v1/agents/AGT%20X", None, StatusCode::NOT_FOUND, "not_found", ""),
+        (
+            "POST",
+            "/v1/agents",
+            Some("{not json"),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "",
+        ),
+        (
+            "POST",
+            "/v1/agents",
+            Some(""),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "",
+        ),
+        (
+            "POST",
+            "/v1/agents",
+            Some(r#"{"email":"nope","full_name":"X"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "email",
+        ),
+        (
+            "POST",
+            "/v1/agents",
+            Some(r#"{"email":"a@b.co","full_name":"X","role":"root"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "role",
+        ),
+        (
+            "POST",
+            "/v1/agents",
+            Some(r#"{"email":"a@b.co","full_name":"X","admin":true}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "unknown field `admin`",
+        ),
+        (
+            "POST",
+            "/v1/agents",
+            Some(r#"{"email":1}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "invalid type",
+        ),
+        (
+            "POST",
+            "/v1/divisions",
+            Some(r#"{"name":"D","allocation_method":"random"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "allocation_method",
+        ),
+        (
+            "POST",
+            "/v1/contacts",
+            Some(r#"{"phone_number":"12ab"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "phone_number",
+        ),
+        (
+            "POST",
+            "/v1/contacts",
+            Some(r#"{"phone_number":"15550001","tags":["has space"]}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "tags",
+        ),
+        (
+            "POST",
+            "/v1/quick-replies",
+            Some(r#"{"title":"t","content":"c","shortcut":"Has Space"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "shortcut",
+        ),
+        (
+            "POST",
+            "/v1/api-keys",
+            Some(r#"{"name":"k","expires_at":"2001-01-01T00:00:00Z"}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "expires_at",
+        ),
+        (
+            "GET",
+            "/v1/conversations?status=closed",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "status",
+        ),
+        (
+            "GET",
+            "/v1/conversations?limit=0",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "limit",
+        ),
+        (
+            "GET",
+            "/v1/conversations?cursor=forged",
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+            "",
+        ),
+        (
+            "GET",
+            "/v1/contacts?q=a&tag=b",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "q",
+        ),
+        (
+            "PUT",
+            "/v1/conversations",
+            None,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "",
+        ),
+        (
+            "GET",
+            "/v1/agents/AGT%20X",
+            None,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "",
+        ),
         ("GET", "/v1/nowhere", None, StatusCode::NOT_FOUND, "not_found", ""),
     ];
     for (method, path, body, status, code, mentions) in cases {
         let (got, value) = f.call(method, path, Some(key), body).await;
-        assert_eq!((got, value["error"]["code"].as_str()), (status, Some(code)), "{method} {path} {body:?}: {value}");
-        assert!(value["error"]["message"].as_str().unwrap().contains(mentions), "{method} {path}: {value}");
+        assert_eq!(
+            (got, value["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path} {body:?}: {value}"
+        );
+        assert!(
+            value["error"]["message"].as_str().unwrap().contains(mentions),
+            "{method} {path}: {value}"
+        );
     }
     let huge = json!({"content": "x".repeat(300 * 1024)}).to_string();
     let (got, value) = f.call("POST", "/v1/quick-replies", Some(key), Some(&huge)).await;
-    assert_eq!((got, value["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
-    let upload = f.api.handle(api_binary_request("/v1/media", key, b"MZ\x90\x00", "application/x-msdownload")).await.unwrap();
+    assert_eq!(
+        (got, value["error"]["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+    let upload = f
+        .api
+        .handle(api_binary_request(
+            "/v1/media",
+            key,
+            b"MZ\x90\x00",
+            "application/x-msdownload",
+        ))
+        .await
+        .unwrap();
     assert_eq!(upload.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let upload = f.api.handle(api_binary_request("/v1/media", key, &vec![0u8; 600 * 1024], "image/webp")).await.unwrap();
-    assert_eq!(upload.status(), StatusCode::PAYLOAD_TOO_LARGE, "over Meta's 500 KB sticker/webp limit");
+    let upload = f
+        .api
+        .handle(api_binary_request(
+            "/v1/media",
+            key,
+            &vec![0u8; 600 * 1024],
+            "image/webp",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        upload.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "over Meta's 500 KB sticker/webp limit"
+    );
     let _ = w;
 }
 
@@ -643,12 +1288,20 @@ async fn an_uploaded_file_is_sent_to_meta_as_a_presigned_link() {
     let conv = f.conversation_id(&f.a).await;
     let upload = f
         .api
-        .handle(api_binary_request("/v1/media?filename=catalog.pdf", &key, b"%PDF-1.4 catalog", "application/pdf"))
+        .handle(api_binary_request(
+            "/v1/media?filename=catalog.pdf",
+            &key,
+            b"%PDF-1.4 catalog",
+            "application/pdf",
+        ))
         .await
         .unwrap();
     assert_eq!(upload.status(), StatusCode::CREATED);
     let media = json_body(&upload);
-    assert_eq!((media["file_size"].as_u64(), media["mime_type"].as_str()), (Some(16), Some("application/pdf")));
+    assert_eq!(
+        (media["file_size"].as_u64(), media["mime_type"].as_str()),
+        (Some(16), Some("application/pdf"))
+    );
     let media_id = media["media_id"].as_str().unwrap();
     let (status, _) = f
         .call(

@@ -37,7 +37,8 @@ impl Fixture {
 
     /// An inbound text from a customer of `tenant`, at Meta time `timestamp`.
     pub async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
-        self.inbound_from(tenant, "16505551234", "Sheena Nelson", wamid, timestamp).await;
+        self.inbound_from(tenant, "16505551234", "Sheena Nelson", wamid, timestamp)
+            .await;
     }
 
     /// An inbound text from customer `wa_id` of `tenant`, at Meta time `timestamp`.

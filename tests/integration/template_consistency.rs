@@ -270,11 +270,19 @@ fn sample_api_events_name_routes_of_the_api() {
         samples += 1;
         let text = std::fs::read_to_string(repo_root().join("events").join(&name)).unwrap();
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let (route, _) = api::routes::find(request.method().as_str(), request.uri().path())
-            .unwrap_or_else(|_| panic!("{name}: {} {} is not an API route", request.method(), request.uri().path()));
+        let (route, _) = api::routes::find(request.method().as_str(), request.uri().path()).unwrap_or_else(|_| {
+            panic!(
+                "{name}: {} {} is not an API route",
+                request.method(),
+                request.uri().path()
+            )
+        });
         if let api::routes::Body::Json(_) = route.body {
             let body: &[u8] = request.body().as_ref();
-            assert!(serde_json::from_slice::<serde_json::Value>(body).is_ok(), "{name}: the body is JSON");
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(body).is_ok(),
+                "{name}: the body is JSON"
+            );
         }
     }
     assert!(samples >= 5, "API samples: {samples}");

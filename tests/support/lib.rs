@@ -58,7 +58,7 @@ impl TestStack {
         let template = template();
         let unique = format!(
             "t{}{}",
-            ulid::Ulid::new().to_string().to_lowercase()[20..].to_string(),
+            &ulid::Ulid::new().to_string().to_lowercase()[20..],
             STACK_COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let stack = Stack::provision(&template, &unique, &aws)
@@ -346,7 +346,12 @@ pub fn api_request(
 }
 
 /// An agent API request with a binary body (`isBase64Encoded`), as API Gateway delivers uploads.
-pub fn api_binary_request(path_and_query: &str, api_key: &str, body: &[u8], content_type: &str) -> lambda_http::Request {
+pub fn api_binary_request(
+    path_and_query: &str,
+    api_key: &str,
+    body: &[u8],
+    content_type: &str,
+) -> lambda_http::Request {
     use base64::Engine;
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     let mut query_parameters = serde_json::Map::new();

@@ -47,7 +47,6 @@ pub fn operation_of(entry: &Value) -> String {
     )
 }
 
-
 /// Runs `work` with the recorder on and answers the requests it made, by operation.
 pub async fn count_requests<F: std::future::Future<Output = ()>>(work: F) -> BTreeMap<String, usize> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL points at moto");

@@ -161,7 +161,10 @@ impl KeyCache {
     async fn touch(&self, key: &ApiKeyRecord) {
         {
             let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
-            if touched.get(&key.key_id).is_some_and(|at| at.elapsed() < LAST_USED_EVERY) {
+            if touched
+                .get(&key.key_id)
+                .is_some_and(|at| at.elapsed() < LAST_USED_EVERY)
+            {
                 return;
             }
             touched.insert(key.key_id.clone(), Instant::now());

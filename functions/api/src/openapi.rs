@@ -7,13 +7,51 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
-    ErrorBody, ErrorDetail, OpenApiDocument, Me, Conversation, ConversationWithContact, ConversationList,
-    Message, MessageList, SendMessageRequest, AssignRequest, TransferRequest, ConversationTransfer,
-    TransferList, Note, NoteList, CreateNote, Agent, AgentList, CreateAgent, UpdateAgent, ApiKey,
-    ApiKeyList, ApiKeyCreated, CreateApiKey, Division, DivisionList, CreateDivision, UpdateDivision,
-    Member, MemberList, Account, AccountList, RegisterAccount, UpdateAccount, Contact, ContactList,
-    CreateContact, UpdateContact, QuickReply, QuickReplyList, CreateQuickReply, UpdateQuickReply,
-    Overview, MediaUpload
+    ErrorBody,
+    ErrorDetail,
+    OpenApiDocument,
+    Me,
+    Conversation,
+    ConversationWithContact,
+    ConversationList,
+    Message,
+    MessageList,
+    SendMessageRequest,
+    AssignRequest,
+    TransferRequest,
+    ConversationTransfer,
+    TransferList,
+    Note,
+    NoteList,
+    CreateNote,
+    Agent,
+    AgentList,
+    CreateAgent,
+    UpdateAgent,
+    ApiKey,
+    ApiKeyList,
+    ApiKeyCreated,
+    CreateApiKey,
+    Division,
+    DivisionList,
+    CreateDivision,
+    UpdateDivision,
+    Member,
+    MemberList,
+    Account,
+    AccountList,
+    RegisterAccount,
+    UpdateAccount,
+    Contact,
+    ContactList,
+    CreateContact,
+    UpdateContact,
+    QuickReply,
+    QuickReplyList,
+    CreateQuickReply,
+    UpdateQuickReply,
+    Overview,
+    MediaUpload
 )))]
 struct Schemas;
 
@@ -40,13 +78,21 @@ pub fn document() -> Value {
             .collect();
         let mut responses = Map::new();
         let success = match route.response {
-            Some(schema) => json!({"description": "success", "content": {"application/json": {"schema": schema_ref(schema)}}}),
+            Some(schema) => {
+                json!({"description": "success", "content": {"application/json": {"schema": schema_ref(schema)}}})
+            }
             None => json!({"description": "success, no content"}),
         };
         responses.insert(route.status.to_string(), success);
         if !route.public {
-            responses.insert("401".into(), error_response("missing, unknown, revoked or expired API key"));
-            responses.insert("403".into(), error_response("the key's role or scopes lack the permission"));
+            responses.insert(
+                "401".into(),
+                error_response("missing, unknown, revoked or expired API key"),
+            );
+            responses.insert(
+                "403".into(),
+                error_response("the key's role or scopes lack the permission"),
+            );
         }
         if route.path.contains('{') {
             responses.insert("404".into(), error_response("no such id in the caller's organization"));
@@ -57,7 +103,10 @@ pub fn document() -> Value {
             responses.insert("422".into(), error_response("a field is invalid; the message names it"));
         }
         if route.method == "POST" && route.path.ends_with("/messages") {
-            responses.insert("409".into(), error_response("the 24-hour window is closed (templates only)"));
+            responses.insert(
+                "409".into(),
+                error_response("the 24-hour window is closed (templates only)"),
+            );
         }
         let mut operation = json!({
             "operationId": format!("{:?}", route.operation).chars().enumerate().map(|(i, c)| if i == 0 { c.to_ascii_lowercase() } else { c }).collect::<String>(),
@@ -132,7 +181,10 @@ mod tests {
         assert!(found.len() > ROUTES.len());
         for reference in found {
             let name = reference.trim_start_matches("#/components/schemas/");
-            assert!(doc["components"]["schemas"].get(name).is_some(), "{reference} is not defined");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{reference} is not defined"
+            );
         }
         for route in ROUTES {
             assert!(

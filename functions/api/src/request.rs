@@ -112,7 +112,11 @@ pub fn no_content() -> Result<Response<Body>, HttpError> {
 
 pub fn store_error(err: StoreError) -> HttpError {
     match err {
-        StoreError::Conflict(what) => HttpError::new(StatusCode::CONFLICT, "conflict", format!("{what} already exists or changed; re-read and retry")),
+        StoreError::Conflict(what) => HttpError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("{what} already exists or changed; re-read and retry"),
+        ),
         StoreError::NotFound(what) => HttpError::not_found(format!("{what} not found")),
         other => {
             tracing::error!(error = %other, "store failure");

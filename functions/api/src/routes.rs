@@ -131,140 +131,438 @@ pub const ROUTES: &[Route] = &[
         permission: None,
         public: true,
         response: Some("OpenApiDocument"),
-        ..route("GET", "/v1/openapi.json", OpenApi, "", "meta", "This OpenAPI 3.1 document")
+        ..route(
+            "GET",
+            "/v1/openapi.json",
+            OpenApi,
+            "",
+            "meta",
+            "This OpenAPI 3.1 document",
+        )
     },
     Route {
         permission: None,
         response: Some("Me"),
-        ..route("GET", "/v1/me", Me, "", "agents", "The calling agent, its key and its permissions")
+        ..route(
+            "GET",
+            "/v1/me",
+            Me,
+            "",
+            "agents",
+            "The calling agent, its key and its permissions",
+        )
     },
-    route("GET", "/v1/conversations", ListConversations, "conversations.read", "conversations", "Conversations by last activity, newest first")
-        .returns("ConversationList")
-        .query(&[
-            ("limit", "page size, 1-100 (default 25)"),
-            ("cursor", "next_cursor of the previous page"),
-            ("status", "open | pending | resolved"),
-            ("assignee", "agent id, or `me`"),
-            ("division", "division id"),
-            ("unread", "true: only with unread messages; false: only read ones"),
-        ]),
-    route("GET", "/v1/conversations/{conversation_id}", GetConversation, "conversations.read", "conversations", "A conversation with its contact")
-        .returns("ConversationWithContact"),
-    route("POST", "/v1/conversations/{conversation_id}/read", MarkRead, "conversations.reply", "conversations", "Mark read (unread count to 0)")
-        .returns("Conversation"),
-    route("POST", "/v1/conversations/{conversation_id}/assign", Assign, "conversations.assign", "conversations", "Assign to an agent and/or a division")
-        .json("AssignRequest")
-        .returns("Conversation"),
-    route("POST", "/v1/conversations/{conversation_id}/transfer", Transfer, "conversations.assign", "conversations", "Transfer with a note; logged")
-        .json("TransferRequest")
-        .returns("ConversationTransfer")
-        .status(201),
-    route("GET", "/v1/conversations/{conversation_id}/transfers", ListTransfers, "conversations.read", "conversations", "The transfer log, oldest first")
-        .returns("TransferList")
-        .query(PAGE),
-    route("POST", "/v1/conversations/{conversation_id}/resolve", Resolve, "conversations.resolve", "conversations", "Resolve; the customer's next message opens a new conversation")
-        .returns("Conversation"),
-    route("POST", "/v1/conversations/{conversation_id}/reopen", Reopen, "conversations.resolve", "conversations", "Reopen a resolved conversation")
-        .returns("Conversation"),
-    route("GET", "/v1/conversations/{conversation_id}/messages", ListMessages, "conversations.read", "messages", "Messages, newest first, stable under concurrent inserts")
-        .returns("MessageList")
-        .query(PAGE),
-    route("POST", "/v1/conversations/{conversation_id}/messages", SendMessage, "conversations.reply", "messages", "Send: stored `queued`, sent by the sender function")
-        .json("SendMessageRequest")
-        .returns("Message")
-        .status(202),
-    route("GET", "/v1/conversations/{conversation_id}/notes", ListNotes, "conversations.read", "notes", "Notes, oldest first")
-        .returns("NoteList")
-        .query(PAGE),
-    route("POST", "/v1/conversations/{conversation_id}/notes", AddNote, "notes.write", "notes", "Add a note")
-        .json("CreateNote")
-        .returns("Note")
-        .status(201),
+    route(
+        "GET",
+        "/v1/conversations",
+        ListConversations,
+        "conversations.read",
+        "conversations",
+        "Conversations by last activity, newest first",
+    )
+    .returns("ConversationList")
+    .query(&[
+        ("limit", "page size, 1-100 (default 25)"),
+        ("cursor", "next_cursor of the previous page"),
+        ("status", "open | pending | resolved"),
+        ("assignee", "agent id, or `me`"),
+        ("division", "division id"),
+        ("unread", "true: only with unread messages; false: only read ones"),
+    ]),
+    route(
+        "GET",
+        "/v1/conversations/{conversation_id}",
+        GetConversation,
+        "conversations.read",
+        "conversations",
+        "A conversation with its contact",
+    )
+    .returns("ConversationWithContact"),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/read",
+        MarkRead,
+        "conversations.reply",
+        "conversations",
+        "Mark read (unread count to 0)",
+    )
+    .returns("Conversation"),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/assign",
+        Assign,
+        "conversations.assign",
+        "conversations",
+        "Assign to an agent and/or a division",
+    )
+    .json("AssignRequest")
+    .returns("Conversation"),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/transfer",
+        Transfer,
+        "conversations.assign",
+        "conversations",
+        "Transfer with a note; logged",
+    )
+    .json("TransferRequest")
+    .returns("ConversationTransfer")
+    .status(201),
+    route(
+        "GET",
+        "/v1/conversations/{conversation_id}/transfers",
+        ListTransfers,
+        "conversations.read",
+        "conversations",
+        "The transfer log, oldest first",
+    )
+    .returns("TransferList")
+    .query(PAGE),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/resolve",
+        Resolve,
+        "conversations.resolve",
+        "conversations",
+        "Resolve; the customer's next message opens a new conversation",
+    )
+    .returns("Conversation"),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/reopen",
+        Reopen,
+        "conversations.resolve",
+        "conversations",
+        "Reopen a resolved conversation",
+    )
+    .returns("Conversation"),
+    route(
+        "GET",
+        "/v1/conversations/{conversation_id}/messages",
+        ListMessages,
+        "conversations.read",
+        "messages",
+        "Messages, newest first, stable under concurrent inserts",
+    )
+    .returns("MessageList")
+    .query(PAGE),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/messages",
+        SendMessage,
+        "conversations.reply",
+        "messages",
+        "Send: stored `queued`, sent by the sender function",
+    )
+    .json("SendMessageRequest")
+    .returns("Message")
+    .status(202),
+    route(
+        "GET",
+        "/v1/conversations/{conversation_id}/notes",
+        ListNotes,
+        "conversations.read",
+        "notes",
+        "Notes, oldest first",
+    )
+    .returns("NoteList")
+    .query(PAGE),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/notes",
+        AddNote,
+        "notes.write",
+        "notes",
+        "Add a note",
+    )
+    .json("CreateNote")
+    .returns("Note")
+    .status(201),
     route("GET", "/v1/agents", ListAgents, "agents.read", "agents", "Agents")
         .returns("AgentList")
         .query(PAGE),
-    route("POST", "/v1/agents", CreateAgent, "agents.manage", "agents", "Create an agent")
-        .json("CreateAgent")
-        .returns("Agent")
-        .status(201),
-    route("GET", "/v1/agents/{agent_id}", GetAgent, "agents.read", "agents", "An agent").returns("Agent"),
-    route("PATCH", "/v1/agents/{agent_id}", UpdateAgent, "agents.presence", "agents", "Update name, presence (self) or role (agents.manage)")
-        .json("UpdateAgent")
-        .returns("Agent"),
-    route("POST", "/v1/agents/{agent_id}/deactivate", DeactivateAgent, "agents.manage", "agents", "Deactivate: keys stop working")
-        .returns("Agent"),
-    route("GET", "/v1/api-keys", ListApiKeys, "api_keys.own", "api-keys", "API keys (own; all with api_keys.manage)")
-        .returns("ApiKeyList"),
-    route("POST", "/v1/api-keys", CreateApiKey, "api_keys.own", "api-keys", "Create a key; the key is shown only in this response")
-        .json("CreateApiKey")
-        .returns("ApiKeyCreated")
-        .status(201),
-    route("DELETE", "/v1/api-keys/{key_id}", RevokeApiKey, "api_keys.own", "api-keys", "Revoke a key").returns("ApiKey"),
-    route("GET", "/v1/divisions", ListDivisions, "divisions.read", "divisions", "Divisions (teams)")
-        .returns("DivisionList")
-        .query(PAGE),
-    route("POST", "/v1/divisions", CreateDivision, "divisions.manage", "divisions", "Create a division")
-        .json("CreateDivision")
-        .returns("Division")
-        .status(201),
-    route("GET", "/v1/divisions/{division_id}", GetDivision, "divisions.read", "divisions", "A division").returns("Division"),
-    route("PATCH", "/v1/divisions/{division_id}", UpdateDivision, "divisions.manage", "divisions", "Update a division")
-        .json("UpdateDivision")
-        .returns("Division"),
-    route("GET", "/v1/divisions/{division_id}/members", ListMembers, "divisions.read", "divisions", "Members of a division")
-        .returns("MemberList"),
-    route("PUT", "/v1/divisions/{division_id}/members/{agent_id}", AddMember, "divisions.manage", "divisions", "Add an agent to a division")
-        .returns("Member"),
-    route("DELETE", "/v1/divisions/{division_id}/members/{agent_id}", RemoveMember, "divisions.manage", "divisions", "Remove an agent from a division")
-        .status(204),
-    route("GET", "/v1/accounts", ListAccounts, "accounts.read", "accounts", "WhatsApp accounts (secrets masked)")
-        .returns("AccountList"),
-    route("POST", "/v1/accounts", RegisterAccount, "accounts.manage", "accounts", "Register a WhatsApp number")
-        .json("RegisterAccount")
-        .returns("Account")
-        .status(201),
-    route("GET", "/v1/accounts/{account_id}", GetAccount, "accounts.read", "accounts", "A WhatsApp account (secrets masked)")
-        .returns("Account"),
-    route("PATCH", "/v1/accounts/{account_id}", UpdateAccount, "accounts.manage", "accounts", "Update an account or rotate its secrets")
-        .json("UpdateAccount")
-        .returns("Account"),
-    route("GET", "/v1/contacts", ListContacts, "contacts.read", "contacts", "Contacts; search by phone, name prefix or tag")
-        .returns("ContactList")
-        .query(&[
-            ("limit", "page size, 1-100 (default 25)"),
-            ("cursor", "next_cursor of the previous page"),
-            ("phone", "exact phone number"),
-            ("q", "name prefix"),
-            ("tag", "contacts with this tag"),
-        ]),
-    route("POST", "/v1/contacts", CreateContact, "contacts.manage", "contacts", "Create a contact")
-        .json("CreateContact")
-        .returns("Contact")
-        .status(201),
-    route("GET", "/v1/contacts/{contact_id}", GetContact, "contacts.read", "contacts", "A contact").returns("Contact"),
-    route("PATCH", "/v1/contacts/{contact_id}", UpdateContact, "contacts.manage", "contacts", "Update name, e-mail or tags")
-        .json("UpdateContact")
-        .returns("Contact"),
-    route("GET", "/v1/quick-replies", ListQuickReplies, "quick_replies.read", "quick-replies", "Quick replies")
-        .returns("QuickReplyList")
-        .query(PAGE),
-    route("POST", "/v1/quick-replies", CreateQuickReply, "quick_replies.manage", "quick-replies", "Create a quick reply")
-        .json("CreateQuickReply")
-        .returns("QuickReply")
-        .status(201),
-    route("PATCH", "/v1/quick-replies/{quick_reply_id}", UpdateQuickReply, "quick_replies.manage", "quick-replies", "Update a quick reply")
-        .json("UpdateQuickReply")
-        .returns("QuickReply"),
-    route("DELETE", "/v1/quick-replies/{quick_reply_id}", DeleteQuickReply, "quick_replies.manage", "quick-replies", "Delete a quick reply")
-        .status(204),
-    route("GET", "/v1/analytics/overview", AnalyticsOverview, "analytics.read", "analytics", "Totals from counters (no scan)")
-        .returns("Overview"),
+    route(
+        "POST",
+        "/v1/agents",
+        CreateAgent,
+        "agents.manage",
+        "agents",
+        "Create an agent",
+    )
+    .json("CreateAgent")
+    .returns("Agent")
+    .status(201),
+    route(
+        "GET",
+        "/v1/agents/{agent_id}",
+        GetAgent,
+        "agents.read",
+        "agents",
+        "An agent",
+    )
+    .returns("Agent"),
+    route(
+        "PATCH",
+        "/v1/agents/{agent_id}",
+        UpdateAgent,
+        "agents.presence",
+        "agents",
+        "Update name, presence (self) or role (agents.manage)",
+    )
+    .json("UpdateAgent")
+    .returns("Agent"),
+    route(
+        "POST",
+        "/v1/agents/{agent_id}/deactivate",
+        DeactivateAgent,
+        "agents.manage",
+        "agents",
+        "Deactivate: keys stop working",
+    )
+    .returns("Agent"),
+    route(
+        "GET",
+        "/v1/api-keys",
+        ListApiKeys,
+        "api_keys.own",
+        "api-keys",
+        "API keys (own; all with api_keys.manage)",
+    )
+    .returns("ApiKeyList"),
+    route(
+        "POST",
+        "/v1/api-keys",
+        CreateApiKey,
+        "api_keys.own",
+        "api-keys",
+        "Create a key; the key is shown only in this response",
+    )
+    .json("CreateApiKey")
+    .returns("ApiKeyCreated")
+    .status(201),
+    route(
+        "DELETE",
+        "/v1/api-keys/{key_id}",
+        RevokeApiKey,
+        "api_keys.own",
+        "api-keys",
+        "Revoke a key",
+    )
+    .returns("ApiKey"),
+    route(
+        "GET",
+        "/v1/divisions",
+        ListDivisions,
+        "divisions.read",
+        "divisions",
+        "Divisions (teams)",
+    )
+    .returns("DivisionList")
+    .query(PAGE),
+    route(
+        "POST",
+        "/v1/divisions",
+        CreateDivision,
+        "divisions.manage",
+        "divisions",
+        "Create a division",
+    )
+    .json("CreateDivision")
+    .returns("Division")
+    .status(201),
+    route(
+        "GET",
+        "/v1/divisions/{division_id}",
+        GetDivision,
+        "divisions.read",
+        "divisions",
+        "A division",
+    )
+    .returns("Division"),
+    route(
+        "PATCH",
+        "/v1/divisions/{division_id}",
+        UpdateDivision,
+        "divisions.manage",
+        "divisions",
+        "Update a division",
+    )
+    .json("UpdateDivision")
+    .returns("Division"),
+    route(
+        "GET",
+        "/v1/divisions/{division_id}/members",
+        ListMembers,
+        "divisions.read",
+        "divisions",
+        "Members of a division",
+    )
+    .returns("MemberList"),
+    route(
+        "PUT",
+        "/v1/divisions/{division_id}/members/{agent_id}",
+        AddMember,
+        "divisions.manage",
+        "divisions",
+        "Add an agent to a division",
+    )
+    .returns("Member"),
+    route(
+        "DELETE",
+        "/v1/divisions/{division_id}/members/{agent_id}",
+        RemoveMember,
+        "divisions.manage",
+        "divisions",
+        "Remove an agent from a division",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/accounts",
+        ListAccounts,
+        "accounts.read",
+        "accounts",
+        "WhatsApp accounts (secrets masked)",
+    )
+    .returns("AccountList"),
+    route(
+        "POST",
+        "/v1/accounts",
+        RegisterAccount,
+        "accounts.manage",
+        "accounts",
+        "Register a WhatsApp number",
+    )
+    .json("RegisterAccount")
+    .returns("Account")
+    .status(201),
+    route(
+        "GET",
+        "/v1/accounts/{account_id}",
+        GetAccount,
+        "accounts.read",
+        "accounts",
+        "A WhatsApp account (secrets masked)",
+    )
+    .returns("Account"),
+    route(
+        "PATCH",
+        "/v1/accounts/{account_id}",
+        UpdateAccount,
+        "accounts.manage",
+        "accounts",
+        "Update an account or rotate its secrets",
+    )
+    .json("UpdateAccount")
+    .returns("Account"),
+    route(
+        "GET",
+        "/v1/contacts",
+        ListContacts,
+        "contacts.read",
+        "contacts",
+        "Contacts; search by phone, name prefix or tag",
+    )
+    .returns("ContactList")
+    .query(&[
+        ("limit", "page size, 1-100 (default 25)"),
+        ("cursor", "next_cursor of the previous page"),
+        ("phone", "exact phone number"),
+        ("q", "name prefix"),
+        ("tag", "contacts with this tag"),
+    ]),
+    route(
+        "POST",
+        "/v1/contacts",
+        CreateContact,
+        "contacts.manage",
+        "contacts",
+        "Create a contact",
+    )
+    .json("CreateContact")
+    .returns("Contact")
+    .status(201),
+    route(
+        "GET",
+        "/v1/contacts/{contact_id}",
+        GetContact,
+        "contacts.read",
+        "contacts",
+        "A contact",
+    )
+    .returns("Contact"),
+    route(
+        "PATCH",
+        "/v1/contacts/{contact_id}",
+        UpdateContact,
+        "contacts.manage",
+        "contacts",
+        "Update name, e-mail or tags",
+    )
+    .json("UpdateContact")
+    .returns("Contact"),
+    route(
+        "GET",
+        "/v1/quick-replies",
+        ListQuickReplies,
+        "quick_replies.read",
+        "quick-replies",
+        "Quick replies",
+    )
+    .returns("QuickReplyList")
+    .query(PAGE),
+    route(
+        "POST",
+        "/v1/quick-replies",
+        CreateQuickReply,
+        "quick_replies.manage",
+        "quick-replies",
+        "Create a quick reply",
+    )
+    .json("CreateQuickReply")
+    .returns("QuickReply")
+    .status(201),
+    route(
+        "PATCH",
+        "/v1/quick-replies/{quick_reply_id}",
+        UpdateQuickReply,
+        "quick_replies.manage",
+        "quick-replies",
+        "Update a quick reply",
+    )
+    .json("UpdateQuickReply")
+    .returns("QuickReply"),
+    route(
+        "DELETE",
+        "/v1/quick-replies/{quick_reply_id}",
+        DeleteQuickReply,
+        "quick_replies.manage",
+        "quick-replies",
+        "Delete a quick reply",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/analytics/overview",
+        AnalyticsOverview,
+        "analytics.read",
+        "analytics",
+        "Totals from counters (no scan)",
+    )
+    .returns("Overview"),
     Route {
         body: Body::Binary,
-        ..route("POST", "/v1/media", UploadMedia, "conversations.reply", "media", "Upload a file to send (body = the bytes)")
-            .returns("MediaUpload")
-            .status(201)
-            .query(&[("filename", "the file's name, shown to the customer for documents")])
+        ..route(
+            "POST",
+            "/v1/media",
+            UploadMedia,
+            "conversations.reply",
+            "media",
+            "Upload a file to send (body = the bytes)",
+        )
+        .returns("MediaUpload")
+        .status(201)
+        .query(&[("filename", "the file's name, shown to the customer for documents")])
     },
 ];
 
@@ -312,7 +610,9 @@ mod tests {
             assert!(route.public || route.permission.is_some() || route.operation == Operation::Me);
             if let Some(permission) = route.permission {
                 assert!(
-                    shared::permissions::PERMISSIONS.iter().any(|(code, _)| *code == permission),
+                    shared::permissions::PERMISSIONS
+                        .iter()
+                        .any(|(code, _)| *code == permission),
                     "{permission}"
                 );
             }
@@ -326,8 +626,8 @@ mod tests {
         assert_eq!(parameters["division_id"], "div_1");
         assert_eq!(parameters["agent_id"], "agt_2");
         assert_eq!(find("GET", "/v1/me/").unwrap().0.operation, Operation::Me);
-        assert_eq!(find("PUT", "/v1/conversations").unwrap_err(), true);
-        assert_eq!(find("GET", "/v1/nothing").unwrap_err(), false);
-        assert_eq!(find("GET", "/v1/conversations//messages").unwrap_err(), false);
+        assert!(find("PUT", "/v1/conversations").unwrap_err());
+        assert!(!find("GET", "/v1/nothing").unwrap_err());
+        assert!(!find("GET", "/v1/conversations//messages").unwrap_err());
     }
 }

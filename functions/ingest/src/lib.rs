@@ -5,15 +5,14 @@
 //! a failure between write and send is repaired by the redelivery: stored once, announced at least
 //! once.
 
-
-use shared::adapters::account_cache::AccountCache;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::account_cache::AccountCache;
 use shared::adapters::allocator::Allocator;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::desk_store::DeskStore;
+use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::inbox_store::{DeliveryContext, InboundOutcome, InboxStore, StatusOutcome};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};

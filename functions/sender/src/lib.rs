@@ -18,9 +18,9 @@
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
-use shared::adapters::inbox_store::{InboxStore, SendClaim};
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::desk_store::DeskStore;
+use shared::adapters::inbox_store::{InboxStore, SendClaim};
 use shared::adapters::media_links::MediaLinks;
 use shared::adapters::pacer::Pacer;
 use shared::adapters::tenancy_store::TenancyStore;

@@ -114,11 +114,18 @@ async fn customer_says(dev_dir: &std::path::Path, text: &str, from: &str, name: 
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
-        .header("x-hub-signature-256", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), body.as_bytes()))
+        .header(
+            "x-hub-signature-256",
+            shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), body.as_bytes()),
+        )
         .body(body)
         .send()
         .await?;
-    println!("{} {}", response.status().as_u16(), response.text().await.unwrap_or_default());
+    println!(
+        "{} {}",
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -253,7 +253,7 @@ impl FakeGraph {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default()
             .to_string();
-        if !self.state().access_tokens.iter().any(|t| *t == token) {
+        if !self.state().access_tokens.contains(&token) {
             return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token");
         }
         match route {

@@ -26,10 +26,10 @@ impl AccountCache {
 
     pub async fn get(&self, org_id: &str, account_id: &str) -> Result<Option<Arc<WhatsAppAccount>>, StoreError> {
         let key = (org_id.to_string(), account_id.to_string());
-        if let Some((account, at)) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            if at.elapsed() < TTL {
-                return Ok(account.clone());
-            }
+        if let Some((account, at)) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+            && at.elapsed() < TTL
+        {
+            return Ok(account.clone());
         }
         let account = self.store.get_account(org_id, account_id).await?.map(Arc::new);
         self.entries

@@ -29,7 +29,12 @@ impl Allocator {
         Self { desk, conversations }
     }
 
-    pub async fn allocate(&self, org_id: &str, conversation_id: &str, division_id: &str) -> Result<Allocation, StoreError> {
+    pub async fn allocate(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        division_id: &str,
+    ) -> Result<Allocation, StoreError> {
         let Some(division) = self.desk.division(org_id, division_id).await? else {
             return Ok(Allocation::Unchanged);
         };

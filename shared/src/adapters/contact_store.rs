@@ -69,7 +69,9 @@ impl ContactStore {
             user_id: None,
             wa_id: Some(new.phone_number.clone()),
         };
-        let contact_id = identity.derived_contact_id(org_id).expect("a phone number is an identity");
+        let contact_id = identity
+            .derived_contact_id(org_id)
+            .expect("a phone number is an identity");
         let now = now_rfc3339();
         let contact = Contact {
             org_id: org_id.into(),
@@ -109,13 +111,20 @@ impl ContactStore {
                 .map(|tag| self.records.put(tag_item(org_id, tag, &contact_id), None)),
         );
         let exists = || StoreError::Conflict("a contact with this phone number".into());
-        self.records.transact(items, vec![Some(exists()), Some(exists())]).await?;
+        self.records
+            .transact(items, vec![Some(exists()), Some(exists())])
+            .await?;
         Ok(contact)
     }
 
     /// Applies `changes`, keeping tag items and the name index in step in one transaction; the
     /// contact's `updated_at` guards against a concurrent change (retried).
-    pub async fn update(&self, org_id: &str, contact_id: &str, changes: ContactChanges) -> Result<Option<Contact>, StoreError> {
+    pub async fn update(
+        &self,
+        org_id: &str,
+        contact_id: &str,
+        changes: ContactChanges,
+    ) -> Result<Option<Contact>, StoreError> {
         for _ in 0..3 {
             let Some(old) = self.contact(org_id, contact_id).await? else {
                 return Ok(None);
@@ -155,15 +164,35 @@ impl ContactStore {
 
     pub async fn page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
         self.records
-            .page(&table::org_partition(org_id), "CONTACT#", "Contact", limit, start, false)
+            .page(
+                &table::org_partition(org_id),
+                "CONTACT#",
+                "Contact",
+                limit,
+                start,
+                false,
+            )
             .await
     }
 
     /// Contacts carrying `tag`: one Query of the tag's partition plus one BatchGetItem.
-    pub async fn by_tag(&self, org_id: &str, tag: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
+    pub async fn by_tag(
+        &self,
+        org_id: &str,
+        tag: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Contact>, StoreError> {
         let page: Page<TagEntry> = self
             .records
-            .page(&table::tag_partition(org_id, tag), "CONTACT#", "ContactTag", limit, start, false)
+            .page(
+                &table::tag_partition(org_id, tag),
+                "CONTACT#",
+                "ContactTag",
+                limit,
+                start,
+                false,
+            )
             .await?;
         let keys: Vec<_> = page
             .items
@@ -177,7 +206,13 @@ impl ContactStore {
     }
 
     /// Contacts whose name starts with `query` (case and spacing ignored): one index Query.
-    pub async fn by_name(&self, org_id: &str, query: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {
+    pub async fn by_name(
+        &self,
+        org_id: &str,
+        query: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Contact>, StoreError> {
         let (pk, _) = table::contact_name_lookup(org_id, "", "");
         self.records
             .index_page(

@@ -136,7 +136,10 @@ impl ConversationStore {
     fn guarded_update(&self, conversation: &Conversation) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         let update = self
             .records
-            .update_of(&table::conversation(&conversation.org_id, &conversation.conversation_id))
+            .update_of(&table::conversation(
+                &conversation.org_id,
+                &conversation.conversation_id,
+            ))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":was_status", s(status_text(conversation.status)));
         match &conversation.assigned_agent_id {
@@ -189,7 +192,9 @@ impl ConversationStore {
             };
             let previous = conversation.assigned_agent_id.clone();
             let now = now_rfc3339();
-            let mut update = self.guarded_update(&conversation).expression_attribute_values(":now", s(&now));
+            let mut update = self
+                .guarded_update(&conversation)
+                .expression_attribute_values(":now", s(&now));
             let mut sets = vec!["updated_at = :now".to_string()];
             match &to.agent_id {
                 Some(agent) => {
@@ -205,7 +210,10 @@ impl ConversationStore {
                 sets.push("division_id = :division".into());
                 update = update.expression_attribute_values(":division", s(division));
             }
-            let mut items = vec![self.records.update(update.update_expression(format!("SET {}", sets.join(", "))))];
+            let mut items = vec![
+                self.records
+                    .update(update.update_expression(format!("SET {}", sets.join(", ")))),
+            ];
             if conversation.status != ConversationStatus::Resolved && previous != to.agent_id {
                 if let Some(old) = &previous {
                     items.push(self.open_assigned(org_id, old, -1));
@@ -238,7 +246,9 @@ impl ConversationStore {
                 Err(other) => return Err(other),
             }
         }
-        Err(StoreError::Conflict("the conversation changed concurrently; retry".into()))
+        Err(StoreError::Conflict(
+            "the conversation changed concurrently; retry".into(),
+        ))
     }
 
     /// Gives a new conversation to `agent_id` (or only to the division) unless someone already has
@@ -271,7 +281,11 @@ impl ConversationStore {
         if let Some(agent) = agent_id {
             items.push(self.open_assigned(org_id, agent, 1));
         }
-        match self.records.transact(items, vec![Some(StoreError::Conflict("allocated".into()))]).await {
+        match self
+            .records
+            .transact(items, vec![Some(StoreError::Conflict("allocated".into()))])
+            .await
+        {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(what)) if what == "allocated" => Ok(false),
             Err(other) => Err(other),
@@ -319,7 +333,9 @@ impl ConversationStore {
                 Err(other) => return Err(other),
             }
         }
-        Err(StoreError::Conflict("the conversation changed concurrently; retry".into()))
+        Err(StoreError::Conflict(
+            "the conversation changed concurrently; retry".into(),
+        ))
     }
 
     /// Reopens a resolved conversation, unless the customer already has another open one.
@@ -379,7 +395,10 @@ impl ConversationStore {
         );
         self.records
             .transact(
-                vec![self.records.put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)"))],
+                vec![
+                    self.records
+                        .put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)")),
+                ],
                 vec![],
             )
             .await

@@ -72,14 +72,25 @@ impl DeskStore {
         self.records.get(&table::agent(org_id, agent_id), "Agent").await
     }
 
-    pub async fn agents_page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Agent>, StoreError> {
+    pub async fn agents_page(
+        &self,
+        org_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Agent>, StoreError> {
         self.records
             .page(&table::org_partition(org_id), "AGENT#", "Agent", limit, start, false)
             .await
     }
 
     /// A new agent; one per e-mail address in the organization (`Conflict` otherwise).
-    pub async fn create_agent(&self, org_id: &str, email: &str, full_name: &str, role: Role) -> Result<Agent, StoreError> {
+    pub async fn create_agent(
+        &self,
+        org_id: &str,
+        email: &str,
+        full_name: &str,
+        role: Role,
+    ) -> Result<Agent, StoreError> {
         let now = now_rfc3339();
         let agent = Agent {
             org_id: org_id.into(),
@@ -107,7 +118,10 @@ impl DeskStore {
         self.records
             .transact(
                 items,
-                vec![None, Some(StoreError::Conflict(format!("an agent with e-mail {}", agent.email)))],
+                vec![
+                    None,
+                    Some(StoreError::Conflict(format!("an agent with e-mail {}", agent.email))),
+                ],
             )
             .await?;
         Ok(agent)
@@ -115,7 +129,12 @@ impl DeskStore {
 
     /// Applies `changes` to an active agent. A change of presence moves the online counter in the
     /// same transaction, guarded by the presence read, so the counter matches the agents.
-    pub async fn update_agent(&self, org_id: &str, agent_id: &str, changes: AgentChanges) -> Result<Option<Agent>, StoreError> {
+    pub async fn update_agent(
+        &self,
+        org_id: &str,
+        agent_id: &str,
+        changes: AgentChanges,
+    ) -> Result<Option<Agent>, StoreError> {
         for _ in 0..3 {
             let Some(agent) = self.agent(org_id, agent_id).await? else {
                 return Ok(None);
@@ -134,20 +153,26 @@ impl DeskStore {
                 updated.is_online = online;
             }
             updated.updated_at = Some(now_rfc3339());
-            let role = serde_json::to_value(updated.role).ok().and_then(|v| v.as_str().map(str::to_string));
-            let mut items = vec![self.records.update(
-                self.records
-                    .update_of(&table::agent(org_id, agent_id))
-                    .update_expression("SET full_name = :name, #role = :role, is_online = :online, updated_at = :now")
-                    .condition_expression("is_active = :true AND is_online = :was_online")
-                    .expression_attribute_names("#role", "role")
-                    .expression_attribute_values(":name", s(&updated.full_name))
-                    .expression_attribute_values(":role", s(role.unwrap_or_default()))
-                    .expression_attribute_values(":online", AttributeValue::Bool(updated.is_online))
-                    .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
-                    .expression_attribute_values(":true", AttributeValue::Bool(true))
-                    .expression_attribute_values(":now", s(updated.updated_at.clone().unwrap_or_default())),
-            )];
+            let role = serde_json::to_value(updated.role)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
+            let mut items = vec![
+                self.records.update(
+                    self.records
+                        .update_of(&table::agent(org_id, agent_id))
+                        .update_expression(
+                            "SET full_name = :name, #role = :role, is_online = :online, updated_at = :now",
+                        )
+                        .condition_expression("is_active = :true AND is_online = :was_online")
+                        .expression_attribute_names("#role", "role")
+                        .expression_attribute_values(":name", s(&updated.full_name))
+                        .expression_attribute_values(":role", s(role.unwrap_or_default()))
+                        .expression_attribute_values(":online", AttributeValue::Bool(updated.is_online))
+                        .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
+                        .expression_attribute_values(":true", AttributeValue::Bool(true))
+                        .expression_attribute_values(":now", s(updated.updated_at.clone().unwrap_or_default())),
+                ),
+            ];
             if agent.is_online != updated.is_online {
                 items.push(counter_add(
                     &self.records,
@@ -249,7 +274,9 @@ impl DeskStore {
 
     /// The organization's keys (an organization has few; one Query per 500).
     pub async fn keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        self.records.all(&table::org_partition(org_id), "APIKEY#", "ApiKey").await
+        self.records
+            .all(&table::org_partition(org_id), "APIKEY#", "ApiKey")
+            .await
     }
 
     pub async fn key(&self, org_id: &str, key_id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
@@ -289,12 +316,26 @@ impl DeskStore {
     // --- divisions ------------------------------------------------------------------------------
 
     pub async fn division(&self, org_id: &str, division_id: &str) -> Result<Option<Division>, StoreError> {
-        self.records.get(&table::division(org_id, division_id), "Division").await
+        self.records
+            .get(&table::division(org_id, division_id), "Division")
+            .await
     }
 
-    pub async fn divisions_page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Division>, StoreError> {
+    pub async fn divisions_page(
+        &self,
+        org_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Division>, StoreError> {
         self.records
-            .page(&table::org_partition(org_id), "DIVISION#", "Division", limit, start, false)
+            .page(
+                &table::org_partition(org_id),
+                "DIVISION#",
+                "Division",
+                limit,
+                start,
+                false,
+            )
             .await
     }
 
@@ -339,7 +380,9 @@ impl DeskStore {
             sets.push(("description", optional(description)));
         }
         if let Some(method) = changes.allocation_method {
-            let text = serde_json::to_value(method).ok().and_then(|v| v.as_str().map(str::to_string));
+            let text = serde_json::to_value(method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
             sets.push(("allocation_method", s(text.unwrap_or_default())));
         }
         if let Some(active) = changes.is_active {
@@ -421,7 +464,11 @@ impl DeskStore {
         let items = vec![
             self.records.delete(
                 &table::division_member(org_id, division_id, agent_id),
-                Some(("attribute_exists(pk) AND agent_id = :agent", ":agent", agent_id.to_string())),
+                Some((
+                    "attribute_exists(pk) AND agent_id = :agent",
+                    ":agent",
+                    agent_id.to_string(),
+                )),
             ),
             self.records.update(
                 self.records
@@ -459,7 +506,14 @@ impl DeskStore {
         start: Option<PageKey>,
     ) -> Result<Page<QuickReply>, StoreError> {
         self.records
-            .page(&table::org_partition(org_id), "QUICKREPLY#", "QuickReply", limit, start, false)
+            .page(
+                &table::org_partition(org_id),
+                "QUICKREPLY#",
+                "QuickReply",
+                limit,
+                start,
+                false,
+            )
             .await
     }
 
@@ -468,7 +522,11 @@ impl DeskStore {
     }
 
     pub async fn create_quick_reply(&self, reply: &QuickReply) -> Result<(), StoreError> {
-        let item = record_item(reply, &table::quick_reply(&reply.org_id, &reply.quick_reply_id), "QuickReply")?;
+        let item = record_item(
+            reply,
+            &table::quick_reply(&reply.org_id, &reply.quick_reply_id),
+            "QuickReply",
+        )?;
         self.records
             .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
             .await
@@ -520,14 +578,20 @@ impl DeskStore {
     // --- uploaded media -------------------------------------------------------------------------
 
     pub async fn record_upload(&self, media: &UploadedMedia) -> Result<(), StoreError> {
-        let item: Item = record_item(media, &table::uploaded_media(&media.org_id, &media.media_id), "UploadedMedia")?;
+        let item: Item = record_item(
+            media,
+            &table::uploaded_media(&media.org_id, &media.media_id),
+            "UploadedMedia",
+        )?;
         self.records
             .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
             .await
     }
 
     pub async fn upload(&self, org_id: &str, media_id: &str) -> Result<Option<UploadedMedia>, StoreError> {
-        self.records.get(&table::uploaded_media(org_id, media_id), "UploadedMedia").await
+        self.records
+            .get(&table::uploaded_media(org_id, media_id), "UploadedMedia")
+            .await
     }
 
     pub fn records(&self) -> &Records {

@@ -355,14 +355,14 @@ impl InboxStore {
                 .map(|k| identities.get(&format!("{org_id}|{k}")).cloned())
                 .collect()
         };
-        if let Some(contact_id) = cached.iter().flatten().next() {
-            if cached.iter().all(Option::is_some) {
-                return Ok(ContactPlan {
-                    contact_id: contact_id.clone(),
-                    missing_identities: vec![],
-                    exists: true,
-                });
-            }
+        if let Some(contact_id) = cached.iter().flatten().next()
+            && cached.iter().all(Option::is_some)
+        {
+            return Ok(ContactPlan {
+                contact_id: contact_id.clone(),
+                missing_identities: vec![],
+                exists: true,
+            });
         }
         let request = keys
             .iter()
@@ -1026,7 +1026,10 @@ impl InboxStore {
         let items = vec![
             self.put(record_item(message, key, "Message")?, Some("attribute_not_exists(pk)")),
             TransactWriteItem::builder().update(update).build(),
-            self.counter_update(&table::org_counter_shard(&message.org_id, shard), &[("messages_sent", 1)]),
+            self.counter_update(
+                &table::org_counter_shard(&message.org_id, shard),
+                &[("messages_sent", 1)],
+            ),
             self.counter_update(
                 &table::org_daily_counter_shard(&message.org_id, &day, shard),
                 &[("messages_sent", 1)],
@@ -1086,7 +1089,12 @@ impl InboxStore {
             .await
             .map_err(|e| StoreError::aws("BatchGetItem(counters)", e))?;
         let mut totals = HashMap::new();
-        for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+        for item in output
+            .responses()
+            .and_then(|r| r.get(&self.table))
+            .into_iter()
+            .flatten()
+        {
             let daily = string_of(item, attr::SK).is_some_and(|sk| sk.starts_with(&daily_prefix));
             for (name, value) in item {
                 if let Ok(number) = value.as_n() {

@@ -90,7 +90,12 @@ impl Records {
 
     /// Every item of partition `pk` under `prefix`, following pages (small, bounded sets only:
     /// a division's members, an agent's keys).
-    pub async fn all<T: DeserializeOwned>(&self, pk: &str, prefix: &str, entity: &'static str) -> Result<Vec<T>, StoreError> {
+    pub async fn all<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
         let mut all = Vec::new();
         let mut start = None;
         loop {
@@ -130,7 +135,10 @@ impl Records {
         for (name, value) in values {
             query = query.expression_attribute_values(name, s(value));
         }
-        let output = query.send().await.map_err(|e| StoreError::aws("Query(index page)", e))?;
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(index page)", e))?;
         Ok(Page {
             items: records(output.items(), entity)?,
             next: output.last_evaluated_key.map(from_item),
@@ -138,7 +146,11 @@ impl Records {
     }
 
     /// Reads up to 100 items by key, in the order of `keys` (missing ones skipped).
-    pub async fn batch_get<T: DeserializeOwned>(&self, keys: &[Key], entity: &'static str) -> Result<Vec<T>, StoreError> {
+    pub async fn batch_get<T: DeserializeOwned>(
+        &self,
+        keys: &[Key],
+        entity: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
         let mut found: Vec<(usize, T)> = Vec::new();
         for chunk_start in (0..keys.len()).step_by(100) {
             let chunk = &keys[chunk_start..(chunk_start + 100).min(keys.len())];
@@ -155,7 +167,12 @@ impl Records {
                     .send()
                     .await
                     .map_err(|e| StoreError::aws("BatchGetItem", e))?;
-                for item in output.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                for item in output
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .into_iter()
+                    .flatten()
+                {
                     let position = chunk
                         .iter()
                         .position(|k| {
@@ -209,7 +226,13 @@ impl Records {
         }
         match update.update_expression(expression).send().await {
             Ok(output) => output.attributes.map(|item| record(item, entity)).transpose(),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(None),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(StoreError::aws("UpdateItem", err)),
         }
     }

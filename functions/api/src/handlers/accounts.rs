@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use shared::http_error::HttpError;
 use shared::secret::Secret;
 use shared::table;
-use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount};
+use shared::tenancy::{
+    DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount,
+};
 
 /// Where this deployment receives webhooks: the API's own origin (same HTTP API).
 fn webhook_base(cx: &Context<'_>) -> String {
@@ -24,7 +26,11 @@ fn webhook_base(cx: &Context<'_>) -> String {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .filter(|p| *p == "http" || *p == "https")
-        .unwrap_or(if host.starts_with("localhost") || host.starts_with("127.") { "http" } else { "https" });
+        .unwrap_or(if host.starts_with("localhost") || host.starts_with("127.") {
+            "http"
+        } else {
+            "https"
+        });
     format!("{scheme}://{host}")
 }
 

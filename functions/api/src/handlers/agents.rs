@@ -49,7 +49,11 @@ pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.desk.agents_page(cx.org(), limit, start).await.map_err(store_error)?;
+    let page = api
+        .desk
+        .agents_page(cx.org(), limit, start)
+        .await
+        .map_err(store_error)?;
     ok(&views::AgentList {
         data: page.items.iter().map(views::Agent::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -160,7 +164,9 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent_id = match body.agent_id {
         Some(id) if id != cx.caller.agent_id => {
             cx.caller.require("api_keys.manage")?;
-            super::conversations::active_agent(api, cx, "agent_id", &id).await?.agent_id
+            super::conversations::active_agent(api, cx, "agent_id", &id)
+                .await?
+                .agent_id
         }
         _ => cx.caller.agent_id.clone(),
     };

@@ -32,10 +32,16 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         if query.is_empty() || query.chars().count() > 100 {
             return Err(unprocessable("q", "must be 1 to 100 characters"));
         }
-        api.contacts.by_name(cx.org(), &query, limit, start).await.map_err(store_error)?
+        api.contacts
+            .by_name(cx.org(), &query, limit, start)
+            .await
+            .map_err(store_error)?
     } else if let Some(tag) = tag {
         let tag = desk::normalize_tags(&[tag]).map_err(|_| unprocessable("tag", "is not a tag"))?;
-        api.contacts.by_tag(cx.org(), &tag[0], limit, start).await.map_err(store_error)?
+        api.contacts
+            .by_tag(cx.org(), &tag[0], limit, start)
+            .await
+            .map_err(store_error)?
     } else {
         api.contacts.page(cx.org(), limit, start).await.map_err(store_error)?
     };
@@ -81,7 +87,12 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             Some(text) => Some(email(Some(text))?),
             None => None,
         },
-        tags: body.tags.as_deref().map(desk::normalize_tags).transpose().map_err(invalid)?,
+        tags: body
+            .tags
+            .as_deref()
+            .map(desk::normalize_tags)
+            .transpose()
+            .map_err(invalid)?,
     };
     let contact = api
         .contacts

@@ -21,7 +21,12 @@ pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, sh
 }
 
 /// An active agent of the caller's organization named in a body field (404 otherwise).
-pub async fn active_agent(api: &ApiService, cx: &Context<'_>, field: &str, id: &str) -> Result<Agent, shared::http_error::HttpError> {
+pub async fn active_agent(
+    api: &ApiService,
+    cx: &Context<'_>,
+    field: &str,
+    id: &str,
+) -> Result<Agent, shared::http_error::HttpError> {
     let agent = if ids::is_well_formed(id) {
         api.desk.agent(cx.org(), id).await.map_err(store_error)?
     } else {
@@ -32,7 +37,12 @@ pub async fn active_agent(api: &ApiService, cx: &Context<'_>, field: &str, id: &
         .ok_or_else(|| shared::http_error::HttpError::not_found(format!("{field}: no active agent with this id")))
 }
 
-pub async fn division(api: &ApiService, cx: &Context<'_>, field: &str, id: &str) -> Result<Division, shared::http_error::HttpError> {
+pub async fn division(
+    api: &ApiService,
+    cx: &Context<'_>,
+    field: &str,
+    id: &str,
+) -> Result<Division, shared::http_error::HttpError> {
     let division = if ids::is_well_formed(id) {
         api.desk.division(cx.org(), id).await.map_err(store_error)?
     } else {
@@ -144,7 +154,12 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         None => None,
     };
     let from_agent_name = match &conversation.assigned_agent_id {
-        Some(id) => api.desk.agent(cx.org(), id).await.map_err(store_error)?.map(|a| a.full_name),
+        Some(id) => api
+            .desk
+            .agent(cx.org(), id)
+            .await
+            .map_err(store_error)?
+            .map(|a| a.full_name),
         None => None,
     };
     let entry = Transfer {

@@ -26,7 +26,11 @@ async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError>
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.desk.divisions_page(cx.org(), limit, start).await.map_err(store_error)?;
+    let page = api
+        .desk
+        .divisions_page(cx.org(), limit, start)
+        .await
+        .map_err(store_error)?;
     ok(&views::DivisionList {
         data: page.items.iter().map(views::Division::from).collect(),
         next_cursor: next_cursor(page.next),

@@ -40,7 +40,8 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
     if bytes.len() > limit {
         return Err(too_large(limit));
     }
-    let filename = desk::optional_text("filename", cx.query("filename").as_deref(), 240).map_err(crate::request::invalid)?;
+    let filename =
+        desk::optional_text("filename", cx.query("filename").as_deref(), 240).map_err(crate::request::invalid)?;
     let media_id = ids::new_id("med");
     let s3_key = table::uploaded_media_object(cx.org(), &media_id);
     api.media

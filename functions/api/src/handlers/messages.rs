@@ -65,19 +65,23 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let send: views::SendMessageRequest = cx.json()?;
     let content = content_of(&send)?;
     outbound::validate(&content).map_err(|e| unprocessable(e.field, e.reason))?;
-    if let Some(reply_to) = &send.reply_to {
-        if reply_to.is_empty() || reply_to.len() > 256 || !reply_to.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
-        }
+    if let Some(reply_to) = &send.reply_to
+        && (reply_to.is_empty() || reply_to.len() > 256 || !reply_to.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
     }
     let conversation = load(api, cx).await?;
-    if let Content::Media { media_id, .. } = &content {
-        if media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-            && (!ids::is_well_formed(media_id)
-                || api.desk.upload(cx.org(), media_id).await.map_err(store_error)?.is_none())
-        {
-            return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
-        }
+    if let Content::Media { media_id, .. } = &content
+        && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
+        && (!ids::is_well_formed(media_id)
+            || api
+                .desk
+                .upload(cx.org(), media_id)
+                .await
+                .map_err(store_error)?
+                .is_none())
+    {
+        return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
     }
     let now = chrono::Utc::now();
     if outbound::needs_open_window(&content) && !is_window_open(conversation.window_expires_at, now.timestamp()) {
