@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: criterion CPU benchmarks, AWS requests per inbound message (against a private moto),
+# make bench: criterion CPU benchmarks, AWS requests per inbound message and per API call (against a
+# private moto), agent API CPU per call, sender throughput (moto, and dynalite when npm is present),
 # then the stripped release size of every function.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -10,12 +11,30 @@ cargo bench -p webhook --bench webhook_intake -- --warm-up-time 1 --measurement-
 cargo bench -p ingest --bench ingest_parse -- --warm-up-time 1 --measurement-time 4
 
 mkdir -p target
-trap stop_moto EXIT
+dynalite_pid=""
+stop_all() {
+  [ -n "$dynalite_pid" ] && kill "$dynalite_pid" 2>/dev/null || true
+  stop_moto
+}
+trap stop_all EXIT
 port="$(free_port)"
 start_moto "$port" target/moto-bench.log
 use_local_aws "$port"
 echo "==> AWS requests per inbound message (moto request recorder)"
 cargo bench -p integration-tests --bench ingest_requests
-stop_moto
+
+# dynalite (pinned in infra/bench/package-lock.json) serves the sender's DynamoDB requests faster
+# than moto can, for the send-rate figures; skipped when npm is not installed.
+if command -v npm >/dev/null; then
+  [ -d infra/bench/node_modules/dynalite ] || npm ci --prefix infra/bench --silent --no-audit --no-fund
+  dynalite_port="$(free_port)"
+  node infra/bench/node_modules/dynalite/cli.js --port "$dynalite_port" >target/dynalite-bench.log 2>&1 &
+  dynalite_pid=$!
+  export DYNALITE_URL="http://127.0.0.1:$dynalite_port"
+  sleep 1
+fi
+echo "==> agent API requests and CPU per call, sender throughput"
+RUST_LOG=warn cargo bench -p integration-tests --bench api_and_sender
+stop_all
 
 "$root/infra/scripts/binary-sizes.sh"

@@ -191,14 +191,6 @@ impl SenderService {
                 .await?;
             return Ok(Outcome::Failed);
         };
-        if !self
-            .pacer
-            .acquire(&job.org_id, &job.account_id, account.throughput_mps, MAX_PACING_WAIT)
-            .await?
-        {
-            self.inbox.release_send(&key).await?;
-            return Ok(Outcome::Retry(1));
-        }
         let link = match self.upload_link(&job.org_id, &message.content).await? {
             Ok(link) => link,
             Err(missing) => {
@@ -213,6 +205,25 @@ impl SenderService {
             link.as_deref(),
             &message.message_id,
         );
+        // Everything is ready before the slot is taken, so the request leaves within its second;
+        // a slot whose second ran out while waiting (a stalled process) is not used.
+        let paced = async {
+            loop {
+                match self
+                    .pacer
+                    .acquire(&job.org_id, &job.account_id, account.throughput_mps, MAX_PACING_WAIT)
+                    .await?
+                {
+                    Some(slot) if Pacer::still_within(slot) => return Ok::<bool, StoreError>(true),
+                    Some(_) => warn!("pacing slot expired before the send left; taking another"),
+                    None => return Ok(false),
+                }
+            }
+        };
+        if !paced.await? {
+            self.inbox.release_send(&key).await?;
+            return Ok(Outcome::Retry(1));
+        }
         match self
             .graph
             .send_message(&account.phone_number_id, account.access_token.expose(), &body)

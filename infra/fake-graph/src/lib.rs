@@ -41,6 +41,8 @@ pub struct SentMessage {
     pub phone_number_id: String,
     pub wamid: String,
     pub body: serde_json::Value,
+    /// The epoch second the fake accepted it in (the one its mps limit counted it in).
+    pub second: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,6 +366,7 @@ impl FakeGraph {
             phone_number_id: phone_number_id.to_string(),
             wamid: wamid.clone(),
             body: message,
+            second,
         });
         let answer = json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]});
         respond(200, "application/json", Bytes::from(answer.to_string()))
