@@ -327,7 +327,7 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     for i in 0..messages {
         let id = format!("msg_bench{i:06}");
         let key = shared::table::message(&account.org_id, "cv_bench", 1_795_262_400_000 + i as i64, &id);
-        let message = queued_message(&account.org_id, "cv_bench", &id);
+        let message = queued_message(&account.org_id, "cv_bench", &id, text_content());
         inbox.put_message(&key, &message).await.unwrap();
         jobs.push(shared::outbound::OutboundJob {
             org_id: account.org_id.clone(),
@@ -416,8 +416,7 @@ async fn sender_requests_per_send() {
     for i in 0..21 {
         let id = format!("msg_count{i:03}");
         let key = shared::table::message(&account.org_id, "cv_count", 1_795_262_400_000 + i, &id);
-        let mut message = queued_message(&account.org_id, "cv_count", &id);
-        message.message_id = id.clone();
+        let message = queued_message(&account.org_id, "cv_count", &id, text_content());
         inbox.put_message(&key, &message).await.unwrap();
         let job = shared::outbound::OutboundJob {
             org_id: account.org_id.clone(),
@@ -483,28 +482,9 @@ async fn moto_ceiling() {
     );
 }
 
-fn queued_message(org_id: &str, conversation_id: &str, id: &str) -> shared::inbox::Message {
-    shared::inbox::Message {
-        org_id: org_id.into(),
-        conversation_id: conversation_id.into(),
-        message_id: id.into(),
-        wamid: None,
-        direction: shared::inbox::Direction::Outbound,
-        message_type: "text".into(),
-        content: shared::meta::Content::Text {
-            body: "Your order shipped".into(),
-        },
-        status: "queued".into(),
-        status_rank: 0,
-        meta_timestamp: 1_795_262_400,
-        received_at_ms: 1_795_262_400_000,
-        context: None,
-        referral: None,
-        errors: vec![],
-        media: None,
-        status_errors: vec![],
-        pricing: None,
-        created_at: "2026-11-21T12:00:00.000Z".into(),
+fn text_content() -> shared::meta::Content {
+    shared::meta::Content::Text {
+        body: "Your order shipped".into(),
     }
 }
 
@@ -525,8 +505,9 @@ async fn main() {
     if runs("moto") {
         println!("\nSender throughput against the fake Graph API (pacing items in moto)");
         sender_requests_per_send().await;
+        // Only the 80 mps setting: moto's ~300 writes/s cannot carry more than ~70 sends/s, and an
+        // overloaded backend only shows slots expiring before their sends leave.
         sender_figures(80, 800, 16, Backend::Moto).await;
-        sender_figures(1_000, 2_000, 120, Backend::Moto).await;
         moto_ceiling().await;
     }
     if runs("dynalite") {

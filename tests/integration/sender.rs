@@ -40,26 +40,7 @@ impl Fixture {
     /// Stores a queued outbound message and returns its key and the job that sends it.
     async fn queued(&self, id: &str, content: Content) -> (Key, OutboundJob) {
         let key = table::message(&self.account.org_id, "cv_send", 1_795_262_400_000, id);
-        let message = Message {
-            org_id: self.account.org_id.clone(),
-            conversation_id: "cv_send".into(),
-            message_id: id.into(),
-            wamid: None,
-            direction: Direction::Outbound,
-            message_type: "text".into(),
-            content,
-            status: "queued".into(),
-            status_rank: 0,
-            meta_timestamp: 1_795_262_400,
-            received_at_ms: 0,
-            context: None,
-            referral: None,
-            errors: vec![],
-            media: None,
-            status_errors: vec![],
-            pricing: None,
-            created_at: "2026-11-21T12:00:00.000Z".into(),
-        };
+        let message = queued_message(&self.account.org_id, "cv_send", id, content);
         self.inbox().put_message(&key, &message).await.unwrap();
         let job = OutboundJob {
             org_id: self.account.org_id.clone(),

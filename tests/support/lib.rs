@@ -378,3 +378,32 @@ pub fn api_binary_request(
 pub fn json_body(response: &lambda_http::Response<lambda_http::Body>) -> Value {
     serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
 }
+
+/// An outbound message as the API stores it before the sender takes it (`queued`).
+pub fn queued_message(
+    org_id: &str,
+    conversation_id: &str,
+    message_id: &str,
+    content: shared::meta::Content,
+) -> shared::inbox::Message {
+    shared::inbox::Message {
+        org_id: org_id.into(),
+        conversation_id: conversation_id.into(),
+        message_id: message_id.into(),
+        wamid: None,
+        direction: shared::inbox::Direction::Outbound,
+        message_type: "text".into(),
+        content,
+        status: "queued".into(),
+        status_rank: 0,
+        meta_timestamp: 1_795_262_400,
+        received_at_ms: 1_795_262_400_000,
+        context: None,
+        referral: None,
+        errors: vec![],
+        status_errors: vec![],
+        media: None,
+        pricing: None,
+        created_at: "2026-11-21T12:00:00.000Z".into(),
+    }
+}

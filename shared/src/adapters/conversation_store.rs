@@ -165,16 +165,7 @@ impl ConversationStore {
     }
 
     fn counters(&self, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
-        let mut update = self.records.update_of(&table::org_counters(org_id));
-        let mut clauses = Vec::new();
-        for (i, (name, amount)) in adds.iter().enumerate() {
-            update = update
-                .expression_attribute_names(format!("#c{i}"), *name)
-                .expression_attribute_values(format!(":c{i}"), n(amount));
-            clauses.push(format!("#c{i} :c{i}"));
-        }
-        self.records
-            .update(update.update_expression(format!("ADD {}", clauses.join(", "))))
+        self.records.counters(&table::org_counters(org_id), adds)
     }
 
     /// Assigns (or, with `transfer`, transfers) a conversation. The agents' open counts move with

@@ -42,17 +42,7 @@ pub struct QuickReplyChanges {
 }
 
 fn counter_add(records: &Records, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
-    let mut update = records
-        .update_of(&table::org_counters(org_id))
-        .expression_attribute_values(":entity", s("Counters"));
-    let mut clauses = Vec::new();
-    for (i, (name, amount)) in adds.iter().enumerate() {
-        update = update
-            .expression_attribute_names(format!("#c{i}"), *name)
-            .expression_attribute_values(format!(":c{i}"), n(amount));
-        clauses.push(format!("#c{i} :c{i}"));
-    }
-    records.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
+    records.counters(&table::org_counters(org_id), adds)
 }
 
 fn optional(value: Option<String>) -> AttributeValue {

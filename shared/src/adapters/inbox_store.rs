@@ -94,6 +94,7 @@ pub enum SendClaim {
 pub struct InboxStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    records: super::records::Records,
     identities: Mutex<HashMap<String, String>>,
     open_conversations: Mutex<HashMap<String, String>>,
 }
@@ -137,9 +138,11 @@ struct ContactPlan {
 
 impl InboxStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        let table = table.into();
         Self {
+            records: super::records::Records::new(client.clone(), &table),
             client,
-            table: table.into(),
+            table,
             identities: Mutex::new(HashMap::new()),
             open_conversations: Mutex::new(HashMap::new()),
         }
@@ -650,21 +653,7 @@ impl InboxStore {
     }
 
     fn counter_update(&self, key: &Key, adds: &[(&str, i64)]) -> TransactWriteItem {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .expression_attribute_values(":entity", s("Counters"));
-        let mut clauses = Vec::new();
-        for (i, (name, amount)) in adds.iter().enumerate() {
-            update = update
-                .expression_attribute_names(format!("#c{i}"), *name)
-                .expression_attribute_values(format!(":c{i}"), n(amount));
-            clauses.push(format!("#c{i} :c{i}"));
-        }
-        let update = update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", ")));
-        TransactWriteItem::builder()
-            .update(update.build().expect("update is complete"))
-            .build()
+        self.records.counters(key, adds)
     }
 
     /// Applies a delivery status to the outbound message with this wamid, forward-only; parks it
@@ -1062,25 +1051,26 @@ impl InboxStore {
 
     /// Sums the counter shards of an organization (analytics overview): one BatchGetItem.
     pub async fn counters(&self, org_id: &str) -> Result<HashMap<String, i64>, StoreError> {
-        let mut keys: Vec<Key> = (0..table::COUNTER_SHARDS)
-            .map(|shard| table::org_counter_shard(org_id, shard))
-            .collect();
-        keys.push(table::org_counters(org_id));
-        self.sum_counters(keys).await
+        self.sum_counters(org_id, None).await
     }
 
     /// Totals and one day's counters (`yyyy-mm-dd`), the day's prefixed `day.`: one BatchGetItem.
     pub async fn counters_with_day(&self, org_id: &str, day: &str) -> Result<HashMap<String, i64>, StoreError> {
+        self.sum_counters(org_id, Some(day)).await
+    }
+
+    async fn sum_counters(&self, org_id: &str, day: Option<&str>) -> Result<HashMap<String, i64>, StoreError> {
         let mut keys: Vec<Key> = (0..table::COUNTER_SHARDS)
             .map(|shard| table::org_counter_shard(org_id, shard))
             .collect();
         keys.push(table::org_counters(org_id));
-        keys.extend((0..table::COUNTER_SHARDS).map(|shard| table::org_daily_counter_shard(org_id, day, shard)));
-        let daily_prefix = format!("COUNTERS#{day}#");
-        let mut request = KeysAndAttributes::builder();
-        for key in &keys {
-            request = request.keys(key_item(key));
+        if let Some(day) = day {
+            keys.extend((0..table::COUNTER_SHARDS).map(|shard| table::org_daily_counter_shard(org_id, day, shard)));
         }
+        let daily_prefix = day.map(|day| format!("COUNTERS#{day}#"));
+        let request = keys
+            .iter()
+            .fold(KeysAndAttributes::builder(), |request, key| request.keys(key_item(key)));
         let output = self
             .client
             .batch_get_item()
@@ -1095,39 +1085,13 @@ impl InboxStore {
             .into_iter()
             .flatten()
         {
-            let daily = string_of(item, attr::SK).is_some_and(|sk| sk.starts_with(&daily_prefix));
+            let daily = daily_prefix
+                .as_deref()
+                .is_some_and(|prefix| string_of(item, attr::SK).is_some_and(|sk| sk.starts_with(prefix)));
             for (name, value) in item {
                 if let Ok(number) = value.as_n() {
                     let name = if daily { format!("day.{name}") } else { name.clone() };
                     *totals.entry(name).or_insert(0) += number.parse::<i64>().unwrap_or(0);
-                }
-            }
-        }
-        Ok(totals)
-    }
-
-    async fn sum_counters(&self, keys: Vec<Key>) -> Result<HashMap<String, i64>, StoreError> {
-        let mut request = KeysAndAttributes::builder();
-        for key in &keys {
-            request = request.keys(key_item(key));
-        }
-        let output = self
-            .client
-            .batch_get_item()
-            .request_items(&self.table, request.build().expect("keys are set"))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("BatchGetItem(counters)", e))?;
-        let mut totals = HashMap::new();
-        for item in output
-            .responses()
-            .and_then(|r| r.get(&self.table))
-            .into_iter()
-            .flatten()
-        {
-            for (name, value) in item {
-                if let Ok(number) = value.as_n() {
-                    *totals.entry(name.clone()).or_insert(0) += number.parse::<i64>().unwrap_or(0);
                 }
             }
         }

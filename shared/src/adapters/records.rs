@@ -293,6 +293,21 @@ impl Records {
             .build()
     }
 
+    /// `ADD` to counter attributes of the item at `key` (created when missing, tagged `Counters`).
+    pub fn counters(&self, key: &Key, adds: &[(&str, i64)]) -> TransactWriteItem {
+        let mut update = self
+            .update_of(key)
+            .expression_attribute_values(":entity", s("Counters"));
+        let mut clauses = Vec::new();
+        for (i, (name, amount)) in adds.iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#c{i}"), *name)
+                .expression_attribute_values(format!(":c{i}"), AttributeValue::N(amount.to_string()));
+            clauses.push(format!("#c{i} :c{i}"));
+        }
+        self.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
+    }
+
     /// Runs a transaction. When a condition fails, answers the error given for that item's position
     /// in `on_condition_failed` (or `Conflict` when none is given for it).
     pub async fn transact(
