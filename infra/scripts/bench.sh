@@ -34,7 +34,7 @@ if command -v npm >/dev/null; then
   sleep 1
 fi
 echo "==> agent API requests and CPU per call, sender throughput"
-RUST_LOG=warn cargo bench -p integration-tests --bench api_and_sender
+RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 stop_all
 
 "$root/infra/scripts/binary-sizes.sh"
