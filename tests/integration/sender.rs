@@ -4,7 +4,6 @@ use fake_graph::{Failure, FakeGraph, Route};
 use integration_tests::*;
 use sender::{SenderConfig, SenderService};
 use shared::adapters::inbox_store::InboxStore;
-use shared::inbox::{Direction, Message};
 use shared::meta::Content;
 use shared::outbound::OutboundJob;
 use shared::table::{self, Key};

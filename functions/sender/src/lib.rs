@@ -207,11 +207,13 @@ impl SenderService {
         );
         // Everything is ready before the slot is taken, so the request leaves within its second;
         // a slot whose second ran out while waiting (a stalled process) is not used.
+        let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
         let paced = async {
             loop {
+                let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
                 match self
                     .pacer
-                    .acquire(&job.org_id, &job.account_id, account.throughput_mps, MAX_PACING_WAIT)
+                    .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
                     .await?
                 {
                     Some(slot) if Pacer::still_within(slot) => return Ok::<bool, StoreError>(true),

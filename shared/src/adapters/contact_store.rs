@@ -8,7 +8,7 @@ use super::records::{Page, PageKey, Records};
 use crate::desk::search_form;
 use crate::inbox::{Contact, CustomerIdentity};
 use crate::table::{self, attr, index};
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 #[derive(Clone)]
 pub struct ContactStore {
@@ -140,12 +140,51 @@ impl ContactStore {
                 contact.tags = tags;
             }
             contact.updated_at = now_rfc3339();
-            let mut item = record_item(&contact, &table::contact(org_id, contact_id), "Contact")?;
-            item = with_name_lookup(item, org_id, contact_id, display_name(&contact));
-            let mut put = self.records.put(item, Some("updated_at = :was"));
-            if let Some(p) = put.put.as_mut() {
-                p.expression_attribute_values = Some([(":was".to_string(), s(&old.updated_at))].into());
+            // An update, not a put: attributes ingest keeps on the contact (profile name, last
+            // inbound time) stay as they are.
+            let mut sets = vec!["updated_at = :now", "tags = :tags"];
+            let mut removes = Vec::new();
+            let mut update = self
+                .records
+                .update_of(&table::contact(org_id, contact_id))
+                .condition_expression("updated_at = :was")
+                .expression_attribute_values(":was", s(&old.updated_at))
+                .expression_attribute_values(":now", s(&contact.updated_at))
+                .expression_attribute_values(
+                    ":tags",
+                    AttributeValue::L(contact.tags.iter().map(|tag| s(tag)).collect()),
+                );
+            for (attribute, placeholder, value) in
+                [("name", ":name", &contact.name), ("email", ":email", &contact.email)]
+            {
+                match value {
+                    Some(text) => {
+                        sets.push(if attribute == "name" {
+                            "#name = :name"
+                        } else {
+                            "email = :email"
+                        });
+                        update = update.expression_attribute_values(placeholder, s(text));
+                    }
+                    None => removes.push(if attribute == "name" { "#name" } else { "email" }),
+                }
             }
+            update = update.expression_attribute_names("#name", "name");
+            match display_name(&contact).map(search_form).filter(|n| !n.is_empty()) {
+                Some(name) => {
+                    let (pk, sk) = table::contact_name_lookup(org_id, &name, contact_id);
+                    sets.push("gsi1pk = :lookup_pk, gsi1sk = :lookup_sk");
+                    update = update
+                        .expression_attribute_values(":lookup_pk", s(pk))
+                        .expression_attribute_values(":lookup_sk", s(sk));
+                }
+                None => removes.push("gsi1pk, gsi1sk"),
+            }
+            let mut expression = format!("SET {}", sets.join(", "));
+            if !removes.is_empty() {
+                expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+            }
+            let put = self.records.update(update.update_expression(expression));
             let mut items: Vec<TransactWriteItem> = vec![put];
             for tag in contact.tags.iter().filter(|t| !old.tags.contains(t)) {
                 items.push(self.records.put(tag_item(org_id, tag, contact_id), None));

@@ -215,7 +215,6 @@ impl ConversationStore {
             }
             if let Some(entry) = transfer.as_mut() {
                 entry.from_agent_id = previous.clone();
-                entry.created_at = now.clone();
                 let key = table::transfer(
                     org_id,
                     conversation_id,

@@ -175,19 +175,18 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         to_division_id: to_division.as_ref().map(|d| d.division_id.clone()),
         to_division_name: to_division.as_ref().map(|d| d.name.clone()),
         note,
-        created_at: String::new(),
+        created_at: shared::adapters::items::now_rfc3339(),
     };
     let to = Assignment {
         agent_id: entry.to_agent_id.clone(),
         division_id: entry.to_division_id.clone(),
     };
-    let mut logged = entry.clone();
+    let logged = entry.clone();
     api.conversations
         .assign(cx.org(), &conversation.conversation_id, &to, Some(entry))
         .await
         .map_err(store_error)?
         .ok_or_else(|| not_found("conversation"))?;
-    logged.created_at = shared::adapters::items::now_rfc3339();
     created(&views::ConversationTransfer::from(&logged))
 }
 
