@@ -66,16 +66,6 @@ pub enum StatusOutcome {
     Parked,
 }
 
-fn string_map_item(map: BTreeMap<String, String>) -> Item {
-    map.into_iter().map(|(k, v)| (k, s(v))).collect()
-}
-
-fn item_string_map(item: Item) -> BTreeMap<String, String> {
-    item.into_iter()
-        .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
-        .collect()
-}
-
 /// The result of trying to claim an outbound message's send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendClaim {
@@ -162,16 +152,7 @@ impl InboxStore {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("GetItem", e))?;
-        Ok(output.item)
+        self.records.get_item(key).await
     }
 
     pub async fn get_record<T: serde::de::DeserializeOwned>(
@@ -938,32 +919,6 @@ impl InboxStore {
         records(output.items(), "Conversation")
     }
 
-    /// One page of an organization's conversations by last activity, newest first: one Query.
-    pub async fn conversations_page(
-        &self,
-        org_id: &str,
-        limit: i32,
-        start: Option<BTreeMap<String, String>>,
-    ) -> Result<(Vec<Conversation>, Option<BTreeMap<String, String>>), StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(crate::table::index::TIMELINE)
-            .key_condition_expression("gsi2pk = :pk")
-            .expression_attribute_values(":pk", s(format!("ORG#{org_id}#CONVS")))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start.map(string_map_item))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("Query(conversations page)", e))?;
-        Ok((
-            records(output.items(), "Conversation")?,
-            output.last_evaluated_key.map(item_string_map),
-        ))
-    }
-
     /// One page of a conversation's messages, newest first: one Query. New messages arriving
     /// between pages sort before the cursor, so pages neither skip nor repeat.
     pub async fn messages_page(
@@ -973,23 +928,18 @@ impl InboxStore {
         limit: i32,
         start: Option<BTreeMap<String, String>>,
     ) -> Result<(Vec<Message>, Option<BTreeMap<String, String>>), StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :msg)")
-            .expression_attribute_values(":pk", s(table::conversation_partition(org_id, conversation_id)))
-            .expression_attribute_values(":msg", s("MSG#"))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start.map(string_map_item))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("Query(messages page)", e))?;
-        Ok((
-            records(output.items(), "Message")?,
-            output.last_evaluated_key.map(item_string_map),
-        ))
+        let page = self
+            .records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                "MSG#",
+                "Message",
+                limit,
+                start,
+                true,
+            )
+            .await?;
+        Ok((page.items, page.next))
     }
 
     /// Stores an outbound message as `queued` and makes it the conversation's latest.
