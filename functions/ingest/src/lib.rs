@@ -114,7 +114,8 @@ impl IngestService {
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-        let (response, summary) = self.process(event.payload).await;
+        // Boxed: keeps the Lambda runtime's future (and the compiler's layout queries) shallow.
+        let (response, summary) = Box::pin(self.process(event.payload)).await;
         info!(?summary, "batch done");
         Ok(response)
     }

@@ -114,7 +114,9 @@ impl MediaService {
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-        Ok(self.process(event.payload).await.0)
+        // Boxed: the batch future is deep, and keeping it behind a pointer keeps the Lambda
+        // runtime's future (and the compiler's layout queries on it) shallow.
+        Ok(Box::pin(self.process(event.payload)).await.0)
     }
 
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, MediaSummary) {

@@ -99,7 +99,8 @@ impl SenderService {
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-        Ok(self.process(event.payload).await.0)
+        // Boxed: keeps the Lambda runtime's future (and the compiler's layout queries) shallow.
+        Ok(Box::pin(self.process(event.payload)).await.0)
     }
 
     /// Sends a batch; records run concurrently (each is paced on its own).

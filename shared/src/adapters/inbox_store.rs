@@ -152,7 +152,16 @@ impl InboxStore {
     }
 
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.records.get_item(key).await
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("GetItem", e))?;
+        Ok(output.item)
     }
 
     pub async fn get_record<T: serde::de::DeserializeOwned>(
