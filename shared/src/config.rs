@@ -17,9 +17,12 @@ pub mod vars {
     pub const ACCOUNT_CACHE_TTL_SECONDS: &str = "ACCOUNT_CACHE_TTL_SECONDS";
     pub const MEDIA_QUEUE_URL: &str = "MEDIA_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
-    pub const MEDIA_DEAD_LETTER_QUEUE_URL: &str = "MEDIA_DEAD_LETTER_QUEUE_URL";
     pub const GRAPH_API_BASE_URL: &str = "GRAPH_API_BASE_URL";
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";
+    /// A queue consumer's dead-letter queue (where records that failed for good are moved).
+    pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
+    /// A queue consumer's `maxReceiveCount`, equal to its queue's redrive policy.
+    pub const MAX_RECEIVE_COUNT: &str = "MAX_RECEIVE_COUNT";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -47,6 +47,17 @@ impl DomainEvent {
         )
     }
 
+    /// An outbound message ended `failed` (Meta refused it, it could not be sent, or no answer and
+    /// no status came); `reason` is what an agent sees.
+    pub fn message_failed(org_id: &str, conversation_id: &str, message_id: &str, code: i64, reason: &str) -> Self {
+        Self::new(
+            "message.failed",
+            format!("message.failed:{message_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "message_id": message_id, "code": code, "reason": reason}),
+        )
+    }
+
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
         Self::new(
             "message.status",

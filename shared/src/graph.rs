@@ -12,10 +12,12 @@ pub enum GraphError {
         code: Option<i64>,
         message: String,
     },
-    #[error("Graph API request timed out")]
-    Timeout,
+    /// The connection was never made: the request cannot have reached Meta.
     #[error("Graph API unreachable: {0}")]
-    Network(String),
+    Unreachable(String),
+    /// The request may have reached Meta, but no answer came back (timeout, connection reset).
+    #[error("no answer from the Graph API: {0}")]
+    NoAnswer(String),
     #[error("file is {size} bytes; the limit is {limit}")]
     TooLarge { size: u64, limit: u64 },
     #[error("unexpected Graph API response: {0}")]
@@ -34,7 +36,7 @@ impl GraphError {
                         Some(1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131056 | 131057)
                     )
             }
-            GraphError::Timeout | GraphError::Network(_) => true,
+            GraphError::Unreachable(_) | GraphError::NoAnswer(_) => true,
             GraphError::TooLarge { .. } | GraphError::Unexpected(_) => false,
         }
     }
@@ -63,6 +65,9 @@ pub struct MediaMetadata {
     pub id: Option<String>,
 }
 
+/// Longest wait for a connection to the Graph API.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
 #[derive(Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
@@ -71,10 +76,11 @@ pub struct GraphClient {
 }
 
 impl GraphClient {
-    pub fn new(base_url: &str, version: &str) -> Self {
+    /// `timeout` bounds each request from connecting to the last byte of its answer.
+    pub fn new(base_url: &str, version: &str, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(45))
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
             .build()
             .expect("HTTP client builds");
         Self {
@@ -85,10 +91,12 @@ impl GraphClient {
     }
 
     fn failure(err: reqwest::Error) -> GraphError {
-        if err.is_timeout() {
-            GraphError::Timeout
+        let connect = err.is_connect();
+        let detail = err.without_url().to_string();
+        if connect {
+            GraphError::Unreachable(detail)
         } else {
-            GraphError::Network(err.without_url().to_string())
+            GraphError::NoAnswer(detail)
         }
     }
 
@@ -125,7 +133,8 @@ impl GraphClient {
     }
 
     /// `POST /{version}/{phone-number-id}/messages`: returns the wamid Meta assigned (accepted, not
-    /// yet delivered).
+    /// yet delivered). [`GraphError::NoAnswer`] and [`GraphError::Unexpected`] leave it open whether
+    /// Meta accepted the message.
     pub async fn send_message(
         &self,
         phone_number_id: &str,
@@ -198,7 +207,7 @@ mod tests {
         assert!(http(500, None).is_transient());
         assert!(http(429, None).is_transient());
         assert!(http(400, Some(130429)).is_transient());
-        assert!(GraphError::Timeout.is_transient());
+        assert!(GraphError::NoAnswer("timed out".into()).is_transient());
         assert!(!http(404, Some(100)).is_transient());
         assert!(!http(401, Some(190)).is_transient());
         assert!(!GraphError::TooLarge { size: 2, limit: 1 }.is_transient());

@@ -19,6 +19,8 @@ pub mod outbound;
 pub mod pacing;
 pub mod permissions;
 pub mod secret;
+pub mod send_policy;
+pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
 pub mod tenancy;

@@ -1,7 +1,9 @@
 //! Outbound messages, free of I/O: validation, Meta's request shapes, and what a Graph error means
 //! for the send (retry later, or fail the message for good).
 
-use crate::meta::{Content, MediaKind};
+use crate::graph::GraphError;
+use crate::meta::{Content, MediaKind, MetaError};
+use crate::table::Key;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -19,6 +21,15 @@ pub struct OutboundJob {
     pub to: String,
     /// wamid of the message this one replies to.
     pub reply_to: Option<String>,
+}
+
+impl OutboundJob {
+    pub fn message_key(&self) -> Key {
+        Key {
+            pk: self.message_pk.clone(),
+            sk: self.message_sk.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,6 +200,43 @@ pub enum SendFailure {
     Permanent,
 }
 
+/// What follows a send that Meta did not accept (or whose answer was lost).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterError {
+    /// The request may have reached Meta: never resend it; wait for a status webhook.
+    Unknown,
+    /// Meta did not take it: give the claim back and retry after this many seconds.
+    Retry(u32),
+    /// The token was refused: the cached account may hold a replaced one; read it again and retry.
+    RetryWithFreshAccount,
+    /// Refused for good.
+    Fail(MetaError),
+}
+
+/// What a failed send leads to. `attempt` counts the message's claims from 1.
+pub fn after_error(err: &GraphError, attempt: u32) -> AfterError {
+    match err {
+        GraphError::NoAnswer(_) | GraphError::Unexpected(_) => AfterError::Unknown,
+        GraphError::Unreachable(_) => AfterError::Retry(2u32.saturating_pow(attempt.min(8)).min(300)),
+        GraphError::Http { code: Some(190), .. } if attempt == 1 => AfterError::RetryWithFreshAccount,
+        GraphError::Http { status, code, message } => match classify(Some(*status), *code, attempt) {
+            SendFailure::RetryAfter(delay) => AfterError::Retry(delay),
+            SendFailure::Permanent => AfterError::Fail(MetaError {
+                code: code.unwrap_or_default(),
+                title: Some(message.clone()),
+                message: None,
+                details: None,
+            }),
+        },
+        GraphError::TooLarge { .. } => AfterError::Fail(MetaError {
+            code: 0,
+            title: Some(err.to_string()),
+            message: None,
+            details: None,
+        }),
+    }
+}
+
 /// What a Graph error means for a send. `attempt` counts from 1.
 pub fn classify(http_status: Option<u16>, graph_code: Option<i64>, attempt: u32) -> SendFailure {
     let backoff = |base: u32| (base.saturating_mul(1 << attempt.saturating_sub(1).min(8))).min(900);
@@ -288,6 +336,22 @@ mod tests {
         assert_eq!(validate(&empty_param).unwrap_err().field, "content.components");
         assert!(validate(&text("fine")).is_ok());
         assert!(!needs_open_window(&bad_template) && needs_open_window(&text("x")));
+    }
+
+    #[test]
+    fn a_lost_answer_is_never_retried_and_an_unmade_connection_always_is() {
+        assert_eq!(after_error(&GraphError::NoAnswer("reset".into()), 1), AfterError::Unknown);
+        assert_eq!(after_error(&GraphError::Unexpected("no id".into()), 1), AfterError::Unknown);
+        assert!(matches!(after_error(&GraphError::Unreachable("refused".into()), 3), AfterError::Retry(8)));
+        let refused = |code| GraphError::Http {
+            status: 400,
+            code: Some(code),
+            message: "no".into(),
+        };
+        assert_eq!(after_error(&refused(190), 1), AfterError::RetryWithFreshAccount);
+        assert!(matches!(after_error(&refused(190), 2), AfterError::Fail(MetaError { code: 190, .. })));
+        assert!(matches!(after_error(&refused(131047), 1), AfterError::Fail(MetaError { code: 131047, .. })));
+        assert!(matches!(after_error(&refused(130429), 1), AfterError::Retry(_)));
     }
 
     #[test]

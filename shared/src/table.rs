@@ -217,6 +217,40 @@ pub fn pace_bucket(org_id: &str, account_id: &str, shard: u32, epoch_second: i64
     )
 }
 
+/// Outbound messages not yet settled (queued, sending, unknown) are in gsi2 under one of these
+/// partitions, sorted by when the sweeper must look at them; the shards spread a busy hour's writes.
+pub const SEND_SHARDS: u32 = 8;
+
+pub fn pending_sends_partition(shard: u32) -> String {
+    format!("SENDS#{shard}")
+}
+
+/// GSI2 key of an unsettled outbound message, due for the sweeper at `due_ms`.
+pub fn pending_send(org_id: &str, message_id: &str, due_ms: i64) -> (String, String) {
+    (
+        pending_sends_partition(shard_of(message_id, SEND_SHARDS)),
+        format!("{:013}#{org_id}#{message_id}", due_ms.max(0)),
+    )
+}
+
+/// A stable shard of `seed` among `shards`.
+pub fn shard_of(seed: &str, shards: u32) -> u32 {
+    seed.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+        % shards.max(1)
+}
+
+/// Finds an outbound message from its id, which Meta echoes in status webhooks
+/// (`biz_opaque_callback_data`) even when the send's answer, and so the wamid, was lost.
+pub fn outbound_message(org_id: &str, message_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("OUTMSG#{message_id}"))
+}
+
+/// One `Idempotency-Key` of a send request (by its SHA-256), kept 24 hours.
+pub fn send_idempotency(org_id: &str, key_sha256_hex: &str) -> Key {
+    Key::new(org_partition(org_id), format!("IDEMPOTENCY#{key_sha256_hex}"))
+}
+
 pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {
     Key::new(org_partition(org_id), format!("TEMPLATE#{waba_id}#{name}#{language}"))
 }

@@ -414,6 +414,7 @@ async fn a_status_before_its_message_record_is_parked_then_applied() {
         }],
         pricing: None,
         conversation: None,
+        callback_data: None,
     };
     assert!(matches!(
         inbox.apply_status(org, &failed).await.unwrap(),

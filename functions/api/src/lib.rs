@@ -17,6 +17,7 @@ use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::desk_store::DeskStore;
 use shared::adapters::inbox_store::InboxStore;
+use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::tenancy_store::TenancyStore;
@@ -46,6 +47,7 @@ impl ApiConfig {
 
 pub struct ApiService {
     inbox: InboxStore,
+    sends: OutboundStore,
     conversations: ConversationStore,
     contacts: ContactStore,
     desk: DeskStore,
@@ -61,6 +63,7 @@ impl ApiService {
         let table = &config.table_name;
         Self {
             inbox: InboxStore::new(dynamo.clone(), table),
+            sends: OutboundStore::new(dynamo.clone(), table),
             conversations: ConversationStore::new(dynamo.clone(), table),
             contacts: ContactStore::new(dynamo.clone(), table),
             desk: DeskStore::new(dynamo.clone(), table),

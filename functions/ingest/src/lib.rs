@@ -1,11 +1,11 @@
 //! Inbound ingest (SQS → DynamoDB). Each record is one webhook delivery; every entry, change,
 //! message and status in it is stored exactly once. A record fails alone (`batchItemFailures`) and
-//! is retried by SQS, reaching the dead-letter queue after maxReceiveCount. Side effects (media
-//! jobs, domain events) are sent after the writes, also for deliveries found to be duplicates, so
-//! a failure between write and send is repaired by the redelivery: stored once, announced at least
-//! once.
+//! is retried by SQS; one that can never be read (no delivery attributes, not a notification) goes
+//! to the dead-letter queue at once with its reason. Side effects (media jobs, domain events) are
+//! sent after the record's writes, also for deliveries found to be duplicates, so a failure between
+//! write and send is repaired by the redelivery: stored once, announced at least once.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
@@ -21,8 +21,11 @@ use shared::delivery::{self, PayloadPointer, attribute};
 use shared::events::DomainEvent;
 use shared::inbox::CustomerIdentity;
 use shared::media_job::MediaJob;
-use shared::meta::{self, ParsedChange};
+use shared::meta::{self, ParsedChange, StatusUpdate};
+use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::telemetry::emit_metric;
+use shared::tenancy::WhatsAppAccount;
+use std::sync::Mutex;
 use tracing::{Instrument, info, info_span, warn};
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,7 @@ pub struct IngestConfig {
     pub payload_bucket: String,
     pub media_queue_url: String,
     pub event_bus_name: String,
+    pub consumer: ConsumerSettings,
 }
 
 impl IngestConfig {
@@ -40,17 +44,14 @@ impl IngestConfig {
             payload_bucket: env.required(vars::MEDIA_BUCKET)?,
             media_queue_url: env.required(vars::MEDIA_QUEUE_URL)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            consumer: ConsumerSettings::from_env(env, vars::INGEST_QUEUE_URL)?,
         })
     }
 }
 
-/// Why a record could not be processed; it is retried either way, and dead-lettered eventually.
+/// Why a record could not be processed now; it is retried, and dead-lettered in the end.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("record is not a webhook delivery: {0}")]
-    Malformed(String),
-    #[error("payload is not a WhatsApp notification: {0}")]
-    NotANotification(#[from] meta::ParseError),
     #[error("account {0} of the delivery does not exist")]
     UnknownAccount(String),
     #[error(transparent)]
@@ -79,18 +80,78 @@ pub struct IngestService {
     payloads: Box<dyn PayloadStore>,
     media_jobs: Box<dyn JobQueue>,
     events: Box<dyn EventPublisher>,
+    runner: BatchRunner,
 }
 
-/// Effects of one record, sent after the whole batch was written.
+/// Effects of one record, sent after its writes (and again for a redelivered duplicate).
 #[derive(Default)]
 struct Effects {
     media_jobs: Vec<String>,
     events: Vec<DomainEvent>,
 }
 
+/// Where a delivery came from, as the webhook function stamped it on the SQS message.
+struct Delivery {
+    org_id: String,
+    account_id: String,
+    received_at_ms: u64,
+}
+
+impl Delivery {
+    fn of(record: &SqsMessage) -> Result<Self, String> {
+        let attribute_of = |name: &str| record.message_attributes.get(name).and_then(|a| a.string_value.clone());
+        Ok(Self {
+            org_id: attribute_of(attribute::ORG_ID).ok_or("no org id attribute")?,
+            account_id: attribute_of(attribute::ACCOUNT_ID).ok_or("no account id attribute")?,
+            received_at_ms: attribute_of(attribute::RECEIVED_AT_MS)
+                .and_then(|v| v.parse().ok())
+                .ok_or("no receive time")?,
+        })
+    }
+
+    fn context(&self) -> DeliveryContext<'_> {
+        DeliveryContext {
+            org_id: &self.org_id,
+            account_id: &self.account_id,
+            received_at_ms: self.received_at_ms,
+        }
+    }
+}
+
+/// One batch: the service and the batch's summary, filled in as records are processed.
+struct IngestBatch<'a> {
+    service: &'a IngestService,
+    summary: Mutex<BatchSummary>,
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for IngestBatch<'_> {
+    type Error = RecordError;
+
+    async fn process(&self, record: &SqsMessage, _: Attempt) -> Result<Outcome, RecordError> {
+        let mut summary = BatchSummary::default();
+        let outcome = self.service.process_record(record, &mut summary).await;
+        self.summary.lock().unwrap_or_else(|p| p.into_inner()).add(&summary);
+        outcome
+    }
+}
+
+impl BatchSummary {
+    fn add(&mut self, other: &BatchSummary) {
+        self.messages_stored += other.messages_stored;
+        self.duplicates += other.duplicates;
+        self.statuses_applied += other.statuses_applied;
+        self.statuses_parked += other.statuses_parked;
+        self.statuses_stale += other.statuses_stale;
+        self.tenant_mismatches += other.tenant_mismatches;
+        self.other_changes += other.other_changes;
+    }
+}
+
 impl IngestService {
     pub fn from_aws(config: &IngestConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let sqs = aws_sdk_sqs::Client::new(aws);
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
             allocator: Allocator::new(
@@ -105,11 +166,13 @@ impl IngestService {
                 aws_sdk_s3::Client::new(aws),
                 &config.payload_bucket,
             )),
-            media_jobs: Box::new(SqsJobQueue::new(aws_sdk_sqs::Client::new(aws), &config.media_queue_url)),
+            media_jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.media_queue_url)),
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
+            // In order: deliveries of one conversation in one batch would only race each other.
+            runner: BatchRunner::from_aws("ingest", sqs, &config.consumer, Order::Sequential),
         }
     }
 
@@ -122,273 +185,254 @@ impl IngestService {
 
     /// Processes a batch; returns the failed records and what was done.
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchSummary) {
-        let mut summary = BatchSummary::default();
-        let mut failed: Vec<String> = Vec::new();
-        let mut effects: Vec<(String, Effects)> = Vec::new();
-        for record in &event.records {
-            let message_id = record.message_id.clone().unwrap_or_default();
-            let span = info_span!("ingest_record", sqs_message_id = %message_id, org = tracing::field::Empty, account = tracing::field::Empty);
-            let mut record_effects = Effects::default();
-            match self
-                .process_record(record, &mut summary, &mut record_effects)
-                .instrument(span)
-                .await
-            {
-                Ok(()) => effects.push((message_id, record_effects)),
-                Err(err) => {
-                    warn!(sqs_message_id = %message_id, error = %err, "record failed; SQS will redeliver it");
-                    failed.push(message_id);
-                }
-            }
-        }
-        failed.extend(self.send_effects(&effects).await);
-        failed.sort();
-        failed.dedup();
-        summary.failed_records = failed.len() as u32;
+        let batch = IngestBatch {
+            service: self,
+            summary: Mutex::new(BatchSummary::default()),
+        };
+        let (response, counts) = self.runner.run(&batch, &event).await;
+        let mut summary = batch.summary.into_inner().unwrap_or_else(|p| p.into_inner());
+        summary.failed_records = counts.retried + counts.dead_lettered + counts.unsettled;
         for (name, value) in [
             ("MessagesIngested", summary.messages_stored),
             ("DuplicateMessages", summary.duplicates),
             ("StatusesApplied", summary.statuses_applied),
             ("TenantMismatches", summary.tenant_mismatches),
-            ("IngestRecordsFailed", summary.failed_records),
         ] {
             if value > 0 {
                 emit_metric(name, value as f64, "Count", &[("Function", "ingest")]);
             }
         }
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = failed
-            .into_iter()
-            .map(|id| {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failure
-            })
-            .collect();
         (response, summary)
     }
 
-    /// Sends media jobs and events of the batch in as few calls as possible; returns the records
-    /// whose effects were not all accepted.
-    async fn send_effects(&self, effects: &[(String, Effects)]) -> Vec<String> {
-        let mut owners = Vec::new();
-        let mut jobs = Vec::new();
-        let mut events = Vec::new();
-        let mut event_owners = Vec::new();
-        for (record, e) in effects {
-            for job in &e.media_jobs {
-                owners.push(record.clone());
-                jobs.push(job.clone());
-            }
-            for event in &e.events {
-                event_owners.push(record.clone());
-                events.push(event.clone());
-            }
+    /// Sends a record's media jobs and events; an effect not accepted fails the record, whose
+    /// redelivery (a duplicate by then) sends them again.
+    async fn send_effects(&self, effects: Effects) -> Result<(), RecordError> {
+        if !effects.media_jobs.is_empty() && !self.media_jobs.send_all(&effects.media_jobs).await.is_empty() {
+            return Err(RecordError::SideEffects("media jobs".into()));
         }
-        let mut failed: Vec<String> = Vec::new();
-        if !jobs.is_empty() {
-            failed.extend(
-                self.media_jobs
-                    .send_all(&jobs)
-                    .await
-                    .into_iter()
-                    .map(|i| owners[i].clone()),
-            );
+        if !effects.events.is_empty() && !self.events.publish(&effects.events).await.is_empty() {
+            return Err(RecordError::SideEffects("domain events".into()));
         }
-        if !events.is_empty() {
-            failed.extend(
-                self.events
-                    .publish(&events)
-                    .await
-                    .into_iter()
-                    .map(|i| event_owners[i].clone()),
-            );
-        }
-        if !failed.is_empty() {
-            warn!(
-                records = failed.len(),
-                "side effects not accepted; those records will be redelivered"
-            );
-        }
-        failed
+        Ok(())
     }
 
-    async fn process_record(
+    async fn process_record(&self, record: &SqsMessage, summary: &mut BatchSummary) -> Result<Outcome, RecordError> {
+        let delivery = match Delivery::of(record) {
+            Ok(delivery) => delivery,
+            Err(reason) => return Ok(Outcome::failed(format!("not a webhook delivery: {reason}"))),
+        };
+        tracing::Span::current()
+            .record("org", delivery.org_id.as_str())
+            .record("account", delivery.account_id.as_str());
+        let payload = match self.payload_of(record, &delivery).await? {
+            Ok(payload) => payload,
+            Err(reason) => return Ok(Outcome::failed(reason)),
+        };
+        let changes = match meta::parse_notification(&payload) {
+            Ok(changes) => changes,
+            Err(err) => return Ok(Outcome::failed(format!("not a WhatsApp notification: {err}"))),
+        };
+        let account = self
+            .accounts
+            .get(&delivery.org_id, &delivery.account_id)
+            .await?
+            .ok_or_else(|| RecordError::UnknownAccount(delivery.account_id.clone()))?;
+        let mut effects = Effects::default();
+        for change in changes {
+            self.store_change(&delivery, &account, change, summary, &mut effects)
+                .await?;
+        }
+        self.send_effects(effects).await?;
+        Ok(Outcome::Done)
+    }
+
+    /// The delivery's bytes: inline, or claim-checked in S3 under the organization's prefix.
+    async fn payload_of(&self, record: &SqsMessage, delivery: &Delivery) -> Result<Result<Vec<u8>, String>, RecordError> {
+        let body = record.body.as_deref().unwrap_or_default();
+        let location = record
+            .message_attributes
+            .get(attribute::PAYLOAD_LOCATION)
+            .and_then(|a| a.string_value.as_deref());
+        if location != Some(delivery::LOCATION_S3) {
+            return Ok(Ok(body.as_bytes().to_vec()));
+        }
+        let pointer: PayloadPointer = match serde_json::from_str(body) {
+            Ok(pointer) => pointer,
+            Err(err) => return Ok(Err(format!("bad payload pointer: {err}"))),
+        };
+        if !pointer
+            .key
+            .starts_with(&format!("{}/{}/", delivery::PAYLOAD_PREFIX, delivery.org_id))
+        {
+            return Ok(Err("payload pointer outside the organization's prefix".into()));
+        }
+        Ok(Ok(self.payloads.get(&pointer.key).await?))
+    }
+
+    async fn store_change(
         &self,
-        record: &SqsMessage,
+        delivery: &Delivery,
+        account: &WhatsAppAccount,
+        change: ParsedChange,
         summary: &mut BatchSummary,
         effects: &mut Effects,
     ) -> Result<(), RecordError> {
-        let attribute_of = |name: &str| record.message_attributes.get(name).and_then(|a| a.string_value.clone());
-        let org_id =
-            attribute_of(attribute::ORG_ID).ok_or_else(|| RecordError::Malformed("no org id attribute".into()))?;
-        let account_id = attribute_of(attribute::ACCOUNT_ID)
-            .ok_or_else(|| RecordError::Malformed("no account id attribute".into()))?;
-        let received_at_ms: u64 = attribute_of(attribute::RECEIVED_AT_MS)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| RecordError::Malformed("no receive time".into()))?;
-        tracing::Span::current()
-            .record("org", org_id.as_str())
-            .record("account", account_id.as_str());
-        let body = record
-            .body
-            .as_deref()
-            .ok_or_else(|| RecordError::Malformed("empty body".into()))?;
-        let payload = match attribute_of(attribute::PAYLOAD_LOCATION).as_deref() {
-            Some(delivery::LOCATION_S3) => {
-                let pointer: PayloadPointer = serde_json::from_str(body)
-                    .map_err(|e| RecordError::Malformed(format!("bad payload pointer: {e}")))?;
-                if !pointer
-                    .key
-                    .starts_with(&format!("{}/{org_id}/", delivery::PAYLOAD_PREFIX))
-                {
-                    return Err(RecordError::Malformed(
-                        "payload pointer outside the organization's prefix".into(),
-                    ));
+        match change {
+            ParsedChange::Messages {
+                waba_id,
+                phone_number_id,
+                contacts,
+                messages,
+                statuses,
+                unreadable,
+                errors,
+                ..
+            } => {
+                if phone_number_id != account.phone_number_id {
+                    summary.tenant_mismatches += 1;
+                    warn!(%waba_id, %phone_number_id, "change is for a phone number this account does not own; not stored");
+                    return Ok(());
                 }
-                self.payloads.get(&pointer.key).await?
-            }
-            _ => body.as_bytes().to_vec(),
-        };
-        let changes = meta::parse_notification(&payload)?;
-        let account = self
-            .accounts
-            .get(&org_id, &account_id)
-            .await?
-            .ok_or_else(|| RecordError::UnknownAccount(account_id.clone()))?;
-        let delivery = DeliveryContext {
-            org_id: &org_id,
-            account_id: &account_id,
-            received_at_ms,
-        };
-
-        for change in changes {
-            match change {
-                ParsedChange::Messages {
-                    waba_id,
-                    phone_number_id,
-                    contacts,
-                    messages,
-                    statuses,
-                    unreadable,
-                    errors,
-                    ..
-                } => {
-                    if phone_number_id != account.phone_number_id {
-                        summary.tenant_mismatches += 1;
-                        warn!(%waba_id, %phone_number_id, "change is for a phone number this account does not own; not stored");
-                        continue;
-                    }
-                    for (reason, raw) in &unreadable {
-                        warn!(reason, raw = %raw.to_string().chars().take(200).collect::<String>(), "element without id skipped");
-                    }
-                    for error in &errors {
-                        warn!(code = error.code, title = ?error.title, "Meta reported an error on the webhook");
-                    }
-                    for message in &messages {
-                        let (identity, profile_name) = CustomerIdentity::of_sender(message, &contacts);
-                        if !identity.is_known() {
-                            warn!(wamid = %message.wamid, "message without sender identity skipped");
-                            continue;
-                        }
-                        let outcome = self
-                            .inbox
-                            .store_inbound(&delivery, &identity, profile_name.as_deref(), message)
-                            .instrument(info_span!("message", wamid = %message.wamid))
-                            .await?;
-                        // Effects are repeated for duplicates: the first delivery may have stored the
-                        // message and then failed to announce it. Events carry stable ids.
-                        let (conversation_id, contact_id, opened) = match outcome {
-                            InboundOutcome::Stored {
-                                conversation_id,
-                                contact_id,
-                                new_conversation,
-                                ..
-                            } => {
-                                summary.messages_stored += 1;
-                                (Some(conversation_id), Some(contact_id), new_conversation)
-                            }
-                            InboundOutcome::Duplicate {
-                                conversation_id,
-                                contact_id,
-                                opened_conversation,
-                                ..
-                            } => {
-                                summary.duplicates += 1;
-                                info!(wamid = %message.wamid, "duplicate delivery; already stored");
-                                (conversation_id, contact_id, opened_conversation)
-                            }
-                        };
-                        if let (true, Some(conversation_id), Some(division_id)) =
-                            (opened, &conversation_id, &account.division_id)
-                        {
-                            let allocation = self.allocator.allocate(&org_id, conversation_id, division_id).await?;
-                            info!(%conversation_id, ?allocation, "new conversation allocated");
-                        }
-                        if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id)
-                        {
-                            effects.events.push(DomainEvent::conversation_created(
-                                &org_id,
-                                &account_id,
-                                conversation_id,
-                                contact_id,
-                            ));
-                        }
-                        if let (Some(conversation_id), Some(contact_id)) = (conversation_id, contact_id) {
-                            effects.events.push(DomainEvent::message_received(
-                                &org_id,
-                                &account_id,
-                                &conversation_id,
-                                &contact_id,
-                                &message.wamid,
-                                &message.message_type,
-                                message.timestamp,
-                            ));
-                        }
-                        if let Some((media_kind, media_id)) = message.content.media() {
-                            let (mime_type, sha256) = match &message.content {
-                                meta::Content::Media { mime_type, sha256, .. } => (mime_type.clone(), sha256.clone()),
-                                _ => (None, None),
-                            };
-                            let job = MediaJob {
-                                org_id: org_id.clone(),
-                                account_id: account_id.clone(),
-                                wamid: message.wamid.clone(),
-                                media_id: media_id.into(),
-                                media_kind,
-                                mime_type,
-                                sha256,
-                                received_at_ms,
-                            };
-                            effects
-                                .media_jobs
-                                .push(serde_json::to_string(&job).expect("job serialises"));
-                        }
-                    }
-                    for status in &statuses {
-                        match self.inbox.apply_status(&org_id, status).await? {
-                            StatusOutcome::Applied { .. } => {
-                                summary.statuses_applied += 1;
-                                effects.events.push(DomainEvent::message_status(
-                                    &org_id,
-                                    &status.wamid,
-                                    status.status.as_str(),
-                                    status.timestamp,
-                                ));
-                            }
-                            StatusOutcome::Parked => summary.statuses_parked += 1,
-                            StatusOutcome::Stale => summary.statuses_stale += 1,
-                        }
-                    }
+                for (reason, raw) in &unreadable {
+                    warn!(reason, raw = %raw.to_string().chars().take(200).collect::<String>(), "element without id skipped");
                 }
-                ParsedChange::Other { waba_id, field, value } => {
-                    summary.other_changes += 1;
-                    info!(%field, "non-message change recorded");
-                    self.inbox
-                        .record_account_event(&org_id, &account_id, received_at_ms, &waba_id, &field, &value)
+                for error in &errors {
+                    warn!(code = error.code, title = ?error.title, "Meta reported an error on the webhook");
+                }
+                for message in &messages {
+                    self.store_message(delivery, account, message, &contacts, summary, effects)
                         .await?;
                 }
+                for status in &statuses {
+                    self.apply_status(delivery, status, summary, effects).await?;
+                }
             }
+            ParsedChange::Other { waba_id, field, value } => {
+                summary.other_changes += 1;
+                info!(%field, "non-message change recorded");
+                self.inbox
+                    .record_account_event(
+                        &delivery.org_id,
+                        &delivery.account_id,
+                        delivery.received_at_ms,
+                        &waba_id,
+                        &field,
+                        &value,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply_status(
+        &self,
+        delivery: &Delivery,
+        status: &StatusUpdate,
+        summary: &mut BatchSummary,
+        effects: &mut Effects,
+    ) -> Result<(), RecordError> {
+        match self.inbox.apply_status(&delivery.org_id, status).await? {
+            StatusOutcome::Applied { .. } => {
+                summary.statuses_applied += 1;
+                effects.events.push(DomainEvent::message_status(
+                    &delivery.org_id,
+                    &status.wamid,
+                    status.status.as_str(),
+                    status.timestamp,
+                ));
+            }
+            StatusOutcome::Parked => summary.statuses_parked += 1,
+            StatusOutcome::Stale => summary.statuses_stale += 1,
+        }
+        Ok(())
+    }
+
+    async fn store_message(
+        &self,
+        delivery: &Delivery,
+        account: &WhatsAppAccount,
+        message: &meta::InboundMessage,
+        contacts: &[meta::ContactProfile],
+        summary: &mut BatchSummary,
+        effects: &mut Effects,
+    ) -> Result<(), RecordError> {
+        let (org_id, account_id) = (&delivery.org_id, &delivery.account_id);
+        let (identity, profile_name) = CustomerIdentity::of_sender(message, contacts);
+        if !identity.is_known() {
+            warn!(wamid = %message.wamid, "message without sender identity skipped");
+            return Ok(());
+        }
+        let outcome = self
+            .inbox
+            .store_inbound(&delivery.context(), &identity, profile_name.as_deref(), message)
+            .instrument(info_span!("message", wamid = %message.wamid))
+            .await?;
+        // Effects are repeated for duplicates: the first delivery may have stored the message and
+        // then failed to announce it. Events carry stable ids.
+        let (conversation_id, contact_id, opened) = match outcome {
+            InboundOutcome::Stored {
+                conversation_id,
+                contact_id,
+                new_conversation,
+                ..
+            } => {
+                summary.messages_stored += 1;
+                (Some(conversation_id), Some(contact_id), new_conversation)
+            }
+            InboundOutcome::Duplicate {
+                conversation_id,
+                contact_id,
+                opened_conversation,
+                ..
+            } => {
+                summary.duplicates += 1;
+                info!(wamid = %message.wamid, "duplicate delivery; already stored");
+                (conversation_id, contact_id, opened_conversation)
+            }
+        };
+        if let (true, Some(conversation_id), Some(division_id)) = (opened, &conversation_id, &account.division_id) {
+            let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
+            info!(%conversation_id, ?allocation, "new conversation allocated");
+        }
+        if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id) {
+            effects.events.push(DomainEvent::conversation_created(
+                org_id,
+                account_id,
+                conversation_id,
+                contact_id,
+            ));
+        }
+        if let (Some(conversation_id), Some(contact_id)) = (conversation_id, contact_id) {
+            effects.events.push(DomainEvent::message_received(
+                org_id,
+                account_id,
+                &conversation_id,
+                &contact_id,
+                &message.wamid,
+                &message.message_type,
+                message.timestamp,
+            ));
+        }
+        if let Some((media_kind, media_id)) = message.content.media() {
+            let (mime_type, sha256) = match &message.content {
+                meta::Content::Media { mime_type, sha256, .. } => (mime_type.clone(), sha256.clone()),
+                _ => (None, None),
+            };
+            let job = MediaJob {
+                org_id: org_id.clone(),
+                account_id: account_id.clone(),
+                wamid: message.wamid.clone(),
+                media_id: media_id.into(),
+                media_kind,
+                mime_type,
+                sha256,
+                received_at_ms: delivery.received_at_ms,
+            };
+            effects
+                .media_jobs
+                .push(serde_json::to_string(&job).expect("job serialises"));
         }
         Ok(())
     }

@@ -3,34 +3,38 @@
 //! 5-minute URL expired: ask for a new one once), check size and SHA-256, store it in S3 under the
 //! organization's prefix and record the S3 key on the message.
 //!
-//! Transient failures (Graph 5xx/429, timeouts, message not stored yet) fail the record and push
-//! its next attempt out exponentially (30 s · 2^n, at most 15 min) within the media id's 7-day
-//! validity. Permanent ones (unknown or expired media id, too large, bad token) mark the message's
-//! media `failed` and move the job to the media DLQ at once; the message and its text are untouched.
+//! Transient failures (Graph 5xx/429, timeouts, message not stored yet) retry with a backoff of
+//! 30 s · 2^n, at most an hour, for as long as Meta keeps the media id (7 days): the queue's
+//! `maxReceiveCount` is large enough for that (a unit test sums the delays). Permanent ones (unknown
+//! or expired media id, too large, bad token), and a job whose last receive fails, mark the
+//! message's media `failed` with the reason and go to the media DLQ; the message and its text are
+//! untouched.
+//!
+//! Time: each job has [`JOB_DEADLINE`] for all its Graph calls and the S3 write, and the function
+//! takes one job per invocation, so a job ends (stored, or retried) before Lambda's timeout cuts it.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use sha2::{Digest, Sha256};
 use shared::adapters::StoreError;
 use shared::adapters::inbox_store::InboxStore;
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::graph::{GraphClient, GraphError};
 use shared::inbox::MediaState;
 use shared::media_job::{MediaJob, decode_sha256};
-use shared::telemetry::emit_metric;
-use tracing::{Instrument, info, info_span, warn};
+use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use std::time::Duration;
+use tracing::info;
 
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
     pub table_name: String,
     pub media_bucket: String,
-    pub media_queue_url: String,
-    pub media_dead_letter_queue_url: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
+    pub consumer: ConsumerSettings,
 }
 
 impl MediaConfig {
@@ -38,13 +42,17 @@ impl MediaConfig {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
-            media_queue_url: env.required(vars::MEDIA_QUEUE_URL)?,
-            media_dead_letter_queue_url: env.required(vars::MEDIA_DEAD_LETTER_QUEUE_URL)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
+            consumer: ConsumerSettings::from_env(env, vars::MEDIA_QUEUE_URL)?,
         })
     }
 }
+
+/// Longest wait for one Graph API answer (metadata, or a whole download).
+pub const GRAPH_TIMEOUT: Duration = Duration::from_secs(20);
+/// A job's whole time: two metadata requests and two downloads at the most, and the S3 write.
+pub const JOB_DEADLINE: Duration = Duration::from_secs(45);
 
 #[derive(Debug, thiserror::Error)]
 enum JobError {
@@ -83,33 +91,73 @@ pub struct MediaService {
     inbox: InboxStore,
     tenancy: TenancyStore,
     objects: Box<dyn PayloadStore>,
-    dead_letters: Box<dyn JobQueue>,
     graph: GraphClient,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
+    runner: BatchRunner,
 }
 
-const BASE_BACKOFF_SECONDS: i32 = 30;
-const MAX_BACKOFF_SECONDS: i32 = 900;
+const BASE_BACKOFF_SECONDS: u32 = 30;
+const MAX_BACKOFF_SECONDS: u32 = 3_600;
 
 /// Visibility before the next attempt of a job received `receive_count` times.
-pub fn backoff_seconds(receive_count: u32) -> i32 {
-    let exponent = receive_count.saturating_sub(1).min(10);
+pub fn backoff_seconds(receive_count: u32) -> u32 {
+    let exponent = receive_count.saturating_sub(1).min(16);
     (BASE_BACKOFF_SECONDS.saturating_mul(1 << exponent)).min(MAX_BACKOFF_SECONDS)
+}
+
+/// How long a job keeps being retried when every one of `max_receives` receives fails.
+pub fn retry_window_seconds(max_receives: u32) -> u64 {
+    (1..max_receives).map(|n| backoff_seconds(n) as u64).sum()
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for MediaService {
+    type Error = StoreError;
+
+    async fn process(&self, record: &SqsMessage, attempt: Attempt) -> Result<Outcome, StoreError> {
+        let job: MediaJob = match serde_json::from_str(record.body.as_deref().unwrap_or_default()) {
+            Ok(job) => job,
+            Err(err) => return Ok(Outcome::failed(format!("not a media job: {err}"))),
+        };
+        let copied = tokio::time::timeout(JOB_DEADLINE, self.copy(&job))
+            .await
+            .unwrap_or_else(|_| Err(JobError::Transient("job deadline passed".into())));
+        Ok(match copied {
+            Ok(_) => Outcome::Done,
+            Err(JobError::Transient(reason)) if !job.is_expired(now_ms()) => {
+                Outcome::retry(backoff_seconds(attempt.receive_count), reason)
+            }
+            Err(JobError::Transient(reason) | JobError::Permanent(reason)) => Outcome::failed(reason),
+        })
+    }
+
+    /// The job will not run again: its message shows the media as failed, with the reason.
+    async fn on_final_failure(&self, record: &SqsMessage, reason: &str) -> Result<(), StoreError> {
+        let Ok(job) = serde_json::from_str::<MediaJob>(record.body.as_deref().unwrap_or_default()) else {
+            return Ok(());
+        };
+        if let Some(key) = self.inbox.message_key_of(&job.org_id, &job.wamid).await? {
+            self.inbox
+                .set_media_result(&key, MediaState::Failed, None, None, Some(reason))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 impl MediaService {
     pub fn from_aws(config: &MediaConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
-        let sqs = aws_sdk_sqs::Client::new(aws);
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
             tenancy: TenancyStore::new(dynamo, &config.table_name),
             objects: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
-            dead_letters: Box::new(SqsJobQueue::new(sqs.clone(), &config.media_dead_letter_queue_url)),
-            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version),
-            sqs,
-            queue_url: config.media_queue_url.clone(),
+            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
+            runner: BatchRunner::from_aws(
+                "media",
+                aws_sdk_sqs::Client::new(aws),
+                &config.consumer,
+                Order::Sequential,
+            ),
         }
     }
 
@@ -120,92 +168,14 @@ impl MediaService {
     }
 
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, MediaSummary) {
-        let mut summary = MediaSummary::default();
-        let mut response = SqsBatchResponse::default();
-        for record in &event.records {
-            let id = record.message_id.clone().unwrap_or_default();
-            let span = info_span!("media_job", sqs_message_id = %id);
-            let failed = self.process_record(record, &mut summary).instrument(span).await;
-            if failed {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                response.batch_item_failures.push(failure);
-            }
-        }
-        for (name, value) in [
-            ("MediaStored", summary.stored),
-            ("MediaRetries", summary.retrying),
-            ("MediaDeadLettered", summary.dead_lettered),
-        ] {
-            if value > 0 {
-                emit_metric(name, value as f64, "Count", &[("Function", "media")]);
-            }
-        }
-        (response, summary)
-    }
-
-    /// Returns true when the record must stay on the queue for another attempt.
-    async fn process_record(&self, record: &SqsMessage, summary: &mut MediaSummary) -> bool {
-        let body = record.body.as_deref().unwrap_or_default();
-        let job: MediaJob = match serde_json::from_str(body) {
-            Ok(job) => job,
-            Err(err) => {
-                warn!(error = %err, "not a media job; dead-lettered");
-                return self.dead_letter(body, summary).await;
-            }
+        let (response, counts) = self.runner.run(self, &event).await;
+        let summary = MediaSummary {
+            stored: counts.done,
+            already_stored: 0,
+            retrying: counts.retried + counts.unsettled,
+            dead_lettered: counts.dead_lettered,
         };
-        match self.copy(&job).await {
-            Ok(true) => {
-                summary.stored += 1;
-                false
-            }
-            Ok(false) => {
-                summary.already_stored += 1;
-                false
-            }
-            Err(JobError::Transient(reason)) if !job.is_expired(now_ms()) => {
-                let receive_count: u32 = record
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(1);
-                let delay = backoff_seconds(receive_count);
-                warn!(media_id = %job.media_id, %reason, receive_count, delay, "media copy failed; retrying later");
-                if let Some(handle) = &record.receipt_handle {
-                    let _ = self
-                        .sqs
-                        .change_message_visibility()
-                        .queue_url(&self.queue_url)
-                        .receipt_handle(handle)
-                        .visibility_timeout(delay)
-                        .send()
-                        .await;
-                }
-                summary.retrying += 1;
-                true
-            }
-            Err(JobError::Transient(reason) | JobError::Permanent(reason)) => {
-                warn!(media_id = %job.media_id, %reason, "media copy failed for good; marked failed and dead-lettered");
-                if let Ok(Some(key)) = self.inbox.message_key_of(&job.org_id, &job.wamid).await {
-                    let _ = self
-                        .inbox
-                        .set_media_result(&key, MediaState::Failed, None, None, Some(&reason))
-                        .await;
-                }
-                self.dead_letter(body, summary).await
-            }
-        }
-    }
-
-    async fn dead_letter(&self, body: &str, summary: &mut MediaSummary) -> bool {
-        match self.dead_letters.send_one(body).await {
-            Ok(()) => {
-                summary.dead_lettered += 1;
-                false
-            }
-            // Could not move it: leave it on the queue; the redrive policy gets it there in the end.
-            Err(_) => true,
-        }
+        (response, summary)
     }
 
     /// Copies the file; `Ok(false)` when an earlier attempt already did.
@@ -280,11 +250,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_fifteen_minutes() {
+    fn backoff_doubles_up_to_an_hour() {
         assert_eq!(backoff_seconds(1), 30);
         assert_eq!(backoff_seconds(2), 60);
         assert_eq!(backoff_seconds(5), 480);
-        assert_eq!(backoff_seconds(6), 900);
-        assert_eq!(backoff_seconds(60), 900);
+        assert_eq!(backoff_seconds(7), 1_920);
+        assert_eq!(backoff_seconds(8), 3_600);
+        assert_eq!(backoff_seconds(600), 3_600);
     }
 }

@@ -1,55 +1,81 @@
 //! Outbound sender (outbound queue → Graph API `POST /{phone-number-id}/messages`).
 //!
-//! At most once per message: the send is claimed by a conditional write (queued → sending) and
-//! only the winner calls Meta. Meta's answer decides what follows: accepted → wamid and `sent`
-//! recorded (statuses that arrived first are applied); refused with a transient error (5xx, 130429,
-//! 131056 with 4^x backoff, 131057, 131000, ...) → the claim is given back and the job retried later;
-//! refused for good (131047 window closed, 131026, 131051, 132000, 132001, 190, 100, ...) → the
-//! message is `failed` with Meta's code and title, never retried.
+//! Exactly one request per message reaches Meta, or the message ends in a state that says why not.
+//! Everything fallible is done first (read the message and account, build the request, presign an
+//! upload, take a pacing slot); then the send is claimed (queued → sending, conditional) and the
+//! request leaves at once. Meta's answer decides what follows ([`shared::outbound::after_error`]):
+//! - accepted: `sent` with its wamid (a status that got there first is kept);
+//! - refused for now (5xx, throttling, 131056 with 4^x backoff, a connection never made): the claim
+//!   is given back and the job retried later; a refused token re-reads the account once;
+//! - refused for good (131047, 131026, 132000, 190 twice, ...): `failed` with Meta's code and title,
+//!   and a `message.failed` event;
+//! - no answer (timeout, connection reset, an answer without a wamid): `unknown`, never resent.
+//!   Every send carries our message id as `biz_opaque_callback_data`; Meta's status webhook echoes
+//!   it and settles the message even though the wamid was never seen here. Without a status within
+//!   [`shared::send_policy::SETTLE_PERIOD_MS`] the sweeper marks it `failed` (unconfirmed, so a later
+//!   status still wins).
 //!
-//! Residual window, stated: if the process dies after Meta accepted a message but before `sent` is
-//! written, the message stays `sending` and is not sent again (at most once wins over at least
-//! once). A timeout is treated as "not accepted" and retried, so a send whose response was lost
-//! after Meta accepted it can reach the customer twice; Meta offers no idempotency key.
+//! A redelivered job of a message whose claim is fresh waits for the claim's holder; a claim older
+//! than the sender's timeout plus a margin was left by a dead invocation, and as the request may
+//! have left, the message becomes `unknown`. A job on its last receive that did not send fails its
+//! still-queued message with the reason. The sweeper covers what no job is left for (see
+//! `shared::send_policy`).
 //!
-//! Pacing: every send first takes a slot of its number's per-second budget (see
-//! `shared::adapters::pacer`), which holds across concurrent invocations.
+//! Time: [`SEND_TIMEOUT`] + [`MAX_PACING_WAIT`] + a margin fit in the function's timeout (a test
+//! reads template.yaml), so an invocation always gets to record what Meta answered.
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+mod ledger;
+
+pub use ledger::{SendLedger, SendPacer};
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::desk_store::DeskStore;
-use shared::adapters::inbox_store::{InboxStore, SendClaim};
+use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::media_links::MediaLinks;
+use shared::adapters::outbound_store::{OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
-use shared::graph::GraphClient;
+use shared::events::DomainEvent;
+use shared::graph::{GraphClient, GraphError};
 use shared::meta::MetaError;
-use shared::outbound::{self, OutboundJob, SendFailure};
-use shared::table::Key;
+use shared::outbound::{self, AfterError, OutboundJob};
+use shared::send_policy::{self, Next, SendState};
+use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::telemetry::emit_metric;
+use shared::tenancy::WhatsAppAccount;
+use std::sync::Mutex;
 use std::time::Duration;
-use tracing::{Instrument, info, info_span, warn};
+use tracing::{info, warn};
+
+/// Longest wait for Meta's answer to one send.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a send may wait for a pacing slot before it is put back on the queue.
+pub const MAX_PACING_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
     pub table_name: String,
-    pub outbound_queue_url: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
     pub media_bucket: String,
+    pub event_bus_name: String,
+    pub consumer: ConsumerSettings,
 }
 
 impl SenderConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
-            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
+            event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            consumer: ConsumerSettings::from_env(env, vars::OUTBOUND_QUEUE_URL)?,
         })
     }
 }
@@ -58,44 +84,124 @@ impl SenderConfig {
 pub struct SendSummary {
     pub sent: u32,
     pub failed: u32,
+    pub unknown: u32,
     pub retrying: u32,
     pub skipped: u32,
 }
 
-enum Outcome {
+/// What became of one record, for the batch summary.
+#[derive(Debug, Clone, Copy)]
+enum Tally {
     Sent,
     Failed,
+    Unknown,
     Skipped,
-    Retry(u32),
+    Waiting,
 }
 
-/// How long a send may wait for a pacing slot before it is put back on the queue.
-const MAX_PACING_WAIT: Duration = Duration::from_secs(5);
-
 pub struct SenderService {
+    ledger: Box<dyn SendLedger>,
+    pacer: Box<dyn SendPacer>,
     inbox: InboxStore,
     accounts: AccountCache,
-    pacer: Pacer,
     desk: DeskStore,
     media_links: MediaLinks,
     graph: GraphClient,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
+    events: Box<dyn EventPublisher>,
+    runner: BatchRunner,
+}
+
+/// One batch: the service and what its records came to.
+struct SenderBatch<'a> {
+    service: &'a SenderService,
+    summary: Mutex<SendSummary>,
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for SenderBatch<'_> {
+    type Error = StoreError;
+
+    async fn process(&self, record: &SqsMessage, attempt: Attempt) -> Result<Outcome, StoreError> {
+        let (outcome, tally) = self.service.process_record(record, attempt).await?;
+        let mut summary = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        match (tally, &outcome) {
+            (_, Outcome::Retry { .. }) => summary.retrying += 1,
+            (Tally::Sent, _) => summary.sent += 1,
+            (Tally::Failed, _) => summary.failed += 1,
+            (Tally::Unknown, _) => summary.unknown += 1,
+            (Tally::Skipped | Tally::Waiting, _) => summary.skipped += 1,
+        }
+        Ok(outcome)
+    }
+
+    /// The job will not come back: a message it left queued is failed with the reason.
+    async fn on_final_failure(&self, record: &SqsMessage, reason: &str) -> Result<(), StoreError> {
+        let Ok(job) = serde_json::from_str::<OutboundJob>(record.body.as_deref().unwrap_or_default()) else {
+            return Ok(());
+        };
+        match self.service.ledger.pending(&job.message_key()).await? {
+            Some(pending) if matches!(pending.state, SendState::Queued { .. }) => {
+                self.service.fail(&pending, refusal(format!("not sent: {reason}")), true).await
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn refusal(title: impl Into<String>) -> MetaError {
+    MetaError {
+        code: 0,
+        title: Some(title.into()),
+        message: None,
+        details: None,
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// What taking a pacing slot and the claim came to.
+enum Claim {
+    Taken { attempt: u32, claimed_ms: i64 },
+    NoSlot,
+    Lost,
 }
 
 impl SenderService {
     pub fn from_aws(config: &SenderConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         Self {
+            ledger: Box::new(OutboundStore::new(dynamo.clone(), &config.table_name)),
+            pacer: Box::new(Pacer::new(dynamo.clone(), &config.table_name)),
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
             accounts: AccountCache::new(TenancyStore::new(dynamo.clone(), &config.table_name)),
-            desk: DeskStore::new(dynamo.clone(), &config.table_name),
-            pacer: Pacer::new(dynamo, &config.table_name),
+            desk: DeskStore::new(dynamo, &config.table_name),
             media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
-            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version),
-            sqs: aws_sdk_sqs::Client::new(aws),
-            queue_url: config.outbound_queue_url.clone(),
+            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, SEND_TIMEOUT),
+            events: Box::new(EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(aws),
+                &config.event_bus_name,
+            )),
+            runner: BatchRunner::from_aws(
+                "sender",
+                aws_sdk_sqs::Client::new(aws),
+                &config.consumer,
+                Order::Concurrent,
+            ),
         }
+    }
+
+    /// Wraps the send ledger (fault injection in tests: a store that fails at a chosen step).
+    pub fn wrap_ledger(mut self, wrap: impl FnOnce(Box<dyn SendLedger>) -> Box<dyn SendLedger>) -> Self {
+        self.ledger = wrap(self.ledger);
+        self
+    }
+
+    /// Wraps the pacer, likewise.
+    pub fn wrap_pacer(mut self, wrap: impl FnOnce(Box<dyn SendPacer>) -> Box<dyn SendPacer>) -> Self {
+        self.pacer = wrap(self.pacer);
+        self
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -105,34 +211,16 @@ impl SenderService {
 
     /// Sends a batch; records run concurrently (each is paced on its own).
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, SendSummary) {
-        let runs = event.records.iter().map(|record| {
-            let span = info_span!("send", sqs_message_id = %record.message_id.clone().unwrap_or_default());
-            async move { (record, self.process_record(record).await) }.instrument(span)
-        });
-        let results = futures::future::join_all(runs).await;
-        let mut summary = SendSummary::default();
-        let mut response = SqsBatchResponse::default();
-        for (record, outcome) in results {
-            match outcome {
-                Ok(Outcome::Sent) => summary.sent += 1,
-                Ok(Outcome::Failed) => summary.failed += 1,
-                Ok(Outcome::Skipped) => summary.skipped += 1,
-                Ok(Outcome::Retry(delay)) => {
-                    summary.retrying += 1;
-                    self.retry_later(record, delay).await;
-                    response.batch_item_failures.push(failure_of(record));
-                }
-                Err(err) => {
-                    warn!(error = %err, "send not attempted; will retry");
-                    summary.retrying += 1;
-                    response.batch_item_failures.push(failure_of(record));
-                }
-            }
-        }
+        let batch = SenderBatch {
+            service: self,
+            summary: Mutex::new(SendSummary::default()),
+        };
+        let (response, _) = self.runner.run(&batch, &event).await;
+        let summary = batch.summary.into_inner().unwrap_or_else(|p| p.into_inner());
         for (name, value) in [
             ("MessagesSent", summary.sent),
             ("SendsFailed", summary.failed),
-            ("SendRetries", summary.retrying),
+            ("SendsUnknown", summary.unknown),
         ] {
             if value > 0 {
                 emit_metric(name, value as f64, "Count", &[("Function", "sender")]);
@@ -141,171 +229,204 @@ impl SenderService {
         (response, summary)
     }
 
-    async fn retry_later(&self, record: &SqsMessage, delay: u32) {
-        if let Some(handle) = &record.receipt_handle {
-            let _ = self
-                .sqs
-                .change_message_visibility()
-                .queue_url(&self.queue_url)
-                .receipt_handle(handle)
-                .visibility_timeout(delay.min(43_200) as i32)
-                .send()
-                .await;
+    async fn process_record(&self, record: &SqsMessage, _: Attempt) -> Result<(Outcome, Tally), StoreError> {
+        let job = match serde_json::from_str::<OutboundJob>(record.body.as_deref().unwrap_or_default()) {
+            Ok(job) => job,
+            Err(err) => return Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
+        };
+        let Some(pending) = self.ledger.pending(&job.message_key()).await? else {
+            warn!("outbound message does not exist; dropped");
+            return Ok((Outcome::Done, Tally::Skipped));
+        };
+        if let Some(done) = self.unless_sendable(&pending).await? {
+            return Ok(done);
         }
+        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
+            return self.fail_now(&pending, refusal("account no longer exists")).await;
+        };
+        let request = match self.request_of(&job, &pending).await? {
+            Ok(request) => request,
+            Err(missing) => return self.fail_now(&pending, missing).await,
+        };
+        let (attempt, claimed_ms) = match self.pace_and_claim(&job, &account, &pending).await? {
+            Claim::Taken { attempt, claimed_ms } => (attempt, claimed_ms),
+            Claim::NoSlot => return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting)),
+            Claim::Lost => return Ok((Outcome::retry(5, "another invocation claimed the send"), Tally::Waiting)),
+        };
+        let token = account.access_token.expose();
+        let answer = self.graph.send_message(&account.phone_number_id, token, &request).await;
+        self.settle(&job, &pending, attempt, claimed_ms, answer).await
     }
 
-    async fn process_record(&self, record: &SqsMessage) -> Result<Outcome, StoreError> {
-        let job: OutboundJob = match serde_json::from_str(record.body.as_deref().unwrap_or_default()) {
-            Ok(job) => job,
-            Err(err) => {
-                // Not ours to fix by retrying: left for the DLQ by failing every receive.
-                warn!(error = %err, "not an outbound job");
-                return Ok(Outcome::Retry(0));
+    /// What a job of a message that is not (or no longer) `queued` comes to.
+    async fn unless_sendable(&self, pending: &PendingSend) -> Result<Option<(Outcome, Tally)>, StoreError> {
+        Ok(match send_policy::on_job(pending.state, now_ms()) {
+            Next::Send => None,
+            Next::WaitUntil(at) => {
+                let seconds = ((at - now_ms()).max(0) / 1000 + 1) as u32;
+                Some((Outcome::retry(seconds, "another invocation holds the send"), Tally::Waiting))
             }
-        };
-        let key = Key {
-            pk: job.message_pk.clone(),
-            sk: job.message_sk.clone(),
-        };
-        let (message, attempt) = match self.inbox.claim_send(&key).await? {
-            SendClaim::Claimed { message, attempt } => (message, attempt),
-            SendClaim::NotQueued { status } => {
-                info!(%status, "not queued any more; nothing to send");
-                return Ok(Outcome::Skipped);
+            Next::MarkUnknown => {
+                if let SendState::Sending { claimed_ms } = pending.state {
+                    warn!("the claim's holder died; the request may have left: unknown");
+                    self.ledger.mark_unknown(pending, claimed_ms).await?;
+                }
+                Some((Outcome::Done, Tally::Unknown))
             }
-            SendClaim::Missing => {
-                warn!("outbound message does not exist; dropped");
-                return Ok(Outcome::Skipped);
+            _ => {
+                info!(status = %pending.message.status, "not queued any more; nothing to send");
+                Some((Outcome::Done, Tally::Skipped))
             }
-        };
-        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
-            self.inbox
-                .fail_send(
-                    &key,
-                    &MetaError {
-                        code: 0,
-                        title: Some("account no longer exists".into()),
-                        message: None,
-                        details: None,
-                    },
-                )
-                .await?;
-            return Ok(Outcome::Failed);
-        };
-        let link = match self.upload_link(&job.org_id, &message.content).await? {
-            Ok(link) => link,
-            Err(missing) => {
-                self.inbox.fail_send(&key, &missing).await?;
-                return Ok(Outcome::Failed);
+        })
+    }
+
+    /// Meta's request body; uploads (`med_...`) go as presigned links. A vanished upload is an error
+    /// for the agent, not a retry.
+    async fn request_of(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
+        let content = &pending.message.content;
+        let link = match content {
+            shared::meta::Content::Media { media_id, .. } if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) => {
+                match self.desk.upload(&job.org_id, media_id).await? {
+                    Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
+                    None => return Ok(Err(refusal("the uploaded media no longer exists"))),
+                }
             }
+            _ => None,
         };
-        let body = outbound::graph_request(
+        Ok(Ok(outbound::graph_request(
             &job.to,
-            &message.content,
+            content,
             job.reply_to.as_deref(),
             link.as_deref(),
-            &message.message_id,
-        );
-        // Everything is ready before the slot is taken, so the request leaves within its second;
-        // a slot whose second ran out while waiting (a stalled process) is not used.
+            &pending.message.message_id,
+        )))
+    }
+
+    /// Takes a pacing slot, then the claim; a slot whose second ran out meanwhile (a stalled
+    /// process) is not used: another is taken, the claim kept.
+    async fn pace_and_claim(&self, job: &OutboundJob, account: &WhatsAppAccount, pending: &PendingSend) -> Result<Claim, StoreError> {
         let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
-        let paced = async {
-            loop {
-                let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
-                match self
-                    .pacer
-                    .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
-                    .await?
-                {
-                    Some(slot) if Pacer::still_within(slot) => return Ok::<bool, StoreError>(true),
-                    Some(_) => warn!("pacing slot expired before the send left; taking another"),
-                    None => return Ok(false),
+        let mut claim = None;
+        loop {
+            let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
+            let slot = match self.pacer.acquire(&job.org_id, &job.account_id, account.throughput_mps, wait).await {
+                Ok(slot) => slot,
+                Err(err) => return self.give_back(pending, claim, Err(err)).await,
+            };
+            let Some(slot) = slot else {
+                return self.give_back(pending, claim, Ok(Claim::NoSlot)).await;
+            };
+            if claim.is_none() {
+                match self.ledger.claim(pending).await? {
+                    Some(taken) => claim = Some(taken),
+                    None => return Ok(Claim::Lost),
                 }
             }
-        };
-        if !paced.await? {
-            self.inbox.release_send(&key).await?;
-            return Ok(Outcome::Retry(1));
-        }
-        match self
-            .graph
-            .send_message(&account.phone_number_id, account.access_token.expose(), &body)
-            .await
-        {
-            Ok(wamid) => {
-                self.inbox.record_sent(&job.org_id, &key, &wamid).await?;
-                info!(%wamid, "sent");
-                Ok(Outcome::Sent)
+            if Pacer::still_within(slot) {
+                let (attempt, claimed_ms) = claim.expect("taken above");
+                return Ok(Claim::Taken { attempt, claimed_ms });
             }
-            // A refused token may be a cached one the business has since replaced: read the
-            // account again and retry once before failing the message for good.
-            Err(err) if err.code() == Some(190) && attempt == 1 => {
-                warn!(error = %err, "access token refused; re-reading the account and retrying once");
-                self.accounts.forget(&job.org_id, &job.account_id);
-                self.inbox.release_send(&key).await?;
-                Ok(Outcome::Retry(1))
-            }
-            Err(err) => match outbound::classify(err.status(), err.code(), attempt) {
-                SendFailure::RetryAfter(delay) => {
-                    warn!(error = %err, delay, attempt, "send refused for now; retrying later");
-                    self.inbox.release_send(&key).await?;
-                    Ok(Outcome::Retry(delay))
-                }
-                SendFailure::Permanent => {
-                    warn!(error = %err, "send refused for good");
-                    let (code, message) = match &err {
-                        shared::graph::GraphError::Http { code, message, .. } => {
-                            (code.unwrap_or_default(), message.clone())
-                        }
-                        other => (0, other.to_string()),
-                    };
-                    self.inbox
-                        .fail_send(
-                            &key,
-                            &MetaError {
-                                code,
-                                title: Some(message),
-                                message: None,
-                                details: None,
-                            },
-                        )
-                        .await?;
-                    Ok(Outcome::Failed)
-                }
-            },
+            warn!("pacing slot expired before the send left; taking another");
         }
     }
-}
 
-impl SenderService {
-    /// For media uploaded through the API (`med_...`), a presigned link Meta fetches the file by;
-    /// other media ids are Meta's own and are sent as they are. A vanished upload fails the send.
-    async fn upload_link(
+    /// Gives a claim taken back (no request left), then answers `result`.
+    async fn give_back(
         &self,
-        org_id: &str,
-        content: &shared::meta::Content,
-    ) -> Result<Result<Option<String>, MetaError>, StoreError> {
-        let shared::meta::Content::Media { media_id, .. } = content else {
-            return Ok(Ok(None));
-        };
-        if !media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) {
-            return Ok(Ok(None));
+        pending: &PendingSend,
+        claim: Option<(u32, i64)>,
+        result: Result<Claim, StoreError>,
+    ) -> Result<Claim, StoreError> {
+        if let Some((_, claimed_ms)) = claim {
+            self.ledger.release(pending, claimed_ms).await?;
         }
-        let missing = |title: &str| MetaError {
-            code: 0,
-            title: Some(title.to_string()),
-            message: None,
-            details: None,
+        result
+    }
+
+    async fn settle(
+        &self,
+        job: &OutboundJob,
+        pending: &PendingSend,
+        attempt: u32,
+        claimed_ms: i64,
+        answer: Result<String, GraphError>,
+    ) -> Result<(Outcome, Tally), StoreError> {
+        let err = match answer {
+            Ok(wamid) => {
+                self.record_sent(pending, &wamid).await?;
+                info!(%wamid, "sent");
+                return Ok((Outcome::Done, Tally::Sent));
+            }
+            Err(err) => err,
         };
-        match self.desk.upload(org_id, media_id).await? {
-            Some(upload) => Ok(Ok(Some(self.media_links.presigned_get(&upload.s3_key).await?))),
-            None => Ok(Err(missing("the uploaded media no longer exists"))),
+        warn!(error = %err, attempt, "send not accepted");
+        match outbound::after_error(&err, attempt) {
+            AfterError::Unknown => {
+                self.ledger.mark_unknown(pending, claimed_ms).await?;
+                Ok((Outcome::Done, Tally::Unknown))
+            }
+            AfterError::Retry(delay) => {
+                self.ledger.release(pending, claimed_ms).await?;
+                Ok((Outcome::retry(delay, err), Tally::Waiting))
+            }
+            AfterError::RetryWithFreshAccount => {
+                self.accounts.forget(&job.org_id, &job.account_id);
+                self.ledger.release(pending, claimed_ms).await?;
+                Ok((Outcome::retry(1, err), Tally::Waiting))
+            }
+            AfterError::Fail(error) => {
+                let sending = PendingSend {
+                    state: SendState::Sending { claimed_ms },
+                    ..pending.clone()
+                };
+                self.fail(&sending, error, true).await?;
+                Ok((Outcome::Done, Tally::Failed))
+            }
         }
     }
-}
 
-fn failure_of(record: &SqsMessage) -> BatchItemFailure {
-    let mut failure = BatchItemFailure::default();
-    failure.item_identifier = record.message_id.clone().unwrap_or_default();
-    failure
+    /// Meta accepted: the wamid is worth a few tries to keep, as only a status can bring it back.
+    async fn record_sent(&self, pending: &PendingSend, wamid: &str) -> Result<(), StoreError> {
+        let mut tries = 0;
+        loop {
+            match self.ledger.record_sent(pending, wamid).await {
+                Ok(_) => break,
+                Err(err) if tries < 2 => {
+                    tries += 1;
+                    warn!(error = %err, "recording the send failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        self.inbox
+            .link_outbound(&pending.message.org_id, wamid, &pending.key)
+            .await
+            .map(|_| ())
+    }
+
+    /// A message that cannot be sent before its claim was taken.
+    async fn fail_now(&self, pending: &PendingSend, error: MetaError) -> Result<(Outcome, Tally), StoreError> {
+        self.fail(pending, error, true).await?;
+        Ok((Outcome::Done, Tally::Failed))
+    }
+
+    /// Announces, then records, a failed send (announced first: a retry repeats both, and the
+    /// event's id is stable).
+    async fn fail(&self, pending: &PendingSend, error: MetaError, confirmed: bool) -> Result<(), StoreError> {
+        let message = &pending.message;
+        let reason = error.title.clone().unwrap_or_default();
+        let event = DomainEvent::message_failed(
+            &message.org_id,
+            &message.conversation_id,
+            &message.message_id,
+            error.code,
+            &reason,
+        );
+        if !self.events.publish(&[event]).await.is_empty() {
+            return Err(StoreError::io("PutEvents(message.failed)", "not accepted"));
+        }
+        warn!(code = error.code, %reason, "send failed");
+        self.ledger.fail(pending, &error, confirmed).await.map(|_| ())
+    }
 }

@@ -109,9 +109,7 @@ fn string_of(item: &Item, name: &str) -> Option<String> {
 }
 
 fn counter_shard(seed: &str) -> u32 {
-    seed.bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
-        % table::COUNTER_SHARDS
+    table::shard_of(seed, table::COUNTER_SHARDS)
 }
 
 fn is_condition_failure(reason: &CancellationReason) -> bool {
@@ -657,8 +655,12 @@ impl InboxStore {
                 sk: string_of(c, "message_sk")?,
             })
         });
-        let Some(message_key) = message_key else {
-            return self.park_status(&wamid_key, status).await;
+        let message_key = match message_key {
+            Some(key) => key,
+            None => match Box::pin(self.adopt_wamid(org_id, status)).await? {
+                Some(key) => key,
+                None => return self.park_status(&wamid_key, status).await,
+            },
         };
         let mut items = vec![self.status_update(&message_key, status, true)];
         if status.status == DeliveryStatus::Sent
@@ -705,8 +707,44 @@ impl InboxStore {
         }
     }
 
+    /// A status whose wamid no message claims yet, but which names our message id (the send's
+    /// answer, and with it the wamid, was lost): the message takes the wamid and the status.
+    async fn adopt_wamid(&self, org_id: &str, status: &StatusUpdate) -> Result<Option<Key>, StoreError> {
+        let Some(message_id) = status.callback_data.as_deref().filter(|id| ids::is_well_formed(id)) else {
+            return Ok(None);
+        };
+        let Some(lookup) = self.get(&table::outbound_message(org_id, message_id)).await? else {
+            return Ok(None);
+        };
+        let (Some(pk), Some(sk)) = (string_of(&lookup, "message_pk"), string_of(&lookup, "message_sk")) else {
+            return Ok(None);
+        };
+        let key = Key { pk, sk };
+        let adopted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&key)))
+            .update_expression("SET wamid = :wamid")
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(wamid) OR wamid = :wamid)")
+            .expression_attribute_values(":wamid", s(&status.wamid))
+            .send()
+            .await;
+        match adopted {
+            Ok(_) => {}
+            // The message has another wamid: this status is not its own.
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+                return Ok(None);
+            }
+            Err(err) => return Err(StoreError::aws("UpdateItem(adopt wamid)", err)),
+        }
+        self.link_outbound(org_id, &status.wamid, &key).await?;
+        Ok(Some(key))
+    }
+
     fn status_update(&self, key: &Key, status: &StatusUpdate, message_must_exist: bool) -> TransactWriteItem {
         let errors = serde_dynamo::to_attribute_value(&status.errors).unwrap_or(AttributeValue::L(vec![]));
+        // Any status from Meta settles the send: the message leaves the pending-sends index.
         let mut expression = format!(
             "SET #status = :status, status_rank = :rank, {}_at = :at, status_updated_at = :at, status_errors = :errors",
             status.status.as_str()
@@ -731,6 +769,7 @@ impl InboxStore {
         } else {
             "attribute_not_exists(status_rank) OR status_rank < :rank"
         };
+        expression.push_str(" REMOVE gsi2pk, gsi2sk");
         let update = update.update_expression(expression).condition_expression(condition);
         TransactWriteItem::builder()
             .update(update.build().expect("update is complete"))
@@ -817,6 +856,7 @@ impl InboxStore {
                 .unwrap_or_default(),
             pricing: None,
             conversation: None,
+            callback_data: None,
         };
         match self.apply_status(org_id, &status).await? {
             StatusOutcome::Applied { .. } => Ok(Some(parked)),

@@ -12,6 +12,7 @@ pub mod ingest_queue;
 pub mod items;
 pub mod job_queue;
 pub mod media_links;
+pub mod outbound_store;
 pub mod pacer;
 pub mod payload_store;
 pub mod records;

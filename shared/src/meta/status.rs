@@ -83,6 +83,8 @@ pub struct StatusUpdate {
     pub errors: Vec<MetaError>,
     pub pricing: Option<Value>,
     pub conversation: Option<Value>,
+    /// `biz_opaque_callback_data` of the send: Switchboard's message id.
+    pub callback_data: Option<String>,
 }
 
 impl StatusUpdate {
@@ -111,6 +113,11 @@ impl StatusUpdate {
                 .collect(),
             pricing: value.get("pricing").cloned(),
             conversation: value.get("conversation").cloned(),
+            callback_data: value
+                .get("biz_opaque_callback_data")
+                .and_then(Value::as_str)
+                .filter(|data| !data.is_empty())
+                .map(|data| data.chars().take(512).collect()),
         })
     }
 }

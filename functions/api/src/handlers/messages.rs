@@ -12,6 +12,8 @@ use shared::desk::UPLOADED_MEDIA_PREFIX;
 use shared::http_error::{HttpError, json_response};
 use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
+use sha2::{Digest, Sha256};
+use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::outbound::{self, OutboundJob};
 use shared::{ids, table};
 
@@ -61,6 +63,78 @@ fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
     }
 }
 
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// The request's `Idempotency-Key`, by its SHA-256, with the fingerprint of what it asks for
+/// (conversation and body): 1 to 255 visible ASCII characters, else 422.
+fn idempotency_of(cx: &Context<'_>, conversation_id: &str) -> Result<Option<IdempotencyClaim>, HttpError> {
+    let Some(value) = cx.request.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|key| (1..=MAX_IDEMPOTENCY_KEY_CHARS).contains(&key.len()))
+        .filter(|key| key.bytes().all(|b| (0x20..0x7f).contains(&b)) && !key.trim().is_empty())
+        .ok_or_else(|| {
+            unprocessable(
+                "Idempotency-Key",
+                format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
+            )
+        })?;
+    let digest = |parts: &[&[u8]]| {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+        hex::encode(hasher.finalize())
+    };
+    Ok(Some(IdempotencyClaim {
+        key_sha256: digest(&[key.as_bytes()]),
+        fingerprint: digest(&[conversation_id.as_bytes(), cx.request.body().as_ref()]),
+    }))
+}
+
+/// The answer to a request whose `Idempotency-Key` was used before: the same message (queued
+/// again if it is still waiting: a lost job is harmless to repeat), or 422 for another request.
+async fn replay(api: &ApiService, key: &shared::table::Key) -> Answer {
+    let message = api
+        .inbox
+        .message(key)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| HttpError::not_found("the message of this Idempotency-Key no longer exists"))?;
+    if message.status == "queued"
+        && let Some(pending) = api.sends.pending(key).await.map_err(store_error)?
+        && let Some(job) = pending.job
+    {
+        enqueue(api, &job).await;
+    }
+    respond(StatusCode::ACCEPTED, &views::Message::from(&message))
+}
+
+fn key_reused() -> HttpError {
+    HttpError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        "Idempotency-Key: was used within 24 hours for a different request",
+    )
+}
+
+/// Queues the job; when SQS does not take it the message is still stored, and the sweeper queues
+/// it again (`shared::send_policy`), so the request is still accepted.
+async fn enqueue(api: &ApiService, job: &OutboundJob) {
+    let Ok(job_text) = serde_json::to_string(job) else {
+        return;
+    };
+    if !api.outbound.send_all(&[job_text]).await.is_empty() {
+        tracing::warn!("the message is stored but could not be queued; the sweeper will queue it");
+        shared::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
+    }
+}
+
 pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let send: views::SendMessageRequest = cx.json()?;
     let content = content_of(&send)?;
@@ -71,6 +145,19 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
     }
     let conversation = load(api, cx).await?;
+    let idempotency = idempotency_of(cx, &conversation.conversation_id)?;
+    if let Some(claim) = &idempotency
+        && let Some((fingerprint, key)) = api
+            .sends
+            .idempotent(cx.org(), &claim.key_sha256)
+            .await
+            .map_err(store_error)?
+    {
+        return match fingerprint == claim.fingerprint {
+            true => replay(api, &key).await,
+            false => Err(key_reused()),
+        };
+    }
     if let Content::Media { media_id, .. } = &content
         && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
         && (!ids::is_well_formed(media_id)
@@ -122,26 +209,25 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         pricing: None,
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
-    api.inbox
-        .create_outbound(&key, &message, &content.preview())
-        .await
-        .map_err(store_error)?;
     let job = OutboundJob {
         org_id: cx.org().to_string(),
         account_id: conversation.account_id.clone(),
-        message_pk: key.pk,
-        message_sk: key.sk,
+        message_pk: key.pk.clone(),
+        message_sk: key.sk.clone(),
         to,
         reply_to: send.reply_to,
     };
-    let job_text = serde_json::to_string(&job).map_err(|_| HttpError::internal())?;
-    if !api.outbound.send_all(&[job_text]).await.is_empty() {
-        return Err(HttpError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the message is stored but could not be queued; retry",
-        ));
+    match api
+        .sends
+        .create(&key, &message, &content.preview(), &job, idempotency.as_ref())
+        .await
+        .map_err(store_error)?
+    {
+        Created::New => {}
+        Created::Replay(key) => return replay(api, &key).await,
+        Created::KeyReused => return Err(key_reused()),
     }
+    enqueue(api, &job).await;
     shared::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
     respond(StatusCode::ACCEPTED, &views::Message::from(&message))
 }
