@@ -340,17 +340,32 @@ mod tests {
 
     #[test]
     fn a_lost_answer_is_never_retried_and_an_unmade_connection_always_is() {
-        assert_eq!(after_error(&GraphError::NoAnswer("reset".into()), 1), AfterError::Unknown);
-        assert_eq!(after_error(&GraphError::Unexpected("no id".into()), 1), AfterError::Unknown);
-        assert!(matches!(after_error(&GraphError::Unreachable("refused".into()), 3), AfterError::Retry(8)));
+        assert_eq!(
+            after_error(&GraphError::NoAnswer("reset".into()), 1),
+            AfterError::Unknown
+        );
+        assert_eq!(
+            after_error(&GraphError::Unexpected("no id".into()), 1),
+            AfterError::Unknown
+        );
+        assert!(matches!(
+            after_error(&GraphError::Unreachable("refused".into()), 3),
+            AfterError::Retry(8)
+        ));
         let refused = |code| GraphError::Http {
             status: 400,
             code: Some(code),
             message: "no".into(),
         };
         assert_eq!(after_error(&refused(190), 1), AfterError::RetryWithFreshAccount);
-        assert!(matches!(after_error(&refused(190), 2), AfterError::Fail(MetaError { code: 190, .. })));
-        assert!(matches!(after_error(&refused(131047), 1), AfterError::Fail(MetaError { code: 131047, .. })));
+        assert!(matches!(
+            after_error(&refused(190), 2),
+            AfterError::Fail(MetaError { code: 190, .. })
+        ));
+        assert!(matches!(
+            after_error(&refused(131047), 1),
+            AfterError::Fail(MetaError { code: 131047, .. })
+        ));
         assert!(matches!(after_error(&refused(130429), 1), AfterError::Retry(_)));
     }
 

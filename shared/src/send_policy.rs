@@ -32,16 +32,29 @@ pub const UNCONFIRMED_FAILURE_RANK: u8 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendState {
-    Queued { created_ms: i64, requeues: u32 },
-    Sending { claimed_ms: i64 },
-    Unknown { since_ms: i64 },
+    Queued {
+        created_ms: i64,
+        requeues: u32,
+    },
+    Sending {
+        claimed_ms: i64,
+    },
+    Unknown {
+        since_ms: i64,
+    },
     /// Sent, failed, or further on: nothing left to do.
     Settled,
 }
 
 impl SendState {
     /// The state of a stored message from its `status` and send attributes.
-    pub fn of(status: &str, created_ms: i64, claimed_ms: Option<i64>, unknown_since_ms: Option<i64>, requeues: u32) -> Self {
+    pub fn of(
+        status: &str,
+        created_ms: i64,
+        claimed_ms: Option<i64>,
+        unknown_since_ms: Option<i64>,
+        requeues: u32,
+    ) -> Self {
         match status {
             "queued" => Self::Queued { created_ms, requeues },
             "sending" => Self::Sending {
@@ -82,7 +95,10 @@ pub enum Next {
     /// The claim's holder died; the request may have left.
     MarkUnknown,
     /// Give up with this reason.
-    Fail { reason: String, confirmed: bool },
+    Fail {
+        reason: String,
+        confirmed: bool,
+    },
     /// Its job is lost: queue another.
     Requeue,
     Nothing,
@@ -152,15 +168,22 @@ mod tests {
             "spacing doubles"
         );
         assert!(
-            SendState::of("queued", T, None, None, 30).due_ms().unwrap() - SendState::of("queued", T, None, None, 29).due_ms().unwrap()
+            SendState::of("queued", T, None, None, 30).due_ms().unwrap()
+                - SendState::of("queued", T, None, None, 29).due_ms().unwrap()
                 <= MAX_REQUEUE_SPACING_MS
         );
-        assert!(matches!(on_sweep(queued, T + MAX_QUEUED_MS), Next::Fail { confirmed: true, .. }));
+        assert!(matches!(
+            on_sweep(queued, T + MAX_QUEUED_MS),
+            Next::Fail { confirmed: true, .. }
+        ));
 
         let unknown = SendState::of("unknown", T, Some(T), Some(T), 0);
         assert_eq!(unknown.due_ms(), Some(T + SETTLE_PERIOD_MS));
         assert_eq!(on_sweep(unknown, T + 1), Next::Nothing);
-        assert!(matches!(on_sweep(unknown, T + SETTLE_PERIOD_MS), Next::Fail { confirmed: false, .. }));
+        assert!(matches!(
+            on_sweep(unknown, T + SETTLE_PERIOD_MS),
+            Next::Fail { confirmed: false, .. }
+        ));
 
         let sending = SendState::of("sending", T, Some(T), None, 0);
         assert_eq!(on_sweep(sending, T + CLAIM_STALE_AFTER_MS), Next::MarkUnknown);

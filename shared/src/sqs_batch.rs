@@ -32,9 +32,14 @@ pub const MAX_VISIBILITY_SECONDS: u32 = 43_200;
 pub enum Outcome {
     Done,
     /// Try again after this many seconds.
-    Retry { after_seconds: u32, reason: String },
+    Retry {
+        after_seconds: u32,
+        reason: String,
+    },
     /// Can never succeed: run the final-failure hook and dead-letter it.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl Outcome {
@@ -81,7 +86,8 @@ impl Attempt {
 
     /// Delay before retrying after an unexpected error: 5 s doubling per receive, at most 5 min.
     pub fn error_backoff_seconds(&self) -> u32 {
-        5u32.saturating_mul(1 << self.receive_count.saturating_sub(1).min(6)).min(300)
+        5u32.saturating_mul(1 << self.receive_count.saturating_sub(1).min(6))
+            .min(300)
     }
 }
 
@@ -182,16 +188,13 @@ impl ConsumerSettings {
         Ok(Self {
             queue_url: env.required(queue_url_var)?,
             dead_letter_queue_url: env.required(crate::config::vars::DEAD_LETTER_QUEUE_URL)?,
-            max_receive_count: value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or(ConfigError::Invalid {
+            max_receive_count: value.trim().parse().ok().filter(|n| (1..=1000).contains(n)).ok_or(
+                ConfigError::Invalid {
                     name: max,
                     value,
                     reason: "expected SQS's maxReceiveCount, 1 to 1000",
-                })?,
+                },
+            )?,
         })
     }
 }
@@ -251,7 +254,11 @@ impl BatchRunner {
         )
     }
 
-    pub async fn run<H: RecordHandler + ?Sized>(&self, handler: &H, event: &SqsEvent) -> (SqsBatchResponse, BatchCounts) {
+    pub async fn run<H: RecordHandler + ?Sized>(
+        &self,
+        handler: &H,
+        event: &SqsEvent,
+    ) -> (SqsBatchResponse, BatchCounts) {
         let settle_each = event.records.iter().map(|record| {
             let id = record.message_id.clone().unwrap_or_default();
             let attempt = Attempt::of(record, self.max_receives);
@@ -410,7 +417,10 @@ mod tests {
         let runner = BatchRunner::new("test", Box::new(queue.clone()), 3, Order::Concurrent);
         let handler = ByBody::default();
         let (response, counts) = runner
-            .run(&handler, &event(&[("done", 1), ("retry", 1), ("fail", 1), ("error", 2)]))
+            .run(
+                &handler,
+                &event(&[("done", 1), ("retry", 1), ("fail", 1), ("error", 2)]),
+            )
             .await;
         let failed: Vec<&str> = response
             .batch_item_failures
@@ -436,7 +446,11 @@ mod tests {
             *queue.dead.lock().unwrap(),
             vec![("fail".to_string(), "not a job".to_string())]
         );
-        assert_eq!(handler.finals.lock().unwrap().len(), 1, "the hook ran for the failed record");
+        assert_eq!(
+            handler.finals.lock().unwrap().len(),
+            1,
+            "the hook ran for the failed record"
+        );
     }
 
     #[tokio::test]

@@ -509,13 +509,27 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
             ("tpl", &f.account, &template),
         ]))
         .await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
-    assert_eq!(failed, vec!["bad"]);
-    assert_eq!((summary.messages_stored, summary.other_changes), (1, 1));
+    assert!(response.batch_item_failures.is_empty(), "nothing is retried");
+    assert_eq!(
+        (summary.messages_stored, summary.other_changes, summary.failed_records),
+        (1, 1, 1)
+    );
+    // A body that can never be read goes to the DLQ at once, whole, with its reason.
+    let dead = f.stack.drain("IngestDeadLetterQueue").await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body(), Some("{\"not\":\"a notification\"}"));
+    let reason = dead[0]
+        .message_attributes()
+        .and_then(|a| a.get(shared::sqs_batch::FAILURE_REASON_ATTRIBUTE))
+        .and_then(|a| a.string_value())
+        .unwrap_or_default();
+    assert!(reason.contains("not a WhatsApp notification"), "{reason}");
+    assert!(
+        dead[0]
+            .message_attributes()
+            .is_some_and(|a| a.contains_key("sb-org-id")),
+        "the delivery's attributes travel with it"
+    );
     let template_item = aws_sdk_dynamodb::Client::new(&f.stack.aws)
         .get_item()
         .table_name(f.stack.name_of("Table"))

@@ -248,7 +248,11 @@ impl IngestService {
     }
 
     /// The delivery's bytes: inline, or claim-checked in S3 under the organization's prefix.
-    async fn payload_of(&self, record: &SqsMessage, delivery: &Delivery) -> Result<Result<Vec<u8>, String>, RecordError> {
+    async fn payload_of(
+        &self,
+        record: &SqsMessage,
+        delivery: &Delivery,
+    ) -> Result<Result<Vec<u8>, String>, RecordError> {
         let body = record.body.as_deref().unwrap_or_default();
         let location = record
             .message_attributes

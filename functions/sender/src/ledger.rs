@@ -44,12 +44,24 @@ impl SendLedger for OutboundStore {
 #[async_trait::async_trait]
 pub trait SendPacer: Send + Sync {
     /// One send slot of the account: its epoch second, or `None` after `max_wait`.
-    async fn acquire(&self, org_id: &str, account_id: &str, mps: u32, max_wait: Duration) -> Result<Option<i64>, StoreError>;
+    async fn acquire(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        mps: u32,
+        max_wait: Duration,
+    ) -> Result<Option<i64>, StoreError>;
 }
 
 #[async_trait::async_trait]
 impl SendPacer for Pacer {
-    async fn acquire(&self, org_id: &str, account_id: &str, mps: u32, max_wait: Duration) -> Result<Option<i64>, StoreError> {
+    async fn acquire(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        mps: u32,
+        max_wait: Duration,
+    ) -> Result<Option<i64>, StoreError> {
         Pacer::acquire(self, org_id, account_id, mps, max_wait).await
     }
 }

@@ -33,14 +33,13 @@ use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::desk_store::DeskStore;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
 use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::media_links::MediaLinks;
 use shared::adapters::outbound_store::{OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
-use shared::events::DomainEvent;
 use shared::graph::{GraphClient, GraphError};
 use shared::meta::MetaError;
 use shared::outbound::{self, AfterError, OutboundJob};
@@ -141,7 +140,9 @@ impl RecordHandler for SenderBatch<'_> {
         };
         match self.service.ledger.pending(&job.message_key()).await? {
             Some(pending) if matches!(pending.state, SendState::Queued { .. }) => {
-                self.service.fail(&pending, refusal(format!("not sent: {reason}")), true).await
+                self.service
+                    .fail(&pending, refusal(format!("not sent: {reason}")), true)
+                    .await
             }
             _ => Ok(()),
         }
@@ -264,7 +265,10 @@ impl SenderService {
             Next::Send => None,
             Next::WaitUntil(at) => {
                 let seconds = ((at - now_ms()).max(0) / 1000 + 1) as u32;
-                Some((Outcome::retry(seconds, "another invocation holds the send"), Tally::Waiting))
+                Some((
+                    Outcome::retry(seconds, "another invocation holds the send"),
+                    Tally::Waiting,
+                ))
             }
             Next::MarkUnknown => {
                 if let SendState::Sending { claimed_ms } = pending.state {
@@ -282,10 +286,16 @@ impl SenderService {
 
     /// Meta's request body; uploads (`med_...`) go as presigned links. A vanished upload is an error
     /// for the agent, not a retry.
-    async fn request_of(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
+    async fn request_of(
+        &self,
+        job: &OutboundJob,
+        pending: &PendingSend,
+    ) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
         let content = &pending.message.content;
         let link = match content {
-            shared::meta::Content::Media { media_id, .. } if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) => {
+            shared::meta::Content::Media { media_id, .. }
+                if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) =>
+            {
                 match self.desk.upload(&job.org_id, media_id).await? {
                     Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
                     None => return Ok(Err(refusal("the uploaded media no longer exists"))),
@@ -304,12 +314,21 @@ impl SenderService {
 
     /// Takes a pacing slot, then the claim; a slot whose second ran out meanwhile (a stalled
     /// process) is not used: another is taken, the claim kept.
-    async fn pace_and_claim(&self, job: &OutboundJob, account: &WhatsAppAccount, pending: &PendingSend) -> Result<Claim, StoreError> {
+    async fn pace_and_claim(
+        &self,
+        job: &OutboundJob,
+        account: &WhatsAppAccount,
+        pending: &PendingSend,
+    ) -> Result<Claim, StoreError> {
         let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
         let mut claim = None;
         loop {
             let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
-            let slot = match self.pacer.acquire(&job.org_id, &job.account_id, account.throughput_mps, wait).await {
+            let slot = match self
+                .pacer
+                .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
+                .await
+            {
                 Ok(slot) => slot,
                 Err(err) => return self.give_back(pending, claim, Err(err)).await,
             };
@@ -411,22 +430,10 @@ impl SenderService {
         Ok((Outcome::Done, Tally::Failed))
     }
 
-    /// Announces, then records, a failed send (announced first: a retry repeats both, and the
-    /// event's id is stable).
+    /// Announces, then records, a failed send.
     async fn fail(&self, pending: &PendingSend, error: MetaError, confirmed: bool) -> Result<(), StoreError> {
-        let message = &pending.message;
-        let reason = error.title.clone().unwrap_or_default();
-        let event = DomainEvent::message_failed(
-            &message.org_id,
-            &message.conversation_id,
-            &message.message_id,
-            error.code,
-            &reason,
-        );
-        if !self.events.publish(&[event]).await.is_empty() {
-            return Err(StoreError::io("PutEvents(message.failed)", "not accepted"));
-        }
-        warn!(code = error.code, %reason, "send failed");
+        announce_failed_send(self.events.as_ref(), &pending.message, &error).await?;
+        warn!(code = error.code, reason = ?error.title, "send failed");
         self.ledger.fail(pending, &error, confirmed).await.map(|_| ())
     }
 }

@@ -36,7 +36,7 @@ pub enum BuildError {
 }
 
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
-pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api"];
+pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api", "sweeper"];
 
 pub fn build(
     spec: FunctionSpec,
@@ -74,12 +74,23 @@ pub fn build(
             }))
         }};
     }
+    macro_rules! scheduled_function {
+        ($config:ty, $service:ty) => {{
+            let config = <$config>::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(<$service>::from_aws(&config, aws));
+            Handler::Scheduled(Arc::new(move |event| {
+                let service = service.clone();
+                Box::pin(async move { service.sweep(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
+            }))
+        }};
+    }
     let handler = match spec.binary.as_str() {
         "webhook" => http_function!(webhook::WebhookConfig, webhook::WebhookService),
         "api" => http_function!(api::ApiConfig, api::ApiService),
         "ingest" => sqs_function!(ingest::IngestConfig, ingest::IngestService),
         "media" => sqs_function!(media::MediaConfig, media::MediaService),
         "sender" => sqs_function!(sender::SenderConfig, sender::SenderService),
+        "sweeper" => scheduled_function!(sweeper::SweeperConfig, sweeper::SweeperService),
         other => {
             return Err(BuildError::UnknownBinary {
                 function: spec.logical_id.clone(),

@@ -9,8 +9,9 @@
 //!   over the number's messages-per-second limit (fixed one-second windows);
 //! - optionally, after accepting a send, it posts Meta-signed `sent`, `delivered` and `read` status
 //!   webhooks for it to a webhook URL (`make dev` points it at the local webhook function);
-//! - failures can be scripted per route (an HTTP status with a Graph error body, or a delay), and
-//!   every request is counted per route.
+//! - failures can be scripted per route (an HTTP status with a Graph error body, a delay, or a
+//!   send accepted whose answer comes too late or never), and every request is counted per route;
+//! - status webhooks echo the send's `biz_opaque_callback_data`, as Meta's do.
 //!
 //! Tests start it in-process on port 0; `make dev` runs it inside the local runtime.
 
@@ -51,7 +52,24 @@ pub enum Failure {
     Status { http: u16, graph_code: i64 },
     /// Wait this long before answering normally.
     Delay(Duration),
+    /// Accept a send (it counts as sent, with a wamid), then wait this long before answering: a
+    /// client with a shorter timeout never sees the answer.
+    AcceptThenDelay(Duration),
+    /// Accept a send, then close the connection without answering.
+    AcceptThenHangUp,
 }
+
+/// Closes a connection without an answer (hyper drops the connection on a service error).
+#[derive(Debug)]
+pub struct HangUp;
+
+impl std::fmt::Display for HangUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hung up on purpose")
+    }
+}
+
+impl std::error::Error for HangUp {}
 
 struct Media {
     bytes: Bytes,
@@ -123,7 +141,7 @@ impl FakeGraph {
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         let fake = fake.clone();
-                        async move { Ok::<_, std::convert::Infallible>(fake.answer(request).await) }
+                        async move { fake.answer(request).await }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -221,7 +239,7 @@ impl FakeGraph {
         self.state().requests.get(&route).copied().unwrap_or(0)
     }
 
-    async fn answer(&self, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    async fn answer(&self, request: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, HangUp> {
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         let path = parts.uri.path().trim_start_matches('/').to_string();
@@ -231,11 +249,11 @@ impl FakeGraph {
             ("POST", [version, _, "messages"]) if version.starts_with('v') => Route::SendMessage,
             ("GET", [version, _]) if version.starts_with('v') => Route::MediaMetadata,
             _ => {
-                return graph_error(
+                return Ok(graph_error(
                     404,
                     100,
                     "Unsupported request: this fake answers media and message routes only",
-                );
+                ));
             }
         };
         let failure = {
@@ -243,9 +261,11 @@ impl FakeGraph {
             *state.requests.entry(route).or_default() += 1;
             state.failures.get_mut(&route).and_then(VecDeque::pop_front)
         };
+        let mut after_accepting = None;
         match failure {
-            Some(Failure::Status { http, graph_code }) => return graph_error(http, graph_code, "scripted failure"),
+            Some(Failure::Status { http, graph_code }) => return Ok(graph_error(http, graph_code, "scripted failure")),
             Some(Failure::Delay(delay)) => tokio::time::sleep(delay).await,
+            Some(other) => after_accepting = Some(other),
             None => {}
         }
         let token = parts
@@ -256,13 +276,23 @@ impl FakeGraph {
             .unwrap_or_default()
             .to_string();
         if !self.state().access_tokens.contains(&token) {
-            return graph_error(401, 190, "Invalid OAuth access token - Cannot parse access token");
+            return Ok(graph_error(
+                401,
+                190,
+                "Invalid OAuth access token - Cannot parse access token",
+            ));
         }
-        match route {
+        let answer = match route {
             Route::MediaMetadata => self.metadata(segments[1]),
             Route::MediaDownload => self.download(segments[1]),
             Route::SendMessage => self.accept_send(segments[1], &body),
+        };
+        match after_accepting {
+            Some(Failure::AcceptThenDelay(delay)) => tokio::time::sleep(delay).await,
+            Some(Failure::AcceptThenHangUp) => return Err(HangUp),
+            _ => {}
         }
+        Ok(answer)
     }
 
     fn metadata(&self, media_id: &str) -> hyper::Response<Full<Bytes>> {
@@ -355,11 +385,13 @@ impl FakeGraph {
         let to = message["to"].clone();
         if let Some(webhooks) = state.status_webhooks.clone() {
             let recipient = to.as_str().unwrap_or_default().to_string();
+            let callback_data = message["biz_opaque_callback_data"].as_str().map(str::to_string);
             tokio::spawn(report_statuses(
                 webhooks,
                 phone_number_id.to_string(),
                 wamid.clone(),
                 recipient,
+                callback_data,
             ));
         }
         state.sent.push(SentMessage {
@@ -374,7 +406,13 @@ impl FakeGraph {
 }
 
 /// Posts `sent`, `delivered` and `read` for one message, each signed like Meta's deliveries.
-async fn report_statuses(webhooks: StatusWebhooks, phone_number_id: String, wamid: String, recipient: String) {
+async fn report_statuses(
+    webhooks: StatusWebhooks,
+    phone_number_id: String,
+    wamid: String,
+    recipient: String,
+    callback_data: Option<String>,
+) {
     use hmac::Mac;
     let client = reqwest::Client::new();
     for status in ["sent", "delivered", "read"] {
@@ -388,6 +426,9 @@ async fn report_statuses(webhooks: StatusWebhooks, phone_number_id: String, wami
             "metadata": {"display_phone_number": webhooks.display_phone_number, "phone_number_id": phone_number_id},
             "statuses": [{"id": wamid, "status": status, "timestamp": timestamp.to_string(), "recipient_id": recipient}],
         });
+        if let Some(data) = &callback_data {
+            value["statuses"][0]["biz_opaque_callback_data"] = json!(data);
+        }
         if status == "sent" {
             value["statuses"][0]["pricing"] =
                 json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "service"});

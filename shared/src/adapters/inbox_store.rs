@@ -726,14 +726,21 @@ impl InboxStore {
             .table_name(&self.table)
             .set_key(Some(key_item(&key)))
             .update_expression("SET wamid = :wamid")
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(wamid) OR wamid = :wamid)")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(wamid) OR attribute_type(wamid, :null) OR wamid = :wamid)",
+            )
             .expression_attribute_values(":wamid", s(&status.wamid))
+            .expression_attribute_values(":null", s("NULL"))
             .send()
             .await;
         match adopted {
             Ok(_) => {}
             // The message has another wamid: this status is not its own.
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
                 return Ok(None);
             }
             Err(err) => return Err(StoreError::aws("UpdateItem(adopt wamid)", err)),

@@ -94,7 +94,10 @@ impl OutboundStore {
         let (gsi2pk, gsi2sk) = table::pending_send(org, &message.message_id, state.due_ms().unwrap_or_default());
         item.insert(attr::GSI2_PK.into(), s(gsi2pk));
         item.insert(attr::GSI2_SK.into(), s(gsi2sk));
-        item.insert("send_job".into(), serde_dynamo::to_attribute_value(job).map_err(|e| StoreError::io("job", e))?);
+        item.insert(
+            "send_job".into(),
+            serde_dynamo::to_attribute_value(job).map_err(|e| StoreError::io("job", e))?,
+        );
         let mut lookup = key_item(&table::outbound_message(org, &message.message_id));
         lookup.insert(attr::ENTITY.into(), s("OutboundMessage"));
         lookup.insert("message_pk".into(), s(&key.pk));
@@ -120,8 +123,10 @@ impl OutboundStore {
             self.records.update(conversation),
             self.records
                 .counters(&table::org_counter_shard(org, shard), &[("messages_sent", 1)]),
-            self.records
-                .counters(&table::org_daily_counter_shard(org, &day, shard), &[("messages_sent", 1)]),
+            self.records.counters(
+                &table::org_daily_counter_shard(org, &day, shard),
+                &[("messages_sent", 1)],
+            ),
         ];
         let mut on_condition_failed = vec![
             Some(StoreError::Conflict("message".into())),
@@ -162,7 +167,11 @@ impl OutboundStore {
 
     /// The fingerprint and message of an `Idempotency-Key` used within the last 24 hours.
     pub async fn idempotent(&self, org_id: &str, key_sha256: &str) -> Result<Option<(String, Key)>, StoreError> {
-        let Some(item) = self.records.get_item(&table::send_idempotency(org_id, key_sha256)).await? else {
+        let Some(item) = self
+            .records
+            .get_item(&table::send_idempotency(org_id, key_sha256))
+            .await?
+        else {
             return Ok(None);
         };
         if number(&item, attr::EXPIRES_AT).is_some_and(|at| at < chrono::Utc::now().timestamp()) {
@@ -261,8 +270,8 @@ impl OutboundStore {
                 &[],
                 &[],
             )
-                .expression_attribute_values(":sending", s("sending"))
-                .expression_attribute_values(":claimed", n(claimed_ms)),
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":claimed", n(claimed_ms)),
             "release send",
         )
         .await
@@ -315,10 +324,16 @@ impl OutboundStore {
         };
         let errors = serde_dynamo::to_attribute_value([error]).unwrap_or(AttributeValue::L(vec![]));
         self.finish(
-            self.transition(pending, Target::Failed, "#status = :from", &["status_errors = :errors"], &[])
-                .expression_attribute_values(":from", s(status_of(pending.state)))
-                .expression_attribute_values(":rank", n(rank))
-                .expression_attribute_values(":errors", errors),
+            self.transition(
+                pending,
+                Target::Failed,
+                "#status = :from",
+                &["status_errors = :errors"],
+                &[],
+            )
+            .expression_attribute_values(":from", s(status_of(pending.state)))
+            .expression_attribute_values(":rank", n(rank))
+            .expression_attribute_values(":errors", errors),
             "fail send",
         )
         .await
@@ -334,9 +349,15 @@ impl OutboundStore {
             requeues: requeues + 1,
         };
         self.finish(
-            self.transition(pending, Target::Pending(next), "#status = :queued", &[], &["requeues :one"])
-                .expression_attribute_values(":queued", s("queued"))
-                .expression_attribute_values(":one", n(1)),
+            self.transition(
+                pending,
+                Target::Pending(next),
+                "#status = :queued",
+                &[],
+                &["requeues :one"],
+            )
+            .expression_attribute_values(":queued", s("queued"))
+            .expression_attribute_values(":one", n(1)),
             "requeue send",
         )
         .await
@@ -411,7 +432,9 @@ fn status_of(state: SendState) -> &'static str {
     }
 }
 
-fn is_condition_failure<R>(err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>) -> bool {
+fn is_condition_failure<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, R>,
+) -> bool {
     err.as_service_error()
         .is_some_and(|e| e.is_conditional_check_failed_exception())
 }

@@ -8,12 +8,12 @@ use crate::request::{Context, next_cursor, ok, respond, store_error, unprocessab
 use crate::views;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
 use shared::http_error::{HttpError, json_response};
 use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
-use sha2::{Digest, Sha256};
-use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::outbound::{self, OutboundJob};
 use shared::{ids, table};
 

@@ -1,0 +1,615 @@
+//! The send path under faults: a fault at each step, against moto and the fake Graph API, with the
+//! real API, sender, ingest and sweeper handlers. Every test asserts the message's final state and
+//! how many sends the fake accepted: at most one, and exactly one wherever Meta accepted.
+
+use api::{ApiConfig, ApiService};
+use aws_lambda_events::event::sqs::SqsEvent;
+use fake_graph::{Failure, FakeGraph, Route};
+use ingest::{IngestConfig, IngestService};
+use integration_tests::*;
+use lambda_http::http::StatusCode;
+use sender::{SendLedger, SendPacer, SenderConfig, SenderService};
+use serde_json::{Value, json};
+use shared::adapters::StoreError;
+use shared::adapters::outbound_store::{OutboundStore, PendingSend};
+use shared::inbox::Message;
+use shared::meta::MetaError;
+use shared::send_policy::{CLAIM_STALE_AFTER_MS, QUEUED_GRACE_MS, SETTLE_PERIOD_MS, UNCONFIRMED_FAILURE_RANK};
+use shared::sqs_batch::FAILURE_REASON_ATTRIBUTE;
+use shared::table::Key;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use sweeper::{SweeperConfig, SweeperService};
+
+const CUSTOMER: &str = "16505551234";
+
+struct Fx {
+    stack: TestStack,
+    graph: FakeGraph,
+    api: ApiService,
+    account: shared::tenancy::WhatsAppAccount,
+    key: String,
+    conversation: String,
+}
+
+impl Fx {
+    /// A tenant whose customer just wrote (the window is open) and the fake Graph API.
+    async fn new() -> Self {
+        let mut stack = TestStack::new().await;
+        let graph = stack.fake_graph().await;
+        let (account, key) = stack
+            .tenant_with_key(&unique_phone_number_id(), "faults-secret", "faults-verify-token")
+            .await;
+        let api = ApiService::from_aws(&ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(), &stack.aws);
+        let mut fx = Self {
+            stack,
+            graph,
+            api,
+            account,
+            key,
+            conversation: String::new(),
+        };
+        let now = chrono::Utc::now().timestamp();
+        fx.customer_writes("wamid.hello", now).await;
+        let (_, list) = fx.call("GET", "/v1/conversations", None, None).await;
+        fx.conversation = list["data"][0]["id"].as_str().expect("a conversation").to_string();
+        fx
+    }
+
+    async fn customer_writes(&self, wamid: &str, timestamp: i64) {
+        let body = notification(
+            &self.account.phone_number_id,
+            json!([{"profile": {"name": "Kai"}, "wa_id": CUSTOMER}]),
+            json!([{"from": CUSTOMER, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": "hi"}}]),
+            Value::Null,
+        );
+        self.ingest(&body).await;
+    }
+
+    async fn ingest(&self, body: &[u8]) {
+        let ingest = IngestService::from_aws(
+            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).unwrap(),
+            &self.stack.aws,
+        );
+        let (response, _) = ingest.process(ingest_event(&[("d", &self.account, body)])).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    /// Meta's status webhook for a send the fake accepted, echoing our message id as Meta does.
+    async fn meta_reports(&self, sent: &fake_graph::SentMessage, status: &str) {
+        let body = notification(
+            &self.account.phone_number_id,
+            Value::Null,
+            Value::Null,
+            json!([{"id": sent.wamid, "status": status, "timestamp": chrono::Utc::now().timestamp().to_string(), "recipient_id": CUSTOMER,
+                "biz_opaque_callback_data": sent.body["biz_opaque_callback_data"]}]),
+        );
+        self.ingest(&body).await;
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        idempotency_key: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let body = body.map(|b| b.to_string());
+        let mut request = api_request(method, path, Some(&self.key), body.as_deref());
+        if let Some(key) = idempotency_key {
+            request
+                .headers_mut()
+                .insert("idempotency-key", http::HeaderValue::from_str(key).unwrap());
+        }
+        let response = self.api.handle(request).await.unwrap();
+        (response.status(), json_body(&response))
+    }
+
+    /// An agent's reply through the API: the new message's id.
+    async fn reply(&self, text: &str) -> String {
+        let (status, body) = self
+            .call(
+                "POST",
+                &format!("/v1/conversations/{}/messages", self.conversation),
+                Some(json!({"type": "text", "content": {"text": text}})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    fn sender(&self) -> SenderService {
+        SenderService::from_aws(
+            &SenderConfig::from_env(&self.stack.env_of("SenderFunction")).unwrap(),
+            &self.stack.aws,
+        )
+    }
+
+    async fn sweep_at(&self, offset_ms: i64) -> sweeper::SweepSummary {
+        let sweeper = SweeperService::from_aws(
+            &SweeperConfig::from_env(&self.stack.env_of("SweeperFunction")).unwrap(),
+            &self.stack.aws,
+        );
+        let mut event = read_event("sweeper-schedule.json");
+        let at = chrono::Utc::now() + chrono::Duration::milliseconds(offset_ms);
+        event["time"] = json!(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        sweeper.sweep(&event).await.unwrap()
+    }
+
+    /// The outbound queue's jobs as Lambda delivers them (real receipt handles), as receive
+    /// number `receive_count` of their queue.
+    async fn jobs(&self, receive_count: u32) -> SqsEvent {
+        let received = self
+            .stack
+            .sqs()
+            .receive_message()
+            .queue_url(self.stack.queue_url("OutboundQueue"))
+            .max_number_of_messages(10)
+            .visibility_timeout(600)
+            .send()
+            .await
+            .unwrap();
+        let records: Vec<Value> = received
+            .messages()
+            .iter()
+            .map(|m| json!({"messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                "attributes": {"ApproximateReceiveCount": receive_count.to_string()}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+            .collect();
+        serde_json::from_value(json!({"Records": records})).unwrap()
+    }
+
+    async fn key_of(&self, message_id: &str) -> Key {
+        OutboundStore::new(
+            aws_sdk_dynamodb::Client::new(&self.stack.aws),
+            self.stack.name_of("Table"),
+        )
+        .key_of(&self.account.org_id, message_id)
+        .await
+        .unwrap()
+        .expect("the message's id lookup")
+    }
+
+    async fn message(&self, message_id: &str) -> Message {
+        let key = self.key_of(message_id).await;
+        self.stack.inbox().message(&key).await.unwrap().unwrap()
+    }
+}
+
+/// Fails `record_sent` the next `times` calls, as a throttled DynamoDB would.
+struct FailingRecordSent {
+    inner: Box<dyn SendLedger>,
+    times: AtomicUsize,
+}
+
+fn throttled(operation: &'static str) -> StoreError {
+    StoreError::Aws {
+        operation,
+        detail: "ProvisionedThroughputExceededException: injected".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl SendLedger for FailingRecordSent {
+    async fn pending(&self, key: &Key) -> Result<Option<PendingSend>, StoreError> {
+        self.inner.pending(key).await
+    }
+    async fn claim(&self, pending: &PendingSend) -> Result<Option<(u32, i64)>, StoreError> {
+        self.inner.claim(pending).await
+    }
+    async fn release(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError> {
+        self.inner.release(pending, claimed_ms).await
+    }
+    async fn record_sent(&self, pending: &PendingSend, wamid: &str) -> Result<bool, StoreError> {
+        if self
+            .times
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(1))
+            .is_ok()
+        {
+            return Err(throttled("UpdateItem(record sent)"));
+        }
+        self.inner.record_sent(pending, wamid).await
+    }
+    async fn mark_unknown(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError> {
+        self.inner.mark_unknown(pending, claimed_ms).await
+    }
+    async fn fail(&self, pending: &PendingSend, error: &MetaError, confirmed: bool) -> Result<bool, StoreError> {
+        self.inner.fail(pending, error, confirmed).await
+    }
+}
+
+struct FailingPacer {
+    inner: Box<dyn SendPacer>,
+    times: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl SendPacer for FailingPacer {
+    async fn acquire(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        mps: u32,
+        max_wait: Duration,
+    ) -> Result<Option<i64>, StoreError> {
+        if self
+            .times
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(1))
+            .is_ok()
+        {
+            return Err(throttled("UpdateItem(pace)"));
+        }
+        self.inner.acquire(org_id, account_id, mps, max_wait).await
+    }
+}
+
+fn failing_record_sent(times: usize) -> impl FnOnce(Box<dyn SendLedger>) -> Box<dyn SendLedger> {
+    move |inner| {
+        Box::new(FailingRecordSent {
+            inner,
+            times: AtomicUsize::new(times),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_dynamodb_error_after_meta_accepted_keeps_the_wamid_and_sends_once() {
+    let f = Fx::new().await;
+    // Once: the wamid is written on a second try.
+    let id = f.reply("first").await;
+    let (response, summary) = f
+        .sender()
+        .wrap_ledger(failing_record_sent(1))
+        .process(f.jobs(1).await)
+        .await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary.sent, 1);
+    let message = f.message(&id).await;
+    assert_eq!(message.status, "sent");
+    assert_eq!(message.wamid.as_deref(), Some(f.graph.sent()[0].wamid.as_str()));
+
+    // Always: the record is retried, its redelivery waits for the claim, the dead claim becomes
+    // unknown, and Meta's status (carrying our id) settles it. Still one send.
+    let id = f.reply("second").await;
+    let jobs = f.jobs(1).await;
+    let (response, _) = f
+        .sender()
+        .wrap_ledger(failing_record_sent(usize::MAX))
+        .process(jobs.clone())
+        .await;
+    assert_eq!(response.batch_item_failures.len(), 1, "retried");
+    assert_eq!(f.message(&id).await.status, "sending");
+    let (response, summary) = f.sender().process(jobs).await;
+    assert_eq!(
+        (response.batch_item_failures.len(), summary.retrying),
+        (1, 1),
+        "a live claim is waited for"
+    );
+    assert_eq!(f.graph.sends_of(&id), 1);
+    assert_eq!(f.sweep_at(CLAIM_STALE_AFTER_MS + 1_000).await.marked_unknown, 1);
+    assert_eq!(f.message(&id).await.status, "unknown");
+    let sent = f
+        .graph
+        .sent()
+        .into_iter()
+        .find(|s| s.body["biz_opaque_callback_data"] == id.as_str())
+        .unwrap();
+    f.meta_reports(&sent, "delivered").await;
+    let message = f.message(&id).await;
+    assert_eq!(
+        (message.status.as_str(), message.wamid.as_deref()),
+        ("delivered", Some(sent.wamid.as_str()))
+    );
+    assert_eq!(f.graph.sends_of(&id), 1);
+}
+
+#[tokio::test]
+async fn a_pacer_error_gives_nothing_away_and_the_retry_sends_once() {
+    let f = Fx::new().await;
+    let id = f.reply("paced").await;
+    let jobs = f.jobs(1).await;
+    let failing = f.sender().wrap_pacer(|inner| {
+        Box::new(FailingPacer {
+            inner,
+            times: AtomicUsize::new(1),
+        })
+    });
+    let (response, _) = failing.process(jobs.clone()).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(f.message(&id).await.status, "queued", "no claim was taken");
+    let (_, summary) = f.sender().process(jobs).await;
+    assert_eq!(summary.sent, 1);
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
+    );
+}
+
+#[tokio::test]
+async fn graph_5xx_gives_the_claim_back_and_the_retry_sends_once() {
+    let f = Fx::new().await;
+    let id = f.reply("five hundred").await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 503,
+            graph_code: 2,
+        },
+        1,
+    );
+    let jobs = f.jobs(1).await;
+    let (response, _) = f.sender().process(jobs.clone()).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(f.message(&id).await.status, "queued");
+    f.sender().process(jobs).await;
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
+    );
+    assert_eq!(f.graph.requests(Route::SendMessage), 2);
+}
+
+#[tokio::test]
+async fn a_graph_timeout_after_meta_accepted_is_unknown_until_its_status_settles_it() {
+    let f = Fx::new().await;
+    let id = f.reply("slow answer").await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::AcceptThenDelay(sender::SEND_TIMEOUT + Duration::from_secs(2)),
+        1,
+    );
+    let jobs = f.jobs(1).await;
+    let (response, summary) = f.sender().process(jobs.clone()).await;
+    assert!(response.batch_item_failures.is_empty(), "not retried");
+    assert_eq!(summary.unknown, 1);
+    assert_eq!(f.message(&id).await.status, "unknown");
+    // The job coming back changes nothing: never resent blindly.
+    f.sender().process(jobs).await;
+    assert_eq!(f.graph.sends_of(&id), 1);
+    let sent = f.graph.sent().remove(0);
+    f.meta_reports(&sent, "sent").await;
+    let message = f.message(&id).await;
+    assert_eq!(
+        (message.status.as_str(), message.wamid.as_deref()),
+        ("sent", Some(sent.wamid.as_str()))
+    );
+    // Settled: the sweeper has nothing to do with it.
+    assert_eq!(f.sweep_at(SETTLE_PERIOD_MS + 1_000).await.failed, 0);
+    assert_eq!(f.message(&id).await.status, "sent");
+}
+
+#[tokio::test]
+async fn an_accepted_send_without_an_answer_fails_unconfirmed_and_a_late_status_still_wins() {
+    let f = Fx::new().await;
+    let id = f.reply("hang up").await;
+    f.graph.fail_next(Route::SendMessage, Failure::AcceptThenHangUp, 1);
+    let (_, summary) = f.sender().process(f.jobs(1).await).await;
+    assert_eq!(summary.unknown, 1);
+    assert_eq!(
+        f.sweep_at(SETTLE_PERIOD_MS - 60_000).await.failed,
+        0,
+        "not before the settle period"
+    );
+    assert_eq!(f.sweep_at(SETTLE_PERIOD_MS + 1_000).await.failed, 1);
+    let message = f.message(&id).await;
+    assert_eq!(
+        (message.status.as_str(), message.status_rank),
+        ("failed", UNCONFIRMED_FAILURE_RANK)
+    );
+    assert!(
+        message.status_errors[0]
+            .title
+            .as_deref()
+            .unwrap()
+            .contains("no status within"),
+        "{:?}",
+        message.status_errors
+    );
+    assert_eq!(f.graph.sends_of(&id), 1);
+    // Meta delivered it after all: the later status replaces the unconfirmed failure.
+    let sent = f.graph.sent().remove(0);
+    f.meta_reports(&sent, "delivered").await;
+    assert_eq!(f.message(&id).await.status, "delivered");
+}
+
+#[tokio::test]
+async fn a_job_on_its_last_receive_fails_its_message_and_is_dead_lettered_with_the_reason() {
+    let f = Fx::new().await;
+    let id = f.reply("never accepted").await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 500,
+            graph_code: 1,
+        },
+        1,
+    );
+    let max: u32 = f.stack.env_of("SenderFunction")["MAX_RECEIVE_COUNT"].parse().unwrap();
+    let (response, summary) = f.sender().process(f.jobs(max).await).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(summary.retrying, 1);
+    let message = f.message(&id).await;
+    assert_eq!(message.status, "failed");
+    let reason = message.status_errors[0].title.clone().unwrap();
+    assert!(reason.contains(&format!("gave up after {max} receives")), "{reason}");
+    let dead = f.stack.drain("OutboundDeadLetterQueue").await;
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].message_attributes().unwrap()[FAILURE_REASON_ATTRIBUTE]
+            .string_value()
+            .unwrap()
+            .contains("500")
+    );
+    assert_eq!(f.graph.sends_of(&id), 0);
+    assert_eq!(
+        f.sweep_at(QUEUED_GRACE_MS + 1_000).await.requeued,
+        0,
+        "nothing left pending"
+    );
+}
+
+#[tokio::test]
+async fn a_job_dead_lettered_without_its_hook_is_queued_again_by_the_sweeper() {
+    let f = Fx::new().await;
+    let id = f.reply("lost job").await;
+    // SQS dead-letters the job by itself (the last invocation died): the message is still queued.
+    let lost = f.jobs(1).await;
+    assert_eq!(lost.records.len(), 1);
+    assert_eq!(
+        f.sweep_at(QUEUED_GRACE_MS - 1_000).await.requeued,
+        0,
+        "not before the grace period"
+    );
+    assert_eq!(f.sweep_at(QUEUED_GRACE_MS + 1_000).await.requeued, 1);
+    let (_, summary) = f.sender().process(f.jobs(1).await).await;
+    assert_eq!(summary.sent, 1);
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
+    );
+}
+
+#[tokio::test]
+async fn a_process_death_mid_send_never_sends_twice() {
+    let f = Fx::new().await;
+    // Dies while Meta is answering (the fake has accepted).
+    let id = f.reply("dies after").await;
+    f.graph
+        .fail_next(Route::SendMessage, Failure::AcceptThenDelay(Duration::from_secs(3)), 1);
+    let jobs = f.jobs(1).await;
+    let sender = f.sender();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1_500), sender.process(jobs.clone()))
+            .await
+            .is_err()
+    );
+    assert_eq!(f.message(&id).await.status, "sending");
+    let (_, summary) = f.sender().process(jobs).await;
+    assert_eq!(summary.retrying, 1, "the redelivered job waits for the claim");
+    assert_eq!(f.sweep_at(CLAIM_STALE_AFTER_MS + 1_000).await.marked_unknown, 1);
+    let sent = f.graph.sent().remove(0);
+    f.meta_reports(&sent, "read").await;
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("read", 1)
+    );
+
+    // Dies before the request left (waiting for a pacing slot): nothing claimed, the retry sends.
+    let id = f.reply("dies before").await;
+    let jobs = f.jobs(1).await;
+    let stalled = f.sender().wrap_pacer(|_| Box::new(Stalled));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), stalled.process(jobs.clone()))
+            .await
+            .is_err()
+    );
+    assert_eq!(f.message(&id).await.status, "queued");
+    f.sender().process(jobs).await;
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
+    );
+}
+
+/// A pacer that never answers.
+struct Stalled;
+
+#[async_trait::async_trait]
+impl SendPacer for Stalled {
+    async fn acquire(&self, _: &str, _: &str, _: u32, _: Duration) -> Result<Option<i64>, StoreError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_job_goes_to_the_dlq_with_its_reason() {
+    let f = Fx::new().await;
+    let queue = f.stack.queue_url("OutboundQueue");
+    f.stack
+        .sqs()
+        .send_message()
+        .queue_url(&queue)
+        .message_body("{\"to\": 1}")
+        .send()
+        .await
+        .unwrap();
+    let (response, _) = f.sender().process(f.jobs(1).await).await;
+    assert!(response.batch_item_failures.is_empty());
+    let dead = f.stack.drain("OutboundDeadLetterQueue").await;
+    assert_eq!(dead[0].body(), Some("{\"to\": 1}"));
+    let reason = dead[0].message_attributes().unwrap()[FAILURE_REASON_ATTRIBUTE]
+        .string_value()
+        .unwrap()
+        .to_string();
+    assert!(reason.starts_with("not an outbound job"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_reply_the_api_could_not_queue_is_queued_by_the_sweeper_and_sent_once() {
+    let f = Fx::new().await;
+    let mut env = f.stack.env_of("ApiFunction");
+    env.insert(
+        "OUTBOUND_QUEUE_URL".into(),
+        format!("{}-gone", f.stack.queue_url("OutboundQueue")),
+    );
+    let cut_off = ApiService::from_aws(&ApiConfig::from_env(&env).unwrap(), &f.stack.aws);
+    let path = format!("/v1/conversations/{}/messages", f.conversation);
+    let body = json!({"type": "text", "content": {"text": "orphan?"}}).to_string();
+    let response = cut_off
+        .handle(api_request("POST", &path, Some(&f.key), Some(&body)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED, "stored: it will be sent");
+    let id = json_body(&response)["id"].as_str().unwrap().to_string();
+    assert!(f.jobs(1).await.records.is_empty(), "no job reached the queue");
+    assert_eq!(f.message(&id).await.status, "queued");
+    assert_eq!(f.sweep_at(QUEUED_GRACE_MS + 1_000).await.requeued, 1);
+    f.sender().process(f.jobs(1).await).await;
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_answers_the_same_message_sent_once() {
+    let f = Fx::new().await;
+    let path = format!("/v1/conversations/{}/messages", f.conversation);
+    let body = json!({"type": "text", "content": {"text": "once only"}});
+    let (status, first) = f.call("POST", &path, Some(body.clone()), Some("order-42-reply")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, again) = f.call("POST", &path, Some(body.clone()), Some("order-42-reply")).await;
+    assert_eq!((status, &again["id"]), (StatusCode::ACCEPTED, &first["id"]));
+    let id = first["id"].as_str().unwrap();
+    f.sender().process(f.jobs(1).await).await;
+    f.sender().process(f.jobs(1).await).await;
+    assert_eq!(f.graph.sends_of(id), 1);
+    // After the send, a replay answers the message as it is now.
+    let (_, replay) = f.call("POST", &path, Some(body.clone()), Some("order-42-reply")).await;
+    assert_eq!(
+        (replay["id"].as_str(), replay["status"].as_str()),
+        (Some(id), Some("sent"))
+    );
+
+    let (status, other) = f
+        .call(
+            "POST",
+            &path,
+            Some(json!({"type": "text", "content": {"text": "different"}})),
+            Some("order-42-reply"),
+        )
+        .await;
+    assert_eq!(
+        (status, other["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused"))
+    );
+    for bad in ["k".repeat(256), " ".into(), "tab\there".into()] {
+        let (status, error) = f.call("POST", &path, Some(body.clone()), Some(&bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("Idempotency-Key"));
+    }
+    let (status, _) = f.call("POST", &path, Some(body), Some(&"k".repeat(255))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let sends_before = f.graph.sent().len();
+    assert_eq!(sends_before, 1);
+}
