@@ -5,6 +5,7 @@ mod api;
 mod ingest;
 mod local_runtime;
 mod media;
+mod operations;
 mod send_faults;
 mod sender;
 mod template_consistency;

@@ -46,6 +46,19 @@ enum Command {
         #[arg(long)]
         webhook_base_url: Option<String>,
     },
+    /// Move the messages of a dead-letter queue back to its source queue (after fixing what made
+    /// them fail; README "When an alarm fires"). Needs no TABLE_NAME.
+    Redrive {
+        /// The DLQ's URL (stack outputs *DeadLetterQueueUrl).
+        #[arg(long)]
+        from: String,
+        /// The source queue's URL.
+        #[arg(long)]
+        to: String,
+        /// Move at most this many.
+        #[arg(long, default_value_t = 10_000)]
+        max: usize,
+    },
     /// Replace an account's Meta app secret with WA_APP_SECRET (after a reset in Meta's dashboard).
     RotateAppSecret {
         #[arg(long)]
@@ -66,10 +79,18 @@ fn secret_from_env(name: &str) -> Result<Secret> {
 async fn main() -> Result<()> {
     shared::telemetry::init_tracing();
     let cli = Cli::parse();
+    let aws = shared::adapters::load_aws_config().await;
+    if let Command::Redrive { from, to, max } = &cli.command {
+        let moved = shared::adapters::redrive::redrive(&aws_sdk_sqs::Client::new(&aws), from, to, *max).await?;
+        println!(
+            "moved {} message(s) back; {} could not be moved",
+            moved.moved, moved.failed
+        );
+        return Ok(());
+    }
     let table = ProcessEnv
         .required(vars::TABLE_NAME)
         .context("the table to administer")?;
-    let aws = shared::adapters::load_aws_config().await;
     let store = TenancyStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
     match cli.command {
         Command::CreateOrg {
@@ -129,6 +150,7 @@ async fn main() -> Result<()> {
                 account.access_token.masked()
             );
         }
+        Command::Redrive { .. } => unreachable!("handled before the table is needed"),
         Command::RotateAppSecret { org, account } => {
             store
                 .rotate_app_secret(&org, &account, &secret_from_env("WA_APP_SECRET")?)

@@ -16,6 +16,7 @@ pub mod outbound_store;
 pub mod pacer;
 pub mod payload_store;
 pub mod records;
+pub mod redrive;
 pub mod tenancy_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};
