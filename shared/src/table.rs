@@ -134,6 +134,15 @@ pub fn message(org_id: &str, conversation_id: &str, meta_timestamp_ms: i64, mess
     )
 }
 
+/// The message id in a message's key (its sort key ends with it).
+pub fn message_id_in(key: &Key) -> Option<&str> {
+    key.sk
+        .strip_prefix("MSG#")?
+        .split_once('#')
+        .map(|(_, id)| id)
+        .filter(|id| !id.is_empty())
+}
+
 /// One per WhatsApp message id: the idempotency claim of an inbound message, the link from an
 /// outbound message's wamid to its record, and the parking place of statuses that arrive first.
 pub fn wamid(org_id: &str, wamid: &str) -> Key {
@@ -276,5 +285,7 @@ mod tests {
             agent_email_claim(org, "Ada@Example.COM").sk,
             "AGENTEMAIL#ada@example.com"
         );
+        assert_eq!(message_id_in(&message(org, "cv_1", 17, "msg_1")), Some("msg_1"));
+        assert_eq!(message_id_in(&contact(org, "ct_1")), None);
     }
 }

@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 use sender::{SendLedger, SendPacer, SenderConfig, SenderService};
 use serde_json::{Value, json};
 use shared::adapters::StoreError;
-use shared::adapters::outbound_store::{OutboundStore, PendingSend};
+use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::inbox::Message;
 use shared::meta::MetaError;
 use shared::send_policy::{CLAIM_STALE_AFTER_MS, QUEUED_GRACE_MS, SETTLE_PERIOD_MS, UNCONFIRMED_FAILURE_RANK};
@@ -194,8 +194,8 @@ impl SendLedger for FailingRecordSent {
     async fn pending(&self, key: &Key) -> Result<Option<PendingSend>, StoreError> {
         self.inner.pending(key).await
     }
-    async fn claim(&self, pending: &PendingSend) -> Result<Option<(u32, i64)>, StoreError> {
-        self.inner.claim(pending).await
+    async fn claim(&self, org_id: &str, key: &Key) -> Result<ClaimOutcome, StoreError> {
+        self.inner.claim(org_id, key).await
     }
     async fn release(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError> {
         self.inner.release(pending, claimed_ms).await
@@ -494,7 +494,8 @@ async fn a_process_death_mid_send_never_sends_twice() {
         ("read", 1)
     );
 
-    // Dies before the request left (waiting for a pacing slot): nothing claimed, the retry sends.
+    // Dies while waiting for a pacing slot, holding the claim: nothing can show the request did
+    // not leave, so it is never resent: unknown, then failed (unconfirmed) without a status.
     let id = f.reply("dies before").await;
     let jobs = f.jobs(1).await;
     let stalled = f.sender().wrap_pacer(|_| Box::new(Stalled));
@@ -503,12 +504,16 @@ async fn a_process_death_mid_send_never_sends_twice() {
             .await
             .is_err()
     );
-    assert_eq!(f.message(&id).await.status, "queued");
-    f.sender().process(jobs).await;
+    assert_eq!(f.message(&id).await.status, "sending");
+    assert_eq!(f.sender().process(jobs).await.1.retrying, 1);
+    assert_eq!(f.sweep_at(CLAIM_STALE_AFTER_MS + 1_000).await.marked_unknown, 1);
+    assert_eq!(f.sweep_at(SETTLE_PERIOD_MS + 1_000).await.failed, 1);
+    let message = f.message(&id).await;
     assert_eq!(
-        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
-        ("sent", 1)
+        (message.status.as_str(), message.status_rank),
+        ("failed", UNCONFIRMED_FAILURE_RANK)
     );
+    assert_eq!(f.graph.sends_of(&id), 0);
 }
 
 /// A pacer that never answers.

@@ -2,7 +2,7 @@
 //! pacer. Being traits, a test can wrap the real, moto-backed ones to fail one step on purpose.
 
 use shared::adapters::StoreError;
-use shared::adapters::outbound_store::{OutboundStore, PendingSend};
+use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
 use shared::meta::MetaError;
 use shared::table::Key;
@@ -11,8 +11,8 @@ use std::time::Duration;
 #[async_trait::async_trait]
 pub trait SendLedger: Send + Sync {
     async fn pending(&self, key: &Key) -> Result<Option<PendingSend>, StoreError>;
-    /// queued → sending: the claim's attempt number and time, or `None` when another caller has it.
-    async fn claim(&self, pending: &PendingSend) -> Result<Option<(u32, i64)>, StoreError>;
+    /// queued → sending, first of all: the claimed message, or why it is not this caller's.
+    async fn claim(&self, org_id: &str, key: &Key) -> Result<ClaimOutcome, StoreError>;
     async fn release(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError>;
     async fn record_sent(&self, pending: &PendingSend, wamid: &str) -> Result<bool, StoreError>;
     async fn mark_unknown(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError>;
@@ -24,8 +24,8 @@ impl SendLedger for OutboundStore {
     async fn pending(&self, key: &Key) -> Result<Option<PendingSend>, StoreError> {
         OutboundStore::pending(self, key).await
     }
-    async fn claim(&self, pending: &PendingSend) -> Result<Option<(u32, i64)>, StoreError> {
-        OutboundStore::claim(self, pending).await
+    async fn claim(&self, org_id: &str, key: &Key) -> Result<ClaimOutcome, StoreError> {
+        OutboundStore::claim(self, org_id, key).await
     }
     async fn release(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError> {
         OutboundStore::release(self, pending, claimed_ms).await

@@ -25,8 +25,10 @@
 //! reads template.yaml), so an invocation always gets to record what Meta answered.
 
 mod ledger;
+mod prepare;
 
 pub use ledger::{SendLedger, SendPacer};
+use prepare::Prepared;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
@@ -36,7 +38,7 @@ use shared::adapters::desk_store::DeskStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
 use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::media_links::MediaLinks;
-use shared::adapters::outbound_store::{OutboundStore, PendingSend};
+use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
@@ -46,7 +48,6 @@ use shared::outbound::{self, AfterError, OutboundJob};
 use shared::send_policy::{self, Next, SendState};
 use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::telemetry::emit_metric;
-use shared::tenancy::WhatsAppAccount;
 use std::sync::Mutex;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -162,13 +163,6 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// What taking a pacing slot and the claim came to.
-enum Claim {
-    Taken { attempt: u32, claimed_ms: i64 },
-    NoSlot,
-    Lost,
-}
-
 impl SenderService {
     pub fn from_aws(config: &SenderConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
@@ -235,138 +229,65 @@ impl SenderService {
             Ok(job) => job,
             Err(err) => return Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
         };
-        let Some(pending) = self.ledger.pending(&job.message_key()).await? else {
-            warn!("outbound message does not exist; dropped");
-            return Ok((Outcome::Done, Tally::Skipped));
+        let pending = match self.ledger.claim(&job.org_id, &job.message_key()).await? {
+            ClaimOutcome::Claimed(pending) => pending,
+            ClaimOutcome::NotQueued(pending) => return self.not_sendable(&pending).await,
+            ClaimOutcome::Missing => {
+                warn!("outbound message does not exist; dropped");
+                return Ok((Outcome::Done, Tally::Skipped));
+            }
         };
-        if let Some(done) = self.unless_sendable(&pending).await? {
-            return Ok(done);
-        }
-        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
-            return self.fail_now(&pending, refusal("account no longer exists")).await;
+        let SendState::Sending { claimed_ms } = pending.state else {
+            return Err(StoreError::io("claim", "a claimed message is not sending"));
         };
-        let request = match self.request_of(&job, &pending).await? {
-            Ok(request) => request,
-            Err(missing) => return self.fail_now(&pending, missing).await,
-        };
-        let (attempt, claimed_ms) = match self.pace_and_claim(&job, &account, &pending).await? {
-            Claim::Taken { attempt, claimed_ms } => (attempt, claimed_ms),
-            Claim::NoSlot => return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting)),
-            Claim::Lost => return Ok((Outcome::retry(5, "another invocation claimed the send"), Tally::Waiting)),
+        // Until the request leaves, every failure gives the claim back.
+        let (account, request) = match self.prepare(&job, &pending).await {
+            Ok(Prepared::Ready { account, request }) => (account, request),
+            Ok(Prepared::Refused(error)) => return self.fail_now(&pending, error).await,
+            Ok(Prepared::NoSlot) => {
+                self.ledger.release(&pending, claimed_ms).await?;
+                return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
+            }
+            Err(err) => {
+                self.ledger.release(&pending, claimed_ms).await?;
+                return Err(err);
+            }
         };
         let token = account.access_token.expose();
         let answer = self.graph.send_message(&account.phone_number_id, token, &request).await;
-        self.settle(&job, &pending, attempt, claimed_ms, answer).await
+        self.settle(&job, &pending, claimed_ms, answer).await
     }
 
-    /// What a job of a message that is not (or no longer) `queued` comes to.
-    async fn unless_sendable(&self, pending: &PendingSend) -> Result<Option<(Outcome, Tally)>, StoreError> {
+    /// What a job of a message that is not `queued` comes to.
+    async fn not_sendable(&self, pending: &PendingSend) -> Result<(Outcome, Tally), StoreError> {
         Ok(match send_policy::on_job(pending.state, now_ms()) {
-            Next::Send => None,
+            // Given back between our claim and the read: try again soon.
+            Next::Send => (Outcome::retry(1, "released meanwhile"), Tally::Waiting),
             Next::WaitUntil(at) => {
                 let seconds = ((at - now_ms()).max(0) / 1000 + 1) as u32;
-                Some((
+                (
                     Outcome::retry(seconds, "another invocation holds the send"),
                     Tally::Waiting,
-                ))
+                )
             }
             Next::MarkUnknown => {
                 if let SendState::Sending { claimed_ms } = pending.state {
                     warn!("the claim's holder died; the request may have left: unknown");
                     self.ledger.mark_unknown(pending, claimed_ms).await?;
                 }
-                Some((Outcome::Done, Tally::Unknown))
+                (Outcome::Done, Tally::Unknown)
             }
             _ => {
                 info!(status = %pending.message.status, "not queued any more; nothing to send");
-                Some((Outcome::Done, Tally::Skipped))
+                (Outcome::Done, Tally::Skipped)
             }
         })
-    }
-
-    /// Meta's request body; uploads (`med_...`) go as presigned links. A vanished upload is an error
-    /// for the agent, not a retry.
-    async fn request_of(
-        &self,
-        job: &OutboundJob,
-        pending: &PendingSend,
-    ) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
-        let content = &pending.message.content;
-        let link = match content {
-            shared::meta::Content::Media { media_id, .. }
-                if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) =>
-            {
-                match self.desk.upload(&job.org_id, media_id).await? {
-                    Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
-                    None => return Ok(Err(refusal("the uploaded media no longer exists"))),
-                }
-            }
-            _ => None,
-        };
-        Ok(Ok(outbound::graph_request(
-            &job.to,
-            content,
-            job.reply_to.as_deref(),
-            link.as_deref(),
-            &pending.message.message_id,
-        )))
-    }
-
-    /// Takes a pacing slot, then the claim; a slot whose second ran out meanwhile (a stalled
-    /// process) is not used: another is taken, the claim kept.
-    async fn pace_and_claim(
-        &self,
-        job: &OutboundJob,
-        account: &WhatsAppAccount,
-        pending: &PendingSend,
-    ) -> Result<Claim, StoreError> {
-        let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
-        let mut claim = None;
-        loop {
-            let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
-            let slot = match self
-                .pacer
-                .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
-                .await
-            {
-                Ok(slot) => slot,
-                Err(err) => return self.give_back(pending, claim, Err(err)).await,
-            };
-            let Some(slot) = slot else {
-                return self.give_back(pending, claim, Ok(Claim::NoSlot)).await;
-            };
-            if claim.is_none() {
-                match self.ledger.claim(pending).await? {
-                    Some(taken) => claim = Some(taken),
-                    None => return Ok(Claim::Lost),
-                }
-            }
-            if Pacer::still_within(slot) {
-                let (attempt, claimed_ms) = claim.expect("taken above");
-                return Ok(Claim::Taken { attempt, claimed_ms });
-            }
-            warn!("pacing slot expired before the send left; taking another");
-        }
-    }
-
-    /// Gives a claim taken back (no request left), then answers `result`.
-    async fn give_back(
-        &self,
-        pending: &PendingSend,
-        claim: Option<(u32, i64)>,
-        result: Result<Claim, StoreError>,
-    ) -> Result<Claim, StoreError> {
-        if let Some((_, claimed_ms)) = claim {
-            self.ledger.release(pending, claimed_ms).await?;
-        }
-        result
     }
 
     async fn settle(
         &self,
         job: &OutboundJob,
         pending: &PendingSend,
-        attempt: u32,
         claimed_ms: i64,
         answer: Result<String, GraphError>,
     ) -> Result<(Outcome, Tally), StoreError> {
@@ -378,6 +299,7 @@ impl SenderService {
             }
             Err(err) => err,
         };
+        let attempt = pending.attempts;
         warn!(error = %err, attempt, "send not accepted");
         match outbound::after_error(&err, attempt) {
             AfterError::Unknown => {
@@ -393,14 +315,7 @@ impl SenderService {
                 self.ledger.release(pending, claimed_ms).await?;
                 Ok((Outcome::retry(1, err), Tally::Waiting))
             }
-            AfterError::Fail(error) => {
-                let sending = PendingSend {
-                    state: SendState::Sending { claimed_ms },
-                    ..pending.clone()
-                };
-                self.fail(&sending, error, true).await?;
-                Ok((Outcome::Done, Tally::Failed))
-            }
+            AfterError::Fail(error) => self.fail_now(pending, error).await,
         }
     }
 
@@ -424,7 +339,7 @@ impl SenderService {
             .map(|_| ())
     }
 
-    /// A message that cannot be sent before its claim was taken.
+    /// A claimed message that cannot be sent.
     async fn fail_now(&self, pending: &PendingSend, error: MetaError) -> Result<(Outcome, Tally), StoreError> {
         self.fail(pending, error, true).await?;
         Ok((Outcome::Done, Tally::Failed))

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::items::{Item, key_item, n, now_rfc3339, record, record_item, records, s};
+use super::items::{Item, key_item, n, now_rfc3339, number_of, record, record_item, records, s, string_of};
 
 const MAX_ATTEMPTS: u32 = 6;
 /// Parked statuses of wamids no message claims yet are dropped after this long.
@@ -98,14 +98,6 @@ enum Freshness {
     NewestInbound,
     /// Older than both: counts only.
     Late,
-}
-
-fn number_of(item: &Item, name: &str) -> Option<i64> {
-    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
-}
-
-fn string_of(item: &Item, name: &str) -> Option<String> {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
 
 fn counter_shard(seed: &str) -> u32 {

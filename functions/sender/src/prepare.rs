@@ -1,0 +1,78 @@
+//! Everything a claimed send needs before its request leaves: the account, Meta's request body
+//! (with a presigned link for uploads) and, last, a pacing slot.
+
+use crate::{MAX_PACING_WAIT, SenderService, refusal};
+use shared::adapters::StoreError;
+use shared::adapters::outbound_store::PendingSend;
+use shared::adapters::pacer::Pacer;
+use shared::meta::MetaError;
+use shared::outbound::{self, OutboundJob};
+use shared::tenancy::WhatsAppAccount;
+use tracing::warn;
+
+/// A claimed send, made ready to leave.
+pub(crate) enum Prepared {
+    Ready {
+        account: std::sync::Arc<WhatsAppAccount>,
+        request: serde_json::Value,
+    },
+    /// It cannot be sent (the account or the uploaded file is gone).
+    Refused(MetaError),
+    /// No pacing slot within the wait.
+    NoSlot,
+}
+
+impl SenderService {
+    /// Meta's request body; uploads (`med_...`) go as presigned links. A vanished upload is an error
+    /// for the agent, not a retry.
+    pub(crate) async fn request_of(
+        &self,
+        job: &OutboundJob,
+        pending: &PendingSend,
+    ) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
+        let content = &pending.message.content;
+        let link = match content {
+            shared::meta::Content::Media { media_id, .. }
+                if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) =>
+            {
+                match self.desk.upload(&job.org_id, media_id).await? {
+                    Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
+                    None => return Ok(Err(refusal("the uploaded media no longer exists"))),
+                }
+            }
+            _ => None,
+        };
+        Ok(Ok(outbound::graph_request(
+            &job.to,
+            content,
+            job.reply_to.as_deref(),
+            link.as_deref(),
+            &pending.message.message_id,
+        )))
+    }
+
+    /// The account, the request body and, last, a pacing slot. A slot whose second ran out before
+    /// the send could leave (a stalled process) is not used: another is taken.
+    pub(crate) async fn prepare(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Prepared, StoreError> {
+        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
+            return Ok(Prepared::Refused(refusal("account no longer exists")));
+        };
+        let request = match self.request_of(job, pending).await? {
+            Ok(request) => request,
+            Err(refused) => return Ok(Prepared::Refused(refused)),
+        };
+        let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
+        loop {
+            let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
+            match self
+                .pacer
+                .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
+                .await?
+            {
+                Some(slot) if Pacer::still_within(slot) => return Ok(Prepared::Ready { account, request }),
+                Some(_) => warn!("pacing slot expired before the send left; taking another"),
+                None => return Ok(Prepared::NoSlot),
+            }
+        }
+    }
+}
