@@ -30,6 +30,14 @@ pub fn issue() -> IssuedKey {
     }
 }
 
+/// Whether `presented` has the shape of a key we issue, so that anything else is refused without
+/// a lookup.
+pub fn is_well_formed(presented: &str) -> bool {
+    presented
+        .strip_prefix(KEY_MARKER)
+        .is_some_and(|random| random.len() == RANDOM_LEN && random.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 pub fn hash(plaintext: &str) -> String {
     hex::encode(Sha256::digest(plaintext.as_bytes()))
 }
@@ -57,5 +65,20 @@ mod tests {
         assert_eq!(a.prefix.len(), VISIBLE_PREFIX_LEN);
         assert_eq!(a.hash_hex.len(), 64);
         assert!(!a.hash_hex.contains(&a.plaintext[KEY_MARKER.len()..]));
+    }
+
+    #[test]
+    fn only_issued_shapes_are_well_formed() {
+        assert!(is_well_formed(&issue().plaintext));
+        for bad in [
+            "",
+            "sbk_",
+            "sbk_not-a-key",
+            &format!("sbk_{}", "a".repeat(41)),
+            &format!("xyz_{}", "a".repeat(40)),
+            &format!("sbk_{}é", "a".repeat(39)),
+        ] {
+            assert!(!is_well_formed(bad), "{bad}");
+        }
     }
 }

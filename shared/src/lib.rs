@@ -24,4 +24,6 @@ pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
 pub mod tenancy;
+pub mod token_bucket;
+pub mod ttl_cache;
 pub mod webhook_auth;

@@ -79,6 +79,43 @@ pub fn allows(role: Role, scopes: &[String], permission: &str) -> bool {
     role_grants(role, permission) && scopes_allow(scopes, permission)
 }
 
+/// Why a key may not hand out a scope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantRefusal {
+    #[error("only a key holding \"*\" may grant \"*\"")]
+    Wildcard,
+    #[error("{scope:?} includes {permission}, which the creating key does not hold")]
+    NotHeld { scope: String, permission: &'static str },
+}
+
+/// Whether a key with `role` and `scopes` may create a key with `requested` scopes: a new key holds
+/// at most what its creator holds, so holding `api_keys.own` never leads to more than one had.
+pub fn check_grant(role: Role, scopes: &[String], requested: &[String]) -> Result<(), GrantRefusal> {
+    for scope in requested {
+        if scope == "*" {
+            if !scopes.iter().any(|held| held == "*") {
+                return Err(GrantRefusal::Wildcard);
+            }
+            continue;
+        }
+        let covered = PERMISSIONS.iter().map(|(code, _)| *code).filter(|code| {
+            *code == scope
+                || scope
+                    .strip_suffix(".*")
+                    .is_some_and(|c| code.split('.').next() == Some(c))
+        });
+        for permission in covered {
+            if !allows(role, scopes, permission) {
+                return Err(GrantRefusal::NotHeld {
+                    scope: scope.clone(),
+                    permission,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +155,34 @@ mod tests {
         ));
         assert!(!allows(Role::Admin, &scopes(&[]), "conversations.read"));
         assert!(!scopes_allow(&scopes(&["conversations"]), "conversations.read"));
+    }
+
+    #[test]
+    fn a_new_key_holds_at_most_what_its_creator_holds() {
+        let own_only = scopes(&["api_keys.own"]);
+        assert_eq!(
+            check_grant(Role::Admin, &own_only, &scopes(&["*"])),
+            Err(GrantRefusal::Wildcard)
+        );
+        assert!(check_grant(Role::Admin, &own_only, &scopes(&["api_keys.own"])).is_ok());
+        assert_eq!(
+            check_grant(Role::Admin, &own_only, &scopes(&["api_keys.*"])),
+            Err(GrantRefusal::NotHeld {
+                scope: "api_keys.*".into(),
+                permission: "api_keys.manage"
+            })
+        );
+        assert!(check_grant(Role::Admin, &own_only, &scopes(&["conversations.read"])).is_err());
+        // `*` may pass `*` on, and a category it holds.
+        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["*"])).is_ok());
+        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["contacts.*"])).is_ok());
+        // ...but not what its role lacks.
+        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["agents.*"])).is_err());
+        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["agents.manage"])).is_err());
+        // A category scope covers its codes only.
+        let contacts = scopes(&["contacts.*"]);
+        assert!(check_grant(Role::Admin, &contacts, &scopes(&["contacts.read", "contacts.manage"])).is_ok());
+        assert!(check_grant(Role::Admin, &contacts, &scopes(&["contacts.read", "notes.write"])).is_err());
     }
 
     #[test]

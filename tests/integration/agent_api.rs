@@ -11,20 +11,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 /// Calls the API and remembers which operations were exercised.
-struct Walk<'a> {
+pub(crate) struct Walk<'a> {
     f: &'a Fixture,
     seen: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(f: &'a Fixture) -> Self {
+    pub(crate) fn new(f: &'a Fixture) -> Self {
         Self {
             f,
             seen: Mutex::new(BTreeSet::new()),
         }
     }
 
-    async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (StatusCode, Value) {
         if let Ok((route, _)) = api::routes::find(method, path.split('?').next().unwrap()) {
             self.seen.lock().unwrap().insert(format!("{:?}", route.operation));
         }
@@ -32,14 +32,21 @@ impl<'a> Walk<'a> {
         self.f.call(method, path, Some(key), text.as_deref()).await
     }
 
-    async fn expect(&self, status: StatusCode, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn expect(
+        &self,
+        status: StatusCode,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Value {
         let (got, value) = self.call(method, path, key, body).await;
         assert_eq!(got, status, "{method} {path}: {value}");
         value
     }
 }
 
-async fn key_for(w: &Walk<'_>, admin: &str, agent_id: &str, scopes: Value) -> String {
+pub(crate) async fn key_for(w: &Walk<'_>, admin: &str, agent_id: &str, scopes: Value) -> String {
     let created = w
         .expect(
             StatusCode::CREATED,
@@ -52,7 +59,7 @@ async fn key_for(w: &Walk<'_>, admin: &str, agent_id: &str, scopes: Value) -> St
     created["plaintext_key"].as_str().unwrap().to_string()
 }
 
-async fn agent(w: &Walk<'_>, admin: &str, email: &str, role: &str) -> String {
+pub(crate) async fn agent(w: &Walk<'_>, admin: &str, email: &str, role: &str) -> String {
     let created = w
         .expect(
             StatusCode::CREATED,

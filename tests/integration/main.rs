@@ -6,6 +6,7 @@ mod ingest;
 mod local_runtime;
 mod media;
 mod operations;
+mod security;
 mod send_faults;
 mod sender;
 mod template_consistency;

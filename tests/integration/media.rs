@@ -201,15 +201,24 @@ async fn bytes_that_do_not_match_metas_sha256_are_not_stored() {
 async fn a_job_whose_last_receive_fails_marks_its_media_failed_and_is_dead_lettered() {
     let f = Fixture::new().await;
     f.graph.add_media("media-6", photo(), "image/png");
-    f.graph.fail_next(Route::MediaMetadata, Failure::Status { http: 503, graph_code: 2 }, 1);
+    f.graph.fail_next(
+        Route::MediaMetadata,
+        Failure::Status {
+            http: 503,
+            graph_code: 2,
+        },
+        1,
+    );
     f.ingest_image("wamid.img6", "media-6", &photo()).await;
     // The job's last allowed receive (the queue's maxReceiveCount), as Lambda would hand it over.
     let max = f.stack.env_of("MediaFunction")["MAX_RECEIVE_COUNT"].clone();
     let jobs = f.stack.drain("MediaQueue").await;
     let records: Vec<Value> = jobs
         .iter()
-        .map(|m| json!({"messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-            "attributes": {"ApproximateReceiveCount": max}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+        .map(|m| {
+            json!({"messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+            "attributes": {"ApproximateReceiveCount": max}, "messageAttributes": {}, "eventSource": "aws:sqs"})
+        })
         .collect();
     let service = MediaService::from_aws(
         &MediaConfig::from_env(&f.stack.env_of("MediaFunction")).unwrap(),
@@ -222,7 +231,12 @@ async fn a_job_whose_last_receive_fails_marks_its_media_failed_and_is_dead_lette
     assert_eq!(summary.dead_lettered, 1);
     let media = f.image_message("wamid.img6").await.media.unwrap();
     assert_eq!(media.state, MediaState::Failed);
-    assert!(media.failure.unwrap().contains(&format!("gave up after {max} receives")));
+    assert!(
+        media
+            .failure
+            .unwrap()
+            .contains(&format!("gave up after {max} receives"))
+    );
     let dead = f.stack.drain("MediaDeadLetterQueue").await;
     let reason = dead[0].message_attributes().unwrap()[shared::sqs_batch::FAILURE_REASON_ATTRIBUTE]
         .string_value()

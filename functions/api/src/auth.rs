@@ -1,19 +1,32 @@
 //! API key authentication: `Authorization: Bearer <key>`, looked up by its SHA-256, together with
 //! the key's agent (role, active). Both are cached briefly per warm Lambda: a revoked key, a
 //! deactivated agent or a changed role takes effect within `TTL`.
+//!
+//! Strangers choose what arrives in the header, so what they can cost is bounded: a token that is
+//! not shaped like one of our keys is refused without a lookup, the cache holds at most `CAPACITY`
+//! entries (unknown hashes for `NEGATIVE_TTL`), and hashes not in the cache are looked up at most
+//! `LOOKUP_BURST` at once and `LOOKUPS_PER_SECOND` after that; past it they answer 429.
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
+use shared::adapters::StoreError;
 use shared::adapters::desk_store::DeskStore;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::http_error::HttpError;
 use shared::permissions;
 use shared::tenancy::{Agent, ApiKeyRecord, Role};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use shared::token_bucket::TokenBucket;
+use shared::ttl_cache::TtlCache;
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(30);
+/// A made-up key is answered from the cache for this long after its lookup.
+const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+/// Keys (and made-up keys) a warm Lambda remembers; oldest out first.
+pub const CAPACITY: usize = 10_000;
+/// Lookups of keys not in the cache: a burst, then a steady rate, per warm Lambda.
+pub const LOOKUP_BURST: u32 = 100;
+pub const LOOKUPS_PER_SECOND: u32 = 20;
 /// `last_used_at` is written at most this often per key and warm Lambda (one write, not one per request).
 const LAST_USED_EVERY: Duration = Duration::from_secs(300);
 
@@ -46,18 +59,56 @@ impl Caller {
     }
 }
 
+/// What a key hash resolves to; `None` (unknown key) is cached too, for less time.
 #[derive(Clone)]
 struct Entry {
     key: Option<ApiKeyRecord>,
     agent: Option<Agent>,
-    fetched: Instant,
+}
+
+/// Where keys are looked up: one narrow seam, so the cache's bounds can be shown without AWS.
+#[async_trait::async_trait]
+pub trait KeyDirectory: Send + Sync {
+    /// The key with this SHA-256 (hex) and its agent.
+    async fn key_and_agent(&self, key_hash_hex: &str) -> Result<Option<(ApiKeyRecord, Option<Agent>)>, StoreError>;
+}
+
+pub struct DynamoKeyDirectory {
+    pub tenancy: TenancyStore,
+    pub desk: DeskStore,
+}
+
+#[async_trait::async_trait]
+impl KeyDirectory for DynamoKeyDirectory {
+    async fn key_and_agent(&self, key_hash_hex: &str) -> Result<Option<(ApiKeyRecord, Option<Agent>)>, StoreError> {
+        let Some(key) = self.tenancy.find_api_key(key_hash_hex).await? else {
+            return Ok(None);
+        };
+        let agent = self.desk.agent(&key.org_id, &key.agent_id).await?;
+        Ok(Some((key, agent)))
+    }
+}
+
+/// Where the last use of a key is recorded.
+#[async_trait::async_trait]
+pub trait KeyUse: Send + Sync {
+    async fn touch(&self, org_id: &str, key_id: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait::async_trait]
+impl KeyUse for DeskStore {
+    async fn touch(&self, org_id: &str, key_id: &str) -> Result<(), StoreError> {
+        self.touch_key(org_id, key_id).await
+    }
 }
 
 pub struct KeyCache {
-    tenancy: TenancyStore,
-    desk: DeskStore,
-    entries: Mutex<HashMap<String, Entry>>,
-    touched: Mutex<HashMap<String, Instant>>,
+    directory: Box<dyn KeyDirectory>,
+    key_use: Box<dyn KeyUse>,
+    entries: TtlCache<String, Entry>,
+    /// Lookups of hashes not in the cache: a flood of made-up keys costs at most this many reads.
+    lookups: TokenBucket,
+    touched: TtlCache<String, ()>,
 }
 
 fn unauthorized(message: &str) -> HttpError {
@@ -74,12 +125,13 @@ fn unavailable(err: impl std::fmt::Display) -> HttpError {
 }
 
 impl KeyCache {
-    pub fn new(tenancy: TenancyStore, desk: DeskStore) -> Self {
+    pub fn new(directory: Box<dyn KeyDirectory>, key_use: Box<dyn KeyUse>) -> Self {
         Self {
-            tenancy,
-            desk,
-            entries: Mutex::new(HashMap::new()),
-            touched: Mutex::new(HashMap::new()),
+            directory,
+            key_use,
+            entries: TtlCache::new(CAPACITY),
+            lookups: TokenBucket::new(LOOKUP_BURST, LOOKUPS_PER_SECOND, Instant::now()),
+            touched: TtlCache::new(CAPACITY),
         }
     }
 
@@ -92,36 +144,9 @@ impl KeyCache {
         let presented = header
             .strip_prefix("Bearer ")
             .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= 128)
+            .filter(|k| !k.is_empty())
             .ok_or_else(|| unauthorized("send Authorization: Bearer <api key>"))?;
-        let hash = shared::api_key::hash(presented);
-        let cached = self
-            .entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&hash)
-            .filter(|entry| entry.fetched.elapsed() < TTL)
-            .cloned();
-        let entry = match cached {
-            Some(entry) => entry,
-            None => {
-                let key = self.tenancy.find_api_key(&hash).await.map_err(unavailable)?;
-                let agent = match &key {
-                    Some(key) => self.desk.agent(&key.org_id, &key.agent_id).await.map_err(unavailable)?,
-                    None => None,
-                };
-                let entry = Entry {
-                    key,
-                    agent,
-                    fetched: Instant::now(),
-                };
-                self.entries
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(hash, entry.clone());
-                entry
-            }
-        };
+        let entry = self.resolve(presented).await?;
         let key = entry.key.ok_or_else(|| unauthorized("unknown API key"))?;
         if key.revoked_at.is_some() {
             return Err(unauthorized("this API key was revoked"));
@@ -145,32 +170,181 @@ impl KeyCache {
         })
     }
 
+    /// The cached answer for a presented key, or a lookup when the budget allows one.
+    async fn resolve(&self, presented: &str) -> Result<Entry, HttpError> {
+        if !shared::api_key::is_well_formed(presented) {
+            return Err(unauthorized("unknown API key"));
+        }
+        let hash = shared::api_key::hash(presented);
+        if let Some(entry) = self.entries.get(&hash) {
+            return Ok(entry);
+        }
+        if !self.lookups.try_take() {
+            tracing::warn!("unknown API keys arrive faster than they may be looked up");
+            return Err(HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "too many requests with keys this server has not seen; retry shortly",
+            ));
+        }
+        let found = self.directory.key_and_agent(&hash).await.map_err(unavailable)?;
+        let (entry, ttl) = match found {
+            Some((key, agent)) => (Entry { key: Some(key), agent }, TTL),
+            None => (Entry { key: None, agent: None }, NEGATIVE_TTL),
+        };
+        self.entries.insert(hash, entry.clone(), ttl);
+        Ok(entry)
+    }
+
     /// Drops cached keys of `agent_id` (or only the key `key_id`), so a revocation or deactivation
     /// made through this Lambda takes effect on its next request; other warm Lambdas follow within `TTL`.
     pub fn forget(&self, agent_id: &str, key_id: Option<&str>) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, entry| match &entry.key {
-                Some(key) => key.agent_id != agent_id || key_id.is_some_and(|id| id != key.key_id),
-                None => true,
-            });
+        self.entries.retain(|_, entry| match &entry.key {
+            Some(key) => key.agent_id != agent_id || key_id.is_some_and(|id| id != key.key_id),
+            None => true,
+        });
     }
 
     /// Records the key's last use, at most every `LAST_USED_EVERY`; a failure only logs.
     async fn touch(&self, key: &ApiKeyRecord) {
-        {
-            let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
-            if touched
-                .get(&key.key_id)
-                .is_some_and(|at| at.elapsed() < LAST_USED_EVERY)
-            {
-                return;
-            }
-            touched.insert(key.key_id.clone(), Instant::now());
+        if self.touched.get(&key.key_id).is_some() {
+            return;
         }
-        if let Err(err) = self.desk.touch_key(&key.org_id, &key.key_id).await {
+        self.touched.insert(key.key_id.clone(), (), LAST_USED_EVERY);
+        if let Err(err) = self.key_use.touch(&key.org_id, &key.key_id).await {
             tracing::warn!(error = %err, "could not record the key's last use");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts lookups; knows one key.
+    struct CountingDirectory {
+        lookups: Arc<AtomicUsize>,
+        known_hash: String,
+    }
+
+    #[async_trait::async_trait]
+    impl KeyDirectory for CountingDirectory {
+        async fn key_and_agent(&self, hash: &str) -> Result<Option<(ApiKeyRecord, Option<Agent>)>, StoreError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            if hash != self.known_hash {
+                return Ok(None);
+            }
+            let key: ApiKeyRecord = serde_json::from_value(serde_json::json!({
+                "org_id": "org_1", "key_id": "key_1", "agent_id": "agt_1", "name": "k", "key_prefix": "sbk_",
+                "key_hash": hash, "scopes": ["*"], "created_at": "2026-01-01T00:00:00Z"
+            }))
+            .unwrap();
+            let agent: Agent = serde_json::from_value(serde_json::json!({
+                "org_id": "org_1", "agent_id": "agt_1", "email": "a@example.com", "full_name": "A", "role": "admin",
+                "is_active": true, "is_online": false, "open_assigned": 0, "created_at": "2026-01-01T00:00:00Z"
+            }))
+            .unwrap();
+            Ok(Some((key, Some(agent))))
+        }
+    }
+
+    struct NoTouch;
+
+    #[async_trait::async_trait]
+    impl KeyUse for NoTouch {
+        async fn touch(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    fn request(token: &str) -> Request {
+        let mut request = Request::default();
+        request.headers_mut().insert(
+            lambda_http::http::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        request
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_made_up_keys_costs_bounded_memory_and_reads() {
+        let good = shared::api_key::issue();
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            Box::new(CountingDirectory {
+                lookups: lookups.clone(),
+                known_hash: good.hash_hex.clone(),
+            }),
+            Box::new(NoTouch),
+        );
+        let started = Instant::now();
+        let mut statuses = std::collections::BTreeMap::new();
+        for _ in 0..20_000 {
+            let made_up = shared::api_key::issue().plaintext;
+            let status = cache
+                .authenticate(&request(&made_up))
+                .await
+                .unwrap_err()
+                .status
+                .as_u16();
+            *statuses.entry(status).or_insert(0) += 1;
+        }
+        // Tokens not shaped like ours cost no lookup at all.
+        for junk in [
+            "x".repeat(10_000),
+            "sbk_short".into(),
+            format!("sbk_{}", "!".repeat(40)),
+        ] {
+            assert_eq!(
+                cache.authenticate(&request(&junk)).await.unwrap_err().status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let reads = lookups.load(Ordering::SeqCst);
+        let bound = f64::from(LOOKUP_BURST) + f64::from(LOOKUPS_PER_SECOND) * elapsed + 1.0;
+        assert!(
+            (reads as f64) <= bound,
+            "{reads} lookups for 20,000 made-up keys, bound {bound}"
+        );
+        assert!(cache.entries.len() <= CAPACITY);
+        assert_eq!(
+            statuses.get(&401).copied().unwrap_or(0),
+            reads,
+            "each lookup answered 401: {statuses:?}"
+        );
+        assert_eq!(statuses.get(&429).copied().unwrap_or(0), 20_000 - reads);
+    }
+
+    #[tokio::test]
+    async fn a_known_key_is_looked_up_once_and_a_made_up_one_cached_negatively() {
+        let good = shared::api_key::issue();
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            Box::new(CountingDirectory {
+                lookups: lookups.clone(),
+                known_hash: good.hash_hex.clone(),
+            }),
+            Box::new(NoTouch),
+        );
+        for _ in 0..5 {
+            let caller = cache.authenticate(&request(&good.plaintext)).await.unwrap();
+            assert_eq!(caller.org_id, "org_1");
+        }
+        assert_eq!(lookups.load(Ordering::SeqCst), 1);
+        let made_up = shared::api_key::issue().plaintext;
+        for _ in 0..5 {
+            assert_eq!(
+                cache.authenticate(&request(&made_up)).await.unwrap_err().status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert_eq!(
+            lookups.load(Ordering::SeqCst),
+            2,
+            "the unknown key is remembered as unknown"
+        );
     }
 }

@@ -68,7 +68,13 @@ impl ApiService {
             contacts: ContactStore::new(dynamo.clone(), table),
             desk: DeskStore::new(dynamo.clone(), table),
             tenancy: TenancyStore::new(dynamo.clone(), table),
-            keys: KeyCache::new(TenancyStore::new(dynamo.clone(), table), DeskStore::new(dynamo, table)),
+            keys: KeyCache::new(
+                Box::new(auth::DynamoKeyDirectory {
+                    tenancy: TenancyStore::new(dynamo.clone(), table),
+                    desk: DeskStore::new(dynamo.clone(), table),
+                }),
+                Box::new(DeskStore::new(dynamo, table)),
+            ),
             outbound: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.outbound_queue_url,

@@ -342,7 +342,8 @@ pub struct ApiKeyCreated {
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: Option<String>,
-    /// Permission codes or `category.*`; default `["*"]` (everything the agent's role allows).
+    /// Permission codes, `category.*` or `*`; at most what the creating key holds (`*` only from a
+    /// `*` key). Default: the creating key's own scopes.
     pub scopes: Option<Vec<String>>,
     /// RFC 3339, in the future.
     pub expires_at: Option<String>,

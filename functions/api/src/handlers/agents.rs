@@ -5,6 +5,7 @@ use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
 use crate::views;
+use lambda_http::http::StatusCode;
 use shared::adapters::desk_store::AgentChanges;
 use shared::desk;
 use shared::http_error::HttpError;
@@ -139,7 +140,8 @@ pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateApiKey = cx.json()?;
     let name = desk::required_text("name", body.name.as_deref(), 100).map_err(invalid)?;
-    let scopes = body.scopes.unwrap_or_else(|| vec!["*".into()]);
+    // Without scopes, a new key holds what the key creating it holds.
+    let scopes = body.scopes.unwrap_or_else(|| cx.caller.scopes.clone());
     if scopes.is_empty() || scopes.len() > 32 {
         return Err(unprocessable("scopes", "give 1 to 32 scopes"));
     }
@@ -149,6 +151,13 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
             format!("{unknown:?} is not a permission code, `category.*` or `*`"),
         ));
     }
+    permissions::check_grant(cx.caller.role, &cx.caller.scopes, &scopes).map_err(|refusal| {
+        HttpError::new(
+            StatusCode::FORBIDDEN,
+            "scope_not_held",
+            format!("scopes: {refusal}; a new key holds at most what the key creating it holds"),
+        )
+    })?;
     let expires_at = match body.expires_at.as_deref() {
         None => None,
         Some(text) => {
