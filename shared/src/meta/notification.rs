@@ -62,12 +62,21 @@ pub enum ParsedChange {
     },
 }
 
+/// The latest time accepted from Meta (9999-12-31T23:59:59Z). Later or negative values are
+/// clamped into range, so every sum and product in milliseconds downstream stays far from overflow.
+pub const MAX_META_SECONDS: i64 = 253_402_300_799;
+
 pub(crate) fn unix_seconds(value: Option<&Value>) -> Option<i64> {
-    match value? {
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Number(n) => n.as_i64(),
-        _ => None,
+    let raw: i64 = match value? {
+        Value::String(s) => s.trim().parse().ok()?,
+        Value::Number(n) => n.as_i64()?,
+        _ => return None,
+    };
+    let clamped = raw.clamp(0, MAX_META_SECONDS);
+    if clamped != raw {
+        tracing::warn!(timestamp = raw, clamped, "absurd timestamp from Meta clamped into range");
     }
+    Some(clamped)
 }
 
 fn string(value: &Value, field: &str) -> Option<String> {
@@ -324,6 +333,24 @@ mod tests {
         let parsed = message_of(unsupported);
         assert!(matches!(parsed.content, Content::Unsupported { .. }));
         assert_eq!(parsed.errors[0].code, 131051);
+    }
+
+    #[test]
+    fn absurd_timestamps_are_clamped_so_millisecond_arithmetic_cannot_overflow() {
+        for (given, expected) in [
+            (json!("9223372036854775807"), MAX_META_SECONDS),
+            (json!(i64::MAX), MAX_META_SECONDS),
+            (json!("-9223372036854775808"), 0),
+            (json!(-1), 0),
+            (json!(" 1700000000 "), 1_700_000_000),
+        ] {
+            let seconds = unix_seconds(Some(&given)).unwrap();
+            assert_eq!(seconds, expected, "{given}");
+            assert!(seconds.checked_mul(1000).and_then(|ms| ms.checked_add(crate::inbox::SERVICE_WINDOW_SECONDS * 1000)).is_some());
+        }
+        for unreadable in [json!("18446744073709551616"), json!(1.5), json!("soon"), json!(null)] {
+            assert_eq!(unix_seconds(Some(&unreadable)), None, "{unreadable}");
+        }
     }
 
     #[test]
