@@ -19,6 +19,8 @@ pub mod vars {
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const GRAPH_API_BASE_URL: &str = "GRAPH_API_BASE_URL";
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";
+    /// The KMS key that seals account secrets.
+    pub const SECRETS_KEY_ID: &str = "SECRETS_KEY_ID";
     /// A queue consumer's dead-letter queue (where records that failed for good are moved).
     pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
     /// A queue consumer's `maxReceiveCount`, equal to its queue's redrive policy.

@@ -18,6 +18,7 @@ pub mod meta;
 pub mod outbound;
 pub mod pacing;
 pub mod permissions;
+pub mod sealed_secret;
 pub mod secret;
 pub mod send_policy;
 pub mod sqs_batch;

@@ -19,7 +19,7 @@ pub mod attr {
 
 pub mod index {
     /// Global identifiers to their owner: webhook account id, API key hash.
-    pub const LOOKUP: &str = "gsi1";
+    pub const LOOKUP: &str = "lookup";
     /// Time-ordered lists: conversations by last activity, due scheduled sends and SLA deadlines.
     pub const TIMELINE: &str = "gsi2";
 }
@@ -37,6 +37,17 @@ impl Key {
     }
 }
 
+/// The primary key of an item read from a keys-only index.
+pub fn key_of_item(item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>) -> Option<Key> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    Some(Key::new(text(attr::PK)?, text(attr::SK)?))
+}
+
+/// The sort-key prefix of an organization's accounts.
+pub fn whatsapp_accounts_prefix() -> &'static str {
+    "ACCOUNT#"
+}
+
 pub fn org_partition(org_id: &str) -> String {
     format!("ORG#{org_id}")
 }
@@ -46,7 +57,10 @@ pub fn organization(org_id: &str) -> Key {
 }
 
 pub fn whatsapp_account(org_id: &str, account_id: &str) -> Key {
-    Key::new(org_partition(org_id), format!("ACCOUNT#{account_id}"))
+    Key::new(
+        org_partition(org_id),
+        format!("{}{account_id}", whatsapp_accounts_prefix()),
+    )
 }
 
 /// GSI1 key that finds an account from the path segment of its webhook URL.

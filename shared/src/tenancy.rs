@@ -1,6 +1,7 @@
 //! Organizations, their WhatsApp accounts, agents and API keys: the records every request is
 //! scoped by. Stored in DynamoDB as serde-mapped items (keys come from [`crate::table`]).
 
+use crate::sealed_secret::{SecretContext, StoredSecret};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -24,9 +25,10 @@ pub struct WhatsAppAccount {
     pub phone_number_id: String,
     pub waba_id: String,
     pub display_phone_number: String,
-    pub verify_token: Secret,
-    pub app_secret: Secret,
-    pub access_token: Secret,
+    /// Sealed ([`crate::sealed_secret`]): opening one takes KMS.
+    pub verify_token: StoredSecret,
+    pub app_secret: StoredSecret,
+    pub access_token: StoredSecret,
     /// Outbound messages per second the sender may use for this number.
     pub throughput_mps: u32,
     /// New conversations on this number go to this division (and its allocation method).
@@ -36,8 +38,27 @@ pub struct WhatsAppAccount {
     pub updated_at: String,
 }
 
-/// What the webhook function needs of an account, and nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+impl WhatsAppAccount {
+    /// Which secret of this account `field` is, for sealing and opening it.
+    pub fn secret_context<'a>(&'a self, field: &'a str) -> SecretContext<'a> {
+        SecretContext {
+            org_id: &self.org_id,
+            account_id: &self.account_id,
+            field,
+        }
+    }
+}
+
+/// The account's secret fields, by the names they are stored under.
+pub mod secret_field {
+    pub const VERIFY_TOKEN: &str = "verify_token";
+    pub const APP_SECRET: &str = "app_secret";
+    pub const ACCESS_TOKEN: &str = "access_token";
+    pub const ALL: [&str; 3] = [VERIFY_TOKEN, APP_SECRET, ACCESS_TOKEN];
+}
+
+/// What the webhook function needs of an account, and nothing more: its secrets opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookAccount {
     pub org_id: String,
     pub account_id: String,
@@ -113,6 +134,15 @@ pub struct NewWhatsAppAccount {
 }
 
 impl NewWhatsAppAccount {
+    /// The secrets to seal, by stored field name.
+    pub fn secrets(&self) -> [(&'static str, &Secret); 3] {
+        [
+            (secret_field::VERIFY_TOKEN, &self.verify_token),
+            (secret_field::APP_SECRET, &self.app_secret),
+            (secret_field::ACCESS_TOKEN, &self.access_token),
+        ]
+    }
+
     pub fn validate(&self) -> Result<(), ValidationError> {
         let digits = |s: &str| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(&self.phone_number_id) {

@@ -294,15 +294,35 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     };
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
     let now = shared::adapters::items::now_rfc3339();
+    let (org_id, account_id) = (shared::ids::new_id("org"), shared::ids::new_id("acc"));
+    let keeper = stack.keeper();
+    let mut sealed = Vec::new();
+    for (field, clear) in [
+        ("verify_token", "bench-verify-token"),
+        ("app_secret", "bench-secret"),
+        ("access_token", ACCESS_TOKEN),
+    ] {
+        let context = shared::sealed_secret::SecretContext {
+            org_id: &org_id,
+            account_id: &account_id,
+            field,
+        };
+        let secret = keeper
+            .seal(&shared::secret::Secret::new(clear), &context)
+            .await
+            .unwrap();
+        sealed.push(shared::sealed_secret::StoredSecret::Sealed(secret));
+    }
+    let [verify_token, app_secret, access_token]: [shared::sealed_secret::StoredSecret; 3] = sealed.try_into().unwrap();
     let account = shared::tenancy::WhatsAppAccount {
-        org_id: shared::ids::new_id("org"),
-        account_id: shared::ids::new_id("acc"),
+        org_id,
+        account_id,
         phone_number_id: unique_phone_number_id(),
         waba_id: "102290129340398".into(),
         display_phone_number: "15550783881".into(),
-        verify_token: shared::secret::Secret::new("bench-verify-token"),
-        app_secret: shared::secret::Secret::new("bench-secret"),
-        access_token: shared::secret::Secret::new(ACCESS_TOKEN),
+        verify_token,
+        app_secret,
+        access_token,
         throughput_mps: mps,
         division_id: None,
         created_at: now.clone(),
@@ -346,7 +366,13 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     let mut tasks = Vec::new();
     for _ in 0..invocations {
         let queue = queue.clone();
-        let service = sender::SenderService::from_aws(&config, &aws);
+        // Accounts from the bench's table, their tokens opened by the stack's KMS (moto).
+        let service = sender::SenderService::from_aws(&config, &aws).with_accounts(
+            shared::adapters::account_cache::AccountCache::opening_tokens(
+                shared::adapters::tenancy_store::TenancyStore::new(dynamo.clone(), &table),
+                stack.keeper(),
+            ),
+        );
         tasks.push(tokio::spawn(async move {
             let mut sent = 0u32;
             loop {

@@ -224,7 +224,19 @@ async fn an_admin_can_use_every_route() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.app_secret.expose(), "rotated-app-secret");
+    let opened = shared::adapters::secret_keeper::open(
+        f.stack.keeper().as_ref(),
+        &stored.app_secret,
+        &stored.secret_context("app_secret"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        opened.expose(),
+        "rotated-app-secret",
+        "stored sealed, opens to the new value"
+    );
+    assert!(stored.app_secret.is_sealed());
 
     // Contacts.
     let contact = w

@@ -10,5 +10,6 @@ mod security;
 mod send_faults;
 mod sender;
 mod template_consistency;
+mod template_policies;
 mod tenancy;
 mod webhook;

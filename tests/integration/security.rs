@@ -88,3 +88,150 @@ async fn no_key_mints_a_key_holding_more_than_it_holds() {
     let (status, body) = mint(&w, admin, Some(json!(["*"])), Some(&plain)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+/// The account's item as stored, and what the lookup index holds for it.
+async fn raw_account(stack: &integration_tests::TestStack, org_id: &str, account_id: &str) -> (String, String) {
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let key = shared::table::whatsapp_account(org_id, account_id);
+    let item = dynamo
+        .get_item()
+        .table_name(&table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let (gsi1pk, _) = shared::table::webhook_lookup(account_id);
+    let indexed = dynamo
+        .query()
+        .table_name(&table)
+        .index_name(shared::table::index::LOOKUP)
+        .key_condition_expression("gsi1pk = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(gsi1pk))
+        .send()
+        .await
+        .unwrap();
+    (format!("{item:?}"), format!("{:?}", indexed.items()))
+}
+
+#[tokio::test]
+async fn secrets_are_sealed_at_rest_and_never_copied_into_an_index() {
+    let f = Fixture::new().await;
+    let registered = f
+        .call(
+            "POST",
+            "/v1/accounts",
+            Some(&f.a.key),
+            Some(
+                &json!({"phone_number_id": integration_tests::unique_phone_number_id(), "waba_id": "102290129340398",
+                    "display_phone_number": "+15550001111", "app_secret": "app-secret-in-clear-0001",
+                    "access_token": "EAAG-access-token-in-clear-0002", "verify_token": "verify-token-in-clear-0003"})
+                .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(registered.0, StatusCode::CREATED, "{}", registered.1);
+    assert_eq!(
+        registered.1["verify_token"], "verify-token-in-clear-0003",
+        "shown once, at registration"
+    );
+    assert_eq!(registered.1["access_token"], "****0002");
+    let account_id = registered.1["id"].as_str().unwrap();
+    let (item, indexed) = raw_account(&f.stack, &f.a.account.org_id, account_id).await;
+    for clear in [
+        "app-secret-in-clear",
+        "EAAG-access-token-in-clear",
+        "verify-token-in-clear",
+    ] {
+        assert!(!item.contains(clear), "{clear} stored in clear: {item}");
+    }
+    assert!(item.contains("wrapped_key") && item.contains("ciphertext"), "{item}");
+    assert!(
+        !indexed.contains("wrapped_key") && !indexed.contains("app_secret"),
+        "the index holds keys only: {indexed}"
+    );
+    assert!(indexed.contains("pk"), "the lookup finds the item: {indexed}");
+
+    // Reading it back shows masks; replacing a secret stores a new sealed value.
+    let (status, shown) = f
+        .call("GET", &format!("/v1/accounts/{account_id}"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["verify_token"], "****0003");
+    assert!(!shown.to_string().contains("in-clear"));
+}
+
+#[tokio::test]
+async fn clear_secrets_from_before_sealing_are_refused_until_admin_seals_them() {
+    let stack = integration_tests::TestStack::new().await;
+    let app_secret = "legacy-app-secret-0001";
+    let account = stack
+        .tenant(
+            &integration_tests::unique_phone_number_id(),
+            app_secret,
+            "legacy-verify-token-01",
+        )
+        .await;
+    // Rewrite the secrets as an older version stored them: plain strings.
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let key = shared::table::whatsapp_account(&account.org_id, &account.account_id);
+    dynamo
+        .update_item()
+        .table_name(stack.name_of("Table"))
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk.clone()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk.clone()))
+        .update_expression("SET app_secret = :a, verify_token = :v, access_token = :t")
+        .expression_attribute_values(":a", aws_sdk_dynamodb::types::AttributeValue::S(app_secret.into()))
+        .expression_attribute_values(
+            ":v",
+            aws_sdk_dynamodb::types::AttributeValue::S("legacy-verify-token-01".into()),
+        )
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::S("legacy-token".into()))
+        .send()
+        .await
+        .unwrap();
+    let config = webhook::WebhookConfig::from_env(&stack.env_of("WebhookFunction")).unwrap();
+    let body = std::fs::read(integration_tests::repo_root().join("events/meta/inbound-text.json")).unwrap();
+    let request = || {
+        integration_tests::webhook_post(
+            &account.account_id,
+            &body,
+            Some(&integration_tests::sign(app_secret, &body)),
+            false,
+        )
+    };
+    let refused = webhook::WebhookService::from_aws(&config, &stack.aws)
+        .handle(request())
+        .await
+        .unwrap();
+    assert!(
+        refused.status().is_server_error(),
+        "a clear secret is not used: {}",
+        refused.status()
+    );
+    assert!(
+        stack.drain("IngestQueue").await.is_empty(),
+        "nothing accepted on a clear secret"
+    );
+
+    let report = stack.account_secrets().seal_clear(&account.org_id).await.unwrap();
+    assert_eq!((report.accounts, report.sealed_fields), (1, 3));
+    let again = stack.account_secrets().seal_clear(&account.org_id).await.unwrap();
+    assert_eq!(again.sealed_fields, 0, "running it twice seals nothing more");
+    let (item, _) = raw_account(&stack, &account.org_id, &account.account_id).await;
+    assert!(!item.contains("legacy-app-secret"), "{item}");
+
+    let accepted = webhook::WebhookService::from_aws(&config, &stack.aws)
+        .handle(request())
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.status(),
+        StatusCode::OK,
+        "sealed, the same secret verifies again"
+    );
+    assert_eq!(stack.drain("IngestQueue").await.len(), 1);
+}

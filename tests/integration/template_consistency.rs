@@ -45,6 +45,16 @@ fn the_table_in_template_yaml_is_the_one_the_code_addresses() {
         .map(|i| (i["IndexName"].as_str().unwrap().to_string(), key_schema(i)))
         .collect();
     assert_eq!(indexes[index::LOOKUP], hash_range(attr::GSI1_PK, attr::GSI1_SK));
+    let lookup = table["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|i| i["IndexName"] == index::LOOKUP)
+        .unwrap();
+    assert_eq!(
+        lookup["Projection"]["ProjectionType"], "KEYS_ONLY",
+        "lookups read the item itself: nothing (no secret) is copied into the index"
+    );
     assert_eq!(indexes[index::TIMELINE], hash_range(attr::GSI2_PK, attr::GSI2_SK));
     assert_eq!(indexes.len(), 2, "an index the code does not know of");
     let defined: BTreeSet<&str> = table["AttributeDefinitions"]

@@ -91,7 +91,12 @@ async fn a_phone_number_belongs_to_one_account_across_all_organizations() {
         .unwrap();
     let taken = stack
         .tenancy()
-        .register_account(&other_org.organization.org_id, None, registration(&phone))
+        .register_account(
+            &other_org.organization.org_id,
+            None,
+            registration(&phone),
+            stack.keeper().as_ref(),
+        )
         .await;
     match taken {
         Err(StoreError::Conflict(what)) => assert!(what.contains(&phone), "{what}"),
@@ -99,7 +104,12 @@ async fn a_phone_number_belongs_to_one_account_across_all_organizations() {
     }
     let missing_org = stack
         .tenancy()
-        .register_account("org_missing", None, registration(&unique_phone_number_id()))
+        .register_account(
+            "org_missing",
+            None,
+            registration(&unique_phone_number_id()),
+            stack.keeper().as_ref(),
+        )
         .await;
     assert!(matches!(missing_org, Err(StoreError::NotFound(ref what)) if what.contains("org_missing")));
 
@@ -130,8 +140,8 @@ async fn a_phone_number_belongs_to_one_account_across_all_organizations() {
 async fn rotating_the_secret_of_an_unknown_account_fails_cleanly() {
     let stack = TestStack::new().await;
     let result = stack
-        .tenancy()
-        .rotate_app_secret("org_none", "acc_none", &Secret::new("x"))
+        .account_secrets()
+        .replace("org_none", "acc_none", &[("app_secret", Secret::new("x"))])
         .await;
     assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
 }

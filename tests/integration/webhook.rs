@@ -284,8 +284,8 @@ async fn a_rotated_app_secret_is_used_from_the_first_delivery_signed_with_it() {
 
     let rotated = "rotated-app-secret";
     f.stack
-        .tenancy()
-        .rotate_app_secret(&f.account.org_id, id, &Secret::new(rotated))
+        .account_secrets()
+        .replace(&f.account.org_id, id, &[("app_secret", Secret::new(rotated))])
         .await
         .unwrap();
     // The cache entry is fresh, but a mismatch may re-read once it is older than the refresh floor.

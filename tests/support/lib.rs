@@ -104,6 +104,19 @@ impl TestStack {
         TenancyStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
     }
 
+    /// Seals and opens secrets with the stack's key, as the functions do.
+    pub fn keeper(&self) -> std::sync::Arc<dyn shared::adapters::secret_keeper::SecretKeeper> {
+        shared::adapters::secret_keeper::KmsSecretKeeper::shared(&self.aws, &self.name_of("SecretsKey"))
+    }
+
+    pub fn account_secrets(&self) -> shared::adapters::account_secrets::AccountSecrets {
+        shared::adapters::account_secrets::AccountSecrets::new(
+            aws_sdk_dynamodb::Client::new(&self.aws),
+            self.name_of("Table"),
+            self.keeper(),
+        )
+    }
+
     pub fn sqs(&self) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.aws)
     }
@@ -144,6 +157,7 @@ impl TestStack {
                     access_token: Secret::new(ACCESS_TOKEN),
                     throughput_mps: 80,
                 },
+                self.keeper().as_ref(),
             )
             .await
             .expect("account registered");

@@ -13,6 +13,7 @@ pub mod views;
 use auth::KeyCache;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::adapters::account_secrets::AccountSecrets;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::desk_store::DeskStore;
@@ -20,6 +21,7 @@ use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::http_error::HttpError;
@@ -31,6 +33,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub table_name: String,
+    /// The KMS key that seals account secrets.
+    pub secrets_key_id: String,
     pub outbound_queue_url: String,
     pub media_bucket: String,
 }
@@ -39,6 +43,7 @@ impl ApiConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
         })
@@ -52,6 +57,7 @@ pub struct ApiService {
     contacts: ContactStore,
     desk: DeskStore,
     tenancy: TenancyStore,
+    secrets: AccountSecrets,
     keys: KeyCache,
     outbound: Box<dyn JobQueue>,
     media: Box<dyn PayloadStore>,
@@ -68,6 +74,11 @@ impl ApiService {
             contacts: ContactStore::new(dynamo.clone(), table),
             desk: DeskStore::new(dynamo.clone(), table),
             tenancy: TenancyStore::new(dynamo.clone(), table),
+            secrets: AccountSecrets::new(
+                dynamo.clone(),
+                table,
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            ),
             keys: KeyCache::new(
                 Box::new(auth::DynamoKeyDirectory {
                     tenancy: TenancyStore::new(dynamo.clone(), table),

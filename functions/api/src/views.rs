@@ -445,7 +445,7 @@ pub fn masked(secret: &str) -> String {
 }
 
 impl Account {
-    pub fn of(account: &tenancy::WhatsAppAccount, webhook_base: &str, show_verify_token: bool) -> Self {
+    pub fn of(account: &tenancy::WhatsAppAccount, webhook_base: &str) -> Self {
         Self {
             id: account.account_id.clone(),
             phone_number_id: account.phone_number_id.clone(),
@@ -454,13 +454,9 @@ impl Account {
             throughput_mps: account.throughput_mps,
             division_id: account.division_id.clone(),
             webhook_url: format!("{webhook_base}/webhooks/whatsapp/{}", account.account_id),
-            verify_token: if show_verify_token {
-                account.verify_token.expose().to_string()
-            } else {
-                masked(account.verify_token.expose())
-            },
-            app_secret: masked(account.app_secret.expose()),
-            access_token: masked(account.access_token.expose()),
+            verify_token: account.verify_token.masked(),
+            app_secret: account.app_secret.masked(),
+            access_token: account.access_token.masked(),
             created_at: account.created_at.clone(),
             updated_at: account.updated_at.clone(),
         }

@@ -17,8 +17,10 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use sha2::{Digest, Sha256};
 use shared::adapters::StoreError;
+use shared::adapters::account_cache::AccountCache;
 use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::graph::{GraphClient, GraphError};
@@ -31,6 +33,8 @@ use tracing::info;
 #[derive(Debug, Clone)]
 pub struct MediaConfig {
     pub table_name: String,
+    /// The KMS key that seals account secrets.
+    pub secrets_key_id: String,
     pub media_bucket: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
@@ -41,6 +45,7 @@ impl MediaConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
@@ -89,7 +94,7 @@ pub struct MediaSummary {
 
 pub struct MediaService {
     inbox: InboxStore,
-    tenancy: TenancyStore,
+    accounts: AccountCache,
     objects: Box<dyn PayloadStore>,
     graph: GraphClient,
     runner: BatchRunner,
@@ -149,7 +154,10 @@ impl MediaService {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         Self {
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
-            tenancy: TenancyStore::new(dynamo, &config.table_name),
+            accounts: AccountCache::opening_tokens(
+                TenancyStore::new(dynamo, &config.table_name),
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            ),
             objects: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
             runner: BatchRunner::from_aws(
@@ -197,11 +205,11 @@ impl MediaService {
             return Err(JobError::Permanent("media id older than Meta's 7-day validity".into()));
         }
         let account = self
-            .tenancy
-            .get_account(&job.org_id, &job.account_id)
+            .accounts
+            .get(&job.org_id, &job.account_id)
             .await?
             .ok_or_else(|| JobError::Permanent("account no longer exists".into()))?;
-        let token = account.access_token.expose();
+        let token = account.access_token()?.expose();
         let limit = job.media_kind.max_bytes();
         let mut metadata = self.graph.media_metadata(&job.media_id, token).await?;
         if let Some(size) = metadata.file_size.filter(|size| *size > limit) {

@@ -40,6 +40,7 @@ use shared::adapters::inbox_store::InboxStore;
 use shared::adapters::media_links::MediaLinks;
 use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::graph::{GraphClient, GraphError};
@@ -60,6 +61,8 @@ pub const MAX_PACING_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
     pub table_name: String,
+    /// The KMS key that seals account secrets.
+    pub secrets_key_id: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
     pub media_bucket: String,
@@ -71,6 +74,7 @@ impl SenderConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
@@ -170,7 +174,10 @@ impl SenderService {
             ledger: Box::new(OutboundStore::new(dynamo.clone(), &config.table_name)),
             pacer: Box::new(Pacer::new(dynamo.clone(), &config.table_name)),
             inbox: InboxStore::new(dynamo.clone(), &config.table_name),
-            accounts: AccountCache::new(TenancyStore::new(dynamo.clone(), &config.table_name)),
+            accounts: AccountCache::opening_tokens(
+                TenancyStore::new(dynamo.clone(), &config.table_name),
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            ),
             desk: DeskStore::new(dynamo, &config.table_name),
             media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, SEND_TIMEOUT),
@@ -190,6 +197,12 @@ impl SenderService {
     /// Wraps the send ledger (fault injection in tests: a store that fails at a chosen step).
     pub fn wrap_ledger(mut self, wrap: impl FnOnce(Box<dyn SendLedger>) -> Box<dyn SendLedger>) -> Self {
         self.ledger = wrap(self.ledger);
+        self
+    }
+
+    /// Reads accounts through `accounts` instead (a bench whose table lives elsewhere than its KMS).
+    pub fn with_accounts(mut self, accounts: AccountCache) -> Self {
+        self.accounts = accounts;
         self
     }
 
@@ -253,7 +266,13 @@ impl SenderService {
                 return Err(err);
             }
         };
-        let token = account.access_token.expose();
+        let token = match account.access_token() {
+            Ok(token) => token.expose(),
+            Err(err) => {
+                self.ledger.release(&pending, claimed_ms).await?;
+                return Err(err);
+            }
+        };
         let answer = self.graph.send_message(&account.phone_number_id, token, &request).await;
         self.settle(&job, &pending, claimed_ms, answer).await
     }

@@ -3,17 +3,17 @@
 
 use crate::{MAX_PACING_WAIT, SenderService, refusal};
 use shared::adapters::StoreError;
+use shared::adapters::account_cache::Account;
 use shared::adapters::outbound_store::PendingSend;
 use shared::adapters::pacer::Pacer;
 use shared::meta::MetaError;
 use shared::outbound::{self, OutboundJob};
-use shared::tenancy::WhatsAppAccount;
 use tracing::warn;
 
 /// A claimed send, made ready to leave.
 pub(crate) enum Prepared {
     Ready {
-        account: std::sync::Arc<WhatsAppAccount>,
+        account: std::sync::Arc<Account>,
         request: serde_json::Value,
     },
     /// It cannot be sent (the account or the uploaded file is gone).
@@ -57,6 +57,9 @@ impl SenderService {
         let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
             return Ok(Prepared::Refused(refusal("account no longer exists")));
         };
+        // A token that cannot be opened (KMS unavailable, a clear value awaiting `admin
+        // seal-secrets`) is an error before the send: the claim goes back and the job retries.
+        account.access_token()?;
         let request = match self.request_of(job, pending).await? {
             Ok(request) => request,
             Err(refused) => return Ok(Prepared::Refused(refused)),

@@ -11,6 +11,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::adapters::accounts::{AccountDirectory, DynamoAccountDirectory};
 use shared::adapters::ingest_queue::{DeliveryAttributes, IngestQueue, SqsIngestQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::delivery::{self, PayloadPointer};
 use shared::http_error::HttpError;
@@ -28,6 +29,8 @@ const ACCOUNT_PATH_PARAMETER: &str = "account";
 #[derive(Debug, Clone)]
 pub struct WebhookConfig {
     pub table_name: String,
+    /// The KMS key that seals account secrets.
+    pub secrets_key_id: String,
     pub ingest_queue_url: String,
     pub payload_bucket: String,
     pub account_cache_ttl: Duration,
@@ -37,6 +40,7 @@ impl WebhookConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
             ingest_queue_url: env.required(vars::INGEST_QUEUE_URL)?,
             payload_bucket: env.required(vars::MEDIA_BUCKET)?,
             account_cache_ttl: env.seconds_or(vars::ACCOUNT_CACHE_TTL_SECONDS, account_cache::DEFAULT_TTL.as_secs())?,
@@ -71,6 +75,7 @@ impl WebhookService {
             Box::new(DynamoAccountDirectory::new(
                 aws_sdk_dynamodb::Client::new(aws),
                 &config.table_name,
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
             )),
             Box::new(SqsIngestQueue::new(
                 aws_sdk_sqs::Client::new(aws),

@@ -4,10 +4,12 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use shared::adapters::account_secrets::AccountSecrets;
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
 use shared::config::{EnvSource, ProcessEnv, vars};
 use shared::secret::Secret;
-use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount};
+use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount, secret_field};
 
 #[derive(Parser)]
 #[command(about = "Switchboard operator commands (uses TABLE_NAME and the standard AWS environment)")]
@@ -66,6 +68,12 @@ enum Command {
         #[arg(long)]
         account: String,
     },
+    /// Seal the secrets an organization's accounts still hold in clear (written before sealing
+    /// existed). Safe to run again; functions refuse clear secrets until it has run.
+    SealSecrets {
+        #[arg(long)]
+        org: String,
+    },
 }
 
 fn secret_from_env(name: &str) -> Result<Secret> {
@@ -91,7 +99,19 @@ async fn main() -> Result<()> {
     let table = ProcessEnv
         .required(vars::TABLE_NAME)
         .context("the table to administer")?;
-    let store = TenancyStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+    let store = TenancyStore::new(dynamo.clone(), &table);
+    // Seals only: the operator's tool never needs a secret's clear value back.
+    let secrets = || -> Result<AccountSecrets> {
+        let key_id = ProcessEnv
+            .required(vars::SECRETS_KEY_ID)
+            .context("the KMS key that seals secrets (stack output SecretsKeyId)")?;
+        Ok(AccountSecrets::new(
+            dynamo.clone(),
+            &table,
+            KmsSecretKeeper::shared(&aws, &key_id),
+        ))
+    };
     match cli.command {
         Command::CreateOrg {
             name,
@@ -139,7 +159,7 @@ async fn main() -> Result<()> {
                 throughput_mps,
             };
             new.validate()?;
-            let account = store.register_account(&org, None, new).await?;
+            let account = store.register_account(&org, None, new, secrets()?.keeper()).await?;
             let base = webhook_base_url.unwrap_or_else(|| "<WebhookBaseUrl>/".into());
             println!("account       {}", account.account_id);
             println!("callback URL  {}/{}", base.trim_end_matches('/'), account.account_id);
@@ -152,10 +172,21 @@ async fn main() -> Result<()> {
         }
         Command::Redrive { .. } => unreachable!("handled before the table is needed"),
         Command::RotateAppSecret { org, account } => {
-            store
-                .rotate_app_secret(&org, &account, &secret_from_env("WA_APP_SECRET")?)
+            secrets()?
+                .replace(
+                    &org,
+                    &account,
+                    &[(secret_field::APP_SECRET, secret_from_env("WA_APP_SECRET")?)],
+                )
                 .await?;
             println!("app secret of {account} replaced; the webhook uses it from the first delivery signed with it");
+        }
+        Command::SealSecrets { org } => {
+            let report = secrets()?.seal_clear(&org).await?;
+            println!(
+                "{} account(s) of {org}: {} secret(s) sealed now; every secret is sealed",
+                report.accounts, report.sealed_fields
+            );
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 use crate::stack::{Physical, Stack};
 use serde::Serialize;
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
 use shared::secret::Secret;
 use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount};
@@ -67,6 +68,7 @@ pub async fn seed(
                 access_token: Secret::new(ACCESS_TOKEN),
                 throughput_mps: DEFAULT_THROUGHPUT_MPS,
             },
+            KmsSecretKeeper::shared(aws, &find(stack, |p| matches!(p, Physical::Key { .. }))).as_ref(),
         )
         .await?;
     let queues = stack
@@ -116,7 +118,7 @@ fn find(stack: &Stack, wanted: impl Fn(&Physical) -> bool) -> String {
             | Physical::Bucket { name, .. }
             | Physical::EventBus { name, .. }
             | Physical::Queue { name, .. } => name.clone(),
-            Physical::HttpApi { id } => id.clone(),
+            Physical::HttpApi { id } | Physical::Key { id, .. } => id.clone(),
         })
         .unwrap_or_default()
 }

@@ -43,6 +43,7 @@ pub enum Physical {
     Bucket { name: String, arn: String },
     EventBus { name: String, arn: String },
     HttpApi { id: String },
+    Key { id: String, arn: String },
 }
 
 /// A provisioned stack: its name, region, account and every resource's physical identity.
@@ -96,6 +97,7 @@ impl Stack {
         stack
             .create_event_buses(template, &aws_sdk_eventbridge::Client::new(aws))
             .await?;
+        stack.create_keys(template, &aws_sdk_kms::Client::new(aws)).await?;
         Ok(stack)
     }
 
@@ -284,6 +286,34 @@ impl Stack {
         Ok(())
     }
 
+    /// Symmetric KMS keys (their policies are CloudFormation's business; moto does not enforce them).
+    async fn create_keys(&mut self, template: &Template, client: &aws_sdk_kms::Client) -> Result<(), StackError> {
+        for (logical_id, properties) in template.resources_of_type("AWS::KMS::Key") {
+            let mut request = client.create_key();
+            if let Some(description) = properties.get("Description").and_then(scalar_string) {
+                request = request.description(description);
+            }
+            let created = request.send().await.map_err(|e| aws_error(logical_id, e))?;
+            let metadata = created
+                .key_metadata
+                .ok_or_else(|| resource_error(logical_id, "CreateKey answered without the key"))?;
+            let arn = metadata.arn.unwrap_or_else(|| {
+                format!(
+                    "arn:aws:kms:{}:{}:key/{}",
+                    self.region, self.account_id, metadata.key_id
+                )
+            });
+            self.resources.insert(
+                logical_id.to_string(),
+                Physical::Key {
+                    id: metadata.key_id,
+                    arn,
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// Resolves a template value (scalar, `Ref`, `GetAtt`, `Sub`) to the string CloudFormation would
     /// produce for this stack.
     pub fn resolve(&self, value: &Value) -> Result<String, StackError> {
@@ -333,7 +363,7 @@ impl Stack {
                 Ok(name.clone())
             }
             Some(Physical::Queue { url, .. }) => Ok(url.clone()),
-            Some(Physical::HttpApi { id }) => Ok(id.clone()),
+            Some(Physical::HttpApi { id } | Physical::Key { id, .. }) => Ok(id.clone()),
             None => Err(StackError::Unresolvable(format!("Ref {name}"))),
         }
     }
@@ -348,7 +378,8 @@ impl Stack {
                     Physical::Table { arn, .. }
                     | Physical::Queue { arn, .. }
                     | Physical::Bucket { arn, .. }
-                    | Physical::EventBus { arn, .. },
+                    | Physical::EventBus { arn, .. }
+                    | Physical::Key { arn, .. },
                 ),
                 "Arn",
             ) => arn.clone(),

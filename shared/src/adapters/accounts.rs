@@ -1,9 +1,12 @@
-//! Finding a WhatsApp account from its webhook path segment.
+//! Finding a WhatsApp account from its webhook path segment, with the secrets the webhook checks
+//! opened (the caller caches the answer, so KMS is asked once per cache fill).
 
 use super::StoreError;
-use crate::table::{self, attr, index};
-use crate::tenancy::WebhookAccount;
-use aws_sdk_dynamodb::types::AttributeValue;
+use super::items::{key_item, record};
+use super::secret_keeper::{self, SecretKeeper};
+use crate::table;
+use crate::tenancy::{WebhookAccount, WhatsAppAccount, secret_field};
+use std::sync::Arc;
 
 #[async_trait::async_trait]
 pub trait AccountDirectory: Send + Sync {
@@ -13,13 +16,15 @@ pub trait AccountDirectory: Send + Sync {
 pub struct DynamoAccountDirectory {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    keeper: Arc<dyn SecretKeeper>,
 }
 
 impl DynamoAccountDirectory {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>, keeper: Arc<dyn SecretKeeper>) -> Self {
         Self {
             client,
             table: table.into(),
+            keeper,
         }
     }
 }
@@ -28,24 +33,40 @@ impl DynamoAccountDirectory {
 impl AccountDirectory for DynamoAccountDirectory {
     async fn webhook_account(&self, account_id: &str) -> Result<Option<WebhookAccount>, StoreError> {
         let (gsi1pk, gsi1sk) = table::webhook_lookup(account_id);
+        let Some(key) = super::lookup::find(&self.client, &self.table, gsi1pk, gsi1sk).await? else {
+            return Ok(None);
+        };
         let output = self
             .client
-            .query()
+            .get_item()
             .table_name(&self.table)
-            .index_name(index::LOOKUP)
-            .key_condition_expression("#pk = :pk AND #sk = :sk")
-            .expression_attribute_names("#pk", attr::GSI1_PK)
-            .expression_attribute_names("#sk", attr::GSI1_SK)
-            .expression_attribute_values(":pk", AttributeValue::S(gsi1pk))
-            .expression_attribute_values(":sk", AttributeValue::S(gsi1sk))
-            .limit(1)
+            .set_key(Some(key_item(&key)))
             .send()
             .await
-            .map_err(|e| StoreError::aws("Query(webhook account)", e))?;
-        output
-            .items()
-            .first()
-            .map(|item| super::items::record(item.clone(), "WhatsAppAccount"))
-            .transpose()
+            .map_err(|e| StoreError::aws("GetItem(webhook account)", e))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let account: WhatsAppAccount = record(item, "WhatsAppAccount")?;
+        let keeper = self.keeper.as_ref();
+        let app_secret = secret_keeper::open(
+            keeper,
+            &account.app_secret,
+            &account.secret_context(secret_field::APP_SECRET),
+        )
+        .await?;
+        let verify_token = secret_keeper::open(
+            keeper,
+            &account.verify_token,
+            &account.secret_context(secret_field::VERIFY_TOKEN),
+        )
+        .await?;
+        Ok(Some(WebhookAccount {
+            org_id: account.org_id,
+            account_id: account.account_id,
+            phone_number_id: account.phone_number_id,
+            verify_token,
+            app_secret,
+        }))
     }
 }

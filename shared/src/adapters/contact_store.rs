@@ -253,18 +253,21 @@ impl ContactStore {
         start: Option<PageKey>,
     ) -> Result<Page<Contact>, StoreError> {
         let (pk, _) = table::contact_name_lookup(org_id, "", "");
-        self.records
-            .index_page(
+        let page = self
+            .records
+            .index_key_page(
                 index::LOOKUP,
                 "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
                 vec![(":pk", pk), (":prefix", search_form(query))],
-                None,
-                "Contact",
                 limit,
                 start,
                 false,
             )
-            .await
+            .await?;
+        Ok(Page {
+            items: self.records.batch_get(&page.items, "Contact").await?,
+            next: page.next,
+        })
     }
 
     /// The contact with this WhatsApp phone number (its identity item), if any.

@@ -1,6 +1,7 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
 
 pub mod account_cache;
+pub mod account_secrets;
 pub mod accounts;
 pub mod allocator;
 pub mod contact_store;
@@ -11,12 +12,14 @@ pub mod inbox_store;
 pub mod ingest_queue;
 pub mod items;
 pub mod job_queue;
+pub mod lookup;
 pub mod media_links;
 pub mod outbound_store;
 pub mod pacer;
 pub mod payload_store;
 pub mod records;
 pub mod redrive;
+pub mod secret_keeper;
 pub mod tenancy_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -38,6 +41,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error(transparent)]
+    Secret(#[from] crate::sealed_secret::SealError),
 }
 
 impl StoreError {

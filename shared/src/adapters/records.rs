@@ -108,20 +108,17 @@ impl Records {
         }
     }
 
-    /// One page from an index, with an optional filter (one Query per page; a filtered page may hold
-    /// fewer than `limit` items, and `next` continues the walk).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn index_page<T: DeserializeOwned>(
+    /// One page of item keys from a keys-only index (one Query per page); read the items with
+    /// [`Self::batch_get`].
+    pub async fn index_key_page(
         &self,
         index: &str,
         key_condition: &str,
         values: Vec<(&str, String)>,
-        filter: Option<String>,
-        entity: &'static str,
         limit: i32,
         start: Option<PageKey>,
         newest_first: bool,
-    ) -> Result<Page<T>, StoreError> {
+    ) -> Result<Page<Key>, StoreError> {
         let mut query = self
             .client
             .query()
@@ -130,8 +127,7 @@ impl Records {
             .key_condition_expression(key_condition)
             .scan_index_forward(!newest_first)
             .limit(limit)
-            .set_exclusive_start_key(start.map(to_item))
-            .set_filter_expression(filter);
+            .set_exclusive_start_key(start.map(to_item));
         for (name, value) in values {
             query = query.expression_attribute_values(name, s(value));
         }
@@ -140,7 +136,7 @@ impl Records {
             .await
             .map_err(|e| StoreError::aws("Query(index page)", e))?;
         Ok(Page {
-            items: records(output.items(), entity)?,
+            items: output.items().iter().filter_map(crate::table::key_of_item).collect(),
             next: output.last_evaluated_key.map(from_item),
         })
     }

@@ -9,6 +9,8 @@ use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 
 use super::items::{Item, key_item, now_rfc3339, record, record_item};
+use super::secret_keeper::SecretKeeper;
+use crate::sealed_secret::{SecretContext, StoredSecret};
 
 pub struct TenancyStore {
     client: aws_sdk_dynamodb::Client,
@@ -161,25 +163,38 @@ impl TenancyStore {
         })
     }
 
-    /// Registers a number for an existing organization; fails with `Conflict` when the organization
-    /// is missing, the account id is taken, or another account already has this phone number id.
+    /// Registers a number for an existing organization, its secrets sealed by `keeper`; fails with
+    /// `Conflict` when the organization is missing, the account id is taken, or another account
+    /// already has this phone number id.
     pub async fn register_account(
         &self,
         org_id: &str,
         account_id: Option<String>,
         new: NewWhatsAppAccount,
+        keeper: &dyn SecretKeeper,
     ) -> Result<WhatsAppAccount, StoreError> {
         let created_at = now_rfc3339();
         let account_id = account_id.unwrap_or_else(|| ids::new_id("acc"));
+        let mut sealed = Vec::with_capacity(3);
+        for (field, secret) in new.secrets() {
+            let context = SecretContext {
+                org_id,
+                account_id: &account_id,
+                field,
+            };
+            sealed.push(StoredSecret::Sealed(keeper.seal(secret, &context).await?));
+        }
+        let [verify_token, app_secret, access_token]: [StoredSecret; 3] =
+            sealed.try_into().expect("three secrets were sealed");
         let account = WhatsAppAccount {
             org_id: org_id.into(),
             account_id: account_id.clone(),
             phone_number_id: new.phone_number_id,
             waba_id: new.waba_id,
             display_phone_number: new.display_phone_number,
-            verify_token: new.verify_token,
-            app_secret: new.app_secret,
-            access_token: new.access_token,
+            verify_token,
+            app_secret,
+            access_token,
             throughput_mps: new.throughput_mps,
             division_id: None,
             created_at: created_at.clone(),
@@ -231,54 +246,29 @@ impl TenancyStore {
         output.item.map(|item| record(item, "WhatsAppAccount")).transpose()
     }
 
-    /// The API key record with this SHA-256 (hex), if any.
+    /// The API key record with this SHA-256 (hex), if any: the lookup index holds keys only, so
+    /// the record is read from its own item.
     pub async fn find_api_key(&self, key_hash_hex: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
         let (gsi1pk, gsi1sk) = table::api_key_lookup(key_hash_hex);
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(table::index::LOOKUP)
-            .key_condition_expression("gsi1pk = :pk AND gsi1sk = :sk")
-            .expression_attribute_values(":pk", AttributeValue::S(gsi1pk))
-            .expression_attribute_values(":sk", AttributeValue::S(gsi1sk))
-            .limit(1)
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("Query(api key)", e))?;
-        output
-            .items()
-            .first()
-            .map(|item| record(item.clone(), "ApiKey"))
-            .transpose()
+        let Some(key) = super::lookup::find(&self.client, &self.table, gsi1pk, gsi1sk).await? else {
+            return Ok(None);
+        };
+        self.get_record(&key, "ApiKey").await
     }
 
-    /// Replaces an account's app secret (Meta app secret reset). The webhook function picks the new
-    /// one up within its cache TTL, or at once on the first delivery signed with it.
-    pub async fn rotate_app_secret(
+    async fn get_record<T: serde::de::DeserializeOwned>(
         &self,
-        org_id: &str,
-        account_id: &str,
-        app_secret: &crate::secret::Secret,
-    ) -> Result<(), StoreError> {
-        let key = table::whatsapp_account(org_id, account_id);
-        self.client
-            .update_item()
+        key: &table::Key,
+        entity: &'static str,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(&key)))
-            .update_expression("SET app_secret = :secret, updated_at = :now")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PK)
-            .expression_attribute_values(":secret", AttributeValue::S(app_secret.expose().into()))
-            .expression_attribute_values(":now", AttributeValue::S(now_rfc3339()))
+            .set_key(Some(key_item(key)))
             .send()
             .await
-            .map(|_| ())
-            .map_err(|e| match e.as_service_error() {
-                Some(err) if err.is_conditional_check_failed_exception() => {
-                    StoreError::NotFound(format!("account {account_id}"))
-                }
-                _ => StoreError::aws("UpdateItem(account secret)", e),
-            })
+            .map_err(|e| StoreError::aws("GetItem", e))?;
+        output.item.map(|item| record(item, entity)).transpose()
     }
 }

@@ -74,7 +74,11 @@ pub(crate) fn unix_seconds(value: Option<&Value>) -> Option<i64> {
     };
     let clamped = raw.clamp(0, MAX_META_SECONDS);
     if clamped != raw {
-        tracing::warn!(timestamp = raw, clamped, "absurd timestamp from Meta clamped into range");
+        tracing::warn!(
+            timestamp = raw,
+            clamped,
+            "absurd timestamp from Meta clamped into range"
+        );
     }
     Some(clamped)
 }
@@ -346,7 +350,12 @@ mod tests {
         ] {
             let seconds = unix_seconds(Some(&given)).unwrap();
             assert_eq!(seconds, expected, "{given}");
-            assert!(seconds.checked_mul(1000).and_then(|ms| ms.checked_add(crate::inbox::SERVICE_WINDOW_SECONDS * 1000)).is_some());
+            assert!(
+                seconds
+                    .checked_mul(1000)
+                    .and_then(|ms| ms.checked_add(crate::inbox::SERVICE_WINDOW_SECONDS * 1000))
+                    .is_some()
+            );
         }
         for unreadable in [json!("18446744073709551616"), json!(1.5), json!("soon"), json!(null)] {
             assert_eq!(unix_seconds(Some(&unreadable)), None, "{unreadable}");

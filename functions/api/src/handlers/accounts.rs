@@ -11,7 +11,7 @@ use shared::http_error::HttpError;
 use shared::secret::Secret;
 use shared::table;
 use shared::tenancy::{
-    DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount,
+    DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount, secret_field,
 };
 
 /// Where this deployment receives webhooks: the API's own origin (same HTTP API).
@@ -57,14 +57,14 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         .map_err(store_error)?;
     let base = webhook_base(cx);
     ok(&views::AccountList {
-        data: accounts.iter().map(|a| views::Account::of(a, &base, false)).collect(),
+        data: accounts.iter().map(|a| views::Account::of(a, &base)).collect(),
         next_cursor: next_cursor(None),
     })
 }
 
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let account = load(api, cx).await?;
-    ok(&views::Account::of(&account, &webhook_base(cx), false))
+    ok(&views::Account::of(&account, &webhook_base(cx)))
 }
 
 pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -82,9 +82,10 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
     if let Some(id) = &body.division_id {
         division(api, cx, "division_id", id).await?;
     }
+    let verify_token = new.verify_token.clone();
     let mut account = api
         .tenancy
-        .register_account(cx.org(), None, new)
+        .register_account(cx.org(), None, new, api.secrets.keeper())
         .await
         .map_err(store_error)?;
     if let Some(id) = body.division_id {
@@ -102,7 +103,10 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
             .ok_or_else(|| not_found("account"))?;
     }
     tracing::info!(account = %account.account_id, "account registered");
-    created(&views::Account::of(&account, &webhook_base(cx), true))
+    let mut view = views::Account::of(&account, &webhook_base(cx));
+    // Shown once, to paste into Meta's dashboard; stored only sealed.
+    view.verify_token = verify_token.expose().to_string();
+    created(&view)
 }
 
 pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -137,13 +141,23 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         }
         None => {}
     }
-    for (field, value) in [("app_secret", body.app_secret), ("access_token", body.access_token)] {
+    let mut secrets = vec![];
+    for (field, value) in [
+        (secret_field::APP_SECRET, body.app_secret),
+        (secret_field::ACCESS_TOKEN, body.access_token),
+    ] {
         if let Some(secret) = value {
             if secret.trim().is_empty() || secret.len() > 4_096 {
                 return Err(unprocessable(field, "must be 1 to 4096 characters"));
             }
-            sets.push((field, AttributeValue::S(secret)));
+            secrets.push((field, Secret::new(secret)));
         }
+    }
+    if !secrets.is_empty() {
+        api.secrets
+            .replace(cx.org(), &account.account_id, &secrets)
+            .await
+            .map_err(store_error)?;
     }
     let updated: WhatsAppAccount = api
         .desk
@@ -157,5 +171,5 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await
         .map_err(store_error)?
         .ok_or_else(|| not_found("account"))?;
-    ok(&views::Account::of(&updated, &webhook_base(cx), false))
+    ok(&views::Account::of(&updated, &webhook_base(cx)))
 }

@@ -1,0 +1,159 @@
+//! Writing an account's secrets: replacing one (a rotated app secret or access token) and sealing
+//! values that were stored in clear before sealing existed. Every value written is sealed first.
+
+use super::StoreError;
+use super::items::{key_item, now_rfc3339, record, records};
+use super::secret_keeper::SecretKeeper;
+use crate::sealed_secret::{SecretContext, StoredSecret};
+use crate::secret::Secret;
+use crate::table::{self, attr};
+use crate::tenancy::{WhatsAppAccount, secret_field};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use std::sync::Arc;
+
+pub struct AccountSecrets {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    keeper: Arc<dyn SecretKeeper>,
+}
+
+/// What `seal_clear` did for one organization.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SealReport {
+    pub accounts: usize,
+    pub sealed_fields: usize,
+}
+
+fn sealed_value(sealed: &StoredSecret) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(sealed).map_err(|e| StoreError::io("sealed secret", e))
+}
+
+impl AccountSecrets {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>, keeper: Arc<dyn SecretKeeper>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            keeper,
+        }
+    }
+
+    /// The keeper that seals this store's values (to register an account with it).
+    pub fn keeper(&self) -> &dyn SecretKeeper {
+        self.keeper.as_ref()
+    }
+
+    /// Seals and stores new values of secret fields; answers the updated account, or `NotFound`.
+    pub async fn replace(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        secrets: &[(&'static str, Secret)],
+    ) -> Result<WhatsAppAccount, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&table::whatsapp_account(org_id, account_id))))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_values(":now", AttributeValue::S(now_rfc3339()))
+            .return_values(ReturnValue::AllNew);
+        let mut sets = vec!["updated_at = :now".to_string()];
+        for (i, (field, secret)) in secrets.iter().enumerate() {
+            if !secret_field::ALL.contains(field) {
+                return Err(StoreError::io(
+                    "replace secrets",
+                    format!("{field} is not a secret field"),
+                ));
+            }
+            let context = SecretContext {
+                org_id,
+                account_id,
+                field,
+            };
+            let sealed = StoredSecret::Sealed(self.keeper.seal(secret, &context).await?);
+            update = update
+                .expression_attribute_names(format!("#f{i}"), *field)
+                .expression_attribute_values(format!(":v{i}"), sealed_value(&sealed)?);
+            sets.push(format!("#f{i} = :v{i}"));
+        }
+        let output = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .send()
+            .await
+            .map_err(|e| match e.as_service_error() {
+                Some(err) if err.is_conditional_check_failed_exception() => {
+                    StoreError::NotFound(format!("account {account_id}"))
+                }
+                _ => StoreError::aws("UpdateItem(account secrets)", e),
+            })?;
+        record(output.attributes.unwrap_or_default(), "WhatsAppAccount")
+    }
+
+    /// An organization's accounts (one Query per page).
+    pub async fn accounts(&self, org_id: &str) -> Result<Vec<WhatsAppAccount>, StoreError> {
+        let mut accounts = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(table::org_partition(org_id)))
+                .expression_attribute_values(":prefix", AttributeValue::S(table::whatsapp_accounts_prefix().into()))
+                .set_exclusive_start_key(start)
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("Query(accounts)", e))?;
+            accounts.extend(records::<WhatsAppAccount>(output.items(), "WhatsAppAccount")?);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(accounts);
+            }
+        }
+    }
+
+    /// Seals every secret of `org_id`'s accounts still stored in clear. Each write is conditional on
+    /// the field still being clear text, so running it twice, or beside a rotation, is safe.
+    pub async fn seal_clear(&self, org_id: &str) -> Result<SealReport, StoreError> {
+        let mut report = SealReport::default();
+        for account in self.accounts(org_id).await? {
+            report.accounts += 1;
+            let stored = [
+                (secret_field::VERIFY_TOKEN, &account.verify_token),
+                (secret_field::APP_SECRET, &account.app_secret),
+                (secret_field::ACCESS_TOKEN, &account.access_token),
+            ];
+            for (field, value) in stored {
+                let StoredSecret::Clear(clear) = value else {
+                    continue;
+                };
+                let sealed = StoredSecret::Sealed(self.keeper.seal(clear, &account.secret_context(field)).await?);
+                let written = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key_item(&table::whatsapp_account(org_id, &account.account_id))))
+                    .update_expression("SET #f = :sealed")
+                    .condition_expression("attribute_type(#f, :string)")
+                    .expression_attribute_names("#f", field)
+                    .expression_attribute_values(":sealed", sealed_value(&sealed)?)
+                    .expression_attribute_values(":string", AttributeValue::S("S".into()))
+                    .send()
+                    .await;
+                match written {
+                    Ok(_) => report.sealed_fields += 1,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|err| err.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(StoreError::aws("UpdateItem(seal secret)", e)),
+                }
+            }
+        }
+        Ok(report)
+    }
+}
