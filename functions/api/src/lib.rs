@@ -4,6 +4,7 @@
 //! may do (403 otherwise). Routes: [`routes::ROUTES`]; the document: `GET /v1/openapi.json`.
 
 mod auth;
+pub mod decode;
 mod handlers;
 pub mod openapi;
 mod request;

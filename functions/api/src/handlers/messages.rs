@@ -32,7 +32,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     })
 }
 
-fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
+pub(crate) fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
     if !send.content.is_object() {
         return Err(unprocessable("content", "must be an object"));
     }

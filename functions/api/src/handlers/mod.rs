@@ -7,7 +7,7 @@ mod contacts;
 mod conversations;
 mod divisions;
 mod media;
-mod messages;
+pub(crate) mod messages;
 mod quick_replies;
 
 use crate::ApiService;
