@@ -235,3 +235,20 @@ async fn clear_secrets_from_before_sealing_are_refused_until_admin_seals_them() 
     );
     assert_eq!(stack.drain("IngestQueue").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_key_cannot_revoke_itself() {
+    let f = Fixture::new().await;
+    let w = Walk::new(&f);
+    let me = w.expect(StatusCode::OK, "GET", "/v1/me", &f.a.key, None).await;
+    let own_id = me["key_id"].as_str().unwrap().to_string();
+    let (status, body) = w.call("DELETE", &format!("/v1/api-keys/{own_id}"), &f.a.key, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("key_id"), "{body}");
+    w.expect(StatusCode::OK, "GET", "/v1/me", &f.a.key, None).await;
+    // Another key of the same agent may revoke it.
+    let second = crate::agent_api::key_for(&w, &f.a.key, me["agent"]["id"].as_str().unwrap(), json!(["*"])).await;
+    w.expect(StatusCode::OK, "DELETE", &format!("/v1/api-keys/{own_id}"), &second, None).await;
+    let (status, _) = w.call("GET", "/v1/me", &f.a.key, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -200,6 +200,10 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         .map_err(store_error)?
         .filter(|k| k.agent_id == cx.caller.agent_id || cx.caller.may("api_keys.manage"))
         .ok_or_else(|| not_found("API key"))?;
+    // Revoke a key with another one: a caller cannot lock itself out by accident.
+    if key.key_id == cx.caller.key_id {
+        return Err(unprocessable("key_id", "a key cannot revoke itself; use another key"));
+    }
     let revoked = api
         .desk
         .revoke_key(cx.org(), &key.key_id)
