@@ -123,12 +123,16 @@ pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Re
     }
 }
 
-/// Tags are lowercase words (letters, digits, `-`, `_`, `:`), at most 20 per contact.
+/// Tags are lowercase ASCII words (letters, digits, `-`, `_`, `:`), at most 20 per contact.
 pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
     let mut normalized: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();
-        if tag.is_empty() || tag.len() > 40 || !tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ':'))
+        if tag.is_empty()
+            || tag.len() > 40
+            || !tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'))
         {
             return Err(field_error(
                 "tags",
@@ -197,6 +201,28 @@ pub fn validate_shortcut(shortcut: &str) -> Result<String, FieldError> {
 /// about this much once API Gateway base64-encodes the body.
 pub const MAX_UPLOAD_BYTES: usize = 4_500_000;
 
+/// Every MIME type [`upload_limit`] takes (the API's document lists them as the upload's content).
+pub const UPLOAD_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "audio/aac",
+    "audio/amr",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/ogg",
+    "video/mp4",
+    "video/3gpp",
+    "text/plain",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+];
+
 /// The MIME types WhatsApp accepts for sending, with Meta's size limit for each kind.
 pub fn upload_limit(mime_type: &str) -> Option<usize> {
     const MB: usize = 1024 * 1024;
@@ -232,6 +258,14 @@ mod tests {
             Some("line\nline")
         );
         assert_eq!(optional_text("note", None, 50).unwrap(), None);
+    }
+
+    #[test]
+    fn every_listed_upload_type_has_a_limit() {
+        for mime_type in UPLOAD_TYPES {
+            assert!(upload_limit(mime_type).is_some(), "{mime_type}");
+        }
+        assert_eq!(upload_limit("application/zip"), None);
     }
 
     #[test]

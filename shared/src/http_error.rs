@@ -8,6 +8,8 @@ pub struct HttpError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Response headers the status calls for (`Allow` on 405, `Retry-After` on 429).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 #[derive(Serialize)]
@@ -27,7 +29,13 @@ impl HttpError {
             status,
             code,
             message: message.into(),
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -53,7 +61,13 @@ impl HttpError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        json_response(self.status, self.body())
+        let mut response = json_response(self.status, self.body());
+        for (name, value) in &self.headers {
+            if let Ok(value) = lambda_http::http::HeaderValue::from_str(value) {
+                response.headers_mut().insert(*name, value);
+            }
+        }
+        response
     }
 }
 

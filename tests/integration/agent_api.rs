@@ -1221,17 +1221,17 @@ async fn bad_input_gets_the_documented_errors() {
             "GET",
             "/v1/conversations?cursor=forged",
             None,
-            StatusCode::BAD_REQUEST,
-            "invalid_cursor",
-            "",
+            StatusCode::NOT_FOUND,
+            "unknown_cursor",
+            "cursor",
         ),
         (
             "GET",
-            "/v1/contacts?q=a&tag=b",
+            "/v1/contacts?q=a&tag=a!b",
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
-            "q",
+            "tag",
         ),
         (
             "PUT",
@@ -1279,7 +1279,7 @@ async fn bad_input_gets_the_documented_errors() {
         ))
         .await
         .unwrap();
-    assert_eq!(upload.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(upload.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let upload = f
         .api
         .handle(api_binary_request(

@@ -241,7 +241,8 @@ async fn bad_sends_get_clear_errors() {
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_cursor"))
+        (StatusCode::NOT_FOUND, Some("unknown_cursor")),
+        "a cursor this API did not issue names no page"
     );
     let (status, _) = f
         .call("GET", "/v1/conversations?limit=1000", Some(&f.a.key), None)

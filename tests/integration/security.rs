@@ -242,13 +242,99 @@ async fn a_key_cannot_revoke_itself() {
     let w = Walk::new(&f);
     let me = w.expect(StatusCode::OK, "GET", "/v1/me", &f.a.key, None).await;
     let own_id = me["key_id"].as_str().unwrap().to_string();
-    let (status, body) = w.call("DELETE", &format!("/v1/api-keys/{own_id}"), &f.a.key, None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("key_id"), "{body}");
+    let (status, body) = w
+        .call("DELETE", &format!("/v1/api-keys/{own_id}"), &f.a.key, None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().starts_with("key_id"),
+        "{body}"
+    );
     w.expect(StatusCode::OK, "GET", "/v1/me", &f.a.key, None).await;
     // Another key of the same agent may revoke it.
     let second = crate::agent_api::key_for(&w, &f.a.key, me["agent"]["id"].as_str().unwrap(), json!(["*"])).await;
-    w.expect(StatusCode::OK, "DELETE", &format!("/v1/api-keys/{own_id}"), &second, None).await;
+    w.expect(
+        StatusCode::OK,
+        "DELETE",
+        &format!("/v1/api-keys/{own_id}"),
+        &second,
+        None,
+    )
+    .await;
     let (status, _) = w.call("GET", "/v1/me", &f.a.key, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_contract_edges_answer_as_documented() {
+    let f = Fixture::new().await;
+    let w = Walk::new(&f);
+    // 405 says which methods the path takes.
+    let response = f
+        .api
+        .handle(integration_tests::api_request(
+            "PUT",
+            "/v1/conversations",
+            Some(&f.a.key),
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET");
+    // An empty cursor is the first page.
+    w.expect(
+        StatusCode::OK,
+        "GET",
+        "/v1/conversations?cursor=&limit=5",
+        &f.a.key,
+        None,
+    )
+    .await;
+    // Filters narrow together instead of refusing each other.
+    let created = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/contacts",
+            &f.a.key,
+            Some(json!({"phone_number": "+4915112345678", "name": "Zelda Zed", "tags": ["vip"]})),
+        )
+        .await;
+    let both = w
+        .expect(StatusCode::OK, "GET", "/v1/contacts?q=zel&tag=vip", &f.a.key, None)
+        .await;
+    assert_eq!(both["data"].as_array().unwrap().len(), 1, "{both}");
+    assert_eq!(both["data"][0]["id"], created["id"]);
+    let neither = w
+        .expect(StatusCode::OK, "GET", "/v1/contacts?q=zel&tag=lead", &f.a.key, None)
+        .await;
+    assert!(neither["data"].as_array().unwrap().is_empty(), "{neither}");
+    let by_phone = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            "/v1/contacts?phone=4915112345678&q=nobody",
+            &f.a.key,
+            None,
+        )
+        .await;
+    assert!(by_phone["data"].as_array().unwrap().is_empty(), "{by_phone}");
+    // A type WhatsApp does not send is 415, naming the header.
+    let upload = f
+        .api
+        .handle(integration_tests::api_binary_request(
+            "/v1/media",
+            &f.a.key,
+            b"PK\x03\x04",
+            "application/zip",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(integration_tests::body_text(&upload).contains("content-type"));
 }

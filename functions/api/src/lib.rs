@@ -122,14 +122,15 @@ impl ApiService {
     async fn route(&self, request: &Request) -> Result<Response<Body>, HttpError> {
         let (route, parameters) = match routes::find(request.method().as_str(), request.uri().path()) {
             Ok(found) => found,
-            Err(true) => {
+            Err(routes::Miss::MethodNotAllowed { allowed }) => {
                 return Err(HttpError::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "method_not_allowed",
-                    "this path does not take this method",
-                ));
+                    format!("this path takes {}", allowed.join(", ")),
+                )
+                .with_header("allow", allowed.join(", ")));
             }
-            Err(false) => return Err(HttpError::not_found("no such route")),
+            Err(routes::Miss::NoSuchPath) => return Err(HttpError::not_found("no such route")),
         };
         if route.public {
             return handlers::dispatch_public(route);

@@ -63,6 +63,46 @@ fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": schema_ref("ErrorBody")}}})
 }
 
+/// Every error status a route can answer, with why: what the router, the key check, the decoders
+/// and the stores can refuse, so the document lists exactly what the handlers do.
+fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
+    let mut statuses = Vec::new();
+    let paged = route.query.iter().any(|(name, _, _)| *name == "cursor");
+    if route.body != Body::None {
+        statuses.push((400, "the body is not valid JSON, or is empty"));
+    }
+    if !route.public {
+        statuses.push((401, "missing, unknown, revoked or expired API key"));
+        statuses.push((403, "the key's role or scopes lack the permission"));
+    }
+    if route.path.contains('{') || paged {
+        statuses.push((404, "no such id (or cursor) in the caller's organization"));
+    }
+    if !route.public && route.method != "GET" {
+        statuses.push((
+            409,
+            "a conflicting change (a duplicate, a closed 24-hour window, another open conversation); re-read and retry",
+        ));
+    }
+    if route.body != Body::None {
+        statuses.push((413, "the body is too large"));
+    }
+    if route.body == Body::Binary {
+        statuses.push((415, "a content type WhatsApp does not send"));
+    }
+    if route.body != Body::None || !route.query.is_empty() || (!route.public && route.method != "GET") {
+        statuses.push((422, "a field or parameter is invalid; the message names it"));
+    }
+    if !route.public {
+        statuses.push((
+            429,
+            "too many requests with keys this server has not seen; retry shortly",
+        ));
+        statuses.push((503, "a store is temporarily unavailable; retry"));
+    }
+    statuses
+}
+
 pub fn document() -> Value {
     let components = serde_json::to_value(Schemas::openapi().components).unwrap_or(Value::Null);
     let mut paths = Map::new();
@@ -72,8 +112,9 @@ pub fn document() -> Value {
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .chain(route.query.iter().map(|(name, description)| {
-                json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}})
+            .chain(route.query.iter().map(|(name, description, schema)| {
+                let schema: Value = serde_json::from_str(schema).unwrap_or_else(|_| json!({"type": "string"}));
+                json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
             }))
             .collect();
         let mut responses = Map::new();
@@ -84,29 +125,8 @@ pub fn document() -> Value {
             None => json!({"description": "success, no content"}),
         };
         responses.insert(route.status.to_string(), success);
-        if !route.public {
-            responses.insert(
-                "401".into(),
-                error_response("missing, unknown, revoked or expired API key"),
-            );
-            responses.insert(
-                "403".into(),
-                error_response("the key's role or scopes lack the permission"),
-            );
-        }
-        if route.path.contains('{') {
-            responses.insert("404".into(), error_response("no such id in the caller's organization"));
-        }
-        if route.body != Body::None {
-            responses.insert("400".into(), error_response("the body is not valid JSON"));
-            responses.insert("413".into(), error_response("the body is too large"));
-            responses.insert("422".into(), error_response("a field is invalid; the message names it"));
-        }
-        if route.method == "POST" && route.path.ends_with("/messages") {
-            responses.insert(
-                "409".into(),
-                error_response("the 24-hour window is closed (templates only)"),
-            );
+        for (status, description) in error_statuses(route) {
+            responses.insert(status.to_string(), error_response(description));
         }
         let mut operation = json!({
             "operationId": format!("{:?}", route.operation).chars().enumerate().map(|(i, c)| if i == 0 { c.to_ascii_lowercase() } else { c }).collect::<String>(),
@@ -127,7 +147,16 @@ pub fn document() -> Value {
                     json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema)}}});
             }
             Body::Binary => {
-                operation["requestBody"] = json!({"required": true, "content": {"*/*": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}});
+                let content: Map<String, Value> = shared::desk::UPLOAD_TYPES
+                    .iter()
+                    .map(|mime| {
+                        (
+                            mime.to_string(),
+                            json!({"schema": {"type": "string", "format": "binary", "minLength": 1}}),
+                        )
+                    })
+                    .collect();
+                operation["requestBody"] = json!({"required": true, "content": content});
             }
             Body::None => {}
         }
@@ -187,6 +216,13 @@ mod tests {
             );
         }
         for route in ROUTES {
+            for (name, _, schema) in route.query {
+                assert!(
+                    serde_json::from_str::<Value>(schema).is_ok(),
+                    "{} {name}: {schema}",
+                    route.path
+                );
+            }
             assert!(
                 doc["paths"][route.path].get(route.method.to_lowercase()).is_some(),
                 "{} {}",

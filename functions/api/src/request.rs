@@ -73,13 +73,15 @@ impl Context<'_> {
                 .filter(|l| (1..=MAX_PAGE).contains(l))
                 .ok_or_else(|| unprocessable("limit", format!("must be 1 to {MAX_PAGE}")))?,
         };
-        let start = match self.query("cursor") {
+        // A cursor names a page: empty is the first one, and one this API did not issue (or issued
+        // to another organization) names none, so it answers 404 like an unknown id.
+        let start = match self.query("cursor").filter(|text| !text.is_empty()) {
             None => None,
             Some(text) => Some(cursor::decode(&text, &table::org_partition(self.org())).ok_or_else(|| {
                 HttpError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_cursor",
-                    "cursor is not one this API issued",
+                    StatusCode::NOT_FOUND,
+                    "unknown_cursor",
+                    "cursor: no page of this list has this cursor",
                 )
             })?),
         };

@@ -74,12 +74,21 @@ pub struct Route {
     /// Schema of the success response, `None` for an empty one.
     pub response: Option<&'static str>,
     pub status: u16,
-    pub query: &'static [(&'static str, &'static str)],
+    /// Query parameters: name, description and JSON Schema (as JSON text).
+    pub query: &'static [(&'static str, &'static str, &'static str)],
 }
 
-const PAGE: &[(&str, &str)] = &[
-    ("limit", "page size, 1-100 (default 25)"),
-    ("cursor", "next_cursor of the previous page"),
+const PAGE: &[(&str, &str, &str)] = &[
+    (
+        "limit",
+        "page size (default 25)",
+        r#"{"type":"integer","minimum":1,"maximum":100}"#,
+    ),
+    (
+        "cursor",
+        "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
+        r#"{"type":"string","maxLength":2048}"#,
+    ),
 ];
 
 const fn route(
@@ -118,7 +127,7 @@ impl Route {
         self.status = status;
         self
     }
-    const fn query(mut self, query: &'static [(&'static str, &'static str)]) -> Self {
+    const fn query(mut self, query: &'static [(&'static str, &'static str, &'static str)]) -> Self {
         self.query = query;
         self
     }
@@ -162,12 +171,36 @@ pub const ROUTES: &[Route] = &[
     )
     .returns("ConversationList")
     .query(&[
-        ("limit", "page size, 1-100 (default 25)"),
-        ("cursor", "next_cursor of the previous page"),
-        ("status", "open | pending | resolved"),
-        ("assignee", "agent id, or `me`"),
-        ("division", "division id"),
-        ("unread", "true: only with unread messages; false: only read ones"),
+        (
+            "limit",
+            "page size (default 25)",
+            r#"{"type":"integer","minimum":1,"maximum":100}"#,
+        ),
+        (
+            "cursor",
+            "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
+            r#"{"type":"string","maxLength":2048}"#,
+        ),
+        (
+            "status",
+            "only conversations in this status",
+            r#"{"type":"string","enum":["open","pending","resolved"]}"#,
+        ),
+        (
+            "assignee",
+            "agent id, or `me`",
+            r#"{"type":"string","pattern":"^[a-z0-9_-]{1,64}$"}"#,
+        ),
+        (
+            "division",
+            "division id",
+            r#"{"type":"string","pattern":"^[a-z0-9_-]{1,64}$"}"#,
+        ),
+        (
+            "unread",
+            "true: only with unread messages; false: only read ones",
+            r#"{"type":"boolean"}"#,
+        ),
     ]),
     route(
         "GET",
@@ -465,11 +498,31 @@ pub const ROUTES: &[Route] = &[
     )
     .returns("ContactList")
     .query(&[
-        ("limit", "page size, 1-100 (default 25)"),
-        ("cursor", "next_cursor of the previous page"),
-        ("phone", "exact phone number"),
-        ("q", "name prefix"),
-        ("tag", "contacts with this tag"),
+        (
+            "limit",
+            "page size (default 25)",
+            r#"{"type":"integer","minimum":1,"maximum":100}"#,
+        ),
+        (
+            "cursor",
+            "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
+            r#"{"type":"string","maxLength":2048}"#,
+        ),
+        (
+            "phone",
+            "exact phone number, international format (`+`, spaces, `-`, `(`, `)` and `.` ignored)",
+            r#"{"type":"string","pattern":"^[+ ().-]*([0-9][+ ().-]*){6,15}$"}"#,
+        ),
+        (
+            "q",
+            "name prefix (case and spacing ignored)",
+            r#"{"type":"string","maxLength":100}"#,
+        ),
+        (
+            "tag",
+            "contacts with this tag",
+            r#"{"type":"string","pattern":"^\\s*[A-Za-z0-9_:-]{1,40}\\s*$"}"#,
+        ),
     ]),
     route(
         "POST",
@@ -562,23 +615,39 @@ pub const ROUTES: &[Route] = &[
         )
         .returns("MediaUpload")
         .status(201)
-        .query(&[("filename", "the file's name, shown to the customer for documents")])
+        .query(&[(
+            "filename",
+            "the file's name, shown to the customer for documents",
+            r#"{"type":"string","maxLength":240,"pattern":"^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$"}"#,
+        )])
     },
 ];
 
-/// The route for (method, path) and its path parameters; `Err(true)` when the path exists with
-/// another method (405), `Err(false)` when it does not (404).
-pub fn find(method: &str, path: &str) -> Result<(&'static Route, BTreeMap<&'static str, String>), bool> {
-    let mut path_exists = false;
+/// Why no route answers a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// No route has this path (404).
+    NoSuchPath,
+    /// The path exists with these methods only (405 with `Allow`).
+    MethodNotAllowed { allowed: Vec<&'static str> },
+}
+
+/// The route for (method, path) and its path parameters, or why there is none.
+pub fn find(method: &str, path: &str) -> Result<(&'static Route, BTreeMap<&'static str, String>), Miss> {
+    let mut allowed = Vec::new();
     for route in ROUTES {
         if let Some(parameters) = match_path(route.path, path) {
             if route.method == method {
                 return Ok((route, parameters));
             }
-            path_exists = true;
+            allowed.push(route.method);
         }
     }
-    Err(path_exists)
+    if allowed.is_empty() {
+        Err(Miss::NoSuchPath)
+    } else {
+        Err(Miss::MethodNotAllowed { allowed })
+    }
 }
 
 fn match_path(template: &'static str, path: &str) -> Option<BTreeMap<&'static str, String>> {
@@ -626,8 +695,14 @@ mod tests {
         assert_eq!(parameters["division_id"], "div_1");
         assert_eq!(parameters["agent_id"], "agt_2");
         assert_eq!(find("GET", "/v1/me/").unwrap().0.operation, Operation::Me);
-        assert!(find("PUT", "/v1/conversations").unwrap_err());
-        assert!(!find("GET", "/v1/nothing").unwrap_err());
-        assert!(!find("GET", "/v1/conversations//messages").unwrap_err());
+        assert_eq!(
+            find("PUT", "/v1/conversations").unwrap_err(),
+            Miss::MethodNotAllowed { allowed: vec!["GET"] }
+        );
+        assert_eq!(find("GET", "/v1/nothing").unwrap_err(), Miss::NoSuchPath);
+        assert_eq!(
+            find("GET", "/v1/conversations//messages").unwrap_err(),
+            Miss::NoSuchPath
+        );
     }
 }

@@ -17,34 +17,49 @@ fn email(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpE
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
     let (phone, name, tag) = (cx.query("phone"), cx.query("q"), cx.query("tag"));
-    if [&phone, &name, &tag].iter().filter(|f| f.is_some()).count() > 1 {
-        return Err(unprocessable("q", "search by one of phone, q or tag at a time"));
-    }
-    let page = if let Some(phone) = phone {
+    // Several filters narrow together: the most selective one is the query, the others filter it.
+    let name = match name {
+        Some(name) if name.chars().count() > 100 => return Err(unprocessable("q", "at most 100 characters")),
+        // Blank matches every name: no filter.
+        Some(name) => Some(desk::search_form(&name)).filter(|form| !form.is_empty()),
+        None => None,
+    };
+    let tag = match tag {
+        Some(tag) => Some(
+            desk::normalize_tags(&[tag])
+                .map_err(|_| unprocessable("tag", "is not a tag (1-40 of a-z, 0-9, -, _ or :)"))?
+                .remove(0),
+        ),
+        None => None,
+    };
+    let mut page = if let Some(phone) = phone {
         let phone = desk::normalize_phone("phone", &phone).map_err(invalid)?;
         let found = api.contacts.by_phone(cx.org(), &phone).await.map_err(store_error)?;
         shared::adapters::records::Page {
             items: found.into_iter().collect(),
             next: None,
         }
-    } else if let Some(name) = name {
-        let query = desk::search_form(&name);
-        if query.is_empty() || query.chars().count() > 100 {
-            return Err(unprocessable("q", "must be 1 to 100 characters"));
-        }
+    } else if let Some(tag) = &tag {
         api.contacts
-            .by_name(cx.org(), &query, limit, start)
+            .by_tag(cx.org(), tag, limit, start)
             .await
             .map_err(store_error)?
-    } else if let Some(tag) = tag {
-        let tag = desk::normalize_tags(&[tag]).map_err(|_| unprocessable("tag", "is not a tag"))?;
+    } else if let Some(name) = &name {
         api.contacts
-            .by_tag(cx.org(), &tag[0], limit, start)
+            .by_name(cx.org(), name, limit, start)
             .await
             .map_err(store_error)?
     } else {
         api.contacts.page(cx.org(), limit, start).await.map_err(store_error)?
     };
+    page.items.retain(|contact| {
+        let named = name.as_deref().is_none_or(|prefix| {
+            shared::adapters::contact_store::display_name(contact)
+                .is_some_and(|n| desk::search_form(n).starts_with(prefix))
+        });
+        let tagged = tag.as_ref().is_none_or(|tag| contact.tags.contains(tag));
+        named && tagged
+    });
     ok(&views::ContactList {
         data: page.items.iter().map(views::Contact::from).collect(),
         next_cursor: next_cursor(page.next),

@@ -4,7 +4,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, store_error, too_large, unprocessable};
+use crate::request::{Context, created, store_error, too_large};
 use crate::views;
 use lambda_http::http::StatusCode;
 use sha2::{Digest, Sha256};
@@ -32,9 +32,10 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         .map(|v| v.split(';').next().unwrap_or_default().trim().to_lowercase())
         .unwrap_or_default();
     let limit = desk::upload_limit(&mime_type).ok_or_else(|| {
-        unprocessable(
-            "content-type",
-            format!("{mime_type:?} is not a type WhatsApp sends (jpeg, png, webp, aac, amr, mpeg, mp4, ogg, 3gpp, pdf, text, office)"),
+        HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("content-type: {mime_type:?} is not a type WhatsApp sends (jpeg, png, webp, aac, amr, mpeg, mp4, ogg, 3gpp, pdf, text, office)"),
         )
     })?;
     if bytes.len() > limit {
