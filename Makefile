@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha256sum infra/requirements.txt | cut -c1-12)
 
-.PHONY: dev test lint bench sizes build sam-build venv clean fuzz
+.PHONY: dev test lint bench sizes build sam-build venv clean fuzz schemathesis
 
 ## Install the pinned Python tools (moto server, cargo-lambda, cfn-lint) into .venv.
 $(STAMP): infra/requirements.txt
@@ -28,6 +28,10 @@ lint: $(STAMP)
 ## Criterion benchmarks, AWS requests per inbound message (against moto), release binary sizes.
 bench: $(STAMP)
 	@infra/scripts/bench.sh
+
+## The API against its OpenAPI document (schemathesis, all checks, fixed seed) on a private stack.
+schemathesis: $(STAMP)
+	@infra/scripts/schemathesis.sh
 
 ## cargo fuzz targets (webhook intake, notification parser, API decoding), FUZZ_SECONDS each.
 fuzz:

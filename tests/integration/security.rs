@@ -247,7 +247,7 @@ async fn a_key_cannot_revoke_itself() {
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        (StatusCode::CONFLICT, Some("refers_to_caller")),
         "{body}"
     );
     assert!(

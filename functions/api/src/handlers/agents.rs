@@ -12,6 +12,12 @@ use shared::http_error::HttpError;
 use shared::permissions::{self, PERMISSIONS};
 use shared::tenancy::{Agent, Role};
 
+/// A well-formed request that conflicts with who is calling (revoking one's own key, say): the
+/// same request from another caller would succeed, so it is a conflict, not bad input.
+fn refers_to_caller(message: &str) -> HttpError {
+    HttpError::new(StatusCode::CONFLICT, "refers_to_caller", message)
+}
+
 fn parse_role(text: &str) -> Result<Role, HttpError> {
     match text {
         "admin" => Ok(Role::Admin),
@@ -87,7 +93,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     let role = body.role.as_deref().map(parse_role).transpose()?;
     if is_self && role.is_some_and(|r| r != agent.role) {
-        return Err(unprocessable("role", "an admin cannot change their own role"));
+        return Err(refers_to_caller("role: an admin cannot change their own role"));
     }
     let changes = AgentChanges {
         full_name: match body.full_name.as_deref() {
@@ -112,7 +118,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = load(api, cx).await?;
     if agent.agent_id == cx.caller.agent_id {
-        return Err(unprocessable("agent_id", "an agent cannot deactivate themselves"));
+        return Err(refers_to_caller("agent_id: an agent cannot deactivate themselves"));
     }
     let agent = api
         .desk
@@ -202,7 +208,7 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         .ok_or_else(|| not_found("API key"))?;
     // Revoke a key with another one: a caller cannot lock itself out by accident.
     if key.key_id == cx.caller.key_id {
-        return Err(unprocessable("key_id", "a key cannot revoke itself; use another key"));
+        return Err(refers_to_caller("key_id: a key cannot revoke itself; use another key"));
     }
     let revoked = api
         .desk
