@@ -144,8 +144,23 @@ pub struct Conversation {
     pub window_expires_at: Option<i64>,
     pub assigned_agent_id: Option<String>,
     pub division_id: Option<String>,
+    /// The contact's agent-given name, copied here (and kept current) so lists need no read per
+    /// row; `contact_profile_name` is the customer's WhatsApp profile name from their newest message.
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    #[serde(default)]
+    pub contact_profile_name: Option<String>,
+    #[serde(default)]
+    pub contact_phone: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Conversation {
+    /// The name to show: the agent-given one, else the profile name.
+    pub fn contact_display_name(&self) -> Option<&str> {
+        self.contact_name.as_deref().or(self.contact_profile_name.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

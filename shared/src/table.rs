@@ -136,6 +136,19 @@ pub fn open_conversation(org_id: &str, account_id: &str, contact_id: &str) -> Ke
     Key::new(org_partition(org_id), format!("OPENCONV#{account_id}#{contact_id}"))
 }
 
+/// One item per (contact, conversation): a contact's conversations are one Query, so a change of
+/// the contact's name reaches each conversation's copy of it.
+pub fn contact_conversation(org_id: &str, contact_id: &str, conversation_id: &str) -> Key {
+    Key::new(
+        contact_conversations_partition(org_id, contact_id),
+        format!("CONV#{conversation_id}"),
+    )
+}
+
+pub fn contact_conversations_partition(org_id: &str, contact_id: &str) -> String {
+    format!("ORG#{org_id}#CONTACTCONVS#{contact_id}")
+}
+
 pub fn conversation_partition(org_id: &str, conversation_id: &str) -> String {
     format!("ORG#{org_id}#CONV#{conversation_id}")
 }

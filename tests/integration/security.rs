@@ -338,3 +338,102 @@ async fn the_contract_edges_answer_as_documented() {
     assert_eq!(upload.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(integration_tests::body_text(&upload).contains("content-type"));
 }
+
+#[tokio::test]
+async fn the_conversation_list_names_the_contact_and_follows_a_rename() {
+    let f = Fixture::new().await;
+    let w = Walk::new(&f);
+    let now = crate::api::now();
+    f.inbound_from(&f.a, "4915100000001", "Ana", "wamid.list-1", now - 100)
+        .await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
+        .await;
+    let first = &list["data"][0];
+    assert_eq!(
+        (
+            first["contact_name"].as_str(),
+            first["contact_phone"].as_str(),
+            first["contact_channel"].as_str()
+        ),
+        (Some("Ana"), Some("4915100000001"), Some("whatsapp"))
+    );
+    let conversation = first["id"].as_str().unwrap().to_string();
+    let contact = first["contact_id"].as_str().unwrap().to_string();
+    // A second conversation of the same contact (after resolve), then a new profile name.
+    w.expect(
+        StatusCode::OK,
+        "POST",
+        &format!("/v1/conversations/{conversation}/resolve"),
+        &f.a.key,
+        None,
+    )
+    .await;
+    f.inbound_from(&f.a, "4915100000001", "Ana P.", "wamid.list-2", now - 50)
+        .await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
+        .await;
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["contact_name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Ana P.", "Ana"],
+        "the open one follows the newest profile name"
+    );
+
+    // An agent renames the contact: every conversation of it shows the new name.
+    w.expect(
+        StatusCode::OK,
+        "PATCH",
+        &format!("/v1/contacts/{contact}"),
+        &f.a.key,
+        Some(json!({"name": "Ana Pereira"})),
+    )
+    .await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
+        .await;
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["contact_name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["Ana Pereira", "Ana Pereira"]);
+    let got = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conversation}"),
+            &f.a.key,
+            None,
+        )
+        .await;
+    assert_eq!(got["contact_name"], "Ana Pereira");
+    // The rename costs one write per conversation of the contact.
+    let written = f
+        .stack
+        .contacts()
+        .rename_in_conversations(&f.a.account.org_id, &contact, Some("Ana Pereira"))
+        .await
+        .unwrap();
+    assert_eq!(written, 2);
+    // Clearing the name falls back to the profile name.
+    w.expect(
+        StatusCode::OK,
+        "PATCH",
+        &format!("/v1/contacts/{contact}"),
+        &f.a.key,
+        Some(json!({"name": ""})),
+    )
+    .await;
+    let list = w
+        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
+        .await;
+    assert_eq!(list["data"][0]["contact_name"], "Ana P.");
+}

@@ -100,6 +100,13 @@ impl TestStack {
             .expect("resource exists")
     }
 
+    pub fn contacts(&self) -> shared::adapters::contact_store::ContactStore {
+        shared::adapters::contact_store::ContactStore::new(
+            aws_sdk_dynamodb::Client::new(&self.aws),
+            self.name_of("Table"),
+        )
+    }
+
     pub fn tenancy(&self) -> TenancyStore {
         TenancyStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
     }

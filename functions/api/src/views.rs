@@ -51,6 +51,13 @@ pub struct Conversation {
     pub id: String,
     pub account_id: String,
     pub contact_id: String,
+    /// The contact's name (the agent-given one, else their WhatsApp profile name), kept on the
+    /// conversation so the list needs no read per row.
+    pub contact_name: Option<String>,
+    /// The contact's WhatsApp number (digits, country code first); absent for username-only users.
+    pub contact_phone: Option<String>,
+    /// whatsapp
+    pub contact_channel: String,
     /// open | pending | resolved
     pub status: String,
     pub unread_count: i64,
@@ -71,6 +78,9 @@ impl From<&inbox::Conversation> for Conversation {
             id: c.conversation_id.clone(),
             account_id: c.account_id.clone(),
             contact_id: c.contact_id.clone(),
+            contact_name: c.contact_display_name().map(str::to_string),
+            contact_phone: c.contact_phone.clone(),
+            contact_channel: "whatsapp".into(),
             status: c.status.as_str().into(),
             unread_count: c.unread_count,
             message_count: c.message_count,

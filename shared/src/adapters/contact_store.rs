@@ -193,12 +193,79 @@ impl ContactStore {
                 items.push(self.records.delete(&table::contact_tag(org_id, tag, contact_id), None));
             }
             match self.records.transact(items, vec![]).await {
-                Ok(()) => return Ok(Some(contact)),
+                Ok(()) => {
+                    // Also when unchanged: repeating a rename repairs copies an earlier one missed.
+                    if changes.name.is_some() {
+                        self.rename_in_conversations(org_id, contact_id, contact.name.as_deref())
+                            .await?;
+                    }
+                    return Ok(Some(contact));
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(other) => return Err(other),
             }
         }
         Err(StoreError::Conflict("the contact changed concurrently; retry".into()))
+    }
+
+    /// Writes the contact's agent-given name onto each of its conversations (one Query per 1 MB of
+    /// pointers, then one UpdateItem per conversation); answers how many were written.
+    pub async fn rename_in_conversations(
+        &self,
+        org_id: &str,
+        contact_id: &str,
+        name: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        let mut written = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .records
+                .client
+                .query()
+                .table_name(&self.records.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(table::contact_conversations_partition(org_id, contact_id)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("Query(contact conversations)", e))?;
+            for item in output.items() {
+                let Some(conversation_id) = item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|sk| sk.strip_prefix("CONV#"))
+                else {
+                    continue;
+                };
+                let key = table::conversation(org_id, conversation_id);
+                let update = self
+                    .records
+                    .client
+                    .update_item()
+                    .table_name(&self.records.table)
+                    .key("pk", s(&key.pk))
+                    .key("sk", s(&key.sk))
+                    .condition_expression("attribute_exists(pk)");
+                let update = match name {
+                    Some(name) => update
+                        .update_expression("SET contact_name = :name")
+                        .expression_attribute_values(":name", s(name)),
+                    None => update.update_expression("REMOVE contact_name"),
+                };
+                match update.send().await {
+                    Ok(_) => written += 1,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|err| err.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(StoreError::aws("UpdateItem(conversation contact name)", e)),
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(written);
+            }
+        }
     }
 
     pub async fn page(&self, org_id: &str, limit: i32, start: Option<PageKey>) -> Result<Page<Contact>, StoreError> {

@@ -114,6 +114,9 @@ struct ContactPlan {
     /// Identity keys not yet stored for this contact.
     missing_identities: Vec<String>,
     exists: bool,
+    /// The agent-given name, read only when a conversation opens.
+    name: Option<String>,
+    phone: Option<String>,
 }
 
 impl InboxStore {
@@ -195,6 +198,20 @@ impl InboxStore {
                     .and_then(|item| string_of(&item, "conversation_id")),
             };
             let conversation_id = existing_conversation.clone().unwrap_or_else(|| ids::new_id("cv"));
+            // A new conversation carries the contact's name and phone (the list shows them without a
+            // read per row): an existing contact's agent-given name is read once, here.
+            let contact_name = match (&existing_conversation, contact.exists) {
+                (None, true) => self
+                    .get_record::<Contact>(&table::contact(org_id, &contact.contact_id), "Contact")
+                    .await?
+                    .and_then(|c| c.name),
+                _ => None,
+            };
+            let contact = ContactPlan {
+                name: contact_name,
+                phone: identity.wa_id.clone(),
+                ..contact
+            };
             let message_id = ids::new_id("msg");
             let message_key = table::message(org_id, &conversation_id, message.timestamp * 1000, &message_id);
             let items = self.inbound_items(
@@ -345,6 +362,8 @@ impl InboxStore {
                 contact_id: contact_id.clone(),
                 missing_identities: vec![],
                 exists: true,
+                name: None,
+                phone: None,
             });
         }
         let request = keys
@@ -378,11 +397,15 @@ impl InboxStore {
                 contact_id,
                 missing_identities,
                 exists: true,
+                name: None,
+                phone: None,
             },
             None => ContactPlan {
                 contact_id: identity.derived_contact_id(org_id).expect("identity has a key"),
                 missing_identities,
                 exists: false,
+                name: None,
+                phone: None,
             },
         })
     }
@@ -399,6 +422,8 @@ impl InboxStore {
         let contact = ContactPlan {
             contact_id: contact_id.to_string(),
             missing_identities: vec![],
+            name: None,
+            phone: None,
             exists: true,
         };
         let message_id = ids::new_id("msg");
@@ -470,6 +495,7 @@ impl InboxStore {
                 &preview,
                 &now,
                 freshness,
+                profile_name,
             ));
             let check = ConditionCheck::builder()
                 .table_name(&self.table)
@@ -495,6 +521,9 @@ impl InboxStore {
                 window_expires_at: Some(window),
                 assigned_agent_id: None,
                 division_id: None,
+                contact_name: contact.name.clone(),
+                contact_profile_name: profile_name.map(str::to_string),
+                contact_phone: contact.phone.clone(),
                 created_at: now.clone(),
                 updated_at: now.clone(),
             };
@@ -507,6 +536,14 @@ impl InboxStore {
             pointer.insert(attr::ENTITY.into(), s("OpenConversation"));
             pointer.insert("conversation_id".into(), s(conversation_id));
             items.push(self.put(pointer, Some("attribute_not_exists(pk)")));
+            // The contact's conversations, so a rename reaches every one of them.
+            let mut listed = key_item(&table::contact_conversation(
+                org_id,
+                &contact.contact_id,
+                conversation_id,
+            ));
+            listed.insert(attr::ENTITY.into(), s("ContactConversation"));
+            items.push(self.put(listed, None));
         }
 
         // 4: the contact (created once; the profile name follows the latest message).
@@ -596,6 +633,7 @@ impl InboxStore {
         preview: &str,
         now: &str,
         freshness: Freshness,
+        profile_name: Option<&str>,
     ) -> TransactWriteItem {
         let base = Update::builder()
             .table_name(&self.table)
@@ -608,10 +646,15 @@ impl InboxStore {
         let update = match freshness {
             Freshness::Newest => {
                 let (_, gsi2sk) = table::conversation_timeline(org_id, conversation_id, ts_ms);
-                base.update_expression(
+                // The newest message's profile name is the customer's current one.
+                let (profile_set, base) = match profile_name {
+                    Some(name) => (", contact_profile_name = :profile", base.expression_attribute_values(":profile", s(name))),
+                    None => ("", base),
+                };
+                base.update_expression(format!(
                     "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :inbound, last_inbound_ms = :ts, \
-                     window_expires_at = :window, updated_at = :now, #status = :open, gsi2sk = :gsi2sk ADD unread_count :one, message_count :one",
-                )
+                     window_expires_at = :window, updated_at = :now, #status = :open, gsi2sk = :gsi2sk{profile_set} ADD unread_count :one, message_count :one",
+                ))
                 .condition_expression("attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(last_message_ms) OR last_message_ms <= :ts)")
                 .expression_attribute_values(":ts", n(ts_ms))
                 .expression_attribute_values(":preview", s(preview))
