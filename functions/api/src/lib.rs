@@ -9,6 +9,7 @@ mod handlers;
 pub mod openapi;
 mod request;
 pub mod routes;
+pub mod rules;
 pub mod views;
 
 use auth::KeyCache;

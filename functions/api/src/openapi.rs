@@ -104,7 +104,8 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
 }
 
 pub fn document() -> Value {
-    let components = serde_json::to_value(Schemas::openapi().components).unwrap_or(Value::Null);
+    let mut components = serde_json::to_value(Schemas::openapi().components).unwrap_or(Value::Null);
+    crate::rules::apply(&mut components);
     let mut paths = Map::new();
     for route in ROUTES {
         let parameters: Vec<Value> = route
@@ -167,7 +168,6 @@ pub fn document() -> Value {
             .expect("path items are objects")
             .insert(route.method.to_lowercase(), operation);
     }
-    let mut components = components;
     components["securitySchemes"] = json!({"apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (`sbk_...`) from POST /v1/api-keys or the admin tool"}});
     json!({
         "openapi": "3.1.0",

@@ -3,11 +3,11 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
 use shared::adapters::desk_store::AgentChanges;
-use shared::desk;
 use shared::http_error::HttpError;
 use shared::permissions::{self, PERMISSIONS};
 use shared::tenancy::{Agent, Role};
@@ -73,8 +73,13 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateAgent = cx.json()?;
-    let email = desk::validate_email(body.email.as_deref().unwrap_or_default()).map_err(invalid)?;
-    let full_name = desk::required_text("full_name", body.full_name.as_deref(), 120).map_err(invalid)?;
+    let email = rules::EMAIL_REQUIRED
+        .check("email", body.email.as_deref())?
+        .unwrap_or_default();
+    let full_name = rules::AGENT_FULL_NAME
+        .required_now()
+        .check("full_name", body.full_name.as_deref())?
+        .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
     let agent = api
         .desk
@@ -96,10 +101,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(refers_to_caller("role: an admin cannot change their own role"));
     }
     let changes = AgentChanges {
-        full_name: match body.full_name.as_deref() {
-            Some(name) => Some(desk::required_text("full_name", Some(name), 120).map_err(invalid)?),
-            None => None,
-        },
+        full_name: rules::AGENT_FULL_NAME.check("full_name", body.full_name.as_deref())?,
         role,
         is_online: body.is_online,
     };
@@ -145,7 +147,7 @@ pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateApiKey = cx.json()?;
-    let name = desk::required_text("name", body.name.as_deref(), 100).map_err(invalid)?;
+    let name = rules::KEY_NAME.check("name", body.name.as_deref())?.unwrap_or_default();
     // Without scopes, a new key holds what the key creating it holds.
     let scopes = body.scopes.unwrap_or_else(|| cx.caller.scopes.clone());
     if scopes.is_empty() || scopes.len() > 32 {

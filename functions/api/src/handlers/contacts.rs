@@ -3,16 +3,10 @@
 use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::rules;
 use crate::views;
 use shared::adapters::contact_store::{ContactChanges, NewContact};
 use shared::desk;
-
-fn email(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpError> {
-    match text.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => desk::validate_email(text).map(Some).map_err(invalid),
-    }
-}
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
@@ -80,10 +74,11 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateContact = cx.json()?;
     let new = NewContact {
-        phone_number: desk::normalize_phone("phone_number", body.phone_number.as_deref().unwrap_or_default())
-            .map_err(invalid)?,
-        name: desk::optional_text("name", body.name.as_deref(), 120).map_err(invalid)?,
-        email: email(body.email.as_deref())?,
+        phone_number: rules::PHONE_REQUIRED
+            .check("phone_number", body.phone_number.as_deref())?
+            .unwrap_or_default(),
+        name: rules::CONTACT_NAME.check("name", body.name.as_deref())?,
+        email: rules::EMAIL_OPTIONAL.check("email", body.email.as_deref())?,
         tags: desk::normalize_tags(&body.tags.unwrap_or_default()).map_err(invalid)?,
     };
     let contact = api.contacts.create(cx.org(), new).await.map_err(store_error)?;
@@ -94,14 +89,16 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::UpdateContact = cx.json()?;
     let id = cx.id("contact_id", "contact")?;
     let changes = ContactChanges {
-        name: match body.name.as_deref() {
-            Some(name) => Some(desk::optional_text("name", Some(name), 120).map_err(invalid)?),
-            None => None,
-        },
-        email: match body.email.as_deref() {
-            Some(text) => Some(email(Some(text))?),
-            None => None,
-        },
+        name: body
+            .name
+            .as_deref()
+            .map(|name| rules::CONTACT_NAME.check("name", Some(name)))
+            .transpose()?,
+        email: body
+            .email
+            .as_deref()
+            .map(|text| rules::EMAIL_OPTIONAL.check("email", Some(text)))
+            .transpose()?,
         tags: body
             .tags
             .as_deref()

@@ -6,7 +6,7 @@ use crate::ApiService;
 use crate::request::{Context, conflict, created, next_cursor, not_found, ok, store_error, unprocessable};
 use crate::views;
 use shared::adapters::conversation_store::{Assignment, ConversationFilter, ReopenError};
-use shared::desk::{self, Division, Note, Transfer};
+use shared::desk::{Division, Note, Transfer};
 use shared::ids;
 use shared::inbox::{Conversation, ConversationStatus};
 use shared::tenancy::Agent;
@@ -143,7 +143,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
     if body.to_agent_id.is_none() && body.to_division_id.is_none() {
         return Err(unprocessable("to_agent_id", "give to_agent_id, to_division_id or both"));
     }
-    let note = desk::optional_text("note", body.note.as_deref(), 2_000).map_err(crate::request::invalid)?;
+    let note = crate::rules::TRANSFER_NOTE.check("note", body.note.as_deref())?;
     let conversation = load(api, cx).await?;
     let to_agent = match &body.to_agent_id {
         Some(id) => Some(active_agent(api, cx, "to_agent_id", id).await?),
@@ -244,7 +244,9 @@ pub async fn notes(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn add_note(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateNote = cx.json()?;
-    let content = desk::required_text("content", body.content.as_deref(), 4_000).map_err(crate::request::invalid)?;
+    let content = crate::rules::NOTE
+        .check("content", body.content.as_deref())?
+        .unwrap_or_default();
     let conversation = load(api, cx).await?;
     let now = shared::adapters::items::now_rfc3339();
     let note = Note {

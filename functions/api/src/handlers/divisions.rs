@@ -3,11 +3,12 @@
 use super::Answer;
 use super::conversations::active_agent;
 use crate::ApiService;
-use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, next_cursor, no_content, not_found, ok, store_error, unprocessable};
+use crate::rules;
 use crate::views;
 use shared::adapters::desk_store::DivisionChanges;
 use shared::allocation::AllocationMethod;
-use shared::desk::{self, Division};
+use shared::desk::Division;
 use shared::http_error::HttpError;
 
 fn method(text: &str) -> Result<AllocationMethod, HttpError> {
@@ -43,8 +44,12 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateDivision = cx.json()?;
-    let name = desk::required_text("name", body.name.as_deref(), 100).map_err(invalid)?;
-    let description = desk::optional_text("description", body.description.as_deref(), 500).map_err(invalid)?;
+    let name = rules::DIVISION_NAME
+        .required_now()
+        .check("name", body.name.as_deref())?
+        .unwrap_or_default();
+    let description = rules::DIVISION_DESCRIPTION.check("description", body.description.as_deref())?;
+    rules::ALLOCATION.check("allocation_method", body.allocation_method.as_deref())?;
     let allocation = method(body.allocation_method.as_deref().unwrap_or("round_robin"))?;
     let division = api
         .desk
@@ -58,14 +63,12 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::UpdateDivision = cx.json()?;
     let division = load(api, cx).await?;
     let changes = DivisionChanges {
-        name: match body.name.as_deref() {
-            Some(name) => Some(desk::required_text("name", Some(name), 100).map_err(invalid)?),
-            None => None,
-        },
-        description: match body.description.as_deref() {
-            Some(text) => Some(desk::optional_text("description", Some(text), 500).map_err(invalid)?),
-            None => None,
-        },
+        name: rules::DIVISION_NAME.check("name", body.name.as_deref())?,
+        description: body
+            .description
+            .as_deref()
+            .map(|text| rules::DIVISION_DESCRIPTION.check("description", Some(text)))
+            .transpose()?,
         allocation_method: body.allocation_method.as_deref().map(method).transpose()?,
         is_active: body.is_active,
     };

@@ -3,6 +3,7 @@
 use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok, store_error};
+use crate::rules;
 use crate::views;
 use shared::adapters::desk_store::QuickReplyChanges;
 use shared::desk::{self, QuickReply};
@@ -34,10 +35,16 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let reply = QuickReply {
         org_id: cx.org().into(),
         quick_reply_id: ids::new_id("qr"),
-        title: desk::required_text("title", body.title.as_deref(), 100).map_err(invalid)?,
-        content: desk::required_text("content", body.content.as_deref(), 4_096).map_err(invalid)?,
+        title: rules::QUICK_REPLY_TITLE
+            .required_now()
+            .check("title", body.title.as_deref())?
+            .unwrap_or_default(),
+        content: rules::QUICK_REPLY_CONTENT
+            .required_now()
+            .check("content", body.content.as_deref())?
+            .unwrap_or_default(),
         shortcut: shortcut(body.shortcut.as_deref())?,
-        category: desk::optional_text("category", body.category.as_deref(), 50).map_err(invalid)?,
+        category: rules::QUICK_REPLY_CATEGORY.check("category", body.category.as_deref())?,
         created_by: cx.caller.agent_id.clone(),
         created_at: now.clone(),
         updated_at: now,
@@ -50,22 +57,17 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::UpdateQuickReply = cx.json()?;
     let id = cx.id("quick_reply_id", "quick reply")?;
     let changes = QuickReplyChanges {
-        title: match body.title.as_deref() {
-            Some(t) => Some(desk::required_text("title", Some(t), 100).map_err(invalid)?),
-            None => None,
-        },
-        content: match body.content.as_deref() {
-            Some(c) => Some(desk::required_text("content", Some(c), 4_096).map_err(invalid)?),
-            None => None,
-        },
+        title: rules::QUICK_REPLY_TITLE.check("title", body.title.as_deref())?,
+        content: rules::QUICK_REPLY_CONTENT.check("content", body.content.as_deref())?,
         shortcut: match body.shortcut.as_deref() {
             Some(s) => Some(shortcut(Some(s))?),
             None => None,
         },
-        category: match body.category.as_deref() {
-            Some(c) => Some(desk::optional_text("category", Some(c), 50).map_err(invalid)?),
-            None => None,
-        },
+        category: body
+            .category
+            .as_deref()
+            .map(|c| rules::QUICK_REPLY_CATEGORY.check("category", Some(c)))
+            .transpose()?,
     };
     let updated = api
         .desk
