@@ -17,6 +17,10 @@ use_local_aws "$port"
 echo "==> cargo test"
 cargo test --workspace --all-targets --no-fail-fast
 
+# The API against its own OpenAPI document, on a stack of its own (its own moto and devstack).
+echo "==> schemathesis"
+"$root/infra/scripts/schemathesis.sh"
+
 echo "==> cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
 echo "template lint: clean"

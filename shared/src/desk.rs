@@ -124,7 +124,13 @@ pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Re
 }
 
 /// Tags are lowercase ASCII words (letters, digits, `-`, `_`, `:`), at most 20 per contact.
+pub const MAX_TAGS: usize = 20;
+
 pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
+    // Counted as sent, so the limit is the one the API document states.
+    if tags.len() > MAX_TAGS {
+        return Err(field_error("tags", format!("at most {MAX_TAGS} tags")));
+    }
     let mut normalized: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();
@@ -142,9 +148,6 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
         if !normalized.contains(&tag) {
             normalized.push(tag);
         }
-    }
-    if normalized.len() > 20 {
-        return Err(field_error("tags", "at most 20 tags"));
     }
     Ok(normalized)
 }

@@ -94,7 +94,7 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                     "lowercase letters, digits and underscores, at most 512",
                 ));
             }
-            if language.is_empty() || language.len() > 15 {
+            if language.is_empty() || language.chars().count() > 15 {
                 return Err(invalid("content.language", "a language code such as en_US"));
             }
             if !components.is_array() && !components.is_null() {

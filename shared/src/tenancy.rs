@@ -158,7 +158,7 @@ impl NewWhatsAppAccount {
                 "must be the number in international format, digits only",
             ));
         }
-        if self.verify_token.expose().len() < 16 {
+        if self.verify_token.expose().chars().count() < 16 {
             return Err(field("verify_token", "must be at least 16 characters"));
         }
         if self.app_secret.is_empty() {

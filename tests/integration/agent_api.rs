@@ -1197,8 +1197,8 @@ async fn bad_input_gets_the_documented_errors() {
             "POST",
             "/v1/api-keys",
             Some(r#"{"name":"k","expires_at":"2001-01-01T00:00:00Z"}"#),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            StatusCode::CONFLICT,
+            "expires_in_past",
             "expires_at",
         ),
         (

@@ -75,7 +75,8 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
         statuses.push((401, "missing, unknown, revoked or expired API key"));
         statuses.push((403, "the key's role or scopes lack the permission"));
     }
-    if route.path.contains('{') || paged {
+    // Ids in a body (agent_id, division_id, ...) are looked up too.
+    if route.path.contains('{') || paged || matches!(route.body, Body::Json(_)) {
         statuses.push((404, "no such id (or cursor) in the caller's organization"));
     }
     if !route.public && route.method != "GET" {
@@ -153,7 +154,7 @@ pub fn document() -> Value {
                     .map(|mime| {
                         (
                             mime.to_string(),
-                            json!({"schema": {"type": "string", "format": "binary", "minLength": 1}}),
+                            json!({"schema": {"type": "string", "format": "binary"}}),
                         )
                     })
                     .collect();

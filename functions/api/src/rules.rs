@@ -40,6 +40,9 @@ const EMAIL: &str = concat!(
     "]*$"
 );
 const BLANK: &str = concat!("^[", ws!(), "]*$");
+/// `shared::desk::validate_shortcut`: trimmed, any leading slashes, then 1-32 of a-z 0-9 - _.
+const SHORTCUT: &str = concat!("^[", ws!(), "]*/*[a-z0-9_-]{1,32}[", ws!(), "]*$");
+const TAG: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_:-]{1,40}[", ws!(), "]*$");
 
 #[derive(Debug, Clone, Copy)]
 pub enum Rule {
@@ -65,6 +68,22 @@ pub enum Rule {
     Phone {
         required: bool,
     },
+    /// `min`..=`max` ASCII digits, after any leading `+` when `plus`.
+    Digits {
+        min: usize,
+        max: usize,
+        plus: bool,
+        required: bool,
+    },
+    /// A credential: `min`..=`max` characters, any of them; not all whitespace when `not_blank`.
+    Secret {
+        min: usize,
+        max: usize,
+        not_blank: bool,
+        required: bool,
+    },
+    /// One of our ids, or empty (which removes the reference).
+    IdOrEmpty,
 }
 
 fn is_control(c: char) -> bool {
@@ -78,7 +97,10 @@ impl Rule {
             | Rule::OneOf { required, .. }
             | Rule::Id { required }
             | Rule::Email { required }
-            | Rule::Phone { required } => required,
+            | Rule::Phone { required }
+            | Rule::Digits { required, .. }
+            | Rule::Secret { required, .. } => required,
+            Rule::IdOrEmpty => false,
         }
     }
 
@@ -98,6 +120,19 @@ impl Rule {
                 json!({"type": "string", "maxLength": 254, "anyOf": [{"pattern": EMAIL}, {"pattern": BLANK}]})
             }
             Rule::Phone { .. } => json!({"type": "string", "pattern": PHONE}),
+            Rule::Digits { min, max, plus, .. } => {
+                json!({"type": "string", "pattern": format!("^{}[0-9]{{{min},{max}}}$", if plus { r"\+*" } else { "" })})
+            }
+            Rule::Secret {
+                min, max, not_blank, ..
+            } => {
+                let mut schema = json!({"type": "string", "minLength": min, "maxLength": max});
+                if not_blank {
+                    schema["pattern"] = json!(concat!("[^", ws!(), "]"));
+                }
+                schema
+            }
+            Rule::IdOrEmpty => json!({"type": "string", "anyOf": [{"pattern": ID}, {"maxLength": 0}]}),
         };
         if !self.required() {
             let inner = schema.take();
@@ -151,6 +186,27 @@ impl Rule {
                 ok.then(|| Some(value.trim().to_lowercase()))
                     .ok_or_else(|| unprocessable(field, "must be an e-mail address"))
             }
+            Rule::Digits { min, max, plus, .. } => {
+                let digits = if plus { value.trim_start_matches('+') } else { value };
+                let ok = (min..=max).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+                ok.then(|| Some(value.to_string()))
+                    .ok_or_else(|| unprocessable(field, format!("must be {min} to {max} digits")))
+            }
+            Rule::Secret {
+                min, max, not_blank, ..
+            } => {
+                let count = value.chars().count();
+                if !(min..=max).contains(&count) || (not_blank && value.trim().is_empty()) {
+                    return Err(unprocessable(
+                        field,
+                        format!("must be {min} to {max} characters, not all blank"),
+                    ));
+                }
+                Ok(Some(value.to_string()))
+            }
+            Rule::IdOrEmpty => (value.is_empty() || shared::ids::is_well_formed(value))
+                .then(|| Some(value.to_string()))
+                .ok_or_else(|| unprocessable(field, "must be an id, or empty to remove it")),
             Rule::Phone { .. } => {
                 let separators = |c: char| matches!(c, '+' | ' ' | '-' | '(' | ')' | '.');
                 let digits: String = value.chars().filter(|c| !separators(*c)).collect();
@@ -191,7 +247,58 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateQuickReply", "content", QUICK_REPLY_CONTENT),
     ("UpdateQuickReply", "category", QUICK_REPLY_CATEGORY),
     ("TransferRequest", "note", TRANSFER_NOTE),
+    ("TransferRequest", "to_agent_id", OPTIONAL_ID),
+    ("TransferRequest", "to_division_id", OPTIONAL_ID),
+    ("RegisterAccount", "phone_number_id", META_ID),
+    ("RegisterAccount", "waba_id", META_ID),
+    ("RegisterAccount", "display_phone_number", DISPLAY_NUMBER),
+    ("RegisterAccount", "app_secret", NEW_CREDENTIAL),
+    ("RegisterAccount", "access_token", NEW_CREDENTIAL),
+    ("RegisterAccount", "verify_token", VERIFY_TOKEN),
+    ("RegisterAccount", "division_id", OPTIONAL_ID),
+    ("UpdateAccount", "display_phone_number", NEW_DISPLAY_NUMBER),
+    ("UpdateAccount", "division_id", Rule::IdOrEmpty),
+    ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
+    ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
 ];
+
+/// Meta's numeric ids (phone number id, WABA id).
+pub const META_ID: Rule = Rule::Digits {
+    min: 1,
+    max: 32,
+    plus: false,
+    required: true,
+};
+pub const DISPLAY_NUMBER: Rule = Rule::Digits {
+    min: 6,
+    max: 32,
+    plus: true,
+    required: true,
+};
+pub const NEW_DISPLAY_NUMBER: Rule = Rule::Digits {
+    min: 6,
+    max: 20,
+    plus: true,
+    required: false,
+};
+pub const NEW_CREDENTIAL: Rule = Rule::Secret {
+    min: 1,
+    max: 4_096,
+    not_blank: false,
+    required: true,
+};
+pub const VERIFY_TOKEN: Rule = Rule::Secret {
+    min: 16,
+    max: 4_096,
+    not_blank: false,
+    required: false,
+};
+pub const REPLACED_CREDENTIAL: Rule = Rule::Secret {
+    min: 1,
+    max: 4_096,
+    not_blank: true,
+    required: false,
+};
 
 pub const EMAIL_REQUIRED: Rule = Rule::Email { required: true };
 pub const EMAIL_OPTIONAL: Rule = Rule::Email { required: false };
@@ -268,12 +375,132 @@ impl Rule {
             Rule::Id { .. } => Rule::Id { required: true },
             Rule::Email { .. } => Rule::Email { required: true },
             Rule::Phone { .. } => Rule::Phone { required: true },
+            Rule::Digits { min, max, plus, .. } => Rule::Digits {
+                min,
+                max,
+                plus,
+                required: true,
+            },
+            Rule::Secret {
+                min, max, not_blank, ..
+            } => Rule::Secret {
+                min,
+                max,
+                not_blank,
+                required: true,
+            },
+            Rule::IdOrEmpty => Rule::IdOrEmpty,
         }
     }
 }
 
+/// What `handlers::messages::content_of` and `shared::outbound::validate` accept, as one schema.
+fn send_message_schema() -> Value {
+    let not_blank = concat!("[^", ws!(), "]");
+    let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
+    let text_parameter = json!({
+        "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
+        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+    });
+    let component = json!({
+        "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
+        "then": {"properties": {"parameters": {"items": text_parameter}}},
+    });
+    let media_id = json!({"type": "string", "pattern": not_blank});
+    let filename = optional(json!({"type": "string"}));
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["type", "content"],
+        "properties": {
+            "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
+            "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
+            "reply_to": optional(json!({"type": "string", "pattern": "^[!-~]{1,256}$"})),
+        },
+        "oneOf": [
+            {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
+                "text": {"type": "string", "maxLength": shared::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
+            {"properties": {"type": {"enum": ["image", "document", "video"]}, "content": {"required": ["media_id"], "properties": {
+                "media_id": media_id.clone(),
+                "caption": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_CAPTION_CHARS})),
+                "filename": filename.clone()}}}},
+            {"properties": {"type": {"const": "audio"}, "content": {"required": ["media_id"], "properties": {
+                "media_id": media_id, "caption": {"type": "null"}, "filename": filename}}}},
+            {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
+                "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
+                "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
+                "components": optional(json!({"type": "array", "items": component}))}}}},
+        ],
+    })
+}
+
 /// Replaces the ruled properties of the component schemas and marks the required ones.
 pub fn apply(components: &mut Value) {
+    let tags = json!({"anyOf": [
+        {"type": "array", "maxItems": shared::desk::MAX_TAGS, "items": {"type": "string", "pattern": TAG}},
+        {"type": "null"},
+    ]});
+    for schema in ["CreateContact", "UpdateContact"] {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            target["tags"] = tags.clone();
+        }
+    }
+    if let Some(target) = components.pointer_mut("/schemas/CreateApiKey/properties") {
+        let known: Vec<String> = std::iter::once("*".to_string())
+            .chain(shared::permissions::PERMISSIONS.iter().flat_map(|(code, _)| {
+                let category = code.split('.').next().unwrap_or_default();
+                [code.to_string(), format!("{category}.*")]
+            }))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        target["scopes"] = json!({"anyOf": [
+            {"type": "array", "minItems": 1, "maxItems": 32, "items": {"type": "string", "enum": known}},
+            {"type": "null"},
+        ]});
+    }
+    let patches = [
+        (
+            "RegisterAccount",
+            "throughput_mps",
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+        ),
+        (
+            "UpdateAccount",
+            "throughput_mps",
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+        ),
+        (
+            "CreateApiKey",
+            "expires_at",
+            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "RFC 3339; in the past answers 409"}),
+        ),
+        (
+            "CreateQuickReply",
+            "shortcut",
+            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+        ),
+        (
+            "UpdateQuickReply",
+            "shortcut",
+            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+        ),
+    ];
+    for (schema, field, patch) in patches {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            target[field] = patch;
+        }
+    }
+    if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
+        *target = send_message_schema();
+    }
+    // A transfer names an agent, a division or both.
+    if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {
+        transfer["anyOf"] = json!([
+            {"required": ["to_agent_id"], "properties": {"to_agent_id": {"type": "string"}}},
+            {"required": ["to_division_id"], "properties": {"to_division_id": {"type": "string"}}},
+        ]);
+    }
     for (schema, field, rule) in BODY_RULES {
         let Some(target) = components.pointer_mut(&format!("/schemas/{schema}")) else {
             continue;

@@ -475,6 +475,24 @@ impl Account {
 
 list_of!(AccountList, Account);
 
+/// A whole number sent as `5` or `5.0` (JSON does not tell them apart; neither does JSON Schema).
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
+    let Some(number) = number else {
+        return Ok(None);
+    };
+    let whole = match number.as_u64() {
+        Some(n) => u32::try_from(n).ok(),
+        None => number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+            .map(|f| f as u32),
+    };
+    whole.map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {number}", u32::MAX))
+    })
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterAccount {
@@ -486,6 +504,7 @@ pub struct RegisterAccount {
     /// Generated when absent (at least 16 characters when given).
     pub verify_token: Option<String>,
     /// 1-1000, default 80.
+    #[serde(default, deserialize_with = "whole_number")]
     pub throughput_mps: Option<u32>,
     pub division_id: Option<String>,
 }
@@ -494,6 +513,7 @@ pub struct RegisterAccount {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccount {
     pub display_phone_number: Option<String>,
+    #[serde(default, deserialize_with = "whole_number")]
     pub throughput_mps: Option<u32>,
     /// Empty string: no division.
     pub division_id: Option<String>,

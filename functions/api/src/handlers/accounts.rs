@@ -5,6 +5,7 @@ use super::Answer;
 use super::conversations::division;
 use crate::ApiService;
 use crate::request::{Context, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::rules;
 use crate::views;
 use aws_sdk_dynamodb::types::AttributeValue;
 use shared::http_error::HttpError;
@@ -69,6 +70,21 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::RegisterAccount = cx.json()?;
+    for (field, value, rule) in [
+        ("phone_number_id", body.phone_number_id.as_deref(), rules::META_ID),
+        ("waba_id", body.waba_id.as_deref(), rules::META_ID),
+        (
+            "display_phone_number",
+            body.display_phone_number.as_deref(),
+            rules::DISPLAY_NUMBER,
+        ),
+        ("app_secret", body.app_secret.as_deref(), rules::NEW_CREDENTIAL),
+        ("access_token", body.access_token.as_deref(), rules::NEW_CREDENTIAL),
+        ("verify_token", body.verify_token.as_deref(), rules::VERIFY_TOKEN),
+        ("division_id", body.division_id.as_deref(), rules::OPTIONAL_ID),
+    ] {
+        rule.check(field, value)?;
+    }
     let new = NewWhatsAppAccount {
         phone_number_id: body.phone_number_id.unwrap_or_default(),
         waba_id: body.waba_id.unwrap_or_default(),
@@ -114,6 +130,8 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let account = load(api, cx).await?;
     let mut sets = vec![("updated_at", AttributeValue::S(shared::adapters::items::now_rfc3339()))];
     let mut removes = vec![];
+    rules::NEW_DISPLAY_NUMBER.check("display_phone_number", body.display_phone_number.as_deref())?;
+    rules::Rule::IdOrEmpty.check("division_id", body.division_id.as_deref())?;
     if let Some(display) = body.display_phone_number {
         let digits = display.trim_start_matches('+');
         if digits.len() < 6 || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -146,10 +164,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         (secret_field::APP_SECRET, body.app_secret),
         (secret_field::ACCESS_TOKEN, body.access_token),
     ] {
-        if let Some(secret) = value {
-            if secret.trim().is_empty() || secret.len() > 4_096 {
-                return Err(unprocessable(field, "must be 1 to 4096 characters"));
-            }
+        if let Some(secret) = rules::REPLACED_CREDENTIAL.check(field, value.as_deref())? {
             secrets.push((field, Secret::new(secret)));
         }
     }

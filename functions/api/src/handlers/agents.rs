@@ -172,8 +172,13 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
             let when = chrono::DateTime::parse_from_rfc3339(text)
                 .map_err(|_| unprocessable("expires_at", "must be an RFC 3339 time"))?
                 .with_timezone(&chrono::Utc);
+            // Well-formed, but already past: it conflicts with the clock, not with the schema.
             if when <= chrono::Utc::now() {
-                return Err(unprocessable("expires_at", "must be in the future"));
+                return Err(HttpError::new(
+                    StatusCode::CONFLICT,
+                    "expires_in_past",
+                    "expires_at: must be in the future",
+                ));
             }
             Some(when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         }

@@ -17,13 +17,6 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(too_large(MAX_UPLOAD_BYTES));
     }
-    if bytes.is_empty() {
-        return Err(HttpError::new(
-            StatusCode::BAD_REQUEST,
-            "empty_body",
-            "send the file's bytes as the request body",
-        ));
-    }
     let mime_type = cx
         .request
         .headers()

@@ -37,6 +37,12 @@ pub(crate) fn content_of(send: &views::SendMessageRequest) -> Result<Content, Ht
         return Err(unprocessable("content", "must be an object"));
     }
     let text = |field: &str| send.content.get(field).and_then(Value::as_str).map(str::to_string);
+    // Optional fields may be absent or null; anything else but a string is refused.
+    for field in ["caption", "filename", "language"] {
+        if send.content.get(field).is_some_and(|v| !v.is_string() && !v.is_null()) {
+            return Err(unprocessable(&format!("content.{field}"), "must be a string"));
+        }
+    }
     match send.r#type.as_str() {
         "text" => Ok(Content::Text {
             body: text("text").ok_or_else(|| unprocessable("content.text", "is required"))?,
