@@ -55,6 +55,34 @@ use utoipa::OpenApi;
 )))]
 struct Schemas;
 
+/// A valid body per request schema, shown in the document (and sent first by schemathesis).
+fn example(schema: &str) -> Value {
+    match schema {
+        "SendMessageRequest" => json!({"type": "text", "content": {"text": "Your order shipped today."}}),
+        "AssignRequest" => json!({"agent_id": "agt_01j9zq3c4d5e6f7g8h9j0k1m2n"}),
+        "TransferRequest" => json!({"to_division_id": "div_01j9zq3c4d5e6f7g8h9j0k1m2n", "note": "billing question"}),
+        "CreateNote" => json!({"content": "Customer prefers a call back after 5 pm."}),
+        "CreateAgent" => json!({"email": "ada@example.com", "full_name": "Ada Lovelace", "role": "agent"}),
+        "UpdateAgent" => json!({"is_online": true}),
+        "CreateApiKey" => json!({"name": "crm integration", "scopes": ["conversations.read"]}),
+        "CreateDivision" => json!({"name": "Support", "allocation_method": "round_robin"}),
+        "UpdateDivision" => json!({"description": "First-line support"}),
+        "RegisterAccount" => json!({
+            "phone_number_id": "106540352242922", "waba_id": "102290129340398",
+            "display_phone_number": "+15550783881", "app_secret": "<Meta app secret>",
+            "access_token": "<system user access token>", "throughput_mps": 80
+        }),
+        "UpdateAccount" => json!({"throughput_mps": 1000}),
+        "CreateContact" => json!({"phone_number": "+4915112345678", "name": "Zelda Zed", "tags": ["vip"]}),
+        "UpdateContact" => json!({"tags": ["vip", "wholesale"]}),
+        "CreateQuickReply" => {
+            json!({"title": "Thanks", "content": "Thank you for your message!", "shortcut": "/thanks"})
+        }
+        "UpdateQuickReply" => json!({"category": "greetings"}),
+        _ => json!({}),
+    }
+}
+
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -145,8 +173,10 @@ pub fn document() -> Value {
         }
         match route.body {
             Body::Json(schema) => {
-                operation["requestBody"] =
-                    json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema)}}});
+                operation["requestBody"] = json!({"required": true, "content": {"application/json": {
+                    "schema": schema_ref(schema),
+                    "example": example(schema),
+                }}});
             }
             Body::Binary => {
                 let content: Map<String, Value> = shared::desk::UPLOAD_TYPES
@@ -199,6 +229,25 @@ mod tests {
             }
             Value::Array(items) => items.iter().for_each(|i| refs(i, found)),
             _ => {}
+        }
+    }
+
+    #[test]
+    fn request_bodies_refuse_unknown_fields_and_carry_an_example() {
+        let doc = document();
+        for route in ROUTES {
+            if let Body::Json(schema) = route.body {
+                let body = &doc["components"]["schemas"][schema];
+                assert_eq!(body["additionalProperties"], json!(false), "{schema}");
+                assert!(
+                    doc["paths"][route.path][route.method.to_lowercase()]["requestBody"]["content"]["application/json"]
+                        ["example"]
+                        .is_object(),
+                    "{} {}: no example",
+                    route.method,
+                    route.path
+                );
+            }
         }
     }
 
