@@ -339,6 +339,17 @@ async fn the_contract_edges_answer_as_documented() {
     assert!(integration_tests::body_text(&upload).contains("content-type"));
 }
 
+/// The contact names the conversation list shows, newest conversation first.
+async fn listed_names(w: &Walk<'_>, key: &str) -> Vec<String> {
+    let list = w.expect(StatusCode::OK, "GET", "/v1/conversations", key, None).await;
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["contact_name"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_conversation_list_names_the_contact_and_follows_a_rename() {
     let f = Fixture::new().await;
@@ -371,15 +382,7 @@ async fn the_conversation_list_names_the_contact_and_follows_a_rename() {
     .await;
     f.inbound_from(&f.a, "4915100000001", "Ana P.", "wamid.list-2", now - 50)
         .await;
-    let list = w
-        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
-        .await;
-    let names: Vec<&str> = list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["contact_name"].as_str())
-        .collect();
+    let names = listed_names(&w, &f.a.key).await;
     assert_eq!(
         names,
         vec!["Ana P.", "Ana"],
@@ -395,15 +398,7 @@ async fn the_conversation_list_names_the_contact_and_follows_a_rename() {
         Some(json!({"name": "Ana Pereira"})),
     )
     .await;
-    let list = w
-        .expect(StatusCode::OK, "GET", "/v1/conversations", &f.a.key, None)
-        .await;
-    let names: Vec<&str> = list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["contact_name"].as_str())
-        .collect();
+    let names = listed_names(&w, &f.a.key).await;
     assert_eq!(names, vec!["Ana Pereira", "Ana Pereira"]);
     let got = w
         .expect(

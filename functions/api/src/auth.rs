@@ -259,6 +259,20 @@ mod tests {
         }
     }
 
+    /// A cache over a directory that knows one key (returned) and counts lookups.
+    fn counting_cache() -> (shared::api_key::IssuedKey, Arc<AtomicUsize>, KeyCache) {
+        let good = shared::api_key::issue();
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let cache = KeyCache::new(
+            Box::new(CountingDirectory {
+                lookups: lookups.clone(),
+                known_hash: good.hash_hex.clone(),
+            }),
+            Box::new(NoTouch),
+        );
+        (good, lookups, cache)
+    }
+
     fn request(token: &str) -> Request {
         let mut request = Request::default();
         request.headers_mut().insert(
@@ -270,15 +284,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_flood_of_made_up_keys_costs_bounded_memory_and_reads() {
-        let good = shared::api_key::issue();
-        let lookups = Arc::new(AtomicUsize::new(0));
-        let cache = KeyCache::new(
-            Box::new(CountingDirectory {
-                lookups: lookups.clone(),
-                known_hash: good.hash_hex.clone(),
-            }),
-            Box::new(NoTouch),
-        );
+        let (_, lookups, cache) = counting_cache();
         let started = Instant::now();
         let mut statuses = std::collections::BTreeMap::new();
         for _ in 0..20_000 {
@@ -320,15 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_known_key_is_looked_up_once_and_a_made_up_one_cached_negatively() {
-        let good = shared::api_key::issue();
-        let lookups = Arc::new(AtomicUsize::new(0));
-        let cache = KeyCache::new(
-            Box::new(CountingDirectory {
-                lookups: lookups.clone(),
-                known_hash: good.hash_hex.clone(),
-            }),
-            Box::new(NoTouch),
-        );
+        let (good, lookups, cache) = counting_cache();
         for _ in 0..5 {
             let caller = cache.authenticate(&request(&good.plaintext)).await.unwrap();
             assert_eq!(caller.org_id, "org_1");

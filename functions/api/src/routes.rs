@@ -78,18 +78,19 @@ pub struct Route {
     pub query: &'static [(&'static str, &'static str, &'static str)],
 }
 
-const PAGE: &[(&str, &str, &str)] = &[
-    (
-        "limit",
-        "page size (default 25)",
-        r#"{"type":"integer","minimum":1,"maximum":100}"#,
-    ),
-    (
-        "cursor",
-        "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
-        r#"{"type":"string","maxLength":2048}"#,
-    ),
-];
+type QueryParameter = (&'static str, &'static str, &'static str);
+
+const LIMIT: QueryParameter = (
+    "limit",
+    "page size (default 25)",
+    r#"{"type":"integer","minimum":1,"maximum":100}"#,
+);
+const CURSOR: QueryParameter = (
+    "cursor",
+    "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
+    r#"{"type":"string","maxLength":2048}"#,
+);
+const PAGE: &[QueryParameter] = &[LIMIT, CURSOR];
 
 const fn route(
     method: &'static str,
@@ -171,16 +172,8 @@ pub const ROUTES: &[Route] = &[
     )
     .returns("ConversationList")
     .query(&[
-        (
-            "limit",
-            "page size (default 25)",
-            r#"{"type":"integer","minimum":1,"maximum":100}"#,
-        ),
-        (
-            "cursor",
-            "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
-            r#"{"type":"string","maxLength":2048}"#,
-        ),
+        LIMIT,
+        CURSOR,
         (
             "status",
             "only conversations in this status",
@@ -498,16 +491,8 @@ pub const ROUTES: &[Route] = &[
     )
     .returns("ContactList")
     .query(&[
-        (
-            "limit",
-            "page size (default 25)",
-            r#"{"type":"integer","minimum":1,"maximum":100}"#,
-        ),
-        (
-            "cursor",
-            "next_cursor of the previous page; empty = the first page; one this API did not issue answers 404",
-            r#"{"type":"string","maxLength":2048}"#,
-        ),
+        LIMIT,
+        CURSOR,
         (
             "phone",
             "exact phone number, international format (`+`, spaces, `-`, `(`, `)` and `.` ignored)",
