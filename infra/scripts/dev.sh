@@ -32,6 +32,6 @@ fi
 use_local_aws "$moto_port"
 
 # In the background so this script stays free to handle signals; `wait` returns on one.
-target/debug/devstack up --port "$http_port" "$@" &
+"${CARGO_TARGET_DIR:-target}/debug/devstack" up --port "$http_port" "$@" &
 devstack_pid=$!
 wait "$devstack_pid"

@@ -24,7 +24,7 @@ http_port="$(free_port)"
 start_moto "$moto_port" "$dev_dir/moto.log"
 use_local_aws "$moto_port"
 cargo build -q -p devstack
-target/debug/devstack --dev-dir "$dev_dir" up --stack schemathesis --port "$http_port" >"$dev_dir/devstack.log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$dev_dir" up --stack schemathesis --port "$http_port" >"$dev_dir/devstack.log" 2>&1 &
 devstack_pid=$!
 for _ in $(seq 1 150); do
   [ -s "$dev_dir/demo.json" ] && break
