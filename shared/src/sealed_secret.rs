@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const DATA_KEY_LEN: usize = 32;
 
 /// One sealed secret as stored on its item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealedSecret {
     /// The data key, encrypted by KMS (base64 of KMS's ciphertext blob).
     pub wrapped_key: String,
@@ -28,6 +28,13 @@ pub struct SealedSecret {
     pub ciphertext: String,
     /// What responses may show: [`Secret::masked`] of the clear value, computed when sealed.
     pub hint: String,
+}
+
+/// Debug shows the hint only: ciphertext in logs helps nobody.
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedSecret({})", self.hint)
+    }
 }
 
 /// A secret field as read from the table: sealed, or clear text written before sealing existed.
@@ -166,6 +173,7 @@ mod tests {
         let sealed = seal(&KEY, b"wrapped", &secret, &context("access_token")).unwrap();
         assert!(!sealed.ciphertext.contains("EAAG"));
         assert_eq!(sealed.hint, "****6789");
+        assert_eq!(format!("{sealed:?}"), "SealedSecret(****6789)");
         assert_eq!(open(&KEY, &sealed, &context("access_token")).unwrap(), secret);
         assert_eq!(wrapped_key(&sealed, &context("access_token")).unwrap(), b"wrapped");
         // Moved to another field or account, or opened with another key: refused.

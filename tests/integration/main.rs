@@ -5,6 +5,7 @@ mod api;
 mod ingest;
 mod local_runtime;
 mod media;
+mod moto_transactions;
 mod operations;
 mod security;
 mod send_faults;
