@@ -37,4 +37,7 @@ echo "==> agent API requests and CPU per call, sender throughput"
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 stop_all
 
+echo "==> the local DynamoDB under load (inbound-shaped transactions; its own moto)"
+"$venv/bin/python" infra/bench/moto_transactions.py --messages "${MOTO_BENCH_MESSAGES:-10000}"
+
 "$root/infra/scripts/binary-sizes.sh"
