@@ -71,6 +71,30 @@ impl HttpError {
     }
 }
 
+/// A store failure as the API answers it: a conflict 409, a missing item 404, anything else 503
+/// (logged; the caller retries). Mapped once here, so handlers write `?`.
+impl From<crate::adapters::StoreError> for HttpError {
+    fn from(err: crate::adapters::StoreError) -> Self {
+        use crate::adapters::StoreError;
+        match err {
+            StoreError::Conflict(what) => HttpError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("{what} already exists or changed; re-read and retry"),
+            ),
+            StoreError::NotFound(what) => HttpError::not_found(format!("{what} not found")),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                HttpError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "temporarily unavailable; retry",
+                )
+            }
+        }
+    }
+}
+
 pub fn json_response(status: StatusCode, body: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;

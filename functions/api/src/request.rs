@@ -7,7 +7,6 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::adapters::StoreError;
 use shared::adapters::records::PageKey;
 use shared::desk::FieldError;
 use shared::http_error::{HttpError, json_response};
@@ -110,25 +109,6 @@ pub fn no_content() -> Result<Response<Body>, HttpError> {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     Ok(response)
-}
-
-pub fn store_error(err: StoreError) -> HttpError {
-    match err {
-        StoreError::Conflict(what) => HttpError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!("{what} already exists or changed; re-read and retry"),
-        ),
-        StoreError::NotFound(what) => HttpError::not_found(format!("{what} not found")),
-        other => {
-            tracing::error!(error = %other, "store failure");
-            HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "temporarily unavailable; retry",
-            )
-        }
-    }
 }
 
 pub fn not_found(what: &str) -> HttpError {

@@ -4,7 +4,7 @@
 use super::Answer;
 use super::conversations::division;
 use crate::ApiService;
-use crate::request::{Context, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -44,8 +44,7 @@ async fn load(api: &ApiService, cx: &Context<'_>) -> Result<WhatsAppAccount, Htt
     let id = cx.id("account_id", "account")?;
     api.tenancy
         .get_account(cx.org(), &id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("account"))
 }
 
@@ -54,8 +53,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         .desk
         .records()
         .all(&table::org_partition(cx.org()), "ACCOUNT#", "WhatsAppAccount")
-        .await
-        .map_err(store_error)?;
+        .await?;
     let base = webhook_base(cx);
     ok(&views::AccountList {
         data: accounts.iter().map(|a| views::Account::of(a, &base)).collect(),
@@ -102,8 +100,7 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
     let mut account = api
         .tenancy
         .register_account(cx.org(), None, new, api.secrets.keeper())
-        .await
-        .map_err(store_error)?;
+        .await?;
     if let Some(id) = body.division_id {
         account = api
             .desk
@@ -114,8 +111,7 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
                 vec![("division_id", AttributeValue::S(id))],
                 vec![],
             )
-            .await
-            .map_err(store_error)?
+            .await?
             .ok_or_else(|| not_found("account"))?;
     }
     tracing::info!(account = %account.account_id, "account registered");
@@ -169,10 +165,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         }
     }
     if !secrets.is_empty() {
-        api.secrets
-            .replace(cx.org(), &account.account_id, &secrets)
-            .await
-            .map_err(store_error)?;
+        api.secrets.replace(cx.org(), &account.account_id, &secrets).await?;
     }
     let updated: WhatsAppAccount = api
         .desk
@@ -183,8 +176,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             sets,
             removes,
         )
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("account"))?;
     ok(&views::Account::of(&updated, &webhook_base(cx)))
 }

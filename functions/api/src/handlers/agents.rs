@@ -3,7 +3,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
@@ -28,19 +28,14 @@ fn parse_role(text: &str) -> Result<Role, HttpError> {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Agent, HttpError> {
     let id = cx.id("agent_id", "agent")?;
-    api.desk
-        .agent(cx.org(), &id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found("agent"))
+    api.desk.agent(cx.org(), &id).await?.ok_or_else(|| not_found("agent"))
 }
 
 pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = api
         .desk
         .agent(cx.org(), &cx.caller.agent_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("agent"))?;
     ok(&views::Me {
         agent: views::Agent::from(&agent),
@@ -56,11 +51,7 @@ pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api
-        .desk
-        .agents_page(cx.org(), limit, start)
-        .await
-        .map_err(store_error)?;
+    let page = api.desk.agents_page(cx.org(), limit, start).await?;
     ok(&views::AgentList {
         data: page.items.iter().map(views::Agent::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -81,11 +72,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .check("full_name", body.full_name.as_deref())?
         .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
-    let agent = api
-        .desk
-        .create_agent(cx.org(), &email, &full_name, role)
-        .await
-        .map_err(store_error)?;
+    let agent = api.desk.create_agent(cx.org(), &email, &full_name, role).await?;
     created(&views::Agent::from(&agent))
 }
 
@@ -108,8 +95,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let updated = api
         .desk
         .update_agent(cx.org(), &agent.agent_id, changes)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("agent"))?;
     if updated.role != agent.role {
         api.keys.forget(&agent.agent_id, None);
@@ -125,8 +111,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = api
         .desk
         .deactivate_agent(cx.org(), &agent.agent_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("agent"))?;
     api.keys.forget(&agent.agent_id, None);
     ok(&views::Agent::from(&agent))
@@ -134,7 +119,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
     let all = cx.caller.may("api_keys.manage");
-    let keys = api.desk.keys(cx.org()).await.map_err(store_error)?;
+    let keys = api.desk.keys(cx.org()).await?;
     ok(&views::ApiKeyList {
         data: keys
             .iter()
@@ -195,8 +180,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (key, plaintext) = api
         .desk
         .create_key(cx.org(), &agent_id, &name, scopes, expires_at)
-        .await
-        .map_err(store_error)?;
+        .await?;
     tracing::info!(key = %key.key_id, agent = %agent_id, "API key created");
     created(&views::ApiKeyCreated {
         key: views::ApiKey::from(&key),
@@ -209,8 +193,7 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let key = api
         .desk
         .key(cx.org(), &id)
-        .await
-        .map_err(store_error)?
+        .await?
         .filter(|k| k.agent_id == cx.caller.agent_id || cx.caller.may("api_keys.manage"))
         .ok_or_else(|| not_found("API key"))?;
     // Revoke a key with another one: a caller cannot lock itself out by accident.
@@ -220,8 +203,7 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let revoked = api
         .desk
         .revoke_key(cx.org(), &key.key_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("API key"))?;
     api.keys.forget(&revoked.agent_id, Some(&revoked.key_id));
     tracing::info!(key = %revoked.key_id, "API key revoked");

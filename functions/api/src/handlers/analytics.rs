@@ -2,16 +2,12 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, ok, store_error};
+use crate::request::{Context, ok};
 use crate::views;
 
 pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let counters = api
-        .inbox
-        .counters_with_day(cx.org(), &today)
-        .await
-        .map_err(store_error)?;
+    let counters = api.inbox.counters_with_day(cx.org(), &today).await?;
     let get = |name: &str| counters.get(name).copied().unwrap_or(0).max(0);
     let total = get("conversations_created");
     let resolved = get("resolved_conversations");

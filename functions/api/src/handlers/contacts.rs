@@ -2,7 +2,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, invalid, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, invalid, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
 use shared::adapters::contact_store::{ContactChanges, NewContact};
@@ -28,23 +28,17 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let mut page = if let Some(phone) = phone {
         let phone = desk::normalize_phone("phone", &phone).map_err(invalid)?;
-        let found = api.contacts.by_phone(cx.org(), &phone).await.map_err(store_error)?;
+        let found = api.contacts.by_phone(cx.org(), &phone).await?;
         shared::adapters::records::Page {
             items: found.into_iter().collect(),
             next: None,
         }
     } else if let Some(tag) = &tag {
-        api.contacts
-            .by_tag(cx.org(), tag, limit, start)
-            .await
-            .map_err(store_error)?
+        api.contacts.by_tag(cx.org(), tag, limit, start).await?
     } else if let Some(name) = &name {
-        api.contacts
-            .by_name(cx.org(), name, limit, start)
-            .await
-            .map_err(store_error)?
+        api.contacts.by_name(cx.org(), name, limit, start).await?
     } else {
-        api.contacts.page(cx.org(), limit, start).await.map_err(store_error)?
+        api.contacts.page(cx.org(), limit, start).await?
     };
     page.items.retain(|contact| {
         let named = name.as_deref().is_none_or(|prefix| {
@@ -65,8 +59,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let contact = api
         .contacts
         .contact(cx.org(), &id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("contact"))?;
     ok(&views::Contact::from(&contact))
 }
@@ -81,7 +74,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         email: rules::EMAIL_OPTIONAL.check("email", body.email.as_deref())?,
         tags: desk::normalize_tags(&body.tags.unwrap_or_default()).map_err(invalid)?,
     };
-    let contact = api.contacts.create(cx.org(), new).await.map_err(store_error)?;
+    let contact = api.contacts.create(cx.org(), new).await?;
     created(&views::Contact::from(&contact))
 }
 
@@ -109,8 +102,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let contact = api
         .contacts
         .update(cx.org(), &id, changes)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("contact"))?;
     ok(&views::Contact::from(&contact))
 }

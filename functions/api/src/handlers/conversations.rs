@@ -3,7 +3,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, conflict, created, next_cursor, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, conflict, created, next_cursor, not_found, ok, unprocessable};
 use crate::views;
 use shared::adapters::conversation_store::{Assignment, ConversationFilter, ReopenError};
 use shared::desk::{Division, Note, Transfer};
@@ -15,8 +15,7 @@ pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, sh
     let id = cx.id("conversation_id", "conversation")?;
     api.conversations
         .conversation(cx.org(), &id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("conversation"))
 }
 
@@ -28,7 +27,7 @@ pub async fn active_agent(
     id: &str,
 ) -> Result<Agent, shared::http_error::HttpError> {
     let agent = if ids::is_well_formed(id) {
-        api.desk.agent(cx.org(), id).await.map_err(store_error)?
+        api.desk.agent(cx.org(), id).await?
     } else {
         None
     };
@@ -44,7 +43,7 @@ pub async fn division(
     id: &str,
 ) -> Result<Division, shared::http_error::HttpError> {
     let division = if ids::is_well_formed(id) {
-        api.desk.division(cx.org(), id).await.map_err(store_error)?
+        api.desk.division(cx.org(), id).await?
     } else {
         None
     };
@@ -83,11 +82,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         unread,
         division_id,
     };
-    let page = api
-        .conversations
-        .page(cx.org(), &filter, limit, start)
-        .await
-        .map_err(store_error)?;
+    let page = api.conversations.page(cx.org(), &filter, limit, start).await?;
     ok(&views::ConversationList {
         data: page.items.iter().map(views::Conversation::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -96,11 +91,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    let contact = api
-        .contacts
-        .contact(cx.org(), &conversation.contact_id)
-        .await
-        .map_err(store_error)?;
+    let contact = api.contacts.contact(cx.org(), &conversation.contact_id).await?;
     ok(&views::ConversationWithContact {
         conversation: views::Conversation::from(&conversation),
         contact: contact.as_ref().map(views::Contact::from),
@@ -109,10 +100,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn mark_read(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    api.inbox
-        .mark_read(cx.org(), &conversation.conversation_id)
-        .await
-        .map_err(store_error)?;
+    api.inbox.mark_read(cx.org(), &conversation.conversation_id).await?;
     ok(&views::Conversation::from(&load(api, cx).await?))
 }
 
@@ -132,8 +120,7 @@ pub async fn assign(api: &ApiService, cx: &Context<'_>) -> Answer {
     let updated = api
         .conversations
         .assign(cx.org(), &conversation.conversation_id, &to, None)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("conversation"))?;
     ok(&views::Conversation::from(&updated))
 }
@@ -154,12 +141,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         None => None,
     };
     let from_agent_name = match &conversation.assigned_agent_id {
-        Some(id) => api
-            .desk
-            .agent(cx.org(), id)
-            .await
-            .map_err(store_error)?
-            .map(|a| a.full_name),
+        Some(id) => api.desk.agent(cx.org(), id).await?.map(|a| a.full_name),
         None => None,
     };
     let entry = Transfer {
@@ -184,8 +166,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
     let logged = entry.clone();
     api.conversations
         .assign(cx.org(), &conversation.conversation_id, &to, Some(entry))
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("conversation"))?;
     created(&views::ConversationTransfer::from(&logged))
 }
@@ -196,8 +177,7 @@ pub async fn transfers(api: &ApiService, cx: &Context<'_>) -> Answer {
     let page = api
         .conversations
         .transfers_page(cx.org(), &conversation.conversation_id, limit, start)
-        .await
-        .map_err(store_error)?;
+        .await?;
     ok(&views::TransferList {
         data: page.items.iter().map(views::ConversationTransfer::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -209,8 +189,7 @@ pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
     let resolved = api
         .conversations
         .resolve(cx.org(), &conversation.conversation_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("conversation"))?;
     ok(&views::Conversation::from(&resolved))
 }
@@ -224,7 +203,7 @@ pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
             "another_conversation_open",
             "this customer has another open conversation on this number; continue there",
         )),
-        Err(ReopenError::Store(err)) => Err(store_error(err)),
+        Err(ReopenError::Store(err)) => Err(err.into()),
     }
 }
 
@@ -234,8 +213,7 @@ pub async fn notes(api: &ApiService, cx: &Context<'_>) -> Answer {
     let page = api
         .conversations
         .notes_page(cx.org(), &conversation.conversation_id, limit, start)
-        .await
-        .map_err(store_error)?;
+        .await?;
     ok(&views::NoteList {
         data: page.items.iter().map(views::Note::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -259,6 +237,6 @@ pub async fn add_note(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    api.conversations.add_note(&note).await.map_err(store_error)?;
+    api.conversations.add_note(&note).await?;
     created(&views::Note::from(&note))
 }

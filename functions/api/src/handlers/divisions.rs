@@ -3,7 +3,7 @@
 use super::Answer;
 use super::conversations::active_agent;
 use crate::ApiService;
-use crate::request::{Context, created, next_cursor, no_content, not_found, ok, store_error, unprocessable};
+use crate::request::{Context, created, next_cursor, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
 use shared::adapters::desk_store::DivisionChanges;
@@ -20,18 +20,13 @@ async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError>
     let id = cx.id("division_id", "division")?;
     api.desk
         .division(cx.org(), &id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("division"))
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api
-        .desk
-        .divisions_page(cx.org(), limit, start)
-        .await
-        .map_err(store_error)?;
+    let page = api.desk.divisions_page(cx.org(), limit, start).await?;
     ok(&views::DivisionList {
         data: page.items.iter().map(views::Division::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -54,8 +49,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = api
         .desk
         .create_division(cx.org(), &name, description, allocation)
-        .await
-        .map_err(store_error)?;
+        .await?;
     created(&views::Division::from(&division))
 }
 
@@ -75,29 +69,19 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let updated = api
         .desk
         .update_division(cx.org(), &division.division_id, changes)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("division"))?;
     ok(&views::Division::from(&updated))
 }
 
 pub async fn members(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
-    let members = api
-        .desk
-        .members(cx.org(), &division.division_id)
-        .await
-        .map_err(store_error)?;
+    let members = api.desk.members(cx.org(), &division.division_id).await?;
     let keys: Vec<_> = members
         .iter()
         .map(|m| shared::table::agent(cx.org(), &m.agent_id))
         .collect();
-    let agents: Vec<shared::tenancy::Agent> = api
-        .desk
-        .records()
-        .batch_get(&keys, "Agent")
-        .await
-        .map_err(store_error)?;
+    let agents: Vec<shared::tenancy::Agent> = api.desk.records().batch_get(&keys, "Agent").await?;
     ok(&views::MemberList {
         data: members
             .iter()
@@ -120,8 +104,7 @@ pub async fn add_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = active_agent(api, cx, "agent_id", &agent_id).await?;
     api.desk
         .add_member(cx.org(), &division.division_id, &agent.agent_id)
-        .await
-        .map_err(store_error)?;
+        .await?;
     ok(&views::Member {
         division_id: division.division_id,
         agent: views::Agent::from(&agent),
@@ -135,8 +118,7 @@ pub async fn remove_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     if !api
         .desk
         .remove_member(cx.org(), &division.division_id, &agent_id)
-        .await
-        .map_err(store_error)?
+        .await?
     {
         return Err(not_found("member"));
     }

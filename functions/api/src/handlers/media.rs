@@ -4,7 +4,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, store_error, too_large};
+use crate::request::{Context, created, too_large};
 use crate::views;
 use lambda_http::http::StatusCode;
 use sha2::{Digest, Sha256};
@@ -38,10 +38,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         desk::optional_text("filename", cx.query("filename").as_deref(), 240).map_err(crate::request::invalid)?;
     let media_id = ids::new_id("med");
     let s3_key = table::uploaded_media_object(cx.org(), &media_id);
-    api.media
-        .put(&s3_key, bytes.to_vec(), &mime_type)
-        .await
-        .map_err(store_error)?;
+    api.media.put(&s3_key, bytes.to_vec(), &mime_type).await?;
     let media = UploadedMedia {
         org_id: cx.org().into(),
         media_id: media_id.clone(),
@@ -53,7 +50,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         uploaded_by: cx.caller.agent_id.clone(),
         created_at: shared::adapters::items::now_rfc3339(),
     };
-    api.desk.record_upload(&media).await.map_err(store_error)?;
+    api.desk.record_upload(&media).await?;
     created(&views::MediaUpload {
         media_id,
         mime_type,

@@ -4,7 +4,7 @@
 use super::Answer;
 use super::conversations::load;
 use crate::ApiService;
-use crate::request::{Context, next_cursor, ok, respond, store_error, unprocessable};
+use crate::request::{Context, next_cursor, ok, respond, unprocessable};
 use crate::views;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
@@ -23,8 +23,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (messages, next) = api
         .inbox
         .messages_page(cx.org(), &conversation.conversation_id, limit, start)
-        .await
-        .map_err(store_error)?;
+        .await?;
     ok(&views::MessageList {
         data: messages.iter().map(views::Message::from).collect(),
         has_more: next.is_some(),
@@ -109,11 +108,10 @@ async fn replay(api: &ApiService, key: &shared::table::Key) -> Answer {
     let message = api
         .inbox
         .message(key)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| HttpError::not_found("the message of this Idempotency-Key no longer exists"))?;
     if message.status == "queued"
-        && let Some(pending) = api.sends.pending(key).await.map_err(store_error)?
+        && let Some(pending) = api.sends.pending(key).await?
         && let Some(job) = pending.job
     {
         enqueue(api, &job).await;
@@ -153,11 +151,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let idempotency = idempotency_of(cx, &conversation.conversation_id)?;
     if let Some(claim) = &idempotency
-        && let Some((fingerprint, key)) = api
-            .sends
-            .idempotent(cx.org(), &claim.key_sha256)
-            .await
-            .map_err(store_error)?
+        && let Some((fingerprint, key)) = api.sends.idempotent(cx.org(), &claim.key_sha256).await?
     {
         return match fingerprint == claim.fingerprint {
             true => replay(api, &key).await,
@@ -166,13 +160,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     if let Content::Media { media_id, .. } = &content
         && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-        && (!ids::is_well_formed(media_id)
-            || api
-                .desk
-                .upload(cx.org(), media_id)
-                .await
-                .map_err(store_error)?
-                .is_none())
+        && (!ids::is_well_formed(media_id) || api.desk.upload(cx.org(), media_id).await?.is_none())
     {
         return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
     }
@@ -185,8 +173,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let contact = api
         .contacts
         .contact(cx.org(), &conversation.contact_id)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| HttpError::not_found("the conversation's contact no longer exists"))?;
     let to = contact
         .wa_id
@@ -226,8 +213,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     match api
         .sends
         .create(&key, &message, &content.preview(), &job, idempotency.as_ref())
-        .await
-        .map_err(store_error)?
+        .await?
     {
         Created::New => {}
         Created::Replay(key) => return replay(api, &key).await,

@@ -2,7 +2,7 @@
 
 use super::Answer;
 use crate::ApiService;
-use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok, store_error};
+use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok};
 use crate::rules;
 use crate::views;
 use shared::adapters::desk_store::QuickReplyChanges;
@@ -18,11 +18,7 @@ fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::http_error::Ht
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api
-        .desk
-        .quick_replies_page(cx.org(), limit, start)
-        .await
-        .map_err(store_error)?;
+    let page = api.desk.quick_replies_page(cx.org(), limit, start).await?;
     ok(&views::QuickReplyList {
         data: page.items.iter().map(views::QuickReply::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -49,7 +45,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    api.desk.create_quick_reply(&reply).await.map_err(store_error)?;
+    api.desk.create_quick_reply(&reply).await?;
     created(&views::QuickReply::from(&reply))
 }
 
@@ -72,15 +68,14 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let updated = api
         .desk
         .update_quick_reply(cx.org(), &id, changes)
-        .await
-        .map_err(store_error)?
+        .await?
         .ok_or_else(|| not_found("quick reply"))?;
     ok(&views::QuickReply::from(&updated))
 }
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("quick_reply_id", "quick reply")?;
-    if !api.desk.delete_quick_reply(cx.org(), &id).await.map_err(store_error)? {
+    if !api.desk.delete_quick_reply(cx.org(), &id).await? {
         return Err(not_found("quick reply"));
     }
     no_content()
