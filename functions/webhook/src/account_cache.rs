@@ -8,8 +8,8 @@
 use shared::adapters::StoreError;
 use shared::adapters::accounts::AccountDirectory;
 use shared::tenancy::WebhookAccount;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use shared::ttl_cache::TtlCache;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
@@ -17,15 +17,11 @@ pub const MISMATCH_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 /// Bounds memory when someone walks random account ids.
 const MAX_ENTRIES: usize = 10_000;
 
-struct Entry {
-    account: Option<Arc<WebhookAccount>>,
-    fetched_at: Instant,
-}
-
 pub struct AccountCache {
     ttl: Duration,
     negative_ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    /// The account (or its absence) and when it was read.
+    entries: TtlCache<String, (Option<Arc<WebhookAccount>>, Instant)>,
 }
 
 /// Where a lookup's answer came from (logged, and asserted by tests).
@@ -40,7 +36,7 @@ impl AccountCache {
         Self {
             ttl,
             negative_ttl: (ttl / 6).max(Duration::from_secs(1)).min(ttl),
-            entries: Mutex::new(HashMap::new()),
+            entries: TtlCache::new(MAX_ENTRIES),
         }
     }
 
@@ -49,15 +45,8 @@ impl AccountCache {
         directory: &dyn AccountDirectory,
         account_id: &str,
     ) -> Result<(Option<Arc<WebhookAccount>>, Source), StoreError> {
-        if let Some(hit) = self.fresh(account_id, |entry| {
-            let ttl = if entry.account.is_some() {
-                self.ttl
-            } else {
-                self.negative_ttl
-            };
-            entry.fetched_at.elapsed() < ttl
-        }) {
-            return Ok((hit, Source::Cache));
+        if let Some((account, _)) = self.entries.get(&account_id.to_string()) {
+            return Ok((account, Source::Cache));
         }
         self.load(directory, account_id)
             .await
@@ -72,22 +61,13 @@ impl AccountCache {
         account_id: &str,
     ) -> Result<Option<Option<Arc<WebhookAccount>>>, StoreError> {
         if self
-            .fresh(account_id, |entry| {
-                entry.fetched_at.elapsed() < MISMATCH_REFRESH_INTERVAL
-            })
-            .is_some()
+            .entries
+            .get(&account_id.to_string())
+            .is_some_and(|(_, read_at)| read_at.elapsed() < MISMATCH_REFRESH_INTERVAL)
         {
             return Ok(None);
         }
         self.load(directory, account_id).await.map(Some)
-    }
-
-    fn fresh(&self, account_id: &str, is_fresh: impl Fn(&Entry) -> bool) -> Option<Option<Arc<WebhookAccount>>> {
-        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries
-            .get(account_id)
-            .filter(|entry| is_fresh(entry))
-            .map(|entry| entry.account.clone())
     }
 
     async fn load(
@@ -96,21 +76,9 @@ impl AccountCache {
         account_id: &str,
     ) -> Result<Option<Arc<WebhookAccount>>, StoreError> {
         let account = directory.webhook_account(account_id).await?.map(Arc::new);
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            let ttl = self.ttl;
-            entries.retain(|_, entry| entry.fetched_at.elapsed() < ttl);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-        }
-        entries.insert(
-            account_id.to_string(),
-            Entry {
-                account: account.clone(),
-                fetched_at: Instant::now(),
-            },
-        );
+        let ttl = if account.is_some() { self.ttl } else { self.negative_ttl };
+        self.entries
+            .insert(account_id.to_string(), (account.clone(), Instant::now()), ttl);
         Ok(account)
     }
 }

@@ -14,18 +14,22 @@ use crate::inbox::{
 };
 use crate::meta::{DeliveryStatus, InboundMessage, StatusUpdate};
 use crate::table::{self, Key, attr};
+use crate::ttl_cache::TtlCache;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, ConditionCheck, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use super::items::{Item, key_item, n, now_rfc3339, number_of, record, record_item, records, s, string_of};
 
 const MAX_ATTEMPTS: u32 = 6;
+/// Identities and open conversations a warm Lambda remembers (bounded: any number of customers
+/// write in), and for how long; a stale one fails its transaction's check and is read again.
+const CACHE_CAPACITY: usize = 20_000;
+const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 /// Parked statuses of wamids no message claims yet are dropped after this long.
 const PARKED_STATUS_TTL_SECONDS: i64 = 30 * 24 * 3600;
 
@@ -85,8 +89,8 @@ pub struct InboxStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
     records: super::records::Records,
-    identities: Mutex<HashMap<String, String>>,
-    open_conversations: Mutex<HashMap<String, String>>,
+    identities: TtlCache<String, String>,
+    open_conversations: TtlCache<String, String>,
 }
 
 /// How the conversation update of an inbound message treats the conversation's "last" fields.
@@ -126,8 +130,8 @@ impl InboxStore {
             records: super::records::Records::new(client.clone(), &table),
             client,
             table,
-            identities: Mutex::new(HashMap::new()),
-            open_conversations: Mutex::new(HashMap::new()),
+            identities: TtlCache::new(CACHE_CAPACITY),
+            open_conversations: TtlCache::new(CACHE_CAPACITY),
         }
     }
 
@@ -180,12 +184,7 @@ impl InboxStore {
             attempt += 1;
             let contact = self.plan_contact(org_id, identity).await?;
             let open_key = format!("{org_id}|{}|{}", delivery.account_id, contact.contact_id);
-            let cached = self
-                .open_conversations
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&open_key)
-                .cloned();
+            let cached = self.open_conversations.get(&open_key);
             let existing_conversation = match cached {
                 Some(id) => Some(id),
                 None => self
@@ -235,12 +234,13 @@ impl InboxStore {
             {
                 Ok(_) => {
                     self.open_conversations
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(open_key, conversation_id.clone());
-                    let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
+                        .insert(open_key, conversation_id.clone(), CACHE_TTL);
                     for identity_key in identity.keys() {
-                        identities.insert(format!("{org_id}|{identity_key}"), contact.contact_id.clone());
+                        self.identities.insert(
+                            format!("{org_id}|{identity_key}"),
+                            contact.contact_id.clone(),
+                            CACHE_TTL,
+                        );
                     }
                     return Ok(InboundOutcome::Stored {
                         message_key,
@@ -304,10 +304,7 @@ impl InboxStore {
                             }
                         }
                         Some(_) => {
-                            self.open_conversations
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .remove(&open_key);
+                            self.open_conversations.remove(&open_key);
                         }
                         None => {}
                     }
@@ -331,13 +328,9 @@ impl InboxStore {
     }
 
     fn forget(&self, org_id: &str, identity: &CustomerIdentity, open_key: &str) {
-        self.open_conversations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(open_key);
-        let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
+        self.open_conversations.remove(&open_key.to_string());
         for identity_key in identity.keys() {
-            identities.remove(&format!("{org_id}|{identity_key}"));
+            self.identities.remove(&format!("{org_id}|{identity_key}"));
         }
     }
 
@@ -349,12 +342,10 @@ impl InboxStore {
                 detail: "sender has neither wa_id nor user_id".into(),
             });
         }
-        let cached: Vec<Option<String>> = {
-            let identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
-            keys.iter()
-                .map(|k| identities.get(&format!("{org_id}|{k}")).cloned())
-                .collect()
-        };
+        let cached: Vec<Option<String>> = keys
+            .iter()
+            .map(|k| self.identities.get(&format!("{org_id}|{k}")))
+            .collect();
         if let Some(contact_id) = cached.iter().flatten().next()
             && cached.iter().all(Option::is_some)
         {
