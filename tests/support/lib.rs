@@ -116,8 +116,8 @@ impl TestStack {
         shared::adapters::secret_keeper::KmsSecretKeeper::shared(&self.aws, &self.name_of("SecretsKey"))
     }
 
-    pub fn account_secrets(&self) -> shared::adapters::account_secrets::AccountSecrets {
-        shared::adapters::account_secrets::AccountSecrets::new(
+    pub fn account_secrets(&self) -> shared::adapters::account_store::AccountStore {
+        shared::adapters::account_store::AccountStore::new(
             aws_sdk_dynamodb::Client::new(&self.aws),
             self.name_of("Table"),
             self.keeper(),

@@ -15,7 +15,7 @@ pub mod views;
 use auth::KeyCache;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::adapters::account_secrets::AccountSecrets;
+use shared::adapters::account_store::AccountStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::desk_store::DeskStore;
@@ -59,7 +59,7 @@ pub struct ApiService {
     contacts: ContactStore,
     desk: DeskStore,
     tenancy: TenancyStore,
-    secrets: AccountSecrets,
+    accounts: AccountStore,
     keys: KeyCache,
     outbound: Box<dyn JobQueue>,
     media: Box<dyn PayloadStore>,
@@ -76,7 +76,7 @@ impl ApiService {
             contacts: ContactStore::new(dynamo.clone(), table),
             desk: DeskStore::new(dynamo.clone(), table),
             tenancy: TenancyStore::new(dynamo.clone(), table),
-            secrets: AccountSecrets::new(
+            accounts: AccountStore::new(
                 dynamo.clone(),
                 table,
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),

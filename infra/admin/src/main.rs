@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use shared::adapters::account_secrets::AccountSecrets;
+use shared::adapters::account_store::AccountStore;
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
 use shared::config::{EnvSource, ProcessEnv, vars};
@@ -102,11 +102,11 @@ async fn main() -> Result<()> {
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
     let store = TenancyStore::new(dynamo.clone(), &table);
     // Seals only: the operator's tool never needs a secret's clear value back.
-    let secrets = || -> Result<AccountSecrets> {
+    let secrets = || -> Result<AccountStore> {
         let key_id = ProcessEnv
             .required(vars::SECRETS_KEY_ID)
             .context("the KMS key that seals secrets (stack output SecretsKeyId)")?;
-        Ok(AccountSecrets::new(
+        Ok(AccountStore::new(
             dynamo.clone(),
             &table,
             KmsSecretKeeper::shared(&aws, &key_id),

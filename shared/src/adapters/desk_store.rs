@@ -584,7 +584,14 @@ impl DeskStore {
             .await
     }
 
-    pub fn records(&self) -> &Records {
+    /// The agents with these ids (one BatchGetItem per 100), missing ones skipped.
+    pub async fn agents_by_ids(&self, org_id: &str, agent_ids: &[&str]) -> Result<Vec<Agent>, StoreError> {
+        let keys: Vec<_> = agent_ids.iter().map(|id| table::agent(org_id, id)).collect();
+        self.records.batch_get(&keys, "Agent").await
+    }
+
+    /// The item access behind this store, for the other stores of this crate (allocation).
+    pub(crate) fn records(&self) -> &Records {
         &self.records
     }
 }

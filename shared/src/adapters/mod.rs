@@ -1,7 +1,7 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
 
 pub mod account_cache;
-pub mod account_secrets;
+pub mod account_store;
 pub mod accounts;
 pub mod allocator;
 pub mod contact_store;

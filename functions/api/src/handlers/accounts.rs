@@ -7,10 +7,9 @@ use crate::ApiService;
 use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use aws_sdk_dynamodb::types::AttributeValue;
+use shared::adapters::account_store::AccountChanges;
 use shared::http_error::HttpError;
 use shared::secret::Secret;
-use shared::table;
 use shared::tenancy::{
     DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount, secret_field,
 };
@@ -49,11 +48,7 @@ async fn load(api: &ApiService, cx: &Context<'_>) -> Result<WhatsAppAccount, Htt
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let accounts: Vec<WhatsAppAccount> = api
-        .desk
-        .records()
-        .all(&table::org_partition(cx.org()), "ACCOUNT#", "WhatsAppAccount")
-        .await?;
+    let accounts: Vec<WhatsAppAccount> = api.accounts.accounts(cx.org()).await?;
     let base = webhook_base(cx);
     ok(&views::AccountList {
         data: accounts.iter().map(|a| views::Account::of(a, &base)).collect(),
@@ -99,20 +94,14 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
     let verify_token = new.verify_token.clone();
     let mut account = api
         .tenancy
-        .register_account(cx.org(), None, new, api.secrets.keeper())
+        .register_account(cx.org(), None, new, api.accounts.keeper())
         .await?;
     if let Some(id) = body.division_id {
-        account = api
-            .desk
-            .records()
-            .set_fields(
-                &table::whatsapp_account(cx.org(), &account.account_id),
-                "WhatsAppAccount",
-                vec![("division_id", AttributeValue::S(id))],
-                vec![],
-            )
-            .await?
-            .ok_or_else(|| not_found("account"))?;
+        let changes = AccountChanges {
+            division_id: Some(Some(id)),
+            ..AccountChanges::default()
+        };
+        account = api.accounts.update(cx.org(), &account.account_id, changes).await?;
     }
     tracing::info!(account = %account.account_id, "account registered");
     let mut view = views::Account::of(&account, &webhook_base(cx));
@@ -124,37 +113,24 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::UpdateAccount = cx.json()?;
     let account = load(api, cx).await?;
-    let mut sets = vec![("updated_at", AttributeValue::S(shared::adapters::items::now_rfc3339()))];
-    let mut removes = vec![];
     rules::NEW_DISPLAY_NUMBER.check("display_phone_number", body.display_phone_number.as_deref())?;
     rules::Rule::IdOrEmpty.check("division_id", body.division_id.as_deref())?;
-    if let Some(display) = body.display_phone_number {
-        let digits = display.trim_start_matches('+');
-        if digits.len() < 6 || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(unprocessable(
-                "display_phone_number",
-                "must be the number in international format, digits only",
-            ));
-        }
-        sets.push(("display_phone_number", AttributeValue::S(display)));
+    if let Some(mps) = body.throughput_mps
+        && !(1..=MAX_THROUGHPUT_MPS).contains(&mps)
+    {
+        return Err(unprocessable(
+            "throughput_mps",
+            format!("must be between 1 and {MAX_THROUGHPUT_MPS}"),
+        ));
     }
-    if let Some(mps) = body.throughput_mps {
-        if !(1..=MAX_THROUGHPUT_MPS).contains(&mps) {
-            return Err(unprocessable(
-                "throughput_mps",
-                format!("must be between 1 and {MAX_THROUGHPUT_MPS}"),
-            ));
-        }
-        sets.push(("throughput_mps", AttributeValue::N(mps.to_string())));
-    }
-    match body.division_id.as_deref() {
-        Some("") => removes.push("division_id"),
+    let division_id = match body.division_id {
+        Some(id) if id.is_empty() => Some(None),
         Some(id) => {
-            division(api, cx, "division_id", id).await?;
-            sets.push(("division_id", AttributeValue::S(id.to_string())));
+            division(api, cx, "division_id", &id).await?;
+            Some(Some(id))
         }
-        None => {}
-    }
+        None => None,
+    };
     let mut secrets = vec![];
     for (field, value) in [
         (secret_field::APP_SECRET, body.app_secret),
@@ -164,19 +140,12 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             secrets.push((field, Secret::new(secret)));
         }
     }
-    if !secrets.is_empty() {
-        api.secrets.replace(cx.org(), &account.account_id, &secrets).await?;
-    }
-    let updated: WhatsAppAccount = api
-        .desk
-        .records()
-        .set_fields(
-            &table::whatsapp_account(cx.org(), &account.account_id),
-            "WhatsAppAccount",
-            sets,
-            removes,
-        )
-        .await?
-        .ok_or_else(|| not_found("account"))?;
+    let changes = AccountChanges {
+        display_phone_number: body.display_phone_number,
+        throughput_mps: body.throughput_mps,
+        division_id,
+        secrets,
+    };
+    let updated = api.accounts.update(cx.org(), &account.account_id, changes).await?;
     ok(&views::Account::of(&updated, &webhook_base(cx)))
 }

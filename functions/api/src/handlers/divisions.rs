@@ -77,11 +77,8 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn members(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let members = api.desk.members(cx.org(), &division.division_id).await?;
-    let keys: Vec<_> = members
-        .iter()
-        .map(|m| shared::table::agent(cx.org(), &m.agent_id))
-        .collect();
-    let agents: Vec<shared::tenancy::Agent> = api.desk.records().batch_get(&keys, "Agent").await?;
+    let ids: Vec<&str> = members.iter().map(|m| m.agent_id.as_str()).collect();
+    let agents = api.desk.agents_by_ids(cx.org(), &ids).await?;
     ok(&views::MemberList {
         data: members
             .iter()

@@ -1,5 +1,6 @@
-//! Writing an account's secrets: replacing one (a rotated app secret or access token) and sealing
-//! values that were stored in clear before sealing existed. Every value written is sealed first.
+//! An organization's WhatsApp accounts after registration: listing them, changing their settings
+//! and secrets (a rotated app secret or access token) in one write, and sealing values stored in
+//! clear before sealing existed. Every secret written is sealed first.
 
 use super::StoreError;
 use super::items::{key_item, now_rfc3339, record, records};
@@ -11,7 +12,17 @@ use crate::tenancy::{WhatsAppAccount, secret_field};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use std::sync::Arc;
 
-pub struct AccountSecrets {
+/// What an account update changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct AccountChanges {
+    pub display_phone_number: Option<String>,
+    pub throughput_mps: Option<u32>,
+    /// `Some(None)` removes the division.
+    pub division_id: Option<Option<String>>,
+    pub secrets: Vec<(&'static str, Secret)>,
+}
+
+pub struct AccountStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
     keeper: Arc<dyn SecretKeeper>,
@@ -28,7 +39,7 @@ fn sealed_value(sealed: &StoredSecret) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(sealed).map_err(|e| StoreError::io("sealed secret", e))
 }
 
-impl AccountSecrets {
+impl AccountStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>, keeper: Arc<dyn SecretKeeper>) -> Self {
         Self {
             client,
@@ -49,6 +60,20 @@ impl AccountSecrets {
         account_id: &str,
         secrets: &[(&'static str, Secret)],
     ) -> Result<WhatsAppAccount, StoreError> {
+        let changes = AccountChanges {
+            secrets: secrets.to_vec(),
+            ..AccountChanges::default()
+        };
+        self.update(org_id, account_id, changes).await
+    }
+
+    /// Applies `changes` in one conditional write; answers the updated account, or `NotFound`.
+    pub async fn update(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        changes: AccountChanges,
+    ) -> Result<WhatsAppAccount, StoreError> {
         let mut update = self
             .client
             .update_item()
@@ -59,7 +84,24 @@ impl AccountSecrets {
             .expression_attribute_values(":now", AttributeValue::S(now_rfc3339()))
             .return_values(ReturnValue::AllNew);
         let mut sets = vec!["updated_at = :now".to_string()];
-        for (i, (field, secret)) in secrets.iter().enumerate() {
+        let mut removes = Vec::new();
+        if let Some(display) = changes.display_phone_number {
+            sets.push("display_phone_number = :display".into());
+            update = update.expression_attribute_values(":display", AttributeValue::S(display));
+        }
+        if let Some(mps) = changes.throughput_mps {
+            sets.push("throughput_mps = :mps".into());
+            update = update.expression_attribute_values(":mps", AttributeValue::N(mps.to_string()));
+        }
+        match changes.division_id {
+            Some(Some(division)) => {
+                sets.push("division_id = :division".into());
+                update = update.expression_attribute_values(":division", AttributeValue::S(division));
+            }
+            Some(None) => removes.push("division_id"),
+            None => {}
+        }
+        for (i, (field, secret)) in changes.secrets.iter().enumerate() {
             if !secret_field::ALL.contains(field) {
                 return Err(StoreError::io(
                     "replace secrets",
@@ -77,16 +119,17 @@ impl AccountSecrets {
                 .expression_attribute_values(format!(":v{i}"), sealed_value(&sealed)?);
             sets.push(format!("#f{i} = :v{i}"));
         }
-        let output = update
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .send()
-            .await
-            .map_err(|e| match e.as_service_error() {
-                Some(err) if err.is_conditional_check_failed_exception() => {
-                    StoreError::NotFound(format!("account {account_id}"))
-                }
-                _ => StoreError::aws("UpdateItem(account secrets)", e),
-            })?;
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let update = update.update_expression(expression);
+        let output = update.send().await.map_err(|e| match e.as_service_error() {
+            Some(err) if err.is_conditional_check_failed_exception() => {
+                StoreError::NotFound(format!("account {account_id}"))
+            }
+            _ => StoreError::aws("UpdateItem(account secrets)", e),
+        })?;
         record(output.attributes.unwrap_or_default(), "WhatsAppAccount")
     }
 
