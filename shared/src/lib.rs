@@ -9,7 +9,6 @@ pub mod cursor;
 pub mod delivery;
 pub mod desk;
 pub mod events;
-pub mod graph;
 pub mod http_error;
 pub mod ids;
 pub mod inbox;

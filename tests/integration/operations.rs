@@ -73,7 +73,7 @@ fn graph_timeouts_and_pacing_fit_in_the_function_timeouts() {
         sender::SEND_TIMEOUT,
         sender::MAX_PACING_WAIT
     );
-    assert!(shared::graph::CONNECT_TIMEOUT < sender::SEND_TIMEOUT);
+    assert!(shared::adapters::graph::CONNECT_TIMEOUT < sender::SEND_TIMEOUT);
     // A claim is only taken over once its invocation must have ended.
     assert!(
         Duration::from_millis(shared::send_policy::CLAIM_STALE_AFTER_MS as u64)

@@ -8,6 +8,7 @@ pub mod contact_store;
 pub mod conversation_store;
 pub mod desk_store;
 pub mod event_bus;
+pub mod graph;
 pub mod inbox_store;
 pub mod ingest_queue;
 pub mod items;
