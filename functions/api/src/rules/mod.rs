@@ -1,5 +1,5 @@
 //! What each request field accepts, said once: the handler checks a field with its rule, and the
-//! OpenAPI document states the same rule as JSON Schema ([`BODY_RULES`]), so what the document calls
+//! OpenAPI document states the same rule as JSON Schema ([`BODY_RULES`], [`document`]), so what the document calls
 //! valid is exactly what the handler accepts (schemathesis checks both ways).
 
 use crate::request::unprocessable;
@@ -43,6 +43,11 @@ const BLANK: &str = concat!("^[", ws!(), "]*$");
 /// `shared::desk::validate_shortcut`: trimmed, any leading slashes, then 1-32 of a-z 0-9 - _.
 const SHORTCUT: &str = concat!("^[", ws!(), "]*/*[a-z0-9_-]{1,32}[", ws!(), "]*$");
 const TAG: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_:-]{1,40}[", ws!(), "]*$");
+
+mod document;
+mod fields;
+pub use document::apply;
+pub use fields::*;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Rule {
@@ -218,150 +223,6 @@ impl Rule {
     }
 }
 
-/// Every rule-checked field of every request body, by schema name: the OpenAPI document replaces
-/// these properties' schemas with the rules' and lists the required ones.
-pub const BODY_RULES: &[(&str, &str, Rule)] = &[
-    ("CreateAgent", "email", EMAIL_REQUIRED),
-    ("CreateAgent", "full_name", AGENT_FULL_NAME.required_now()),
-    ("CreateAgent", "role", ROLE),
-    ("UpdateAgent", "full_name", AGENT_FULL_NAME),
-    ("UpdateAgent", "role", ROLE),
-    ("CreateApiKey", "name", KEY_NAME),
-    ("CreateApiKey", "agent_id", OPTIONAL_ID),
-    ("CreateContact", "phone_number", PHONE_REQUIRED),
-    ("CreateContact", "name", CONTACT_NAME),
-    ("CreateContact", "email", EMAIL_OPTIONAL),
-    ("UpdateContact", "name", CONTACT_NAME),
-    ("UpdateContact", "email", EMAIL_OPTIONAL),
-    ("CreateDivision", "name", DIVISION_NAME.required_now()),
-    ("CreateDivision", "description", DIVISION_DESCRIPTION),
-    ("CreateDivision", "allocation_method", ALLOCATION),
-    ("UpdateDivision", "name", DIVISION_NAME),
-    ("UpdateDivision", "description", DIVISION_DESCRIPTION),
-    ("UpdateDivision", "allocation_method", ALLOCATION),
-    ("CreateNote", "content", NOTE),
-    ("CreateQuickReply", "title", QUICK_REPLY_TITLE.required_now()),
-    ("CreateQuickReply", "content", QUICK_REPLY_CONTENT.required_now()),
-    ("CreateQuickReply", "category", QUICK_REPLY_CATEGORY),
-    ("UpdateQuickReply", "title", QUICK_REPLY_TITLE),
-    ("UpdateQuickReply", "content", QUICK_REPLY_CONTENT),
-    ("UpdateQuickReply", "category", QUICK_REPLY_CATEGORY),
-    ("TransferRequest", "note", TRANSFER_NOTE),
-    ("TransferRequest", "to_agent_id", OPTIONAL_ID),
-    ("TransferRequest", "to_division_id", OPTIONAL_ID),
-    ("RegisterAccount", "phone_number_id", META_ID),
-    ("RegisterAccount", "waba_id", META_ID),
-    ("RegisterAccount", "display_phone_number", DISPLAY_NUMBER),
-    ("RegisterAccount", "app_secret", NEW_CREDENTIAL),
-    ("RegisterAccount", "access_token", NEW_CREDENTIAL),
-    ("RegisterAccount", "verify_token", VERIFY_TOKEN),
-    ("RegisterAccount", "division_id", OPTIONAL_ID),
-    ("UpdateAccount", "display_phone_number", NEW_DISPLAY_NUMBER),
-    ("UpdateAccount", "division_id", Rule::IdOrEmpty),
-    ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
-    ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
-];
-
-/// Meta's numeric ids (phone number id, WABA id).
-pub const META_ID: Rule = Rule::Digits {
-    min: 1,
-    max: 32,
-    plus: false,
-    required: true,
-};
-pub const DISPLAY_NUMBER: Rule = Rule::Digits {
-    min: 6,
-    max: 32,
-    plus: true,
-    required: true,
-};
-pub const NEW_DISPLAY_NUMBER: Rule = Rule::Digits {
-    min: 6,
-    max: 20,
-    plus: true,
-    required: false,
-};
-pub const NEW_CREDENTIAL: Rule = Rule::Secret {
-    min: 1,
-    max: 4_096,
-    not_blank: false,
-    required: true,
-};
-pub const VERIFY_TOKEN: Rule = Rule::Secret {
-    min: 16,
-    max: 4_096,
-    not_blank: false,
-    required: false,
-};
-pub const REPLACED_CREDENTIAL: Rule = Rule::Secret {
-    min: 1,
-    max: 4_096,
-    not_blank: true,
-    required: false,
-};
-
-pub const EMAIL_REQUIRED: Rule = Rule::Email { required: true };
-pub const EMAIL_OPTIONAL: Rule = Rule::Email { required: false };
-pub const PHONE_REQUIRED: Rule = Rule::Phone { required: true };
-pub const OPTIONAL_ID: Rule = Rule::Id { required: false };
-pub const KEY_NAME: Rule = Rule::Text {
-    max: 100,
-    required: true,
-    blank_clears: false,
-};
-pub const NOTE: Rule = Rule::Text {
-    max: 4_000,
-    required: true,
-    blank_clears: false,
-};
-pub const TRANSFER_NOTE: Rule = Rule::Text {
-    max: 2_000,
-    required: false,
-    blank_clears: true,
-};
-pub const AGENT_FULL_NAME: Rule = Rule::Text {
-    max: 120,
-    required: false,
-    blank_clears: false,
-};
-pub const ROLE: Rule = Rule::OneOf {
-    values: &["admin", "agent"],
-    required: false,
-};
-pub const CONTACT_NAME: Rule = Rule::Text {
-    max: 120,
-    required: false,
-    blank_clears: true,
-};
-pub const DIVISION_NAME: Rule = Rule::Text {
-    max: 100,
-    required: false,
-    blank_clears: false,
-};
-pub const DIVISION_DESCRIPTION: Rule = Rule::Text {
-    max: 500,
-    required: false,
-    blank_clears: true,
-};
-pub const ALLOCATION: Rule = Rule::OneOf {
-    values: &["round_robin", "least_busy", "manual"],
-    required: false,
-};
-pub const QUICK_REPLY_TITLE: Rule = Rule::Text {
-    max: 100,
-    required: false,
-    blank_clears: false,
-};
-pub const QUICK_REPLY_CONTENT: Rule = Rule::Text {
-    max: 4_096,
-    required: false,
-    blank_clears: false,
-};
-pub const QUICK_REPLY_CATEGORY: Rule = Rule::Text {
-    max: 50,
-    required: false,
-    blank_clears: true,
-};
 impl Rule {
     /// The same rule, required.
     pub const fn required_now(self) -> Rule {
@@ -390,129 +251,6 @@ impl Rule {
                 required: true,
             },
             Rule::IdOrEmpty => Rule::IdOrEmpty,
-        }
-    }
-}
-
-/// What `handlers::messages::content_of` and `shared::outbound::validate` accept, as one schema.
-fn send_message_schema() -> Value {
-    let not_blank = concat!("[^", ws!(), "]");
-    let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
-    let text_parameter = json!({
-        "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
-        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
-    });
-    let component = json!({
-        "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
-        "then": {"properties": {"parameters": {"items": text_parameter}}},
-    });
-    let media_id = json!({"type": "string", "pattern": not_blank});
-    let filename = optional(json!({"type": "string"}));
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["type", "content"],
-        "properties": {
-            "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
-            "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
-            "reply_to": optional(json!({"type": "string", "pattern": "^[!-~]{1,256}$"})),
-        },
-        "oneOf": [
-            {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
-                "text": {"type": "string", "maxLength": shared::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
-            {"properties": {"type": {"enum": ["image", "document", "video"]}, "content": {"required": ["media_id"], "properties": {
-                "media_id": media_id.clone(),
-                "caption": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_CAPTION_CHARS})),
-                "filename": filename.clone()}}}},
-            {"properties": {"type": {"const": "audio"}, "content": {"required": ["media_id"], "properties": {
-                "media_id": media_id, "caption": {"type": "null"}, "filename": filename}}}},
-            {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
-                "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
-                "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
-                "components": optional(json!({"type": "array", "items": component}))}}}},
-        ],
-    })
-}
-
-/// Replaces the ruled properties of the component schemas and marks the required ones.
-pub fn apply(components: &mut Value) {
-    let tags = json!({"anyOf": [
-        {"type": "array", "maxItems": shared::desk::MAX_TAGS, "items": {"type": "string", "pattern": TAG}},
-        {"type": "null"},
-    ]});
-    for schema in ["CreateContact", "UpdateContact"] {
-        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
-            target["tags"] = tags.clone();
-        }
-    }
-    if let Some(target) = components.pointer_mut("/schemas/CreateApiKey/properties") {
-        let known: Vec<String> = std::iter::once("*".to_string())
-            .chain(shared::permissions::PERMISSIONS.iter().flat_map(|(code, _)| {
-                let category = code.split('.').next().unwrap_or_default();
-                [code.to_string(), format!("{category}.*")]
-            }))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        target["scopes"] = json!({"anyOf": [
-            {"type": "array", "minItems": 1, "maxItems": 32, "items": {"type": "string", "enum": known}},
-            {"type": "null"},
-        ]});
-    }
-    let patches = [
-        (
-            "RegisterAccount",
-            "throughput_mps",
-            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
-        ),
-        (
-            "UpdateAccount",
-            "throughput_mps",
-            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
-        ),
-        (
-            "CreateApiKey",
-            "expires_at",
-            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "RFC 3339; in the past answers 409"}),
-        ),
-        (
-            "CreateQuickReply",
-            "shortcut",
-            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
-        ),
-        (
-            "UpdateQuickReply",
-            "shortcut",
-            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
-        ),
-    ];
-    for (schema, field, patch) in patches {
-        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
-            target[field] = patch;
-        }
-    }
-    if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
-        *target = send_message_schema();
-    }
-    // A transfer names an agent, a division or both.
-    if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {
-        transfer["anyOf"] = json!([
-            {"required": ["to_agent_id"], "properties": {"to_agent_id": {"type": "string"}}},
-            {"required": ["to_division_id"], "properties": {"to_division_id": {"type": "string"}}},
-        ]);
-    }
-    for (schema, field, rule) in BODY_RULES {
-        let Some(target) = components.pointer_mut(&format!("/schemas/{schema}")) else {
-            continue;
-        };
-        target["properties"][*field] = rule.schema();
-        if rule.required() {
-            let required = target["required"].as_array().cloned().unwrap_or_default();
-            if !required.iter().any(|r| r == field) {
-                let mut required = required;
-                required.push(json!(field));
-                target["required"] = Value::Array(required);
-            }
         }
     }
 }
@@ -564,16 +302,5 @@ mod tests {
         );
         assert!(phone.check("p", Some("12345")).is_err());
         assert!(phone.check("p", Some("+49 151 x")).is_err());
-    }
-
-    #[test]
-    fn every_ruled_schema_exists_and_every_rule_is_findable() {
-        let doc = crate::openapi::document();
-        for (schema, field, _) in BODY_RULES {
-            assert!(
-                doc["components"]["schemas"][schema]["properties"].get(*field).is_some(),
-                "{schema}.{field}"
-            );
-        }
     }
 }

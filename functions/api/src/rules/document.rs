@@ -1,0 +1,144 @@
+//! The rules stated in the OpenAPI document: ruled properties replaced, required ones listed, and
+//! the few body shapes no single field rule says (the send body, tags, scopes, a transfer's target).
+
+use super::{BLANK, BODY_RULES, SHORTCUT, TAG};
+use serde_json::{Value, json};
+
+/// What `handlers::messages::content_of` and `shared::outbound::validate` accept, as one schema.
+fn send_message_schema() -> Value {
+    let not_blank = concat!("[^", ws!(), "]");
+    let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
+    let text_parameter = json!({
+        "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
+        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+    });
+    let component = json!({
+        "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
+        "then": {"properties": {"parameters": {"items": text_parameter}}},
+    });
+    let media_id = json!({"type": "string", "pattern": not_blank});
+    let filename = optional(json!({"type": "string"}));
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["type", "content"],
+        "properties": {
+            "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
+            "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
+            "reply_to": optional(json!({"type": "string", "pattern": "^[!-~]{1,256}$"})),
+        },
+        "oneOf": [
+            {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
+                "text": {"type": "string", "maxLength": shared::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
+            {"properties": {"type": {"enum": ["image", "document", "video"]}, "content": {"required": ["media_id"], "properties": {
+                "media_id": media_id.clone(),
+                "caption": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_CAPTION_CHARS})),
+                "filename": filename.clone()}}}},
+            {"properties": {"type": {"const": "audio"}, "content": {"required": ["media_id"], "properties": {
+                "media_id": media_id, "caption": {"type": "null"}, "filename": filename}}}},
+            {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
+                "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
+                "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
+                "components": optional(json!({"type": "array", "items": component}))}}}},
+        ],
+    })
+}
+
+/// Replaces the ruled properties of the component schemas and marks the required ones.
+pub fn apply(components: &mut Value) {
+    let tags = json!({"anyOf": [
+        {"type": "array", "maxItems": shared::desk::MAX_TAGS, "items": {"type": "string", "pattern": TAG}},
+        {"type": "null"},
+    ]});
+    for schema in ["CreateContact", "UpdateContact"] {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            target["tags"] = tags.clone();
+        }
+    }
+    if let Some(target) = components.pointer_mut("/schemas/CreateApiKey/properties") {
+        let known: Vec<String> = std::iter::once("*".to_string())
+            .chain(shared::permissions::PERMISSIONS.iter().flat_map(|(code, _)| {
+                let category = code.split('.').next().unwrap_or_default();
+                [code.to_string(), format!("{category}.*")]
+            }))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        target["scopes"] = json!({"anyOf": [
+            {"type": "array", "minItems": 1, "maxItems": 32, "items": {"type": "string", "enum": known}},
+            {"type": "null"},
+        ]});
+    }
+    let patches = [
+        (
+            "RegisterAccount",
+            "throughput_mps",
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+        ),
+        (
+            "UpdateAccount",
+            "throughput_mps",
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+        ),
+        (
+            "CreateApiKey",
+            "expires_at",
+            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "RFC 3339; in the past answers 409"}),
+        ),
+        (
+            "CreateQuickReply",
+            "shortcut",
+            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+        ),
+        (
+            "UpdateQuickReply",
+            "shortcut",
+            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+        ),
+    ];
+    for (schema, field, patch) in patches {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            target[field] = patch;
+        }
+    }
+    if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
+        *target = send_message_schema();
+    }
+    // A transfer names an agent, a division or both.
+    if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {
+        transfer["anyOf"] = json!([
+            {"required": ["to_agent_id"], "properties": {"to_agent_id": {"type": "string"}}},
+            {"required": ["to_division_id"], "properties": {"to_division_id": {"type": "string"}}},
+        ]);
+    }
+    for (schema, field, rule) in BODY_RULES {
+        let Some(target) = components.pointer_mut(&format!("/schemas/{schema}")) else {
+            continue;
+        };
+        target["properties"][*field] = rule.schema();
+        if rule.required() {
+            let required = target["required"].as_array().cloned().unwrap_or_default();
+            if !required.iter().any(|r| r == field) {
+                let mut required = required;
+                required.push(json!(field));
+                target["required"] = Value::Array(required);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_ruled_schema_exists_and_every_rule_is_findable() {
+        let doc = crate::openapi::document();
+        for (schema, field, _) in BODY_RULES {
+            assert!(
+                doc["components"]["schemas"][schema]["properties"].get(*field).is_some(),
+                "{schema}.{field}"
+            );
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Each request field's rule, by schema and property name.
+
+use super::Rule;
+
+/// Every rule-checked field of every request body, by schema name: the OpenAPI document replaces
+/// these properties' schemas with the rules' and lists the required ones.
+pub const BODY_RULES: &[(&str, &str, Rule)] = &[
+    ("CreateAgent", "email", EMAIL_REQUIRED),
+    ("CreateAgent", "full_name", AGENT_FULL_NAME.required_now()),
+    ("CreateAgent", "role", ROLE),
+    ("UpdateAgent", "full_name", AGENT_FULL_NAME),
+    ("UpdateAgent", "role", ROLE),
+    ("CreateApiKey", "name", KEY_NAME),
+    ("CreateApiKey", "agent_id", OPTIONAL_ID),
+    ("CreateContact", "phone_number", PHONE_REQUIRED),
+    ("CreateContact", "name", CONTACT_NAME),
+    ("CreateContact", "email", EMAIL_OPTIONAL),
+    ("UpdateContact", "name", CONTACT_NAME),
+    ("UpdateContact", "email", EMAIL_OPTIONAL),
+    ("CreateDivision", "name", DIVISION_NAME.required_now()),
+    ("CreateDivision", "description", DIVISION_DESCRIPTION),
+    ("CreateDivision", "allocation_method", ALLOCATION),
+    ("UpdateDivision", "name", DIVISION_NAME),
+    ("UpdateDivision", "description", DIVISION_DESCRIPTION),
+    ("UpdateDivision", "allocation_method", ALLOCATION),
+    ("CreateNote", "content", NOTE),
+    ("CreateQuickReply", "title", QUICK_REPLY_TITLE.required_now()),
+    ("CreateQuickReply", "content", QUICK_REPLY_CONTENT.required_now()),
+    ("CreateQuickReply", "category", QUICK_REPLY_CATEGORY),
+    ("UpdateQuickReply", "title", QUICK_REPLY_TITLE),
+    ("UpdateQuickReply", "content", QUICK_REPLY_CONTENT),
+    ("UpdateQuickReply", "category", QUICK_REPLY_CATEGORY),
+    ("TransferRequest", "note", TRANSFER_NOTE),
+    ("TransferRequest", "to_agent_id", OPTIONAL_ID),
+    ("TransferRequest", "to_division_id", OPTIONAL_ID),
+    ("RegisterAccount", "phone_number_id", META_ID),
+    ("RegisterAccount", "waba_id", META_ID),
+    ("RegisterAccount", "display_phone_number", DISPLAY_NUMBER),
+    ("RegisterAccount", "app_secret", NEW_CREDENTIAL),
+    ("RegisterAccount", "access_token", NEW_CREDENTIAL),
+    ("RegisterAccount", "verify_token", VERIFY_TOKEN),
+    ("RegisterAccount", "division_id", OPTIONAL_ID),
+    ("UpdateAccount", "display_phone_number", NEW_DISPLAY_NUMBER),
+    ("UpdateAccount", "division_id", Rule::IdOrEmpty),
+    ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
+    ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
+];
+
+/// Meta's numeric ids (phone number id, WABA id).
+pub const META_ID: Rule = Rule::Digits {
+    min: 1,
+    max: 32,
+    plus: false,
+    required: true,
+};
+pub const DISPLAY_NUMBER: Rule = Rule::Digits {
+    min: 6,
+    max: 32,
+    plus: true,
+    required: true,
+};
+pub const NEW_DISPLAY_NUMBER: Rule = Rule::Digits {
+    min: 6,
+    max: 20,
+    plus: true,
+    required: false,
+};
+pub const NEW_CREDENTIAL: Rule = Rule::Secret {
+    min: 1,
+    max: 4_096,
+    not_blank: false,
+    required: true,
+};
+pub const VERIFY_TOKEN: Rule = Rule::Secret {
+    min: 16,
+    max: 4_096,
+    not_blank: false,
+    required: false,
+};
+pub const REPLACED_CREDENTIAL: Rule = Rule::Secret {
+    min: 1,
+    max: 4_096,
+    not_blank: true,
+    required: false,
+};
+
+pub const EMAIL_REQUIRED: Rule = Rule::Email { required: true };
+pub const EMAIL_OPTIONAL: Rule = Rule::Email { required: false };
+pub const PHONE_REQUIRED: Rule = Rule::Phone { required: true };
+pub const OPTIONAL_ID: Rule = Rule::Id { required: false };
+pub const KEY_NAME: Rule = Rule::Text {
+    max: 100,
+    required: true,
+    blank_clears: false,
+};
+pub const NOTE: Rule = Rule::Text {
+    max: 4_000,
+    required: true,
+    blank_clears: false,
+};
+pub const TRANSFER_NOTE: Rule = Rule::Text {
+    max: 2_000,
+    required: false,
+    blank_clears: true,
+};
+pub const AGENT_FULL_NAME: Rule = Rule::Text {
+    max: 120,
+    required: false,
+    blank_clears: false,
+};
+pub const ROLE: Rule = Rule::OneOf {
+    values: &["admin", "agent"],
+    required: false,
+};
+pub const CONTACT_NAME: Rule = Rule::Text {
+    max: 120,
+    required: false,
+    blank_clears: true,
+};
+pub const DIVISION_NAME: Rule = Rule::Text {
+    max: 100,
+    required: false,
+    blank_clears: false,
+};
+pub const DIVISION_DESCRIPTION: Rule = Rule::Text {
+    max: 500,
+    required: false,
+    blank_clears: true,
+};
+pub const ALLOCATION: Rule = Rule::OneOf {
+    values: &["round_robin", "least_busy", "manual"],
+    required: false,
+};
+pub const QUICK_REPLY_TITLE: Rule = Rule::Text {
+    max: 100,
+    required: false,
+    blank_clears: false,
+};
+pub const QUICK_REPLY_CONTENT: Rule = Rule::Text {
+    max: 4_096,
+    required: false,
+    blank_clears: false,
+};
+pub const QUICK_REPLY_CATEGORY: Rule = Rule::Text {
+    max: 50,
+    required: false,
+    blank_clears: true,
+};
