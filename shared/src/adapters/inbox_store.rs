@@ -70,21 +70,6 @@ pub enum StatusOutcome {
     Parked,
 }
 
-/// The result of trying to claim an outbound message's send.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SendClaim {
-    /// This caller owns the send; `attempt` counts claims of the message so far.
-    Claimed {
-        message: Message,
-        attempt: u32,
-    },
-    /// Sent, failed, or being sent by another invocation: nothing to do.
-    NotQueued {
-        status: String,
-    },
-    Missing,
-}
-
 pub struct InboxStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -1024,47 +1009,6 @@ impl InboxStore {
         Ok((page.items, page.next))
     }
 
-    /// Stores an outbound message as `queued` and makes it the conversation's latest.
-    pub async fn create_outbound(&self, key: &Key, message: &Message, preview: &str) -> Result<(), StoreError> {
-        let conversation_key = table::conversation(&message.org_id, &message.conversation_id);
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let (_, gsi2sk) = table::conversation_timeline(&message.org_id, &message.conversation_id, now_ms);
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&conversation_key)))
-            .update_expression("SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":ts", n(now_ms))
-            .expression_attribute_values(":preview", s(preview))
-            .expression_attribute_values(":outbound", s("outbound"))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":gsi2sk", s(gsi2sk))
-            .expression_attribute_values(":one", n(1))
-            .build()
-            .expect("update is complete");
-        let shard = counter_shard(&message.message_id);
-        let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let items = vec![
-            self.put(record_item(message, key, "Message")?, Some("attribute_not_exists(pk)")),
-            TransactWriteItem::builder().update(update).build(),
-            self.counter_update(
-                &table::org_counter_shard(&message.org_id, shard),
-                &[("messages_sent", 1)],
-            ),
-            self.counter_update(
-                &table::org_daily_counter_shard(&message.org_id, &day, shard),
-                &[("messages_sent", 1)],
-            ),
-        ];
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| StoreError::aws("TransactWriteItems(outbound message)", e))
-    }
-
     /// Unread count to zero (an agent read the conversation).
     pub async fn mark_read(&self, org_id: &str, conversation_id: &str) -> Result<(), StoreError> {
         self.client
@@ -1188,108 +1132,6 @@ impl InboxStore {
             .await
             .map(|_| ())
             .map_err(|e| StoreError::aws("PutItem(message)", e))
-    }
-
-    /// Claims the send of a queued outbound message (queued → sending). Only the caller that wins
-    /// this conditional write may call Meta, so SQS or Lambda retries cannot send twice.
-    pub async fn claim_send(&self, key: &Key) -> Result<SendClaim, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .update_expression("SET #status = :sending, send_claimed_at = :now ADD send_attempts :one")
-            .condition_expression("#status = :queued")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":queued", s("queued"))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":one", n(1))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let attributes = output.attributes.unwrap_or_default();
-                let attempts = number_of(&attributes, "send_attempts").unwrap_or(1) as u32;
-                Ok(SendClaim::Claimed {
-                    message: record(attributes, "Message")?,
-                    attempt: attempts,
-                })
-            }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(match self.message(key).await? {
-                    None => SendClaim::Missing,
-                    Some(message) => SendClaim::NotQueued { status: message.status },
-                })
-            }
-            Err(err) => Err(StoreError::aws("UpdateItem(claim send)", err)),
-        }
-    }
-
-    /// Gives a claimed send back (Meta did not accept it), for a later attempt.
-    pub async fn release_send(&self, key: &Key) -> Result<(), StoreError> {
-        self.set_send_state(key, "queued", &[]).await
-    }
-
-    /// Records Meta's acceptance: the wamid, status `sent`, and any status that arrived first.
-    pub async fn record_sent(&self, org_id: &str, key: &Key, wamid: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .update_expression("SET #status = :sent, status_rank = :rank, wamid = :wamid, sent_accepted_at = :now")
-            .condition_expression("#status = :sending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sent", s("sent"))
-            .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":rank", n(DeliveryStatus::Sent.rank()))
-            .expression_attribute_values(":wamid", s(wamid))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("UpdateItem(record sent)", e))?;
-        self.link_outbound(org_id, wamid, key).await.map(|_| ())
-    }
-
-    /// Marks a claimed send failed for good, keeping Meta's error.
-    pub async fn fail_send(&self, key: &Key, error: &crate::meta::MetaError) -> Result<(), StoreError> {
-        self.set_send_state(key, "failed", std::slice::from_ref(error)).await
-    }
-
-    async fn set_send_state(
-        &self,
-        key: &Key,
-        status: &str,
-        errors: &[crate::meta::MetaError],
-    ) -> Result<(), StoreError> {
-        let rank = if status == "failed" {
-            DeliveryStatus::Failed.rank()
-        } else {
-            0
-        };
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .update_expression("SET #status = :status, status_rank = :rank, status_errors = :errors")
-            .condition_expression("#status = :sending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(status))
-            .expression_attribute_values(":sending", s("sending"))
-            .expression_attribute_values(":rank", n(rank))
-            .expression_attribute_values(
-                ":errors",
-                serde_dynamo::to_attribute_value(errors).unwrap_or(AttributeValue::L(vec![])),
-            )
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| StoreError::aws("UpdateItem(send state)", e))
     }
 
     /// The message a wamid names, through its claim.
