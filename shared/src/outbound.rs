@@ -1,7 +1,7 @@
 //! Outbound messages, free of I/O: validation, Meta's request shapes, and what a Graph error means
 //! for the send (retry later, or fail the message for good).
 
-use crate::adapters::graph::GraphError;
+use crate::meta::GraphError;
 use crate::meta::{Content, MediaKind, MetaError};
 use crate::table::Key;
 use serde::{Deserialize, Serialize};

@@ -110,6 +110,13 @@ pub fn org_daily_counter_shard(org_id: &str, day: &str, shard: u32) -> Key {
     Key::new(org_partition(org_id), format!("COUNTERS#{day}#{shard}"))
 }
 
+/// Whether a sort key is one of `day`'s [`org_daily_counter_shard`]s.
+pub fn is_daily_counter_sort_key(sk: &str, day: &str) -> bool {
+    sk.strip_prefix("COUNTERS#")
+        .and_then(|rest| rest.strip_prefix(day))
+        .is_some_and(|rest| rest.starts_with('#'))
+}
+
 pub fn contact(org_id: &str, contact_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("CONTACT#{contact_id}"))
 }
@@ -117,6 +124,11 @@ pub fn contact(org_id: &str, contact_id: &str) -> Key {
 /// Maps one identity of a customer (`BSUID#<user_id>` or `WA#<wa_id>`) to its contact.
 pub fn contact_identity(org_id: &str, identity: &str) -> Key {
     Key::new(org_partition(org_id), format!("IDENTITY#{identity}"))
+}
+
+/// The identity (`WA#…`, `BSUID#…`) a [`contact_identity`] sort key names.
+pub fn identity_of_sort_key(sk: &str) -> Option<&str> {
+    sk.strip_prefix("IDENTITY#")
 }
 
 pub fn conversation(org_id: &str, conversation_id: &str) -> Key {
@@ -152,6 +164,9 @@ pub fn contact_conversations_partition(org_id: &str, contact_id: &str) -> String
 pub fn conversation_partition(org_id: &str, conversation_id: &str) -> String {
     format!("ORG#{org_id}#CONV#{conversation_id}")
 }
+
+/// The sort-key prefix of a conversation partition's messages.
+pub const MESSAGE_PREFIX: &str = "MSG#";
 
 /// Messages sort by Meta's timestamp (milliseconds), then by id, whatever their arrival order.
 pub fn message(org_id: &str, conversation_id: &str, meta_timestamp_ms: i64, message_id: &str) -> Key {

@@ -1,7 +1,7 @@
 //! Meta webhook authentication, free of I/O: the `X-Hub-Signature-256` check on POSTs and the
 //! `hub.*` verification handshake on GETs.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 

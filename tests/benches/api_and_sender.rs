@@ -342,7 +342,7 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         .send()
         .await
         .unwrap();
-    let inbox = shared::adapters::inbox_store::InboxStore::new(dynamo.clone(), &table);
+    let inbox = integration_tests::inbox::Inbox::new(dynamo.clone(), &table);
     let mut jobs = Vec::new();
     for i in 0..messages {
         let id = format!("msg_bench{i:06}");

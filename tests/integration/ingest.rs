@@ -3,7 +3,7 @@
 use ingest::{IngestConfig, IngestService};
 use integration_tests::*;
 use serde_json::{Value, json};
-use shared::adapters::inbox_store::{InboxStore, StatusOutcome};
+use shared::adapters::inbox::StatusOutcome;
 use shared::inbox::{Direction, Message};
 use shared::meta::{Content, DeliveryStatus, StatusUpdate};
 use shared::table;
@@ -30,7 +30,7 @@ impl Fixture {
         )
     }
 
-    fn inbox(&self) -> InboxStore {
+    fn inbox(&self) -> integration_tests::inbox::Inbox {
         self.stack.inbox()
     }
 

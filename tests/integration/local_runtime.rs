@@ -93,10 +93,7 @@ async fn the_local_gateway_serves_template_routes_with_the_real_handler() {
     assert_eq!(document["openapi"], "3.1.0");
 
     // The runtime's ingest poller takes the delivery off the queue and stores it.
-    let inbox = shared::adapters::inbox_store::InboxStore::new(
-        aws_sdk_dynamodb::Client::new(&stack.aws),
-        stack.name_of("Table"),
-    );
+    let inbox = stack.inbox();
     let mut conversations = Vec::new();
     for _ in 0..50 {
         conversations = inbox.list_conversations(&account.org_id, 10).await.unwrap();

@@ -5,7 +5,6 @@ use ingest::{IngestConfig, IngestService};
 use integration_tests::*;
 use media::{MediaConfig, MediaService};
 use serde_json::{Value, json};
-use shared::adapters::inbox_store::InboxStore;
 use shared::inbox::MediaState;
 use shared::meta::Content;
 use std::sync::Arc;
@@ -26,7 +25,7 @@ impl Fixture {
         Self { stack, graph, account }
     }
 
-    fn inbox(&self) -> InboxStore {
+    fn inbox(&self) -> integration_tests::inbox::Inbox {
         self.stack.inbox()
     }
 

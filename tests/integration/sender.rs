@@ -3,7 +3,6 @@
 use fake_graph::{Failure, FakeGraph, Route};
 use integration_tests::*;
 use sender::{SenderConfig, SenderService};
-use shared::adapters::inbox_store::InboxStore;
 use shared::meta::Content;
 use shared::outbound::OutboundJob;
 use shared::table::{self, Key};
@@ -24,7 +23,7 @@ impl Fixture {
         Self { stack, graph, account }
     }
 
-    fn inbox(&self) -> InboxStore {
+    fn inbox(&self) -> integration_tests::inbox::Inbox {
         self.stack.inbox()
     }
 

@@ -1,6 +1,7 @@
 //! Test support: a private stack per test on the moto server `make test` started, tenants with
 //! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+pub mod inbox;
 pub mod recorder;
 
 use aws_config::SdkConfig;
@@ -171,8 +172,8 @@ impl TestStack {
         (account, org.api_key_plaintext)
     }
 
-    pub fn inbox(&self) -> shared::adapters::inbox_store::InboxStore {
-        shared::adapters::inbox_store::InboxStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
+    pub fn inbox(&self) -> inbox::Inbox {
+        inbox::Inbox::new(aws_sdk_dynamodb::Client::new(&self.aws), &self.name_of("Table"))
     }
 
     /// Starts a fake Graph API that accepts the tenants' token and points the functions at it.

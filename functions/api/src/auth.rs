@@ -10,7 +10,7 @@
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::adapters::StoreError;
-use shared::adapters::desk_store::DeskStore;
+use shared::adapters::agent_store::AgentStore;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::http_error::HttpError;
 use shared::permissions;
@@ -75,7 +75,7 @@ pub trait KeyDirectory: Send + Sync {
 
 pub struct DynamoKeyDirectory {
     pub tenancy: TenancyStore,
-    pub desk: DeskStore,
+    pub agents: AgentStore,
 }
 
 #[async_trait::async_trait]
@@ -84,7 +84,7 @@ impl KeyDirectory for DynamoKeyDirectory {
         let Some(key) = self.tenancy.find_api_key(key_hash_hex).await? else {
             return Ok(None);
         };
-        let agent = self.desk.agent(&key.org_id, &key.agent_id).await?;
+        let agent = self.agents.agent(&key.org_id, &key.agent_id).await?;
         Ok(Some((key, agent)))
     }
 }
@@ -96,7 +96,7 @@ pub trait KeyUse: Send + Sync {
 }
 
 #[async_trait::async_trait]
-impl KeyUse for DeskStore {
+impl KeyUse for AgentStore {
     async fn touch(&self, org_id: &str, key_id: &str) -> Result<(), StoreError> {
         self.touch_key(org_id, key_id).await
     }

@@ -18,8 +18,11 @@ use lambda_http::{Body, Request, Response};
 use shared::adapters::account_store::AccountStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::desk_store::DeskStore;
-use shared::adapters::inbox_store::InboxStore;
+use shared::adapters::agent_store::AgentStore;
+use shared::adapters::division_store::DivisionStore;
+use shared::adapters::quick_reply_store::QuickReplyStore;
+use shared::adapters::upload_store::UploadStore;
+use shared::adapters::inbox::{Counters, MessageStore};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
@@ -53,11 +56,15 @@ impl ApiConfig {
 }
 
 pub struct ApiService {
-    inbox: InboxStore,
+    messages: MessageStore,
+    counters: Counters,
     sends: OutboundStore,
     conversations: ConversationStore,
     contacts: ContactStore,
-    desk: DeskStore,
+    agents: AgentStore,
+    divisions: DivisionStore,
+    quick_replies: QuickReplyStore,
+    uploads: UploadStore,
     tenancy: TenancyStore,
     accounts: AccountStore,
     keys: KeyCache,
@@ -70,11 +77,15 @@ impl ApiService {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let table = &config.table_name;
         Self {
-            inbox: InboxStore::new(dynamo.clone(), table),
+            messages: MessageStore::new(dynamo.clone(), table),
+            counters: Counters::new(dynamo.clone(), table),
             sends: OutboundStore::new(dynamo.clone(), table),
             conversations: ConversationStore::new(dynamo.clone(), table),
             contacts: ContactStore::new(dynamo.clone(), table),
-            desk: DeskStore::new(dynamo.clone(), table),
+            agents: AgentStore::new(dynamo.clone(), table),
+            divisions: DivisionStore::new(dynamo.clone(), table),
+            quick_replies: QuickReplyStore::new(dynamo.clone(), table),
+            uploads: UploadStore::new(dynamo.clone(), table),
             tenancy: TenancyStore::new(dynamo.clone(), table),
             accounts: AccountStore::new(
                 dynamo.clone(),
@@ -84,9 +95,9 @@ impl ApiService {
             keys: KeyCache::new(
                 Box::new(auth::DynamoKeyDirectory {
                     tenancy: TenancyStore::new(dynamo.clone(), table),
-                    desk: DeskStore::new(dynamo.clone(), table),
+                    agents: AgentStore::new(dynamo.clone(), table),
                 }),
-                Box::new(DeskStore::new(dynamo, table)),
+                Box::new(AgentStore::new(dynamo, table)),
             ),
             outbound: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),

@@ -2,7 +2,7 @@
 //! payload and building the one DynamoDB write request of each message (steady state).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use shared::adapters::inbox_store::{DeliveryContext, InboxStore};
+use shared::adapters::inbox::{DeliveryContext, steady_state_plan};
 use shared::inbox::CustomerIdentity;
 use shared::meta::{ParsedChange, parse_notification};
 use std::hint::black_box;
@@ -23,11 +23,6 @@ fn payload(messages: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-        .build();
-    let store = InboxStore::new(aws_sdk_dynamodb::Client::from_conf(config), "bench-table");
     let delivery = DeliveryContext {
         org_id: "org_bench",
         account_id: "acc_bench",
@@ -46,8 +41,7 @@ fn bench(c: &mut Criterion) {
                         for message in &messages {
                             let (identity, _) = CustomerIdentity::of_sender(message, &contacts);
                             let contact_id = identity.derived_contact_id("org_bench").unwrap();
-                            items += store
-                                .steady_state_items(&delivery, &contact_id, "cv_bench", message)
+                            items += steady_state_plan(&delivery, &contact_id, "cv_bench", message)
                                 .unwrap()
                                 .len();
                         }

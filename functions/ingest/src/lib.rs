@@ -11,9 +11,12 @@ use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::allocator::Allocator;
 use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::desk_store::DeskStore;
+use shared::adapters::agent_store::AgentStore;
+use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
-use shared::adapters::inbox_store::{DeliveryContext, InboundOutcome, InboxStore, StatusOutcome};
+use shared::adapters::inbox::{
+    AccountEvent, AccountEvents, DeliveryContext, InboundLedger, InboundOutcome, StatusLedger, StatusOutcome,
+};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::config::{ConfigError, EnvSource, vars};
@@ -74,7 +77,9 @@ pub struct BatchSummary {
 }
 
 pub struct IngestService {
-    inbox: InboxStore,
+    inbound: InboundLedger,
+    statuses: StatusLedger,
+    account_events: AccountEvents,
     allocator: Allocator,
     accounts: AccountCache,
     payloads: Box<dyn PayloadStore>,
@@ -153,9 +158,12 @@ impl IngestService {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let sqs = aws_sdk_sqs::Client::new(aws);
         Self {
-            inbox: InboxStore::new(dynamo.clone(), &config.table_name),
+            inbound: InboundLedger::new(dynamo.clone(), &config.table_name),
+            statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
+            account_events: AccountEvents::new(dynamo.clone(), &config.table_name),
             allocator: Allocator::new(
-                DeskStore::new(dynamo.clone(), &config.table_name),
+                DivisionStore::new(dynamo.clone(), &config.table_name),
+                AgentStore::new(dynamo.clone(), &config.table_name),
                 ConversationStore::new(dynamo.clone(), &config.table_name),
             ),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
@@ -315,15 +323,15 @@ impl IngestService {
             ParsedChange::Other { waba_id, field, value } => {
                 summary.other_changes += 1;
                 info!(%field, "non-message change recorded");
-                self.inbox
-                    .record_account_event(
-                        &delivery.org_id,
-                        &delivery.account_id,
-                        delivery.received_at_ms,
-                        &waba_id,
-                        &field,
-                        &value,
-                    )
+                self.account_events
+                    .record(&AccountEvent {
+                        org_id: &delivery.org_id,
+                        account_id: &delivery.account_id,
+                        received_at_ms: delivery.received_at_ms,
+                        waba_id: &waba_id,
+                        field: &field,
+                        value: &value,
+                    })
                     .await?;
             }
         }
@@ -337,7 +345,7 @@ impl IngestService {
         summary: &mut BatchSummary,
         effects: &mut Effects,
     ) -> Result<(), RecordError> {
-        match self.inbox.apply_status(&delivery.org_id, status).await? {
+        match self.statuses.apply_status(&delivery.org_id, status).await? {
             StatusOutcome::Applied { .. } => {
                 summary.statuses_applied += 1;
                 effects.events.push(DomainEvent::message_status(
@@ -369,7 +377,7 @@ impl IngestService {
             return Ok(());
         }
         let outcome = self
-            .inbox
+            .inbound
             .store_inbound(&delivery.context(), &identity, profile_name.as_deref(), message)
             .instrument(info_span!("message", wamid = %message.wamid))
             .await?;

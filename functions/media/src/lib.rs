@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::graph::{GraphClient, GraphError};
-use shared::adapters::inbox_store::InboxStore;
+use shared::adapters::inbox::{MediaResult, MessageStore};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
@@ -93,7 +93,7 @@ pub struct MediaSummary {
 }
 
 pub struct MediaService {
-    inbox: InboxStore,
+    messages: MessageStore,
     accounts: AccountCache,
     objects: Box<dyn PayloadStore>,
     graph: GraphClient,
@@ -140,10 +140,14 @@ impl RecordHandler for MediaService {
         let Ok(job) = serde_json::from_str::<MediaJob>(record.body.as_deref().unwrap_or_default()) else {
             return Ok(());
         };
-        if let Some(key) = self.inbox.message_key_of(&job.org_id, &job.wamid).await? {
-            self.inbox
-                .set_media_result(&key, MediaState::Failed, None, None, Some(reason))
-                .await?;
+        if let Some(key) = self.messages.key_of_wamid(&job.org_id, &job.wamid).await? {
+            let failed = MediaResult {
+                state: MediaState::Failed,
+                s3_key: None,
+                size: None,
+                failure: Some(reason),
+            };
+            self.messages.set_media_result(&key, &failed).await?;
         }
         Ok(())
     }
@@ -153,7 +157,7 @@ impl MediaService {
     pub fn from_aws(config: &MediaConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         Self {
-            inbox: InboxStore::new(dynamo.clone(), &config.table_name),
+            messages: MessageStore::new(dynamo.clone(), &config.table_name),
             accounts: AccountCache::opening_tokens(
                 TenancyStore::new(dynamo, &config.table_name),
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),
@@ -189,12 +193,12 @@ impl MediaService {
     /// Copies the file; `Ok(false)` when an earlier attempt already did.
     async fn copy(&self, job: &MediaJob) -> Result<bool, JobError> {
         let message_key = self
-            .inbox
-            .message_key_of(&job.org_id, &job.wamid)
+            .messages
+            .key_of_wamid(&job.org_id, &job.wamid)
             .await?
             .ok_or_else(|| JobError::Transient("message not stored yet".into()))?;
         let message = self
-            .inbox
+            .messages
             .message(&message_key)
             .await?
             .ok_or_else(|| JobError::Transient("message not stored yet".into()))?;
@@ -241,9 +245,13 @@ impl MediaService {
             .unwrap_or_else(|| "application/octet-stream".into());
         let size = bytes.len() as u64;
         self.objects.put(&key, bytes, &content_type).await?;
-        self.inbox
-            .set_media_result(&message_key, MediaState::Stored, Some(&key), Some(size), None)
-            .await?;
+        let stored = MediaResult {
+            state: MediaState::Stored,
+            s3_key: Some(&key),
+            size: Some(size),
+            failure: None,
+        };
+        self.messages.set_media_result(&message_key, &stored).await?;
         info!(media_id = %job.media_id, size, "media stored");
         Ok(true)
     }

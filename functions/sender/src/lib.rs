@@ -34,10 +34,10 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
-use shared::adapters::desk_store::DeskStore;
+use shared::adapters::upload_store::UploadStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
 use shared::adapters::graph::{GraphClient, GraphError};
-use shared::adapters::inbox_store::InboxStore;
+use shared::adapters::inbox::StatusLedger;
 use shared::adapters::media_links::MediaLinks;
 use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::adapters::pacer::Pacer;
@@ -106,9 +106,9 @@ enum Tally {
 pub struct SenderService {
     ledger: Box<dyn SendLedger>,
     pacer: Box<dyn SendPacer>,
-    inbox: InboxStore,
+    statuses: StatusLedger,
     accounts: AccountCache,
-    desk: DeskStore,
+    uploads: UploadStore,
     media_links: MediaLinks,
     graph: GraphClient,
     events: Box<dyn EventPublisher>,
@@ -173,12 +173,12 @@ impl SenderService {
         Self {
             ledger: Box::new(OutboundStore::new(dynamo.clone(), &config.table_name)),
             pacer: Box::new(Pacer::new(dynamo.clone(), &config.table_name)),
-            inbox: InboxStore::new(dynamo.clone(), &config.table_name),
+            statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
             accounts: AccountCache::opening_tokens(
                 TenancyStore::new(dynamo.clone(), &config.table_name),
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),
             ),
-            desk: DeskStore::new(dynamo, &config.table_name),
+            uploads: UploadStore::new(dynamo, &config.table_name),
             media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, SEND_TIMEOUT),
             events: Box::new(EventBridgePublisher::new(
@@ -352,7 +352,7 @@ impl SenderService {
                 Err(err) => return Err(err),
             }
         }
-        self.inbox
+        self.statuses
             .link_outbound(&pending.message.org_id, wamid, &pending.key)
             .await
             .map(|_| ())

@@ -35,7 +35,7 @@ impl SenderService {
             shared::meta::Content::Media { media_id, .. }
                 if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) =>
             {
-                match self.desk.upload(&job.org_id, media_id).await? {
+                match self.uploads.upload(&job.org_id, media_id).await? {
                     Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
                     None => return Ok(Err(refusal("the uploaded media no longer exists"))),
                 }

@@ -337,13 +337,18 @@ async fn inbox(dev_dir: &std::path::Path, org: Option<String>, limit: i32, aws: 
     )?;
     let table = demo["table_name"].as_str().context("demo.json has no table_name")?;
     let org = org.unwrap_or_else(|| demo["org_id"].as_str().unwrap_or_default().to_string());
-    let store = shared::adapters::inbox_store::InboxStore::new(aws_sdk_dynamodb::Client::new(aws), table);
-    let conversations = store.list_conversations(&org, limit).await?;
+    let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    let messages = shared::adapters::inbox::MessageStore::new(dynamo.clone(), table);
+    let contacts = shared::adapters::contact_store::ContactStore::new(dynamo.clone(), table);
+    let conversations = shared::adapters::conversation_store::ConversationStore::new(dynamo, table)
+        .page(&org, &Default::default(), limit, None)
+        .await?
+        .items;
     if conversations.is_empty() {
         println!("no conversations yet in {org}: post a signed message (see make dev's output)");
     }
     for conversation in conversations {
-        let contact = store.contact(&org, &conversation.contact_id).await?;
+        let contact = contacts.contact(&org, &conversation.contact_id).await?;
         let name = contact
             .as_ref()
             .and_then(|c| c.profile_name.clone())
@@ -361,8 +366,8 @@ async fn inbox(dev_dir: &std::path::Path, org: Option<String>, limit: i32, aws: 
                 .map(shared::inbox::rfc3339_seconds)
                 .unwrap_or_else(|| "-".into())
         );
-        for message in store
-            .list_messages(&org, &conversation.conversation_id, false, 50)
+        for message in messages
+            .oldest_first(&org, &conversation.conversation_id, 50)
             .await?
         {
             let media = message

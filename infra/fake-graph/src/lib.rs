@@ -413,7 +413,7 @@ async fn report_statuses(
     recipient: String,
     callback_data: Option<String>,
 ) {
-    use hmac::Mac;
+    use hmac::{KeyInit, Mac};
     let client = reqwest::Client::new();
     for status in ["sent", "delivered", "read"] {
         tokio::time::sleep(webhooks.step).await;

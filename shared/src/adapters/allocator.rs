@@ -4,10 +4,9 @@
 
 use super::StoreError;
 use super::conversation_store::ConversationStore;
-use super::desk_store::DeskStore;
+use super::agent_store::AgentStore;
+use super::division_store::DivisionStore;
 use crate::allocation::{AllocationMethod, Candidate, choose};
-use crate::table;
-use crate::tenancy::Agent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Allocation {
@@ -20,13 +19,18 @@ pub enum Allocation {
 }
 
 pub struct Allocator {
-    desk: DeskStore,
+    divisions: DivisionStore,
+    agents: AgentStore,
     conversations: ConversationStore,
 }
 
 impl Allocator {
-    pub fn new(desk: DeskStore, conversations: ConversationStore) -> Self {
-        Self { desk, conversations }
+    pub fn new(divisions: DivisionStore, agents: AgentStore, conversations: ConversationStore) -> Self {
+        Self {
+            divisions,
+            agents,
+            conversations,
+        }
     }
 
     pub async fn allocate(
@@ -35,7 +39,7 @@ impl Allocator {
         conversation_id: &str,
         division_id: &str,
     ) -> Result<Allocation, StoreError> {
-        let Some(division) = self.desk.division(org_id, division_id).await? else {
+        let Some(division) = self.divisions.division(org_id, division_id).await? else {
             return Ok(Allocation::Unchanged);
         };
         if !division.is_active {
@@ -44,9 +48,9 @@ impl Allocator {
         let chosen = if division.allocation_method == AllocationMethod::Manual {
             None
         } else {
-            let members = self.desk.members(org_id, division_id).await?;
-            let keys: Vec<_> = members.iter().map(|m| table::agent(org_id, &m.agent_id)).collect();
-            let agents: Vec<Agent> = self.desk.records().batch_get(&keys, "Agent").await?;
+            let members = self.divisions.members(org_id, division_id).await?;
+            let member_ids: Vec<&str> = members.iter().map(|m| m.agent_id.as_str()).collect();
+            let agents = self.agents.agents_by_ids(org_id, &member_ids).await?;
             let candidates: Vec<Candidate> = agents
                 .iter()
                 .map(|a| Candidate {
@@ -58,7 +62,7 @@ impl Allocator {
                 .collect();
             let eligible = candidates.iter().any(|c| c.is_active && c.is_online);
             let turn = if division.allocation_method == AllocationMethod::RoundRobin && eligible {
-                self.desk.take_turn(org_id, division_id).await?
+                self.divisions.take_turn(org_id, division_id).await?
             } else {
                 0
             };

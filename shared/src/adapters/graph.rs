@@ -1,135 +1,78 @@
 //! Meta's Graph API (WhatsApp Cloud API) client: base URL and API version are configuration, so
 //! the same code talks to graph.facebook.com on Lambda and to the fake Graph API locally.
+//!
+//! It runs on the HTTP stack the AWS SDK already links (hyper 1 + hyper-rustls + rustls 0.23 on
+//! aws-lc-rs, native roots), not on a client of its own: one TLS and crypto stack per binary, and
+//! nothing but the few calls below to add. The SDK's own client type is not used because it only
+//! runs requests inside an SDK operation's orchestrator (signing, retries, endpoint rules).
 
-use serde::Deserialize;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GraphError {
-    #[error("Graph API answered HTTP {status} (code {code:?}): {message}")]
-    Http {
-        status: u16,
-        code: Option<i64>,
-        message: String,
-    },
-    /// The connection was never made: the request cannot have reached Meta.
-    #[error("Graph API unreachable: {0}")]
-    Unreachable(String),
-    /// The request may have reached Meta, but no answer came back (timeout, connection reset).
-    #[error("no answer from the Graph API: {0}")]
-    NoAnswer(String),
-    #[error("file is {size} bytes; the limit is {limit}")]
-    TooLarge { size: u64, limit: u64 },
-    #[error("unexpected Graph API response: {0}")]
-    Unexpected(String),
-}
-
-impl GraphError {
-    /// Worth retrying later: 5xx, 429, throttling codes, timeouts and network failures.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            GraphError::Http { status, code, .. } => {
-                *status >= 500
-                    || *status == 429
-                    || matches!(
-                        code,
-                        Some(1 | 2 | 4 | 80007 | 130429 | 131000 | 131016 | 131056 | 131057)
-                    )
-            }
-            GraphError::Unreachable(_) | GraphError::NoAnswer(_) => true,
-            GraphError::TooLarge { .. } | GraphError::Unexpected(_) => false,
-        }
-    }
-
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            GraphError::Http { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-
-    pub fn code(&self) -> Option<i64> {
-        match self {
-            GraphError::Http { code, .. } => *code,
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct MediaMetadata {
-    pub url: String,
-    pub mime_type: Option<String>,
-    pub sha256: Option<String>,
-    pub file_size: Option<u64>,
-    pub id: Option<String>,
-}
+pub use crate::meta::{GraphError, MediaMetadata};
 
 /// Longest wait for a connection to the Graph API.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Enough for any Graph error or JSON answer; a longer one is not Meta's.
+const MAX_ANSWER_BYTES: u64 = 1 << 20;
+
 #[derive(Clone)]
 pub struct GraphClient {
-    http: reqwest::Client,
+    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    timeout: Duration,
     base_url: String,
     version: String,
 }
 
+type Answer = hyper::Response<hyper::body::Incoming>;
+
 impl GraphClient {
     /// `timeout` bounds each request from connecting to the last byte of its answer.
     pub fn new(base_url: &str, version: &str, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            .timeout(timeout)
-            .build()
-            .expect("HTTP client builds");
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT.min(timeout)));
+        connector.enforce_http(false);
+        let tls = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .unwrap_or_else(|err| {
+                // No CA bundle on this machine: plain http (the local fake) still works, and every
+                // https call fails as unreachable instead of the function failing to start.
+                tracing::warn!(error = %err, "no native root certificates; https calls to Graph will fail");
+                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
+                    rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
+                        .with_safe_default_protocol_versions()
+                        .expect("aws-lc-rs supports the default TLS versions")
+                        .with_root_certificates(rustls::RootCertStore::empty())
+                        .with_no_client_auth(),
+                )
+            })
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         Self {
-            http,
+            http: Client::builder(TokioExecutor::new()).build(tls),
+            timeout,
             base_url: base_url.trim_end_matches('/').to_string(),
             version: version.trim_matches('/').to_string(),
-        }
-    }
-
-    fn failure(err: reqwest::Error) -> GraphError {
-        let connect = err.is_connect();
-        let detail = err.without_url().to_string();
-        if connect {
-            GraphError::Unreachable(detail)
-        } else {
-            GraphError::NoAnswer(detail)
-        }
-    }
-
-    async fn error_of(response: reqwest::Response) -> GraphError {
-        let status = response.status().as_u16();
-        let body: serde_json::Value = response.json().await.unwrap_or_default();
-        GraphError::Http {
-            status,
-            code: body.pointer("/error/code").and_then(|c| c.as_i64()),
-            message: body
-                .pointer("/error/message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("no error message")
-                .chars()
-                .take(300)
-                .collect(),
         }
     }
 
     /// `GET /{version}/{media-id}`: where to download an inbound media file (valid 5 minutes).
     pub async fn media_metadata(&self, media_id: &str, access_token: &str) -> Result<MediaMetadata, GraphError> {
         let url = format!("{}/{}/{}", self.base_url, self.version, media_id);
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(Self::failure)?;
-        if !response.status().is_success() {
-            return Err(Self::error_of(response).await);
-        }
-        response.json().await.map_err(|e| GraphError::Unexpected(e.to_string()))
+        self.within_timeout(async {
+            let answer = self.call(Method::GET, &url, access_token, None).await?;
+            let body = read_to_limit(answer, MAX_ANSWER_BYTES).await?;
+            serde_json::from_slice(&body).map_err(|e| GraphError::Unexpected(e.to_string()))
+        })
+        .await
     }
 
     /// `POST /{version}/{phone-number-id}/messages`: returns the wamid Meta assigned (accepted, not
@@ -142,74 +85,123 @@ impl GraphClient {
         body: &serde_json::Value,
     ) -> Result<String, GraphError> {
         let url = format!("{}/{}/{}/messages", self.base_url, self.version, phone_number_id);
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(access_token)
-            .json(body)
-            .send()
-            .await
-            .map_err(Self::failure)?;
-        if !response.status().is_success() {
-            return Err(Self::error_of(response).await);
-        }
-        let answer: serde_json::Value = response
-            .json()
-            .await
-            .map_err(|e| GraphError::Unexpected(e.to_string()))?;
-        answer
-            .pointer("/messages/0/id")
-            .and_then(|id| id.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| GraphError::Unexpected("no messages[0].id in the answer".into()))
+        self.within_timeout(async {
+            let answer = self.call(Method::POST, &url, access_token, Some(body)).await?;
+            let body = read_to_limit(answer, MAX_ANSWER_BYTES).await?;
+            let answer: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| GraphError::Unexpected(e.to_string()))?;
+            answer
+                .pointer("/messages/0/id")
+                .and_then(|id| id.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| GraphError::Unexpected("no messages[0].id in the answer".into()))
+        })
+        .await
     }
 
     /// Downloads a media URL with the bearer token, refusing more than `max_bytes`.
     pub async fn download(&self, url: &str, access_token: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
-        let mut response = self
-            .http
-            .get(url)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(Self::failure)?;
-        if !response.status().is_success() {
-            return Err(Self::error_of(response).await);
-        }
-        if let Some(size) = response.content_length().filter(|size| *size > max_bytes) {
-            return Err(GraphError::TooLarge { size, limit: max_bytes });
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(Self::failure)? {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() as u64 > max_bytes {
-                return Err(GraphError::TooLarge {
-                    size: bytes.len() as u64,
-                    limit: max_bytes,
-                });
+        self.within_timeout(async {
+            let answer = self.call(Method::GET, url, access_token, None).await?;
+            let declared = answer
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if let Some(size) = declared.filter(|size| *size > max_bytes) {
+                return Err(GraphError::TooLarge { size, limit: max_bytes });
             }
+            Ok(read_to_limit(answer, max_bytes).await?.to_vec())
+        })
+        .await
+    }
+
+    async fn within_timeout<T>(
+        &self,
+        work: impl Future<Output = Result<T, GraphError>>,
+    ) -> Result<T, GraphError> {
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .unwrap_or_else(|_| Err(GraphError::NoAnswer(format!("no answer within {:?}", self.timeout))))
+    }
+
+    /// Sends one request; a non-2xx answer becomes [`GraphError::Http`] with Meta's error code.
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        access_token: &str,
+        json: Option<&serde_json::Value>,
+    ) -> Result<Answer, GraphError> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| GraphError::Unreachable(format!("not a URL: {e}")))?;
+        let bearer = HeaderValue::from_str(&format!("Bearer {access_token}"))
+            .map_err(|_| GraphError::Unreachable("the access token is not a valid header value".into()))?;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, bearer)
+            .header(header::ACCEPT, "application/json");
+        let body = match json {
+            Some(value) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Bytes::from(serde_json::to_vec(value).map_err(|e| GraphError::Unexpected(e.to_string()))?)
+            }
+            None => Bytes::new(),
+        };
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| GraphError::Unreachable(e.to_string()))?;
+        let response = self.http.request(request).await.map_err(|err| {
+            // Only a failed connection proves the request never left.
+            if err.is_connect() {
+                GraphError::Unreachable(err.to_string())
+            } else {
+                GraphError::NoAnswer(err.to_string())
+            }
+        })?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(error_of(status, response).await);
         }
-        Ok(bytes)
+        Ok(response)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Reads a whole body, failing as soon as it passes `limit` bytes.
+async fn read_to_limit(response: hyper::Response<hyper::body::Incoming>, limit: u64) -> Result<Bytes, GraphError> {
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| GraphError::NoAnswer(e.to_string()))?;
+        if let Ok(chunk) = frame.into_data() {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > limit {
+                return Err(GraphError::TooLarge {
+                    size: bytes.len() as u64,
+                    limit,
+                });
+            }
+        }
+    }
+    Ok(Bytes::from(bytes))
+}
 
-    #[test]
-    fn transient_and_permanent_failures_are_told_apart() {
-        let http = |status, code| GraphError::Http {
-            status,
-            code,
-            message: String::new(),
-        };
-        assert!(http(500, None).is_transient());
-        assert!(http(429, None).is_transient());
-        assert!(http(400, Some(130429)).is_transient());
-        assert!(GraphError::NoAnswer("timed out".into()).is_transient());
-        assert!(!http(404, Some(100)).is_transient());
-        assert!(!http(401, Some(190)).is_transient());
-        assert!(!GraphError::TooLarge { size: 2, limit: 1 }.is_transient());
+async fn error_of(status: StatusCode, response: hyper::Response<hyper::body::Incoming>) -> GraphError {
+    let body: serde_json::Value = match read_to_limit(response, MAX_ANSWER_BYTES).await {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    };
+    GraphError::Http {
+        status: status.as_u16(),
+        code: body.pointer("/error/code").and_then(|c| c.as_i64()),
+        message: body
+            .pointer("/error/message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("no error message")
+            .chars()
+            .take(300)
+            .collect(),
     }
 }

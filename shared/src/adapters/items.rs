@@ -15,6 +15,11 @@ pub fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A string, or DynamoDB's NULL for none.
+pub fn s_or_null(value: Option<String>) -> AttributeValue {
+    value.map(AttributeValue::S).unwrap_or(AttributeValue::Null(true))
+}
+
 pub fn key_item(key: &Key) -> Item {
     HashMap::from([(attr::PK.into(), s(&key.pk)), (attr::SK.into(), s(&key.sk))])
 }

@@ -1,27 +1,43 @@
 //! One adapter per AWS service, each behind a narrow trait so handlers depend on what they need.
+//!
+//! DynamoDB and SQS adapters are always built; KMS, S3, EventBridge and the Graph API client are
+//! behind the `shared` cargo features of the same names, so a function links only the clients it
+//! calls. Traits that pure code depends on (`SecretKeeper`, `EventPublisher`) stay unconditional.
 
 pub mod account_cache;
 pub mod account_store;
 pub mod accounts;
+pub mod agent_store;
 pub mod allocator;
 pub mod contact_store;
 pub mod conversation_store;
-pub mod desk_store;
+pub mod division_store;
 pub mod event_bus;
+#[cfg(feature = "eventbridge")]
+mod eventbridge;
+#[cfg(feature = "graph")]
 pub mod graph;
-pub mod inbox_store;
+pub mod inbox;
 pub mod ingest_queue;
 pub mod items;
 pub mod job_queue;
 pub mod lookup;
+#[cfg(feature = "s3")]
 pub mod media_links;
 pub mod outbound_store;
 pub mod pacer;
+pub mod plan;
+#[cfg(feature = "s3")]
 pub mod payload_store;
+pub mod quick_reply_store;
 pub mod records;
 pub mod redrive;
+#[cfg(feature = "kms")]
+mod kms;
 pub mod secret_keeper;
 pub mod tenancy_store;
+pub mod transact;
+pub mod upload_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 

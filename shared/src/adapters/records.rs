@@ -256,6 +256,62 @@ impl Records {
             .unwrap_or_default())
     }
 
+    /// Updates the item at `key` if it exists ([`StoreError::NotFound`] otherwise).
+    pub async fn update_existing(
+        &self,
+        key: &Key,
+        expression: &str,
+        values: &[(&str, AttributeValue)],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(
+                values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            ))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(key.sk.clone()))
+            }
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
+    /// Writes a new item; one with its key already there is a [`StoreError::Conflict`].
+    pub async fn create(&self, item: Item, operation: &'static str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict("an item with this key".into()))
+            }
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
     pub fn put(&self, item: Item, condition: Option<&str>) -> TransactWriteItem {
         let put = Put::builder()
             .table_name(&self.table)

@@ -5,9 +5,11 @@
 //! shape becomes [`Content::Unsupported`] with the raw JSON kept.
 
 mod content;
+mod graph_error;
 mod notification;
 mod status;
 
 pub use content::{Content, MediaKind};
+pub use graph_error::{GraphError, MediaMetadata};
 pub use notification::{ContactProfile, InboundMessage, ParseError, ParsedChange, parse_notification};
 pub use status::{DeliveryStatus, MetaError, StatusUpdate};

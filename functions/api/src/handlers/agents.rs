@@ -7,7 +7,7 @@ use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
-use shared::adapters::desk_store::AgentChanges;
+use shared::adapters::agent_store::AgentChanges;
 use shared::http_error::HttpError;
 use shared::permissions::{self, PERMISSIONS};
 use shared::tenancy::{Agent, Role};
@@ -28,12 +28,12 @@ fn parse_role(text: &str) -> Result<Role, HttpError> {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Agent, HttpError> {
     let id = cx.id("agent_id", "agent")?;
-    api.desk.agent(cx.org(), &id).await?.ok_or_else(|| not_found("agent"))
+    api.agents.agent(cx.org(), &id).await?.ok_or_else(|| not_found("agent"))
 }
 
 pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = api
-        .desk
+        .agents
         .agent(cx.org(), &cx.caller.agent_id)
         .await?
         .ok_or_else(|| not_found("agent"))?;
@@ -51,7 +51,7 @@ pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.desk.agents_page(cx.org(), limit, start).await?;
+    let page = api.agents.agents_page(cx.org(), limit, start).await?;
     ok(&views::AgentList {
         data: page.items.iter().map(views::Agent::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -72,7 +72,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .check("full_name", body.full_name.as_deref())?
         .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
-    let agent = api.desk.create_agent(cx.org(), &email, &full_name, role).await?;
+    let agent = api.agents.create_agent(cx.org(), &email, &full_name, role).await?;
     created(&views::Agent::from(&agent))
 }
 
@@ -93,7 +93,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         is_online: body.is_online,
     };
     let updated = api
-        .desk
+        .agents
         .update_agent(cx.org(), &agent.agent_id, changes)
         .await?
         .ok_or_else(|| not_found("agent"))?;
@@ -109,7 +109,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(refers_to_caller("agent_id: an agent cannot deactivate themselves"));
     }
     let agent = api
-        .desk
+        .agents
         .deactivate_agent(cx.org(), &agent.agent_id)
         .await?
         .ok_or_else(|| not_found("agent"))?;
@@ -119,7 +119,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
     let all = cx.caller.may("api_keys.manage");
-    let keys = api.desk.keys(cx.org()).await?;
+    let keys = api.agents.keys(cx.org()).await?;
     ok(&views::ApiKeyList {
         data: keys
             .iter()
@@ -178,7 +178,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         _ => cx.caller.agent_id.clone(),
     };
     let (key, plaintext) = api
-        .desk
+        .agents
         .create_key(cx.org(), &agent_id, &name, scopes, expires_at)
         .await?;
     tracing::info!(key = %key.key_id, agent = %agent_id, "API key created");
@@ -191,7 +191,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("key_id", "API key")?;
     let key = api
-        .desk
+        .agents
         .key(cx.org(), &id)
         .await?
         .filter(|k| k.agent_id == cx.caller.agent_id || cx.caller.may("api_keys.manage"))
@@ -201,7 +201,7 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(refers_to_caller("key_id: a key cannot revoke itself; use another key"));
     }
     let revoked = api
-        .desk
+        .agents
         .revoke_key(cx.org(), &key.key_id)
         .await?
         .ok_or_else(|| not_found("API key"))?;

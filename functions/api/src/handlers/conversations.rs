@@ -27,7 +27,7 @@ pub async fn active_agent(
     id: &str,
 ) -> Result<Agent, shared::http_error::HttpError> {
     let agent = if ids::is_well_formed(id) {
-        api.desk.agent(cx.org(), id).await?
+        api.agents.agent(cx.org(), id).await?
     } else {
         None
     };
@@ -43,7 +43,7 @@ pub async fn division(
     id: &str,
 ) -> Result<Division, shared::http_error::HttpError> {
     let division = if ids::is_well_formed(id) {
-        api.desk.division(cx.org(), id).await?
+        api.divisions.division(cx.org(), id).await?
     } else {
         None
     };
@@ -100,7 +100,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn mark_read(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    api.inbox.mark_read(cx.org(), &conversation.conversation_id).await?;
+    api.conversations.mark_read(cx.org(), &conversation.conversation_id).await?;
     ok(&views::Conversation::from(&load(api, cx).await?))
 }
 
@@ -141,7 +141,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         None => None,
     };
     let from_agent_name = match &conversation.assigned_agent_id {
-        Some(id) => api.desk.agent(cx.org(), id).await?.map(|a| a.full_name),
+        Some(id) => api.agents.agent(cx.org(), id).await?.map(|a| a.full_name),
         None => None,
     };
     let entry = Transfer {

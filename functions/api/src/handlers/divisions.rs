@@ -6,7 +6,7 @@ use crate::ApiService;
 use crate::request::{Context, created, next_cursor, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use shared::adapters::desk_store::DivisionChanges;
+use shared::adapters::division_store::DivisionChanges;
 use shared::allocation::AllocationMethod;
 use shared::desk::Division;
 use shared::http_error::HttpError;
@@ -18,7 +18,7 @@ fn method(text: &str) -> Result<AllocationMethod, HttpError> {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError> {
     let id = cx.id("division_id", "division")?;
-    api.desk
+    api.divisions
         .division(cx.org(), &id)
         .await?
         .ok_or_else(|| not_found("division"))
@@ -26,7 +26,7 @@ async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError>
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.desk.divisions_page(cx.org(), limit, start).await?;
+    let page = api.divisions.divisions_page(cx.org(), limit, start).await?;
     ok(&views::DivisionList {
         data: page.items.iter().map(views::Division::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -47,7 +47,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     rules::ALLOCATION.check("allocation_method", body.allocation_method.as_deref())?;
     let allocation = method(body.allocation_method.as_deref().unwrap_or("round_robin"))?;
     let division = api
-        .desk
+        .divisions
         .create_division(cx.org(), &name, description, allocation)
         .await?;
     created(&views::Division::from(&division))
@@ -67,7 +67,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         is_active: body.is_active,
     };
     let updated = api
-        .desk
+        .divisions
         .update_division(cx.org(), &division.division_id, changes)
         .await?
         .ok_or_else(|| not_found("division"))?;
@@ -76,9 +76,9 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn members(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
-    let members = api.desk.members(cx.org(), &division.division_id).await?;
+    let members = api.divisions.members(cx.org(), &division.division_id).await?;
     let ids: Vec<&str> = members.iter().map(|m| m.agent_id.as_str()).collect();
-    let agents = api.desk.agents_by_ids(cx.org(), &ids).await?;
+    let agents = api.agents.agents_by_ids(cx.org(), &ids).await?;
     ok(&views::MemberList {
         data: members
             .iter()
@@ -99,7 +99,7 @@ pub async fn add_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let agent_id = cx.id("agent_id", "agent")?;
     let agent = active_agent(api, cx, "agent_id", &agent_id).await?;
-    api.desk
+    api.divisions
         .add_member(cx.org(), &division.division_id, &agent.agent_id)
         .await?;
     ok(&views::Member {
@@ -113,7 +113,7 @@ pub async fn remove_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let agent_id = cx.id("agent_id", "agent")?;
     if !api
-        .desk
+        .divisions
         .remove_member(cx.org(), &division.division_id, &agent_id)
         .await?
     {

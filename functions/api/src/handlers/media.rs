@@ -50,7 +50,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         uploaded_by: cx.caller.agent_id.clone(),
         created_at: shared::adapters::items::now_rfc3339(),
     };
-    api.desk.record_upload(&media).await?;
+    api.uploads.record_upload(&media).await?;
     created(&views::MediaUpload {
         media_id,
         mime_type,

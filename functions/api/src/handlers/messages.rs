@@ -21,8 +21,8 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let (limit, start) = cx.page()?;
     let (messages, next) = api
-        .inbox
-        .messages_page(cx.org(), &conversation.conversation_id, limit, start)
+        .messages
+        .page(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
     ok(&views::MessageList {
         data: messages.iter().map(views::Message::from).collect(),
@@ -106,7 +106,7 @@ fn idempotency_of(cx: &Context<'_>, conversation_id: &str) -> Result<Option<Idem
 /// again if it is still waiting: a lost job is harmless to repeat), or 422 for another request.
 async fn replay(api: &ApiService, key: &shared::table::Key) -> Answer {
     let message = api
-        .inbox
+        .messages
         .message(key)
         .await?
         .ok_or_else(|| HttpError::not_found("the message of this Idempotency-Key no longer exists"))?;
@@ -160,7 +160,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     if let Content::Media { media_id, .. } = &content
         && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-        && (!ids::is_well_formed(media_id) || api.desk.upload(cx.org(), media_id).await?.is_none())
+        && (!ids::is_well_formed(media_id) || api.uploads.upload(cx.org(), media_id).await?.is_none())
     {
         return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
     }

@@ -5,7 +5,7 @@ use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok};
 use crate::rules;
 use crate::views;
-use shared::adapters::desk_store::QuickReplyChanges;
+use shared::adapters::quick_reply_store::QuickReplyChanges;
 use shared::desk::{self, QuickReply};
 use shared::ids;
 
@@ -18,7 +18,7 @@ fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::http_error::Ht
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.desk.quick_replies_page(cx.org(), limit, start).await?;
+    let page = api.quick_replies.quick_replies_page(cx.org(), limit, start).await?;
     ok(&views::QuickReplyList {
         data: page.items.iter().map(views::QuickReply::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -45,7 +45,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    api.desk.create_quick_reply(&reply).await?;
+    api.quick_replies.create_quick_reply(&reply).await?;
     created(&views::QuickReply::from(&reply))
 }
 
@@ -66,7 +66,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             .transpose()?,
     };
     let updated = api
-        .desk
+        .quick_replies
         .update_quick_reply(cx.org(), &id, changes)
         .await?
         .ok_or_else(|| not_found("quick reply"))?;
@@ -75,7 +75,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("quick_reply_id", "quick reply")?;
-    if !api.desk.delete_quick_reply(cx.org(), &id).await? {
+    if !api.quick_replies.delete_quick_reply(cx.org(), &id).await? {
         return Err(not_found("quick reply"));
     }
     no_content()

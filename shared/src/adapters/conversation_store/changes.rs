@@ -1,137 +1,15 @@
-//! What agents do to conversations: filter the list, assign, transfer (with its log), resolve,
-//! reopen, allocate a new one to a division member, and write notes.
-//!
-//! Every change is one transaction that also moves the counters it affects (open / resolved
-//! conversations, each agent's open assigned conversations), and is conditioned on the state it
-//! was computed from, so concurrent changes cannot double-count; a lost race is re-read and retried.
+//! Assign, transfer, allocate, resolve and reopen: each one transaction conditioned on the state
+//! it was computed from, moving the counters it affects.
 
-use super::StoreError;
-use super::items::{Item, key_item, n, now_rfc3339, record_item, s};
-use super::records::{Page, PageKey, Records};
-use crate::desk::{Note, Transfer};
+use super::{Assignment, ConversationStore, ReopenError, status_text, ATTEMPTS};
+use crate::adapters::StoreError;
+use crate::adapters::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use crate::desk::Transfer;
 use crate::inbox::{Conversation, ConversationStatus};
-use crate::table::{self, index};
+use crate::table;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
-const ATTEMPTS: usize = 4;
-
-#[derive(Clone)]
-pub struct ConversationStore {
-    records: Records,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct ConversationFilter {
-    pub status: Option<ConversationStatus>,
-    pub assigned_agent_id: Option<String>,
-    /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
-    pub unread: Option<bool>,
-    pub division_id: Option<String>,
-}
-
-/// Where a conversation goes on assign or transfer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assignment {
-    pub agent_id: Option<String>,
-    pub division_id: Option<String>,
-}
-
-#[derive(Debug)]
-pub enum ReopenError {
-    /// Another conversation with the same customer on the same number is open.
-    AnotherIsOpen,
-    Store(StoreError),
-}
-
-impl From<StoreError> for ReopenError {
-    fn from(err: StoreError) -> Self {
-        Self::Store(err)
-    }
-}
-
-fn status_text(status: ConversationStatus) -> String {
-    status.as_str().to_string()
-}
-
 impl ConversationStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        Self {
-            records: Records::new(client, table),
-        }
-    }
-
-    pub async fn conversation(&self, org_id: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
-        self.records.get(&table::conversation(org_id, id), "Conversation").await
-    }
-
-    /// One page of conversations by last activity with optional filters: one Query (filters are a
-    /// FilterExpression, so a page can hold fewer than `limit`; `next` continues).
-    pub async fn page(
-        &self,
-        org_id: &str,
-        filter: &ConversationFilter,
-        limit: i32,
-        start: Option<PageKey>,
-    ) -> Result<Page<Conversation>, StoreError> {
-        let (pk, _) = table::conversation_timeline(org_id, "", 0);
-        let mut values = vec![(":pk", pk)];
-        let mut clauses = Vec::new();
-        if let Some(status) = filter.status {
-            clauses.push("#status = :status".to_string());
-            values.push((":status", status_text(status)));
-        }
-        if let Some(agent) = &filter.assigned_agent_id {
-            clauses.push("assigned_agent_id = :agent".to_string());
-            values.push((":agent", agent.clone()));
-        }
-        if let Some(division) = &filter.division_id {
-            clauses.push("division_id = :division".to_string());
-            values.push((":division", division.clone()));
-        }
-        let unread = match filter.unread {
-            Some(true) => Some("unread_count > :zero"),
-            Some(false) => Some("unread_count = :zero"),
-            None => None,
-        };
-        let filter_expression = (!clauses.is_empty() || unread.is_some()).then(|| {
-            let mut all = clauses.clone();
-            all.extend(unread.map(str::to_string));
-            all.join(" AND ")
-        });
-        let mut query = self
-            .records
-            .client
-            .query()
-            .table_name(&self.records.table)
-            .index_name(index::TIMELINE)
-            .key_condition_expression("gsi2pk = :pk")
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start.map(|k| k.into_iter().map(|(a, v)| (a, s(v))).collect()))
-            .set_filter_expression(filter_expression);
-        if filter.status.is_some() {
-            query = query.expression_attribute_names("#status", "status");
-        }
-        if unread.is_some() {
-            query = query.expression_attribute_values(":zero", n(0));
-        }
-        for (name, value) in values {
-            query = query.expression_attribute_values(name, s(value));
-        }
-        let output = query
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("Query(conversations)", e))?;
-        Ok(Page {
-            items: super::items::records(output.items(), "Conversation")?,
-            next: output.last_evaluated_key.map(|item| {
-                item.into_iter()
-                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
-                    .collect()
-            }),
-        })
-    }
-
     /// Conditions a conversation update on the assignee and status it was computed from.
     fn guarded_update(&self, conversation: &Conversation) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         let update = self
@@ -374,61 +252,5 @@ impl ConversationStore {
             }
         }
         Err(StoreError::Conflict("the conversation changed concurrently; retry".into()).into())
-    }
-
-    pub async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
-        let key = table::note(
-            &note.org_id,
-            &note.conversation_id,
-            chrono::Utc::now().timestamp_millis(),
-            &note.note_id,
-        );
-        self.records
-            .transact(
-                vec![
-                    self.records
-                        .put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)")),
-                ],
-                vec![],
-            )
-            .await
-    }
-
-    pub async fn notes_page(
-        &self,
-        org_id: &str,
-        conversation_id: &str,
-        limit: i32,
-        start: Option<PageKey>,
-    ) -> Result<Page<Note>, StoreError> {
-        self.records
-            .page(
-                &table::conversation_partition(org_id, conversation_id),
-                "NOTE#",
-                "Note",
-                limit,
-                start,
-                false,
-            )
-            .await
-    }
-
-    pub async fn transfers_page(
-        &self,
-        org_id: &str,
-        conversation_id: &str,
-        limit: i32,
-        start: Option<PageKey>,
-    ) -> Result<Page<Transfer>, StoreError> {
-        self.records
-            .page(
-                &table::conversation_partition(org_id, conversation_id),
-                "TRANSFER#",
-                "Transfer",
-                limit,
-                start,
-                false,
-            )
-            .await
     }
 }

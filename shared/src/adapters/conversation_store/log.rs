@@ -1,0 +1,66 @@
+//! A conversation's notes and transfer log.
+
+use super::ConversationStore;
+use crate::adapters::StoreError;
+use crate::adapters::items::record_item;
+use crate::adapters::records::{Page, PageKey};
+use crate::desk::{Note, Transfer};
+use crate::table;
+
+impl ConversationStore {
+    pub async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
+        let key = table::note(
+            &note.org_id,
+            &note.conversation_id,
+            chrono::Utc::now().timestamp_millis(),
+            &note.note_id,
+        );
+        self.records
+            .transact(
+                vec![
+                    self.records
+                        .put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)")),
+                ],
+                vec![],
+            )
+            .await
+    }
+
+    pub async fn notes_page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Note>, StoreError> {
+        self.records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                "NOTE#",
+                "Note",
+                limit,
+                start,
+                false,
+            )
+            .await
+    }
+
+    pub async fn transfers_page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Transfer>, StoreError> {
+        self.records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                "TRANSFER#",
+                "Transfer",
+                limit,
+                start,
+                false,
+            )
+            .await
+    }
+}

@@ -1,0 +1,150 @@
+//! Message records of conversations: reads, pages, an outbound record written before its send,
+//! and the media result the media function settles.
+
+use crate::adapters::StoreError;
+use crate::adapters::items::{n, record_item, s};
+use crate::adapters::plan::WriteOp;
+use crate::adapters::records::{PageKey, Records};
+use crate::adapters::transact::{self, NotWritten};
+use crate::inbox::{MediaState, Message};
+use crate::table::{self, Key};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// How the media function left a message's media.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaResult<'a> {
+    pub state: MediaState,
+    pub s3_key: Option<&'a str>,
+    pub size: Option<u64>,
+    pub failure: Option<&'a str>,
+}
+
+/// Sets the fields of `media` that the result has; only on a message that has media.
+pub fn media_result_update(message_key: &Key, result: &MediaResult<'_>) -> WriteOp {
+    let state = serde_dynamo::to_attribute_value(result.state).unwrap_or(AttributeValue::S("failed".into()));
+    let mut sets = vec!["#media.#state = :state"];
+    let mut op = WriteOp::update(message_key.clone(), "")
+        .when("attribute_exists(pk) AND attribute_exists(#media)")
+        .name("#media", "media")
+        .name("#state", "state")
+        .value(":state", state);
+    if let Some(key) = result.s3_key {
+        sets.push("#media.#s3_key = :key");
+        op = op.name("#s3_key", "s3_key").value(":key", s(key));
+    }
+    if let Some(size) = result.size {
+        sets.push("#media.#size = :size");
+        op = op.name("#size", "size").value(":size", n(size));
+    }
+    if let Some(failure) = result.failure {
+        sets.push("#media.#failure = :failure");
+        op = op.name("#failure", "failure").value(":failure", s(failure));
+    }
+    if let WriteOp::Update { expression, .. } = &mut op {
+        *expression = format!("SET {}", sets.join(", "));
+    }
+    op
+}
+
+pub struct MessageStore {
+    records: Records,
+}
+
+impl MessageStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    pub async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError> {
+        self.records.get(key, "Message").await
+    }
+
+    /// The message a wamid names, through its claim.
+    pub async fn key_of_wamid(&self, org_id: &str, wamid: &str) -> Result<Option<Key>, StoreError> {
+        super::claimed_message(&self.records, org_id, wamid).await
+    }
+
+    /// One page of a conversation's messages, newest first: one Query. New messages arriving
+    /// between pages sort before the cursor, so pages neither skip nor repeat.
+    pub async fn page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<(Vec<Message>, Option<PageKey>), StoreError> {
+        let page = self
+            .records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                table::MESSAGE_PREFIX,
+                "Message",
+                limit,
+                start,
+                true,
+            )
+            .await?;
+        Ok((page.items, page.next))
+    }
+
+    /// The first `limit` messages of a conversation, oldest first (Meta's timestamps).
+    pub async fn oldest_first(&self, org_id: &str, conversation_id: &str, limit: i32) -> Result<Vec<Message>, StoreError> {
+        let page = self
+            .records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                table::MESSAGE_PREFIX,
+                "Message",
+                limit,
+                None,
+                false,
+            )
+            .await?;
+        Ok(page.items)
+    }
+
+    /// Writes a new message record as is (outbound messages created before their send).
+    pub async fn create(&self, key: &Key, message: &Message) -> Result<(), StoreError> {
+        self.records
+            .create(record_item(message, key, "Message")?, "PutItem(message)")
+            .await
+    }
+
+    /// Records the S3 location (or the failure) of an inbound message's media.
+    pub async fn set_media_result(&self, message_key: &Key, result: &MediaResult<'_>) -> Result<(), StoreError> {
+        let op = media_result_update(message_key, result);
+        match transact::update_one(&self.records.client, &self.records.table, &op, "UpdateItem(media result)").await {
+            Ok(_) => Ok(()),
+            Err(NotWritten::ConditionFailed) => Err(StoreError::NotFound("message with media".into())),
+            Err(NotWritten::Store(err)) => Err(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_media_result_sets_only_what_it_has() {
+        let key = Key {
+            pk: "p".into(),
+            sk: "s".into(),
+        };
+        let stored = media_result_update(
+            &key,
+            &MediaResult {
+                state: MediaState::Stored,
+                s3_key: Some("media/o/x"),
+                size: Some(10),
+                failure: None,
+            },
+        );
+        let WriteOp::Update { expression, names, .. } = &stored else { panic!() };
+        assert_eq!(expression, "SET #media.#state = :state, #media.#s3_key = :key, #media.#size = :size");
+        assert!(!names.contains_key("#failure"));
+        assert_eq!(stored.condition(), Some("attribute_exists(pk) AND attribute_exists(#media)"));
+    }
+}

@@ -1,0 +1,93 @@
+//! What the tests read back from the table, through the functions' own stores: one reader with
+//! the questions tests ask (a message, a conversation's messages, the counters, ...).
+
+use shared::adapters::StoreError;
+use shared::adapters::contact_store::ContactStore;
+use shared::adapters::conversation_store::{ConversationFilter, ConversationStore};
+use shared::adapters::inbox::{Counters, MessageStore, StatusLedger, StatusOutcome};
+use shared::inbox::{Contact, Conversation, Message};
+use shared::meta::{DeliveryStatus, StatusUpdate};
+use shared::table::Key;
+use std::collections::HashMap;
+
+pub struct Inbox {
+    messages: MessageStore,
+    statuses: StatusLedger,
+    conversations: ConversationStore,
+    contacts: ContactStore,
+    counters: Counters,
+}
+
+impl Inbox {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: &str) -> Self {
+        Self {
+            messages: MessageStore::new(client.clone(), table),
+            statuses: StatusLedger::new(client.clone(), table),
+            conversations: ConversationStore::new(client.clone(), table),
+            contacts: ContactStore::new(client.clone(), table),
+            counters: Counters::new(client, table),
+        }
+    }
+
+    pub async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError> {
+        self.messages.message(key).await
+    }
+
+    /// A conversation's messages: oldest first, or newest first.
+    pub async fn list_messages(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        newest_first: bool,
+        limit: i32,
+    ) -> Result<Vec<Message>, StoreError> {
+        if newest_first {
+            Ok(self.messages.page(org_id, conversation_id, limit, None).await?.0)
+        } else {
+            self.messages.oldest_first(org_id, conversation_id, limit).await
+        }
+    }
+
+    /// The most recently active conversations, newest first.
+    pub async fn list_conversations(&self, org_id: &str, limit: i32) -> Result<Vec<Conversation>, StoreError> {
+        Ok(self
+            .conversations
+            .page(org_id, &ConversationFilter::default(), limit, None)
+            .await?
+            .items)
+    }
+
+    pub async fn conversation(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.conversations.conversation(org_id, conversation_id).await
+    }
+
+    pub async fn contact(&self, org_id: &str, contact_id: &str) -> Result<Option<Contact>, StoreError> {
+        self.contacts.contact(org_id, contact_id).await
+    }
+
+    pub async fn counters(&self, org_id: &str) -> Result<HashMap<String, i64>, StoreError> {
+        self.counters.totals(org_id).await
+    }
+
+    /// Stores a message record as the API does before a send.
+    pub async fn put_message(&self, key: &Key, message: &Message) -> Result<(), StoreError> {
+        self.messages.create(key, message).await
+    }
+
+    pub async fn message_key_of(&self, org_id: &str, wamid: &str) -> Result<Option<Key>, StoreError> {
+        self.messages.key_of_wamid(org_id, wamid).await
+    }
+
+    pub async fn link_outbound(
+        &self,
+        org_id: &str,
+        wamid: &str,
+        message_key: &Key,
+    ) -> Result<Option<DeliveryStatus>, StoreError> {
+        self.statuses.link_outbound(org_id, wamid, message_key).await
+    }
+
+    pub async fn apply_status(&self, org_id: &str, status: &StatusUpdate) -> Result<StatusOutcome, StoreError> {
+        self.statuses.apply_status(org_id, status).await
+    }
+}
