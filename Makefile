@@ -40,9 +40,12 @@ fuzz:
 sizes: $(STAMP)
 	@infra/scripts/binary-sizes.sh
 
-## Lambda packages (bootstrap per function) with cargo-lambda; ARCH=arm64 needs that target installed.
+## Lambda packages (bootstrap per function) with cargo-lambda, one function per build so each links
+## only the clients it enables; ARCH=arm64 needs that target installed.
 build: $(STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --$(or $(ARCH),x86-64) $(foreach f,$(notdir $(wildcard functions/*)),--bin $(f))
+	for f in $(notdir $(wildcard functions/*)); do \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --$(or $(ARCH),x86-64) -p $$f || exit 1; \
+	done
 
 clean:
 	rm -rf .dev target/lambda

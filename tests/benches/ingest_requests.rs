@@ -29,7 +29,7 @@ async fn measure(label: &str, f: &Fixture, deliveries: Vec<Vec<u8>>) {
         let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> = batch
             .iter()
             .zip(&ids)
-            .map(|(body, id)| (id.as_str(), &f.account, body.as_slice()))
+            .map(|(body, id)| (id.as_str(), &f.a.account, body.as_slice()))
             .collect();
         let (response, summary) = service.process(ingest_event(&records)).await;
         assert!(response.batch_item_failures.is_empty());
@@ -75,11 +75,6 @@ async fn measure(label: &str, f: &Fixture, deliveries: Vec<Vec<u8>>) {
     );
 }
 
-struct Fixture {
-    stack: TestStack,
-    account: shared::tenancy::WhatsAppAccount,
-}
-
 fn delivery(phone_number_id: &str, customer: usize, wamid: &str, timestamp: usize) -> Vec<u8> {
     let wa_id = format!("1650555{customer:04}");
     notification(
@@ -90,24 +85,15 @@ fn delivery(phone_number_id: &str, customer: usize, wamid: &str, timestamp: usiz
     )
 }
 
-async fn fixture() -> Fixture {
-    let stack = TestStack::new().await;
-    let account = stack
-        .tenant(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
-        .await;
-    Fixture { stack, account }
-}
-
 #[tokio::main]
 async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         println!("ingest_requests: run with `make bench` to measure");
         return;
     }
-    // A stack per case: moto copies a whole table for every transaction, so a smaller table keeps
-    // the run short (it changes how long moto takes, not how many requests are made).
-    let f = fixture().await;
-    let phone = f.account.phone_number_id.clone();
+    // A stack per case keeps each case's counters and conversations its own.
+    let f = Fixture::new().await;
+    let phone = f.a.account.phone_number_id.clone();
     let one_customer: Vec<Vec<u8>> = (0..MESSAGES)
         .map(|i| delivery(&phone, 0, &format!("wamid.steady.{i}"), 1_749_000_000 + i))
         .collect();
@@ -123,8 +109,8 @@ async fn main() {
         one_customer.into_iter().take(SMALLER_CASES).collect(),
     )
     .await;
-    let f = fixture().await;
-    let phone = f.account.phone_number_id.clone();
+    let f = Fixture::new().await;
+    let phone = f.a.account.phone_number_id.clone();
     let many: Vec<Vec<u8>> = (0..MESSAGES)
         .map(|i| delivery(&phone, i % 100, &format!("wamid.many.{i}"), 1_749_100_000 + i))
         .collect();

@@ -2,7 +2,8 @@
 //! by the route table, auto-allocation, the assign/transfer/resolve life cycle with its counters,
 //! contacts, keys and uploads sent by presigned link.
 
-use crate::api::{Fixture, Tenant, now};
+use crate::api::now;
+use integration_tests::{Fixture, Tenant};
 use api::routes::{Body as RouteBody, Operation, ROUTES};
 use integration_tests::*;
 use lambda_http::http::StatusCode;

@@ -1,85 +1,9 @@
 //! The agent API's real handler against moto: auth, tenancy, conversations, messages and sends.
 
-use api::{ApiConfig, ApiService};
-use ingest::{IngestConfig, IngestService};
 use integration_tests::*;
 use lambda_http::http::StatusCode;
-use serde_json::{Value, json};
 
-pub(crate) struct Tenant {
-    pub key: String,
-    pub account: shared::tenancy::WhatsAppAccount,
-}
 
-pub(crate) struct Fixture {
-    pub stack: TestStack,
-    pub api: ApiService,
-    pub a: Tenant,
-    pub b: Tenant,
-}
-
-impl Fixture {
-    pub async fn new() -> Self {
-        let stack = TestStack::new().await;
-        let a = tenant(&stack, "a").await;
-        let b = tenant(&stack, "b").await;
-        let api = ApiService::from_aws(
-            &ApiConfig::from_env(&stack.env_of("ApiFunction")).expect("template gives the API its config"),
-            &stack.aws,
-        );
-        Self { stack, api, a, b }
-    }
-
-    pub async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
-        let response = self.api.handle(api_request(method, path, key, body)).await.unwrap();
-        (response.status(), json_body(&response))
-    }
-
-    /// An inbound text from a customer of `tenant`, at Meta time `timestamp`.
-    pub async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
-        self.inbound_from(tenant, "16505551234", "Sheena Nelson", wamid, timestamp)
-            .await;
-    }
-
-    /// An inbound text from customer `wa_id` of `tenant`, at Meta time `timestamp`.
-    pub async fn inbound_from(&self, tenant: &Tenant, wa_id: &str, name: &str, wamid: &str, timestamp: i64) {
-        let body = notification(
-            &tenant.account.phone_number_id,
-            json!([{"profile": {"name": name}, "wa_id": wa_id}]),
-            json!([{"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": format!("hello {wamid}")}}]),
-            Value::Null,
-        );
-        let ingest = IngestService::from_aws(
-            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).unwrap(),
-            &self.stack.aws,
-        );
-        assert!(
-            ingest
-                .process(ingest_event(&[("m", &tenant.account, &body)]))
-                .await
-                .0
-                .batch_item_failures
-                .is_empty()
-        );
-    }
-
-    pub async fn conversation_id(&self, tenant: &Tenant) -> String {
-        let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;
-        assert_eq!(status, StatusCode::OK);
-        body["data"][0]["id"].as_str().expect("a conversation").to_string()
-    }
-}
-
-async fn tenant(stack: &TestStack, name: &str) -> Tenant {
-    let (account, key) = stack
-        .tenant_with_key(
-            &unique_phone_number_id(),
-            &format!("{name}-secret"),
-            &format!("{name}-verify-token-0123"),
-        )
-        .await;
-    Tenant { key, account }
-}
 
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()

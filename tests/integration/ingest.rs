@@ -1,6 +1,6 @@
 //! The ingest function's real handler, fed SQS events, against moto.
 
-use ingest::{IngestConfig, IngestService};
+use ingest::IngestService;
 use integration_tests::*;
 use serde_json::{Value, json};
 use shared::adapters::inbox::StatusOutcome;
@@ -8,43 +8,15 @@ use shared::inbox::{Direction, Message};
 use shared::meta::{Content, DeliveryStatus, StatusUpdate};
 use shared::table;
 
-struct Fixture {
-    stack: TestStack,
-    account: shared::tenancy::WhatsAppAccount,
+
+/// What these tests ask of the shared fixture.
+trait IngestFixture {
+    async fn only_conversation(&self) -> shared::inbox::Conversation;
 }
 
-impl Fixture {
-    async fn new() -> Self {
-        let stack = TestStack::new().await;
-        let account = stack
-            .tenant(&unique_phone_number_id(), "ingest-secret", "ingest-verify-token")
-            .await;
-        Self { stack, account }
-    }
-
-    /// A fresh service, as a new Lambda sandbox would build it (no warm caches).
-    fn service(&self) -> IngestService {
-        IngestService::from_aws(
-            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).expect("template gives ingest its config"),
-            &self.stack.aws,
-        )
-    }
-
-    fn inbox(&self) -> integration_tests::inbox::Inbox {
-        self.stack.inbox()
-    }
-
-    fn notification(&self, messages: Value, statuses: Value) -> Vec<u8> {
-        notification(
-            &self.account.phone_number_id,
-            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
-            messages,
-            statuses,
-        )
-    }
-
+impl IngestFixture for Fixture {
     async fn only_conversation(&self) -> shared::inbox::Conversation {
-        let conversations = self.inbox().list_conversations(&self.account.org_id, 10).await.unwrap();
+        let conversations = self.inbox().list_conversations(&self.a.account.org_id, 10).await.unwrap();
         assert_eq!(conversations.len(), 1, "one conversation");
         conversations.into_iter().next().unwrap()
     }
@@ -159,7 +131,7 @@ async fn every_message_type_round_trips_in_meta_timestamp_order() {
     ]);
     let count = messages.as_array().unwrap().len();
     let body = f.notification(messages, Value::Null);
-    let (response, summary) = f.service().process(ingest_event(&[("m1", &f.account, &body)])).await;
+    let (response, summary) = f.ingest().process(ingest_event(&[("m1", &f.a.account, &body)])).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     assert_eq!(summary.messages_stored as usize, count);
 
@@ -173,7 +145,7 @@ async fn every_message_type_round_trips_in_meta_timestamp_order() {
     assert_eq!(conversation.last_message_preview, "[unsupported: hologram]");
     let stored = f
         .inbox()
-        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 100)
+        .list_messages(&f.a.account.org_id, &conversation.conversation_id, false, 100)
         .await
         .unwrap();
     assert_eq!(stored.len(), count);
@@ -225,7 +197,7 @@ async fn every_message_type_round_trips_in_meta_timestamp_order() {
 
     let contact = f
         .inbox()
-        .contact(&f.account.org_id, &conversation.contact_id)
+        .contact(&f.a.account.org_id, &conversation.contact_id)
         .await
         .unwrap()
         .unwrap();
@@ -246,16 +218,16 @@ async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
     // Sequential redeliveries, each by a fresh sandbox.
     for attempt in 0..2 {
         let (response, _) = f
-            .service()
-            .process(ingest_event(&[(&format!("seq{attempt}"), &f.account, &body)]))
+            .ingest()
+            .process(ingest_event(&[(&format!("seq{attempt}"), &f.a.account, &body)]))
             .await;
         assert!(response.batch_item_failures.is_empty());
     }
     // Concurrent deliveries (Meta retry racing the second app's copy), and twice in one batch.
-    let services: Vec<IngestService> = (0..2).map(|_| f.service()).collect();
+    let services: Vec<IngestService> = (0..2).map(|_| f.ingest()).collect();
     let runs = services.iter().enumerate().map(|(i, service)| {
         let body = body.clone();
-        let account = f.account.clone();
+        let account = f.a.account.clone();
         async move {
             service
                 .process(ingest_event(&[(&format!("par{i}"), &account, &body)]))
@@ -266,8 +238,8 @@ async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
         assert!(response.batch_item_failures.is_empty());
     }
     let (response, summary) = f
-        .service()
-        .process(ingest_event(&[("b1", &f.account, &body), ("b2", &f.account, &body)]))
+        .ingest()
+        .process(ingest_event(&[("b1", &f.a.account, &body), ("b2", &f.a.account, &body)]))
         .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
@@ -277,11 +249,11 @@ async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
     assert_eq!(conversation.message_count, 1);
     let stored = f
         .inbox()
-        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 10)
+        .list_messages(&f.a.account.org_id, &conversation.conversation_id, false, 10)
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
-    let counters = f.inbox().counters(&f.account.org_id).await.unwrap();
+    let counters = f.inbox().counters(&f.a.account.org_id).await.unwrap();
     assert_eq!(counters.get("messages_received"), Some(&1));
     assert_eq!(counters.get("conversations_created"), Some(&1));
 }
@@ -291,10 +263,10 @@ async fn a_late_older_message_is_stored_in_order_without_moving_the_conversation
     let f = Fixture::new().await;
     let newer = f.notification(json!([text("wamid.new", 1_700_000_500, "second")]), Value::Null);
     let older = f.notification(json!([text("wamid.old", 1_700_000_400, "first")]), Value::Null);
-    let service = f.service();
+    let service = f.ingest();
     assert!(
         service
-            .process(ingest_event(&[("a", &f.account, &newer)]))
+            .process(ingest_event(&[("a", &f.a.account, &newer)]))
             .await
             .0
             .batch_item_failures
@@ -302,7 +274,7 @@ async fn a_late_older_message_is_stored_in_order_without_moving_the_conversation
     );
     assert!(
         service
-            .process(ingest_event(&[("b", &f.account, &older)]))
+            .process(ingest_event(&[("b", &f.a.account, &older)]))
             .await
             .0
             .batch_item_failures
@@ -314,7 +286,7 @@ async fn a_late_older_message_is_stored_in_order_without_moving_the_conversation
     assert_eq!(conversation.unread_count, 2);
     let stored = f
         .inbox()
-        .list_messages(&f.account.org_id, &conversation.conversation_id, false, 10)
+        .list_messages(&f.a.account.org_id, &conversation.conversation_id, false, 10)
         .await
         .unwrap();
     let bodies: Vec<String> = stored.iter().map(|m| m.content.preview()).collect();
@@ -354,7 +326,7 @@ fn status(wamid: &str, status: &str, timestamp: i64) -> Value {
 async fn statuses_in_any_order_end_in_the_highest_one() {
     let f = Fixture::new().await;
     let inbox = f.inbox();
-    let org = &f.account.org_id;
+    let org = &f.a.account.org_id;
     let key = table::message(org, "cv_test", 1_700_001_000_000, "msg_out1");
     inbox
         .put_message(&key, &outbound(org, "cv_test", "msg_out1"))
@@ -369,10 +341,10 @@ async fn statuses_in_any_order_end_in_the_highest_one() {
             status("wamid.out1", "sent", 1_700_001_010)
         ]),
     );
-    let (_, summary) = f.service().process(ingest_event(&[("s1", &f.account, &body)])).await;
+    let (_, summary) = f.ingest().process(ingest_event(&[("s1", &f.a.account, &body)])).await;
     assert_eq!((summary.statuses_applied, summary.statuses_stale), (1, 1));
     let late = f.notification(Value::Null, json!([status("wamid.out1", "delivered", 1_700_001_020)]));
-    f.service().process(ingest_event(&[("s2", &f.account, &late)])).await;
+    f.ingest().process(ingest_event(&[("s2", &f.a.account, &late)])).await;
     let message = inbox.message(&key).await.unwrap().unwrap();
     assert_eq!(
         (message.status.as_str(), message.status_rank),
@@ -384,9 +356,9 @@ async fn statuses_in_any_order_end_in_the_highest_one() {
 async fn a_status_before_its_message_record_is_parked_then_applied() {
     let f = Fixture::new().await;
     let inbox = f.inbox();
-    let org = &f.account.org_id;
+    let org = &f.a.account.org_id;
     let early = f.notification(Value::Null, json!([status("wamid.early", "delivered", 1_700_002_020)]));
-    let (response, summary) = f.service().process(ingest_event(&[("p1", &f.account, &early)])).await;
+    let (response, summary) = f.ingest().process(ingest_event(&[("p1", &f.a.account, &early)])).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(summary.statuses_parked, 1);
 
@@ -423,8 +395,8 @@ async fn a_status_before_its_message_record_is_parked_then_applied() {
     // A status for a wamid nobody ever claims stays parked and harms nothing.
     let orphan = f.notification(Value::Null, json!([status("wamid.never", "read", 1)]));
     assert!(
-        f.service()
-            .process(ingest_event(&[("p2", &f.account, &orphan)]))
+        f.ingest()
+            .process(ingest_event(&[("p2", &f.a.account, &orphan)]))
             .await
             .0
             .batch_item_failures
@@ -436,7 +408,7 @@ async fn a_status_before_its_message_record_is_parked_then_applied() {
 async fn the_documented_failed_status_keeps_metas_error() {
     let f = Fixture::new().await;
     let inbox = f.inbox();
-    let org = &f.account.org_id;
+    let org = &f.a.account.org_id;
     let sample: Value =
         serde_json::from_slice(&std::fs::read(repo_root().join("events/meta/status-failed.json")).unwrap()).unwrap();
     let wamid = sample["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
@@ -453,7 +425,7 @@ async fn the_documented_failed_status_keeps_metas_error() {
         Value::Null,
         sample["entry"][0]["changes"][0]["value"]["statuses"].clone(),
     );
-    f.service().process(ingest_event(&[("f1", &f.account, &body)])).await;
+    f.ingest().process(ingest_event(&[("f1", &f.a.account, &body)])).await;
     let item = aws_sdk_dynamodb::Client::new(&f.stack.aws)
         .get_item()
         .table_name(f.stack.name_of("Table"))
@@ -481,7 +453,7 @@ async fn a_change_for_another_phone_number_is_not_stored() {
         json!([text("wamid.foreign", 1, "hi")]),
         Value::Null,
     );
-    let (response, summary) = f.service().process(ingest_event(&[("t1", &f.account, &foreign)])).await;
+    let (response, summary) = f.ingest().process(ingest_event(&[("t1", &f.a.account, &foreign)])).await;
     assert!(
         response.batch_item_failures.is_empty(),
         "not retried: it can never succeed"
@@ -489,7 +461,7 @@ async fn a_change_for_another_phone_number_is_not_stored() {
     assert_eq!((summary.tenant_mismatches, summary.messages_stored), (1, 0));
     assert!(
         f.inbox()
-            .list_conversations(&f.account.org_id, 10)
+            .list_conversations(&f.a.account.org_id, 10)
             .await
             .unwrap()
             .is_empty()
@@ -502,11 +474,11 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
     let good = f.notification(json!([text("wamid.good", 1_700_000_900, "fine")]), Value::Null);
     let template = std::fs::read(repo_root().join("events/meta/template-status-approved.json")).unwrap();
     let (response, summary) = f
-        .service()
+        .ingest()
         .process(ingest_event(&[
-            ("ok", &f.account, &good),
-            ("bad", &f.account, b"{\"not\":\"a notification\"}"),
-            ("tpl", &f.account, &template),
+            ("ok", &f.a.account, &good),
+            ("bad", &f.a.account, b"{\"not\":\"a notification\"}"),
+            ("tpl", &f.a.account, &template),
         ]))
         .await;
     assert!(response.batch_item_failures.is_empty(), "nothing is retried");
@@ -535,7 +507,7 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
         .table_name(f.stack.name_of("Table"))
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.account.org_id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.a.account.org_id)),
         )
         .key(
             "sk",
@@ -555,7 +527,7 @@ async fn through_sqs_a_poison_delivery_reaches_the_dlq_and_the_rest_is_stored() 
     let url = f.stack.queue_url("IngestQueue");
     let sqs = f.stack.sqs();
     let send = |body: Vec<u8>| {
-        let (sqs, url, account) = (sqs.clone(), url.clone(), f.account.clone());
+        let (sqs, url, account) = (sqs.clone(), url.clone(), f.a.account.clone());
         async move {
             let attribute = |v: &str, t: &str| {
                 aws_sdk_sqs::types::MessageAttributeValue::builder()
@@ -580,7 +552,7 @@ async fn through_sqs_a_poison_delivery_reaches_the_dlq_and_the_rest_is_stored() 
     send(b"{\"object\":\"whatsapp_business_account\"}".to_vec()).await;
     send(f.notification(json!([text("wamid.q2", 1_700_000_902, "two")]), Value::Null)).await;
 
-    let service = std::sync::Arc::new(f.service());
+    let service = std::sync::Arc::new(f.ingest());
     let handler: devstack::functions::SqsHandler = std::sync::Arc::new(move |event| {
         let service = service.clone();
         Box::pin(async move { Ok(service.process(event).await.0) })
@@ -667,7 +639,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
         ]),
         Value::Null,
     );
-    f.service().process(ingest_event(&[("e1", &f.account, &body)])).await;
+    f.ingest().process(ingest_event(&[("e1", &f.a.account, &body)])).await;
     let mut received = Vec::new();
     for _ in 0..10 {
         let batch = sqs
@@ -696,7 +668,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     assert!(
         events
             .iter()
-            .all(|e| e["detail"]["org_id"] == f.account.org_id.as_str() && e["source"] == "switchboard")
+            .all(|e| e["detail"]["org_id"] == f.a.account.org_id.as_str() && e["source"] == "switchboard")
     );
     let received_ids: Vec<&str> = events
         .iter()
@@ -708,7 +680,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     );
 
     // A redelivery stores nothing new but announces again, with the same event ids.
-    let (_, summary) = f.service().process(ingest_event(&[("e2", &f.account, &body)])).await;
+    let (_, summary) = f.ingest().process(ingest_event(&[("e2", &f.a.account, &body)])).await;
     assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
     let mut again = Vec::new();
     for _ in 0..10 {

@@ -1,6 +1,6 @@
 //! The media function's real handler, driven from the media queue, against moto and the fake Graph API.
 
-use fake_graph::{Failure, FakeGraph, Route};
+use fake_graph::{Failure, Route};
 use ingest::{IngestConfig, IngestService};
 use integration_tests::*;
 use media::{MediaConfig, MediaService};
@@ -9,26 +9,18 @@ use shared::inbox::MediaState;
 use shared::meta::Content;
 use std::sync::Arc;
 
-struct Fixture {
-    stack: TestStack,
-    graph: FakeGraph,
-    account: shared::tenancy::WhatsAppAccount,
+
+/// What these tests ask of the shared fixture.
+trait MediaFixture {
+    /// Ingests an image message that refers to `media_id` with `bytes`' SHA-256.
+    async fn ingest_image(&self, wamid: &str, media_id: &str, bytes: &[u8]);
+    /// Runs the media function from its queue until the queue is empty (or `max_polls`).
+    async fn run_media_function(&self, max_polls: usize);
+    async fn image_message(&self, wamid: &str) -> shared::inbox::Message;
+    async fn object(&self, key: &str) -> (Vec<u8>, Option<String>);
 }
 
-impl Fixture {
-    async fn new() -> Self {
-        let mut stack = TestStack::new().await;
-        let graph = stack.fake_graph().await;
-        let account = stack
-            .tenant(&unique_phone_number_id(), "media-secret", "media-verify-token")
-            .await;
-        Self { stack, graph, account }
-    }
-
-    fn inbox(&self) -> integration_tests::inbox::Inbox {
-        self.stack.inbox()
-    }
-
+impl MediaFixture for Fixture {
     /// Ingests an image message that refers to `media_id` with `bytes`' SHA-256.
     async fn ingest_image(&self, wamid: &str, media_id: &str, bytes: &[u8]) {
         use base64::Engine;
@@ -37,7 +29,7 @@ impl Fixture {
         let message = json!({"from": "16505551234", "id": wamid, "timestamp": "1749416450", "type": "image",
             "image": {"id": media_id, "mime_type": "image/png", "sha256": sha, "caption": "navy, like this?"}});
         let body = notification(
-            &self.account.phone_number_id,
+            &self.a.account.phone_number_id,
             json!([{"profile": {"name": "Sheena"}, "wa_id": "16505551234"}]),
             json!([message]),
             Value::Null,
@@ -46,7 +38,7 @@ impl Fixture {
             &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).unwrap(),
             &self.stack.aws,
         );
-        let (response, summary) = ingest.process(ingest_event(&[("i1", &self.account, &body)])).await;
+        let (response, summary) = ingest.process(ingest_event(&[("i1", &self.a.account, &body)])).await;
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(summary.messages_stored, 1);
     }
@@ -84,7 +76,7 @@ impl Fixture {
     async fn image_message(&self, wamid: &str) -> shared::inbox::Message {
         let inbox = self.inbox();
         let key = inbox
-            .message_key_of(&self.account.org_id, wamid)
+            .message_key_of(&self.a.account.org_id, wamid)
             .await
             .unwrap()
             .expect("message stored");
@@ -119,7 +111,7 @@ async fn media_is_copied_to_s3_and_recorded_on_the_message() {
     let media = message.media.expect("media reference");
     assert_eq!(media.state, MediaState::Stored);
     let key = media.s3_key.expect("S3 key recorded");
-    assert!(key.starts_with(&format!("media/{}/", f.account.org_id)), "{key}");
+    assert!(key.starts_with(&format!("media/{}/", f.a.account.org_id)), "{key}");
     assert_eq!(media.size, Some(photo().len() as u64));
     let (bytes, content_type) = f.object(&key).await;
     assert_eq!(bytes, photo());

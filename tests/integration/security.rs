@@ -1,7 +1,7 @@
 //! Security against moto: what a key may hand out, secrets at rest, what the template grants.
 
 use crate::agent_api::{Walk, agent, key_for};
-use crate::api::Fixture;
+use integration_tests::Fixture;
 use lambda_http::http::StatusCode;
 use serde_json::json;
 

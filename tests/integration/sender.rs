@@ -1,48 +1,28 @@
 //! The sender function's real handler against moto and the fake Graph API.
 
-use fake_graph::{Failure, FakeGraph, Route};
+use fake_graph::{Failure, Route};
 use integration_tests::*;
-use sender::{SenderConfig, SenderService};
+use sender::SenderService;
 use shared::meta::Content;
 use shared::outbound::OutboundJob;
 use shared::table::{self, Key};
 
-struct Fixture {
-    stack: TestStack,
-    graph: FakeGraph,
-    account: shared::tenancy::WhatsAppAccount,
+
+/// What these tests ask of the shared fixture.
+trait SenderFixture {
+    /// Stores a queued outbound message and returns its key and the job that sends it.
+    async fn queued(&self, id: &str, content: Content) -> (Key, OutboundJob);
 }
 
-impl Fixture {
-    async fn new() -> Self {
-        let mut stack = TestStack::new().await;
-        let graph = stack.fake_graph().await;
-        let account = stack
-            .tenant(&unique_phone_number_id(), "sender-secret", "sender-verify-token")
-            .await;
-        Self { stack, graph, account }
-    }
-
-    fn inbox(&self) -> integration_tests::inbox::Inbox {
-        self.stack.inbox()
-    }
-
-    fn service(&self) -> SenderService {
-        SenderService::from_aws(
-            &SenderConfig::from_env(&self.stack.env_of("SenderFunction"))
-                .expect("template gives the sender its config"),
-            &self.stack.aws,
-        )
-    }
-
+impl SenderFixture for Fixture {
     /// Stores a queued outbound message and returns its key and the job that sends it.
     async fn queued(&self, id: &str, content: Content) -> (Key, OutboundJob) {
-        let key = table::message(&self.account.org_id, "cv_send", 1_795_262_400_000, id);
-        let message = queued_message(&self.account.org_id, "cv_send", id, content);
+        let key = table::message(&self.a.account.org_id, "cv_send", 1_795_262_400_000, id);
+        let message = queued_message(&self.a.account.org_id, "cv_send", id, content);
         self.inbox().put_message(&key, &message).await.unwrap();
         let job = OutboundJob {
-            org_id: self.account.org_id.clone(),
-            account_id: self.account.account_id.clone(),
+            org_id: self.a.account.org_id.clone(),
+            account_id: self.a.account.account_id.clone(),
             message_pk: key.pk.clone(),
             message_sk: key.sk.clone(),
             to: "16505551234".into(),
@@ -71,12 +51,12 @@ async fn a_text_reply_reaches_meta_once_with_metas_shape_and_records_its_wamid()
             },
         )
         .await;
-    let (response, summary) = f.service().process(event(&[("r1", &job)])).await;
+    let (response, summary) = f.sender().process(event(&[("r1", &job)])).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(summary.sent, 1);
     let sent = f.graph.sent();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].phone_number_id, f.account.phone_number_id);
+    assert_eq!(sent[0].phone_number_id, f.a.account.phone_number_id);
     assert_eq!(sent[0].body["text"]["body"], "We have it in navy");
     assert_eq!(sent[0].body["context"]["message_id"], "wamid.inbound");
     let stored = f.inbox().message(&key).await.unwrap().unwrap();
@@ -85,14 +65,14 @@ async fn a_text_reply_reaches_meta_once_with_metas_shape_and_records_its_wamid()
     // The wamid now leads to the message: a later status applies to it.
     assert_eq!(
         f.inbox()
-            .message_key_of(&f.account.org_id, &sent[0].wamid)
+            .message_key_of(&f.a.account.org_id, &sent[0].wamid)
             .await
             .unwrap(),
         Some(key)
     );
 
     // Redelivery of the same job (SQS at-least-once), also by another sandbox: no second send.
-    let (_, again) = f.service().process(event(&[("r1", &job), ("r1b", &job)])).await;
+    let (_, again) = f.sender().process(event(&[("r1", &job), ("r1b", &job)])).await;
     assert_eq!(again.skipped, 2);
     assert_eq!(f.graph.sends_of("msg_a"), 1);
 }
@@ -101,7 +81,7 @@ async fn a_text_reply_reaches_meta_once_with_metas_shape_and_records_its_wamid()
 async fn concurrent_senders_of_one_message_send_it_once() {
     let f = Fixture::new().await;
     let (_, job) = f.queued("msg_b", Content::Text { body: "hello".into() }).await;
-    let services: Vec<SenderService> = (0..4).map(|_| f.service()).collect();
+    let services: Vec<SenderService> = (0..4).map(|_| f.sender()).collect();
     let runs = services.iter().enumerate().map(|(i, s)| {
         let job = job.clone();
         async move { s.process(event(&[(&format!("c{i}"), &job)])).await.1 }
@@ -138,7 +118,7 @@ async fn transient_refusals_are_retried_without_a_double_send() {
         },
         1,
     );
-    let service = f.service();
+    let service = f.sender();
     for attempt in 0..3 {
         let (response, summary) = service.process(event(&[("t1", &job)])).await;
         if attempt < 2 {
@@ -179,12 +159,12 @@ async fn permanent_refusals_fail_the_message_with_metas_error_and_are_not_retrie
         },
         1,
     );
-    let (response, summary) = f.service().process(event(&[("p1", &job)])).await;
+    let (response, summary) = f.sender().process(event(&[("p1", &job)])).await;
     assert!(response.batch_item_failures.is_empty(), "not retried");
     assert_eq!(summary.failed, 1);
     let stored = f.inbox().message(&key).await.unwrap().unwrap();
     assert_eq!(stored.status, "failed");
-    let (_, again) = f.service().process(event(&[("p1", &job)])).await;
+    let (_, again) = f.sender().process(event(&[("p1", &job)])).await;
     assert_eq!(again.skipped, 1);
     assert_eq!(f.graph.requests(Route::SendMessage), 1);
 }
@@ -192,7 +172,7 @@ async fn permanent_refusals_fail_the_message_with_metas_error_and_are_not_retrie
 #[tokio::test]
 async fn a_refused_token_is_read_again_once_then_the_message_fails() {
     let f = Fixture::new().await;
-    let service = f.service();
+    let service = f.sender();
     let refused = Failure::Status {
         http: 401,
         graph_code: 190,
@@ -226,11 +206,11 @@ async fn pacing_holds_the_numbers_rate_across_concurrent_senders() {
         .table_name(f.stack.name_of("Table"))
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.account.org_id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ORG#{}", f.a.account.org_id)),
         )
         .key(
             "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{}", f.account.account_id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("ACCOUNT#{}", f.a.account.account_id)),
         )
         .update_expression("SET throughput_mps = :five")
         .expression_attribute_values(":five", aws_sdk_dynamodb::types::AttributeValue::N("5".into()))
@@ -246,7 +226,7 @@ async fn pacing_holds_the_numbers_rate_across_concurrent_senders() {
                 .1,
         );
     }
-    let services: Vec<SenderService> = (0..3).map(|_| f.service()).collect();
+    let services: Vec<SenderService> = (0..3).map(|_| f.sender()).collect();
     let runs = services.iter().enumerate().map(|(s, service)| {
         let batch: Vec<OutboundJob> = jobs.iter().skip(s * 5).take(5).cloned().collect();
         async move {

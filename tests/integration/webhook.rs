@@ -5,48 +5,36 @@ use lambda_http::http::StatusCode;
 use shared::delivery::{PayloadPointer, attribute};
 use shared::secret::Secret;
 use std::time::Duration;
-use webhook::{MAX_BODY_BYTES, WebhookConfig, WebhookService};
+use webhook::MAX_BODY_BYTES;
 
-const SECRET: &str = "first-account-app-secret";
-const OTHER_SECRET: &str = "second-account-app-secret";
-const TOKEN: &str = "first-account-verify-token";
+const SECRET: &str = "a-secret";
+const OTHER_SECRET: &str = "b-secret";
+const TOKEN: &str = "a-verify-token-0123";
 
-struct Fixture {
-    stack: TestStack,
-    service: WebhookService,
-    account: shared::tenancy::WhatsAppAccount,
-    other: shared::tenancy::WhatsAppAccount,
-}
-
-async fn fixture() -> Fixture {
-    let stack = TestStack::new().await;
-    let account = stack.tenant(&unique_phone_number_id(), SECRET, TOKEN).await;
-    let other = stack
-        .tenant(&unique_phone_number_id(), OTHER_SECRET, "second-account-verify-token")
-        .await;
-    let config =
-        WebhookConfig::from_env(&stack.env_of("WebhookFunction")).expect("template gives the webhook its config");
-    let service = WebhookService::from_aws(&config, &stack.aws);
-    Fixture {
-        stack,
-        service,
-        account,
-        other,
-    }
-}
 
 fn sample() -> Vec<u8> {
     std::fs::read(repo_root().join("events/meta/inbound-text.json")).unwrap()
 }
 
-impl Fixture {
+/// What these tests ask of the shared fixture.
+trait WebhookFixture {
+    async fn post(
+        &self,
+        account_id: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> lambda_http::Response<lambda_http::Body>;
+    async fn assert_queue_empty(&self);
+}
+
+impl WebhookFixture for Fixture {
     async fn post(
         &self,
         account_id: &str,
         body: &[u8],
         signature: Option<&str>,
     ) -> lambda_http::Response<lambda_http::Body> {
-        self.service
+        self.webhook
             .handle(webhook_post(account_id, body, signature, false))
             .await
             .unwrap()
@@ -72,18 +60,18 @@ fn attribute_of<'a>(message: &'a aws_sdk_sqs::types::Message, name: &str) -> &'a
 
 #[tokio::test]
 async fn signed_post_enqueues_exactly_one_message_with_the_raw_body() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let before = chrono::Utc::now().timestamp_millis() as u64;
     let body = sample();
-    let response = f.post(&f.account.account_id, &body, Some(&sign(SECRET, &body))).await;
+    let response = f.post(&f.a.account.account_id, &body, Some(&sign(SECRET, &body))).await;
     assert_eq!(response.status(), StatusCode::OK, "{}", body_text(&response));
 
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1);
     let message = &messages[0];
     assert_eq!(message.body().unwrap().as_bytes(), &body[..], "body byte for byte");
-    assert_eq!(attribute_of(message, attribute::ORG_ID), f.account.org_id);
-    assert_eq!(attribute_of(message, attribute::ACCOUNT_ID), f.account.account_id);
+    assert_eq!(attribute_of(message, attribute::ORG_ID), f.a.account.org_id);
+    assert_eq!(attribute_of(message, attribute::ACCOUNT_ID), f.a.account.account_id);
     assert_eq!(attribute_of(message, attribute::PAYLOAD_LOCATION), "inline");
     let received_at: u64 = attribute_of(message, attribute::RECEIVED_AT_MS).parse().unwrap();
     assert!(received_at >= before && received_at <= chrono::Utc::now().timestamp_millis() as u64);
@@ -91,10 +79,10 @@ async fn signed_post_enqueues_exactly_one_message_with_the_raw_body() {
 
 #[tokio::test]
 async fn escaped_unicode_and_whitespace_survive_byte_for_byte() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     // Meta signs the escaped form; a re-serialisation would turn \u00e9 into é and drop spaces.
     let body = "{\"object\": \"whatsapp_business_account\", \"entry\": [{\"id\":\"1\",\"name\":\"Ren\\u00e9 \\ud83d\\ude00\", \"raw\":\"é😀\"}]}\n".as_bytes();
-    let response = f.post(&f.account.account_id, body, Some(&sign(SECRET, body))).await;
+    let response = f.post(&f.a.account.account_id, body, Some(&sign(SECRET, body))).await;
     assert_eq!(response.status(), StatusCode::OK);
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1);
@@ -103,10 +91,10 @@ async fn escaped_unicode_and_whitespace_survive_byte_for_byte() {
 
 #[tokio::test]
 async fn base64_encoded_body_is_decoded_before_the_signature_check() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let body = sample();
-    let request = webhook_post(&f.account.account_id, &body, Some(&sign(SECRET, &body)), true);
-    let response = f.service.handle(request).await.unwrap();
+    let request = webhook_post(&f.a.account.account_id, &body, Some(&sign(SECRET, &body)), true);
+    let response = f.webhook.handle(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1);
@@ -115,7 +103,7 @@ async fn base64_encoded_body_is_decoded_before_the_signature_check() {
 
 #[tokio::test]
 async fn wrong_signatures_are_401_and_enqueue_nothing() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let body = sample();
     let mut flipped = sign(SECRET, &body);
     let last = flipped.pop().unwrap();
@@ -128,23 +116,23 @@ async fn wrong_signatures_are_401_and_enqueue_nothing() {
         ("signature of other bytes", Some(sign(SECRET, b"{}"))),
     ];
     for (case, signature) in cases {
-        let response = f.post(&f.account.account_id, &body, signature.as_deref()).await;
+        let response = f.post(&f.a.account.account_id, &body, signature.as_deref()).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
         assert_eq!(error_code(&response), "invalid_signature", "{case}");
     }
     // The other account's own secret still works for the other account only.
     let response = f
-        .post(&f.other.account_id, &body, Some(&sign(OTHER_SECRET, &body)))
+        .post(&f.b.account.account_id, &body, Some(&sign(OTHER_SECRET, &body)))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1, "only the other account's valid delivery");
-    assert_eq!(attribute_of(&messages[0], attribute::ACCOUNT_ID), f.other.account_id);
+    assert_eq!(attribute_of(&messages[0], attribute::ACCOUNT_ID), f.b.account.account_id);
 }
 
 #[tokio::test]
 async fn unknown_account_is_404_and_enqueues_nothing() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let body = sample();
     for account in ["acc_doesnotexist", "ACC_BAD", "acc%20x", "../etc"] {
         let response = f.post(account, &body, Some(&sign(SECRET, &body))).await;
@@ -156,12 +144,12 @@ async fn unknown_account_is_404_and_enqueues_nothing() {
 
 #[tokio::test]
 async fn oversize_body_is_413_and_enqueues_nothing() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let mut body = b"{\"pad\":\"".to_vec();
     body.resize(MAX_BODY_BYTES + 1 - 2, b'a');
     body.extend_from_slice(b"\"}");
     assert_eq!(body.len(), MAX_BODY_BYTES + 1);
-    let response = f.post(&f.account.account_id, &body, Some(&sign(SECRET, &body))).await;
+    let response = f.post(&f.a.account.account_id, &body, Some(&sign(SECRET, &body))).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_code(&response), "payload_too_large");
     f.assert_queue_empty().await;
@@ -169,9 +157,9 @@ async fn oversize_body_is_413_and_enqueues_nothing() {
 
 #[tokio::test]
 async fn signed_non_json_is_400_and_enqueues_nothing() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     for body in [&b"hello"[..], b"[1,2,3]", b"{\"truncated\":", b""] {
-        let response = f.post(&f.account.account_id, body, Some(&sign(SECRET, body))).await;
+        let response = f.post(&f.a.account.account_id, body, Some(&sign(SECRET, body))).await;
         assert_eq!(
             response.status(),
             StatusCode::BAD_REQUEST,
@@ -185,11 +173,11 @@ async fn signed_non_json_is_400_and_enqueues_nothing() {
 
 #[tokio::test]
 async fn a_payload_too_large_for_sqs_travels_through_s3() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let mut body = b"{\"object\":\"whatsapp_business_account\",\"pad\":\"".to_vec();
     body.resize(1024 * 1024 - 2, b'x');
     body.extend_from_slice(b"\"}");
-    let response = f.post(&f.account.account_id, &body, Some(&sign(SECRET, &body))).await;
+    let response = f.post(&f.a.account.account_id, &body, Some(&sign(SECRET, &body))).await;
     assert_eq!(response.status(), StatusCode::OK);
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1);
@@ -198,7 +186,7 @@ async fn a_payload_too_large_for_sqs_travels_through_s3() {
     assert_eq!(pointer.size, body.len());
     assert!(pointer.key.starts_with(&format!(
         "webhook-payloads/{}/{}/",
-        f.account.org_id, f.account.account_id
+        f.a.account.org_id, f.a.account.account_id
     )));
     let object = aws_sdk_s3::Client::new(&f.stack.aws)
         .get_object()
@@ -213,10 +201,10 @@ async fn a_payload_too_large_for_sqs_travels_through_s3() {
 
 #[tokio::test]
 async fn handshake_echoes_the_challenge_only_for_the_right_token() {
-    let f = fixture().await;
-    let id = f.account.account_id.clone();
+    let f = Fixture::new().await;
+    let id = f.a.account.account_id.clone();
     let ok = f
-        .service
+        .webhook
         .handle(webhook_get(
             &id,
             &[
@@ -232,7 +220,7 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token() {
     assert!(ok.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
 
     let wrong = f
-        .service
+        .webhook
         .handle(webhook_get(
             &id,
             &[
@@ -250,13 +238,13 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token() {
         "an error, not the echoed challenge"
     );
     let no_mode = f
-        .service
+        .webhook
         .handle(webhook_get(&id, &[("hub.verify_token", TOKEN), ("hub.challenge", "1")]))
         .await
         .unwrap();
     assert_eq!(no_mode.status(), StatusCode::FORBIDDEN);
     let unknown = f
-        .service
+        .webhook
         .handle(webhook_get(
             "acc_unknown",
             &[
@@ -273,9 +261,9 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token() {
 
 #[tokio::test]
 async fn a_rotated_app_secret_is_used_from_the_first_delivery_signed_with_it() {
-    let f = fixture().await;
+    let f = Fixture::new().await;
     let body = sample();
-    let id = &f.account.account_id;
+    let id = &f.a.account.account_id;
     assert_eq!(
         f.post(id, &body, Some(&sign(SECRET, &body))).await.status(),
         StatusCode::OK,
@@ -285,7 +273,7 @@ async fn a_rotated_app_secret_is_used_from_the_first_delivery_signed_with_it() {
     let rotated = "rotated-app-secret";
     f.stack
         .account_secrets()
-        .replace(&f.account.org_id, id, &[("app_secret", Secret::new(rotated))])
+        .replace(&f.a.account.org_id, id, &[("app_secret", Secret::new(rotated))])
         .await
         .unwrap();
     // The cache entry is fresh, but a mismatch may re-read once it is older than the refresh floor.

@@ -1,8 +1,11 @@
 //! Test support: a private stack per test on the moto server `make test` started, tenants with
 //! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+mod fixture;
 pub mod inbox;
 pub mod recorder;
+
+pub use fixture::{Fixture, Tenant};
 
 use aws_config::SdkConfig;
 use devstack::stack::Stack;

@@ -1,0 +1,150 @@
+//! The one test fixture: a private stack on moto, a fake Graph API, two organizations (`a`, the
+//! one a test acts for, and `b`, which must never see `a`'s data), and the functions' real
+//! services built from the template's environment, as a Lambda sandbox builds them.
+
+use crate::inbox::Inbox;
+use crate::{TestStack, api_request, ingest_event, json_body, notification, unique_phone_number_id};
+use api::{ApiConfig, ApiService};
+use fake_graph::FakeGraph;
+use ingest::{IngestConfig, IngestService};
+use lambda_http::http::StatusCode;
+use media::{MediaConfig, MediaService};
+use sender::{SenderConfig, SenderService};
+use serde_json::{Value, json};
+use shared::tenancy::WhatsAppAccount;
+use webhook::{WebhookConfig, WebhookService};
+
+/// An organization with one WhatsApp account and its first API key (in clear).
+pub struct Tenant {
+    pub key: String,
+    pub account: WhatsAppAccount,
+}
+
+impl Tenant {
+    /// The account's app secret (webhook signatures) and verify token (the GET handshake).
+    pub fn app_secret(name: &str) -> String {
+        format!("{name}-secret")
+    }
+
+    pub fn verify_token(name: &str) -> String {
+        format!("{name}-verify-token-0123")
+    }
+}
+
+pub struct Fixture {
+    pub stack: TestStack,
+    pub graph: FakeGraph,
+    pub a: Tenant,
+    pub b: Tenant,
+    /// One warm API and one warm webhook, as requests in a row would meet them.
+    pub api: ApiService,
+    pub webhook: WebhookService,
+}
+
+impl Fixture {
+    pub async fn new() -> Self {
+        let mut stack = TestStack::new().await;
+        let graph = stack.fake_graph().await;
+        let a = tenant(&stack, "a").await;
+        let b = tenant(&stack, "b").await;
+        let api = ApiService::from_aws(
+            &ApiConfig::from_env(&stack.env_of("ApiFunction")).expect("template gives the API its config"),
+            &stack.aws,
+        );
+        let webhook = WebhookService::from_aws(
+            &WebhookConfig::from_env(&stack.env_of("WebhookFunction")).expect("template gives the webhook its config"),
+            &stack.aws,
+        );
+        Self {
+            stack,
+            graph,
+            a,
+            b,
+            api,
+            webhook,
+        }
+    }
+
+    pub fn inbox(&self) -> Inbox {
+        self.stack.inbox()
+    }
+
+    /// A fresh ingest service, as a new Lambda sandbox would build it (no warm caches).
+    pub fn ingest(&self) -> IngestService {
+        IngestService::from_aws(
+            &IngestConfig::from_env(&self.stack.env_of("IngestFunction")).expect("template gives ingest its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// A fresh sender, as a new Lambda sandbox would build it.
+    pub fn sender(&self) -> SenderService {
+        SenderService::from_aws(
+            &SenderConfig::from_env(&self.stack.env_of("SenderFunction")).expect("template gives the sender its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// A fresh media function, as a new Lambda sandbox would build it.
+    pub fn media(&self) -> MediaService {
+        MediaService::from_aws(
+            &MediaConfig::from_env(&self.stack.env_of("MediaFunction")).expect("template gives media its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// An agent API call with `key`; the answer's status and JSON body.
+    pub async fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> (StatusCode, Value) {
+        let response = self.api.handle(api_request(method, path, key, body)).await.unwrap();
+        (response.status(), json_body(&response))
+    }
+
+    /// A webhook notification to `a`'s number from the customer Sheena Nelson.
+    pub fn notification(&self, messages: Value, statuses: Value) -> Vec<u8> {
+        notification(
+            &self.a.account.phone_number_id,
+            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+            messages,
+            statuses,
+        )
+    }
+
+    /// An inbound text from a customer of `tenant`, at Meta time `timestamp`.
+    pub async fn inbound(&self, tenant: &Tenant, wamid: &str, timestamp: i64) {
+        self.inbound_from(tenant, "16505551234", "Sheena Nelson", wamid, timestamp)
+            .await;
+    }
+
+    /// An inbound text from customer `wa_id` of `tenant`, at Meta time `timestamp`, ingested.
+    pub async fn inbound_from(&self, tenant: &Tenant, wa_id: &str, name: &str, wamid: &str, timestamp: i64) {
+        let body = notification(
+            &tenant.account.phone_number_id,
+            json!([{"profile": {"name": name}, "wa_id": wa_id}]),
+            json!([{"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": format!("hello {wamid}")}}]),
+            Value::Null,
+        );
+        let (response, _) = self
+            .ingest()
+            .process(ingest_event(&[("m", &tenant.account, &body)]))
+            .await;
+        assert!(response.batch_item_failures.is_empty(), "the inbound message was stored");
+    }
+
+    /// The id of `tenant`'s most recent conversation, through the API.
+    pub async fn conversation_id(&self, tenant: &Tenant) -> String {
+        let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;
+        assert_eq!(status, StatusCode::OK);
+        body["data"][0]["id"].as_str().expect("a conversation").to_string()
+    }
+}
+
+async fn tenant(stack: &TestStack, name: &str) -> Tenant {
+    let (account, key) = stack
+        .tenant_with_key(
+            &unique_phone_number_id(),
+            &Tenant::app_secret(name),
+            &Tenant::verify_token(name),
+        )
+        .await;
+    Tenant { key, account }
+}
