@@ -168,6 +168,22 @@ pub fn conversation_partition(org_id: &str, conversation_id: &str) -> String {
 /// The sort-key prefix of a conversation partition's messages.
 pub const MESSAGE_PREFIX: &str = "MSG#";
 
+/// Sort-key prefixes that list one kind of item of a partition (Query `begins_with`).
+pub mod prefix {
+    pub const AGENT: &str = "AGENT#";
+    pub const API_KEY: &str = "APIKEY#";
+    pub const CONTACT: &str = "CONTACT#";
+    pub const DIVISION: &str = "DIVISION#";
+    pub const QUICK_REPLY: &str = "QUICKREPLY#";
+    pub const NOTE: &str = "NOTE#";
+    pub const TRANSFER: &str = "TRANSFER#";
+}
+
+/// The conversation a [`contact_conversation`] sort key names.
+pub fn conversation_of_contact_conversation(sk: &str) -> Option<&str> {
+    sk.strip_prefix("CONV#")
+}
+
 /// Messages sort by Meta's timestamp (milliseconds), then by id, whatever their arrival order.
 pub fn message(org_id: &str, conversation_id: &str, meta_timestamp_ms: i64, message_id: &str) -> Key {
     Key::new(
@@ -309,6 +325,28 @@ pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_listing_prefix_is_the_prefix_its_keys_are_built_with() {
+        let listed = [
+            (prefix::AGENT, agent("o", "agt_1")),
+            (prefix::API_KEY, api_key("o", "key_1")),
+            (prefix::CONTACT, contact("o", "ct_1")),
+            (prefix::DIVISION, division("o", "div_1")),
+            (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),
+            (prefix::NOTE, note("o", "cv_1", 1, "nt_1")),
+            (prefix::TRANSFER, transfer("o", "cv_1", 1, "tr_1")),
+            (MESSAGE_PREFIX, message("o", "cv_1", 1, "msg_1")),
+        ];
+        for (prefix, key) in listed {
+            assert!(key.sk.starts_with(prefix), "{prefix} / {key:?}");
+        }
+        let pointer = contact_conversation("o", "ct_1", "cv_1");
+        assert_eq!(conversation_of_contact_conversation(&pointer.sk), Some("cv_1"));
+        assert_eq!(identity_of_sort_key(&contact_identity("o", "WA#1").sk), Some("WA#1"));
+        assert!(is_daily_counter_sort_key(&org_daily_counter_shard("o", "2026-11-30", 3).sk, "2026-11-30"));
+        assert!(!is_daily_counter_sort_key(&org_counter_shard("o", 3).sk, "2026-11-30"));
+    }
 
     #[test]
     fn every_org_owned_key_lives_in_the_org_partition() {

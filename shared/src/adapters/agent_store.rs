@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use super::items::{key_item, now_rfc3339, record_item, s};
-use super::records::{Page, PageKey, Records};
+use super::records::{Page, PageKey, Records, Write};
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
 use crate::table::{self, attr};
@@ -48,7 +48,7 @@ impl AgentStore {
         start: Option<PageKey>,
     ) -> Result<Page<Agent>, StoreError> {
         self.records
-            .page(&table::org_partition(org_id), "AGENT#", "Agent", limit, start, false)
+            .page(&table::org_partition(org_id), table::prefix::AGENT, "Agent", limit, start, false)
             .await
     }
 
@@ -76,23 +76,18 @@ impl AgentStore {
         let mut claim = key_item(&table::agent_email_claim(org_id, &agent.email));
         claim.insert(attr::ENTITY.into(), s("AgentEmailClaim"));
         claim.insert("agent_id".into(), s(&agent.agent_id));
-        let items = vec![
-            self.records.put(
+        let writes = vec![
+            Write::from(self.records.put(
                 record_item(&agent, &table::agent(org_id, &agent.agent_id), "Agent")?,
                 Some("attribute_not_exists(pk)"),
+            )),
+            Write::failing_as(
+                self.records.put(claim, Some("attribute_not_exists(pk)")),
+                StoreError::Conflict(format!("an agent with e-mail {}", agent.email)),
             ),
-            self.records.put(claim, Some("attribute_not_exists(pk)")),
-            counter_add(&self.records, org_id, &[("total_agents", 1)]),
+            Write::from(counter_add(&self.records, org_id, &[("total_agents", 1)])),
         ];
-        self.records
-            .transact(
-                items,
-                vec![
-                    None,
-                    Some(StoreError::Conflict(format!("an agent with e-mail {}", agent.email))),
-                ],
-            )
-            .await?;
+        self.records.transact(writes).await?;
         Ok(agent)
     }
 
@@ -149,7 +144,7 @@ impl AgentStore {
                     &[("online_agents", if updated.is_online { 1 } else { -1 })],
                 ));
             }
-            match self.records.transact(items, vec![]).await {
+            match self.records.transact_all(items).await {
                 Ok(()) => return Ok(Some(updated)),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(other) => return Err(other),
@@ -184,7 +179,7 @@ impl AgentStore {
             ),
             counter_add(&self.records, org_id, &adds),
         ];
-        match self.records.transact(items, vec![]).await {
+        match self.records.transact_all(items).await {
             Ok(()) | Err(StoreError::Conflict(_)) => self.agent(org_id, agent_id).await,
             Err(other) => Err(other),
         }
@@ -230,13 +225,13 @@ impl AgentStore {
             .build()
             .expect("table, key and condition are set");
         self.records
-            .transact(
-                vec![
+            .transact(vec![
+                Write::failing_as(
                     TransactWriteItem::builder().condition_check(agent_active).build(),
-                    self.records.put(item, Some("attribute_not_exists(pk)")),
-                ],
-                vec![Some(StoreError::NotFound(format!("active agent {agent_id}")))],
-            )
+                    StoreError::NotFound(format!("active agent {agent_id}")),
+                ),
+                Write::from(self.records.put(item, Some("attribute_not_exists(pk)"))),
+            ])
             .await?;
         Ok((key, plaintext))
     }
@@ -244,7 +239,7 @@ impl AgentStore {
     /// The organization's keys (an organization has few; one Query per 500).
     pub async fn keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError> {
         self.records
-            .all(&table::org_partition(org_id), "APIKEY#", "ApiKey")
+            .all(&table::org_partition(org_id), table::prefix::API_KEY, "ApiKey")
             .await
     }
 

@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use super::items::{Item, key_item, n, now_rfc3339, record_item, s};
-use super::records::{Page, PageKey, Records};
+use super::records::{Page, PageKey, Records, Write};
 use crate::desk::search_form;
 use crate::inbox::{Contact, CustomerIdentity};
 use crate::table::{self, attr, index};
@@ -94,26 +94,24 @@ impl ContactStore {
         let mut identity_item = key_item(&table::contact_identity(org_id, &format!("WA#{}", new.phone_number)));
         identity_item.insert(attr::ENTITY.into(), s("ContactIdentity"));
         identity_item.insert("contact_id".into(), s(&contact_id));
-        let mut items = vec![
-            self.records.put(identity_item, Some("attribute_not_exists(pk)")),
-            self.records.put(item, Some("attribute_not_exists(pk)")),
-            self.records.update(
+        let exists = || StoreError::Conflict("a contact with this phone number".into());
+        let mut writes = vec![
+            Write::failing_as(self.records.put(identity_item, Some("attribute_not_exists(pk)")), exists()),
+            Write::failing_as(self.records.put(item, Some("attribute_not_exists(pk)")), exists()),
+            Write::from(self.records.update(
                 self.records
                     .update_of(&table::org_counters(org_id))
                     .update_expression("ADD contacts_created :one")
                     .expression_attribute_values(":one", n(1)),
-            ),
+            )),
         ];
-        items.extend(
+        writes.extend(
             contact
                 .tags
                 .iter()
-                .map(|tag| self.records.put(tag_item(org_id, tag, &contact_id), None)),
+                .map(|tag| Write::from(self.records.put(tag_item(org_id, tag, &contact_id), None))),
         );
-        let exists = || StoreError::Conflict("a contact with this phone number".into());
-        self.records
-            .transact(items, vec![Some(exists()), Some(exists())])
-            .await?;
+        self.records.transact(writes).await?;
         Ok(contact)
     }
 
@@ -192,7 +190,7 @@ impl ContactStore {
             for tag in old.tags.iter().filter(|t| !contact.tags.contains(t)) {
                 items.push(self.records.delete(&table::contact_tag(org_id, tag, contact_id), None));
             }
-            match self.records.transact(items, vec![]).await {
+            match self.records.transact_all(items).await {
                 Ok(()) => {
                     // Also when unchanged: repeating a rename repairs copies an earlier one missed.
                     if changes.name.is_some() {
@@ -234,7 +232,7 @@ impl ContactStore {
                 let Some(conversation_id) = item
                     .get("sk")
                     .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| sk.strip_prefix("CONV#"))
+                    .and_then(|sk| table::conversation_of_contact_conversation(sk))
                 else {
                     continue;
                 };
@@ -272,7 +270,7 @@ impl ContactStore {
         self.records
             .page(
                 &table::org_partition(org_id),
-                "CONTACT#",
+                table::prefix::CONTACT,
                 "Contact",
                 limit,
                 start,
@@ -293,7 +291,7 @@ impl ContactStore {
             .records
             .page(
                 &table::tag_partition(org_id, tag),
-                "CONTACT#",
+                table::prefix::CONTACT,
                 "ContactTag",
                 limit,
                 start,

@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use super::items::{key_item, n, now_rfc3339, record_item, s, s_or_null};
-use super::records::{Page, PageKey, Records};
+use super::records::{Page, PageKey, Records, Write};
 use crate::allocation::AllocationMethod;
 use crate::desk::{Division, DivisionMember};
 use crate::ids;
@@ -47,7 +47,7 @@ impl DivisionStore {
         self.records
             .page(
                 &table::org_partition(org_id),
-                "DIVISION#",
+                table::prefix::DIVISION,
                 "Division",
                 limit,
                 start,
@@ -78,7 +78,7 @@ impl DivisionStore {
         };
         let item = record_item(&division, &table::division(org_id, &division.division_id), "Division")?;
         self.records
-            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .transact_all(vec![self.records.put(item, Some("attribute_not_exists(pk)"))])
             .await?;
         Ok(division)
     }
@@ -140,34 +140,36 @@ impl DivisionStore {
                 .condition_check(builder.build().expect("condition check is complete"))
                 .build()
         };
-        let items = vec![
-            check(&table::agent(org_id, agent_id), "is_active = :true"),
-            self.records.update(
-                self.records
-                    .update_of(&table::division(org_id, division_id))
-                    .update_expression("ADD agent_count :one")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":one", n(1)),
+        let writes = vec![
+            Write::failing_as(
+                check(&table::agent(org_id, agent_id), "is_active = :true"),
+                StoreError::NotFound(format!("active agent {agent_id}")),
             ),
-            self.records.put(
-                record_item(
-                    &member,
-                    &table::division_member(org_id, division_id, agent_id),
-                    "DivisionMember",
-                )?,
-                Some("attribute_not_exists(pk)"),
+            Write::failing_as(
+                self.records.update(
+                    self.records
+                        .update_of(&table::division(org_id, division_id))
+                        .update_expression("ADD agent_count :one")
+                        .condition_expression("attribute_exists(pk)")
+                        .expression_attribute_values(":one", n(1)),
+                ),
+                StoreError::NotFound(format!("division {division_id}")),
+            ),
+            Write::failing_as(
+                self.records.put(
+                    record_item(
+                        &member,
+                        &table::division_member(org_id, division_id, agent_id),
+                        "DivisionMember",
+                    )?,
+                    Some("attribute_not_exists(pk)"),
+                ),
+                StoreError::Conflict("member".into()),
             ),
         ];
         match self
             .records
-            .transact(
-                items,
-                vec![
-                    Some(StoreError::NotFound(format!("active agent {agent_id}"))),
-                    Some(StoreError::NotFound(format!("division {division_id}"))),
-                    Some(StoreError::Conflict("member".into())),
-                ],
-            )
+            .transact(writes)
             .await
         {
             Ok(()) => Ok(true),
@@ -178,26 +180,29 @@ impl DivisionStore {
 
     /// Removes a member; `Ok(false)` when the agent was not one.
     pub async fn remove_member(&self, org_id: &str, division_id: &str, agent_id: &str) -> Result<bool, StoreError> {
-        let items = vec![
-            self.records.delete(
-                &table::division_member(org_id, division_id, agent_id),
-                Some((
-                    "attribute_exists(pk) AND agent_id = :agent",
-                    ":agent",
-                    agent_id.to_string(),
-                )),
+        let writes = vec![
+            Write::failing_as(
+                self.records.delete(
+                    &table::division_member(org_id, division_id, agent_id),
+                    Some((
+                        "attribute_exists(pk) AND agent_id = :agent",
+                        ":agent",
+                        agent_id.to_string(),
+                    )),
+                ),
+                StoreError::Conflict("not a member".into()),
             ),
-            self.records.update(
+            Write::from(self.records.update(
                 self.records
                     .update_of(&table::division(org_id, division_id))
                     .update_expression("ADD agent_count :minus")
                     .condition_expression("attribute_exists(pk)")
                     .expression_attribute_values(":minus", n(-1)),
-            ),
+            )),
         ];
         match self
             .records
-            .transact(items, vec![Some(StoreError::Conflict("not a member".into()))])
+            .transact(writes)
             .await
         {
             Ok(()) => Ok(true),

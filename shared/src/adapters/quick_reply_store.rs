@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use super::items::{now_rfc3339, record_item, s, s_or_null};
-use super::records::{Page, PageKey, Records};
+use super::records::{Page, PageKey, Records, Write};
 use crate::desk::QuickReply;
 use crate::table::{self};
 
@@ -37,7 +37,7 @@ impl QuickReplyStore {
         self.records
             .page(
                 &table::org_partition(org_id),
-                "QUICKREPLY#",
+                table::prefix::QUICK_REPLY,
                 "QuickReply",
                 limit,
                 start,
@@ -57,7 +57,7 @@ impl QuickReplyStore {
             "QuickReply",
         )?;
         self.records
-            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .transact_all(vec![self.records.put(item, Some("attribute_not_exists(pk)"))])
             .await
     }
 
@@ -89,13 +89,13 @@ impl QuickReplyStore {
     pub async fn delete_quick_reply(&self, org_id: &str, id: &str) -> Result<bool, StoreError> {
         match self
             .records
-            .transact(
-                vec![self.records.delete(
+            .transact(vec![Write::failing_as(
+                self.records.delete(
                     &table::quick_reply(org_id, id),
                     Some(("attribute_exists(pk) AND quick_reply_id = :id", ":id", id.to_string())),
-                )],
-                vec![Some(StoreError::NotFound("quick reply".into()))],
-            )
+                ),
+                StoreError::NotFound("quick reply".into()),
+            )])
             .await
         {
             Ok(()) => Ok(true),

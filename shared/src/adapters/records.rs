@@ -12,6 +12,31 @@ use std::collections::BTreeMap;
 /// A page cursor: the last evaluated key as strings (every key attribute here is a string).
 pub type PageKey = BTreeMap<String, String>;
 
+/// One write of a transaction with what its failed condition means to the caller.
+pub struct Write {
+    item: TransactWriteItem,
+    on_condition_failed: Option<StoreError>,
+}
+
+impl Write {
+    /// A write whose failed condition is answered with `error`.
+    pub fn failing_as(item: TransactWriteItem, error: StoreError) -> Self {
+        Self {
+            item,
+            on_condition_failed: Some(error),
+        }
+    }
+}
+
+impl From<TransactWriteItem> for Write {
+    fn from(item: TransactWriteItem) -> Self {
+        Self {
+            item,
+            on_condition_failed: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Records {
     pub(crate) client: aws_sdk_dynamodb::Client,
@@ -360,13 +385,10 @@ impl Records {
         self.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
     }
 
-    /// Runs a transaction. When a condition fails, answers the error given for that item's position
-    /// in `on_condition_failed` (or `Conflict` when none is given for it).
-    pub async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        mut on_condition_failed: Vec<Option<StoreError>>,
-    ) -> Result<(), StoreError> {
+    /// Runs a transaction. When a write's condition fails, answers the error that write names
+    /// (`Conflict` for a write that names none: a concurrent change).
+    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let (items, mut meanings): (Vec<_>, Vec<_>) = writes.into_iter().map(|w| (w.item, w.on_condition_failed)).unzip();
         let err = match self
             .client
             .transact_write_items()
@@ -379,10 +401,14 @@ impl Records {
         };
         if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
             let reasons = cancelled.cancellation_reasons();
-            if let Some(position) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
-                return Err(on_condition_failed
-                    .get_mut(position)
-                    .and_then(Option::take)
+            // DynamoDB answers one reason per write, in the writes' order.
+            let failed = reasons
+                .iter()
+                .zip(meanings.iter_mut())
+                .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"));
+            if let Some((_, meaning)) = failed {
+                return Err(meaning
+                    .take()
                     .unwrap_or_else(|| StoreError::Conflict("a concurrent change".into())));
             }
             if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
@@ -390,5 +416,10 @@ impl Records {
             }
         }
         Err(StoreError::aws("TransactWriteItems", err))
+    }
+
+    /// A transaction whose failed conditions all mean a concurrent change.
+    pub async fn transact_all(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.transact(items.into_iter().map(Write::from).collect()).await
     }
 }

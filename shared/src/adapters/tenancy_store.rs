@@ -4,6 +4,7 @@
 use super::StoreError;
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
+use super::records::{Records, Write};
 use crate::table::{self, attr};
 use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
@@ -60,31 +61,8 @@ impl TenancyStore {
     }
 
     /// Runs a transaction; when an item's condition fails, answers that item's entry of `on_condition_failed`.
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        mut on_condition_failed: Vec<StoreError>,
-    ) -> Result<(), StoreError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                    err.as_service_error()
-                {
-                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    if let Some(position) = failed.filter(|p| *p < on_condition_failed.len()) {
-                        return Err(on_condition_failed.swap_remove(position));
-                    }
-                }
-                Err(StoreError::aws("TransactWriteItems", err))
-            }
-        }
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        Records::new(self.client.clone(), &self.table).transact(writes).await
     }
 
     pub async fn create_organization(&self, new: NewOrganization) -> Result<CreatedOrganization, StoreError> {
@@ -133,28 +111,33 @@ impl TenancyStore {
         counters.insert(attr::ENTITY.into(), AttributeValue::S("Counters".into()));
         counters.insert("total_agents".into(), AttributeValue::N("1".into()));
 
-        let items = vec![
-            self.put_new(record_item(
-                &organization,
-                &table::organization(&org_id),
-                "Organization",
-            )?),
-            self.put_new(record_item(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
-            self.put_new(email_claim),
-            self.put_new(with_lookup(
-                record_item(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?,
-                table::api_key_lookup(&hash_hex),
-            )),
-            self.put_new(counters),
+        let writes = vec![
+            Write::failing_as(
+                self.put_new(record_item(
+                    &organization,
+                    &table::organization(&org_id),
+                    "Organization",
+                )?),
+                StoreError::Conflict(format!("organization {org_id}")),
+            ),
+            Write::failing_as(
+                self.put_new(record_item(&owner, &table::agent(&org_id, &owner.agent_id), "Agent")?),
+                StoreError::Conflict("agent".into()),
+            ),
+            Write::failing_as(
+                self.put_new(email_claim),
+                StoreError::Conflict(format!("agent e-mail {}", owner.email)),
+            ),
+            Write::failing_as(
+                self.put_new(with_lookup(
+                    record_item(&api_key, &table::api_key(&org_id, &api_key.key_id), "ApiKey")?,
+                    table::api_key_lookup(&hash_hex),
+                )),
+                StoreError::Conflict("API key".into()),
+            ),
+            Write::failing_as(self.put_new(counters), StoreError::Conflict("counters".into())),
         ];
-        let conflicts = vec![
-            StoreError::Conflict(format!("organization {org_id}")),
-            StoreError::Conflict("agent".into()),
-            StoreError::Conflict(format!("agent e-mail {}", owner.email)),
-            StoreError::Conflict("API key".into()),
-            StoreError::Conflict("counters".into()),
-        ];
-        self.transact(items, conflicts).await?;
+        self.transact(writes).await?;
         Ok(CreatedOrganization {
             organization,
             owner,
@@ -211,24 +194,28 @@ impl TenancyStore {
         claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
         claim.insert("account_id".into(), AttributeValue::S(account_id.clone()));
-        let items = vec![
-            TransactWriteItem::builder().condition_check(org_exists).build(),
-            self.put_new(with_lookup(
-                record_item(
-                    &account,
-                    &table::whatsapp_account(org_id, &account_id),
-                    "WhatsAppAccount",
-                )?,
-                table::webhook_lookup(&account_id),
-            )),
-            self.put_new(claim),
+        let writes = vec![
+            Write::failing_as(
+                TransactWriteItem::builder().condition_check(org_exists).build(),
+                StoreError::NotFound(format!("organization {org_id}")),
+            ),
+            Write::failing_as(
+                self.put_new(with_lookup(
+                    record_item(
+                        &account,
+                        &table::whatsapp_account(org_id, &account_id),
+                        "WhatsAppAccount",
+                    )?,
+                    table::webhook_lookup(&account_id),
+                )),
+                StoreError::Conflict(format!("account {account_id}")),
+            ),
+            Write::failing_as(
+                self.put_new(claim),
+                StoreError::Conflict(format!("phone number id {}", account.phone_number_id)),
+            ),
         ];
-        let failures = vec![
-            StoreError::NotFound(format!("organization {org_id}")),
-            StoreError::Conflict(format!("account {account_id}")),
-            StoreError::Conflict(format!("phone number id {}", account.phone_number_id)),
-        ];
-        self.transact(items, failures).await?;
+        self.transact(writes).await?;
         Ok(account)
     }
 

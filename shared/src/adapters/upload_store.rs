@@ -27,7 +27,7 @@ impl UploadStore {
             "UploadedMedia",
         )?;
         self.records
-            .transact(vec![self.records.put(item, Some("attribute_not_exists(pk)"))], vec![])
+            .transact_all(vec![self.records.put(item, Some("attribute_not_exists(pk)"))])
             .await
     }
 

@@ -3,6 +3,7 @@
 
 use super::{Assignment, ConversationStore, ReopenError, status_text, ATTEMPTS};
 use crate::adapters::StoreError;
+use crate::adapters::records::Write;
 use crate::adapters::items::{Item, key_item, n, now_rfc3339, record_item, s};
 use crate::desk::Transfer;
 use crate::inbox::{Conversation, ConversationStatus};
@@ -101,7 +102,7 @@ impl ConversationStore {
                 );
                 items.push(self.records.put(record_item(&*entry, &key, "Transfer")?, None));
             }
-            match self.records.transact(items, vec![]).await {
+            match self.records.transact_all(items).await {
                 Ok(()) => {
                     conversation.assigned_agent_id = to.agent_id.clone();
                     if to.division_id.is_some() {
@@ -145,13 +146,16 @@ impl ConversationStore {
                 .expression_attribute_values(":agent", s(agent)),
             None => update.update_expression("SET division_id = :division, updated_at = :now"),
         };
-        let mut items = vec![self.records.update(update)];
+        let mut writes = vec![Write::failing_as(
+            self.records.update(update),
+            StoreError::Conflict("allocated".into()),
+        )];
         if let Some(agent) = agent_id {
-            items.push(self.open_assigned(org_id, agent, 1));
+            writes.push(self.open_assigned(org_id, agent, 1).into());
         }
         match self
             .records
-            .transact(items, vec![Some(StoreError::Conflict("allocated".into()))])
+            .transact(writes)
             .await
         {
             Ok(()) => Ok(true),
@@ -191,7 +195,7 @@ impl ConversationStore {
             if let Some(agent) = &conversation.assigned_agent_id {
                 items.push(self.open_assigned(org_id, agent, -1));
             }
-            match self.records.transact(items, vec![]).await {
+            match self.records.transact_all(items).await {
                 Ok(()) => {
                     conversation.status = ConversationStatus::Resolved;
                     conversation.updated_at = now;
@@ -228,17 +232,20 @@ impl ConversationStore {
             ));
             pointer.insert(table::attr::ENTITY.into(), s("OpenConversation"));
             pointer.insert("conversation_id".into(), s(conversation_id));
-            let mut items = vec![
-                self.records.update(update),
-                self.records.put(pointer, Some("attribute_not_exists(pk)")),
-                self.counters(org_id, &[("open_conversations", 1), ("resolved_conversations", -1)]),
+            let mut writes = vec![
+                Write::from(self.records.update(update)),
+                Write::failing_as(
+                    self.records.put(pointer, Some("attribute_not_exists(pk)")),
+                    StoreError::Conflict("open pointer".into()),
+                ),
+                Write::from(self.counters(org_id, &[("open_conversations", 1), ("resolved_conversations", -1)])),
             ];
             if let Some(agent) = &conversation.assigned_agent_id {
-                items.push(self.open_assigned(org_id, agent, 1));
+                writes.push(self.open_assigned(org_id, agent, 1).into());
             }
             match self
                 .records
-                .transact(items, vec![None, Some(StoreError::Conflict("open pointer".into()))])
+                .transact(writes)
                 .await
             {
                 Ok(()) => {

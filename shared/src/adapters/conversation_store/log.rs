@@ -16,13 +16,10 @@ impl ConversationStore {
             &note.note_id,
         );
         self.records
-            .transact(
-                vec![
-                    self.records
-                        .put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)")),
-                ],
-                vec![],
-            )
+            .transact_all(vec![
+                self.records
+                    .put(record_item(note, &key, "Note")?, Some("attribute_not_exists(pk)")),
+            ])
             .await
     }
 
@@ -36,7 +33,7 @@ impl ConversationStore {
         self.records
             .page(
                 &table::conversation_partition(org_id, conversation_id),
-                "NOTE#",
+                table::prefix::NOTE,
                 "Note",
                 limit,
                 start,
@@ -55,7 +52,7 @@ impl ConversationStore {
         self.records
             .page(
                 &table::conversation_partition(org_id, conversation_id),
-                "TRANSFER#",
+                table::prefix::TRANSFER,
                 "Transfer",
                 limit,
                 start,

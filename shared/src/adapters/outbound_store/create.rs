@@ -2,6 +2,7 @@
 
 use super::OutboundStore;
 use crate::adapters::StoreError;
+use crate::adapters::records::Write;
 use crate::adapters::items::{key_item, n, number_of, record_item, s, string_of};
 use crate::inbox::Message;
 use crate::outbound::OutboundJob;
@@ -68,21 +69,24 @@ impl OutboundStore {
             .expression_attribute_values(":one", n(1));
         let shard = table::shard_of(&message.message_id, table::COUNTER_SHARDS);
         let day = now.format("%Y-%m-%d").to_string();
-        let mut items = vec![
-            self.records.put(item, Some("attribute_not_exists(pk)")),
-            self.records.put(lookup, None),
-            self.records.update(conversation),
-            self.records
-                .counters(&table::org_counter_shard(org, shard), &[("messages_sent", 1)]),
-            self.records.counters(
+        let mut writes = vec![
+            Write::failing_as(
+                self.records.put(item, Some("attribute_not_exists(pk)")),
+                StoreError::Conflict("message".into()),
+            ),
+            Write::from(self.records.put(lookup, None)),
+            Write::failing_as(
+                self.records.update(conversation),
+                StoreError::NotFound("conversation".into()),
+            ),
+            Write::from(
+                self.records
+                    .counters(&table::org_counter_shard(org, shard), &[("messages_sent", 1)]),
+            ),
+            Write::from(self.records.counters(
                 &table::org_daily_counter_shard(org, &day, shard),
                 &[("messages_sent", 1)],
-            ),
-        ];
-        let mut on_condition_failed = vec![
-            Some(StoreError::Conflict("message".into())),
-            None,
-            Some(StoreError::NotFound("conversation".into())),
+            )),
         ];
         if let Some(claim) = idempotency {
             let mut record = key_item(&table::send_idempotency(org, &claim.key_sha256));
@@ -98,10 +102,12 @@ impl OutboundStore {
                 .expression_attribute_values(":now", n(now.timestamp()))
                 .build()
                 .expect("table and item are set");
-            items.push(aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build());
-            on_condition_failed.extend([None, None, Some(StoreError::Conflict("idempotency key".into()))]);
+            writes.push(Write::failing_as(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build(),
+                StoreError::Conflict("idempotency key".into()),
+            ));
         }
-        match self.records.transact(items, on_condition_failed).await {
+        match self.records.transact(writes).await {
             Ok(()) => Ok(Created::New),
             Err(StoreError::Conflict(what)) if what == "idempotency key" => {
                 let claim = idempotency.expect("only with a key");
