@@ -3,26 +3,48 @@
 
 use serde_json::{Map, Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the global subscriber. JSON with the current span's fields on every line when running
 /// on Lambda (where CloudWatch parses it), compact text elsewhere. `RUST_LOG` overrides the level.
 /// Safe to call more than once (later calls are no-ops), so tests and the local runtime may call it.
 pub fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     let on_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let fmt = tracing_subscriber::fmt::layer().with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
     let _ = if on_lambda {
-        builder
+        let json = fmt
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .without_time()
-            .try_init()
+            .without_time();
+        registry.with(json).try_init()
     } else {
-        builder.compact().try_init()
+        registry.with(fmt.compact()).try_init()
     };
+}
+
+/// `RUST_LOG` as `level` or `target=level` directives, comma-separated (`info`,
+/// `warn,ingest=debug`); anything else logs at `info`. Targets, not `EnvFilter`: span and field
+/// filters are never used here, and `EnvFilter` links a regex engine into every function.
+fn log_filter(directives: Option<&str>) -> Targets {
+    let is_level = |l: &str| l.parse::<LevelFilter>().is_ok();
+    let is_target = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    let well_formed = |d: &str| {
+        d.split(',').map(str::trim).all(|part| match part.split_once('=') {
+            Some((target, level)) => is_target(target) && is_level(level),
+            None => is_level(part),
+        })
+    };
+    directives
+        .map(str::trim)
+        .filter(|d| !d.is_empty() && well_formed(d))
+        .and_then(|d| d.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 /// CloudWatch metric namespace of every Switchboard figure.
@@ -71,6 +93,17 @@ fn now_millis() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rust_log_takes_levels_and_targets_and_falls_back_to_info() {
+        use tracing::Level;
+        let default = log_filter(None);
+        assert!(default.would_enable("ingest", &Level::INFO) && !default.would_enable("ingest", &Level::DEBUG));
+        let targeted = log_filter(Some("warn,ingest=debug"));
+        assert!(targeted.would_enable("ingest", &Level::DEBUG));
+        assert!(!targeted.would_enable("sender", &Level::INFO));
+        assert!(log_filter(Some("info[span]")).would_enable("x", &Level::INFO));
+    }
 
     #[test]
     fn emf_record_has_the_metric_its_dimensions_and_the_directive() {
