@@ -219,3 +219,28 @@ async fn redrive_moves_dead_letters_back_to_their_queue_without_the_failure_reas
     bodies.sort();
     assert_eq!(bodies[0], "delivery 0");
 }
+
+/// The configuration every function's `main` builds (environment only, no default chain) reaches
+/// the stack with the environment Lambda (here: `make test`) gives it.
+#[tokio::test]
+async fn the_functions_environment_only_sdk_config_reaches_the_stack() {
+    let stack = TestStack::new().await;
+    let aws = shared::adapters::function_aws_config();
+    assert_eq!(aws.region().map(|r| r.to_string()), std::env::var("AWS_REGION").ok());
+    let table = aws_sdk_dynamodb::Client::new(&aws)
+        .describe_table()
+        .table_name(stack.name_of("Table"))
+        .send()
+        .await
+        .expect("DynamoDB answers with the function's configuration");
+    assert_eq!(
+        table.table().and_then(|t| t.table_name()),
+        Some(stack.name_of("Table").as_str())
+    );
+    let queue = aws_sdk_sqs::Client::new(&aws)
+        .get_queue_attributes()
+        .queue_url(stack.queue_url("IngestQueue"))
+        .send()
+        .await;
+    assert!(queue.is_ok(), "SQS answers: {queue:?}");
+}

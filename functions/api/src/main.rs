@@ -6,7 +6,7 @@ use shared::config::ProcessEnv;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_tracing();
     let config = ApiConfig::from_env(&ProcessEnv).expect("api configuration");
-    let aws = shared::adapters::load_aws_config().await;
+    let aws = shared::adapters::function_aws_config();
     let service = ApiService::from_aws(&config, &aws);
     lambda_http::run(service_fn(|request| service.handle(request))).await
 }

@@ -6,7 +6,7 @@ use sweeper::{SweeperConfig, SweeperService};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_tracing();
     let config = SweeperConfig::from_env(&ProcessEnv).expect("sweeper configuration");
-    let aws = shared::adapters::load_aws_config().await;
+    let aws = shared::adapters::function_aws_config();
     let service = SweeperService::from_aws(&config, &aws);
     lambda_runtime::run(service_fn(|event| service.handle(event))).await
 }

@@ -6,7 +6,7 @@ use webhook::{WebhookConfig, WebhookService};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init_tracing();
     let config = WebhookConfig::from_env(&ProcessEnv).expect("webhook configuration");
-    let aws = shared::adapters::load_aws_config().await;
+    let aws = shared::adapters::function_aws_config();
     let service = WebhookService::from_aws(&config, &aws);
     lambda_http::run(service_fn(|request| service.handle(request))).await
 }

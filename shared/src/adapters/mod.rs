@@ -41,10 +41,27 @@ pub mod upload_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
-/// The SDK configuration from the standard environment (`AWS_REGION`, credentials chain,
-/// `AWS_ENDPOINT_URL`), the same on Lambda and locally.
+/// The SDK configuration of tools and tests: the SDK's whole default chain (environment, profile
+/// files, SSO-less web identity, IMDS), so an operator's profile works too.
 pub async fn load_aws_config() -> SdkConfig {
     aws_config::load_defaults(BehaviorVersion::latest()).await
+}
+
+/// The SDK configuration of a Lambda function, from the environment Lambda sets: `AWS_REGION`,
+/// the execution role's `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, and
+/// `AWS_ENDPOINT_URL` when present (moto, locally). A function never reads profile files, IMDS or
+/// STS, so it does not link the default chain's providers for them (smaller binary, faster
+/// init); retries, timeouts, HTTP client and sleep are the SDK clients' defaults, as with
+/// `load_defaults`.
+pub fn function_aws_config() -> SdkConfig {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")).map(aws_config::Region::new))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials));
+    builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
+    builder.build()
 }
 
 /// Failures of the data stores, without secrets or item contents in their messages.
