@@ -150,7 +150,7 @@ impl ContactStore {
                 .expression_attribute_values(":now", s(&contact.updated_at))
                 .expression_attribute_values(
                     ":tags",
-                    AttributeValue::L(contact.tags.iter().map(|tag| s(tag)).collect()),
+                    AttributeValue::L(contact.tags.iter().map(s).collect()),
                 );
             for (attribute, placeholder, value) in
                 [("name", ":name", &contact.name), ("email", ":email", &contact.email)]

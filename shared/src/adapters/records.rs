@@ -49,6 +49,14 @@ pub struct Page<T> {
     pub next: Option<PageKey>,
 }
 
+/// Whether a single-item write failed its condition (as opposed to failing).
+pub(crate) fn condition_failed<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
 fn to_item(map: PageKey) -> Item {
     map.into_iter().map(|(k, v)| (k, s(v))).collect()
 }
@@ -172,12 +180,24 @@ impl Records {
         keys: &[Key],
         entity: &'static str,
     ) -> Result<Vec<T>, StoreError> {
-        let mut found: Vec<(usize, T)> = Vec::new();
+        self.batch_get_items(keys, false)
+            .await?
+            .into_iter()
+            .map(|item| record(item, entity))
+            .collect()
+    }
+
+    /// The items at `keys` that exist, in the keys' order: BatchGetItem per 100 keys, following
+    /// unprocessed keys until none are left.
+    pub async fn batch_get_items(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let mut found: Vec<(usize, Item)> = Vec::new();
         for chunk_start in (0..keys.len()).step_by(100) {
             let chunk = &keys[chunk_start..(chunk_start + 100).min(keys.len())];
             let mut pending = chunk
                 .iter()
-                .fold(KeysAndAttributes::builder(), |b, k| b.keys(key_item(k)))
+                .fold(KeysAndAttributes::builder().consistent_read(consistent), |b, k| {
+                    b.keys(key_item(k))
+                })
                 .build()
                 .ok();
             while let Some(request) = pending.take() {
@@ -196,12 +216,9 @@ impl Records {
                 {
                     let position = chunk
                         .iter()
-                        .position(|k| {
-                            item.get("pk").and_then(|v| v.as_s().ok()) == Some(&k.pk)
-                                && item.get("sk").and_then(|v| v.as_s().ok()) == Some(&k.sk)
-                        })
+                        .position(|k| crate::table::key_of_item(item).as_ref() == Some(k))
                         .unwrap_or(usize::MAX);
-                    found.push((chunk_start.saturating_add(position), record(item.clone(), entity)?));
+                    found.push((chunk_start.saturating_add(position), item.clone()));
                 }
                 pending = output
                     .unprocessed_keys()
@@ -211,7 +228,7 @@ impl Records {
             }
         }
         found.sort_by_key(|(position, _)| *position);
-        Ok(found.into_iter().map(|(_, record)| record).collect())
+        Ok(found.into_iter().map(|(_, item)| item).collect())
     }
 
     /// `SET` these attributes (and `REMOVE` those) on an existing item; `None` when it does not
@@ -303,13 +320,7 @@ impl Records {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(key.sk.clone()))
-            }
+            Err(err) if condition_failed(&err) => Err(StoreError::NotFound(key.sk.clone())),
             Err(err) => Err(StoreError::aws(operation, err)),
         }
     }
@@ -326,13 +337,7 @@ impl Records {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict("an item with this key".into()))
-            }
+            Err(err) if condition_failed(&err) => Err(StoreError::Conflict("an item with this key".into())),
             Err(err) => Err(StoreError::aws(operation, err)),
         }
     }

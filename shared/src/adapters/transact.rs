@@ -50,6 +50,11 @@ pub async fn run<S: Copy + PartialEq + std::fmt::Debug>(
     Err(NotCommitted::Store(StoreError::aws(operation, err)))
 }
 
+/// A plan's names or values as the SDK takes them (none when empty: DynamoDB refuses empty maps).
+fn map_of<V: Clone>(map: &std::collections::BTreeMap<String, V>) -> Option<std::collections::HashMap<String, V>> {
+    (!map.is_empty()).then(|| map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
 fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
     let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
     match op {
@@ -75,12 +80,8 @@ fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
                 .set_key(Some(key_item(key)))
                 .update_expression(expression)
                 .set_condition_expression(condition.clone())
-                .set_expression_attribute_names(
-                    (!names.is_empty()).then(|| names.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-                )
-                .set_expression_attribute_values(
-                    (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-                )
+                .set_expression_attribute_names(map_of(names))
+                .set_expression_attribute_values(map_of(values))
                 .return_values_on_condition_check_failure(all_old)
                 .build()
                 .expect("table, key and expression are set");
@@ -91,9 +92,7 @@ fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
                 .table_name(table)
                 .set_key(Some(key_item(key)))
                 .condition_expression(condition)
-                .set_expression_attribute_values(
-                    (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-                )
+                .set_expression_attribute_values(map_of(values))
                 .return_values_on_condition_check_failure(all_old)
                 .build()
                 .expect("table, key and condition are set");
@@ -132,24 +131,14 @@ pub async fn update_one(
         .set_key(Some(key_item(key)))
         .update_expression(expression)
         .set_condition_expression(condition.clone())
-        .set_expression_attribute_names(
-            (!names.is_empty()).then(|| names.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        )
-        .set_expression_attribute_values(
-            (!values.is_empty()).then(|| values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-        )
+        .set_expression_attribute_names(map_of(names))
+        .set_expression_attribute_values(map_of(values))
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
         .send()
         .await;
     match result {
         Ok(output) => Ok(output.attributes.unwrap_or_default()),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Err(NotWritten::ConditionFailed)
-        }
+        Err(err) if super::records::condition_failed(&err) => Err(NotWritten::ConditionFailed),
         Err(err) => Err(NotWritten::Store(StoreError::aws(operation, err))),
     }
 }

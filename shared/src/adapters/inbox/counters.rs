@@ -2,10 +2,9 @@
 //! count (see [`crate::adapters::plan::WriteOp::add_counters`]), read here by summing the shards.
 
 use crate::adapters::StoreError;
-use crate::adapters::items::{Item, key_item, string_of};
+use crate::adapters::items::{Item, string_of};
 use crate::adapters::records::Records;
 use crate::table::{self, Key, attr};
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use std::collections::HashMap;
 
 pub struct Counters {
@@ -59,19 +58,8 @@ impl Counters {
     }
 
     async fn sum(&self, org_id: &str, day: Option<&str>) -> Result<HashMap<String, i64>, StoreError> {
-        let request = counter_keys(org_id, day)
-            .iter()
-            .fold(KeysAndAttributes::builder(), |request, key| request.keys(key_item(key)));
-        let output = self
-            .records
-            .client
-            .batch_get_item()
-            .request_items(&self.records.table, request.build().expect("keys are set"))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("BatchGetItem(counters)", e))?;
-        let items = output.responses().and_then(|r| r.get(&self.records.table));
-        Ok(sum_shards(items.into_iter().flatten(), day))
+        let items = self.records.batch_get_items(&counter_keys(org_id, day), false).await?;
+        Ok(sum_shards(&items, day))
     }
 }
 

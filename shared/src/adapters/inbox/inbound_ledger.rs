@@ -6,7 +6,7 @@
 use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan};
 use super::{DeliveryContext, InboundOutcome};
 use crate::adapters::StoreError;
-use crate::adapters::items::{key_item, now_rfc3339, string_of};
+use crate::adapters::items::{now_rfc3339, string_of};
 use crate::adapters::plan::Plan;
 use crate::adapters::records::Records;
 use crate::adapters::transact::{self, NotCommitted};
@@ -15,7 +15,6 @@ use crate::inbox::{Contact, CustomerIdentity};
 use crate::meta::InboundMessage;
 use crate::table::{self, attr};
 use crate::ttl_cache::TtlCache;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -196,24 +195,12 @@ impl InboundLedger {
                 phone: None,
             });
         }
-        let request = keys
-            .iter()
-            .fold(KeysAndAttributes::builder().consistent_read(true), |b, k| {
-                b.keys(key_item(&table::contact_identity(org_id, k)))
-            });
-        let output = self
+        let identity_keys: Vec<_> = keys.iter().map(|k| table::contact_identity(org_id, k)).collect();
+        let found: HashMap<String, String> = self
             .records
-            .client
-            .batch_get_item()
-            .request_items(&self.records.table, request.build().expect("keys are set"))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("BatchGetItem(identities)", e))?;
-        let found: HashMap<String, String> = output
-            .responses()
-            .and_then(|r| r.get(&self.records.table))
-            .into_iter()
-            .flatten()
+            .batch_get_items(&identity_keys, true)
+            .await?
+            .iter()
             .filter_map(|item| {
                 Some((
                     table::identity_of_sort_key(&string_of(item, attr::SK)?)?.to_string(),

@@ -4,7 +4,7 @@
 use crate::adapters::StoreError;
 use crate::adapters::items::{n, record_item, s};
 use crate::adapters::plan::WriteOp;
-use crate::adapters::records::{PageKey, Records};
+use crate::adapters::records::{Page, PageKey, Records};
 use crate::adapters::transact::{self, NotWritten};
 use crate::inbox::{MediaState, Message};
 use crate::table::{self, Key};
@@ -75,34 +75,27 @@ impl MessageStore {
         limit: i32,
         start: Option<PageKey>,
     ) -> Result<(Vec<Message>, Option<PageKey>), StoreError> {
-        let page = self
-            .records
-            .page(
-                &table::conversation_partition(org_id, conversation_id),
-                table::MESSAGE_PREFIX,
-                "Message",
-                limit,
-                start,
-                true,
-            )
-            .await?;
+        let page = self.query(org_id, conversation_id, limit, start, true).await?;
         Ok((page.items, page.next))
     }
 
     /// The first `limit` messages of a conversation, oldest first (Meta's timestamps).
     pub async fn oldest_first(&self, org_id: &str, conversation_id: &str, limit: i32) -> Result<Vec<Message>, StoreError> {
-        let page = self
-            .records
-            .page(
-                &table::conversation_partition(org_id, conversation_id),
-                table::MESSAGE_PREFIX,
-                "Message",
-                limit,
-                None,
-                false,
-            )
-            .await?;
-        Ok(page.items)
+        Ok(self.query(org_id, conversation_id, limit, None, false).await?.items)
+    }
+
+    async fn query(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<Message>, StoreError> {
+        let partition = table::conversation_partition(org_id, conversation_id);
+        self.records
+            .page(&partition, table::MESSAGE_PREFIX, "Message", limit, start, newest_first)
+            .await
     }
 
     /// Writes a new message record as is (outbound messages created before their send).
