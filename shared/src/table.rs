@@ -344,7 +344,10 @@ mod tests {
         let pointer = contact_conversation("o", "ct_1", "cv_1");
         assert_eq!(conversation_of_contact_conversation(&pointer.sk), Some("cv_1"));
         assert_eq!(identity_of_sort_key(&contact_identity("o", "WA#1").sk), Some("WA#1"));
-        assert!(is_daily_counter_sort_key(&org_daily_counter_shard("o", "2026-11-30", 3).sk, "2026-11-30"));
+        assert!(is_daily_counter_sort_key(
+            &org_daily_counter_shard("o", "2026-11-30", 3).sk,
+            "2026-11-30"
+        ));
         assert!(!is_daily_counter_sort_key(&org_counter_shard("o", 3).sk, "2026-11-30"));
     }
 

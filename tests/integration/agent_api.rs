@@ -3,9 +3,9 @@
 //! contacts, keys and uploads sent by presigned link.
 
 use crate::api::now;
-use integration_tests::{Fixture, Tenant};
 use api::routes::{Body as RouteBody, Operation, ROUTES};
 use integration_tests::*;
+use integration_tests::{Fixture, Tenant};
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

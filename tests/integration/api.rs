@@ -3,8 +3,6 @@
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 
-
-
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

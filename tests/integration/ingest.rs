@@ -8,7 +8,6 @@ use shared::inbox::{Direction, Message};
 use shared::meta::{Content, DeliveryStatus, StatusUpdate};
 use shared::table;
 
-
 /// What these tests ask of the shared fixture.
 trait IngestFixture {
     async fn only_conversation(&self) -> shared::inbox::Conversation;
@@ -16,7 +15,11 @@ trait IngestFixture {
 
 impl IngestFixture for Fixture {
     async fn only_conversation(&self) -> shared::inbox::Conversation {
-        let conversations = self.inbox().list_conversations(&self.a.account.org_id, 10).await.unwrap();
+        let conversations = self
+            .inbox()
+            .list_conversations(&self.a.account.org_id, 10)
+            .await
+            .unwrap();
         assert_eq!(conversations.len(), 1, "one conversation");
         conversations.into_iter().next().unwrap()
     }
@@ -239,7 +242,10 @@ async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
     }
     let (response, summary) = f
         .ingest()
-        .process(ingest_event(&[("b1", &f.a.account, &body), ("b2", &f.a.account, &body)]))
+        .process(ingest_event(&[
+            ("b1", &f.a.account, &body),
+            ("b2", &f.a.account, &body),
+        ]))
         .await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
@@ -453,7 +459,10 @@ async fn a_change_for_another_phone_number_is_not_stored() {
         json!([text("wamid.foreign", 1, "hi")]),
         Value::Null,
     );
-    let (response, summary) = f.ingest().process(ingest_event(&[("t1", &f.a.account, &foreign)])).await;
+    let (response, summary) = f
+        .ingest()
+        .process(ingest_event(&[("t1", &f.a.account, &foreign)]))
+        .await;
     assert!(
         response.batch_item_failures.is_empty(),
         "not retried: it can never succeed"

@@ -9,7 +9,6 @@ use shared::inbox::MediaState;
 use shared::meta::Content;
 use std::sync::Arc;
 
-
 /// What these tests ask of the shared fixture.
 trait MediaFixture {
     /// Ingests an image message that refers to `media_id` with `bytes`' SHA-256.

@@ -7,7 +7,6 @@ use shared::meta::Content;
 use shared::outbound::OutboundJob;
 use shared::table::{self, Key};
 
-
 /// What these tests ask of the shared fixture.
 trait SenderFixture {
     /// Stores a queued outbound message and returns its key and the job that sends it.

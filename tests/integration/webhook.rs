@@ -11,7 +11,6 @@ const SECRET: &str = "a-secret";
 const OTHER_SECRET: &str = "b-secret";
 const TOKEN: &str = "a-verify-token-0123";
 
-
 fn sample() -> Vec<u8> {
     std::fs::read(repo_root().join("events/meta/inbound-text.json")).unwrap()
 }
@@ -127,7 +126,10 @@ async fn wrong_signatures_are_401_and_enqueue_nothing() {
     assert_eq!(response.status(), StatusCode::OK);
     let messages = f.stack.drain("IngestQueue").await;
     assert_eq!(messages.len(), 1, "only the other account's valid delivery");
-    assert_eq!(attribute_of(&messages[0], attribute::ACCOUNT_ID), f.b.account.account_id);
+    assert_eq!(
+        attribute_of(&messages[0], attribute::ACCOUNT_ID),
+        f.b.account.account_id
+    );
 }
 
 #[tokio::test]

@@ -80,7 +80,8 @@ impl Fixture {
     /// A fresh sender, as a new Lambda sandbox would build it.
     pub fn sender(&self) -> SenderService {
         SenderService::from_aws(
-            &SenderConfig::from_env(&self.stack.env_of("SenderFunction")).expect("template gives the sender its config"),
+            &SenderConfig::from_env(&self.stack.env_of("SenderFunction"))
+                .expect("template gives the sender its config"),
             &self.stack.aws,
         )
     }
@@ -127,7 +128,10 @@ impl Fixture {
             .ingest()
             .process(ingest_event(&[("m", &tenant.account, &body)]))
             .await;
-        assert!(response.batch_item_failures.is_empty(), "the inbound message was stored");
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "the inbound message was stored"
+        );
     }
 
     /// The id of `tenant`'s most recent conversation, through the API.

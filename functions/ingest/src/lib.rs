@@ -9,9 +9,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
+use shared::adapters::agent_store::AgentStore;
 use shared::adapters::allocator::Allocator;
 use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::agent_store::AgentStore;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::inbox::{

@@ -34,7 +34,6 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
-use shared::adapters::upload_store::UploadStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
 use shared::adapters::graph::{GraphClient, GraphError};
 use shared::adapters::inbox::StatusLedger;
@@ -43,6 +42,7 @@ use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend}
 use shared::adapters::pacer::Pacer;
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
+use shared::adapters::upload_store::UploadStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::meta::MetaError;
 use shared::outbound::{self, AfterError, OutboundJob};

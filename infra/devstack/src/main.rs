@@ -366,10 +366,7 @@ async fn inbox(dev_dir: &std::path::Path, org: Option<String>, limit: i32, aws: 
                 .map(shared::inbox::rfc3339_seconds)
                 .unwrap_or_else(|| "-".into())
         );
-        for message in messages
-            .oldest_first(&org, &conversation.conversation_id, 50)
-            .await?
-        {
+        for message in messages.oldest_first(&org, &conversation.conversation_id, 50).await? {
             let media = message
                 .media
                 .as_ref()

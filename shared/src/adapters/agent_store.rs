@@ -48,7 +48,14 @@ impl AgentStore {
         start: Option<PageKey>,
     ) -> Result<Page<Agent>, StoreError> {
         self.records
-            .page(&table::org_partition(org_id), table::prefix::AGENT, "Agent", limit, start, false)
+            .page(
+                &table::org_partition(org_id),
+                table::prefix::AGENT,
+                "Agent",
+                limit,
+                start,
+                false,
+            )
             .await
     }
 

@@ -3,8 +3,8 @@
 //! still-unallocated conversation accepts, so redelivered messages never allocate twice.
 
 use super::StoreError;
-use super::conversation_store::ConversationStore;
 use super::agent_store::AgentStore;
+use super::conversation_store::ConversationStore;
 use super::division_store::DivisionStore;
 use crate::allocation::{AllocationMethod, Candidate, choose};
 

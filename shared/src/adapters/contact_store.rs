@@ -96,14 +96,19 @@ impl ContactStore {
         identity_item.insert("contact_id".into(), s(&contact_id));
         let exists = || StoreError::Conflict("a contact with this phone number".into());
         let mut writes = vec![
-            Write::failing_as(self.records.put(identity_item, Some("attribute_not_exists(pk)")), exists()),
+            Write::failing_as(
+                self.records.put(identity_item, Some("attribute_not_exists(pk)")),
+                exists(),
+            ),
             Write::failing_as(self.records.put(item, Some("attribute_not_exists(pk)")), exists()),
-            Write::from(self.records.update(
-                self.records
-                    .update_of(&table::org_counters(org_id))
-                    .update_expression("ADD contacts_created :one")
-                    .expression_attribute_values(":one", n(1)),
-            )),
+            Write::from(
+                self.records.update(
+                    self.records
+                        .update_of(&table::org_counters(org_id))
+                        .update_expression("ADD contacts_created :one")
+                        .expression_attribute_values(":one", n(1)),
+                ),
+            ),
         ];
         writes.extend(
             contact
@@ -148,10 +153,7 @@ impl ContactStore {
                 .condition_expression("updated_at = :was")
                 .expression_attribute_values(":was", s(&old.updated_at))
                 .expression_attribute_values(":now", s(&contact.updated_at))
-                .expression_attribute_values(
-                    ":tags",
-                    AttributeValue::L(contact.tags.iter().map(s).collect()),
-                );
+                .expression_attribute_values(":tags", AttributeValue::L(contact.tags.iter().map(s).collect()));
             for (attribute, placeholder, value) in
                 [("name", ":name", &contact.name), ("email", ":email", &contact.email)]
             {

@@ -167,11 +167,7 @@ impl DivisionStore {
                 StoreError::Conflict("member".into()),
             ),
         ];
-        match self
-            .records
-            .transact(writes)
-            .await
-        {
+        match self.records.transact(writes).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(what)) if what == "member" => Ok(false),
             Err(other) => Err(other),
@@ -192,19 +188,17 @@ impl DivisionStore {
                 ),
                 StoreError::Conflict("not a member".into()),
             ),
-            Write::from(self.records.update(
-                self.records
-                    .update_of(&table::division(org_id, division_id))
-                    .update_expression("ADD agent_count :minus")
-                    .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":minus", n(-1)),
-            )),
+            Write::from(
+                self.records.update(
+                    self.records
+                        .update_of(&table::division(org_id, division_id))
+                        .update_expression("ADD agent_count :minus")
+                        .condition_expression("attribute_exists(pk)")
+                        .expression_attribute_values(":minus", n(-1)),
+                ),
+            ),
         ];
-        match self
-            .records
-            .transact(writes)
-            .await
-        {
+        match self.records.transact(writes).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(what)) if what == "not a member" => Ok(false),
             Err(other) => Err(other),

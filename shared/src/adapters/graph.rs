@@ -116,10 +116,7 @@ impl GraphClient {
         .await
     }
 
-    async fn within_timeout<T>(
-        &self,
-        work: impl Future<Output = Result<T, GraphError>>,
-    ) -> Result<T, GraphError> {
+    async fn within_timeout<T>(&self, work: impl Future<Output = Result<T, GraphError>>) -> Result<T, GraphError> {
         tokio::time::timeout(self.timeout, work)
             .await
             .unwrap_or_else(|_| Err(GraphError::NoAnswer(format!("no answer within {:?}", self.timeout))))

@@ -21,19 +21,19 @@ pub mod inbox;
 pub mod ingest_queue;
 pub mod items;
 pub mod job_queue;
+#[cfg(feature = "kms")]
+mod kms;
 pub mod lookup;
 #[cfg(feature = "s3")]
 pub mod media_links;
 pub mod outbound_store;
 pub mod pacer;
-pub mod plan;
 #[cfg(feature = "s3")]
 pub mod payload_store;
+pub mod plan;
 pub mod quick_reply_store;
 pub mod records;
 pub mod redrive;
-#[cfg(feature = "kms")]
-mod kms;
 pub mod secret_keeper;
 pub mod tenancy_store;
 pub mod transact;
@@ -58,8 +58,14 @@ pub fn function_aws_config() -> SdkConfig {
     let credentials = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")).map(aws_config::Region::new))
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(credentials));
+        .region(
+            env("AWS_REGION")
+                .or_else(|| env("AWS_DEFAULT_REGION"))
+                .map(aws_config::Region::new),
+        )
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            credentials,
+        ));
     builder.set_endpoint_url(env("AWS_ENDPOINT_URL"));
     builder.build()
 }

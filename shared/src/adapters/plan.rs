@@ -261,7 +261,10 @@ mod tests {
             &[("a", 1), ("b", 2)],
         );
         let WriteOp::Update {
-            expression, names, values, ..
+            expression,
+            names,
+            values,
+            ..
         } = op
         else {
             panic!("counters are an update");

@@ -313,9 +313,7 @@ impl Records {
             .set_key(Some(key_item(key)))
             .update_expression(expression)
             .condition_expression("attribute_exists(pk)")
-            .set_expression_attribute_values(Some(
-                values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
-            ))
+            .set_expression_attribute_values(Some(values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()))
             .send()
             .await;
         match result {
@@ -393,7 +391,8 @@ impl Records {
     /// Runs a transaction. When a write's condition fails, answers the error that write names
     /// (`Conflict` for a write that names none: a concurrent change).
     pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let (items, mut meanings): (Vec<_>, Vec<_>) = writes.into_iter().map(|w| (w.item, w.on_condition_failed)).unzip();
+        let (items, mut meanings): (Vec<_>, Vec<_>) =
+            writes.into_iter().map(|w| (w.item, w.on_condition_failed)).unzip();
         let err = match self
             .client
             .transact_write_items()

@@ -2,9 +2,9 @@
 //! Multi-item changes are single DynamoDB transactions, so a half-created tenant cannot exist.
 
 use super::StoreError;
+use super::records::{Records, Write};
 use crate::api_key::{self, IssuedKey};
 use crate::ids;
-use super::records::{Records, Write};
 use crate::table::{self, attr};
 use crate::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};

@@ -32,7 +32,12 @@ pub async fn run<S: Copy + PartialEq + std::fmt::Debug>(
     operation: &'static str,
 ) -> Result<(), NotCommitted<S>> {
     let items = plan.writes().iter().map(|(_, op)| sdk_item(table, op)).collect();
-    let err = match client.transact_write_items().set_transact_items(Some(items)).send().await {
+    let err = match client
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await
+    {
         Ok(_) => return Ok(()),
         Err(err) => err,
     };
@@ -123,7 +128,10 @@ pub async fn update_one(
         values,
     } = op
     else {
-        return Err(NotWritten::Store(StoreError::io(operation, "only updates run on their own")));
+        return Err(NotWritten::Store(StoreError::io(
+            operation,
+            "only updates run on their own",
+        )));
     };
     let result = client
         .update_item()

@@ -100,7 +100,9 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn mark_read(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    api.conversations.mark_read(cx.org(), &conversation.conversation_id).await?;
+    api.conversations
+        .mark_read(cx.org(), &conversation.conversation_id)
+        .await?;
     ok(&views::Conversation::from(&load(api, cx).await?))
 }
 

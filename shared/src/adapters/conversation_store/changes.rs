@@ -1,10 +1,10 @@
 //! Assign, transfer, allocate, resolve and reopen: each one transaction conditioned on the state
 //! it was computed from, moving the counters it affects.
 
-use super::{Assignment, ConversationStore, ReopenError, status_text, ATTEMPTS};
+use super::{ATTEMPTS, Assignment, ConversationStore, ReopenError, status_text};
 use crate::adapters::StoreError;
-use crate::adapters::records::Write;
 use crate::adapters::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use crate::adapters::records::Write;
 use crate::desk::Transfer;
 use crate::inbox::{Conversation, ConversationStatus};
 use crate::table;
@@ -153,11 +153,7 @@ impl ConversationStore {
         if let Some(agent) = agent_id {
             writes.push(self.open_assigned(org_id, agent, 1).into());
         }
-        match self
-            .records
-            .transact(writes)
-            .await
-        {
+        match self.records.transact(writes).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(what)) if what == "allocated" => Ok(false),
             Err(other) => Err(other),
@@ -243,11 +239,7 @@ impl ConversationStore {
             if let Some(agent) = &conversation.assigned_agent_id {
                 writes.push(self.open_assigned(org_id, agent, 1).into());
             }
-            match self
-                .records
-                .transact(writes)
-                .await
-            {
+            match self.records.transact(writes).await {
                 Ok(()) => {
                     conversation.status = ConversationStatus::Open;
                     conversation.updated_at = now;

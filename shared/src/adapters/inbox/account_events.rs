@@ -68,7 +68,10 @@ pub fn account_event_plan(event: &AccountEvent<'_>, now_seconds: i64, now: &str)
             .value(":entity", s("Template"))
             .value(":name", s(name))
             .value(":language", s(text("message_template_language")))
-            .value(":status", s(value.get("event").and_then(|v| v.as_str()).unwrap_or("UNKNOWN")))
+            .value(
+                ":status",
+                s(value.get("event").and_then(|v| v.as_str()).unwrap_or("UNKNOWN")),
+            )
             .value(":reason", s(reason))
             .value(":id", s(template_id))
             .value(":now", s(now)),

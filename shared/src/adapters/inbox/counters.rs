@@ -27,9 +27,8 @@ pub fn counter_keys(org_id: &str, day: Option<&str>) -> Vec<Key> {
 pub fn sum_shards<'a>(items: impl IntoIterator<Item = &'a Item>, day: Option<&str>) -> HashMap<String, i64> {
     let mut totals = HashMap::new();
     for item in items {
-        let daily = day.is_some_and(|day| {
-            string_of(item, attr::SK).is_some_and(|sk| table::is_daily_counter_sort_key(&sk, day))
-        });
+        let daily = day
+            .is_some_and(|day| string_of(item, attr::SK).is_some_and(|sk| table::is_daily_counter_sort_key(&sk, day)));
         for (name, value) in item {
             if let Ok(number) = value.as_n() {
                 let name = if daily { format!("day.{name}") } else { name.clone() };
@@ -70,12 +69,20 @@ mod tests {
 
     #[test]
     fn shards_sum_by_name_and_the_day_apart() {
-        let total = |sk: &str, v: i64| Item::from([(attr::SK.to_string(), s(sk)), ("messages_received".to_string(), n(v))]);
+        let total =
+            |sk: &str, v: i64| Item::from([(attr::SK.to_string(), s(sk)), ("messages_received".to_string(), n(v))]);
         let day = table::org_daily_counter_shard("o", "2026-11-30", 3).sk;
-        let items = [total(&table::org_counter_shard("o", 1).sk, 2), total(&table::org_counter_shard("o", 2).sk, 3), total(&day, 4)];
+        let items = [
+            total(&table::org_counter_shard("o", 1).sk, 2),
+            total(&table::org_counter_shard("o", 2).sk, 3),
+            total(&day, 4),
+        ];
         let sums = sum_shards(&items, Some("2026-11-30"));
         assert_eq!(sums["messages_received"], 5);
         assert_eq!(sums["day.messages_received"], 4);
-        assert_eq!(counter_keys("o", Some("2026-11-30")).len(), 2 * table::COUNTER_SHARDS as usize + 1);
+        assert_eq!(
+            counter_keys("o", Some("2026-11-30")).len(),
+            2 * table::COUNTER_SHARDS as usize + 1
+        );
     }
 }

@@ -60,7 +60,11 @@ impl InboundLedger {
                 Some(id) => Some(id),
                 None => self
                     .records
-                    .get_item(&table::open_conversation(org_id, delivery.account_id, &contact.contact_id))
+                    .get_item(&table::open_conversation(
+                        org_id,
+                        delivery.account_id,
+                        &contact.contact_id,
+                    ))
                     .await?
                     .and_then(|item| string_of(&item, "conversation_id")),
             };

@@ -85,7 +85,10 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
     claim.insert("message_sk".into(), s(&w.message_key.sk));
     claim.insert("conversation_id".into(), s(w.conversation_id));
     claim.insert("contact_id".into(), s(&contact.contact_id));
-    claim.insert("opened_conversation".into(), AttributeValue::Bool(!w.conversation_exists));
+    claim.insert(
+        "opened_conversation".into(),
+        AttributeValue::Bool(!w.conversation_exists),
+    );
     plan.push(InboundSlot::Claim, WriteOp::create(claim));
 
     let record = Message::inbound(
@@ -96,7 +99,10 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         w.delivery.received_at_ms,
         w.now,
     );
-    plan.push(InboundSlot::Message, WriteOp::put(record_item(&record, w.message_key, "Message")?));
+    plan.push(
+        InboundSlot::Message,
+        WriteOp::put(record_item(&record, w.message_key, "Message")?),
+    );
 
     let open_key = table::open_conversation(org_id, w.delivery.account_id, &contact.contact_id);
     if w.conversation_exists {
@@ -111,7 +117,11 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         pointer.insert(attr::ENTITY.into(), s("OpenConversation"));
         pointer.insert("conversation_id".into(), s(w.conversation_id));
         plan.push(InboundSlot::OpenConversation, WriteOp::create(pointer));
-        let mut listed = key_item(&table::contact_conversation(org_id, &contact.contact_id, w.conversation_id));
+        let mut listed = key_item(&table::contact_conversation(
+            org_id,
+            &contact.contact_id,
+            w.conversation_id,
+        ));
         listed.insert(attr::ENTITY.into(), s("ContactConversation"));
         plan.push(InboundSlot::ContactConversation, WriteOp::put(listed));
     }
@@ -175,7 +185,11 @@ fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
-    let mut item = record_item(&conversation, &table::conversation(org_id, w.conversation_id), "Conversation")?;
+    let mut item = record_item(
+        &conversation,
+        &table::conversation(org_id, w.conversation_id),
+        "Conversation",
+    )?;
     let (gsi2pk, gsi2sk) = table::conversation_timeline(org_id, w.conversation_id, ts_ms);
     item.insert(attr::GSI2_PK.into(), s(gsi2pk));
     item.insert(attr::GSI2_SK.into(), s(gsi2sk));
@@ -193,7 +207,11 @@ fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
         Freshness::Newest => {
             let (_, gsi2sk) = table::conversation_timeline(org_id, w.conversation_id, ts_ms);
             // The newest message's profile name is the customer's current one.
-            let profile_set = if w.profile_name.is_some() { ", contact_profile_name = :profile" } else { "" };
+            let profile_set = if w.profile_name.is_some() {
+                ", contact_profile_name = :profile"
+            } else {
+                ""
+            };
             let op = WriteOp::update(
                 key,
                 format!(
@@ -320,7 +338,8 @@ pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bo
     let mut freshness = None;
     let mut forget_open_conversation = false;
     if let Some(old) = cancelled.condition_failed(InboundSlot::Conversation) {
-        let still_open = conversation_existed && !old.is_empty() && string_of(&old, "status").as_deref() != Some("resolved");
+        let still_open =
+            conversation_existed && !old.is_empty() && string_of(&old, "status").as_deref() != Some("resolved");
         if still_open {
             // An older message than the conversation's newest: keep what is newer.
             freshness = Some(if number_of(&old, "last_message_ms").unwrap_or(i64::MIN) <= ts_ms {
@@ -335,7 +354,10 @@ pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bo
         }
     }
     let forget_identities = cancelled.failed_slots().any(|slot| {
-        !matches!(slot, InboundSlot::Claim | InboundSlot::Message | InboundSlot::Conversation)
+        !matches!(
+            slot,
+            InboundSlot::Claim | InboundSlot::Message | InboundSlot::Conversation
+        )
     });
     AfterCancel::Retry {
         freshness,

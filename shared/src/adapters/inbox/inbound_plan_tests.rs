@@ -58,7 +58,15 @@ fn steady_state_is_claim_message_conversation_check_contact_and_counters() {
     use InboundSlot::*;
     assert_eq!(
         plan.slots().collect::<Vec<_>>(),
-        vec![Claim, Message, Conversation, OpenConversation, Contact, Counters, DailyCounters]
+        vec![
+            Claim,
+            Message,
+            Conversation,
+            OpenConversation,
+            Contact,
+            Counters,
+            DailyCounters
+        ]
     );
     assert_eq!(plan.get(Claim).unwrap().condition(), Some("attribute_not_exists(pk)"));
     assert!(matches!(plan.get(OpenConversation), Some(WriteOp::Check { .. })));
@@ -97,7 +105,11 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
         ]
     );
     for slot in [Conversation, OpenConversation, Contact, Identity] {
-        assert_eq!(plan.get(slot).unwrap().condition(), Some("attribute_not_exists(pk)"), "{slot:?}");
+        assert_eq!(
+            plan.get(slot).unwrap().condition(),
+            Some("attribute_not_exists(pk)"),
+            "{slot:?}"
+        );
     }
     let WriteOp::Update { names, .. } = plan.get(Counters).unwrap() else {
         panic!("counters are an update");

@@ -80,7 +80,12 @@ impl MessageStore {
     }
 
     /// The first `limit` messages of a conversation, oldest first (Meta's timestamps).
-    pub async fn oldest_first(&self, org_id: &str, conversation_id: &str, limit: i32) -> Result<Vec<Message>, StoreError> {
+    pub async fn oldest_first(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+    ) -> Result<Vec<Message>, StoreError> {
         Ok(self.query(org_id, conversation_id, limit, None, false).await?.items)
     }
 
@@ -108,7 +113,14 @@ impl MessageStore {
     /// Records the S3 location (or the failure) of an inbound message's media.
     pub async fn set_media_result(&self, message_key: &Key, result: &MediaResult<'_>) -> Result<(), StoreError> {
         let op = media_result_update(message_key, result);
-        match transact::update_one(&self.records.client, &self.records.table, &op, "UpdateItem(media result)").await {
+        match transact::update_one(
+            &self.records.client,
+            &self.records.table,
+            &op,
+            "UpdateItem(media result)",
+        )
+        .await
+        {
             Ok(_) => Ok(()),
             Err(NotWritten::ConditionFailed) => Err(StoreError::NotFound("message with media".into())),
             Err(NotWritten::Store(err)) => Err(err),
@@ -135,9 +147,17 @@ mod tests {
                 failure: None,
             },
         );
-        let WriteOp::Update { expression, names, .. } = &stored else { panic!() };
-        assert_eq!(expression, "SET #media.#state = :state, #media.#s3_key = :key, #media.#size = :size");
+        let WriteOp::Update { expression, names, .. } = &stored else {
+            panic!()
+        };
+        assert_eq!(
+            expression,
+            "SET #media.#state = :state, #media.#s3_key = :key, #media.#size = :size"
+        );
         assert!(!names.contains_key("#failure"));
-        assert_eq!(stored.condition(), Some("attribute_exists(pk) AND attribute_exists(#media)"));
+        assert_eq!(
+            stored.condition(),
+            Some("attribute_exists(pk) AND attribute_exists(#media)")
+        );
     }
 }

@@ -29,7 +29,11 @@ impl StatusLedger {
         }
     }
 
-    async fn update(&self, op: &crate::adapters::plan::WriteOp, operation: &'static str) -> Result<Option<Item>, StoreError> {
+    async fn update(
+        &self,
+        op: &crate::adapters::plan::WriteOp,
+        operation: &'static str,
+    ) -> Result<Option<Item>, StoreError> {
         match transact::update_one(&self.records.client, &self.records.table, op, operation).await {
             Ok(item) => Ok(Some(item)),
             Err(NotWritten::ConditionFailed) => Ok(None),
@@ -53,7 +57,14 @@ impl StatusLedger {
             },
         };
         let plan = status_plan::status_plan(org_id, &message_key, status);
-        match transact::run(&self.records.client, &self.records.table, &plan, "TransactWriteItems(status)").await {
+        match transact::run(
+            &self.records.client,
+            &self.records.table,
+            &plan,
+            "TransactWriteItems(status)",
+        )
+        .await
+        {
             Ok(()) => Ok(StatusOutcome::Applied { message_key }),
             Err(NotCommitted::Cancelled(cancelled)) if cancelled.condition_failed(StatusSlot::Message).is_some() => {
                 Ok(StatusOutcome::Stale)
@@ -68,7 +79,11 @@ impl StatusLedger {
         let Some(message_id) = status.callback_data.as_deref().filter(|id| ids::is_well_formed(id)) else {
             return Ok(None);
         };
-        let Some(pointer) = self.records.get_item(&table::outbound_message(org_id, message_id)).await? else {
+        let Some(pointer) = self
+            .records
+            .get_item(&table::outbound_message(org_id, message_id))
+            .await?
+        else {
             return Ok(None);
         };
         let Some(key) = message_key_in(&pointer) else {
@@ -109,10 +124,7 @@ impl StatusLedger {
         message_key: &Key,
     ) -> Result<Option<DeliveryStatus>, StoreError> {
         let link = status_plan::link(&table::wamid(org_id, wamid), message_key);
-        let claim = self
-            .update(&link, "UpdateItem(link wamid)")
-            .await?
-            .unwrap_or_default();
+        let claim = self.update(&link, "UpdateItem(link wamid)").await?.unwrap_or_default();
         let Some(parked) = string_of(&claim, "status").and_then(|s| DeliveryStatus::parse(&s)) else {
             return Ok(None);
         };

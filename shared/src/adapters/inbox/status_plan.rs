@@ -20,7 +20,11 @@ pub enum StatusSlot {
 /// The status on the message and, for a billable `sent`, the day's counter of its category.
 pub fn status_plan(org_id: &str, message_key: &Key, status: &StatusUpdate) -> Plan<StatusSlot> {
     let mut plan = Plan::new().with(StatusSlot::Message, status_update(message_key, status));
-    let billable = status.pricing.as_ref().and_then(|p| p.get("billable")).and_then(|b| b.as_bool());
+    let billable = status
+        .pricing
+        .as_ref()
+        .and_then(|p| p.get("billable"))
+        .and_then(|b| b.as_bool());
     if status.status == DeliveryStatus::Sent && billable == Some(true) {
         let category = status
             .pricing
@@ -108,7 +112,9 @@ pub fn link(wamid_key: &Key, message_key: &Key) -> WriteOp {
 /// The message takes the wamid a status names, unless it has another one already.
 pub fn adopt(message_key: &Key, wamid: &str) -> WriteOp {
     WriteOp::update(message_key.clone(), "SET wamid = :wamid")
-        .when("attribute_exists(pk) AND (attribute_not_exists(wamid) OR attribute_type(wamid, :null) OR wamid = :wamid)")
+        .when(
+            "attribute_exists(pk) AND (attribute_not_exists(wamid) OR attribute_type(wamid, :null) OR wamid = :wamid)",
+        )
         .value(":wamid", s(wamid))
         .value(":null", s("NULL"))
 }

@@ -2,8 +2,8 @@
 
 use super::OutboundStore;
 use crate::adapters::StoreError;
-use crate::adapters::records::Write;
 use crate::adapters::items::{key_item, n, number_of, record_item, s, string_of};
+use crate::adapters::records::Write;
 use crate::inbox::Message;
 use crate::outbound::OutboundJob;
 use crate::send_policy::SendState;
