@@ -5,12 +5,15 @@ use shared::adapters::StoreError;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::{ConversationFilter, ConversationStore};
 use shared::adapters::inbox::{Counters, MessageStore, StatusLedger, StatusOutcome};
+use shared::adapters::items::record_item;
 use shared::inbox::{Contact, Conversation, Message};
 use shared::meta::{DeliveryStatus, StatusUpdate};
 use shared::table::Key;
 use std::collections::HashMap;
 
 pub struct Inbox {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
     messages: MessageStore,
     statuses: StatusLedger,
     conversations: ConversationStore,
@@ -21,6 +24,8 @@ pub struct Inbox {
 impl Inbox {
     pub fn new(client: aws_sdk_dynamodb::Client, table: &str) -> Self {
         Self {
+            client: client.clone(),
+            table: table.to_string(),
             messages: MessageStore::new(client.clone(), table),
             statuses: StatusLedger::new(client.clone(), table),
             conversations: ConversationStore::new(client.clone(), table),
@@ -69,9 +74,18 @@ impl Inbox {
         self.counters.totals(org_id).await
     }
 
-    /// Stores a message record as the API does before a send.
+    /// Stores a message record as it stands before its send (the tests' precondition; the API
+    /// writes it with the rest of the send's transaction).
     pub async fn put_message(&self, key: &Key, message: &Message) -> Result<(), StoreError> {
-        self.messages.create(key, message).await
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record_item(message, key, "Message")?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("PutItem(message)", e))
     }
 
     pub async fn message_key_of(&self, org_id: &str, wamid: &str) -> Result<Option<Key>, StoreError> {

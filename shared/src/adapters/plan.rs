@@ -85,14 +85,6 @@ impl WriteOp {
         self
     }
 
-    /// The key this write touches.
-    pub fn key(&self) -> Option<Key> {
-        match self {
-            WriteOp::Put { item, .. } => crate::table::key_of_item(item),
-            WriteOp::Update { key, .. } | WriteOp::Check { key, .. } => Some(key.clone()),
-        }
-    }
-
     pub fn condition(&self) -> Option<&str> {
         match self {
             WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } => condition.as_deref(),

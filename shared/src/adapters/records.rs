@@ -323,23 +323,6 @@ impl Records {
         }
     }
 
-    /// Writes a new item; one with its key already there is a [`StoreError::Conflict`].
-    pub async fn create(&self, item: Item, operation: &'static str) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict("an item with this key".into())),
-            Err(err) => Err(StoreError::aws(operation, err)),
-        }
-    }
-
     pub fn put(&self, item: Item, condition: Option<&str>) -> TransactWriteItem {
         let put = Put::builder()
             .table_name(&self.table)

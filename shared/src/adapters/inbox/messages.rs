@@ -2,7 +2,7 @@
 //! and the media result the media function settles.
 
 use crate::adapters::StoreError;
-use crate::adapters::items::{n, record_item, s};
+use crate::adapters::items::{n, s};
 use crate::adapters::plan::WriteOp;
 use crate::adapters::records::{Page, PageKey, Records};
 use crate::adapters::transact::{self, NotWritten};
@@ -100,13 +100,6 @@ impl MessageStore {
         let partition = table::conversation_partition(org_id, conversation_id);
         self.records
             .page(&partition, table::MESSAGE_PREFIX, "Message", limit, start, newest_first)
-            .await
-    }
-
-    /// Writes a new message record as is (outbound messages created before their send).
-    pub async fn create(&self, key: &Key, message: &Message) -> Result<(), StoreError> {
-        self.records
-            .create(record_item(message, key, "Message")?, "PutItem(message)")
             .await
     }
 
