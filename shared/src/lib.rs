@@ -23,6 +23,7 @@ pub mod send_policy;
 pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
+pub mod template;
 pub mod tenancy;
 pub mod token_bucket;
 pub mod ttl_cache;

@@ -30,6 +30,10 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ("quick_replies.read", "list quick replies"),
     ("quick_replies.manage", "create, update and delete quick replies"),
     ("analytics.read", "read the analytics overview"),
+    ("templates.read", "list and read message templates"),
+    ("templates.manage", "create, delete and sync message templates"),
+    ("campaigns.read", "list and read campaigns and their recipients"),
+    ("campaigns.manage", "create, change, start, pause and cancel campaigns"),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[
@@ -47,6 +51,8 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "accounts.read",
     "quick_replies.read",
     "analytics.read",
+    "templates.read",
+    "campaigns.read",
 ];
 
 pub fn role_grants(role: Role, permission: &str) -> bool {

@@ -177,6 +177,7 @@ pub mod prefix {
     pub const QUICK_REPLY: &str = "QUICKREPLY#";
     pub const NOTE: &str = "NOTE#";
     pub const TRANSFER: &str = "TRANSFER#";
+    pub const TEMPLATE: &str = "TEMPLATE#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -318,9 +319,18 @@ pub fn send_idempotency(org_id: &str, key_sha256_hex: &str) -> Key {
     Key::new(org_partition(org_id), format!("IDEMPOTENCY#{key_sha256_hex}"))
 }
 
-pub fn template(org_id: &str, waba_id: &str, name: &str, language: &str) -> Key {
-    Key::new(org_partition(org_id), format!("TEMPLATE#{waba_id}#{name}#{language}"))
+/// One template, by its id ([`crate::template::template_id`]: derived from WABA, name, language).
+pub fn template(org_id: &str, template_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{template_id}", prefix::TEMPLATE))
 }
+
+/// GSI2 key of every WhatsApp account of the deployment, for the jobs that visit each account on
+/// a schedule (template sync): one Query, no scan.
+pub fn account_directory(org_id: &str, account_id: &str) -> (String, String) {
+    (ACCOUNT_DIRECTORY.to_string(), format!("{org_id}#{account_id}"))
+}
+
+pub const ACCOUNT_DIRECTORY: &str = "ACCOUNTS";
 
 #[cfg(test)]
 mod tests {
@@ -336,6 +346,7 @@ mod tests {
             (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),
             (prefix::NOTE, note("o", "cv_1", 1, "nt_1")),
             (prefix::TRANSFER, transfer("o", "cv_1", 1, "tr_1")),
+            (prefix::TEMPLATE, template("o", "tpl_1")),
             (MESSAGE_PREFIX, message("o", "cv_1", 1, "msg_1")),
         ];
         for (prefix, key) in listed {

@@ -720,7 +720,7 @@ async fn another_organizations_ids_answer_404_on_every_route() {
 
     let b = f.b.key.as_str();
     let a_ids: Vec<&String> = ids.values().collect();
-    for route in ROUTES {
+    for route in ROUTES.iter() {
         let mut path = route.path.to_string();
         for (name, value) in &ids {
             path = path.replace(&format!("{{{name}}}"), value);

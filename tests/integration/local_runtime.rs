@@ -44,7 +44,7 @@ async fn the_local_gateway_serves_template_routes_with_the_real_handler() {
         assert!(routes.contains(expected), "{expected} is routed: {routes:?}");
     }
     // Every path of the API's route table reaches the API function through the template's routes.
-    for route in api::routes::ROUTES {
+    for route in api::routes::ROUTES.iter() {
         let concrete = route.path.replace('{', "x_").replace('}', "");
         assert!(
             runtime.gateway.find(route.method, &concrete).is_some(),

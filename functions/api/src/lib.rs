@@ -15,7 +15,10 @@ pub mod views;
 use auth::KeyCache;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use shared::adapters::account_cache::AccountCache;
 use shared::adapters::account_store::AccountStore;
+use shared::adapters::graph::GraphClient;
+use shared::adapters::template_store::TemplateStore;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
@@ -32,6 +35,9 @@ use shared::config::{ConfigError, EnvSource, vars};
 use shared::http_error::HttpError;
 use tracing::{Instrument, info_span, warn};
 
+/// Longest wait for the Graph API (template calls), inside the function's 10 s.
+pub const GRAPH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// Largest JSON body the API reads.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -42,6 +48,8 @@ pub struct ApiConfig {
     pub secrets_key_id: String,
     pub outbound_queue_url: String,
     pub media_bucket: String,
+    pub graph_api_base_url: String,
+    pub graph_api_version: String,
 }
 
 impl ApiConfig {
@@ -51,6 +59,8 @@ impl ApiConfig {
             secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
+            graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
+            graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
         })
     }
 }
@@ -67,6 +77,10 @@ pub struct ApiService {
     uploads: UploadStore,
     tenancy: TenancyStore,
     accounts: AccountStore,
+    /// Accounts with their access tokens, for template calls to the Graph API.
+    meta_accounts: AccountCache,
+    templates: TemplateStore,
+    graph: GraphClient,
     keys: KeyCache,
     outbound: Box<dyn JobQueue>,
     media: Box<dyn PayloadStore>,
@@ -92,6 +106,12 @@ impl ApiService {
                 table,
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),
             ),
+            meta_accounts: AccountCache::opening_tokens(
+                TenancyStore::new(dynamo.clone(), table),
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            ),
+            templates: TemplateStore::new(dynamo.clone(), table),
+            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
             keys: KeyCache::new(
                 Box::new(auth::DynamoKeyDirectory {
                     tenancy: TenancyStore::new(dynamo.clone(), table),

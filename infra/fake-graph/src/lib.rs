@@ -26,6 +26,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
+mod templates;
+mod webhooks;
+
+pub use templates::{FakeTemplate, Review};
+pub use webhooks::{SignedWebhook, StatusWebhooks};
+
 /// Meta's lifetime of a media download URL.
 pub const DEFAULT_URL_TTL: Duration = Duration::from_secs(300);
 
@@ -34,6 +40,7 @@ pub enum Route {
     MediaMetadata,
     MediaDownload,
     SendMessage,
+    Templates,
 }
 
 /// One accepted send.
@@ -77,7 +84,7 @@ struct Media {
     sha256_hex: String,
 }
 
-struct State {
+pub(crate) struct State {
     access_tokens: Vec<String>,
     url_ttl: Duration,
     media: HashMap<String, Media>,
@@ -90,17 +97,11 @@ struct State {
     window: HashMap<String, (u64, u32)>,
     rate_limited: usize,
     status_webhooks: Option<StatusWebhooks>,
-}
-
-/// Where and how the fake reports delivery statuses of accepted sends, as Meta would.
-#[derive(Debug, Clone)]
-pub struct StatusWebhooks {
-    pub url: String,
-    pub app_secret: String,
-    pub waba_id: String,
-    pub display_phone_number: String,
-    /// Pause before each status.
-    pub step: Duration,
+    outbox: Vec<SignedWebhook>,
+    templates: Vec<FakeTemplate>,
+    review: Option<Review>,
+    /// Graph error codes every send to a recipient (`to`) is refused with.
+    refusals: HashMap<String, i64>,
 }
 
 #[derive(Clone)]
@@ -128,6 +129,10 @@ impl FakeGraph {
                 window: HashMap::new(),
                 rate_limited: 0,
                 status_webhooks: None,
+                outbox: Vec::new(),
+                templates: Vec::new(),
+                review: None,
+                refusals: HashMap::new(),
             })),
             base_url: format!("http://{address}"),
         };
@@ -164,7 +169,7 @@ impl FakeGraph {
         &self.base_url
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -230,6 +235,17 @@ impl FakeGraph {
             .count()
     }
 
+    /// How many accepted sends went to this recipient (`to`).
+    pub fn sends_to(&self, to: &str) -> usize {
+        self.state().sent.iter().filter(|m| m.body["to"] == to).count()
+    }
+
+    /// Every later send to `to` is refused with this Graph error code (131049 marketing cap,
+    /// 131050 opted out, 131026 undeliverable, ...).
+    pub fn refuse_recipient(&self, to: &str, graph_code: i64) {
+        self.state().refusals.insert(to.to_string(), graph_code);
+    }
+
     /// Sends refused with 130429 for exceeding the messages-per-second limit.
     pub fn rate_limited(&self) -> usize {
         self.state().rate_limited
@@ -247,12 +263,13 @@ impl FakeGraph {
         let route = match (parts.method.as_str(), segments.as_slice()) {
             ("GET", ["media-download", _]) => Route::MediaDownload,
             ("POST", [version, _, "messages"]) if version.starts_with('v') => Route::SendMessage,
+            (_, [version, _, "message_templates"]) if version.starts_with('v') => Route::Templates,
             ("GET", [version, _]) if version.starts_with('v') => Route::MediaMetadata,
             _ => {
                 return Ok(graph_error(
                     404,
                     100,
-                    "Unsupported request: this fake answers media and message routes only",
+                    "Unsupported request: this fake answers media, message and template routes only",
                 ));
             }
         };
@@ -286,6 +303,7 @@ impl FakeGraph {
             Route::MediaMetadata => self.metadata(segments[1]),
             Route::MediaDownload => self.download(segments[1]),
             Route::SendMessage => self.accept_send(segments[1], &body),
+            Route::Templates => self.templates(parts.method.as_str(), segments[1], parts.uri.query(), &body),
         };
         match after_accepting {
             Some(Failure::AcceptThenDelay(delay)) => tokio::time::sleep(delay).await,
@@ -357,6 +375,9 @@ impl FakeGraph {
             );
         }
         let mut state = self.state();
+        if let Some(code) = message["to"].as_str().and_then(|to| state.refusals.get(to)).copied() {
+            return graph_error(400, code, refusal_title(code));
+        }
         let second = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -386,7 +407,8 @@ impl FakeGraph {
         if let Some(webhooks) = state.status_webhooks.clone() {
             let recipient = to.as_str().unwrap_or_default().to_string();
             let callback_data = message["biz_opaque_callback_data"].as_str().map(str::to_string);
-            tokio::spawn(report_statuses(
+            tokio::spawn(webhooks::report_statuses(
+                self.clone(),
                 webhooks,
                 phone_number_id.to_string(),
                 wamid.clone(),
@@ -405,52 +427,7 @@ impl FakeGraph {
     }
 }
 
-/// Posts `sent`, `delivered` and `read` for one message, each signed like Meta's deliveries.
-async fn report_statuses(
-    webhooks: StatusWebhooks,
-    phone_number_id: String,
-    wamid: String,
-    recipient: String,
-    callback_data: Option<String>,
-) {
-    use hmac::{KeyInit, Mac};
-    let client = reqwest::Client::new();
-    for status in ["sent", "delivered", "read"] {
-        tokio::time::sleep(webhooks.step).await;
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let mut value = json!({
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": webhooks.display_phone_number, "phone_number_id": phone_number_id},
-            "statuses": [{"id": wamid, "status": status, "timestamp": timestamp.to_string(), "recipient_id": recipient}],
-        });
-        if let Some(data) = &callback_data {
-            value["statuses"][0]["biz_opaque_callback_data"] = json!(data);
-        }
-        if status == "sent" {
-            value["statuses"][0]["pricing"] =
-                json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "service"});
-        }
-        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": webhooks.waba_id, "changes": [{"field": "messages", "value": value}]}]}).to_string();
-        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(webhooks.app_secret.as_bytes()).expect("any key length");
-        mac.update(body.as_bytes());
-        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-        let sent = client
-            .post(&webhooks.url)
-            .header("content-type", "application/json")
-            .header("x-hub-signature-256", signature)
-            .body(body)
-            .send()
-            .await;
-        if let Err(err) = sent {
-            tracing::warn!("fake Graph API could not deliver a status webhook: {err}");
-        }
-    }
-}
-
-fn respond(status: u16, content_type: &str, body: Bytes) -> hyper::Response<Full<Bytes>> {
+pub(crate) fn respond(status: u16, content_type: &str, body: Bytes) -> hyper::Response<Full<Bytes>> {
     let mut response = hyper::Response::new(Full::new(body));
     *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(value) = http::HeaderValue::from_str(content_type) {
@@ -459,8 +436,17 @@ fn respond(status: u16, content_type: &str, body: Bytes) -> hyper::Response<Full
     response
 }
 
+fn refusal_title(code: i64) -> &'static str {
+    match code {
+        131049 => "This message was not delivered to maintain healthy ecosystem engagement.",
+        131050 => "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+        131026 => "Message undeliverable",
+        _ => "refused for this recipient",
+    }
+}
+
 /// Graph's error envelope.
-fn graph_error(status: u16, code: i64, message: &str) -> hyper::Response<Full<Bytes>> {
+pub(crate) fn graph_error(status: u16, code: i64, message: &str) -> hyper::Response<Full<Bytes>> {
     let body =
         json!({"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEfFake"}});
     respond(status, "application/json", Bytes::from(body.to_string()))

@@ -99,6 +99,88 @@ impl GraphClient {
         .await
     }
 
+    /// `POST /{version}/{waba-id}/message_templates`: submits a template for review; answers
+    /// Meta's id and status (`PENDING`, or `APPROVED` at once for some utility templates).
+    pub async fn create_template(
+        &self,
+        waba_id: &str,
+        access_token: &str,
+        definition: &serde_json::Value,
+    ) -> Result<(String, String), GraphError> {
+        let url = format!("{}/{}/{}/message_templates", self.base_url, self.version, waba_id);
+        let answer = self.json(Method::POST, &url, access_token, Some(definition)).await?;
+        let id = answer
+            .get("id")
+            .map(|v| v.to_string().trim_matches('"').to_string())
+            .filter(|id| !id.is_empty() && id != "null")
+            .ok_or_else(|| GraphError::Unexpected("no id in the answer".into()))?;
+        let status = answer.get("status").and_then(|v| v.as_str()).unwrap_or("PENDING");
+        Ok((id, status.to_string()))
+    }
+
+    /// One page of `GET /{version}/{waba-id}/message_templates`: the entries and the cursor of the
+    /// next page, if any.
+    pub async fn template_page(
+        &self,
+        waba_id: &str,
+        access_token: &str,
+        after: Option<&str>,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>), GraphError> {
+        let mut url = format!(
+            "{}/{}/{}/message_templates?limit=100&fields=id,name,language,category,status,components,parameter_format,rejected_reason",
+            self.base_url, self.version, waba_id
+        );
+        if let Some(after) = after {
+            url.push_str(&format!("&after={}", percent_encode(after)));
+        }
+        let answer = self.json(Method::GET, &url, access_token, None).await?;
+        let entries = answer.get("data").and_then(|d| d.as_array()).cloned().unwrap_or_default();
+        let next = answer
+            .get("paging")
+            .filter(|p| p.get("next").is_some())
+            .and_then(|p| p.pointer("/cursors/after"))
+            .and_then(|a| a.as_str())
+            .map(str::to_string);
+        Ok((entries, next))
+    }
+
+    /// `DELETE /{version}/{waba-id}/message_templates?name=..&hsm_id=..`: one language of a
+    /// template (Meta deletes every language when no `hsm_id` is given).
+    pub async fn delete_template(
+        &self,
+        waba_id: &str,
+        access_token: &str,
+        name: &str,
+        meta_template_id: Option<&str>,
+    ) -> Result<(), GraphError> {
+        let mut url = format!(
+            "{}/{}/{}/message_templates?name={}",
+            self.base_url,
+            self.version,
+            waba_id,
+            percent_encode(name)
+        );
+        if let Some(id) = meta_template_id {
+            url.push_str(&format!("&hsm_id={}", percent_encode(id)));
+        }
+        self.json(Method::DELETE, &url, access_token, None).await.map(|_| ())
+    }
+
+    async fn json(
+        &self,
+        method: Method,
+        url: &str,
+        access_token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, GraphError> {
+        self.within_timeout(async {
+            let answer = self.call(method, url, access_token, body).await?;
+            let bytes = read_to_limit(answer, MAX_ANSWER_BYTES).await?;
+            serde_json::from_slice(&bytes).map_err(|e| GraphError::Unexpected(e.to_string()))
+        })
+        .await
+    }
+
     /// Downloads a media URL with the bearer token, refusing more than `max_bytes`.
     pub async fn download(&self, url: &str, access_token: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
         self.within_timeout(async {
@@ -164,6 +246,17 @@ impl GraphClient {
         }
         Ok(response)
     }
+}
+
+/// A query-string value: unreserved characters as they are, everything else %-escaped.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Reads a whole body, failing as soon as it passes `limit` bytes.

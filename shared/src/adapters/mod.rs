@@ -35,6 +35,9 @@ pub mod quick_reply_store;
 pub mod records;
 pub mod redrive;
 pub mod secret_keeper;
+pub mod template_store;
+#[cfg(feature = "graph")]
+pub mod template_sync;
 pub mod tenancy_store;
 pub mod transact;
 pub mod upload_store;

@@ -139,6 +139,46 @@ async fn enqueue(api: &ApiService, job: &OutboundJob) {
     }
 }
 
+/// A template send must name an approved template of the conversation's WABA and fill exactly its
+/// variables: refused here (422, naming the part), never by Meta's 132000 / 132001.
+pub(crate) async fn approved_template(
+    api: &ApiService,
+    cx: &Context<'_>,
+    account_id: &str,
+    name: &str,
+    language: &str,
+    components: &Value,
+) -> Result<shared::template::Template, HttpError> {
+    let account = api
+        .tenancy
+        .get_account(cx.org(), account_id)
+        .await?
+        .ok_or_else(|| HttpError::not_found("the conversation's account no longer exists"))?;
+    let template = api
+        .templates
+        .by_name(cx.org(), &account.waba_id, name, language)
+        .await?
+        .ok_or_else(|| {
+            unprocessable(
+                "content.name",
+                format!("no template {name:?} in {language} on this account's WABA; create or sync it first"),
+            )
+        })?;
+    if !template.is_approved() {
+        return Err(HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "template_not_approved",
+            format!(
+                "content.name: template {name:?} ({language}) is {}, not APPROVED",
+                template.status
+            ),
+        ));
+    }
+    let spec = shared::template::ParameterSpec::of(&template.components);
+    shared::template::check_send(&spec, components).map_err(|e| unprocessable(e.field, e.reason))?;
+    Ok(template)
+}
+
 pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let send: views::SendMessageRequest = cx.json()?;
     let content = content_of(&send)?;
@@ -163,6 +203,14 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         && (!ids::is_well_formed(media_id) || api.uploads.upload(cx.org(), media_id).await?.is_none())
     {
         return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
+    }
+    if let Content::Template {
+        name,
+        language,
+        components,
+    } = &content
+    {
+        approved_template(api, cx, &conversation.account_id, name, language, components).await?;
     }
     let now = chrono::Utc::now();
     if outbound::needs_open_window(&content) && !is_window_open(conversation.window_expires_at, now.timestamp()) {

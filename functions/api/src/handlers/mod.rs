@@ -9,6 +9,7 @@ mod divisions;
 mod media;
 pub(crate) mod messages;
 mod quick_replies;
+mod templates;
 
 use crate::ApiService;
 use crate::request::Context;
@@ -71,5 +72,10 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         DeleteQuickReply => quick_replies::delete(api, cx).await,
         AnalyticsOverview => analytics::overview(api, cx).await,
         UploadMedia => media::upload(api, cx).await,
+        ListTemplates => templates::list(api, cx).await,
+        CreateTemplate => templates::create(api, cx).await,
+        GetTemplate => templates::get(api, cx).await,
+        DeleteTemplate => templates::delete(api, cx).await,
+        SyncTemplates => templates::sync(api, cx).await,
     }
 }

@@ -44,6 +44,36 @@ fn send_message_schema() -> Value {
     })
 }
 
+/// What `shared::template::validate_definition` accepts, as far as a schema can say it (variable
+/// numbering and their examples are checked by the handler and named in its 422).
+fn template_components_schema() -> Value {
+    use shared::template::definition::{MAX_BODY_CHARS, MAX_BUTTONS, MAX_BUTTON_TEXT_CHARS, MAX_FOOTER_CHARS, MAX_HEADER_CHARS};
+    let not_blank = concat!("[^", ws!(), "]");
+    let text = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank});
+    let header = json!({"type": "object", "required": ["type"], "properties": {
+        "type": {"const": "HEADER"},
+        "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
+        "text": text(MAX_HEADER_CHARS),
+        "example": {"type": "object"}}});
+    let body = json!({"type": "object", "required": ["type", "text"], "properties": {
+        "type": {"const": "BODY"}, "text": text(MAX_BODY_CHARS), "example": {"type": "object"}}});
+    let footer = json!({"type": "object", "required": ["type", "text"], "properties": {
+        "type": {"const": "FOOTER"}, "text": {"type": "string", "minLength": 1, "maxLength": MAX_FOOTER_CHARS, "pattern": concat!("^[^{]*[^{", ws!(), "][^{]*$")}}});
+    let button = json!({"type": "object", "required": ["type", "text"], "properties": {
+        "type": {"enum": ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW"]},
+        "text": text(MAX_BUTTON_TEXT_CHARS)}});
+    let buttons = json!({"type": "object", "required": ["type", "buttons"], "properties": {
+        "type": {"const": "BUTTONS"},
+        "buttons": {"type": "array", "minItems": 1, "maxItems": MAX_BUTTONS, "items": button}}});
+    json!({
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 4,
+        "description": "Meta's components: one BODY; at most one HEADER, FOOTER and BUTTONS. Variables are {{1}}..{{n}} without gaps or lowercase names ({{first_name}}), never mixed, each with an example (example.body_text [[..]], example.header_text [..], or *_text_named_params); a media HEADER needs example.header_handle; a URL button's one variable {{1}} ends its url and needs an example.",
+        "items": {"oneOf": [header, body, footer, buttons]},
+    })
+}
+
 /// Replaces the ruled properties of the component schemas and marks the required ones.
 pub fn apply(components: &mut Value) {
     let tags = json!({"anyOf": [
@@ -70,6 +100,17 @@ pub fn apply(components: &mut Value) {
         ]});
     }
     let patches = [
+        (
+            "CreateTemplate",
+            "name",
+            json!({"type": "string", "pattern": "^[a-z0-9_]{1,512}$"}),
+        ),
+        (
+            "CreateTemplate",
+            "language",
+            json!({"type": "string", "pattern": "^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$"}),
+        ),
+        ("CreateTemplate", "components", template_components_schema()),
         (
             "RegisterAccount",
             "throughput_mps",

@@ -44,7 +44,16 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAccount", "division_id", Rule::IdOrEmpty),
     ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
     ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
+    ("CreateTemplate", "account_id", REQUIRED_ID),
+    ("CreateTemplate", "category", TEMPLATE_CATEGORY),
+    ("SyncTemplates", "account_id", REQUIRED_ID),
 ];
+
+pub const REQUIRED_ID: Rule = Rule::Id { required: true };
+pub const TEMPLATE_CATEGORY: Rule = Rule::OneOf {
+    values: shared::template::CATEGORIES,
+    required: true,
+};
 
 /// Meta's numeric ids (phone number id, WABA id).
 pub const META_ID: Rule = Rule::Digits {

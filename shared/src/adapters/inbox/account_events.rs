@@ -49,33 +49,40 @@ pub fn account_event_plan(event: &AccountEvent<'_>, now_seconds: i64, now: &str)
     let text = |name: &str| value.get(name).and_then(|v| v.as_str()).unwrap_or_default();
     let name = text("message_template_name");
     if event.field == "message_template_status_update" && !name.is_empty() {
-        let template_id = value
+        let meta_template_id = value
             .get("message_template_id")
             .map(|v| v.to_string().trim_matches('"').to_string())
             .unwrap_or_default();
         let reason = value.get("reason").and_then(|v| v.as_str()).unwrap_or("NONE");
-        let key = table::template(event.org_id, event.waba_id, name, text("message_template_language"));
-        plan.push(
-            AccountEventSlot::Template,
-            WriteOp::update(
-                key,
-                "SET entity = :entity, #name = :name, #language = :language, #status = :status, \
-                 status_reason = :reason, meta_template_id = :id, updated_at = :now",
-            )
-            .name("#name", "name")
-            .name("#language", "language")
-            .name("#status", "status")
-            .value(":entity", s("Template"))
-            .value(":name", s(name))
-            .value(":language", s(text("message_template_language")))
-            .value(
-                ":status",
-                s(value.get("event").and_then(|v| v.as_str()).unwrap_or("UNKNOWN")),
-            )
-            .value(":reason", s(reason))
-            .value(":id", s(template_id))
-            .value(":now", s(now)),
-        );
+        let language = text("message_template_language");
+        let template_id = crate::template::template_id(event.waba_id, name, language);
+        let key = table::template(event.org_id, &template_id);
+        let update = WriteOp::update(
+            key,
+            "SET entity = :entity, template_id = :template_id, org_id = :org, waba_id = :waba, \
+             #name = :name, #language = :language, #status = :status, status_reason = :reason, \
+             meta_template_id = :id, updated_at = :now, created_at = if_not_exists(created_at, :now), \
+             category = if_not_exists(category, :category)",
+        )
+        .name("#name", "name")
+        .name("#language", "language")
+        .name("#status", "status")
+        .value(":entity", s("Template"))
+        .value(":template_id", s(&template_id))
+        .value(":org", s(event.org_id))
+        .value(":waba", s(event.waba_id))
+        .value(":name", s(name))
+        .value(":language", s(language))
+        .value(
+            ":status",
+            s(value.get("event").and_then(|v| v.as_str()).unwrap_or("UNKNOWN")),
+        )
+        .value(":reason", s(reason))
+        .value(":id", s(meta_template_id))
+        .value(":category", s(text("message_template_category")))
+        .value(":now", s(now));
+        // Templates first seen here (made in Meta's manager) are added; a sync fills in the rest.
+        plan.push(AccountEventSlot::Template, update);
     }
     plan
 }
@@ -126,7 +133,10 @@ mod tests {
         let Some(WriteOp::Update { key, values, .. }) = plan.get(AccountEventSlot::Template) else {
             panic!("the template is updated");
         };
-        assert_eq!(key, &table::template("o", "w", "order_update", "en_US"));
+        assert_eq!(
+            key,
+            &table::template("o", &crate::template::template_id("w", "order_update", "en_US"))
+        );
         assert_eq!(values[":status"], s("APPROVED"));
         assert_eq!(values[":id"], s("123"));
         let again = account_event_plan(&event, 0, "now");

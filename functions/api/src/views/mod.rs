@@ -645,3 +645,6 @@ pub struct MediaUpload {
     pub file_size: u64,
     pub filename: Option<String>,
 }
+
+mod outreach;
+pub use outreach::*;

@@ -1,0 +1,344 @@
+//! A template definition as a business writes it, checked against Meta's rules before it is sent
+//! for review: a refusal names the part (`components[1].example`), so the author need not wait for
+//! Meta's answer to learn that a variable has no example.
+
+use super::parameters::variables_in;
+use super::{CATEGORIES, is_language_code, is_template_name};
+use serde_json::{Value, json};
+
+pub const MAX_BODY_CHARS: usize = 1_024;
+pub const MAX_HEADER_CHARS: usize = 60;
+pub const MAX_FOOTER_CHARS: usize = 60;
+pub const MAX_BUTTONS: usize = 10;
+pub const MAX_BUTTON_TEXT_CHARS: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidTemplate {
+    pub field: String,
+    pub reason: String,
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> InvalidTemplate {
+    InvalidTemplate {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// A checked definition, ready for `POST /{waba-id}/message_templates`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    pub name: String,
+    pub category: String,
+    pub language: String,
+    pub components: Value,
+    /// `NAMED` when the variables are names (`{{first_name}}`), else `POSITIONAL`.
+    pub parameter_format: &'static str,
+}
+
+impl Definition {
+    pub fn meta_request(&self) -> Value {
+        json!({
+            "name": self.name,
+            "category": self.category,
+            "language": self.language,
+            "parameter_format": self.parameter_format,
+            "components": self.components,
+        })
+    }
+}
+
+/// Positional variables must be `{{1}}` .. `{{n}}` with none left out; named ones are lowercase
+/// letters, digits and `_`. One template uses one kind.
+fn check_variables(field: &str, vars: &[String], named: &mut Option<bool>) -> Result<(), InvalidTemplate> {
+    for var in vars {
+        let is_number = var.bytes().all(|b| b.is_ascii_digit());
+        let is_name = var.starts_with(|c: char| c.is_ascii_lowercase())
+            && var.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !is_number && !is_name {
+            return Err(invalid(
+                format!("{field}.text"),
+                format!("{{{{{var}}}}} is neither {{{{1}}}}-style nor a lowercase name"),
+            ));
+        }
+        match named {
+            Some(kind) if *kind != is_name => {
+                return Err(invalid(
+                    format!("{field}.text"),
+                    "positional ({{1}}) and named ({{name}}) variables cannot be mixed",
+                ));
+            }
+            _ => *named = Some(is_name),
+        }
+    }
+    if named == &Some(false) {
+        let mut numbers: Vec<usize> = vars.iter().filter_map(|v| v.parse().ok()).collect();
+        numbers.sort_unstable();
+        if let Some((i, _)) = numbers.iter().enumerate().find(|(i, n)| **n != i + 1) {
+            return Err(invalid(
+                format!("{field}.text"),
+                format!("variables must be numbered from {{{{1}}}} without gaps; {{{{{}}}}} is missing", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn text_of<'a>(component: &'a Value, field: &str, max: usize) -> Result<&'a str, InvalidTemplate> {
+    let text = component
+        .get("text")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(format!("{field}.text"), "is required"))?;
+    if text.trim().is_empty() || text.chars().count() > max {
+        return Err(invalid(format!("{field}.text"), format!("1 to {max} characters")));
+    }
+    Ok(text)
+}
+
+/// The example values a component gives for `count` positional variables (`body_text: [[..]]`,
+/// `header_text: [..]`).
+fn positional_examples(component: &Value, field: &str, key: &str, count: usize) -> Result<(), InvalidTemplate> {
+    let example = component.pointer(&format!("/example/{key}"));
+    let values = match key {
+        "body_text" => example.and_then(|e| e.get(0)).and_then(Value::as_array),
+        _ => example.and_then(Value::as_array),
+    };
+    let filled = values.is_some_and(|v| {
+        v.len() == count && v.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty()))
+    });
+    if !filled {
+        let shape = if key == "body_text" { "[[...]]" } else { "[...]" };
+        return Err(invalid(
+            format!("{field}.example.{key}"),
+            format!("needs {count} non-empty example value(s), as {shape}"),
+        ));
+    }
+    Ok(())
+}
+
+fn named_examples(component: &Value, field: &str, key: &str, vars: &[String]) -> Result<(), InvalidTemplate> {
+    let given = component
+        .pointer(&format!("/example/{key}"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for var in vars {
+        let has = given.iter().any(|e| {
+            e.get("param_name").and_then(Value::as_str) == Some(var)
+                && e.get("example").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
+        });
+        if !has {
+            return Err(invalid(
+                format!("{field}.example.{key}"),
+                format!("needs an example for {{{{{var}}}}} ({{\"param_name\", \"example\"}})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_examples(
+    component: &Value,
+    field: &str,
+    part: &str,
+    vars: &[String],
+    named: bool,
+) -> Result<(), InvalidTemplate> {
+    match (vars.is_empty(), named) {
+        (true, _) => Ok(()),
+        (false, true) => named_examples(component, field, &format!("{part}_text_named_params"), vars),
+        (false, false) => positional_examples(component, field, &format!("{part}_text"), vars.len()),
+    }
+}
+
+fn check_buttons(component: &Value, field: &str) -> Result<(), InvalidTemplate> {
+    let buttons = component
+        .get("buttons")
+        .and_then(Value::as_array)
+        .filter(|b| (1..=MAX_BUTTONS).contains(&b.len()))
+        .ok_or_else(|| invalid(format!("{field}.buttons"), format!("1 to {MAX_BUTTONS} buttons")))?;
+    for (i, button) in buttons.iter().enumerate() {
+        let field = format!("{field}.buttons[{i}]");
+        let kind = button.get("type").and_then(Value::as_str).unwrap_or_default();
+        text_of(button, &field, MAX_BUTTON_TEXT_CHARS)?;
+        match kind {
+            "QUICK_REPLY" | "COPY_CODE" | "OTP" | "FLOW" | "CATALOG" | "MPM" => {}
+            "PHONE_NUMBER" => {
+                let number = button.get("phone_number").and_then(Value::as_str).unwrap_or_default();
+                let digits = number.trim_start_matches('+');
+                if !(6..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid(format!("{field}.phone_number"), "a phone number, + and digits"));
+                }
+            }
+            "URL" => {
+                let url = button.get("url").and_then(Value::as_str).unwrap_or_default();
+                if !url.starts_with("https://") && !url.starts_with("http://") || url.len() > 2_000 {
+                    return Err(invalid(format!("{field}.url"), "an http(s) URL of at most 2,000 characters"));
+                }
+                let vars = variables_in(url);
+                if vars.len() > 1 || vars.first().is_some_and(|v| v != "1") || (!vars.is_empty() && !url.ends_with("{{1}}")) {
+                    return Err(invalid(format!("{field}.url"), "at most one variable, {{1}}, at the end"));
+                }
+                let example = button.pointer("/example/0").and_then(Value::as_str);
+                if !vars.is_empty() && example.is_none_or(|e| e.trim().is_empty()) {
+                    return Err(invalid(format!("{field}.example"), "a URL variable needs an example URL, as [..]"));
+                }
+            }
+            other => {
+                return Err(invalid(
+                    format!("{field}.type"),
+                    format!("{other:?} is not a button type (QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP, FLOW)"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a definition; the components are kept as given (Meta's own format).
+pub fn validate_definition(
+    name: &str,
+    category: &str,
+    language: &str,
+    components: &Value,
+) -> Result<Definition, InvalidTemplate> {
+    if !is_template_name(name) {
+        return Err(invalid("name", "lowercase letters, digits and underscores, 1 to 512"));
+    }
+    let category = category.to_ascii_uppercase();
+    if !CATEGORIES.contains(&category.as_str()) {
+        return Err(invalid("category", format!("one of {}", CATEGORIES.join(", "))));
+    }
+    if !is_language_code(language) {
+        return Err(invalid("language", "a language code such as en, en_US or pt_BR"));
+    }
+    let list = components
+        .as_array()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid("components", "a non-empty array of HEADER, BODY, FOOTER and BUTTONS"))?;
+    let mut named = None;
+    let mut seen: Vec<String> = Vec::new();
+    for (i, component) in list.iter().enumerate() {
+        let field = format!("components[{i}]");
+        let kind = component
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_uppercase)
+            .unwrap_or_default();
+        if seen.contains(&kind) {
+            return Err(invalid(format!("{field}.type"), format!("{kind} appears twice")));
+        }
+        match kind.as_str() {
+            "HEADER" => {
+                let format = component.get("format").and_then(Value::as_str).unwrap_or("TEXT");
+                match format {
+                    "TEXT" => {
+                        let vars = variables_in(text_of(component, &field, MAX_HEADER_CHARS)?);
+                        if vars.len() > 1 {
+                            return Err(invalid(format!("{field}.text"), "a header takes at most one variable"));
+                        }
+                        check_variables(&field, &vars, &mut named)?;
+                        check_examples(component, &field, "header", &vars, named == Some(true))?;
+                    }
+                    "IMAGE" | "VIDEO" | "DOCUMENT" => {
+                        let handle = component.pointer("/example/header_handle/0").and_then(Value::as_str);
+                        if handle.is_none_or(|h| h.trim().is_empty()) {
+                            return Err(invalid(
+                                format!("{field}.example.header_handle"),
+                                "a media header needs an uploaded sample's handle, as [..]",
+                            ));
+                        }
+                    }
+                    "LOCATION" => {}
+                    other => {
+                        return Err(invalid(
+                            format!("{field}.format"),
+                            format!("{other:?} is not TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION"),
+                        ));
+                    }
+                }
+            }
+            "BODY" => {
+                let vars = variables_in(text_of(component, &field, MAX_BODY_CHARS)?);
+                check_variables(&field, &vars, &mut named)?;
+                check_examples(component, &field, "body", &vars, named == Some(true))?;
+            }
+            "FOOTER" => {
+                let text = text_of(component, &field, MAX_FOOTER_CHARS)?;
+                if text.contains('{') {
+                    return Err(invalid(format!("{field}.text"), "a footer takes no variables (no braces)"));
+                }
+            }
+            "BUTTONS" => check_buttons(component, &field)?,
+            other => {
+                return Err(invalid(
+                    format!("{field}.type"),
+                    format!("{other:?} is not HEADER, BODY, FOOTER or BUTTONS"),
+                ));
+            }
+        }
+        seen.push(kind);
+    }
+    if !seen.iter().any(|k| k == "BODY") {
+        return Err(invalid("components", "a BODY component is required"));
+    }
+    Ok(Definition {
+        name: name.to_string(),
+        category,
+        language: language.to_string(),
+        components: components.clone(),
+        parameter_format: if named == Some(true) { "NAMED" } else { "POSITIONAL" },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str, example: Value) -> Value {
+        json!({"type": "BODY", "text": text, "example": example})
+    }
+
+    fn field_of(components: Value) -> String {
+        validate_definition("t", "UTILITY", "en_US", &components).unwrap_err().field
+    }
+
+    #[test]
+    fn a_complete_definition_passes_and_keeps_metas_shape() {
+        let components = json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}", "example": {"header_text": ["#12"]}},
+            body("Hi {{1}}, order {{2}} ships today", json!({"body_text": [["Ada", "#12"]]})),
+            {"type": "FOOTER", "text": "Thanks"},
+            {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track", "url": "https://x.example/{{1}}", "example": ["https://x.example/a"]},
+                                             {"type": "QUICK_REPLY", "text": "Stop"}]}
+        ]);
+        let definition = validate_definition("order_update", "utility", "en_US", &components).unwrap();
+        assert_eq!(definition.category, "UTILITY");
+        assert_eq!(definition.parameter_format, "POSITIONAL");
+        assert_eq!(definition.meta_request()["components"], components);
+        let named = json!([body("Hi {{first_name}}", json!({"body_text_named_params": [{"param_name": "first_name", "example": "Ada"}]}))]);
+        assert_eq!(validate_definition("t", "MARKETING", "de", &named).unwrap().parameter_format, "NAMED");
+    }
+
+    #[test]
+    fn refusals_name_the_part() {
+        assert_eq!(validate_definition("Bad Name", "UTILITY", "en", &json!([])).unwrap_err().field, "name");
+        assert_eq!(validate_definition("t", "PROMO", "en", &json!([])).unwrap_err().field, "category");
+        assert_eq!(validate_definition("t", "UTILITY", "english", &json!([])).unwrap_err().field, "language");
+        assert_eq!(field_of(json!([])), "components");
+        assert_eq!(field_of(json!([{"type": "FOOTER", "text": "x"}])), "components");
+        assert_eq!(field_of(json!([body("Hi {{1}}", json!({}))])), "components[0].example.body_text");
+        assert_eq!(field_of(json!([body("Hi {{1}} {{2}}", json!({"body_text": [["a"]]}))])), "components[0].example.body_text");
+        assert_eq!(field_of(json!([body("Hi {{2}}", json!({"body_text": [["a"]]}))])), "components[0].text");
+        assert_eq!(field_of(json!([body("Hi {{1}} {{name}}", json!({}))])), "components[0].text");
+        assert_eq!(field_of(json!([body("Hi {{name}}", json!({"body_text_named_params": []}))])), "components[0].example.body_text_named_params");
+        assert_eq!(field_of(json!([body("x", json!({})), body("y", json!({}))])), "components[1].type");
+        assert_eq!(field_of(json!([{"type": "HEADER", "format": "IMAGE"}, body("x", json!({}))])), "components[0].example.header_handle");
+        assert_eq!(field_of(json!([body("x", json!({})), {"type": "FOOTER", "text": "{{1}}"}])), "components[1].text");
+        assert_eq!(field_of(json!([body("x", json!({})), {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Go", "url": "https://a/{{1}}"}]}])), "components[1].buttons[0].example");
+        assert_eq!(field_of(json!([body("x", json!({})), {"type": "BUTTONS", "buttons": []}])), "components[1].buttons");
+        assert_eq!(field_of(json!([body("x", json!({})), {"type": "CAROUSEL"}])), "components[1].type");
+        assert_eq!(field_of(json!([body(&"x".repeat(MAX_BODY_CHARS + 1), json!({}))])), "components[0].text");
+    }
+}
