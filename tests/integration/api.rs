@@ -1,7 +1,9 @@
 //! The agent API's real handler against moto: auth, tenancy, conversations, messages and sends.
 
+use integration_tests::outreach::OutreachFixture;
 use integration_tests::*;
 use lambda_http::http::StatusCode;
+use serde_json::json;
 
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -106,6 +108,13 @@ async fn free_form_is_409_when_the_window_is_closed_but_templates_go() {
         body["error"]["window_expires_at"],
         shared::inbox::rfc3339_seconds(two_days_ago + 86_400)
     );
+    f.approved_template(
+        &f.a,
+        "order_update",
+        "UTILITY",
+        json!([{"type": "BODY", "text": "Hi {{1}}, it shipped", "example": {"body_text": [["Ada"]]}}]),
+    )
+    .await;
     let template = r#"{"type":"template","content":{"name":"order_update","language":"en_US","components":[{"type":"body","parameters":[{"type":"text","text":"Ada"}]}]}}"#;
     let (status, _) = f
         .call(

@@ -12,5 +12,6 @@ mod send_faults;
 mod sender;
 mod template_consistency;
 mod template_policies;
+mod templates;
 mod tenancy;
 mod webhook;

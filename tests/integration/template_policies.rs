@@ -9,7 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// SAM policy templates that name one queue or bus; everything else is an explicit statement.
 const NARROW_SAM_POLICIES: &[&str] = &["SQSSendMessagePolicy", "EventBridgePutEventsPolicy"];
 /// Functions that use a secret's clear value (the webhook's app secret, the access token).
-const SECRET_READERS: &[&str] = &["WebhookFunction", "MediaFunction", "SenderFunction"];
+const SECRET_READERS: &[&str] = &["WebhookFunction", "MediaFunction", "SenderFunction", "ApiFunction"];
+
+/// Readers that only ever need the access token (Graph calls); IAM limits their Decrypt to it.
+const ACCESS_TOKEN_ONLY: &[&str] = &["ApiFunction"];
 
 fn template() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap()).unwrap()
@@ -155,7 +158,38 @@ fn s3_and_kms_grants_are_the_ones_each_function_needs() {
         .map(|id| (id.to_string(), "kms:Decrypt".to_string()))
         .collect();
     expected_kms.insert(("ApiFunction".into(), "kms:GenerateDataKey".into()));
-    assert_eq!(kms, expected_kms, "only secret readers decrypt; the API only seals");
+    assert_eq!(kms, expected_kms, "only secret readers decrypt; the API also seals");
+}
+
+#[test]
+fn the_api_may_open_access_tokens_only() {
+    let template = template();
+    for (id, function) in functions(&template) {
+        if !ACCESS_TOKEN_ONLY.contains(&id.as_str()) {
+            continue;
+        }
+        let statements = function["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .flat_map(|policy| policy["Statement"].as_sequence().cloned().unwrap_or_default())
+            .filter(|statement| {
+                let action = &statement["Action"];
+                action.as_str() == Some("kms:Decrypt")
+                    || action
+                        .as_sequence()
+                        .is_some_and(|a| a.iter().any(|x| x.as_str() == Some("kms:Decrypt")))
+            })
+            .collect::<Vec<_>>();
+        assert!(!statements.is_empty(), "{id} decrypts");
+        for statement in statements {
+            assert_eq!(
+                statement["Condition"]["StringEquals"]["kms:EncryptionContext:secret"].as_str(),
+                Some("access_token"),
+                "{id}: Decrypt limited to the access token"
+            );
+        }
+    }
 }
 
 #[test]

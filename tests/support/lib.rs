@@ -3,6 +3,7 @@
 
 mod fixture;
 pub mod inbox;
+pub mod outreach;
 pub mod recorder;
 
 pub use fixture::{Fixture, Tenant};

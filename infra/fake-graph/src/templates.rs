@@ -76,6 +76,13 @@ impl FakeGraph {
         self.state().templates.push(template);
     }
 
+    /// Removes a template as a deletion in Meta's manager would (no webhook).
+    pub fn remove_template(&self, waba_id: &str, name: &str, language: &str) {
+        self.state()
+            .templates
+            .retain(|t| !(t.waba_id == waba_id && t.name == name && t.language == language));
+    }
+
     pub fn templates_of(&self, waba_id: &str) -> Vec<FakeTemplate> {
         self.state()
             .templates
