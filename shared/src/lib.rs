@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod allocation;
+pub mod campaign;
 pub mod api_key;
 pub mod config;
 pub mod cursor;

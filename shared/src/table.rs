@@ -178,6 +178,8 @@ pub mod prefix {
     pub const NOTE: &str = "NOTE#";
     pub const TRANSFER: &str = "TRANSFER#";
     pub const TEMPLATE: &str = "TEMPLATE#";
+    pub const CAMPAIGN: &str = "CAMPAIGN#";
+    pub const RECIPIENT: &str = "RCPT#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -332,6 +334,58 @@ pub fn account_directory(org_id: &str, account_id: &str) -> (String, String) {
 
 pub const ACCOUNT_DIRECTORY: &str = "ACCOUNTS";
 
+pub fn campaign(org_id: &str, campaign_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{campaign_id}", prefix::CAMPAIGN))
+}
+
+/// A campaign's recipients are one partition, keyed by phone digits: one recipient per phone
+/// however often it was added, and the fan-out reads them in pages.
+pub fn campaign_recipients_partition(org_id: &str, campaign_id: &str) -> String {
+    format!("ORG#{org_id}#CAMPAIGN#{campaign_id}")
+}
+
+pub fn campaign_recipient(org_id: &str, campaign_id: &str, phone: &str) -> Key {
+    Key::new(
+        campaign_recipients_partition(org_id, campaign_id),
+        format!("{}{phone}", prefix::RECIPIENT),
+    )
+}
+
+/// The phone of a [`campaign_recipient`] sort key.
+pub fn phone_of_recipient_sort_key(sk: &str) -> Option<&str> {
+    sk.strip_prefix(prefix::RECIPIENT)
+}
+
+/// A campaign's status counters are spread over this many items, each its own partition, so a
+/// 1,000 mps campaign's three or four counter updates per send stay far below one item's limit.
+pub const CAMPAIGN_COUNTER_SHARDS: u32 = 16;
+
+pub fn campaign_counter_shard(org_id: &str, campaign_id: &str, shard: u32) -> Key {
+    Key::new(format!("ORG#{org_id}#CAMPAIGNSTATS#{campaign_id}#{shard}"), "STATS")
+}
+
+/// GSI2 key of a campaign that must be looked at when `due_ms` comes: a scheduled start, or a
+/// resume after the messaging limit's window moved on. The campaigns function's tick queries it.
+pub fn campaign_due(org_id: &str, campaign_id: &str, due_ms: i64) -> (String, String) {
+    (
+        CAMPAIGNS_DUE.to_string(),
+        format!("{:013}#{org_id}#{campaign_id}", due_ms.max(0)),
+    )
+}
+
+pub const CAMPAIGNS_DUE: &str = "CAMPAIGNDUE";
+
+/// A customer's marketing opt-out (Meta's `user_preferences` webhook or a 131050 refusal),
+/// by phone digits: campaigns of MARKETING templates skip them.
+pub fn marketing_opt_out(org_id: &str, phone: &str) -> Key {
+    Key::new(org_partition(org_id), format!("OPTOUT#{phone}"))
+}
+
+/// Campaign sends of one account in one clock hour, for the rolling 24-hour messaging limit.
+pub fn messaging_limit_hour(org_id: &str, account_id: &str, hour: &str) -> Key {
+    Key::new(org_partition(org_id), format!("MSGLIMIT#{account_id}#{hour}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +401,8 @@ mod tests {
             (prefix::NOTE, note("o", "cv_1", 1, "nt_1")),
             (prefix::TRANSFER, transfer("o", "cv_1", 1, "tr_1")),
             (prefix::TEMPLATE, template("o", "tpl_1")),
+            (prefix::CAMPAIGN, campaign("o", "cmp_1")),
+            (prefix::RECIPIENT, campaign_recipient("o", "cmp_1", "4915")),
             (MESSAGE_PREFIX, message("o", "cv_1", 1, "msg_1")),
         ];
         for (prefix, key) in listed {

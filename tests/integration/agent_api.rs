@@ -442,6 +442,35 @@ async fn an_admin_can_use_every_route() {
     assert_eq!(upload.status(), StatusCode::CREATED);
     w.seen.lock().unwrap().insert("UploadMedia".into());
 
+    // Templates: create on Meta (the fake), list, read, sync, delete.
+    let template = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/templates",
+            key,
+            Some(json!({"account_id": acc, "name": "walk", "category": "UTILITY", "language": "en",
+                "components": [{"type": "BODY", "text": "Hi {{1}}", "example": {"body_text": [["Ada"]]}}]})),
+        )
+        .await;
+    let template_id = template["id"].as_str().unwrap().to_string();
+    let templates = w.expect(StatusCode::OK, "GET", "/v1/templates", key, None).await;
+    assert_eq!(templates["data"][0]["id"], template_id.as_str());
+    w.expect(StatusCode::OK, "GET", &format!("/v1/templates/{template_id}"), key, None)
+        .await;
+    let synced = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            "/v1/templates/sync",
+            key,
+            Some(json!({"account_id": acc})),
+        )
+        .await;
+    assert_eq!(synced["total"], 1);
+    w.expect(StatusCode::NO_CONTENT, "DELETE", &format!("/v1/templates/{template_id}"), key, None)
+        .await;
+
     // Tear-down routes.
     w.expect(
         StatusCode::NO_CONTENT,
@@ -663,6 +692,9 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         UpdateContact => json!({"name": "Renamed"}),
         CreateQuickReply => json!({"title": "t", "content": "c"}),
         UpdateQuickReply => json!({"title": "Renamed"}),
+        CreateTemplate => json!({"account_id": ids["account_id"], "name": "iso", "category": "UTILITY", "language": "en",
+            "components": [{"type": "BODY", "text": "x"}]}),
+        SyncTemplates => json!({"account_id": ids["account_id"]}),
         _ => return None,
     })
 }
@@ -710,6 +742,16 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("quick_reply_id", reply["id"].as_str().unwrap().into());
+    let template = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/templates",
+            a,
+            valid_body(Operation::CreateTemplate, &ids),
+        )
+        .await;
+    ids.insert("template_id", template["id"].as_str().unwrap().into());
     let before = f
         .stack
         .tenancy()
@@ -740,7 +782,15 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         if route.path.contains('{') {
             assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
             assert_eq!(body["error"]["code"], "not_found", "{} {}", route.method, route.path);
-        } else if route.body == RouteBody::Json("CreateApiKey") || route.body == RouteBody::Json("RegisterAccount") {
+        } else if [
+            "CreateApiKey",
+            "RegisterAccount",
+            "CreateTemplate",
+            "SyncTemplates",
+        ]
+        .iter()
+        .any(|schema| route.body == RouteBody::Json(schema))
+        {
             // These name an A id in their body: B must not reach it.
             assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
         } else {

@@ -81,7 +81,7 @@ impl TemplateStore {
     pub async fn save_synced(&self, org_id: &str, waba_id: &str, meta: &MetaTemplate) -> Result<(), StoreError> {
         let id = template_id(waba_id, &meta.name, &meta.language);
         let now = now_rfc3339();
-        let components = serde_dynamo::to_attribute_value(&meta.components).map_err(|e| StoreError::io("components", e))?;
+        let components = s(meta.components.to_string());
         let values: Vec<(&str, AttributeValue)> = vec![
             (":entity", s("Template")),
             (":id", s(&id)),

@@ -160,41 +160,54 @@ fn check_buttons(component: &Value, field: &str) -> Result<(), InvalidTemplate> 
         .ok_or_else(|| invalid(format!("{field}.buttons"), format!("1 to {MAX_BUTTONS} buttons")))?;
     for (i, button) in buttons.iter().enumerate() {
         let field = format!("{field}.buttons[{i}]");
+        known_keys(button, &field, BUTTON_KEYS)?;
         let kind = button.get("type").and_then(Value::as_str).unwrap_or_default();
         text_of(button, &field, MAX_BUTTON_TEXT_CHARS)?;
-        match kind {
-            "QUICK_REPLY" | "COPY_CODE" | "OTP" | "FLOW" | "CATALOG" | "MPM" => {}
-            "PHONE_NUMBER" => {
-                let number = button.get("phone_number").and_then(Value::as_str).unwrap_or_default();
-                let digits = number.trim_start_matches('+');
-                if !(6..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(invalid(format!("{field}.phone_number"), "a phone number, + and digits"));
-                }
+        if !matches!(kind, "QUICK_REPLY" | "URL" | "PHONE_NUMBER" | "COPY_CODE" | "OTP" | "FLOW") {
+            return Err(invalid(
+                format!("{field}.type"),
+                format!("{kind:?} is not a button type (QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP, FLOW)"),
+            ));
+        }
+        let number = button.get("phone_number");
+        if kind == "PHONE_NUMBER" || number.is_some() {
+            let number = number.and_then(Value::as_str).unwrap_or_default();
+            let digits = number.strip_prefix('+').unwrap_or(number);
+            if !(6..=20).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!("{field}.phone_number"), "a phone number, + and digits"));
             }
-            "URL" => {
-                let url = button.get("url").and_then(Value::as_str).unwrap_or_default();
-                if !url.starts_with("https://") && !url.starts_with("http://") || url.len() > 2_000 {
-                    return Err(invalid(format!("{field}.url"), "an http(s) URL of at most 2,000 characters"));
-                }
-                let vars = variables_in(url);
-                if vars.len() > 1 || vars.first().is_some_and(|v| v != "1") || (!vars.is_empty() && !url.ends_with("{{1}}")) {
-                    return Err(invalid(format!("{field}.url"), "at most one variable, {{1}}, at the end"));
-                }
-                let example = button.pointer("/example/0").and_then(Value::as_str);
-                if !vars.is_empty() && example.is_none_or(|e| e.trim().is_empty()) {
-                    return Err(invalid(format!("{field}.example"), "a URL variable needs an example URL, as [..]"));
-                }
+        }
+        let url = button.get("url");
+        if kind == "URL" || url.is_some() {
+            let url = url.and_then(Value::as_str).unwrap_or_default();
+            if !url.starts_with("https://") && !url.starts_with("http://") || url.chars().count() > 2_000 {
+                return Err(invalid(format!("{field}.url"), "an http(s) URL of at most 2,000 characters"));
             }
-            other => {
-                return Err(invalid(
-                    format!("{field}.type"),
-                    format!("{other:?} is not a button type (QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP, FLOW)"),
-                ));
+            let fixed = url.strip_suffix("{{1}}").unwrap_or(url);
+            if fixed.contains(['{', '}']) {
+                return Err(invalid(format!("{field}.url"), "at most one variable, {{1}}, at the end"));
+            }
+            let example = button.pointer("/example/0").and_then(Value::as_str);
+            if fixed.len() != url.len() && example.is_none_or(|e| e.trim().is_empty()) {
+                return Err(invalid(format!("{field}.example"), "a URL variable needs an example URL, as [..]"));
             }
         }
     }
     Ok(())
 }
+
+/// The keys a component (or a button) may have; Meta refuses others.
+fn known_keys(value: &Value, field: &str, keys: &[&str]) -> Result<(), InvalidTemplate> {
+    if let Some(unknown) = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !keys.contains(&k.as_str())))
+    {
+        return Err(invalid(format!("{field}.{unknown}"), format!("is not a field here ({})", keys.join(", "))));
+    }
+    Ok(())
+}
+
+const BUTTON_KEYS: &[&str] = &["type", "text", "url", "phone_number", "example", "otp_type", "flow_id", "flow_action", "navigate_screen"];
 
 /// Checks a definition; the components are kept as given (Meta's own format).
 pub fn validate_definition(
@@ -229,8 +242,25 @@ pub fn validate_definition(
         if seen.contains(&kind) {
             return Err(invalid(format!("{field}.type"), format!("{kind} appears twice")));
         }
+        if !component.is_object() {
+            return Err(invalid(field, "must be an object"));
+        }
+        let keys: &[&str] = match kind.as_str() {
+            "HEADER" => &["type", "format", "text", "example"],
+            "BODY" => &["type", "text", "example"],
+            "FOOTER" => &["type", "text"],
+            "BUTTONS" => &["type", "buttons"],
+            _ => &["type"],
+        };
+        known_keys(component, &field, keys)?;
+        if component.get("example").is_some_and(|e| !e.is_object()) {
+            return Err(invalid(format!("{field}.example"), "must be an object"));
+        }
         match kind.as_str() {
             "HEADER" => {
+                if component.get("format").is_some_and(|f| !f.is_string()) {
+                    return Err(invalid(format!("{field}.format"), "TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION"));
+                }
                 let format = component.get("format").and_then(Value::as_str).unwrap_or("TEXT");
                 match format {
                     "TEXT" => {

@@ -31,8 +31,9 @@ pub struct Template {
     /// Meta's reason for a rejection, pause or disabling (`NONE` otherwise).
     #[serde(default)]
     pub status_reason: Option<String>,
-    /// Meta's components array (HEADER, BODY, FOOTER, BUTTONS), as created or synced.
-    #[serde(default)]
+    /// Meta's components array (HEADER, BODY, FOOTER, BUTTONS), as created or synced; stored as
+    /// JSON text, as it is Meta's document, not ours to index.
+    #[serde(default, with = "json_text")]
     pub components: serde_json::Value,
     #[serde(default)]
     pub parameter_format: Option<String>,
@@ -54,6 +55,23 @@ impl Template {
 
     pub fn is_marketing(&self) -> bool {
         self.category.eq_ignore_ascii_case("MARKETING")
+    }
+}
+
+/// A JSON value kept as its text (older items may hold it structured).
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(value: &Value, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => serde_json::from_str(&text).map_err(serde::de::Error::custom),
+            other => Ok(other),
+        }
     }
 }
 

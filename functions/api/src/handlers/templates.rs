@@ -14,16 +14,24 @@ use shared::http_error::HttpError;
 use shared::template::{self, Template, validate_definition};
 use std::sync::Arc;
 
-/// What a Graph failure of a template call answers: Meta's refusal of the request names Meta's
-/// reason (422); an unreachable or silent Graph API is worth a retry (503).
-pub(crate) fn graph_failure(err: GraphError) -> HttpError {
+/// What a Graph failure of a template call answers: Meta's refusal of what was asked names
+/// Meta's reason (422); a refused access token, or a refusal of a call whose request the caller
+/// did not write (`about_request` false), is a problem of the stored account (409: fix it with
+/// `PATCH /v1/accounts/{id}`); an unreachable or silent Graph API is worth a retry (503).
+pub(crate) fn graph_failure(err: GraphError, about_request: bool) -> HttpError {
     match err {
         GraphError::Http { status, code, message } if (400..500).contains(&status) && status != 429 => {
-            let code = code.map(|c| format!(" (Graph error {c})")).unwrap_or_default();
+            let code_text = code.map(|c| format!(" (Graph error {c})")).unwrap_or_default();
+            if !about_request || code == Some(190) || status == 401 || status == 403 {
+                return conflict(
+                    "meta_refused_account",
+                    format!("Meta refused the account's call: {message}{code_text}; check its access token and WABA"),
+                );
+            }
             HttpError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "meta_refused",
-                format!("Meta refused the request: {message}{code}"),
+                format!("Meta refused the request: {message}{code_text}"),
             )
         }
         other => HttpError::new(
@@ -47,8 +55,16 @@ async fn account(api: &ApiService, cx: &Context<'_>, account_id: &str) -> Result
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.templates.page(cx.org(), limit, start).await?;
     let status = cx.query("status");
+    if let Some(status) = &status
+        && !crate::routes::TEMPLATE_STATUSES.contains(&status.as_str())
+    {
+        return Err(unprocessable(
+            "status",
+            format!("must be one of {}", crate::routes::TEMPLATE_STATUSES.join(", ")),
+        ));
+    }
+    let page = api.templates.page(cx.org(), limit, start).await?;
     ok(&views::TemplateList {
         data: page
             .items
@@ -96,7 +112,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .graph
         .create_template(waba_id, token, &definition.meta_request())
         .await
-        .map_err(graph_failure)?;
+        .map_err(|e| graph_failure(e, true))?;
     let now = shared::adapters::items::now_rfc3339();
     let template = Template {
         template_id: template::template_id(waba_id, &definition.name, &definition.language),
@@ -164,7 +180,7 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
         Ok(()) => {}
         // Already gone on Meta's side (deleted in the manager): only our copy is left.
         Err(GraphError::Http { status: 404, .. }) | Err(GraphError::Http { code: Some(100), .. }) => {}
-        Err(err) => return Err(graph_failure(err)),
+        Err(err) => return Err(graph_failure(err, false)),
     }
     api.templates.delete(cx.org(), &template.template_id).await?;
     no_content()
@@ -177,7 +193,7 @@ pub async fn sync(api: &ApiService, cx: &Context<'_>) -> Answer {
     let synced = sync_templates(&api.graph, &api.templates, cx.org(), &account.record.waba_id, token)
         .await
         .map_err(|err| match err {
-            SyncError::Graph(err) => graph_failure(err),
+            SyncError::Graph(err) => graph_failure(err, false),
             SyncError::Store(err) => err.into(),
         })?;
     ok(&views::TemplateSync {

@@ -142,6 +142,8 @@ impl Route {
 mod desk;
 mod outreach;
 
+pub use outreach::TEMPLATE_STATUSES;
+
 /// Every route: the agent desk's, then templates and campaigns.
 pub static ROUTES: std::sync::LazyLock<Vec<Route>> =
     std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES].concat());
@@ -157,14 +159,18 @@ pub enum Miss {
 
 /// The route for (method, path) and its path parameters, or why there is none.
 pub fn find(method: &str, path: &str) -> Result<(&'static Route, BTreeMap<&'static str, String>), Miss> {
+    // A literal segment beats a parameter: `/v1/templates/sync` is not template "sync".
+    let matches: Vec<(&'static Route, BTreeMap<&'static str, String>)> = ROUTES
+        .iter()
+        .filter_map(|route| match_path(route.path, path).map(|parameters| (route, parameters)))
+        .collect();
+    let fewest = matches.iter().map(|(_, p)| p.len()).min();
     let mut allowed = Vec::new();
-    for route in ROUTES.iter() {
-        if let Some(parameters) = match_path(route.path, path) {
-            if route.method == method {
-                return Ok((route, parameters));
-            }
-            allowed.push(route.method);
+    for (route, parameters) in matches.into_iter().filter(|(_, p)| Some(p.len()) == fewest) {
+        if route.method == method {
+            return Ok((route, parameters));
         }
+        allowed.push(route.method);
     }
     if allowed.is_empty() {
         Err(Miss::NoSuchPath)
@@ -223,6 +229,15 @@ mod tests {
             Miss::MethodNotAllowed { allowed: vec!["GET"] }
         );
         assert_eq!(find("GET", "/v1/nothing").unwrap_err(), Miss::NoSuchPath);
+        assert_eq!(
+            find("GET", "/v1/templates/sync").unwrap_err(),
+            Miss::MethodNotAllowed { allowed: vec!["POST"] },
+            "a literal segment is not an id"
+        );
+        assert_eq!(
+            find("GET", "/v1/templates/tpl_1").unwrap().0.operation,
+            Operation::GetTemplate
+        );
         assert_eq!(
             find("GET", "/v1/conversations//messages").unwrap_err(),
             Miss::NoSuchPath

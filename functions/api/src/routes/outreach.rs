@@ -3,6 +3,22 @@
 use super::Operation::*;
 use super::{CURSOR, LIMIT, Route, route};
 
+/// Meta's review statuses, as the `status` filter takes them.
+pub const TEMPLATE_STATUSES: &[&str] = &[
+    "PENDING",
+    "APPROVED",
+    "REJECTED",
+    "PAUSED",
+    "DISABLED",
+    "FLAGGED",
+    "REINSTATED",
+    "IN_APPEAL",
+    "PENDING_DELETION",
+    "ARCHIVED",
+    "LIMIT_EXCEEDED",
+];
+const TEMPLATE_STATUS_SCHEMA: &str = r#"{"type":"string","enum":["PENDING","APPROVED","REJECTED","PAUSED","DISABLED","FLAGGED","REINSTATED","IN_APPEAL","PENDING_DELETION","ARCHIVED","LIMIT_EXCEEDED"]}"#;
+
 pub(super) const ROUTES: &[Route] = &[
     route(
         "GET",
@@ -19,7 +35,7 @@ pub(super) const ROUTES: &[Route] = &[
         (
             "status",
             "only templates in this review status",
-            r#"{"type":"string","enum":["PENDING","APPROVED","REJECTED","PAUSED","DISABLED","FLAGGED","REINSTATED","IN_APPEAL","PENDING_DELETION","ARCHIVED","LIMIT_EXCEEDED"]}"#,
+            TEMPLATE_STATUS_SCHEMA,
         ),
     ]),
     route(

@@ -50,27 +50,48 @@ fn template_components_schema() -> Value {
     use shared::template::definition::{MAX_BODY_CHARS, MAX_BUTTONS, MAX_BUTTON_TEXT_CHARS, MAX_FOOTER_CHARS, MAX_HEADER_CHARS};
     let not_blank = concat!("[^", ws!(), "]");
     let text = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank});
-    let header = json!({"type": "object", "required": ["type"], "properties": {
+    let media_handle = json!({"required": ["format", "example"], "properties": {
+        "format": {"enum": ["IMAGE", "VIDEO", "DOCUMENT"]},
+        "example": {"type": "object", "required": ["header_handle"], "properties": {
+            "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}}});
+    let header = json!({"type": "object", "required": ["type"], "additionalProperties": false, "properties": {
         "type": {"const": "HEADER"},
         "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
         "text": text(MAX_HEADER_CHARS),
-        "example": {"type": "object"}}});
-    let body = json!({"type": "object", "required": ["type", "text"], "properties": {
+        "example": {"type": "object"}},
+        "anyOf": [
+            {"required": ["text"], "properties": {"format": {"const": "TEXT"}}},
+            media_handle,
+            {"required": ["format"], "properties": {"format": {"const": "LOCATION"}}},
+        ]});
+    let body = json!({"type": "object", "required": ["type", "text"], "additionalProperties": false, "properties": {
         "type": {"const": "BODY"}, "text": text(MAX_BODY_CHARS), "example": {"type": "object"}}});
-    let footer = json!({"type": "object", "required": ["type", "text"], "properties": {
+    let footer = json!({"type": "object", "required": ["type", "text"], "additionalProperties": false, "properties": {
         "type": {"const": "FOOTER"}, "text": {"type": "string", "minLength": 1, "maxLength": MAX_FOOTER_CHARS, "pattern": concat!("^[^{]*[^{", ws!(), "][^{]*$")}}});
     let button = json!({"type": "object", "required": ["type", "text"], "properties": {
         "type": {"enum": ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW"]},
-        "text": text(MAX_BUTTON_TEXT_CHARS)}});
-    let buttons = json!({"type": "object", "required": ["type", "buttons"], "properties": {
+        "text": text(MAX_BUTTON_TEXT_CHARS),
+        "url": {"type": "string", "maxLength": 2000, "pattern": "^https?://[^{}]*(\\{\\{1\\}\\})?$"},
+        "phone_number": {"type": "string", "pattern": "^\\+?[0-9]{6,20}$"},
+        "example": {}, "otp_type": {}, "flow_id": {}, "flow_action": {}, "navigate_screen": {}},
+        "additionalProperties": false,
+        "allOf": [
+            {"if": {"required": ["type"], "properties": {"type": {"const": "URL"}}}, "then": {"required": ["url"]}},
+            {"if": {"required": ["type"], "properties": {"type": {"const": "PHONE_NUMBER"}}}, "then": {"required": ["phone_number"]}},
+        ]});
+    let buttons = json!({"type": "object", "required": ["type", "buttons"], "additionalProperties": false, "properties": {
         "type": {"const": "BUTTONS"},
         "buttons": {"type": "array", "minItems": 1, "maxItems": MAX_BUTTONS, "items": button}}});
+    let one = |kind: &str, min: u32| {
+        json!({"contains": {"type": "object", "required": ["type"], "properties": {"type": {"const": kind}}}, "minContains": min, "maxContains": 1})
+    };
     json!({
         "type": "array",
         "minItems": 1,
         "maxItems": 4,
         "description": "Meta's components: one BODY; at most one HEADER, FOOTER and BUTTONS. Variables are {{1}}..{{n}} without gaps or lowercase names ({{first_name}}), never mixed, each with an example (example.body_text [[..]], example.header_text [..], or *_text_named_params); a media HEADER needs example.header_handle; a URL button's one variable {{1}} ends its url and needs an example.",
         "items": {"oneOf": [header, body, footer, buttons]},
+        "allOf": [one("BODY", 1), one("HEADER", 0), one("FOOTER", 0), one("BUTTONS", 0)],
     })
 }
 

@@ -1,0 +1,105 @@
+//! A campaign and its recipients as stored.
+
+use super::{CampaignStatus, Variables};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub campaign_id: String,
+    pub org_id: String,
+    pub name: String,
+    /// The account (phone number) it sends from.
+    pub account_id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub template_language: String,
+    #[serde(default)]
+    pub template_category: String,
+    pub status: CampaignStatus,
+    /// When a scheduled campaign starts (RFC 3339, UTC).
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    /// Replies land in conversations assigned to this agent, or this division.
+    #[serde(default)]
+    pub responding_agent_id: Option<String>,
+    #[serde(default)]
+    pub responding_division_id: Option<String>,
+    /// Values for every recipient that does not give its own.
+    #[serde(default)]
+    pub default_variables: Variables,
+    /// Tags added whose contacts are still to be expanded into recipients.
+    #[serde(default)]
+    pub pending_tags: Vec<String>,
+    /// Tags already expanded.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The status a campaign returns to once its audience is prepared.
+    #[serde(default)]
+    pub prepared_status: Option<CampaignStatus>,
+    #[serde(default)]
+    pub pause_reason: Option<String>,
+    #[serde(default)]
+    pub total_recipients: u64,
+    /// The fan-out's checkpoint: the last recipient (phone) it queued a send for.
+    #[serde(default)]
+    pub feed_cursor: Option<String>,
+    /// The expansion's checkpoint: the last contact key read of the first pending tag.
+    #[serde(default)]
+    pub expand_cursor: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub started_at: Option<String>,
+    #[serde(default)]
+    pub completed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub campaign_id: String,
+    /// Phone digits, country code first: the recipient's key and WhatsApp id.
+    pub phone: String,
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    #[serde(default)]
+    pub variables: Variables,
+    /// pending | sending | unknown | sent | delivered | read | failed | skipped
+    pub status: String,
+    pub status_rank: i64,
+    #[serde(default)]
+    pub wamid: Option<String>,
+    #[serde(default)]
+    pub error_code: Option<i64>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    #[serde(default)]
+    pub delivered_at: Option<String>,
+    #[serde(default)]
+    pub read_at: Option<String>,
+    #[serde(default)]
+    pub failed_at: Option<String>,
+    #[serde(default)]
+    pub replied_at: Option<String>,
+    #[serde(default)]
+    pub send_claimed_ms: Option<i64>,
+    #[serde(default)]
+    pub send_attempts: u32,
+}
+
+/// A campaign's counters, summed over their shards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CampaignCounters {
+    pub total: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    pub read: u64,
+    pub failed: u64,
+    pub replied: u64,
+    pub skipped: u64,
+}
