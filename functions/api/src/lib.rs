@@ -20,6 +20,7 @@ use shared::adapters::account_store::AccountStore;
 use shared::adapters::graph::GraphClient;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::agent_store::AgentStore;
+use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
@@ -50,6 +51,7 @@ pub struct ApiConfig {
     pub media_bucket: String,
     pub graph_api_base_url: String,
     pub graph_api_version: String,
+    pub campaign_queue_url: String,
 }
 
 impl ApiConfig {
@@ -61,6 +63,7 @@ impl ApiConfig {
             media_bucket: env.required(vars::MEDIA_BUCKET)?,
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
+            campaign_queue_url: env.required(vars::CAMPAIGN_QUEUE_URL)?,
         })
     }
 }
@@ -80,6 +83,9 @@ pub struct ApiService {
     /// Accounts with their access tokens, for template calls to the Graph API.
     meta_accounts: AccountCache,
     templates: TemplateStore,
+    campaigns: CampaignStore,
+    /// The campaigns function's queue (tag expansion, fan-out).
+    campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
     keys: KeyCache,
     outbound: Box<dyn JobQueue>,
@@ -111,6 +117,11 @@ impl ApiService {
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),
             ),
             templates: TemplateStore::new(dynamo.clone(), table),
+            campaigns: CampaignStore::new(dynamo.clone(), table),
+            campaign_jobs: Box::new(SqsJobQueue::new(
+                aws_sdk_sqs::Client::new(aws),
+                &config.campaign_queue_url,
+            )),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
             keys: KeyCache::new(
                 Box::new(auth::DynamoKeyDirectory {

@@ -56,7 +56,17 @@ use utoipa::OpenApi;
     TemplateList,
     CreateTemplate,
     SyncTemplates,
-    TemplateSync
+    TemplateSync,
+    Campaign,
+    CampaignCounts,
+    CampaignList,
+    CreateCampaign,
+    UpdateCampaign,
+    AddRecipients,
+    RecipientRefusal,
+    RecipientsAdded,
+    Recipient,
+    RecipientList
 )))]
 struct Schemas;
 
@@ -93,6 +103,16 @@ fn example(schema: &str) -> Value {
             ]
         }),
         "SyncTemplates" => json!({"account_id": "acc_01j9zq3c4d5e6f7g8h9j0k1m2n"}),
+        "CreateCampaign" => json!({
+            "name": "November restock", "template_id": "tpl_8a325d396abaaca55dadee6d0d",
+            "scheduled_at": "2026-12-01T09:00:00Z", "responding_division_id": "div_01j9zq3c4d5e6f7g8h9j0k1m2n",
+            "variables": {"1": "friend"}
+        }),
+        "UpdateCampaign" => json!({"scheduled_at": "2026-12-02T09:00:00Z"}),
+        "AddRecipients" => json!({
+            "tags": ["vip"], "phone_numbers": ["+4915112345678"],
+            "variables": {"+4915112345678": {"1": "Ada"}}
+        }),
         _ => json!({}),
     }
 }

@@ -281,6 +281,21 @@ impl ContactStore {
             .await
     }
 
+    /// The contacts of these ids that exist (BatchGetItem per 100).
+    pub async fn contacts(&self, org_id: &str, contact_ids: &[String]) -> Result<Vec<Contact>, StoreError> {
+        let keys: Vec<_> = contact_ids.iter().map(|id| table::contact(org_id, id)).collect();
+        self.records.batch_get(&keys, "Contact").await
+    }
+
+    /// Whether any contact carries `tag` (one Query of one item).
+    pub async fn tag_in_use(&self, org_id: &str, tag: &str) -> Result<bool, StoreError> {
+        let page: Page<TagEntry> = self
+            .records
+            .page(&table::tag_partition(org_id, tag), table::prefix::CONTACT, "ContactTag", 1, None, false)
+            .await?;
+        Ok(!page.items.is_empty())
+    }
+
     /// Contacts carrying `tag`: one Query of the tag's partition plus one BatchGetItem.
     pub async fn by_tag(
         &self,

@@ -9,6 +9,8 @@ pub trait JobQueue: Send + Sync {
     async fn send_all(&self, bodies: &[String]) -> Vec<usize>;
     /// Sends one body to this queue (used to move a job to a dead-letter queue).
     async fn send_one(&self, body: &str) -> Result<(), StoreError>;
+    /// Sends one body that becomes visible after `delay_seconds` (at most 900, SQS's limit).
+    async fn send_later(&self, body: &str, delay_seconds: u32) -> Result<(), StoreError>;
 }
 
 pub struct SqsJobQueue {
@@ -75,5 +77,17 @@ impl JobQueue for SqsJobQueue {
             .await
             .map(|_| ())
             .map_err(|e| StoreError::aws("SendMessage", e))
+    }
+
+    async fn send_later(&self, body: &str, delay_seconds: u32) -> Result<(), StoreError> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .delay_seconds(delay_seconds.min(900) as i32)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("SendMessage(delayed)", e))
     }
 }

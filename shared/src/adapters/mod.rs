@@ -8,6 +8,7 @@ pub mod account_cache;
 pub mod account_store;
 pub mod accounts;
 pub mod agent_store;
+pub mod campaign_store;
 pub mod allocator;
 pub mod contact_store;
 pub mod conversation_store;

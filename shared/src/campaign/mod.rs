@@ -203,6 +203,16 @@ pub struct CampaignSend {
     pub components: serde_json::Value,
 }
 
+/// The campaign queue's message: what the campaigns function does next for one campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CampaignJob {
+    /// Expand the pending tags into recipients, page by page, from the campaign's checkpoint.
+    Expand { org_id: String, campaign_id: String },
+    /// Queue the next sends, from the campaign's checkpoint, then come back a few seconds later.
+    Feed { org_id: String, campaign_id: String },
+}
+
 /// Variables as a recipient carries them.
 pub type Variables = BTreeMap<String, String>;
 

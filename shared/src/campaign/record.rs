@@ -57,6 +57,7 @@ pub struct Campaign {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipient {
+    pub org_id: String,
     pub campaign_id: String,
     /// Phone digits, country code first: the recipient's key and WhatsApp id.
     pub phone: String,

@@ -3,12 +3,14 @@
 mod accounts;
 mod agents;
 mod analytics;
+mod campaigns;
 mod contacts;
 mod conversations;
 mod divisions;
 mod media;
 pub(crate) mod messages;
 mod quick_replies;
+mod recipients;
 mod templates;
 
 use crate::ApiService;
@@ -16,6 +18,8 @@ use crate::request::Context;
 use crate::routes::{Operation, Route};
 use lambda_http::{Body, Response};
 use shared::http_error::HttpError;
+
+pub use recipients::MAX_ENTRIES as MAX_RECIPIENT_ENTRIES;
 
 pub type Answer = Result<Response<Body>, HttpError>;
 
@@ -77,5 +81,16 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetTemplate => templates::get(api, cx).await,
         DeleteTemplate => templates::delete(api, cx).await,
         SyncTemplates => templates::sync(api, cx).await,
+        ListCampaigns => campaigns::list(api, cx).await,
+        CreateCampaign => campaigns::create(api, cx).await,
+        GetCampaign => campaigns::get(api, cx).await,
+        UpdateCampaign => campaigns::update(api, cx).await,
+        DeleteCampaign => campaigns::delete(api, cx).await,
+        StartCampaign => campaigns::command(api, cx, shared::campaign::Command::Start).await,
+        PauseCampaign => campaigns::command(api, cx, shared::campaign::Command::Pause).await,
+        ResumeCampaign => campaigns::command(api, cx, shared::campaign::Command::Resume).await,
+        CancelCampaign => campaigns::command(api, cx, shared::campaign::Command::Cancel).await,
+        AddRecipients => recipients::add(api, cx).await,
+        ListRecipients => recipients::list(api, cx).await,
     }
 }

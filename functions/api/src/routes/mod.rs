@@ -53,6 +53,17 @@ pub enum Operation {
     GetTemplate,
     DeleteTemplate,
     SyncTemplates,
+    ListCampaigns,
+    CreateCampaign,
+    GetCampaign,
+    UpdateCampaign,
+    DeleteCampaign,
+    StartCampaign,
+    PauseCampaign,
+    ResumeCampaign,
+    CancelCampaign,
+    AddRecipients,
+    ListRecipients,
 }
 
 /// How a route's request body is read.

@@ -77,4 +77,125 @@ pub(super) const ROUTES: &[Route] = &[
     )
     .json("SyncTemplates")
     .returns("TemplateSync"),
+    route(
+        "GET",
+        "/v1/campaigns",
+        ListCampaigns,
+        "campaigns.read",
+        "campaigns",
+        "Campaigns, newest first, with their counters",
+    )
+    .returns("CampaignList")
+    .query(&[
+        LIMIT,
+        CURSOR,
+        (
+            "status",
+            "only campaigns in this status",
+            r#"{"type":"string","enum":["draft","scheduled","preparing","in_progress","paused","completed","cancelled"]}"#,
+        ),
+    ]),
+    route(
+        "POST",
+        "/v1/campaigns",
+        CreateCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Create a campaign of an APPROVED template (draft, or scheduled with scheduled_at)",
+    )
+    .json("CreateCampaign")
+    .returns("Campaign")
+    .status(201),
+    route(
+        "GET",
+        "/v1/campaigns/{campaign_id}",
+        GetCampaign,
+        "campaigns.read",
+        "campaigns",
+        "A campaign with its counters",
+    )
+    .returns("Campaign"),
+    route(
+        "PATCH",
+        "/v1/campaigns/{campaign_id}",
+        UpdateCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Change a draft or scheduled campaign",
+    )
+    .json("UpdateCampaign")
+    .returns("Campaign"),
+    route(
+        "DELETE",
+        "/v1/campaigns/{campaign_id}",
+        DeleteCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Delete a draft or scheduled campaign",
+    )
+    .status(204),
+    route(
+        "POST",
+        "/v1/campaigns/{campaign_id}/start",
+        StartCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Start now (409 without recipients, or when started before)",
+    )
+    .returns("Campaign"),
+    route(
+        "POST",
+        "/v1/campaigns/{campaign_id}/pause",
+        PauseCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Pause: no new sends within seconds; sends in flight finish",
+    )
+    .returns("Campaign"),
+    route(
+        "POST",
+        "/v1/campaigns/{campaign_id}/resume",
+        ResumeCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Resume a paused campaign",
+    )
+    .returns("Campaign"),
+    route(
+        "POST",
+        "/v1/campaigns/{campaign_id}/cancel",
+        CancelCampaign,
+        "campaigns.manage",
+        "campaigns",
+        "Cancel: no further sends",
+    )
+    .returns("Campaign"),
+    route(
+        "POST",
+        "/v1/campaigns/{campaign_id}/recipients",
+        AddRecipients,
+        "campaigns.manage",
+        "campaigns",
+        "Add recipients by contact id, tag and phone number (one per phone); entries not added are listed",
+    )
+    .json("AddRecipients")
+    .returns("RecipientsAdded"),
+    route(
+        "GET",
+        "/v1/campaigns/{campaign_id}/recipients",
+        ListRecipients,
+        "campaigns.read",
+        "campaigns",
+        "Recipients by phone, with status, error, wamid and times",
+    )
+    .returns("RecipientList")
+    .query(&[
+        LIMIT,
+        CURSOR,
+        (
+            "status",
+            "only recipients in this status",
+            r#"{"type":"string","enum":["pending","sending","unknown","sent","delivered","read","failed","skipped"]}"#,
+        ),
+    ]),
 ];

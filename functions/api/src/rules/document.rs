@@ -1,7 +1,7 @@
 //! The rules stated in the OpenAPI document: ruled properties replaced, required ones listed, and
 //! the few body shapes no single field rule says (the send body, tags, scopes, a transfer's target).
 
-use super::{BLANK, BODY_RULES, SHORTCUT, TAG};
+use super::{BLANK, BODY_RULES, NOT_BLANK, SHORTCUT, TAG};
 use serde_json::{Value, json};
 
 /// What `handlers::messages::content_of` and `shared::outbound::validate` accept, as one schema.
@@ -120,7 +120,30 @@ pub fn apply(components: &mut Value) {
             {"type": "null"},
         ]});
     }
+    let list = |max: usize| json!({"anyOf": [{"type": "array", "maxItems": max, "items": {"type": "string"}}, {"type": "null"}]});
+    let value = json!({"type": "string", "maxLength": 1024, "pattern": NOT_BLANK});
+    let variables = json!({"anyOf": [{"type": "object", "additionalProperties": value}, {"type": "null"}]});
     let patches = [
+        (
+            "CreateCampaign",
+            "scheduled_at",
+            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}),
+        ),
+        (
+            "UpdateCampaign",
+            "scheduled_at",
+            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}, {"type": "null"}], "description": "empty unschedules"}),
+        ),
+        ("CreateCampaign", "variables", variables.clone()),
+        ("UpdateCampaign", "variables", variables),
+        ("AddRecipients", "contact_ids", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        ("AddRecipients", "tags", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        ("AddRecipients", "phone_numbers", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        (
+            "AddRecipients",
+            "variables",
+            json!({"anyOf": [{"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}, {"type": "null"}]}),
+        ),
         (
             "CreateTemplate",
             "name",
@@ -165,6 +188,13 @@ pub fn apply(components: &mut Value) {
     }
     if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
         *target = send_message_schema();
+    }
+    // Recipients come from at least one non-empty list.
+    if let Some(add) = components.pointer_mut("/schemas/AddRecipients") {
+        add["anyOf"] = json!(["contact_ids", "tags", "phone_numbers"]
+            .iter()
+            .map(|field| json!({"required": [field], "properties": {*field: {"type": "array", "minItems": 1}}}))
+            .collect::<Vec<_>>());
     }
     // A transfer names an agent, a division or both.
     if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {

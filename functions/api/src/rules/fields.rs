@@ -47,7 +47,27 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("CreateTemplate", "account_id", REQUIRED_ID),
     ("CreateTemplate", "category", TEMPLATE_CATEGORY),
     ("SyncTemplates", "account_id", REQUIRED_ID),
+    ("CreateCampaign", "name", CAMPAIGN_NAME.required_now()),
+    ("CreateCampaign", "template_id", REQUIRED_ID),
+    ("CreateCampaign", "account_id", OPTIONAL_ID),
+    ("CreateCampaign", "responding_agent_id", Rule::IdOrEmpty),
+    ("CreateCampaign", "responding_division_id", Rule::IdOrEmpty),
+    ("UpdateCampaign", "name", CAMPAIGN_NAME),
+    ("UpdateCampaign", "responding_agent_id", Rule::IdOrEmpty),
+    ("UpdateCampaign", "responding_division_id", Rule::IdOrEmpty),
 ];
+
+pub const CAMPAIGN_NAME: Rule = Rule::Text {
+    max: 200,
+    required: false,
+    blank_clears: false,
+};
+/// A template variable's value (Meta: no newlines or tabs in parameters, at most 1,024).
+pub const VARIABLE_VALUE: Rule = Rule::Text {
+    max: 1_024,
+    required: true,
+    blank_clears: false,
+};
 
 pub const REQUIRED_ID: Rule = Rule::Id { required: true };
 pub const TEMPLATE_CATEGORY: Rule = Rule::OneOf {

@@ -34,6 +34,14 @@ impl CampaignChange {
         self
     }
 
+    /// Sets a list of strings or a string map (stored as DynamoDB list / map).
+    pub fn set_value<T: serde::Serialize>(self, name: &'static str, value: &T) -> Self {
+        match serde_dynamo::to_attribute_value(value) {
+            Ok(value) => self.set(name, value),
+            Err(_) => self,
+        }
+    }
+
     pub fn set_opt(self, name: &'static str, value: Option<String>) -> Self {
         match value {
             Some(value) => self.set(name, s(value)),

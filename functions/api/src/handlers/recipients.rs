@@ -1,0 +1,227 @@
+//! A campaign's recipients: added by contact id and phone number at once (one conditional write
+//! each, so a phone is one recipient however it was added), by tag through the campaigns function
+//! (status `preparing`, so a tag of 100,000 contacts answers at once), and listed by status.
+
+use super::Answer;
+use super::campaigns::{enqueue, load, view};
+use crate::ApiService;
+use crate::request::{Context, conflict, next_cursor, ok, unprocessable};
+use crate::views;
+use futures::StreamExt;
+use shared::adapters::campaign_store::CampaignChange;
+use shared::adapters::items::{now_rfc3339, s};
+use shared::campaign::{self, CampaignJob, CampaignStatus, Command, Recipient, Variables, phone_key};
+use shared::http_error::HttpError;
+use shared::template::{ParameterSpec, render};
+use std::collections::BTreeMap;
+
+/// Entries one request may name (contact ids, tags and phone numbers together).
+pub const MAX_ENTRIES: usize = 1_000;
+
+/// Conditional writes in flight at once.
+const WRITES_AT_ONCE: usize = 16;
+
+fn refusal(field: &str, entry: &str, reason: impl Into<String>) -> views::RecipientRefusal {
+    views::RecipientRefusal {
+        field: field.into(),
+        entry: entry.into(),
+        reason: reason.into(),
+    }
+}
+
+pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::AddRecipients = cx.json()?;
+    let contact_ids = body.contact_ids.unwrap_or_default();
+    let tags = body.tags.unwrap_or_default();
+    let phones = body.phone_numbers.unwrap_or_default();
+    let entries = contact_ids.len() + tags.len() + phones.len();
+    if entries == 0 {
+        return Err(unprocessable("contact_ids", "name contact_ids, tags or phone_numbers"));
+    }
+    if entries > MAX_ENTRIES {
+        return Err(unprocessable(
+            "contact_ids",
+            format!("at most {MAX_ENTRIES} entries per request (contact ids, tags and phone numbers together)"),
+        ));
+    }
+    let campaign = load(api, cx).await?;
+    campaign::after(campaign.status, Command::Edit, campaign.total_recipients)
+        .map_err(|refusal| conflict(refusal.code, refusal.message))?;
+    let template = api
+        .templates
+        .template(cx.org(), &campaign.template_id)
+        .await?
+        .ok_or_else(|| conflict("template_gone", "the campaign's template no longer exists"))?;
+    let spec = ParameterSpec::of(&template.components);
+    let mut refused = Vec::new();
+
+    let mut by_phone: BTreeMap<String, Variables> = BTreeMap::new();
+    for (raw, variables) in body.variables.unwrap_or_default() {
+        match phone_key(&raw) {
+            Some(phone) => {
+                by_phone.insert(phone, variables);
+            }
+            None => refused.push(refusal("variables", &raw, "not a phone number in international format")),
+        }
+    }
+    // (phone, contact) pairs to add, in request order, each phone once.
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    let mut add = |phone: String, contact: Option<String>| {
+        if !wanted.iter().any(|(p, _)| *p == phone) {
+            wanted.push((phone, contact));
+        }
+    };
+    for raw in &phones {
+        match phone_key(raw) {
+            Some(phone) => add(phone, None),
+            None => refused.push(refusal("phone_numbers", raw, "not a phone number in international format")),
+        }
+    }
+    let well_formed: Vec<String> = contact_ids.iter().filter(|id| shared::ids::is_well_formed(id)).cloned().collect();
+    let found = api.contacts.contacts(cx.org(), &well_formed).await?;
+    for id in &contact_ids {
+        match found.iter().find(|c| &c.contact_id == id) {
+            Some(contact) => match &contact.wa_id {
+                Some(wa_id) => add(wa_id.clone(), Some(id.clone())),
+                None => refused.push(refusal("contact_ids", id, "the contact has no WhatsApp phone number")),
+            },
+            None => refused.push(refusal("contact_ids", id, "no such contact")),
+        }
+    }
+
+    let now = now_rfc3339();
+    let mut recipients = Vec::new();
+    for (phone, contact_id) in wanted {
+        let own = by_phone.get(&phone).cloned().unwrap_or_default();
+        let mut merged = campaign.default_variables.clone();
+        merged.extend(own.clone());
+        if let Err(err) = render(&spec, &merged) {
+            refused.push(refusal("variables", &format!("+{phone}"), err.reason));
+            continue;
+        }
+        recipients.push(Recipient {
+            org_id: cx.org().to_string(),
+            campaign_id: campaign.campaign_id.clone(),
+            phone,
+            contact_id,
+            variables: own,
+            status: "pending".into(),
+            status_rank: campaign::rank::PENDING,
+            wamid: None,
+            error_code: None,
+            error_message: None,
+            conversation_id: None,
+            created_at: now.clone(),
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            failed_at: None,
+            replied_at: None,
+            send_claimed_ms: None,
+            send_attempts: 0,
+        });
+    }
+    // Owned values in each future: the stream's futures must not borrow the request.
+    let results: Vec<Result<bool, _>> = futures::stream::iter(recipients.into_iter().map(|recipient| {
+        let store = api.campaigns.clone();
+        async move { store.add_recipient(&recipient.org_id.clone(), &recipient).await }
+    }))
+    .buffer_unordered(WRITES_AT_ONCE)
+        .collect()
+        .await;
+    let mut added = 0u32;
+    let mut already_present = 0u32;
+    for result in results {
+        match result? {
+            true => added += 1,
+            false => already_present += 1,
+        }
+    }
+    api.campaigns
+        .add_total(cx.org(), &campaign.campaign_id, added as u64)
+        .await?;
+
+    let mut tags_queued = Vec::new();
+    for raw in &tags {
+        let normalized = shared::desk::normalize_tags(std::slice::from_ref(raw));
+        match normalized.ok().and_then(|t| t.into_iter().next()) {
+            None => refused.push(refusal("tags", raw, "not a tag (1-40 letters, digits, -, _ or :)")),
+            Some(tag) if campaign.tags.contains(&tag) || campaign.pending_tags.contains(&tag) || tags_queued.contains(&tag) => {
+                refused.push(refusal("tags", raw, "added to this campaign before"))
+            }
+            Some(tag) if !api.contacts.tag_in_use(cx.org(), &tag).await? => {
+                refused.push(refusal("tags", raw, "no contact has this tag"))
+            }
+            Some(tag) => tags_queued.push(tag),
+        }
+    }
+    let mut campaign = match api.campaigns.campaign(cx.org(), &campaign.campaign_id).await? {
+        Some(campaign) => campaign,
+        None => return Err(HttpError::not_found("no such campaign")),
+    };
+    if !tags_queued.is_empty() {
+        let mut pending = campaign.pending_tags.clone();
+        pending.extend(tags_queued.iter().cloned());
+        let change = CampaignChange::default()
+            .status(CampaignStatus::Preparing)
+            .set("prepared_status", s(campaign.status.as_str()))
+            .set_value("pending_tags", &pending)
+            // A watchdog: should the job be lost, the minute tick queues the expansion again.
+            .due(
+                cx.org(),
+                &campaign.campaign_id,
+                Some(chrono::Utc::now().timestamp_millis() + 120_000),
+            );
+        campaign = api
+            .campaigns
+            .change(cx.org(), &campaign.campaign_id, campaign.status, change)
+            .await?
+            .ok_or_else(|| conflict("changed_meanwhile", "the campaign changed meanwhile; read it and retry"))?;
+        enqueue(
+            api,
+            &CampaignJob::Expand {
+                org_id: cx.org().to_string(),
+                campaign_id: campaign.campaign_id.clone(),
+            },
+        )
+        .await;
+    }
+    ok(&views::RecipientsAdded {
+        added,
+        already_present,
+        tags_queued,
+        refused,
+        campaign: view(api, &campaign).await?,
+    })
+}
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let campaign = load(api, cx).await?;
+    let (limit, start) = cx.page()?;
+    let partition = shared::table::campaign_recipients_partition(cx.org(), &campaign.campaign_id);
+    if start.as_ref().is_some_and(|key| key.get("pk") != Some(&partition)) {
+        return Err(HttpError::new(
+            lambda_http::http::StatusCode::NOT_FOUND,
+            "unknown_cursor",
+            "cursor: no page of this list has this cursor",
+        ));
+    }
+    let status = cx.query("status");
+    if let Some(status) = &status
+        && !RECIPIENT_STATUSES.contains(&status.as_str())
+    {
+        return Err(unprocessable("status", format!("must be one of {}", RECIPIENT_STATUSES.join(", "))));
+    }
+    let page = api
+        .campaigns
+        .recipients_page(cx.org(), &campaign.campaign_id, status.as_deref(), limit, start)
+        .await?;
+    ok(&views::RecipientList {
+        data: page.items.iter().map(views::Recipient::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
+
+pub const RECIPIENT_STATUSES: &[&str] = &[
+    "pending", "sending", "unknown", "sent", "delivered", "read", "failed", "skipped",
+];

@@ -1,0 +1,272 @@
+//! A campaign's recipients: one item per phone in the campaign's partition. Added one by one
+//! (conditional, from the API) or in batches (the campaigns function's expansion of tags); read in
+//! pages for the list and for the fan-out.
+
+use super::CampaignStore;
+use crate::adapters::StoreError;
+use crate::adapters::items::{Item, key_item, record, record_item, s, string_of};
+use crate::adapters::records::{Page, PageKey};
+use crate::campaign::Recipient;
+use crate::table::{self, attr};
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use std::collections::{HashMap, HashSet};
+
+/// Recipients are kept 90 days after they were added.
+pub const RECIPIENT_TTL_SECONDS: i64 = 90 * 24 * 3600;
+
+fn recipient_item(org_id: &str, recipient: &Recipient, added_by: Option<&str>) -> Result<Item, StoreError> {
+    let mut item = record_item(
+        recipient,
+        &table::campaign_recipient(org_id, &recipient.campaign_id, &recipient.phone),
+        "CampaignRecipient",
+    )?;
+    item.insert(
+        attr::EXPIRES_AT.into(),
+        crate::adapters::items::n(chrono::Utc::now().timestamp() + RECIPIENT_TTL_SECONDS),
+    );
+    if let Some(token) = added_by {
+        item.insert("added_by".into(), s(token));
+    }
+    Ok(item)
+}
+
+/// A page of the fan-out's read: pending recipients after the cursor, and where it stopped.
+pub struct FeedPage {
+    pub pending: Vec<Recipient>,
+    /// The last recipient read (pending or not); `None` when the partition's end was reached.
+    pub last: Option<String>,
+}
+
+impl CampaignStore {
+    /// Adds one recipient unless its phone is in the campaign already: whether it was new.
+    pub async fn add_recipient(&self, org_id: &str, recipient: &Recipient) -> Result<bool, StoreError> {
+        let item = recipient_item(org_id, recipient, None)?;
+        let result = self
+            .records
+            .client
+            .put_item()
+            .table_name(&self.records.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws("PutItem(recipient)", err)),
+        }
+    }
+
+    pub async fn recipient(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Option<Recipient>, StoreError> {
+        self.records
+            .get(&table::campaign_recipient(org_id, campaign_id, phone), "CampaignRecipient")
+            .await
+    }
+
+    /// One page of recipients by phone, only those in `status` when given (a filtered page may
+    /// hold fewer than `limit`, and still have a next one).
+    pub async fn recipients_page(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        status: Option<&str>,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Recipient>, StoreError> {
+        let mut query = self
+            .records
+            .client
+            .query()
+            .table_name(&self.records.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(table::campaign_recipients_partition(org_id, campaign_id)))
+            .expression_attribute_values(":prefix", s(table::prefix::RECIPIENT))
+            .limit(limit)
+            .set_exclusive_start_key(start.map(|k| k.into_iter().map(|(k, v)| (k, s(v))).collect()));
+        if let Some(status) = status {
+            query = query
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(recipients)", e))?;
+        Ok(Page {
+            items: output
+                .items()
+                .iter()
+                .map(|item| record(item.clone(), "CampaignRecipient"))
+                .collect::<Result<_, _>>()?,
+            next: output.last_evaluated_key.map(|key| {
+                key.into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+                    .collect()
+            }),
+        })
+    }
+
+    /// Which of `phones` are recipients already, with the expansion step that added each (if
+    /// one did): BatchGetItem of their keys, projected.
+    pub async fn existing(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        phones: &[String],
+    ) -> Result<HashMap<String, Option<String>>, StoreError> {
+        let keys: Vec<_> = phones
+            .iter()
+            .map(|phone| table::campaign_recipient(org_id, campaign_id, phone))
+            .collect();
+        let items = self.records.batch_get_items(&keys, true).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let sk = string_of(item, attr::SK)?;
+                let phone = table::phone_of_recipient_sort_key(&sk)?.to_string();
+                Some((phone, string_of(item, "added_by")))
+            })
+            .collect())
+    }
+
+    /// Writes recipients in batches of 25 (BatchWriteItem), following unprocessed items. Each
+    /// carries `added_by`, the expansion step that wrote it, so a step run again after a crash
+    /// recognises (and counts) its own writes.
+    pub async fn write_recipients(&self, org_id: &str, recipients: &[Recipient], added_by: &str) -> Result<(), StoreError> {
+        for chunk in recipients.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|r| {
+                    let item = recipient_item(org_id, r, Some(added_by))?;
+                    Ok(WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(item)).build().expect("item is set"))
+                        .build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let mut attempt = 0u32;
+            while !requests.is_empty() {
+                let output = self
+                    .records
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.records.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::aws("BatchWriteItem(recipients)", e))?;
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.records.table))
+                    .unwrap_or_default();
+                if !requests.is_empty() {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * 2u64.pow(attempt.min(6)))).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` recipients after `cursor` (a phone), keeping the pending ones: one Query.
+    pub async fn pending_after(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Result<FeedPage, StoreError> {
+        let pk = table::campaign_recipients_partition(org_id, campaign_id);
+        let mut query = self
+            .records
+            .client
+            .query()
+            .table_name(&self.records.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":prefix", s(table::prefix::RECIPIENT))
+            .limit(limit)
+            .consistent_read(true);
+        if let Some(cursor) = cursor {
+            let key = table::campaign_recipient(org_id, campaign_id, cursor);
+            query = query.set_exclusive_start_key(Some(key_item(&key)));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(pending recipients)", e))?;
+        let last = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| string_of(k, attr::SK))
+            .and_then(|sk| table::phone_of_recipient_sort_key(&sk).map(str::to_string));
+        let pending = output
+            .items()
+            .iter()
+            .map(|item| record::<Recipient>(item.clone(), "CampaignRecipient"))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|r| r.status == "pending")
+            .collect();
+        Ok(FeedPage { pending, last })
+    }
+
+    /// Recipients whose send is not settled (`sending`, `unknown`), for the campaign's end.
+    pub async fn unsettled(&self, org_id: &str, campaign_id: &str) -> Result<Vec<Recipient>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .records
+                .client
+                .query()
+                .table_name(&self.records.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("#status IN (:sending, :unknown, :pending)")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":pk", s(table::campaign_recipients_partition(org_id, campaign_id)))
+                .expression_attribute_values(":prefix", s(table::prefix::RECIPIENT))
+                .expression_attribute_values(":sending", s("sending"))
+                .expression_attribute_values(":unknown", s("unknown"))
+                .expression_attribute_values(":pending", s("pending"))
+                .consistent_read(true);
+            if let Some(start) = start {
+                query = query.set_exclusive_start_key(Some(start));
+            }
+            let output = query
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("Query(unsettled recipients)", e))?;
+            for item in output.items() {
+                found.push(record(item.clone(), "CampaignRecipient")?);
+            }
+            match output.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// Which of `phones` opted out of marketing (one BatchGetItem per 100).
+    pub async fn opted_out(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
+        let keys: Vec<_> = phones.iter().map(|p| table::marketing_opt_out(org_id, p)).collect();
+        let items = self.records.batch_get_items(&keys, false).await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| string_of(item, "phone"))
+            .collect())
+    }
+
+    /// Records a marketing opt-out (or its withdrawal) of `phone`.
+    pub async fn set_opt_out(&self, org_id: &str, phone: &str, opted_out: bool, reason: &str) -> Result<(), StoreError> {
+        let key = table::marketing_opt_out(org_id, phone);
+        if !opted_out {
+            return self.records.transact_all(vec![self.records.delete(&key, None)]).await;
+        }
+        let mut item = key_item(&key);
+        item.insert(attr::ENTITY.into(), s("MarketingOptOut"));
+        item.insert("phone".into(), s(phone));
+        item.insert("reason".into(), s(reason));
+        item.insert("at".into(), s(crate::adapters::items::now_rfc3339()));
+        self.records.transact_all(vec![self.records.put(item, None)]).await
+    }
+}
