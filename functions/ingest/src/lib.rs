@@ -5,12 +5,15 @@
 //! sent after the record's writes, also for deliveries found to be duplicates, so a failure between
 //! write and send is repaired by the redelivery: stored once, announced at least once.
 
+mod outreach;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::allocator::Allocator;
+use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
@@ -79,6 +82,7 @@ pub struct BatchSummary {
 pub struct IngestService {
     inbound: InboundLedger,
     statuses: StatusLedger,
+    campaigns: CampaignStore,
     account_events: AccountEvents,
     allocator: Allocator,
     accounts: AccountCache,
@@ -160,6 +164,7 @@ impl IngestService {
         Self {
             inbound: InboundLedger::new(dynamo.clone(), &config.table_name),
             statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
+            campaigns: CampaignStore::new(dynamo.clone(), &config.table_name),
             account_events: AccountEvents::new(dynamo.clone(), &config.table_name),
             allocator: Allocator::new(
                 DivisionStore::new(dynamo.clone(), &config.table_name),
@@ -323,6 +328,9 @@ impl IngestService {
             ParsedChange::Other { waba_id, field, value } => {
                 summary.other_changes += 1;
                 info!(%field, "non-message change recorded");
+                if field == "user_preferences" {
+                    self.record_preferences(&delivery.org_id, &value).await?;
+                }
                 self.account_events
                     .record(&AccountEvent {
                         org_id: &delivery.org_id,
@@ -345,6 +353,9 @@ impl IngestService {
         summary: &mut BatchSummary,
         effects: &mut Effects,
     ) -> Result<(), RecordError> {
+        if self.apply_campaign_status(&delivery.org_id, status, summary).await? {
+            return Ok(());
+        }
         match self.statuses.apply_status(&delivery.org_id, status).await? {
             StatusOutcome::Applied { .. } => {
                 summary.statuses_applied += 1;

@@ -24,6 +24,7 @@
 //! Time: [`SEND_TIMEOUT`] + [`MAX_PACING_WAIT`] + a margin fit in the function's timeout (a test
 //! reads template.yaml), so an invocation always gets to record what Meta answered.
 
+mod campaign;
 mod ledger;
 mod prepare;
 
@@ -33,6 +34,9 @@ use prepare::Prepared;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::adapters::StoreError;
+use shared::adapters::campaign_store::CampaignStore;
+use shared::campaign::CampaignSend;
+use shared::ttl_cache::TtlCache;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
 use shared::adapters::graph::{GraphClient, GraphError};
@@ -113,6 +117,9 @@ pub struct SenderService {
     graph: GraphClient,
     events: Box<dyn EventPublisher>,
     runner: BatchRunner,
+    campaigns: CampaignStore,
+    /// Whether a campaign is running, briefly cached: (org, campaign) → running.
+    campaign_status: TtlCache<(String, String), bool>,
 }
 
 /// One batch: the service and what its records came to.
@@ -178,7 +185,9 @@ impl SenderService {
                 TenancyStore::new(dynamo.clone(), &config.table_name),
                 KmsSecretKeeper::shared(aws, &config.secrets_key_id),
             ),
-            uploads: UploadStore::new(dynamo, &config.table_name),
+            uploads: UploadStore::new(dynamo.clone(), &config.table_name),
+            campaigns: CampaignStore::new(dynamo, &config.table_name),
+            campaign_status: TtlCache::new(1_000),
             media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
             graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, SEND_TIMEOUT),
             events: Box::new(EventBridgePublisher::new(
@@ -238,9 +247,18 @@ impl SenderService {
     }
 
     async fn process_record(&self, record: &SqsMessage, _: Attempt) -> Result<(Outcome, Tally), StoreError> {
-        let job = match serde_json::from_str::<OutboundJob>(record.body.as_deref().unwrap_or_default()) {
+        let body = record.body.as_deref().unwrap_or_default();
+        let job = match serde_json::from_str::<OutboundJob>(body) {
             Ok(job) => job,
-            Err(err) => return Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
+            Err(err) => {
+                return match serde_json::from_str::<CampaignSend>(body) {
+                    Ok(send) => {
+                        let span = tracing::info_span!("campaign_send", campaign = %send.campaign_id);
+                        tracing::Instrument::instrument(Box::pin(self.send_campaign(send)), span).await
+                    }
+                    Err(_) => Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
+                };
+            }
         };
         let pending = match self.ledger.claim(&job.org_id, &job.message_key()).await? {
             ClaimOutcome::Claimed(pending) => pending,

@@ -51,8 +51,7 @@ impl SenderService {
         )))
     }
 
-    /// The account, the request body and, last, a pacing slot. A slot whose second ran out before
-    /// the send could leave (a stalled process) is not used: another is taken.
+    /// The account, the request body and, last, a pacing slot.
     pub(crate) async fn prepare(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Prepared, StoreError> {
         let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
             return Ok(Prepared::Refused(refusal("account no longer exists")));
@@ -64,17 +63,22 @@ impl SenderService {
             Ok(request) => request,
             Err(refused) => return Ok(Prepared::Refused(refused)),
         };
+        match self.pace(&job.org_id, &job.account_id, account.throughput_mps).await? {
+            true => Ok(Prepared::Ready { account, request }),
+            false => Ok(Prepared::NoSlot),
+        }
+    }
+
+    /// A send slot of the account within [`MAX_PACING_WAIT`]. A slot whose second ran out before
+    /// the send could leave (a stalled process) is not used: another is taken.
+    pub(crate) async fn pace(&self, org_id: &str, account_id: &str, mps: u32) -> Result<bool, StoreError> {
         let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
         loop {
             let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
-            match self
-                .pacer
-                .acquire(&job.org_id, &job.account_id, account.throughput_mps, wait)
-                .await?
-            {
-                Some(slot) if Pacer::still_within(slot) => return Ok(Prepared::Ready { account, request }),
+            match self.pacer.acquire(org_id, account_id, mps, wait).await? {
+                Some(slot) if Pacer::still_within(slot) => return Ok(true),
                 Some(_) => warn!("pacing slot expired before the send left; taking another"),
-                None => return Ok(Prepared::NoSlot),
+                None => return Ok(false),
             }
         }
     }

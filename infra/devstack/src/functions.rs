@@ -17,6 +17,24 @@ pub enum Handler {
     Http(HttpHandler),
     Sqs(SqsHandler),
     Scheduled(ScheduledHandler),
+    /// A function with both an SQS source and a schedule (Lambda hands it either event).
+    SqsAndScheduled(SqsHandler, ScheduledHandler),
+}
+
+impl Handler {
+    pub fn sqs(&self) -> Option<&SqsHandler> {
+        match self {
+            Handler::Sqs(sqs) | Handler::SqsAndScheduled(sqs, _) => Some(sqs),
+            _ => None,
+        }
+    }
+
+    pub fn scheduled(&self) -> Option<&ScheduledHandler> {
+        match self {
+            Handler::Scheduled(scheduled) | Handler::SqsAndScheduled(_, scheduled) => Some(scheduled),
+            _ => None,
+        }
+    }
 }
 
 pub struct LocalFunction {
@@ -36,7 +54,7 @@ pub enum BuildError {
 }
 
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
-pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api", "sweeper"];
+pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api", "sweeper", "campaigns"];
 
 pub fn build(
     spec: FunctionSpec,
@@ -91,6 +109,21 @@ pub fn build(
         "media" => sqs_function!(media::MediaConfig, media::MediaService),
         "sender" => sqs_function!(sender::SenderConfig, sender::SenderService),
         "sweeper" => scheduled_function!(sweeper::SweeperConfig, sweeper::SweeperService),
+        "campaigns" => {
+            let config = campaigns::CampaignsConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(campaigns::CampaignsService::from_aws(&config, aws));
+            let jobs = service.clone();
+            Handler::SqsAndScheduled(
+                Arc::new(move |event| {
+                    let service = jobs.clone();
+                    Box::pin(async move { Ok(service.process(event).await.0) })
+                }),
+                Arc::new(move |event| {
+                    let service = service.clone();
+                    Box::pin(async move { service.tick(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
+                }),
+            )
+        }
         other => {
             return Err(BuildError::UnknownBinary {
                 function: spec.logical_id.clone(),

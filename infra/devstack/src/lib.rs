@@ -72,7 +72,7 @@ impl LocalRuntime {
                 routes.push((route.clone(), http.clone()));
             }
             for source in &spec.sqs_sources {
-                let Handler::Sqs(sqs) = &handler else {
+                let Some(sqs) = handler.sqs() else {
                     return Err(wrong_kind("SQS"));
                 };
                 let (url, arn) = stack.queue(&source.queue).ok_or_else(|| RuntimeError::MissingQueue {
@@ -92,7 +92,7 @@ impl LocalRuntime {
                 });
             }
             for expression in &spec.schedules {
-                let Handler::Scheduled(scheduled) = &handler else {
+                let Some(scheduled) = handler.scheduled() else {
                     return Err(wrong_kind("Schedule"));
                 };
                 let every = scheduler::parse_rate(expression).map_err(|source| RuntimeError::Schedule {

@@ -46,6 +46,9 @@ pub struct Campaign {
     /// The expansion's checkpoint: the last contact key read of the first pending tag.
     #[serde(default)]
     pub expand_cursor: Option<String>,
+    /// Moves by one with every checkpoint of the expansion or the fan-out (optimistic lock).
+    #[serde(default)]
+    pub checkpoint: u64,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,

@@ -207,6 +207,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         total_recipients: 0,
         feed_cursor: None,
         expand_cursor: None,
+        checkpoint: 0,
         created_by: cx.caller.agent_id.clone(),
         created_at: now.clone(),
         updated_at: now,

@@ -26,6 +26,11 @@ pub struct CampaignStore {
 pub struct CampaignChange {
     pub sets: Vec<(&'static str, AttributeValue)>,
     pub removes: Vec<&'static str>,
+    /// `ADD`s to number attributes, in the same write (a checkpoint and the total it moves).
+    pub adds: Vec<(&'static str, i64)>,
+    /// The checkpoint number read before this change: the write also requires it unchanged and
+    /// moves it on, so of two workers that read the same checkpoint only one moves past it.
+    pub checkpoint: Option<u64>,
 }
 
 impl CampaignChange {
@@ -47,6 +52,18 @@ impl CampaignChange {
             Some(value) => self.set(name, s(value)),
             None => self.remove(name),
         }
+    }
+
+    pub fn after_checkpoint(mut self, read: u64) -> Self {
+        self.checkpoint = Some(read);
+        self
+    }
+
+    pub fn add(mut self, name: &'static str, amount: i64) -> Self {
+        if amount != 0 {
+            self.adds.push((name, amount));
+        }
+        self
     }
 
     pub fn remove(mut self, name: &'static str) -> Self {
@@ -143,6 +160,17 @@ impl CampaignStore {
             .return_values(ReturnValue::AllNew);
         let mut sets = vec!["updated_at = :updated_at".to_string()];
         update = update.expression_attribute_values(":updated_at", s(super::items::now_rfc3339()));
+        if let Some(read) = change.checkpoint {
+            update = update
+                .condition_expression(if read == 0 {
+                    "#status = :expected AND (attribute_not_exists(checkpoint) OR checkpoint = :checkpoint)"
+                } else {
+                    "#status = :expected AND checkpoint = :checkpoint"
+                })
+                .expression_attribute_values(":checkpoint", AttributeValue::N(read.to_string()))
+                .expression_attribute_values(":next_checkpoint", AttributeValue::N((read + 1).to_string()));
+            sets.push("checkpoint = :next_checkpoint".to_string());
+        }
         for (i, (name, value)) in change.sets.into_iter().enumerate() {
             update = update
                 .expression_attribute_names(format!("#s{i}"), name)
@@ -156,6 +184,16 @@ impl CampaignStore {
                 update = update.expression_attribute_names(format!("#r{i}"), *name);
             }
             expression.push_str(&format!(" REMOVE {}", names.join(", ")));
+        }
+        if !change.adds.is_empty() {
+            let mut clauses = Vec::new();
+            for (i, (name, amount)) in change.adds.iter().enumerate() {
+                update = update
+                    .expression_attribute_names(format!("#a{i}"), *name)
+                    .expression_attribute_values(format!(":a{i}"), AttributeValue::N(amount.to_string()));
+                clauses.push(format!("#a{i} :a{i}"));
+            }
+            expression.push_str(&format!(" ADD {}", clauses.join(", ")));
         }
         match update.update_expression(expression).send().await {
             Ok(output) => output.attributes.map(|item| record(item, "Campaign")).transpose(),

@@ -33,8 +33,10 @@ fn recipient_item(org_id: &str, recipient: &Recipient, added_by: Option<&str>) -
 /// A page of the fan-out's read: pending recipients after the cursor, and where it stopped.
 pub struct FeedPage {
     pub pending: Vec<Recipient>,
-    /// The last recipient read (pending or not); `None` when the partition's end was reached.
-    pub last: Option<String>,
+    /// The phone of the last recipient read (pending or not), if any was.
+    pub last_read: Option<String>,
+    /// Whether recipients may follow.
+    pub more: bool,
 }
 
 impl CampaignStore {
@@ -194,20 +196,16 @@ impl CampaignStore {
             .send()
             .await
             .map_err(|e| StoreError::aws("Query(pending recipients)", e))?;
-        let last = output
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|k| string_of(k, attr::SK))
-            .and_then(|sk| table::phone_of_recipient_sort_key(&sk).map(str::to_string));
-        let pending = output
+        let read = output
             .items()
             .iter()
             .map(|item| record::<Recipient>(item.clone(), "CampaignRecipient"))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|r| r.status == "pending")
-            .collect();
-        Ok(FeedPage { pending, last })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(FeedPage {
+            last_read: read.last().map(|r| r.phone.clone()),
+            more: output.last_evaluated_key.is_some(),
+            pending: read.into_iter().filter(|r| r.status == "pending").collect(),
+        })
     }
 
     /// Recipients whose send is not settled (`sending`, `unknown`), for the campaign's end.

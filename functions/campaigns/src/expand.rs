@@ -1,0 +1,138 @@
+//! Tags into recipients: one page of a tag's contacts at a time (Query + BatchGetItem), the phones
+//! not yet in the campaign written in batches, then the checkpoint (the tag's cursor and the total
+//! it adds, one conditional write). A page run again after a crash finds its own writes by their
+//! `added_by` step and counts them in the checkpoint it failed to make.
+
+use crate::{CampaignsService, STEP_BUDGET, WATCHDOG_MS};
+use shared::adapters::StoreError;
+use shared::adapters::campaign_store::CampaignChange;
+use shared::campaign::{CampaignStatus, Recipient, rank};
+use shared::sqs_batch::Outcome;
+use shared::table;
+use std::collections::BTreeMap;
+use tracing::info;
+
+/// Contacts read per page (one Query, one BatchGetItem).
+pub const PAGE: i32 = 100;
+
+impl CampaignsService {
+    pub(crate) async fn expand(&self, org_id: &str, campaign_id: &str) -> Result<Outcome, StoreError> {
+        let started = std::time::Instant::now();
+        loop {
+            let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+                return Ok(Outcome::Done);
+            };
+            if campaign.status != CampaignStatus::Preparing {
+                return Ok(Outcome::Done);
+            }
+            let Some(tag) = campaign.pending_tags.first().cloned() else {
+                // Every tag is in: back to where the campaign was, a scheduled one due again.
+                let back = campaign.prepared_status.unwrap_or(CampaignStatus::Draft);
+                let due = match (back, &campaign.scheduled_at) {
+                    (CampaignStatus::Scheduled, Some(at)) => chrono::DateTime::parse_from_rfc3339(at)
+                        .ok()
+                        .map(|t| t.timestamp_millis()),
+                    _ => None,
+                };
+                let change = CampaignChange::default()
+                    .status(back)
+                    .remove("prepared_status")
+                    .remove("expand_cursor")
+                    .due(org_id, campaign_id, due);
+                self.campaigns
+                    .change(org_id, campaign_id, CampaignStatus::Preparing, change)
+                    .await?;
+                info!(total = campaign.total_recipients, "audience prepared");
+                return Ok(Outcome::Done);
+            };
+            let cursor = campaign.expand_cursor.clone();
+            let step = format!("{tag}@{}", cursor.as_deref().unwrap_or(""));
+            let start = cursor.as_ref().map(|sk| {
+                BTreeMap::from([
+                    ("pk".to_string(), table::tag_partition(org_id, &tag)),
+                    ("sk".to_string(), sk.clone()),
+                ])
+            });
+            let page = self.contacts.by_tag(org_id, &tag, PAGE, start).await?;
+            let now = shared::adapters::items::now_rfc3339();
+            let mut recipients: Vec<Recipient> = Vec::new();
+            for contact in &page.items {
+                let Some(phone) = contact.wa_id.as_deref().and_then(shared::campaign::phone_key) else {
+                    continue;
+                };
+                if recipients.iter().any(|r| r.phone == phone) {
+                    continue;
+                }
+                recipients.push(Recipient {
+                    org_id: org_id.to_string(),
+                    campaign_id: campaign_id.to_string(),
+                    phone,
+                    contact_id: Some(contact.contact_id.clone()),
+                    variables: Default::default(),
+                    status: "pending".into(),
+                    status_rank: rank::PENDING,
+                    wamid: None,
+                    error_code: None,
+                    error_message: None,
+                    conversation_id: None,
+                    created_at: now.clone(),
+                    sent_at: None,
+                    delivered_at: None,
+                    read_at: None,
+                    failed_at: None,
+                    replied_at: None,
+                    send_claimed_ms: None,
+                    send_attempts: 0,
+                });
+            }
+            let phones: Vec<String> = recipients.iter().map(|r| r.phone.clone()).collect();
+            let existing = self.campaigns.existing(org_id, campaign_id, &phones).await?;
+            // New, or written by this very step before a crash (counted now, as its checkpoint
+            // never was).
+            let new: Vec<Recipient> = recipients
+                .into_iter()
+                .filter(|r| match existing.get(&r.phone) {
+                    None => true,
+                    Some(added_by) => added_by.as_deref() == Some(step.as_str()),
+                })
+                .collect();
+            self.campaigns.write_recipients(org_id, &new, &step).await?;
+            let next_sk = page
+                .next
+                .as_ref()
+                .and_then(|key| key.get("sk").cloned());
+            let mut change = CampaignChange::default()
+                .after_checkpoint(campaign.checkpoint)
+                .add("total_recipients", new.len() as i64)
+                .due(org_id, campaign_id, Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS));
+            change = match next_sk {
+                Some(sk) => change.set("expand_cursor", shared::adapters::items::s(sk)),
+                None => {
+                    let mut tags = campaign.tags.clone();
+                    tags.push(tag.clone());
+                    change
+                        .remove("expand_cursor")
+                        .set_value("pending_tags", &campaign.pending_tags[1..].to_vec())
+                        .set_value("tags", &tags)
+                }
+            };
+            if self
+                .campaigns
+                .change(org_id, campaign_id, CampaignStatus::Preparing, change)
+                .await?
+                .is_none()
+            {
+                // Cancelled meanwhile, or another worker moved past this page: it counted it.
+                return Ok(Outcome::Done);
+            }
+            if started.elapsed() > STEP_BUDGET {
+                let job = shared::campaign::CampaignJob::Expand {
+                    org_id: org_id.to_string(),
+                    campaign_id: campaign_id.to_string(),
+                };
+                self.follow_up(&job, 0).await?;
+                return Ok(Outcome::Done);
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The fan-out: from the campaign's checkpoint, the next pending recipients (about the number's
+//! messages per second times [`shared::campaign::LEAD_SECONDS`]) become send jobs on the outbound
+//! queue (SendMessageBatch, ten a request), then the checkpoint moves and the next step is queued a
+//! few seconds later. So the outbound queue stays a few seconds deep, and a pause stops new sends
+//! within seconds: the sender drops jobs of a campaign that is not running, and a resume feeds
+//! again from the start (what was dropped is still pending).
+//!
+//! At the end: a campaign with nothing pending, sending or unknown is completed; claims whose
+//! holder died become `unknown`, unknowns without a status for 15 minutes fail, and pending ones
+//! whose job was lost are fed again.
+
+use crate::{CampaignsService, WATCHDOG_MS};
+use shared::adapters::StoreError;
+use shared::adapters::campaign_store::CampaignChange;
+use shared::adapters::items::{now_rfc3339, s};
+use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget};
+use shared::send_policy::{CLAIM_STALE_AFTER_MS, SETTLE_PERIOD_MS};
+use shared::sqs_batch::Outcome;
+use shared::template::{ParameterSpec, render};
+use tracing::{info, warn};
+
+/// How long a finished fan-out waits before it looks at its last sends again.
+pub const SETTLE_CHECK_SECONDS: u32 = 30;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl CampaignsService {
+    /// Pauses a running campaign for `reason` (a template Meta paused, an account gone).
+    async fn pause_for(&self, campaign: &Campaign, reason: &str) -> Result<Outcome, StoreError> {
+        warn!(reason, "campaign paused");
+        let change = CampaignChange::default()
+            .status(CampaignStatus::Paused)
+            .set("pause_reason", s(reason))
+            .due(&campaign.org_id, &campaign.campaign_id, None);
+        self.campaigns
+            .change(&campaign.org_id, &campaign.campaign_id, CampaignStatus::InProgress, change)
+            .await?;
+        Ok(Outcome::Done)
+    }
+
+    pub(crate) async fn feed(&self, org_id: &str, campaign_id: &str) -> Result<Outcome, StoreError> {
+        let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+            return Ok(Outcome::Done);
+        };
+        if campaign.status != CampaignStatus::InProgress {
+            return Ok(Outcome::Done);
+        }
+        let Some(account) = self.tenancy.get_account(org_id, &campaign.account_id).await? else {
+            return self.pause_for(&campaign, "account_missing").await;
+        };
+        let template = match self.templates.template(org_id, &campaign.template_id).await? {
+            Some(template) if template.is_approved() => template,
+            Some(template) => return self.pause_for(&campaign, &format!("template_{}", template.status.to_lowercase())).await,
+            None => return self.pause_for(&campaign, "template_deleted").await,
+        };
+        let spec = ParameterSpec::of(&template.components);
+        let budget = feed_budget(account.throughput_mps);
+        let mut cursor = campaign.feed_cursor.clone();
+        let mut jobs: Vec<String> = Vec::new();
+        let mut more = true;
+        while jobs.len() < budget && more {
+            let page = self
+                .campaigns
+                .pending_after(org_id, campaign_id, cursor.as_deref(), (budget - jobs.len()).min(1_000) as i32)
+                .await?;
+            more = page.more;
+            if let Some(last) = page.last_read {
+                cursor = Some(last);
+            }
+            let opted_out = match template.is_marketing() {
+                true => {
+                    let phones: Vec<String> = page.pending.iter().map(|r| r.phone.clone()).collect();
+                    self.campaigns.opted_out(org_id, &phones).await?
+                }
+                false => Default::default(),
+            };
+            for recipient in page.pending {
+                if opted_out.contains(&recipient.phone) {
+                    self.campaigns
+                        .settle_unsent(&recipient, "skipped", None, "opted out of marketing messages", false)
+                        .await?;
+                    continue;
+                }
+                let mut variables = campaign.default_variables.clone();
+                variables.extend(recipient.variables.clone());
+                let components = match render(&spec, &variables) {
+                    Ok(components) => components,
+                    Err(err) => {
+                        self.campaigns
+                            .settle_unsent(&recipient, "failed", None, &err.to_string(), false)
+                            .await?;
+                        continue;
+                    }
+                };
+                let send = CampaignSend {
+                    org_id: org_id.to_string(),
+                    account_id: campaign.account_id.clone(),
+                    campaign_id: campaign_id.to_string(),
+                    phone: recipient.phone.clone(),
+                    template_name: template.name.clone(),
+                    language: template.language.clone(),
+                    components,
+                };
+                jobs.push(serde_json::to_string(&send).map_err(|e| StoreError::io("campaign send", e))?);
+            }
+        }
+        let not_queued = self.outbound.send_all(&jobs).await;
+        if !not_queued.is_empty() {
+            // No checkpoint: the next step reads these recipients again (a send queued twice is
+            // claimed once).
+            warn!(not_queued = not_queued.len(), "some sends were not queued; feeding again shortly");
+            self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
+            return Ok(Outcome::Done);
+        }
+        let change = CampaignChange::default()
+            .after_checkpoint(campaign.checkpoint)
+            .set_opt("feed_cursor", cursor)
+            .due(org_id, campaign_id, Some(now_ms() + WATCHDOG_MS));
+        let Some(campaign) = self
+            .campaigns
+            .change(org_id, campaign_id, CampaignStatus::InProgress, change)
+            .await?
+        else {
+            // Paused, cancelled, or another step moved on: that one carries on.
+            return Ok(Outcome::Done);
+        };
+        info!(queued = jobs.len(), more, "fed");
+        if more {
+            self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
+            return Ok(Outcome::Done);
+        }
+        self.settle_end(&campaign).await
+    }
+
+    fn feed_job(&self, campaign: &Campaign) -> CampaignJob {
+        CampaignJob::Feed {
+            org_id: campaign.org_id.clone(),
+            campaign_id: campaign.campaign_id.clone(),
+        }
+    }
+
+    /// Every recipient was fed once: complete the campaign, or settle what is left and look again.
+    async fn settle_end(&self, campaign: &Campaign) -> Result<Outcome, StoreError> {
+        let (org_id, campaign_id) = (&campaign.org_id, &campaign.campaign_id);
+        let unsettled = self.campaigns.unsettled(org_id, campaign_id).await?;
+        if unsettled.is_empty() {
+            let change = CampaignChange::default()
+                .status(CampaignStatus::Completed)
+                .set("completed_at", s(now_rfc3339()))
+                .due(org_id, campaign_id, None);
+            if self
+                .campaigns
+                .change(org_id, campaign_id, CampaignStatus::InProgress, change)
+                .await?
+                .is_some()
+            {
+                info!("campaign completed");
+            }
+            return Ok(Outcome::Done);
+        }
+        let now = now_ms();
+        let mut refeed = false;
+        for recipient in &unsettled {
+            let claimed = recipient.send_claimed_ms.unwrap_or(now);
+            match recipient.status.as_str() {
+                "sending" if now - claimed > CLAIM_STALE_AFTER_MS => {
+                    self.campaigns.mark_unknown(recipient).await?;
+                }
+                "unknown" if now - claimed > SETTLE_PERIOD_MS => {
+                    self.campaigns
+                        .settle_unsent(
+                            recipient,
+                            "failed",
+                            None,
+                            "no answer from Meta and no status within 15 minutes (unconfirmed)",
+                            true,
+                        )
+                        .await?;
+                }
+                "pending" => refeed = true,
+                _ => {}
+            }
+        }
+        if refeed {
+            // Pending at the end: their jobs were dropped (a pause) or lost. Feed them again from
+            // the start; a job still on its way is claimed once all the same.
+            let change = CampaignChange::default()
+                .after_checkpoint(campaign.checkpoint)
+                .remove("feed_cursor");
+            self.campaigns
+                .change(org_id, campaign_id, CampaignStatus::InProgress, change)
+                .await?;
+        }
+        self.follow_up(&self.feed_job(campaign), SETTLE_CHECK_SECONDS).await?;
+        Ok(Outcome::Done)
+    }
+}

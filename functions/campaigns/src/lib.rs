@@ -1,0 +1,218 @@
+//! The campaigns function. Two triggers, one crate:
+//! - the campaign queue (SQS): `expand` jobs turn a campaign's tags into recipients page by page,
+//!   `feed` jobs queue the next sends for the sender and come back a few seconds later
+//!   ([`expand`], [`feed`]);
+//! - a schedule (every minute): campaigns in the due index whose time came are started (scheduled),
+//!   or have their lost job queued again (a watchdog for preparing and running ones).
+//!
+//! Every step checkpoints on the campaign with a write conditioned on its status, so a crash, a
+//! timeout or a redelivered job resumes where the last checkpoint left off; a step repeated after
+//! a crash writes the same recipients and queues the same sends again, and the sender's claim of a
+//! recipient (pending → sending, conditional) lets exactly one of those sends through.
+
+mod expand;
+mod feed;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::adapters::StoreError;
+use shared::adapters::campaign_store::{CampaignChange, CampaignStore};
+use shared::adapters::contact_store::ContactStore;
+use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
+use shared::adapters::template_store::TemplateStore;
+use shared::adapters::tenancy_store::TenancyStore;
+use shared::campaign::{CampaignJob, CampaignStatus};
+use shared::config::{ConfigError, EnvSource, vars};
+use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use std::time::Duration;
+use tracing::{Instrument, info, info_span, warn};
+
+/// How long one invocation keeps working on a step before it hands on to a fresh job (the
+/// function's timeout is 60 s).
+pub const STEP_BUDGET: Duration = Duration::from_secs(20);
+/// A running or preparing campaign whose jobs all went missing is picked up again after this.
+pub const WATCHDOG_MS: i64 = 120_000;
+
+#[derive(Debug, Clone)]
+pub struct CampaignsConfig {
+    pub table_name: String,
+    pub outbound_queue_url: String,
+    pub consumer: ConsumerSettings,
+}
+
+impl CampaignsConfig {
+    pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
+            consumer: ConsumerSettings::from_env(env, vars::CAMPAIGN_QUEUE_URL)?,
+        })
+    }
+}
+
+pub struct CampaignsService {
+    campaigns: CampaignStore,
+    contacts: ContactStore,
+    templates: TemplateStore,
+    tenancy: TenancyStore,
+    /// The campaign queue itself: follow-up steps.
+    jobs: Box<dyn JobQueue>,
+    /// The sender's queue.
+    outbound: Box<dyn JobQueue>,
+    runner: BatchRunner,
+}
+
+/// What a tick did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickSummary {
+    pub started: u32,
+    pub requeued: u32,
+    pub dropped: u32,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl CampaignsService {
+    pub fn from_aws(config: &CampaignsConfig, aws: &aws_config::SdkConfig) -> Self {
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        let table = &config.table_name;
+        Self {
+            campaigns: CampaignStore::new(dynamo.clone(), table),
+            contacts: ContactStore::new(dynamo.clone(), table),
+            templates: TemplateStore::new(dynamo.clone(), table),
+            tenancy: TenancyStore::new(dynamo, table),
+            jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.consumer.queue_url)),
+            outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
+            runner: BatchRunner::from_aws("campaigns", sqs, &config.consumer, Order::Sequential),
+        }
+    }
+
+    /// Lambda's entry: an SQS batch (campaign jobs) or EventBridge's scheduled event (the tick).
+    pub async fn handle(
+        &self,
+        event: lambda_runtime::LambdaEvent<serde_json::Value>,
+    ) -> Result<serde_json::Value, lambda_runtime::Error> {
+        if event.payload.get("Records").is_some() {
+            let batch: SqsEvent = serde_json::from_value(event.payload)?;
+            let (response, _) = Box::pin(self.process(batch)).await;
+            return Ok(serde_json::to_value(response)?);
+        }
+        self.tick(&event.payload).await?;
+        Ok(serde_json::Value::Null)
+    }
+
+    pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, shared::sqs_batch::BatchCounts) {
+        self.runner.run(self, &event).await
+    }
+
+    /// Follow-up work for a campaign, on the campaign queue after `delay_seconds`.
+    async fn follow_up(&self, job: &CampaignJob, delay_seconds: u32) -> Result<(), StoreError> {
+        let body = serde_json::to_string(job).map_err(|e| StoreError::io("campaign job", e))?;
+        self.jobs.send_later(&body, delay_seconds).await
+    }
+
+    /// One minute's look at the due index: scheduled campaigns start; preparing and running ones
+    /// whose watchdog expired get their job again. "Now" is the scheduled event's time.
+    pub async fn tick(&self, event: &serde_json::Value) -> Result<TickSummary, StoreError> {
+        let now = event
+            .get("time")
+            .and_then(|t| t.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        let mut summary = TickSummary::default();
+        for due in self.campaigns.due(now, 100).await? {
+            let span = info_span!("campaign", org = %due.org_id, campaign = %due.campaign_id);
+            async {
+                let Some(campaign) = self.campaigns.campaign(&due.org_id, &due.campaign_id).await? else {
+                    return Ok::<_, StoreError>(());
+                };
+                let job_of = |feed: bool| match feed {
+                    true => CampaignJob::Feed {
+                        org_id: due.org_id.clone(),
+                        campaign_id: due.campaign_id.clone(),
+                    },
+                    false => CampaignJob::Expand {
+                        org_id: due.org_id.clone(),
+                        campaign_id: due.campaign_id.clone(),
+                    },
+                };
+                let watchdog = Some(now + WATCHDOG_MS);
+                let id = &due.campaign_id;
+                let (change, job) = match campaign.status {
+                    CampaignStatus::Scheduled => (
+                        CampaignChange::default()
+                            .status(CampaignStatus::InProgress)
+                            .set("started_at", shared::adapters::items::s(shared::adapters::items::now_rfc3339()))
+                            .remove("feed_cursor")
+                            .due(&due.org_id, id, watchdog),
+                        job_of(true),
+                    ),
+                    CampaignStatus::Preparing => (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false)),
+                    CampaignStatus::InProgress => (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true)),
+                    CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => (
+                        CampaignChange::default()
+                            .status(CampaignStatus::InProgress)
+                            .remove("pause_reason")
+                            .remove("feed_cursor")
+                            .due(&due.org_id, id, watchdog),
+                        job_of(true),
+                    ),
+                    _ => {
+                        self.campaigns
+                            .change(&due.org_id, id, campaign.status, CampaignChange::default().due(&due.org_id, id, None))
+                            .await?;
+                        summary.dropped += 1;
+                        return Ok(());
+                    }
+                };
+                if campaign.status == CampaignStatus::Scheduled && campaign.total_recipients == 0 {
+                    warn!("scheduled campaign has no recipients; left scheduled");
+                    self.campaigns
+                        .change(&due.org_id, id, campaign.status, CampaignChange::default().due(&due.org_id, id, None))
+                        .await?;
+                    summary.dropped += 1;
+                    return Ok(());
+                }
+                if self.campaigns.change(&due.org_id, id, campaign.status, change).await?.is_some() {
+                    self.follow_up(&job, 0).await?;
+                    match campaign.status {
+                        CampaignStatus::Scheduled | CampaignStatus::Paused => summary.started += 1,
+                        _ => summary.requeued += 1,
+                    }
+                }
+                Ok(())
+            }
+            .instrument(span)
+            .await?;
+        }
+        if summary != TickSummary::default() {
+            info!(?summary, "tick");
+        }
+        Ok(summary)
+    }
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for CampaignsService {
+    type Error = StoreError;
+
+    async fn process(&self, record: &SqsMessage, _: Attempt) -> Result<Outcome, StoreError> {
+        let job = match serde_json::from_str::<CampaignJob>(record.body.as_deref().unwrap_or_default()) {
+            Ok(job) => job,
+            Err(err) => return Ok(Outcome::failed(format!("not a campaign job: {err}"))),
+        };
+        match &job {
+            CampaignJob::Expand { org_id, campaign_id } => {
+                let span = info_span!("expand", org = %org_id, campaign = %campaign_id);
+                Box::pin(self.expand(org_id, campaign_id)).instrument(span).await
+            }
+            CampaignJob::Feed { org_id, campaign_id } => {
+                let span = info_span!("feed", org = %org_id, campaign = %campaign_id);
+                Box::pin(self.feed(org_id, campaign_id)).instrument(span).await
+            }
+        }
+    }
+}

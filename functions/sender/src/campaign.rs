@@ -1,0 +1,136 @@
+//! Campaign sends: one recipient of one campaign, the template already rendered by the fan-out.
+//! The same rules as a message's send (claim last, never resend an ambiguous one), with the
+//! recipient as the ledger:
+//! - a campaign that is not running any more (paused, cancelled) drops its jobs: the recipient
+//!   stays pending and a resume feeds it again;
+//! - the claim (pending → sending) lets one of any duplicate jobs through;
+//! - 131049 (marketing cap), 131050 (opted out, which also records the opt-out) and 131026
+//!   (undeliverable) fail the recipient with Meta's reason and are not retried; 130429 and
+//!   131056 give the claim back and retry.
+
+use crate::{SenderService, Tally};
+use shared::adapters::StoreError;
+use shared::adapters::campaign_store::Claim;
+use shared::campaign::{CampaignSend, CampaignStatus, Recipient, callback_data};
+use shared::meta::Content;
+use shared::outbound::{self, AfterError};
+use shared::sqs_batch::Outcome;
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// How long a warm sender trusts a campaign's status: a pause stops its sends within this.
+pub const CAMPAIGN_STATUS_TTL: Duration = Duration::from_secs(2);
+
+impl SenderService {
+    async fn campaign_running(&self, org_id: &str, campaign_id: &str) -> Result<bool, StoreError> {
+        let key = (org_id.to_string(), campaign_id.to_string());
+        if let Some(running) = self.campaign_status.get(&key) {
+            return Ok(running);
+        }
+        let running = self
+            .campaigns
+            .campaign(org_id, campaign_id)
+            .await?
+            .is_some_and(|c| c.status == CampaignStatus::InProgress);
+        self.campaign_status.insert(key, running, CAMPAIGN_STATUS_TTL);
+        Ok(running)
+    }
+
+    pub(crate) async fn send_campaign(&self, send: CampaignSend) -> Result<(Outcome, Tally), StoreError> {
+        if !self.campaign_running(&send.org_id, &send.campaign_id).await? {
+            info!("campaign not running; job dropped, recipient left pending");
+            return Ok((Outcome::Done, Tally::Skipped));
+        }
+        let recipient = match self.campaigns.claim(&send.org_id, &send.campaign_id, &send.phone).await? {
+            Claim::Claimed(recipient) => recipient,
+            Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
+        };
+        let Some(account) = self.accounts.get(&send.org_id, &send.account_id).await? else {
+            self.campaigns
+                .settle_unsent(&recipient, "failed", None, "the campaign's account no longer exists", true)
+                .await?;
+            return Ok((Outcome::Done, Tally::Failed));
+        };
+        let ready = async {
+            let token = account.access_token()?.expose().to_string();
+            let paced = self.pace(&send.org_id, &send.account_id, account.throughput_mps).await?;
+            Ok::<_, StoreError>((token, paced))
+        }
+        .await;
+        let token = match ready {
+            Ok((token, true)) => token,
+            Ok((_, false)) => {
+                self.campaigns.release(&recipient).await?;
+                return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
+            }
+            Err(err) => {
+                self.campaigns.release(&recipient).await?;
+                return Err(err);
+            }
+        };
+        let content = Content::Template {
+            name: send.template_name.clone(),
+            language: send.language.clone(),
+            components: send.components.clone(),
+        };
+        let request = outbound::graph_request(
+            &send.phone,
+            &content,
+            None,
+            None,
+            &callback_data(&send.campaign_id, &send.phone),
+        );
+        let answer = self.graph.send_message(&account.phone_number_id, &token, &request).await;
+        let err = match answer {
+            Ok(wamid) => {
+                self.record_campaign_sent(&recipient, &wamid).await?;
+                return Ok((Outcome::Done, Tally::Sent));
+            }
+            Err(err) => err,
+        };
+        warn!(error = %err, attempt = recipient.send_attempts, "campaign send not accepted");
+        match outbound::after_error(&err, recipient.send_attempts) {
+            AfterError::Unknown => {
+                self.campaigns.mark_unknown(&recipient).await?;
+                Ok((Outcome::Done, Tally::Unknown))
+            }
+            AfterError::Retry(delay) => {
+                self.campaigns.release(&recipient).await?;
+                Ok((Outcome::retry(delay, err), Tally::Waiting))
+            }
+            AfterError::RetryWithFreshAccount => {
+                self.accounts.forget(&send.org_id, &send.account_id);
+                self.campaigns.release(&recipient).await?;
+                Ok((Outcome::retry(1, err), Tally::Waiting))
+            }
+            AfterError::Fail(error) => {
+                let reason = error.title.clone().unwrap_or_else(|| err.to_string());
+                if error.code == 131050 {
+                    self.campaigns
+                        .set_opt_out(&send.org_id, &send.phone, true, "Meta 131050: the user stopped marketing messages")
+                        .await?;
+                }
+                self.campaigns
+                    .settle_unsent(&recipient, "failed", Some(error.code), &reason, true)
+                    .await?;
+                Ok((Outcome::Done, Tally::Failed))
+            }
+        }
+    }
+
+    /// Meta accepted: worth a few tries to record, as only a status could bring it back.
+    async fn record_campaign_sent(&self, recipient: &Recipient, wamid: &str) -> Result<(), StoreError> {
+        let mut tries = 0;
+        loop {
+            match self.campaigns.record_sent(recipient, wamid).await {
+                Ok(()) => return Ok(()),
+                Err(err) if tries < 2 => {
+                    tries += 1;
+                    warn!(error = %err, "recording the campaign send failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
