@@ -2,6 +2,7 @@
 
 mod agent_api;
 mod api;
+mod campaigns;
 mod ingest;
 mod local_runtime;
 mod media;

@@ -86,6 +86,15 @@ impl Fixture {
         )
     }
 
+    /// A fresh campaigns function, as a new Lambda sandbox would build it.
+    pub fn campaigns(&self) -> campaigns::CampaignsService {
+        campaigns::CampaignsService::from_aws(
+            &campaigns::CampaignsConfig::from_env(&self.stack.env_of("CampaignsFunction"))
+                .expect("template gives the campaigns function its config"),
+            &self.stack.aws,
+        )
+    }
+
     /// A fresh media function, as a new Lambda sandbox would build it.
     pub fn media(&self) -> MediaService {
         MediaService::from_aws(

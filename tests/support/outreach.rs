@@ -118,3 +118,106 @@ impl OutreachFixture for Fixture {
         id
     }
 }
+
+/// The SQS event of one campaign job, as Lambda delivers it from the campaign queue.
+pub fn campaign_job_event(job: &shared::campaign::CampaignJob) -> SqsEvent {
+    let record = json!({
+        "messageId": ulid::Ulid::new().to_string(),
+        "receiptHandle": "handle",
+        "body": serde_json::to_string(job).unwrap(),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000", "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:CampaignQueue",
+        "awsRegion": "us-east-1",
+    });
+    serde_json::from_value(json!({"Records": [record]})).expect("SQS event")
+}
+
+#[async_trait::async_trait]
+pub trait CampaignFixture {
+    /// `count` contacts of `tenant` with `tag`, made through the API: their ids and phones.
+    async fn tagged_contacts(&self, tenant: &Tenant, tag: &str, first_phone: u64, count: u64) -> Vec<(String, String)>;
+    /// Runs every job waiting on the campaign queue through a fresh campaigns function.
+    async fn run_campaign_jobs(&self) -> usize;
+    /// Runs every send waiting on the outbound queue through a fresh sender.
+    async fn run_sends(&self) -> usize;
+    /// A feed step of `campaign_id` (as the delayed follow-up would bring it).
+    async fn feed(&self, tenant: &Tenant, campaign_id: &str);
+    /// Runs campaign jobs, sends and feed steps until the campaign leaves `in_progress`/`preparing`
+    /// (at most `rounds` rounds): its final status.
+    async fn run_campaign(&self, tenant: &Tenant, campaign_id: &str, rounds: usize) -> Value;
+}
+
+#[async_trait::async_trait]
+impl CampaignFixture for Fixture {
+    async fn tagged_contacts(&self, tenant: &Tenant, tag: &str, first_phone: u64, count: u64) -> Vec<(String, String)> {
+        let mut made = Vec::new();
+        for chunk in (0..count).collect::<Vec<_>>().chunks(20) {
+            let calls = chunk.iter().map(|i| {
+                let phone = (first_phone + i).to_string();
+                async move {
+                    let body = json!({"phone_number": format!("+{phone}"), "name": format!("Customer {phone}"), "tags": [tag]});
+                    let (status, contact) = self
+                        .call("POST", "/v1/contacts", Some(&tenant.key), Some(&body.to_string()))
+                        .await;
+                    assert_eq!(status, StatusCode::CREATED, "{contact}");
+                    (contact["id"].as_str().unwrap().to_string(), phone)
+                }
+            });
+            made.extend(futures::future::join_all(calls).await);
+        }
+        made
+    }
+
+    async fn run_campaign_jobs(&self) -> usize {
+        let jobs = self.stack.drain("CampaignQueue").await;
+        if !jobs.is_empty() {
+            let (response, _) = self.campaigns().process(sqs_event_of(&jobs)).await;
+            assert!(response.batch_item_failures.is_empty(), "every campaign job ran");
+        }
+        jobs.len()
+    }
+
+    async fn run_sends(&self) -> usize {
+        let mut total = 0;
+        let sender = self.sender();
+        loop {
+            let jobs = self.stack.drain("OutboundQueue").await;
+            if jobs.is_empty() {
+                return total;
+            }
+            total += jobs.len();
+            for chunk in jobs.chunks(10) {
+                let (response, _) = sender.process(sqs_event_of(chunk)).await;
+                assert!(response.batch_item_failures.is_empty(), "every send settled at once");
+            }
+        }
+    }
+
+    async fn feed(&self, tenant: &Tenant, campaign_id: &str) {
+        let job = shared::campaign::CampaignJob::Feed {
+            org_id: tenant.account.org_id.clone(),
+            campaign_id: campaign_id.to_string(),
+        };
+        let (response, _) = self.campaigns().process(campaign_job_event(&job)).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    async fn run_campaign(&self, tenant: &Tenant, campaign_id: &str, rounds: usize) -> Value {
+        let path = format!("/v1/campaigns/{campaign_id}");
+        for _ in 0..rounds {
+            self.run_campaign_jobs().await;
+            self.run_sends().await;
+            let (_, campaign) = self.call("GET", &path, Some(&tenant.key), None).await;
+            match campaign["status"].as_str() {
+                Some("in_progress") => self.feed(tenant, campaign_id).await,
+                Some("preparing") => {}
+                _ => return campaign,
+            }
+        }
+        let (_, campaign) = self.call("GET", &path, Some(&tenant.key), None).await;
+        campaign
+    }
+}

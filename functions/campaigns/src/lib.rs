@@ -89,6 +89,12 @@ impl CampaignsService {
         }
     }
 
+    /// Wraps the outbound queue (fault injection in tests: a queue that stalls mid-way).
+    pub fn wrap_outbound(mut self, wrap: impl FnOnce(Box<dyn JobQueue>) -> Box<dyn JobQueue>) -> Self {
+        self.outbound = wrap(self.outbound);
+        self
+    }
+
     /// Lambda's entry: an SQS batch (campaign jobs) or EventBridge's scheduled event (the tick).
     pub async fn handle(
         &self,

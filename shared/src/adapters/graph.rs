@@ -215,8 +215,13 @@ impl GraphClient {
         let uri: http::Uri = url
             .parse()
             .map_err(|e| GraphError::Unreachable(format!("not a URL: {e}")))?;
-        let bearer = HeaderValue::from_str(&format!("Bearer {access_token}"))
-            .map_err(|_| GraphError::Unreachable("the access token is not a valid header value".into()))?;
+        // A token that cannot even be sent is refused as Meta refuses a bad one (190), so callers
+        // treat it as the account's problem, not as a network one to retry.
+        let bearer = HeaderValue::from_str(&format!("Bearer {access_token}")).map_err(|_| GraphError::Http {
+            status: 401,
+            code: Some(190),
+            message: "the access token is not a valid header value".into(),
+        })?;
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
