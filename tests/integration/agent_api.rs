@@ -4,6 +4,7 @@
 
 use crate::api::now;
 use api::routes::{Body as RouteBody, Operation, ROUTES};
+use integration_tests::outreach::OutreachFixture;
 use integration_tests::*;
 use integration_tests::{Fixture, Tenant};
 use lambda_http::http::StatusCode;
@@ -471,6 +472,71 @@ async fn an_admin_can_use_every_route() {
     w.expect(StatusCode::NO_CONTENT, "DELETE", &format!("/v1/templates/{template_id}"), key, None)
         .await;
 
+    // Campaigns: create, read, change, recipients, start, pause, resume, cancel, delete.
+    let approved = f
+        .approved_template_signed(
+            &f.a,
+            "rotated-app-secret",
+            "walk_campaign",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Hello"}]),
+        )
+        .await;
+    let campaign = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/campaigns",
+            key,
+            Some(json!({"name": "Walk", "template_id": approved})),
+        )
+        .await;
+    let cmp = campaign["id"].as_str().unwrap().to_string();
+    let campaigns = w.expect(StatusCode::OK, "GET", "/v1/campaigns", key, None).await;
+    assert_eq!(campaigns["data"][0]["id"], cmp.as_str());
+    w.expect(StatusCode::OK, "GET", &format!("/v1/campaigns/{cmp}"), key, None).await;
+    let renamed = w
+        .expect(StatusCode::OK, "PATCH", &format!("/v1/campaigns/{cmp}"), key, Some(json!({"name": "Walked"})))
+        .await;
+    assert_eq!(renamed["name"], "Walked");
+    let added = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            &format!("/v1/campaigns/{cmp}/recipients"),
+            key,
+            Some(json!({"phone_numbers": ["+16505550199"]})),
+        )
+        .await;
+    assert_eq!(added["added"], 1);
+    let recipients = w
+        .expect(StatusCode::OK, "GET", &format!("/v1/campaigns/{cmp}/recipients"), key, None)
+        .await;
+    assert_eq!(recipients["data"][0]["status"], "pending");
+    for (command, status) in [("start", "in_progress"), ("pause", "paused"), ("resume", "in_progress"), ("cancel", "cancelled")] {
+        let moved = w
+            .expect(StatusCode::OK, "POST", &format!("/v1/campaigns/{cmp}/{command}"), key, None)
+            .await;
+        assert_eq!(moved["status"], status);
+    }
+    let draft = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/campaigns",
+            key,
+            Some(json!({"name": "Gone", "template_id": approved})),
+        )
+        .await;
+    w.expect(
+        StatusCode::NO_CONTENT,
+        "DELETE",
+        &format!("/v1/campaigns/{}", draft["id"].as_str().unwrap()),
+        key,
+        None,
+    )
+    .await;
+
     // Tear-down routes.
     w.expect(
         StatusCode::NO_CONTENT,
@@ -695,6 +761,9 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         CreateTemplate => json!({"account_id": ids["account_id"], "name": "iso", "category": "UTILITY", "language": "en",
             "components": [{"type": "BODY", "text": "x"}]}),
         SyncTemplates => json!({"account_id": ids["account_id"]}),
+        CreateCampaign => json!({"name": "iso", "template_id": ids["template_id"]}),
+        UpdateCampaign => json!({"name": "Renamed"}),
+        AddRecipients => json!({"phone_numbers": ["+16505550123"]}),
         _ => return None,
     })
 }
@@ -752,6 +821,19 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("template_id", template["id"].as_str().unwrap().into());
+    let approved = f
+        .approved_template(&f.a, "iso_campaign", "UTILITY", json!([{"type": "BODY", "text": "Hello"}]))
+        .await;
+    let campaign = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/campaigns",
+            a,
+            Some(json!({"name": "A's", "template_id": approved})),
+        )
+        .await;
+    ids.insert("campaign_id", campaign["id"].as_str().unwrap().into());
     let before = f
         .stack
         .tenancy()
@@ -787,6 +869,7 @@ async fn another_organizations_ids_answer_404_on_every_route() {
             "RegisterAccount",
             "CreateTemplate",
             "SyncTemplates",
+            "CreateCampaign",
         ]
         .iter()
         .any(|schema| route.body == RouteBody::Json(schema))

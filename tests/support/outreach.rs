@@ -60,7 +60,20 @@ pub trait OutreachFixture {
     /// Waits (up to 5 s) for the fake to have kept at least one webhook, then delivers them.
     async fn deliver_webhooks_soon(&self, tenant: &Tenant) -> usize;
     /// A template created through the API and approved by the fake's review: its id.
-    async fn approved_template(&self, tenant: &Tenant, name: &str, category: &str, components: Value) -> String;
+    async fn approved_template(&self, tenant: &Tenant, name: &str, category: &str, components: Value) -> String {
+        let secret = Tenant::app_secret(if tenant.key == self.a().key { "a" } else { "b" });
+        self.approved_template_signed(tenant, &secret, name, category, components).await
+    }
+    /// The same, for an account whose app secret was replaced by `app_secret`.
+    async fn approved_template_signed(
+        &self,
+        tenant: &Tenant,
+        app_secret: &str,
+        name: &str,
+        category: &str,
+        components: Value,
+    ) -> String;
+    fn a(&self) -> &Tenant;
 }
 
 #[async_trait::async_trait]
@@ -96,10 +109,22 @@ impl OutreachFixture for Fixture {
         0
     }
 
-    async fn approved_template(&self, tenant: &Tenant, name: &str, category: &str, components: Value) -> String {
-        let tenant_name = if tenant.key == self.a.key { "a" } else { "b" };
+    fn a(&self) -> &Tenant {
+        &self.a
+    }
+
+    async fn approved_template_signed(
+        &self,
+        tenant: &Tenant,
+        app_secret: &str,
+        name: &str,
+        category: &str,
+        components: Value,
+    ) -> String {
+        let mut webhooks = outbox_of(tenant, "a");
+        webhooks.app_secret = app_secret.to_string();
         self.graph.review_templates(Review {
-            webhooks: outbox_of(tenant, tenant_name),
+            webhooks,
             delay: Duration::ZERO,
             verdict: "APPROVED".into(),
             reason: "NONE".into(),
