@@ -520,7 +520,10 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
         )
         .key(
             "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("TEMPLATE#102290129340398#order_update#en_US".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                "TEMPLATE#{}",
+                shared::template::template_id("102290129340398", "order_update", "en_US")
+            )),
         )
         .send()
         .await
