@@ -15,7 +15,7 @@ use shared::http_error::HttpError;
 use shared::template::{ParameterSpec, render};
 use std::collections::BTreeMap;
 
-/// Entries one request may name (contact ids, tags and phone numbers together).
+/// Entries one request may name in each list (contact ids, tags, phone numbers).
 pub const MAX_ENTRIES: usize = 1_000;
 
 /// Conditional writes in flight at once.
@@ -34,15 +34,13 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     let contact_ids = body.contact_ids.unwrap_or_default();
     let tags = body.tags.unwrap_or_default();
     let phones = body.phone_numbers.unwrap_or_default();
-    let entries = contact_ids.len() + tags.len() + phones.len();
-    if entries == 0 {
+    if contact_ids.len() + tags.len() + phones.len() == 0 {
         return Err(unprocessable("contact_ids", "name contact_ids, tags or phone_numbers"));
     }
-    if entries > MAX_ENTRIES {
-        return Err(unprocessable(
-            "contact_ids",
-            format!("at most {MAX_ENTRIES} entries per request (contact ids, tags and phone numbers together)"),
-        ));
+    for (field, len) in [("contact_ids", contact_ids.len()), ("tags", tags.len()), ("phone_numbers", phones.len())] {
+        if len > MAX_ENTRIES {
+            return Err(unprocessable(field, format!("at most {MAX_ENTRIES} entries per request")));
+        }
     }
     let campaign = load(api, cx).await?;
     campaign::after(campaign.status, Command::Edit, campaign.total_recipients)

@@ -78,6 +78,9 @@ fn template_components_schema() -> Value {
         "allOf": [
             {"if": {"required": ["type"], "properties": {"type": {"const": "URL"}}}, "then": {"required": ["url"]}},
             {"if": {"required": ["type"], "properties": {"type": {"const": "PHONE_NUMBER"}}}, "then": {"required": ["phone_number"]}},
+            // A URL ending in its variable needs an example URL.
+            {"if": {"required": ["url"], "properties": {"url": {"type": "string", "pattern": "\\{\\{1\\}\\}$"}}},
+             "then": {"required": ["example"], "properties": {"example": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}},
         ]});
     let buttons = json!({"type": "object", "required": ["type", "buttons"], "additionalProperties": false, "properties": {
         "type": {"const": "BUTTONS"},
