@@ -152,6 +152,9 @@ pub struct Conversation {
     pub contact_profile_name: Option<String>,
     #[serde(default)]
     pub contact_phone: Option<String>,
+    /// The campaign whose message this conversation's customer replied to.
+    #[serde(default)]
+    pub campaign_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

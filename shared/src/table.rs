@@ -381,6 +381,11 @@ pub fn marketing_opt_out(org_id: &str, phone: &str) -> Key {
     Key::new(org_partition(org_id), format!("OPTOUT#{phone}"))
 }
 
+/// The latest campaign send that reached `phone` (TTL: the reply-attribution window).
+pub fn campaign_reach(org_id: &str, phone: &str) -> Key {
+    Key::new(org_partition(org_id), format!("REACHED#{phone}"))
+}
+
 /// Campaign sends of one account in one clock hour, for the rolling 24-hour messaging limit.
 pub fn messaging_limit_hour(org_id: &str, account_id: &str, hour: &str) -> Key {
     Key::new(org_partition(org_id), format!("MSGLIMIT#{account_id}#{hour}"))

@@ -319,3 +319,42 @@ async fn templates_and_variables_are_checked_before_anything_is_sent() {
     assert!(added["refused"][0]["reason"].as_str().unwrap().contains("missing variable \"1\""));
     assert_eq!(f.graph.sent().len(), 0);
 }
+
+#[tokio::test]
+async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_agent() {
+    let f = Fixture::new().await;
+    let template = f.approved_template(&f.a, "welcome_back", "UTILITY", json!([{"type": "BODY", "text": "We missed you"}])).await;
+    let body = json!({"email": "rita@example.com", "full_name": "Rita Responder", "role": "agent"}).to_string();
+    let (_, rita) = f.call("POST", "/v1/agents", Some(&f.a.key), Some(&body)).await;
+    let rita = rita["id"].as_str().unwrap().to_string();
+    let body = json!({"name": "Win back", "template_id": template, "responding_agent_id": rita}).to_string();
+    let (status, created) = f.call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    post(&f, &format!("/v1/campaigns/{id}/recipients"), Some(json!({"phone_numbers": ["+16505551234", "+16505551235"]}))).await;
+    post(&f, &format!("/v1/campaigns/{id}/start"), None).await;
+    assert_eq!(f.run_campaign(&f.a, &id, 10).await["status"], "completed");
+
+    let now = chrono::Utc::now().timestamp();
+    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply1", now).await;
+    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply2", now + 1).await;
+    let conversation_id = f.conversation_id(&f.a).await;
+    let (_, conversation) = f
+        .call("GET", &format!("/v1/conversations/{conversation_id}"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(conversation["campaign_id"], id.as_str(), "the conversation records the campaign");
+    assert_eq!(conversation["assigned_agent_id"], rita.as_str(), "and goes to the responding agent");
+    let (_, campaign) = f.call("GET", &format!("/v1/campaigns/{id}"), Some(&f.a.key), None).await;
+    assert_eq!(campaign["counts"]["replied"], 1, "two messages, one reply counted");
+    let (_, replied) = f
+        .call("GET", &format!("/v1/campaigns/{id}/recipients?status=sent"), Some(&f.a.key), None)
+        .await;
+    let sheena = replied["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["phone_number"] == "+16505551234")
+        .unwrap();
+    assert_eq!(sheena["conversation_id"], conversation_id.as_str());
+    assert!(sheena["replied_at"].is_string());
+}

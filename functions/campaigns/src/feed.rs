@@ -102,6 +102,8 @@ impl CampaignsService {
                     template_name: template.name.clone(),
                     language: template.language.clone(),
                     components,
+                    responding_agent_id: campaign.responding_agent_id.clone(),
+                    responding_division_id: campaign.responding_division_id.clone(),
                 };
                 jobs.push(serde_json::to_string(&send).map_err(|e| StoreError::io("campaign send", e))?);
             }

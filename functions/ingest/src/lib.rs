@@ -83,6 +83,7 @@ pub struct IngestService {
     inbound: InboundLedger,
     statuses: StatusLedger,
     campaigns: CampaignStore,
+    conversations: ConversationStore,
     account_events: AccountEvents,
     allocator: Allocator,
     accounts: AccountCache,
@@ -165,6 +166,7 @@ impl IngestService {
             inbound: InboundLedger::new(dynamo.clone(), &config.table_name),
             statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
             campaigns: CampaignStore::new(dynamo.clone(), &config.table_name),
+            conversations: ConversationStore::new(dynamo.clone(), &config.table_name),
             account_events: AccountEvents::new(dynamo.clone(), &config.table_name),
             allocator: Allocator::new(
                 DivisionStore::new(dynamo.clone(), &config.table_name),
@@ -415,7 +417,16 @@ impl IngestService {
                 (conversation_id, contact_id, opened_conversation)
             }
         };
-        if let (true, Some(conversation_id), Some(division_id)) = (opened, &conversation_id, &account.division_id) {
+        let answered_by_campaign = match &conversation_id {
+            Some(conversation_id) => {
+                self.attribute_reply(org_id, account_id, identity.wa_id.as_deref(), conversation_id, opened)
+                    .await?
+            }
+            None => false,
+        };
+        if let (true, false, Some(conversation_id), Some(division_id)) =
+            (opened, answered_by_campaign, &conversation_id, &account.division_id)
+        {
             let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
             info!(%conversation_id, ?allocation, "new conversation allocated");
         }

@@ -36,6 +36,51 @@ impl IngestService {
         Ok(true)
     }
 
+    /// A customer's message after a campaign reached them is its reply: counted once on the
+    /// recipient, recorded on the conversation, and a conversation it opens goes to the campaign's
+    /// responding agent or division. Answers whether the conversation was given to a responder
+    /// (then the account's own allocation is skipped).
+    pub(crate) async fn attribute_reply(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        wa_id: Option<&str>,
+        conversation_id: &str,
+        opened: bool,
+    ) -> Result<bool, RecordError> {
+        let Some(phone) = wa_id.and_then(shared::campaign::phone_key) else {
+            return Ok(false);
+        };
+        let Some(reach) = self.campaigns.reach(org_id, &phone).await? else {
+            return Ok(false);
+        };
+        if reach.account_id != account_id {
+            return Ok(false);
+        }
+        let first = self
+            .campaigns
+            .record_reply(org_id, &reach.campaign_id, &phone, conversation_id)
+            .await?;
+        info!(campaign = %reach.campaign_id, first, "reply attributed to a campaign");
+        self.conversations
+            .record_campaign(org_id, conversation_id, &reach.campaign_id)
+            .await?;
+        let mut given = false;
+        if opened {
+            if let Some(agent) = &reach.responding_agent_id {
+                given = self
+                    .conversations
+                    .allocate(org_id, conversation_id, reach.responding_division_id.as_deref(), Some(agent))
+                    .await?;
+            } else if let Some(division) = &reach.responding_division_id {
+                self.allocator.allocate(org_id, conversation_id, division).await?;
+                given = true;
+            }
+        }
+        self.campaigns.forget_reach(org_id, &phone).await?;
+        Ok(given)
+    }
+
     /// `user_preferences`: `marketing_messages` `stop` records an opt-out, `resume` withdraws it.
     pub(crate) async fn record_preferences(&self, org_id: &str, value: &serde_json::Value) -> Result<(), RecordError> {
         for preference in value

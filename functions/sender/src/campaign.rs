@@ -11,7 +11,7 @@
 use crate::{SenderService, Tally};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::Claim;
-use shared::campaign::{CampaignSend, CampaignStatus, Recipient, callback_data};
+use shared::campaign::{CampaignSend, CampaignStatus, Reach, Recipient, callback_data};
 use shared::meta::Content;
 use shared::outbound::{self, AfterError};
 use shared::sqs_batch::Outcome;
@@ -84,6 +84,17 @@ impl SenderService {
         let err = match answer {
             Ok(wamid) => {
                 self.record_campaign_sent(&recipient, &wamid).await?;
+                let reach = Reach {
+                    campaign_id: send.campaign_id.clone(),
+                    account_id: send.account_id.clone(),
+                    phone: send.phone.clone(),
+                    responding_agent_id: send.responding_agent_id.clone(),
+                    responding_division_id: send.responding_division_id.clone(),
+                };
+                // Only the reply's attribution depends on it: a failure is logged, not retried.
+                if let Err(err) = self.campaigns.remember_reach(&send.org_id, &reach).await {
+                    warn!(error = %err, "the send is recorded, but its reply will not find the campaign");
+                }
                 return Ok((Outcome::Done, Tally::Sent));
             }
             Err(err) => err,

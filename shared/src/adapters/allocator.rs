@@ -70,7 +70,7 @@ impl Allocator {
         };
         let taken = self
             .conversations
-            .allocate(org_id, conversation_id, division_id, chosen.as_deref())
+            .allocate(org_id, conversation_id, Some(division_id), chosen.as_deref())
             .await?;
         Ok(match (taken, chosen) {
             (false, _) => Allocation::Unchanged,

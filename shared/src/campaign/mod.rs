@@ -201,7 +201,28 @@ pub struct CampaignSend {
     pub language: String,
     /// Meta's send components, rendered from the recipient's variables.
     pub components: serde_json::Value,
+    /// Who answers a reply (kept for the reply's conversation).
+    #[serde(default)]
+    pub responding_agent_id: Option<String>,
+    #[serde(default)]
+    pub responding_division_id: Option<String>,
 }
+
+/// A campaign send that reached a customer, kept a while so that the customer's reply finds the
+/// campaign (and who answers it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reach {
+    pub campaign_id: String,
+    pub account_id: String,
+    pub phone: String,
+    #[serde(default)]
+    pub responding_agent_id: Option<String>,
+    #[serde(default)]
+    pub responding_division_id: Option<String>,
+}
+
+/// How long after a send a reply is attributed to the campaign.
+pub const REPLY_ATTRIBUTION_SECONDS: i64 = 7 * 24 * 3600;
 
 /// The campaign queue's message: what the campaigns function does next for one campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,6 +68,8 @@ pub struct Conversation {
     pub division_id: Option<String>,
     /// End of the 24-hour customer-service window; free-form replies only before it.
     pub window_expires_at: Option<String>,
+    /// The campaign whose message the customer answered.
+    pub campaign_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -89,6 +91,7 @@ impl From<&inbox::Conversation> for Conversation {
             assigned_agent_id: c.assigned_agent_id.clone(),
             division_id: c.division_id.clone(),
             window_expires_at: c.window_expires_at.map(rfc3339_seconds),
+            campaign_id: c.campaign_id.clone(),
             created_at: c.created_at.clone(),
             updated_at: c.updated_at.clone(),
         }

@@ -138,7 +138,7 @@ impl CampaignStore {
                     .update_item()
                     .table_name(&self.records.table)
                     .set_key(Some(key_item(&key)))
-                    .update_expression("SET wamid = :wamid, sent_at = if_not_exists(sent_at, :now)")
+                    .update_expression("SET wamid = :wamid, sent_at = :now")
                     .condition_expression("send_claimed_ms = :claimed")
                     .expression_attribute_values(":wamid", s(wamid))
                     .expression_attribute_values(":now", s(now_rfc3339()))
@@ -230,7 +230,7 @@ impl CampaignStore {
                 .records
                 .update_of(&key)
                 .update_expression(format!(
-                    "SET #status = :status, status_rank = :to, {at} = :now, wamid = if_not_exists(wamid, :wamid){}",
+                    "SET #status = :status, status_rank = :to, {at} = :now, wamid = :wamid{}",
                     if status == "failed" { ", error_code = :code, error_message = :message" } else { "" }
                 ))
                 .condition_expression("status_rank = :from")
@@ -275,7 +275,10 @@ impl CampaignStore {
             .records
             .update_of(&key)
             .update_expression("SET replied_at = :now, conversation_id = :conversation")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(replied_at)")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(replied_at) OR attribute_type(replied_at, :null))",
+            )
+            .expression_attribute_values(":null", s("NULL"))
             .expression_attribute_values(":now", s(now_rfc3339()))
             .expression_attribute_values(":conversation", s(conversation_id));
         let mut writes = vec![Write::failing_as(
@@ -295,4 +298,36 @@ fn org_of(recipient: &Recipient) -> Result<&str, StoreError> {
     Some(recipient.org_id.as_str())
         .filter(|org| !org.is_empty())
         .ok_or_else(|| StoreError::io("recipient", "stored without its organization"))
+}
+
+impl CampaignStore {
+    /// Remembers that a campaign send reached `reach.phone`, for the customer's reply.
+    pub async fn remember_reach(&self, org_id: &str, reach: &crate::campaign::Reach) -> Result<(), StoreError> {
+        let mut item = crate::adapters::items::record_item(reach, &table::campaign_reach(org_id, &reach.phone), "CampaignReach")?;
+        item.insert(
+            crate::table::attr::EXPIRES_AT.into(),
+            n(chrono::Utc::now().timestamp() + crate::campaign::REPLY_ATTRIBUTION_SECONDS),
+        );
+        self.records.transact_all(vec![self.records.put(item, None)]).await
+    }
+
+    /// The campaign send that last reached `phone`, within the attribution window.
+    pub async fn reach(&self, org_id: &str, phone: &str) -> Result<Option<crate::campaign::Reach>, StoreError> {
+        let Some(item) = self.records.get_item(&table::campaign_reach(org_id, phone)).await? else {
+            return Ok(None);
+        };
+        let expired = crate::adapters::items::number_of(&item, crate::table::attr::EXPIRES_AT)
+            .is_some_and(|at| at < chrono::Utc::now().timestamp());
+        if expired {
+            return Ok(None);
+        }
+        record(item, "CampaignReach").map(Some)
+    }
+
+    /// The reply was attributed: later messages of the customer are not looked up again.
+    pub async fn forget_reach(&self, org_id: &str, phone: &str) -> Result<(), StoreError> {
+        self.records
+            .transact_all(vec![self.records.delete(&table::campaign_reach(org_id, phone), None)])
+            .await
+    }
 }

@@ -126,7 +126,7 @@ impl ConversationStore {
         &self,
         org_id: &str,
         conversation_id: &str,
-        division_id: &str,
+        division_id: Option<&str>,
         agent_id: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut update = self
@@ -138,14 +138,17 @@ impl ConversationStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":resolved", s("resolved"))
             .expression_attribute_values(":null_type", s("NULL"))
-            .expression_attribute_values(":division", s(division_id))
             .expression_attribute_values(":now", s(now_rfc3339()));
-        update = match agent_id {
-            Some(agent) => update
-                .update_expression("SET division_id = :division, assigned_agent_id = :agent, updated_at = :now")
-                .expression_attribute_values(":agent", s(agent)),
-            None => update.update_expression("SET division_id = :division, updated_at = :now"),
-        };
+        let mut sets = vec!["updated_at = :now"];
+        if let Some(division) = division_id {
+            update = update.expression_attribute_values(":division", s(division));
+            sets.push("division_id = :division");
+        }
+        if let Some(agent) = agent_id {
+            update = update.expression_attribute_values(":agent", s(agent));
+            sets.push("assigned_agent_id = :agent");
+        }
+        update = update.update_expression(format!("SET {}", sets.join(", ")));
         let mut writes = vec![Write::failing_as(
             self.records.update(update),
             StoreError::Conflict("allocated".into()),

@@ -134,6 +134,29 @@ impl ConversationStore {
     }
 
     /// Unread count to zero (an agent read the conversation).
+    /// Records the campaign a conversation's customer replied to (the first one stays).
+    pub async fn record_campaign(&self, org_id: &str, conversation_id: &str, campaign_id: &str) -> Result<(), StoreError> {
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(crate::adapters::items::key_item(&table::conversation(org_id, conversation_id))))
+            .update_expression("SET campaign_id = :campaign")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(campaign_id) OR attribute_type(campaign_id, :null))",
+            )
+            .expression_attribute_values(":campaign", crate::adapters::items::s(campaign_id))
+            .expression_attribute_values(":null", crate::adapters::items::s("NULL"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(()),
+            Err(err) => Err(StoreError::aws("UpdateItem(conversation campaign)", err)),
+        }
+    }
+
     pub async fn mark_read(&self, org_id: &str, conversation_id: &str) -> Result<(), StoreError> {
         self.records
             .update_existing(

@@ -182,6 +182,7 @@ fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {
         contact_name: w.contact.name.clone(),
         contact_profile_name: w.profile_name.map(str::to_string),
         contact_phone: w.contact.phone.clone(),
+        campaign_id: None,
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
