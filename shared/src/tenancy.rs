@@ -34,6 +34,10 @@ pub struct WhatsAppAccount {
     /// New conversations on this number go to this division (and its allocation method).
     #[serde(default)]
     pub division_id: Option<String>,
+    /// Meta's messaging limit of the number's portfolio: business-initiated conversations with
+    /// unique customers per rolling 24 hours (250, 2,000, 10,000, 100,000); `None`: unlimited.
+    #[serde(default)]
+    pub messaging_limit: Option<u32>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -226,3 +230,6 @@ mod tests {
         }
     }
 }
+
+/// Meta's messaging-limit tiers (unique customers per rolling 24 hours); above them, unlimited.
+pub const MESSAGING_TIERS: &[u32] = &[250, 2_000, 10_000, 100_000];

@@ -358,3 +358,64 @@ async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_
     assert_eq!(sheena["conversation_id"], conversation_id.as_str());
     assert!(sheena["replied_at"].is_string());
 }
+
+#[tokio::test]
+async fn the_messaging_limit_pauses_a_campaign_until_the_window_allows_then_it_resumes_by_itself() {
+    let f = Fixture::new().await;
+    let template = f.approved_template(&f.a, "big_news", "UTILITY", json!([{"type": "BODY", "text": "Big news"}])).await;
+    let account = format!("/v1/accounts/{}", f.a.account.account_id);
+    let (status, updated) = f
+        .call("PATCH", &account, Some(&f.a.key), Some(r#"{"messaging_limit":"250"}"#))
+        .await;
+    assert_eq!((status, updated["messaging_limit"].as_str()), (StatusCode::OK, Some("250")));
+    let id = campaign(&f, &template, json!({})).await;
+    let path = format!("/v1/campaigns/{id}");
+    let phones: Vec<String> = (0..300).map(|i| format!("+1415555{:04}", i)).collect();
+    let (_, added) = post(&f, &format!("{path}/recipients"), Some(json!({"phone_numbers": phones}))).await;
+    assert_eq!(added["added"], 300);
+    post(&f, &format!("{path}/start"), None).await;
+    f.run_campaign_jobs().await;
+    assert_eq!(f.run_sends().await, 250, "the first step stays within the 24-hour allowance");
+    f.feed(&f.a, &id).await;
+    let (_, paused) = f.call("GET", &path, Some(&f.a.key), None).await;
+    assert_eq!((paused["status"].as_str(), paused["pause_reason"].as_str()), (Some("paused"), Some("messaging_limit")));
+    assert_eq!(paused["counts"]["sent"], 250);
+
+    // A day later the minute tick finds it due and resumes it; the window has room again.
+    let later = chrono::Utc::now().timestamp_millis() + 26 * 3_600_000;
+    let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(later).unwrap().to_rfc3339();
+    let summary = f.campaigns().tick(&json!({"time": time})).await.unwrap();
+    assert_eq!(summary.started, 1);
+    let jobs = f.stack.drain("CampaignQueue").await;
+    let later_service = || f.campaigns().with_clock(move || later);
+    later_service().process(sqs_event_of(&jobs)).await;
+    f.run_sends().await;
+    assert_eq!(f.graph.sent().len(), 300, "the other 50 went out, each once");
+    let job = shared::campaign::CampaignJob::Feed { org_id: f.a.account.org_id.clone(), campaign_id: id.clone() };
+    later_service().process(integration_tests::outreach::campaign_job_event(&job)).await;
+    let (_, done) = f.call("GET", &path, Some(&f.a.key), None).await;
+    assert_eq!((done["status"].as_str(), done["counts"]["sent"].as_u64()), (Some("completed"), Some(300)), "{done}");
+    assert_eq!(f.graph.sent().len(), 300);
+}
+
+#[tokio::test]
+async fn a_scheduled_campaign_starts_within_a_minute_of_its_time() {
+    let f = Fixture::new().await;
+    let template = f.approved_template(&f.a, "tomorrow", "UTILITY", json!([{"type": "BODY", "text": "See you tomorrow"}])).await;
+    let at = chrono::Utc::now() + chrono::Duration::hours(2);
+    let body = json!({"name": "Later", "template_id": template, "scheduled_at": at.to_rfc3339()}).to_string();
+    let (_, created) = f.call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body)).await;
+    assert_eq!(created["status"], "scheduled");
+    let id = created["id"].as_str().unwrap().to_string();
+    post(&f, &format!("/v1/campaigns/{id}/recipients"), Some(json!({"phone_numbers": ["+14155550999"]}))).await;
+    let tick = |at: chrono::DateTime<chrono::Utc>| json!({"time": at.to_rfc3339()});
+    let early = f.campaigns().tick(&tick(at - chrono::Duration::seconds(61))).await.unwrap();
+    assert_eq!(early.started, 0, "not before its time");
+    let on_time = f.campaigns().tick(&tick(at + chrono::Duration::seconds(30))).await.unwrap();
+    assert_eq!(on_time.started, 1);
+    let again = f.campaigns().tick(&tick(at + chrono::Duration::seconds(90))).await.unwrap();
+    assert_eq!(again.started, 0, "a second tick starts nothing twice");
+    let done = f.run_campaign(&f.a, &id, 10).await;
+    assert_eq!((done["status"].as_str(), done["counts"]["sent"].as_u64()), (Some("completed"), Some(1)));
+    assert_eq!(f.graph.sends_to("14155550999"), 1);
+}

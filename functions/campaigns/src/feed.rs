@@ -13,7 +13,7 @@ use crate::{CampaignsService, WATCHDOG_MS};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::CampaignChange;
 use shared::adapters::items::{now_rfc3339, s};
-use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget};
+use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit};
 use shared::send_policy::{CLAIM_STALE_AFTER_MS, SETTLE_PERIOD_MS};
 use shared::sqs_batch::Outcome;
 use shared::template::{ParameterSpec, render};
@@ -40,6 +40,20 @@ impl CampaignsService {
         Ok(Outcome::Done)
     }
 
+    /// The number's messaging limit is used up: paused until the window frees room, when the
+    /// tick resumes it.
+    async fn pause_for_limit(&self, campaign: &Campaign, resume_at_ms: i64) -> Result<Outcome, StoreError> {
+        warn!(resume_at_ms, "messaging limit reached; campaign paused");
+        let change = CampaignChange::default()
+            .status(CampaignStatus::Paused)
+            .set("pause_reason", s("messaging_limit"))
+            .due(&campaign.org_id, &campaign.campaign_id, Some(resume_at_ms));
+        self.campaigns
+            .change(&campaign.org_id, &campaign.campaign_id, CampaignStatus::InProgress, change)
+            .await?;
+        Ok(Outcome::Done)
+    }
+
     pub(crate) async fn feed(&self, org_id: &str, campaign_id: &str) -> Result<Outcome, StoreError> {
         let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
             return Ok(Outcome::Done);
@@ -56,7 +70,20 @@ impl CampaignsService {
             None => return self.pause_for(&campaign, "template_deleted").await,
         };
         let spec = ParameterSpec::of(&template.components);
-        let budget = feed_budget(account.throughput_mps);
+        let now = self.now_ms();
+        let mut budget = feed_budget(account.throughput_mps);
+        if account.messaging_limit.is_some() {
+            let usage = self
+                .campaigns
+                .limit_usage(org_id, &account.account_id, &limit::window_hours(now))
+                .await?;
+            let used = usage.iter().map(|(_, sends)| sends).sum();
+            match limit::allowance(account.messaging_limit, used) {
+                Some(0) => return self.pause_for_limit(&campaign, limit::frees_at_ms(&usage, now)).await,
+                Some(left) => budget = budget.min(left as usize),
+                None => {}
+            }
+        }
         let mut cursor = campaign.feed_cursor.clone();
         let mut jobs: Vec<String> = Vec::new();
         let mut more = true;
@@ -115,6 +142,11 @@ impl CampaignsService {
             warn!(not_queued = not_queued.len(), "some sends were not queued; feeding again shortly");
             self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
             return Ok(Outcome::Done);
+        }
+        if account.messaging_limit.is_some() {
+            self.campaigns
+                .add_limit_usage(org_id, &account.account_id, &limit::current_hour(now), jobs.len() as u64)
+                .await?;
         }
         let change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)

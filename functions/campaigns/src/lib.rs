@@ -59,6 +59,8 @@ pub struct CampaignsService {
     /// The sender's queue.
     outbound: Box<dyn JobQueue>,
     runner: BatchRunner,
+    /// "Now", epoch milliseconds: the messaging limit's window is read against it (tests move it).
+    clock: std::sync::Arc<dyn Fn() -> i64 + Send + Sync>,
 }
 
 /// What a tick did.
@@ -86,7 +88,18 @@ impl CampaignsService {
             jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.consumer.queue_url)),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             runner: BatchRunner::from_aws("campaigns", sqs, &config.consumer, Order::Sequential),
+            clock: std::sync::Arc::new(now_ms),
         }
+    }
+
+    /// Reads "now" from `clock` instead of the system's (tests drive time without sleeping).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = std::sync::Arc::new(clock);
+        self
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        (self.clock)()
     }
 
     /// Wraps the outbound queue (fault injection in tests: a queue that stalls mid-way).
@@ -127,7 +140,7 @@ impl CampaignsService {
             .and_then(|t| t.as_str())
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.timestamp_millis())
-            .unwrap_or_else(now_ms);
+            .unwrap_or_else(|| self.now_ms());
         let mut summary = TickSummary::default();
         for due in self.campaigns.due(now, 100).await? {
             let span = info_span!("campaign", org = %due.org_id, campaign = %due.campaign_id);

@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct AccountChanges {
     pub display_phone_number: Option<String>,
     pub throughput_mps: Option<u32>,
+    /// `Some(None)`: unlimited.
+    pub messaging_limit: Option<Option<u32>>,
     /// `Some(None)` removes the division.
     pub division_id: Option<Option<String>>,
     pub secrets: Vec<(&'static str, Secret)>,
@@ -92,6 +94,14 @@ impl AccountStore {
         if let Some(mps) = changes.throughput_mps {
             sets.push("throughput_mps = :mps".into());
             update = update.expression_attribute_values(":mps", AttributeValue::N(mps.to_string()));
+        }
+        match changes.messaging_limit {
+            Some(Some(limit)) => {
+                sets.push("messaging_limit = :limit".into());
+                update = update.expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
+            }
+            Some(None) => removes.push("messaging_limit"),
+            None => {}
         }
         match changes.division_id {
             Some(Some(division)) => {

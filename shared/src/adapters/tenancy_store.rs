@@ -179,6 +179,7 @@ impl TenancyStore {
             app_secret,
             access_token,
             throughput_mps: new.throughput_mps,
+            messaging_limit: None,
             division_id: None,
             created_at: created_at.clone(),
             updated_at: created_at,

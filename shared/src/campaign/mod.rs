@@ -2,6 +2,7 @@
 //! recipient moves forward (and which counters a move adds to), how far ahead the fan-out feeds
 //! the sender, and the job the sender gets for one recipient.
 
+pub mod limit;
 mod record;
 
 pub use record::{Campaign, CampaignCounters, Recipient};

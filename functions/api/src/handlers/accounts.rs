@@ -140,9 +140,13 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             secrets.push((field, Secret::new(secret)));
         }
     }
+    let messaging_limit = rules::MESSAGING_LIMIT
+        .check("messaging_limit", body.messaging_limit.as_deref())?
+        .map(|tier| tier.parse::<u32>().ok());
     let changes = AccountChanges {
         display_phone_number: body.display_phone_number,
         throughput_mps: body.throughput_mps,
+        messaging_limit,
         division_id,
         secrets,
     };

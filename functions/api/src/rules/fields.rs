@@ -44,6 +44,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAccount", "division_id", Rule::IdOrEmpty),
     ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
     ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
+    ("UpdateAccount", "messaging_limit", MESSAGING_LIMIT),
     ("CreateTemplate", "account_id", REQUIRED_ID),
     ("CreateTemplate", "category", TEMPLATE_CATEGORY),
     ("SyncTemplates", "account_id", REQUIRED_ID),
@@ -69,6 +70,10 @@ pub const VARIABLE_VALUE: Rule = Rule::Text {
     blank_clears: false,
 };
 
+pub const MESSAGING_LIMIT: Rule = Rule::OneOf {
+    values: &["250", "2000", "10000", "100000", "unlimited"],
+    required: false,
+};
 pub const REQUIRED_ID: Rule = Rule::Id { required: true };
 pub const TEMPLATE_CATEGORY: Rule = Rule::OneOf {
     values: shared::template::CATEGORIES,

@@ -432,6 +432,8 @@ pub struct Account {
     pub waba_id: String,
     pub display_phone_number: String,
     pub throughput_mps: u32,
+    /// Unique customers campaigns may reach per rolling 24 hours (Meta's tier), or `unlimited`.
+    pub messaging_limit: String,
     pub division_id: Option<String>,
     /// Where Meta must send this number's webhooks.
     pub webhook_url: String,
@@ -465,6 +467,10 @@ impl Account {
             waba_id: account.waba_id.clone(),
             display_phone_number: account.display_phone_number.clone(),
             throughput_mps: account.throughput_mps,
+            messaging_limit: account
+                .messaging_limit
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "unlimited".into()),
             division_id: account.division_id.clone(),
             webhook_url: format!("{webhook_base}/webhooks/whatsapp/{}", account.account_id),
             verify_token: account.verify_token.masked(),
@@ -518,6 +524,8 @@ pub struct UpdateAccount {
     pub display_phone_number: Option<String>,
     #[serde(default, deserialize_with = "whole_number")]
     pub throughput_mps: Option<u32>,
+    /// Meta's tier of the number's portfolio: 250, 2000, 10000, 100000 or unlimited.
+    pub messaging_limit: Option<String>,
     /// Empty string: no division.
     pub division_id: Option<String>,
     pub app_secret: Option<String>,

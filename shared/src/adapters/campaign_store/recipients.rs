@@ -268,3 +268,47 @@ impl CampaignStore {
         self.records.transact_all(vec![self.records.put(item, None)]).await
     }
 }
+
+impl CampaignStore {
+    /// Campaign sends queued for `account_id` in each of `hours` (one BatchGetItem).
+    pub async fn limit_usage(&self, org_id: &str, account_id: &str, hours: &[String]) -> Result<Vec<(String, u64)>, StoreError> {
+        let keys: Vec<_> = hours
+            .iter()
+            .map(|hour| table::messaging_limit_hour(org_id, account_id, hour))
+            .collect();
+        let items = self.records.batch_get_items(&keys, true).await?;
+        Ok(hours
+            .iter()
+            .map(|hour| {
+                let sk = table::messaging_limit_hour(org_id, account_id, hour).sk;
+                let sends = items
+                    .iter()
+                    .find(|item| string_of(item, attr::SK).as_deref() == Some(sk.as_str()))
+                    .and_then(|item| crate::adapters::items::number_of(item, "sends"))
+                    .unwrap_or(0);
+                (hour.clone(), sends.max(0) as u64)
+            })
+            .collect())
+    }
+
+    /// Counts `sends` queued in `hour` (kept two days).
+    pub async fn add_limit_usage(&self, org_id: &str, account_id: &str, hour: &str, sends: u64) -> Result<(), StoreError> {
+        if sends == 0 {
+            return Ok(());
+        }
+        let key = table::messaging_limit_hour(org_id, account_id, hour);
+        self.records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&key)))
+            .update_expression("SET entity = :entity, expires_at = :expires ADD sends :sends")
+            .expression_attribute_values(":entity", s("MessagingLimitHour"))
+            .expression_attribute_values(":expires", crate::adapters::items::n(chrono::Utc::now().timestamp() + 2 * 86_400))
+            .expression_attribute_values(":sends", crate::adapters::items::n(sends))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("UpdateItem(messaging limit)", e))?;
+        Ok(())
+    }
+}
