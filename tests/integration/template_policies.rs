@@ -9,10 +9,16 @@ use std::collections::{BTreeMap, BTreeSet};
 /// SAM policy templates that name one queue or bus; everything else is an explicit statement.
 const NARROW_SAM_POLICIES: &[&str] = &["SQSSendMessagePolicy", "EventBridgePutEventsPolicy"];
 /// Functions that use a secret's clear value (the webhook's app secret, the access token).
-const SECRET_READERS: &[&str] = &["WebhookFunction", "MediaFunction", "SenderFunction", "ApiFunction"];
+const SECRET_READERS: &[&str] = &[
+    "WebhookFunction",
+    "MediaFunction",
+    "SenderFunction",
+    "ApiFunction",
+    "CampaignsFunction",
+];
 
 /// Readers that only ever need the access token (Graph calls); IAM limits their Decrypt to it.
-const ACCESS_TOKEN_ONLY: &[&str] = &["ApiFunction"];
+const ACCESS_TOKEN_ONLY: &[&str] = &["ApiFunction", "CampaignsFunction"];
 
 fn template() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap()).unwrap()

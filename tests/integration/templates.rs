@@ -176,3 +176,28 @@ async fn invalid_definitions_are_refused_naming_the_part() {
     let (status, answer) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&good)).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("template_exists")));
 }
+
+#[tokio::test]
+async fn the_six_hourly_tick_pulls_every_accounts_templates() {
+    let f = Fixture::new().await;
+    f.graph.add_template(FakeTemplate {
+        id: "777".into(),
+        waba_id: f.a.account.waba_id.clone(),
+        name: "made_elsewhere".into(),
+        language: "de".into(),
+        category: "UTILITY".into(),
+        status: "APPROVED".into(),
+        components: json!([{"type": "BODY", "text": "Hallo"}]),
+        parameter_format: "POSITIONAL".into(),
+    });
+    let not_yet = f.campaigns().tick(&json!({"time": "2026-11-30T07:00:00Z"})).await.unwrap();
+    assert_eq!(not_yet.synced, 0);
+    let (_, listed) = f.call("GET", "/v1/templates", Some(&f.a.key), None).await;
+    assert_eq!(listed["data"], json!([]));
+    let synced = f.campaigns().tick(&json!({"time": "2026-11-30T12:00:10Z"})).await.unwrap();
+    assert!(synced.synced >= 2, "both organizations' WABAs: {synced:?}");
+    for key in [&f.a.key, &f.b.key] {
+        let (_, listed) = f.call("GET", "/v1/templates", Some(key), None).await;
+        assert_eq!(listed["data"][0]["name"], "made_elsewhere", "each org gets its WABA's templates");
+    }
+}

@@ -12,11 +12,17 @@
 
 mod expand;
 mod feed;
+mod sync;
+
+pub use sync::{SYNC_EVERY_HOURS, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::{CampaignChange, CampaignStore};
+use shared::adapters::account_cache::AccountCache;
 use shared::adapters::contact_store::ContactStore;
+use shared::adapters::graph::GraphClient;
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
@@ -29,6 +35,8 @@ use tracing::{Instrument, info, info_span, warn};
 /// How long one invocation keeps working on a step before it hands on to a fresh job (the
 /// function's timeout is 60 s).
 pub const STEP_BUDGET: Duration = Duration::from_secs(20);
+/// Longest wait for one Graph call of the template sync.
+pub const GRAPH_TIMEOUT: Duration = Duration::from_secs(10);
 /// A running or preparing campaign whose jobs all went missing is picked up again after this.
 pub const WATCHDOG_MS: i64 = 120_000;
 
@@ -37,6 +45,9 @@ pub struct CampaignsConfig {
     pub table_name: String,
     pub outbound_queue_url: String,
     pub consumer: ConsumerSettings,
+    pub secrets_key_id: String,
+    pub graph_api_base_url: String,
+    pub graph_api_version: String,
 }
 
 impl CampaignsConfig {
@@ -45,6 +56,9 @@ impl CampaignsConfig {
             table_name: env.required(vars::TABLE_NAME)?,
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             consumer: ConsumerSettings::from_env(env, vars::CAMPAIGN_QUEUE_URL)?,
+            secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
+            graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
+            graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
         })
     }
 }
@@ -54,6 +68,9 @@ pub struct CampaignsService {
     contacts: ContactStore,
     templates: TemplateStore,
     tenancy: TenancyStore,
+    /// Accounts with their access tokens, for the scheduled template sync.
+    accounts: AccountCache,
+    graph: GraphClient,
     /// The campaign queue itself: follow-up steps.
     jobs: Box<dyn JobQueue>,
     /// The sender's queue.
@@ -69,6 +86,8 @@ pub struct TickSummary {
     pub started: u32,
     pub requeued: u32,
     pub dropped: u32,
+    /// WABAs whose templates were pulled from Meta.
+    pub synced: u32,
 }
 
 fn now_ms() -> i64 {
@@ -84,7 +103,12 @@ impl CampaignsService {
             campaigns: CampaignStore::new(dynamo.clone(), table),
             contacts: ContactStore::new(dynamo.clone(), table),
             templates: TemplateStore::new(dynamo.clone(), table),
-            tenancy: TenancyStore::new(dynamo, table),
+            tenancy: TenancyStore::new(dynamo.clone(), table),
+            accounts: AccountCache::opening_tokens(
+                TenancyStore::new(dynamo, table),
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            ),
+            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
             jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.consumer.queue_url)),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             runner: BatchRunner::from_aws("campaigns", sqs, &config.consumer, Order::Sequential),
@@ -206,6 +230,9 @@ impl CampaignsService {
             }
             .instrument(span)
             .await?;
+        }
+        if is_sync_time(now) {
+            summary.synced = self.sync_all_templates().await?;
         }
         if summary != TickSummary::default() {
             info!(?summary, "tick");

@@ -85,7 +85,16 @@ impl AccountStore {
             .expression_attribute_names("#pk", attr::PK)
             .expression_attribute_values(":now", AttributeValue::S(now_rfc3339()))
             .return_values(ReturnValue::AllNew);
-        let mut sets = vec!["updated_at = :now".to_string()];
+        // Accounts registered before the directory existed join it with their next change.
+        let (directory_pk, directory_sk) = table::account_directory(org_id, account_id);
+        update = update
+            .expression_attribute_values(":directory_pk", AttributeValue::S(directory_pk))
+            .expression_attribute_values(":directory_sk", AttributeValue::S(directory_sk));
+        let mut sets = vec![
+            "updated_at = :now".to_string(),
+            format!("{} = :directory_pk", attr::GSI2_PK),
+            format!("{} = :directory_sk", attr::GSI2_SK),
+        ];
         let mut removes = Vec::new();
         if let Some(display) = changes.display_phone_number {
             sets.push("display_phone_number = :display".into());

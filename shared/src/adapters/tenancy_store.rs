@@ -147,6 +147,37 @@ impl TenancyStore {
     }
 
     /// Registers a number for an existing organization, its secrets sealed by `keeper`; fails with
+    /// Every account of the deployment, as (org, account) pairs: one Query of the account
+    /// directory per page (the scheduled jobs that visit each account; no scan).
+    pub async fn account_directory(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(table::index::TIMELINE)
+                .key_condition_expression("gsi2pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(table::ACCOUNT_DIRECTORY.into()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("Query(account directory)", e))?;
+            for item in output.items() {
+                if let Some(AttributeValue::S(sk)) = item.get(attr::GSI2_SK)
+                    && let Some((org, account)) = sk.split_once('#')
+                {
+                    found.push((org.to_string(), account.to_string()));
+                }
+            }
+            match output.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
     /// `Conflict` when the organization is missing, the account id is taken, or another account
     /// already has this phone number id.
     pub async fn register_account(
@@ -195,20 +226,24 @@ impl TenancyStore {
         claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
         claim.insert("account_id".into(), AttributeValue::S(account_id.clone()));
+        let mut item = with_lookup(
+            record_item(
+                &account,
+                &table::whatsapp_account(org_id, &account_id),
+                "WhatsAppAccount",
+            )?,
+            table::webhook_lookup(&account_id),
+        );
+        let (directory_pk, directory_sk) = table::account_directory(org_id, &account_id);
+        item.insert(attr::GSI2_PK.into(), AttributeValue::S(directory_pk));
+        item.insert(attr::GSI2_SK.into(), AttributeValue::S(directory_sk));
         let writes = vec![
             Write::failing_as(
                 TransactWriteItem::builder().condition_check(org_exists).build(),
                 StoreError::NotFound(format!("organization {org_id}")),
             ),
             Write::failing_as(
-                self.put_new(with_lookup(
-                    record_item(
-                        &account,
-                        &table::whatsapp_account(org_id, &account_id),
-                        "WhatsAppAccount",
-                    )?,
-                    table::webhook_lookup(&account_id),
-                )),
+                self.put_new(item),
                 StoreError::Conflict(format!("account {account_id}")),
             ),
             Write::failing_as(
