@@ -153,12 +153,20 @@ async fn up(
         .with_context(|| format!("port {graph_port} is in use; set GRAPH_PORT"))?;
     let graph = fake_graph::FakeGraph::serve(graph_listener, vec![demo::ACCESS_TOKEN.to_string()]);
     demo::add_demo_media(&graph)?;
-    graph.report_statuses_to(fake_graph::StatusWebhooks {
+    let webhooks = fake_graph::StatusWebhooks {
         url: format!("http://127.0.0.1:{port}/webhooks/whatsapp/{}", demo::ACCOUNT_ID),
         app_secret: demo::APP_SECRET.into(),
         waba_id: demo::WABA_ID.into(),
         display_phone_number: demo::DISPLAY_PHONE_NUMBER.into(),
         step: std::time::Duration::from_millis(500),
+    };
+    graph.report_statuses_to(webhooks.clone());
+    // Meta reviews new templates; the fake approves the demo WABA's after a few seconds.
+    graph.review_templates(fake_graph::Review {
+        webhooks,
+        delay: std::time::Duration::from_secs(3),
+        verdict: "APPROVED".into(),
+        reason: "NONE".into(),
     });
     stack
         .parameters
