@@ -1,0 +1,364 @@
+//! A campaign to one tag, measured on moto with its request recorder and the fake Graph API:
+//! 1. expansion of CAMPAIGN_BENCH_RECIPIENTS (default 100,000) tagged contacts: time, requests,
+//!    write units;
+//! 2. the fan-out of all of them at the 1,000 mps setting: SQS and DynamoDB requests per recipient;
+//! 3. sends and their three statuses (through the webhook and ingest) for CAMPAIGN_BENCH_SENDS
+//!    recipients (default 800) at the 80 mps setting: sends per second, 130429s, double sends,
+//!    requests and write units per recipient.
+//! From those, the AWS cost per 1M campaign sends (list prices printed with it).
+//!
+//! Run with `make bench` (it starts moto) or `BENCH_ONLY=campaigns`. Under `cargo test` this binary
+//! only checks it starts.
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use integration_tests::outreach::{campaign_job_event, sqs_event_of};
+use integration_tests::recorder::moto;
+use integration_tests::*;
+use serde_json::{Value, json};
+use shared::campaign::CampaignJob;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Requests and write units by operation, from moto's recording.
+#[derive(Default, Debug)]
+struct Usage {
+    requests: BTreeMap<String, usize>,
+    write_units: usize,
+}
+
+impl Usage {
+    fn requests(&self, prefix: &str) -> usize {
+        self.requests
+            .iter()
+            .filter(|(op, _)| op.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn per(&self, recipients: usize) -> String {
+        self.requests
+            .iter()
+            .map(|(op, n)| format!("{op} {:.3}", *n as f64 / recipients as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Write units of one recorded request (items under 1 KB: 1 per item, 2 per transactional item).
+fn write_units(operation: &str, body: &Value) -> usize {
+    match operation {
+        "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" => 1,
+        "dynamodb:BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .map(|tables| tables.values().map(|v| v.as_array().map_or(0, Vec::len)).sum())
+            .unwrap_or(0),
+        "dynamodb:TransactWriteItems" => 2 * body["TransactItems"].as_array().map_or(0, Vec::len),
+        _ => 0,
+    }
+}
+
+async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL points at moto");
+    moto(&endpoint, "reset-recording").await;
+    moto(&endpoint, "start-recording").await;
+    work.await;
+    moto(&endpoint, "stop-recording").await;
+    let recording = moto(&endpoint, "download-recording").await;
+    let mut usage = Usage::default();
+    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(entry) = serde_json::from_str::<Value>(line) else { continue };
+        let operation = integration_tests::recorder::operation_of(&entry);
+        if operation.starts_with("s3:") || operation.contains("moto-api") {
+            continue;
+        }
+        let body: Value = entry["body"].as_str().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default();
+        usage.write_units += write_units(&operation, &body);
+        *usage.requests.entry(operation).or_default() += 1;
+    }
+    usage
+}
+
+/// `count` contacts tagged `tag`, written directly in batches (setup, not measured).
+async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: u64, count: usize) {
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let now = shared::adapters::items::now_rfc3339();
+    let mut requests = Vec::new();
+    for i in 0..count {
+        let phone = (first_phone + i as u64).to_string();
+        let contact = shared::inbox::Contact {
+            org_id: org_id.into(),
+            contact_id: format!("ct_bench{i:07}"),
+            wa_id: Some(phone.clone()),
+            user_id: None,
+            profile_name: None,
+            name: Some(format!("Customer {i}")),
+            email: None,
+            tags: vec![tag.into()],
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        let contact_item = shared::adapters::items::record_item(
+            &contact,
+            &shared::table::contact(org_id, &contact.contact_id),
+            "Contact",
+        )
+        .unwrap();
+        let mut tag_item = shared::adapters::items::key_item(&shared::table::contact_tag(org_id, tag, &contact.contact_id));
+        tag_item.insert("entity".into(), shared::adapters::items::s("ContactTag"));
+        tag_item.insert("contact_id".into(), shared::adapters::items::s(&contact.contact_id));
+        for item in [contact_item, tag_item] {
+            requests.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().unwrap()).build());
+        }
+    }
+    let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(|c| c.to_vec()).collect();
+    let calls = chunks.into_iter().map(|chunk| {
+        let dynamo = dynamo.clone();
+        let table = table.clone();
+        async move {
+            let mut pending = chunk;
+            while !pending.is_empty() {
+                let output = dynamo.batch_write_item().request_items(&table, pending).send().await.unwrap();
+                pending = output.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+            }
+        }
+    });
+    futures::stream::iter(calls).buffer_unordered(8).collect::<Vec<_>>().await;
+}
+
+use futures::StreamExt;
+
+struct Bench {
+    stack: TestStack,
+    graph: fake_graph::FakeGraph,
+    account: shared::tenancy::WhatsAppAccount,
+    key: String,
+    api: api::ApiService,
+}
+
+impl Bench {
+    async fn new(mps: u32) -> Self {
+        let mut stack = TestStack::new().await;
+        let graph = stack.fake_graph().await;
+        graph.set_mps_limit(mps);
+        let (account, key) = stack
+            .tenant_with_key(&unique_phone_number_id(), "bench-secret", "bench-verify-token")
+            .await;
+        let accounts = stack.account_secrets();
+        accounts
+            .update(
+                &account.org_id,
+                &account.account_id,
+                shared::adapters::account_store::AccountChanges {
+                    throughput_mps: Some(mps),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let api = api::ApiService::from_aws(&api::ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(), &stack.aws);
+        // An approved template, as a sync would store it.
+        shared::adapters::template_store::TemplateStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"))
+            .save_synced(
+                &account.org_id,
+                &account.waba_id,
+                &shared::adapters::template_store::MetaTemplate {
+                    meta_template_id: "1".into(),
+                    name: "bench".into(),
+                    language: "en_US".into(),
+                    category: "MARKETING".into(),
+                    status: "APPROVED".into(),
+                    components: json!([{"type": "BODY", "text": "Hi {{1}}, new arrivals are in."}]),
+                    parameter_format: Some("POSITIONAL".into()),
+                    rejected_reason: None,
+                },
+            )
+            .await
+            .unwrap();
+        Self { stack, graph, account, key, api }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let response = self
+            .api
+            .handle(api_request(method, path, Some(&self.key), body.map(|b| b.to_string()).as_deref()))
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{method} {path}: {}", body_text(&response));
+        json_body(&response)
+    }
+
+    fn campaigns(&self) -> campaigns::CampaignsService {
+        campaigns::CampaignsService::from_aws(
+            &campaigns::CampaignsConfig::from_env(&self.stack.env_of("CampaignsFunction")).unwrap(),
+            &self.stack.aws,
+        )
+    }
+
+    async fn campaign_for(&self, tag: &str) -> String {
+        let template = shared::template::template_id(&self.account.waba_id, "bench", "en_US");
+        let created = self
+            .call("POST", "/v1/campaigns", Some(json!({"name": "bench", "template_id": template, "variables": {"1": "friend"}})))
+            .await;
+        let id = created["id"].as_str().unwrap().to_string();
+        let started = Instant::now();
+        self.call("POST", &format!("/v1/campaigns/{id}/recipients"), Some(json!({"tags": [tag]})))
+            .await;
+        println!("  adding the tag answered in {:.0} ms (the expansion is the campaigns function's)", started.elapsed().as_secs_f64() * 1e3);
+        id
+    }
+
+    /// Runs the campaign queue until the expansion is done; its time.
+    async fn expand(&self) -> f64 {
+        let started = Instant::now();
+        loop {
+            let jobs = self.stack.drain("CampaignQueue").await;
+            if jobs.is_empty() {
+                return started.elapsed().as_secs_f64();
+            }
+            self.campaigns().process(sqs_event_of(&jobs)).await;
+        }
+    }
+
+    fn feed_job(&self, id: &str) -> CampaignJob {
+        CampaignJob::Feed {
+            org_id: self.account.org_id.clone(),
+            campaign_id: id.into(),
+        }
+    }
+}
+
+async fn expansion_and_fan_out(recipients: usize) {
+    let bench = Bench::new(1_000).await;
+    seed_contacts(&bench.stack, &bench.account.org_id, "bench", 16_500_000_000, recipients).await;
+    let id = bench.campaign_for("bench").await;
+    let mut seconds = 0.0;
+    let expansion = recorded(async { seconds = bench.expand().await }).await;
+    let campaign = bench.call("GET", &format!("/v1/campaigns/{id}"), None).await;
+    assert_eq!(campaign["counts"]["total"].as_u64(), Some(recipients as u64));
+    println!(
+        "  expansion of {recipients} recipients: {seconds:.1} s ({:.0} recipients/s); per recipient: {}; write units {:.2}",
+        recipients as f64 / seconds,
+        expansion.per(recipients),
+        expansion.write_units as f64 / recipients as f64
+    );
+    bench.call("POST", &format!("/v1/campaigns/{id}/start"), None).await;
+    bench.stack.drain("CampaignQueue").await;
+    let steps = recipients.div_ceil(shared::campaign::feed_budget(1_000));
+    let started = Instant::now();
+    let feed = recorded(async {
+        for _ in 0..steps {
+            bench.campaigns().process(campaign_job_event(&bench.feed_job(&id))).await;
+        }
+    })
+    .await;
+    println!(
+        "  fan-out at the 1,000 mps setting: {steps} steps of {} in {:.1} s ({:.0} ms per step); per recipient: {}; write units {:.4}",
+        shared::campaign::feed_budget(1_000),
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() * 1e3 / steps as f64,
+        feed.per(recipients),
+        feed.write_units as f64 / recipients as f64
+    );
+    println!(
+        "  SendMessageBatch per recipient: {:.4} (goal <= 0.11)",
+        feed.requests("sqs:SendMessageBatch") as f64 / recipients as f64
+    );
+}
+
+async fn sends_and_statuses(sends: usize, mps: u32) {
+    let bench = Bench::new(mps).await;
+    let webhooks = fake_graph::StatusWebhooks {
+        url: String::new(),
+        app_secret: "bench-secret".into(),
+        waba_id: bench.account.waba_id.clone(),
+        display_phone_number: bench.account.display_phone_number.clone(),
+        step: std::time::Duration::ZERO,
+    };
+    bench.graph.report_statuses_to(webhooks);
+    seed_contacts(&bench.stack, &bench.account.org_id, "few", 14_150_000_000, sends).await;
+    let id = bench.campaign_for("few").await;
+    bench.expand().await;
+    bench.call("POST", &format!("/v1/campaigns/{id}/start"), None).await;
+    bench.stack.drain("CampaignQueue").await;
+    bench.campaigns().process(campaign_job_event(&bench.feed_job(&id))).await;
+    let jobs = bench.stack.drain("OutboundQueue").await;
+    assert_eq!(jobs.len(), sends);
+    let sender_config = sender::SenderConfig::from_env(&bench.stack.env_of("SenderFunction")).unwrap();
+    let batches: Vec<Vec<aws_sdk_sqs::types::Message>> = jobs.chunks(10).map(|c| c.to_vec()).collect();
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(batches.into_iter()));
+    let started = Instant::now();
+    let mut elapsed = 0.0;
+    let send_usage = recorded(async {
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let queue = queue.clone();
+            let service = sender::SenderService::from_aws(&sender_config, &bench.stack.aws);
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let Some(batch) = queue.lock().await.next() else { break };
+                    service.process(sqs_event_of(&batch)).await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        elapsed = started.elapsed().as_secs_f64();
+    })
+    .await;
+    let sent = bench.graph.sent();
+    let mut per_phone: BTreeMap<String, usize> = BTreeMap::new();
+    for message in &sent {
+        *per_phone.entry(message.body["to"].as_str().unwrap_or_default().to_string()).or_default() += 1;
+    }
+    let doubles = per_phone.values().filter(|n| **n > 1).count();
+    println!(
+        "  sends at the {mps} mps setting: {}/{sends} in {elapsed:.1} s = {:.0} sends/s; 130429 answers {}; recipients sent twice {doubles}",
+        sent.len(),
+        sent.len() as f64 / elapsed,
+        bench.graph.rate_limited()
+    );
+    println!("    sender per recipient: {}; write units {:.2}", send_usage.per(sends), send_usage.write_units as f64 / sends as f64);
+    // Meta's sent, delivered and read for each, through the webhook and ingest.
+    let webhook = webhook::WebhookService::from_aws(
+        &webhook::WebhookConfig::from_env(&bench.stack.env_of("WebhookFunction")).unwrap(),
+        &bench.stack.aws,
+    );
+    let ingest = ingest::IngestService::from_aws(
+        &ingest::IngestConfig::from_env(&bench.stack.env_of("IngestFunction")).unwrap(),
+        &bench.stack.aws,
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let hooks = bench.graph.take_webhooks();
+    let status_usage = recorded(async {
+        for hook in &hooks {
+            let request = webhook_post(&bench.account.account_id, hook.body.as_bytes(), Some(&hook.signature), false);
+            webhook.handle(request).await.unwrap();
+        }
+        let queued = bench.stack.drain("IngestQueue").await;
+        for chunk in queued.chunks(10) {
+            ingest.process(sqs_event_of(chunk)).await;
+        }
+    })
+    .await;
+    let campaign = bench.call("GET", &format!("/v1/campaigns/{id}"), None).await;
+    println!("    counters after {} status webhooks: {}", hooks.len(), campaign["counts"]);
+    println!(
+        "    statuses (webhook + ingest) per recipient: {}; write units {:.2}",
+        status_usage.per(sends),
+        status_usage.write_units as f64 / sends as f64
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("campaign_fanout: run with `make bench` to measure");
+        return;
+    }
+    let number = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    println!("\nCampaign fan-out (moto, request recorder, fake Graph API)");
+    expansion_and_fan_out(number("CAMPAIGN_BENCH_RECIPIENTS", 100_000)).await;
+    sends_and_statuses(number("CAMPAIGN_BENCH_SENDS", 800), 80).await;
+}
