@@ -308,7 +308,15 @@ impl CampaignStore {
             crate::table::attr::EXPIRES_AT.into(),
             n(chrono::Utc::now().timestamp() + crate::campaign::REPLY_ATTRIBUTION_SECONDS),
         );
-        self.records.transact_all(vec![self.records.put(item, None)]).await
+        self.records
+            .client
+            .put_item()
+            .table_name(&self.records.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::aws("PutItem(campaign reach)", e))
     }
 
     /// The campaign send that last reached `phone`, within the attribution window.
