@@ -3,8 +3,8 @@
 
 pub mod adapters;
 pub mod allocation;
-pub mod campaign;
 pub mod api_key;
+pub mod campaign;
 pub mod config;
 pub mod cursor;
 pub mod delivery;

@@ -12,7 +12,6 @@
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use integration_tests::outreach::{campaign_job_event, sqs_event_of};
-use integration_tests::recorder::moto;
 use integration_tests::*;
 use serde_json::{Value, json};
 use shared::campaign::CampaignJob;
@@ -62,15 +61,8 @@ async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
         work.await;
         return Usage::default();
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL points at moto");
-    moto(&endpoint, "reset-recording").await;
-    moto(&endpoint, "start-recording").await;
-    work.await;
-    moto(&endpoint, "stop-recording").await;
-    let recording = moto(&endpoint, "download-recording").await;
     let mut usage = Usage::default();
-    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(entry) = serde_json::from_str::<Value>(line) else { continue };
+    for entry in integration_tests::recorder::record(work).await {
         let operation = integration_tests::recorder::operation_of(&entry);
         if operation.starts_with("s3:") || operation.contains("moto-api") {
             continue;
@@ -113,11 +105,16 @@ async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: 
             "Contact",
         )
         .unwrap();
-        let mut tag_item = shared::adapters::items::key_item(&shared::table::contact_tag(org_id, tag, &contact.contact_id));
+        let mut tag_item =
+            shared::adapters::items::key_item(&shared::table::contact_tag(org_id, tag, &contact.contact_id));
         tag_item.insert("entity".into(), shared::adapters::items::s("ContactTag"));
         tag_item.insert("contact_id".into(), shared::adapters::items::s(&contact.contact_id));
         for item in [contact_item, tag_item] {
-            requests.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().unwrap()).build());
+            requests.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+                    .build(),
+            );
         }
     }
     let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(|c| c.to_vec()).collect();
@@ -127,12 +124,23 @@ async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: 
         async move {
             let mut pending = chunk;
             while !pending.is_empty() {
-                let output = dynamo.batch_write_item().request_items(&table, pending).send().await.unwrap();
-                pending = output.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+                let output = dynamo
+                    .batch_write_item()
+                    .request_items(&table, pending)
+                    .send()
+                    .await
+                    .unwrap();
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&table))
+                    .unwrap_or_default();
             }
         }
     });
-    futures::stream::iter(calls).buffer_unordered(8).collect::<Vec<_>>().await;
+    futures::stream::iter(calls)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
 }
 
 use futures::StreamExt;
@@ -191,35 +199,56 @@ impl Bench {
             )
             .await
             .unwrap();
-        let api = api::ApiService::from_aws(&api::ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(), &stack.aws);
+        let api = api::ApiService::from_aws(
+            &api::ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(),
+            &stack.aws,
+        );
         // An approved template, as a sync would store it.
-        shared::adapters::template_store::TemplateStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"))
-            .save_synced(
-                &account.org_id,
-                &account.waba_id,
-                &shared::adapters::template_store::MetaTemplate {
-                    meta_template_id: "1".into(),
-                    name: "bench".into(),
-                    language: "en_US".into(),
-                    category: "MARKETING".into(),
-                    status: "APPROVED".into(),
-                    components: json!([{"type": "BODY", "text": "Hi {{1}}, new arrivals are in."}]),
-                    parameter_format: Some("POSITIONAL".into()),
-                    rejected_reason: None,
-                },
-            )
-            .await
-            .unwrap();
-        Self { stack, graph, account, key, api }
+        shared::adapters::template_store::TemplateStore::new(
+            aws_sdk_dynamodb::Client::new(&stack.aws),
+            stack.name_of("Table"),
+        )
+        .save_synced(
+            &account.org_id,
+            &account.waba_id,
+            &shared::adapters::template_store::MetaTemplate {
+                meta_template_id: "1".into(),
+                name: "bench".into(),
+                language: "en_US".into(),
+                category: "MARKETING".into(),
+                status: "APPROVED".into(),
+                components: json!([{"type": "BODY", "text": "Hi {{1}}, new arrivals are in."}]),
+                parameter_format: Some("POSITIONAL".into()),
+                rejected_reason: None,
+            },
+        )
+        .await
+        .unwrap();
+        Self {
+            stack,
+            graph,
+            account,
+            key,
+            api,
+        }
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let response = self
             .api
-            .handle(api_request(method, path, Some(&self.key), body.map(|b| b.to_string()).as_deref()))
+            .handle(api_request(
+                method,
+                path,
+                Some(&self.key),
+                body.map(|b| b.to_string()).as_deref(),
+            ))
             .await
             .unwrap();
-        assert!(response.status().is_success(), "{method} {path}: {}", body_text(&response));
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            body_text(&response)
+        );
         json_body(&response)
     }
 
@@ -233,13 +262,24 @@ impl Bench {
     async fn campaign_for(&self, tag: &str) -> String {
         let template = shared::template::template_id(&self.account.waba_id, "bench", "en_US");
         let created = self
-            .call("POST", "/v1/campaigns", Some(json!({"name": "bench", "template_id": template, "variables": {"1": "friend"}})))
+            .call(
+                "POST",
+                "/v1/campaigns",
+                Some(json!({"name": "bench", "template_id": template, "variables": {"1": "friend"}})),
+            )
             .await;
         let id = created["id"].as_str().unwrap().to_string();
         let started = Instant::now();
-        self.call("POST", &format!("/v1/campaigns/{id}/recipients"), Some(json!({"tags": [tag]})))
-            .await;
-        println!("  adding the tag answered in {:.0} ms (the expansion is the campaigns function's)", started.elapsed().as_secs_f64() * 1e3);
+        self.call(
+            "POST",
+            &format!("/v1/campaigns/{id}/recipients"),
+            Some(json!({"tags": [tag]})),
+        )
+        .await;
+        println!(
+            "  adding the tag answered in {:.0} ms (the expansion is the campaigns function's)",
+            started.elapsed().as_secs_f64() * 1e3
+        );
         id
     }
 
@@ -325,7 +365,10 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
     bench.expand().await;
     bench.call("POST", &format!("/v1/campaigns/{id}/start"), None).await;
     bench.stack.drain("CampaignQueue").await;
-    bench.campaigns().process(campaign_job_event(&bench.feed_job(&id))).await;
+    bench
+        .campaigns()
+        .process(campaign_job_event(&bench.feed_job(&id)))
+        .await;
     let jobs = bench.stack.drain("OutboundQueue").await;
     assert_eq!(jobs.len(), sends);
     let sender_config = sender::SenderConfig::from_env(&bench.stack.env_of("SenderFunction")).unwrap();
@@ -354,7 +397,9 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
     let sent = bench.graph.sent();
     let mut per_phone: BTreeMap<String, usize> = BTreeMap::new();
     for message in &sent {
-        *per_phone.entry(message.body["to"].as_str().unwrap_or_default().to_string()).or_default() += 1;
+        *per_phone
+            .entry(message.body["to"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
     }
     let doubles = per_phone.values().filter(|n| **n > 1).count();
     println!(
@@ -363,7 +408,11 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
         sent.len() as f64 / elapsed,
         bench.graph.rate_limited()
     );
-    println!("    sender per recipient: {}; write units {:.2}", send_usage.per(sends), send_usage.write_units as f64 / sends as f64);
+    println!(
+        "    sender per recipient: {}; write units {:.2}",
+        send_usage.per(sends),
+        send_usage.write_units as f64 / sends as f64
+    );
     // Meta's sent, delivered and read for each, through the webhook and ingest.
     let webhook = webhook::WebhookService::from_aws(
         &webhook::WebhookConfig::from_env(&bench.stack.env_of("WebhookFunction")).unwrap(),
@@ -377,7 +426,12 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
     let hooks = bench.graph.take_webhooks();
     let status_usage = recorded(async {
         for hook in &hooks {
-            let request = webhook_post(&bench.account.account_id, hook.body.as_bytes(), Some(&hook.signature), false);
+            let request = webhook_post(
+                &bench.account.account_id,
+                hook.body.as_bytes(),
+                Some(&hook.signature),
+                false,
+            );
             webhook.handle(request).await.unwrap();
         }
         let queued = bench.stack.drain("IngestQueue").await;
@@ -387,7 +441,11 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
     })
     .await;
     let campaign = bench.call("GET", &format!("/v1/campaigns/{id}"), None).await;
-    println!("    counters after {} status webhooks: {}", hooks.len(), campaign["counts"]);
+    println!(
+        "    counters after {} status webhooks: {}",
+        hooks.len(),
+        campaign["counts"]
+    );
     println!(
         "    statuses (webhook + ingest) per recipient: {}; write units {:.2}",
         status_usage.per(sends),

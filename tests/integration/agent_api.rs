@@ -450,15 +450,23 @@ async fn an_admin_can_use_every_route() {
             "POST",
             "/v1/templates",
             key,
-            Some(json!({"account_id": acc, "name": "walk", "category": "UTILITY", "language": "en",
-                "components": [{"type": "BODY", "text": "Hi {{1}}", "example": {"body_text": [["Ada"]]}}]})),
+            Some(
+                json!({"account_id": acc, "name": "walk", "category": "UTILITY", "language": "en",
+                "components": [{"type": "BODY", "text": "Hi {{1}}", "example": {"body_text": [["Ada"]]}}]}),
+            ),
         )
         .await;
     let template_id = template["id"].as_str().unwrap().to_string();
     let templates = w.expect(StatusCode::OK, "GET", "/v1/templates", key, None).await;
     assert_eq!(templates["data"][0]["id"], template_id.as_str());
-    w.expect(StatusCode::OK, "GET", &format!("/v1/templates/{template_id}"), key, None)
-        .await;
+    w.expect(
+        StatusCode::OK,
+        "GET",
+        &format!("/v1/templates/{template_id}"),
+        key,
+        None,
+    )
+    .await;
     let synced = w
         .expect(
             StatusCode::OK,
@@ -469,8 +477,14 @@ async fn an_admin_can_use_every_route() {
         )
         .await;
     assert_eq!(synced["total"], 1);
-    w.expect(StatusCode::NO_CONTENT, "DELETE", &format!("/v1/templates/{template_id}"), key, None)
-        .await;
+    w.expect(
+        StatusCode::NO_CONTENT,
+        "DELETE",
+        &format!("/v1/templates/{template_id}"),
+        key,
+        None,
+    )
+    .await;
 
     // Campaigns: create, read, change, recipients, start, pause, resume, cancel, delete.
     let approved = f
@@ -494,9 +508,16 @@ async fn an_admin_can_use_every_route() {
     let cmp = campaign["id"].as_str().unwrap().to_string();
     let campaigns = w.expect(StatusCode::OK, "GET", "/v1/campaigns", key, None).await;
     assert_eq!(campaigns["data"][0]["id"], cmp.as_str());
-    w.expect(StatusCode::OK, "GET", &format!("/v1/campaigns/{cmp}"), key, None).await;
+    w.expect(StatusCode::OK, "GET", &format!("/v1/campaigns/{cmp}"), key, None)
+        .await;
     let renamed = w
-        .expect(StatusCode::OK, "PATCH", &format!("/v1/campaigns/{cmp}"), key, Some(json!({"name": "Walked"})))
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/campaigns/{cmp}"),
+            key,
+            Some(json!({"name": "Walked"})),
+        )
         .await;
     assert_eq!(renamed["name"], "Walked");
     let added = w
@@ -510,12 +531,29 @@ async fn an_admin_can_use_every_route() {
         .await;
     assert_eq!(added["added"], 1);
     let recipients = w
-        .expect(StatusCode::OK, "GET", &format!("/v1/campaigns/{cmp}/recipients"), key, None)
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/campaigns/{cmp}/recipients"),
+            key,
+            None,
+        )
         .await;
     assert_eq!(recipients["data"][0]["status"], "pending");
-    for (command, status) in [("start", "in_progress"), ("pause", "paused"), ("resume", "in_progress"), ("cancel", "cancelled")] {
+    for (command, status) in [
+        ("start", "in_progress"),
+        ("pause", "paused"),
+        ("resume", "in_progress"),
+        ("cancel", "cancelled"),
+    ] {
         let moved = w
-            .expect(StatusCode::OK, "POST", &format!("/v1/campaigns/{cmp}/{command}"), key, None)
+            .expect(
+                StatusCode::OK,
+                "POST",
+                &format!("/v1/campaigns/{cmp}/{command}"),
+                key,
+                None,
+            )
             .await;
         assert_eq!(moved["status"], status);
     }
@@ -758,8 +796,10 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         UpdateContact => json!({"name": "Renamed"}),
         CreateQuickReply => json!({"title": "t", "content": "c"}),
         UpdateQuickReply => json!({"title": "Renamed"}),
-        CreateTemplate => json!({"account_id": ids["account_id"], "name": "iso", "category": "UTILITY", "language": "en",
-            "components": [{"type": "BODY", "text": "x"}]}),
+        CreateTemplate => {
+            json!({"account_id": ids["account_id"], "name": "iso", "category": "UTILITY", "language": "en",
+            "components": [{"type": "BODY", "text": "x"}]})
+        }
         SyncTemplates => json!({"account_id": ids["account_id"]}),
         CreateCampaign => json!({"name": "iso", "template_id": ids["template_id"]}),
         UpdateCampaign => json!({"name": "Renamed"}),
@@ -822,7 +862,12 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         .await;
     ids.insert("template_id", template["id"].as_str().unwrap().into());
     let approved = f
-        .approved_template(&f.a, "iso_campaign", "UTILITY", json!([{"type": "BODY", "text": "Hello"}]))
+        .approved_template(
+            &f.a,
+            "iso_campaign",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Hello"}]),
+        )
         .await;
     let campaign = w
         .expect(

@@ -19,14 +19,17 @@ fn restock() -> Value {
 
 async fn campaign(f: &Fixture, template_id: &str, variables: Value) -> String {
     let body = json!({"name": "Restock", "template_id": template_id, "variables": variables});
-    let (status, created) = f.call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body.to_string())).await;
+    let (status, created) = f
+        .call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body.to_string()))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["status"], "draft");
     created["id"].as_str().unwrap().to_string()
 }
 
 async fn post(f: &Fixture, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    f.call("POST", path, Some(&f.a.key), body.map(|b| b.to_string()).as_deref()).await
+    f.call("POST", path, Some(&f.a.key), body.map(|b| b.to_string()).as_deref())
+        .await
 }
 
 /// An outbound queue that takes the first `allowed` sends, then never answers: the fan-out's
@@ -57,7 +60,12 @@ impl JobQueue for StallingQueue {
 
 async fn deliver(f: &Fixture, hooks: &[SignedWebhook]) {
     for hook in hooks {
-        let request = webhook_post(&f.a.account.account_id, hook.body.as_bytes(), Some(&hook.signature), false);
+        let request = webhook_post(
+            &f.a.account.account_id,
+            hook.body.as_bytes(),
+            Some(&hook.signature),
+            false,
+        );
         assert_eq!(f.webhook.handle(request).await.unwrap().status(), StatusCode::OK);
     }
     let queued = f.stack.drain("IngestQueue").await;
@@ -86,7 +94,10 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
     });
     let (status, added) = post(&f, &format!("{path}/recipients"), Some(add)).await;
     assert_eq!(status, StatusCode::OK, "{added}");
-    assert_eq!((added["added"].as_u64(), added["already_present"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(
+        (added["added"].as_u64(), added["already_present"].as_u64()),
+        (Some(3), Some(0))
+    );
     assert_eq!(added["tags_queued"], json!(["vip"]));
     let refused: Vec<(String, String)> = added["refused"]
         .as_array()
@@ -102,20 +113,35 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
             ("tags".into(), "nobody-has-this".into()),
         ]
     );
-    assert_eq!(added["campaign"]["status"], "preparing", "the tag is expanded asynchronously");
+    assert_eq!(
+        added["campaign"]["status"], "preparing",
+        "the tag is expanded asynchronously"
+    );
     let (status, refusal) = post(&f, &format!("{path}/start"), None).await;
-    assert_eq!((status, refusal["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("audience_preparing")));
+    assert_eq!(
+        (status, refusal["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("audience_preparing"))
+    );
 
     assert_eq!(f.run_campaign_jobs().await, 1, "the expansion job");
     let (_, prepared) = f.call("GET", &path, Some(&f.a.key), None).await;
     assert_eq!(prepared["status"], "draft");
-    assert_eq!(prepared["counts"]["total"], 121, "120 tagged, one more by phone; duplicates once");
+    assert_eq!(
+        prepared["counts"]["total"], 121,
+        "120 tagged, one more by phone; duplicates once"
+    );
     assert_eq!(prepared["tags"], json!(["vip"]));
 
     let (status, started) = post(&f, &format!("{path}/start"), None).await;
-    assert_eq!((status, started["status"].as_str()), (StatusCode::OK, Some("in_progress")));
+    assert_eq!(
+        (status, started["status"].as_str()),
+        (StatusCode::OK, Some("in_progress"))
+    );
     let (status, again) = post(&f, &format!("{path}/start"), None).await;
-    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_started")));
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_started"))
+    );
 
     // The first feed step is cut off after queueing 50 sends, before its checkpoint; SQS delivers
     // its job again to a fresh invocation.
@@ -130,22 +156,44 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
         })
     });
     let cut = tokio::time::timeout(Duration::from_secs(5), stalling.process(sqs_event_of(&feed_jobs))).await;
-    assert!(cut.is_err() && stalled.load(Ordering::SeqCst), "the handler's future was dropped mid-way");
+    assert!(
+        cut.is_err() && stalled.load(Ordering::SeqCst),
+        "the handler's future was dropped mid-way"
+    );
     let (response, _) = f.campaigns().process(sqs_event_of(&feed_jobs)).await;
     assert!(response.batch_item_failures.is_empty());
 
     let done = f.run_campaign(&f.a, &id, 10).await;
     assert_eq!(done["status"], "completed", "{done}");
-    let phones: Vec<String> = vip.iter().map(|(_, p)| p.clone()).chain(["491510000001".to_string()]).collect();
+    let phones: Vec<String> = vip
+        .iter()
+        .map(|(_, p)| p.clone())
+        .chain(["491510000001".to_string()])
+        .collect();
     for phone in &phones {
         assert_eq!(f.graph.sends_to(phone), 1, "{phone} reached exactly once");
     }
     assert_eq!(f.graph.sent().len(), 121);
     assert_eq!(done["counts"]["sent"], 121);
-    let zed = f.graph.sent().into_iter().find(|m| m.body["to"] == "491510000001").unwrap();
-    let text = |m: &fake_graph::SentMessage, i: usize| m.body["template"]["components"][0]["parameters"][i]["text"].clone();
-    assert_eq!((text(&zed, 0), text(&zed, 1)), (json!("Zed"), json!("the blue scarf")), "per-recipient variables");
-    let other = f.graph.sent().into_iter().find(|m| m.body["to"] == vip[5].1.as_str()).unwrap();
+    let zed = f
+        .graph
+        .sent()
+        .into_iter()
+        .find(|m| m.body["to"] == "491510000001")
+        .unwrap();
+    let text =
+        |m: &fake_graph::SentMessage, i: usize| m.body["template"]["components"][0]["parameters"][i]["text"].clone();
+    assert_eq!(
+        (text(&zed, 0), text(&zed, 1)),
+        (json!("Zed"), json!("the blue scarf")),
+        "per-recipient variables"
+    );
+    let other = f
+        .graph
+        .sent()
+        .into_iter()
+        .find(|m| m.body["to"] == vip[5].1.as_str())
+        .unwrap();
     assert_eq!(text(&other, 0), json!("friend"), "the campaign's default");
     assert_eq!(other.body["biz_opaque_callback_data"], format!("cmp:{id}:{}", vip[5].1));
 
@@ -165,12 +213,22 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
     let (_, counted) = f.call("GET", &path, Some(&f.a.key), None).await;
     let counts = &counted["counts"];
     assert_eq!(
-        (counts["sent"].as_u64(), counts["delivered"].as_u64(), counts["read"].as_u64(), counts["failed"].as_u64()),
+        (
+            counts["sent"].as_u64(),
+            counts["delivered"].as_u64(),
+            counts["read"].as_u64(),
+            counts["failed"].as_u64()
+        ),
         (Some(121), Some(121), Some(121), Some(0)),
         "{counts}"
     );
     let (_, read) = f
-        .call("GET", &format!("{path}/recipients?status=read&limit=100"), Some(&f.a.key), None)
+        .call(
+            "GET",
+            &format!("{path}/recipients?status=read&limit=100"),
+            Some(&f.a.key),
+            None,
+        )
         .await;
     assert_eq!(read["data"].as_array().unwrap().len(), 100);
     assert!(read["data"][0]["wamid"].as_str().unwrap().starts_with("wamid."));
@@ -184,20 +242,35 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
 #[tokio::test]
 async fn pause_stops_new_sends_resume_finishes_and_finished_campaigns_refuse() {
     let f = Fixture::new().await;
-    let template = f.approved_template(&f.a, "notice", "UTILITY", json!([{"type": "BODY", "text": "Store hours change"}])).await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "notice",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Store hours change"}]),
+        )
+        .await;
     let id = campaign(&f, &template, json!({})).await;
     let path = format!("/v1/campaigns/{id}");
     let (status, _) = post(&f, &format!("{path}/start"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "no recipients yet");
     let phones: Vec<String> = (0..30).map(|i| format!("+1650555{:04}", 1000 + i)).collect();
-    let (_, added) = post(&f, &format!("{path}/recipients"), Some(json!({"phone_numbers": phones}))).await;
+    let (_, added) = post(
+        &f,
+        &format!("{path}/recipients"),
+        Some(json!({"phone_numbers": phones})),
+    )
+    .await;
     assert_eq!(added["added"], 30);
     post(&f, &format!("{path}/start"), None).await;
     f.run_campaign_jobs().await;
     assert_eq!(f.stack.drain("OutboundQueue").await.len(), 30, "fed");
     // Those jobs were taken off the queue by the drain above; pause, and feed again after resume.
     let (status, paused) = post(&f, &format!("{path}/pause"), None).await;
-    assert_eq!((status, paused["status"].as_str(), paused["pause_reason"].as_str()), (StatusCode::OK, Some("paused"), Some("manual")));
+    assert_eq!(
+        (status, paused["status"].as_str(), paused["pause_reason"].as_str()),
+        (StatusCode::OK, Some("paused"), Some("manual"))
+    );
     let (status, _) = post(&f, &format!("{path}/pause"), None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     f.feed(&f.a, &id).await;
@@ -205,25 +278,34 @@ async fn pause_stops_new_sends_resume_finishes_and_finished_campaigns_refuse() {
     let (status, _) = post(&f, &format!("{path}/resume"), None).await;
     assert_eq!(status, StatusCode::OK);
     let done = f.run_campaign(&f.a, &id, 10).await;
-    assert_eq!((done["status"].as_str(), done["counts"]["sent"].as_u64()), (Some("completed"), Some(30)));
+    assert_eq!(
+        (done["status"].as_str(), done["counts"]["sent"].as_u64()),
+        (Some("completed"), Some(30))
+    );
     assert_eq!(f.graph.sent().len(), 30);
     for command in ["pause", "resume", "cancel", "start"] {
         let (status, _) = post(&f, &format!("{path}/{command}"), None).await;
         assert_eq!(status, StatusCode::CONFLICT, "{command} of a completed campaign");
     }
-    let (status, _) = f
-        .call("PATCH", &path, Some(&f.a.key), Some(r#"{"name":"late"}"#))
-        .await;
+    let (status, _) = f.call("PATCH", &path, Some(&f.a.key), Some(r#"{"name":"late"}"#)).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     // Sends already queued when a campaign is cancelled are dropped by the sender.
     let other = campaign(&f, &template, json!({})).await;
     let other_path = format!("/v1/campaigns/{other}");
-    post(&f, &format!("{other_path}/recipients"), Some(json!({"phone_numbers": ["+16505559999", "+16505559998"]}))).await;
+    post(
+        &f,
+        &format!("{other_path}/recipients"),
+        Some(json!({"phone_numbers": ["+16505559999", "+16505559998"]})),
+    )
+    .await;
     post(&f, &format!("{other_path}/start"), None).await;
     f.run_campaign_jobs().await;
     let (status, cancelled) = post(&f, &format!("{other_path}/cancel"), None).await;
-    assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")));
+    assert_eq!(
+        (status, cancelled["status"].as_str()),
+        (StatusCode::OK, Some("cancelled"))
+    );
     f.run_sends().await;
     assert_eq!(f.graph.sends_to("16505559999") + f.graph.sends_to("16505559998"), 0);
 }
@@ -231,7 +313,14 @@ async fn pause_stops_new_sends_resume_finishes_and_finished_campaigns_refuse() {
 #[tokio::test]
 async fn metas_refusals_and_opt_outs_settle_recipients_with_their_reasons() {
     let f = Fixture::new().await;
-    let template = f.approved_template(&f.a, "offer", "MARKETING", json!([{"type": "BODY", "text": "20% off today"}])).await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "offer",
+            "MARKETING",
+            json!([{"type": "BODY", "text": "20% off today"}]),
+        )
+        .await;
     f.graph.take_webhooks();
     f.graph.refuse_recipient("16505550001", 131049);
     f.graph.refuse_recipient("16505550002", 131050);
@@ -243,18 +332,34 @@ async fn metas_refusals_and_opt_outs_settle_recipients_with_their_reasons() {
         "contacts": [{"wa_id": "16505550004", "profile": {"name": "Pat"}}],
         "user_preferences": [{"wa_id": "16505550004", "detail": "User requested to stop marketing messages", "category": "marketing_messages", "value": "stop", "timestamp": 1_700_000_000}]
     }}]}]}).to_string();
-    deliver(&f, &[SignedWebhook { signature: sign(&Tenant::app_secret("a"), preference.as_bytes()), body: preference }]).await;
+    deliver(
+        &f,
+        &[SignedWebhook {
+            signature: sign(&Tenant::app_secret("a"), preference.as_bytes()),
+            body: preference,
+        }],
+    )
+    .await;
 
     let id = campaign(&f, &template, json!({})).await;
     let path = format!("/v1/campaigns/{id}");
     let phones: Vec<String> = (1..=5).map(|i| format!("+1650555000{i}")).collect();
-    post(&f, &format!("{path}/recipients"), Some(json!({"phone_numbers": phones}))).await;
+    post(
+        &f,
+        &format!("{path}/recipients"),
+        Some(json!({"phone_numbers": phones})),
+    )
+    .await;
     post(&f, &format!("{path}/start"), None).await;
     let done = f.run_campaign(&f.a, &id, 10).await;
     assert_eq!(done["status"], "completed", "{done}");
     let counts = &done["counts"];
     assert_eq!(
-        (counts["sent"].as_u64(), counts["failed"].as_u64(), counts["skipped"].as_u64()),
+        (
+            counts["sent"].as_u64(),
+            counts["failed"].as_u64(),
+            counts["skipped"].as_u64()
+        ),
         (Some(1), Some(3), Some(1)),
         "{counts}"
     );
@@ -268,14 +373,25 @@ async fn metas_refusals_and_opt_outs_settle_recipients_with_their_reasons() {
             .cloned()
             .unwrap()
     };
-    for (phone, code) in [("16505550001", 131049), ("16505550002", 131050), ("16505550003", 131026)] {
+    for (phone, code) in [
+        ("16505550001", 131049),
+        ("16505550002", 131050),
+        ("16505550003", 131026),
+    ] {
         let recipient = by_phone(phone);
-        assert_eq!((recipient["status"].as_str(), recipient["error_code"].as_i64()), (Some("failed"), Some(code)));
+        assert_eq!(
+            (recipient["status"].as_str(), recipient["error_code"].as_i64()),
+            (Some("failed"), Some(code))
+        );
         assert!(recipient["error_message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     assert_eq!(by_phone("16505550004")["status"], "skipped");
     assert_eq!(by_phone("16505550005")["status"], "sent");
-    assert_eq!(f.graph.sends_to("16505550004"), 0, "an opted-out customer is not sent marketing");
+    assert_eq!(
+        f.graph.sends_to("16505550004"),
+        0,
+        "an opted-out customer is not sent marketing"
+    );
 
     // 131050 recorded the opt-out: the next marketing campaign skips that customer without asking
     // Meta; "resume" lifts 16505550004's.
@@ -284,12 +400,27 @@ async fn metas_refusals_and_opt_outs_settle_recipients_with_their_reasons() {
         "metadata": {"display_phone_number": f.a.account.display_phone_number, "phone_number_id": f.a.account.phone_number_id},
         "user_preferences": [{"wa_id": "16505550004", "category": "marketing_messages", "value": "resume", "timestamp": 1_700_000_100}]
     }}]}]}).to_string();
-    deliver(&f, &[SignedWebhook { signature: sign(&Tenant::app_secret("a"), resume.as_bytes()), body: resume }]).await;
+    deliver(
+        &f,
+        &[SignedWebhook {
+            signature: sign(&Tenant::app_secret("a"), resume.as_bytes()),
+            body: resume,
+        }],
+    )
+    .await;
     let next = campaign(&f, &template, json!({})).await;
-    post(&f, &format!("/v1/campaigns/{next}/recipients"), Some(json!({"phone_numbers": ["+16505550002", "+16505550004"]}))).await;
+    post(
+        &f,
+        &format!("/v1/campaigns/{next}/recipients"),
+        Some(json!({"phone_numbers": ["+16505550002", "+16505550004"]})),
+    )
+    .await;
     post(&f, &format!("/v1/campaigns/{next}/start"), None).await;
     let done = f.run_campaign(&f.a, &next, 10).await;
-    assert_eq!((done["counts"]["skipped"].as_u64(), done["counts"]["sent"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (done["counts"]["skipped"].as_u64(), done["counts"]["sent"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(f.graph.sends_to("16505550004"), 1);
 }
 
@@ -299,15 +430,32 @@ async fn templates_and_variables_are_checked_before_anything_is_sent() {
     let approved = f.approved_template(&f.a, "restock", "MARKETING", restock()).await;
     let pending = json!({"account_id": f.a.account.account_id, "name": "pending_one", "category": "UTILITY", "language": "en_US",
         "components": [{"type": "BODY", "text": "Hello"}]});
-    let (_, pending) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&pending.to_string())).await;
-    f.graph.take_webhooks();
-    let create = |template: &str, variables: Value| json!({"name": "c", "template_id": template, "variables": variables}).to_string();
-    let (status, answer) = f
-        .call("POST", "/v1/campaigns", Some(&f.a.key), Some(&create(pending["id"].as_str().unwrap(), json!({}))))
+    let (_, pending) = f
+        .call("POST", "/v1/templates", Some(&f.a.key), Some(&pending.to_string()))
         .await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_approved")));
+    f.graph.take_webhooks();
+    let create = |template: &str, variables: Value| {
+        json!({"name": "c", "template_id": template, "variables": variables}).to_string()
+    };
     let (status, answer) = f
-        .call("POST", "/v1/campaigns", Some(&f.a.key), Some(&create(&approved, json!({"3": "x"}))))
+        .call(
+            "POST",
+            "/v1/campaigns",
+            Some(&f.a.key),
+            Some(&create(pending["id"].as_str().unwrap(), json!({}))),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_approved"))
+    );
+    let (status, answer) = f
+        .call(
+            "POST",
+            "/v1/campaigns",
+            Some(&f.a.key),
+            Some(&create(&approved, json!({"3": "x"}))),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer["error"]["message"].as_str().unwrap().starts_with("variables.3"));
@@ -316,14 +464,26 @@ async fn templates_and_variables_are_checked_before_anything_is_sent() {
     let (_, added) = post(&f, &format!("/v1/campaigns/{id}/recipients"), Some(add)).await;
     assert_eq!(added["added"], 1, "{added}");
     assert_eq!(added["refused"][0]["entry"], "+16505550100");
-    assert!(added["refused"][0]["reason"].as_str().unwrap().contains("missing variable \"1\""));
+    assert!(
+        added["refused"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missing variable \"1\"")
+    );
     assert_eq!(f.graph.sent().len(), 0);
 }
 
 #[tokio::test]
 async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_agent() {
     let f = Fixture::new().await;
-    let template = f.approved_template(&f.a, "welcome_back", "UTILITY", json!([{"type": "BODY", "text": "We missed you"}])).await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "welcome_back",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "We missed you"}]),
+        )
+        .await;
     let body = json!({"email": "rita@example.com", "full_name": "Rita Responder", "role": "agent"}).to_string();
     let (_, rita) = f.call("POST", "/v1/agents", Some(&f.a.key), Some(&body)).await;
     let rita = rita["id"].as_str().unwrap().to_string();
@@ -331,23 +491,50 @@ async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_
     let (status, created) = f.call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    post(&f, &format!("/v1/campaigns/{id}/recipients"), Some(json!({"phone_numbers": ["+16505551234", "+16505551235"]}))).await;
+    post(
+        &f,
+        &format!("/v1/campaigns/{id}/recipients"),
+        Some(json!({"phone_numbers": ["+16505551234", "+16505551235"]})),
+    )
+    .await;
     post(&f, &format!("/v1/campaigns/{id}/start"), None).await;
     assert_eq!(f.run_campaign(&f.a, &id, 10).await["status"], "completed");
 
     let now = chrono::Utc::now().timestamp();
-    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply1", now).await;
-    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply2", now + 1).await;
+    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply1", now)
+        .await;
+    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply2", now + 1)
+        .await;
     let conversation_id = f.conversation_id(&f.a).await;
     let (_, conversation) = f
-        .call("GET", &format!("/v1/conversations/{conversation_id}"), Some(&f.a.key), None)
+        .call(
+            "GET",
+            &format!("/v1/conversations/{conversation_id}"),
+            Some(&f.a.key),
+            None,
+        )
         .await;
-    assert_eq!(conversation["campaign_id"], id.as_str(), "the conversation records the campaign");
-    assert_eq!(conversation["assigned_agent_id"], rita.as_str(), "and goes to the responding agent");
-    let (_, campaign) = f.call("GET", &format!("/v1/campaigns/{id}"), Some(&f.a.key), None).await;
+    assert_eq!(
+        conversation["campaign_id"],
+        id.as_str(),
+        "the conversation records the campaign"
+    );
+    assert_eq!(
+        conversation["assigned_agent_id"],
+        rita.as_str(),
+        "and goes to the responding agent"
+    );
+    let (_, campaign) = f
+        .call("GET", &format!("/v1/campaigns/{id}"), Some(&f.a.key), None)
+        .await;
     assert_eq!(campaign["counts"]["replied"], 1, "two messages, one reply counted");
     let (_, replied) = f
-        .call("GET", &format!("/v1/campaigns/{id}/recipients?status=sent"), Some(&f.a.key), None)
+        .call(
+            "GET",
+            &format!("/v1/campaigns/{id}/recipients?status=sent"),
+            Some(&f.a.key),
+            None,
+        )
         .await;
     let sheena = replied["data"]
         .as_array()
@@ -362,28 +549,52 @@ async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_
 #[tokio::test]
 async fn the_messaging_limit_pauses_a_campaign_until_the_window_allows_then_it_resumes_by_itself() {
     let f = Fixture::new().await;
-    let template = f.approved_template(&f.a, "big_news", "UTILITY", json!([{"type": "BODY", "text": "Big news"}])).await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "big_news",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Big news"}]),
+        )
+        .await;
     let account = format!("/v1/accounts/{}", f.a.account.account_id);
     let (status, updated) = f
         .call("PATCH", &account, Some(&f.a.key), Some(r#"{"messaging_limit":"250"}"#))
         .await;
-    assert_eq!((status, updated["messaging_limit"].as_str()), (StatusCode::OK, Some("250")));
+    assert_eq!(
+        (status, updated["messaging_limit"].as_str()),
+        (StatusCode::OK, Some("250"))
+    );
     let id = campaign(&f, &template, json!({})).await;
     let path = format!("/v1/campaigns/{id}");
     let phones: Vec<String> = (0..300).map(|i| format!("+1415555{:04}", i)).collect();
-    let (_, added) = post(&f, &format!("{path}/recipients"), Some(json!({"phone_numbers": phones}))).await;
+    let (_, added) = post(
+        &f,
+        &format!("{path}/recipients"),
+        Some(json!({"phone_numbers": phones})),
+    )
+    .await;
     assert_eq!(added["added"], 300);
     post(&f, &format!("{path}/start"), None).await;
     f.run_campaign_jobs().await;
-    assert_eq!(f.run_sends().await, 250, "the first step stays within the 24-hour allowance");
+    assert_eq!(
+        f.run_sends().await,
+        250,
+        "the first step stays within the 24-hour allowance"
+    );
     f.feed(&f.a, &id).await;
     let (_, paused) = f.call("GET", &path, Some(&f.a.key), None).await;
-    assert_eq!((paused["status"].as_str(), paused["pause_reason"].as_str()), (Some("paused"), Some("messaging_limit")));
+    assert_eq!(
+        (paused["status"].as_str(), paused["pause_reason"].as_str()),
+        (Some("paused"), Some("messaging_limit"))
+    );
     assert_eq!(paused["counts"]["sent"], 250);
 
     // A day later the minute tick finds it due and resumes it; the window has room again.
     let later = chrono::Utc::now().timestamp_millis() + 26 * 3_600_000;
-    let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(later).unwrap().to_rfc3339();
+    let time = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(later)
+        .unwrap()
+        .to_rfc3339();
     let summary = f.campaigns().tick(&json!({"time": time})).await.unwrap();
     assert_eq!(summary.started, 1);
     let jobs = f.stack.drain("CampaignQueue").await;
@@ -391,31 +602,67 @@ async fn the_messaging_limit_pauses_a_campaign_until_the_window_allows_then_it_r
     later_service().process(sqs_event_of(&jobs)).await;
     f.run_sends().await;
     assert_eq!(f.graph.sent().len(), 300, "the other 50 went out, each once");
-    let job = shared::campaign::CampaignJob::Feed { org_id: f.a.account.org_id.clone(), campaign_id: id.clone() };
-    later_service().process(integration_tests::outreach::campaign_job_event(&job)).await;
+    let job = shared::campaign::CampaignJob::Feed {
+        org_id: f.a.account.org_id.clone(),
+        campaign_id: id.clone(),
+    };
+    later_service()
+        .process(integration_tests::outreach::campaign_job_event(&job))
+        .await;
     let (_, done) = f.call("GET", &path, Some(&f.a.key), None).await;
-    assert_eq!((done["status"].as_str(), done["counts"]["sent"].as_u64()), (Some("completed"), Some(300)), "{done}");
+    assert_eq!(
+        (done["status"].as_str(), done["counts"]["sent"].as_u64()),
+        (Some("completed"), Some(300)),
+        "{done}"
+    );
     assert_eq!(f.graph.sent().len(), 300);
 }
 
 #[tokio::test]
 async fn a_scheduled_campaign_starts_within_a_minute_of_its_time() {
     let f = Fixture::new().await;
-    let template = f.approved_template(&f.a, "tomorrow", "UTILITY", json!([{"type": "BODY", "text": "See you tomorrow"}])).await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "tomorrow",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "See you tomorrow"}]),
+        )
+        .await;
     let at = chrono::Utc::now() + chrono::Duration::hours(2);
     let body = json!({"name": "Later", "template_id": template, "scheduled_at": at.to_rfc3339()}).to_string();
     let (_, created) = f.call("POST", "/v1/campaigns", Some(&f.a.key), Some(&body)).await;
     assert_eq!(created["status"], "scheduled");
     let id = created["id"].as_str().unwrap().to_string();
-    post(&f, &format!("/v1/campaigns/{id}/recipients"), Some(json!({"phone_numbers": ["+14155550999"]}))).await;
+    post(
+        &f,
+        &format!("/v1/campaigns/{id}/recipients"),
+        Some(json!({"phone_numbers": ["+14155550999"]})),
+    )
+    .await;
     let tick = |at: chrono::DateTime<chrono::Utc>| json!({"time": at.to_rfc3339()});
-    let early = f.campaigns().tick(&tick(at - chrono::Duration::seconds(61))).await.unwrap();
+    let early = f
+        .campaigns()
+        .tick(&tick(at - chrono::Duration::seconds(61)))
+        .await
+        .unwrap();
     assert_eq!(early.started, 0, "not before its time");
-    let on_time = f.campaigns().tick(&tick(at + chrono::Duration::seconds(30))).await.unwrap();
+    let on_time = f
+        .campaigns()
+        .tick(&tick(at + chrono::Duration::seconds(30)))
+        .await
+        .unwrap();
     assert_eq!(on_time.started, 1);
-    let again = f.campaigns().tick(&tick(at + chrono::Duration::seconds(90))).await.unwrap();
+    let again = f
+        .campaigns()
+        .tick(&tick(at + chrono::Duration::seconds(90)))
+        .await
+        .unwrap();
     assert_eq!(again.started, 0, "a second tick starts nothing twice");
     let done = f.run_campaign(&f.a, &id, 10).await;
-    assert_eq!((done["status"].as_str(), done["counts"]["sent"].as_u64()), (Some("completed"), Some(1)));
+    assert_eq!(
+        (done["status"].as_str(), done["counts"]["sent"].as_u64()),
+        (Some("completed"), Some(1))
+    );
     assert_eq!(f.graph.sends_to("14155550999"), 1);
 }

@@ -23,11 +23,19 @@ fn now() -> i64 {
 #[tokio::test]
 async fn a_created_template_is_reviewed_by_webhook_and_checked_before_sends() {
     let f = Fixture::new().await;
-    let id = f.approved_template(&f.a, "order_update", "UTILITY", order_update()).await;
+    let id = f
+        .approved_template(&f.a, "order_update", "UTILITY", order_update())
+        .await;
     let on_meta = f.graph.templates_of(&f.a.account.waba_id);
     assert_eq!(on_meta.len(), 1);
-    assert_eq!(on_meta[0].components, order_update(), "Meta got the components as written");
-    let (_, template) = f.call("GET", &format!("/v1/templates/{id}"), Some(&f.a.key), None).await;
+    assert_eq!(
+        on_meta[0].components,
+        order_update(),
+        "Meta got the components as written"
+    );
+    let (_, template) = f
+        .call("GET", &format!("/v1/templates/{id}"), Some(&f.a.key), None)
+        .await;
     assert_eq!(template["variables"], json!(["1", "2", "header.1"]));
     assert_eq!(template["meta_template_id"], on_meta[0].id.as_str());
 
@@ -35,21 +43,40 @@ async fn a_created_template_is_reviewed_by_webhook_and_checked_before_sends() {
     let conversation = f.conversation_id(&f.a).await;
     let path = format!("/v1/conversations/{conversation}/messages");
     let send = |components: Value, name: &str| {
-        json!({"type": "template", "content": {"name": name, "language": "en_US", "components": components}}).to_string()
+        json!({"type": "template", "content": {"name": name, "language": "en_US", "components": components}})
+            .to_string()
     };
     let text = |t: &str| json!({"type": "text", "text": t});
     let header = json!({"type": "header", "parameters": [text("#12")]});
-    let good = send(json!([header, {"type": "body", "parameters": [text("Ada"), text("#12")]}]), "order_update");
+    let good = send(
+        json!([header, {"type": "body", "parameters": [text("Ada"), text("#12")]}]),
+        "order_update",
+    );
     let (status, sent) = f.call("POST", &path, Some(&f.a.key), Some(&good)).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
 
     let cases = [
-        (send(json!([header, {"type": "body", "parameters": [text("Ada")]}]), "order_update"), "body: missing parameter {{2}}"),
         (
-            send(json!([header, {"type": "body", "parameters": [text("Ada"), text("#12"), text("x")]}]), "order_update"),
+            send(
+                json!([header, {"type": "body", "parameters": [text("Ada")]}]),
+                "order_update",
+            ),
+            "body: missing parameter {{2}}",
+        ),
+        (
+            send(
+                json!([header, {"type": "body", "parameters": [text("Ada"), text("#12"), text("x")]}]),
+                "order_update",
+            ),
             "body: unexpected parameter {{3}}",
         ),
-        (send(json!([{"type": "body", "parameters": [text("Ada"), text("#12")]}]), "order_update"), "header: missing parameter {{1}}"),
+        (
+            send(
+                json!([{"type": "body", "parameters": [text("Ada"), text("#12")]}]),
+                "order_update",
+            ),
+            "header: missing parameter {{1}}",
+        ),
         (send(json!([]), "no_such_template"), "content.name"),
     ];
     for (body, says) in cases {
@@ -69,26 +96,57 @@ async fn a_created_template_is_reviewed_by_webhook_and_checked_before_sends() {
     });
     let rejected = json!({"account_id": f.a.account.account_id, "name": "promo", "category": "MARKETING", "language": "en_US",
         "components": [{"type": "BODY", "text": "Sale!"}]});
-    let (status, created) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&rejected.to_string())).await;
-    assert_eq!((status, created["status"].as_str()), (StatusCode::CREATED, Some("PENDING")));
-    let (status, answer) = f.call("POST", &path, Some(&f.a.key), Some(&send(json!([]), "promo"))).await;
+    let (status, created) = f
+        .call("POST", "/v1/templates", Some(&f.a.key), Some(&rejected.to_string()))
+        .await;
+    assert_eq!(
+        (status, created["status"].as_str()),
+        (StatusCode::CREATED, Some("PENDING"))
+    );
+    let (status, answer) = f
+        .call("POST", &path, Some(&f.a.key), Some(&send(json!([]), "promo")))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer["error"]["code"], "template_not_approved", "pending is not approved");
+    assert_eq!(
+        answer["error"]["code"], "template_not_approved",
+        "pending is not approved"
+    );
     assert!(f.deliver_webhooks_soon(&f.a).await > 0);
-    let (_, promo) = f.call("GET", &format!("/v1/templates/{}", created["id"].as_str().unwrap()), Some(&f.a.key), None).await;
-    assert_eq!((promo["status"].as_str(), promo["status_reason"].as_str()), (Some("REJECTED"), Some("INVALID_FORMAT")));
-    let (status, answer) = f.call("POST", &path, Some(&f.a.key), Some(&send(json!([]), "promo"))).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_approved")));
+    let (_, promo) = f
+        .call(
+            "GET",
+            &format!("/v1/templates/{}", created["id"].as_str().unwrap()),
+            Some(&f.a.key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (promo["status"].as_str(), promo["status_reason"].as_str()),
+        (Some("REJECTED"), Some("INVALID_FORMAT"))
+    );
+    let (status, answer) = f
+        .call("POST", &path, Some(&f.a.key), Some(&send(json!([]), "promo")))
+        .await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("template_not_approved"))
+    );
 
     // The other organization sees none of it.
-    let (status, _) = f.call("GET", &format!("/v1/templates/{id}"), Some(&f.b.key), None).await;
+    let (status, _) = f
+        .call("GET", &format!("/v1/templates/{id}"), Some(&f.b.key), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = f.call("DELETE", &format!("/v1/templates/{id}"), Some(&f.b.key), None).await;
+    let (status, _) = f
+        .call("DELETE", &format!("/v1/templates/{id}"), Some(&f.b.key), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, listed) = f.call("GET", "/v1/templates", Some(&f.b.key), None).await;
     assert_eq!(listed["data"], json!([]));
     let sync_a = json!({"account_id": f.a.account.account_id}).to_string();
-    let (status, _) = f.call("POST", "/v1/templates/sync", Some(&f.b.key), Some(&sync_a)).await;
+    let (status, _) = f
+        .call("POST", "/v1/templates/sync", Some(&f.b.key), Some(&sync_a))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another org's account");
 }
 
@@ -111,12 +169,21 @@ async fn sync_pulls_every_page_and_delete_reaches_meta() {
     let sync = json!({"account_id": f.a.account.account_id}).to_string();
     let (status, synced) = f.call("POST", "/v1/templates/sync", Some(&f.a.key), Some(&sync)).await;
     assert_eq!(status, StatusCode::OK, "{synced}");
-    assert_eq!((synced["total"].as_u64(), synced["removed"].as_u64()), (Some(130), Some(0)), "two Graph pages");
+    assert_eq!(
+        (synced["total"].as_u64(), synced["removed"].as_u64()),
+        (Some(130), Some(0)),
+        "two Graph pages"
+    );
     let mut seen = 0;
     let mut cursor = String::new();
     loop {
         let (_, page) = f
-            .call("GET", &format!("/v1/templates?limit=100&cursor={cursor}"), Some(&f.a.key), None)
+            .call(
+                "GET",
+                &format!("/v1/templates?limit=100&cursor={cursor}"),
+                Some(&f.a.key),
+                None,
+            )
             .await;
         seen += page["data"].as_array().unwrap().len();
         match page["next_cursor"].as_str() {
@@ -128,17 +195,26 @@ async fn sync_pulls_every_page_and_delete_reaches_meta() {
 
     // Deleted here: gone on Meta and here. Deleted in the manager: the next sync removes it.
     let id = shared::template::template_id(&waba, "made_in_manager_0", "en_US");
-    let (status, _) = f.call("DELETE", &format!("/v1/templates/{id}"), Some(&f.a.key), None).await;
+    let (status, _) = f
+        .call("DELETE", &format!("/v1/templates/{id}"), Some(&f.a.key), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(f.graph.templates_of(&waba).len(), 129);
-    let (status, _) = f.call("GET", &format!("/v1/templates/{id}"), Some(&f.a.key), None).await;
+    let (status, _) = f
+        .call("GET", &format!("/v1/templates/{id}"), Some(&f.a.key), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let gone_on_meta = f.graph.templates_of(&waba)[0].clone();
     f.graph.remove_template(&waba, &gone_on_meta.name, "en_US");
     let (_, synced) = f.call("POST", "/v1/templates/sync", Some(&f.a.key), Some(&sync)).await;
-    assert_eq!((synced["total"].as_u64(), synced["removed"].as_u64()), (Some(128), Some(1)));
+    assert_eq!(
+        (synced["total"].as_u64(), synced["removed"].as_u64()),
+        (Some(128), Some(1))
+    );
     let gone = shared::template::template_id(&waba, &gone_on_meta.name, "en_US");
-    let (status, _) = f.call("GET", &format!("/v1/templates/{gone}"), Some(&f.a.key), None).await;
+    let (status, _) = f
+        .call("GET", &format!("/v1/templates/{gone}"), Some(&f.a.key), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -166,15 +242,23 @@ async fn invalid_definitions_are_refused_naming_the_part() {
         let message = answer["error"]["message"].as_str().unwrap();
         assert!(message.starts_with(field), "{message} should name {field}");
     }
-    assert!(f.graph.templates_of(&f.a.account.waba_id).is_empty(), "nothing invalid reached Meta");
+    assert!(
+        f.graph.templates_of(&f.a.account.waba_id).is_empty(),
+        "nothing invalid reached Meta"
+    );
     let unknown = json!({"account_id": "acc_nope", "name": "t", "category": "UTILITY", "language": "en", "components": [{"type": "BODY", "text": "x"}]});
-    let (status, _) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&unknown.to_string())).await;
+    let (status, _) = f
+        .call("POST", "/v1/templates", Some(&f.a.key), Some(&unknown.to_string()))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let good = body("welcome", json!([{"type": "BODY", "text": "Welcome"}]));
     let (status, _) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&good)).await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, answer) = f.call("POST", "/v1/templates", Some(&f.a.key), Some(&good)).await;
-    assert_eq!((status, answer["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("template_exists")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("template_exists"))
+    );
 }
 
 #[tokio::test]
@@ -190,14 +274,25 @@ async fn the_six_hourly_tick_pulls_every_accounts_templates() {
         components: json!([{"type": "BODY", "text": "Hallo"}]),
         parameter_format: "POSITIONAL".into(),
     });
-    let not_yet = f.campaigns().tick(&json!({"time": "2026-11-30T07:00:00Z"})).await.unwrap();
+    let not_yet = f
+        .campaigns()
+        .tick(&json!({"time": "2026-11-30T07:00:00Z"}))
+        .await
+        .unwrap();
     assert_eq!(not_yet.synced, 0);
     let (_, listed) = f.call("GET", "/v1/templates", Some(&f.a.key), None).await;
     assert_eq!(listed["data"], json!([]));
-    let synced = f.campaigns().tick(&json!({"time": "2026-11-30T12:00:10Z"})).await.unwrap();
+    let synced = f
+        .campaigns()
+        .tick(&json!({"time": "2026-11-30T12:00:10Z"}))
+        .await
+        .unwrap();
     assert!(synced.synced >= 2, "both organizations' WABAs: {synced:?}");
     for key in [&f.a.key, &f.b.key] {
         let (_, listed) = f.call("GET", "/v1/templates", Some(key), None).await;
-        assert_eq!(listed["data"][0]["name"], "made_elsewhere", "each org gets its WABA's templates");
+        assert_eq!(
+            listed["data"][0]["name"], "made_elsewhere",
+            "each org gets its WABA's templates"
+        );
     }
 }

@@ -62,7 +62,8 @@ pub trait OutreachFixture {
     /// A template created through the API and approved by the fake's review: its id.
     async fn approved_template(&self, tenant: &Tenant, name: &str, category: &str, components: Value) -> String {
         let secret = Tenant::app_secret(if tenant.key == self.a().key { "a" } else { "b" });
-        self.approved_template_signed(tenant, &secret, name, category, components).await
+        self.approved_template_signed(tenant, &secret, name, category, components)
+            .await
     }
     /// The same, for an account whose app secret was replaced by `app_secret`.
     async fn approved_template_signed(

@@ -47,19 +47,25 @@ pub fn operation_of(entry: &Value) -> String {
     )
 }
 
-/// Runs `work` with the recorder on and answers the requests it made, by operation.
-pub async fn count_requests<F: std::future::Future<Output = ()>>(work: F) -> BTreeMap<String, usize> {
+/// Runs `work` with the recorder on and answers the requests it made, as moto recorded them.
+pub async fn record<F: std::future::Future<Output = ()>>(work: F) -> Vec<Value> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL points at moto");
     moto(&endpoint, "reset-recording").await;
     moto(&endpoint, "start-recording").await;
     work.await;
     moto(&endpoint, "stop-recording").await;
-    let recording = moto(&endpoint, "download-recording").await;
+    moto(&endpoint, "download-recording")
+        .await
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect()
+}
+
+/// Runs `work` with the recorder on and answers the requests it made, by operation.
+pub async fn count_requests<F: std::future::Future<Output = ()>>(work: F) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
-        if let Ok(entry) = serde_json::from_str::<Value>(line) {
-            *counts.entry(operation_of(&entry)).or_default() += 1;
-        }
+    for entry in record(work).await {
+        *counts.entry(operation_of(&entry)).or_default() += 1;
     }
     counts
 }

@@ -6,7 +6,7 @@
 use crate::{CampaignsService, STEP_BUDGET, WATCHDOG_MS};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::CampaignChange;
-use shared::campaign::{CampaignStatus, Recipient, rank};
+use shared::campaign::{CampaignStatus, Recipient};
 use shared::sqs_batch::Outcome;
 use shared::table;
 use std::collections::BTreeMap;
@@ -63,27 +63,14 @@ impl CampaignsService {
                 if recipients.iter().any(|r| r.phone == phone) {
                     continue;
                 }
-                recipients.push(Recipient {
-                    org_id: org_id.to_string(),
-                    campaign_id: campaign_id.to_string(),
+                recipients.push(Recipient::pending(
+                    org_id,
+                    campaign_id,
                     phone,
-                    contact_id: Some(contact.contact_id.clone()),
-                    variables: Default::default(),
-                    status: "pending".into(),
-                    status_rank: rank::PENDING,
-                    wamid: None,
-                    error_code: None,
-                    error_message: None,
-                    conversation_id: None,
-                    created_at: now.clone(),
-                    sent_at: None,
-                    delivered_at: None,
-                    read_at: None,
-                    failed_at: None,
-                    replied_at: None,
-                    send_claimed_ms: None,
-                    send_attempts: 0,
-                });
+                    Some(contact.contact_id.clone()),
+                    Default::default(),
+                    &now,
+                ));
             }
             let phones: Vec<String> = recipients.iter().map(|r| r.phone.clone()).collect();
             let existing = self.campaigns.existing(org_id, campaign_id, &phones).await?;
@@ -97,14 +84,15 @@ impl CampaignsService {
                 })
                 .collect();
             self.campaigns.write_recipients(org_id, &new, &step).await?;
-            let next_sk = page
-                .next
-                .as_ref()
-                .and_then(|key| key.get("sk").cloned());
+            let next_sk = page.next.as_ref().and_then(|key| key.get("sk").cloned());
             let mut change = CampaignChange::default()
                 .after_checkpoint(campaign.checkpoint)
                 .add("total_recipients", new.len() as i64)
-                .due(org_id, campaign_id, Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS));
+                .due(
+                    org_id,
+                    campaign_id,
+                    Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS),
+                );
             change = match next_sk {
                 Some(sk) => change.set("expand_cursor", shared::adapters::items::s(sk)),
                 None => {

@@ -35,7 +35,12 @@ impl CampaignsService {
             .set("pause_reason", s(reason))
             .due(&campaign.org_id, &campaign.campaign_id, None);
         self.campaigns
-            .change(&campaign.org_id, &campaign.campaign_id, CampaignStatus::InProgress, change)
+            .change(
+                &campaign.org_id,
+                &campaign.campaign_id,
+                CampaignStatus::InProgress,
+                change,
+            )
             .await?;
         Ok(Outcome::Done)
     }
@@ -49,7 +54,12 @@ impl CampaignsService {
             .set("pause_reason", s("messaging_limit"))
             .due(&campaign.org_id, &campaign.campaign_id, Some(resume_at_ms));
         self.campaigns
-            .change(&campaign.org_id, &campaign.campaign_id, CampaignStatus::InProgress, change)
+            .change(
+                &campaign.org_id,
+                &campaign.campaign_id,
+                CampaignStatus::InProgress,
+                change,
+            )
             .await?;
         Ok(Outcome::Done)
     }
@@ -66,7 +76,11 @@ impl CampaignsService {
         };
         let template = match self.templates.template(org_id, &campaign.template_id).await? {
             Some(template) if template.is_approved() => template,
-            Some(template) => return self.pause_for(&campaign, &format!("template_{}", template.status.to_lowercase())).await,
+            Some(template) => {
+                return self
+                    .pause_for(&campaign, &format!("template_{}", template.status.to_lowercase()))
+                    .await;
+            }
             None => return self.pause_for(&campaign, "template_deleted").await,
         };
         let spec = ParameterSpec::of(&template.components);
@@ -90,7 +104,12 @@ impl CampaignsService {
         while jobs.len() < budget && more {
             let page = self
                 .campaigns
-                .pending_after(org_id, campaign_id, cursor.as_deref(), (budget - jobs.len()).min(1_000) as i32)
+                .pending_after(
+                    org_id,
+                    campaign_id,
+                    cursor.as_deref(),
+                    (budget - jobs.len()).min(1_000) as i32,
+                )
                 .await?;
             more = page.more;
             if let Some(last) = page.last_read {
@@ -139,13 +158,21 @@ impl CampaignsService {
         if !not_queued.is_empty() {
             // No checkpoint: the next step reads these recipients again (a send queued twice is
             // claimed once).
-            warn!(not_queued = not_queued.len(), "some sends were not queued; feeding again shortly");
+            warn!(
+                not_queued = not_queued.len(),
+                "some sends were not queued; feeding again shortly"
+            );
             self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
             return Ok(Outcome::Done);
         }
         if account.messaging_limit.is_some() {
             self.campaigns
-                .add_limit_usage(org_id, &account.account_id, &limit::current_hour(now), jobs.len() as u64)
+                .add_limit_usage(
+                    org_id,
+                    &account.account_id,
+                    &limit::current_hour(now),
+                    jobs.len() as u64,
+                )
                 .await?;
         }
         let change = CampaignChange::default()

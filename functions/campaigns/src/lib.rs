@@ -18,12 +18,12 @@ pub use sync::{SYNC_EVERY_HOURS, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::adapters::StoreError;
-use shared::adapters::campaign_store::{CampaignChange, CampaignStore};
 use shared::adapters::account_cache::AccountCache;
+use shared::adapters::campaign_store::{CampaignChange, CampaignStore};
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::graph::GraphClient;
-use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
+use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::campaign::{CampaignJob, CampaignStatus};
@@ -188,13 +188,20 @@ impl CampaignsService {
                     CampaignStatus::Scheduled => (
                         CampaignChange::default()
                             .status(CampaignStatus::InProgress)
-                            .set("started_at", shared::adapters::items::s(shared::adapters::items::now_rfc3339()))
+                            .set(
+                                "started_at",
+                                shared::adapters::items::s(shared::adapters::items::now_rfc3339()),
+                            )
                             .remove("feed_cursor")
                             .due(&due.org_id, id, watchdog),
                         job_of(true),
                     ),
-                    CampaignStatus::Preparing => (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false)),
-                    CampaignStatus::InProgress => (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true)),
+                    CampaignStatus::Preparing => {
+                        (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false))
+                    }
+                    CampaignStatus::InProgress => {
+                        (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true))
+                    }
                     CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => (
                         CampaignChange::default()
                             .status(CampaignStatus::InProgress)
@@ -205,7 +212,12 @@ impl CampaignsService {
                     ),
                     _ => {
                         self.campaigns
-                            .change(&due.org_id, id, campaign.status, CampaignChange::default().due(&due.org_id, id, None))
+                            .change(
+                                &due.org_id,
+                                id,
+                                campaign.status,
+                                CampaignChange::default().due(&due.org_id, id, None),
+                            )
                             .await?;
                         summary.dropped += 1;
                         return Ok(());
@@ -214,12 +226,22 @@ impl CampaignsService {
                 if campaign.status == CampaignStatus::Scheduled && campaign.total_recipients == 0 {
                     warn!("scheduled campaign has no recipients; left scheduled");
                     self.campaigns
-                        .change(&due.org_id, id, campaign.status, CampaignChange::default().due(&due.org_id, id, None))
+                        .change(
+                            &due.org_id,
+                            id,
+                            campaign.status,
+                            CampaignChange::default().due(&due.org_id, id, None),
+                        )
                         .await?;
                     summary.dropped += 1;
                     return Ok(());
                 }
-                if self.campaigns.change(&due.org_id, id, campaign.status, change).await?.is_some() {
+                if self
+                    .campaigns
+                    .change(&due.org_id, id, campaign.status, change)
+                    .await?
+                    .is_some()
+                {
                     self.follow_up(&job, 0).await?;
                     match campaign.status {
                         CampaignStatus::Scheduled | CampaignStatus::Paused => summary.started += 1,

@@ -70,7 +70,12 @@ impl IngestService {
             if let Some(agent) = &reach.responding_agent_id {
                 given = self
                     .conversations
-                    .allocate(org_id, conversation_id, reach.responding_division_id.as_deref(), Some(agent))
+                    .allocate(
+                        org_id,
+                        conversation_id,
+                        reach.responding_division_id.as_deref(),
+                        Some(agent),
+                    )
                     .await?;
             } else if let Some(division) = &reach.responding_division_id {
                 self.allocator.allocate(org_id, conversation_id, division).await?;
@@ -103,7 +108,12 @@ impl IngestService {
             };
             info!(stop, "marketing preference recorded");
             self.campaigns
-                .set_opt_out(org_id, &phone, stop, "the customer stopped marketing messages on WhatsApp")
+                .set_opt_out(
+                    org_id,
+                    &phone,
+                    stop,
+                    "the customer stopped marketing messages on WhatsApp",
+                )
                 .await?;
         }
         Ok(())

@@ -41,19 +41,31 @@ impl SenderService {
             info!("campaign not running; job dropped, recipient left pending");
             return Ok((Outcome::Done, Tally::Skipped));
         }
-        let recipient = match self.campaigns.claim(&send.org_id, &send.campaign_id, &send.phone).await? {
+        let recipient = match self
+            .campaigns
+            .claim(&send.org_id, &send.campaign_id, &send.phone)
+            .await?
+        {
             Claim::Claimed(recipient) => recipient,
             Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
         };
         let Some(account) = self.accounts.get(&send.org_id, &send.account_id).await? else {
             self.campaigns
-                .settle_unsent(&recipient, "failed", None, "the campaign's account no longer exists", true)
+                .settle_unsent(
+                    &recipient,
+                    "failed",
+                    None,
+                    "the campaign's account no longer exists",
+                    true,
+                )
                 .await?;
             return Ok((Outcome::Done, Tally::Failed));
         };
         let ready = async {
             let token = account.access_token()?.expose().to_string();
-            let paced = self.pace(&send.org_id, &send.account_id, account.throughput_mps).await?;
+            let paced = self
+                .pace(&send.org_id, &send.account_id, account.throughput_mps)
+                .await?;
             Ok::<_, StoreError>((token, paced))
         }
         .await;
@@ -80,7 +92,10 @@ impl SenderService {
             None,
             &callback_data(&send.campaign_id, &send.phone),
         );
-        let answer = self.graph.send_message(&account.phone_number_id, &token, &request).await;
+        let answer = self
+            .graph
+            .send_message(&account.phone_number_id, &token, &request)
+            .await;
         let err = match answer {
             Ok(wamid) => {
                 self.record_campaign_sent(&recipient, &wamid).await?;
@@ -118,7 +133,12 @@ impl SenderService {
                 let reason = error.title.clone().unwrap_or_else(|| err.to_string());
                 if error.code == 131050 {
                     self.campaigns
-                        .set_opt_out(&send.org_id, &send.phone, true, "Meta 131050: the user stopped marketing messages")
+                        .set_opt_out(
+                            &send.org_id,
+                            &send.phone,
+                            true,
+                            "Meta 131050: the user stopped marketing messages",
+                        )
                         .await?;
                 }
                 self.campaigns

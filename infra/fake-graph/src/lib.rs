@@ -439,7 +439,9 @@ pub(crate) fn respond(status: u16, content_type: &str, body: Bytes) -> hyper::Re
 fn refusal_title(code: i64) -> &'static str {
     match code {
         131049 => "This message was not delivered to maintain healthy ecosystem engagement.",
-        131050 => "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+        131050 => {
+            "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."
+        }
         131026 => "Message undeliverable",
         _ => "refused for this recipient",
     }

@@ -94,7 +94,14 @@ impl FakeGraph {
 
     /// Sets a template's status on Meta's side and reports it to `webhooks`, as a review, a
     /// quality pause or a disabling would.
-    pub async fn set_template_status(&self, webhooks: &StatusWebhooks, name: &str, language: &str, status: &str, reason: &str) {
+    pub async fn set_template_status(
+        &self,
+        webhooks: &StatusWebhooks,
+        name: &str,
+        language: &str,
+        status: &str,
+        reason: &str,
+    ) {
         let found = {
             let mut state = self.state();
             let found = state
@@ -140,7 +147,11 @@ impl FakeGraph {
         let text = |name: &str| definition[name].as_str().unwrap_or_default().to_string();
         let (name, language, category) = (text("name"), text("language"), text("category"));
         if name.is_empty() || language.is_empty() || category.is_empty() || !definition["components"].is_array() {
-            return graph_error(400, 100, "Invalid parameter: name, language, category and components are required");
+            return graph_error(
+                400,
+                100,
+                "Invalid parameter: name, language, category and components are required",
+            );
         }
         let id: u64 = rand::random::<u64>() % 9_000_000_000_000_000 + 1_000_000_000_000_000;
         let template = FakeTemplate {
@@ -151,7 +162,10 @@ impl FakeGraph {
             category: category.clone(),
             status: "PENDING".into(),
             components: definition["components"].clone(),
-            parameter_format: definition["parameter_format"].as_str().unwrap_or("POSITIONAL").to_string(),
+            parameter_format: definition["parameter_format"]
+                .as_str()
+                .unwrap_or("POSITIONAL")
+                .to_string(),
         };
         let review = {
             let mut state = self.state();
@@ -207,12 +221,16 @@ impl FakeGraph {
         let hsm_id = query_value(query, "hsm_id");
         let mut state = self.state();
         let before = state.templates.len();
-        state.templates.retain(|t| {
-            !(t.waba_id == waba_id && t.name == name && hsm_id.as_ref().is_none_or(|id| &t.id == id))
-        });
+        state
+            .templates
+            .retain(|t| !(t.waba_id == waba_id && t.name == name && hsm_id.as_ref().is_none_or(|id| &t.id == id)));
         if state.templates.len() == before {
             return graph_error(404, 100, "Message template not found");
         }
-        respond(200, "application/json", Bytes::from(json!({"success": true}).to_string()))
+        respond(
+            200,
+            "application/json",
+            Bytes::from(json!({"success": true}).to_string()),
+        )
     }
 }

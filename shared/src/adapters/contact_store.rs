@@ -291,7 +291,14 @@ impl ContactStore {
     pub async fn tag_in_use(&self, org_id: &str, tag: &str) -> Result<bool, StoreError> {
         let page: Page<TagEntry> = self
             .records
-            .page(&table::tag_partition(org_id, tag), table::prefix::CONTACT, "ContactTag", 1, None, false)
+            .page(
+                &table::tag_partition(org_id, tag),
+                table::prefix::CONTACT,
+                "ContactTag",
+                1,
+                None,
+                false,
+            )
             .await?;
         Ok(!page.items.is_empty())
     }

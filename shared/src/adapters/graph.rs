@@ -134,7 +134,11 @@ impl GraphClient {
             url.push_str(&format!("&after={}", percent_encode(after)));
         }
         let answer = self.json(Method::GET, &url, access_token, None).await?;
-        let entries = answer.get("data").and_then(|d| d.as_array()).cloned().unwrap_or_default();
+        let entries = answer
+            .get("data")
+            .and_then(|d| d.as_array())
+            .cloned()
+            .unwrap_or_default();
         let next = answer
             .get("paging")
             .filter(|p| p.get("next").is_some())

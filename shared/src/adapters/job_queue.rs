@@ -1,8 +1,8 @@
 //! A work queue (media, outbound): JSON jobs sent in SendMessageBatch calls of up to 10.
 
 use super::StoreError;
-use futures::StreamExt;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use futures::StreamExt;
 
 #[async_trait::async_trait]
 pub trait JobQueue: Send + Sync {

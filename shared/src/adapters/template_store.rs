@@ -91,9 +91,15 @@ impl TemplateStore {
             (":language", s(&meta.language)),
             (":category", s(&meta.category)),
             (":status", s(&meta.status)),
-            (":reason", s(meta.rejected_reason.clone().unwrap_or_else(|| "NONE".into()))),
+            (
+                ":reason",
+                s(meta.rejected_reason.clone().unwrap_or_else(|| "NONE".into())),
+            ),
             (":components", components),
-            (":format", s(meta.parameter_format.clone().unwrap_or_else(|| "POSITIONAL".into()))),
+            (
+                ":format",
+                s(meta.parameter_format.clone().unwrap_or_else(|| "POSITIONAL".into())),
+            ),
             (":meta_id", s(&meta.meta_template_id)),
             (":now", s(now)),
         ];
@@ -152,7 +158,10 @@ pub fn meta_template_of(entry: &serde_json::Value) -> Option<MetaTemplate> {
         language: text("language")?,
         category: text("category").unwrap_or_default(),
         status: text("status").unwrap_or_else(|| "PENDING".into()),
-        components: entry.get("components").cloned().unwrap_or(serde_json::Value::Array(vec![])),
+        components: entry
+            .get("components")
+            .cloned()
+            .unwrap_or(serde_json::Value::Array(vec![])),
         parameter_format: text("parameter_format"),
         rejected_reason: text("rejected_reason"),
     })

@@ -55,7 +55,9 @@ mod tests {
 
     #[test]
     fn the_window_is_the_last_24_clock_hours_and_frees_up_as_they_age() {
-        let now = DateTime::parse_from_rfc3339("2026-11-30T14:20:00Z").unwrap().timestamp_millis();
+        let now = DateTime::parse_from_rfc3339("2026-11-30T14:20:00Z")
+            .unwrap()
+            .timestamp_millis();
         let hours = window_hours(now);
         assert_eq!(hours.len(), 24);
         assert_eq!(hours.first().unwrap(), "2026-11-29T15");
@@ -63,7 +65,11 @@ mod tests {
         assert_eq!(allowance(Some(250), 240), Some(10));
         assert_eq!(allowance(Some(250), 300), Some(0));
         assert_eq!(allowance(None, 1_000_000), None);
-        let usage = vec![("2026-11-29T15".to_string(), 0), ("2026-11-29T18".to_string(), 200), ("2026-11-30T14".to_string(), 50)];
+        let usage = vec![
+            ("2026-11-29T15".to_string(), 0),
+            ("2026-11-29T18".to_string(), 200),
+            ("2026-11-30T14".to_string(), 50),
+        ];
         let frees = frees_at_ms(&usage, now);
         assert_eq!(
             DateTime::<Utc>::from_timestamp_millis(frees).unwrap().to_rfc3339(),

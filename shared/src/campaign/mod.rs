@@ -93,19 +93,29 @@ pub fn after(status: CampaignStatus, command: Command, recipients: u64) -> Resul
             "audience_preparing",
             "recipients are still being added from tags; start when the campaign is back in draft",
         )),
-        (Command::Start, _) => Err(refuse("already_started", format!("the campaign is {}", status.as_str()))),
+        (Command::Start, _) => Err(refuse(
+            "already_started",
+            format!("the campaign is {}", status.as_str()),
+        )),
         (Command::Pause, InProgress) => Ok(Paused),
-        (Command::Pause, _) => Err(refuse("not_running", format!("only a running campaign pauses; it is {}", status.as_str()))),
+        (Command::Pause, _) => Err(refuse(
+            "not_running",
+            format!("only a running campaign pauses; it is {}", status.as_str()),
+        )),
         (Command::Resume, Paused) => Ok(InProgress),
         (Command::Resume, _) => Err(refuse("not_paused", format!("the campaign is {}", status.as_str()))),
-        (Command::Cancel, Completed | Cancelled) => {
-            Err(refuse("finished", format!("the campaign is {} already", status.as_str())))
-        }
+        (Command::Cancel, Completed | Cancelled) => Err(refuse(
+            "finished",
+            format!("the campaign is {} already", status.as_str()),
+        )),
         (Command::Cancel, _) => Ok(Cancelled),
         (Command::Edit, Draft | Scheduled) => Ok(status),
         (Command::Edit, _) => Err(refuse(
             "not_editable",
-            format!("a campaign changes only while draft or scheduled; it is {}", status.as_str()),
+            format!(
+                "a campaign changes only while draft or scheduled; it is {}",
+                status.as_str()
+            ),
         )),
     }
 }
@@ -145,7 +155,11 @@ pub fn counters_crossed(from: i64, to: i64) -> Vec<&'static str> {
         return if from < rank::FAILED { vec!["failed"] } else { vec![] };
     }
     let mut counters = Vec::new();
-    for (level, name) in [(rank::SENT, "sent"), (rank::DELIVERED, "delivered"), (rank::READ, "read")] {
+    for (level, name) in [
+        (rank::SENT, "sent"),
+        (rank::DELIVERED, "delivered"),
+        (rank::READ, "read"),
+    ] {
         if from < level && level <= to {
             counters.push(name);
         }
@@ -247,8 +261,14 @@ mod tests {
     fn commands_follow_the_status() {
         assert_eq!(after(Draft, Command::Start, 3), Ok(InProgress));
         assert_eq!(after(Draft, Command::Start, 0).unwrap_err().code, "no_recipients");
-        assert_eq!(after(InProgress, Command::Start, 3).unwrap_err().code, "already_started");
-        assert_eq!(after(Preparing, Command::Start, 3).unwrap_err().code, "audience_preparing");
+        assert_eq!(
+            after(InProgress, Command::Start, 3).unwrap_err().code,
+            "already_started"
+        );
+        assert_eq!(
+            after(Preparing, Command::Start, 3).unwrap_err().code,
+            "audience_preparing"
+        );
         assert_eq!(after(InProgress, Command::Pause, 3), Ok(Paused));
         assert_eq!(after(Completed, Command::Pause, 3).unwrap_err().code, "not_running");
         assert_eq!(after(Paused, Command::Resume, 3), Ok(InProgress));
@@ -265,9 +285,20 @@ mod tests {
     #[test]
     fn a_recipient_counts_each_level_once_whatever_the_order() {
         assert_eq!(counters_crossed(rank::SENDING, rank::SENT), ["sent"]);
-        assert_eq!(counters_crossed(rank::SENDING, rank::READ), ["sent", "delivered", "read"]);
-        assert_eq!(counters_crossed(rank::READ, rank::DELIVERED), Vec::<&str>::new(), "late delivered");
-        assert_eq!(counters_crossed(rank::SENT, rank::FAILED), ["failed"], "a failure is not a delivery");
+        assert_eq!(
+            counters_crossed(rank::SENDING, rank::READ),
+            ["sent", "delivered", "read"]
+        );
+        assert_eq!(
+            counters_crossed(rank::READ, rank::DELIVERED),
+            Vec::<&str>::new(),
+            "late delivered"
+        );
+        assert_eq!(
+            counters_crossed(rank::SENT, rank::FAILED),
+            ["failed"],
+            "a failure is not a delivery"
+        );
         assert_eq!(counters_crossed(rank::SENDING, rank::FAILED), ["failed"]);
         assert_eq!(counters_crossed(rank::FAILED, rank::READ), ["read"]);
         // Every order of sent, delivered and read adds each counter exactly once.

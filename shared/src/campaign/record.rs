@@ -96,6 +96,40 @@ pub struct Recipient {
     pub send_attempts: u32,
 }
 
+impl Recipient {
+    /// A recipient added now, not yet sent to.
+    pub fn pending(
+        org_id: &str,
+        campaign_id: &str,
+        phone: String,
+        contact_id: Option<String>,
+        variables: Variables,
+        now: &str,
+    ) -> Self {
+        Self {
+            org_id: org_id.to_string(),
+            campaign_id: campaign_id.to_string(),
+            phone,
+            contact_id,
+            variables,
+            status: "pending".into(),
+            status_rank: super::rank::PENDING,
+            wamid: None,
+            error_code: None,
+            error_message: None,
+            conversation_id: None,
+            created_at: now.to_string(),
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            failed_at: None,
+            replied_at: None,
+            send_claimed_ms: None,
+            send_attempts: 0,
+        }
+    }
+}
+
 /// A campaign's counters, summed over their shards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct CampaignCounters {

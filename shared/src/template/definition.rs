@@ -55,7 +55,9 @@ fn check_variables(field: &str, vars: &[String], named: &mut Option<bool>) -> Re
     for var in vars {
         let is_number = var.bytes().all(|b| b.is_ascii_digit());
         let is_name = var.starts_with(|c: char| c.is_ascii_lowercase())
-            && var.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && var
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !is_number && !is_name {
             return Err(invalid(
                 format!("{field}.text"),
@@ -78,7 +80,10 @@ fn check_variables(field: &str, vars: &[String], named: &mut Option<bool>) -> Re
         if let Some((i, _)) = numbers.iter().enumerate().find(|(i, n)| **n != i + 1) {
             return Err(invalid(
                 format!("{field}.text"),
-                format!("variables must be numbered from {{{{1}}}} without gaps; {{{{{}}}}} is missing", i + 1),
+                format!(
+                    "variables must be numbered from {{{{1}}}} without gaps; {{{{{}}}}} is missing",
+                    i + 1
+                ),
             ));
         }
     }
@@ -104,9 +109,8 @@ fn positional_examples(component: &Value, field: &str, key: &str, count: usize) 
         "body_text" => example.and_then(|e| e.get(0)).and_then(Value::as_array),
         _ => example.and_then(Value::as_array),
     };
-    let filled = values.is_some_and(|v| {
-        v.len() == count && v.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty()))
-    });
+    let filled =
+        values.is_some_and(|v| v.len() == count && v.iter().all(|x| x.as_str().is_some_and(|s| !s.trim().is_empty())));
     if !filled {
         let shape = if key == "body_text" { "[[...]]" } else { "[...]" };
         return Err(invalid(
@@ -126,7 +130,9 @@ fn named_examples(component: &Value, field: &str, key: &str, vars: &[String]) ->
     for var in vars {
         let has = given.iter().any(|e| {
             e.get("param_name").and_then(Value::as_str) == Some(var)
-                && e.get("example").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
+                && e.get("example")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.trim().is_empty())
         });
         if !has {
             return Err(invalid(
@@ -163,7 +169,10 @@ fn check_buttons(component: &Value, field: &str) -> Result<(), InvalidTemplate> 
         known_keys(button, &field, BUTTON_KEYS)?;
         let kind = button.get("type").and_then(Value::as_str).unwrap_or_default();
         text_of(button, &field, MAX_BUTTON_TEXT_CHARS)?;
-        if !matches!(kind, "QUICK_REPLY" | "URL" | "PHONE_NUMBER" | "COPY_CODE" | "OTP" | "FLOW") {
+        if !matches!(
+            kind,
+            "QUICK_REPLY" | "URL" | "PHONE_NUMBER" | "COPY_CODE" | "OTP" | "FLOW"
+        ) {
             return Err(invalid(
                 format!("{field}.type"),
                 format!("{kind:?} is not a button type (QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP, FLOW)"),
@@ -181,15 +190,24 @@ fn check_buttons(component: &Value, field: &str) -> Result<(), InvalidTemplate> 
         if kind == "URL" || url.is_some() {
             let url = url.and_then(Value::as_str).unwrap_or_default();
             if !url.starts_with("https://") && !url.starts_with("http://") || url.chars().count() > 2_000 {
-                return Err(invalid(format!("{field}.url"), "an http(s) URL of at most 2,000 characters"));
+                return Err(invalid(
+                    format!("{field}.url"),
+                    "an http(s) URL of at most 2,000 characters",
+                ));
             }
             let fixed = url.strip_suffix("{{1}}").unwrap_or(url);
             if fixed.contains(['{', '}']) {
-                return Err(invalid(format!("{field}.url"), "at most one variable, {{1}}, at the end"));
+                return Err(invalid(
+                    format!("{field}.url"),
+                    "at most one variable, {{1}}, at the end",
+                ));
             }
             let example = button.pointer("/example/0").and_then(Value::as_str);
             if fixed.len() != url.len() && example.is_none_or(|e| e.trim().is_empty()) {
-                return Err(invalid(format!("{field}.example"), "a URL variable needs an example URL, as [..]"));
+                return Err(invalid(
+                    format!("{field}.example"),
+                    "a URL variable needs an example URL, as [..]",
+                ));
             }
         }
     }
@@ -202,12 +220,25 @@ fn known_keys(value: &Value, field: &str, keys: &[&str]) -> Result<(), InvalidTe
         .as_object()
         .and_then(|o| o.keys().find(|k| !keys.contains(&k.as_str())))
     {
-        return Err(invalid(format!("{field}.{unknown}"), format!("is not a field here ({})", keys.join(", "))));
+        return Err(invalid(
+            format!("{field}.{unknown}"),
+            format!("is not a field here ({})", keys.join(", ")),
+        ));
     }
     Ok(())
 }
 
-const BUTTON_KEYS: &[&str] = &["type", "text", "url", "phone_number", "example", "otp_type", "flow_id", "flow_action", "navigate_screen"];
+const BUTTON_KEYS: &[&str] = &[
+    "type",
+    "text",
+    "url",
+    "phone_number",
+    "example",
+    "otp_type",
+    "flow_id",
+    "flow_action",
+    "navigate_screen",
+];
 
 /// Checks a definition; the components are kept as given (Meta's own format).
 pub fn validate_definition(
@@ -259,7 +290,10 @@ pub fn validate_definition(
         match kind.as_str() {
             "HEADER" => {
                 if component.get("format").is_some_and(|f| !f.is_string()) {
-                    return Err(invalid(format!("{field}.format"), "TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION"));
+                    return Err(invalid(
+                        format!("{field}.format"),
+                        "TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION",
+                    ));
                 }
                 let format = component.get("format").and_then(Value::as_str).unwrap_or("TEXT");
                 match format {
@@ -297,7 +331,10 @@ pub fn validate_definition(
             "FOOTER" => {
                 let text = text_of(component, &field, MAX_FOOTER_CHARS)?;
                 if text.contains('{') {
-                    return Err(invalid(format!("{field}.text"), "a footer takes no variables (no braces)"));
+                    return Err(invalid(
+                        format!("{field}.text"),
+                        "a footer takes no variables (no braces)",
+                    ));
                 }
             }
             "BUTTONS" => check_buttons(component, &field)?,
@@ -331,7 +368,9 @@ mod tests {
     }
 
     fn field_of(components: Value) -> String {
-        validate_definition("t", "UTILITY", "en_US", &components).unwrap_err().field
+        validate_definition("t", "UTILITY", "en_US", &components)
+            .unwrap_err()
+            .field
     }
 
     #[test]
@@ -347,28 +386,87 @@ mod tests {
         assert_eq!(definition.category, "UTILITY");
         assert_eq!(definition.parameter_format, "POSITIONAL");
         assert_eq!(definition.meta_request()["components"], components);
-        let named = json!([body("Hi {{first_name}}", json!({"body_text_named_params": [{"param_name": "first_name", "example": "Ada"}]}))]);
-        assert_eq!(validate_definition("t", "MARKETING", "de", &named).unwrap().parameter_format, "NAMED");
+        let named = json!([body(
+            "Hi {{first_name}}",
+            json!({"body_text_named_params": [{"param_name": "first_name", "example": "Ada"}]})
+        )]);
+        assert_eq!(
+            validate_definition("t", "MARKETING", "de", &named)
+                .unwrap()
+                .parameter_format,
+            "NAMED"
+        );
     }
 
     #[test]
     fn refusals_name_the_part() {
-        assert_eq!(validate_definition("Bad Name", "UTILITY", "en", &json!([])).unwrap_err().field, "name");
-        assert_eq!(validate_definition("t", "PROMO", "en", &json!([])).unwrap_err().field, "category");
-        assert_eq!(validate_definition("t", "UTILITY", "english", &json!([])).unwrap_err().field, "language");
+        assert_eq!(
+            validate_definition("Bad Name", "UTILITY", "en", &json!([]))
+                .unwrap_err()
+                .field,
+            "name"
+        );
+        assert_eq!(
+            validate_definition("t", "PROMO", "en", &json!([])).unwrap_err().field,
+            "category"
+        );
+        assert_eq!(
+            validate_definition("t", "UTILITY", "english", &json!([]))
+                .unwrap_err()
+                .field,
+            "language"
+        );
         assert_eq!(field_of(json!([])), "components");
         assert_eq!(field_of(json!([{"type": "FOOTER", "text": "x"}])), "components");
-        assert_eq!(field_of(json!([body("Hi {{1}}", json!({}))])), "components[0].example.body_text");
-        assert_eq!(field_of(json!([body("Hi {{1}} {{2}}", json!({"body_text": [["a"]]}))])), "components[0].example.body_text");
-        assert_eq!(field_of(json!([body("Hi {{2}}", json!({"body_text": [["a"]]}))])), "components[0].text");
-        assert_eq!(field_of(json!([body("Hi {{1}} {{name}}", json!({}))])), "components[0].text");
-        assert_eq!(field_of(json!([body("Hi {{name}}", json!({"body_text_named_params": []}))])), "components[0].example.body_text_named_params");
-        assert_eq!(field_of(json!([body("x", json!({})), body("y", json!({}))])), "components[1].type");
-        assert_eq!(field_of(json!([{"type": "HEADER", "format": "IMAGE"}, body("x", json!({}))])), "components[0].example.header_handle");
-        assert_eq!(field_of(json!([body("x", json!({})), {"type": "FOOTER", "text": "{{1}}"}])), "components[1].text");
-        assert_eq!(field_of(json!([body("x", json!({})), {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Go", "url": "https://a/{{1}}"}]}])), "components[1].buttons[0].example");
-        assert_eq!(field_of(json!([body("x", json!({})), {"type": "BUTTONS", "buttons": []}])), "components[1].buttons");
-        assert_eq!(field_of(json!([body("x", json!({})), {"type": "CAROUSEL"}])), "components[1].type");
-        assert_eq!(field_of(json!([body(&"x".repeat(MAX_BODY_CHARS + 1), json!({}))])), "components[0].text");
+        assert_eq!(
+            field_of(json!([body("Hi {{1}}", json!({}))])),
+            "components[0].example.body_text"
+        );
+        assert_eq!(
+            field_of(json!([body("Hi {{1}} {{2}}", json!({"body_text": [["a"]]}))])),
+            "components[0].example.body_text"
+        );
+        assert_eq!(
+            field_of(json!([body("Hi {{2}}", json!({"body_text": [["a"]]}))])),
+            "components[0].text"
+        );
+        assert_eq!(
+            field_of(json!([body("Hi {{1}} {{name}}", json!({}))])),
+            "components[0].text"
+        );
+        assert_eq!(
+            field_of(json!([body("Hi {{name}}", json!({"body_text_named_params": []}))])),
+            "components[0].example.body_text_named_params"
+        );
+        assert_eq!(
+            field_of(json!([body("x", json!({})), body("y", json!({}))])),
+            "components[1].type"
+        );
+        assert_eq!(
+            field_of(json!([{"type": "HEADER", "format": "IMAGE"}, body("x", json!({}))])),
+            "components[0].example.header_handle"
+        );
+        assert_eq!(
+            field_of(json!([body("x", json!({})), {"type": "FOOTER", "text": "{{1}}"}])),
+            "components[1].text"
+        );
+        assert_eq!(
+            field_of(
+                json!([body("x", json!({})), {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Go", "url": "https://a/{{1}}"}]}])
+            ),
+            "components[1].buttons[0].example"
+        );
+        assert_eq!(
+            field_of(json!([body("x", json!({})), {"type": "BUTTONS", "buttons": []}])),
+            "components[1].buttons"
+        );
+        assert_eq!(
+            field_of(json!([body("x", json!({})), {"type": "CAROUSEL"}])),
+            "components[1].type"
+        );
+        assert_eq!(
+            field_of(json!([body(&"x".repeat(MAX_BODY_CHARS + 1), json!({}))])),
+            "components[0].text"
+        );
     }
 }

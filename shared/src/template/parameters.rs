@@ -205,9 +205,11 @@ pub fn check_send(spec: &ParameterSpec, components: &Value) -> Result<(), Invali
     }
     let mut seen = Vec::new();
     for button in of_kind("BUTTON") {
-        let index = button
-            .get("index")
-            .and_then(|i| i.as_str().and_then(|s| s.parse::<usize>().ok()).or(i.as_u64().map(|i| i as usize)));
+        let index = button.get("index").and_then(|i| {
+            i.as_str()
+                .and_then(|s| s.parse::<usize>().ok())
+                .or(i.as_u64().map(|i| i as usize))
+        });
         let Some(index) = index.filter(|i| spec.url_buttons.contains(i) && !seen.contains(i)) else {
             return Err(invalid(format!(
                 "button: unexpected parameter for button index {}",
@@ -314,17 +316,26 @@ mod tests {
         let spec = ParameterSpec::of(&order_update());
         let header = json!({"type": "header", "parameters": [text("#12")]});
         let button = json!({"type": "button", "sub_type": "url", "index": "1", "parameters": [text("abc")]});
-        let body = |n: usize| json!({"type": "body", "parameters": (0..n).map(|i| text(&i.to_string())).collect::<Vec<_>>()});
+        let body =
+            |n: usize| json!({"type": "body", "parameters": (0..n).map(|i| text(&i.to_string())).collect::<Vec<_>>()});
         assert!(check_send(&spec, &json!([header, body(3), button])).is_ok());
         let missing = check_send(&spec, &json!([header, body(2), button])).unwrap_err();
         assert_eq!(missing.field, "content.components");
-        assert!(missing.reason.contains("body: missing parameter {{3}}"), "{}", missing.reason);
+        assert!(
+            missing.reason.contains("body: missing parameter {{3}}"),
+            "{}",
+            missing.reason
+        );
         let extra = check_send(&spec, &json!([header, body(4), button])).unwrap_err();
         assert!(extra.reason.contains("unexpected parameter {{4}}"), "{}", extra.reason);
         let no_button = check_send(&spec, &json!([header, body(3)])).unwrap_err();
         assert!(no_button.reason.contains("button 1: missing"), "{}", no_button.reason);
         let no_header = check_send(&spec, &json!([body(3), button])).unwrap_err();
-        assert!(no_header.reason.contains("header: missing parameter {{1}}"), "{}", no_header.reason);
+        assert!(
+            no_header.reason.contains("header: missing parameter {{1}}"),
+            "{}",
+            no_header.reason
+        );
         let plain = ParameterSpec::of(&json!([{"type": "BODY", "text": "Welcome"}]));
         assert!(check_send(&plain, &json!([])).is_ok() && check_send(&plain, &Value::Null).is_ok());
         assert!(check_send(&plain, &json!([body(1)])).is_err());
@@ -345,10 +356,16 @@ mod tests {
     #[test]
     fn variables_render_into_metas_send_components() {
         let spec = ParameterSpec::of(&order_update());
-        let variables: BTreeMap<String, String> = [("1", "Ada"), ("2", "#12"), ("3", "today"), ("header.1", "#12"), ("button.1", "abc")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let variables: BTreeMap<String, String> = [
+            ("1", "Ada"),
+            ("2", "#12"),
+            ("3", "today"),
+            ("header.1", "#12"),
+            ("button.1", "abc"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
         let components = render(&spec, &variables).unwrap();
         assert!(check_send(&spec, &components).is_ok(), "{components}");
         assert_eq!(components[1]["parameters"][0]["text"], "Ada");
@@ -358,6 +375,11 @@ mod tests {
         assert!(render(&spec, &missing).unwrap_err().reason.contains("\"3\""));
         let mut extra = variables;
         extra.insert("4".into(), "x".into());
-        assert!(render(&spec, &extra).unwrap_err().reason.contains("unexpected variable \"4\""));
+        assert!(
+            render(&spec, &extra)
+                .unwrap_err()
+                .reason
+                .contains("unexpected variable \"4\"")
+        );
     }
 }

@@ -38,8 +38,14 @@ pub(crate) async fn enqueue(api: &ApiService, job: &CampaignJob) {
 }
 
 /// An approved template of the organization, and the parameters its sends take.
-async fn approved(api: &ApiService, cx: &Context<'_>, template_id: &str) -> Result<(Template, ParameterSpec), HttpError> {
-    let id = rules::REQUIRED_ID.check("template_id", Some(template_id))?.unwrap_or_default();
+async fn approved(
+    api: &ApiService,
+    cx: &Context<'_>,
+    template_id: &str,
+) -> Result<(Template, ParameterSpec), HttpError> {
+    let id = rules::REQUIRED_ID
+        .check("template_id", Some(template_id))?
+        .unwrap_or_default();
     let template = api
         .templates
         .template(cx.org(), &id)
@@ -100,7 +106,9 @@ async fn responders(
     agent: Option<&str>,
     division: Option<&str>,
 ) -> Result<(Option<String>, Option<String>), HttpError> {
-    let agent = rules::Rule::IdOrEmpty.check("responding_agent_id", agent)?.filter(|a| !a.is_empty());
+    let agent = rules::Rule::IdOrEmpty
+        .check("responding_agent_id", agent)?
+        .filter(|a| !a.is_empty());
     let division = rules::Rule::IdOrEmpty
         .check("responding_division_id", division)?
         .filter(|d| !d.is_empty());
@@ -173,7 +181,12 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
             .await?
             .into_iter()
             .find(|a| a.waba_id == template.waba_id)
-            .ok_or_else(|| conflict("no_account", "no account of this organization is on the template's WABA"))?,
+            .ok_or_else(|| {
+                conflict(
+                    "no_account",
+                    "no account of this organization is on the template's WABA",
+                )
+            })?,
     };
     if account.waba_id != template.waba_id {
         return Err(unprocessable(
@@ -233,10 +246,12 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
                 .set("scheduled_at", s(text))
                 .status(CampaignStatus::Scheduled)
                 .due(cx.org(), &campaign.campaign_id, Some(ms)),
-            None => change
-                .remove("scheduled_at")
-                .status(CampaignStatus::Draft)
-                .due(cx.org(), &campaign.campaign_id, None),
+            None => {
+                change
+                    .remove("scheduled_at")
+                    .status(CampaignStatus::Draft)
+                    .due(cx.org(), &campaign.campaign_id, None)
+            }
         };
     }
     let (agent, division) = responders(
@@ -274,7 +289,10 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
         .delete(cx.org(), &campaign.campaign_id, campaign.status)
         .await?
     {
-        return Err(conflict("changed_meanwhile", "the campaign changed meanwhile; read it and retry"));
+        return Err(conflict(
+            "changed_meanwhile",
+            "the campaign changed meanwhile; read it and retry",
+        ));
     }
     no_content()
 }
@@ -288,14 +306,16 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
     let change = CampaignChange::default().status(next);
     let change = match command {
         // The fan-out reads from the start: recipients dropped by a pause are still pending.
-        Command::Start => change
-            .set("started_at", s(now_rfc3339()))
-            .remove("feed_cursor")
-            .due(cx.org(), id, Some(chrono::Utc::now().timestamp_millis() + 120_000)),
-        Command::Resume => change
-            .remove("pause_reason")
-            .remove("feed_cursor")
-            .due(cx.org(), id, Some(chrono::Utc::now().timestamp_millis() + 120_000)),
+        Command::Start => change.set("started_at", s(now_rfc3339())).remove("feed_cursor").due(
+            cx.org(),
+            id,
+            Some(chrono::Utc::now().timestamp_millis() + 120_000),
+        ),
+        Command::Resume => change.remove("pause_reason").remove("feed_cursor").due(
+            cx.org(),
+            id,
+            Some(chrono::Utc::now().timestamp_millis() + 120_000),
+        ),
         Command::Pause => change.set("pause_reason", s("manual")).due(cx.org(), id, None),
         Command::Cancel => change.set("completed_at", s(now_rfc3339())).due(cx.org(), id, None),
         Command::Edit => change,

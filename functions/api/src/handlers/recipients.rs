@@ -37,9 +37,16 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     if contact_ids.len() + tags.len() + phones.len() == 0 {
         return Err(unprocessable("contact_ids", "name contact_ids, tags or phone_numbers"));
     }
-    for (field, len) in [("contact_ids", contact_ids.len()), ("tags", tags.len()), ("phone_numbers", phones.len())] {
+    for (field, len) in [
+        ("contact_ids", contact_ids.len()),
+        ("tags", tags.len()),
+        ("phone_numbers", phones.len()),
+    ] {
         if len > MAX_ENTRIES {
-            return Err(unprocessable(field, format!("at most {MAX_ENTRIES} entries per request")));
+            return Err(unprocessable(
+                field,
+                format!("at most {MAX_ENTRIES} entries per request"),
+            ));
         }
     }
     let campaign = load(api, cx).await?;
@@ -72,10 +79,18 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     for raw in &phones {
         match phone_key(raw) {
             Some(phone) => add(phone, None),
-            None => refused.push(refusal("phone_numbers", raw, "not a phone number in international format")),
+            None => refused.push(refusal(
+                "phone_numbers",
+                raw,
+                "not a phone number in international format",
+            )),
         }
     }
-    let well_formed: Vec<String> = contact_ids.iter().filter(|id| shared::ids::is_well_formed(id)).cloned().collect();
+    let well_formed: Vec<String> = contact_ids
+        .iter()
+        .filter(|id| shared::ids::is_well_formed(id))
+        .cloned()
+        .collect();
     let found = api.contacts.contacts(cx.org(), &well_formed).await?;
     for id in &contact_ids {
         match found.iter().find(|c| &c.contact_id == id) {
@@ -97,27 +112,14 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             refused.push(refusal("variables", &format!("+{phone}"), err.reason));
             continue;
         }
-        recipients.push(Recipient {
-            org_id: cx.org().to_string(),
-            campaign_id: campaign.campaign_id.clone(),
+        recipients.push(Recipient::pending(
+            cx.org(),
+            &campaign.campaign_id,
             phone,
             contact_id,
-            variables: own,
-            status: "pending".into(),
-            status_rank: campaign::rank::PENDING,
-            wamid: None,
-            error_code: None,
-            error_message: None,
-            conversation_id: None,
-            created_at: now.clone(),
-            sent_at: None,
-            delivered_at: None,
-            read_at: None,
-            failed_at: None,
-            replied_at: None,
-            send_claimed_ms: None,
-            send_attempts: 0,
-        });
+            own,
+            &now,
+        ));
     }
     // Owned values in each future: the stream's futures must not borrow the request.
     let results: Vec<Result<bool, _>> = futures::stream::iter(recipients.into_iter().map(|recipient| {
@@ -125,8 +127,8 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         async move { store.add_recipient(&recipient.org_id.clone(), &recipient).await }
     }))
     .buffer_unordered(WRITES_AT_ONCE)
-        .collect()
-        .await;
+    .collect()
+    .await;
     let mut added = 0u32;
     let mut already_present = 0u32;
     for result in results {
@@ -144,7 +146,11 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         let normalized = shared::desk::normalize_tags(std::slice::from_ref(raw));
         match normalized.ok().and_then(|t| t.into_iter().next()) {
             None => refused.push(refusal("tags", raw, "not a tag (1-40 letters, digits, -, _ or :)")),
-            Some(tag) if campaign.tags.contains(&tag) || campaign.pending_tags.contains(&tag) || tags_queued.contains(&tag) => {
+            Some(tag)
+                if campaign.tags.contains(&tag)
+                    || campaign.pending_tags.contains(&tag)
+                    || tags_queued.contains(&tag) =>
+            {
                 refused.push(refusal("tags", raw, "added to this campaign before"))
             }
             Some(tag) if !api.contacts.tag_in_use(cx.org(), &tag).await? => {
@@ -208,7 +214,10 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     if let Some(status) = &status
         && !RECIPIENT_STATUSES.contains(&status.as_str())
     {
-        return Err(unprocessable("status", format!("must be one of {}", RECIPIENT_STATUSES.join(", "))));
+        return Err(unprocessable(
+            "status",
+            format!("must be one of {}", RECIPIENT_STATUSES.join(", ")),
+        ));
     }
     let page = api
         .campaigns
@@ -221,5 +230,12 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 }
 
 pub const RECIPIENT_STATUSES: &[&str] = &[
-    "pending", "sending", "unknown", "sent", "delivered", "read", "failed", "skipped",
+    "pending",
+    "sending",
+    "unknown",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "skipped",
 ];

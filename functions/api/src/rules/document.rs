@@ -47,7 +47,9 @@ fn send_message_schema() -> Value {
 /// What `shared::template::validate_definition` accepts, as far as a schema can say it (variable
 /// numbering and their examples are checked by the handler and named in its 422).
 fn template_components_schema() -> Value {
-    use shared::template::definition::{MAX_BODY_CHARS, MAX_BUTTONS, MAX_BUTTON_TEXT_CHARS, MAX_FOOTER_CHARS, MAX_HEADER_CHARS};
+    use shared::template::definition::{
+        MAX_BODY_CHARS, MAX_BUTTON_TEXT_CHARS, MAX_BUTTONS, MAX_FOOTER_CHARS, MAX_HEADER_CHARS,
+    };
     let not_blank = concat!("[^", ws!(), "]");
     let text = |max: usize| json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": not_blank});
     let media_handle = json!({"required": ["format", "example"], "properties": {
@@ -55,39 +57,37 @@ fn template_components_schema() -> Value {
         "example": {"type": "object", "required": ["header_handle"], "properties": {
             "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}}});
     let header = json!({"type": "object", "required": ["type"], "additionalProperties": false, "properties": {
-        "type": {"const": "HEADER"},
-        "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
-        "text": text(MAX_HEADER_CHARS),
-        "example": {"type": "object"}},
-        "anyOf": [
-            {"required": ["text"], "properties": {"format": {"const": "TEXT"}}},
-            media_handle,
-            {"required": ["format"], "properties": {"format": {"const": "LOCATION"}}},
-        ]});
+    "type": {"const": "HEADER"},
+    "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
+    "text": text(MAX_HEADER_CHARS),
+    "example": {"type": "object"}},
+    "anyOf": [
+        {"required": ["text"], "properties": {"format": {"const": "TEXT"}}},
+        media_handle,
+        {"required": ["format"], "properties": {"format": {"const": "LOCATION"}}},
+    ]});
     let body = json!({"type": "object", "required": ["type", "text"], "additionalProperties": false, "properties": {
         "type": {"const": "BODY"}, "text": text(MAX_BODY_CHARS), "example": {"type": "object"}}});
     let footer = json!({"type": "object", "required": ["type", "text"], "additionalProperties": false, "properties": {
         "type": {"const": "FOOTER"}, "text": {"type": "string", "minLength": 1, "maxLength": MAX_FOOTER_CHARS, "pattern": concat!("^[^{]*[^{", ws!(), "][^{]*$")}}});
     let button = json!({"type": "object", "required": ["type", "text"], "properties": {
-        "type": {"enum": ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW"]},
-        "text": text(MAX_BUTTON_TEXT_CHARS),
-        "url": {"type": "string", "maxLength": 2000, "pattern": "^https?://[^{}]*(\\{\\{1\\}\\})?$"},
-        "phone_number": {"type": "string", "pattern": "^\\+?[0-9]{6,20}$"},
-        "example": {}, "otp_type": {}, "flow_id": {}, "flow_action": {}, "navigate_screen": {}},
-        "additionalProperties": false,
-        "allOf": [
-            {"if": {"required": ["type"], "properties": {"type": {"const": "URL"}}}, "then": {"required": ["url"]}},
-            {"if": {"required": ["type"], "properties": {"type": {"const": "PHONE_NUMBER"}}}, "then": {"required": ["phone_number"]}},
-            // A URL ending in its variable needs an example URL.
-            {"if": {"required": ["url"], "properties": {"url": {"type": "string", "pattern": "\\{\\{1\\}\\}$"}}},
-             "then": {"required": ["example"], "properties": {"example": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}},
-        ]});
+    "type": {"enum": ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW"]},
+    "text": text(MAX_BUTTON_TEXT_CHARS),
+    "url": {"type": "string", "maxLength": 2000, "pattern": "^https?://[^{}]*(\\{\\{1\\}\\})?$"},
+    "phone_number": {"type": "string", "pattern": "^\\+?[0-9]{6,20}$"},
+    "example": {}, "otp_type": {}, "flow_id": {}, "flow_action": {}, "navigate_screen": {}},
+    "additionalProperties": false,
+    "allOf": [
+        {"if": {"required": ["type"], "properties": {"type": {"const": "URL"}}}, "then": {"required": ["url"]}},
+        {"if": {"required": ["type"], "properties": {"type": {"const": "PHONE_NUMBER"}}}, "then": {"required": ["phone_number"]}},
+        // A URL ending in its variable needs an example URL.
+        {"if": {"required": ["url"], "properties": {"url": {"type": "string", "pattern": "\\{\\{1\\}\\}$"}}},
+         "then": {"required": ["example"], "properties": {"example": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}},
+    ]});
     let buttons = json!({"type": "object", "required": ["type", "buttons"], "additionalProperties": false, "properties": {
         "type": {"const": "BUTTONS"},
         "buttons": {"type": "array", "minItems": 1, "maxItems": MAX_BUTTONS, "items": button}}});
-    let one = |kind: &str, min: u32| {
-        json!({"contains": {"type": "object", "required": ["type"], "properties": {"type": {"const": kind}}}, "minContains": min, "maxContains": 1})
-    };
+    let one = |kind: &str, min: u32| json!({"contains": {"type": "object", "required": ["type"], "properties": {"type": {"const": kind}}}, "minContains": min, "maxContains": 1});
     json!({
         "type": "array",
         "minItems": 1,
@@ -139,9 +139,17 @@ pub fn apply(components: &mut Value) {
         ),
         ("CreateCampaign", "variables", variables.clone()),
         ("UpdateCampaign", "variables", variables),
-        ("AddRecipients", "contact_ids", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        (
+            "AddRecipients",
+            "contact_ids",
+            list(crate::handlers::MAX_RECIPIENT_ENTRIES),
+        ),
         ("AddRecipients", "tags", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
-        ("AddRecipients", "phone_numbers", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        (
+            "AddRecipients",
+            "phone_numbers",
+            list(crate::handlers::MAX_RECIPIENT_ENTRIES),
+        ),
         (
             "AddRecipients",
             "variables",
@@ -194,10 +202,12 @@ pub fn apply(components: &mut Value) {
     }
     // Recipients come from at least one non-empty list.
     if let Some(add) = components.pointer_mut("/schemas/AddRecipients") {
-        add["anyOf"] = json!(["contact_ids", "tags", "phone_numbers"]
-            .iter()
-            .map(|field| json!({"required": [field], "properties": {*field: {"type": "array", "minItems": 1}}}))
-            .collect::<Vec<_>>());
+        add["anyOf"] = json!(
+            ["contact_ids", "tags", "phone_numbers"]
+                .iter()
+                .map(|field| json!({"required": [field], "properties": {*field: {"type": "array", "minItems": 1}}}))
+                .collect::<Vec<_>>()
+        );
     }
     // A transfer names an agent, a division or both.
     if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {

@@ -59,9 +59,17 @@ impl CampaignStore {
         }
     }
 
-    pub async fn recipient(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Option<Recipient>, StoreError> {
+    pub async fn recipient(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        phone: &str,
+    ) -> Result<Option<Recipient>, StoreError> {
         self.records
-            .get(&table::campaign_recipient(org_id, campaign_id, phone), "CampaignRecipient")
+            .get(
+                &table::campaign_recipient(org_id, campaign_id, phone),
+                "CampaignRecipient",
+            )
             .await
     }
 
@@ -135,7 +143,12 @@ impl CampaignStore {
     /// Writes recipients in batches of 25 (BatchWriteItem), following unprocessed items. Each
     /// carries `added_by`, the expansion step that wrote it, so a step run again after a crash
     /// recognises (and counts) its own writes.
-    pub async fn write_recipients(&self, org_id: &str, recipients: &[Recipient], added_by: &str) -> Result<(), StoreError> {
+    pub async fn write_recipients(
+        &self,
+        org_id: &str,
+        recipients: &[Recipient],
+        added_by: &str,
+    ) -> Result<(), StoreError> {
         for chunk in recipients.chunks(25) {
             let mut requests = chunk
                 .iter()
@@ -248,14 +261,17 @@ impl CampaignStore {
     pub async fn opted_out(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
         let keys: Vec<_> = phones.iter().map(|p| table::marketing_opt_out(org_id, p)).collect();
         let items = self.records.batch_get_items(&keys, false).await?;
-        Ok(items
-            .iter()
-            .filter_map(|item| string_of(item, "phone"))
-            .collect())
+        Ok(items.iter().filter_map(|item| string_of(item, "phone")).collect())
     }
 
     /// Records a marketing opt-out (or its withdrawal) of `phone`.
-    pub async fn set_opt_out(&self, org_id: &str, phone: &str, opted_out: bool, reason: &str) -> Result<(), StoreError> {
+    pub async fn set_opt_out(
+        &self,
+        org_id: &str,
+        phone: &str,
+        opted_out: bool,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let key = table::marketing_opt_out(org_id, phone);
         if !opted_out {
             return self.records.transact_all(vec![self.records.delete(&key, None)]).await;
@@ -271,7 +287,12 @@ impl CampaignStore {
 
 impl CampaignStore {
     /// Campaign sends queued for `account_id` in each of `hours` (one BatchGetItem).
-    pub async fn limit_usage(&self, org_id: &str, account_id: &str, hours: &[String]) -> Result<Vec<(String, u64)>, StoreError> {
+    pub async fn limit_usage(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        hours: &[String],
+    ) -> Result<Vec<(String, u64)>, StoreError> {
         let keys: Vec<_> = hours
             .iter()
             .map(|hour| table::messaging_limit_hour(org_id, account_id, hour))
@@ -292,7 +313,13 @@ impl CampaignStore {
     }
 
     /// Counts `sends` queued in `hour` (kept two days).
-    pub async fn add_limit_usage(&self, org_id: &str, account_id: &str, hour: &str, sends: u64) -> Result<(), StoreError> {
+    pub async fn add_limit_usage(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        hour: &str,
+        sends: u64,
+    ) -> Result<(), StoreError> {
         if sends == 0 {
             return Ok(());
         }
@@ -304,7 +331,10 @@ impl CampaignStore {
             .set_key(Some(key_item(&key)))
             .update_expression("SET entity = :entity, expires_at = :expires ADD sends :sends")
             .expression_attribute_values(":entity", s("MessagingLimitHour"))
-            .expression_attribute_values(":expires", crate::adapters::items::n(chrono::Utc::now().timestamp() + 2 * 86_400))
+            .expression_attribute_values(
+                ":expires",
+                crate::adapters::items::n(chrono::Utc::now().timestamp() + 2 * 86_400),
+            )
             .expression_attribute_values(":sends", crate::adapters::items::n(sends))
             .send()
             .await

@@ -34,7 +34,9 @@ impl CampaignStore {
             .update_item()
             .table_name(&self.records.table)
             .set_key(Some(key_item(&key)))
-            .update_expression("SET #status = :sending, status_rank = :rank, send_claimed_ms = :now ADD send_attempts :one")
+            .update_expression(
+                "SET #status = :sending, status_rank = :rank, send_claimed_ms = :now ADD send_attempts :one",
+            )
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", s("sending"))
@@ -231,7 +233,11 @@ impl CampaignStore {
                 .update_of(&key)
                 .update_expression(format!(
                     "SET #status = :status, status_rank = :to, {at} = :now, wamid = :wamid{}",
-                    if status == "failed" { ", error_code = :code, error_message = :message" } else { "" }
+                    if status == "failed" {
+                        ", error_code = :code, error_message = :message"
+                    } else {
+                        ""
+                    }
                 ))
                 .condition_expression("status_rank = :from")
                 .expression_attribute_names("#status", "status")
@@ -303,7 +309,8 @@ fn org_of(recipient: &Recipient) -> Result<&str, StoreError> {
 impl CampaignStore {
     /// Remembers that a campaign send reached `reach.phone`, for the customer's reply.
     pub async fn remember_reach(&self, org_id: &str, reach: &crate::campaign::Reach) -> Result<(), StoreError> {
-        let mut item = crate::adapters::items::record_item(reach, &table::campaign_reach(org_id, &reach.phone), "CampaignReach")?;
+        let mut item =
+            crate::adapters::items::record_item(reach, &table::campaign_reach(org_id, &reach.phone), "CampaignReach")?;
         item.insert(
             crate::table::attr::EXPIRES_AT.into(),
             n(chrono::Utc::now().timestamp() + crate::campaign::REPLY_ATTRIBUTION_SECONDS),

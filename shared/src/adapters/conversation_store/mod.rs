@@ -135,13 +135,21 @@ impl ConversationStore {
 
     /// Unread count to zero (an agent read the conversation).
     /// Records the campaign a conversation's customer replied to (the first one stays).
-    pub async fn record_campaign(&self, org_id: &str, conversation_id: &str, campaign_id: &str) -> Result<(), StoreError> {
+    pub async fn record_campaign(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        campaign_id: &str,
+    ) -> Result<(), StoreError> {
         let result = self
             .records
             .client
             .update_item()
             .table_name(&self.records.table)
-            .set_key(Some(crate::adapters::items::key_item(&table::conversation(org_id, conversation_id))))
+            .set_key(Some(crate::adapters::items::key_item(&table::conversation(
+                org_id,
+                conversation_id,
+            ))))
             .update_expression("SET campaign_id = :campaign")
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(campaign_id) OR attribute_type(campaign_id, :null))",
