@@ -33,6 +33,11 @@ if command -v npm >/dev/null; then
   export DYNALITE_URL="http://127.0.0.1:$dynalite_port"
   sleep 1
 fi
+echo "==> campaign fan-out: expansion, SQS and DynamoDB requests per recipient, sends and statuses"
+# moto's Query reads a whole partition, so a tag of 100,000 takes long here; the per-recipient
+# figures are per page and do not depend on the size (CAMPAIGN_BENCH_RECIPIENTS=100000 to see).
+CAMPAIGN_BENCH_RECIPIENTS="${CAMPAIGN_BENCH_RECIPIENTS:-10000}" RUST_LOG=error \
+  cargo bench -p integration-tests --bench campaign_fanout
 echo "==> agent API requests and CPU per call, sender throughput"
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 stop_all
