@@ -149,34 +149,46 @@ impl CampaignStore {
         recipients: &[Recipient],
         added_by: &str,
     ) -> Result<(), StoreError> {
-        for chunk in recipients.chunks(25) {
-            let mut requests = chunk
-                .iter()
-                .map(|r| {
-                    let item = recipient_item(org_id, r, Some(added_by))?;
-                    Ok(WriteRequest::builder()
-                        .put_request(PutRequest::builder().set_item(Some(item)).build().expect("item is set"))
-                        .build())
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let mut attempt = 0u32;
-            while !requests.is_empty() {
-                let output = self
-                    .records
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.records.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::aws("BatchWriteItem(recipients)", e))?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.records.table))
-                    .unwrap_or_default();
-                if !requests.is_empty() {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(25 * 2u64.pow(attempt.min(6)))).await;
-                }
+        let batches = recipients
+            .chunks(25)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .map(|r| {
+                        let item = recipient_item(org_id, r, Some(added_by))?;
+                        Ok(WriteRequest::builder()
+                            .put_request(PutRequest::builder().set_item(Some(item)).build().expect("item is set"))
+                            .build())
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // A page's four batches at once: the expansion's time is its round trips.
+        let writes = batches.into_iter().map(|requests| self.write_batch(requests));
+        for result in futures::future::join_all(writes).await {
+            result?;
+        }
+        Ok(())
+    }
+
+    async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let mut attempt = 0u32;
+        while !requests.is_empty() {
+            let output = self
+                .records
+                .client
+                .batch_write_item()
+                .request_items(&self.records.table, requests)
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("BatchWriteItem(recipients)", e))?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.records.table))
+                .unwrap_or_default();
+            if !requests.is_empty() {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(25 * 2u64.pow(attempt.min(6)))).await;
             }
         }
         Ok(())
