@@ -12,7 +12,11 @@ transaction costs time and memory in proportion to the whole table, which makes 
 traffic (or a large benchmark) slow down without end and finally run out of memory. Here a
 transaction first checks every condition without writing; only when all hold does it write, keeping
 a copy of just the items it writes so that a write refused midway (an invalid update expression)
-restores them. Same arguments as `moto_server`.
+restores them.
+
+moto's Query of a table (not of an index) sorts every item of the table to pick one partition's:
+a 100,000-recipient campaign made each page cost seconds. Here such a Query looks at its partition
+only, as DynamoDB does. Same arguments as `moto_server`.
 """
 
 import copy
@@ -31,6 +35,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.server import main
 
 _lock = threading.RLock()
@@ -134,6 +139,37 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 
 
 DynamoDBBackend.transact_write_items = transact_write_items
+
+_querying = threading.local()
+_all_items = Table.all_items
+
+
+def _all_items_of_partition(self: Table) -> list[Any]:
+    hash_key = getattr(_querying, "hash_key", None)
+    if hash_key is None:
+        return _all_items(self)
+    partition = self.items.get(hash_key)
+    if partition is None:
+        return []
+    items = list(partition.values()) if self.range_key_attr else [partition]
+    return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+
+def _query_one_partition(query):
+    @functools.wraps(query)
+    def run(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        _querying.hash_key = hash_key if index_name is None else None
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _querying.hash_key = None
+
+    return run
+
+
+Table.all_items = _all_items_of_partition
+Table.query = _query_one_partition(Table.query)
 
 for _name in ("put_item", "get_item", "query", "scan", "update_item", "delete_item", "transact_write_items"):
     setattr(DynamoDBBackend, _name, _serialized(getattr(DynamoDBBackend, _name)))
