@@ -27,32 +27,14 @@ fn now_ms() -> i64 {
 }
 
 impl CampaignsService {
-    /// Pauses a running campaign for `reason` (a template Meta paused, an account gone).
-    async fn pause_for(&self, campaign: &Campaign, reason: &str) -> Result<Outcome, StoreError> {
-        warn!(reason, "campaign paused");
+    /// Pauses a running campaign for `reason`: a template Meta paused, an account gone (no due
+    /// time: an agent resumes it), or the messaging limit (`resume_at_ms`: the tick resumes it).
+    async fn pause(&self, campaign: &Campaign, reason: &str, resume_at_ms: Option<i64>) -> Result<Outcome, StoreError> {
+        warn!(reason, ?resume_at_ms, "campaign paused");
         let change = CampaignChange::default()
             .status(CampaignStatus::Paused)
             .set("pause_reason", s(reason))
-            .due(&campaign.org_id, &campaign.campaign_id, None);
-        self.campaigns
-            .change(
-                &campaign.org_id,
-                &campaign.campaign_id,
-                CampaignStatus::InProgress,
-                change,
-            )
-            .await?;
-        Ok(Outcome::Done)
-    }
-
-    /// The number's messaging limit is used up: paused until the window frees room, when the
-    /// tick resumes it.
-    async fn pause_for_limit(&self, campaign: &Campaign, resume_at_ms: i64) -> Result<Outcome, StoreError> {
-        warn!(resume_at_ms, "messaging limit reached; campaign paused");
-        let change = CampaignChange::default()
-            .status(CampaignStatus::Paused)
-            .set("pause_reason", s("messaging_limit"))
-            .due(&campaign.org_id, &campaign.campaign_id, Some(resume_at_ms));
+            .due(&campaign.org_id, &campaign.campaign_id, resume_at_ms);
         self.campaigns
             .change(
                 &campaign.org_id,
@@ -72,16 +54,16 @@ impl CampaignsService {
             return Ok(Outcome::Done);
         }
         let Some(account) = self.tenancy.get_account(org_id, &campaign.account_id).await? else {
-            return self.pause_for(&campaign, "account_missing").await;
+            return self.pause(&campaign, "account_missing", None).await;
         };
         let template = match self.templates.template(org_id, &campaign.template_id).await? {
             Some(template) if template.is_approved() => template,
             Some(template) => {
                 return self
-                    .pause_for(&campaign, &format!("template_{}", template.status.to_lowercase()))
+                    .pause(&campaign, &format!("template_{}", template.status.to_lowercase()), None)
                     .await;
             }
-            None => return self.pause_for(&campaign, "template_deleted").await,
+            None => return self.pause(&campaign, "template_deleted", None).await,
         };
         let spec = ParameterSpec::of(&template.components);
         let now = self.now_ms();
@@ -93,7 +75,11 @@ impl CampaignsService {
                 .await?;
             let used = usage.iter().map(|(_, sends)| sends).sum();
             match limit::allowance(account.messaging_limit, used) {
-                Some(0) => return self.pause_for_limit(&campaign, limit::frees_at_ms(&usage, now)).await,
+                Some(0) => {
+                    return self
+                        .pause(&campaign, "messaging_limit", Some(limit::frees_at_ms(&usage, now)))
+                        .await;
+                }
                 Some(left) => budget = budget.min(left as usize),
                 None => {}
             }

@@ -175,18 +175,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
             .get_account(cx.org(), &id)
             .await?
             .ok_or_else(|| HttpError::not_found("account_id: no such account"))?,
-        None => api
-            .accounts
-            .accounts(cx.org())
-            .await?
-            .into_iter()
-            .find(|a| a.waba_id == template.waba_id)
-            .ok_or_else(|| {
-                conflict(
-                    "no_account",
-                    "no account of this organization is on the template's WABA",
-                )
-            })?,
+        None => super::templates::account_on_waba(api, cx, &template.waba_id).await?,
     };
     if account.waba_id != template.waba_id {
         return Err(unprocessable(

@@ -138,6 +138,25 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     created(&views::Template::from(&template))
 }
 
+/// An account of the caller's organization on `waba_id` (synced templates name no account).
+pub(crate) async fn account_on_waba(
+    api: &ApiService,
+    cx: &Context<'_>,
+    waba_id: &str,
+) -> Result<shared::tenancy::WhatsAppAccount, HttpError> {
+    api.accounts
+        .accounts(cx.org())
+        .await?
+        .into_iter()
+        .find(|a| a.waba_id == waba_id)
+        .ok_or_else(|| {
+            conflict(
+                "no_account",
+                "no account of this organization is on the template's WABA",
+            )
+        })
+}
+
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let template = load(api, cx).await?;
     let account = match &template.account_id {
@@ -148,18 +167,7 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some(account) => account,
         None => {
             // Synced templates: any of the organization's accounts on the same WABA.
-            let same_waba = api
-                .accounts
-                .accounts(cx.org())
-                .await?
-                .into_iter()
-                .find(|a| a.waba_id == template.waba_id)
-                .ok_or_else(|| {
-                    conflict(
-                        "no_account",
-                        "no account of this organization is on the template's WABA",
-                    )
-                })?;
+            let same_waba = account_on_waba(api, cx, &template.waba_id).await?;
             api.meta_accounts
                 .get(cx.org(), &same_waba.account_id)
                 .await?
