@@ -184,58 +184,40 @@ impl CampaignsService {
                 };
                 let watchdog = Some(now + WATCHDOG_MS);
                 let id = &due.campaign_id;
-                let (change, job) = match campaign.status {
-                    CampaignStatus::Scheduled => (
-                        CampaignChange::default()
-                            .status(CampaignStatus::InProgress)
-                            .set(
-                                "started_at",
-                                shared::adapters::items::s(shared::adapters::items::now_rfc3339()),
-                            )
-                            .remove("feed_cursor")
-                            .due(&due.org_id, id, watchdog),
+                let start = CampaignChange::default()
+                    .status(CampaignStatus::InProgress)
+                    .remove("feed_cursor")
+                    .due(&due.org_id, id, watchdog);
+                let next = match campaign.status {
+                    CampaignStatus::Scheduled if campaign.total_recipients == 0 => {
+                        warn!("scheduled campaign has no recipients; left scheduled");
+                        None
+                    }
+                    CampaignStatus::Scheduled => Some((
+                        start.set(
+                            "started_at",
+                            shared::adapters::items::s(shared::adapters::items::now_rfc3339()),
+                        ),
                         job_of(true),
-                    ),
+                    )),
                     CampaignStatus::Preparing => {
-                        (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false))
+                        Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false)))
                     }
                     CampaignStatus::InProgress => {
-                        (CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true))
+                        Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true)))
                     }
-                    CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => (
-                        CampaignChange::default()
-                            .status(CampaignStatus::InProgress)
-                            .remove("pause_reason")
-                            .remove("feed_cursor")
-                            .due(&due.org_id, id, watchdog),
-                        job_of(true),
-                    ),
-                    _ => {
-                        self.campaigns
-                            .change(
-                                &due.org_id,
-                                id,
-                                campaign.status,
-                                CampaignChange::default().due(&due.org_id, id, None),
-                            )
-                            .await?;
-                        summary.dropped += 1;
-                        return Ok(());
+                    CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => {
+                        Some((start.remove("pause_reason"), job_of(true)))
                     }
+                    _ => None,
                 };
-                if campaign.status == CampaignStatus::Scheduled && campaign.total_recipients == 0 {
-                    warn!("scheduled campaign has no recipients; left scheduled");
-                    self.campaigns
-                        .change(
-                            &due.org_id,
-                            id,
-                            campaign.status,
-                            CampaignChange::default().due(&due.org_id, id, None),
-                        )
-                        .await?;
+                // Nothing to do when it comes due: out of the index.
+                let Some((change, job)) = next else {
+                    let out = CampaignChange::default().due(&due.org_id, id, None);
+                    self.campaigns.change(&due.org_id, id, campaign.status, out).await?;
                     summary.dropped += 1;
                     return Ok(());
-                }
+                };
                 if self
                     .campaigns
                     .change(&due.org_id, id, campaign.status, change)
