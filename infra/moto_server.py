@@ -41,7 +41,7 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
-from moto.dynamodb.responses import DynamoResult
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.server import main
 
 _lock = threading.RLock()
@@ -187,21 +187,43 @@ def _past_range(comparison: str | None, values: list[str], key: str, forward: bo
     return False
 
 
+def _sorted_keys(self: Table, hash_key: Any, partition: dict[Any, Any]) -> list[tuple[str, Any]] | None:
+    """The partition's string sort keys in order, kept until a key is added or removed."""
+    cache = self.__dict__.setdefault("_sorted_keys", {})
+    cached = cache.get(hash_key)
+    if cached is not None and cached[0] == len(partition):
+        return cached[1]
+    if any(key.type != "S" for key in partition):
+        return None
+    keys = sorted(((key.value, key) for key in partition), key=lambda entry: entry[0])
+    cache[hash_key] = (len(partition), keys)
+    return keys
+
+
+_delete_item = Table.delete_item
+
+
+def _delete_item_forgetting_order(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+    # A delete then a put keeps the partition's size but changes its keys.
+    self.__dict__.get("_sorted_keys", {}).pop(hash_key, None)
+    return _delete_item(self, hash_key, *args, **kwargs)
+
+
 def _query_partition(self: Table, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any,
                      exclusive_start_key: Any, scan_index_forward: bool, projection_expressions: Any,
                      index_name: Any = None, consistent_read: bool = False, filter_expression: Any = None,
                      hash_key_conditions: Any = None, range_key_conditions: Any = None, **filter_kwargs: Any):
     """A table Query walks one partition from where its key condition or start key places it."""
-    partition = self.items.get(hash_key) if hash_key is not None else None
+    partition = self.items.get(hash_key, {}) if hash_key is not None else {}
     simple = (
         index_name is None
         and not filter_kwargs
         and self.range_key_attr is not None
         and len(range_key_conditions or []) <= 1
         and all(obj.type == "S" for obj in range_objs)
-        and (partition is None or all(item.range_key.type == "S" for item in partition.values()))
     )
-    if not simple:
+    entries = _sorted_keys(self, hash_key, partition) if simple else None
+    if entries is None:
         _querying.index = index_name is not None
         try:
             return _table_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
@@ -210,7 +232,6 @@ def _query_partition(self: Table, hash_key: Any, range_comparison: Any, range_ob
                                 range_key_conditions=range_key_conditions, **filter_kwargs)
         finally:
             _querying.index = False
-    entries = sorted(((item.range_key.value, item) for item in (partition or {}).values()), key=lambda e: e[0])
     keys = [key for key, _ in entries]
     values = [obj.value for obj in range_objs]
     operator = _OPERATORS.get(range_comparison, range_comparison)
@@ -229,18 +250,20 @@ def _query_partition(self: Table, hash_key: Any, range_comparison: Any, range_ob
     size = 0
     last_evaluated_key = None
     for index in walk:
-        key, item = entries[index]
+        key, range_key = entries[index]
         if _past_range(operator, values, key, scan_index_forward):
             break
+        item = partition[range_key]
         if range_comparison is not None and not item.range_key.compare(range_comparison, range_objs):
             continue
-        if len(results) == limit or size + item.size() > RESULT_SIZE_LIMIT:
+        item_size = item.size()
+        if len(results) == limit or size + item_size > RESULT_SIZE_LIMIT:
             last_evaluated_key = self._get_last_evaluated_key(results[-1], None)
             break
         results.append(item)
-        size += item.size()
+        size += item_size
     scanned = len(results)
-    results = copy.deepcopy(results)
+    # No copy: the whole Query request, its response included, runs under the lock (below).
     if filter_expression is not None:
         results = [item for item in results if filter_expression.expr(item)]
     if projection_expressions:
@@ -270,6 +293,9 @@ def _execute_item_read(self: DynamoResult, context: Any) -> Any:
 DynamoResult.execute_result = _execute_item_read
 Table.all_items = _all_items_unsorted_for_index
 Table.query = _query_partition
+Table.delete_item = _delete_item_forgetting_order
+
+DynamoHandler.query = _serialized(DynamoHandler.query)
 
 for _name in ("put_item", "get_item", "query", "scan", "update_item", "delete_item", "transact_write_items"):
     setattr(DynamoDBBackend, _name, _serialized(getattr(DynamoDBBackend, _name)))
