@@ -58,6 +58,25 @@ impl DomainEvent {
         )
     }
 
+    /// A scheduled message was handed to the outbound path as `message_id`.
+    pub fn scheduled_message_sent(org_id: &str, conversation_id: &str, scheduled_id: &str, message_id: &str) -> Self {
+        Self::new(
+            "scheduled_message.sent",
+            format!("scheduled_message.sent:{scheduled_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "scheduled_message_id": scheduled_id, "message_id": message_id}),
+        )
+    }
+
+    pub fn scheduled_message_failed(org_id: &str, conversation_id: &str, scheduled_id: &str, reason: &str) -> Self {
+        Self::new(
+            "scheduled_message.failed",
+            format!("scheduled_message.failed:{scheduled_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "scheduled_message_id": scheduled_id, "reason": reason}),
+        )
+    }
+
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
         Self::new(
             "message.status",

@@ -180,6 +180,7 @@ pub mod prefix {
     pub const TEMPLATE: &str = "TEMPLATE#";
     pub const CAMPAIGN: &str = "CAMPAIGN#";
     pub const RECIPIENT: &str = "RCPT#";
+    pub const SCHEDULED: &str = "SCHEDULED#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -391,6 +392,33 @@ pub fn messaging_limit_hour(org_id: &str, account_id: &str, hour: &str) -> Key {
     Key::new(org_partition(org_id), format!("MSGLIMIT#{account_id}#{hour}"))
 }
 
+/// A scheduled message lives in its conversation's partition: listed with it, gone with it.
+pub fn scheduled_message(org_id: &str, conversation_id: &str, scheduled_id: &str) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("{}{scheduled_id}", prefix::SCHEDULED),
+    )
+}
+
+/// GSI2 key of a scheduled message while it has work left: the minute it is due in, then when.
+pub fn scheduled_due(
+    minute: &str,
+    due_ms: i64,
+    org_id: &str,
+    conversation_id: &str,
+    scheduled_id: &str,
+) -> (String, String) {
+    (
+        format!("DUE#{minute}"),
+        format!("{:013}#{org_id}#{conversation_id}#{scheduled_id}", due_ms.max(0)),
+    )
+}
+
+/// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.
+pub fn clock_cursor(function: &str) -> Key {
+    Key::new("CLOCK".into(), function.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +436,7 @@ mod tests {
             (prefix::TEMPLATE, template("o", "tpl_1")),
             (prefix::CAMPAIGN, campaign("o", "cmp_1")),
             (prefix::RECIPIENT, campaign_recipient("o", "cmp_1", "4915")),
+            (prefix::SCHEDULED, scheduled_message("o", "cv_1", "sch_1")),
             (MESSAGE_PREFIX, message("o", "cv_1", 1, "msg_1")),
         ];
         for (prefix, key) in listed {

@@ -403,6 +403,26 @@ async fn an_admin_can_use_every_route() {
         )
         .await;
     assert_eq!(notes["data"][0]["content"], "Wants the navy one");
+    let scheduled_path = format!("/v1/conversations/{conv}/scheduled-messages");
+    let scheduled = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &scheduled_path,
+            key,
+            Some(json!({"type": "text", "content": {"text": "Still interested?"}, "scheduled_at": in_an_hour()})),
+        )
+        .await;
+    assert_eq!(scheduled["agent_name"], "Owner");
+    let listed = w.expect(StatusCode::OK, "GET", &scheduled_path, key, None).await;
+    assert_eq!(listed["data"][0]["id"], scheduled["id"]);
+    let one = format!("{scheduled_path}/{}", scheduled["id"].as_str().unwrap());
+    let got = w.expect(StatusCode::OK, "GET", &one, key, None).await;
+    assert_eq!(got["status"], "pending");
+    let cancelled = w
+        .expect(StatusCode::OK, "POST", &format!("{one}/cancel"), key, None)
+        .await;
+    assert_eq!(cancelled["status"], "cancelled");
     let resolved = w
         .expect(
             StatusCode::OK,
@@ -774,6 +794,10 @@ async fn roles_and_scopes_limit_what_a_key_may_do() {
 
 /// A valid body for each operation that reads one, so a foreign id fails on its lookup (404) and
 /// not on validation.
+fn in_an_hour() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Value> {
     use Operation::*;
     Some(match operation {
@@ -804,6 +828,7 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         CreateCampaign => json!({"name": "iso", "template_id": ids["template_id"]}),
         UpdateCampaign => json!({"name": "Renamed"}),
         AddRecipients => json!({"phone_numbers": ["+16505550123"]}),
+        ScheduleMessage => json!({"type": "text", "content": {"text": "later"}, "scheduled_at": in_an_hour()}),
         _ => return None,
     })
 }
@@ -879,6 +904,16 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("campaign_id", campaign["id"].as_str().unwrap().into());
+    let scheduled = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("/v1/conversations/{}/scheduled-messages", ids["conversation_id"]),
+            a,
+            valid_body(Operation::ScheduleMessage, &ids),
+        )
+        .await;
+    ids.insert("scheduled_message_id", scheduled["id"].as_str().unwrap().into());
     let before = f
         .stack
         .tenancy()

@@ -8,6 +8,7 @@ mod local_runtime;
 mod media;
 mod moto_transactions;
 mod operations;
+mod scheduled;
 mod security;
 mod send_faults;
 mod sender;

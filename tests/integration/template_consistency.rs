@@ -147,9 +147,17 @@ fn every_queue_has_a_dlq_and_enough_visibility_for_its_consumer() {
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::SQS::Queue"))
         .map(|(k, r)| (k.as_str().unwrap().to_string(), r["Properties"].clone()))
         .collect();
+    // Dead-letter queues: of a queue (RedrivePolicy), or of a scheduled function's failed runs.
+    let functions_dlqs = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .filter_map(|r| devstack::template::referenced_logical_id(&r["Properties"]["DeadLetterQueue"]["TargetArn"]));
     let dlq_targets: BTreeSet<String> = queues
         .iter()
         .filter_map(|(_, p)| devstack::template::referenced_logical_id(&p["RedrivePolicy"]["deadLetterTargetArn"]))
+        .chain(functions_dlqs)
         .collect();
     assert!(!queues.is_empty());
     for (id, properties) in &queues {

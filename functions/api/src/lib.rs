@@ -28,6 +28,7 @@ use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::quick_reply_store::QuickReplyStore;
+use shared::adapters::scheduled_store::ScheduledStore;
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
@@ -84,6 +85,7 @@ pub struct ApiService {
     meta_accounts: AccountCache,
     templates: TemplateStore,
     campaigns: CampaignStore,
+    scheduled: ScheduledStore,
     /// The campaigns function's queue (tag expansion, fan-out).
     campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
@@ -118,6 +120,7 @@ impl ApiService {
             ),
             templates: TemplateStore::new(dynamo.clone(), table),
             campaigns: CampaignStore::new(dynamo.clone(), table),
+            scheduled: ScheduledStore::new(dynamo.clone(), table),
             campaign_jobs: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.campaign_queue_url,

@@ -66,7 +66,10 @@ use utoipa::OpenApi;
     RecipientRefusal,
     RecipientsAdded,
     Recipient,
-    RecipientList
+    RecipientList,
+    ScheduleMessageRequest,
+    ScheduledMessage,
+    ScheduledMessageList
 )))]
 struct Schemas;
 
@@ -112,6 +115,10 @@ fn example(schema: &str) -> Value {
         "AddRecipients" => json!({
             "tags": ["vip"], "phone_numbers": ["+4915112345678"],
             "variables": {"+4915112345678": {"1": "Ada"}}
+        }),
+        "ScheduleMessageRequest" => json!({
+            "type": "text", "content": {"text": "Your table for two is confirmed for tonight."},
+            "scheduled_at": "2026-12-24T17:00:00Z"
         }),
         _ => json!({}),
     }

@@ -54,7 +54,16 @@ pub enum BuildError {
 }
 
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
-pub const KNOWN_BINARIES: &[&str] = &["webhook", "ingest", "media", "sender", "api", "sweeper", "campaigns"];
+pub const KNOWN_BINARIES: &[&str] = &[
+    "webhook",
+    "ingest",
+    "media",
+    "sender",
+    "api",
+    "sweeper",
+    "campaigns",
+    "scheduled-sends",
+];
 
 pub fn build(
     spec: FunctionSpec,
@@ -93,12 +102,12 @@ pub fn build(
         }};
     }
     macro_rules! scheduled_function {
-        ($config:ty, $service:ty) => {{
+        ($config:ty, $service:ty, $run:ident) => {{
             let config = <$config>::from_env(&env).map_err(config_error)?;
             let service = Arc::new(<$service>::from_aws(&config, aws));
             Handler::Scheduled(Arc::new(move |event| {
                 let service = service.clone();
-                Box::pin(async move { service.sweep(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
+                Box::pin(async move { service.$run(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
             }))
         }};
     }
@@ -108,7 +117,12 @@ pub fn build(
         "ingest" => sqs_function!(ingest::IngestConfig, ingest::IngestService),
         "media" => sqs_function!(media::MediaConfig, media::MediaService),
         "sender" => sqs_function!(sender::SenderConfig, sender::SenderService),
-        "sweeper" => scheduled_function!(sweeper::SweeperConfig, sweeper::SweeperService),
+        "sweeper" => scheduled_function!(sweeper::SweeperConfig, sweeper::SweeperService, sweep),
+        "scheduled-sends" => scheduled_function!(
+            scheduled_sends::ScheduledSendsConfig,
+            scheduled_sends::ScheduledSendsService,
+            run
+        ),
         "campaigns" => {
             let config = campaigns::CampaignsConfig::from_env(&env).map_err(config_error)?;
             let service = Arc::new(campaigns::CampaignsService::from_aws(&config, aws));

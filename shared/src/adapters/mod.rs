@@ -35,6 +35,7 @@ pub mod plan;
 pub mod quick_reply_store;
 pub mod records;
 pub mod redrive;
+pub mod scheduled_store;
 pub mod secret_keeper;
 pub mod template_store;
 #[cfg(feature = "graph")]

@@ -12,10 +12,10 @@ use sha2::{Digest, Sha256};
 use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
 use shared::http_error::{HttpError, json_response};
-use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
+use shared::ids;
+use shared::inbox::{is_window_open, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
 use shared::outbound::{self, OutboundJob};
-use shared::{ids, table};
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
@@ -179,15 +179,46 @@ pub(crate) async fn approved_template(
     Ok(template)
 }
 
-pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let send: views::SendMessageRequest = cx.json()?;
-    let content = content_of(&send)?;
+/// A send's content, checked as far as it can be without the store: 422 naming the field.
+pub(crate) fn checked_content(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
+    let content = content_of(send)?;
     outbound::validate(&content).map_err(|e| unprocessable(e.field, e.reason))?;
     if let Some(reply_to) = &send.reply_to
         && (reply_to.is_empty() || reply_to.len() > 256 || !reply_to.bytes().all(|b| b.is_ascii_graphic()))
     {
         return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
     }
+    Ok(content)
+}
+
+/// What the content names must exist: an uploaded medium (404), an approved template with exactly
+/// its variables (422).
+pub(crate) async fn check_references(
+    api: &ApiService,
+    cx: &Context<'_>,
+    content: &Content,
+    account_id: &str,
+) -> Result<(), HttpError> {
+    if let Content::Media { media_id, .. } = content
+        && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
+        && (!ids::is_well_formed(media_id) || api.uploads.upload(cx.org(), media_id).await?.is_none())
+    {
+        return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
+    }
+    if let Content::Template {
+        name,
+        language,
+        components,
+    } = content
+    {
+        approved_template(api, cx, account_id, name, language, components).await?;
+    }
+    Ok(())
+}
+
+pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let send: views::SendMessageRequest = cx.json()?;
+    let content = checked_content(&send)?;
     let conversation = load(api, cx).await?;
     let idempotency = idempotency_of(cx, &conversation.conversation_id)?;
     if let Some(claim) = &idempotency
@@ -198,20 +229,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
             false => Err(key_reused()),
         };
     }
-    if let Content::Media { media_id, .. } = &content
-        && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-        && (!ids::is_well_formed(media_id) || api.uploads.upload(cx.org(), media_id).await?.is_none())
-    {
-        return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
-    }
-    if let Content::Template {
-        name,
-        language,
-        components,
-    } = &content
-    {
-        approved_template(api, cx, &conversation.account_id, name, language, components).await?;
-    }
+    check_references(api, cx, &content, &conversation.account_id).await?;
     let now = chrono::Utc::now();
     if outbound::needs_open_window(&content) && !is_window_open(conversation.window_expires_at, now.timestamp()) {
         let expires = conversation.window_expires_at.map(rfc3339_seconds);
@@ -227,37 +245,18 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         .wa_id
         .clone()
         .ok_or_else(|| unprocessable("contact", "has no phone-based WhatsApp id to send to"))?;
-    let message_id = ids::new_id("msg");
-    let id = &conversation.conversation_id;
-    let key = table::message(cx.org(), id, now.timestamp_millis(), &message_id);
-    let message = Message {
-        org_id: cx.org().to_string(),
-        conversation_id: id.to_string(),
-        message_id: message_id.clone(),
-        wamid: None,
-        direction: Direction::Outbound,
-        message_type: send.r#type.clone(),
-        content: content.clone(),
-        status: "queued".into(),
-        status_rank: 0,
-        meta_timestamp: now.timestamp(),
-        received_at_ms: now.timestamp_millis() as u64,
-        context: None,
-        referral: None,
-        errors: vec![],
-        media: None,
-        status_errors: vec![],
-        pricing: None,
-        created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    };
-    let job = OutboundJob {
-        org_id: cx.org().to_string(),
-        account_id: conversation.account_id.clone(),
-        message_pk: key.pk.clone(),
-        message_sk: key.sk.clone(),
-        to,
-        reply_to: send.reply_to,
-    };
+    let (key, message, job) = shared::compose::queued_message(
+        shared::compose::Composed {
+            org_id: cx.org(),
+            conversation_id: &conversation.conversation_id,
+            account_id: &conversation.account_id,
+            to: &to,
+            message_type: &send.r#type,
+            content: &content,
+            reply_to: send.reply_to,
+        },
+        now,
+    );
     match api
         .sends
         .create(&key, &message, &content.preview(), &job, idempotency.as_ref())

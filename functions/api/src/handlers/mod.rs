@@ -11,6 +11,7 @@ mod media;
 pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
+mod scheduled;
 mod templates;
 
 use crate::ApiService;
@@ -89,6 +90,10 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         StartCampaign => campaigns::command(api, cx, shared::campaign::Command::Start).await,
         PauseCampaign => campaigns::command(api, cx, shared::campaign::Command::Pause).await,
         ResumeCampaign => campaigns::command(api, cx, shared::campaign::Command::Resume).await,
+        ListScheduledMessages => scheduled::list(api, cx).await,
+        ScheduleMessage => scheduled::create(api, cx).await,
+        GetScheduledMessage => scheduled::get(api, cx).await,
+        CancelScheduledMessage => scheduled::cancel(api, cx).await,
         CancelCampaign => campaigns::command(api, cx, shared::campaign::Command::Cancel).await,
         AddRecipients => recipients::add(api, cx).await,
         ListRecipients => recipients::list(api, cx).await,

@@ -64,6 +64,10 @@ pub enum Operation {
     CancelCampaign,
     AddRecipients,
     ListRecipients,
+    ListScheduledMessages,
+    ScheduleMessage,
+    GetScheduledMessage,
+    CancelScheduledMessage,
 }
 
 /// How a route's request body is read.
@@ -150,6 +154,7 @@ impl Route {
     }
 }
 
+mod clock;
 mod desk;
 mod outreach;
 
@@ -157,7 +162,7 @@ pub use outreach::TEMPLATE_STATUSES;
 
 /// Every route: the agent desk's, then templates and campaigns.
 pub static ROUTES: std::sync::LazyLock<Vec<Route>> =
-    std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES].concat());
+    std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES, clock::ROUTES].concat());
 
 /// Why no route answers a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -657,5 +657,7 @@ pub struct MediaUpload {
     pub filename: Option<String>,
 }
 
+mod clock;
 mod outreach;
+pub use clock::*;
 pub use outreach::*;

@@ -39,6 +39,21 @@ impl OutboundStore {
         job: &OutboundJob,
         idempotency: Option<&IdempotencyClaim>,
     ) -> Result<Created, StoreError> {
+        self.create_with(key, message, preview, job, idempotency, Vec::new())
+            .await
+    }
+
+    /// [`OutboundStore::create`] with more writes in its transaction (a scheduled message handed
+    /// over): their failed conditions fail the whole creation with what they name.
+    pub async fn create_with(
+        &self,
+        key: &Key,
+        message: &Message,
+        preview: &str,
+        job: &OutboundJob,
+        idempotency: Option<&IdempotencyClaim>,
+        also: Vec<Write>,
+    ) -> Result<Created, StoreError> {
         let now = chrono::Utc::now();
         let org = &message.org_id;
         let mut item = record_item(message, key, "Message")?;
@@ -88,6 +103,7 @@ impl OutboundStore {
                 &[("messages_sent", 1)],
             )),
         ];
+        writes.extend(also);
         if let Some(claim) = idempotency {
             let mut record = key_item(&table::send_idempotency(org, &claim.key_sha256));
             record.insert(attr::ENTITY.into(), s("SendIdempotency"));

@@ -1,0 +1,273 @@
+//! The scheduled-sends function (EventBridge schedule, every minute). It reads the due index one
+//! minute at a time (`DUE#<minute>`), from the oldest minute that may still hold work (a cursor)
+//! through now, and for each pending message does what `shared::schedule::decide` says:
+//! - send: one transaction creates the outbound message (`queued`, as an agent's send) and marks
+//!   the scheduled one `sent`, conditioned on it still being `pending`, so overlapping runs and
+//!   retries create one message; then the job goes to the sender's queue (the sweeper queues it
+//!   again if that fails, as for an agent's send);
+//! - fail: free-form content with the customer-service window closed at send time.
+//!
+//! A settled message leaves the index only once its `scheduled_message.*` event is published, and
+//! the cursor passes a minute only when nothing in it is left, so nothing is skipped or lost.
+
+use shared::adapters::StoreError;
+use shared::adapters::contact_store::ContactStore;
+use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
+use shared::adapters::outbound_store::{Created, OutboundStore};
+use shared::adapters::scheduled_store::ScheduledStore;
+use shared::config::{ConfigError, EnvSource, vars};
+use shared::events::DomainEvent;
+use shared::schedule::{Due, ScheduledMessage, ScheduledStatus, decide, minutes_to_read};
+use shared::telemetry::emit_metric;
+use std::sync::Arc;
+use tracing::{Instrument, info, info_span, warn};
+
+/// The cursor's name in the table.
+pub const CLOCK: &str = "scheduled-sends";
+/// A first run (no cursor yet) looks this far back.
+pub const FIRST_LOOK_BACK_MS: i64 = 60 * 60 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct ScheduledSendsConfig {
+    pub table_name: String,
+    pub outbound_queue_url: String,
+    pub event_bus_name: String,
+}
+
+impl ScheduledSendsConfig {
+    pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
+            event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+        })
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub minutes_read: u32,
+    pub sent: u32,
+    pub failed: u32,
+    /// Settled by another run meanwhile, or cancelled: nothing done.
+    pub unchanged: u32,
+    /// Left for a later run (due later in its minute, or an error).
+    pub left: u32,
+}
+
+pub struct ScheduledSendsService {
+    scheduled: ScheduledStore,
+    conversations: ConversationStore,
+    contacts: ContactStore,
+    sends: OutboundStore,
+    outbound: Box<dyn JobQueue>,
+    events: Box<dyn EventPublisher>,
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl ScheduledSendsService {
+    pub fn from_aws(config: &ScheduledSendsConfig, aws: &aws_config::SdkConfig) -> Self {
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let table = &config.table_name;
+        Self {
+            scheduled: ScheduledStore::new(dynamo.clone(), table),
+            conversations: ConversationStore::new(dynamo.clone(), table),
+            contacts: ContactStore::new(dynamo.clone(), table),
+            sends: OutboundStore::new(dynamo, table),
+            outbound: Box::new(SqsJobQueue::new(
+                aws_sdk_sqs::Client::new(aws),
+                &config.outbound_queue_url,
+            )),
+            events: Box::new(EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(aws),
+                &config.event_bus_name,
+            )),
+            clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
+        }
+    }
+
+    /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub async fn handle(
+        &self,
+        event: lambda_runtime::LambdaEvent<serde_json::Value>,
+    ) -> Result<(), lambda_runtime::Error> {
+        // An error fails the invocation: EventBridge retries it, then its dead-letter queue.
+        self.run(&event.payload).await?;
+        Ok(())
+    }
+
+    /// One run; "now" is the scheduled event's `time`, else the clock's.
+    pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
+        let now_ms = event
+            .get("time")
+            .and_then(|t| t.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(|| (self.clock)());
+        let from = self
+            .scheduled
+            .cursor(CLOCK)
+            .await?
+            .unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
+        let mut summary = RunSummary::default();
+        // The cursor moves over minutes that are over and hold nothing more, oldest first.
+        let mut advancing = true;
+        for (minute_ms, minute) in minutes_to_read(from, now_ms) {
+            summary.minutes_read += 1;
+            let left_before = summary.left;
+            for message in self.scheduled.due_in(&minute).await? {
+                let span = info_span!("scheduled", org = %message.org_id, scheduled = %message.scheduled_id);
+                if let Err(err) = self.work(&message, now_ms, &mut summary).instrument(span).await {
+                    warn!(scheduled = %message.scheduled_id, error = %err, "left for the next run");
+                    summary.left += 1;
+                }
+            }
+            let minute_over = minute_ms + 60_000 <= now_ms;
+            if advancing && minute_over && summary.left == left_before {
+                self.scheduled.advance_cursor(CLOCK, minute_ms + 60_000).await?;
+            } else {
+                advancing = false;
+            }
+        }
+        for (name, value) in [("ScheduledSent", summary.sent), ("ScheduledFailed", summary.failed)] {
+            if value > 0 {
+                emit_metric(name, value as f64, "Count", &[("Function", "scheduled-sends")]);
+            }
+        }
+        if summary.sent + summary.failed + summary.left > 0 {
+            info!(?summary, "run done");
+        }
+        Ok(summary)
+    }
+
+    /// One due-index entry: sent or failed now, announced, or left for later.
+    async fn work(&self, message: &ScheduledMessage, now_ms: i64, summary: &mut RunSummary) -> Result<(), StoreError> {
+        match message.status {
+            ScheduledStatus::Pending => {}
+            ScheduledStatus::Sent | ScheduledStatus::Failed if !message.announced => {
+                return self.announce(message).await;
+            }
+            _ => {
+                summary.unchanged += 1;
+                return self.scheduled.announced(message).await;
+            }
+        }
+        let conversation = self
+            .conversations
+            .conversation(&message.org_id, &message.conversation_id)
+            .await?;
+        let Some(conversation) = conversation else {
+            return self.fail(message, "the conversation no longer exists", summary).await;
+        };
+        match decide(message, conversation.window_expires_at, now_ms) {
+            Due::Wait => {
+                summary.left += 1;
+                Ok(())
+            }
+            Due::Fail(reason) => self.fail(message, &reason, summary).await,
+            Due::Send => {
+                let contact = self.contacts.contact(&message.org_id, &conversation.contact_id).await?;
+                let Some(to) = contact.and_then(|c| c.wa_id) else {
+                    return self
+                        .fail(
+                            message,
+                            "the contact has no phone-based WhatsApp id to send to",
+                            summary,
+                        )
+                        .await;
+                };
+                let (key, outbound, job) = shared::compose::queued_message(
+                    shared::compose::Composed {
+                        org_id: &message.org_id,
+                        conversation_id: &message.conversation_id,
+                        account_id: &conversation.account_id,
+                        to: &to,
+                        message_type: &message.msg_type,
+                        content: &message.content,
+                        reply_to: message.reply_to.clone(),
+                    },
+                    chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_else(chrono::Utc::now),
+                );
+                let handed_over = self.scheduled.handed_over(message, &outbound.message_id);
+                let created = self
+                    .sends
+                    .create_with(
+                        &key,
+                        &outbound,
+                        &message.content.preview(),
+                        &job,
+                        None,
+                        vec![handed_over],
+                    )
+                    .await;
+                match created {
+                    Ok(Created::New) => {}
+                    Ok(_) => return Err(StoreError::io("create scheduled send", "unexpected idempotency answer")),
+                    Err(StoreError::Conflict(what)) if what == "scheduled" => {
+                        summary.unchanged += 1;
+                        return Ok(());
+                    }
+                    Err(err) => return Err(err),
+                }
+                summary.sent += 1;
+                let job_text = serde_json::to_string(&job).map_err(|e| StoreError::io("job", e))?;
+                if !self.outbound.send_all(&[job_text]).await.is_empty() {
+                    warn!("the scheduled message is stored but could not be queued; the sweeper will queue it");
+                }
+                info!(message_id = %outbound.message_id, "scheduled message handed to the sender");
+                let sent = ScheduledMessage {
+                    status: ScheduledStatus::Sent,
+                    message_id: Some(outbound.message_id.clone()),
+                    ..message.clone()
+                };
+                self.announce(&sent).await
+            }
+        }
+    }
+
+    async fn fail(&self, message: &ScheduledMessage, reason: &str, summary: &mut RunSummary) -> Result<(), StoreError> {
+        if !self.scheduled.fail(message, reason).await? {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        summary.failed += 1;
+        warn!(%reason, "scheduled message failed");
+        let failed = ScheduledMessage {
+            status: ScheduledStatus::Failed,
+            error_message: Some(reason.to_string()),
+            ..message.clone()
+        };
+        self.announce(&failed).await
+    }
+
+    /// Publishes the settled message's event, then takes it out of the due index; a failed publish
+    /// leaves it there for the next run.
+    async fn announce(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        let event = match message.status {
+            ScheduledStatus::Sent => DomainEvent::scheduled_message_sent(
+                &message.org_id,
+                &message.conversation_id,
+                &message.scheduled_id,
+                message.message_id.as_deref().unwrap_or_default(),
+            ),
+            _ => DomainEvent::scheduled_message_failed(
+                &message.org_id,
+                &message.conversation_id,
+                &message.scheduled_id,
+                message.error_message.as_deref().unwrap_or_default(),
+            ),
+        };
+        if !self.events.publish(&[event]).await.is_empty() {
+            return Err(StoreError::io("PutEvents(scheduled_message)", "not accepted"));
+        }
+        self.scheduled.announced(message).await
+    }
+}

@@ -1,0 +1,234 @@
+//! Scheduled messages and the due index they wait in (`DUE#<minute>`), and the clock cursor of the
+//! function that works them off. Every transition is conditioned on the status it was decided from.
+
+use super::StoreError;
+use super::items::{key_item, n, now_rfc3339, record_item, records, s};
+use super::records::{Page, PageKey, Records, Write, condition_failed};
+use crate::schedule::{ScheduledMessage, ScheduledStatus, minute_of};
+use crate::table::{self, attr};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+#[derive(Clone)]
+pub struct ScheduledStore {
+    records: Records,
+}
+
+/// Due-index entries read per Query.
+const DUE_PAGE: i32 = 100;
+
+impl ScheduledStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    fn key(message: &ScheduledMessage) -> table::Key {
+        table::scheduled_message(&message.org_id, &message.conversation_id, &message.scheduled_id)
+    }
+
+    fn due_keys(message: &ScheduledMessage) -> (String, String) {
+        table::scheduled_due(
+            &minute_of(message.scheduled_at_ms),
+            message.scheduled_at_ms,
+            &message.org_id,
+            &message.conversation_id,
+            &message.scheduled_id,
+        )
+    }
+
+    /// Stores a new pending message in the due index of its minute.
+    pub async fn create(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        let mut item = record_item(message, &Self::key(message), "ScheduledMessage")?;
+        let (pk, sk) = Self::due_keys(message);
+        item.insert(attr::GSI2_PK.into(), s(pk));
+        item.insert(attr::GSI2_SK.into(), s(sk));
+        self.records
+            .client
+            .put_item()
+            .table_name(&self.records.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("PutItem(scheduled message)", e))?;
+        Ok(())
+    }
+
+    pub async fn message(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        scheduled_id: &str,
+    ) -> Result<Option<ScheduledMessage>, StoreError> {
+        self.records
+            .get(
+                &table::scheduled_message(org_id, conversation_id, scheduled_id),
+                "ScheduledMessage",
+            )
+            .await
+    }
+
+    /// A conversation's scheduled messages, oldest scheduled first by id (ids grow with time).
+    pub async fn page(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<ScheduledMessage>, StoreError> {
+        self.records
+            .page(
+                &table::conversation_partition(org_id, conversation_id),
+                table::prefix::SCHEDULED,
+                "ScheduledMessage",
+                limit,
+                start,
+                true,
+            )
+            .await
+    }
+
+    /// Cancels a pending message: `Conflict` when it is no longer pending.
+    pub async fn cancel(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&Self::key(message))))
+            .update_expression("SET #status = :cancelled, announced = :true REMOVE gsi2pk, gsi2sk")
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":cancelled", s(ScheduledStatus::Cancelled.as_str()))
+            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if condition_failed(&err) => Err(StoreError::Conflict("not pending".into())),
+            Err(err) => Err(StoreError::aws("UpdateItem(cancel scheduled)", err)),
+        }
+    }
+
+    /// Every entry of one minute of the due index.
+    pub async fn due_in(&self, minute: &str) -> Result<Vec<ScheduledMessage>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .records
+                .client
+                .query()
+                .table_name(&self.records.table)
+                .index_name(table::index::TIMELINE)
+                .key_condition_expression("gsi2pk = :pk")
+                .expression_attribute_values(":pk", s(format!("DUE#{minute}")))
+                .limit(DUE_PAGE)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::aws("Query(due scheduled)", e))?;
+            let items: Vec<_> = output
+                .items()
+                .iter()
+                .filter(|item| {
+                    item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some("ScheduledMessage")
+                })
+                .cloned()
+                .collect();
+            found.extend(records::<ScheduledMessage>(&items, "ScheduledMessage")?);
+            match output.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// The write that hands a pending message to the outbound path, for the transaction that
+    /// creates the outbound message: `Conflict("scheduled")` when it is no longer pending. It stays
+    /// in the due index until its event is published ([`ScheduledStore::announced`]).
+    pub fn handed_over(&self, message: &ScheduledMessage, message_id: &str) -> Write {
+        let update = self
+            .records
+            .update_of(&Self::key(message))
+            .update_expression("SET #status = :sent, sent_at = :now, message_id = :message")
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
+            .expression_attribute_values(":sent", s(ScheduledStatus::Sent.as_str()))
+            .expression_attribute_values(":now", s(now_rfc3339()))
+            .expression_attribute_values(":message", s(message_id));
+        Write::failing_as(self.records.update(update), StoreError::Conflict("scheduled".into()))
+    }
+
+    /// Fails a pending message with `reason`; false when it was no longer pending.
+    pub async fn fail(&self, message: &ScheduledMessage, reason: &str) -> Result<bool, StoreError> {
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&Self::key(message))))
+            .update_expression("SET #status = :failed, error_message = :reason")
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":failed", s(ScheduledStatus::Failed.as_str()))
+            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
+            .expression_attribute_values(":reason", s(reason))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws("UpdateItem(fail scheduled)", err)),
+        }
+    }
+
+    /// Its event is out: it leaves the due index.
+    pub async fn announced(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        self.records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&Self::key(message))))
+            .update_expression("SET announced = :true REMOVE gsi2pk, gsi2sk")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|err| match condition_failed(&err) {
+                true => Ok(()),
+                false => Err(StoreError::aws("UpdateItem(scheduled announced)", err)),
+            })
+    }
+
+    /// The oldest minute (epoch ms) of the due index that may still hold work for `function`.
+    pub async fn cursor(&self, function: &str) -> Result<Option<i64>, StoreError> {
+        let item = self.records.get_item(&table::clock_cursor(function)).await?;
+        Ok(item.and_then(|item| super::items::number_of(&item, "minute_ms")))
+    }
+
+    /// Moves the cursor forward (never back: overlapping runs may finish in any order).
+    pub async fn advance_cursor(&self, function: &str, minute_ms: i64) -> Result<(), StoreError> {
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&table::clock_cursor(function))))
+            .update_expression("SET minute_ms = :m, entity = :entity")
+            .condition_expression("attribute_not_exists(minute_ms) OR minute_ms < :m")
+            .expression_attribute_values(":m", n(minute_ms))
+            .expression_attribute_values(":entity", s("ClockCursor"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if condition_failed(&err) => Ok(()),
+            Err(err) => Err(StoreError::aws("UpdateItem(clock cursor)", err)),
+        }
+    }
+}
