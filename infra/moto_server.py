@@ -40,6 +40,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.server import main
@@ -201,6 +202,28 @@ def _sorted_keys(self: Table, hash_key: Any, partition: dict[Any, Any]) -> list[
 
 
 _delete_item = Table.delete_item
+_put_item = Table.put_item
+
+
+def _put_item_keeping_order(self: Table, *args: Any, **kwargs: Any) -> Any:
+    """Keeps a partition's sort order from its first item on, so no Query sorts a large partition."""
+    attrs = args[0] if args else kwargs.get("item_attrs", {})
+    hash_value = attrs.get(self.hash_key_attr)
+    partition = self.items.get(DynamoType(hash_value)) if hash_value else None
+    before = len(partition) if isinstance(partition, dict) else 0
+    item = _put_item(self, *args, **kwargs)
+    partition = self.items.get(item.hash_key)
+    if item.range_key is None or not isinstance(partition, dict) or len(partition) == before:
+        return item
+    cache = self.__dict__.setdefault("_sorted_keys", {})
+    cached = cache.get(item.hash_key)
+    if before == 0:
+        if item.range_key.type == "S":
+            cache[item.hash_key] = (1, [(item.range_key.value, item.range_key)])
+    elif cached is not None and cached[0] == before and item.range_key.type == "S":
+        bisect.insort(cached[1], (item.range_key.value, item.range_key), key=lambda entry: entry[0])
+        cache[item.hash_key] = (before + 1, cached[1])
+    return item
 
 
 def _delete_item_forgetting_order(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
@@ -294,6 +317,7 @@ DynamoResult.execute_result = _execute_item_read
 Table.all_items = _all_items_unsorted_for_index
 Table.query = _query_partition
 Table.delete_item = _delete_item_forgetting_order
+Table.put_item = _put_item_keeping_order
 
 DynamoHandler.query = _serialized(DynamoHandler.query)
 
