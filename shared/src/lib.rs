@@ -31,3 +31,4 @@ pub mod tenancy;
 pub mod token_bucket;
 pub mod ttl_cache;
 pub mod webhook_auth;
+pub mod working_hours;
