@@ -34,6 +34,11 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ("templates.manage", "create, delete and sync message templates"),
     ("campaigns.read", "list and read campaigns and their recipients"),
     ("campaigns.manage", "create, change, start, pause and cancel campaigns"),
+    (
+        "working_hours.read",
+        "read the organization's and divisions' working hours",
+    ),
+    ("working_hours.manage", "set and remove working hours"),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[
@@ -53,6 +58,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "analytics.read",
     "templates.read",
     "campaigns.read",
+    "working_hours.read",
 ];
 
 pub fn role_grants(role: Role, permission: &str) -> bool {

@@ -414,6 +414,17 @@ pub fn scheduled_due(
     )
 }
 
+/// An organization's working hours (`division_id` `None`), or a division's.
+pub fn working_hours(org_id: &str, division_id: Option<&str>) -> Key {
+    Key::new(
+        org_partition(org_id),
+        match division_id {
+            None => "WORKINGHOURS#ORG".to_string(),
+            Some(division) => format!("WORKINGHOURS#DIVISION#{division}"),
+        },
+    )
+}
+
 /// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.
 pub fn clock_cursor(function: &str) -> Key {
     Key::new("CLOCK".into(), function.to_string())

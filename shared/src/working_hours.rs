@@ -23,6 +23,24 @@ fn active() -> bool {
     true
 }
 
+/// An organization's working hours, or one division's (which then wins for its conversations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHours {
+    pub org_id: String,
+    #[serde(default)]
+    pub division_id: Option<String>,
+    pub time_zone: String,
+    pub days: Vec<DaySchedule>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+impl WorkingHours {
+    pub fn calendar(&self) -> Result<Calendar, ScheduleError> {
+        Calendar::new(&self.time_zone, &self.days)
+    }
+}
+
 /// A refused schedule, naming the interval (`days[2]`) or `time_zone`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

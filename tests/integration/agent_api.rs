@@ -240,6 +240,72 @@ async fn an_admin_can_use_every_route() {
     );
     assert!(stored.app_secret.is_sealed());
 
+    // Working hours: the organization's and a division's, two intervals a day.
+    let none = w.expect(StatusCode::OK, "GET", "/v1/working-hours", key, None).await;
+    assert_eq!(none["days"], json!([]));
+    let hours = json!({"time_zone": "Europe/Berlin", "days": [
+        {"day_of_week": 1, "start_time": "09:00", "end_time": "12:00"},
+        {"day_of_week": 1, "start_time": "13:00", "end_time": "17:00"}]});
+    let set = w
+        .expect(StatusCode::OK, "PUT", "/v1/working-hours", key, Some(hours.clone()))
+        .await;
+    assert_eq!(set["time_zone"], "Europe/Berlin");
+    let read = w.expect(StatusCode::OK, "GET", "/v1/working-hours", key, None).await;
+    assert_eq!(read["days"].as_array().unwrap().len(), 2);
+    assert_eq!(read["days"][1]["start_time"], "13:00");
+    let overlapping = json!({"time_zone": "UTC", "days": [
+        {"day_of_week": 2, "start_time": "09:00", "end_time": "12:00"},
+        {"day_of_week": 2, "start_time": "11:00", "end_time": "14:00"}]});
+    let refused = w
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "PUT",
+            "/v1/working-hours",
+            key,
+            Some(overlapping),
+        )
+        .await;
+    assert_eq!(refused["error"]["message"], "days[1]: overlaps days[0] on the same day");
+    let backwards =
+        json!({"time_zone": "UTC", "days": [{"day_of_week": 2, "start_time": "18:00", "end_time": "09:00"}]});
+    let refused = w
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "PUT",
+            "/v1/working-hours",
+            key,
+            Some(backwards),
+        )
+        .await;
+    assert_eq!(
+        refused["error"]["message"],
+        "days[0]: end_time must be after start_time"
+    );
+    let unknown_zone =
+        json!({"time_zone": "Mars/Olympus", "days": [{"day_of_week": 2, "start_time": "09:00", "end_time": "17:00"}]});
+    let refused = w
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "PUT",
+            "/v1/working-hours",
+            key,
+            Some(unknown_zone),
+        )
+        .await;
+    assert!(refused["error"]["message"].as_str().unwrap().starts_with("time_zone:"));
+    let division_hours = format!("/v1/divisions/{div}/working-hours");
+    w.expect(StatusCode::OK, "PUT", &division_hours, key, Some(hours)).await;
+    let read = w.expect(StatusCode::OK, "GET", &division_hours, key, None).await;
+    assert_eq!(read["division_id"], div.as_str());
+    w.expect(StatusCode::NO_CONTENT, "DELETE", &division_hours, key, None)
+        .await;
+    assert_eq!(
+        w.expect(StatusCode::OK, "GET", &division_hours, key, None).await["days"],
+        json!([])
+    );
+    w.expect(StatusCode::NO_CONTENT, "DELETE", "/v1/working-hours", key, None)
+        .await;
+
     // Contacts.
     let contact = w
         .expect(
@@ -829,6 +895,9 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         UpdateCampaign => json!({"name": "Renamed"}),
         AddRecipients => json!({"phone_numbers": ["+16505550123"]}),
         ScheduleMessage => json!({"type": "text", "content": {"text": "later"}, "scheduled_at": in_an_hour()}),
+        SetWorkingHours | SetDivisionWorkingHours => {
+            json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
+        }
         _ => return None,
     })
 }

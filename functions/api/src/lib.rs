@@ -33,6 +33,7 @@ use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::adapters::upload_store::UploadStore;
+use shared::adapters::working_hours_store::WorkingHoursStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::http_error::HttpError;
 use tracing::{Instrument, info_span, warn};
@@ -86,6 +87,7 @@ pub struct ApiService {
     templates: TemplateStore,
     campaigns: CampaignStore,
     scheduled: ScheduledStore,
+    working_hours: WorkingHoursStore,
     /// The campaigns function's queue (tag expansion, fan-out).
     campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
@@ -121,6 +123,7 @@ impl ApiService {
             templates: TemplateStore::new(dynamo.clone(), table),
             campaigns: CampaignStore::new(dynamo.clone(), table),
             scheduled: ScheduledStore::new(dynamo.clone(), table),
+            working_hours: WorkingHoursStore::new(dynamo.clone(), table),
             campaign_jobs: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.campaign_queue_url,

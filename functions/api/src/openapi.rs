@@ -69,7 +69,10 @@ use utoipa::OpenApi;
     RecipientList,
     ScheduleMessageRequest,
     ScheduledMessage,
-    ScheduledMessageList
+    ScheduledMessageList,
+    DaySchedule,
+    SetWorkingHours,
+    WorkingHours
 )))]
 struct Schemas;
 
@@ -119,6 +122,14 @@ fn example(schema: &str) -> Value {
         "ScheduleMessageRequest" => json!({
             "type": "text", "content": {"text": "Your table for two is confirmed for tonight."},
             "scheduled_at": "2026-12-24T17:00:00Z"
+        }),
+        "SetWorkingHours" => json!({
+            "time_zone": "Europe/Berlin",
+            "days": [
+                {"day_of_week": 1, "start_time": "09:00", "end_time": "12:30"},
+                {"day_of_week": 1, "start_time": "13:30", "end_time": "18:00"},
+                {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
+            ]
         }),
         _ => json!({}),
     }

@@ -43,6 +43,7 @@ pub mod template_sync;
 pub mod tenancy_store;
 pub mod transact;
 pub mod upload_store;
+pub mod working_hours_store;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 

@@ -16,7 +16,7 @@ fn method(text: &str) -> Result<AllocationMethod, HttpError> {
         .ok_or_else(|| unprocessable("allocation_method", "must be round_robin, least_busy or manual"))
 }
 
-async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError> {
+pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError> {
     let id = cx.id("division_id", "division")?;
     api.divisions
         .division(cx.org(), &id)

@@ -6,13 +6,14 @@ mod analytics;
 mod campaigns;
 mod contacts;
 mod conversations;
-mod divisions;
+pub(crate) mod divisions;
 mod media;
 pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
 mod scheduled;
 mod templates;
+mod working_hours;
 
 use crate::ApiService;
 use crate::request::Context;
@@ -94,6 +95,12 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         ScheduleMessage => scheduled::create(api, cx).await,
         GetScheduledMessage => scheduled::get(api, cx).await,
         CancelScheduledMessage => scheduled::cancel(api, cx).await,
+        GetWorkingHours => working_hours::get(api, cx, false).await,
+        SetWorkingHours => working_hours::set(api, cx, false).await,
+        DeleteWorkingHours => working_hours::delete(api, cx, false).await,
+        GetDivisionWorkingHours => working_hours::get(api, cx, true).await,
+        SetDivisionWorkingHours => working_hours::set(api, cx, true).await,
+        DeleteDivisionWorkingHours => working_hours::delete(api, cx, true).await,
         CancelCampaign => campaigns::command(api, cx, shared::campaign::Command::Cancel).await,
         AddRecipients => recipients::add(api, cx).await,
         ListRecipients => recipients::list(api, cx).await,

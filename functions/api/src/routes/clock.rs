@@ -1,4 +1,4 @@
-//! What time drives: scheduled messages.
+//! What time drives: scheduled messages, working hours.
 
 use super::Operation::*;
 use super::{CURSOR, LIMIT, Route, route};
@@ -51,4 +51,60 @@ pub(super) const ROUTES: &[Route] = &[
         "Cancel a pending scheduled message (409 once sent, failed or cancelled)",
     )
     .returns("ScheduledMessage"),
+    route(
+        "GET",
+        "/v1/working-hours",
+        GetWorkingHours,
+        "working_hours.read",
+        "working hours",
+        "The organization's working hours (empty when none are set)",
+    )
+    .returns("WorkingHours"),
+    route(
+        "PUT",
+        "/v1/working-hours",
+        SetWorkingHours,
+        "working_hours.manage",
+        "working hours",
+        "Replace the organization's working hours",
+    )
+    .json("SetWorkingHours")
+    .returns("WorkingHours"),
+    route(
+        "DELETE",
+        "/v1/working-hours",
+        DeleteWorkingHours,
+        "working_hours.manage",
+        "working hours",
+        "Remove the organization's working hours (clocks run in wall time)",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/divisions/{division_id}/working-hours",
+        GetDivisionWorkingHours,
+        "working_hours.read",
+        "working hours",
+        "A division's own working hours (empty when it has none)",
+    )
+    .returns("WorkingHours"),
+    route(
+        "PUT",
+        "/v1/divisions/{division_id}/working-hours",
+        SetDivisionWorkingHours,
+        "working_hours.manage",
+        "working hours",
+        "Replace a division's working hours (they win over the organization's)",
+    )
+    .json("SetWorkingHours")
+    .returns("WorkingHours"),
+    route(
+        "DELETE",
+        "/v1/divisions/{division_id}/working-hours",
+        DeleteDivisionWorkingHours,
+        "working_hours.manage",
+        "working hours",
+        "Remove a division's working hours (the organization's apply)",
+    )
+    .status(204),
 ];

@@ -68,6 +68,12 @@ pub enum Operation {
     ScheduleMessage,
     GetScheduledMessage,
     CancelScheduledMessage,
+    GetWorkingHours,
+    SetWorkingHours,
+    DeleteWorkingHours,
+    GetDivisionWorkingHours,
+    SetDivisionWorkingHours,
+    DeleteDivisionWorkingHours,
 }
 
 /// How a route's request body is read.
