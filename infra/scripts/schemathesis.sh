@@ -41,7 +41,7 @@ key="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1])
 # health check; it is about generating, not about the API, so it is not a failure here.
 # The demo admin's key: it may do everything, and it cannot revoke itself (422), so the stateful
 # phase cannot lock the run out.
-"$venv/bin/schemathesis" run "http://127.0.0.1:$http_port/v1/openapi.json" \
+"$venv/bin/schemathesis" --config-file infra/schemathesis.toml run "http://127.0.0.1:$http_port/v1/openapi.json" \
   --url "http://127.0.0.1:$http_port" \
   --header "Authorization: Bearer $key" \
   --checks all \

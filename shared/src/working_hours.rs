@@ -41,6 +41,11 @@ impl WorkingHours {
     }
 }
 
+/// Every IANA time zone name a schedule may use (the bundled database's).
+pub fn time_zone_names() -> Vec<String> {
+    jiff::tz::db().available().map(|name| name.to_string()).collect()
+}
+
 /// A refused schedule, naming the interval (`days[2]`) or `time_zone`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

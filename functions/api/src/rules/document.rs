@@ -192,13 +192,37 @@ pub fn apply(components: &mut Value) {
             json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
         ),
     ];
-    for (schema, field, patch) in patches {
+    let zones = shared::working_hours::time_zone_names();
+    let day = json!({"type": "object", "additionalProperties": false,
+        "required": ["day_of_week", "start_time", "end_time"],
+        "properties": {
+            "day_of_week": {"type": "integer", "minimum": 0, "maximum": 6},
+            "start_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "end_time": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+            "is_active": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}}});
+    let working_hours = [
+        ("SetWorkingHours", "time_zone", json!({"type": "string", "enum": zones})),
+        (
+            "SetWorkingHours",
+            "days",
+            json!({"type": "array", "items": day, "description": "each end after its start, intervals of one day not overlapping, at least one active (422 naming the interval otherwise)"}),
+        ),
+    ];
+    for (schema, field, patch) in patches.into_iter().chain(working_hours) {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;
         }
     }
     if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
         *target = send_message_schema();
+    }
+    // A scheduled message is a send with its time.
+    if let Some(target) = components.pointer_mut("/schemas/ScheduleMessageRequest") {
+        let mut schedule = send_message_schema();
+        schedule["properties"]["scheduled_at"] = json!({"type": "string", "format": "date-time",
+            "description": "in the future and at most a year ahead (422 otherwise)"});
+        schedule["required"] = json!(["type", "content", "scheduled_at"]);
+        *target = schedule;
     }
     // Recipients come from at least one non-empty list.
     if let Some(add) = components.pointer_mut("/schemas/AddRecipients") {
