@@ -23,6 +23,7 @@ pub mod schedule;
 pub mod sealed_secret;
 pub mod secret;
 pub mod send_policy;
+pub mod sla;
 pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
