@@ -39,6 +39,8 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         "read the organization's and divisions' working hours",
     ),
     ("working_hours.manage", "set and remove working hours"),
+    ("sla.read", "list and read SLA policies"),
+    ("sla.manage", "create, change and delete SLA policies"),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[
@@ -59,6 +61,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "templates.read",
     "campaigns.read",
     "working_hours.read",
+    "sla.read",
 ];
 
 pub fn role_grants(role: Role, permission: &str) -> bool {

@@ -30,6 +30,44 @@ pub struct SlaPolicy {
     pub updated_at: String,
 }
 
+/// Priorities and channels a policy may name.
+pub const PRIORITIES: &[&str] = &["low", "medium", "high", "urgent"];
+pub const CHANNELS: &[&str] = &["whatsapp", "instagram", "email", "messenger"];
+/// Longest target: a year.
+pub const MAX_TARGET_SECS: i64 = 366 * 24 * 3600;
+
+/// A policy's own rules (the division's existence is the store's to check): names the field.
+pub fn check(policy: &SlaPolicy) -> Result<(), crate::desk::FieldError> {
+    use crate::desk::field_error;
+    if !(1..=99).contains(&policy.warning_threshold_pct) {
+        return Err(field_error("warning_threshold_pct", "must be 1 to 99"));
+    }
+    for (field, target) in [
+        ("first_response_time_secs", policy.first_response_time_secs),
+        ("resolution_time_secs", policy.resolution_time_secs),
+    ] {
+        if target.is_some_and(|t| !(1..=MAX_TARGET_SECS).contains(&t)) {
+            return Err(field_error(field, format!("must be 1 to {MAX_TARGET_SECS} seconds")));
+        }
+    }
+    if policy.first_response_time_secs.is_none() && policy.resolution_time_secs.is_none() {
+        return Err(field_error(
+            "first_response_time_secs",
+            "a policy needs first_response_time_secs, resolution_time_secs or both",
+        ));
+    }
+    if policy.priority.as_deref().is_some_and(|p| !PRIORITIES.contains(&p)) {
+        return Err(field_error("priority", "must be low, medium, high or urgent"));
+    }
+    if policy.channel.as_deref().is_some_and(|c| !CHANNELS.contains(&c)) {
+        return Err(field_error(
+            "channel",
+            "must be whatsapp, instagram, email or messenger",
+        ));
+    }
+    Ok(())
+}
+
 /// What a conversation offers to the matching criteria.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Subject<'a> {
@@ -160,6 +198,25 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_policy_is_checked_field_by_field() {
+        let field = |p: &SlaPolicy| check(p).unwrap_err().field;
+        let mut p = policy("p", "1");
+        assert!(check(&p).is_ok());
+        p.warning_threshold_pct = 100;
+        assert_eq!(field(&p), "warning_threshold_pct");
+        p.warning_threshold_pct = 0;
+        assert_eq!(field(&p), "warning_threshold_pct");
+        p.warning_threshold_pct = 80;
+        p.first_response_time_secs = None;
+        assert_eq!(field(&p), "first_response_time_secs");
+        p.resolution_time_secs = Some(0);
+        assert_eq!(field(&p), "resolution_time_secs");
+        p.resolution_time_secs = Some(3600);
+        p.priority = Some("whenever".into());
+        assert_eq!(field(&p), "priority");
     }
 
     #[test]

@@ -181,6 +181,7 @@ pub mod prefix {
     pub const CAMPAIGN: &str = "CAMPAIGN#";
     pub const RECIPIENT: &str = "RCPT#";
     pub const SCHEDULED: &str = "SCHEDULED#";
+    pub const SLA_POLICY: &str = "SLAPOLICY#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -414,6 +415,10 @@ pub fn scheduled_due(
     )
 }
 
+pub fn sla_policy(org_id: &str, policy_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{policy_id}", prefix::SLA_POLICY))
+}
+
 /// An organization's working hours (`division_id` `None`), or a division's.
 pub fn working_hours(org_id: &str, division_id: Option<&str>) -> Key {
     Key::new(
@@ -448,6 +453,7 @@ mod tests {
             (prefix::CAMPAIGN, campaign("o", "cmp_1")),
             (prefix::RECIPIENT, campaign_recipient("o", "cmp_1", "4915")),
             (prefix::SCHEDULED, scheduled_message("o", "cv_1", "sch_1")),
+            (prefix::SLA_POLICY, sla_policy("o", "sla_1")),
             (MESSAGE_PREFIX, message("o", "cv_1", 1, "msg_1")),
         ];
         for (prefix, key) in listed {

@@ -306,6 +306,84 @@ async fn an_admin_can_use_every_route() {
     w.expect(StatusCode::NO_CONTENT, "DELETE", "/v1/working-hours", key, None)
         .await;
 
+    // SLA policies: one default at most; the division must exist; the threshold is 1 to 99.
+    let default = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/sla-policies",
+            key,
+            Some(json!({"name": "Everyone", "first_response_time_secs": 3600, "is_default": true})),
+        )
+        .await;
+    assert_eq!(default["warning_threshold_pct"], 80);
+    let sales = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/sla-policies",
+            key,
+            Some(json!({"name": "Sales", "first_response_time_secs": 600, "division_id": div, "priority": "urgent", "is_default": true})),
+        )
+        .await;
+    let policies = w.expect(StatusCode::OK, "GET", "/v1/sla-policies", key, None).await;
+    let defaults: Vec<&Value> = policies["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["is_default"] == true)
+        .collect();
+    assert_eq!(defaults.len(), 1, "the newer default took the flag: {policies}");
+    assert_eq!(defaults[0]["id"], sales["id"]);
+    let refused = w
+        .expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "POST",
+            "/v1/sla-policies",
+            key,
+            Some(json!({"name": "Bad", "first_response_time_secs": 60, "warning_threshold_pct": 100})),
+        )
+        .await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("warning_threshold_pct")
+    );
+    let unknown = w
+        .expect(
+            StatusCode::NOT_FOUND,
+            "POST",
+            "/v1/sla-policies",
+            key,
+            Some(json!({"name": "Ghost", "first_response_time_secs": 60, "division_id": "div_01j9zq3c4d5e6f7g8h9j0k1m2n"})),
+        )
+        .await;
+    assert!(unknown["error"]["message"].as_str().unwrap().starts_with("division_id"));
+    let policy = format!("/v1/sla-policies/{}", default["id"].as_str().unwrap());
+    let changed = w
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &policy,
+            key,
+            Some(json!({"warning_threshold_pct": 50, "is_active": false})),
+        )
+        .await;
+    assert_eq!(
+        (
+            changed["warning_threshold_pct"].as_u64(),
+            changed["is_active"].as_bool()
+        ),
+        (Some(50), Some(false))
+    );
+    assert_eq!(
+        w.expect(StatusCode::OK, "GET", &policy, key, None).await["warning_threshold_pct"],
+        50
+    );
+    w.expect(StatusCode::NO_CONTENT, "DELETE", &policy, key, None).await;
+    w.expect(StatusCode::NOT_FOUND, "GET", &policy, key, None).await;
+
     // Contacts.
     let contact = w
         .expect(
@@ -895,6 +973,8 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         UpdateCampaign => json!({"name": "Renamed"}),
         AddRecipients => json!({"phone_numbers": ["+16505550123"]}),
         ScheduleMessage => json!({"type": "text", "content": {"text": "later"}, "scheduled_at": in_an_hour()}),
+        CreateSlaPolicy => json!({"name": "iso", "first_response_time_secs": 60}),
+        UpdateSlaPolicy => json!({"name": "Renamed"}),
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
         }
@@ -983,6 +1063,16 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("scheduled_message_id", scheduled["id"].as_str().unwrap().into());
+    let policy = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/sla-policies",
+            a,
+            valid_body(Operation::CreateSlaPolicy, &ids),
+        )
+        .await;
+    ids.insert("sla_policy_id", policy["id"].as_str().unwrap().into());
     let before = f
         .stack
         .tenancy()

@@ -72,7 +72,11 @@ use utoipa::OpenApi;
     ScheduledMessageList,
     DaySchedule,
     SetWorkingHours,
-    WorkingHours
+    WorkingHours,
+    SlaPolicy,
+    SlaPolicyList,
+    CreateSlaPolicy,
+    UpdateSlaPolicy
 )))]
 struct Schemas;
 
@@ -131,6 +135,11 @@ fn example(schema: &str) -> Value {
                 {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
             ]
         }),
+        "CreateSlaPolicy" => json!({
+            "name": "Support, business hours", "first_response_time_secs": 1800,
+            "resolution_time_secs": 86400, "warning_threshold_pct": 80, "is_default": true
+        }),
+        "UpdateSlaPolicy" => json!({"warning_threshold_pct": 75}),
         _ => json!({}),
     }
 }

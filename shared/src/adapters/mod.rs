@@ -37,6 +37,7 @@ pub mod records;
 pub mod redrive;
 pub mod scheduled_store;
 pub mod secret_keeper;
+pub mod sla_policy_store;
 pub mod template_store;
 #[cfg(feature = "graph")]
 pub mod template_sync;

@@ -12,6 +12,7 @@ pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
 mod scheduled;
+mod sla_policies;
 mod templates;
 mod working_hours;
 
@@ -101,6 +102,11 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetDivisionWorkingHours => working_hours::get(api, cx, true).await,
         SetDivisionWorkingHours => working_hours::set(api, cx, true).await,
         DeleteDivisionWorkingHours => working_hours::delete(api, cx, true).await,
+        ListSlaPolicies => sla_policies::list(api, cx).await,
+        CreateSlaPolicy => sla_policies::create(api, cx).await,
+        GetSlaPolicy => sla_policies::get(api, cx).await,
+        UpdateSlaPolicy => sla_policies::update(api, cx).await,
+        DeleteSlaPolicy => sla_policies::delete(api, cx).await,
         CancelCampaign => campaigns::command(api, cx, shared::campaign::Command::Cancel).await,
         AddRecipients => recipients::add(api, cx).await,
         ListRecipients => recipients::list(api, cx).await,

@@ -1,4 +1,4 @@
-//! What time drives: scheduled messages, working hours.
+//! What time drives: scheduled messages, working hours, SLA policies.
 
 use super::Operation::*;
 use super::{CURSOR, LIMIT, Route, route};
@@ -105,6 +105,54 @@ pub(super) const ROUTES: &[Route] = &[
         "working_hours.manage",
         "working hours",
         "Remove a division's working hours (the organization's apply)",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/sla-policies",
+        ListSlaPolicies,
+        "sla.read",
+        "SLA policies",
+        "SLA policies, oldest first",
+    )
+    .returns("SlaPolicyList"),
+    route(
+        "POST",
+        "/v1/sla-policies",
+        CreateSlaPolicy,
+        "sla.manage",
+        "SLA policies",
+        "Create an SLA policy (the most specific active one applies to a new conversation, then the default)",
+    )
+    .json("CreateSlaPolicy")
+    .returns("SlaPolicy")
+    .status(201),
+    route(
+        "GET",
+        "/v1/sla-policies/{sla_policy_id}",
+        GetSlaPolicy,
+        "sla.read",
+        "SLA policies",
+        "An SLA policy",
+    )
+    .returns("SlaPolicy"),
+    route(
+        "PATCH",
+        "/v1/sla-policies/{sla_policy_id}",
+        UpdateSlaPolicy,
+        "sla.manage",
+        "SLA policies",
+        "Change an SLA policy",
+    )
+    .json("UpdateSlaPolicy")
+    .returns("SlaPolicy"),
+    route(
+        "DELETE",
+        "/v1/sla-policies/{sla_policy_id}",
+        DeleteSlaPolicy,
+        "sla.manage",
+        "SLA policies",
+        "Delete an SLA policy",
     )
     .status(204),
 ];

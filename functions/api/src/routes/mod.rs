@@ -74,6 +74,11 @@ pub enum Operation {
     GetDivisionWorkingHours,
     SetDivisionWorkingHours,
     DeleteDivisionWorkingHours,
+    ListSlaPolicies,
+    CreateSlaPolicy,
+    GetSlaPolicy,
+    UpdateSlaPolicy,
+    DeleteSlaPolicy,
 }
 
 /// How a route's request body is read.

@@ -208,13 +208,31 @@ pub fn apply(components: &mut Value) {
             json!({"type": "array", "items": day, "description": "each end after its start, intervals of one day not overlapping, at least one active (422 naming the interval otherwise)"}),
         ),
     ];
-    for (schema, field, patch) in patches.into_iter().chain(working_hours) {
+    let target = json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::sla::MAX_TARGET_SECS}, {"type": "null"}]});
+    let threshold = json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 99}, {"type": "null"}]});
+    let sla = ["CreateSlaPolicy", "UpdateSlaPolicy"].into_iter().flat_map(|schema| {
+        [
+            (schema, "first_response_time_secs", target.clone()),
+            (schema, "resolution_time_secs", target.clone()),
+            (schema, "warning_threshold_pct", threshold.clone()),
+        ]
+    });
+    for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla) {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;
         }
     }
     if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
         *target = send_message_schema();
+    }
+    // A new policy has at least one target.
+    if let Some(create) = components.pointer_mut("/schemas/CreateSlaPolicy") {
+        create["anyOf"] = json!(
+            ["first_response_time_secs", "resolution_time_secs"]
+                .iter()
+                .map(|field| json!({"required": [field], "properties": {*field: {"type": "integer"}}}))
+                .collect::<Vec<_>>()
+        );
     }
     // A scheduled message is a send with its time.
     if let Some(target) = components.pointer_mut("/schemas/ScheduleMessageRequest") {

@@ -56,7 +56,36 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateCampaign", "name", CAMPAIGN_NAME),
     ("UpdateCampaign", "responding_agent_id", Rule::IdOrEmpty),
     ("UpdateCampaign", "responding_division_id", Rule::IdOrEmpty),
+    ("CreateSlaPolicy", "name", SLA_NAME.required_now()),
+    ("CreateSlaPolicy", "description", SLA_DESCRIPTION),
+    ("CreateSlaPolicy", "priority", SLA_PRIORITY),
+    ("CreateSlaPolicy", "channel", SLA_CHANNEL),
+    ("CreateSlaPolicy", "division_id", OPTIONAL_ID),
+    ("UpdateSlaPolicy", "name", SLA_NAME),
+    ("UpdateSlaPolicy", "description", SLA_DESCRIPTION),
+    ("UpdateSlaPolicy", "priority", SLA_PRIORITY),
+    ("UpdateSlaPolicy", "channel", SLA_CHANNEL),
+    ("UpdateSlaPolicy", "division_id", OPTIONAL_ID),
 ];
+
+pub const SLA_NAME: Rule = Rule::Text {
+    max: 200,
+    required: false,
+    blank_clears: false,
+};
+pub const SLA_DESCRIPTION: Rule = Rule::Text {
+    max: 500,
+    required: false,
+    blank_clears: true,
+};
+pub const SLA_PRIORITY: Rule = Rule::OneOf {
+    values: shared::sla::PRIORITIES,
+    required: false,
+};
+pub const SLA_CHANNEL: Rule = Rule::OneOf {
+    values: shared::sla::CHANNELS,
+    required: false,
+};
 
 pub const CAMPAIGN_NAME: Rule = Rule::Text {
     max: 200,

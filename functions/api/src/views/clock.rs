@@ -143,3 +143,85 @@ impl From<&shared::working_hours::WorkingHours> for WorkingHours {
         }
     }
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaPolicy {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub first_response_time_secs: Option<i64>,
+    pub resolution_time_secs: Option<i64>,
+    pub warning_threshold_pct: u8,
+    /// low | medium | high | urgent: applies only to conversations of this priority.
+    pub priority: Option<String>,
+    /// whatsapp | instagram | email | messenger: applies only to this channel.
+    pub channel: Option<String>,
+    /// Applies only to this division's conversations.
+    pub division_id: Option<String>,
+    /// Applies when no other active policy matches.
+    pub is_default: bool,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&shared::sla::SlaPolicy> for SlaPolicy {
+    fn from(p: &shared::sla::SlaPolicy) -> Self {
+        Self {
+            id: p.policy_id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            first_response_time_secs: p.first_response_time_secs,
+            resolution_time_secs: p.resolution_time_secs,
+            warning_threshold_pct: p.warning_threshold_pct,
+            priority: p.priority.clone(),
+            channel: p.channel.clone(),
+            division_id: p.division_id.clone(),
+            is_default: p.is_default,
+            is_active: p.is_active,
+            created_at: p.created_at.clone(),
+            updated_at: p.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaPolicyList {
+    pub data: Vec<SlaPolicy>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSlaPolicy {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub first_response_time_secs: Option<u32>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub resolution_time_secs: Option<u32>,
+    /// 1 to 99; default 80.
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub warning_threshold_pct: Option<u32>,
+    pub priority: Option<String>,
+    pub channel: Option<String>,
+    pub division_id: Option<String>,
+    pub is_default: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSlaPolicy {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub first_response_time_secs: Option<u32>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub resolution_time_secs: Option<u32>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub warning_threshold_pct: Option<u32>,
+    pub priority: Option<String>,
+    pub channel: Option<String>,
+    pub division_id: Option<String>,
+    pub is_default: Option<bool>,
+    pub is_active: Option<bool>,
+}

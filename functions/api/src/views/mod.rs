@@ -485,7 +485,7 @@ impl Account {
 list_of!(AccountList, Account);
 
 /// A whole number sent as `5` or `5.0` (JSON does not tell them apart; neither does JSON Schema).
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
     let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
     let Some(number) = number else {
         return Ok(None);
