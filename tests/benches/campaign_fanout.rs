@@ -424,6 +424,9 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
         send_usage.per(sends),
         send_usage.write_units as f64 / sends as f64
     );
+    if std::env::var("CAMPAIGN_BENCH_STATUSES").as_deref() == Ok("0") {
+        return;
+    }
     // Meta's sent, delivered and read for each, through the webhook and ingest.
     let webhook = webhook::WebhookService::from_aws(
         &webhook::WebhookConfig::from_env(&bench.stack.env_of("WebhookFunction")).unwrap(),
@@ -471,7 +474,8 @@ async fn main() {
         return;
     }
     let number = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
-    // CAMPAIGN_BENCH_PARTS=fanout|sends picks a part; with AWS_ENDPOINT_URL_DYNAMODB set (dynalite)
+    // CAMPAIGN_BENCH_PARTS=fanout|sends|fast picks a part (fast: the 1,000 mps sends only;
+    // CAMPAIGN_BENCH_STATUSES=0 skips the status webhooks); with AWS_ENDPOINT_URL_DYNAMODB set (dynalite)
     // the fan-out's DynamoDB is dynalite, faster than moto on a 100,000-item partition (moto's
     // Query reads the whole partition), and CAMPAIGN_BENCH_RECORD=0 skips moto's recorder.
     let parts = std::env::var("CAMPAIGN_BENCH_PARTS").unwrap_or_default();
@@ -482,6 +486,9 @@ async fn main() {
     println!("\nCampaign fan-out (DynamoDB on {dynamo}, SQS and KMS on moto, fake Graph API)");
     if parts.is_empty() || parts == "fanout" {
         expansion_and_fan_out(number("CAMPAIGN_BENCH_RECIPIENTS", 100_000)).await;
+    }
+    if parts == "fast" {
+        sends_and_statuses(number("CAMPAIGN_BENCH_FAST_SENDS", 3000), 1000, 16).await;
     }
     if parts.is_empty() || parts == "sends" {
         // One invocation: the requests per send without pacing contention (moto carries ~70
