@@ -68,6 +68,15 @@ pub struct ScheduledMessage {
     pub created_at: String,
 }
 
+/// "Now" of a scheduled run: the `time` of EventBridge's scheduled event (epoch ms), when it has one.
+pub fn event_time_ms(event: &serde_json::Value) -> Option<i64> {
+    event
+        .get("time")
+        .and_then(|t| t.as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_millis())
+}
+
 /// `scheduled_at` must be in the future and at most a year ahead.
 pub fn check_scheduled_at(scheduled_at_ms: i64, now_ms: i64) -> Result<(), FieldError> {
     if scheduled_at_ms <= now_ms {
@@ -157,6 +166,14 @@ mod tests {
             announced: false,
             created_at: String::new(),
         }
+    }
+
+    #[test]
+    fn a_run_takes_now_from_its_event() {
+        let event = serde_json::json!({"time": "2026-11-21T12:00:00Z"});
+        assert_eq!(event_time_ms(&event), Some(1_795_262_400_000));
+        assert_eq!(event_time_ms(&serde_json::json!({"time": "noon"})), None);
+        assert_eq!(event_time_ms(&serde_json::json!({})), None);
     }
 
     #[test]

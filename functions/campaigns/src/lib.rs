@@ -159,12 +159,7 @@ impl CampaignsService {
     /// One minute's look at the due index: scheduled campaigns start; preparing and running ones
     /// whose watchdog expired get their job again. "Now" is the scheduled event's time.
     pub async fn tick(&self, event: &serde_json::Value) -> Result<TickSummary, StoreError> {
-        let now = event
-            .get("time")
-            .and_then(|t| t.as_str())
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis())
-            .unwrap_or_else(|| self.now_ms());
+        let now = shared::schedule::event_time_ms(event).unwrap_or_else(|| self.now_ms());
         let mut summary = TickSummary::default();
         for due in self.campaigns.due(now, 100).await? {
             let span = info_span!("campaign", org = %due.org_id, campaign = %due.campaign_id);

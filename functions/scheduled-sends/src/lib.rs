@@ -106,12 +106,7 @@ impl ScheduledSendsService {
 
     /// One run; "now" is the scheduled event's `time`, else the clock's.
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
-        let now_ms = event
-            .get("time")
-            .and_then(|t| t.as_str())
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis())
-            .unwrap_or_else(|| (self.clock)());
+        let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| (self.clock)());
         let from = self
             .scheduled
             .cursor(CLOCK)
