@@ -91,24 +91,48 @@ impl ScheduledStore {
 
     /// Cancels a pending message: `Conflict` when it is no longer pending.
     pub async fn cancel(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
-        let result = self
+        let values = [(":true", AttributeValue::Bool(true))];
+        match self
+            .leave_pending(
+                message,
+                ScheduledStatus::Cancelled,
+                "announced = :true REMOVE gsi2pk, gsi2sk",
+                &values,
+            )
+            .await?
+        {
+            true => Ok(()),
+            false => Err(StoreError::Conflict("not pending".into())),
+        }
+    }
+
+    /// Moves a pending message to `to`, with `rest` of the update expression (after `SET status`);
+    /// false when it was no longer pending.
+    async fn leave_pending(
+        &self,
+        message: &ScheduledMessage,
+        to: ScheduledStatus,
+        rest: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<bool, StoreError> {
+        let mut update = self
             .records
             .client
             .update_item()
             .table_name(&self.records.table)
             .set_key(Some(key_item(&Self::key(message))))
-            .update_expression("SET #status = :cancelled, announced = :true REMOVE gsi2pk, gsi2sk")
+            .update_expression(format!("SET #status = :to, {rest}"))
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":cancelled", s(ScheduledStatus::Cancelled.as_str()))
-            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict("not pending".into())),
-            Err(err) => Err(StoreError::aws("UpdateItem(cancel scheduled)", err)),
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()));
+        for (name, value) in values {
+            update = update.expression_attribute_values(*name, value.clone());
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws("UpdateItem(scheduled message)", err)),
         }
     }
 
@@ -165,25 +189,9 @@ impl ScheduledStore {
 
     /// Fails a pending message with `reason`; false when it was no longer pending.
     pub async fn fail(&self, message: &ScheduledMessage, reason: &str) -> Result<bool, StoreError> {
-        let result = self
-            .records
-            .client
-            .update_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&Self::key(message))))
-            .update_expression("SET #status = :failed, error_message = :reason")
-            .condition_expression("#status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":failed", s(ScheduledStatus::Failed.as_str()))
-            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
-            .expression_attribute_values(":reason", s(reason))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("UpdateItem(fail scheduled)", err)),
-        }
+        let values = [(":reason", s(reason))];
+        self.leave_pending(message, ScheduledStatus::Failed, "error_message = :reason", &values)
+            .await
     }
 
     /// Its event is out: it leaves the due index.
