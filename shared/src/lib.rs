@@ -24,6 +24,7 @@ pub mod sealed_secret;
 pub mod secret;
 pub mod send_policy;
 pub mod sla;
+pub mod sla_clock;
 pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
