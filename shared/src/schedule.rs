@@ -119,6 +119,27 @@ pub fn minutes_to_read(from_ms: i64, now_ms: i64) -> Vec<(i64, String)> {
     minutes
 }
 
+/// Where a run may move its cursor: past each minute read that is over with nothing left in it,
+/// oldest first, until the first one that is not (everything after it is read again next run).
+#[derive(Debug)]
+pub struct CursorWalk {
+    advancing: bool,
+}
+
+impl Default for CursorWalk {
+    fn default() -> Self {
+        Self { advancing: true }
+    }
+}
+
+impl CursorWalk {
+    /// After reading the minute starting at `minute_ms`: the cursor to write, if it may move.
+    pub fn passed(&mut self, minute_ms: i64, now_ms: i64, anything_left: bool) -> Option<i64> {
+        self.advancing &= minute_ms + 60_000 <= now_ms && !anything_left;
+        self.advancing.then_some(minute_ms + 60_000)
+    }
+}
+
 /// What a due pending message becomes at `now_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Due {
@@ -195,6 +216,11 @@ mod tests {
         assert_eq!(names, ["2025-11-30T23:58", "2025-11-30T23:59", "2025-12-01T00:00"]);
         assert_eq!(minutes_to_read(t, t).len(), 1);
         assert_eq!(minutes_to_read(t - 10 * 24 * 3600 * 1000, t).len(), MAX_MINUTES_PER_RUN);
+        let mut walk = CursorWalk::default();
+        assert_eq!(walk.passed(t - 120_000, t, false), Some(t - 60_000));
+        assert_eq!(walk.passed(t - 60_000, t, true), None, "work left: the cursor stays");
+        assert_eq!(walk.passed(t, t + 120_000, false), None, "and never passes it this run");
+        assert_eq!(CursorWalk::default().passed(t, t + 30_000, false), None, "a minute not over");
         // A cursor ahead of now (a clock step back) still reads now's minute.
         assert_eq!(minutes_to_read(t + 600_000, t)[0].1, "2025-12-01T00:00");
     }

@@ -149,6 +149,21 @@ pub struct Notice {
     pub at_ms: i64,
 }
 
+/// A breach, written once per conversation, kind and resolution cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaBreachLog {
+    pub breach_id: String,
+    pub org_id: String,
+    pub conversation_id: String,
+    pub sla_policy_id: String,
+    pub breach_type: SlaKind,
+    pub cycle: u32,
+    pub threshold_secs: i64,
+    /// Seconds counted (business seconds with working hours) when the run saw it.
+    pub actual_secs: i64,
+    pub breached_at: String,
+}
+
 /// The working hours copied into the clocks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoursSnapshot {
@@ -381,6 +396,29 @@ impl SlaClocks {
             false => Some(now_ms),
             true => self.next_due_ms().map(|due| due.max(now_ms)),
         }
+    }
+
+    /// The breach logs of `notices` (the breaches among them), as a run at `now_ms` saw them.
+    pub fn breach_logs(&self, notices: &[Notice], now_ms: i64) -> Vec<SlaBreachLog> {
+        let calendar = self.calendar();
+        notices
+            .iter()
+            .filter(|n| n.breached)
+            .filter_map(|n| {
+                let clock = self.clock(n.kind)?;
+                Some(SlaBreachLog {
+                    breach_id: crate::ids::new_id("slab"),
+                    org_id: self.org_id.clone(),
+                    conversation_id: self.conversation_id.clone(),
+                    sla_policy_id: self.policy_id.clone(),
+                    breach_type: n.kind,
+                    cycle: n.cycle,
+                    threshold_secs: clock.target_secs,
+                    actual_secs: clock.elapsed_secs(now_ms, calendar.as_ref()),
+                    breached_at: crate::inbox::rfc3339_millis(n.at_ms),
+                })
+            })
+            .collect()
     }
 
     pub fn clock(&self, kind: SlaKind) -> Option<&Clock> {

@@ -182,6 +182,7 @@ pub mod prefix {
     pub const RECIPIENT: &str = "RCPT#";
     pub const SCHEDULED: &str = "SCHEDULED#";
     pub const SLA_POLICY: &str = "SLAPOLICY#";
+    pub const SLA_BREACH: &str = "SLABREACH#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -410,7 +411,7 @@ pub fn scheduled_due(
     scheduled_id: &str,
 ) -> (String, String) {
     (
-        format!("DUE#{minute}"),
+        format!("{SCHEDULED_DUE}{minute}"),
         format!("{:013}#{org_id}#{conversation_id}#{scheduled_id}", due_ms.max(0)),
     )
 }
@@ -427,6 +428,31 @@ pub fn working_hours(org_id: &str, division_id: Option<&str>) -> Key {
             None => "WORKINGHOURS#ORG".to_string(),
             Some(division) => format!("WORKINGHOURS#DIVISION#{division}"),
         },
+    )
+}
+
+/// A conversation's SLA clocks (one item, next to its messages).
+pub fn conversation_sla(org_id: &str, conversation_id: &str) -> Key {
+    Key::new(conversation_partition(org_id, conversation_id), "SLA".to_string())
+}
+
+/// GSI2 key of a conversation's SLA clocks while a deadline is still to fire.
+pub fn sla_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str) -> (String, String) {
+    (
+        format!("{SLA_DUE}{minute}"),
+        format!("{:013}#{org_id}#{conversation_id}", due_ms.max(0)),
+    )
+}
+
+/// The due-index partition prefixes: scheduled messages, SLA clocks.
+pub const SCHEDULED_DUE: &str = "DUE#";
+pub const SLA_DUE: &str = "SLADUE#";
+
+/// A breach of one kind (`first_response`, `resolution`) in one resolution cycle: written once.
+pub fn sla_breach(org_id: &str, conversation_id: &str, kind: &str, cycle: u32) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("{}{kind}#{cycle}", prefix::SLA_BREACH),
     )
 }
 

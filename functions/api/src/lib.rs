@@ -30,6 +30,7 @@ use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::quick_reply_store::QuickReplyStore;
 use shared::adapters::scheduled_store::ScheduledStore;
 use shared::adapters::secret_keeper::KmsSecretKeeper;
+use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_policy_store::SlaPolicyStore;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
@@ -90,6 +91,8 @@ pub struct ApiService {
     scheduled: ScheduledStore,
     working_hours: WorkingHoursStore,
     sla_policies: SlaPolicyStore,
+    /// Conversations' SLA clocks.
+    sla: SlaKeeper,
     /// The campaigns function's queue (tag expansion, fan-out).
     campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
@@ -127,6 +130,7 @@ impl ApiService {
             scheduled: ScheduledStore::new(dynamo.clone(), table),
             working_hours: WorkingHoursStore::new(dynamo.clone(), table),
             sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
+            sla: SlaKeeper::new(dynamo.clone(), table),
             campaign_jobs: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.campaign_queue_url,

@@ -76,7 +76,10 @@ use utoipa::OpenApi;
     SlaPolicy,
     SlaPolicyList,
     CreateSlaPolicy,
-    UpdateSlaPolicy
+    UpdateSlaPolicy,
+    SlaBreach,
+    ConversationSlaStatus,
+    ApplySlaPolicy
 )))]
 struct Schemas;
 
@@ -135,6 +138,7 @@ fn example(schema: &str) -> Value {
                 {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
             ]
         }),
+        "ApplySlaPolicy" => json!({"sla_policy_id": "sla_01j9zq3c4d5e6f7g8h9j0k1m2n"}),
         "CreateSlaPolicy" => json!({
             "name": "Support, business hours", "first_response_time_secs": 1800,
             "resolution_time_secs": 86400, "warning_threshold_pct": 80, "is_default": true

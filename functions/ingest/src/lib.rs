@@ -6,6 +6,7 @@
 //! write and send is repaired by the redelivery: stored once, announced at least once.
 
 mod outreach;
+mod sla;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
@@ -13,6 +14,7 @@ use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::allocator::Allocator;
+use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
@@ -86,6 +88,7 @@ pub struct IngestService {
     conversations: ConversationStore,
     account_events: AccountEvents,
     allocator: Allocator,
+    sla: SlaKeeper,
     accounts: AccountCache,
     payloads: Box<dyn PayloadStore>,
     media_jobs: Box<dyn JobQueue>,
@@ -173,6 +176,7 @@ impl IngestService {
                 AgentStore::new(dynamo.clone(), &config.table_name),
                 ConversationStore::new(dynamo.clone(), &config.table_name),
             ),
+            sla: SlaKeeper::new(dynamo.clone(), &config.table_name),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
                 dynamo,
                 &config.table_name,
@@ -429,6 +433,10 @@ impl IngestService {
         {
             let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
             info!(%conversation_id, ?allocation, "new conversation allocated");
+        }
+        if let (true, Some(conversation_id)) = (opened, &conversation_id) {
+            self.start_sla(org_id, conversation_id, message.timestamp.saturating_mul(1000))
+                .await?;
         }
         if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id) {
             effects.events.push(DomainEvent::conversation_created(

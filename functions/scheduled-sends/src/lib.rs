@@ -12,6 +12,7 @@
 
 use shared::adapters::StoreError;
 use shared::adapters::contact_store::ContactStore;
+use shared::adapters::due_index::DueIndex;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
@@ -19,7 +20,7 @@ use shared::adapters::outbound_store::{Created, OutboundStore};
 use shared::adapters::scheduled_store::ScheduledStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{Due, ScheduledMessage, ScheduledStatus, decide, minutes_to_read};
+use shared::schedule::{CursorWalk, Due, ScheduledMessage, ScheduledStatus, decide, minutes_to_read};
 use shared::telemetry::emit_metric;
 use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
@@ -60,6 +61,7 @@ pub struct RunSummary {
 
 pub struct ScheduledSendsService {
     scheduled: ScheduledStore,
+    due: DueIndex,
     conversations: ConversationStore,
     contacts: ContactStore,
     sends: OutboundStore,
@@ -74,6 +76,7 @@ impl ScheduledSendsService {
         let table = &config.table_name;
         Self {
             scheduled: ScheduledStore::new(dynamo.clone(), table),
+            due: DueIndex::new(dynamo.clone(), table),
             conversations: ConversationStore::new(dynamo.clone(), table),
             contacts: ContactStore::new(dynamo.clone(), table),
             sends: OutboundStore::new(dynamo, table),
@@ -108,13 +111,12 @@ impl ScheduledSendsService {
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
         let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| (self.clock)());
         let from = self
-            .scheduled
+            .due
             .cursor(CLOCK)
             .await?
             .unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
         let mut summary = RunSummary::default();
-        // The cursor moves over minutes that are over and hold nothing more, oldest first.
-        let mut advancing = true;
+        let mut walk = CursorWalk::default();
         for (minute_ms, minute) in minutes_to_read(from, now_ms) {
             summary.minutes_read += 1;
             let left_before = summary.left;
@@ -125,11 +127,8 @@ impl ScheduledSendsService {
                     summary.left += 1;
                 }
             }
-            let minute_over = minute_ms + 60_000 <= now_ms;
-            if advancing && minute_over && summary.left == left_before {
-                self.scheduled.advance_cursor(CLOCK, minute_ms + 60_000).await?;
-            } else {
-                advancing = false;
+            if let Some(cursor) = walk.passed(minute_ms, now_ms, summary.left > left_before) {
+                self.due.advance_cursor(CLOCK, cursor).await?;
             }
         }
         for (name, value) in [("ScheduledSent", summary.sent), ("ScheduledFailed", summary.failed)] {

@@ -13,6 +13,7 @@ pub mod campaign_store;
 pub mod contact_store;
 pub mod conversation_store;
 pub mod division_store;
+pub mod due_index;
 pub mod event_bus;
 #[cfg(feature = "eventbridge")]
 mod eventbridge;
@@ -37,7 +38,9 @@ pub mod records;
 pub mod redrive;
 pub mod scheduled_store;
 pub mod secret_keeper;
+pub mod sla_keeper;
 pub mod sla_policy_store;
+pub mod sla_store;
 pub mod template_store;
 #[cfg(feature = "graph")]
 pub mod template_sync;

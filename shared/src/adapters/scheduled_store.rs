@@ -1,8 +1,9 @@
-//! Scheduled messages and the due index they wait in (`DUE#<minute>`), and the clock cursor of the
-//! function that works them off. Every transition is conditioned on the status it was decided from.
+//! Scheduled messages and the due index they wait in (`DUE#<minute>`). Every transition is
+//! conditioned on the status it was decided from.
 
 use super::StoreError;
-use super::items::{key_item, n, now_rfc3339, record_item, records, s};
+use super::due_index::DueIndex;
+use super::items::{key_item, now_rfc3339, record_item, records, s};
 use super::records::{Page, PageKey, Records, Write, condition_failed};
 use crate::schedule::{ScheduledMessage, ScheduledStatus, minute_of};
 use crate::table::{self, attr};
@@ -11,14 +12,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 #[derive(Clone)]
 pub struct ScheduledStore {
     records: Records,
+    due: DueIndex,
 }
-
-/// Due-index entries read per Query.
-const DUE_PAGE: i32 = 100;
 
 impl ScheduledStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        let table = table.into();
         Self {
+            due: DueIndex::new(client.clone(), table.clone()),
             records: Records::new(client, table),
         }
     }
@@ -138,36 +139,11 @@ impl ScheduledStore {
 
     /// Every entry of one minute of the due index.
     pub async fn due_in(&self, minute: &str) -> Result<Vec<ScheduledMessage>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .records
-                .client
-                .query()
-                .table_name(&self.records.table)
-                .index_name(table::index::TIMELINE)
-                .key_condition_expression("gsi2pk = :pk")
-                .expression_attribute_values(":pk", s(format!("DUE#{minute}")))
-                .limit(DUE_PAGE)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::aws("Query(due scheduled)", e))?;
-            let items: Vec<_> = output
-                .items()
-                .iter()
-                .filter(|item| {
-                    item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some("ScheduledMessage")
-                })
-                .cloned()
-                .collect();
-            found.extend(records::<ScheduledMessage>(&items, "ScheduledMessage")?);
-            match output.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(found),
-            }
-        }
+        let items = self
+            .due
+            .entries(table::SCHEDULED_DUE, minute, "ScheduledMessage")
+            .await?;
+        records(&items, "ScheduledMessage")
     }
 
     /// The write that hands a pending message to the outbound path, for the transaction that
@@ -211,32 +187,5 @@ impl ScheduledStore {
                 true => Ok(()),
                 false => Err(StoreError::aws("UpdateItem(scheduled announced)", err)),
             })
-    }
-
-    /// The oldest minute (epoch ms) of the due index that may still hold work for `function`.
-    pub async fn cursor(&self, function: &str) -> Result<Option<i64>, StoreError> {
-        let item = self.records.get_item(&table::clock_cursor(function)).await?;
-        Ok(item.and_then(|item| super::items::number_of(&item, "minute_ms")))
-    }
-
-    /// Moves the cursor forward (never back: overlapping runs may finish in any order).
-    pub async fn advance_cursor(&self, function: &str, minute_ms: i64) -> Result<(), StoreError> {
-        let result = self
-            .records
-            .client
-            .update_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&table::clock_cursor(function))))
-            .update_expression("SET minute_ms = :m, entity = :entity")
-            .condition_expression("attribute_not_exists(minute_ms) OR minute_ms < :m")
-            .expression_attribute_values(":m", n(minute_ms))
-            .expression_attribute_values(":entity", s("ClockCursor"))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Ok(()),
-            Err(err) => Err(StoreError::aws("UpdateItem(clock cursor)", err)),
-        }
     }
 }

@@ -25,5 +25,9 @@ pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
         } else {
             (resolved as f64 * 1000.0 / total as f64).round() / 10.0
         },
+        sla_first_response_hits: get("sla_first_response_met"),
+        sla_first_response_breaches: get("sla_first_response_breached"),
+        sla_resolution_hits: get("sla_resolution_met"),
+        sla_resolution_breaches: get("sla_resolution_breached"),
     })
 }

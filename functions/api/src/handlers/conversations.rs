@@ -193,13 +193,20 @@ pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
         .resolve(cx.org(), &conversation.conversation_id)
         .await?
         .ok_or_else(|| not_found("conversation"))?;
+    // After the resolve (idempotent): a failure here fails the call, and its retry stops them.
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    api.sla.resolved(cx.org(), &resolved.conversation_id, now_ms).await?;
     ok(&views::Conversation::from(&resolved))
 }
 
 pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     match api.conversations.reopen(cx.org(), &conversation.conversation_id).await {
-        Ok(Some(reopened)) => ok(&views::Conversation::from(&reopened)),
+        Ok(Some(reopened)) => {
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            api.sla.reopened(cx.org(), &reopened.conversation_id, now_ms).await?;
+            ok(&views::Conversation::from(&reopened))
+        }
         Ok(None) => Err(not_found("conversation")),
         Err(ReopenError::AnotherIsOpen) => Err(conflict(
             "another_conversation_open",

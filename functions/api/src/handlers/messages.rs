@@ -267,6 +267,15 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         Created::KeyReused => return Err(key_reused()),
     }
     enqueue(api, &job).await;
+    // An agent's answer: the first stops the first-response clock. The message is accepted either
+    // way; a failure here is logged, not answered.
+    if let Err(err) = api
+        .sla
+        .replied(cx.org(), &conversation.conversation_id, now.timestamp_millis())
+        .await
+    {
+        tracing::warn!(error = %err, "the first-response clock could not be stopped");
+    }
     shared::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
     respond(StatusCode::ACCEPTED, &views::Message::from(&message))
 }

@@ -5,6 +5,7 @@ mod agents;
 mod analytics;
 mod campaigns;
 mod contacts;
+mod conversation_sla;
 mod conversations;
 pub(crate) mod divisions;
 mod media;
@@ -78,6 +79,8 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         UpdateQuickReply => quick_replies::update(api, cx).await,
         DeleteQuickReply => quick_replies::delete(api, cx).await,
         AnalyticsOverview => analytics::overview(api, cx).await,
+        GetConversationSla => conversation_sla::get(api, cx).await,
+        ApplySlaPolicy => conversation_sla::apply(api, cx).await,
         UploadMedia => media::upload(api, cx).await,
         ListTemplates => templates::list(api, cx).await,
         CreateTemplate => templates::create(api, cx).await,

@@ -53,6 +53,25 @@ pub(super) const ROUTES: &[Route] = &[
     .returns("ScheduledMessage"),
     route(
         "GET",
+        "/v1/conversations/{conversation_id}/sla",
+        GetConversationSla,
+        "conversations.read",
+        "SLA policies",
+        "Where the conversation stands against its SLA policy: status, elapsed and threshold seconds per clock, and its breaches",
+    )
+    .returns("ConversationSlaStatus"),
+    route(
+        "PUT",
+        "/v1/conversations/{conversation_id}/sla",
+        ApplySlaPolicy,
+        "conversations.assign",
+        "SLA policies",
+        "Put the conversation under an SLA policy: running clocks keep their start with the new targets",
+    )
+    .json("ApplySlaPolicy")
+    .returns("ConversationSlaStatus"),
+    route(
+        "GET",
         "/v1/working-hours",
         GetWorkingHours,
         "working_hours.read",

@@ -79,6 +79,8 @@ pub enum Operation {
     GetSlaPolicy,
     UpdateSlaPolicy,
     DeleteSlaPolicy,
+    GetConversationSla,
+    ApplySlaPolicy,
 }
 
 /// How a route's request body is read.

@@ -225,3 +225,95 @@ pub struct UpdateSlaPolicy {
     pub is_default: Option<bool>,
     pub is_active: Option<bool>,
 }
+
+/// One clock of a conversation's SLA.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaBreach {
+    pub id: String,
+    pub sla_policy_id: String,
+    /// first_response | resolution
+    pub breach_type: String,
+    /// The resolution cycle: 0, then one more per reopen.
+    pub cycle: u32,
+    pub threshold_secs: i64,
+    pub actual_secs: i64,
+    pub breached_at: String,
+}
+
+impl From<&shared::sla_clock::SlaBreachLog> for SlaBreach {
+    fn from(b: &shared::sla_clock::SlaBreachLog) -> Self {
+        Self {
+            id: b.breach_id.clone(),
+            sla_policy_id: b.sla_policy_id.clone(),
+            breach_type: b.breach_type.as_str().to_string(),
+            cycle: b.cycle,
+            threshold_secs: b.threshold_secs,
+            actual_secs: b.actual_secs,
+            breached_at: b.breached_at.clone(),
+        }
+    }
+}
+
+/// Where a conversation stands against its SLA policy. Elapsed seconds are business seconds when
+/// working hours applied as the clocks started. Statuses: running, warning, breached, met, stopped
+/// (resolved before anyone answered); null when the policy sets no such target or none applies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationSlaStatus {
+    pub conversation_id: String,
+    pub policy_id: Option<String>,
+    pub policy_name: Option<String>,
+    pub frt_status: Option<String>,
+    pub frt_elapsed_secs: Option<i64>,
+    pub frt_threshold_secs: Option<i64>,
+    /// When the first-response target is (or was) breached.
+    pub frt_due_at: Option<String>,
+    pub resolution_status: Option<String>,
+    pub resolution_elapsed_secs: Option<i64>,
+    pub resolution_threshold_secs: Option<i64>,
+    pub resolution_due_at: Option<String>,
+    /// The resolution cycle: 0, then one more per reopen.
+    pub cycle: u32,
+    /// Whether the clocks run in business time (working hours applied).
+    pub business_hours: bool,
+    pub breaches: Vec<SlaBreach>,
+}
+
+impl ConversationSlaStatus {
+    pub fn of(
+        conversation_id: &str,
+        clocks: Option<&shared::sla_clock::SlaClocks>,
+        breaches: &[shared::sla_clock::SlaBreachLog],
+        now_ms: i64,
+    ) -> Self {
+        use shared::sla_clock::SlaKind;
+        let calendar = clocks.and_then(|c| c.calendar());
+        let clock = |kind| clocks.and_then(|c| c.clock(kind));
+        let status = |kind| clock(kind).map(|c| c.status(now_ms).as_str().to_string());
+        let elapsed = |kind| clock(kind).map(|c| c.elapsed_secs(now_ms, calendar.as_ref()));
+        let threshold = |kind| clock(kind).map(|c| c.target_secs);
+        let due = |kind| clock(kind).map(|c| rfc3339_millis(c.breach_at_ms));
+        Self {
+            conversation_id: conversation_id.to_string(),
+            policy_id: clocks.map(|c| c.policy_id.clone()),
+            policy_name: clocks.map(|c| c.policy_name.clone()),
+            frt_status: status(SlaKind::FirstResponse),
+            frt_elapsed_secs: elapsed(SlaKind::FirstResponse),
+            frt_threshold_secs: threshold(SlaKind::FirstResponse),
+            frt_due_at: due(SlaKind::FirstResponse),
+            resolution_status: status(SlaKind::Resolution),
+            resolution_elapsed_secs: elapsed(SlaKind::Resolution),
+            resolution_threshold_secs: threshold(SlaKind::Resolution),
+            resolution_due_at: due(SlaKind::Resolution),
+            cycle: clocks.map_or(0, |c| c.cycle),
+            business_hours: calendar.is_some(),
+            breaches: breaches.iter().map(SlaBreach::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplySlaPolicy {
+    /// The policy to put the conversation under (active or not: an agent's choice stands).
+    pub sla_policy_id: String,
+}

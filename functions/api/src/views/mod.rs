@@ -646,6 +646,11 @@ pub struct Overview {
     pub messages_today: i64,
     /// Resolved as a percentage of all conversations (0.0 - 100.0).
     pub resolution_rate: f64,
+    /// SLA clocks stopped in time (first answers, resolutions) and breached, all time.
+    pub sla_first_response_hits: i64,
+    pub sla_first_response_breaches: i64,
+    pub sla_resolution_hits: i64,
+    pub sla_resolution_breaches: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
