@@ -77,6 +77,22 @@ impl DomainEvent {
         )
     }
 
+    /// An SLA clock reached its warning threshold (`breached` false) or its target; the id names
+    /// the conversation, the clock and its resolution cycle, so a re-published notice repeats it.
+    pub fn sla_notice(org_id: &str, conversation_id: &str, policy_id: &str, notice: &crate::sla_clock::Notice) -> Self {
+        let event_type = if notice.breached { "sla.breached" } else { "sla.warning" };
+        let kind = notice.kind.as_str();
+        Self::new(
+            event_type,
+            format!("{event_type}:{conversation_id}:{kind}:{}", notice.cycle),
+            org_id,
+            json!({
+                "conversation_id": conversation_id, "sla_policy_id": policy_id, "kind": kind,
+                "cycle": notice.cycle, "at": crate::inbox::rfc3339_millis(notice.at_ms),
+            }),
+        )
+    }
+
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
         Self::new(
             "message.status",

@@ -220,7 +220,11 @@ mod tests {
         assert_eq!(walk.passed(t - 120_000, t, false), Some(t - 60_000));
         assert_eq!(walk.passed(t - 60_000, t, true), None, "work left: the cursor stays");
         assert_eq!(walk.passed(t, t + 120_000, false), None, "and never passes it this run");
-        assert_eq!(CursorWalk::default().passed(t, t + 30_000, false), None, "a minute not over");
+        assert_eq!(
+            CursorWalk::default().passed(t, t + 30_000, false),
+            None,
+            "a minute not over"
+        );
         // A cursor ahead of now (a clock step back) still reads now's minute.
         assert_eq!(minutes_to_read(t + 600_000, t)[0].1, "2025-12-01T00:00");
     }

@@ -323,7 +323,12 @@ impl SlaClocks {
         }
         let calendar = self.calendar();
         self.cycle += 1;
-        self.resolution = Some(Clock::start(target, at_ms, self.warning_threshold_pct, calendar.as_ref()));
+        self.resolution = Some(Clock::start(
+            target,
+            at_ms,
+            self.warning_threshold_pct,
+            calendar.as_ref(),
+        ));
     }
 
     /// An agent puts the conversation under `policy`: the running clocks keep their start and what

@@ -49,7 +49,11 @@ fn a_message_at_17_59_on_a_9_to_18_day_breaches_30_minutes_at_09_29_next_day() {
     let started = ms("2026-11-30T17:59:00Z");
     let hours = weekdays(&[("09:00", "18:00")]);
     let mut clocks = SlaClocks::start("org", "cv", &policy(Some(1800), None), Some(hours), started, started);
-    assert_eq!(clocks.next_due_ms(), Some(ms("2026-12-01T09:23:00Z")), "warning at 80 %");
+    assert_eq!(
+        clocks.next_due_ms(),
+        Some(ms("2026-12-01T09:23:00Z")),
+        "warning at 80 %"
+    );
 
     let (none, _) = clocks.fire(ms("2026-12-01T09:22:59Z"));
     assert!(none.is_empty(), "nothing overnight");
@@ -102,7 +106,11 @@ fn the_first_reply_in_time_is_a_hit_and_later_replies_change_nothing() {
     let frt = clocks.first_response.as_ref().unwrap();
     assert_eq!(frt.status(started + 10_000_000), ClockStatus::Met);
     assert_eq!(frt.elapsed_secs(started + 10_000_000, None), 120);
-    assert_eq!(clocks.next_due_ms(), Some(started + 2_880_000), "the resolution clock runs on");
+    assert_eq!(
+        clocks.next_due_ms(),
+        Some(started + 2_880_000),
+        "the resolution clock runs on"
+    );
 }
 
 #[test]
@@ -110,7 +118,11 @@ fn a_reply_after_the_target_but_before_the_checker_is_still_a_breach() {
     let started = ms("2026-12-01T10:00:00Z");
     let mut clocks = SlaClocks::start("org", "cv", &policy(Some(60), None), None, started, started);
     assert_eq!(clocks.replied(started + 70_000), Tally::default(), "late: no hit");
-    assert_eq!(clocks.next_due_ms(), Some(started + 48_000), "the missed warning is still due");
+    assert_eq!(
+        clocks.next_due_ms(),
+        Some(started + 48_000),
+        "the missed warning is still due"
+    );
     let (fired, tally) = clocks.fire(started + 90_000);
     assert_eq!(
         kinds(&fired),
@@ -137,7 +149,11 @@ fn resolve_freezes_the_clocks_and_reopen_rearms_resolution_only() {
     let frt_status = |c: &SlaClocks, at| c.first_response.as_ref().unwrap().status(at);
     assert_eq!(frt_status(&clocks, started + 86_400_000), ClockStatus::Stopped);
     assert_eq!(
-        clocks.resolution.as_ref().unwrap().elapsed_secs(started + 86_400_000, None),
+        clocks
+            .resolution
+            .as_ref()
+            .unwrap()
+            .elapsed_secs(started + 86_400_000, None),
         550,
         "elapsed frozen at the resolve"
     );
@@ -147,7 +163,11 @@ fn resolve_freezes_the_clocks_and_reopen_rearms_resolution_only() {
     assert_eq!(clocks.cycle, 1);
     let resolution = clocks.resolution.as_ref().unwrap();
     assert_eq!((resolution.started_ms, resolution.stopped_ms), (reopened_at, None));
-    assert_eq!(frt_status(&clocks, reopened_at + 1), ClockStatus::Stopped, "first response kept");
+    assert_eq!(
+        frt_status(&clocks, reopened_at + 1),
+        ClockStatus::Stopped,
+        "first response kept"
+    );
     let (fired, tally) = clocks.fire(reopened_at + 3_600_000);
     assert_eq!(
         kinds(&fired),
@@ -182,5 +202,9 @@ fn unannounced_notices_keep_the_item_due_now() {
     assert_eq!(clocks.due_at_ms(started + 50_000), Some(started + 50_000));
     clocks.unannounced.clear();
     assert_eq!(clocks.due_at_ms(started + 50_000), Some(started + 60_000));
-    assert_eq!(clocks.due_at_ms(started + 70_000), Some(started + 70_000), "never a past minute");
+    assert_eq!(
+        clocks.due_at_ms(started + 70_000),
+        Some(started + 70_000),
+        "never a past minute"
+    );
 }

@@ -599,50 +599,7 @@ async fn through_sqs_a_poison_delivery_reaches_the_dlq_and_the_rest_is_stored() 
 #[tokio::test]
 async fn domain_events_reach_the_bus_once_per_new_message() {
     let f = Fixture::new().await;
-    // A rule on the stack's bus that forwards every Switchboard event to a queue we can read.
-    let sqs = f.stack.sqs();
-    let target = sqs
-        .create_queue()
-        .queue_name(format!("{}-events-tap", f.stack.stack.name))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let target_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&target)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    let events = aws_sdk_eventbridge::Client::new(&f.stack.aws);
-    let bus = f.stack.name_of("EventBus");
-    events
-        .put_rule()
-        .name("tap")
-        .event_bus_name(&bus)
-        .event_pattern(r#"{"source":["switchboard"]}"#)
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("tap")
-        .event_bus_name(&bus)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(target_arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let tap = integration_tests::event_tap::EventTap::new(&f.stack).await;
 
     let body = f.notification(
         json!([
@@ -652,22 +609,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
         Value::Null,
     );
     f.ingest().process(ingest_event(&[("e1", &f.a.account, &body)])).await;
-    let mut received = Vec::new();
-    for _ in 0..10 {
-        let batch = sqs
-            .receive_message()
-            .queue_url(&target)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        received.extend(batch.messages.unwrap_or_default().into_iter().filter_map(|m| m.body));
-        if received.len() >= 3 {
-            break;
-        }
-    }
-    let events: Vec<Value> = received.iter().map(|b| serde_json::from_str(b).unwrap()).collect();
+    let events = tap.received(3).await;
     let mut kinds: Vec<String> = events
         .iter()
         .map(|e| e["detail-type"].as_str().unwrap().to_string())
@@ -694,29 +636,10 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     // A redelivery stores nothing new but announces again, with the same event ids.
     let (_, summary) = f.ingest().process(ingest_event(&[("e2", &f.a.account, &body)])).await;
     assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
-    let mut again = Vec::new();
-    for _ in 0..10 {
-        let batch = sqs
-            .receive_message()
-            .queue_url(&target)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        again.extend(batch.messages.unwrap_or_default().into_iter().filter_map(|m| m.body));
-        if again.len() >= 3 {
-            break;
-        }
-    }
+    let again = tap.received(3).await;
     let mut ids: Vec<String> = again
         .iter()
-        .map(|b| {
-            serde_json::from_str::<Value>(b).unwrap()["detail"]["event_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+        .map(|e| e["detail"]["event_id"].as_str().unwrap().to_string())
         .collect();
     let mut first_ids: Vec<String> = events
         .iter()

@@ -12,6 +12,7 @@ mod scheduled;
 mod security;
 mod send_faults;
 mod sender;
+mod sla;
 mod template_consistency;
 mod template_policies;
 mod templates;

@@ -1,6 +1,7 @@
 //! Test support: a private stack per test on the moto server `make test` started, tenants with
 //! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+pub mod event_tap;
 mod fixture;
 pub mod inbox;
 pub mod outreach;

@@ -14,7 +14,6 @@ use shared::adapters::StoreError;
 use shared::adapters::account_cache::AccountCache;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::allocator::Allocator;
-use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
@@ -24,6 +23,7 @@ use shared::adapters::inbox::{
 };
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
+use shared::adapters::sla_keeper::SlaKeeper;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::delivery::{self, PayloadPointer, attribute};
 use shared::events::DomainEvent;

@@ -5,7 +5,12 @@ use crate::{IngestService, RecordError};
 use tracing::info;
 
 impl IngestService {
-    pub(crate) async fn start_sla(&self, org_id: &str, conversation_id: &str, started_ms: i64) -> Result<(), RecordError> {
+    pub(crate) async fn start_sla(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        started_ms: i64,
+    ) -> Result<(), RecordError> {
         let Some(conversation) = self.conversations.conversation(org_id, conversation_id).await? else {
             return Ok(());
         };

@@ -12,8 +12,8 @@
 
 use shared::adapters::StoreError;
 use shared::adapters::contact_store::ContactStore;
-use shared::adapters::due_index::DueIndex;
 use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::due_index::DueIndex;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::{Created, OutboundStore};
@@ -110,11 +110,7 @@ impl ScheduledSendsService {
     /// One run; "now" is the scheduled event's `time`, else the clock's.
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
         let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| (self.clock)());
-        let from = self
-            .due
-            .cursor(CLOCK)
-            .await?
-            .unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
+        let from = self.due.cursor(CLOCK).await?.unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
         let mut summary = RunSummary::default();
         let mut walk = CursorWalk::default();
         for (minute_ms, minute) in minutes_to_read(from, now_ms) {

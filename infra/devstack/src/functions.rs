@@ -63,6 +63,7 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "sweeper",
     "campaigns",
     "scheduled-sends",
+    "sla-checks",
 ];
 
 pub fn build(
@@ -123,6 +124,7 @@ pub fn build(
             scheduled_sends::ScheduledSendsService,
             run
         ),
+        "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => {
             let config = campaigns::CampaignsConfig::from_env(&env).map_err(config_error)?;
             let service = Arc::new(campaigns::CampaignsService::from_aws(&config, aws));

@@ -43,7 +43,9 @@ impl DueIndex {
                 output
                     .items()
                     .iter()
-                    .filter(|item| item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some(entity))
+                    .filter(|item| {
+                        item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some(entity)
+                    })
                     .cloned(),
             );
             match output.last_evaluated_key {

@@ -103,7 +103,9 @@ impl SlaKeeper {
                 return Ok(clocks);
             }
         }
-        Err(StoreError::Conflict("the SLA clocks changed concurrently; retry".into()))
+        Err(StoreError::Conflict(
+            "the SLA clocks changed concurrently; retry".into(),
+        ))
     }
 
     /// An agent answered the customer at `at_ms` (the first answer stops the first-response clock).

@@ -5,11 +5,11 @@
 use super::StoreError;
 use super::due_index::DueIndex;
 use super::items::{Item, n, record_item, records, s};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use super::records::{Records, Write, condition_failed};
 use crate::schedule::minute_of;
 use crate::sla_clock::{SlaBreachLog, SlaClocks, Tally};
 use crate::table::{self, attr};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 const ATTEMPTS: usize = 4;
 
@@ -160,7 +160,9 @@ impl SlaStore {
                 Err(err) => return Err(err),
             }
         }
-        Err(StoreError::Conflict("the SLA clocks changed concurrently; retry".into()))
+        Err(StoreError::Conflict(
+            "the SLA clocks changed concurrently; retry".into(),
+        ))
     }
 
     /// Every conversation's clocks waiting in one minute of the due index.

@@ -13,7 +13,12 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let clocks = api.sla.clocks.clocks(cx.org(), id).await?;
     let breaches = api.sla.clocks.breaches(cx.org(), id).await?;
     let now_ms = chrono::Utc::now().timestamp_millis();
-    ok(&views::ConversationSlaStatus::of(id, clocks.as_ref(), &breaches, now_ms))
+    ok(&views::ConversationSlaStatus::of(
+        id,
+        clocks.as_ref(),
+        &breaches,
+        now_ms,
+    ))
 }
 
 pub async fn apply(api: &ApiService, cx: &Context<'_>) -> Answer {
