@@ -39,6 +39,8 @@ echo "==> campaign fan-out: expansion, SQS and DynamoDB requests per recipient, 
 CAMPAIGN_BENCH_RECIPIENTS="${CAMPAIGN_BENCH_RECIPIENTS:-10000}" RUST_LOG=error \
   cargo bench -p integration-tests --bench campaign_fanout
 echo "==> agent API requests and CPU per call, sender throughput"
+echo "==> sla-checks runs: requests and read units with 10,000 open conversations, 100 due"
+RUST_LOG=error cargo bench -p integration-tests --bench sla_checks
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 stop_all
 

@@ -44,19 +44,6 @@ impl Usage {
     }
 }
 
-/// Write units of one recorded request (items under 1 KB: 1 per item, 2 per transactional item).
-fn write_units(operation: &str, body: &Value) -> usize {
-    match operation {
-        "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" => 1,
-        "dynamodb:BatchWriteItem" => body["RequestItems"]
-            .as_object()
-            .map(|tables| tables.values().map(|v| v.as_array().map_or(0, Vec::len)).sum())
-            .unwrap_or(0),
-        "dynamodb:TransactWriteItems" => 2 * body["TransactItems"].as_array().map_or(0, Vec::len),
-        _ => 0,
-    }
-}
-
 async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
     if std::env::var("CAMPAIGN_BENCH_RECORD").as_deref() == Ok("0") {
         work.await;
@@ -68,13 +55,8 @@ async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
         if operation.starts_with("s3:") || operation.contains("moto-api") {
             continue;
         }
-        let text = entry["body"].as_str().unwrap_or_default();
-        let bytes = match entry["body_encoded"].as_bool() {
-            Some(true) => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text).unwrap_or_default(),
-            _ => text.as_bytes().to_vec(),
-        };
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        usage.write_units += write_units(&operation, &body);
+        let body = integration_tests::recorder::body_of(&entry);
+        usage.write_units += integration_tests::recorder::write_units(&operation, &body);
         *usage.requests.entry(operation).or_default() += 1;
     }
     usage

@@ -69,3 +69,26 @@ pub async fn count_requests<F: std::future::Future<Output = ()>>(work: F) -> BTr
     }
     counts
 }
+
+/// Write units of one recorded request (items under 1 KB: 1 per item, 2 per transactional item).
+pub fn write_units(operation: &str, body: &Value) -> usize {
+    match operation {
+        "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:DeleteItem" => 1,
+        "dynamodb:BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .map(|tables| tables.values().map(|v| v.as_array().map_or(0, Vec::len)).sum())
+            .unwrap_or(0),
+        "dynamodb:TransactWriteItems" => 2 * body["TransactItems"].as_array().map_or(0, Vec::len),
+        _ => 0,
+    }
+}
+
+/// The JSON body of one recorded request (moto base64-encodes some).
+pub fn body_of(entry: &Value) -> Value {
+    let text = entry["body"].as_str().unwrap_or_default();
+    let bytes = match entry["body_encoded"].as_bool() {
+        Some(true) => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text).unwrap_or_default(),
+        _ => text.as_bytes().to_vec(),
+    };
+    serde_json::from_slice(&bytes).unwrap_or_default()
+}
