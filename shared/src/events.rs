@@ -93,6 +93,17 @@ impl DomainEvent {
         )
     }
 
+    /// An idle conversation was resolved by its chat expiration rule; `due_ms` (when its expiry
+    /// came due) tells apart the expiries of a conversation reopened in between.
+    pub fn conversation_auto_resolved(org_id: &str, conversation_id: &str, due_ms: i64) -> Self {
+        Self::new(
+            "conversation.auto_resolved",
+            format!("conversation.auto_resolved:{conversation_id}:{due_ms}"),
+            org_id,
+            json!({"conversation_id": conversation_id}),
+        )
+    }
+
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
         Self::new(
             "message.status",

@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod allocation;
 pub mod api_key;
 pub mod campaign;
+pub mod chat_expiry;
 pub mod compose;
 pub mod config;
 pub mod cursor;

@@ -41,6 +41,8 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ("working_hours.manage", "set and remove working hours"),
     ("sla.read", "list and read SLA policies"),
     ("sla.manage", "create, change and delete SLA policies"),
+    ("chat_expiration.read", "read the chat expiration rules"),
+    ("chat_expiration.manage", "set and remove chat expiration rules"),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[
@@ -62,6 +64,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "campaigns.read",
     "working_hours.read",
     "sla.read",
+    "chat_expiration.read",
 ];
 
 pub fn role_grants(role: Role, permission: &str) -> bool {

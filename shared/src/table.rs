@@ -183,6 +183,7 @@ pub mod prefix {
     pub const SCHEDULED: &str = "SCHEDULED#";
     pub const SLA_POLICY: &str = "SLAPOLICY#";
     pub const SLA_BREACH: &str = "SLABREACH#";
+    pub const CHAT_EXPIRY: &str = "CHATEXPIRY#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -444,9 +445,28 @@ pub fn sla_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str) -
     )
 }
 
-/// The due-index partition prefixes: scheduled messages, SLA clocks.
+/// The due-index partition prefixes: scheduled messages, SLA clocks, idle conversations.
 pub const SCHEDULED_DUE: &str = "DUE#";
 pub const SLA_DUE: &str = "SLADUE#";
+pub const EXPIRY_DUE: &str = "EXPDUE#";
+
+/// An organization's chat expiration rule for one channel.
+pub fn chat_expiration_rule(org_id: &str, channel: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{channel}", prefix::CHAT_EXPIRY))
+}
+
+/// When an open conversation is next looked at for expiry (one item, next to its messages).
+pub fn conversation_expiry(org_id: &str, conversation_id: &str) -> Key {
+    Key::new(conversation_partition(org_id, conversation_id), "EXPIRY".to_string())
+}
+
+/// GSI2 key of a conversation's expiry entry.
+pub fn expiry_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str) -> (String, String) {
+    (
+        format!("{EXPIRY_DUE}{minute}"),
+        format!("{:013}#{org_id}#{conversation_id}", due_ms.max(0)),
+    )
+}
 
 /// A breach of one kind (`first_response`, `resolution`) in one resolution cycle: written once.
 pub fn sla_breach(org_id: &str, conversation_id: &str, kind: &str, cycle: u32) -> Key {

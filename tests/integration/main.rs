@@ -3,6 +3,7 @@
 mod agent_api;
 mod api;
 mod campaigns;
+mod chat_expiry;
 mod ingest;
 mod local_runtime;
 mod media;

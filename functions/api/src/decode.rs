@@ -36,7 +36,14 @@ pub fn decode_request(request: &Request) -> Result<(), HttpError> {
         request,
         parameters,
     };
-    for name in cx.parameters.keys().copied().collect::<Vec<_>>() {
+    // Every path parameter is an id but a channel's name.
+    for name in cx
+        .parameters
+        .keys()
+        .copied()
+        .filter(|n| *n != "channel")
+        .collect::<Vec<_>>()
+    {
         cx.id(name, name)?;
     }
     cx.page()?;

@@ -19,6 +19,7 @@ use shared::adapters::account_cache::AccountCache;
 use shared::adapters::account_store::AccountStore;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::campaign_store::CampaignStore;
+use shared::adapters::chat_expiry_store::ChatExpiryStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
@@ -93,6 +94,8 @@ pub struct ApiService {
     sla_policies: SlaPolicyStore,
     /// Conversations' SLA clocks.
     sla: SlaKeeper,
+    /// Chat expiration rules and conversations' expiry entries.
+    chat_expiry: ChatExpiryStore,
     /// The campaigns function's queue (tag expansion, fan-out).
     campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
@@ -131,6 +134,7 @@ impl ApiService {
             working_hours: WorkingHoursStore::new(dynamo.clone(), table),
             sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
             sla: SlaKeeper::new(dynamo.clone(), table),
+            chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
             campaign_jobs: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.campaign_queue_url,

@@ -79,7 +79,10 @@ use utoipa::OpenApi;
     UpdateSlaPolicy,
     SlaBreach,
     ConversationSlaStatus,
-    ApplySlaPolicy
+    ApplySlaPolicy,
+    ChatExpirationRule,
+    ChatExpirationRuleList,
+    UpsertChatExpirationRule
 )))]
 struct Schemas;
 
@@ -138,6 +141,9 @@ fn example(schema: &str) -> Value {
                 {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
             ]
         }),
+        "UpsertChatExpirationRule" => {
+            json!({"window_hours": 24, "auto_resolve": true, "block_text_after_window": false})
+        }
         "ApplySlaPolicy" => json!({"sla_policy_id": "sla_01j9zq3c4d5e6f7g8h9j0k1m2n"}),
         "CreateSlaPolicy" => json!({
             "name": "Support, business hours", "first_response_time_secs": 1800,

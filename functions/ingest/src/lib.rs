@@ -15,6 +15,7 @@ use shared::adapters::account_cache::AccountCache;
 use shared::adapters::agent_store::AgentStore;
 use shared::adapters::allocator::Allocator;
 use shared::adapters::campaign_store::CampaignStore;
+use shared::adapters::chat_expiry_store::ChatExpiryStore;
 use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
@@ -89,6 +90,7 @@ pub struct IngestService {
     account_events: AccountEvents,
     allocator: Allocator,
     sla: SlaKeeper,
+    expiry: ChatExpiryStore,
     accounts: AccountCache,
     payloads: Box<dyn PayloadStore>,
     media_jobs: Box<dyn JobQueue>,
@@ -177,6 +179,7 @@ impl IngestService {
                 ConversationStore::new(dynamo.clone(), &config.table_name),
             ),
             sla: SlaKeeper::new(dynamo.clone(), &config.table_name),
+            expiry: ChatExpiryStore::new(dynamo.clone(), &config.table_name),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
                 dynamo,
                 &config.table_name,
@@ -435,7 +438,7 @@ impl IngestService {
             info!(%conversation_id, ?allocation, "new conversation allocated");
         }
         if let (true, Some(conversation_id)) = (opened, &conversation_id) {
-            self.start_sla(org_id, conversation_id, message.timestamp.saturating_mul(1000))
+            self.start_clocks(org_id, conversation_id, message.timestamp.saturating_mul(1000))
                 .await?;
         }
         if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id) {

@@ -6,11 +6,18 @@
 //! counters), so overlapping runs and retries record each once. The notices stay on the clocks,
 //! which stay due, until their `sla.warning` / `sla.breached` events are published.
 //!
+//! Then the same for idle conversations and the chat expiration rules (`expiry`).
+//!
 //! A run's work scales with what is due: it never reads conversations that are not.
 
+mod expiry;
+
 use shared::adapters::StoreError;
+use shared::adapters::chat_expiry_store::ChatExpiryStore;
+use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::due_index::DueIndex;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_store::SlaStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
@@ -48,6 +55,8 @@ pub struct RunSummary {
     pub minutes_read: u32,
     pub warnings: u32,
     pub breaches: u32,
+    /// Idle conversations resolved by their chat expiration rule.
+    pub auto_resolved: u32,
     /// Entries with nothing due any more (stopped, or moved by another writer).
     pub unchanged: u32,
     /// Left for a later run (due later in its minute, or an error).
@@ -57,6 +66,9 @@ pub struct RunSummary {
 pub struct SlaChecksService {
     clocks: SlaStore,
     due: DueIndex,
+    expiry: ChatExpiryStore,
+    conversations: ConversationStore,
+    sla: SlaKeeper,
     events: Box<dyn EventPublisher>,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -67,7 +79,10 @@ impl SlaChecksService {
         let table = &config.table_name;
         Self {
             clocks: SlaStore::new(dynamo.clone(), table),
-            due: DueIndex::new(dynamo, table),
+            due: DueIndex::new(dynamo.clone(), table),
+            expiry: ChatExpiryStore::new(dynamo.clone(), table),
+            conversations: ConversationStore::new(dynamo.clone(), table),
+            sla: SlaKeeper::new(dynamo, table),
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
@@ -112,12 +127,17 @@ impl SlaChecksService {
                 self.due.advance_cursor(CLOCK, cursor).await?;
             }
         }
-        for (name, value) in [("SlaWarnings", summary.warnings), ("SlaBreaches", summary.breaches)] {
+        self.expire(now_ms, &mut summary).await?;
+        for (name, value) in [
+            ("SlaWarnings", summary.warnings),
+            ("SlaBreaches", summary.breaches),
+            ("AutoResolved", summary.auto_resolved),
+        ] {
             if value > 0 {
                 emit_metric(name, value as f64, "Count", &[("Function", "sla-checks")]);
             }
         }
-        if summary.warnings + summary.breaches + summary.left > 0 {
+        if summary.warnings + summary.breaches + summary.auto_resolved + summary.left > 0 {
             info!(?summary, "run done");
         }
         Ok(summary)

@@ -205,6 +205,9 @@ pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
         Ok(Some(reopened)) => {
             let now_ms = chrono::Utc::now().timestamp_millis();
             api.sla.reopened(cx.org(), &reopened.conversation_id, now_ms).await?;
+            api.chat_expiry
+                .arm_if_ruled(cx.org(), "whatsapp", &reopened.conversation_id, now_ms)
+                .await?;
             ok(&views::Conversation::from(&reopened))
         }
         Ok(None) => Err(not_found("conversation")),

@@ -216,6 +216,30 @@ pub(crate) async fn check_references(
     Ok(())
 }
 
+/// Free-form content needs the customer-service window open: Meta's 24 hours, shortened by the
+/// channel's chat expiration rule when it blocks text: the 409 `window_closed` answer when closed.
+async fn text_window_closed(
+    api: &ApiService,
+    cx: &Context<'_>,
+    conversation: &shared::inbox::Conversation,
+    now_seconds: i64,
+) -> Result<Option<lambda_http::Response<lambda_http::Body>>, HttpError> {
+    let rule = api.chat_expiry.rule(cx.org(), "whatsapp").await?;
+    let expires_at = match &rule {
+        Some(rule) => rule.text_window_expires_at(conversation.last_inbound_ms, conversation.window_expires_at),
+        None => conversation.window_expires_at,
+    };
+    if is_window_open(expires_at, now_seconds) {
+        return Ok(None);
+    }
+    let message = match expires_at == conversation.window_expires_at {
+        true => "the 24-hour customer-service window is closed; only templates can be sent",
+        false => "the chat expiration rule's window is closed; only templates can be sent",
+    };
+    let error = json!({"error": {"code": "window_closed", "message": message, "window_expires_at": expires_at.map(rfc3339_seconds)}});
+    Ok(Some(json_response(StatusCode::CONFLICT, error.to_string())))
+}
+
 pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let send: views::SendMessageRequest = cx.json()?;
     let content = checked_content(&send)?;
@@ -231,10 +255,10 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     check_references(api, cx, &content, &conversation.account_id).await?;
     let now = chrono::Utc::now();
-    if outbound::needs_open_window(&content) && !is_window_open(conversation.window_expires_at, now.timestamp()) {
-        let expires = conversation.window_expires_at.map(rfc3339_seconds);
-        let error = json!({"error": {"code": "window_closed", "message": "the 24-hour customer-service window is closed; only templates can be sent", "window_expires_at": expires}});
-        return Ok(json_response(StatusCode::CONFLICT, error.to_string()));
+    if outbound::needs_open_window(&content)
+        && let Some(closed) = text_window_closed(api, cx, &conversation, now.timestamp()).await?
+    {
+        return Ok(closed);
     }
     let contact = api
         .contacts

@@ -4,6 +4,7 @@ mod accounts;
 mod agents;
 mod analytics;
 mod campaigns;
+mod chat_expiration;
 mod contacts;
 mod conversation_sla;
 mod conversations;
@@ -81,6 +82,9 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         AnalyticsOverview => analytics::overview(api, cx).await,
         GetConversationSla => conversation_sla::get(api, cx).await,
         ApplySlaPolicy => conversation_sla::apply(api, cx).await,
+        ListChatExpirationRules => chat_expiration::list(api, cx).await,
+        SetChatExpirationRule => chat_expiration::set(api, cx).await,
+        DeleteChatExpirationRule => chat_expiration::delete(api, cx).await,
         UploadMedia => media::upload(api, cx).await,
         ListTemplates => templates::list(api, cx).await,
         CreateTemplate => templates::create(api, cx).await,

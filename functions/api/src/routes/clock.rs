@@ -1,4 +1,4 @@
-//! What time drives: scheduled messages, working hours, SLA policies.
+//! What time drives: scheduled messages, SLA status, chat expiration, working hours, SLA policies.
 
 use super::Operation::*;
 use super::{CURSOR, LIMIT, Route, route};
@@ -70,6 +70,34 @@ pub(super) const ROUTES: &[Route] = &[
     )
     .json("ApplySlaPolicy")
     .returns("ConversationSlaStatus"),
+    route(
+        "GET",
+        "/v1/chat-expiration-rules",
+        ListChatExpirationRules,
+        "chat_expiration.read",
+        "chat expiration",
+        "The organization's chat expiration rules, one per channel at most",
+    )
+    .returns("ChatExpirationRuleList"),
+    route(
+        "PUT",
+        "/v1/chat-expiration-rules/{channel}",
+        SetChatExpirationRule,
+        "chat_expiration.manage",
+        "chat expiration",
+        "Set a channel's rule: idle conversations resolve after `window_hours` (with `auto_resolve`), free-form text stops after it (with `block_text_after_window`)",
+    )
+    .json("UpsertChatExpirationRule")
+    .returns("ChatExpirationRule"),
+    route(
+        "DELETE",
+        "/v1/chat-expiration-rules/{channel}",
+        DeleteChatExpirationRule,
+        "chat_expiration.manage",
+        "chat expiration",
+        "Remove a channel's rule (conversations never expire)",
+    )
+    .status(204),
     route(
         "GET",
         "/v1/working-hours",

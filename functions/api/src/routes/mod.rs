@@ -81,6 +81,9 @@ pub enum Operation {
     DeleteSlaPolicy,
     GetConversationSla,
     ApplySlaPolicy,
+    ListChatExpirationRules,
+    SetChatExpirationRule,
+    DeleteChatExpirationRule,
 }
 
 /// How a route's request body is read.

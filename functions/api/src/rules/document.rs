@@ -217,13 +217,21 @@ pub fn apply(components: &mut Value) {
             (schema, "warning_threshold_pct", threshold.clone()),
         ]
     });
-    for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla) {
+    let expiry = [(
+        "UpsertChatExpirationRule",
+        "window_hours",
+        json!({"type": "integer", "minimum": 0, "maximum": shared::chat_expiry::MAX_WINDOW_HOURS}),
+    )];
+    for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla).chain(expiry) {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;
         }
     }
     if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
         *target = send_message_schema();
+    }
+    if let Some(upsert) = components.pointer_mut("/schemas/UpsertChatExpirationRule") {
+        upsert["required"] = json!(["window_hours"]);
     }
     // A new policy has at least one target.
     if let Some(create) = components.pointer_mut("/schemas/CreateSlaPolicy") {

@@ -317,3 +317,52 @@ pub struct ApplySlaPolicy {
     /// The policy to put the conversation under (active or not: an agent's choice stands).
     pub sla_policy_id: String,
 }
+
+/// An organization's chat expiration rule for one channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatExpirationRule {
+    pub id: String,
+    /// whatsapp | instagram | email | messenger
+    pub channel: String,
+    /// Hours of inactivity after which a conversation expires (0 = never expires).
+    pub window_hours: u32,
+    /// Resolve conversations idle for `window_hours` (open and pending alike), as an agent would.
+    pub auto_resolve: bool,
+    /// Refuse free-form text once `window_hours` have passed since the customer's last message
+    /// (409 `window_closed`; templates still go). Meta's 24 hours apply regardless.
+    pub block_text_after_window: bool,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&shared::chat_expiry::ChatExpirationRule> for ChatExpirationRule {
+    fn from(r: &shared::chat_expiry::ChatExpirationRule) -> Self {
+        Self {
+            id: r.rule_id.clone(),
+            channel: r.channel.clone(),
+            window_hours: r.window_hours,
+            auto_resolve: r.auto_resolve,
+            block_text_after_window: r.block_text_after_window,
+            is_active: r.is_active,
+            created_at: r.created_at.clone(),
+            updated_at: r.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatExpirationRuleList {
+    pub data: Vec<ChatExpirationRule>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpsertChatExpirationRule {
+    /// Hours of inactivity before the conversation expires (0 = never expires); at most 8784.
+    #[schema(value_type = Option<u32>)]
+    pub window_hours: Option<serde_json::Number>,
+    pub auto_resolve: Option<bool>,
+    pub block_text_after_window: Option<bool>,
+    pub is_active: Option<bool>,
+}

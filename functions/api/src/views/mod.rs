@@ -485,19 +485,23 @@ impl Account {
 list_of!(AccountList, Account);
 
 /// A whole number sent as `5` or `5.0` (JSON does not tell them apart; neither does JSON Schema).
-pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
-    let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
-    let Some(number) = number else {
-        return Ok(None);
-    };
-    let whole = match number.as_u64() {
+/// A JSON number that is a whole `u32` (`5.0` counts).
+pub(crate) fn whole_u32(number: &serde_json::Number) -> Option<u32> {
+    match number.as_u64() {
         Some(n) => u32::try_from(n).ok(),
         None => number
             .as_f64()
             .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
             .map(|f| f as u32),
+    }
+}
+
+pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
+    let Some(number) = number else {
+        return Ok(None);
     };
-    whole.map(Some).ok_or_else(|| {
+    whole_u32(&number).map(Some).ok_or_else(|| {
         serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {number}", u32::MAX))
     })
 }

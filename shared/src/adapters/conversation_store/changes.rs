@@ -1,7 +1,7 @@
 //! Assign, transfer, allocate, resolve and reopen: each one transaction conditioned on the state
 //! it was computed from, moving the counters it affects.
 
-use super::{ATTEMPTS, Assignment, ConversationStore, ReopenError, status_text};
+use super::{ATTEMPTS, Assignment, ConversationStore, ReopenError, Resolve, status_text};
 use crate::adapters::StoreError;
 use crate::adapters::items::{Item, key_item, n, now_rfc3339, record_item, s};
 use crate::adapters::records::Write;
@@ -165,19 +165,51 @@ impl ConversationStore {
 
     /// Resolves a conversation: the customer's next message opens a new one. Idempotent.
     pub async fn resolve(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+        match self.resolve_where(org_id, conversation_id, None).await? {
+            Resolve::Resolved(c) | Resolve::Already(c) => Ok(Some(c)),
+            Resolve::Gone | Resolve::Active => Ok(None),
+        }
+    }
+
+    /// Resolves a conversation only if its last message is still the one at `last_message_ms` (an
+    /// expiry: a message arriving meanwhile keeps it open), through the same transaction.
+    pub async fn resolve_idle(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        last_message_ms: i64,
+    ) -> Result<Resolve, StoreError> {
+        self.resolve_where(org_id, conversation_id, Some(last_message_ms)).await
+    }
+
+    async fn resolve_where(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        idle_since: Option<i64>,
+    ) -> Result<Resolve, StoreError> {
         for _ in 0..ATTEMPTS {
             let Some(mut conversation) = self.conversation(org_id, conversation_id).await? else {
-                return Ok(None);
+                return Ok(Resolve::Gone);
             };
             if conversation.status == ConversationStatus::Resolved {
-                return Ok(Some(conversation));
+                return Ok(Resolve::Already(conversation));
+            }
+            if idle_since.is_some_and(|ms| ms != conversation.last_message_ms) {
+                return Ok(Resolve::Active);
             }
             let now = now_rfc3339();
-            let update = self
+            let mut update = self
                 .guarded_update(&conversation)
                 .update_expression("SET #status = :resolved, resolved_at = :now, updated_at = :now")
                 .expression_attribute_values(":resolved", s("resolved"))
                 .expression_attribute_values(":now", s(&now));
+            if idle_since.is_some() {
+                let condition = update.get_condition_expression().clone().unwrap_or_default();
+                update = update
+                    .condition_expression(format!("({condition}) AND last_message_ms = :idle_since"))
+                    .expression_attribute_values(":idle_since", n(conversation.last_message_ms));
+            }
             let pointer = table::open_conversation(org_id, &conversation.account_id, &conversation.contact_id);
             let mut items = vec![
                 self.records.update(update),
@@ -198,7 +230,7 @@ impl ConversationStore {
                 Ok(()) => {
                     conversation.status = ConversationStatus::Resolved;
                     conversation.updated_at = now;
-                    return Ok(Some(conversation));
+                    return Ok(Resolve::Resolved(conversation));
                 }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(other) => return Err(other),

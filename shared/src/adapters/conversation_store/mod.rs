@@ -37,6 +37,17 @@ pub struct Assignment {
     pub division_id: Option<String>,
 }
 
+/// What a resolve found and did.
+#[derive(Debug)]
+pub enum Resolve {
+    Resolved(Conversation),
+    /// Resolved before (by an agent, or an earlier try).
+    Already(Conversation),
+    /// A message came after the one the expiry was computed from: still active.
+    Active,
+    Gone,
+}
+
 #[derive(Debug)]
 pub enum ReopenError {
     /// Another conversation with the same customer on the same number is open.
