@@ -450,6 +450,15 @@ pub const SCHEDULED_DUE: &str = "DUE#";
 pub const SLA_DUE: &str = "SLADUE#";
 pub const EXPIRY_DUE: &str = "EXPDUE#";
 
+/// The out-of-hours auto-reply's claim: one per conversation and closed period (named by when
+/// working hours resume).
+pub fn out_of_hours_reply(org_id: &str, conversation_id: &str, reopens_ms: i64) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("OOHREPLY#{reopens_ms:013}"),
+    )
+}
+
 /// An organization's chat expiration rule for one channel.
 pub fn chat_expiration_rule(org_id: &str, channel: &str) -> Key {
     Key::new(org_partition(org_id), format!("{}{channel}", prefix::CHAT_EXPIRY))

@@ -38,6 +38,10 @@ pub struct WhatsAppAccount {
     /// unique customers per rolling 24 hours (250, 2,000, 10,000, 100,000); `None`: unlimited.
     #[serde(default)]
     pub messaging_limit: Option<u32>,
+    /// Sent to a customer who writes outside working hours, once per conversation and closed
+    /// period; `None`: no auto-reply.
+    #[serde(default)]
+    pub out_of_hours_reply: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -194,6 +194,12 @@ impl Calendar {
         total / 1000
     }
 
+    /// Outside working hours: when they resume (which also names the closed period `ms` is in);
+    /// `None` inside them.
+    pub fn closed_until(&self, ms: i64) -> Option<i64> {
+        (!self.is_open(ms)).then(|| self.add(ms, 0))
+    }
+
     /// Whether `ms` falls inside working hours.
     pub fn is_open(&self, ms: i64) -> bool {
         self.intervals_from(ms)
@@ -205,6 +211,27 @@ impl Calendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_period_is_named_by_when_it_ends() {
+        let ms = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let days: Vec<DaySchedule> = (1..=5).map(|d| day(d, "09:00", "18:00")).collect();
+        let calendar = Calendar::new("UTC", &days).unwrap();
+        // Monday 30 November 2026.
+        assert_eq!(calendar.closed_until(ms("2026-11-30T12:00:00Z")), None);
+        let evening = calendar.closed_until(ms("2026-11-30T18:00:00Z"));
+        assert_eq!(evening, Some(ms("2026-12-01T09:00:00Z")));
+        assert_eq!(
+            calendar.closed_until(ms("2026-12-01T08:59:59Z")),
+            evening,
+            "the same night"
+        );
+        assert_eq!(
+            calendar.closed_until(ms("2026-12-04T19:00:00Z")),
+            Some(ms("2026-12-07T09:00:00Z")),
+            "Friday evening to Monday morning is one period"
+        );
+    }
 
     fn day(d: u8, start: &str, end: &str) -> DaySchedule {
         DaySchedule {

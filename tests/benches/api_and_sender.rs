@@ -316,6 +316,7 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     let [verify_token, app_secret, access_token]: [shared::sealed_secret::StoredSecret; 3] = sealed.try_into().unwrap();
     let account = shared::tenancy::WhatsAppAccount {
         messaging_limit: None,
+        out_of_hours_reply: None,
         org_id,
         account_id,
         phone_number_id: unique_phone_number_id(),

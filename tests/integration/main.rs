@@ -9,6 +9,7 @@ mod local_runtime;
 mod media;
 mod moto_transactions;
 mod operations;
+mod out_of_hours;
 mod scheduled;
 mod security;
 mod send_faults;

@@ -5,8 +5,8 @@
 //! sent after the record's writes, also for deliveries found to be duplicates, so a failure between
 //! write and send is repaired by the redelivery: stored once, announced at least once.
 
+mod clock;
 mod outreach;
-mod sla;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
@@ -23,8 +23,10 @@ use shared::adapters::inbox::{
     AccountEvent, AccountEvents, DeliveryContext, InboundLedger, InboundOutcome, StatusLedger, StatusOutcome,
 };
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
+use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::sla_keeper::SlaKeeper;
+use shared::adapters::working_hours_store::WorkingHoursStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::delivery::{self, PayloadPointer, attribute};
 use shared::events::DomainEvent;
@@ -43,6 +45,7 @@ pub struct IngestConfig {
     pub payload_bucket: String,
     pub media_queue_url: String,
     pub event_bus_name: String,
+    pub outbound_queue_url: String,
     pub consumer: ConsumerSettings,
 }
 
@@ -53,6 +56,7 @@ impl IngestConfig {
             payload_bucket: env.required(vars::MEDIA_BUCKET)?,
             media_queue_url: env.required(vars::MEDIA_QUEUE_URL)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             consumer: ConsumerSettings::from_env(env, vars::INGEST_QUEUE_URL)?,
         })
     }
@@ -91,6 +95,9 @@ pub struct IngestService {
     allocator: Allocator,
     sla: SlaKeeper,
     expiry: ChatExpiryStore,
+    hours: WorkingHoursStore,
+    sends: OutboundStore,
+    outbound: Box<dyn JobQueue>,
     accounts: AccountCache,
     payloads: Box<dyn PayloadStore>,
     media_jobs: Box<dyn JobQueue>,
@@ -180,6 +187,9 @@ impl IngestService {
             ),
             sla: SlaKeeper::new(dynamo.clone(), &config.table_name),
             expiry: ChatExpiryStore::new(dynamo.clone(), &config.table_name),
+            hours: WorkingHoursStore::new(dynamo.clone(), &config.table_name),
+            sends: OutboundStore::new(dynamo.clone(), &config.table_name),
+            outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
                 dynamo,
                 &config.table_name,
@@ -436,6 +446,11 @@ impl IngestService {
         {
             let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
             info!(%conversation_id, ?allocation, "new conversation allocated");
+        }
+        if let Some(conversation_id) = &conversation_id {
+            let written_ms = message.timestamp.saturating_mul(1000);
+            self.reply_out_of_hours(account, conversation_id, identity.wa_id.as_deref(), written_ms)
+                .await?;
         }
         if let (true, Some(conversation_id)) = (opened, &conversation_id) {
             self.start_clocks(org_id, conversation_id, message.timestamp.saturating_mul(1000))

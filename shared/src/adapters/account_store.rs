@@ -21,6 +21,8 @@ pub struct AccountChanges {
     pub messaging_limit: Option<Option<u32>>,
     /// `Some(None)` removes the division.
     pub division_id: Option<Option<String>>,
+    /// `Some(None)` turns the auto-reply off.
+    pub out_of_hours_reply: Option<Option<String>>,
     pub secrets: Vec<(&'static str, Secret)>,
 }
 
@@ -110,6 +112,14 @@ impl AccountStore {
                 update = update.expression_attribute_values(":limit", AttributeValue::N(limit.to_string()));
             }
             Some(None) => removes.push("messaging_limit"),
+            None => {}
+        }
+        match changes.out_of_hours_reply {
+            Some(Some(reply)) => {
+                sets.push("out_of_hours_reply = :reply".into());
+                update = update.expression_attribute_values(":reply", AttributeValue::S(reply));
+            }
+            Some(None) => removes.push("out_of_hours_reply"),
             None => {}
         }
         match changes.division_id {

@@ -33,14 +33,10 @@ impl SlaKeeper {
 
     /// The working hours a conversation's clocks run in: its division's, else the organization's.
     async fn hours_for(&self, conversation: &Conversation) -> Result<Option<HoursSnapshot>, StoreError> {
-        let org = &conversation.org_id;
-        let mut hours = None;
-        if let Some(division) = conversation.division_id.as_deref() {
-            hours = self.hours.get(org, Some(division)).await?;
-        }
-        if hours.is_none() {
-            hours = self.hours.get(org, None).await?;
-        }
+        let hours = self
+            .hours
+            .in_force(&conversation.org_id, conversation.division_id.as_deref())
+            .await?;
         Ok(hours.map(|h| HoursSnapshot {
             time_zone: h.time_zone,
             days: h.days,

@@ -211,6 +211,7 @@ impl TenancyStore {
             access_token,
             throughput_mps: new.throughput_mps,
             messaging_limit: None,
+            out_of_hours_reply: None,
             division_id: None,
             created_at: created_at.clone(),
             updated_at: created_at,

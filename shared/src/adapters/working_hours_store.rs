@@ -24,6 +24,16 @@ impl WorkingHoursStore {
             .await
     }
 
+    /// The schedule in force for a division: its own, else the organization's.
+    pub async fn in_force(&self, org_id: &str, division_id: Option<&str>) -> Result<Option<WorkingHours>, StoreError> {
+        if let Some(division) = division_id
+            && let Some(hours) = self.get(org_id, Some(division)).await?
+        {
+            return Ok(Some(hours));
+        }
+        self.get(org_id, None).await
+    }
+
     /// Replaces the schedule (it is one document: the intervals are set together).
     pub async fn put(&self, hours: &WorkingHours) -> Result<(), StoreError> {
         let key = table::working_hours(&hours.org_id, hours.division_id.as_deref());

@@ -143,7 +143,12 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let messaging_limit = rules::MESSAGING_LIMIT
         .check("messaging_limit", body.messaging_limit.as_deref())?
         .map(|tier| tier.parse::<u32>().ok());
+    let out_of_hours_reply = match body.out_of_hours_reply.as_deref() {
+        Some(text) => Some(rules::OUT_OF_HOURS_REPLY.check("out_of_hours_reply", Some(text))?),
+        None => None,
+    };
     let changes = AccountChanges {
+        out_of_hours_reply,
         display_phone_number: body.display_phone_number,
         throughput_mps: body.throughput_mps,
         messaging_limit,

@@ -45,6 +45,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAccount", "app_secret", REPLACED_CREDENTIAL),
     ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
     ("UpdateAccount", "messaging_limit", MESSAGING_LIMIT),
+    ("UpdateAccount", "out_of_hours_reply", OUT_OF_HOURS_REPLY),
     ("CreateTemplate", "account_id", REQUIRED_ID),
     ("CreateTemplate", "category", TEMPLATE_CATEGORY),
     ("SyncTemplates", "account_id", REQUIRED_ID),
@@ -68,6 +69,11 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateSlaPolicy", "division_id", OPTIONAL_ID),
 ];
 
+pub const OUT_OF_HOURS_REPLY: Rule = Rule::Text {
+    max: shared::outbound::MAX_TEXT_CHARS,
+    required: false,
+    blank_clears: true,
+};
 pub const SLA_NAME: Rule = Rule::Text {
     max: 200,
     required: false,

@@ -435,6 +435,9 @@ pub struct Account {
     /// Unique customers campaigns may reach per rolling 24 hours (Meta's tier), or `unlimited`.
     pub messaging_limit: String,
     pub division_id: Option<String>,
+    /// Sent once per conversation and closed period to customers who write outside working hours
+    /// (the division's, else the organization's); null: off.
+    pub out_of_hours_reply: Option<String>,
     /// Where Meta must send this number's webhooks.
     pub webhook_url: String,
     /// Masked (`****` and the last 4 characters), except in the registration response.
@@ -472,6 +475,7 @@ impl Account {
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "unlimited".into()),
             division_id: account.division_id.clone(),
+            out_of_hours_reply: account.out_of_hours_reply.clone(),
             webhook_url: format!("{webhook_base}/webhooks/whatsapp/{}", account.account_id),
             verify_token: account.verify_token.masked(),
             app_secret: account.app_secret.masked(),
@@ -534,6 +538,8 @@ pub struct UpdateAccount {
     pub division_id: Option<String>,
     pub app_secret: Option<String>,
     pub access_token: Option<String>,
+    /// The text sent to customers who write outside working hours; empty string: off.
+    pub out_of_hours_reply: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

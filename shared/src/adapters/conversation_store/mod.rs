@@ -10,7 +10,7 @@ mod log;
 
 use super::StoreError;
 use super::items::{n, now_rfc3339, s};
-use super::records::{Page, PageKey, Records};
+use super::records::{Page, PageKey, Records, Write};
 use crate::inbox::{Conversation, ConversationStatus};
 use crate::table::{self, index};
 
@@ -174,6 +174,20 @@ impl ConversationStore {
             Err(err) if crate::adapters::records::condition_failed(&err) => Ok(()),
             Err(err) => Err(StoreError::aws("UpdateItem(conversation campaign)", err)),
         }
+    }
+
+    /// The write that claims the out-of-hours auto-reply of one closed period, for the transaction
+    /// that creates the reply: `Conflict("auto-reply sent")` when it was sent already.
+    pub fn out_of_hours_claim(&self, org_id: &str, conversation_id: &str, reopens_ms: i64) -> Write {
+        let key = table::out_of_hours_reply(org_id, conversation_id, reopens_ms);
+        let mut item = crate::adapters::items::key_item(&key);
+        item.insert(table::attr::ENTITY.into(), s("OutOfHoursReply"));
+        // Kept a week past the period, then DynamoDB's TTL removes it.
+        item.insert(table::attr::EXPIRES_AT.into(), n(reopens_ms / 1000 + 7 * 86_400));
+        Write::failing_as(
+            self.records.put(item, Some("attribute_not_exists(pk)")),
+            StoreError::Conflict("auto-reply sent".into()),
+        )
     }
 
     pub async fn mark_read(&self, org_id: &str, conversation_id: &str) -> Result<(), StoreError> {
