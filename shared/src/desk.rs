@@ -17,6 +17,9 @@ pub struct Division {
     /// Round-robin turns taken so far (atomic `ADD`).
     #[serde(default)]
     pub turns: u64,
+    /// Resolved conversations of this division get a satisfaction survey.
+    #[serde(default)]
+    pub csat_enabled: bool,
     pub created_at: String,
     pub updated_at: String,
 }

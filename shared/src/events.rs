@@ -104,6 +104,22 @@ impl DomainEvent {
         )
     }
 
+    /// A customer rated a satisfaction survey.
+    pub fn csat_rated(
+        org_id: &str,
+        conversation_id: &str,
+        survey_id: &str,
+        rating: u8,
+        agent_id: Option<&str>,
+    ) -> Self {
+        Self::new(
+            "csat.rated",
+            format!("csat.rated:{survey_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "survey_id": survey_id, "rating": rating, "agent_id": agent_id}),
+        )
+    }
+
     pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
         Self::new(
             "message.status",

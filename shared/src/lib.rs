@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod chat_expiry;
 pub mod compose;
 pub mod config;
+pub mod csat;
 pub mod cursor;
 pub mod delivery;
 pub mod desk;

@@ -172,6 +172,19 @@ pub fn graph_request(
             body["type"] = json!(kind);
             body[kind] = media;
         }
+        Content::List {
+            body: text,
+            button,
+            rows,
+        } => {
+            let rows: Vec<Value> = rows.iter().map(|r| json!({"id": r.id, "title": r.title})).collect();
+            body["type"] = json!("interactive");
+            body["interactive"] = json!({
+                "type": "list",
+                "body": {"text": text},
+                "action": {"button": button, "sections": [{"title": button, "rows": rows}]},
+            });
+        }
         Content::Template {
             name,
             language,

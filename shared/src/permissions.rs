@@ -43,6 +43,7 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ("sla.manage", "create, change and delete SLA policies"),
     ("chat_expiration.read", "read the chat expiration rules"),
     ("chat_expiration.manage", "set and remove chat expiration rules"),
+    ("csat.read", "list satisfaction surveys and their ratings"),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[
@@ -65,6 +66,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "working_hours.read",
     "sla.read",
     "chat_expiration.read",
+    "csat.read",
 ];
 
 pub fn role_grants(role: Role, permission: &str) -> bool {

@@ -184,6 +184,7 @@ pub mod prefix {
     pub const SLA_POLICY: &str = "SLAPOLICY#";
     pub const SLA_BREACH: &str = "SLABREACH#";
     pub const CHAT_EXPIRY: &str = "CHATEXPIRY#";
+    pub const CSAT: &str = "CSAT#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -457,6 +458,17 @@ pub fn out_of_hours_reply(org_id: &str, conversation_id: &str, reopens_ms: i64) 
         conversation_partition(org_id, conversation_id),
         format!("OOHREPLY#{reopens_ms:013}"),
     )
+}
+
+/// A satisfaction survey (one per conversation).
+pub fn csat_survey(org_id: &str, survey_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{survey_id}", prefix::CSAT))
+}
+
+/// The survey a customer (by phone-based WhatsApp id) of an account was sent last: their rating
+/// reply is matched through it.
+pub fn csat_pending(org_id: &str, account_id: &str, wa_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("CSATPENDING#{account_id}#{wa_id}"))
 }
 
 /// An organization's chat expiration rule for one channel.

@@ -42,6 +42,12 @@ pub struct WhatsAppAccount {
     /// period; `None`: no auto-reply.
     #[serde(default)]
     pub out_of_hours_reply: Option<String>,
+    /// Resolved conversations get a satisfaction survey.
+    #[serde(default)]
+    pub csat_enabled: bool,
+    /// The approved template carrying the survey outside the 24-hour window.
+    #[serde(default)]
+    pub csat_template_name: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

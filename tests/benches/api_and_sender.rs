@@ -317,6 +317,8 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     let account = shared::tenancy::WhatsAppAccount {
         messaging_limit: None,
         out_of_hours_reply: None,
+        csat_enabled: false,
+        csat_template_name: None,
         org_id,
         account_id,
         phone_number_id: unique_phone_number_id(),

@@ -22,6 +22,8 @@ use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::chat_expiry_store::ChatExpiryStore;
 use shared::adapters::contact_store::ContactStore;
 use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::csat_store::CsatStore;
+use shared::adapters::csat_surveyor::CsatSurveyor;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::graph::GraphClient;
 use shared::adapters::inbox::{Counters, MessageStore};
@@ -96,6 +98,9 @@ pub struct ApiService {
     sla: SlaKeeper,
     /// Chat expiration rules and conversations' expiry entries.
     chat_expiry: ChatExpiryStore,
+    /// Satisfaction surveys: the records, and sending them after a resolve.
+    csat: CsatStore,
+    surveys: CsatSurveyor,
     /// The campaigns function's queue (tag expansion, fan-out).
     campaign_jobs: Box<dyn JobQueue>,
     graph: GraphClient,
@@ -135,6 +140,15 @@ impl ApiService {
             sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
             sla: SlaKeeper::new(dynamo.clone(), table),
             chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
+            csat: CsatStore::new(dynamo.clone(), table),
+            surveys: CsatSurveyor::new(
+                dynamo.clone(),
+                table,
+                Box::new(SqsJobQueue::new(
+                    aws_sdk_sqs::Client::new(aws),
+                    &config.outbound_queue_url,
+                )),
+            ),
             campaign_jobs: Box::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.campaign_queue_url,

@@ -82,7 +82,9 @@ use utoipa::OpenApi;
     ApplySlaPolicy,
     ChatExpirationRule,
     ChatExpirationRuleList,
-    UpsertChatExpirationRule
+    UpsertChatExpirationRule,
+    CsatSurvey,
+    CsatSurveyList
 )))]
 struct Schemas;
 

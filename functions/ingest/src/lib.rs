@@ -6,6 +6,7 @@
 //! write and send is repaired by the redelivery: stored once, announced at least once.
 
 mod clock;
+mod csat;
 mod outreach;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -17,6 +18,7 @@ use shared::adapters::allocator::Allocator;
 use shared::adapters::campaign_store::CampaignStore;
 use shared::adapters::chat_expiry_store::ChatExpiryStore;
 use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::csat_store::CsatStore;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::inbox::{
@@ -83,6 +85,8 @@ pub struct BatchSummary {
     pub statuses_stale: u32,
     pub tenant_mismatches: u32,
     pub other_changes: u32,
+    /// Replies recorded as survey ratings (not stored as messages).
+    pub survey_answers: u32,
     pub failed_records: u32,
 }
 
@@ -95,6 +99,7 @@ pub struct IngestService {
     allocator: Allocator,
     sla: SlaKeeper,
     expiry: ChatExpiryStore,
+    csat: CsatStore,
     hours: WorkingHoursStore,
     sends: OutboundStore,
     outbound: Box<dyn JobQueue>,
@@ -167,6 +172,7 @@ impl BatchSummary {
         self.statuses_stale += other.statuses_stale;
         self.tenant_mismatches += other.tenant_mismatches;
         self.other_changes += other.other_changes;
+        self.survey_answers += other.survey_answers;
     }
 }
 
@@ -188,6 +194,7 @@ impl IngestService {
             sla: SlaKeeper::new(dynamo.clone(), &config.table_name),
             expiry: ChatExpiryStore::new(dynamo.clone(), &config.table_name),
             hours: WorkingHoursStore::new(dynamo.clone(), &config.table_name),
+            csat: CsatStore::new(dynamo.clone(), &config.table_name),
             sends: OutboundStore::new(dynamo.clone(), &config.table_name),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
@@ -404,6 +411,13 @@ impl IngestService {
         let (identity, profile_name) = CustomerIdentity::of_sender(message, contacts);
         if !identity.is_known() {
             warn!(wamid = %message.wamid, "message without sender identity skipped");
+            return Ok(());
+        }
+        if self
+            .answer_survey(org_id, account_id, identity.wa_id.as_deref(), message, effects)
+            .await?
+        {
+            summary.survey_answers += 1;
             return Ok(());
         }
         let outcome = self

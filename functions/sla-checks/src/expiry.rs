@@ -2,8 +2,8 @@
 //! cursor). Each entry is looked at once its conversation may have been idle for its window
 //! (`shared::chat_expiry::expiry_step`): still active, it waits until its new time; idle, it is
 //! claimed, resolved through the conversation store's resolve (the agents' path, counters and open
-//! pointer included, conditioned on the last message it judged), its SLA clocks stop and
-//! `conversation.auto_resolved` is published; then the entry goes.
+//! pointer included, conditioned on the last message it judged), its SLA clocks stop, its survey
+//! goes out when one is wanted and `conversation.auto_resolved` is published; then the entry goes.
 
 use crate::{RunSummary, SlaChecksService};
 use shared::adapters::StoreError;
@@ -116,10 +116,12 @@ impl SlaChecksService {
     /// claimed entry for the next run, which repeats these idempotent steps).
     async fn auto_resolved(&self, entry: &ExpiryEntry, now_ms: i64) -> Result<(), StoreError> {
         let (org, id) = (&entry.org_id, &entry.conversation_id);
-        if self.conversations.resolve(org, id).await?.is_none() {
+        let Some(conversation) = self.conversations.resolve(org, id).await? else {
             return self.expiry.drop_entry(entry).await;
-        }
+        };
         self.sla.resolved(org, id, now_ms).await?;
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_else(chrono::Utc::now);
+        self.surveys.after_resolve(&conversation, now).await?;
         let event = DomainEvent::conversation_auto_resolved(org, id, entry.due_ms);
         if !self.events.publish(&[event]).await.is_empty() {
             return Err(StoreError::io("PutEvents(conversation.auto_resolved)", "not accepted"));

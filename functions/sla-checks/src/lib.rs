@@ -15,8 +15,10 @@ mod expiry;
 use shared::adapters::StoreError;
 use shared::adapters::chat_expiry_store::ChatExpiryStore;
 use shared::adapters::conversation_store::ConversationStore;
+use shared::adapters::csat_surveyor::CsatSurveyor;
 use shared::adapters::due_index::DueIndex;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::adapters::job_queue::SqsJobQueue;
 use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_store::SlaStore;
 use shared::config::{ConfigError, EnvSource, vars};
@@ -38,6 +40,7 @@ const ATTEMPTS: usize = 3;
 pub struct SlaChecksConfig {
     pub table_name: String,
     pub event_bus_name: String,
+    pub outbound_queue_url: String,
 }
 
 impl SlaChecksConfig {
@@ -45,6 +48,7 @@ impl SlaChecksConfig {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
         })
     }
 }
@@ -69,6 +73,7 @@ pub struct SlaChecksService {
     expiry: ChatExpiryStore,
     conversations: ConversationStore,
     sla: SlaKeeper,
+    surveys: CsatSurveyor,
     events: Box<dyn EventPublisher>,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -82,7 +87,15 @@ impl SlaChecksService {
             due: DueIndex::new(dynamo.clone(), table),
             expiry: ChatExpiryStore::new(dynamo.clone(), table),
             conversations: ConversationStore::new(dynamo.clone(), table),
-            sla: SlaKeeper::new(dynamo, table),
+            sla: SlaKeeper::new(dynamo.clone(), table),
+            surveys: CsatSurveyor::new(
+                dynamo,
+                table,
+                Box::new(SqsJobQueue::new(
+                    aws_sdk_sqs::Client::new(aws),
+                    &config.outbound_queue_url,
+                )),
+            ),
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,

@@ -23,6 +23,9 @@ pub struct AccountChanges {
     pub division_id: Option<Option<String>>,
     /// `Some(None)` turns the auto-reply off.
     pub out_of_hours_reply: Option<Option<String>>,
+    pub csat_enabled: Option<bool>,
+    /// `Some(None)`: no survey template.
+    pub csat_template_name: Option<Option<String>>,
     pub secrets: Vec<(&'static str, Secret)>,
 }
 
@@ -120,6 +123,18 @@ impl AccountStore {
                 update = update.expression_attribute_values(":reply", AttributeValue::S(reply));
             }
             Some(None) => removes.push("out_of_hours_reply"),
+            None => {}
+        }
+        if let Some(csat) = changes.csat_enabled {
+            sets.push("csat_enabled = :csat".into());
+            update = update.expression_attribute_values(":csat", AttributeValue::Bool(csat));
+        }
+        match changes.csat_template_name {
+            Some(Some(name)) => {
+                sets.push("csat_template_name = :csat_template".into());
+                update = update.expression_attribute_values(":csat_template", AttributeValue::S(name));
+            }
+            Some(None) => removes.push("csat_template_name"),
             None => {}
         }
         match changes.division_id {

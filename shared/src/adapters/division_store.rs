@@ -21,6 +21,7 @@ pub struct DivisionChanges {
     pub description: Option<Option<String>>,
     pub allocation_method: Option<AllocationMethod>,
     pub is_active: Option<bool>,
+    pub csat_enabled: Option<bool>,
 }
 
 impl DivisionStore {
@@ -73,6 +74,7 @@ impl DivisionStore {
             is_active: true,
             agent_count: 0,
             turns: 0,
+            csat_enabled: false,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -104,6 +106,9 @@ impl DivisionStore {
         }
         if let Some(active) = changes.is_active {
             sets.push(("is_active", AttributeValue::Bool(active)));
+        }
+        if let Some(csat) = changes.csat_enabled {
+            sets.push(("csat_enabled", AttributeValue::Bool(csat)));
         }
         self.records
             .set_fields(&table::division(org_id, division_id), "Division", sets, vec![])

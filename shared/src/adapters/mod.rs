@@ -13,6 +13,8 @@ pub mod campaign_store;
 pub mod chat_expiry_store;
 pub mod contact_store;
 pub mod conversation_store;
+pub mod csat_store;
+pub mod csat_surveyor;
 pub mod division_store;
 pub mod due_index;
 pub mod event_bus;

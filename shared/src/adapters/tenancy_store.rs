@@ -212,6 +212,8 @@ impl TenancyStore {
             throughput_mps: new.throughput_mps,
             messaging_limit: None,
             out_of_hours_reply: None,
+            csat_enabled: false,
+            csat_template_name: None,
             division_id: None,
             created_at: created_at.clone(),
             updated_at: created_at,

@@ -47,6 +47,13 @@ impl MediaKind {
     }
 }
 
+/// One row of an outbound list: its id comes back in the customer's `list_reply`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+}
+
 /// What a customer sent. Serialised into the message item's `content` attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -105,6 +112,13 @@ pub enum Content {
         body: Option<String>,
         /// For `user_changed_number`: the customer's new WhatsApp id.
         new_wa_id: Option<String>,
+    },
+    /// An interactive list (outbound only, sent by Switchboard itself, e.g. a satisfaction survey):
+    /// the text, the button that opens the list, and its rows (id, title).
+    List {
+        body: String,
+        button: String,
+        rows: Vec<ListRow>,
     },
     /// An approved template (outbound only): name, language and Meta's components with parameters.
     Template {
@@ -251,6 +265,7 @@ impl Content {
             Content::Order { .. } => "[order]".into(),
             Content::System { body, .. } => body.clone().unwrap_or_else(|| "[system]".into()),
             Content::Template { name, .. } => format!("[template: {name}]"),
+            Content::List { body, .. } => body.clone(),
             Content::Unsupported { original_type, .. } => format!("[unsupported: {original_type}]"),
         };
         let single_line: String = preview.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -9,7 +9,7 @@ mod graph_error;
 mod notification;
 mod status;
 
-pub use content::{Content, MediaKind};
+pub use content::{Content, ListRow, MediaKind};
 pub use graph_error::{GraphError, MediaMetadata};
 pub use notification::{ContactProfile, InboundMessage, ParseError, ParsedChange, parse_notification};
 pub use status::{DeliveryStatus, MetaError, StatusUpdate};

@@ -147,8 +147,14 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some(text) => Some(rules::OUT_OF_HOURS_REPLY.check("out_of_hours_reply", Some(text))?),
         None => None,
     };
+    let csat_template_name = match body.csat_template_name.as_deref() {
+        Some(name) => Some(rules::CSAT_TEMPLATE_NAME.check("csat_template_name", Some(name))?),
+        None => None,
+    };
     let changes = AccountChanges {
         out_of_hours_reply,
+        csat_enabled: body.csat_enabled,
+        csat_template_name,
         display_phone_number: body.display_phone_number,
         throughput_mps: body.throughput_mps,
         messaging_limit,

@@ -11,6 +11,8 @@ pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
     let get = |name: &str| counters.get(name).copied().unwrap_or(0).max(0);
     let total = get("conversations_created");
     let resolved = get("resolved_conversations");
+    let (surveys, responses) = (get("csat_sent"), get("csat_responses"));
+    let one_decimal = |x: f64| (x * 10.0).round() / 10.0;
     ok(&views::Overview {
         total_conversations: total,
         open_conversations: get("open_conversations"),
@@ -29,5 +31,16 @@ pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
         sla_first_response_breaches: get("sla_first_response_breached"),
         sla_resolution_hits: get("sla_resolution_met"),
         sla_resolution_breaches: get("sla_resolution_breached"),
+        csat_surveys_sent: surveys,
+        csat_responses: responses,
+        csat_response_rate: if surveys == 0 {
+            0.0
+        } else {
+            one_decimal(responses as f64 * 100.0 / surveys as f64)
+        },
+        csat_average: (responses > 0).then(|| {
+            let average = get("csat_rating_sum") as f64 / responses as f64;
+            (average * 100.0).round() / 100.0
+        }),
     })
 }

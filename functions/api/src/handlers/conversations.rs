@@ -196,6 +196,7 @@ pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
     // After the resolve (idempotent): a failure here fails the call, and its retry stops them.
     let now_ms = chrono::Utc::now().timestamp_millis();
     api.sla.resolved(cx.org(), &resolved.conversation_id, now_ms).await?;
+    api.surveys.after_resolve(&resolved, chrono::Utc::now()).await?;
     ok(&views::Conversation::from(&resolved))
 }
 

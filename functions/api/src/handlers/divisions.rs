@@ -65,6 +65,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             .transpose()?,
         allocation_method: body.allocation_method.as_deref().map(method).transpose()?,
         is_active: body.is_active,
+        csat_enabled: body.csat_enabled,
     };
     let updated = api
         .divisions

@@ -8,6 +8,7 @@ mod chat_expiration;
 mod contacts;
 mod conversation_sla;
 mod conversations;
+mod csat;
 pub(crate) mod divisions;
 mod media;
 pub(crate) mod messages;
@@ -82,6 +83,7 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         AnalyticsOverview => analytics::overview(api, cx).await,
         GetConversationSla => conversation_sla::get(api, cx).await,
         ApplySlaPolicy => conversation_sla::apply(api, cx).await,
+        ListCsatSurveys => csat::list(api, cx).await,
         ListChatExpirationRules => chat_expiration::list(api, cx).await,
         SetChatExpirationRule => chat_expiration::set(api, cx).await,
         DeleteChatExpirationRule => chat_expiration::delete(api, cx).await,

@@ -72,6 +72,24 @@ pub(super) const ROUTES: &[Route] = &[
     .returns("ConversationSlaStatus"),
     route(
         "GET",
+        "/v1/csat-surveys",
+        ListCsatSurveys,
+        "csat.read",
+        "satisfaction surveys",
+        "Satisfaction surveys sent after resolves, newest conversation first, with ratings and the agent's and contact's names",
+    )
+    .returns("CsatSurveyList")
+    .query(&[
+        LIMIT,
+        CURSOR,
+        (
+            "status",
+            "only surveys in this status",
+            r#"{"type":"string","enum":["sent","rated"]}"#,
+        ),
+    ]),
+    route(
+        "GET",
         "/v1/chat-expiration-rules",
         ListChatExpirationRules,
         "chat_expiration.read",

@@ -82,6 +82,7 @@ pub enum Operation {
     GetConversationSla,
     ApplySlaPolicy,
     ListChatExpirationRules,
+    ListCsatSurveys,
     SetChatExpirationRule,
     DeleteChatExpirationRule,
 }

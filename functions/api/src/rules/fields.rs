@@ -46,6 +46,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAccount", "access_token", REPLACED_CREDENTIAL),
     ("UpdateAccount", "messaging_limit", MESSAGING_LIMIT),
     ("UpdateAccount", "out_of_hours_reply", OUT_OF_HOURS_REPLY),
+    ("UpdateAccount", "csat_template_name", CSAT_TEMPLATE_NAME),
     ("CreateTemplate", "account_id", REQUIRED_ID),
     ("CreateTemplate", "category", TEMPLATE_CATEGORY),
     ("SyncTemplates", "account_id", REQUIRED_ID),
@@ -71,6 +72,11 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
 
 pub const OUT_OF_HOURS_REPLY: Rule = Rule::Text {
     max: shared::outbound::MAX_TEXT_CHARS,
+    required: false,
+    blank_clears: true,
+};
+pub const CSAT_TEMPLATE_NAME: Rule = Rule::Text {
+    max: 512,
     required: false,
     blank_clears: true,
 };

@@ -366,3 +366,52 @@ pub struct UpsertChatExpirationRule {
     pub block_text_after_window: Option<bool>,
     pub is_active: Option<bool>,
 }
+
+/// A satisfaction survey sent after a resolve, with its answer once the customer gave one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsatSurvey {
+    pub id: String,
+    pub conversation_id: String,
+    pub contact_id: String,
+    pub contact_name: Option<String>,
+    /// The agent the conversation was assigned to when it was resolved.
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    /// sent | rated
+    pub status: String,
+    /// interactive (a list inside the 24-hour window) | template (outside it)
+    pub via: String,
+    /// 1 (very poor) to 5 (excellent).
+    pub rating: Option<u8>,
+    pub comment: Option<String>,
+    pub created_at: String,
+    pub rated_at: Option<String>,
+}
+
+impl From<&shared::csat::CsatSurvey> for CsatSurvey {
+    fn from(s: &shared::csat::CsatSurvey) -> Self {
+        Self {
+            id: s.survey_id.clone(),
+            conversation_id: s.conversation_id.clone(),
+            contact_id: s.contact_id.clone(),
+            contact_name: s.contact_name.clone(),
+            agent_id: s.agent_id.clone(),
+            agent_name: s.agent_name.clone(),
+            status: match s.status {
+                shared::csat::SurveyStatus::Sent => "sent".into(),
+                shared::csat::SurveyStatus::Rated => "rated".into(),
+            },
+            via: s.via.clone(),
+            rating: s.rating,
+            comment: s.comment.clone(),
+            created_at: s.created_at.clone(),
+            rated_at: s.rated_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CsatSurveyList {
+    pub data: Vec<CsatSurvey>,
+    pub next_cursor: Option<String>,
+}

@@ -373,6 +373,8 @@ pub struct Division {
     pub allocation_method: String,
     pub is_active: bool,
     pub agent_count: i64,
+    /// Resolved conversations of this division get a satisfaction survey.
+    pub csat_enabled: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -389,6 +391,7 @@ impl From<&desk::Division> for Division {
                 .unwrap_or_default(),
             is_active: d.is_active,
             agent_count: d.agent_count,
+            csat_enabled: d.csat_enabled,
             created_at: d.created_at.clone(),
             updated_at: d.updated_at.clone(),
         }
@@ -414,6 +417,8 @@ pub struct UpdateDivision {
     pub description: Option<String>,
     pub allocation_method: Option<String>,
     pub is_active: Option<bool>,
+    /// Send a satisfaction survey when this division's conversations are resolved.
+    pub csat_enabled: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -438,6 +443,10 @@ pub struct Account {
     /// Sent once per conversation and closed period to customers who write outside working hours
     /// (the division's, else the organization's); null: off.
     pub out_of_hours_reply: Option<String>,
+    /// Resolved conversations get a satisfaction survey (also when their division asks for it).
+    pub csat_enabled: bool,
+    /// The approved template that carries the survey outside the 24-hour window.
+    pub csat_template_name: Option<String>,
     /// Where Meta must send this number's webhooks.
     pub webhook_url: String,
     /// Masked (`****` and the last 4 characters), except in the registration response.
@@ -476,6 +485,8 @@ impl Account {
                 .unwrap_or_else(|| "unlimited".into()),
             division_id: account.division_id.clone(),
             out_of_hours_reply: account.out_of_hours_reply.clone(),
+            csat_enabled: account.csat_enabled,
+            csat_template_name: account.csat_template_name.clone(),
             webhook_url: format!("{webhook_base}/webhooks/whatsapp/{}", account.account_id),
             verify_token: account.verify_token.masked(),
             app_secret: account.app_secret.masked(),
@@ -540,6 +551,11 @@ pub struct UpdateAccount {
     pub access_token: Option<String>,
     /// The text sent to customers who write outside working hours; empty string: off.
     pub out_of_hours_reply: Option<String>,
+    /// Send a satisfaction survey when this number's conversations are resolved.
+    pub csat_enabled: Option<bool>,
+    /// The approved template (its name) that carries the survey when the 24-hour window is
+    /// closed; empty string: none (then the survey is sent only inside the window).
+    pub csat_template_name: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -661,6 +677,12 @@ pub struct Overview {
     pub sla_first_response_breaches: i64,
     pub sla_resolution_hits: i64,
     pub sla_resolution_breaches: i64,
+    /// Satisfaction surveys sent, answered, and the average rating (1-5; null before any answer).
+    pub csat_surveys_sent: i64,
+    pub csat_responses: i64,
+    /// Answered as a percentage of sent (0.0 - 100.0).
+    pub csat_response_rate: f64,
+    pub csat_average: Option<f64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

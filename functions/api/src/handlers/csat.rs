@@ -1,0 +1,22 @@
+//! Satisfaction surveys: the list, newest conversation first, with the agent's and contact's names.
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{Context, next_cursor, ok, unprocessable};
+use crate::views;
+use shared::csat::SurveyStatus;
+
+pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let status = match cx.query("status").as_deref() {
+        None => None,
+        Some("sent") => Some(SurveyStatus::Sent),
+        Some("rated") => Some(SurveyStatus::Rated),
+        Some(_) => return Err(unprocessable("status", "must be sent or rated")),
+    };
+    let (limit, start) = cx.page()?;
+    let page = api.csat.page(cx.org(), status, limit, start).await?;
+    ok(&views::CsatSurveyList {
+        data: page.items.iter().map(views::CsatSurvey::from).collect(),
+        next_cursor: next_cursor(page.next),
+    })
+}
