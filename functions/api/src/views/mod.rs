@@ -694,7 +694,9 @@ pub struct MediaUpload {
     pub filename: Option<String>,
 }
 
+mod care;
 mod clock;
 mod outreach;
+pub use care::*;
 pub use clock::*;
 pub use outreach::*;

@@ -1,0 +1,127 @@
+//! One inbound message: stored exactly once with its conversation (or taken as a survey answer),
+//! then what follows from it: the campaign it answers, allocation, the out-of-hours reply, the SLA
+//! clocks and expiry of a conversation it opens, its events and media job.
+
+use crate::{BatchSummary, Delivery, Effects, IngestService, RecordError};
+use shared::adapters::inbox::InboundOutcome;
+use shared::events::DomainEvent;
+use shared::inbox::CustomerIdentity;
+use shared::media_job::MediaJob;
+use shared::meta;
+use shared::tenancy::WhatsAppAccount;
+use tracing::{Instrument, info, info_span, warn};
+
+impl IngestService {
+    pub(crate) async fn store_message(
+        &self,
+        delivery: &Delivery,
+        account: &WhatsAppAccount,
+        message: &meta::InboundMessage,
+        contacts: &[meta::ContactProfile],
+        summary: &mut BatchSummary,
+        effects: &mut Effects,
+    ) -> Result<(), RecordError> {
+        let (org_id, account_id) = (&delivery.org_id, &delivery.account_id);
+        let (identity, profile_name) = CustomerIdentity::of_sender(message, contacts);
+        if !identity.is_known() {
+            warn!(wamid = %message.wamid, "message without sender identity skipped");
+            return Ok(());
+        }
+        if self
+            .answer_survey(org_id, account_id, identity.wa_id.as_deref(), message, effects)
+            .await?
+        {
+            summary.survey_answers += 1;
+            return Ok(());
+        }
+        let outcome = self
+            .inbound
+            .store_inbound(&delivery.context(), &identity, profile_name.as_deref(), message)
+            .instrument(info_span!("message", wamid = %message.wamid))
+            .await?;
+        // Effects are repeated for duplicates: the first delivery may have stored the message and
+        // then failed to announce it. Events carry stable ids.
+        let (conversation_id, contact_id, opened) = match outcome {
+            InboundOutcome::Stored {
+                conversation_id,
+                contact_id,
+                new_conversation,
+                ..
+            } => {
+                summary.messages_stored += 1;
+                (Some(conversation_id), Some(contact_id), new_conversation)
+            }
+            InboundOutcome::Duplicate {
+                conversation_id,
+                contact_id,
+                opened_conversation,
+                ..
+            } => {
+                summary.duplicates += 1;
+                info!(wamid = %message.wamid, "duplicate delivery; already stored");
+                (conversation_id, contact_id, opened_conversation)
+            }
+        };
+        let answered_by_campaign = match &conversation_id {
+            Some(conversation_id) => {
+                self.attribute_reply(org_id, account_id, identity.wa_id.as_deref(), conversation_id, opened)
+                    .await?
+            }
+            None => false,
+        };
+        if let (true, false, Some(conversation_id), Some(division_id)) =
+            (opened, answered_by_campaign, &conversation_id, &account.division_id)
+        {
+            let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
+            info!(%conversation_id, ?allocation, "new conversation allocated");
+        }
+        if let Some(conversation_id) = &conversation_id {
+            let written_ms = message.timestamp.saturating_mul(1000);
+            self.reply_out_of_hours(account, conversation_id, identity.wa_id.as_deref(), written_ms)
+                .await?;
+        }
+        if let (true, Some(conversation_id)) = (opened, &conversation_id) {
+            self.start_clocks(org_id, conversation_id, message.timestamp.saturating_mul(1000))
+                .await?;
+        }
+        if let (true, Some(conversation_id), Some(contact_id)) = (opened, &conversation_id, &contact_id) {
+            effects.events.push(DomainEvent::conversation_created(
+                org_id,
+                account_id,
+                conversation_id,
+                contact_id,
+            ));
+        }
+        if let (Some(conversation_id), Some(contact_id)) = (conversation_id, contact_id) {
+            effects.events.push(DomainEvent::message_received(
+                org_id,
+                account_id,
+                &conversation_id,
+                &contact_id,
+                &message.wamid,
+                &message.message_type,
+                message.timestamp,
+            ));
+        }
+        if let Some((media_kind, media_id)) = message.content.media() {
+            let (mime_type, sha256) = match &message.content {
+                meta::Content::Media { mime_type, sha256, .. } => (mime_type.clone(), sha256.clone()),
+                _ => (None, None),
+            };
+            let job = MediaJob {
+                org_id: org_id.clone(),
+                account_id: account_id.clone(),
+                wamid: message.wamid.clone(),
+                media_id: media_id.into(),
+                media_kind,
+                mime_type,
+                sha256,
+                received_at_ms: delivery.received_at_ms,
+            };
+            effects
+                .media_jobs
+                .push(serde_json::to_string(&job).expect("job serialises"));
+        }
+        Ok(())
+    }
+}
