@@ -3,7 +3,7 @@
 //! customer's answer recorded once as the rating, without opening or reopening a conversation.
 
 use integration_tests::event_tap::EventTap;
-use integration_tests::outreach::{OutreachFixture, sqs_event_of};
+use integration_tests::outreach::OutreachFixture;
 use integration_tests::*;
 use serde_json::{Value, json};
 
@@ -33,15 +33,6 @@ async fn customer_sends(fx: &Fixture, wamid: &str, timestamp: i64, kind: &str, b
     assert!(response.batch_item_failures.is_empty());
 }
 
-async fn send_queued(fx: &Fixture) -> usize {
-    let jobs = fx.stack.drain("OutboundQueue").await;
-    if !jobs.is_empty() {
-        let (response, _) = fx.sender().process(sqs_event_of(&jobs)).await;
-        assert!(response.batch_item_failures.is_empty());
-    }
-    jobs.len()
-}
-
 async fn surveys(fx: &Fixture) -> Vec<Value> {
     call_ok(fx, "GET", "/v1/csat-surveys", None).await["data"]
         .as_array()
@@ -69,7 +60,7 @@ async fn inside_the_window_the_survey_is_a_list_and_the_chosen_row_is_the_rating
     call_ok(&fx, "POST", &resolve, None).await;
     call_ok(&fx, "POST", &resolve, None).await;
 
-    assert_eq!(send_queued(&fx).await, 1, "one survey, however often it is resolved");
+    assert_eq!(fx.send_queued().await, 1, "one survey, however often it is resolved");
     let sent = fx.graph.sent();
     let survey_message = &sent.last().unwrap().body;
     assert_eq!(survey_message["type"], "interactive", "{survey_message}");
@@ -137,7 +128,7 @@ async fn outside_the_window_the_survey_is_the_template_and_a_digit_with_a_commen
     fx.inbound(&fx.a, "wamid.csat-old", yesterday).await;
     let conversation = fx.conversation_id(&fx.a).await;
     call_ok(&fx, "POST", &format!("/v1/conversations/{conversation}/resolve"), None).await;
-    assert_eq!(send_queued(&fx).await, 1);
+    assert_eq!(fx.send_queued().await, 1);
     let survey_message = fx.graph.sent().last().unwrap().body.clone();
     assert_eq!(survey_message["type"], "template", "{survey_message}");
     assert_eq!(survey_message["template"]["name"], "csat_survey");
@@ -178,6 +169,6 @@ async fn without_the_opt_in_no_survey_is_sent() {
         .await;
     let conversation = fx.conversation_id(&fx.a).await;
     call_ok(&fx, "POST", &format!("/v1/conversations/{conversation}/resolve"), None).await;
-    assert_eq!(send_queued(&fx).await, 0);
+    assert_eq!(fx.send_queued().await, 0);
     assert!(surveys(&fx).await.is_empty());
 }

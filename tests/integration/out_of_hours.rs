@@ -3,15 +3,6 @@
 use integration_tests::*;
 use serde_json::{Value, json};
 
-/// Monday 00:00 UTC at least a week ahead, so the test does not depend on today's date.
-fn a_monday() -> i64 {
-    let mut day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
-    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
-        day = day.succ_opt().unwrap();
-    }
-    day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
-}
-
 async fn replies(fx: &Fixture, conversation: &str) -> Vec<Value> {
     let (_, messages) = fx
         .call(
@@ -51,7 +42,7 @@ async fn a_customer_writing_after_hours_gets_the_reply_once_per_closed_period() 
     assert!(status.is_success(), "{account}");
     assert_eq!(account["out_of_hours_reply"], text);
 
-    let monday = a_monday();
+    let monday = a_monday_ahead();
     let hour = 3600;
     fx.inbound(&fx.a, "wamid.ooh-1", monday + 20 * hour).await;
     let conversation = fx.conversation_id(&fx.a).await;

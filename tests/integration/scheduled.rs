@@ -1,7 +1,6 @@
 //! Scheduled messages end to end: the API schedules, the scheduled-sends function (driven by the
 //! scheduled event's time, no sleeping) hands due ones to the outbound path, the sender sends.
 
-use integration_tests::outreach::sqs_event_of;
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 use scheduled_sends::{RunSummary, ScheduledSendsConfig, ScheduledSendsService};
@@ -58,15 +57,6 @@ async fn conversation(fx: &Fixture, wrote_at: i64) -> String {
     fx.conversation_id(&fx.a).await
 }
 
-async fn send_queued(fx: &Fixture) -> usize {
-    let jobs = fx.stack.drain("OutboundQueue").await;
-    if !jobs.is_empty() {
-        let (response, _) = fx.sender().process(sqs_event_of(&jobs)).await;
-        assert!(response.batch_item_failures.is_empty());
-    }
-    jobs.len()
-}
-
 #[tokio::test]
 async fn a_message_scheduled_at_t_is_sent_once_between_t_and_t_plus_a_minute_even_with_overlapping_runs() {
     let fx = Fixture::new().await;
@@ -99,7 +89,7 @@ async fn a_message_scheduled_at_t_is_sent_once_between_t_and_t_plus_a_minute_eve
     assert_eq!(sent["status"], "sent", "{sent}");
     let message_id = sent["message_id"].as_str().expect("the message it became");
     assert!(sent["sent_at"].is_string());
-    assert_eq!(send_queued(&fx).await, 1);
+    assert_eq!(fx.send_queued().await, 1);
     assert_eq!(fx.graph.sends_to(CUSTOMER), 1);
     let (_, messages) = fx
         .call(
@@ -154,7 +144,7 @@ async fn a_message_cancelled_before_its_time_is_never_sent() {
 
     let run = run_at(&fx, t + 10_000).await;
     assert_eq!(run.sent, 0);
-    assert_eq!(send_queued(&fx).await, 0);
+    assert_eq!(fx.send_queued().await, 0);
     assert_eq!(fx.graph.sends_to(CUSTOMER), 0);
     assert_eq!(scheduled_of(&fx, &conversation, id).await["status"], "cancelled");
 }
@@ -184,7 +174,7 @@ async fn free_form_text_meeting_a_closed_window_fails_with_the_reason() {
         failed["error_message"].as_str().unwrap().starts_with("window_closed"),
         "{failed}"
     );
-    assert_eq!(send_queued(&fx).await, 0);
+    assert_eq!(fx.send_queued().await, 0);
     // Settled and announced: a later run finds nothing left.
     let later = run_at(&fx, t + 65_000).await;
     assert_eq!(

@@ -64,13 +64,9 @@ fn kinds(events: &[Value]) -> Vec<String> {
     kinds
 }
 
-/// 17:59 on a Monday at least a week ahead (UTC), so the test does not depend on today's date.
+/// 17:59 on a Monday at least a week ahead (UTC).
 fn a_monday_evening() -> i64 {
-    let mut day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
-    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
-        day = day.succ_opt().unwrap();
-    }
-    day.and_hms_opt(17, 59, 0).unwrap().and_utc().timestamp_millis()
+    (a_monday_ahead() + 17 * 3600 + 59 * 60) * 1000
 }
 
 #[tokio::test]

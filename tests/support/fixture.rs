@@ -86,6 +86,16 @@ impl Fixture {
         )
     }
 
+    /// Runs the sender over every job in the outbound queue; answers how many there were.
+    pub async fn send_queued(&self) -> usize {
+        let jobs = self.stack.drain("OutboundQueue").await;
+        if !jobs.is_empty() {
+            let (response, _) = self.sender().process(crate::outreach::sqs_event_of(&jobs)).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+        jobs.len()
+    }
+
     /// A fresh campaigns function, as a new Lambda sandbox would build it.
     pub fn campaigns(&self) -> campaigns::CampaignsService {
         campaigns::CampaignsService::from_aws(

@@ -20,6 +20,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Midnight (UTC, epoch seconds) of a Monday at least a week ahead: business-hours tests do not
+/// depend on today's date, and their messages are never in the past.
+pub fn a_monday_ahead() -> i64 {
+    let mut day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
+    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
+        day = day.succ_opt().expect("a next day");
+    }
+    day.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp()
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()

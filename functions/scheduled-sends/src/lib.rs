@@ -20,9 +20,8 @@ use shared::adapters::outbound_store::{Created, OutboundStore};
 use shared::adapters::scheduled_store::ScheduledStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{CursorWalk, Due, ScheduledMessage, ScheduledStatus, decide, minutes_to_read};
+use shared::schedule::{Due, RunClock, ScheduledMessage, ScheduledStatus, decide};
 use shared::telemetry::emit_metric;
-use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -67,7 +66,7 @@ pub struct ScheduledSendsService {
     sends: OutboundStore,
     outbound: Box<dyn JobQueue>,
     events: Box<dyn EventPublisher>,
-    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    clock: RunClock,
 }
 
 impl ScheduledSendsService {
@@ -88,13 +87,13 @@ impl ScheduledSendsService {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
+            clock: RunClock::default(),
         }
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = RunClock::new(clock);
         self
     }
 
@@ -109,12 +108,10 @@ impl ScheduledSendsService {
 
     /// One run; "now" is the scheduled event's `time`, else the clock's.
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
-        let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| (self.clock)());
-        let from = self.due.cursor(CLOCK).await?.unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
+        let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
-        let mut walk = CursorWalk::default();
-        for (minute_ms, minute) in minutes_to_read(from, now_ms) {
-            summary.minutes_read += 1;
+        let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
+        while let Some(minute) = walk.next_minute() {
             let left_before = summary.left;
             for message in self.scheduled.due_in(&minute).await? {
                 let span = info_span!("scheduled", org = %message.org_id, scheduled = %message.scheduled_id);
@@ -123,10 +120,9 @@ impl ScheduledSendsService {
                     summary.left += 1;
                 }
             }
-            if let Some(cursor) = walk.passed(minute_ms, now_ms, summary.left > left_before) {
-                self.due.advance_cursor(CLOCK, cursor).await?;
-            }
+            walk.minute_done(summary.left > left_before).await?;
         }
+        summary.minutes_read = walk.minutes_read;
         for (name, value) in [("ScheduledSent", summary.sent), ("ScheduledFailed", summary.failed)] {
             if value > 0 {
                 emit_metric(name, value as f64, "Count", &[("Function", "scheduled-sends")]);

@@ -12,7 +12,6 @@ use shared::adapters::conversation_store::Resolve;
 use shared::chat_expiry::{ChatExpirationRule, ExpiryStep, expiry_step};
 use shared::events::DomainEvent;
 use shared::inbox::ConversationStatus;
-use shared::schedule::{CursorWalk, minutes_to_read};
 use std::collections::HashMap;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -27,14 +26,9 @@ type Rules = HashMap<String, Option<ChatExpirationRule>>;
 
 impl SlaChecksService {
     pub(crate) async fn expire(&self, now_ms: i64, summary: &mut RunSummary) -> Result<(), StoreError> {
-        let from = self
-            .due
-            .cursor(CLOCK)
-            .await?
-            .unwrap_or(now_ms - crate::FIRST_LOOK_BACK_MS);
-        let mut walk = CursorWalk::default();
+        let mut walk = self.due.walk(CLOCK, now_ms, crate::FIRST_LOOK_BACK_MS).await?;
         let mut rules = Rules::new();
-        for (minute_ms, minute) in minutes_to_read(from, now_ms) {
+        while let Some(minute) = walk.next_minute() {
             let left_before = summary.left;
             for entry in self.expiry.due_in(&minute).await? {
                 let span = info_span!("expiry", org = %entry.org_id, conversation = %entry.conversation_id);
@@ -43,9 +37,7 @@ impl SlaChecksService {
                     summary.left += 1;
                 }
             }
-            if let Some(cursor) = walk.passed(minute_ms, now_ms, summary.left > left_before) {
-                self.due.advance_cursor(CLOCK, cursor).await?;
-            }
+            walk.minute_done(summary.left > left_before).await?;
         }
         Ok(())
     }

@@ -23,10 +23,9 @@ use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_store::SlaStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{CursorWalk, minute_of, minutes_to_read};
+use shared::schedule::{RunClock, minute_of};
 use shared::sla_clock::{SlaClocks, Tally};
 use shared::telemetry::emit_metric;
-use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -75,7 +74,7 @@ pub struct SlaChecksService {
     sla: SlaKeeper,
     surveys: CsatSurveyor,
     events: Box<dyn EventPublisher>,
-    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    clock: RunClock,
 }
 
 impl SlaChecksService {
@@ -100,13 +99,13 @@ impl SlaChecksService {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
+            clock: RunClock::default(),
         }
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = RunClock::new(clock);
         self
     }
 
@@ -121,12 +120,10 @@ impl SlaChecksService {
 
     /// One run; "now" is the scheduled event's `time`, else the clock's.
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
-        let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| (self.clock)());
-        let from = self.due.cursor(CLOCK).await?.unwrap_or(now_ms - FIRST_LOOK_BACK_MS);
+        let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
-        let mut walk = CursorWalk::default();
-        for (minute_ms, minute) in minutes_to_read(from, now_ms) {
-            summary.minutes_read += 1;
+        let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
+        while let Some(minute) = walk.next_minute() {
             let left_before = summary.left;
             for clocks in self.clocks.due_in(&minute).await? {
                 let span = info_span!("sla", org = %clocks.org_id, conversation = %clocks.conversation_id);
@@ -136,10 +133,9 @@ impl SlaChecksService {
                     summary.left += 1;
                 }
             }
-            if let Some(cursor) = walk.passed(minute_ms, now_ms, summary.left > left_before) {
-                self.due.advance_cursor(CLOCK, cursor).await?;
-            }
+            walk.minute_done(summary.left > left_before).await?;
         }
+        summary.minutes_read = walk.minutes_read;
         self.expire(now_ms, &mut summary).await?;
         for (name, value) in [
             ("SlaWarnings", summary.warnings),
