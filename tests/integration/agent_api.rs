@@ -609,6 +609,8 @@ async fn an_admin_can_use_every_route() {
     let rules = w
         .expect(StatusCode::OK, "GET", "/v1/chat-expiration-rules", key, None)
         .await;
+    let surveys = w.expect(StatusCode::OK, "GET", "/v1/csat-surveys", key, None).await;
+    assert_eq!(surveys["data"], json!([]), "no account or division asked for surveys");
     assert_eq!(rules["data"][0]["id"], rule["id"]);
     w.expect(StatusCode::NO_CONTENT, "DELETE", rule_path, key, None).await;
     let resolved = w
