@@ -163,6 +163,34 @@ async fn outside_the_window_the_survey_is_the_template_and_a_digit_with_a_commen
 }
 
 #[tokio::test]
+async fn a_division_can_opt_in_for_its_conversations() {
+    let fx = Fixture::new().await;
+    let division = call_ok(
+        &fx,
+        "POST",
+        "/v1/divisions",
+        Some(json!({"name": "Care", "allocation_method": "manual"})),
+    )
+    .await;
+    let division_id = division["id"].as_str().unwrap();
+    let updated = call_ok(
+        &fx,
+        "PATCH",
+        &format!("/v1/divisions/{division_id}"),
+        Some(json!({"csat_enabled": true})),
+    )
+    .await;
+    assert_eq!(updated["csat_enabled"], true);
+    enable(&fx, json!({"division_id": division_id})).await;
+    fx.inbound(&fx.a, "wamid.csat-division", chrono::Utc::now().timestamp())
+        .await;
+    let conversation = fx.conversation_id(&fx.a).await;
+    call_ok(&fx, "POST", &format!("/v1/conversations/{conversation}/resolve"), None).await;
+    assert_eq!(fx.send_queued().await, 1, "the division asked for it");
+    assert_eq!(surveys(&fx).await[0]["conversation_id"], conversation.as_str());
+}
+
+#[tokio::test]
 async fn without_the_opt_in_no_survey_is_sent() {
     let fx = Fixture::new().await;
     fx.inbound(&fx.a, "wamid.csat-off", chrono::Utc::now().timestamp())
