@@ -460,6 +460,21 @@ pub fn out_of_hours_reply(org_id: &str, conversation_id: &str, reopens_ms: i64) 
     )
 }
 
+/// Which agent signs in with this e-mail (lowercase): one across all organizations.
+pub fn sign_in(email: &str) -> Key {
+    Key::new("SIGNIN".to_string(), email.to_string())
+}
+
+/// A browser session, by its token's SHA-256.
+pub fn session(token_hash_hex: &str) -> Key {
+    Key::new(format!("SESSION#{token_hash_hex}"), "SESSION".to_string())
+}
+
+/// Failed sign-ins of one e-mail or source address (`who`) in one attempt window.
+pub fn sign_in_failures(who: &str, window_ms: i64) -> Key {
+    Key::new(format!("SIGNINFAILURES#{who}"), format!("{window_ms:013}"))
+}
+
 /// A satisfaction survey (one per conversation).
 pub fn csat_survey(org_id: &str, survey_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{}{survey_id}", prefix::CSAT))

@@ -100,6 +100,10 @@ pub struct Agent {
     /// Open conversations assigned to this agent (atomic `ADD`; least-busy allocation reads it).
     #[serde(default)]
     pub open_assigned: i64,
+    /// argon2id PHC string (`crate::password`); `None`: the agent cannot sign in with a password.
+    /// Never part of an API answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
     pub created_at: String,
     #[serde(default)]
     pub updated_at: Option<String>,

@@ -15,6 +15,7 @@ mod scheduled;
 mod security;
 mod send_faults;
 mod sender;
+mod sign_in;
 mod sla;
 mod template_consistency;
 mod template_policies;

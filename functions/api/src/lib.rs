@@ -28,6 +28,7 @@ use shared::adapters::division_store::DivisionStore;
 use shared::adapters::graph::GraphClient;
 use shared::adapters::inbox::{Counters, MessageStore};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
+use shared::adapters::login_store::LoginStore;
 use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::quick_reply_store::QuickReplyStore;
@@ -96,6 +97,8 @@ pub struct ApiService {
     sla_policies: SlaPolicyStore,
     /// Conversations' SLA clocks.
     sla: SlaKeeper,
+    /// Sign-in e-mails, sessions and failed attempts.
+    logins: LoginStore,
     /// Chat expiration rules and conversations' expiry entries.
     chat_expiry: ChatExpiryStore,
     /// Satisfaction surveys: the records, and sending them after a resolve.
@@ -139,6 +142,7 @@ impl ApiService {
             working_hours: WorkingHoursStore::new(dynamo.clone(), table),
             sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
             sla: SlaKeeper::new(dynamo.clone(), table),
+            logins: LoginStore::new(dynamo.clone(), table),
             chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
             csat: CsatStore::new(dynamo.clone(), table),
             surveys: CsatSurveyor::new(
@@ -207,9 +211,14 @@ impl ApiService {
             Err(routes::Miss::NoSuchPath) => return Err(HttpError::not_found("no such route")),
         };
         if route.public {
-            return handlers::dispatch_public(route);
+            return handlers::dispatch_public(self, route, request).await;
         }
-        let caller = self.keys.authenticate(request).await?;
+        let caller = match request::bearer(request) {
+            Some(token) if shared::session::is_session_token(token) => {
+                handlers::sign_in::caller_of(self, token).await?
+            }
+            _ => self.keys.authenticate(request).await?,
+        };
         tracing::Span::current()
             .record("org", caller.org_id.as_str())
             .record("agent", caller.agent_id.as_str())

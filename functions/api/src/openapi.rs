@@ -84,7 +84,9 @@ use utoipa::OpenApi;
     ChatExpirationRuleList,
     UpsertChatExpirationRule,
     CsatSurvey,
-    CsatSurveyList
+    CsatSurveyList,
+    LoginRequest,
+    SessionGranted
 )))]
 struct Schemas;
 
@@ -143,6 +145,7 @@ fn example(schema: &str) -> Value {
                 {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
             ]
         }),
+        "LoginRequest" => json!({"email": "ada@example.com", "password": "correct horse battery"}),
         "UpsertChatExpirationRule" => {
             json!({"window_hours": 24, "auto_resolve": true, "block_text_after_window": false})
         }

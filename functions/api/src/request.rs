@@ -43,23 +43,7 @@ impl Context<'_> {
     }
 
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
-        let body: &[u8] = self.request.body().as_ref();
-        if body.len() > MAX_BODY_BYTES {
-            return Err(too_large(MAX_BODY_BYTES));
-        }
-        if body.is_empty() {
-            return Err(HttpError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                "a JSON body is required",
-            ));
-        }
-        serde_json::from_slice(body).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => {
-                HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
-            }
-            _ => HttpError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
-        })
+        json_body(self.request)
     }
 
     /// `limit` and `cursor`; a cursor must come from this API and the caller's organization.
@@ -86,6 +70,48 @@ impl Context<'_> {
         };
         Ok((limit, start))
     }
+}
+
+/// The request's JSON body as `T` (400 when it is not JSON, 422 naming what does not fit).
+pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, HttpError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large(MAX_BODY_BYTES));
+    }
+    if body.is_empty() {
+        return Err(HttpError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "a JSON body is required",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())
+        }
+        _ => HttpError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()),
+    })
+}
+
+/// The caller's address as API Gateway saw it (`unknown` when it does not say).
+pub fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_else(|| "unknown".into())
+        }
+        _ => "unknown".into(),
+    }
+}
+
+/// The bearer credential of the request, if any.
+pub fn bearer(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(lambda_http::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
 }
 
 pub fn next_cursor(next: Option<PageKey>) -> Option<String> {

@@ -77,6 +77,7 @@ impl AgentStore {
             is_active: true,
             is_online: false,
             open_assigned: 0,
+            password_hash: None,
             created_at: now.clone(),
             updated_at: Some(now),
         };
@@ -96,6 +97,34 @@ impl AgentStore {
         ];
         self.records.transact(writes).await?;
         Ok(agent)
+    }
+
+    /// Sets an active agent's password (its argon2id hash) together with `sign_in`, the write that
+    /// makes their e-mail sign in as them (`LoginStore::claim_email`).
+    pub async fn set_password(
+        &self,
+        org_id: &str,
+        agent_id: &str,
+        password_hash: &str,
+        sign_in: Write,
+    ) -> Result<(), StoreError> {
+        let update = self
+            .records
+            .update_of(&table::agent(org_id, agent_id))
+            .update_expression("SET password_hash = :hash, updated_at = :now")
+            .condition_expression("is_active = :true")
+            .expression_attribute_values(":hash", s(password_hash))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":now", s(now_rfc3339()));
+        self.records
+            .transact(vec![
+                Write::failing_as(
+                    self.records.update(update),
+                    StoreError::Conflict("a deactivated agent cannot be changed".into()),
+                ),
+                sign_in,
+            ])
+            .await
     }
 
     /// Applies `changes` to an active agent. A change of presence moves the online counter in the

@@ -28,6 +28,7 @@ pub mod items;
 pub mod job_queue;
 #[cfg(feature = "kms")]
 mod kms;
+pub mod login_store;
 pub mod lookup;
 #[cfg(feature = "s3")]
 pub mod media_links;

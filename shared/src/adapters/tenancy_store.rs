@@ -82,6 +82,7 @@ impl TenancyStore {
             is_active: true,
             is_online: false,
             open_assigned: 0,
+            password_hash: None,
             created_at: created_at.clone(),
             updated_at: None,
         };

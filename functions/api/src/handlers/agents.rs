@@ -62,6 +62,38 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     ok(&views::Agent::from(&load(api, cx).await?))
 }
 
+fn signs_in_elsewhere() -> HttpError {
+    HttpError::new(
+        StatusCode::CONFLICT,
+        "email_signs_in_elsewhere",
+        "email: this address already signs in to another organization; choose another to set a password",
+    )
+}
+
+fn checked_password(password: &str) -> Result<&str, HttpError> {
+    shared::password::check(password).map_err(|reason| unprocessable("password", reason))?;
+    Ok(password)
+}
+
+/// Hashes (off the async workers) and stores an agent's password with their sign-in e-mail: 409
+/// when that e-mail already signs in as an agent of another organization.
+async fn set_password(api: &ApiService, agent: &shared::tenancy::Agent, password: &str) -> Result<(), HttpError> {
+    let password = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || shared::password::hash(&password))
+        .await
+        .map_err(|_| HttpError::internal())?;
+    let sign_in = api.logins.claim_email(&agent.email, &agent.org_id, &agent.agent_id);
+    match api
+        .agents
+        .set_password(&agent.org_id, &agent.agent_id, &hash, sign_in)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(shared::adapters::StoreError::Conflict(what)) if what == "sign-in e-mail" => Err(signs_in_elsewhere()),
+        Err(err) => Err(err.into()),
+    }
+}
+
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateAgent = cx.json()?;
     let email = rules::EMAIL_REQUIRED
@@ -72,7 +104,17 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .check("full_name", body.full_name.as_deref())?
         .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
+    let password = body.password.as_deref().map(checked_password).transpose()?;
+    if password.is_some()
+        && let Some((org, _)) = api.logins.agent_of(&email.to_lowercase()).await?
+        && org != cx.org()
+    {
+        return Err(signs_in_elsewhere());
+    }
     let agent = api.agents.create_agent(cx.org(), &email, &full_name, role).await?;
+    if let Some(password) = password {
+        set_password(api, &agent, password).await?;
+    }
     created(&views::Agent::from(&agent))
 }
 
@@ -84,6 +126,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         cx.caller.require("agents.manage")?;
     }
     let role = body.role.as_deref().map(parse_role).transpose()?;
+    let password = body.password.as_deref().map(checked_password).transpose()?;
     if is_self && role.is_some_and(|r| r != agent.role) {
         return Err(refers_to_caller("role: an admin cannot change their own role"));
     }
@@ -99,6 +142,9 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .ok_or_else(|| not_found("agent"))?;
     if updated.role != agent.role {
         api.keys.forget(&agent.agent_id, None);
+    }
+    if let Some(password) = password {
+        set_password(api, &updated, password).await?;
     }
     ok(&views::Agent::from(&updated))
 }

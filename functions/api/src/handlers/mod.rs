@@ -15,6 +15,7 @@ pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
 mod scheduled;
+pub(crate) mod sign_in;
 mod sla_policies;
 mod templates;
 mod working_hours;
@@ -29,9 +30,10 @@ pub use recipients::MAX_ENTRIES as MAX_RECIPIENT_ENTRIES;
 
 pub type Answer = Result<Response<Body>, HttpError>;
 
-pub fn dispatch_public(route: &Route) -> Answer {
+pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_http::Request) -> Answer {
     match route.operation {
         Operation::OpenApi => crate::request::ok(&crate::openapi::document()),
+        Operation::Login => sign_in::login(api, request).await,
         _ => Err(HttpError::not_found("no such route")),
     }
 }
@@ -39,7 +41,8 @@ pub fn dispatch_public(route: &Route) -> Answer {
 pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answer {
     use Operation::*;
     match route.operation {
-        OpenApi => dispatch_public(route),
+        OpenApi | Login => dispatch_public(api, route, cx.request).await,
+        Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
         ListConversations => conversations::list(api, cx).await,
         GetConversation => conversations::get(api, cx).await,

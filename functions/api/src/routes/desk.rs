@@ -20,6 +20,32 @@ pub(super) const ROUTES: &[Route] = &[
     },
     Route {
         permission: None,
+        public: true,
+        response: Some("SessionGranted"),
+        body: Body::Json("LoginRequest"),
+        ..route(
+            "POST",
+            "/v1/auth/login",
+            Login,
+            "",
+            "sign-in",
+            "Exchange an agent's e-mail and password for a session token (12 hours); 401 for a wrong e-mail or password alike, 429 after repeated failures",
+        )
+    },
+    Route {
+        permission: None,
+        status: 204,
+        ..route(
+            "POST",
+            "/v1/auth/logout",
+            Logout,
+            "",
+            "sign-in",
+            "End the session this request is made with (nothing for an API key)",
+        )
+    },
+    Route {
+        permission: None,
         response: Some("Me"),
         ..route(
             "GET",

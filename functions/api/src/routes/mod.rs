@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     OpenApi,
+    Login,
+    Logout,
     Me,
     ListConversations,
     GetConversation,
@@ -238,7 +240,11 @@ mod tests {
             let concrete = route.path.replace('{', "x").replace('}', "");
             let (found, _) = find(route.method, &concrete).expect("found");
             assert_eq!(found.operation, route.operation, "{} {}", route.method, route.path);
-            assert!(route.public || route.permission.is_some() || route.operation == Operation::Me);
+            assert!(
+                route.public
+                    || route.permission.is_some()
+                    || matches!(route.operation, Operation::Me | Operation::Logout)
+            );
             if let Some(permission) = route.permission {
                 assert!(
                     shared::permissions::PERMISSIONS

@@ -217,11 +217,16 @@ pub fn apply(components: &mut Value) {
             (schema, "warning_threshold_pct", threshold.clone()),
         ]
     });
-    let expiry = [(
-        "UpsertChatExpirationRule",
-        "window_hours",
-        json!({"type": "integer", "minimum": 0, "maximum": shared::chat_expiry::MAX_WINDOW_HOURS}),
-    )];
+    let password = json!({"anyOf": [{"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}, {"type": "null"}]});
+    let expiry = [
+        (
+            "UpsertChatExpirationRule",
+            "window_hours",
+            json!({"type": "integer", "minimum": 0, "maximum": shared::chat_expiry::MAX_WINDOW_HOURS}),
+        ),
+        ("CreateAgent", "password", password.clone()),
+        ("UpdateAgent", "password", password),
+    ];
     for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla).chain(expiry) {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;

@@ -297,6 +297,8 @@ pub struct CreateAgent {
     pub full_name: Option<String>,
     /// admin | agent (default agent)
     pub role: Option<String>,
+    /// To sign in to the inbox with the e-mail (8 to 128 characters); never returned.
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -306,6 +308,8 @@ pub struct UpdateAgent {
     /// admin | agent; needs agents.manage
     pub role: Option<String>,
     pub is_online: Option<bool>,
+    /// A new password (8 to 128 characters); one's own, or anyone's with agents.manage.
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -700,3 +704,19 @@ mod outreach;
 pub use care::*;
 pub use clock::*;
 pub use outreach::*;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A signed-in session: send `token` as `Authorization: Bearer <token>` until `expires_at`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionGranted {
+    /// Shown once; only its SHA-256 is stored.
+    pub token: String,
+    pub expires_at: String,
+    pub agent: Agent,
+}

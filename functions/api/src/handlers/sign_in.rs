@@ -1,0 +1,110 @@
+//! Signing in with e-mail and password: a session token (revocable, short-lived) for the inbox.
+//! Wrong e-mail and wrong password get the same answer in about the same time; failures are
+//! counted per e-mail and per source address, and past the limit the answer is 429 without the
+//! password being checked.
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{bearer, json_body, no_content, ok, source_ip};
+use crate::views;
+use lambda_http::Request;
+use lambda_http::http::StatusCode;
+use shared::http_error::HttpError;
+use shared::{password, session};
+
+fn invalid_credentials() -> HttpError {
+    HttpError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "the e-mail or the password is wrong",
+    )
+}
+
+/// Verifies off the async workers: argon2id takes tens of milliseconds of CPU on purpose.
+async fn verify(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || match stored {
+        Some(hash) => password::verify(&password, &hash),
+        None => {
+            // An unknown e-mail costs what a wrong password costs.
+            password::verify(&password, password::decoy());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub async fn login(api: &ApiService, request: &Request) -> Answer {
+    let body: views::LoginRequest = json_body(request)?;
+    let email = body.email.trim().to_lowercase();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let by_email = format!("email:{email}");
+    let by_source = format!("source:{}", source_ip(request));
+    let who = [by_email.as_str(), by_source.as_str()];
+    let failures = api.logins.failures(&who, now_ms).await?;
+    if session::locked_out(failures[0], failures[1]) {
+        let retry = (session::attempt_window(now_ms) + session::ATTEMPT_WINDOW_MS - now_ms) / 1000 + 1;
+        return Err(HttpError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many failed sign-ins; try again later",
+        )
+        .with_header("retry-after", retry.to_string()));
+    }
+    let agent = match api.logins.agent_of(&email).await? {
+        Some((org, id)) => api.agents.agent(&org, &id).await?,
+        None => None,
+    };
+    let stored = agent.as_ref().and_then(|a| a.password_hash.clone());
+    let matches = verify(body.password, stored).await;
+    let Some(agent) = agent.filter(|a| matches && a.is_active) else {
+        api.logins.count_failure(&who, now_ms).await?;
+        return Err(invalid_credentials());
+    };
+    let (token, granted) = api
+        .logins
+        .open_session(&agent.org_id, &agent.agent_id, agent.role, now_ms)
+        .await?;
+    tracing::info!(org = %agent.org_id, agent = %agent.agent_id, session = %granted.session_id, "signed in");
+    ok(&views::SessionGranted {
+        token: token.plaintext,
+        expires_at: shared::inbox::rfc3339_millis(granted.expires_ms),
+        agent: views::Agent::from(&agent),
+    })
+}
+
+/// Ends the session the request was made with (an API key has none to end).
+pub async fn logout(api: &ApiService, request: &Request) -> Answer {
+    if let Some(token) = bearer(request).filter(|t| session::is_session_token(t)) {
+        api.logins.close_session(token).await?;
+    }
+    no_content()
+}
+
+/// The caller a session token stands for: its agent, who must still be active, with every scope
+/// their role grants.
+pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Caller, HttpError> {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let signed_out = || {
+        HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the session has ended; sign in again",
+        )
+    };
+    let session = api.logins.session(token, now_ms).await?.ok_or_else(signed_out)?;
+    let agent = api
+        .agents
+        .agent(&session.org_id, &session.agent_id)
+        .await?
+        .filter(|a| a.is_active)
+        .ok_or_else(signed_out)?;
+    Ok(crate::auth::Caller {
+        org_id: agent.org_id,
+        agent_id: agent.agent_id,
+        agent_name: agent.full_name,
+        key_id: format!("session:{}", session.session_id),
+        role: agent.role,
+        scopes: vec!["*".into()],
+    })
+}
