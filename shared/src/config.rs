@@ -17,6 +17,7 @@ pub mod vars {
     pub const ACCOUNT_CACHE_TTL_SECONDS: &str = "ACCOUNT_CACHE_TTL_SECONDS";
     pub const MEDIA_QUEUE_URL: &str = "MEDIA_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
+    pub const SELF_REGISTRATION: &str = "SELF_REGISTRATION";
     pub const CAMPAIGN_QUEUE_URL: &str = "CAMPAIGN_QUEUE_URL";
     pub const GRAPH_API_BASE_URL: &str = "GRAPH_API_BASE_URL";
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";

@@ -106,3 +106,61 @@ async fn passwords_are_checked_and_an_email_signs_in_to_one_organization() {
         .await;
     assert_eq!(me["agent"]["id"], lin["id"], "A's agent, whom the e-mail signs in as");
 }
+
+#[tokio::test]
+async fn self_registration_creates_a_signed_in_organization_only_when_enabled() {
+    let fx = Fixture::new().await;
+    let body = |email: &str| {
+        json!({"org_name": "Acme Outfitters", "admin_email": email, "admin_password": "correct horse battery"})
+            .to_string()
+    };
+    let (status, _) = fx
+        .call("POST", "/v1/register", None, Some(&body("owner@acme.example")))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "disabled by default");
+
+    let mut env = fx.stack.env_of("ApiFunction");
+    env.insert("SELF_REGISTRATION".into(), "enabled".into());
+    let open = api::ApiService::from_aws(&api::ApiConfig::from_env(&env).unwrap(), &fx.stack.aws);
+    let register = |body: String| {
+        let open = &open;
+        async move {
+            let response = open
+                .handle(api_request("POST", "/v1/register", None, Some(&body)))
+                .await
+                .unwrap();
+            (response.status(), json_body(&response))
+        }
+    };
+    let (status, registered) = register(body("Owner@Acme.example")).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    let token = registered["session"]["token"].as_str().unwrap();
+    let (status, me) = fx.call("GET", "/v1/me", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["agent"]["role"], "admin");
+    let (status, _) = fx.call("GET", "/v1/agents", registered["api_key"].as_str(), None).await;
+    assert_eq!(status, StatusCode::OK, "the integration key works too");
+    let (status, session) = login(&fx, "owner@acme.example", "correct horse battery").await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    assert_eq!(session["agent"]["id"], me["agent"]["id"]);
+
+    let (status, taken) = register(body("owner@acme.example")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{taken}");
+    let weak = json!({"org_name": "Weak", "admin_email": "weak@acme.example", "admin_password": "123"}).to_string();
+    let (status, refused) = register(weak).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("admin_password"),
+        "{refused}"
+    );
+    for n in 0..4 {
+        let (status, _) = register(body(&format!("owner{n}@acme.example"))).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = register(body("owner9@acme.example")).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "five organizations per address and window"
+    );
+}

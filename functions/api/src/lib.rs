@@ -60,6 +60,8 @@ pub struct ApiConfig {
     pub graph_api_base_url: String,
     pub graph_api_version: String,
     pub campaign_queue_url: String,
+    /// `POST /v1/register` creates organizations (else it answers 404).
+    pub self_registration: bool,
 }
 
 impl ApiConfig {
@@ -72,6 +74,17 @@ impl ApiConfig {
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
             campaign_queue_url: env.required(vars::CAMPAIGN_QUEUE_URL)?,
+            self_registration: match env.get(vars::SELF_REGISTRATION).as_deref().map(str::trim) {
+                None | Some("" | "disabled") => false,
+                Some("enabled") => true,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        name: vars::SELF_REGISTRATION,
+                        value: other.to_string(),
+                        reason: "expected enabled or disabled",
+                    });
+                }
+            },
         })
     }
 }
@@ -99,6 +112,7 @@ pub struct ApiService {
     sla: SlaKeeper,
     /// Sign-in e-mails, sessions and failed attempts.
     logins: LoginStore,
+    self_registration: bool,
     /// Chat expiration rules and conversations' expiry entries.
     chat_expiry: ChatExpiryStore,
     /// Satisfaction surveys: the records, and sending them after a resolve.
@@ -143,6 +157,7 @@ impl ApiService {
             sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
             sla: SlaKeeper::new(dynamo.clone(), table),
             logins: LoginStore::new(dynamo.clone(), table),
+            self_registration: config.self_registration,
             chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
             csat: CsatStore::new(dynamo.clone(), table),
             surveys: CsatSurveyor::new(

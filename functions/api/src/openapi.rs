@@ -86,7 +86,9 @@ use utoipa::OpenApi;
     CsatSurvey,
     CsatSurveyList,
     LoginRequest,
-    SessionGranted
+    SessionGranted,
+    RegisterRequest,
+    Registered
 )))]
 struct Schemas;
 
@@ -145,6 +147,9 @@ fn example(schema: &str) -> Value {
                 {"day_of_week": 2, "start_time": "09:00", "end_time": "18:00"}
             ]
         }),
+        "RegisterRequest" => {
+            json!({"org_name": "Acme Outfitters", "admin_email": "owner@acme.example", "admin_password": "correct horse battery"})
+        }
         "LoginRequest" => json!({"email": "ada@example.com", "password": "correct horse battery"}),
         "UpsertChatExpirationRule" => {
             json!({"window_hours": 24, "auto_resolve": true, "block_text_after_window": false})

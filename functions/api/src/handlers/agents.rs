@@ -62,7 +62,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     ok(&views::Agent::from(&load(api, cx).await?))
 }
 
-fn signs_in_elsewhere() -> HttpError {
+pub(crate) fn signs_in_elsewhere() -> HttpError {
     HttpError::new(
         StatusCode::CONFLICT,
         "email_signs_in_elsewhere",
@@ -77,7 +77,11 @@ fn checked_password(password: &str) -> Result<&str, HttpError> {
 
 /// Hashes (off the async workers) and stores an agent's password with their sign-in e-mail: 409
 /// when that e-mail already signs in as an agent of another organization.
-async fn set_password(api: &ApiService, agent: &shared::tenancy::Agent, password: &str) -> Result<(), HttpError> {
+pub(crate) async fn set_password(
+    api: &ApiService,
+    agent: &shared::tenancy::Agent,
+    password: &str,
+) -> Result<(), HttpError> {
     let password = password.to_string();
     let hash = tokio::task::spawn_blocking(move || shared::password::hash(&password))
         .await

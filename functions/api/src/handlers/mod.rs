@@ -14,6 +14,7 @@ mod media;
 pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
+mod registration;
 mod scheduled;
 pub(crate) mod sign_in;
 mod sla_policies;
@@ -34,6 +35,7 @@ pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_h
     match route.operation {
         Operation::OpenApi => crate::request::ok(&crate::openapi::document()),
         Operation::Login => sign_in::login(api, request).await,
+        Operation::Register => registration::register(api, request).await,
         _ => Err(HttpError::not_found("no such route")),
     }
 }
@@ -41,7 +43,7 @@ pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_h
 pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answer {
     use Operation::*;
     match route.operation {
-        OpenApi | Login => dispatch_public(api, route, cx.request).await,
+        OpenApi | Login | Register => dispatch_public(api, route, cx.request).await,
         Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
         ListConversations => conversations::list(api, cx).await,

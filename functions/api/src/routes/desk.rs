@@ -34,6 +34,21 @@ pub(super) const ROUTES: &[Route] = &[
     },
     Route {
         permission: None,
+        public: true,
+        status: 201,
+        response: Some("Registered"),
+        body: Body::Json("RegisterRequest"),
+        ..route(
+            "POST",
+            "/v1/register",
+            Register,
+            "",
+            "sign-in",
+            "Create an organization with its first admin, signed in (404 unless the operator enabled self-registration)",
+        )
+    },
+    Route {
+        permission: None,
         status: 204,
         ..route(
             "POST",

@@ -8,6 +8,7 @@ pub enum Operation {
     OpenApi,
     Login,
     Logout,
+    Register,
     Me,
     ListConversations,
     GetConversation,

@@ -225,6 +225,11 @@ pub fn apply(components: &mut Value) {
             json!({"type": "integer", "minimum": 0, "maximum": shared::chat_expiry::MAX_WINDOW_HOURS}),
         ),
         ("CreateAgent", "password", password.clone()),
+        (
+            "RegisterRequest",
+            "admin_password",
+            json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}),
+        ),
         ("UpdateAgent", "password", password),
     ];
     for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla).chain(expiry) {

@@ -720,3 +720,25 @@ pub struct SessionGranted {
     pub expires_at: String,
     pub agent: Agent,
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Name of the new organization.
+    pub org_name: String,
+    /// The first admin's e-mail (they sign in with it).
+    pub admin_email: String,
+    /// The first admin's password (8 to 128 characters).
+    pub admin_password: String,
+    /// The first admin's name (default: the e-mail's local part).
+    pub admin_name: Option<String>,
+}
+
+/// A new organization, its first admin signed in, and an API key for integrations (shown once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    pub org_id: String,
+    pub org_name: String,
+    pub session: SessionGranted,
+    pub api_key: String,
+}

@@ -1,0 +1,82 @@
+//! Self-registration (`POST /v1/register`), when the operator enables it: a new organization with
+//! its first admin, who is signed in at once. Registrations are limited per source address like
+//! failed sign-ins; disabled, the route answers 404 as if it did not exist.
+
+use super::Answer;
+use crate::ApiService;
+use crate::request::{json_body, respond, source_ip, unprocessable};
+use crate::rules;
+use crate::views;
+use lambda_http::Request;
+use lambda_http::http::StatusCode;
+use shared::adapters::tenancy_store::NewOrganization;
+use shared::http_error::HttpError;
+
+/// Organizations one address may create per attempt window.
+const REGISTRATIONS_PER_SOURCE: i64 = 5;
+
+pub async fn register(api: &ApiService, request: &Request) -> Answer {
+    if !api.self_registration {
+        return Err(HttpError::not_found("no such route"));
+    }
+    let body: views::RegisterRequest = json_body(request)?;
+    let org_name = rules::DIVISION_NAME
+        .required_now()
+        .check("org_name", Some(&body.org_name))?
+        .unwrap_or_default();
+    let email = rules::EMAIL_REQUIRED
+        .check("admin_email", Some(&body.admin_email))?
+        .unwrap_or_default()
+        .to_lowercase();
+    shared::password::check(&body.admin_password).map_err(|reason| unprocessable("admin_password", reason))?;
+    let admin_name = match body.admin_name.as_deref() {
+        Some(name) => rules::AGENT_FULL_NAME
+            .required_now()
+            .check("admin_name", Some(name))?
+            .unwrap_or_default(),
+        None => email.split('@').next().unwrap_or_default().to_string(),
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let source = format!("register:{}", source_ip(request));
+    let made = api.logins.failures(&[source.as_str()], now_ms).await?;
+    if made[0] >= REGISTRATIONS_PER_SOURCE {
+        return Err(HttpError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many organizations registered from this address; try again later",
+        ));
+    }
+    if api.logins.agent_of(&email).await?.is_some() {
+        return Err(super::agents::signs_in_elsewhere());
+    }
+    api.logins.count_failure(&[source.as_str()], now_ms).await?;
+    let created = api
+        .tenancy
+        .create_organization(NewOrganization {
+            org_id: None,
+            name: org_name,
+            owner_email: email,
+            owner_name: admin_name,
+        })
+        .await?;
+    super::agents::set_password(api, &created.owner, &body.admin_password).await?;
+    let owner = &created.owner;
+    let (token, session) = api
+        .logins
+        .open_session(&owner.org_id, &owner.agent_id, owner.role, now_ms)
+        .await?;
+    tracing::info!(org = %owner.org_id, "organization registered");
+    respond(
+        StatusCode::CREATED,
+        &views::Registered {
+            org_id: created.organization.org_id.clone(),
+            org_name: created.organization.name.clone(),
+            session: views::SessionGranted {
+                token: token.plaintext,
+                expires_at: shared::inbox::rfc3339_millis(session.expires_ms),
+                agent: views::Agent::from(owner),
+            },
+            api_key: created.api_key_plaintext,
+        },
+    )
+}
