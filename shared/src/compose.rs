@@ -42,6 +42,9 @@ pub fn queued_message(send: Composed<'_>, now: chrono::DateTime<chrono::Utc>) ->
         status_errors: vec![],
         pricing: None,
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        edited_at: None,
+        revoked_at: None,
+        previous_contents: vec![],
     };
     let job = OutboundJob {
         org_id: send.org_id.to_string(),

@@ -104,6 +104,23 @@ impl DomainEvent {
         )
     }
 
+    /// The customer edited (`edited`) or deleted one of their messages; the change's wamid is the id.
+    pub fn message_changed(
+        org_id: &str,
+        edited: bool,
+        conversation_id: &str,
+        message_id: &str,
+        change_wamid: &str,
+    ) -> Self {
+        let detail_type = if edited { "message.edited" } else { "message.revoked" };
+        Self::new(
+            detail_type,
+            format!("{detail_type}:{change_wamid}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "message_id": message_id, "wamid": change_wamid}),
+        )
+    }
+
     /// A customer rated a satisfaction survey.
     pub fn csat_rated(
         org_id: &str,

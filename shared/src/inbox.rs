@@ -213,6 +213,15 @@ pub struct Message {
     pub media: Option<MediaRef>,
     pub pricing: Option<Value>,
     pub created_at: String,
+    /// When the customer last edited it (its content is then the new one).
+    #[serde(default)]
+    pub edited_at: Option<String>,
+    /// When the customer deleted it for everyone (its content is then a `revoke`).
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+    /// What it said before each edit or the deletion, oldest first: kept for audit.
+    #[serde(default)]
+    pub previous_contents: Vec<Content>,
 }
 
 impl Message {
@@ -259,6 +268,9 @@ impl Message {
             status_errors: vec![],
             pricing: None,
             created_at: now.into(),
+            edited_at: None,
+            revoked_at: None,
+            previous_contents: vec![],
         }
     }
 }

@@ -7,8 +7,6 @@ use integration_tests::outreach::OutreachFixture;
 use integration_tests::*;
 use serde_json::{Value, json};
 
-const CUSTOMER: &str = "16505551234";
-
 async fn call_ok(fx: &Fixture, method: &str, path: &str, body: Option<Value>) -> Value {
     let body = body.map(|b| b.to_string());
     let (status, answer) = fx.call(method, path, Some(&fx.a.key), body.as_deref()).await;
@@ -18,18 +16,7 @@ async fn call_ok(fx: &Fixture, method: &str, path: &str, body: Option<Value>) ->
 
 /// The customer's message of `kind` with its `body`, ingested (as Meta delivers it).
 async fn customer_sends(fx: &Fixture, wamid: &str, timestamp: i64, kind: &str, body: Value) {
-    let mut message = json!({"from": CUSTOMER, "id": wamid, "timestamp": timestamp.to_string(), "type": kind});
-    message[kind] = body;
-    let notification = notification(
-        &fx.a.account.phone_number_id,
-        json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": CUSTOMER}]),
-        json!([message]),
-        Value::Null,
-    );
-    let (response, _) = fx
-        .ingest()
-        .process(ingest_event(&[("m", &fx.a.account, &notification)]))
-        .await;
+    let response = fx.customer_sends(&fx.a, wamid, timestamp, kind, body).await;
     assert!(response.batch_item_failures.is_empty());
 }
 

@@ -321,6 +321,9 @@ fn outbound(org_id: &str, conversation_id: &str, message_id: &str) -> Message {
         status_errors: vec![],
         pricing: None,
         created_at: "2023-11-14T22:30:00.000Z".into(),
+        edited_at: None,
+        revoked_at: None,
+        previous_contents: vec![],
     }
 }
 

@@ -8,6 +8,7 @@ mod csat;
 mod ingest;
 mod local_runtime;
 mod media;
+mod message_changes;
 mod moto_transactions;
 mod operations;
 mod out_of_hours;

@@ -153,6 +153,31 @@ impl Fixture {
         );
     }
 
+    /// A message of `kind` (its `kind` object is `body`) from the customer 16505551234 of `tenant`,
+    /// through ingest as Meta delivers it; answers the batch response.
+    pub async fn customer_sends(
+        &self,
+        tenant: &Tenant,
+        wamid: &str,
+        timestamp: i64,
+        kind: &str,
+        body: Value,
+    ) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+        let mut message = json!({"from": "16505551234", "id": wamid, "timestamp": timestamp.to_string(), "type": kind});
+        message[kind] = body;
+        let notification = notification(
+            &tenant.account.phone_number_id,
+            json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+            json!([message]),
+            Value::Null,
+        );
+        let (response, _) = self
+            .ingest()
+            .process(ingest_event(&[("m", &tenant.account, &notification)]))
+            .await;
+        response
+    }
+
     /// The id of `tenant`'s most recent conversation, through the API.
     pub async fn conversation_id(&self, tenant: &Tenant) -> String {
         let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;

@@ -442,5 +442,8 @@ pub fn queued_message(
         media: None,
         pricing: None,
         created_at: "2026-11-21T12:00:00.000Z".into(),
+        edited_at: None,
+        revoked_at: None,
+        previous_contents: vec![],
     }
 }

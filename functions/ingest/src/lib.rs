@@ -5,6 +5,7 @@
 //! sent after the record's writes, also for deliveries found to be duplicates, so a failure between
 //! write and send is repaired by the redelivery: stored once, announced at least once.
 
+mod changes;
 mod clock;
 mod csat;
 mod messages;
@@ -23,7 +24,7 @@ use shared::adapters::csat_store::CsatStore;
 use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::inbox::{
-    AccountEvent, AccountEvents, DeliveryContext, InboundLedger, StatusLedger, StatusOutcome,
+    AccountEvent, AccountEvents, DeliveryContext, InboundLedger, MessageStore, StatusLedger, StatusOutcome,
 };
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::OutboundStore;
@@ -72,6 +73,8 @@ pub enum RecordError {
     Store(#[from] StoreError),
     #[error("side effects not accepted: {0}")]
     SideEffects(String),
+    #[error("the message {0} an edit or deletion names is not stored (yet)")]
+    OriginalNotStored(String),
 }
 
 /// What one batch did, for logs, metrics and tests.
@@ -86,6 +89,8 @@ pub struct BatchSummary {
     pub other_changes: u32,
     /// Replies recorded as survey ratings (not stored as messages).
     pub survey_answers: u32,
+    /// Customers' edits and deletions applied to their earlier messages.
+    pub changes_applied: u32,
     pub failed_records: u32,
 }
 
@@ -99,6 +104,7 @@ pub struct IngestService {
     sla: SlaKeeper,
     expiry: ChatExpiryStore,
     csat: CsatStore,
+    messages: MessageStore,
     hours: WorkingHoursStore,
     sends: OutboundStore,
     outbound: Box<dyn JobQueue>,
@@ -172,6 +178,7 @@ impl BatchSummary {
         self.tenant_mismatches += other.tenant_mismatches;
         self.other_changes += other.other_changes;
         self.survey_answers += other.survey_answers;
+        self.changes_applied += other.changes_applied;
     }
 }
 
@@ -194,6 +201,7 @@ impl IngestService {
             expiry: ChatExpiryStore::new(dynamo.clone(), &config.table_name),
             hours: WorkingHoursStore::new(dynamo.clone(), &config.table_name),
             csat: CsatStore::new(dynamo.clone(), &config.table_name),
+            messages: MessageStore::new(dynamo.clone(), &config.table_name),
             sends: OutboundStore::new(dynamo.clone(), &config.table_name),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(

@@ -27,6 +27,10 @@ impl IngestService {
             warn!(wamid = %message.wamid, "message without sender identity skipped");
             return Ok(());
         }
+        if self.apply_change(org_id, message, effects).await? {
+            summary.changes_applied += 1;
+            return Ok(());
+        }
         if self
             .answer_survey(org_id, account_id, identity.wa_id.as_deref(), message, effects)
             .await?

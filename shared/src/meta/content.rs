@@ -126,6 +126,15 @@ pub enum Content {
         language: String,
         components: Value,
     },
+    /// The customer edited an earlier message (`original_message_id`, a wamid): its new content.
+    Edit {
+        original_message_id: String,
+        message: Box<Content>,
+    },
+    /// The customer deleted an earlier message for everyone.
+    Revoke {
+        original_message_id: String,
+    },
     /// A type Switchboard does not model (or Meta's own `unsupported`): the raw message is kept.
     Unsupported {
         original_type: String,
@@ -227,6 +236,25 @@ impl Content {
                 body: text(body, "body"),
                 new_wa_id: text(body, "wa_id").or_else(|| text(body, "new_wa_id")),
             },
+            "edit" => {
+                let new = body.get("message").unwrap_or(&Value::Null);
+                match (
+                    text(body, "original_message_id"),
+                    new.get("type").and_then(Value::as_str),
+                ) {
+                    (Some(original_message_id), Some(new_type)) if !matches!(new_type, "edit" | "revoke") => {
+                        Content::Edit {
+                            original_message_id,
+                            message: Box::new(Content::from_message(new_type, new)),
+                        }
+                    }
+                    _ => unsupported("edit without original_message_id or new message"),
+                }
+            }
+            "revoke" => match text(body, "original_message_id") {
+                Some(original_message_id) => Content::Revoke { original_message_id },
+                None => unsupported("revoke without original_message_id"),
+            },
             "unsupported" => unsupported("Meta reported the message as unsupported"),
             _ => unsupported("message type not modelled"),
         }
@@ -266,6 +294,8 @@ impl Content {
             Content::System { body, .. } => body.clone().unwrap_or_else(|| "[system]".into()),
             Content::Template { name, .. } => format!("[template: {name}]"),
             Content::List { body, .. } => body.clone(),
+            Content::Edit { message, .. } => message.preview(),
+            Content::Revoke { .. } => "[deleted]".into(),
             Content::Unsupported { original_type, .. } => format!("[unsupported: {original_type}]"),
         };
         let single_line: String = preview.split_whitespace().collect::<Vec<_>>().join(" ");

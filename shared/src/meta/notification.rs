@@ -219,6 +219,26 @@ mod tests {
     }
 
     #[test]
+    fn edits_and_revokes_name_the_original_message() {
+        let edited = message_of(json!({"from": "1", "id": "wamid.e", "timestamp": "5", "type": "edit",
+            "edit": {"original_message_id": "wamid.o", "message": {"type": "text", "text": {"body": "fixed"}}}}));
+        assert!(
+            matches!(edited.content, Content::Edit { ref original_message_id, ref message }
+            if original_message_id == "wamid.o" && **message == Content::Text { body: "fixed".into() })
+        );
+        let revoked = message_of(json!({"from": "1", "id": "wamid.r", "timestamp": "6", "type": "revoke",
+            "revoke": {"original_message_id": "wamid.o"}}));
+        assert_eq!(
+            revoked.content,
+            Content::Revoke {
+                original_message_id: "wamid.o".into()
+            }
+        );
+        let broken = message_of(json!({"from": "1", "id": "wamid.b", "timestamp": "7", "type": "edit", "edit": {}}));
+        assert!(matches!(broken.content, Content::Unsupported { .. }));
+    }
+
+    #[test]
     fn the_documented_samples_parse() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/meta/");
         let text = std::fs::read(format!("{root}inbound-text.json")).unwrap();

@@ -124,6 +124,12 @@ pub struct Message {
     pub errors: Value,
     pub media: Value,
     pub created_at: String,
+    /// When the customer last edited it: `content` is the new text ("edited").
+    pub edited_at: Option<String>,
+    /// When the customer deleted it for everyone: `content` is `{"kind":"revoke"}` ("deleted").
+    pub revoked_at: Option<String>,
+    /// What it said before each edit or the deletion, oldest first (kept for audit).
+    pub previous_contents: Vec<Value>,
 }
 
 impl From<&inbox::Message> for Message {
@@ -144,6 +150,13 @@ impl From<&inbox::Message> for Message {
                 .unwrap_or(Value::Null),
             media: serde_json::to_value(&m.media).unwrap_or(Value::Null),
             created_at: m.created_at.clone(),
+            edited_at: m.edited_at.clone(),
+            revoked_at: m.revoked_at.clone(),
+            previous_contents: m
+                .previous_contents
+                .iter()
+                .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
+                .collect(),
         }
     }
 }

@@ -154,3 +154,85 @@ mod tests {
         );
     }
 }
+
+/// What a customer's edit or deletion does to the message it names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Edit(crate::meta::Content),
+    Revoke,
+}
+
+/// How applying a change went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// Applied to the message of this conversation (or found applied before: a redelivery).
+    Applied {
+        conversation_id: String,
+        message_id: String,
+    },
+    /// The message it names is not stored (yet): Meta delivers it first, so retry later.
+    OriginalUnknown,
+}
+
+impl MessageStore {
+    /// Applies the customer's edit or deletion `change_wamid` to their message `original_wamid`:
+    /// the new content (or a `revoke` for a deletion) replaces the old, which is appended to
+    /// `previous_contents`; the change's wamid is recorded, so a redelivery changes nothing.
+    pub async fn apply_change(
+        &self,
+        org_id: &str,
+        original_wamid: &str,
+        change_wamid: &str,
+        change: &Change,
+        at: &str,
+    ) -> Result<Changed, StoreError> {
+        let Some(key) = self.key_of_wamid(org_id, original_wamid).await? else {
+            return Ok(Changed::OriginalUnknown);
+        };
+        let Some(message) = self.message(&key).await? else {
+            return Ok(Changed::OriginalUnknown);
+        };
+        let applied = Changed::Applied {
+            conversation_id: message.conversation_id.clone(),
+            message_id: message.message_id.clone(),
+        };
+        let (content, stamp) = match change {
+            Change::Edit(content) => (content.clone(), "edited_at"),
+            Change::Revoke => (
+                crate::meta::Content::Revoke {
+                    original_message_id: original_wamid.to_string(),
+                },
+                "revoked_at",
+            ),
+        };
+        let to_value = |c: &crate::meta::Content| {
+            serde_dynamo::to_attribute_value(c).map_err(|e| StoreError::Corrupt {
+                entity: "Message",
+                detail: e.to_string(),
+            })
+        };
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(crate::adapters::items::key_item(&key)))
+            .update_expression(format!(
+                "SET content = :content, {stamp} = :at, previous_contents = list_append(if_not_exists(previous_contents, :none), :old) ADD change_wamids :change"
+            ))
+            .condition_expression("attribute_exists(pk) AND NOT contains(change_wamids, :wamid)")
+            .expression_attribute_values(":content", to_value(&content)?)
+            .expression_attribute_values(":at", s(at))
+            .expression_attribute_values(":none", AttributeValue::L(vec![]))
+            .expression_attribute_values(":old", AttributeValue::L(vec![to_value(&message.content)?]))
+            .expression_attribute_values(":change", AttributeValue::Ss(vec![change_wamid.to_string()]))
+            .expression_attribute_values(":wamid", s(change_wamid))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(applied),
+            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(applied),
+            Err(err) => Err(StoreError::aws("UpdateItem(message change)", err)),
+        }
+    }
+}

@@ -24,7 +24,7 @@ pub mod status_plan;
 pub use account_events::{AccountEvent, AccountEvents};
 pub use counters::Counters;
 pub use inbound_ledger::{InboundLedger, steady_state_plan};
-pub use messages::{MediaResult, MessageStore};
+pub use messages::{Change, Changed, MediaResult, MessageStore};
 pub use status_ledger::StatusLedger;
 
 use crate::adapters::StoreError;
