@@ -609,6 +609,34 @@ async fn an_admin_can_use_every_route() {
     let rules = w
         .expect(StatusCode::OK, "GET", "/v1/chat-expiration-rules", key, None)
         .await;
+    w.expect(
+        StatusCode::CREATED,
+        "POST",
+        "/v1/agents",
+        key,
+        Some(json!({"email": "walker@example.com", "full_name": "Walker", "password": "a walk in the park"})),
+    )
+    .await;
+    let session = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            "/v1/auth/login",
+            key,
+            Some(json!({"email": "walker@example.com", "password": "a walk in the park"})),
+        )
+        .await;
+    let token = session["token"].as_str().unwrap().to_string();
+    w.expect(StatusCode::NO_CONTENT, "POST", "/v1/auth/logout", &token, None)
+        .await;
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "POST",
+        "/v1/register",
+        key,
+        Some(json!({"org_name": "Walk", "admin_email": "new@example.com", "admin_password": "long enough secret"})),
+    )
+    .await;
     let surveys = w.expect(StatusCode::OK, "GET", "/v1/csat-surveys", key, None).await;
     assert_eq!(surveys["data"], json!([]), "no account or division asked for surveys");
     assert_eq!(rules["data"][0]["id"], rule["id"]);
@@ -1022,6 +1050,10 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         CreateSlaPolicy => json!({"name": "iso", "first_response_time_secs": 60}),
         UpdateSlaPolicy => json!({"name": "Renamed"}),
         ApplySlaPolicy => json!({"sla_policy_id": ids["sla_policy_id"]}),
+        Login => json!({"email": "nobody@example.com", "password": "not a password"}),
+        Register => {
+            json!({"org_name": "Iso", "admin_email": "iso-owner@example.com", "admin_password": "long enough secret"})
+        }
         SetChatExpirationRule => json!({"window_hours": 24, "auto_resolve": true}),
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
@@ -1153,6 +1185,14 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         if route.path.contains('{') && !route.path.ends_with("{channel}") {
             assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
             assert_eq!(body["error"]["code"], "not_found", "{} {}", route.method, route.path);
+        } else if matches!(route.operation, Operation::Login | Operation::Register) {
+            // Public: nobody's e-mail and password (401); registration off in this stack (404).
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND].contains(&status),
+                "{} {}: {status} {text}",
+                route.method,
+                route.path
+            );
         } else if [
             "CreateApiKey",
             "RegisterAccount",
