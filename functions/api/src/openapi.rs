@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document: paths from the route table, schemas from the wire types (utoipa).
 
-use crate::routes::{Body, ROUTES};
+use crate::routes::{Body, Operation, ROUTES};
 use crate::views::*;
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
@@ -180,15 +180,19 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
     if route.body != Body::None {
         statuses.push((400, "the body is not valid JSON, or is empty"));
     }
+    let signing_in = matches!(route.operation, Operation::Login | Operation::Register);
+    if route.operation == Operation::Login {
+        statuses.push((401, "the e-mail or the password is wrong (one answer for both)"));
+    }
     if !route.public {
-        statuses.push((401, "missing, unknown, revoked or expired API key"));
+        statuses.push((401, "missing, unknown, revoked or expired API key or session"));
         statuses.push((403, "the key's role or scopes lack the permission"));
     }
     // Ids in a body (agent_id, division_id, ...) are looked up too.
     if route.path.contains('{') || paged || matches!(route.body, Body::Json(_)) {
         statuses.push((404, "no such id (or cursor) in the caller's organization"));
     }
-    if !route.public && route.method != "GET" {
+    if (!route.public && route.method != "GET") || route.operation == Operation::Register {
         statuses.push((
             409,
             "a conflicting change (a duplicate, a closed 24-hour window, another open conversation); re-read and retry",
@@ -202,6 +206,13 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
     }
     if route.body != Body::None || !route.query.is_empty() || (!route.public && route.method != "GET") {
         statuses.push((422, "a field or parameter is invalid; the message names it"));
+    }
+    if signing_in {
+        statuses.push((
+            429,
+            "too many failed sign-ins (or registrations) from this e-mail or address; retry after Retry-After",
+        ));
+        statuses.push((503, "a store is temporarily unavailable; retry"));
     }
     if !route.public {
         statuses.push((
