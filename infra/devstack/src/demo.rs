@@ -19,6 +19,10 @@ pub const PHONE_NUMBER_ID: &str = "106540352242922";
 pub const WABA_ID: &str = "102290129340398";
 pub const DISPLAY_PHONE_NUMBER: &str = "15550783881";
 
+/// The demo admin signs in with `owner@demo.example` and this (local only).
+pub const ADMIN_EMAIL: &str = "owner@demo.example";
+pub const ADMIN_PASSWORD: &str = "demo-password-local-only";
+
 /// Everything a script or walk-through needs to use the running local system (`.dev/demo.json`).
 #[derive(Debug, Serialize)]
 pub struct DemoInfo {
@@ -29,6 +33,8 @@ pub struct DemoInfo {
     pub app_secret: String,
     pub api_key: String,
     pub api_key_prefix: String,
+    pub admin_email: String,
+    pub admin_password: String,
     pub http_base_url: String,
     pub aws_endpoint: String,
     pub graph_api_base_url: String,
@@ -51,9 +57,23 @@ pub async fn seed(
         .create_organization(NewOrganization {
             org_id: Some(ORG_ID.into()),
             name: "Demo Shop".into(),
-            owner_email: "owner@demo.example".into(),
+            owner_email: ADMIN_EMAIL.into(),
             owner_name: "Demo Owner".into(),
         })
+        .await?;
+    let client = aws_sdk_dynamodb::Client::new(aws);
+    let sign_in = shared::adapters::login_store::LoginStore::new(client.clone(), &table).claim_email(
+        ADMIN_EMAIL,
+        ORG_ID,
+        &created.owner.agent_id,
+    );
+    shared::adapters::agent_store::AgentStore::new(client, &table)
+        .set_password(
+            ORG_ID,
+            &created.owner.agent_id,
+            &shared::password::hash(ADMIN_PASSWORD),
+            sign_in,
+        )
         .await?;
     store
         .register_account(
@@ -90,6 +110,8 @@ pub async fn seed(
         app_secret: APP_SECRET.into(),
         api_key: created.api_key_plaintext,
         api_key_prefix: created.api_key.key_prefix,
+        admin_email: ADMIN_EMAIL.into(),
+        admin_password: ADMIN_PASSWORD.into(),
         http_base_url: http_base_url.into(),
         aws_endpoint: aws_endpoint.into(),
         graph_api_base_url: stack.parameters.get("GraphApiBaseUrl").cloned().unwrap_or_default(),

@@ -251,6 +251,7 @@ Switchboard is running locally.
   Verify token    {token}
   App secret      {secret}
   API key         {key}   (demo tenant {org}; shown here because it is local)
+  Demo admin      {admin} / {password}   (POST /v1/auth/login)
   AWS endpoint    {aws}   (moto)
   Graph API       {graph}   (fake; serves the demo media)
   Everything above, plus queue URLs and resource names: {dev}/demo.json
@@ -273,6 +274,8 @@ Ctrl-C stops everything make dev started.
         token = info.verify_token,
         secret = info.app_secret,
         key = info.api_key,
+        admin = info.admin_email,
+        password = info.admin_password,
         org = info.org_id,
         aws = info.aws_endpoint,
         graph = info.graph_api_base_url,
