@@ -6,15 +6,7 @@ use integration_tests::*;
 use serde_json::{Value, json};
 
 async fn only_message(fx: &Fixture, conversation: &str) -> Value {
-    let (_, messages) = fx
-        .call(
-            "GET",
-            &format!("/v1/conversations/{conversation}/messages"),
-            Some(&fx.a.key),
-            None,
-        )
-        .await;
-    let all = messages["data"].as_array().unwrap();
+    let all = fx.messages(&fx.a, conversation).await;
     assert_eq!(all.len(), 1, "the changes are not messages of their own: {all:?}");
     all[0].clone()
 }

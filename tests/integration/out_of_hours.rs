@@ -4,20 +4,10 @@ use integration_tests::*;
 use serde_json::{Value, json};
 
 async fn replies(fx: &Fixture, conversation: &str) -> Vec<Value> {
-    let (_, messages) = fx
-        .call(
-            "GET",
-            &format!("/v1/conversations/{conversation}/messages"),
-            Some(&fx.a.key),
-            None,
-        )
-        .await;
-    messages["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    fx.messages(&fx.a, conversation)
+        .await
+        .into_iter()
         .filter(|m| m["direction"] == "outbound")
-        .cloned()
         .collect()
 }
 

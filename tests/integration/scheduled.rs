@@ -91,20 +91,8 @@ async fn a_message_scheduled_at_t_is_sent_once_between_t_and_t_plus_a_minute_eve
     assert!(sent["sent_at"].is_string());
     assert_eq!(fx.send_queued().await, 1);
     assert_eq!(fx.graph.sends_to(CUSTOMER), 1);
-    let (_, messages) = fx
-        .call(
-            "GET",
-            &format!("/v1/conversations/{conversation}/messages"),
-            Some(&fx.a.key),
-            None,
-        )
-        .await;
-    let outbound: Vec<&Value> = messages["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["direction"] == "outbound")
-        .collect();
+    let messages = fx.messages(&fx.a, &conversation).await;
+    let outbound: Vec<&Value> = messages.iter().filter(|m| m["direction"] == "outbound").collect();
     assert_eq!(outbound.len(), 1);
     assert_eq!(outbound[0]["id"], message_id);
     assert_eq!(outbound[0]["content"]["body"], "Your table is ready at 8.");

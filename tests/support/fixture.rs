@@ -178,6 +178,14 @@ impl Fixture {
         response
     }
 
+    /// A conversation's messages (first page, newest first), through the API as `tenant` sees them.
+    pub async fn messages(&self, tenant: &Tenant, conversation_id: &str) -> Vec<Value> {
+        let path = format!("/v1/conversations/{conversation_id}/messages");
+        let (status, body) = self.call("GET", &path, Some(&tenant.key), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"].as_array().cloned().unwrap_or_default()
+    }
+
     /// The id of `tenant`'s most recent conversation, through the API.
     pub async fn conversation_id(&self, tenant: &Tenant) -> String {
         let (status, body) = self.call("GET", "/v1/conversations", Some(&tenant.key), None).await;
