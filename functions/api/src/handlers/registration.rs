@@ -37,7 +37,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
         None => email.split('@').next().unwrap_or_default().to_string(),
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let source = format!("register:{}", source_ip(request));
+    let source = format!("register:{}", shared::session::hash(&source_ip(request)));
     let made = api.logins.failures(&[source.as_str()], now_ms).await?;
     if made[0] >= REGISTRATIONS_PER_SOURCE {
         return Err(HttpError::new(

@@ -38,8 +38,9 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
     let body: views::LoginRequest = json_body(request)?;
     let email = body.email.trim().to_lowercase();
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let by_email = format!("email:{email}");
-    let by_source = format!("source:{}", source_ip(request));
+    // Counted by digest: any string a caller sends makes a valid, bounded key.
+    let by_email = format!("email:{}", session::hash(&email));
+    let by_source = format!("source:{}", session::hash(&source_ip(request)));
     let who = [by_email.as_str(), by_source.as_str()];
     let failures = api.logins.failures(&who, now_ms).await?;
     if session::locked_out(failures[0], failures[1]) {
@@ -51,7 +52,13 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
         )
         .with_header("retry-after", retry.to_string()));
     }
-    let agent = match api.logins.agent_of(&email).await? {
+    // Only an address-shaped e-mail can have signed up; anything else is looked up nowhere.
+    let plausible = (3..=254).contains(&email.len()) && email.contains('@');
+    let found = match plausible {
+        true => api.logins.agent_of(&email).await?,
+        false => None,
+    };
+    let agent = match found {
         Some((org, id)) => api.agents.agent(&org, &id).await?,
         None => None,
     };
