@@ -37,6 +37,8 @@ for _ in $(seq 1 150); do
 done
 key="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"])' "$dev_dir/demo.json")"
 
+# use_after_free is excluded: working hours are a setting and answer their empty schedule (200)
+# after DELETE, as the document states; the check cannot be limited to other operations.
 # filter_too_much: the upload's raw-bytes bodies (18 content types) trip Hypothesis's generation
 # health check; it is about generating, not about the API, so it is not a failure here.
 # The demo admin's key: it may do everything, and it cannot revoke itself (422), so the stateful
@@ -45,6 +47,7 @@ key="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1])
   --url "http://127.0.0.1:$http_port" \
   --header "Authorization: Bearer $key" \
   --checks all \
+  --exclude-checks use_after_free \
   --seed 20261130 \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" \
   --workers 1 \
