@@ -18,7 +18,11 @@ pub mod vars {
     pub const MEDIA_QUEUE_URL: &str = "MEDIA_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const SELF_REGISTRATION: &str = "SELF_REGISTRATION";
+    /// The WebSocket API's stage URL (`wss://{api}.execute-api.{region}.amazonaws.com/{stage}`):
+    /// browsers open it, the notifier posts to its `@connections`.
+    pub const LIVE_URL: &str = "LIVE_URL";
     pub const CAMPAIGN_QUEUE_URL: &str = "CAMPAIGN_QUEUE_URL";
+    pub const NOTIFIER_QUEUE_URL: &str = "NOTIFIER_QUEUE_URL";
     pub const GRAPH_API_BASE_URL: &str = "GRAPH_API_BASE_URL";
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";
     /// The KMS key that seals account secrets.

@@ -137,12 +137,32 @@ impl DomainEvent {
         )
     }
 
-    pub fn message_status(org_id: &str, wamid: &str, status: &str, timestamp: i64) -> Self {
+    /// An agent changed a conversation through the API (`change`: the operation, e.g. `transfer`,
+    /// `sendMessage`, `resolve`); every change is its own event.
+    pub fn conversation_changed(org_id: &str, conversation_id: &str, change: &str, agent_id: &str) -> Self {
+        Self::new(
+            "conversation.changed",
+            format!("conversation.changed:{conversation_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"conversation_id": conversation_id, "change": change, "agent_id": agent_id}),
+        )
+    }
+
+    /// A message's delivery state moved (`sent`, `delivered`, `read`, `failed`); the conversation
+    /// and message ids let the agents' pages update the ticks.
+    pub fn message_status(
+        org_id: &str,
+        wamid: &str,
+        status: &str,
+        timestamp: i64,
+        message: Option<(&str, &str)>,
+    ) -> Self {
+        let (conversation_id, message_id) = message.unwrap_or_default();
         Self::new(
             "message.status",
             format!("message.status:{wamid}:{status}"),
             org_id,
-            json!({"wamid": wamid, "status": status, "timestamp": timestamp}),
+            json!({"wamid": wamid, "status": status, "timestamp": timestamp, "conversation_id": conversation_id, "message_id": message_id}),
         )
     }
 }
@@ -158,7 +178,7 @@ mod tests {
         assert_eq!(a.detail["event_id"], b.detail["event_id"]);
         assert_eq!(a.detail["org_id"], "org_1");
         assert_eq!(
-            DomainEvent::message_status("o", "w", "read", 2).detail_type,
+            DomainEvent::message_status("o", "w", "read", 2, None).detail_type,
             "message.status"
         );
     }

@@ -16,6 +16,7 @@ pub mod events;
 pub mod http_error;
 pub mod ids;
 pub mod inbox;
+pub mod live;
 pub mod media_job;
 pub mod meta;
 pub mod outbound;

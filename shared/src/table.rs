@@ -209,6 +209,14 @@ pub fn message_id_in(key: &Key) -> Option<&str> {
         .filter(|id| !id.is_empty())
 }
 
+/// The conversation a message's key belongs to.
+pub fn conversation_id_in(key: &Key) -> Option<&str> {
+    key.pk
+        .split_once("#CONV#")
+        .map(|(_, id)| id)
+        .filter(|id| !id.is_empty())
+}
+
 /// One per WhatsApp message id: the idempotency claim of an inbound message, the link from an
 /// outbound message's wamid to its record, and the parking place of statuses that arrive first.
 pub fn wamid(org_id: &str, wamid: &str) -> Key {
@@ -510,6 +518,21 @@ pub fn sla_breach(org_id: &str, conversation_id: &str, kind: &str, cycle: u32) -
         conversation_partition(org_id, conversation_id),
         format!("{}{kind}#{cycle}", prefix::SLA_BREACH),
     )
+}
+
+/// An organization's open WebSocket connections, in a partition of their own: the notifier reads
+/// them with one Query per event and nothing else.
+pub fn live_connections_partition(org_id: &str) -> String {
+    format!("LIVE#{org_id}")
+}
+
+pub fn live_connection(org_id: &str, connection_id: &str) -> Key {
+    Key::new(live_connections_partition(org_id), format!("CONN#{connection_id}"))
+}
+
+/// Which organization a connection belongs to: `$disconnect` knows only the connection id.
+pub fn live_connection_owner(connection_id: &str) -> Key {
+    Key::new(format!("CONN#{connection_id}"), "CONN".to_string())
 }
 
 /// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.

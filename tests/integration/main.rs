@@ -6,6 +6,7 @@ mod campaigns;
 mod chat_expiry;
 mod csat;
 mod ingest;
+mod live;
 mod local_runtime;
 mod media;
 mod message_changes;

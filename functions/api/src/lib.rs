@@ -7,6 +7,7 @@ mod auth;
 pub mod decode;
 mod handlers;
 pub mod openapi;
+mod page;
 mod request;
 pub mod routes;
 pub mod rules;
@@ -25,6 +26,7 @@ use shared::adapters::conversation_store::ConversationStore;
 use shared::adapters::csat_store::CsatStore;
 use shared::adapters::csat_surveyor::CsatSurveyor;
 use shared::adapters::division_store::DivisionStore;
+use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::graph::GraphClient;
 use shared::adapters::inbox::{Counters, MessageStore};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
@@ -62,6 +64,10 @@ pub struct ApiConfig {
     pub campaign_queue_url: String,
     /// `POST /v1/register` creates organizations (else it answers 404).
     pub self_registration: bool,
+    /// Agents' changes to conversations are announced here (`conversation.changed`).
+    pub event_bus_name: String,
+    /// The WebSocket URL the page opens for live updates.
+    pub live_url: String,
 }
 
 impl ApiConfig {
@@ -74,6 +80,8 @@ impl ApiConfig {
             graph_api_base_url: env.required(vars::GRAPH_API_BASE_URL)?,
             graph_api_version: env.required(vars::GRAPH_API_VERSION)?,
             campaign_queue_url: env.required(vars::CAMPAIGN_QUEUE_URL)?,
+            event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            live_url: env.required(vars::LIVE_URL)?,
             self_registration: match env.get(vars::SELF_REGISTRATION).as_deref().map(str::trim) {
                 None | Some("" | "disabled") => false,
                 Some("enabled") => true,
@@ -124,6 +132,8 @@ pub struct ApiService {
     keys: KeyCache,
     outbound: Box<dyn JobQueue>,
     media: Box<dyn PayloadStore>,
+    events: Box<dyn EventPublisher>,
+    live_url: String,
 }
 
 impl ApiService {
@@ -185,6 +195,11 @@ impl ApiService {
                 &config.outbound_queue_url,
             )),
             media: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
+            events: Box::new(EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(aws),
+                &config.event_bus_name,
+            )),
+            live_url: config.live_url.clone(),
         }
     }
 
@@ -213,6 +228,9 @@ impl ApiService {
     }
 
     async fn route(&self, request: &Request) -> Result<Response<Body>, HttpError> {
+        if let Some(asset) = page::asset(request.uri().path()) {
+            return Ok(page::respond(asset, request, &self.live_url));
+        }
         let (route, parameters) = match routes::find(request.method().as_str(), request.uri().path()) {
             Ok(found) => found,
             Err(routes::Miss::MethodNotAllowed { allowed }) => {
@@ -247,6 +265,29 @@ impl ApiService {
             parameters,
         };
         // Boxed: the handlers' futures are large, and a request needs only one of them.
-        Box::pin(handlers::dispatch(self, route, &context)).await
+        let response = Box::pin(handlers::dispatch(self, route, &context)).await?;
+        if route.changes_a_conversation() && response.status().is_success() {
+            self.announce_change(route, &context).await;
+        }
+        Ok(response)
+    }
+
+    /// Tells the other agents' pages (through the bus and the notifier) that a conversation
+    /// changed. The change is already stored: a failed publish is logged and counted, and the
+    /// pages catch up at their next fetch or reconnect.
+    async fn announce_change(&self, route: &routes::Route, context: &request::Context<'_>) {
+        let Some(conversation_id) = context.parameters.get("conversation_id") else {
+            return;
+        };
+        let event = shared::events::DomainEvent::conversation_changed(
+            &context.caller.org_id,
+            conversation_id,
+            &route.operation_id(),
+            &context.caller.agent_id,
+        );
+        if !self.events.publish(&[event]).await.is_empty() {
+            warn!("conversation.changed not published");
+            shared::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
+        }
     }
 }

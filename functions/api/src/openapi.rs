@@ -251,7 +251,7 @@ pub fn document() -> Value {
             responses.insert(status.to_string(), error_response(description));
         }
         let mut operation = json!({
-            "operationId": format!("{:?}", route.operation).chars().enumerate().map(|(i, c)| if i == 0 { c.to_ascii_lowercase() } else { c }).collect::<String>(),
+            "operationId": route.operation_id(),
             "summary": route.summary,
             "tags": [route.tag],
             "parameters": parameters,

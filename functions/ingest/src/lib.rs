@@ -390,13 +390,16 @@ impl IngestService {
             return Ok(());
         }
         match self.statuses.apply_status(&delivery.org_id, status).await? {
-            StatusOutcome::Applied { .. } => {
+            StatusOutcome::Applied { message_key } => {
                 summary.statuses_applied += 1;
+                let message =
+                    shared::table::conversation_id_in(&message_key).zip(shared::table::message_id_in(&message_key));
                 effects.events.push(DomainEvent::message_status(
                     &delivery.org_id,
                     &status.wamid,
                     status.status.as_str(),
                     status.timestamp,
+                    message,
                 ));
             }
             StatusOutcome::Parked => summary.statuses_parked += 1,

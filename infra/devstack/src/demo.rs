@@ -139,8 +139,11 @@ fn find(stack: &Stack, wanted: impl Fn(&Physical) -> bool) -> String {
             Physical::Table { name, .. }
             | Physical::Bucket { name, .. }
             | Physical::EventBus { name, .. }
-            | Physical::Queue { name, .. } => name.clone(),
+            | Physical::Queue { name, .. }
+            | Physical::Stage { name }
+            | Physical::Rule { name, .. } => name.clone(),
             Physical::HttpApi { id } | Physical::Key { id, .. } => id.clone(),
+            Physical::WebSocketApi { endpoint, .. } => endpoint.clone(),
         })
         .unwrap_or_default()
 }

@@ -19,6 +19,8 @@ pub enum Handler {
     Scheduled(ScheduledHandler),
     /// A function with both an SQS source and a schedule (Lambda hands it either event).
     SqsAndScheduled(SqsHandler, ScheduledHandler),
+    /// Behind a WebSocket API's routes.
+    WebSocket(crate::websocket::WebSocketHandler),
 }
 
 impl Handler {
@@ -64,6 +66,8 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "campaigns",
     "scheduled-sends",
     "sla-checks",
+    "live",
+    "notifier",
 ];
 
 pub fn build(
@@ -124,6 +128,15 @@ pub fn build(
             scheduled_sends::ScheduledSendsService,
             run
         ),
+        "notifier" => sqs_function!(notifier::NotifierConfig, notifier::NotifierService),
+        "live" => {
+            let config = live::LiveConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(live::LiveService::from_aws(&config, aws));
+            Handler::WebSocket(Arc::new(move |request| {
+                let service = service.clone();
+                Box::pin(async move { service.respond(request).await.map_err(|e| e.to_string()) })
+            }))
+        }
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => {
             let config = campaigns::CampaignsConfig::from_env(&env).map_err(config_error)?;

@@ -8,6 +8,7 @@ pub mod scheduler;
 pub mod sqs_poller;
 pub mod stack;
 pub mod template;
+pub mod websocket;
 
 use functions::{Handler, LocalFunction};
 use gateway::Gateway;
@@ -43,6 +44,9 @@ pub struct RuntimeOptions {
 
 pub struct LocalRuntime {
     pub gateway: Arc<Gateway>,
+    /// The template's WebSocket API; served when [`LocalRuntime::serve_websocket_on`] gave it a port.
+    pub websocket: Arc<websocket::WebSocketGateway>,
+    websocket_listener: Option<tokio::net::TcpListener>,
     pub pollers: Vec<SqsPoller>,
     pub schedules: Vec<(String, Duration, functions::ScheduledHandler)>,
 }
@@ -58,6 +62,8 @@ impl LocalRuntime {
         let mut routes = Vec::new();
         let mut pollers = Vec::new();
         let mut schedules = Vec::new();
+        let websocket_routes = template.websocket_routes()?;
+        let mut websocket_handlers = std::collections::BTreeMap::new();
         for spec in template.functions()? {
             let environment = stack.environment_of(&spec)?;
             let LocalFunction { spec, handler } = functions::build(spec, &environment, aws)?;
@@ -65,6 +71,12 @@ impl LocalRuntime {
                 function: spec.logical_id.clone(),
                 kind,
             };
+            for route in websocket_routes.iter().filter(|r| r.function == spec.logical_id) {
+                let Handler::WebSocket(handler) = &handler else {
+                    return Err(wrong_kind("WebSocket"));
+                };
+                websocket_handlers.insert(route.route_key.clone(), handler.clone());
+            }
             for route in &spec.routes {
                 let Handler::Http(http) = &handler else {
                     return Err(wrong_kind("HttpApi"));
@@ -104,9 +116,20 @@ impl LocalRuntime {
         }
         Ok(Self {
             gateway: Arc::new(Gateway::new(routes)),
+            websocket: Arc::new(websocket::WebSocketGateway::new(
+                stack.websocket_stage().unwrap_or("live"),
+                websocket_handlers,
+            )),
+            websocket_listener: None,
             pollers,
             schedules,
         })
+    }
+
+    /// Serves the WebSocket API (connections and `@connections`) on `listener` too.
+    pub fn serve_websocket_on(mut self, listener: tokio::net::TcpListener) -> Self {
+        self.websocket_listener = Some(listener);
+        self
     }
 
     /// Serves HTTP on `listener` and runs every poller and schedule until `shutdown` flips to true.
@@ -130,6 +153,12 @@ impl LocalRuntime {
                 move || scheduler::scheduled_event(&rule_arn, &region, &account),
                 shutdown.clone(),
             ));
+        }
+        if let Some(listener) = self.websocket_listener {
+            let mut websocket_shutdown = shutdown.clone();
+            tasks.spawn(self.websocket.serve(listener, async move {
+                let _ = websocket_shutdown.wait_for(|stop| *stop).await;
+            }));
         }
         let mut http_shutdown = shutdown.clone();
         self.gateway

@@ -171,6 +171,14 @@ async fn up(
     stack
         .parameters
         .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+    let websocket_port: u16 = std::env::var("WS_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(port + 2);
+    let websocket_listener = tokio::net::TcpListener::bind(("127.0.0.1", websocket_port))
+        .await
+        .with_context(|| format!("port {websocket_port} is in use; set WS_PORT"))?;
+    stack.serve_websocket_apis_at(&format!("ws://127.0.0.1:{websocket_port}"));
     let base_url = format!("http://127.0.0.1:{port}");
     let info = demo::seed(&stack, aws, &base_url, &endpoint).await?;
     std::fs::create_dir_all(dev_dir.join("env"))?;
@@ -193,7 +201,8 @@ async fn up(
         &RuntimeOptions {
             failed_visibility_seconds,
         },
-    )?;
+    )?
+    .serve_websocket_on(websocket_listener);
     print_banner(&info, dev_dir);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -246,6 +255,7 @@ fn print_banner(info: &demo::DemoInfo, dev_dir: &std::path::Path) {
         r#"
 Switchboard is running locally.
 
+  Agents' page    {base}/app   (sign in as the demo admin below)
   HTTP API        {base}
   Webhook URL     {webhook}
   Verify token    {token}

@@ -38,12 +38,42 @@ fn aws_error<E: std::error::Error>(resource: &str, err: E) -> StackError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Physical {
-    Table { name: String, arn: String },
-    Queue { name: String, url: String, arn: String },
-    Bucket { name: String, arn: String },
-    EventBus { name: String, arn: String },
-    HttpApi { id: String },
-    Key { id: String, arn: String },
+    Table {
+        name: String,
+        arn: String,
+    },
+    Queue {
+        name: String,
+        url: String,
+        arn: String,
+    },
+    Bucket {
+        name: String,
+        arn: String,
+    },
+    EventBus {
+        name: String,
+        arn: String,
+    },
+    HttpApi {
+        id: String,
+    },
+    Key {
+        id: String,
+        arn: String,
+    },
+    /// `endpoint` is `GetAtt ApiEndpoint` (`wss://...` on AWS); locally where devstack serves it.
+    WebSocketApi {
+        id: String,
+        endpoint: String,
+    },
+    Stage {
+        name: String,
+    },
+    Rule {
+        name: String,
+        arn: String,
+    },
 }
 
 /// A provisioned stack: its name, region, account and every resource's physical identity.
@@ -98,6 +128,10 @@ impl Stack {
             .create_event_buses(template, &aws_sdk_eventbridge::Client::new(aws))
             .await?;
         stack.create_keys(template, &aws_sdk_kms::Client::new(aws)).await?;
+        stack.add_websocket_apis(template)?;
+        stack
+            .create_rules(template, &aws_sdk_eventbridge::Client::new(aws))
+            .await?;
         Ok(stack)
     }
 
@@ -286,6 +320,95 @@ impl Stack {
         Ok(())
     }
 
+    /// WebSocket APIs are served by devstack itself (moto's API Gateway does not run functions):
+    /// until [`Stack::serve_websocket_apis_at`], their endpoint is a placeholder.
+    fn add_websocket_apis(&mut self, template: &Template) -> Result<(), StackError> {
+        for (logical_id, _) in template.resources_of_type("AWS::ApiGatewayV2::Api") {
+            self.resources.insert(
+                logical_id.to_string(),
+                Physical::WebSocketApi {
+                    id: format!("local-{}", logical_id.to_lowercase()),
+                    endpoint: "ws://127.0.0.1:0".into(),
+                },
+            );
+        }
+        for (logical_id, properties) in template.resources_of_type("AWS::ApiGatewayV2::Stage") {
+            let name = properties
+                .get("StageName")
+                .ok_or_else(|| resource_error(logical_id, "no StageName"))?;
+            let name = self.resolve(name)?;
+            self.resources.insert(logical_id.to_string(), Physical::Stage { name });
+        }
+        Ok(())
+    }
+
+    /// Points every WebSocket API at `endpoint` (`ws://127.0.0.1:PORT`), where devstack serves it.
+    pub fn serve_websocket_apis_at(&mut self, endpoint: &str) {
+        for physical in self.resources.values_mut() {
+            if let Physical::WebSocketApi { endpoint: current, .. } = physical {
+                *current = endpoint.trim_end_matches('/').to_string();
+            }
+        }
+    }
+
+    /// The stage name of the template's (one) WebSocket stage.
+    pub fn websocket_stage(&self) -> Option<&str> {
+        self.resources.values().find_map(|p| match p {
+            Physical::Stage { name } => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Rules on the stack's buses with their targets (moto delivers matching events to queues).
+    async fn create_rules(
+        &mut self,
+        template: &Template,
+        client: &aws_sdk_eventbridge::Client,
+    ) -> Result<(), StackError> {
+        for (logical_id, properties) in template.resources_of_type("AWS::Events::Rule") {
+            let name = physical_name(&self.name, logical_id, 64);
+            let bus = match properties.get("EventBusName") {
+                Some(value) => self.resolve(value)?,
+                None => "default".into(),
+            };
+            let pattern = properties
+                .get("EventPattern")
+                .ok_or_else(|| resource_error(logical_id, "no EventPattern"))?;
+            let pattern = serde_json::to_string(pattern).map_err(|e| resource_error(logical_id, e))?;
+            let created = client
+                .put_rule()
+                .name(&name)
+                .event_bus_name(&bus)
+                .event_pattern(pattern)
+                .send()
+                .await
+                .map_err(|e| aws_error(logical_id, e))?;
+            for target in sequence(properties, "Targets") {
+                let arn = self.resolve(target.get("Arn").unwrap_or(&Value::Null))?;
+                client
+                    .put_targets()
+                    .rule(&name)
+                    .event_bus_name(&bus)
+                    .targets(
+                        aws_sdk_eventbridge::types::Target::builder()
+                            .id(str_field(target, "Id"))
+                            .arn(arn)
+                            .build()
+                            .map_err(|e| resource_error(logical_id, e))?,
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(logical_id, e))?;
+            }
+            let arn = created
+                .rule_arn
+                .unwrap_or_else(|| format!("arn:aws:events:{}:{}:rule/{bus}/{name}", self.region, self.account_id));
+            self.resources
+                .insert(logical_id.to_string(), Physical::Rule { name, arn });
+        }
+        Ok(())
+    }
+
     /// Symmetric KMS keys (their policies are CloudFormation's business; moto does not enforce them).
     async fn create_keys(&mut self, template: &Template, client: &aws_sdk_kms::Client) -> Result<(), StackError> {
         for (logical_id, properties) in template.resources_of_type("AWS::KMS::Key") {
@@ -363,7 +486,10 @@ impl Stack {
                 Ok(name.clone())
             }
             Some(Physical::Queue { url, .. }) => Ok(url.clone()),
-            Some(Physical::HttpApi { id } | Physical::Key { id, .. }) => Ok(id.clone()),
+            Some(Physical::HttpApi { id } | Physical::Key { id, .. } | Physical::WebSocketApi { id, .. }) => {
+                Ok(id.clone())
+            }
+            Some(Physical::Stage { name } | Physical::Rule { name, .. }) => Ok(name.clone()),
             None => Err(StackError::Unresolvable(format!("Ref {name}"))),
         }
     }
@@ -379,10 +505,12 @@ impl Stack {
                     | Physical::Queue { arn, .. }
                     | Physical::Bucket { arn, .. }
                     | Physical::EventBus { arn, .. }
-                    | Physical::Key { arn, .. },
+                    | Physical::Key { arn, .. }
+                    | Physical::Rule { arn, .. },
                 ),
                 "Arn",
             ) => arn.clone(),
+            (Some(Physical::WebSocketApi { endpoint, .. }), "ApiEndpoint") => endpoint.clone(),
             (Some(Physical::Queue { name, .. }), "QueueName") => name.clone(),
             (Some(Physical::Queue { url, .. }), "QueueUrl") => url.clone(),
             (Some(Physical::EventBus { name, .. }), "Name") => name.clone(),

@@ -205,6 +205,64 @@ impl Template {
     }
 }
 
+/// A WebSocket API route: its key (`$connect`, ...) and the function its integration invokes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketRoute {
+    pub api: String,
+    pub route_key: String,
+    pub function: String,
+}
+
+impl Template {
+    /// Every `AWS::ApiGatewayV2::Route` with the function its `AWS_PROXY` integration names
+    /// (`Target: integrations/${Integration}`, `IntegrationUri: ...${Function.Arn}/invocations`).
+    pub fn websocket_routes(&self) -> Result<Vec<WebSocketRoute>, TemplateError> {
+        let sub_names = |value: &Value| -> Vec<String> {
+            let text = match intrinsic(value) {
+                Some((function, argument)) if function == "Sub" => argument.as_str().unwrap_or_default().to_string(),
+                _ => return Vec::new(),
+            };
+            text.split("${")
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                .collect()
+        };
+        let mut routes = Vec::new();
+        for (logical_id, properties) in self.resources_of_type("AWS::ApiGatewayV2::Route") {
+            let route_key = properties
+                .get("RouteKey")
+                .and_then(Value::as_str)
+                .ok_or_else(|| shape(format!("{logical_id} has no RouteKey")))?;
+            let api = properties
+                .get("ApiId")
+                .and_then(referenced_logical_id)
+                .ok_or_else(|| shape(format!("{logical_id}: ApiId must be !Ref <Api>")))?;
+            let integration = sub_names(properties.get("Target").unwrap_or(&Value::Null))
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    shape(format!(
+                        "{logical_id}: Target must be !Sub integrations/${{<Integration>}}"
+                    ))
+                })?;
+            let uri = self
+                .resource_properties(&integration)
+                .and_then(|p| p.get("IntegrationUri"))
+                .ok_or_else(|| shape(format!("{integration} has no IntegrationUri")))?;
+            let function = sub_names(uri)
+                .into_iter()
+                .find_map(|name| name.strip_suffix(".Arn").map(str::to_string))
+                .ok_or_else(|| shape(format!("{integration}: IntegrationUri names no ${{<Function>.Arn}}")))?;
+            routes.push(WebSocketRoute {
+                api,
+                route_key: route_key.to_string(),
+                function,
+            });
+        }
+        Ok(routes)
+    }
+}
+
 /// The logical id a `!Ref X`, `!GetAtt X.Attr` (or their long forms) points at.
 pub fn referenced_logical_id(value: &Value) -> Option<String> {
     let (function, argument) = intrinsic(value)?;

@@ -11,6 +11,7 @@ pub mod agent_store;
 pub mod allocator;
 pub mod campaign_store;
 pub mod chat_expiry_store;
+pub mod connection_store;
 pub mod contact_store;
 pub mod conversation_store;
 pub mod csat_store;

@@ -156,6 +156,21 @@ pub(crate) const fn route(
 }
 
 impl Route {
+    /// The OpenAPI operationId: the operation's name, lower camel case.
+    pub fn operation_id(&self) -> String {
+        let name = format!("{:?}", self.operation);
+        let mut chars = name.chars();
+        chars
+            .next()
+            .map(|first| first.to_ascii_lowercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    }
+
+    /// Whether a successful request changes one conversation (the other agents' pages are told).
+    pub fn changes_a_conversation(&self) -> bool {
+        self.method != "GET" && self.path.starts_with("/v1/conversations/{conversation_id}")
+    }
+
     pub(crate) const fn json(mut self, schema: &'static str) -> Self {
         self.body = Body::Json(schema);
         self

@@ -1,0 +1,130 @@
+//! The WebSocket API's connection routes. `$connect` carries the agent's session token (browsers
+//! cannot set headers on a WebSocket, so it is the `token` query parameter); a live session records
+//! the connection under the session's organization until it closes, the session ends or two hours
+//! pass. Anything else is refused before a connection exists. `$disconnect` forgets it.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use lambda_runtime::LambdaEvent;
+use shared::adapters::StoreError;
+use shared::adapters::agent_store::AgentStore;
+use shared::adapters::connection_store::ConnectionStore;
+use shared::adapters::login_store::LoginStore;
+use shared::config::{ConfigError, EnvSource, vars};
+use tracing::{Instrument, info, info_span, warn};
+
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub table_name: String,
+}
+
+impl LiveConfig {
+    pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+        })
+    }
+}
+
+pub struct LiveService {
+    logins: LoginStore,
+    agents: AgentStore,
+    connections: ConnectionStore,
+}
+
+/// What a connection route answers; API Gateway refuses the upgrade for anything but 200.
+fn answer(status: i64, message: &str) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = status;
+    response.body = Some(Body::Text(
+        serde_json::json!({"error": {"code": message, "message": message.replace('_', " ")}}).to_string(),
+    ));
+    response
+}
+
+fn ok() -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = 200;
+    response
+}
+
+impl LiveService {
+    pub fn from_aws(config: &LiveConfig, aws: &aws_config::SdkConfig) -> Self {
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        Self {
+            logins: LoginStore::new(dynamo.clone(), &config.table_name),
+            agents: AgentStore::new(dynamo.clone(), &config.table_name),
+            connections: ConnectionStore::new(dynamo, &config.table_name),
+        }
+    }
+
+    pub async fn handle(
+        &self,
+        event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
+    ) -> Result<ApiGatewayProxyResponse, lambda_runtime::Error> {
+        Ok(self.respond(event.payload).await?)
+    }
+
+    /// The answer to one connection event (API Gateway's `$connect` / `$disconnect` route).
+    pub async fn respond(
+        &self,
+        request: ApiGatewayWebsocketProxyRequest,
+    ) -> Result<ApiGatewayProxyResponse, StoreError> {
+        let context = &request.request_context;
+        let route = context.route_key.clone().unwrap_or_default();
+        let connection_id = context.connection_id.clone().unwrap_or_default();
+        let span = info_span!("live", %route, connection = %connection_id, org = tracing::field::Empty, agent = tracing::field::Empty);
+        async {
+            if connection_id.is_empty() {
+                return Ok(answer(400, "no_connection_id"));
+            }
+            match route.as_str() {
+                "$connect" => self.connect(&request, &connection_id).await,
+                "$disconnect" => {
+                    self.connections.close(&connection_id).await?;
+                    info!("disconnected");
+                    Ok(ok())
+                }
+                // The page sends nothing; anything it might is answered, never acted on.
+                _ => Ok(answer(400, "no_such_route")),
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn connect(
+        &self,
+        request: &ApiGatewayWebsocketProxyRequest,
+        connection_id: &str,
+    ) -> Result<ApiGatewayProxyResponse, StoreError> {
+        let token = request.query_string_parameters.first("token").unwrap_or_default();
+        if !shared::session::is_session_token(token) {
+            warn!("connect without a session token");
+            return Ok(answer(401, "unauthenticated"));
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let Some(session) = self.logins.session(token, now_ms).await? else {
+            warn!("connect with an unknown, revoked or expired session");
+            return Ok(answer(401, "unauthenticated"));
+        };
+        let active = self
+            .agents
+            .agent(&session.org_id, &session.agent_id)
+            .await?
+            .is_some_and(|a| a.is_active);
+        if !active {
+            warn!("connect with the session of a deactivated agent");
+            return Ok(answer(401, "unauthenticated"));
+        }
+        tracing::Span::current()
+            .record("org", session.org_id.as_str())
+            .record("agent", session.agent_id.as_str());
+        let expires_ms = shared::live::connection_expires_ms(now_ms, session.expires_ms);
+        self.connections
+            .open(&session.org_id, &session.agent_id, connection_id, expires_ms)
+            .await?;
+        info!("connected");
+        Ok(ok())
+    }
+}

@@ -1,0 +1,146 @@
+//! The notifier: domain events reach it from the bus through its queue (a rule on the bus, SQS for
+//! retries and a dead-letter queue). Each event becomes a small notice (what changed and the ids)
+//! posted to every open connection of the event's organization, and to no other: connections are
+//! read from that organization's own partition. A connection that answers 410 Gone is deleted. A
+//! post that fails otherwise is counted and not retried: the page re-fetches what it may have
+//! missed whenever it reconnects, and a retry would repeat the notice to every other agent.
+
+pub mod management_api;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+use lambda_runtime::LambdaEvent;
+use management_api::{ConnectionPoster, ManagementApi, PostError};
+use shared::adapters::StoreError;
+use shared::adapters::connection_store::ConnectionStore;
+use shared::config::{ConfigError, EnvSource, vars};
+use shared::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use shared::telemetry::emit_metric;
+use tracing::{info, warn};
+
+/// Posts in flight at once for one event (API Gateway's management API is called per connection).
+const CONCURRENT_POSTS: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct NotifierConfig {
+    pub table_name: String,
+    pub connections_endpoint: String,
+    pub consumer: ConsumerSettings,
+}
+
+impl NotifierConfig {
+    pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            connections_endpoint: shared::live::management_endpoint(&env.required(vars::LIVE_URL)?),
+            consumer: ConsumerSettings::from_env(env, vars::NOTIFIER_QUEUE_URL)?,
+        })
+    }
+}
+
+/// What one event came to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub posted: u32,
+    pub gone: u32,
+    pub failed: u32,
+}
+
+pub struct NotifierService {
+    connections: ConnectionStore,
+    poster: Box<dyn ConnectionPoster>,
+    runner: BatchRunner,
+}
+
+impl NotifierService {
+    pub fn from_aws(config: &NotifierConfig, aws: &aws_config::SdkConfig) -> Self {
+        Self::new(
+            ConnectionStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
+            Box::new(ManagementApi::new(aws, &config.connections_endpoint)),
+            BatchRunner::from_aws(
+                "notifier",
+                aws_sdk_sqs::Client::new(aws),
+                &config.consumer,
+                Order::Concurrent,
+            ),
+        )
+    }
+
+    pub fn new(connections: ConnectionStore, poster: Box<dyn ConnectionPoster>, runner: BatchRunner) -> Self {
+        Self {
+            connections,
+            poster,
+            runner,
+        }
+    }
+
+    pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+        Ok(Box::pin(self.process(event.payload)).await.0)
+    }
+
+    pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchCounts) {
+        self.runner.run(self, &event).await
+    }
+
+    /// Posts one event's notice to its organization's connections.
+    pub async fn deliver(&self, envelope: &str) -> Result<Result<Delivery, String>, StoreError> {
+        let notice = match shared::live::notice_of(envelope) {
+            Ok(notice) => notice,
+            Err(err) => return Ok(Err(err.to_string())),
+        };
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let connections = self.connections.of_organization(&notice.org_id, now_ms).await?;
+        let data = serde_json::to_vec(&notice).map_err(|e| StoreError::io("notice", e))?;
+        let results: Vec<(String, Result<(), PostError>)> = futures::stream::iter(connections)
+            .map(|connection| {
+                let data = &data;
+                async move {
+                    let result = self.poster.post(&connection.connection_id, data).await;
+                    (connection.connection_id, result)
+                }
+            })
+            .buffer_unordered(CONCURRENT_POSTS)
+            .collect()
+            .await;
+        let mut delivery = Delivery::default();
+        for (connection_id, result) in results {
+            match result {
+                Ok(()) => delivery.posted += 1,
+                Err(PostError::Gone) => {
+                    delivery.gone += 1;
+                    if let Err(err) = self.connections.forget(&notice.org_id, &connection_id).await {
+                        // TTL deletes it in the end; the next event tries again.
+                        warn!(connection = %connection_id, error = %err, "could not delete a gone connection");
+                    }
+                }
+                Err(PostError::Failed(reason)) => {
+                    delivery.failed += 1;
+                    warn!(connection = %connection_id, %reason, "notice not posted");
+                }
+            }
+        }
+        info!(kind = %notice.kind, org = %notice.org_id, posted = delivery.posted, gone = delivery.gone, failed = delivery.failed, "notice");
+        for (name, value) in [
+            ("NoticesPosted", delivery.posted),
+            ("ConnectionsGone", delivery.gone),
+            ("NoticesNotPosted", delivery.failed),
+        ] {
+            if value > 0 {
+                emit_metric(name, value as f64, "Count", &[("Function", "notifier")]);
+            }
+        }
+        Ok(Ok(delivery))
+    }
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for NotifierService {
+    type Error = StoreError;
+
+    async fn process(&self, record: &SqsMessage, _attempt: Attempt) -> Result<Outcome, StoreError> {
+        Ok(match self.deliver(record.body.as_deref().unwrap_or_default()).await? {
+            Ok(_) => Outcome::Done,
+            Err(reason) => Outcome::failed(format!("not a Switchboard event: {reason}")),
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! Live updates end to end on the local runtime: a session opens a WebSocket connection, domain
+//! events travel bus -> rule -> queue -> notifier -> `@connections` to the organization's
+//! connections only, a Gone connection is deleted, and a disconnect forgets the connection.
+
+use devstack::{LocalRuntime, RuntimeOptions};
+use futures::StreamExt;
+use integration_tests::*;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use shared::adapters::connection_store::ConnectionStore;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn session(fx: &Fixture, key: &str, email: &str) -> String {
+    let body = json!({"email": email, "full_name": "Live Agent", "role": "agent", "password": "live updates please"})
+        .to_string();
+    let (status, agent) = fx.call("POST", "/v1/agents", Some(key), Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{agent}");
+    let body = json!({"email": email, "password": "live updates please"}).to_string();
+    let (status, session) = fx.call("POST", "/v1/auth/login", None, Some(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    session["token"].as_str().unwrap().to_string()
+}
+
+/// Opens `ws://.../live?token=...`; the HTTP status when the handshake is refused.
+async fn connect(port: u16, token: Option<&str>) -> Result<Socket, u16> {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let url = match token {
+        Some(token) => format!("ws://127.0.0.1:{port}/live?token={token}"),
+        None => format!("ws://127.0.0.1:{port}/live"),
+    };
+    match tokio_tungstenite::client_async(url, stream).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("handshake failed: {other}"),
+    }
+}
+
+/// Notices received within `wait`.
+async fn notices(socket: &mut Socket, wait: Duration) -> Vec<Value> {
+    let mut received = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, socket.next()).await {
+        if let Message::Text(text) = message {
+            received.push(serde_json::from_str(text.as_str()).unwrap());
+        }
+    }
+    received
+}
+
+#[tokio::test]
+async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_forgotten() {
+    let mut fx = Fixture::new().await;
+    let websocket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_port = websocket.local_addr().unwrap().port();
+    fx.stack
+        .stack
+        .serve_websocket_apis_at(&format!("ws://127.0.0.1:{ws_port}"));
+    let runtime = LocalRuntime::build(
+        &fx.stack.template,
+        &fx.stack.stack,
+        &fx.stack.aws,
+        &RuntimeOptions::default(),
+    )
+    .unwrap()
+    .serve_websocket_on(websocket);
+    let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let stack = fx.stack.stack.clone();
+    let server = tokio::spawn(async move { runtime.run(http, &stack, shutdown).await });
+
+    let token_a = session(&fx, &fx.a.key, "live-a@example.com").await;
+    let token_b = session(&fx, &fx.b.key, "live-b@example.com").await;
+
+    // Refused before a connection exists: no token, a made-up one, a revoked one.
+    assert_eq!(connect(ws_port, None).await.err(), Some(401));
+    let made_up = format!("sbs_{}", "A".repeat(43));
+    assert_eq!(connect(ws_port, Some(&made_up)).await.err(), Some(401));
+    let revoked = session(&fx, &fx.a.key, "live-revoked@example.com").await;
+    let (status, _) = fx.call("POST", "/v1/auth/logout", Some(&revoked), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(connect(ws_port, Some(&revoked)).await.err(), Some(401));
+
+    let mut socket_a = connect(ws_port, Some(&token_a)).await.expect("a live session connects");
+    let mut socket_b = connect(ws_port, Some(&token_b)).await.expect("a live session connects");
+    let connections = ConnectionStore::new(aws_sdk_dynamodb::Client::new(&fx.stack.aws), fx.stack.name_of("Table"));
+    let now = chrono::Utc::now().timestamp_millis();
+    let org_a = fx.a.account.org_id.clone();
+    assert_eq!(connections.of_organization(&org_a, now).await.unwrap().len(), 1);
+    // A connection whose client went away without a disconnect: API Gateway answers 410 for it.
+    connections
+        .open(&org_a, "agent-gone", "GONECONNECTION", now + 60_000)
+        .await
+        .unwrap();
+
+    let timestamp = chrono::Utc::now().timestamp();
+    fx.inbound(&fx.a, "wamid.live.1", timestamp).await;
+    let received = notices(&mut socket_a, Duration::from_secs(8)).await;
+    let kinds: Vec<&str> = received.iter().filter_map(|n| n["type"].as_str()).collect();
+    assert!(kinds.contains(&"message.received"), "{received:?}");
+    assert!(kinds.contains(&"conversation.created"), "{received:?}");
+    let message_notice = received.iter().find(|n| n["type"] == "message.received").unwrap();
+    assert!(
+        message_notice["conversation_id"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert!(
+        message_notice.get("body").is_none() && !message_notice.to_string().contains("hello"),
+        "notices carry ids, never content: {message_notice}"
+    );
+    assert!(
+        notices(&mut socket_b, Duration::from_secs(2)).await.is_empty(),
+        "another organization's connection hears nothing"
+    );
+    let left: Vec<String> = connections
+        .of_organization(&org_a, chrono::Utc::now().timestamp_millis())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.connection_id)
+        .collect();
+    assert_eq!(left.len(), 1, "the gone connection was deleted: {left:?}");
+    assert!(connections.owner_of("GONECONNECTION").await.unwrap().is_none());
+
+    // An agent's change reaches the other agents' pages.
+    let conversation_id = message_notice["conversation_id"].as_str().unwrap().to_string();
+    let (status, _) = fx
+        .call(
+            "POST",
+            &format!("/v1/conversations/{conversation_id}/resolve"),
+            Some(&fx.a.key),
+            Some("{}"),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    let received = notices(&mut socket_a, Duration::from_secs(8)).await;
+    assert!(
+        received.iter().any(|n| n["type"] == "conversation.changed"
+            && n["change"] == "resolve"
+            && n["conversation_id"] == conversation_id.as_str()),
+        "{received:?}"
+    );
+
+    // Disconnect: the connection's records go.
+    socket_a.close(None).await.unwrap();
+    let mut forgotten = false;
+    for _ in 0..50 {
+        let now = chrono::Utc::now().timestamp_millis();
+        if connections.of_organization(&org_a, now).await.unwrap().is_empty() {
+            forgotten = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(forgotten, "$disconnect deleted the connection");
+    drop(socket_b);
+    stop.send(true).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+}
+
+#[test]
+fn sample_events_of_the_live_functions_are_what_they_handle() {
+    for (file, route) in [
+        ("live-connect.json", "$connect"),
+        ("live-disconnect.json", "$disconnect"),
+    ] {
+        let event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+            serde_json::from_value(read_event(file)).unwrap();
+        assert_eq!(event.request_context.route_key.as_deref(), Some(route), "{file}");
+        assert!(event.request_context.connection_id.is_some(), "{file}");
+    }
+    let connect: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+        serde_json::from_value(read_event("live-connect.json")).unwrap();
+    assert!(shared::session::is_session_token(
+        connect.query_string_parameters.first("token").unwrap()
+    ));
+    let sqs: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(read_event("notifier-message-received.json")).unwrap();
+    let notice = shared::live::notice_of(sqs.records[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (notice.kind.as_str(), notice.org_id.as_str()),
+        ("message.received", "org_demo")
+    );
+}
