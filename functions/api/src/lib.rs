@@ -29,6 +29,7 @@ use shared::adapters::division_store::DivisionStore;
 use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::graph::GraphClient;
 use shared::adapters::inbox::{Counters, MessageStore};
+use shared::adapters::media_links::MediaLinks;
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::login_store::LoginStore;
 use shared::adapters::outbound_store::OutboundStore;
@@ -134,6 +135,8 @@ pub struct ApiService {
     media: Box<dyn PayloadStore>,
     events: Box<dyn EventPublisher>,
     live_url: String,
+    /// Links to stored media for the page.
+    media_links: MediaLinks,
 }
 
 impl ApiService {
@@ -200,6 +203,7 @@ impl ApiService {
                 &config.event_bus_name,
             )),
             live_url: config.live_url.clone(),
+            media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
         }
     }
 

@@ -41,6 +41,11 @@ pub const ASSETS: &[Asset] = &[
         body: include_str!("../page/live.js"),
     },
     Asset {
+        name: "conversation.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../page/conversation.js"),
+    },
+    Asset {
         name: "render.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../page/render.js"),

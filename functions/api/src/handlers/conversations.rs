@@ -59,10 +59,12 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some("resolved") => Some(ConversationStatus::Resolved),
         Some(_) => return Err(unprocessable("status", "must be open, pending or resolved")),
     };
+    let unassigned = cx.query("assignee").as_deref() == Some("none");
     let assignee = match cx.query("assignee") {
         Some(me) if me == "me" => Some(cx.caller.agent_id.clone()),
+        Some(none) if none == "none" => None,
         Some(id) if ids::is_well_formed(&id) => Some(id),
-        Some(_) => return Err(unprocessable("assignee", "must be an agent id or `me`")),
+        Some(_) => return Err(unprocessable("assignee", "must be an agent id, `me` or `none`")),
         None => None,
     };
     let division_id = match cx.query("division") {
@@ -79,6 +81,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let filter = ConversationFilter {
         status,
         assigned_agent_id: assignee,
+        unassigned,
         unread,
         division_id,
     };

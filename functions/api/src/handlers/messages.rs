@@ -24,8 +24,15 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         .messages
         .page(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
+    let mut data: Vec<views::Message> = messages.iter().map(views::Message::from).collect();
+    for (view, message) in data.iter_mut().zip(&messages) {
+        if let Some(key) = message.media.as_ref().and_then(|m| m.s3_key.as_deref()) {
+            // Signed locally: no request to S3.
+            view.media_url = api.media_links.presigned_get(key).await.ok();
+        }
+    }
     ok(&views::MessageList {
-        data: messages.iter().map(views::Message::from).collect(),
+        data,
         has_more: next.is_some(),
         next_cursor: next_cursor(next),
     })

@@ -90,7 +90,7 @@ pub(super) const ROUTES: &[Route] = &[
         ),
         (
             "assignee",
-            "agent id, or `me`",
+            "agent id, `me`, or `none` (unassigned)",
             r#"{"type":"string","pattern":"^[a-z0-9_-]{1,64}$"}"#,
         ),
         (

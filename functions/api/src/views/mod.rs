@@ -130,6 +130,9 @@ pub struct Message {
     pub revoked_at: Option<String>,
     /// What it said before each edit or the deletion, oldest first (kept for audit).
     pub previous_contents: Vec<Value>,
+    /// A short-lived link to the stored file (media copied to S3), for showing it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
 }
 
 impl From<&inbox::Message> for Message {
@@ -157,6 +160,7 @@ impl From<&inbox::Message> for Message {
                 .iter()
                 .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
                 .collect(),
+            media_url: None,
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct ConversationStore {
 pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
     pub assigned_agent_id: Option<String>,
+    /// Only conversations no agent holds.
+    pub unassigned: bool,
     /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
     pub unread: Option<bool>,
     pub division_id: Option<String>,
@@ -95,6 +97,12 @@ impl ConversationStore {
         if let Some(agent) = &filter.assigned_agent_id {
             clauses.push("assigned_agent_id = :agent".to_string());
             values.push((":agent", agent.clone()));
+        }
+        if filter.unassigned {
+            clauses.push(
+                "(attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))".to_string(),
+            );
+            values.push((":null_type", "NULL".to_string()));
         }
         if let Some(division) = &filter.division_id {
             clauses.push("division_id = :division".to_string());
