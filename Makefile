@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha256sum infra/requirements.txt | cut -c1-12)
 
-.PHONY: dev test lint bench sizes build sam-build venv clean fuzz schemathesis
+.PHONY: dev test lint bench sizes build sam-build venv clean fuzz schemathesis browser
 
 ## Install the pinned Python tools (moto server, cargo-lambda, cfn-lint) into .venv.
 $(STAMP): infra/requirements.txt
@@ -32,6 +32,10 @@ bench: $(STAMP)
 ## The API against its OpenAPI document (schemathesis, all checks, fixed seed) on a private stack.
 schemathesis: $(STAMP)
 	@infra/scripts/schemathesis.sh
+
+## The agents' page in headless Debian Chromium (installs chromium and the pinned npm packages).
+browser: $(STAMP)
+	@infra/scripts/browser-tests.sh
 
 ## cargo fuzz targets (webhook intake, notification parser, API decoding), FUZZ_SECONDS each.
 fuzz:

@@ -21,6 +21,10 @@ cargo test --workspace --all-targets --no-fail-fast
 echo "==> schemathesis"
 "$root/infra/scripts/schemathesis.sh"
 
+# The agents' page in headless Chromium, on a stack of its own.
+echo "==> browser tests"
+"$root/infra/scripts/browser-tests.sh"
+
 echo "==> cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
 echo "template lint: clean"

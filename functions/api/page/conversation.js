@@ -65,7 +65,9 @@ export class ConversationPane {
     await Promise.all([this.loadMessages(), this.loadNotes()]);
     await this.markRead();
     this.renderReplyState();
-    $("reply-text").disabled ? $("conversation-title").focus() : $("reply-text").focus();
+    // Where the agent goes on: the reply box, or the templates when only a template may be sent.
+    if (!$("reply-form").hidden) $("reply-text").focus();
+    else $("template-select").focus();
   }
 
   async refresh(conversation) {

@@ -33,6 +33,10 @@ enum Command {
         /// visibility timeout, to watch retries and dead-lettering quickly.
         #[arg(long)]
         failed_visibility_seconds: Option<i32>,
+        /// Overrides a template parameter, as `sam deploy --parameter-overrides` does
+        /// (e.g. `--parameter SelfRegistration=enabled`); repeatable.
+        #[arg(long = "parameter", value_name = "NAME=VALUE")]
+        parameters: Vec<String>,
     },
     /// Show a queue of the running stack: its depth, and with --peek its messages (each peek counts
     /// as a receive towards the queue's maxReceiveCount).
@@ -71,14 +75,24 @@ async fn main() -> Result<()> {
             stack,
             port,
             failed_visibility_seconds,
+            parameters,
         } => {
             let aws = shared::adapters::load_aws_config().await;
+            let overrides = parameters
+                .iter()
+                .map(|p| {
+                    p.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .with_context(|| format!("--parameter {p}: expected NAME=VALUE"))
+                })
+                .collect::<Result<Vec<_>>>()?;
             up(
                 &cli.template,
                 &cli.dev_dir,
                 &stack,
                 port,
                 failed_visibility_seconds,
+                &overrides,
                 &aws,
             )
             .await
@@ -135,6 +149,7 @@ async fn up(
     stack_name: &str,
     port: u16,
     failed_visibility_seconds: Option<i32>,
+    overrides: &[(String, String)],
     aws: &aws_config::SdkConfig,
 ) -> Result<()> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL")
@@ -144,6 +159,12 @@ async fn up(
         .await
         .with_context(|| format!("port {port} is in use; set HTTP_PORT"))?;
     let mut stack = Stack::provision(&template, stack_name, aws).await?;
+    for (name, value) in overrides {
+        if !template.parameter_names().contains(name) {
+            bail!("--parameter {name}: template.yaml has no such parameter");
+        }
+        stack.parameters.insert(name.clone(), value.clone());
+    }
     let graph_port: u16 = std::env::var("GRAPH_PORT")
         .ok()
         .and_then(|p| p.parse().ok())

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The agents' page in headless Debian Chromium (playwright-core) with axe-core, against a devstack
+# of its own on a private moto (self-registration on, for a second organization). Screenshots and
+# the devstack log land in target/browser/. Called by make test.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+
+"$root/infra/scripts/debian-packages.sh"
+browser_dir="$root/tests/browser"
+stamp="$browser_dir/node_modules/.installed-$(sha256sum "$browser_dir/package-lock.json" | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "==> npm ci (tests/browser)"
+  (cd "$browser_dir" && npm ci --no-audit --no-fund --silent)
+  touch "$stamp"
+fi
+
+out_dir="target/browser"
+rm -rf "$out_dir"
+mkdir -p "$out_dir"
+devstack_pid=""
+cleanup() {
+  if [ -n "$devstack_pid" ] && kill -0 "$devstack_pid" 2>/dev/null; then
+    kill -TERM "$devstack_pid" 2>/dev/null || true
+    wait "$devstack_pid" 2>/dev/null || true
+  fi
+  stop_moto
+}
+trap cleanup EXIT
+
+moto_port="$(free_port)"
+start_moto "$moto_port" "$out_dir/moto.log"
+use_local_aws "$moto_port"
+cargo build -q -p devstack
+http_port="$(free_port)"
+GRAPH_PORT="$(free_port)" WS_PORT="$(free_port)" "${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$out_dir" \
+  up --stack browser --port "$http_port" --parameter SelfRegistration=enabled >"$out_dir/devstack.log" 2>&1 &
+devstack_pid=$!
+for _ in $(seq 1 150); do
+  [ -s "$out_dir/demo.json" ] && break
+  if ! kill -0 "$devstack_pid" 2>/dev/null; then
+    echo "devstack exited; its log:" >&2
+    tail -20 "$out_dir/devstack.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+
+DEMO_JSON="$root/$out_dir/demo.json" SCREENSHOTS="$root/$out_dir" \
+  node --test --test-concurrency=1 --test-reporter=spec "$browser_dir/inbox.test.js"

@@ -1,0 +1,226 @@
+// The agents' page in headless Chromium against a private devstack: two agents of the demo
+// organization and the admin of another, each in a browser context of their own.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { accessibilityViolations, api, customerSends, launch, listItem, nowSeconds, screenshots, signedIn, demo } from "./support.js";
+
+const PROBE = "<img src=x onerror=alert(1)>";
+const CUSTOMER = `Ada ${PROBE}`;
+const CUSTOMER_PHONE = "15550001111";
+const LATE_CUSTOMER = "Grace Late";
+const FIRST_WAMID = `wamid.browser.${Date.now()}.1`;
+const SECOND_WAMID = `wamid.browser.${Date.now()}.2`;
+
+let browser;
+let ownerA; // the demo admin
+let agentA; // a second agent of the demo organization
+let ownerB; // the admin of another organization
+let secondAgentId;
+const timings = {};
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true });
+}
+
+before(async () => {
+  const template = await api("POST", "/v1/templates", {
+    account_id: demo.account_id, name: "order_follow_up", category: "UTILITY", language: "en_US",
+    components: [{ type: "BODY", text: "Hi {{1}}, we are following up on your order.", example: { body_text: [["Ada"]] } }],
+  });
+  assert.equal(template.status, 201, JSON.stringify(template.body));
+  const agent = await api("POST", "/v1/agents", {
+    email: "second@demo.example", full_name: "Second Agent", role: "agent", password: "second-agent-password",
+  });
+  assert.equal(agent.status, 201, JSON.stringify(agent.body));
+  secondAgentId = agent.body.id;
+  const other = await api("POST", "/v1/register", {
+    org_name: "Other Shop", admin_email: "owner@other.example", admin_password: "other-owner-password", admin_name: "Other Owner",
+  });
+  assert.equal(other.status, 201, JSON.stringify(other.body));
+  // Meta's review (the fake approves after a few seconds).
+  for (let i = 0; i < 50; i += 1) {
+    const got = await api("GET", `/v1/templates/${template.body.id}`);
+    if (got.body.status === "APPROVED") break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  browser = await launch();
+  [ownerA, agentA, ownerB] = await Promise.all([
+    signedIn(browser, demo.admin_email, demo.admin_password),
+    signedIn(browser, "second@demo.example", "second-agent-password"),
+    signedIn(browser, "owner@other.example", "other-owner-password"),
+  ]);
+});
+
+after(async () => {
+  console.log(`timings (ms): ${JSON.stringify(timings)}`);
+  for (const page of [ownerA, agentA, ownerB]) {
+    if (page) assert.deepEqual(page.dialogs, [], "no script ran from data (no alert)");
+  }
+  await browser?.close();
+});
+
+test("a wrong password is refused with the same words as an unknown e-mail", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${demo.http_base_url}/app`);
+  const attempt = async (email) => {
+    await page.getByLabel("E-mail").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#login-error").filter({ hasText: /./ }).waitFor();
+    const text = await page.locator("#login-error").textContent();
+    await page.evaluate(() => { document.getElementById("login-error").textContent = ""; });
+    return text;
+  };
+  const wrongPassword = await attempt(demo.admin_email);
+  const unknown = await attempt("nobody@demo.example");
+  assert.equal(wrongPassword, unknown);
+  assert.match(wrongPassword, /not right/);
+  await context.close();
+});
+
+test("an inbound message is at the top of both agents' lists within 2 s, never in another organization's", async () => {
+  const sent = Date.now();
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: FIRST_WAMID, message: { type: "text", text: { body: `Where is my parcel? ${PROBE}` } } });
+  await Promise.all([ownerA, agentA].map(async (page, i) => {
+    await page.locator("#conversation-list li").first().filter({ hasText: CUSTOMER }).waitFor({ timeout: 2000 });
+    timings[`inbound_to_list_${i ? "agent" : "owner"}`] = Date.now() - sent;
+  }));
+  await ownerB.waitForTimeout(1000);
+  assert.equal(await ownerB.locator("#conversation-list li").count(), 0, "the other organization's page shows nothing");
+  assert.equal(await listItem(ownerA, CUSTOMER).locator(".badge").count(), 1, "unread badge");
+  await shot(ownerA, "01-list-owner");
+  await shot(ownerB, "02-other-organization-empty");
+});
+
+test("a customer's markup in a message, a profile name and a note is shown as text", async () => {
+  const item = listItem(agentA, CUSTOMER);
+  assert.equal(await item.locator(".name").textContent(), CUSTOMER);
+  await item.locator("button").click();
+  await agentA.locator(".bubble.inbound").first().waitFor();
+  assert.match(await agentA.locator(".bubble.inbound .content").first().textContent(), /Where is my parcel\? <img src=x onerror=alert\(1\)>/);
+  await agentA.getByLabel("Add a note (only agents see it)").fill(`Checked the courier ${PROBE}`);
+  await agentA.getByRole("button", { name: "Add note" }).click();
+  await agentA.locator("#note-list li", { hasText: "Checked the courier" }).waitFor();
+  assert.match(await agentA.locator("#note-list").textContent(), /Checked the courier <img src=x onerror=alert\(1\)>/);
+  for (const page of [ownerA, agentA]) {
+    assert.equal(await page.locator('img[src="x"]').count(), 0, "no element was made from the data");
+  }
+  assert.deepEqual(agentA.dialogs, []);
+});
+
+test("opening a conversation clears its unread badge", async () => {
+  const item = listItem(ownerA, CUSTOMER);
+  await item.locator("button").click();
+  await ownerA.locator(".bubble.inbound").first().waitFor();
+  await item.locator(".badge").waitFor({ state: "detached", timeout: 3000 });
+  assert.equal(await item.getAttribute("data-id") !== null, true);
+  await shot(ownerA, "03-conversation-owner");
+});
+
+test("a reply's ticks go from queued to read through Meta's status webhooks", async () => {
+  await ownerA.getByLabel("Reply", { exact: true }).fill("We are on it, it left the depot today.");
+  await ownerA.getByLabel("Reply", { exact: true }).press("Enter");
+  const reply = ownerA.locator(".bubble.outbound", { hasText: "it left the depot" });
+  await reply.waitFor({ timeout: 3000 });
+  const sent = Date.now();
+  await ownerA.locator('.bubble.outbound[data-status="read"]', { hasText: "it left the depot" }).waitFor({ timeout: 20000 });
+  timings.reply_to_read = Date.now() - sent;
+  assert.match(await reply.locator(".ticks").textContent(), /✓✓ read/);
+  await shot(ownerA, "04-reply-read");
+});
+
+test("a transfer to the second agent shows up in their Mine filter live", async () => {
+  await agentA.getByLabel("Show").selectOption("me");
+  await agentA.locator("#list-empty").waitFor({ state: "visible" });
+  await ownerA.getByRole("button", { name: "Transfer" }).click();
+  await ownerA.getByLabel("To agent").selectOption(secondAgentId);
+  await ownerA.getByLabel("Note for them").fill("Courier question, please follow up");
+  const sent = Date.now();
+  await ownerA.locator("#transfer-dialog").getByRole("button", { name: "Transfer" }).click();
+  await listItem(agentA, CUSTOMER).waitFor({ timeout: 3000 });
+  timings.transfer_to_mine = Date.now() - sent;
+  assert.match(await listItem(agentA, CUSTOMER).locator(".meta").textContent(), /Second Agent/);
+  await shot(agentA, "05-transfer-in-mine");
+  await agentA.getByLabel("Show").selectOption("");
+});
+
+test("a customer's edit and deletion show on the original bubbles", async () => {
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: SECOND_WAMID, message: { type: "text", text: { body: "Sent to the wrong chat" } } });
+  await ownerA.locator(".bubble.inbound", { hasText: "Sent to the wrong chat" }).waitFor({ timeout: 3000 });
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `${FIRST_WAMID}.edit`, message: {
+    type: "edit", edit: { original_message_id: FIRST_WAMID, message: { type: "text", text: { body: "Where is my parcel? It is order 1042." } } },
+  } });
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `${SECOND_WAMID}.revoke`, message: {
+    type: "revoke", revoke: { original_message_id: SECOND_WAMID },
+  } });
+  const edited = ownerA.locator(".bubble.inbound", { hasText: "It is order 1042." });
+  await edited.waitFor({ timeout: 3000 });
+  assert.equal(await edited.locator(".edited").textContent(), "edited");
+  const deleted = ownerA.locator(`.bubble.inbound .deleted`);
+  await deleted.waitFor({ timeout: 3000 });
+  assert.equal(await ownerA.locator(".bubble.inbound", { hasText: "Sent to the wrong chat" }).count(), 0);
+  assert.equal(await ownerA.locator(".bubble.inbound").count(), 2, "the changes are not new bubbles");
+  await shot(ownerA, "06-edit-and-delete");
+});
+
+test("a conversation whose 24-hour window closed offers the approved templates", async () => {
+  await customerSends({ from: "15550002222", name: LATE_CUSTOMER, wamid: `wamid.browser.late.${Date.now()}`, timestamp: nowSeconds() - 2 * 86400,
+    message: { type: "text", text: { body: "Hello from two days ago" } } });
+  await listItem(ownerA, LATE_CUSTOMER).waitFor({ timeout: 3000 });
+  await listItem(ownerA, LATE_CUSTOMER).locator("button").click();
+  await ownerA.locator("#template-form").waitFor({ state: "visible" });
+  assert.match(await ownerA.locator("#window-state").textContent(), /window is closed/);
+  assert.equal(await ownerA.locator("#reply-form").isHidden(), true);
+  await ownerA.getByLabel("Approved template").selectOption({ label: "order_follow_up (en_US)" });
+  await ownerA.getByLabel("Body variable {{1}}").fill("Grace");
+  await ownerA.getByRole("button", { name: "Send template" }).click();
+  await ownerA.locator(".bubble.outbound", { hasText: "order_follow_up" }).waitFor({ timeout: 3000 });
+  await shot(ownerA, "07-window-closed-template");
+});
+
+test("at 360 px the list and the conversation fit without horizontal scrolling", async () => {
+  const phone = await signedIn(browser, "second@demo.example", "second-agent-password", { width: 360, height: 740 });
+  const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await listItem(phone, CUSTOMER).waitFor();
+  assert.equal(await overflow(), 0, "list view");
+  await shot(phone, "08-phone-360-list");
+  await listItem(phone, CUSTOMER).locator("button").click();
+  await phone.locator(".bubble").first().waitFor();
+  assert.equal(await phone.locator("#list-pane").isHidden(), true, "one pane at a time");
+  assert.equal(await overflow(), 0, "conversation view");
+  await shot(phone, "09-phone-360-conversation");
+  await phone.getByRole("button", { name: "Back to the conversation list" }).click();
+  await phone.locator("#list-pane").waitFor({ state: "visible" });
+  await phone.context().close();
+});
+
+test("the page is usable from the keyboard alone", async () => {
+  const page = agentA;
+  await page.locator("#conversation-list button").first().focus();
+  await page.keyboard.press("ArrowDown");
+  assert.equal(
+    await page.evaluate(() => document.activeElement.closest("li")?.dataset.id),
+    await page.locator("#conversation-list li").nth(1).getAttribute("data-id"),
+    "arrow keys move through the list",
+  );
+  await listItem(page, CUSTOMER).locator("button").focus();
+  await page.keyboard.press("Enter");
+  // Opening moves focus to the reply box, where typing goes on.
+  await page.waitForFunction(() => document.activeElement.id === "reply-text", null, { timeout: 3000 });
+  await page.keyboard.type("Typed from the keyboard");
+  assert.equal(await page.locator("#reply-text").inputValue(), "Typed from the keyboard");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.closest("label, form")?.id), "note-form", "Shift+Tab walks back to the note box");
+});
+
+test("axe-core finds no serious or critical violations in the list and conversation views", async () => {
+  const listViolations = await accessibilityViolations(ownerB);
+  assert.deepEqual(listViolations, [], "list view (empty)");
+  const conversationViolations = await accessibilityViolations(ownerA);
+  assert.deepEqual(conversationViolations, [], "list and conversation view");
+  const closedWindow = await accessibilityViolations(agentA);
+  assert.deepEqual(closedWindow, [], "second agent's view");
+  for (const page of [ownerA, agentA, ownerB]) assert.deepEqual(page.errors, [], "no script errors");
+});
