@@ -42,9 +42,14 @@ echo "==> agent API requests and CPU per call, sender throughput"
 echo "==> sla-checks runs: requests and read units with 10,000 open conversations, 100 due"
 RUST_LOG=error cargo bench -p integration-tests --bench sla_checks
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
+echo "==> notifier: DynamoDB reads and PostToConnection calls per event, 50 connected agents"
+RUST_LOG=error cargo bench -p integration-tests --bench notifier
 stop_all
 
 echo "==> the local DynamoDB under load (inbound-shaped transactions; its own moto)"
 "$venv/bin/python" infra/bench/moto_transactions.py --messages "${MOTO_BENCH_MESSAGES:-10000}"
+
+echo "==> the agents' page: transfer size and time to the first conversation list (Chromium, devstack)"
+"$root/infra/scripts/browser-tests.sh" bench
 
 "$root/infra/scripts/binary-sizes.sh"

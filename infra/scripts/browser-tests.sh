@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The agents' page in headless Debian Chromium (playwright-core) with axe-core, against a devstack
 # of its own on a private moto (self-registration on, for a second organization). Screenshots and
-# the devstack log land in target/browser/. Called by make test.
+# the devstack log land in target/browser/. Called by make test; `browser-tests.sh bench` measures
+# the page instead (make bench).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -46,5 +47,9 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
-DEMO_JSON="$root/$out_dir/demo.json" SCREENSHOTS="$root/$out_dir" \
+export DEMO_JSON="$root/$out_dir/demo.json" SCREENSHOTS="$root/$out_dir"
+if [ "${1:-}" = "bench" ]; then
+  node "$browser_dir/page-bench.js"
+else
   node --test --test-concurrency=1 --test-reporter=spec "$browser_dir/inbox.test.js"
+fi

@@ -100,7 +100,8 @@ impl ConversationStore {
         }
         if filter.unassigned {
             clauses.push(
-                "(attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))".to_string(),
+                "(attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))"
+                    .to_string(),
             );
             values.push((":null_type", "NULL".to_string()));
         }
