@@ -2,6 +2,7 @@
 // organization and the admin of another, each in a browser context of their own.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { accessibilityViolations, api, customerSends, launch, listItem, nowSeconds, screenshots, signedIn, demo } from "./support.js";
 
@@ -34,6 +35,8 @@ before(async () => {
   });
   assert.equal(agent.status, 201, JSON.stringify(agent.body));
   secondAgentId = agent.body.id;
+  const quickReply = await api("POST", "/v1/quick-replies", { title: "Thanks", content: "Thank you for your patience!", shortcut: "thanks" });
+  assert.equal(quickReply.status, 201, JSON.stringify(quickReply.body));
   const other = await api("POST", "/v1/register", {
     org_name: "Other Shop", admin_email: "owner@other.example", admin_password: "other-owner-password", admin_name: "Other Owner",
   });
@@ -165,6 +168,46 @@ test("a customer's edit and deletion show on the original bubbles", async () => 
   await shot(ownerA, "06-edit-and-delete");
 });
 
+test("photos show from their stored copy; quick replies, attachments and the actions work", async () => {
+  await listItem(ownerA, CUSTOMER).locator("button").click();
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `wamid.browser.photo.${Date.now()}`,
+    message: { type: "image", image: { caption: "Like this one?", mime_type: "image/png", sha256: "x", id: "demo-photo-1" } } });
+  // Copied from the fake Graph API to S3 by the media function, then shown through a signed link.
+  const photo = ownerA.locator('.bubble.inbound img[alt="Like this one?"]');
+  await photo.waitFor({ timeout: 15000 });
+  await ownerA.waitForFunction(() => [...document.querySelectorAll(".bubble img")].some((img) => img.complete && img.naturalWidth > 0), null, { timeout: 5000 });
+
+  const reply = ownerA.getByLabel("Reply", { exact: true });
+  await reply.fill("/tha");
+  await ownerA.locator("#quick-replies li", { hasText: "/thanks" }).waitFor();
+  await reply.press("Enter");
+  assert.equal(await reply.inputValue(), "Thank you for your patience!");
+  await reply.press("Enter");
+  await ownerA.locator(".bubble.outbound", { hasText: "Thank you for your patience!" }).waitFor({ timeout: 3000 });
+
+  await ownerA.locator("#reply-file").setInputFiles({ name: "receipt.png", mimeType: "image/png", buffer: readFileSync(new URL("../../events/media/demo-photo.png", import.meta.url)) });
+  await ownerA.getByLabel("Reply", { exact: true }).fill("Your receipt");
+  await ownerA.getByRole("button", { name: "Send", exact: true }).click();
+  await ownerA.locator(".bubble.outbound", { hasText: "Your receipt" }).waitFor({ timeout: 5000 });
+
+  await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `wamid.browser.place.${Date.now()}`,
+    message: { type: "location", location: { latitude: 38.7223, longitude: -9.1393, name: "Shop", address: "Rua Augusta 1" } } });
+  await ownerA.locator(".bubble.inbound", { hasText: "Rua Augusta 1" }).waitFor({ timeout: 3000 });
+
+  const contact = await api("GET", `/v1/conversations/${await listItem(ownerA, CUSTOMER).getAttribute("data-id")}`);
+  await api("PATCH", `/v1/contacts/${contact.body.contact_id}`, { tags: ["vip", "lisbon"] });
+  await ownerA.getByRole("button", { name: "Contact" }).click();
+  await ownerA.locator("#contact-panel .tags li", { hasText: "vip" }).waitFor();
+
+  await ownerA.getByRole("button", { name: "Resolve" }).click();
+  await ownerA.locator("#conversation-meta", { hasText: "resolved" }).waitFor();
+  await ownerA.getByRole("button", { name: "Reopen" }).click();
+  await ownerA.locator("#conversation-meta", { hasText: "open" }).waitFor();
+  await ownerA.getByRole("button", { name: "Assign to me" }).click();
+  await ownerA.locator("#conversation-meta", { hasText: "assigned to Demo Owner" }).waitFor();
+  await shot(ownerA, "07-media-actions");
+});
+
 test("a conversation whose 24-hour window closed offers the approved templates", async () => {
   await customerSends({ from: "15550002222", name: LATE_CUSTOMER, wamid: `wamid.browser.late.${Date.now()}`, timestamp: nowSeconds() - 2 * 86400,
     message: { type: "text", text: { body: "Hello from two days ago" } } });
@@ -177,7 +220,7 @@ test("a conversation whose 24-hour window closed offers the approved templates",
   await ownerA.getByLabel("Body variable {{1}}").fill("Grace");
   await ownerA.getByRole("button", { name: "Send template" }).click();
   await ownerA.locator(".bubble.outbound", { hasText: "order_follow_up" }).waitFor({ timeout: 3000 });
-  await shot(ownerA, "07-window-closed-template");
+  await shot(ownerA, "08-window-closed-template");
 });
 
 test("at 360 px the list and the conversation fit without horizontal scrolling", async () => {
@@ -185,12 +228,12 @@ test("at 360 px the list and the conversation fit without horizontal scrolling",
   const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await listItem(phone, CUSTOMER).waitFor();
   assert.equal(await overflow(), 0, "list view");
-  await shot(phone, "08-phone-360-list");
+  await shot(phone, "09-phone-360-list");
   await listItem(phone, CUSTOMER).locator("button").click();
   await phone.locator(".bubble").first().waitFor();
   assert.equal(await phone.locator("#list-pane").isHidden(), true, "one pane at a time");
   assert.equal(await overflow(), 0, "conversation view");
-  await shot(phone, "09-phone-360-conversation");
+  await shot(phone, "10-phone-360-conversation");
   await phone.getByRole("button", { name: "Back to the conversation list" }).click();
   await phone.locator("#list-pane").waitFor({ state: "visible" });
   await phone.context().close();

@@ -15,7 +15,8 @@ const state = {
   conversations: [],
   cursor: null,
   live: null,
-  refreshing: new Map(),
+  waiting: new Set(),
+  generations: new Map(),
 };
 
 const api = new Api(() => showLogin("Your session ended. Sign in again."));
@@ -139,25 +140,29 @@ function upsert(conversation) {
   renderList();
 }
 
-async function refreshConversation(id) {
-  // Several notices for one conversation in a burst cost one fetch.
-  if (state.refreshing.has(id)) return state.refreshing.get(id);
-  const run = (async () => {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    state.refreshing.delete(id);
+/// Fetches a conversation again after a notice. Notices in a burst share one fetch; a notice that
+/// comes while a fetch runs starts another (the running one may have read too early), and only the
+/// latest fetch's answer is shown.
+function refreshConversation(id) {
+  if (state.waiting.has(id)) return;
+  state.waiting.add(id);
+  setTimeout(async () => {
+    state.waiting.delete(id);
+    const generation = (state.generations.get(id) || 0) + 1;
+    state.generations.set(id, generation);
+    const latest = () => state.generations.get(id) === generation;
     try {
       const conversation = await api.get(`/v1/conversations/${encodeURIComponent(id)}`);
+      if (!latest()) return;
       upsert(conversation);
       if (pane.currentId === id) await pane.refresh(conversation);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
+      if (latest() && error instanceof ApiError && error.status === 404) {
         state.conversations = state.conversations.filter((c) => c.id !== id);
         renderList();
       }
     }
-  })();
-  state.refreshing.set(id, run);
-  return run;
+  }, 100);
 }
 
 $("conversation-list").addEventListener("click", (event) => {

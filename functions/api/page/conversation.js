@@ -42,6 +42,10 @@ export class ConversationPane {
     this.quickReplies = [];
     this.templates = null;
     this.selected = -1;
+    this.mediaChecks = 0;
+    this.mediaTimer = null;
+    this.messagesGeneration = 0;
+    this.notesGeneration = 0;
     this.wire();
   }
 
@@ -56,6 +60,7 @@ export class ConversationPane {
 
   async open(conversation) {
     this.conversation = conversation;
+    this.mediaChecks = 0;
     $("conversation-pane").hidden = false;
     $("contact-panel").hidden = true;
     $("contact-toggle").setAttribute("aria-expanded", "false");
@@ -99,18 +104,28 @@ export class ConversationPane {
 
   async loadMessages() {
     const id = this.conversation.id;
+    // Loads overlap (a notice, the agent's own send): only the latest one is shown.
+    const generation = ++this.messagesGeneration;
     const page = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}/messages?limit=${MESSAGE_PAGE}`);
-    if (this.currentId !== id) return;
+    if (this.currentId !== id || generation !== this.messagesGeneration) return;
     const list = $("message-list");
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     list.replaceChildren(...(page.data || []).slice().reverse().map(messageBubble));
     if (nearBottom) list.lastElementChild?.scrollIntoView({ block: "end" });
+    // A file being copied from Meta has no link yet, and its arrival sends no notice: look again.
+    const copying = (page.data || []).some((m) => m.media && m.media.state === "pending" && !m.media_url);
+    clearTimeout(this.mediaTimer);
+    if (copying && this.mediaChecks < 10) {
+      this.mediaChecks += 1;
+      this.mediaTimer = setTimeout(() => this.currentId === id && this.loadMessages().catch(() => {}), 2000);
+    }
   }
 
   async loadNotes() {
     const id = this.conversation.id;
+    const generation = ++this.notesGeneration;
     const page = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}/notes?limit=50`).catch(() => ({ data: [] }));
-    if (this.currentId !== id) return;
+    if (this.currentId !== id || generation !== this.notesGeneration) return;
     const notes = page.data || [];
     $("note-list").replaceChildren(...(notes.length ? notes.map(noteItem) : [el("li", { class: "muted" }, "No notes yet.")]));
   }
