@@ -19,33 +19,16 @@ fi
 out_dir="target/browser"
 rm -rf "$out_dir"
 mkdir -p "$out_dir"
-devstack_pid=""
-cleanup() {
-  if [ -n "$devstack_pid" ] && kill -0 "$devstack_pid" 2>/dev/null; then
-    kill -TERM "$devstack_pid" 2>/dev/null || true
-    wait "$devstack_pid" 2>/dev/null || true
-  fi
-  stop_moto
-}
-trap cleanup EXIT
+trap stop_devstack_and_moto EXIT
 
 moto_port="$(free_port)"
 start_moto "$moto_port" "$out_dir/moto.log"
 use_local_aws "$moto_port"
-cargo build -q -p devstack
 http_port="$(free_port)"
-GRAPH_PORT="$(free_port)" WS_PORT="$(free_port)" "${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$out_dir" \
-  up --stack browser --port "$http_port" --parameter SelfRegistration=enabled >"$out_dir/devstack.log" 2>&1 &
-devstack_pid=$!
-for _ in $(seq 1 150); do
-  [ -s "$out_dir/demo.json" ] && break
-  if ! kill -0 "$devstack_pid" 2>/dev/null; then
-    echo "devstack exited; its log:" >&2
-    tail -20 "$out_dir/devstack.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
+GRAPH_PORT="$(free_port)"
+WS_PORT="$(free_port)"
+export GRAPH_PORT WS_PORT
+start_devstack "$out_dir" browser "$http_port" --parameter SelfRegistration=enabled
 
 export DEMO_JSON="$root/$out_dir/demo.json" SCREENSHOTS="$root/$out_dir"
 if [ "${1:-}" = "bench" ]; then

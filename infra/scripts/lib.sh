@@ -45,3 +45,34 @@ use_local_aws() {
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
   unset AWS_PROFILE AWS_SESSION_TOKEN
 }
+
+# start_devstack DIR STACK PORT [devstack up args...]: the local system on a private moto (already
+# started and in the environment), state and log in DIR; sets devstack_pid, waits for DIR/demo.json.
+start_devstack() {
+  local dir="$1" stack="$2" port="$3"
+  shift 3
+  cargo build -q -p devstack
+  "${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$dir" up --stack "$stack" --port "$port" "$@" >"$dir/devstack.log" 2>&1 &
+  devstack_pid=$!
+  for _ in $(seq 1 150); do
+    [ -s "$dir/demo.json" ] && return 0
+    if ! kill -0 "$devstack_pid" 2>/dev/null; then
+      echo "devstack exited; its log:" >&2
+      tail -20 "$dir/devstack.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "devstack did not seed within 30 s" >&2
+  return 1
+}
+
+# Stops what start_devstack and start_moto started.
+stop_devstack_and_moto() {
+  if [ -n "${devstack_pid:-}" ] && kill -0 "$devstack_pid" 2>/dev/null; then
+    kill -TERM "$devstack_pid" 2>/dev/null || true
+    wait "$devstack_pid" 2>/dev/null || true
+  fi
+  devstack_pid=""
+  stop_moto
+}

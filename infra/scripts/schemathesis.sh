@@ -9,32 +9,13 @@ cd "$root"
 dev_dir="target/schemathesis"
 rm -rf "$dev_dir"
 mkdir -p "$dev_dir"
-devstack_pid=""
-cleanup() {
-  if [ -n "$devstack_pid" ] && kill -0 "$devstack_pid" 2>/dev/null; then
-    kill -TERM "$devstack_pid" 2>/dev/null || true
-    wait "$devstack_pid" 2>/dev/null || true
-  fi
-  stop_moto
-}
-trap cleanup EXIT
+trap stop_devstack_and_moto EXIT
 
 moto_port="$(free_port)"
 http_port="$(free_port)"
 start_moto "$moto_port" "$dev_dir/moto.log"
 use_local_aws "$moto_port"
-cargo build -q -p devstack
-"${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$dev_dir" up --stack schemathesis --port "$http_port" >"$dev_dir/devstack.log" 2>&1 &
-devstack_pid=$!
-for _ in $(seq 1 150); do
-  [ -s "$dev_dir/demo.json" ] && break
-  if ! kill -0 "$devstack_pid" 2>/dev/null; then
-    echo "devstack exited; its log:" >&2
-    tail -20 "$dev_dir/devstack.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
+start_devstack "$dev_dir" schemathesis "$http_port"
 key="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_key"])' "$dev_dir/demo.json")"
 
 # use_after_free is excluded: working hours are a setting and answer their empty schedule (200)

@@ -13,43 +13,29 @@ pub struct Asset {
     pub body: &'static str,
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_str!(concat!("../page/", $name)),
+        }
+    };
+}
+
 /// Every file of the page; `index.html` answers `/app` itself.
 pub const ASSETS: &[Asset] = &[
-    Asset {
-        name: "index.html",
-        content_type: "text/html; charset=utf-8",
-        body: include_str!("../page/index.html"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../page/app.css"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../page/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../page/api.js"),
-    },
-    Asset {
-        name: "live.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../page/live.js"),
-    },
-    Asset {
-        name: "conversation.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../page/conversation.js"),
-    },
-    Asset {
-        name: "render.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../page/render.js"),
-    },
+    asset!("index.html", HTML),
+    asset!("app.css", CSS),
+    asset!("app.js", JS),
+    asset!("api.js", JS),
+    asset!("live.js", JS),
+    asset!("conversation.js", JS),
+    asset!("render.js", JS),
 ];
 
 /// The asset a GET path names (`/app`, `/app/`, `/app/<file>`).
@@ -140,6 +126,15 @@ mod tests {
         assert!(asset("/app/../Cargo.toml").is_none());
         assert!(asset("/application").is_none());
         assert!(asset("/v1/app").is_none());
+    }
+
+    #[test]
+    fn every_file_of_the_page_is_served() {
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("page");
+        for entry in std::fs::read_dir(directory).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(ASSETS.iter().any(|a| a.name == name), "page/{name} is not in ASSETS");
+        }
     }
 
     #[test]

@@ -6,12 +6,11 @@ use crate::template::Route;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tracing::{info, warn};
+use tracing::info;
 
 /// API Gateway's own request payload limit.
 const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
@@ -51,29 +50,11 @@ impl Gateway {
 
     /// Serves until `shutdown` resolves.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(err) => { warn!("accept failed: {err}"); continue; }
-                },
-                _ = &mut shutdown => return,
-            };
+        crate::http_server::serve(listener, shutdown, move |request, source_ip| {
             let gateway = self.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gateway.dispatch(request, peer.ip().to_string()).await) }
-                });
-                if let Err(err) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    warn!("connection error: {err}");
-                }
-            });
-        }
+            async move { gateway.dispatch(request, source_ip).await }
+        })
+        .await
     }
 
     async fn dispatch(&self, request: hyper::Request<Incoming>, source_ip: String) -> hyper::Response<Full<Bytes>> {

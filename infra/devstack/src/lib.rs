@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod functions;
 pub mod gateway;
+pub mod http_server;
 pub mod scheduler;
 pub mod sqs_poller;
 pub mod stack;

@@ -76,30 +76,11 @@ impl WebSocketGateway {
 
     /// Serves until `shutdown` resolves.
     pub async fn serve(self: Arc<Self>, listener: TcpListener, shutdown: impl std::future::Future<Output = ()>) {
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(pair) => pair,
-                    Err(err) => { warn!("accept failed: {err}"); continue; }
-                },
-                _ = &mut shutdown => return,
-            };
+        crate::http_server::serve(listener, shutdown, move |request, source_ip| {
             let gateway = self.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gateway.dispatch(request, peer.ip().to_string()).await) }
-                });
-                if let Err(err) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await
-                {
-                    warn!("websocket connection error: {err}");
-                }
-            });
-        }
+            async move { gateway.dispatch(request, source_ip).await }
+        })
+        .await
     }
 
     async fn dispatch(self: Arc<Self>, request: hyper::Request<Incoming>, source_ip: String) -> HttpResponse {
