@@ -145,6 +145,8 @@ test("a transfer to the second agent shows up in their Mine filter live", async 
   await listItem(agentA, CUSTOMER).waitFor({ timeout: 3000 });
   timings.transfer_to_mine = Date.now() - sent;
   assert.match(await listItem(agentA, CUSTOMER).locator(".meta").textContent(), /Second Agent/);
+  await listItem(agentA, CUSTOMER).locator("button").click();
+  await agentA.locator("#note-list li.transfer", { hasText: "Courier question, please follow up" }).waitFor({ timeout: 3000 });
   await shot(agentA, "05-transfer-in-mine");
   await agentA.getByLabel("Show").selectOption("");
 });

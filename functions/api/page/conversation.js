@@ -2,7 +2,7 @@
 // replies by /shortcut, attachments, and approved templates once the 24-hour window is closed).
 
 import { ApiError, query } from "./api.js";
-import { contactLabel, contactPanel, el, messageBubble, noteItem } from "./render.js";
+import { contactLabel, contactPanel, el, messageBubble, noteItem, transferItem } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 const MESSAGE_PAGE = 50;
@@ -124,10 +124,18 @@ export class ConversationPane {
   async loadNotes() {
     const id = this.conversation.id;
     const generation = ++this.notesGeneration;
-    const page = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}/notes?limit=50`).catch(() => ({ data: [] }));
+    const path = `/v1/conversations/${encodeURIComponent(id)}`;
+    const [notes, transfers] = await Promise.all([
+      this.api.get(`${path}/notes?limit=50`).catch(() => ({ data: [] })),
+      this.api.get(`${path}/transfers?limit=50`).catch(() => ({ data: [] })),
+    ]);
     if (this.currentId !== id || generation !== this.notesGeneration) return;
-    const notes = page.data || [];
-    $("note-list").replaceChildren(...(notes.length ? notes.map(noteItem) : [el("li", { class: "muted" }, "No notes yet.")]));
+    // Notes and transfers (with the note the transferring agent left), oldest first.
+    const entries = [
+      ...(notes.data || []).map((note) => ({ at: note.created_at, item: noteItem(note) })),
+      ...(transfers.data || []).map((transfer) => ({ at: transfer.created_at, item: transferItem(transfer) })),
+    ].sort((a, b) => (a.at || "").localeCompare(b.at || ""));
+    $("note-list").replaceChildren(...(entries.length ? entries.map((e) => e.item) : [el("li", { class: "muted" }, "No notes yet.")]));
   }
 
   windowOpen() {

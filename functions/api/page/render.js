@@ -154,6 +154,14 @@ export function noteItem(note) {
     el("time", { class: "muted", datetime: note.created_at }, timeLabel(note.created_at)));
 }
 
+export function transferItem(transfer) {
+  const to = transfer.to_agent_name || transfer.to_division_name || "the queue";
+  return el("li", { class: "transfer", dataset: { id: transfer.id } },
+    el("strong", {}, transfer.transferred_by_name || "An agent"), ` transferred it to ${to}`,
+    transfer.note ? [": ", transfer.note] : "", " ",
+    el("time", { class: "muted", datetime: transfer.created_at }, timeLabel(transfer.created_at)));
+}
+
 export function contactPanel(contact, conversation) {
   const tags = (contact && contact.tags) || [];
   return [
