@@ -1,5 +1,6 @@
-//! The agent API (`/v1`, JSON). Every request but the OpenAPI document is authenticated by
-//! `Authorization: Bearer <key>`; the key's organization scopes every read and write, so another
+//! The agent API (`/v1`, JSON), and the agents' page (`/app`, [`page`]). Every API request but the
+//! OpenAPI document, sign-in and registration is authenticated by `Authorization: Bearer <key>`
+//! (an API key or a session token); the key's organization scopes every read and write, so another
 //! organization's ids answer 404, and its agent's role narrowed by the key's scopes decides what it
 //! may do (403 otherwise). Routes: [`routes::ROUTES`]; the document: `GET /v1/openapi.json`.
 
@@ -232,7 +233,9 @@ impl ApiService {
     }
 
     async fn route(&self, request: &Request) -> Result<Response<Body>, HttpError> {
-        if let Some(asset) = page::asset(request.uri().path()) {
+        if let Some(asset) =
+            page::asset(request.uri().path()).filter(|_| request.method() == lambda_http::http::Method::GET)
+        {
             return Ok(page::respond(asset, request, &self.live_url));
         }
         let (route, parameters) = match routes::find(request.method().as_str(), request.uri().path()) {
