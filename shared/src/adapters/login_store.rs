@@ -83,15 +83,10 @@ impl LoginStore {
         item.insert("role".into(), s(role_text));
         item.insert("expires_ms".into(), n(expires_ms));
         item.insert(attr::EXPIRES_AT.into(), n(expires_ms / 1000 + 60));
-        self.records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("PutItem(session)", e))?;
+        // 32 random bytes: a token that exists already is a broken random source, not a retry.
+        if !self.records.put_new(item, "PutItem(session)").await? {
+            return Err(StoreError::Conflict("session token".into()));
+        }
         let stored = Session {
             org_id: org_id.into(),
             agent_id: agent_id.into(),

@@ -275,6 +275,23 @@ impl Records {
         }
     }
 
+    /// Writes `item` unless an item with its key exists; answers whether it wrote.
+    pub async fn put_new(&self, item: Item, operation: &'static str) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
     /// `ADD amount` to a number attribute, answering its new value.
     pub async fn add(&self, key: &Key, attribute: &str, amount: i64) -> Result<i64, StoreError> {
         let output = self

@@ -44,16 +44,11 @@ impl ScheduledStore {
         let (pk, sk) = Self::due_keys(message);
         item.insert(attr::GSI2_PK.into(), s(pk));
         item.insert(attr::GSI2_SK.into(), s(sk));
-        self.records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("PutItem(scheduled message)", e))?;
-        Ok(())
+        // A new ULID: an existing item would be a broken id source, not a retry.
+        match self.records.put_new(item, "PutItem(scheduled message)").await? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict("scheduled message id".into())),
+        }
     }
 
     pub async fn message(

@@ -43,20 +43,7 @@ impl CampaignStore {
     /// Adds one recipient unless its phone is in the campaign already: whether it was new.
     pub async fn add_recipient(&self, org_id: &str, recipient: &Recipient) -> Result<bool, StoreError> {
         let item = recipient_item(org_id, recipient, None)?;
-        let result = self
-            .records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("PutItem(recipient)", err)),
-        }
+        self.records.put_new(item, "PutItem(recipient)").await
     }
 
     pub async fn recipient(
