@@ -33,6 +33,9 @@ start_devstack "$out_dir" browser "$http_port" --parameter SelfRegistration=enab
 export DEMO_JSON="$root/$out_dir/demo.json" SCREENSHOTS="$root/$out_dir"
 if [ "${1:-}" = "bench" ]; then
   node "$browser_dir/page-bench.js"
-else
-  node --test --test-concurrency=1 --test-reporter=spec "$browser_dir/inbox.test.js"
+elif ! node --test --test-concurrency=1 --test-reporter=spec "$browser_dir/inbox.test.js"; then
+  # CI keeps only what is printed: the system's side of a failure.
+  echo "==> the last lines of devstack's log ($out_dir/devstack.log)" >&2
+  tail -60 "$out_dir/devstack.log" >&2
+  exit 1
 fi

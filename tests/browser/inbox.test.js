@@ -4,12 +4,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { accessibilityViolations, api, customerSends, launch, listItem, nowSeconds, screenshots, signedIn, demo } from "./support.js";
+import { accessibilityViolations, api, customerSends, launch, listItem, nowSeconds, openConversation, screenshots, signedIn, demo } from "./support.js";
 
 const PROBE = "<img src=x onerror=alert(1)>";
 const CUSTOMER = `Ada ${PROBE}`;
 const CUSTOMER_PHONE = "15550001111";
 const LATE_CUSTOMER = "Grace Late";
+// How long a test waits for what arrives live (the page is never reloaded): a bound on waiting,
+// not a speed check; `make bench` measures the 2 s goal from webhook to the top of the list.
+const LIVE = 10000;
 const FIRST_WAMID = `wamid.browser.${Date.now()}.1`;
 const SECOND_WAMID = `wamid.browser.${Date.now()}.2`;
 
@@ -83,11 +86,11 @@ test("a wrong password is refused with the same words as an unknown e-mail", asy
   await context.close();
 });
 
-test("an inbound message is at the top of both agents' lists within 2 s, never in another organization's", async () => {
+test("an inbound message comes to the top of both agents' lists live, never to another organization's", async () => {
   const sent = Date.now();
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: FIRST_WAMID, message: { type: "text", text: { body: `Where is my parcel? ${PROBE}` } } });
   await Promise.all([ownerA, agentA].map(async (page, i) => {
-    await page.locator("#conversation-list li").first().filter({ hasText: CUSTOMER }).waitFor({ timeout: 2000 });
+    await page.locator("#conversation-list li").first().filter({ hasText: CUSTOMER }).waitFor({ timeout: LIVE });
     timings[`inbound_to_list_${i ? "agent" : "owner"}`] = Date.now() - sent;
   }));
   await ownerB.waitForTimeout(1000);
@@ -100,7 +103,7 @@ test("an inbound message is at the top of both agents' lists within 2 s, never i
 test("a customer's markup in a message, a profile name and a note is shown as text", async () => {
   const item = listItem(agentA, CUSTOMER);
   assert.equal(await item.locator(".name").textContent(), CUSTOMER);
-  await item.locator("button").click();
+  await openConversation(agentA, CUSTOMER);
   await agentA.locator(".bubble.inbound").first().waitFor();
   assert.match(await agentA.locator(".bubble.inbound .content").first().textContent(), /Where is my parcel\? <img src=x onerror=alert\(1\)>/);
   await agentA.getByLabel("Add a note (only agents see it)").fill(`Checked the courier ${PROBE}`);
@@ -115,9 +118,9 @@ test("a customer's markup in a message, a profile name and a note is shown as te
 
 test("opening a conversation clears its unread badge", async () => {
   const item = listItem(ownerA, CUSTOMER);
-  await item.locator("button").click();
+  await openConversation(ownerA, CUSTOMER);
   await ownerA.locator(".bubble.inbound").first().waitFor();
-  await item.locator(".badge").waitFor({ state: "detached", timeout: 3000 });
+  await item.locator(".badge").waitFor({ state: "detached", timeout: LIVE });
   assert.equal(await item.getAttribute("data-id") !== null, true);
   await shot(ownerA, "03-conversation-owner");
 });
@@ -126,7 +129,7 @@ test("a reply's ticks go from queued to read through Meta's status webhooks", as
   await ownerA.getByLabel("Reply", { exact: true }).fill("We are on it, it left the depot today.");
   await ownerA.getByLabel("Reply", { exact: true }).press("Enter");
   const reply = ownerA.locator(".bubble.outbound", { hasText: "it left the depot" });
-  await reply.waitFor({ timeout: 3000 });
+  await reply.waitFor({ timeout: LIVE });
   const sent = Date.now();
   await ownerA.locator('.bubble.outbound[data-status="read"]', { hasText: "it left the depot" }).waitFor({ timeout: 20000 });
   timings.reply_to_read = Date.now() - sent;
@@ -142,18 +145,18 @@ test("a transfer to the second agent shows up in their Mine filter live", async 
   await ownerA.getByLabel("Note for them").fill("Courier question, please follow up");
   const sent = Date.now();
   await ownerA.locator("#transfer-dialog").getByRole("button", { name: "Transfer" }).click();
-  await listItem(agentA, CUSTOMER).waitFor({ timeout: 3000 });
+  await listItem(agentA, CUSTOMER).waitFor({ timeout: LIVE });
   timings.transfer_to_mine = Date.now() - sent;
   assert.match(await listItem(agentA, CUSTOMER).locator(".meta").textContent(), /Second Agent/);
-  await listItem(agentA, CUSTOMER).locator("button").click();
-  await agentA.locator("#note-list li.transfer", { hasText: "Courier question, please follow up" }).waitFor({ timeout: 3000 });
+  await openConversation(agentA, CUSTOMER);
+  await agentA.locator("#note-list li.transfer", { hasText: "Courier question, please follow up" }).waitFor({ timeout: LIVE });
   await shot(agentA, "05-transfer-in-mine");
   await agentA.getByLabel("Show").selectOption("");
 });
 
 test("a customer's edit and deletion show on the original bubbles", async () => {
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: SECOND_WAMID, message: { type: "text", text: { body: "Sent to the wrong chat" } } });
-  await ownerA.locator(".bubble.inbound", { hasText: "Sent to the wrong chat" }).waitFor({ timeout: 3000 });
+  await ownerA.locator(".bubble.inbound", { hasText: "Sent to the wrong chat" }).waitFor({ timeout: LIVE });
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `${FIRST_WAMID}.edit`, message: {
     type: "edit", edit: { original_message_id: FIRST_WAMID, message: { type: "text", text: { body: "Where is my parcel? It is order 1042." } } },
   } });
@@ -161,23 +164,23 @@ test("a customer's edit and deletion show on the original bubbles", async () => 
     type: "revoke", revoke: { original_message_id: SECOND_WAMID },
   } });
   const edited = ownerA.locator(".bubble.inbound", { hasText: "It is order 1042." });
-  await edited.waitFor({ timeout: 3000 });
+  await edited.waitFor({ timeout: LIVE });
   assert.equal(await edited.locator(".edited").textContent(), "edited");
   const deleted = ownerA.locator(`.bubble.inbound .deleted`);
-  await deleted.waitFor({ timeout: 3000 });
+  await deleted.waitFor({ timeout: LIVE });
   assert.equal(await ownerA.locator(".bubble.inbound", { hasText: "Sent to the wrong chat" }).count(), 0);
   assert.equal(await ownerA.locator(".bubble.inbound").count(), 2, "the changes are not new bubbles");
   await shot(ownerA, "06-edit-and-delete");
 });
 
 test("photos show from their stored copy; quick replies, attachments and the actions work", async () => {
-  await listItem(ownerA, CUSTOMER).locator("button").click();
+  await openConversation(ownerA, CUSTOMER);
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `wamid.browser.photo.${Date.now()}`,
     message: { type: "image", image: { caption: "Like this one?", mime_type: "image/png", sha256: "x", id: "demo-photo-1" } } });
   // Copied from the fake Graph API to S3 by the media function, then shown through a signed link.
   const photo = ownerA.locator('.bubble.inbound img[alt="Like this one?"]');
   await photo.waitFor({ timeout: 15000 });
-  await ownerA.waitForFunction(() => [...document.querySelectorAll(".bubble img")].some((img) => img.complete && img.naturalWidth > 0), null, { timeout: 5000 });
+  await ownerA.waitForFunction(() => [...document.querySelectorAll(".bubble img")].some((img) => img.complete && img.naturalWidth > 0), null, { timeout: LIVE });
 
   const reply = ownerA.getByLabel("Reply", { exact: true });
   await reply.fill("/tha");
@@ -185,16 +188,16 @@ test("photos show from their stored copy; quick replies, attachments and the act
   await reply.press("Enter");
   assert.equal(await reply.inputValue(), "Thank you for your patience!");
   await reply.press("Enter");
-  await ownerA.locator(".bubble.outbound", { hasText: "Thank you for your patience!" }).waitFor({ timeout: 3000 });
+  await ownerA.locator(".bubble.outbound", { hasText: "Thank you for your patience!" }).waitFor({ timeout: LIVE });
 
   await ownerA.locator("#reply-file").setInputFiles({ name: "receipt.png", mimeType: "image/png", buffer: readFileSync(new URL("../../events/media/demo-photo.png", import.meta.url)) });
   await ownerA.getByLabel("Reply", { exact: true }).fill("Your receipt");
   await ownerA.getByRole("button", { name: "Send", exact: true }).click();
-  await ownerA.locator(".bubble.outbound", { hasText: "Your receipt" }).waitFor({ timeout: 5000 });
+  await ownerA.locator(".bubble.outbound", { hasText: "Your receipt" }).waitFor({ timeout: LIVE });
 
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `wamid.browser.place.${Date.now()}`,
     message: { type: "location", location: { latitude: 38.7223, longitude: -9.1393, name: "Shop", address: "Rua Augusta 1" } } });
-  await ownerA.locator(".bubble.inbound", { hasText: "Rua Augusta 1" }).waitFor({ timeout: 3000 });
+  await ownerA.locator(".bubble.inbound", { hasText: "Rua Augusta 1" }).waitFor({ timeout: LIVE });
 
   const contact = await api("GET", `/v1/conversations/${await listItem(ownerA, CUSTOMER).getAttribute("data-id")}`);
   await api("PATCH", `/v1/contacts/${contact.body.contact_id}`, { tags: ["vip", "lisbon"] });
@@ -213,25 +216,25 @@ test("photos show from their stored copy; quick replies, attachments and the act
 test("a conversation whose 24-hour window closed offers the approved templates", async () => {
   await customerSends({ from: "15550002222", name: LATE_CUSTOMER, wamid: `wamid.browser.late.${Date.now()}`, timestamp: nowSeconds() - 2 * 86400,
     message: { type: "text", text: { body: "Hello from two days ago" } } });
-  await listItem(ownerA, LATE_CUSTOMER).waitFor({ timeout: 3000 });
-  await listItem(ownerA, LATE_CUSTOMER).locator("button").click();
+  await listItem(ownerA, LATE_CUSTOMER).waitFor({ timeout: LIVE });
+  await openConversation(ownerA, LATE_CUSTOMER);
   await ownerA.locator("#template-form").waitFor({ state: "visible" });
   assert.match(await ownerA.locator("#window-state").textContent(), /window is closed/);
   assert.equal(await ownerA.locator("#reply-form").isHidden(), true);
   await ownerA.getByLabel("Approved template").selectOption({ label: "order_follow_up (en_US)" });
   await ownerA.getByLabel("Body variable {{1}}").fill("Grace");
   await ownerA.getByRole("button", { name: "Send template" }).click();
-  await ownerA.locator(".bubble.outbound", { hasText: "order_follow_up" }).waitFor({ timeout: 3000 });
+  await ownerA.locator(".bubble.outbound", { hasText: "order_follow_up" }).waitFor({ timeout: LIVE });
   await shot(ownerA, "08-window-closed-template");
 });
 
 test("at 360 px the list and the conversation fit without horizontal scrolling", async () => {
-  const phone = await signedIn(browser, "second@demo.example", "second-agent-password", { width: 360, height: 740 });
+  const phone = await signedIn(browser, "second@demo.example", "second-agent-password", { viewport: { width: 360, height: 740 } });
   const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   await listItem(phone, CUSTOMER).waitFor();
   assert.equal(await overflow(), 0, "list view");
   await shot(phone, "09-phone-360-list");
-  await listItem(phone, CUSTOMER).locator("button").click();
+  await openConversation(phone, CUSTOMER);
   await phone.locator(".bubble").first().waitFor();
   assert.equal(await phone.locator("#list-pane").isHidden(), true, "one pane at a time");
   assert.equal(await overflow(), 0, "conversation view");
@@ -239,6 +242,36 @@ test("at 360 px the list and the conversation fit without horizontal scrolling",
   await phone.getByRole("button", { name: "Back to the conversation list" }).click();
   await phone.locator("#list-pane").waitFor({ state: "visible" });
   await phone.context().close();
+});
+
+test("after a dropped connection the page reconnects and fetches what it missed", async () => {
+  const name = "Alan Away";
+  const connections = [];
+  let held = null; // while set, a new connection waits for it before it reaches the server
+  let release;
+  const page = await signedIn(browser, "second@demo.example", "second-agent-password", {
+    prepare: (page) => page.routeWebSocket(/\/live\b/, async (ws) => {
+      if (held) await held;
+      connections.push({ page: ws, server: ws.connectToServer() });
+    }),
+  });
+  assert.equal(connections.length, 1);
+  held = new Promise((resolve) => { release = resolve; });
+  // API Gateway drops the connection (its idle timeout, a deployment); the page is told so.
+  await connections[0].server.close();
+  await connections[0].page.close({ code: 1001, reason: "Going away" });
+  await page.locator("#live-state", { hasText: "reconnecting" }).waitFor({ timeout: LIVE });
+  await customerSends({ from: "15550003333", name, wamid: `wamid.browser.away.${Date.now()}`, message: { type: "text", text: { body: "Anyone there?" } } });
+  await listItem(ownerA, name).waitFor({ timeout: LIVE });
+  assert.equal(await listItem(page, name).count(), 0, "the notice went out while the page was away");
+  // The connection comes back: the page fetches its list again, and the conversation is in it.
+  const refetched = page.waitForRequest((request) => new URL(request.url()).pathname === "/v1/conversations");
+  release();
+  await refetched;
+  await listItem(page, name).waitFor({ timeout: LIVE });
+  await page.locator("#live-state", { hasText: /^live$/ }).waitFor({ timeout: LIVE });
+  assert.equal(connections.length, 2, "one new connection");
+  await page.context().close();
 });
 
 test("the page is usable from the keyboard alone", async () => {
@@ -253,7 +286,7 @@ test("the page is usable from the keyboard alone", async () => {
   await listItem(page, CUSTOMER).locator("button").focus();
   await page.keyboard.press("Enter");
   // Opening moves focus to the reply box, where typing goes on.
-  await page.waitForFunction(() => document.activeElement.id === "reply-text", null, { timeout: 3000 });
+  await page.waitForFunction(() => document.activeElement.id === "reply-text", null, { timeout: LIVE });
   await page.keyboard.type("Typed from the keyboard");
   assert.equal(await page.locator("#reply-text").inputValue(), "Typed from the keyboard");
   await page.keyboard.press("Shift+Tab");

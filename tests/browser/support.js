@@ -53,10 +53,12 @@ export async function launch() {
   });
 }
 
-/// A browser context signed in through the login screen, live updates connected.
-export async function signedIn(browser, email, password, viewport = { width: 1280, height: 800 }) {
+/// A browser context signed in through the login screen, live updates connected. `prepare` runs
+/// on the page before it is opened (to route its WebSocket, say).
+export async function signedIn(browser, email, password, { viewport = { width: 1280, height: 800 }, prepare } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  if (prepare) await prepare(page);
   page.dialogs = [];
   page.on("dialog", (dialog) => {
     page.dialogs.push(dialog.message());
@@ -76,6 +78,13 @@ export async function signedIn(browser, email, password, viewport = { width: 128
 /// The list item of the conversation whose contact is `name`.
 export function listItem(page, name) {
   return page.locator("#conversation-list li").filter({ has: page.locator(".name", { hasText: name }) });
+}
+
+/// Opens the conversation of `name` from the list and waits until its messages and notes are in
+/// (the pane is busy until then), so nothing is pressed on a pane still being laid out.
+export async function openConversation(page, name) {
+  await listItem(page, name).locator("button").click();
+  await page.locator('#conversation-pane[aria-busy="false"]').waitFor();
 }
 
 /// axe-core's serious and critical violations on the page as it is.

@@ -66,10 +66,20 @@ export class ConversationPane {
     $("contact-toggle").setAttribute("aria-expanded", "false");
     $("reply-error").textContent = "";
     $("reply-text").value = "";
+    // Busy until its messages and notes are in; what can be laid out from the conversation itself
+    // (head, window state, reply box) is laid out first, so nothing moves under the agent's pointer.
+    const pane = $("conversation-pane");
+    pane.setAttribute("aria-busy", "true");
     this.renderHead();
-    await Promise.all([this.loadMessages(), this.loadNotes()]);
-    await this.markRead();
     this.renderReplyState();
+    $("message-list").replaceChildren();
+    $("note-list").replaceChildren(el("li", { class: "muted" }, "Loading notes…"));
+    try {
+      await Promise.all([this.loadMessages(), this.loadNotes()]);
+      await this.markRead();
+    } finally {
+      if (this.currentId === conversation.id) pane.setAttribute("aria-busy", "false");
+    }
     // Where the agent goes on: the reply box, or the templates when only a template may be sent.
     if (!$("reply-form").hidden) $("reply-text").focus();
     else $("template-select").focus();
@@ -268,12 +278,17 @@ export class ConversationPane {
     event.preventDefault();
     const text = $("note-text").value.trim();
     if (!text) return;
+    // One note per press, however often the button is pressed while it is being stored.
+    const button = event.submitter || $("note-form").querySelector("button");
+    button.disabled = true;
     try {
       await this.api.post(`/v1/conversations/${encodeURIComponent(this.conversation.id)}/notes`, { content: text });
       $("note-text").value = "";
       await this.loadNotes();
     } catch (error) {
       $("reply-error").textContent = `Could not add the note: ${error.message}`;
+    } finally {
+      button.disabled = false;
     }
   }
 
