@@ -244,6 +244,20 @@ test("at 360 px the list and the conversation fit without horizontal scrolling",
   await phone.context().close();
 });
 
+test("of conversations whose messages came in the same second, the latest message's is on top", async () => {
+  // Meta's timestamps are whole seconds.
+  const second = nowSeconds();
+  const sends = (name, from, n) => customerSends({ from, name, wamid: `wamid.browser.tie.${Date.now()}.${n}`, timestamp: second,
+    message: { type: "text", text: { body: `Same second ${n}` } } });
+  const onTop = (name) => agentA.locator("#conversation-list li").first().filter({ has: agentA.locator(".name", { hasText: name }) }).waitFor({ timeout: LIVE });
+  await sends("Tie First", "15550004441", 1);
+  await onTop("Tie First");
+  await sends("Tie Second", "15550004442", 2);
+  await onTop("Tie Second");
+  await sends("Tie First", "15550004441", 3);
+  await onTop("Tie First");
+});
+
 test("after a dropped connection the page reconnects and fetches what it missed", async () => {
   const name = "Alan Away";
   const connections = [];

@@ -110,6 +110,7 @@ async function loadList(reset) {
   renderList();
 }
 
+// Stable: conversations with the same time keep their order, which upsert sets.
 function sortList() {
   state.conversations.sort((a, b) => (b.last_message_at || "").localeCompare(a.last_message_at || ""));
 }
@@ -133,10 +134,16 @@ function renderList() {
 }
 
 /// A conversation as it is now: into the list (at its place by last activity) if the filters
-/// take it, out of it if not.
+/// take it, out of it if not. Meta's timestamps are whole seconds, so a conversation with a new
+/// message goes ahead of those with the same time; one without keeps its place.
 function upsert(conversation) {
-  state.conversations = state.conversations.filter((c) => c.id !== conversation.id);
-  if (matchesFilters(conversation)) state.conversations.push(conversation);
+  const index = state.conversations.findIndex((c) => c.id === conversation.id);
+  const before = index >= 0 ? state.conversations.splice(index, 1)[0] : null;
+  const newMessage = !before || before.last_message_at !== conversation.last_message_at || before.message_count !== conversation.message_count;
+  if (matchesFilters(conversation)) {
+    if (newMessage) state.conversations.unshift(conversation);
+    else state.conversations.splice(index, 0, conversation);
+  }
   renderList();
 }
 
