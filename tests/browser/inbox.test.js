@@ -137,6 +137,33 @@ test("a reply's ticks go from queued to read through Meta's status webhooks", as
   await shot(ownerA, "04-reply-read");
 });
 
+test("a reply whose answer is lost is sent once when Send is pressed again", async () => {
+  const text = "Sent once, however often it is pressed";
+  const sends = /\/v1\/conversations\/[^/]+\/messages$/;
+  let lost = 0;
+  await ownerA.route(sends, async (route) => {
+    if (route.request().method() !== "POST" || lost > 0) return route.continue();
+    lost += 1;
+    await route.fetch(); // the API stores and queues it,
+    await route.abort("connectionreset"); // and its answer never reaches the page
+  });
+  const reply = ownerA.getByLabel("Reply", { exact: true });
+  await reply.fill(text);
+  await reply.press("Enter");
+  await ownerA.locator("#reply-error", { hasText: "No answer came" }).waitFor({ timeout: LIVE });
+  await reply.press("Enter");
+  // The draft is done once it is stored: the box empties.
+  await ownerA.waitForFunction(() => document.getElementById("reply-text").value === "", null, { timeout: LIVE });
+  await ownerA.unroute(sends);
+  assert.equal(lost, 1);
+  assert.equal(await ownerA.locator("#reply-error").textContent(), "");
+  const id = await listItem(ownerA, CUSTOMER).getAttribute("data-id");
+  const messages = await api("GET", `/v1/conversations/${id}/messages?limit=100`);
+  assert.equal(messages.body.data.filter((m) => m.content.body === text).length, 1, "one message stored");
+  await ownerA.locator(".bubble.outbound", { hasText: text }).waitFor({ timeout: LIVE });
+  assert.equal(await ownerA.locator(".bubble.outbound", { hasText: text }).count(), 1, "one bubble");
+});
+
 test("a transfer to the second agent shows up in their Mine filter live", async () => {
   await agentA.getByLabel("Show").selectOption("me");
   await agentA.locator("#list-empty").waitFor({ state: "visible" });
@@ -189,11 +216,17 @@ test("photos show from their stored copy; quick replies, attachments and the act
   assert.equal(await reply.inputValue(), "Thank you for your patience!");
   await reply.press("Enter");
   await ownerA.locator(".bubble.outbound", { hasText: "Thank you for your patience!" }).waitFor({ timeout: LIVE });
+  await ownerA.waitForFunction(() => document.getElementById("reply-text").value === "", null, { timeout: LIVE });
 
   await ownerA.locator("#reply-file").setInputFiles({ name: "receipt.png", mimeType: "image/png", buffer: readFileSync(new URL("../../events/media/demo-photo.png", import.meta.url)) });
   await ownerA.getByLabel("Reply", { exact: true }).fill("Your receipt");
   await ownerA.getByRole("button", { name: "Send", exact: true }).click();
   await ownerA.locator(".bubble.outbound", { hasText: "Your receipt" }).waitFor({ timeout: LIVE });
+  // Shown from the agent's own upload.
+  await ownerA.waitForFunction(() => {
+    const img = document.querySelector('.bubble.outbound img[alt="Your receipt"]');
+    return img && img.complete && img.naturalWidth > 0;
+  }, null, { timeout: LIVE });
 
   await customerSends({ from: CUSTOMER_PHONE, name: CUSTOMER, wamid: `wamid.browser.place.${Date.now()}`,
     message: { type: "location", location: { latitude: 38.7223, longitude: -9.1393, name: "Shop", address: "Rua Augusta 1" } } });
@@ -242,6 +275,33 @@ test("at 360 px the list and the conversation fit without horizontal scrolling",
   await phone.getByRole("button", { name: "Back to the conversation list" }).click();
   await phone.locator("#list-pane").waitFor({ state: "visible" });
   await phone.context().close();
+});
+
+test("a long conversation shows its latest 50 messages, the earlier ones on request, and keeps them as new ones come", async () => {
+  const name = "Long Talker";
+  const from = "15550005555";
+  const start = nowSeconds() - 600;
+  const lines = Array.from({ length: 60 }, (_, i) => ({ from, id: `wamid.browser.long.${Date.now()}.${i}`, timestamp: String(start + i),
+    type: "text", text: { body: `Line ${i + 1} of 60` } }));
+  await customerSends({ from, name, messages: lines });
+  await listItem(ownerA, name).waitFor({ timeout: LIVE });
+  const id = await listItem(ownerA, name).getAttribute("data-id");
+  for (let i = 0; i < 100; i += 1) {
+    if ((await api("GET", `/v1/conversations/${id}`)).body.message_count === 60) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await openConversation(ownerA, name);
+  const bubbles = ownerA.locator("#message-list .bubble");
+  assert.equal(await bubbles.count(), 50);
+  assert.match(await bubbles.first().textContent(), /Line 11 of 60/);
+  await ownerA.getByRole("button", { name: "Earlier messages" }).click();
+  await ownerA.waitForFunction(() => document.querySelectorAll("#message-list .bubble").length === 60, null, { timeout: LIVE });
+  assert.match(await bubbles.first().textContent(), /Line 1 of 60/);
+  assert.equal(await ownerA.locator("#earlier-messages").isHidden(), true, "nothing earlier");
+  await customerSends({ from, name, wamid: `wamid.browser.long.${Date.now()}.61`, message: { type: "text", text: { body: "Line 61, live" } } });
+  await ownerA.locator(".bubble.inbound", { hasText: "Line 61, live" }).waitFor({ timeout: LIVE });
+  assert.equal(await bubbles.count(), 61, "the earlier messages stay");
+  assert.match(await bubbles.first().textContent(), /Line 1 of 60/);
 });
 
 test("of conversations whose messages came in the same second, the latest message's is on top", async () => {

@@ -26,15 +26,16 @@ export async function api(method, path, body, token = demo.api_key) {
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
-/// A signed `messages` webhook from customer `from` (named `name`) with one message.
-export async function customerSends({ from, name, wamid, timestamp, message }) {
+/// A signed `messages` webhook from customer `from` (named `name`) with one message, or with
+/// `messages` as they are (Meta may batch several).
+export async function customerSends({ from, name, wamid, timestamp, message, messages }) {
   const payload = JSON.stringify({
     object: "whatsapp_business_account",
     entry: [{ id: WABA_ID, changes: [{ field: "messages", value: {
       messaging_product: "whatsapp",
       metadata: { display_phone_number: "15550783881", phone_number_id: PHONE_NUMBER_ID },
       contacts: [{ profile: { name }, wa_id: from }],
-      messages: [{ from, id: wamid, timestamp: String(timestamp ?? Math.floor(Date.now() / 1000)), ...message }],
+      messages: messages || [{ from, id: wamid, timestamp: String(timestamp ?? Math.floor(Date.now() / 1000)), ...message }],
     } }] }],
   });
   const signature = "sha256=" + createHmac("sha256", demo.app_secret).update(payload).digest("hex");

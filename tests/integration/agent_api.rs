@@ -1826,4 +1826,17 @@ async fn an_uploaded_file_is_sent_to_meta_as_a_presigned_link() {
     let fetched = reqwest::get(link).await.unwrap();
     assert_eq!(fetched.status(), 200);
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.4 catalog");
+    // The agents' page shows the sent file from the same upload.
+    let (_, listed) = f
+        .call("GET", &format!("/v1/conversations/{conv}/messages"), Some(&key), None)
+        .await;
+    let shown = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "outbound")
+        .expect("the sent document");
+    let url = shown["media_url"].as_str().expect("a link to the upload");
+    let fetched = reqwest::get(url).await.unwrap();
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.4 catalog");
 }

@@ -153,8 +153,10 @@ fn s3_and_kms_grants_are_the_ones_each_function_needs() {
         ("IngestFunction", "s3:GetObject", "webhook-payloads/*"),
         ("MediaFunction", "s3:PutObject", "media/*"),
         ("ApiFunction", "s3:PutObject", "uploads/*"),
-        // Links to stored media for the agents' page, signed by the API function.
+        // Links to stored media (customers' and agents' files) for the agents' page, signed by
+        // the API function.
         ("ApiFunction", "s3:GetObject", "media/*"),
+        ("ApiFunction", "s3:GetObject", "uploads/*"),
         ("SenderFunction", "s3:GetObject", "uploads/*"),
     ]
     .into_iter()

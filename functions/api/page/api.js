@@ -41,7 +41,7 @@ export class Api {
   }
 
   async call(method, path, body, options = {}) {
-    const headers = { accept: "application/json" };
+    const headers = { accept: "application/json", ...(options.headers || {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload;
     if (options.raw) {
@@ -75,8 +75,8 @@ export class Api {
     return this.call("GET", path);
   }
 
-  post(path, body) {
-    return this.call("POST", path, body === undefined ? {} : body);
+  post(path, body, headers) {
+    return this.call("POST", path, body === undefined ? {} : body, { headers });
   }
 
   upload(file) {

@@ -238,7 +238,7 @@ async function startInbox() {
   $("inbox-view").hidden = false;
   await loadDirectory();
   await loadList(true);
-  pane.loadQuickReplies();
+  pane.reply.loadQuickReplies();
   startLive();
   const first = document.querySelector("#conversation-list button");
   (first || $("filter-assignee")).focus();

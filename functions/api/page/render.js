@@ -72,7 +72,7 @@ function mediaView(content, message) {
     case "image":
     case "sticker":
       return url
-        ? [el("img", { src: url, alt: content.caption || `${content.media_kind} from the customer`, loading: "lazy" }), caption]
+        ? [el("img", { src: url, alt: content.caption || `${content.media_kind} ${message.direction === "outbound" ? "sent to" : "from"} the customer`, loading: "lazy" }), caption]
         : [el("span", { class: "kind" }, `[${content.media_kind}]`), " ", caption];
     case "audio":
       return url ? [el("audio", { controls: true, src: url, "aria-label": "Voice or audio message" })] : [el("span", { class: "kind" }, "[audio]")];

@@ -35,6 +35,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("api.js", JS),
     asset!("live.js", JS),
     asset!("conversation.js", JS),
+    asset!("reply.js", JS),
     asset!("render.js", JS),
 ];
 

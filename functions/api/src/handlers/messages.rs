@@ -12,10 +12,10 @@ use sha2::{Digest, Sha256};
 use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
 use shared::http_error::{HttpError, json_response};
-use shared::ids;
-use shared::inbox::{is_window_open, rfc3339_seconds};
+use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
 use shared::outbound::{self, OutboundJob};
+use shared::{ids, table};
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
@@ -26,9 +26,9 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?;
     let mut data: Vec<views::Message> = messages.iter().map(views::Message::from).collect();
     for (view, message) in data.iter_mut().zip(&messages) {
-        if let Some(key) = message.media.as_ref().and_then(|m| m.s3_key.as_deref()) {
+        if let Some(key) = stored_file_of(cx.org(), message) {
             // Signed locally: no request to S3.
-            view.media_url = api.media_links.presigned_get(key).await.ok();
+            view.media_url = api.media_links.presigned_get(&key).await.ok();
         }
     }
     ok(&views::MessageList {
@@ -36,6 +36,22 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         has_more: next.is_some(),
         next_cursor: next_cursor(next),
     })
+}
+
+/// Where a message's file is stored: the copy of a customer's file from Meta, or the upload an
+/// agent sent (`POST /v1/media`, kept under the organization).
+fn stored_file_of(org_id: &str, message: &Message) -> Option<String> {
+    if let Some(key) = message.media.as_ref().and_then(|m| m.s3_key.clone()) {
+        return Some(key);
+    }
+    match &message.content {
+        Content::Media { media_id, .. }
+            if message.direction == Direction::Outbound && media_id.starts_with(UPLOADED_MEDIA_PREFIX) =>
+        {
+            Some(table::uploaded_media_object(org_id, media_id))
+        }
+        _ => None,
+    }
 }
 
 pub(crate) fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {

@@ -130,7 +130,8 @@ pub struct Message {
     pub revoked_at: Option<String>,
     /// What it said before each edit or the deletion, oldest first (kept for audit).
     pub previous_contents: Vec<Value>,
-    /// A short-lived link to the stored file (media copied to S3), for showing it.
+    /// A short-lived link to the stored file (a customer's file copied from Meta, or the upload
+    /// an agent sent), for showing it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
 }
