@@ -231,13 +231,13 @@ async function loadDirectory() {
 }
 
 async function startInbox() {
-  const me = await api.get("/v1/me");
+  // One round trip: who is signed in, the agents and divisions, and the first page of the list.
+  const [me] = await Promise.all([api.get("/v1/me"), loadDirectory(), loadList(true)]);
   state.me = me.agent;
   $("me-name").textContent = state.me.full_name;
   $("login-view").hidden = true;
   $("inbox-view").hidden = false;
-  await loadDirectory();
-  await loadList(true);
+  renderList();
   pane.reply.loadQuickReplies();
   startLive();
   const first = document.querySelector("#conversation-list button");
