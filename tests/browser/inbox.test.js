@@ -256,6 +256,11 @@ test("a conversation whose 24-hour window closed offers the approved templates",
   assert.equal(await ownerA.locator("#reply-form").isHidden(), true);
   await ownerA.getByLabel("Approved template").selectOption({ label: "order_follow_up (en_US)" });
   await ownerA.getByLabel("Body variable {{1}}").fill("Grace");
+  // A live update of the conversation meanwhile (another agent's note) keeps what was typed.
+  const id = await listItem(ownerA, LATE_CUSTOMER).getAttribute("data-id");
+  assert.equal((await api("POST", `/v1/conversations/${id}/notes`, { content: "Customer called about it" })).status, 201);
+  await ownerA.locator("#note-list li", { hasText: "Customer called about it" }).waitFor({ timeout: LIVE });
+  assert.equal(await ownerA.getByLabel("Body variable {{1}}").inputValue(), "Grace");
   await ownerA.getByRole("button", { name: "Send template" }).click();
   await ownerA.locator(".bubble.outbound", { hasText: "order_follow_up" }).waitFor({ timeout: LIVE });
   await shot(ownerA, "08-window-closed-template");

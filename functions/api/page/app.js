@@ -100,6 +100,7 @@ $("logout").addEventListener("click", async () => {
 async function loadList(reset) {
   const parameters = { ...filters(), limit: PAGE_SIZE, cursor: reset ? "" : state.cursor };
   const page = await api.get(`/v1/conversations${query(parameters)}`);
+  $("list-error").textContent = "";
   const items = page.data || [];
   if (reset) state.conversations = [];
   for (const conversation of items) {
@@ -178,7 +179,11 @@ $("conversation-list").addEventListener("click", (event) => {
   const conversation = state.conversations.find((c) => c.id === button.dataset.id);
   if (!conversation) return;
   $("inbox-view").classList.add("reading");
-  pane.open(conversation).then(renderList);
+  pane.open(conversation)
+    .catch((error) => {
+      $("action-error").textContent = `Could not open the conversation: ${error.message}`;
+    })
+    .then(renderList);
 });
 
 $("conversation-list").addEventListener("keydown", (event) => {
@@ -191,8 +196,15 @@ $("conversation-list").addEventListener("keydown", (event) => {
   if (next) next.focus();
 });
 
-$("load-more").addEventListener("click", () => loadList(false));
-$("filters").addEventListener("change", () => loadList(true));
+/// The list again (or its next page), saying so when it could not be fetched.
+function reloadList(reset) {
+  loadList(reset).catch((error) => {
+    $("list-error").textContent = `Could not load the conversations: ${error.message}`;
+  });
+}
+
+$("load-more").addEventListener("click", () => reloadList(false));
+$("filters").addEventListener("change", () => reloadList(true));
 
 // ---- live updates ----
 
@@ -210,7 +222,7 @@ function startLive() {
     },
     // Notices sent while disconnected are gone: fetch what is shown again.
     onReconnected: () => {
-      loadList(true);
+      reloadList(true);
       if (pane.currentId) refreshConversation(pane.currentId);
     },
     onRefused: () => api.get("/v1/me").catch(() => {}),

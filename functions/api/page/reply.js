@@ -44,6 +44,7 @@ export class ReplyBox {
     this.found = [];
     this.selected = -1;
     this.templates = null;
+    this.templatesShownFor = null; // the conversation whose template form is shown
     this.draft = null; // { key, mediaId } of the draft being sent, until it is stored
     this.sending = false;
     this.wire();
@@ -63,6 +64,7 @@ export class ReplyBox {
     $("template-error").textContent = "";
     $("quick-replies").hidden = true;
     this.draft = null;
+    this.templatesShownFor = null;
   }
 
   focus() {
@@ -75,19 +77,24 @@ export class ReplyBox {
     return Boolean(until) && new Date(until).getTime() > Date.now();
   }
 
-  /// The reply box while the window is open, else the templates.
+  /// The reply box while the window is open, else the templates. Rendered again on every live
+  /// update of the conversation: a template form already shown keeps what the agent typed.
   render() {
+    const conversation = this.conversation();
     const open = this.windowOpen();
     const state = $("window-state");
     state.classList.toggle("closed", !open);
     $("reply-form").hidden = !open;
     $("template-form").hidden = open;
     if (open) {
-      const until = new Date(this.conversation().window_expires_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      this.templatesShownFor = null;
+      const until = new Date(conversation.window_expires_at).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
       state.textContent = `Free-form replies are open until ${until} (24 hours after the customer's last message).`;
       return;
     }
     state.textContent = "The 24-hour window is closed: the customer has not written for a day, so WhatsApp only allows an approved template.";
+    if (this.templatesShownFor === conversation.id) return;
+    this.templatesShownFor = conversation.id;
     this.renderTemplates();
   }
 
