@@ -19,6 +19,7 @@ export class ConversationPane {
     this.mediaTimer = null;
     this.messagesGeneration = 0;
     this.notesGeneration = 0;
+    this.loads = 0; // loads running: the pane is aria-busy until none is
     this.wire();
   }
 
@@ -36,20 +37,14 @@ export class ConversationPane {
     this.reply.clear();
     // Busy until its messages and notes are in; what can be laid out from the conversation itself
     // (head, window state, reply box) is laid out first, so nothing moves under the agent's pointer.
-    const pane = $("conversation-pane");
-    pane.setAttribute("aria-busy", "true");
     this.renderHead();
     this.reply.render();
     this.messages = [];
     this.olderCursor = null;
     this.renderMessages();
     $("note-list").replaceChildren(el("li", { class: "muted" }, "Loading notes…"));
-    try {
-      await Promise.all([this.loadMessages(), this.loadNotes()]);
-      await this.markRead();
-    } finally {
-      if (this.currentId === conversation.id) pane.setAttribute("aria-busy", "false");
-    }
+    await Promise.all([this.loadMessages(), this.loadNotes()]);
+    await this.markRead();
     // Where the agent goes on: the reply box, or the templates when only a template may be sent.
     this.reply.focus();
   }
@@ -85,8 +80,34 @@ export class ConversationPane {
     return `/v1/conversations/${encodeURIComponent(this.conversation.id)}/messages${query({ limit: MESSAGE_PAGE, cursor })}`;
   }
 
+  /// The pane is `aria-busy` while any load runs, the agent's or a live update's: a load that a
+  /// newer one makes stale ends without showing anything, and the newer one is still coming.
+  async tracked(load) {
+    const pane = $("conversation-pane");
+    this.loads += 1;
+    pane.setAttribute("aria-busy", "true");
+    try {
+      return await load();
+    } finally {
+      this.loads -= 1;
+      if (this.loads === 0) pane.setAttribute("aria-busy", "false");
+    }
+  }
+
+  loadMessages() {
+    return this.tracked(() => this.latestMessages());
+  }
+
+  loadEarlier() {
+    return this.tracked(() => this.earlierMessages());
+  }
+
+  loadNotes() {
+    return this.tracked(() => this.notesAndTransfers());
+  }
+
   /// The latest page of messages, keeping the earlier pages the agent loaded.
-  async loadMessages() {
+  async latestMessages() {
     const id = this.conversation.id;
     // Loads overlap (a notice, the agent's own send): only the latest one is shown.
     const generation = ++this.messagesGeneration;
@@ -116,7 +137,7 @@ export class ConversationPane {
   }
 
   /// The page of messages before the earliest shown, keeping the agent's place in the list.
-  async loadEarlier() {
+  async earlierMessages() {
     const id = this.conversation.id;
     if (!this.olderCursor) return;
     const page = await this.api.get(this.messagesPath(this.olderCursor));
@@ -135,7 +156,7 @@ export class ConversationPane {
     $("earlier-messages").hidden = !this.olderCursor;
   }
 
-  async loadNotes() {
+  async notesAndTransfers() {
     const id = this.conversation.id;
     const generation = ++this.notesGeneration;
     const path = `/v1/conversations/${encodeURIComponent(id)}`;
