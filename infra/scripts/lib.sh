@@ -8,6 +8,28 @@ free_port() {
   "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# wait_until NAME PID LOG SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; fails
+# with the tail of LOG if process PID exits first, or after SECONDS.
+wait_until() {
+  local name="$1" pid="$2" log="$3" seconds="$4"
+  shift 4
+  for _ in $(seq 1 $((seconds * 5))); do
+    "$@" 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$name exited; its log ($log):" >&2
+      tail -20 "$log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "$name was not ready within $seconds s; its log: $log" >&2
+  return 1
+}
+
+moto_answers() {
+  "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$1/moto-api/data.json', timeout=1)"
+}
+
 # start_moto PORT LOGFILE: starts moto in the background, sets moto_pid, waits until it answers.
 start_moto() {
   local port="$1" log="$2"
@@ -15,19 +37,7 @@ start_moto() {
   # infra/moto_server.py is moto_server with DynamoDB operations isolated, as the real service's are.
   MOTO_RECORDER_FILEPATH="$log.recording" "$venv/bin/python" "$root/infra/moto_server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   moto_pid=$!
-  for _ in $(seq 1 100); do
-    if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/data.json', timeout=1)" 2>/dev/null; then
-      return 0
-    fi
-    if ! kill -0 "$moto_pid" 2>/dev/null; then
-      echo "moto server exited; its log ($log):" >&2
-      tail -20 "$log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "moto server did not answer on port $port within 20 s" >&2
-  return 1
+  wait_until "moto server on port $port" "$moto_pid" "$log" 20 moto_answers "$port"
 }
 
 stop_moto() {
@@ -54,17 +64,7 @@ start_devstack() {
   cargo build -q -p devstack
   "${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$dir" up --stack "$stack" --port "$port" "$@" >"$dir/devstack.log" 2>&1 &
   devstack_pid=$!
-  for _ in $(seq 1 150); do
-    [ -s "$dir/demo.json" ] && return 0
-    if ! kill -0 "$devstack_pid" 2>/dev/null; then
-      echo "devstack exited; its log:" >&2
-      tail -20 "$dir/devstack.log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "devstack did not seed within 30 s" >&2
-  return 1
+  wait_until devstack "$devstack_pid" "$dir/devstack.log" 30 test -s "$dir/demo.json"
 }
 
 # Stops what start_devstack and start_moto started.
