@@ -148,6 +148,34 @@ impl DomainEvent {
         )
     }
 
+    /// Every session of an agent but `kept_session` ended (a password change or reset, a role
+    /// change, a deactivation): the notifier closes their live connections.
+    pub fn agent_sessions_ended(org_id: &str, agent_id: &str, kept_session: Option<&str>, reason: &str) -> Self {
+        Self::new(
+            "agent.sessions_ended",
+            format!("agent.sessions_ended:{agent_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"agent_id": agent_id, "kept_session_id": kept_session, "reason": reason}),
+        )
+    }
+
+    /// An admin asked for an agent's password reset; the token itself is never on the bus (an
+    /// e-mail integration tells the agent to ask their admin, or the admin hands it over).
+    pub fn agent_password_reset_requested(
+        org_id: &str,
+        agent_id: &str,
+        email: &str,
+        expires_at: &str,
+        requested_by: &str,
+    ) -> Self {
+        Self::new(
+            "agent.password_reset_requested",
+            format!("agent.password_reset_requested:{agent_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"agent_id": agent_id, "email": email, "expires_at": expires_at, "requested_by": requested_by}),
+        )
+    }
+
     /// A message's delivery state moved (`sent`, `delivered`, `read`, `failed`); the conversation
     /// and message ids let the agents' pages update the ticks.
     pub fn message_status(

@@ -92,8 +92,59 @@ pub fn notice_of(envelope: &str) -> Result<Notice, NoticeError> {
     })
 }
 
+/// The event that ends an agent's sessions: their connections are closed, not told.
+pub const SESSIONS_ENDED: &str = "agent.sessions_ended";
+
+/// Whose connections an `agent.sessions_ended` event closes: the agent's, but the kept session's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionsEnded {
+    pub org_id: String,
+    pub agent_id: String,
+    pub kept_session_id: Option<String>,
+}
+
+impl SessionsEnded {
+    /// Whether a connection (its agent and the session that opened it) is to be closed.
+    pub fn closes(&self, agent_id: &str, session_id: Option<&str>) -> bool {
+        agent_id == self.agent_id && (self.kept_session_id.is_none() || session_id != self.kept_session_id.as_deref())
+    }
+}
+
+/// The sessions an event ends, when it is an `agent.sessions_ended` one.
+pub fn sessions_ended_of(envelope: &str) -> Option<SessionsEnded> {
+    let event: Value = serde_json::from_str(envelope).ok()?;
+    if event.get("detail-type").and_then(Value::as_str) != Some(SESSIONS_ENDED)
+        || event.get("source").and_then(Value::as_str) != Some(crate::events::SOURCE)
+    {
+        return None;
+    }
+    let detail = event.get("detail")?;
+    let text = |name: &str| detail.get(name).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+    Some(SessionsEnded {
+        org_id: text("org_id")?,
+        agent_id: text("agent_id")?,
+        kept_session_id: text("kept_session_id"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_ended_session_closes_its_agents_connections_but_the_kept_one() {
+        let event = serde_json::json!({"detail-type": "agent.sessions_ended", "source": "switchboard",
+            "detail": {"org_id": "org_1", "agent_id": "agt_1", "kept_session_id": "abc"}})
+        .to_string();
+        let ended = sessions_ended_of(&event).unwrap();
+        assert!(ended.closes("agt_1", Some("def")));
+        assert!(ended.closes("agt_1", None), "a connection of unknown session is closed");
+        assert!(!ended.closes("agt_1", Some("abc")));
+        assert!(!ended.closes("agt_2", Some("def")));
+        let all = sessions_ended_of(&event.replace("\"abc\"", "null")).unwrap();
+        assert!(all.closes("agt_1", Some("abc")));
+        assert!(sessions_ended_of(&event.replace("switchboard", "other")).is_none());
+        assert!(sessions_ended_of(&event.replace("agent.sessions_ended", "message.received")).is_none());
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -9,6 +9,16 @@ use serde_json::{Value, json};
 
 pub const MAX_TEXT_CHARS: usize = 4_096;
 pub const MAX_CAPTION_CHARS: usize = 1_024;
+/// Our upload ids and Meta's media ids are far shorter; anything longer is not an id.
+pub const MAX_MEDIA_ID_CHARS: usize = 128;
+pub const MAX_FILENAME_CHARS: usize = 255;
+/// A template's parameters as JSON: Meta's body takes at most 1,024 characters of text, and a
+/// message with a header, body and buttons stays far under this.
+pub const MAX_COMPONENTS_BYTES: usize = 16 * 1024;
+/// Components of a template send (header, body, up to 10 buttons, with room to spare).
+pub const MAX_COMPONENTS: usize = 20;
+/// A wamid replied to (Meta's ids, base64 inside, run to about 100).
+pub const MAX_REPLY_TO_CHARS: usize = 256;
 
 /// The outbound queue's message: one stored outbound message to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,10 +71,20 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
             media_kind,
             media_id,
             caption,
+            filename,
             ..
         } => {
-            if media_id.trim().is_empty() {
-                return Err(invalid("content.media_id", "must name an uploaded media file"));
+            if media_id.trim().is_empty() || media_id.chars().count() > MAX_MEDIA_ID_CHARS {
+                return Err(invalid(
+                    "content.media_id",
+                    format!("must name an uploaded media file (at most {MAX_MEDIA_ID_CHARS} characters)"),
+                ));
+            }
+            if filename.as_ref().is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS) {
+                return Err(invalid(
+                    "content.filename",
+                    format!("at most {MAX_FILENAME_CHARS} characters"),
+                ));
             }
             if let Some(caption) = caption {
                 if matches!(media_kind, MediaKind::Audio | MediaKind::Sticker) {
@@ -96,6 +116,15 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
             }
             if language.is_empty() || language.chars().count() > 15 {
                 return Err(invalid("content.language", "a language code such as en_US"));
+            }
+            if serde_json::to_vec(components).map_or(usize::MAX, |bytes| bytes.len()) > MAX_COMPONENTS_BYTES {
+                return Err(invalid(
+                    "content.components",
+                    format!("at most {MAX_COMPONENTS_BYTES} bytes of JSON"),
+                ));
+            }
+            if components.as_array().is_some_and(|c| c.len() > MAX_COMPONENTS) {
+                return Err(invalid("content.components", format!("at most {MAX_COMPONENTS} components")));
             }
             if !components.is_array() && !components.is_null() {
                 return Err(invalid(
@@ -335,6 +364,29 @@ mod tests {
             animated: None,
         };
         assert_eq!(validate(&long_caption).unwrap_err().field, "content.caption");
+        let media = |media_id: String, filename: Option<String>| Content::Media {
+            media_kind: MediaKind::Document,
+            media_id,
+            mime_type: None,
+            sha256: None,
+            caption: None,
+            filename,
+            voice: None,
+            animated: None,
+        };
+        assert_eq!(
+            validate(&media("m".repeat(250_000), None)).unwrap_err().field,
+            "content.media_id"
+        );
+        let long_name = media("m".repeat(MAX_MEDIA_ID_CHARS), Some("f".repeat(MAX_FILENAME_CHARS + 1)));
+        assert_eq!(validate(&long_name).unwrap_err().field, "content.filename");
+        assert!(validate(&media("m".repeat(MAX_MEDIA_ID_CHARS), Some("f".repeat(MAX_FILENAME_CHARS)))).is_ok());
+        let big_parameters = Content::Template {
+            name: "t".into(),
+            language: "en".into(),
+            components: json!([{"type": "body", "parameters": (0..20).map(|_| json!({"type": "text", "text": "x".repeat(1_000)})).collect::<Vec<_>>()}]),
+        };
+        assert_eq!(validate(&big_parameters).unwrap_err().field, "content.components");
         let bad_template = Content::Template {
             name: "Order Update".into(),
             language: "en_US".into(),

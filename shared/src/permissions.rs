@@ -136,9 +136,44 @@ pub fn check_grant(role: Role, scopes: &[String], requested: &[String]) -> Resul
     Ok(())
 }
 
+/// Every permission `role` grants: what a session of an agent with that role holds.
+pub fn role_permissions(role: Role) -> Vec<String> {
+    PERMISSIONS
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| role_grants(role, code))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether a caller holds everything an agent of `target` role may do. Choosing such an agent's
+/// password (a reset token, a password at creation) or giving them that role hands the caller, or
+/// someone they pick, all of it: a narrow key must not.
+pub fn holds_role(role: Role, scopes: &[String], target: Role) -> bool {
+    PERMISSIONS
+        .iter()
+        .filter(|(code, _)| role_grants(target, code))
+        .all(|(code, _)| allows(role, scopes, code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_narrow_key_does_not_hold_a_role_and_a_session_holds_only_its_role() {
+        let manage = scopes(&["agents.manage"]);
+        assert!(!holds_role(Role::Admin, &manage, Role::Agent));
+        assert!(!holds_role(Role::Admin, &manage, Role::Admin));
+        assert!(holds_role(Role::Admin, &scopes(&["*"]), Role::Admin));
+        assert!(!holds_role(Role::Agent, &scopes(&["*"]), Role::Admin));
+        assert!(holds_role(Role::Agent, &scopes(&["*"]), Role::Agent));
+        let agent = role_permissions(Role::Agent);
+        assert!(agent.contains(&"agents.presence".to_string()));
+        assert!(!agent.iter().any(|p| p == "*" || p == "agents.manage"));
+        assert_eq!(role_permissions(Role::Admin).len(), PERMISSIONS.len());
+        assert!(holds_role(Role::Agent, &agent, Role::Agent));
+    }
 
     fn scopes(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -11,22 +11,27 @@ const RANDOM_CHARS: usize = 43;
 /// A session lasts a working day.
 pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 
-/// Failed sign-ins counted per e-mail and per source address in fixed windows; past the limit
-/// the answer is 429 (and the password is not even checked) until the window ends.
+/// Sign-in attempts counted per e-mail and per source address in fixed windows, before the
+/// password is checked (a success is taken back); past the limit the answer is 429 until the
+/// window ends.
 pub const ATTEMPT_WINDOW_MS: i64 = 15 * 60_000;
 pub const FAILURES_PER_EMAIL: i64 = 5;
 pub const FAILURES_PER_SOURCE: i64 = 30;
+
+/// A password-reset token lives an hour and works once.
+pub const RESET_TTL_MS: i64 = 3_600_000;
+const RESET_MARKER: &str = "sbr_";
 
 pub struct IssuedToken {
     pub plaintext: String,
     pub hash_hex: String,
 }
 
-pub fn issue() -> IssuedToken {
+fn issue_marked(marker: &str) -> IssuedToken {
     let mut random = [0u8; 32];
     rand::rng().fill_bytes(&mut random);
     let plaintext = format!(
-        "{TOKEN_MARKER}{}",
+        "{marker}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)
     );
     IssuedToken {
@@ -35,14 +40,31 @@ pub fn issue() -> IssuedToken {
     }
 }
 
-/// Whether `presented` is shaped like a session token (anything else is not looked up).
-pub fn is_session_token(presented: &str) -> bool {
-    presented.strip_prefix(TOKEN_MARKER).is_some_and(|random| {
+pub fn issue() -> IssuedToken {
+    issue_marked(TOKEN_MARKER)
+}
+
+/// A password-reset token (`sbr_...`), shown once to the admin who asked for it.
+pub fn issue_reset() -> IssuedToken {
+    issue_marked(RESET_MARKER)
+}
+
+fn is_marked(presented: &str, marker: &str) -> bool {
+    presented.strip_prefix(marker).is_some_and(|random| {
         random.len() == RANDOM_CHARS
             && random
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
+}
+
+/// Whether `presented` is shaped like a session token (anything else is not looked up).
+pub fn is_session_token(presented: &str) -> bool {
+    is_marked(presented, TOKEN_MARKER)
+}
+
+pub fn is_reset_token(presented: &str) -> bool {
+    is_marked(presented, RESET_MARKER)
 }
 
 pub fn hash(plaintext: &str) -> String {
@@ -52,11 +74,6 @@ pub fn hash(plaintext: &str) -> String {
 /// The start of the attempt window `now_ms` falls in.
 pub fn attempt_window(now_ms: i64) -> i64 {
     now_ms - now_ms.rem_euclid(ATTEMPT_WINDOW_MS)
-}
-
-/// Whether failures counted so far (per e-mail, per source) stop further attempts.
-pub fn locked_out(email_failures: i64, source_failures: i64) -> bool {
-    email_failures >= FAILURES_PER_EMAIL || source_failures >= FAILURES_PER_SOURCE
 }
 
 #[cfg(test)]
@@ -72,13 +89,13 @@ mod tests {
         assert_eq!(hash(&a.plaintext), a.hash_hex);
         assert!(!is_session_token("sbk_notasession"));
         assert!(!is_session_token(&format!("{}x", a.plaintext)));
+        let reset = issue_reset();
+        assert!(is_reset_token(&reset.plaintext) && !is_session_token(&reset.plaintext));
+        assert!(!is_reset_token(&a.plaintext));
     }
 
     #[test]
-    fn five_failures_for_an_email_or_thirty_from_a_source_lock_the_window() {
-        assert!(!locked_out(4, 29));
-        assert!(locked_out(5, 0));
-        assert!(locked_out(0, 30));
+    fn attempts_are_counted_in_fixed_windows() {
         let t = 1_000 * ATTEMPT_WINDOW_MS + 1234;
         assert_eq!(attempt_window(t), 1_000 * ATTEMPT_WINDOW_MS);
     }

@@ -478,6 +478,21 @@ pub fn session(token_hash_hex: &str) -> Key {
     Key::new(format!("SESSION#{token_hash_hex}"), "SESSION".to_string())
 }
 
+/// A session listed under its agent (org partition), so every session of an agent can be ended
+/// when their password, role or standing changes.
+pub fn agent_session(org_id: &str, agent_id: &str, token_hash_hex: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{token_hash_hex}", agent_sessions_prefix(agent_id)))
+}
+
+pub fn agent_sessions_prefix(agent_id: &str) -> String {
+    format!("AGENTSESSION#{agent_id}#")
+}
+
+/// A password-reset token, by its SHA-256: single use, short-lived.
+pub fn password_reset(token_hash_hex: &str) -> Key {
+    Key::new(format!("PWRESET#{token_hash_hex}"), "PWRESET".to_string())
+}
+
 /// Failed sign-ins of one e-mail or source address (`who`) in one attempt window.
 pub fn sign_in_failures(who: &str, window_ms: i64) -> Key {
     Key::new(format!("SIGNINFAILURES#{who}"), format!("{window_ms:013}"))

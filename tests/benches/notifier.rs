@@ -186,7 +186,15 @@ async fn main() {
     let now = chrono::Utc::now().timestamp_millis();
     for n in 0..5 {
         connections
-            .open(&account_a.org_id, "agt_gone", &format!("GONE{n}"), now + 60_000)
+            .open(
+                &shared::adapters::connection_store::Opened {
+                    org_id: &account_a.org_id,
+                    agent_id: "agt_gone",
+                    session_id: "gone",
+                },
+                &format!("GONE{n}"),
+                now + 60_000,
+            )
             .await
             .unwrap();
     }

@@ -609,14 +609,52 @@ async fn an_admin_can_use_every_route() {
     let rules = w
         .expect(StatusCode::OK, "GET", "/v1/chat-expiration-rules", key, None)
         .await;
+    let walker = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/agents",
+            key,
+            Some(json!({"email": "walker@example.com", "full_name": "Walker", "password": "a walk in the park"})),
+        )
+        .await;
+    let session = w
+        .expect(
+            StatusCode::OK,
+            "POST",
+            "/v1/auth/login",
+            key,
+            Some(json!({"email": "walker@example.com", "password": "a walk in the park"})),
+        )
+        .await;
+    let token = session["token"].as_str().unwrap().to_string();
     w.expect(
-        StatusCode::CREATED,
+        StatusCode::NO_CONTENT,
         "POST",
-        "/v1/agents",
-        key,
-        Some(json!({"email": "walker@example.com", "full_name": "Walker", "password": "a walk in the park"})),
+        "/v1/me/password",
+        &token,
+        Some(json!({"current_password": "a walk in the park", "new_password": "a run in the park"})),
     )
     .await;
+    let reset = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("/v1/agents/{}/password-reset", walker["id"].as_str().unwrap()),
+            key,
+            None,
+        )
+        .await;
+    w.expect(
+        StatusCode::NO_CONTENT,
+        "POST",
+        "/v1/auth/password-reset",
+        key,
+        Some(json!({"token": reset["reset_token"], "new_password": "a walk in the park"})),
+    )
+    .await;
+    let (status, _) = w.call("GET", "/v1/me", &token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the reset ended the session");
     let session = w
         .expect(
             StatusCode::OK,
@@ -1051,6 +1089,10 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         UpdateSlaPolicy => json!({"name": "Renamed"}),
         ApplySlaPolicy => json!({"sla_policy_id": ids["sla_policy_id"]}),
         Login => json!({"email": "nobody@example.com", "password": "not a password"}),
+        CompletePasswordReset => {
+            json!({"token": "sbr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "not a password"})
+        }
+        ChangeOwnPassword => json!({"current_password": "not a password", "new_password": "not a password"}),
         Register => {
             json!({"org_name": "Iso", "admin_email": "iso-owner@example.com", "admin_password": "long enough secret"})
         }
@@ -1185,7 +1227,12 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         if route.path.contains('{') && !route.path.ends_with("{channel}") {
             assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
             assert_eq!(body["error"]["code"], "not_found", "{} {}", route.method, route.path);
-        } else if matches!(route.operation, Operation::Login | Operation::Register) {
+        } else if route.operation == Operation::ChangeOwnPassword {
+            assert_eq!(status, StatusCode::FORBIDDEN, "an API key changes no password: {text}");
+        } else if matches!(
+            route.operation,
+            Operation::Login | Operation::Register | Operation::CompletePasswordReset
+        ) {
             // Public: nobody's e-mail and password (401); registration off in this stack (404).
             assert!(
                 [StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND].contains(&status),

@@ -91,7 +91,15 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
     assert_eq!(connections.of_organization(&org_a, now).await.unwrap().len(), 1);
     // A connection whose client went away without a disconnect: API Gateway answers 410 for it.
     connections
-        .open(&org_a, "agent-gone", "GONECONNECTION", now + 60_000)
+        .open(
+            &shared::adapters::connection_store::Opened {
+                org_id: &org_a,
+                agent_id: "agent-gone",
+                session_id: "gone",
+            },
+            "GONECONNECTION",
+            now + 60_000,
+        )
         .await
         .unwrap();
 
@@ -142,6 +150,47 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
             && n["change"] == "resolve"
             && n["conversation_id"] == conversation_id.as_str()),
         "{received:?}"
+    );
+
+    // Ending an agent's sessions (here a deactivation) closes their live connections, only theirs.
+    let token_c = session(&fx, &fx.a.key, "live-c@example.com").await;
+    let mut socket_c = connect(ws_port, Some(&token_c)).await.expect("a live session connects");
+    let (_, me_c) = fx.call("GET", "/v1/me", Some(&token_c), None).await;
+    let agent_c = me_c["agent"]["id"].as_str().unwrap().to_string();
+    let (status, _) = fx
+        .call(
+            "POST",
+            &format!("/v1/agents/{agent_c}/deactivate"),
+            Some(&fx.a.key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket_c.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the deactivated agent's connection was closed");
+    let (status, _) = fx
+        .call(
+            "POST",
+            &format!("/v1/conversations/{conversation_id}/reopen"),
+            Some(&fx.a.key),
+            Some("{}"),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert!(
+        notices(&mut socket_a, Duration::from_secs(8))
+            .await
+            .iter()
+            .any(|n| n["type"] == "conversation.changed"),
+        "the other agent's connection stays open"
     );
 
     // Disconnect: the connection's records go.

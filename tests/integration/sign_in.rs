@@ -169,3 +169,170 @@ async fn self_registration_creates_a_signed_in_organization_only_when_enabled() 
         "five organizations per address and window"
     );
 }
+
+/// A key for `agent_id` with `scopes`, made with the admin key `admin`.
+async fn key_with(fx: &Fixture, admin: &str, agent_id: &str, scopes: Value) -> String {
+    let body = json!({"name": "narrow", "agent_id": agent_id, "scopes": scopes}).to_string();
+    let (status, key) = fx.call("POST", "/v1/api-keys", Some(admin), Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{key}");
+    key["plaintext_key"].as_str().unwrap().to_string()
+}
+
+async fn token_of(fx: &Fixture, email: &str, password: &str) -> String {
+    let (status, session) = login(fx, email, password).await;
+    assert_eq!(status, StatusCode::OK, "{email}: {session}");
+    session["token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_narrow_key_never_becomes_a_full_session() {
+    let fx = Fixture::new().await;
+    let admin = fx.a.key.as_str();
+    let (_, ada) = agent_with_password(&fx, admin, "ada@audit.example", "ada's first password").await;
+    let ada_id = ada["id"].as_str().unwrap().to_string();
+    let presence_only = key_with(&fx, admin, &ada_id, json!(["agents.presence"])).await;
+    let (_, me) = fx.call("GET", "/v1/me", Some(admin), None).await;
+    let admin_id = me["agent"]["id"].as_str().unwrap().to_string();
+    let manage_only = key_with(&fx, admin, &admin_id, json!(["agents.manage"])).await;
+
+    // 1. A presence key sets no password, its own or anyone's (the field is gone: 422).
+    let body = json!({"password": "ada's stolen password"}).to_string();
+    let (status, refused) = fx
+        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&presence_only), Some(&body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("password"));
+    // 2. Nor through the own-password route: a key is not a session.
+    let body = json!({"current_password": "ada's first password", "new_password": "ada's stolen password"}).to_string();
+    let (status, refused) = fx
+        .call("POST", "/v1/me/password", Some(&presence_only), Some(&body))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["code"], "session_required");
+    // 3. An agents.manage key sets no other agent's password, issues no reset for them, creates
+    //    no agent it could sign in as, and promotes nobody.
+    let body = json!({"password": "ada's stolen password"}).to_string();
+    let (status, _) = fx
+        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&manage_only), Some(&body))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, refused) = fx
+        .call("POST", &format!("/v1/agents/{ada_id}/password-reset"), Some(&manage_only), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["code"], "role_not_held");
+    let body = json!({"email": "puppet@audit.example", "full_name": "Puppet", "role": "admin", "password": "a password I chose"})
+        .to_string();
+    let (status, refused) = fx.call("POST", "/v1/agents", Some(&manage_only), Some(&body)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let (status, _) = login(&fx, "puppet@audit.example", "a password I chose").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no such agent was made");
+    let body = json!({"role": "admin"}).to_string();
+    let (status, _) = fx
+        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&manage_only), Some(&body))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, unchanged) = fx.call("GET", &format!("/v1/agents/{ada_id}"), Some(admin), None).await;
+    assert_eq!(unchanged["role"], "agent");
+    // Nothing changed: the first password still signs in, the attacker's does not.
+    let (status, _) = login(&fx, "ada@audit.example", "ada's stolen password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let session = token_of(&fx, "ada@audit.example", "ada's first password").await;
+    // 4. A session holds its agent's role's permissions, never `*`.
+    let (_, me) = fx.call("GET", "/v1/me", Some(&session), None).await;
+    let scopes: Vec<&str> = me["scopes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(!scopes.contains(&"*"), "{scopes:?}");
+    assert!(scopes.contains(&"agents.presence") && !scopes.contains(&"agents.manage"), "{scopes:?}");
+}
+
+#[tokio::test]
+async fn password_changes_resets_and_role_changes_end_the_other_sessions() {
+    let fx = Fixture::new().await;
+    let admin = fx.a.key.as_str();
+    let (_, ada) = agent_with_password(&fx, admin, "ada@sessions.example", "ada's first password").await;
+    let ada_id = ada["id"].as_str().unwrap().to_string();
+    let here = token_of(&fx, "ada@sessions.example", "ada's first password").await;
+    let elsewhere = token_of(&fx, "ada@sessions.example", "ada's first password").await;
+
+    // Own change: the current password is required and checked.
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new}).to_string();
+    let (status, wrong) = fx
+        .call("POST", "/v1/me/password", Some(&here), Some(&change("a wrong guess!", "ada's second password")))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}");
+    let (status, _) = login(&fx, "ada@sessions.example", "ada's second password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong current password changes nothing");
+    let (status, _) = fx
+        .call(
+            "POST",
+            "/v1/me/password",
+            Some(&here),
+            Some(&change("ada's first password", "ada's second password")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(fx.call("GET", "/v1/me", Some(&here), None).await.0, StatusCode::OK, "this session stays");
+    assert_eq!(
+        fx.call("GET", "/v1/me", Some(&elsewhere), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the other session ended"
+    );
+    assert_eq!(login(&fx, "ada@sessions.example", "ada's first password").await.0, StatusCode::UNAUTHORIZED);
+
+    // A reset: issued by a full admin, used once, ends every session.
+    let (status, issued) = fx
+        .call("POST", &format!("/v1/agents/{ada_id}/password-reset"), Some(admin), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{issued}");
+    let reset_token = issued["reset_token"].as_str().unwrap().to_string();
+    assert!(reset_token.starts_with("sbr_"));
+    let (status, _) = fx
+        .call("POST", "/v1/agents/agt_01nobody/password-reset", Some(admin), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let complete = |token: &str, new: &str| json!({"token": token, "new_password": new}).to_string();
+    let (status, _) = fx
+        .call("POST", "/v1/auth/password-reset", None, Some(&complete(&reset_token, "ada's third password")))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, again) = fx
+        .call("POST", "/v1/auth/password-reset", None, Some(&complete(&reset_token, "someone else's password")))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "single use: {again}");
+    for made_up in [format!("sbr_{}", "A".repeat(43)), "x".repeat(60), String::new()] {
+        let (status, _) = fx
+            .call("POST", "/v1/auth/password-reset", None, Some(&complete(&made_up, "someone else's password")))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{made_up}");
+    }
+    assert_eq!(fx.call("GET", "/v1/me", Some(&here), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&fx, "ada@sessions.example", "someone else's password").await.0, StatusCode::UNAUTHORIZED);
+
+    // A role change ends the sessions too.
+    let current = token_of(&fx, "ada@sessions.example", "ada's third password").await;
+    let (status, _) = fx
+        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(admin), Some(&json!({"role": "admin"}).to_string()))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fx.call("GET", "/v1/me", Some(&current), None).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_wrong_passwords_verify_at_most_five() {
+    let fx = Fixture::new().await;
+    agent_with_password(&fx, &fx.a.key, "rush@example.com", "the right password").await;
+    let attempts = (0..50).map(|n| {
+        let fx = &fx;
+        async move { login(fx, "rush@example.com", &format!("wrong guess {n}")).await.0 }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let verified = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(verified <= 5, "{verified} passwords checked: {statuses:?}");
+    assert_eq!(verified + limited, 50, "{statuses:?}");
+    // A success is not counted against the limit.
+    agent_with_password(&fx, &fx.a.key, "steady@example.com", "the right password").await;
+    for _ in 0..8 {
+        assert_eq!(login(&fx, "steady@example.com", "the right password").await.0, StatusCode::OK);
+    }
+}

@@ -67,6 +67,8 @@ pub fn decode_request(request: &Request) -> Result<(), HttpError> {
         "TransferRequest" => drop(decode_body::<views::TransferRequest>(&cx)?),
         "UpdateAccount" => drop(decode_body::<views::UpdateAccount>(&cx)?),
         "UpdateAgent" => drop(decode_body::<views::UpdateAgent>(&cx)?),
+        "ChangePassword" => drop(decode_body::<views::ChangePassword>(&cx)?),
+        "CompletePasswordReset" => drop(decode_body::<views::CompletePasswordReset>(&cx)?),
         "UpdateContact" => drop(decode_body::<views::UpdateContact>(&cx)?),
         "UpdateDivision" => drop(decode_body::<views::UpdateDivision>(&cx)?),
         "UpdateQuickReply" => drop(decode_body::<views::UpdateQuickReply>(&cx)?),
@@ -110,5 +112,22 @@ mod tests {
         let send = r#"{"type":"text","content":{"text":""}}"#;
         let empty_text = decode_request(&request("POST", "/v1/conversations/cv_01abc/messages", send));
         assert!(empty_text.is_err());
+    }
+
+    #[test]
+    fn a_body_written_as_an_array_or_a_scalar_is_refused_by_name() {
+        // serde would read these as the structs' fields in order.
+        for body in ["[null, null]", " [\"agt_01x\"]", "5", "\"text\"", "null", "true"] {
+            let refused = decode_request(&request("POST", "/v1/conversations/cv_01abc/assign", body)).unwrap_err();
+            assert_eq!(refused.status.as_u16(), 422, "{body}");
+            assert!(refused.message.contains("body: must be a JSON object"), "{}", refused.message);
+        }
+        for path in ["/v1/contacts", "/v1/quick-replies"] {
+            let refused = decode_request(&request("POST", path, "[\"+4915112345678\", \"Ada\"]")).unwrap_err();
+            assert_eq!(refused.status.as_u16(), 422, "{path}");
+        }
+        let broken = decode_request(&request("POST", "/v1/conversations/cv_01abc/assign", "[null,")).unwrap_err();
+        assert_eq!(broken.status.as_u16(), 400);
+        assert!(decode_request(&request("POST", "/v1/conversations/cv_01abc/assign", " {}")).is_ok());
     }
 }

@@ -87,6 +87,9 @@ use utoipa::OpenApi;
     CsatSurveyList,
     LoginRequest,
     SessionGranted,
+    ChangePassword,
+    PasswordResetIssued,
+    CompletePasswordReset,
     RegisterRequest,
     Registered
 )))]
@@ -151,6 +154,10 @@ fn example(schema: &str) -> Value {
             json!({"org_name": "Acme Outfitters", "admin_email": "owner@acme.example", "admin_password": "correct horse battery"})
         }
         "LoginRequest" => json!({"email": "ada@example.com", "password": "correct horse battery"}),
+        "ChangePassword" => json!({"current_password": "correct horse battery", "new_password": "staple battery horse"}),
+        "CompletePasswordReset" => {
+            json!({"token": "sbr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "staple battery horse"})
+        }
         "UpsertChatExpirationRule" => {
             json!({"window_hours": 24, "auto_resolve": true, "block_text_after_window": false})
         }

@@ -85,6 +85,20 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, HttpError>
             "a JSON body is required",
         ));
     }
+    // serde reads a struct from a positional array too (`[null, null]` as `{agent_id, division_id}`):
+    // every body this API takes is an object, so anything else is refused before it is decoded.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        let parses = serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+        return Err(match parses {
+            true => HttpError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "body: must be a JSON object",
+            ),
+            false => HttpError::new(StatusCode::BAD_REQUEST, "invalid_json", "the body is not JSON"),
+        });
+    }
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.to_string())

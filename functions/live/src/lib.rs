@@ -121,9 +121,12 @@ impl LiveService {
             .record("org", session.org_id.as_str())
             .record("agent", session.agent_id.as_str());
         let expires_ms = shared::live::connection_expires_ms(now_ms, session.expires_ms);
-        self.connections
-            .open(&session.org_id, &session.agent_id, connection_id, expires_ms)
-            .await?;
+        let opened = shared::adapters::connection_store::Opened {
+            org_id: &session.org_id,
+            agent_id: &session.agent_id,
+            session_id: &session.session_id,
+        };
+        self.connections.open(&opened, connection_id, expires_ms).await?;
         info!("connected");
         Ok(ok())
     }

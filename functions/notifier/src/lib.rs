@@ -82,8 +82,40 @@ impl NotifierService {
         self.runner.run(self, &event).await
     }
 
-    /// Posts one event's notice to its organization's connections.
+    /// Closes the connections of an agent's ended sessions (`DELETE @connections`) and forgets
+    /// them; a close that fails is retried with the record (SQS redelivers the event).
+    async fn close_sessions(&self, ended: &shared::live::SessionsEnded) -> Result<Delivery, StoreError> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let mut delivery = Delivery::default();
+        let mut failed = None;
+        for connection in self.connections.of_organization(&ended.org_id, now_ms).await? {
+            if !ended.closes(&connection.agent_id, connection.session_id.as_deref()) {
+                continue;
+            }
+            match self.poster.close(&connection.connection_id).await {
+                Ok(()) | Err(PostError::Gone) => {
+                    self.connections.forget(&ended.org_id, &connection.connection_id).await?;
+                    delivery.gone += 1;
+                }
+                Err(PostError::Failed(reason)) => {
+                    delivery.failed += 1;
+                    failed = Some(reason);
+                }
+            }
+        }
+        info!(org = %ended.org_id, agent = %ended.agent_id, closed = delivery.gone, failed = delivery.failed, "sessions' connections closed");
+        match failed {
+            Some(reason) => Err(StoreError::io("DeleteConnection", reason)),
+            None => Ok(delivery),
+        }
+    }
+
+    /// Posts one event's notice to its organization's connections (or, for an agent's ended
+    /// sessions, closes their connections).
     pub async fn deliver(&self, envelope: &str) -> Result<Result<Delivery, String>, StoreError> {
+        if let Some(ended) = shared::live::sessions_ended_of(envelope) {
+            return self.close_sessions(&ended).await.map(Ok);
+        }
         let notice = match shared::live::notice_of(envelope) {
             Ok(notice) => notice,
             Err(err) => return Ok(Err(err.to_string())),

@@ -1,6 +1,7 @@
-//! API Gateway's connection management API (`@connections`), behind the one call the notifier makes.
+//! API Gateway's connection management API (`@connections`), behind the two calls the notifier makes (post a notice, close a connection).
 
 use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
+use aws_sdk_apigatewaymanagement::operation::delete_connection::DeleteConnectionError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 
@@ -14,6 +15,8 @@ pub enum PostError {
 #[async_trait::async_trait]
 pub trait ConnectionPoster: Send + Sync {
     async fn post(&self, connection_id: &str, data: &[u8]) -> Result<(), PostError>;
+    /// Closes a connection (`DELETE @connections/{id}`); one already gone is fine.
+    async fn close(&self, connection_id: &str) -> Result<(), PostError>;
 }
 
 pub struct ManagementApi {
@@ -47,6 +50,14 @@ impl ConnectionPoster for ManagementApi {
             Err(err) if matches!(err.as_service_error(), Some(PostToConnectionError::GoneException(_))) => {
                 Err(PostError::Gone)
             }
+            Err(err) => Err(PostError::Failed(DisplayErrorContext(err).to_string())),
+        }
+    }
+
+    async fn close(&self, connection_id: &str) -> Result<(), PostError> {
+        match self.client.delete_connection().connection_id(connection_id).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if matches!(err.as_service_error(), Some(DeleteConnectionError::GoneException(_))) => Ok(()),
             Err(err) => Err(PostError::Failed(DisplayErrorContext(err).to_string())),
         }
     }

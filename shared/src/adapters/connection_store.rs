@@ -12,7 +12,17 @@ use serde::Deserialize;
 pub struct Connection {
     pub connection_id: String,
     pub agent_id: String,
+    /// The session that opened it (its short id), so ending a session ends its connections.
+    #[serde(default)]
+    pub session_id: Option<String>,
     pub expires_ms: i64,
+}
+
+/// Who opened a connection: the session's organization, agent and short id.
+pub struct Opened<'a> {
+    pub org_id: &'a str,
+    pub agent_id: &'a str,
+    pub session_id: &'a str,
 }
 
 #[derive(Clone)]
@@ -27,11 +37,17 @@ impl ConnectionStore {
         }
     }
 
-    fn item(key: &table::Key, org_id: &str, agent_id: &str, connection_id: &str, expires_ms: i64) -> Item {
+    fn item(key: &table::Key, opened: &Opened<'_>, connection_id: &str, expires_ms: i64) -> Item {
+        let Opened {
+            org_id,
+            agent_id,
+            session_id,
+        } = opened;
         let mut item = key_item(key);
+        item.insert("session_id".into(), s(*session_id));
         item.insert(attr::ENTITY.into(), s("LiveConnection"));
-        item.insert("org_id".into(), s(org_id));
-        item.insert("agent_id".into(), s(agent_id));
+        item.insert("org_id".into(), s(*org_id));
+        item.insert("agent_id".into(), s(*agent_id));
         item.insert("connection_id".into(), s(connection_id));
         item.insert("expires_ms".into(), n(expires_ms));
         item.insert(attr::EXPIRES_AT.into(), n(expires_ms / 1000 + 60));
@@ -39,24 +55,16 @@ impl ConnectionStore {
     }
 
     /// Records a connection an agent opened (a repeated `$connect` of the same id rewrites it).
-    pub async fn open(
-        &self,
-        org_id: &str,
-        agent_id: &str,
-        connection_id: &str,
-        expires_ms: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn open(&self, opened: &Opened<'_>, connection_id: &str, expires_ms: i64) -> Result<(), StoreError> {
         let record = Self::item(
-            &table::live_connection(org_id, connection_id),
-            org_id,
-            agent_id,
+            &table::live_connection(opened.org_id, connection_id),
+            opened,
             connection_id,
             expires_ms,
         );
         let owner = Self::item(
             &table::live_connection_owner(connection_id),
-            org_id,
-            agent_id,
+            opened,
             connection_id,
             expires_ms,
         );

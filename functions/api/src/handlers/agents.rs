@@ -109,6 +109,11 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
     let password = body.password.as_deref().map(checked_password).transpose()?;
+    // Whoever chooses an agent's password can sign in as them, and whoever creates an agent
+    // chooses their role: both need everything the role grants.
+    if !permissions::holds_role(cx.caller.role, &cx.caller.scopes, role) {
+        return Err(role_not_held());
+    }
     if password.is_some()
         && let Some((org, _)) = api.logins.agent_of(&email.to_lowercase()).await?
         && org != cx.org()
@@ -130,9 +135,16 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         cx.caller.require("agents.manage")?;
     }
     let role = body.role.as_deref().map(parse_role).transpose()?;
-    let password = body.password.as_deref().map(checked_password).transpose()?;
     if is_self && role.is_some_and(|r| r != agent.role) {
         return Err(refers_to_caller("role: an admin cannot change their own role"));
+    }
+    let role_changes = role.is_some_and(|r| r != agent.role);
+    // Granting or taking away a role needs everything both roles grant.
+    if role_changes
+        && !(permissions::holds_role(cx.caller.role, &cx.caller.scopes, agent.role)
+            && role.is_none_or(|r| permissions::holds_role(cx.caller.role, &cx.caller.scopes, r)))
+    {
+        return Err(role_not_held());
     }
     let changes = AgentChanges {
         full_name: rules::AGENT_FULL_NAME.check("full_name", body.full_name.as_deref())?,
@@ -146,11 +158,17 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .ok_or_else(|| not_found("agent"))?;
     if updated.role != agent.role {
         api.keys.forget(&agent.agent_id, None);
-    }
-    if let Some(password) = password {
-        set_password(api, &updated, password).await?;
+        super::passwords::end_sessions(api, &updated, None, "role_changed").await?;
     }
     ok(&views::Agent::from(&updated))
+}
+
+fn role_not_held() -> HttpError {
+    HttpError::new(
+        StatusCode::FORBIDDEN,
+        "role_not_held",
+        "role: this needs every permission the role grants, which this key or role does not have",
+    )
 }
 
 pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -164,6 +182,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?
         .ok_or_else(|| not_found("agent"))?;
     api.keys.forget(&agent.agent_id, None);
+    super::passwords::end_sessions(api, &agent, None, "deactivated").await?;
     ok(&views::Agent::from(&agent))
 }
 

@@ -11,6 +11,7 @@ mod conversations;
 mod csat;
 pub(crate) mod divisions;
 mod media;
+mod passwords;
 pub(crate) mod messages;
 mod quick_replies;
 mod recipients;
@@ -36,6 +37,7 @@ pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_h
         Operation::OpenApi => crate::request::ok(&crate::openapi::document()),
         Operation::Login => sign_in::login(api, request).await,
         Operation::Register => registration::register(api, request).await,
+        Operation::CompletePasswordReset => passwords::complete_reset(api, request).await,
         _ => Err(HttpError::not_found("no such route")),
     }
 }
@@ -43,7 +45,9 @@ pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_h
 pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answer {
     use Operation::*;
     match route.operation {
-        OpenApi | Login | Register => dispatch_public(api, route, cx.request).await,
+        OpenApi | Login | Register | CompletePasswordReset => dispatch_public(api, route, cx.request).await,
+        ChangeOwnPassword => passwords::change_own(api, cx).await,
+        RequestPasswordReset => passwords::request_reset(api, cx).await,
         Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
         ListConversations => conversations::list(api, cx).await,

@@ -38,18 +38,23 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     let source = format!("register:{}", shared::session::hash(&source_ip(request)));
-    let made = api.logins.failures(&[source.as_str()], now_ms).await?;
-    if made[0] >= REGISTRATIONS_PER_SOURCE {
+    // Counted before the address is looked up, taken or free: a stranger learns whether an
+    // address signs in somewhere at most REGISTRATIONS_PER_SOURCE times a window, and the count
+    // is a conditional add, so concurrent attempts cannot pass it together.
+    if !api
+        .logins
+        .count_attempt(&[(source.as_str(), REGISTRATIONS_PER_SOURCE)], now_ms)
+        .await?
+    {
         return Err(HttpError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            "too many organizations registered from this address; try again later",
+            "too many registrations from this address; try again later",
         ));
     }
     if api.logins.agent_of(&email).await?.is_some() {
         return Err(super::agents::signs_in_elsewhere());
     }
-    api.logins.count_failure(&[source.as_str()], now_ms).await?;
     let created = api
         .tenancy
         .create_organization(NewOrganization {

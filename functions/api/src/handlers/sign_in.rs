@@ -34,24 +34,47 @@ async fn verify(password: String, stored: Option<String>) -> bool {
     .unwrap_or(false)
 }
 
+fn too_many_attempts(now_ms: i64, message: &str) -> HttpError {
+    let retry = (session::attempt_window(now_ms) + session::ATTEMPT_WINDOW_MS - now_ms) / 1000 + 1;
+    HttpError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+        .with_header("retry-after", retry.to_string())
+}
+
+/// Counts a password attempt against `who` before it is checked (conditional atomic adds: of any
+/// number of concurrent attempts, at most the limit are checked); 429 past the limit.
+pub(crate) async fn count_attempt(api: &ApiService, who: &[(&str, i64)], now_ms: i64) -> Result<(), HttpError> {
+    match api.logins.count_attempt(who, now_ms).await? {
+        true => Ok(()),
+        false => Err(too_many_attempts(
+            now_ms,
+            "too many failed sign-ins; try again later",
+        )),
+    }
+}
+
+/// The attempt counters of a password for `email` from the request's source.
+pub(crate) fn attempt_keys(request: &Request, email: &str) -> (String, String) {
+    (
+        format!("email:{}", session::hash(email)),
+        format!("source:{}", session::hash(&source_ip(request))),
+    )
+}
+
 pub async fn login(api: &ApiService, request: &Request) -> Answer {
     let body: views::LoginRequest = json_body(request)?;
     let email = body.email.trim().to_lowercase();
     let now_ms = chrono::Utc::now().timestamp_millis();
     // Counted by digest: any string a caller sends makes a valid, bounded key.
-    let by_email = format!("email:{}", session::hash(&email));
-    let by_source = format!("source:{}", session::hash(&source_ip(request)));
-    let who = [by_email.as_str(), by_source.as_str()];
-    let failures = api.logins.failures(&who, now_ms).await?;
-    if session::locked_out(failures[0], failures[1]) {
-        let retry = (session::attempt_window(now_ms) + session::ATTEMPT_WINDOW_MS - now_ms) / 1000 + 1;
-        return Err(HttpError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed sign-ins; try again later",
-        )
-        .with_header("retry-after", retry.to_string()));
-    }
+    let (by_email, by_source) = attempt_keys(request, &email);
+    count_attempt(
+        api,
+        &[
+            (by_email.as_str(), session::FAILURES_PER_EMAIL),
+            (by_source.as_str(), session::FAILURES_PER_SOURCE),
+        ],
+        now_ms,
+    )
+    .await?;
     // Only an address-shaped e-mail can have signed up; anything else is looked up nowhere.
     let plausible = (3..=254).contains(&email.len()) && email.contains('@');
     let found = match plausible {
@@ -65,9 +88,10 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
     let stored = agent.as_ref().and_then(|a| a.password_hash.clone());
     let matches = verify(body.password, stored).await;
     let Some(agent) = agent.filter(|a| matches && a.is_active) else {
-        api.logins.count_failure(&who, now_ms).await?;
         return Err(invalid_credentials());
     };
+    // Only failures use up the limit.
+    api.logins.forgive(&[by_email.as_str(), by_source.as_str()], now_ms).await?;
     let (token, granted) = api
         .logins
         .open_session(&agent.org_id, &agent.agent_id, agent.role, now_ms)
@@ -80,16 +104,24 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
     })
 }
 
+/// Whether a stored password hash matches (the decoy's cost when there is none).
+pub(crate) async fn password_matches(password: String, stored: Option<String>) -> bool {
+    verify(password, stored).await
+}
+
 /// Ends the session the request was made with (an API key has none to end).
 pub async fn logout(api: &ApiService, request: &Request) -> Answer {
     if let Some(token) = bearer(request).filter(|t| session::is_session_token(t)) {
-        api.logins.close_session(token).await?;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        if let Some(open) = api.logins.session(token, now_ms).await? {
+            api.logins.close_session(&open, token).await?;
+        }
     }
     no_content()
 }
 
-/// The caller a session token stands for: its agent, who must still be active, with every scope
-/// their role grants.
+/// The caller a session token stands for: its agent, who must still be active, holding exactly
+/// what their role grants now (never `*`).
 pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Caller, HttpError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let signed_out = || {
@@ -112,6 +144,6 @@ pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Cal
         agent_name: agent.full_name,
         key_id: format!("session:{}", session.session_id),
         role: agent.role,
-        scopes: vec!["*".into()],
+        scopes: shared::permissions::role_permissions(agent.role),
     })
 }

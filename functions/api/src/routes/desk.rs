@@ -61,6 +61,33 @@ pub(super) const ROUTES: &[Route] = &[
     },
     Route {
         permission: None,
+        public: true,
+        status: 204,
+        body: Body::Json("CompletePasswordReset"),
+        ..route(
+            "POST",
+            "/v1/auth/password-reset",
+            CompletePasswordReset,
+            "",
+            "sign-in",
+            "Set a new password with a reset token an admin handed over (single use, one hour); ends every session of the agent; 401 for an unknown, used or expired token",
+        )
+    },
+    Route {
+        permission: None,
+        status: 204,
+        body: Body::Json("ChangePassword"),
+        ..route(
+            "POST",
+            "/v1/me/password",
+            ChangeOwnPassword,
+            "",
+            "sign-in",
+            "Change one's own password with the current one: a session only (403 for an API key), 401 for a wrong current password, 429 after repeated failures; ends the agent's other sessions",
+        )
+    },
+    Route {
+        permission: None,
         response: Some("Me"),
         ..route(
             "GET",
@@ -242,17 +269,27 @@ pub(super) const ROUTES: &[Route] = &[
         UpdateAgent,
         "agents.presence",
         "agents",
-        "Update name, presence (self) or role (agents.manage)",
+        "Update name, presence (self) or role (agents.manage, holding all the role grants); passwords are not set here",
     )
     .json("UpdateAgent")
     .returns("Agent"),
+    route(
+        "POST",
+        "/v1/agents/{agent_id}/password-reset",
+        RequestPasswordReset,
+        "agents.manage",
+        "agents",
+        "A single-use password-reset token (one hour) for another agent, shown only here; the caller must hold everything the agent's role grants (403 otherwise)",
+    )
+    .returns("PasswordResetIssued")
+    .status(201),
     route(
         "POST",
         "/v1/agents/{agent_id}/deactivate",
         DeactivateAgent,
         "agents.manage",
         "agents",
-        "Deactivate: keys stop working",
+        "Deactivate: keys stop working, sessions and live connections end",
     )
     .returns("Agent"),
     route(

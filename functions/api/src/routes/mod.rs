@@ -10,6 +10,9 @@ pub enum Operation {
     Logout,
     Register,
     Me,
+    ChangeOwnPassword,
+    RequestPasswordReset,
+    CompletePasswordReset,
     ListConversations,
     GetConversation,
     MarkRead,
@@ -259,7 +262,10 @@ mod tests {
             assert!(
                 route.public
                     || route.permission.is_some()
-                    || matches!(route.operation, Operation::Me | Operation::Logout)
+                    || matches!(
+                        route.operation,
+                        Operation::Me | Operation::Logout | Operation::ChangeOwnPassword
+                    )
             );
             if let Some(permission) = route.permission {
                 assert!(

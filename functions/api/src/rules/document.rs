@@ -16,8 +16,8 @@ fn send_message_schema() -> Value {
         "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
         "then": {"properties": {"parameters": {"items": text_parameter}}},
     });
-    let media_id = json!({"type": "string", "pattern": not_blank});
-    let filename = optional(json!({"type": "string"}));
+    let media_id = json!({"type": "string", "maxLength": shared::outbound::MAX_MEDIA_ID_CHARS, "pattern": not_blank});
+    let filename = optional(json!({"type": "string", "maxLength": shared::outbound::MAX_FILENAME_CHARS}));
     json!({
         "type": "object",
         "additionalProperties": false,
@@ -25,7 +25,7 @@ fn send_message_schema() -> Value {
         "properties": {
             "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
             "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
-            "reply_to": optional(json!({"type": "string", "pattern": "^[!-~]{1,256}$"})),
+            "reply_to": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_REPLY_TO_CHARS, "pattern": "^[!-~]+$"})),
         },
         "oneOf": [
             {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
@@ -39,7 +39,8 @@ fn send_message_schema() -> Value {
             {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
                 "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
                 "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
-                "components": optional(json!({"type": "array", "items": component}))}}}},
+                "components": optional(json!({"type": "array", "items": component, "maxItems": shared::outbound::MAX_COMPONENTS,
+                    "description": format!("at most {} bytes of JSON", shared::outbound::MAX_COMPONENTS_BYTES)}))}}}},
         ],
     })
 }
@@ -217,7 +218,8 @@ pub fn apply(components: &mut Value) {
             (schema, "warning_threshold_pct", threshold.clone()),
         ]
     });
-    let password = json!({"anyOf": [{"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}, {"type": "null"}]});
+    let password_text = json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"});
+    let password = json!({"anyOf": [password_text.clone(), {"type": "null"}]});
     let expiry = [
         (
             "UpsertChatExpirationRule",
@@ -230,7 +232,14 @@ pub fn apply(components: &mut Value) {
             "admin_password",
             json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}),
         ),
-        ("UpdateAgent", "password", password),
+        ("ChangePassword", "current_password", password_text.clone()),
+        ("ChangePassword", "new_password", password_text.clone()),
+        ("CompletePasswordReset", "new_password", password_text),
+        (
+            "CompletePasswordReset",
+            "token",
+            json!({"type": "string", "maxLength": 64, "description": "the reset token (sbr_...); an unknown, used or expired one answers 401"}),
+        ),
     ];
     for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla).chain(expiry) {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {

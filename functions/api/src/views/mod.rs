@@ -326,8 +326,31 @@ pub struct UpdateAgent {
     /// admin | agent; needs agents.manage
     pub role: Option<String>,
     pub is_online: Option<bool>,
-    /// A new password (8 to 128 characters); one's own, or anyone's with agents.manage.
-    pub password: Option<String>,
+}
+
+/// A signed-in agent changes their own password (a session only, never an API key).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// A password reset an admin asked for: hand `reset_token` to the agent (shown only here; also
+/// announced as `agent.password_reset_requested`, without the token).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetIssued {
+    pub agent_id: String,
+    pub reset_token: String,
+    pub expires_at: String,
+}
+
+/// The agent sets a new password with a reset token (single use, one hour).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompletePasswordReset {
+    pub token: String,
+    pub new_password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
