@@ -119,7 +119,13 @@ pub fn sessions_ended_of(envelope: &str) -> Option<SessionsEnded> {
         return None;
     }
     let detail = event.get("detail")?;
-    let text = |name: &str| detail.get(name).and_then(Value::as_str).filter(|t| !t.is_empty()).map(str::to_string);
+    let text = |name: &str| {
+        detail
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
     Some(SessionsEnded {
         org_id: text("org_id")?,
         agent_id: text("agent_id")?,

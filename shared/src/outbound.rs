@@ -80,7 +80,10 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                     format!("must name an uploaded media file (at most {MAX_MEDIA_ID_CHARS} characters)"),
                 ));
             }
-            if filename.as_ref().is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS) {
+            if filename
+                .as_ref()
+                .is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS)
+            {
                 return Err(invalid(
                     "content.filename",
                     format!("at most {MAX_FILENAME_CHARS} characters"),
@@ -124,7 +127,10 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                 ));
             }
             if components.as_array().is_some_and(|c| c.len() > MAX_COMPONENTS) {
-                return Err(invalid("content.components", format!("at most {MAX_COMPONENTS} components")));
+                return Err(invalid(
+                    "content.components",
+                    format!("at most {MAX_COMPONENTS} components"),
+                ));
             }
             if !components.is_array() && !components.is_null() {
                 return Err(invalid(
@@ -380,7 +386,13 @@ mod tests {
         );
         let long_name = media("m".repeat(MAX_MEDIA_ID_CHARS), Some("f".repeat(MAX_FILENAME_CHARS + 1)));
         assert_eq!(validate(&long_name).unwrap_err().field, "content.filename");
-        assert!(validate(&media("m".repeat(MAX_MEDIA_ID_CHARS), Some("f".repeat(MAX_FILENAME_CHARS)))).is_ok());
+        assert!(
+            validate(&media(
+                "m".repeat(MAX_MEDIA_ID_CHARS),
+                Some("f".repeat(MAX_FILENAME_CHARS))
+            ))
+            .is_ok()
+        );
         let big_parameters = Content::Template {
             name: "t".into(),
             language: "en".into(),

@@ -481,7 +481,10 @@ pub fn session(token_hash_hex: &str) -> Key {
 /// A session listed under its agent (org partition), so every session of an agent can be ended
 /// when their password, role or standing changes.
 pub fn agent_session(org_id: &str, agent_id: &str, token_hash_hex: &str) -> Key {
-    Key::new(org_partition(org_id), format!("{}{token_hash_hex}", agent_sessions_prefix(agent_id)))
+    Key::new(
+        org_partition(org_id),
+        format!("{}{token_hash_hex}", agent_sessions_prefix(agent_id)),
+    )
 }
 
 pub fn agent_sessions_prefix(agent_id: &str) -> String {

@@ -158,7 +158,7 @@ async fn self_registration_creates_a_signed_in_organization_only_when_enabled() 
         refused["error"]["message"].as_str().unwrap().contains("admin_password"),
         "{refused}"
     );
-    for n in 0..4 {
+    for n in 0..3 {
         let (status, _) = register(body(&format!("owner{n}@acme.example"))).await;
         assert_eq!(status, StatusCode::CREATED);
     }
@@ -166,7 +166,13 @@ async fn self_registration_creates_a_signed_in_organization_only_when_enabled() 
     assert_eq!(
         status,
         StatusCode::TOO_MANY_REQUESTS,
-        "five organizations per address and window"
+        "five registrations per address and window, the taken address's among them (counted before the look-up)"
+    );
+    let (status, _) = register(body("owner@acme.example")).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "past the limit, a taken address gets the same 429 as a free one"
     );
 }
 
@@ -198,7 +204,12 @@ async fn a_narrow_key_never_becomes_a_full_session() {
     // 1. A presence key sets no password, its own or anyone's (the field is gone: 422).
     let body = json!({"password": "ada's stolen password"}).to_string();
     let (status, refused) = fx
-        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&presence_only), Some(&body))
+        .call(
+            "PATCH",
+            &format!("/v1/agents/{ada_id}"),
+            Some(&presence_only),
+            Some(&body),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert!(refused["error"]["message"].as_str().unwrap().contains("password"));
@@ -213,11 +224,29 @@ async fn a_narrow_key_never_becomes_a_full_session() {
     //    no agent it could sign in as, and promotes nobody.
     let body = json!({"password": "ada's stolen password"}).to_string();
     let (status, _) = fx
-        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&manage_only), Some(&body))
+        .call(
+            "PATCH",
+            &format!("/v1/agents/{ada_id}"),
+            Some(&manage_only),
+            Some(&body),
+        )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::FORBIDDEN, "PATCH needs agents.presence too");
+    let (status, _) = fx
+        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(admin), Some(&body))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not even a full admin key sets it"
+    );
     let (status, refused) = fx
-        .call("POST", &format!("/v1/agents/{ada_id}/password-reset"), Some(&manage_only), None)
+        .call(
+            "POST",
+            &format!("/v1/agents/{ada_id}/password-reset"),
+            Some(&manage_only),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert_eq!(refused["error"]["code"], "role_not_held");
@@ -229,7 +258,12 @@ async fn a_narrow_key_never_becomes_a_full_session() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "no such agent was made");
     let body = json!({"role": "admin"}).to_string();
     let (status, _) = fx
-        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(&manage_only), Some(&body))
+        .call(
+            "PATCH",
+            &format!("/v1/agents/{ada_id}"),
+            Some(&manage_only),
+            Some(&body),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, unchanged) = fx.call("GET", &format!("/v1/agents/{ada_id}"), Some(admin), None).await;
@@ -240,9 +274,17 @@ async fn a_narrow_key_never_becomes_a_full_session() {
     let session = token_of(&fx, "ada@audit.example", "ada's first password").await;
     // 4. A session holds its agent's role's permissions, never `*`.
     let (_, me) = fx.call("GET", "/v1/me", Some(&session), None).await;
-    let scopes: Vec<&str> = me["scopes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let scopes: Vec<&str> = me["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(!scopes.contains(&"*"), "{scopes:?}");
-    assert!(scopes.contains(&"agents.presence") && !scopes.contains(&"agents.manage"), "{scopes:?}");
+    assert!(
+        scopes.contains(&"agents.presence") && !scopes.contains(&"agents.manage"),
+        "{scopes:?}"
+    );
 }
 
 #[tokio::test]
@@ -257,11 +299,20 @@ async fn password_changes_resets_and_role_changes_end_the_other_sessions() {
     // Own change: the current password is required and checked.
     let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new}).to_string();
     let (status, wrong) = fx
-        .call("POST", "/v1/me/password", Some(&here), Some(&change("a wrong guess!", "ada's second password")))
+        .call(
+            "POST",
+            "/v1/me/password",
+            Some(&here),
+            Some(&change("a wrong guess!", "ada's second password")),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}");
     let (status, _) = login(&fx, "ada@sessions.example", "ada's second password").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong current password changes nothing");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a wrong current password changes nothing"
+    );
     let (status, _) = fx
         .call(
             "POST",
@@ -271,17 +322,29 @@ async fn password_changes_resets_and_role_changes_end_the_other_sessions() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(fx.call("GET", "/v1/me", Some(&here), None).await.0, StatusCode::OK, "this session stays");
+    assert_eq!(
+        fx.call("GET", "/v1/me", Some(&here), None).await.0,
+        StatusCode::OK,
+        "this session stays"
+    );
     assert_eq!(
         fx.call("GET", "/v1/me", Some(&elsewhere), None).await.0,
         StatusCode::UNAUTHORIZED,
         "the other session ended"
     );
-    assert_eq!(login(&fx, "ada@sessions.example", "ada's first password").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(&fx, "ada@sessions.example", "ada's first password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // A reset: issued by a full admin, used once, ends every session.
     let (status, issued) = fx
-        .call("POST", &format!("/v1/agents/{ada_id}/password-reset"), Some(admin), None)
+        .call(
+            "POST",
+            &format!("/v1/agents/{ada_id}/password-reset"),
+            Some(admin),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     let reset_token = issued["reset_token"].as_str().unwrap().to_string();
@@ -292,29 +355,58 @@ async fn password_changes_resets_and_role_changes_end_the_other_sessions() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let complete = |token: &str, new: &str| json!({"token": token, "new_password": new}).to_string();
     let (status, _) = fx
-        .call("POST", "/v1/auth/password-reset", None, Some(&complete(&reset_token, "ada's third password")))
+        .call(
+            "POST",
+            "/v1/auth/password-reset",
+            None,
+            Some(&complete(&reset_token, "ada's third password")),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, again) = fx
-        .call("POST", "/v1/auth/password-reset", None, Some(&complete(&reset_token, "someone else's password")))
+        .call(
+            "POST",
+            "/v1/auth/password-reset",
+            None,
+            Some(&complete(&reset_token, "someone else's password")),
+        )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "single use: {again}");
     for made_up in [format!("sbr_{}", "A".repeat(43)), "x".repeat(60), String::new()] {
         let (status, _) = fx
-            .call("POST", "/v1/auth/password-reset", None, Some(&complete(&made_up, "someone else's password")))
+            .call(
+                "POST",
+                "/v1/auth/password-reset",
+                None,
+                Some(&complete(&made_up, "someone else's password")),
+            )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{made_up}");
     }
-    assert_eq!(fx.call("GET", "/v1/me", Some(&here), None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(login(&fx, "ada@sessions.example", "someone else's password").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        fx.call("GET", "/v1/me", Some(&here), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(&fx, "ada@sessions.example", "someone else's password").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // A role change ends the sessions too.
     let current = token_of(&fx, "ada@sessions.example", "ada's third password").await;
     let (status, _) = fx
-        .call("PATCH", &format!("/v1/agents/{ada_id}"), Some(admin), Some(&json!({"role": "admin"}).to_string()))
+        .call(
+            "PATCH",
+            &format!("/v1/agents/{ada_id}"),
+            Some(admin),
+            Some(&json!({"role": "admin"}).to_string()),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(fx.call("GET", "/v1/me", Some(&current), None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        fx.call("GET", "/v1/me", Some(&current), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -333,6 +425,9 @@ async fn fifty_concurrent_wrong_passwords_verify_at_most_five() {
     // A success is not counted against the limit.
     agent_with_password(&fx, &fx.a.key, "steady@example.com", "the right password").await;
     for _ in 0..8 {
-        assert_eq!(login(&fx, "steady@example.com", "the right password").await.0, StatusCode::OK);
+        assert_eq!(
+            login(&fx, "steady@example.com", "the right password").await.0,
+            StatusCode::OK
+        );
     }
 }

@@ -120,7 +120,11 @@ mod tests {
         for body in ["[null, null]", " [\"agt_01x\"]", "5", "\"text\"", "null", "true"] {
             let refused = decode_request(&request("POST", "/v1/conversations/cv_01abc/assign", body)).unwrap_err();
             assert_eq!(refused.status.as_u16(), 422, "{body}");
-            assert!(refused.message.contains("body: must be a JSON object"), "{}", refused.message);
+            assert!(
+                refused.message.contains("body: must be a JSON object"),
+                "{}",
+                refused.message
+            );
         }
         for path in ["/v1/contacts", "/v1/quick-replies"] {
             let refused = decode_request(&request("POST", path, "[\"+4915112345678\", \"Ada\"]")).unwrap_err();

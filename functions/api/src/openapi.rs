@@ -154,7 +154,9 @@ fn example(schema: &str) -> Value {
             json!({"org_name": "Acme Outfitters", "admin_email": "owner@acme.example", "admin_password": "correct horse battery"})
         }
         "LoginRequest" => json!({"email": "ada@example.com", "password": "correct horse battery"}),
-        "ChangePassword" => json!({"current_password": "correct horse battery", "new_password": "staple battery horse"}),
+        "ChangePassword" => {
+            json!({"current_password": "correct horse battery", "new_password": "staple battery horse"})
+        }
         "CompletePasswordReset" => {
             json!({"token": "sbr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "staple battery horse"})
         }

@@ -94,7 +94,9 @@ impl NotifierService {
             }
             match self.poster.close(&connection.connection_id).await {
                 Ok(()) | Err(PostError::Gone) => {
-                    self.connections.forget(&ended.org_id, &connection.connection_id).await?;
+                    self.connections
+                        .forget(&ended.org_id, &connection.connection_id)
+                        .await?;
                     delivery.gone += 1;
                 }
                 Err(PostError::Failed(reason)) => {

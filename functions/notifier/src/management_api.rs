@@ -55,7 +55,13 @@ impl ConnectionPoster for ManagementApi {
     }
 
     async fn close(&self, connection_id: &str) -> Result<(), PostError> {
-        match self.client.delete_connection().connection_id(connection_id).send().await {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(err) if matches!(err.as_service_error(), Some(DeleteConnectionError::GoneException(_))) => Ok(()),
             Err(err) => Err(PostError::Failed(DisplayErrorContext(err).to_string())),

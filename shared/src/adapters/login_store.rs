@@ -97,7 +97,10 @@ impl LoginStore {
         // 32 random bytes: a token that exists already is a broken random source, not a retry.
         let new_only = Some("attribute_not_exists(pk)");
         self.records
-            .transact_all(vec![self.records.put(item, new_only), self.records.put(listed, new_only)])
+            .transact_all(vec![
+                self.records.put(item, new_only),
+                self.records.put(listed, new_only),
+            ])
             .await
             .map_err(|err| match err {
                 StoreError::Conflict(_) => StoreError::Conflict("session token".into()),

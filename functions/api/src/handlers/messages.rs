@@ -207,7 +207,9 @@ pub(crate) fn checked_content(send: &views::SendMessageRequest) -> Result<Conten
     let content = content_of(send)?;
     outbound::validate(&content).map_err(|e| unprocessable(e.field, e.reason))?;
     if let Some(reply_to) = &send.reply_to
-        && (reply_to.is_empty() || reply_to.len() > outbound::MAX_REPLY_TO_CHARS || !reply_to.bytes().all(|b| b.is_ascii_graphic()))
+        && (reply_to.is_empty()
+            || reply_to.len() > outbound::MAX_REPLY_TO_CHARS
+            || !reply_to.bytes().all(|b| b.is_ascii_graphic()))
     {
         return Err(unprocessable("reply_to", "must be a WhatsApp message id (wamid)"));
     }

@@ -82,7 +82,9 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
             "current_password: is wrong",
         ));
     }
-    api.logins.forgive(&[by_email.as_str(), by_source.as_str()], now_ms).await?;
+    api.logins
+        .forgive(&[by_email.as_str(), by_source.as_str()], now_ms)
+        .await?;
     super::agents::set_password(api, &agent, new_password).await?;
     end_sessions(api, &agent, Some(&session::hash(token)), "password_changed").await?;
     no_content()

@@ -45,10 +45,7 @@ fn too_many_attempts(now_ms: i64, message: &str) -> HttpError {
 pub(crate) async fn count_attempt(api: &ApiService, who: &[(&str, i64)], now_ms: i64) -> Result<(), HttpError> {
     match api.logins.count_attempt(who, now_ms).await? {
         true => Ok(()),
-        false => Err(too_many_attempts(
-            now_ms,
-            "too many failed sign-ins; try again later",
-        )),
+        false => Err(too_many_attempts(now_ms, "too many failed sign-ins; try again later")),
     }
 }
 
@@ -91,7 +88,9 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
         return Err(invalid_credentials());
     };
     // Only failures use up the limit.
-    api.logins.forgive(&[by_email.as_str(), by_source.as_str()], now_ms).await?;
+    api.logins
+        .forgive(&[by_email.as_str(), by_source.as_str()], now_ms)
+        .await?;
     let (token, granted) = api
         .logins
         .open_session(&agent.org_id, &agent.agent_id, agent.role, now_ms)
