@@ -119,6 +119,49 @@ pub fn minutes_to_read(from_ms: i64, now_ms: i64) -> Vec<(i64, String)> {
     minutes
 }
 
+/// Items one run of a clock function reads from each shard of the due index; a shard's backlog
+/// beyond it drains over the next runs, one minute apart, while the other shards go on.
+pub const ITEMS_PER_SHARD_PER_RUN: u32 = 500;
+/// Work time of one run (the functions time out at 50 s): a run out of time stops reading and
+/// leaves the rest, cursor unmoved, for the next.
+pub const RUN_TIME: std::time::Duration = std::time::Duration::from_secs(35);
+
+/// What one run of a clock function may still read: items per due-index shard, and time.
+#[derive(Debug, Clone)]
+pub struct RunBudget {
+    per_shard: Vec<u32>,
+    deadline: std::time::Instant,
+}
+
+impl RunBudget {
+    pub fn new(shards: u32, items_per_shard: u32, time: std::time::Duration) -> Self {
+        Self {
+            per_shard: vec![items_per_shard; shards as usize],
+            deadline: std::time::Instant::now() + time,
+        }
+    }
+
+    /// A clock function's budget: [`ITEMS_PER_SHARD_PER_RUN`] per shard, [`RUN_TIME`].
+    pub fn for_run() -> Self {
+        Self::new(crate::table::DUE_SHARDS, ITEMS_PER_SHARD_PER_RUN, RUN_TIME)
+    }
+
+    pub fn out_of_time(&self) -> bool {
+        std::time::Instant::now() >= self.deadline
+    }
+
+    /// Whether another page of `shard` may be read now.
+    pub fn may_read(&self, shard: u32) -> bool {
+        self.per_shard.get(shard as usize).is_some_and(|left| *left > 0) && !self.out_of_time()
+    }
+
+    pub fn spend(&mut self, shard: u32, items: u32) {
+        if let Some(left) = self.per_shard.get_mut(shard as usize) {
+            *left = left.saturating_sub(items);
+        }
+    }
+}
+
 /// Where a clock-driven function takes "now" from: the scheduled event's `time`, else this clock
 /// (the system's; tests inject theirs and drive time without sleeping).
 #[derive(Clone)]
@@ -190,6 +233,19 @@ pub fn decide(message: &ScheduledMessage, window_expires_at: Option<i64>, now_ms
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_budget_is_spent_per_shard_and_ends_with_its_time() {
+        let mut budget = RunBudget::new(2, 150, std::time::Duration::from_secs(60));
+        budget.spend(0, 100);
+        assert!(budget.may_read(0));
+        budget.spend(0, 100);
+        assert!(!budget.may_read(0), "shard 0 spent its items");
+        assert!(budget.may_read(1), "shard 1 keeps its own");
+        assert!(!budget.may_read(7), "no such shard");
+        let over = RunBudget::new(2, 150, std::time::Duration::ZERO);
+        assert!(over.out_of_time() && !over.may_read(1));
+    }
 
     fn text(at: i64) -> ScheduledMessage {
         ScheduledMessage {

@@ -421,7 +421,7 @@ pub fn scheduled_due(
     scheduled_id: &str,
 ) -> (String, String) {
     (
-        format!("{SCHEDULED_DUE}{minute}"),
+        due_partition(SCHEDULED_DUE, minute, org_id),
         format!("{:013}#{org_id}#{conversation_id}#{scheduled_id}", due_ms.max(0)),
     )
 }
@@ -449,9 +449,23 @@ pub fn conversation_sla(org_id: &str, conversation_id: &str) -> Key {
 /// GSI2 key of a conversation's SLA clocks while a deadline is still to fire.
 pub fn sla_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str) -> (String, String) {
     (
-        format!("{SLA_DUE}{minute}"),
+        due_partition(SLA_DUE, minute, org_id),
         format!("{:013}#{org_id}#{conversation_id}", due_ms.max(0)),
     )
+}
+
+/// Each minute of a due index is split in shards, an organization's entries all in one (by its
+/// id): a run reads the shards in turn, a page at a time, each within its own budget, so one
+/// organization's backlog holds back at most the organizations that share its shard.
+pub const DUE_SHARDS: u32 = 8;
+
+/// The due-index partition of `minute` (`yyyy-mm-ddThh:mm`) and `shard` under `prefix`.
+pub fn due_shard_partition(prefix: &str, minute: &str, shard: u32) -> String {
+    format!("{prefix}{minute}#{shard}")
+}
+
+fn due_partition(prefix: &str, minute: &str, org_id: &str) -> String {
+    due_shard_partition(prefix, minute, shard_of(org_id, DUE_SHARDS))
 }
 
 /// The due-index partition prefixes: scheduled messages, SLA clocks, idle conversations.
@@ -525,7 +539,7 @@ pub fn conversation_expiry(org_id: &str, conversation_id: &str) -> Key {
 /// GSI2 key of a conversation's expiry entry.
 pub fn expiry_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str) -> (String, String) {
     (
-        format!("{EXPIRY_DUE}{minute}"),
+        due_partition(EXPIRY_DUE, minute, org_id),
         format!("{:013}#{org_id}#{conversation_id}", due_ms.max(0)),
     )
 }
@@ -590,6 +604,25 @@ mod tests {
             "2026-11-30"
         ));
         assert!(!is_daily_counter_sort_key(&org_counter_shard("o", 3).sk, "2026-11-30"));
+    }
+
+    #[test]
+    fn an_organizations_due_entries_share_one_shard_of_each_minute() {
+        let minute = "2026-12-04T10:00";
+        let (a1, _) = scheduled_due(minute, 1, "org_a", "cv_1", "sch_1");
+        let (a2, _) = sla_due(minute, 2, "org_a", "cv_2");
+        assert_eq!(
+            a1,
+            due_shard_partition(SCHEDULED_DUE, minute, shard_of("org_a", DUE_SHARDS))
+        );
+        assert_eq!(a2, due_shard_partition(SLA_DUE, minute, shard_of("org_a", DUE_SHARDS)));
+        let shards: std::collections::BTreeSet<u32> =
+            (0..64).map(|n| shard_of(&format!("org_{n:02}"), DUE_SHARDS)).collect();
+        assert_eq!(
+            shards.len(),
+            DUE_SHARDS as usize,
+            "organizations spread over every shard"
+        );
     }
 
     #[test]

@@ -220,3 +220,80 @@ async fn scheduling_refuses_bad_times_and_foreign_conversations() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(scheduled_of(&fx, &conversation, id).await["status"], "pending");
 }
+
+#[tokio::test]
+async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_one() {
+    use futures::StreamExt;
+    use shared::adapters::scheduled_store::ScheduledStore;
+    use shared::schedule::{ITEMS_PER_SHARD_PER_RUN, ScheduledMessage, ScheduledStatus};
+    use shared::table::{DUE_SHARDS, shard_of};
+
+    let fx = Fixture::new().await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let conversation = conversation(&fx, now / 1000).await;
+    let t = now + 120_000;
+    // The other organization: one message, in the same minute as the flood.
+    let (status, created) = schedule(
+        &fx,
+        &conversation,
+        json!({"type": "text", "content": {"text": "Your table is ready."}, "scheduled_at": at(t + 30_000)}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    // The flood: 5,000 messages of one organization in that minute, due a few seconds earlier (so
+    // they come first in any order), in another shard than the one message's organization.
+    let org_a = fx.a.account.org_id.clone();
+    let flooder = (0..)
+        .map(|n| format!("org_flood{n}"))
+        .find(|org| shard_of(org, DUE_SHARDS) != shard_of(&org_a, DUE_SHARDS))
+        .unwrap();
+    let store = ScheduledStore::new(aws_sdk_dynamodb::Client::new(&fx.stack.aws), fx.stack.name_of("Table"));
+    let message = |n: usize| ScheduledMessage {
+        scheduled_id: shared::ids::new_id("sch"),
+        org_id: flooder.clone(),
+        conversation_id: format!("cv_flood{n}"),
+        scheduled_by: "agt_flood".into(),
+        agent_name: None,
+        msg_type: "text".into(),
+        content: shared::meta::Content::Text {
+            body: "x".repeat(shared::outbound::MAX_TEXT_CHARS),
+        },
+        reply_to: None,
+        scheduled_at_ms: t + (n % 20) as i64,
+        status: ScheduledStatus::Pending,
+        error_message: None,
+        sent_at: None,
+        message_id: None,
+        announced: false,
+        created_at: at(now),
+    };
+    futures::stream::iter(0..5_000)
+        .map(|n| {
+            let store = &store;
+            let message = message(n);
+            async move { store.create(&message).await.unwrap() }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+
+    let first = run_at(&fx, t + 40_000).await;
+    assert_eq!(
+        first.sent, 1,
+        "the other organization's message goes out in the first run: {first:?}"
+    );
+    assert_eq!(scheduled_of(&fx, &conversation, &id).await["status"], "sent");
+    assert_eq!(
+        first.failed, ITEMS_PER_SHARD_PER_RUN,
+        "the flood's shard got its budget, no more: {first:?}"
+    );
+    assert_eq!(first.unread_minutes, 1, "{first:?}");
+    // The backlog drains over the next runs, a budget at a time, the cursor held at its minute.
+    let second = run_at(&fx, t + 100_000).await;
+    assert_eq!((second.sent, second.failed), (0, ITEMS_PER_SHARD_PER_RUN), "{second:?}");
+    assert!(
+        second.minutes_read >= 2,
+        "the unfinished minute is read again: {second:?}"
+    );
+}

@@ -1,5 +1,6 @@
 //! The scheduled-sends function (EventBridge schedule, every minute). It reads the due index one
-//! minute at a time (`DUE#<minute>`), from the oldest minute that may still hold work (a cursor)
+//! minute at a time (`DUE#<minute>#<shard>`, a page at a time, shards in turn, within the run's
+//! budget per shard and in time), from the oldest minute that may still hold work (a cursor)
 //! through now, and for each pending message does what `shared::schedule::decide` says:
 //! - send: one transaction creates the outbound message (`queued`, as an agent's send) and marks
 //!   the scheduled one `sent`, conditioned on it still being `pending`, so overlapping runs and
@@ -20,7 +21,7 @@ use shared::adapters::outbound_store::{Created, OutboundStore};
 use shared::adapters::scheduled_store::ScheduledStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{Due, RunClock, ScheduledMessage, ScheduledStatus, decide};
+use shared::schedule::{Due, RunBudget, RunClock, ScheduledMessage, ScheduledStatus, decide};
 use shared::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -56,6 +57,8 @@ pub struct RunSummary {
     pub unchanged: u32,
     /// Left for a later run (due later in its minute, or an error).
     pub left: u32,
+    /// Minutes with shards the run's budget left unread (a backlog that drains over the next runs).
+    pub unread_minutes: u32,
 }
 
 pub struct ScheduledSendsService {
@@ -111,16 +114,27 @@ impl ScheduledSendsService {
         let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
         let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
+        let mut budget = RunBudget::for_run();
         while let Some(minute) = walk.next_minute() {
+            if budget.out_of_time() {
+                break;
+            }
             let left_before = summary.left;
-            for message in self.scheduled.due_in(&minute).await? {
-                let span = info_span!("scheduled", org = %message.org_id, scheduled = %message.scheduled_id);
-                if let Err(err) = self.work(&message, now_ms, &mut summary).instrument(span).await {
-                    warn!(scheduled = %message.scheduled_id, error = %err, "left for the next run");
-                    summary.left += 1;
+            let mut pages = self.scheduled.due_pages(&minute);
+            while let Some(page) = pages.next::<ScheduledMessage>(&mut budget).await? {
+                for message in page {
+                    let span = info_span!("scheduled", org = %message.org_id, scheduled = %message.scheduled_id);
+                    if let Err(err) = self.work(&message, now_ms, &mut summary).instrument(span).await {
+                        warn!(scheduled = %message.scheduled_id, error = %err, "left for the next run");
+                        summary.left += 1;
+                    }
                 }
             }
-            walk.minute_done(summary.left > left_before).await?;
+            if pages.left_unread() {
+                summary.unread_minutes += 1;
+            }
+            walk.minute_done(summary.left > left_before || pages.left_unread())
+                .await?;
         }
         summary.minutes_read = walk.minutes_read;
         for (name, value) in [("ScheduledSent", summary.sent), ("ScheduledFailed", summary.failed)] {

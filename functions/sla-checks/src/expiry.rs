@@ -12,6 +12,7 @@ use shared::adapters::conversation_store::Resolve;
 use shared::chat_expiry::{ChatExpirationRule, ExpiryStep, expiry_step};
 use shared::events::DomainEvent;
 use shared::inbox::ConversationStatus;
+use shared::schedule::RunBudget;
 use std::collections::HashMap;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -25,19 +26,31 @@ const CHANNEL: &str = "whatsapp";
 type Rules = HashMap<String, Option<ChatExpirationRule>>;
 
 impl SlaChecksService {
-    pub(crate) async fn expire(&self, now_ms: i64, summary: &mut RunSummary) -> Result<(), StoreError> {
+    pub(crate) async fn expire(
+        &self,
+        now_ms: i64,
+        budget: &mut RunBudget,
+        summary: &mut RunSummary,
+    ) -> Result<(), StoreError> {
         let mut walk = self.due.walk(CLOCK, now_ms, crate::FIRST_LOOK_BACK_MS).await?;
         let mut rules = Rules::new();
         while let Some(minute) = walk.next_minute() {
+            if budget.out_of_time() {
+                break;
+            }
             let left_before = summary.left;
-            for entry in self.expiry.due_in(&minute).await? {
-                let span = info_span!("expiry", org = %entry.org_id, conversation = %entry.conversation_id);
-                if let Err(err) = self.look_at(&entry, now_ms, &mut rules, summary).instrument(span).await {
-                    warn!(conversation = %entry.conversation_id, error = %err, "left for the next run");
-                    summary.left += 1;
+            let mut pages = self.expiry.due_pages(&minute);
+            while let Some(page) = pages.next::<ExpiryEntry>(budget).await? {
+                for entry in page {
+                    let span = info_span!("expiry", org = %entry.org_id, conversation = %entry.conversation_id);
+                    if let Err(err) = self.look_at(&entry, now_ms, &mut rules, summary).instrument(span).await {
+                        warn!(conversation = %entry.conversation_id, error = %err, "left for the next run");
+                        summary.left += 1;
+                    }
                 }
             }
-            walk.minute_done(summary.left > left_before).await?;
+            walk.minute_done(summary.left > left_before || pages.left_unread())
+                .await?;
         }
         Ok(())
     }

@@ -23,7 +23,7 @@ use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_store::SlaStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{RunClock, minute_of};
+use shared::schedule::{RunBudget, RunClock, minute_of};
 use shared::sla_clock::{SlaClocks, Tally};
 use shared::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
@@ -123,20 +123,29 @@ impl SlaChecksService {
         let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
         let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
+        // One budget for both walks: the expiry walk gets what the SLA walk left.
+        let mut budget = RunBudget::for_run();
         while let Some(minute) = walk.next_minute() {
+            if budget.out_of_time() {
+                break;
+            }
             let left_before = summary.left;
-            for clocks in self.clocks.due_in(&minute).await? {
-                let span = info_span!("sla", org = %clocks.org_id, conversation = %clocks.conversation_id);
-                let conversation = clocks.conversation_id.clone();
-                if let Err(err) = self.work(clocks, &minute, now_ms, &mut summary).instrument(span).await {
-                    warn!(%conversation, error = %err, "left for the next run");
-                    summary.left += 1;
+            let mut pages = self.clocks.due_pages(&minute);
+            while let Some(page) = pages.next::<SlaClocks>(&mut budget).await? {
+                for clocks in page {
+                    let span = info_span!("sla", org = %clocks.org_id, conversation = %clocks.conversation_id);
+                    let conversation = clocks.conversation_id.clone();
+                    if let Err(err) = self.work(clocks, &minute, now_ms, &mut summary).instrument(span).await {
+                        warn!(%conversation, error = %err, "left for the next run");
+                        summary.left += 1;
+                    }
                 }
             }
-            walk.minute_done(summary.left > left_before).await?;
+            walk.minute_done(summary.left > left_before || pages.left_unread())
+                .await?;
         }
         summary.minutes_read = walk.minutes_read;
-        self.expire(now_ms, &mut summary).await?;
+        self.expire(now_ms, &mut budget, &mut summary).await?;
         for (name, value) in [
             ("SlaWarnings", summary.warnings),
             ("SlaBreaches", summary.breaches),

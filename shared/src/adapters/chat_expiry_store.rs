@@ -5,7 +5,7 @@
 
 use super::StoreError;
 use super::due_index::DueIndex;
-use super::items::{key_item, n, record_item, records, s};
+use super::items::{key_item, n, record_item, s};
 use super::records::{Records, condition_failed};
 use crate::chat_expiry::ChatExpirationRule;
 use crate::schedule::minute_of;
@@ -134,13 +134,9 @@ impl ChatExpiryStore {
         }
     }
 
-    /// Every entry waiting in one minute of the index.
-    pub async fn due_in(&self, minute: &str) -> Result<Vec<ExpiryEntry>, StoreError> {
-        let items = self
-            .due
-            .entries(table::EXPIRY_DUE, minute, "ConversationExpiry")
-            .await?;
-        records(&items, "ConversationExpiry")
+    /// One minute of the due index, a page at a time (`next` with the run's budget).
+    pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
+        self.due.minute(table::EXPIRY_DUE, minute, "ConversationExpiry")
     }
 
     /// Moves an entry (as read) to `due_ms`; false when it changed meanwhile.

@@ -1,10 +1,12 @@
-//! The due index the clock-driven functions read (GSI2 partitions `<prefix><minute>`), and the
-//! cursor each keeps on it: the oldest minute that may still hold its work.
+//! The due index the clock-driven functions read (GSI2 partitions `<prefix><minute>#<shard>`), and
+//! the cursor each keeps on it: the oldest minute that may still hold its work. A minute is read a
+//! page at a time, shards in turn, within a [`RunBudget`]; what a run leaves, the next one reads
+//! (settled entries leave the index, so a minute's unread rest is all that is left in it).
 
 use super::StoreError;
-use super::items::{Item, key_item, n, number_of, s};
+use super::items::{Item, key_item, n, number_of, records, s};
 use super::records::{Records, condition_failed};
-use crate::schedule::{CursorWalk, minutes_to_read};
+use crate::schedule::{CursorWalk, RunBudget, minutes_to_read};
 use crate::table::{self, attr};
 
 /// Due-index entries read per Query.
@@ -22,38 +24,34 @@ impl DueIndex {
         }
     }
 
-    /// Every `entity` item waiting in one minute of the index under `prefix` (all pages).
-    pub async fn entries(&self, prefix: &str, minute: &str, entity: &str) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .records
-                .client
-                .query()
-                .table_name(&self.records.table)
-                .index_name(table::index::TIMELINE)
-                .key_condition_expression("gsi2pk = :pk")
-                .expression_attribute_values(":pk", s(format!("{prefix}{minute}")))
-                .limit(DUE_PAGE)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::aws("Query(due index)", e))?;
-            found.extend(
-                output
-                    .items()
-                    .iter()
-                    .filter(|item| {
-                        item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some(entity)
-                    })
-                    .cloned(),
-            );
-            match output.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(found),
-            }
+    /// A reader of one minute of the index under `prefix`: its shards' pages in turn.
+    pub fn minute<'a>(&'a self, prefix: &'static str, minute: &str, entity: &'static str) -> MinuteReader<'a> {
+        MinuteReader {
+            due: self,
+            prefix,
+            minute: minute.to_string(),
+            entity,
+            shards: (0..table::DUE_SHARDS).map(|_| ShardCursor::Start).collect(),
+            next: 0,
         }
+    }
+
+    /// One page of one shard of a minute, and where the next page starts.
+    async fn page(&self, partition: String, start: Option<Item>) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let output = self
+            .records
+            .client
+            .query()
+            .table_name(&self.records.table)
+            .index_name(table::index::TIMELINE)
+            .key_condition_expression("gsi2pk = :pk")
+            .expression_attribute_values(":pk", s(partition))
+            .limit(DUE_PAGE)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(due index)", e))?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
     }
 
     /// The minutes a run of `function` at `now_ms` reads, from its cursor (a first run: from
@@ -101,6 +99,67 @@ impl DueIndex {
             Err(err) if condition_failed(&err) => Ok(()),
             Err(err) => Err(StoreError::aws("UpdateItem(clock cursor)", err)),
         }
+    }
+}
+
+/// Where a shard of a minute stands in one run.
+enum ShardCursor {
+    Start,
+    After(Item),
+    Done,
+}
+
+/// One minute of a due index, read a page at a time: the shards in turn (one page each per round),
+/// each within the run's budget, so no run holds more than a page and one organization's backlog
+/// does not hold back the other shards' organizations.
+pub struct MinuteReader<'a> {
+    due: &'a DueIndex,
+    prefix: &'static str,
+    minute: String,
+    entity: &'static str,
+    shards: Vec<ShardCursor>,
+    next: usize,
+}
+
+impl MinuteReader<'_> {
+    /// The next non-empty page of `entity` records, or `None` when every shard is read or out of
+    /// budget (see [`MinuteReader::left_unread`]).
+    pub async fn next<T: serde::de::DeserializeOwned>(
+        &mut self,
+        budget: &mut RunBudget,
+    ) -> Result<Option<Vec<T>>, StoreError> {
+        let count = self.shards.len();
+        while let Some(shard) = (0..count)
+            .map(|k| (self.next + k) % count)
+            .find(|&i| !matches!(self.shards[i], ShardCursor::Done) && budget.may_read(i as u32))
+        {
+            self.next = (shard + 1) % count;
+            let start = match std::mem::replace(&mut self.shards[shard], ShardCursor::Done) {
+                ShardCursor::After(key) => Some(key),
+                _ => None,
+            };
+            let partition = table::due_shard_partition(self.prefix, &self.minute, shard as u32);
+            let (items, last) = self.due.page(partition, start).await?;
+            budget.spend(shard as u32, items.len() as u32);
+            if let Some(last) = last {
+                self.shards[shard] = ShardCursor::After(last);
+            }
+            let ours: Vec<Item> = items
+                .into_iter()
+                .filter(|item| {
+                    item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some(self.entity)
+                })
+                .collect();
+            if !ours.is_empty() {
+                return records(&ours, self.entity).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a shard was left before its end (out of budget): the minute may hold more.
+    pub fn left_unread(&self) -> bool {
+        self.shards.iter().any(|shard| !matches!(shard, ShardCursor::Done))
     }
 }
 

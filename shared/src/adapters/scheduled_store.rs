@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use super::due_index::DueIndex;
-use super::items::{key_item, now_rfc3339, record_item, records, s};
+use super::items::{key_item, now_rfc3339, record_item, s};
 use super::records::{Page, PageKey, Records, Write, condition_failed};
 use crate::schedule::{ScheduledMessage, ScheduledStatus, minute_of};
 use crate::table::{self, attr};
@@ -132,13 +132,9 @@ impl ScheduledStore {
         }
     }
 
-    /// Every entry of one minute of the due index.
-    pub async fn due_in(&self, minute: &str) -> Result<Vec<ScheduledMessage>, StoreError> {
-        let items = self
-            .due
-            .entries(table::SCHEDULED_DUE, minute, "ScheduledMessage")
-            .await?;
-        records(&items, "ScheduledMessage")
+    /// One minute of the due index, a page at a time (`next` with the run's budget).
+    pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
+        self.due.minute(table::SCHEDULED_DUE, minute, "ScheduledMessage")
     }
 
     /// The write that hands a pending message to the outbound path, for the transaction that

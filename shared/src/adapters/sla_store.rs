@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use super::due_index::DueIndex;
-use super::items::{Item, n, record_item, records, s};
+use super::items::{Item, n, record_item, s};
 use super::records::{Records, Write, condition_failed};
 use crate::schedule::minute_of;
 use crate::sla_clock::{SlaBreachLog, SlaClocks, Tally};
@@ -165,10 +165,9 @@ impl SlaStore {
         ))
     }
 
-    /// Every conversation's clocks waiting in one minute of the due index.
-    pub async fn due_in(&self, minute: &str) -> Result<Vec<SlaClocks>, StoreError> {
-        let items = self.due.entries(table::SLA_DUE, minute, "SlaClocks").await?;
-        records(&items, "SlaClocks")
+    /// One minute of the due index, a page at a time (`next` with the run's budget).
+    pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
+        self.due.minute(table::SLA_DUE, minute, "SlaClocks")
     }
 
     /// A conversation's breaches, oldest kind and cycle first.
