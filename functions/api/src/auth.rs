@@ -5,7 +5,10 @@
 //! Strangers choose what arrives in the header, so what they can cost is bounded: a token that is
 //! not shaped like one of our keys is refused without a lookup, the cache holds at most `CAPACITY`
 //! entries (unknown hashes for `NEGATIVE_TTL`), and hashes not in the cache are looked up at most
-//! `LOOKUP_BURST` at once and `LOOKUPS_PER_SECOND` after that; past it they answer 429.
+//! `LOOKUP_BURST` at once and `LOOKUPS_PER_SECOND` after that *per source address*; past it that
+//! source gets 429. The budget is the sender's own: strangers flooding made-up keys from their
+//! addresses cannot make another client's valid key answer 429 (API Gateway's throttling bounds
+//! the total).
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -24,9 +27,11 @@ const TTL: Duration = Duration::from_secs(30);
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
 /// Keys (and made-up keys) a warm Lambda remembers; oldest out first.
 pub const CAPACITY: usize = 10_000;
-/// Lookups of keys not in the cache: a burst, then a steady rate, per warm Lambda.
+/// Lookups of keys not in the cache: a burst, then a steady rate, per source address and warm Lambda.
 pub const LOOKUP_BURST: u32 = 100;
 pub const LOOKUPS_PER_SECOND: u32 = 20;
+/// A source's lookup budget is remembered this long after its last use (then it starts full).
+const SOURCE_TTL: Duration = Duration::from_secs(600);
 /// `last_used_at` is written at most this often per key and warm Lambda (one write, not one per request).
 const LAST_USED_EVERY: Duration = Duration::from_secs(300);
 
@@ -106,8 +111,9 @@ pub struct KeyCache {
     directory: Box<dyn KeyDirectory>,
     key_use: Box<dyn KeyUse>,
     entries: TtlCache<String, Entry>,
-    /// Lookups of hashes not in the cache: a flood of made-up keys costs at most this many reads.
-    lookups: TokenBucket,
+    /// Lookups of hashes not in the cache, per source address: a flood of made-up keys costs its
+    /// sender at most this many reads, and nobody else anything.
+    lookups: TtlCache<String, std::sync::Arc<TokenBucket>>,
     touched: TtlCache<String, ()>,
 }
 
@@ -130,7 +136,7 @@ impl KeyCache {
             directory,
             key_use,
             entries: TtlCache::new(CAPACITY),
-            lookups: TokenBucket::new(LOOKUP_BURST, LOOKUPS_PER_SECOND, Instant::now()),
+            lookups: TtlCache::new(CAPACITY),
             touched: TtlCache::new(CAPACITY),
         }
     }
@@ -146,7 +152,7 @@ impl KeyCache {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| unauthorized("send Authorization: Bearer <api key>"))?;
-        let entry = self.resolve(presented).await?;
+        let entry = self.resolve(presented, &crate::request::source_ip(request)).await?;
         let key = entry.key.ok_or_else(|| unauthorized("unknown API key"))?;
         if key.revoked_at.is_some() {
             return Err(unauthorized("this API key was revoked"));
@@ -171,7 +177,7 @@ impl KeyCache {
     }
 
     /// The cached answer for a presented key, or a lookup when the budget allows one.
-    async fn resolve(&self, presented: &str) -> Result<Entry, HttpError> {
+    async fn resolve(&self, presented: &str, source: &str) -> Result<Entry, HttpError> {
         if !shared::api_key::is_well_formed(presented) {
             return Err(unauthorized("unknown API key"));
         }
@@ -179,12 +185,20 @@ impl KeyCache {
         if let Some(entry) = self.entries.get(&hash) {
             return Ok(entry);
         }
-        if !self.lookups.try_take() {
-            tracing::warn!("unknown API keys arrive faster than they may be looked up");
+        let bucket = match self.lookups.get(&source.to_string()) {
+            Some(bucket) => bucket,
+            None => {
+                let bucket = std::sync::Arc::new(TokenBucket::new(LOOKUP_BURST, LOOKUPS_PER_SECOND, Instant::now()));
+                self.lookups.insert(source.to_string(), bucket.clone(), SOURCE_TTL);
+                bucket
+            }
+        };
+        if !bucket.try_take() {
+            tracing::warn!(%source, "unknown API keys arrive from one source faster than they may be looked up");
             return Err(HttpError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
-                "too many requests with keys this server has not seen; retry shortly",
+                "too many requests with keys this server has not seen from this address; retry shortly",
             ));
         }
         let found = self.directory.key_and_agent(&hash).await.map_err(unavailable)?;
@@ -280,6 +294,37 @@ mod tests {
             format!("Bearer {token}").parse().unwrap(),
         );
         request
+    }
+
+    /// A request as API Gateway passes it on from `source`.
+    fn request_from(token: &str, source: &str) -> Request {
+        use lambda_http::RequestExt;
+        let mut context = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some(source.to_string());
+        request(token).with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context))
+    }
+
+    #[tokio::test]
+    async fn a_flood_from_one_address_does_not_make_anothers_valid_key_answer_429() {
+        let (good, _, cache) = counting_cache();
+        let mut flood_statuses = std::collections::BTreeSet::new();
+        for _ in 0..(LOOKUP_BURST * 3) {
+            let made_up = shared::api_key::issue().plaintext;
+            let refused = cache
+                .authenticate(&request_from(&made_up, "203.0.113.9"))
+                .await
+                .unwrap_err();
+            flood_statuses.insert(refused.status.as_u16());
+        }
+        assert!(
+            flood_statuses.contains(&429),
+            "the flooding address is limited: {flood_statuses:?}"
+        );
+        let caller = cache
+            .authenticate(&request_from(&good.plaintext, "198.51.100.7"))
+            .await
+            .expect("another address's valid key is looked up");
+        assert_eq!(caller.org_id, "org_1");
     }
 
     #[tokio::test]
