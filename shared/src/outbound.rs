@@ -265,6 +265,9 @@ pub enum AfterError {
 pub fn after_error(err: &GraphError, attempt: u32) -> AfterError {
     match err {
         GraphError::NoAnswer(_) | GraphError::Unexpected(_) => AfterError::Unknown,
+        // A 5xx without Meta's error JSON (a 502 page or an empty 504 from an edge in front of
+        // Meta) says nothing about whether Meta took the message: never resend it.
+        GraphError::Http { status, code: None, .. } if *status >= 500 => AfterError::Unknown,
         GraphError::Unreachable(_) => AfterError::Retry(2u32.saturating_pow(attempt.min(8)).min(300)),
         GraphError::Http { code: Some(190), .. } if attempt == 1 => AfterError::RetryWithFreshAccount,
         GraphError::Http { status, code, message } => match classify(Some(*status), *code, attempt) {
@@ -429,6 +432,27 @@ mod tests {
             after_error(&GraphError::Unreachable("refused".into()), 3),
             AfterError::Retry(8)
         ));
+        for status in [500, 502, 503, 504] {
+            let edge = GraphError::Http {
+                status,
+                code: None,
+                message: "no error message".into(),
+            };
+            assert_eq!(
+                after_error(&edge, 1),
+                AfterError::Unknown,
+                "{status} without Meta's JSON"
+            );
+        }
+        let meta_5xx = GraphError::Http {
+            status: 503,
+            code: Some(2),
+            message: "Service temporarily unavailable".into(),
+        };
+        assert!(
+            matches!(after_error(&meta_5xx, 1), AfterError::Retry(_)),
+            "Meta's own refusal"
+        );
         let refused = |code| GraphError::Http {
             status: 400,
             code: Some(code),

@@ -350,6 +350,24 @@ async fn graph_5xx_gives_the_claim_back_and_the_retry_sends_once() {
 }
 
 #[tokio::test]
+async fn an_edge_5xx_without_metas_error_is_unknown_and_never_resent() {
+    let f = Fx::new().await;
+    for (http, body) in [(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"), (504, "")] {
+        let id = f.reply(&format!("through a sick edge {http}")).await;
+        f.graph
+            .fail_next(Route::SendMessage, Failure::AcceptThenEdgeAnswer { http, body }, 1);
+        let jobs = f.jobs(1).await;
+        let (response, summary) = f.sender().process(jobs.clone()).await;
+        assert!(response.batch_item_failures.is_empty(), "{http}: not retried");
+        assert_eq!(summary.unknown, 1, "{http}");
+        assert_eq!(f.message(&id).await.status, "unknown", "{http}");
+        // Redelivered, the job sends nothing more: Meta has it once.
+        f.sender().process(jobs).await;
+        assert_eq!(f.graph.sends_of(&id), 1, "{http}: never twice");
+    }
+}
+
+#[tokio::test]
 async fn a_graph_timeout_after_meta_accepted_is_unknown_until_its_status_settles_it() {
     let f = Fx::new().await;
     let id = f.reply("slow answer").await;

@@ -64,6 +64,9 @@ pub enum Failure {
     AcceptThenDelay(Duration),
     /// Accept a send, then close the connection without answering.
     AcceptThenHangUp,
+    /// Accept a send, then answer as an edge proxy in front of Meta might: this HTTP status with
+    /// this body (an HTML page, or nothing), not Meta's error JSON.
+    AcceptThenEdgeAnswer { http: u16, body: &'static str },
 }
 
 /// Closes a connection without an answer (hyper drops the connection on a service error).
@@ -308,6 +311,15 @@ impl FakeGraph {
         match after_accepting {
             Some(Failure::AcceptThenDelay(delay)) => tokio::time::sleep(delay).await,
             Some(Failure::AcceptThenHangUp) => return Err(HangUp),
+            Some(Failure::AcceptThenEdgeAnswer { http, body }) => {
+                let mut edge = hyper::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+                *edge.status_mut() = http::StatusCode::from_u16(http).unwrap_or(http::StatusCode::BAD_GATEWAY);
+                if !body.is_empty() {
+                    edge.headers_mut()
+                        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/html"));
+                }
+                return Ok(edge);
+            }
             _ => {}
         }
         Ok(answer)
