@@ -77,13 +77,30 @@ async fn a_created_template_is_reviewed_by_webhook_and_checked_before_sends() {
             ),
             "header: missing parameter {{1}}",
         ),
-        (send(json!([]), "no_such_template"), "content.name"),
     ];
     for (body, says) in cases {
         let (status, answer) = f.call("POST", &path, Some(&f.a.key), Some(&body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let message = answer["error"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{message} should say {says}");
+    }
+    // A template that does not exist is a missing resource: 404 naming it, for a send and for a
+    // scheduled send alike.
+    let scheduled_path = path.replace("/messages", "/scheduled-messages");
+    let in_an_hour = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let mut scheduled: Value = serde_json::from_str(&send(json!([]), "no_such_template")).unwrap();
+    scheduled["scheduled_at"] = json!(in_an_hour);
+    for (route, body) in [
+        (&path, send(json!([]), "no_such_template")),
+        (&scheduled_path, scheduled.to_string()),
+    ] {
+        let (status, answer) = f.call("POST", route, Some(&f.a.key), Some(&body)).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("template_not_found")),
+            "{route}: {answer}"
+        );
+        assert!(answer["error"]["message"].as_str().unwrap().starts_with("content.name"));
     }
     assert_eq!(f.graph.sent().len(), 0, "nothing refused here reached Meta");
 

@@ -189,9 +189,15 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
     if route.body != Body::None {
         statuses.push((400, "the body is not valid JSON, or is empty"));
     }
-    let signing_in = matches!(route.operation, Operation::Login | Operation::Register);
+    let signing_in = matches!(
+        route.operation,
+        Operation::Login | Operation::Register | Operation::CompletePasswordReset
+    );
     if route.operation == Operation::Login {
         statuses.push((401, "the e-mail or the password is wrong (one answer for both)"));
+    }
+    if route.operation == Operation::CompletePasswordReset {
+        statuses.push((401, "the reset token is unknown, used or expired"));
     }
     if !route.public {
         statuses.push((401, "missing, unknown, revoked or expired API key or session"));
@@ -226,7 +232,7 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
     if !route.public {
         statuses.push((
             429,
-            "too many requests with keys this server has not seen; retry shortly",
+            "too many requests with keys this server has not seen from this address, or (changing a password) too many wrong current passwords; retry later",
         ));
         statuses.push((503, "a store is temporarily unavailable; retry"));
     }

@@ -162,8 +162,9 @@ async fn enqueue(api: &ApiService, job: &OutboundJob) {
     }
 }
 
-/// A template send must name an approved template of the conversation's WABA and fill exactly its
-/// variables: refused here (422, naming the part), never by Meta's 132000 / 132001.
+/// A template send must name an existing (404 otherwise), approved template of the conversation's
+/// WABA and fill exactly its variables: refused here (422, naming the part), never by Meta's
+/// 132000 / 132001.
 pub(crate) async fn approved_template(
     api: &ApiService,
     cx: &Context<'_>,
@@ -182,9 +183,13 @@ pub(crate) async fn approved_template(
         .by_name(cx.org(), &account.waba_id, name, language)
         .await?
         .ok_or_else(|| {
-            unprocessable(
-                "content.name",
-                format!("no template {name:?} in {language} on this account's WABA; create or sync it first"),
+            // Valid by the schema, missing by state: a resource that does not exist.
+            HttpError::new(
+                StatusCode::NOT_FOUND,
+                "template_not_found",
+                format!(
+                    "content.name: no template {name:?} in {language} on this account's WABA; create or sync it first"
+                ),
             )
         })?;
     if !template.is_approved() {
