@@ -18,6 +18,8 @@ pub mod vars {
     pub const MEDIA_QUEUE_URL: &str = "MEDIA_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const SELF_REGISTRATION: &str = "SELF_REGISTRATION";
+    /// Open WebSocket connections one organization may hold.
+    pub const LIVE_CONNECTIONS_PER_ORG: &str = "LIVE_CONNECTIONS_PER_ORG";
     /// The WebSocket API's stage URL (`wss://{api}.execute-api.{region}.amazonaws.com/{stage}`):
     /// browsers open it, the notifier posts to its `@connections`.
     pub const LIVE_URL: &str = "LIVE_URL";

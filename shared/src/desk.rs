@@ -249,9 +249,65 @@ pub fn upload_limit(mime_type: &str) -> Option<usize> {
     }
 }
 
+/// How a stored file is served to the agents' browsers: its type, only when it is one WhatsApp
+/// carries for its kind (anything else, `text/html` or `image/svg+xml` say, as opaque bytes), and
+/// documents always as a download (`Content-Disposition: attachment`), never rendered inline.
+pub fn served_as(kind: crate::meta::MediaKind, mime_type: Option<&str>) -> (&'static str, bool) {
+    use crate::meta::MediaKind;
+    let bare = mime_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let allowed = UPLOAD_TYPES.iter().copied().find(|t| {
+        t.eq_ignore_ascii_case(bare)
+            && match kind {
+                MediaKind::Image | MediaKind::Sticker => t.starts_with("image/"),
+                MediaKind::Audio => t.starts_with("audio/"),
+                MediaKind::Video => t.starts_with("video/"),
+                MediaKind::Document => true,
+            }
+    });
+    match (kind, allowed) {
+        (MediaKind::Document, Some(kind_type)) => (kind_type, true),
+        (_, Some(kind_type)) => (kind_type, false),
+        (_, None) => ("application/octet-stream", true),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_download_and_only_whatsapps_types_render() {
+        use crate::meta::MediaKind;
+        assert_eq!(served_as(MediaKind::Image, Some("image/jpeg")), ("image/jpeg", false));
+        assert_eq!(served_as(MediaKind::Sticker, Some("image/webp")), ("image/webp", false));
+        assert_eq!(
+            served_as(MediaKind::Document, Some("application/pdf")),
+            ("application/pdf", true)
+        );
+        assert_eq!(
+            served_as(MediaKind::Document, Some("text/html")),
+            ("application/octet-stream", true)
+        );
+        assert_eq!(
+            served_as(MediaKind::Image, Some("image/svg+xml")),
+            ("application/octet-stream", true)
+        );
+        assert_eq!(
+            served_as(MediaKind::Image, Some("application/pdf")),
+            ("application/octet-stream", true),
+            "a type of another kind"
+        );
+        assert_eq!(
+            served_as(MediaKind::Audio, Some("audio/ogg; codecs=opus")),
+            ("audio/ogg", false)
+        );
+        assert_eq!(served_as(MediaKind::Video, None), ("application/octet-stream", true));
+    }
 
     #[test]
     fn texts_are_trimmed_bounded_and_required_when_asked() {

@@ -269,7 +269,9 @@ pub fn after_error(err: &GraphError, attempt: u32) -> AfterError {
         // Meta) says nothing about whether Meta took the message: never resend it.
         GraphError::Http { status, code: None, .. } if *status >= 500 => AfterError::Unknown,
         GraphError::Unreachable(_) => AfterError::Retry(2u32.saturating_pow(attempt.min(8)).min(300)),
-        GraphError::Http { code: Some(190), .. } if attempt == 1 => AfterError::RetryWithFreshAccount,
+        // The cached account may hold a replaced token: the caller reads it again, and retries
+        // only when it changed (`attempt` u32::MAX: the fresh token was refused too).
+        GraphError::Http { code: Some(190), .. } if attempt != u32::MAX => AfterError::RetryWithFreshAccount,
         GraphError::Http { status, code, message } => match classify(Some(*status), *code, attempt) {
             SendFailure::RetryAfter(delay) => AfterError::Retry(delay),
             SendFailure::Permanent => AfterError::Fail(MetaError {
@@ -459,8 +461,13 @@ mod tests {
             message: "no".into(),
         };
         assert_eq!(after_error(&refused(190), 1), AfterError::RetryWithFreshAccount);
+        assert_eq!(
+            after_error(&refused(190), 4),
+            AfterError::RetryWithFreshAccount,
+            "on any attempt"
+        );
         assert!(matches!(
-            after_error(&refused(190), 2),
+            after_error(&refused(190), u32::MAX),
             AfterError::Fail(MetaError { code: 190, .. })
         ));
         assert!(matches!(

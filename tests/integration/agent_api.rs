@@ -1885,5 +1885,39 @@ async fn an_uploaded_file_is_sent_to_meta_as_a_presigned_link() {
         .expect("the sent document");
     let url = shown["media_url"].as_str().expect("a link to the upload");
     let fetched = reqwest::get(url).await.unwrap();
+    // A document is a download of its checked type, never rendered by the browser.
+    assert_eq!(
+        fetched
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok()),
+        Some("attachment")
+    );
+    assert_eq!(
+        fetched.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.4 catalog");
+    // The page may load media from the API and the bucket links' origin only; every answer
+    // carries HSTS.
+    let page = f.api.handle(api_request("GET", "/app", None, None)).await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let bucket_origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
+    assert!(
+        policy.contains(&format!("img-src 'self' {bucket_origin} data: blob:;")),
+        "{policy}"
+    );
+    assert!(!policy.contains(" https: ") && !policy.contains(" http: "), "{policy}");
+    assert!(
+        page.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    let answer = f
+        .api
+        .handle(api_request("GET", "/v1/me", Some(&key), None))
+        .await
+        .unwrap();
+    assert!(answer.headers().contains_key("strict-transport-security"));
 }

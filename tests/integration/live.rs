@@ -234,3 +234,44 @@ fn sample_events_of_the_live_functions_are_what_they_handle() {
         ("message.received", "org_demo")
     );
 }
+
+#[tokio::test]
+async fn an_organizations_connections_are_capped_and_a_closed_one_frees_its_place() {
+    let fx = Fixture::new().await;
+    let mut env = fx.stack.env_of("LiveFunction");
+    assert_eq!(
+        live::LiveConfig::from_env(&env).unwrap().connections_per_org,
+        500,
+        "the template's default"
+    );
+    env.insert("LIVE_CONNECTIONS_PER_ORG".into(), "2".into());
+    let service = live::LiveService::from_aws(&live::LiveConfig::from_env(&env).unwrap(), &fx.stack.aws);
+    let token = session(&fx, &fx.a.key, "capped@example.com").await;
+    let other_org = session(&fx, &fx.b.key, "uncapped@example.com").await;
+    let event = |route: &str, connection: &str, token: &str| {
+        let mut event = read_event("live-connect.json");
+        event["requestContext"]["routeKey"] = json!(route);
+        event["requestContext"]["connectionId"] = json!(connection);
+        event["queryStringParameters"]["token"] = json!(token);
+        event["multiValueQueryStringParameters"]["token"] = json!([token]);
+        serde_json::from_value::<aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest>(event).unwrap()
+    };
+    let mut statuses = Vec::new();
+    for n in 0..3 {
+        let answer = service
+            .respond(event("$connect", &format!("CAP{n}"), &token))
+            .await
+            .unwrap();
+        statuses.push(answer.status_code);
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+    let elsewhere = service
+        .respond(event("$connect", "OTHERORG", &other_org))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status_code, 200, "another organization has its own cap");
+    let closed = service.respond(event("$disconnect", "CAP0", &token)).await.unwrap();
+    assert_eq!(closed.status_code, 200);
+    let again = service.respond(event("$connect", "CAP3", &token)).await.unwrap();
+    assert_eq!(again.status_code, 200, "a closed connection frees its place");
+}

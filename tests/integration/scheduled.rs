@@ -288,7 +288,10 @@ async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_o
         first.failed, ITEMS_PER_SHARD_PER_RUN,
         "the flood's shard got its budget, no more: {first:?}"
     );
-    assert!(first.unread_minutes >= 1, "the flood's minute is left unfinished: {first:?}");
+    assert!(
+        first.unread_minutes >= 1,
+        "the flood's minute is left unfinished: {first:?}"
+    );
     // The backlog drains over the next runs, a budget at a time, the cursor held at its minute.
     let second = run_at(&fx, t + 100_000).await;
     assert_eq!((second.sent, second.failed), (0, ITEMS_PER_SHARD_PER_RUN), "{second:?}");

@@ -512,8 +512,8 @@ async fn a_process_death_mid_send_never_sends_twice() {
         ("read", 1)
     );
 
-    // Dies while waiting for a pacing slot, holding the claim: nothing can show the request did
-    // not leave, so it is never resent: unknown, then failed (unconfirmed) without a status.
+    // Dies while waiting for a pacing slot: nothing is claimed before the slot, so the message is
+    // still queued, no attempt is used, and the redelivered job sends it once.
     let id = f.reply("dies before").await;
     let jobs = f.jobs(1).await;
     let stalled = f.sender().wrap_pacer(|_| Box::new(Stalled));
@@ -522,16 +522,45 @@ async fn a_process_death_mid_send_never_sends_twice() {
             .await
             .is_err()
     );
-    assert_eq!(f.message(&id).await.status, "sending");
-    assert_eq!(f.sender().process(jobs).await.1.retrying, 1);
-    assert_eq!(f.sweep_at(CLAIM_STALE_AFTER_MS + 1_000).await.marked_unknown, 1);
-    assert_eq!(f.sweep_at(SETTLE_PERIOD_MS + 1_000).await.failed, 1);
-    let message = f.message(&id).await;
+    let waiting = f.message(&id).await;
+    assert_eq!(waiting.status, "queued", "a death while preparing leaves it queued");
+    assert_eq!(f.sender().process(jobs).await.1.sent, 1);
     assert_eq!(
-        (message.status.as_str(), message.status_rank),
-        ("failed", UNCONFIRMED_FAILURE_RANK)
+        (f.message(&id).await.status.as_str(), f.graph.sends_of(&id)),
+        ("sent", 1)
     );
-    assert_eq!(f.graph.sends_of(&id), 0);
+}
+
+#[tokio::test]
+async fn waiting_for_a_pacing_slot_uses_no_send_attempt() {
+    let f = Fx::new().await;
+    let id = f.reply("wait for a slot").await;
+    let jobs = f.jobs(1).await;
+    let busy = f.sender().wrap_pacer(|_| Box::new(NoSlot));
+    for _ in 0..3 {
+        let (response, summary) = busy.process(jobs.clone()).await;
+        assert_eq!((response.batch_item_failures.len(), summary.retrying), (1, 1));
+    }
+    let store = OutboundStore::new(aws_sdk_dynamodb::Client::new(&f.stack.aws), f.stack.name_of("Table"));
+    let pending = store.pending(&f.key_of(&id).await).await.unwrap().unwrap();
+    assert_eq!(
+        (f.message(&id).await.status.as_str(), pending.attempts),
+        ("queued", 0),
+        "three waits for a slot claimed nothing"
+    );
+    assert_eq!(f.sender().process(jobs).await.1.sent, 1);
+    let pending = store.pending(&f.key_of(&id).await).await.unwrap().unwrap();
+    assert_eq!((pending.attempts, f.graph.sends_of(&id)), (1, 1));
+}
+
+/// A pacer whose account never has a slot free.
+struct NoSlot;
+
+#[async_trait::async_trait]
+impl SendPacer for NoSlot {
+    async fn acquire(&self, _: &str, _: &str, _: u32, _: Duration) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// A pacer that never answers.

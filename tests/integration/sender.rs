@@ -2,7 +2,9 @@
 
 use fake_graph::{Failure, Route};
 use integration_tests::*;
+use lambda_http::http::StatusCode;
 use sender::SenderService;
+use serde_json::json;
 use shared::meta::Content;
 use shared::outbound::OutboundJob;
 use shared::table::{self, Key};
@@ -169,28 +171,56 @@ async fn permanent_refusals_fail_the_message_with_metas_error_and_are_not_retrie
 }
 
 #[tokio::test]
-async fn a_refused_token_is_read_again_once_then_the_message_fails() {
+async fn a_refused_token_is_retried_on_any_attempt_only_when_it_was_replaced() {
     let f = Fixture::new().await;
     let service = f.sender();
     let refused = Failure::Status {
         http: 401,
         graph_code: 190,
     };
-    // Once: the cached account may hold a replaced token; the retry (with the account re-read) goes.
+    // The first attempt is refused for now (the account and its token are cached meanwhile).
     let (key, job) = f.queued("msg_token1", Content::Text { body: "hi".into() }).await;
+    f.graph.fail_next(
+        Route::SendMessage,
+        Failure::Status {
+            http: 503,
+            graph_code: 2,
+        },
+        1,
+    );
+    let (_, summary) = service.process(event(&[("t1", &job)])).await;
+    assert_eq!(summary.retrying, 1);
+    // The token is replaced; the second attempt still uses the cached one and is refused (190):
+    // the account is read again, the token differs, so the job is retried, and then sent.
+    f.graph.accept_token("access-token-2");
+    let body = json!({"access_token": "access-token-2"}).to_string();
+    let (status, _) = f
+        .call(
+            "PATCH",
+            &format!("/v1/accounts/{}", f.a.account.account_id),
+            Some(&f.a.key),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     f.graph.fail_next(Route::SendMessage, refused.clone(), 1);
     let (response, summary) = service.process(event(&[("t1", &job)])).await;
-    assert_eq!((response.batch_item_failures.len(), summary.retrying), (1, 1));
+    assert_eq!(
+        (response.batch_item_failures.len(), summary.retrying),
+        (1, 1),
+        "retried on attempt 2"
+    );
     let (_, summary) = service.process(event(&[("t1", &job)])).await;
     assert_eq!(summary.sent, 1);
     assert_eq!(f.inbox().message(&key).await.unwrap().unwrap().status, "sent");
-    // Twice: the token really is bad; the message fails with Meta's code, no third attempt.
+    // A token refused though it is the stored one really is bad: failed at once, no second request.
     let (key, job) = f.queued("msg_token2", Content::Text { body: "hi".into() }).await;
-    f.graph.fail_next(Route::SendMessage, refused, 2);
-    service.process(event(&[("t2", &job)])).await;
+    let before = f.graph.requests(Route::SendMessage);
+    f.graph.fail_next(Route::SendMessage, refused, 1);
     let (response, summary) = service.process(event(&[("t2", &job)])).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(summary.failed, 1);
+    assert_eq!(f.graph.requests(Route::SendMessage), before + 1);
     let stored = f.inbox().message(&key).await.unwrap().unwrap();
     assert_eq!((stored.status.as_str(), stored.status_errors[0].code), ("failed", 190));
 }

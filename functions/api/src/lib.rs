@@ -229,6 +229,12 @@ impl ApiService {
         }
         .instrument(span)
         .await;
+        let mut response = response;
+        // API Gateway answers only over HTTPS: browsers are told never to try plain HTTP.
+        response.headers_mut().insert(
+            lambda_http::http::header::STRICT_TRANSPORT_SECURITY,
+            lambda_http::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
         Ok(response)
     }
 
@@ -236,7 +242,8 @@ impl ApiService {
         if let Some(asset) =
             page::asset(request.uri().path()).filter(|_| request.method() == lambda_http::http::Method::GET)
         {
-            return Ok(page::respond(asset, request, &self.live_url));
+            let media_origin = self.media_links.origin().await;
+            return Ok(page::respond(asset, request, &self.live_url, media_origin.as_deref()));
         }
         let (route, parameters) = match routes::find(request.method().as_str(), request.uri().path()) {
             Ok(found) => found,

@@ -71,7 +71,9 @@ fn attribute_escaped(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-pub fn respond(asset: &'static Asset, request: &Request, live_url: &str) -> Response<Body> {
+/// `media_origin`: where the API's signed media links point (the bucket), the only other place
+/// images, audio and video may come from.
+pub fn respond(asset: &'static Asset, request: &Request, live_url: &str, media_origin: Option<&str>) -> Response<Body> {
     let index = ASSETS.iter().position(|a| a.name == asset.name).unwrap_or(0);
     let etag = &ETAGS[index];
     // The page learns its WebSocket URL from the deployment, so the ETag covers it too.
@@ -93,9 +95,10 @@ pub fn respond(asset: &'static Asset, request: &Request, live_url: &str) -> Resp
     if fresh {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
     }
+    let media = media_origin.map(origin_of).unwrap_or_default();
     let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data: blob:; \
-         media-src 'self' https: http: blob:; connect-src 'self' {}; base-uri 'none'; form-action 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' {media} data: blob:; \
+         media-src 'self' {media} blob:; connect-src 'self' {}; base-uri 'none'; form-action 'self'; \
          frame-ancestors 'none'",
         origin_of(live_url)
     );

@@ -13,15 +13,35 @@ use shared::adapters::login_store::LoginStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use tracing::{Instrument, info, info_span, warn};
 
+/// Open connections an organization may hold when the template does not say.
+pub const DEFAULT_CONNECTIONS_PER_ORG: usize = 500;
+
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
     pub table_name: String,
+    /// Past this many open connections, an organization's `$connect` answers 429: every event is
+    /// posted to each of them, so one organization cannot make the notifier's work unbounded.
+    pub connections_per_org: usize,
 }
 
 impl LiveConfig {
     pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        let connections_per_org = match env.get(vars::LIVE_CONNECTIONS_PER_ORG) {
+            None => DEFAULT_CONNECTIONS_PER_ORG,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: vars::LIVE_CONNECTIONS_PER_ORG,
+                    value: text,
+                    reason: "expected a whole number above 0",
+                })?,
+        };
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            connections_per_org,
         })
     }
 }
@@ -30,6 +50,7 @@ pub struct LiveService {
     logins: LoginStore,
     agents: AgentStore,
     connections: ConnectionStore,
+    connections_per_org: usize,
 }
 
 /// What a connection route answers; API Gateway refuses the upgrade for anything but 200.
@@ -55,6 +76,7 @@ impl LiveService {
             logins: LoginStore::new(dynamo.clone(), &config.table_name),
             agents: AgentStore::new(dynamo.clone(), &config.table_name),
             connections: ConnectionStore::new(dynamo, &config.table_name),
+            connections_per_org: config.connections_per_org,
         }
     }
 
@@ -120,6 +142,16 @@ impl LiveService {
         tracing::Span::current()
             .record("org", session.org_id.as_str())
             .record("agent", session.agent_id.as_str());
+        // A count that concurrent connects may pass by a few: a bound on cost, not a quota.
+        let open = self.connections.of_organization(&session.org_id, now_ms).await?.len();
+        if open >= self.connections_per_org {
+            warn!(
+                open,
+                cap = self.connections_per_org,
+                "connect refused: the organization's connections are at the cap"
+            );
+            return Ok(answer(429, "too_many_connections"));
+        }
         let expires_ms = shared::live::connection_expires_ms(now_ms, session.expires_ms);
         let opened = shared::adapters::connection_store::Opened {
             org_id: &session.org_id,

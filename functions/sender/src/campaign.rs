@@ -12,7 +12,7 @@ use crate::{SenderService, Tally};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::Claim;
 use shared::campaign::{CampaignSend, CampaignStatus, Reach, Recipient, callback_data};
-use shared::meta::Content;
+use shared::meta::{Content, GraphError, MetaError};
 use shared::outbound::{self, AfterError};
 use shared::sqs_batch::Outcome;
 use std::time::Duration;
@@ -41,15 +41,17 @@ impl SenderService {
             info!("campaign not running; job dropped, recipient left pending");
             return Ok((Outcome::Done, Tally::Skipped));
         }
-        let recipient = match self
-            .campaigns
-            .claim(&send.org_id, &send.campaign_id, &send.phone)
-            .await?
-        {
-            Claim::Claimed(recipient) => recipient,
-            Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
-        };
+        // Everything ready (account, token, pacing slot) before the claim, as for a message: a
+        // death or a wait for a slot uses no send attempt and leaves the recipient pending.
         let Some(account) = self.accounts.get(&send.org_id, &send.account_id).await? else {
+            let recipient = match self
+                .campaigns
+                .claim(&send.org_id, &send.campaign_id, &send.phone)
+                .await?
+            {
+                Claim::Claimed(recipient) => recipient,
+                Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
+            };
             self.campaigns
                 .settle_unsent(
                     &recipient,
@@ -61,24 +63,20 @@ impl SenderService {
                 .await?;
             return Ok((Outcome::Done, Tally::Failed));
         };
-        let ready = async {
-            let token = account.access_token()?.expose().to_string();
-            let paced = self
-                .pace(&send.org_id, &send.account_id, account.throughput_mps)
-                .await?;
-            Ok::<_, StoreError>((token, paced))
+        let token = account.access_token()?.expose().to_string();
+        if !self
+            .pace(&send.org_id, &send.account_id, account.throughput_mps)
+            .await?
+        {
+            return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
         }
-        .await;
-        let token = match ready {
-            Ok((token, true)) => token,
-            Ok((_, false)) => {
-                self.campaigns.release(&recipient).await?;
-                return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
-            }
-            Err(err) => {
-                self.campaigns.release(&recipient).await?;
-                return Err(err);
-            }
+        let recipient = match self
+            .campaigns
+            .claim(&send.org_id, &send.campaign_id, &send.phone)
+            .await?
+        {
+            Claim::Claimed(recipient) => recipient,
+            Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
         };
         let content = Content::Template {
             name: send.template_name.clone(),
@@ -125,28 +123,44 @@ impl SenderService {
                 Ok((Outcome::retry(delay, err), Tally::Waiting))
             }
             AfterError::RetryWithFreshAccount => {
+                // On any attempt: a retry only when the stored token is not the refused one.
                 self.accounts.forget(&send.org_id, &send.account_id);
-                self.campaigns.release(&recipient).await?;
-                Ok((Outcome::retry(1, err), Tally::Waiting))
-            }
-            AfterError::Fail(error) => {
-                let reason = error.title.clone().unwrap_or_else(|| err.to_string());
-                if error.code == 131050 {
-                    self.campaigns
-                        .set_opt_out(
-                            &send.org_id,
-                            &send.phone,
-                            true,
-                            "Meta 131050: the user stopped marketing messages",
-                        )
-                        .await?;
+                if self.token_was_replaced(&send.org_id, &send.account_id, &token).await? {
+                    self.campaigns.release(&recipient).await?;
+                    return Ok((Outcome::retry(1, err), Tally::Waiting));
                 }
-                self.campaigns
-                    .settle_unsent(&recipient, "failed", Some(error.code), &reason, true)
-                    .await?;
-                Ok((Outcome::Done, Tally::Failed))
+                match outbound::after_error(&err, u32::MAX) {
+                    AfterError::Fail(error) => self.fail_campaign_send(&send, &recipient, &err, error).await,
+                    _ => Err(StoreError::io("campaign send", "a refused token without a verdict")),
+                }
             }
+            AfterError::Fail(error) => self.fail_campaign_send(&send, &recipient, &err, error).await,
         }
+    }
+
+    /// A campaign send Meta refused for good (131050 also opts the phone out of marketing).
+    async fn fail_campaign_send(
+        &self,
+        send: &CampaignSend,
+        recipient: &Recipient,
+        err: &GraphError,
+        error: MetaError,
+    ) -> Result<(Outcome, Tally), StoreError> {
+        let reason = error.title.clone().unwrap_or_else(|| err.to_string());
+        if error.code == 131050 {
+            self.campaigns
+                .set_opt_out(
+                    &send.org_id,
+                    &send.phone,
+                    true,
+                    "Meta 131050: the user stopped marketing messages",
+                )
+                .await?;
+        }
+        self.campaigns
+            .settle_unsent(recipient, "failed", Some(error.code), &reason, true)
+            .await?;
+        Ok((Outcome::Done, Tally::Failed))
     }
 
     /// Meta accepted: worth a few tries to record, as only a status could bring it back.

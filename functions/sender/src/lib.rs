@@ -2,8 +2,9 @@
 //!
 //! Exactly one request per message reaches Meta, or the message ends in a state that says why not.
 //! Everything fallible is done first (read the message and account, build the request, presign an
-//! upload, take a pacing slot); then the send is claimed (queued → sending, conditional) and the
-//! request leaves at once. Meta's answer decides what follows ([`shared::outbound::after_error`]):
+//! upload, take a pacing slot), so a failure or a death there leaves the message queued and uses no
+//! send attempt; then the send is claimed (queued → sending, conditional) and the request leaves at
+//! once. Meta's answer decides what follows ([`shared::outbound::after_error`]):
 //! - accepted: `sent` with its wamid (a status that got there first is kept);
 //! - refused for now (5xx, throttling, 131056 with 4^x backoff, a connection never made): the claim
 //!   is given back and the job retried later; a refused token re-reads the account once;
@@ -260,6 +261,24 @@ impl SenderService {
                 };
             }
         };
+        // Read first, make everything ready (account, request, pacing slot), then claim and send
+        // at once: a death while preparing leaves the message queued for the retry, and a job that
+        // waited for a slot has used no send attempt.
+        let Some(pending) = self.ledger.pending(&job.message_key()).await? else {
+            warn!("outbound message does not exist; dropped");
+            return Ok((Outcome::Done, Tally::Skipped));
+        };
+        if !matches!(pending.state, SendState::Queued { .. }) {
+            return self.not_sendable(&pending).await;
+        }
+        let (account, request) = match self.prepare(&job, &pending).await? {
+            Prepared::Ready { account, request } => (account, request),
+            Prepared::Refused(error) => return self.fail_now(&pending, error).await,
+            Prepared::NoSlot => {
+                return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
+            }
+        };
+        let token = account.access_token()?.expose();
         let pending = match self.ledger.claim(&job.org_id, &job.message_key()).await? {
             ClaimOutcome::Claimed(pending) => pending,
             ClaimOutcome::NotQueued(pending) => return self.not_sendable(&pending).await,
@@ -271,28 +290,8 @@ impl SenderService {
         let SendState::Sending { claimed_ms } = pending.state else {
             return Err(StoreError::io("claim", "a claimed message is not sending"));
         };
-        // Until the request leaves, every failure gives the claim back.
-        let (account, request) = match self.prepare(&job, &pending).await {
-            Ok(Prepared::Ready { account, request }) => (account, request),
-            Ok(Prepared::Refused(error)) => return self.fail_now(&pending, error).await,
-            Ok(Prepared::NoSlot) => {
-                self.ledger.release(&pending, claimed_ms).await?;
-                return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
-            }
-            Err(err) => {
-                self.ledger.release(&pending, claimed_ms).await?;
-                return Err(err);
-            }
-        };
-        let token = match account.access_token() {
-            Ok(token) => token.expose(),
-            Err(err) => {
-                self.ledger.release(&pending, claimed_ms).await?;
-                return Err(err);
-            }
-        };
         let answer = self.graph.send_message(&account.phone_number_id, token, &request).await;
-        self.settle(&job, &pending, claimed_ms, answer).await
+        self.settle(&job, &pending, claimed_ms, answer, token).await
     }
 
     /// What a job of a message that is not `queued` comes to.
@@ -327,6 +326,7 @@ impl SenderService {
         pending: &PendingSend,
         claimed_ms: i64,
         answer: Result<String, GraphError>,
+        token_used: &str,
     ) -> Result<(Outcome, Tally), StoreError> {
         let err = match answer {
             Ok(wamid) => {
@@ -348,12 +348,35 @@ impl SenderService {
                 Ok((Outcome::retry(delay, err), Tally::Waiting))
             }
             AfterError::RetryWithFreshAccount => {
+                // On any attempt: worth a retry only when the stored token is not the refused one.
                 self.accounts.forget(&job.org_id, &job.account_id);
-                self.ledger.release(pending, claimed_ms).await?;
-                Ok((Outcome::retry(1, err), Tally::Waiting))
+                if self
+                    .token_was_replaced(&job.org_id, &job.account_id, token_used)
+                    .await?
+                {
+                    self.ledger.release(pending, claimed_ms).await?;
+                    return Ok((Outcome::retry(1, err), Tally::Waiting));
+                }
+                match outbound::after_error(&err, u32::MAX) {
+                    AfterError::Fail(error) => self.fail_now(pending, error).await,
+                    _ => self.fail_now(pending, refusal("the access token was refused")).await,
+                }
             }
             AfterError::Fail(error) => self.fail_now(pending, error).await,
         }
+    }
+
+    /// Whether the account's stored token differs from `token_used` (read past the cache).
+    pub(crate) async fn token_was_replaced(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        token_used: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(account) = self.accounts.get(org_id, account_id).await? else {
+            return Ok(false);
+        };
+        Ok(account.access_token().is_ok_and(|token| token.expose() != token_used))
     }
 
     /// Meta accepted: the wamid is worth a few tries to keep, as only a status can bring it back.

@@ -191,6 +191,11 @@ impl FakeGraph {
         sha256_hex
     }
 
+    /// Accepts `token` too from now on (an account whose token was replaced).
+    pub fn accept_token(&self, token: &str) {
+        self.state().access_tokens.push(token.to_string());
+    }
+
     /// The next `times` requests to `route` fail with `failure`.
     pub fn fail_next(&self, route: Route, failure: Failure, times: usize) {
         let mut state = self.state();

@@ -26,9 +26,14 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?;
     let mut data: Vec<views::Message> = messages.iter().map(views::Message::from).collect();
     for (view, message) in data.iter_mut().zip(&messages) {
-        if let Some(key) = stored_file_of(cx.org(), message) {
-            // Signed locally: no request to S3.
-            view.media_url = api.media_links.presigned_get(&key).await.ok();
+        if let Some(file) = stored_file_of(api, cx.org(), message).await? {
+            // Signed locally: no request to S3. Documents download; only WhatsApp's types render.
+            let (content_type, attachment) = shared::desk::served_as(file.kind, file.mime_type.as_deref());
+            view.media_url = api
+                .media_links
+                .presigned_view(&file.key, content_type, attachment)
+                .await
+                .ok();
         }
     }
     ok(&views::MessageList {
@@ -38,19 +43,37 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     })
 }
 
+/// A message's stored file: where, of which kind, and the type it was stored with.
+struct StoredFile {
+    key: String,
+    kind: MediaKind,
+    mime_type: Option<String>,
+}
+
 /// Where a message's file is stored: the copy of a customer's file from Meta, or the upload an
-/// agent sent (`POST /v1/media`, kept under the organization).
-fn stored_file_of(org_id: &str, message: &Message) -> Option<String> {
-    if let Some(key) = message.media.as_ref().and_then(|m| m.s3_key.clone()) {
-        return Some(key);
+/// agent sent (`POST /v1/media`, kept under the organization, its type recorded with it).
+async fn stored_file_of(api: &ApiService, org_id: &str, message: &Message) -> Result<Option<StoredFile>, HttpError> {
+    if let Some(media) = &message.media
+        && let Some(key) = &media.s3_key
+    {
+        return Ok(Some(StoredFile {
+            key: key.clone(),
+            kind: media.media_kind,
+            mime_type: media.mime_type.clone(),
+        }));
     }
     match &message.content {
-        Content::Media { media_id, .. }
-            if message.direction == Direction::Outbound && media_id.starts_with(UPLOADED_MEDIA_PREFIX) =>
-        {
-            Some(table::uploaded_media_object(org_id, media_id))
+        Content::Media {
+            media_id, media_kind, ..
+        } if message.direction == Direction::Outbound && media_id.starts_with(UPLOADED_MEDIA_PREFIX) => {
+            let upload = api.uploads.upload(org_id, media_id).await?;
+            Ok(Some(StoredFile {
+                key: table::uploaded_media_object(org_id, media_id),
+                kind: *media_kind,
+                mime_type: upload.map(|u| u.mime_type),
+            }))
         }
-        _ => None,
+        _ => Ok(None),
     }
 }
 
