@@ -666,3 +666,61 @@ async fn a_scheduled_campaign_starts_within_a_minute_of_its_time() {
     );
     assert_eq!(f.graph.sends_to("14155550999"), 1);
 }
+
+#[tokio::test]
+async fn per_phone_variables_reach_tag_recipients_and_unmatched_phones_are_reported() {
+    let f = Fixture::new().await;
+    let template = f.approved_template(&f.a, "restock", "MARKETING", restock()).await;
+    let gold = f.tagged_contacts(&f.a, "gold", 4_915_200_000_000, 3).await;
+    // No default for {{1}}: each recipient needs its own.
+    let id = campaign(&f, &template, json!({"2": "the blue scarf"})).await;
+    let path = format!("/v1/campaigns/{id}/recipients");
+    let add = json!({
+        "tags": ["gold"],
+        "variables": {
+            format!("+{}", gold[0].1): {"1": "Ada"},
+            format!("+{}", gold[1].1): {"1": "Bo"},
+            "+49 151 99999999": {"1": "Nobody"},
+        },
+    });
+    let (status, added) = post(&f, &path, Some(add)).await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    let refused: Vec<(&str, &str)> = added["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["field"].as_str().unwrap(), r["entry"].as_str().unwrap()))
+        .collect();
+    assert_eq!(refused, [("variables", "+4915199999999")], "{added}");
+    assert_eq!(f.run_campaign_jobs().await, 1, "the expansion job");
+    let store = shared::adapters::campaign_store::CampaignStore::new(
+        aws_sdk_dynamodb::Client::new(&f.stack.aws),
+        f.stack.name_of("Table"),
+    );
+    let org = &f.a.account.org_id;
+    let id_ref = id.as_str();
+    let variables_of = |phone: String| {
+        let store = &store;
+        let id = id_ref;
+        async move {
+            let recipient = store.recipient(org, id, &phone).await.unwrap().expect("a recipient");
+            serde_json::to_value(&recipient.variables).unwrap()
+        }
+    };
+    assert_eq!(
+        variables_of(gold[0].1.clone()).await,
+        json!({"1": "Ada"}),
+        "added by tag, kept its own"
+    );
+    assert_eq!(variables_of(gold[1].1.clone()).await, json!({"1": "Bo"}));
+    let (_, campaign) = f
+        .call("GET", &format!("/v1/campaigns/{id}"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(campaign["counts"]["total"], 3, "each phone once: {campaign}");
+    // Variables for a phone already in the campaign (by tag) apply to it while it is pending.
+    let later = json!({"variables": {format!("+{}", gold[2].1): {"1": "Cy"}}});
+    let (status, added) = post(&f, &path, Some(later)).await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    assert_eq!(added["refused"], json!([]), "{added}");
+    assert_eq!(variables_of(gold[2].1.clone()).await, json!({"1": "Cy"}));
+}

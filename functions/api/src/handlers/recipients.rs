@@ -34,13 +34,18 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     let contact_ids = body.contact_ids.unwrap_or_default();
     let tags = body.tags.unwrap_or_default();
     let phones = body.phone_numbers.unwrap_or_default();
-    if contact_ids.len() + tags.len() + phones.len() == 0 {
-        return Err(unprocessable("contact_ids", "name contact_ids, tags or phone_numbers"));
+    let variables = body.variables.unwrap_or_default();
+    if contact_ids.len() + tags.len() + phones.len() + variables.len() == 0 {
+        return Err(unprocessable(
+            "contact_ids",
+            "name contact_ids, tags, phone_numbers or variables",
+        ));
     }
     for (field, len) in [
         ("contact_ids", contact_ids.len()),
         ("tags", tags.len()),
         ("phone_numbers", phones.len()),
+        ("variables", variables.len()),
     ] {
         if len > MAX_ENTRIES {
             return Err(unprocessable(
@@ -61,10 +66,10 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     let mut refused = Vec::new();
 
     let mut by_phone: BTreeMap<String, Variables> = BTreeMap::new();
-    for (raw, variables) in body.variables.unwrap_or_default() {
+    for (raw, own) in variables {
         match phone_key(&raw) {
             Some(phone) => {
-                by_phone.insert(phone, variables);
+                by_phone.insert(phone, own);
             }
             None => refused.push(refusal("variables", &raw, "not a phone number in international format")),
         }
@@ -102,6 +107,32 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         }
     }
 
+    // Per-phone variables apply to the recipient with that phone however it is added: a phone
+    // not named above whose contact carries a tag of this request (or of the campaign) is added
+    // now with its variables (the tag's expansion finds it present); one already in the campaign
+    // gets them if it is still pending; any other is reported, not dropped.
+    let named_tags: Vec<String> = tags
+        .iter()
+        .filter_map(|raw| {
+            shared::desk::normalize_tags(std::slice::from_ref(raw))
+                .ok()?
+                .into_iter()
+                .next()
+        })
+        .chain(campaign.tags.iter().cloned())
+        .chain(campaign.pending_tags.iter().cloned())
+        .collect();
+    let mut earlier: Vec<String> = Vec::new();
+    for phone in by_phone.keys() {
+        if wanted.iter().any(|(p, _)| p == phone) {
+            continue;
+        }
+        let contact = api.contacts.by_phone(cx.org(), phone).await?;
+        match contact.filter(|c| c.tags.iter().any(|t| named_tags.contains(t))) {
+            Some(contact) => wanted.push((phone.clone(), Some(contact.contact_id))),
+            None => earlier.push(phone.clone()),
+        }
+    }
     let now = now_rfc3339();
     let mut recipients = Vec::new();
     for (phone, contact_id) in wanted {
@@ -122,20 +153,51 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         ));
     }
     // Owned values in each future: the stream's futures must not borrow the request.
-    let results: Vec<Result<bool, _>> = futures::stream::iter(recipients.into_iter().map(|recipient| {
+    let results: Vec<(String, Result<bool, _>)> = futures::stream::iter(recipients.into_iter().map(|recipient| {
         let store = api.campaigns.clone();
-        async move { store.add_recipient(&recipient.org_id.clone(), &recipient).await }
+        async move {
+            let added = store.add_recipient(&recipient.org_id.clone(), &recipient).await;
+            (recipient.phone, added)
+        }
     }))
     .buffer_unordered(WRITES_AT_ONCE)
     .collect()
     .await;
     let mut added = 0u32;
     let mut already_present = 0u32;
-    for result in results {
+    for (phone, result) in results {
         match result? {
             true => added += 1,
-            false => already_present += 1,
+            false => {
+                already_present += 1;
+                if by_phone.contains_key(&phone) {
+                    earlier.push(phone);
+                }
+            }
         }
+    }
+    for phone in earlier {
+        let own = &by_phone[&phone];
+        let mut merged = campaign.default_variables.clone();
+        merged.extend(own.clone());
+        if let Err(err) = render(&spec, &merged) {
+            refused.push(refusal("variables", &format!("+{phone}"), err.reason));
+            continue;
+        }
+        let exists = api.campaigns.recipient(cx.org(), &campaign.campaign_id, &phone).await?;
+        let reason = match exists {
+            None => "matches no recipient: name the phone, its contact, or a tag its contact has",
+            Some(_)
+                if api
+                    .campaigns
+                    .set_variables(cx.org(), &campaign.campaign_id, &phone, own)
+                    .await? =>
+            {
+                continue;
+            }
+            Some(_) => "the recipient was already sent to; its variables stay",
+        };
+        refused.push(refusal("variables", &format!("+{phone}"), reason));
     }
     api.campaigns
         .add_total(cx.org(), &campaign.campaign_id, added as u64)

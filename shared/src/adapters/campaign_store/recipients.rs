@@ -46,6 +46,35 @@ impl CampaignStore {
         self.records.put_new(item, "PutItem(recipient)").await
     }
 
+    /// Replaces a still-pending recipient's own variables: whether it was pending.
+    pub async fn set_variables(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        phone: &str,
+        variables: &crate::campaign::Variables,
+    ) -> Result<bool, StoreError> {
+        let value = serde_dynamo::to_attribute_value(variables).map_err(|e| StoreError::io("variables", e))?;
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&table::campaign_recipient(org_id, campaign_id, phone))))
+            .update_expression("SET variables = :variables")
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":variables", value)
+            .expression_attribute_values(":pending", s("pending"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws("UpdateItem(recipient variables)", err)),
+        }
+    }
+
     pub async fn recipient(
         &self,
         org_id: &str,
