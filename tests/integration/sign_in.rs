@@ -431,3 +431,40 @@ async fn fifty_concurrent_wrong_passwords_verify_at_most_five() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_organization_learns_of_few_addresses_that_sign_in_elsewhere() {
+    let fx = Fixture::new().await;
+    for n in 0..11 {
+        let (status, _) = agent_with_password(
+            &fx,
+            &fx.b.key,
+            &format!("taken{n}@elsewhere.example"),
+            "b's own password",
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    // Free addresses cost nothing: an organization onboards as many agents as it likes.
+    for n in 0..12 {
+        let (status, _) = agent_with_password(&fx, &fx.a.key, &format!("new{n}@a.example"), "a's own password").await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let mut statuses = Vec::new();
+    for n in 0..11 {
+        let (status, _) =
+            agent_with_password(&fx, &fx.a.key, &format!("taken{n}@elsewhere.example"), "a guess!!").await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [[409; 10].as_slice(), &[429]].concat(),
+        "ten taken addresses, then no answer"
+    );
+    let (status, _) = agent_with_password(&fx, &fx.a.key, "free@a.example", "a's own password").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "past the limit, a free address gets the same 429"
+    );
+}

@@ -18,6 +18,10 @@ fn refers_to_caller(message: &str) -> HttpError {
     HttpError::new(StatusCode::CONFLICT, "refers_to_caller", message)
 }
 
+/// Addresses an organization may find signing in elsewhere (409) per attempt window, by creating
+/// agents with passwords; past it every such creation answers 429, taken address or free.
+pub(crate) const SIGN_IN_LOOKUPS_PER_ORG: i64 = 10;
+
 fn parse_role(text: &str) -> Result<Role, HttpError> {
     match text {
         "admin" => Ok(Role::Admin),
@@ -114,11 +118,27 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     if !permissions::holds_role(cx.caller.role, &cx.caller.scopes, role) {
         return Err(role_not_held());
     }
-    if password.is_some()
-        && let Some((org, _)) = api.logins.agent_of(&email.to_lowercase()).await?
-        && org != cx.org()
-    {
-        return Err(signs_in_elsewhere());
+    if password.is_some() {
+        // Whether an address signs in to another organization is counted before it is looked
+        // up: an organization learns it for a bounded number of addresses per window.
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let by_org = format!("agent-email:{}", cx.org());
+        if !api
+            .logins
+            .count_attempt(&[(by_org.as_str(), SIGN_IN_LOOKUPS_PER_ORG)], now_ms)
+            .await?
+        {
+            return Err(HttpError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                "too many agents with passwords created in a short time; try again later",
+            ));
+        }
+        match api.logins.agent_of(&email.to_lowercase()).await? {
+            Some((org, _)) if org != cx.org() => return Err(signs_in_elsewhere()),
+            // Only an address taken elsewhere uses up the organization's look-ups.
+            _ => api.logins.forgive(&[by_org.as_str()], now_ms).await?,
+        }
     }
     let agent = api.agents.create_agent(cx.org(), &email, &full_name, role).await?;
     if let Some(password) = password {
