@@ -226,3 +226,69 @@ async fn message_pages_neither_skip_nor_repeat_when_messages_arrive_between_page
     }
     assert_eq!(seen, vec!["wamid.p4", "wamid.p3", "wamid.p2", "wamid.p1", "wamid.p0"]);
 }
+
+#[tokio::test]
+async fn a_page_of_the_largest_messages_stays_under_lambdas_answer_limit_and_continues() {
+    let fx = Fixture::new().await;
+    fx.inbound(&fx.a, "wamid.large-page", chrono::Utc::now().timestamp())
+        .await;
+    let conversation = fx.conversation_id(&fx.a).await;
+    let org = fx.a.account.org_id.clone();
+    // Twenty messages near DynamoDB's item limit (an often-edited message keeps every earlier
+    // content): about 7 MB in all, more than Lambda may answer.
+    for n in 0..20i64 {
+        let id = format!("msg_large{n:02}");
+        let mut message = queued_message(
+            &org,
+            &conversation,
+            &id,
+            shared::meta::Content::Text { body: "now".into() },
+        );
+        message.previous_contents = (0..9)
+            .map(|_| shared::meta::Content::Text {
+                body: "é".repeat(20_000),
+            })
+            .collect();
+        let key = shared::table::message(&org, &conversation, 1_795_262_400_000 + n * 1000, &id);
+        fx.stack.inbox().put_message(&key, &message).await.unwrap();
+    }
+    let path = format!("/v1/conversations/{conversation}/messages?limit=100");
+    let first = fx
+        .api
+        .handle(api_request("GET", &path, Some(&fx.a.key), None))
+        .await
+        .unwrap();
+    let first_bytes = first.body().len();
+    assert!(first_bytes < 6_000_000, "{first_bytes} bytes");
+    let first = json_body(&first);
+    assert_eq!(first["has_more"], true);
+    let mut seen: Vec<String> = first["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(seen.len() < 21, "cut short: {}", seen.len());
+    let mut cursor = first["next_cursor"].as_str().unwrap().to_string();
+    loop {
+        let (status, page) = fx
+            .call("GET", &format!("{path}&cursor={cursor}"), Some(&fx.a.key), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (21, 21), "every message once: {seen:?}");
+}

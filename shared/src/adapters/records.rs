@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use super::items::{Item, key_item, record, records, s};
-use crate::table::Key;
+use crate::table::{Key, attr};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
 use serde::de::DeserializeOwned;
@@ -117,6 +117,47 @@ impl Records {
             .map_err(|e| StoreError::aws("Query(page)", e))?;
         Ok(Page {
             items: records(output.items(), entity)?,
+            next: output.last_evaluated_key.map(from_item),
+        })
+    }
+
+    /// As [`Records::page`], each item with the page key that continues right after it (a caller
+    /// that keeps only some of a page can still hand out a cursor).
+    pub async fn page_keyed<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<(T, PageKey)>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(!newest_first)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(to_item))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(page)", e))?;
+        let items = output
+            .items()
+            .iter()
+            .map(|item| {
+                let key: PageKey = [attr::PK, attr::SK]
+                    .iter()
+                    .filter_map(|name| Some((name.to_string(), item.get(*name)?.as_s().ok()?.clone())))
+                    .collect();
+                Ok((record(item.clone(), entity)?, key))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page {
+            items,
             next: output.last_evaluated_key.map(from_item),
         })
     }

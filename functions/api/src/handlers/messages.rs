@@ -17,15 +17,22 @@ use shared::meta::{Content, MediaKind};
 use shared::outbound::{self, OutboundJob};
 use shared::{ids, table};
 
+/// Bytes of messages one list answer carries at most: Lambda answers at most 6 MB, and a page of
+/// 100 messages at their largest (Meta's contact cards, an often-edited message's earlier
+/// contents) could pass it. A page cut short says `has_more`, its cursor right after the last.
+pub const MAX_LIST_BYTES: usize = 5 * 1024 * 1024;
+
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let (limit, start) = cx.page()?;
-    let (messages, next) = api
+    let (messages, mut next) = api
         .messages
-        .page(cx.org(), &conversation.conversation_id, limit, start)
+        .page_keyed(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
-    let mut data: Vec<views::Message> = messages.iter().map(views::Message::from).collect();
-    for (view, message) in data.iter_mut().zip(&messages) {
+    let mut data: Vec<views::Message> = Vec::with_capacity(messages.len());
+    let mut bytes = 0usize;
+    for (message, _) in &messages {
+        let mut view = views::Message::from(message);
         if let Some(file) = stored_file_of(api, cx.org(), message).await? {
             // Signed locally: no request to S3. Documents download; only WhatsApp's types render.
             let (content_type, attachment) = shared::desk::served_as(file.kind, file.mime_type.as_deref());
@@ -35,6 +42,15 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
                 .await
                 .ok();
         }
+        let size = serde_json::to_vec(&view).map(|v| v.len()).unwrap_or(usize::MAX);
+        if !data.is_empty() && bytes.saturating_add(size) > MAX_LIST_BYTES {
+            break;
+        }
+        bytes = bytes.saturating_add(size);
+        data.push(view);
+    }
+    if data.len() < messages.len() {
+        next = messages.get(data.len() - 1).map(|(_, key)| key.clone());
     }
     ok(&views::MessageList {
         data,

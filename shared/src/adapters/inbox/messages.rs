@@ -79,6 +79,22 @@ impl MessageStore {
         Ok((page.items, page.next))
     }
 
+    /// As [`MessageStore::page`], each message with the cursor that continues after it.
+    pub async fn page_keyed(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<(Vec<(Message, PageKey)>, Option<PageKey>), StoreError> {
+        let partition = table::conversation_partition(org_id, conversation_id);
+        let page = self
+            .records
+            .page_keyed(&partition, table::MESSAGE_PREFIX, "Message", limit, start, true)
+            .await?;
+        Ok((page.items, page.next))
+    }
+
     /// The first `limit` messages of a conversation, oldest first (Meta's timestamps).
     pub async fn oldest_first(
         &self,
