@@ -198,6 +198,9 @@ impl NewWhatsAppAccount {
     }
 }
 
+/// Meta's messaging-limit tiers (unique customers per rolling 24 hours); above them, unlimited.
+pub const MESSAGING_TIERS: &[u32] = &[250, 2_000, 10_000, 100_000];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +224,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut NewWhatsAppAccount)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut NewWhatsAppAccount)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("phone_number_id", Box::new(|a| a.phone_number_id = "12a".into())),
             ("waba_id", Box::new(|a| a.waba_id = String::new())),
             (
@@ -244,6 +248,3 @@ mod tests {
         }
     }
 }
-
-/// Meta's messaging-limit tiers (unique customers per rolling 24 hours); above them, unlimited.
-pub const MESSAGING_TIERS: &[u32] = &[250, 2_000, 10_000, 100_000];

@@ -6,6 +6,7 @@
 //!    recipients (default 800) at the 80 mps setting and CAMPAIGN_BENCH_FAST_SENDS (default 3,000)
 //!    at the 1,000 mps setting: sends per second, 130429s, double sends, requests and write units
 //!    per recipient.
+//!
 //! From those, the AWS cost per 1M campaign sends (list prices printed with it).
 //!
 //! Run with `make bench` (it starts moto) or `BENCH_ONLY=campaigns`. Under `cargo test` this binary

@@ -1622,7 +1622,9 @@ async fn bad_input_gets_the_documented_errors() {
     let f = Fixture::new().await;
     let w = Walk::new(&f);
     let key = f.a.key.as_str();
-    let cases: Vec<(&str, &str, Option<&str>, StatusCode, &str, &str)> = vec![
+    // method, path, body, status, error code, what the message names
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, StatusCode, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "POST",
             "/v1/agents",

@@ -144,8 +144,8 @@ async fn customer_says(dev_dir: &std::path::Path, text: &str, from: &str, name: 
 }
 
 async fn up(
-    template_path: &PathBuf,
-    dev_dir: &PathBuf,
+    template_path: &std::path::Path,
+    dev_dir: &std::path::Path,
     stack_name: &str,
     port: u16,
     failed_visibility_seconds: Option<i32>,

@@ -50,12 +50,12 @@ fn query_value(query: Option<&str>, name: &str) -> Option<String> {
             let bytes = value.as_bytes();
             let mut i = 0;
             while i < bytes.len() {
-                if bytes[i] == b'%' && i + 2 < bytes.len() {
-                    if let Ok(b) = u8::from_str_radix(&value[i + 1..i + 3], 16) {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
+                if bytes[i] == b'%'
+                    && let Some(Ok(b)) = value.get(i + 1..i + 3).map(|hex| u8::from_str_radix(hex, 16))
+                {
+                    out.push(b);
+                    i += 3;
+                    continue;
                 }
                 out.push(bytes[i]);
                 i += 1;

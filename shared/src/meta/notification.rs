@@ -191,14 +191,14 @@ mod tests {
         json!({"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":value}]}]}).to_string().into_bytes()
     }
 
-    fn only_messages(
-        body: &[u8],
-    ) -> (
+    type Parts = (
         Vec<ContactProfile>,
         Vec<InboundMessage>,
         Vec<StatusUpdate>,
         Vec<(String, Value)>,
-    ) {
+    );
+
+    fn only_messages(body: &[u8]) -> Parts {
         match parse_notification(body).unwrap().remove(0) {
             ParsedChange::Messages {
                 contacts,
