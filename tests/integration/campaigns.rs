@@ -724,3 +724,123 @@ async fn per_phone_variables_reach_tag_recipients_and_unmatched_phones_are_repor
     assert_eq!(added["refused"], json!([]), "{added}");
     assert_eq!(variables_of(gold[2].1.clone()).await, json!({"1": "Cy"}));
 }
+
+#[tokio::test]
+async fn a_status_after_an_unconfirmed_failure_wins_and_the_counts_follow() {
+    use shared::adapters::campaign_store::{CampaignStore, Claim};
+    let f = Fixture::new().await;
+    let template = f.approved_template(&f.a, "restock", "MARKETING", restock()).await;
+    let id = campaign(&f, &template, json!({"1": "friend", "2": "the blue scarf"})).await;
+    let (status, _) = post(
+        &f,
+        &format!("/v1/campaigns/{id}/recipients"),
+        Some(json!({"phone_numbers": ["+4915300000001"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let store = CampaignStore::new(aws_sdk_dynamodb::Client::new(&f.stack.aws), f.stack.name_of("Table"));
+    let org = &f.a.account.org_id;
+    let phone = "4915300000001";
+    // Claimed, sent without an answer (unknown), then failed unconfirmed when no status came.
+    let Claim::Claimed(claimed) = store.claim(org, &id, phone).await.unwrap() else {
+        panic!("claimed")
+    };
+    assert!(store.mark_unknown(&claimed).await.unwrap());
+    let unknown = store.recipient(org, &id, phone).await.unwrap().unwrap();
+    assert!(store.fail_unconfirmed(&unknown, "no status in time").await.unwrap());
+    let failed = counts(&f, &id).await;
+    assert_eq!(
+        (failed["failed"].as_u64(), failed["sent"].as_u64()),
+        (Some(1), Some(0)),
+        "{failed}"
+    );
+    // Meta's delivered status comes late: it wins, and the failure is taken back.
+    assert!(
+        store
+            .apply_status(org, &id, phone, "delivered", "wamid.late", None)
+            .await
+            .unwrap()
+    );
+    let recipient = store.recipient(org, &id, phone).await.unwrap().unwrap();
+    assert_eq!(recipient.status, "delivered");
+    let after = counts(&f, &id).await;
+    assert_eq!(
+        (
+            after["failed"].as_u64(),
+            after["sent"].as_u64(),
+            after["delivered"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1)),
+        "{after}"
+    );
+    // A `sent` after `delivered` moves nothing back.
+    assert!(
+        !store
+            .apply_status(org, &id, phone, "sent", "wamid.late", None)
+            .await
+            .unwrap(),
+        "no move back down"
+    );
+}
+
+async fn counts(f: &Fixture, campaign_id: &str) -> Value {
+    let (_, campaign) = f
+        .call("GET", &format!("/v1/campaigns/{campaign_id}"), Some(&f.a.key), None)
+        .await;
+    campaign["counts"].clone()
+}
+
+#[tokio::test]
+async fn five_feeds_on_one_number_stay_within_its_messaging_limit_together() {
+    let f = Fixture::new().await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "big_news",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Big news"}]),
+        )
+        .await;
+    let account = format!("/v1/accounts/{}", f.a.account.account_id);
+    let (status, _) = f
+        .call("PATCH", &account, Some(&f.a.key), Some(r#"{"messaging_limit":"250"}"#))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Five campaigns of 100 on one number, started together.
+    let mut ids = Vec::new();
+    for c in 0..5 {
+        let id = campaign(&f, &template, json!({})).await;
+        let phones: Vec<String> = (0..100).map(|i| format!("+1415{c}55{i:04}")).collect();
+        let path = format!("/v1/campaigns/{id}");
+        let (_, added) = post(
+            &f,
+            &format!("{path}/recipients"),
+            Some(json!({"phone_numbers": phones})),
+        )
+        .await;
+        assert_eq!(added["added"], 100);
+        post(&f, &format!("{path}/start"), None).await;
+        ids.push(id);
+    }
+    // Their feed steps run at once, each in its own invocation, round after round (a step that
+    // lost the race for the room looks again a second later).
+    let mut queued = 0;
+    for round in 0..6 {
+        let jobs = f.stack.drain("CampaignQueue").await;
+        if round == 0 {
+            assert_eq!(jobs.len(), 5);
+        }
+        let runs = jobs.iter().map(|job| {
+            let service = f.campaigns();
+            async move { service.process(sqs_event_of(std::slice::from_ref(job))).await }
+        });
+        futures::future::join_all(runs).await;
+        queued += f.stack.drain("OutboundQueue").await.len();
+        assert!(
+            queued <= 250,
+            "{queued} sends queued for a limit of 250 (round {round})"
+        );
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+    }
+    assert_eq!(queued, 250, "the whole allowance is used, and no more");
+}

@@ -68,24 +68,24 @@ impl CampaignsService {
         let spec = ParameterSpec::of(&template.components);
         let now = self.now_ms();
         let mut budget = feed_budget(account.throughput_mps);
-        if account.messaging_limit.is_some() {
+        let hour = limit::current_hour(now);
+        if let Some(cap) = account.messaging_limit {
             let usage = self
                 .campaigns
                 .limit_usage(org_id, &account.account_id, &limit::window_hours(now))
                 .await?;
-            let used = usage.iter().map(|(_, sends)| sends).sum();
-            match limit::allowance(account.messaging_limit, used) {
-                Some(0) => {
+            match limit::reservation(cap, &usage, budget as u64) {
+                Some(room) => budget = budget.min(room.sends as usize),
+                None => {
                     return self
                         .pause(&campaign, "messaging_limit", Some(limit::frees_at_ms(&usage, now)))
                         .await;
                 }
-                Some(left) => budget = budget.min(left as usize),
-                None => {}
             }
         }
         let mut cursor = campaign.feed_cursor.clone();
-        let mut jobs: Vec<String> = Vec::new();
+        // (phone, job) in the recipients' order.
+        let mut jobs: Vec<(String, String)> = Vec::new();
         let mut more = true;
         while jobs.len() < budget && more {
             let page = self
@@ -137,10 +137,52 @@ impl CampaignsService {
                     responding_agent_id: campaign.responding_agent_id.clone(),
                     responding_division_id: campaign.responding_division_id.clone(),
                 };
-                jobs.push(serde_json::to_string(&send).map_err(|e| StoreError::io("campaign send", e))?);
+                let job = serde_json::to_string(&send).map_err(|e| StoreError::io("campaign send", e))?;
+                jobs.push((recipient.phone.clone(), job));
             }
         }
+        // Under a messaging limit, what this step queues is taken from the window first: a
+        // conditional add shared by every feed of the number, so together they never pass it.
+        let mut reserved = None;
+        if let Some(cap) = account.messaging_limit.filter(|_| !jobs.is_empty()) {
+            for _ in 0..3 {
+                let usage = self
+                    .campaigns
+                    .limit_usage(org_id, &account.account_id, &limit::window_hours(now))
+                    .await?;
+                let Some(reservation) = limit::reservation(cap, &usage, jobs.len() as u64) else {
+                    break;
+                };
+                if self
+                    .campaigns
+                    .reserve_limit(org_id, &account.account_id, &hour, reservation)
+                    .await?
+                {
+                    reserved = Some(reservation.sends);
+                    break;
+                }
+            }
+            let Some(sends) = reserved else {
+                // Other feeds of the number took the room meanwhile: the next step decides
+                // (and pauses when the window is full).
+                self.follow_up(&self.feed_job(&campaign), 1).await?;
+                return Ok(Outcome::Done);
+            };
+            if (sends as usize) < jobs.len() {
+                jobs.truncate(sends as usize);
+                // The rest are read again from after the last one kept.
+                cursor = jobs.last().map(|(phone, _)| phone.clone());
+                more = true;
+            }
+        }
+        let jobs: Vec<String> = jobs.into_iter().map(|(_, job)| job).collect();
         let not_queued = self.outbound.send_all(&jobs).await;
+        if let Some(sends) = reserved {
+            let queued = (jobs.len() - not_queued.len()) as u64;
+            self.campaigns
+                .release_limit(org_id, &account.account_id, &hour, sends.saturating_sub(queued))
+                .await?;
+        }
         if !not_queued.is_empty() {
             // No checkpoint: the next step reads these recipients again (a send queued twice is
             // claimed once).
@@ -150,16 +192,6 @@ impl CampaignsService {
             );
             self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
             return Ok(Outcome::Done);
-        }
-        if account.messaging_limit.is_some() {
-            self.campaigns
-                .add_limit_usage(
-                    org_id,
-                    &account.account_id,
-                    &limit::current_hour(now),
-                    jobs.len() as u64,
-                )
-                .await?;
         }
         let change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
@@ -217,12 +249,9 @@ impl CampaignsService {
                 }
                 "unknown" if now - claimed > SETTLE_PERIOD_MS => {
                     self.campaigns
-                        .settle_unsent(
+                        .fail_unconfirmed(
                             recipient,
-                            "failed",
-                            None,
                             "no answer from Meta and no status within 15 minutes (unconfirmed)",
-                            true,
                         )
                         .await?;
                 }

@@ -25,11 +25,6 @@ pub fn current_hour(now_ms: i64) -> String {
     hour_of(now_ms)
 }
 
-/// Sends the window still allows: `None` without a limit.
-pub fn allowance(limit: Option<u32>, used: u64) -> Option<u64> {
-    limit.map(|limit| (limit as u64).saturating_sub(used))
-}
-
 /// When room frees up: the oldest hour that holds sends leaves the window 24 hours after it began
 /// plus one hour. `usage` is (hour, sends) for the window's hours.
 pub fn frees_at_ms(usage: &[(String, u64)], now_ms: i64) -> i64 {
@@ -49,9 +44,56 @@ pub fn frees_at_ms(usage: &[(String, u64)], now_ms: i64) -> i64 {
     }
 }
 
+/// A share of the window to take before queueing: `sends`, on the condition that the current
+/// hour holds at most `current_at_most` when they are added (one conditional atomic add; only the
+/// current hour's count still moves, so concurrent feeds of one number cannot pass the limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    pub sends: u64,
+    pub current_at_most: u64,
+}
+
+/// What a feed step may reserve of `limit` with `usage` (the window's hours, the current one
+/// last) when it wants `wanted`: `None` when the window is full.
+pub fn reservation(limit: u32, usage: &[(String, u64)], wanted: u64) -> Option<Reservation> {
+    let (current, earlier) = usage.split_last()?;
+    let earlier: u64 = earlier.iter().map(|(_, sends)| sends).sum();
+    let room_this_hour = (limit as u64).saturating_sub(earlier);
+    let sends = wanted.min(room_this_hour.saturating_sub(current.1));
+    (sends > 0).then_some(Reservation {
+        sends,
+        current_at_most: room_this_hour - sends,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reservation_takes_what_the_window_leaves_and_guards_the_current_hour() {
+        let usage = |counts: &[u64]| -> Vec<(String, u64)> {
+            counts.iter().enumerate().map(|(i, c)| (format!("h{i}"), *c)).collect()
+        };
+        // 200 earlier, 30 this hour: 20 left of 250; the add holds only while the hour has <= 30.
+        assert_eq!(
+            reservation(250, &usage(&[150, 50, 30]), 100),
+            Some(Reservation {
+                sends: 20,
+                current_at_most: 30
+            })
+        );
+        assert_eq!(
+            reservation(250, &usage(&[0, 0, 0]), 100),
+            Some(Reservation {
+                sends: 100,
+                current_at_most: 150
+            })
+        );
+        assert_eq!(reservation(250, &usage(&[200, 50]), 10), None, "full");
+        assert_eq!(reservation(250, &usage(&[300, 0]), 10), None, "over (a lowered limit)");
+        assert_eq!(reservation(250, &[], 10), None);
+    }
 
     #[test]
     fn the_window_is_the_last_24_clock_hours_and_frees_up_as_they_age() {
@@ -62,9 +104,6 @@ mod tests {
         assert_eq!(hours.len(), 24);
         assert_eq!(hours.first().unwrap(), "2026-11-29T15");
         assert_eq!(hours.last().unwrap(), &current_hour(now));
-        assert_eq!(allowance(Some(250), 240), Some(10));
-        assert_eq!(allowance(Some(250), 300), Some(0));
-        assert_eq!(allowance(None, 1_000_000), None);
         let usage = vec![
             ("2026-11-29T15".to_string(), 0),
             ("2026-11-29T18".to_string(), 200),

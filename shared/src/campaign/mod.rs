@@ -126,6 +126,9 @@ pub mod rank {
     pub const PENDING: i64 = 0;
     pub const SENDING: i64 = 5;
     pub const UNKNOWN: i64 = 6;
+    /// Failed without a word from Meta (no answer, no status in time): counted as failed, but
+    /// any status of the send that comes later wins.
+    pub const FAILED_UNCONFIRMED: i64 = 8;
     pub const SENT: i64 = 10;
     pub const DELIVERED: i64 = 20;
     pub const FAILED: i64 = 25;
@@ -150,18 +153,26 @@ pub fn rank_of(status: &str) -> Option<i64> {
 /// Counters a recipient adds to when it moves from `from` up to `to`: every level it passes
 /// (a `read` that overtakes `delivered` counts both); a failure counts as failed only, as it
 /// says nothing of delivery.
-pub fn counters_crossed(from: i64, to: i64) -> Vec<&'static str> {
+pub fn counters_crossed(from: i64, to: i64) -> Vec<(&'static str, i64)> {
     if to == rank::FAILED {
-        return if from < rank::FAILED { vec!["failed"] } else { vec![] };
+        // An unconfirmed failure that Meta confirms was counted already.
+        return match from < rank::FAILED && from != rank::FAILED_UNCONFIRMED {
+            true => vec![("failed", 1)],
+            false => vec![],
+        };
     }
     let mut counters = Vec::new();
+    if from == rank::FAILED_UNCONFIRMED && to > from {
+        // A status proves the send went out: it was not a failure after all.
+        counters.push(("failed", -1));
+    }
     for (level, name) in [
         (rank::SENT, "sent"),
         (rank::DELIVERED, "delivered"),
         (rank::READ, "read"),
     ] {
         if from < level && level <= to {
-            counters.push(name);
+            counters.push((name, 1));
         }
     }
     counters
@@ -282,25 +293,51 @@ mod tests {
         }
     }
 
+    /// The counters a move adds to, by name (each +1 unless said).
+    fn crossed(from: i64, to: i64) -> Vec<String> {
+        counters_crossed(from, to)
+            .into_iter()
+            .map(|(name, by)| {
+                if by == 1 {
+                    name.to_string()
+                } else {
+                    format!("{name}{by:+}")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_status_after_an_unconfirmed_failure_wins_and_moves_the_count() {
+        assert_eq!(
+            crossed(rank::FAILED_UNCONFIRMED, rank::DELIVERED),
+            ["failed-1", "sent", "delivered"]
+        );
+        assert_eq!(crossed(rank::FAILED_UNCONFIRMED, rank::SENT), ["failed-1", "sent"]);
+        assert_eq!(
+            crossed(rank::FAILED_UNCONFIRMED, rank::FAILED),
+            Vec::<String>::new(),
+            "confirmed: counted once"
+        );
+        assert!(rank::UNKNOWN < rank::FAILED_UNCONFIRMED && rank::FAILED_UNCONFIRMED < rank::SENT);
+    }
+
     #[test]
     fn a_recipient_counts_each_level_once_whatever_the_order() {
-        assert_eq!(counters_crossed(rank::SENDING, rank::SENT), ["sent"]);
+        assert_eq!(crossed(rank::SENDING, rank::SENT), ["sent"]);
+        assert_eq!(crossed(rank::SENDING, rank::READ), ["sent", "delivered", "read"]);
         assert_eq!(
-            counters_crossed(rank::SENDING, rank::READ),
-            ["sent", "delivered", "read"]
-        );
-        assert_eq!(
-            counters_crossed(rank::READ, rank::DELIVERED),
-            Vec::<&str>::new(),
+            crossed(rank::READ, rank::DELIVERED),
+            Vec::<String>::new(),
             "late delivered"
         );
         assert_eq!(
-            counters_crossed(rank::SENT, rank::FAILED),
+            crossed(rank::SENT, rank::FAILED),
             ["failed"],
             "a failure is not a delivery"
         );
-        assert_eq!(counters_crossed(rank::SENDING, rank::FAILED), ["failed"]);
-        assert_eq!(counters_crossed(rank::FAILED, rank::READ), ["read"]);
+        assert_eq!(crossed(rank::SENDING, rank::FAILED), ["failed"]);
+        assert_eq!(crossed(rank::FAILED, rank::READ), ["read"]);
         // Every order of sent, delivered and read adds each counter exactly once.
         let orders = [[10, 20, 30], [30, 20, 10], [20, 30, 10], [10, 30, 20]];
         for order in orders {
@@ -308,7 +345,7 @@ mod tests {
             let mut counted = Vec::new();
             for status in order {
                 if status > at {
-                    counted.extend(counters_crossed(at, status));
+                    counted.extend(crossed(at, status));
                     at = status;
                 }
             }

@@ -288,15 +288,14 @@ impl CampaignStore {
     }
 
     /// The counter-shard `ADD` of one recipient's move (its shard is fixed by its phone).
-    fn counter_write(&self, org_id: &str, campaign_id: &str, phone: &str, counters: &[&str]) -> Option<Write> {
-        if counters.is_empty() {
+    fn counter_write(&self, org_id: &str, campaign_id: &str, phone: &str, adds: &[(&str, i64)]) -> Option<Write> {
+        if adds.is_empty() {
             return None;
         }
         let shard = table::shard_of(phone, table::CAMPAIGN_COUNTER_SHARDS);
-        let adds: Vec<(&str, i64)> = counters.iter().map(|c| (*c, 1)).collect();
         Some(Write::from(self.records.counters(
             &table::campaign_counter_shard(org_id, campaign_id, shard),
-            &adds,
+            adds,
         )))
     }
 }

@@ -340,8 +340,43 @@ impl CampaignStore {
             .collect())
     }
 
-    /// Counts `sends` queued in `hour` (kept two days).
-    pub async fn add_limit_usage(
+    /// Takes `reservation` of the messaging limit in `hour` before its sends are queued: false
+    /// when another feed of the number took that room first (the current hour holds more than
+    /// `current_at_most`).
+    pub async fn reserve_limit(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        hour: &str,
+        reservation: crate::campaign::limit::Reservation,
+    ) -> Result<bool, StoreError> {
+        let key = table::messaging_limit_hour(org_id, account_id, hour);
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&key)))
+            .update_expression("SET entity = :entity, expires_at = :expires ADD sends :sends")
+            .condition_expression("attribute_not_exists(sends) OR sends <= :at_most")
+            .expression_attribute_values(":entity", s("MessagingLimitHour"))
+            .expression_attribute_values(
+                ":expires",
+                crate::adapters::items::n(chrono::Utc::now().timestamp() + 2 * 86_400),
+            )
+            .expression_attribute_values(":sends", crate::adapters::items::n(reservation.sends))
+            .expression_attribute_values(":at_most", crate::adapters::items::n(reservation.current_at_most))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if crate::adapters::records::condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws("UpdateItem(messaging limit)", err)),
+        }
+    }
+
+    /// Gives back `sends` of a reservation that were not queued.
+    pub async fn release_limit(
         &self,
         org_id: &str,
         account_id: &str,
@@ -351,22 +386,20 @@ impl CampaignStore {
         if sends == 0 {
             return Ok(());
         }
-        let key = table::messaging_limit_hour(org_id, account_id, hour);
         self.records
             .client
             .update_item()
             .table_name(&self.records.table)
-            .set_key(Some(key_item(&key)))
-            .update_expression("SET entity = :entity, expires_at = :expires ADD sends :sends")
-            .expression_attribute_values(":entity", s("MessagingLimitHour"))
-            .expression_attribute_values(
-                ":expires",
-                crate::adapters::items::n(chrono::Utc::now().timestamp() + 2 * 86_400),
-            )
-            .expression_attribute_values(":sends", crate::adapters::items::n(sends))
+            .set_key(Some(key_item(&table::messaging_limit_hour(org_id, account_id, hour))))
+            .update_expression("ADD sends :minus")
+            .condition_expression("attribute_exists(sends)")
+            .expression_attribute_values(":minus", crate::adapters::items::n(-(sends as i64)))
             .send()
             .await
-            .map_err(|e| StoreError::aws("UpdateItem(messaging limit)", e))?;
-        Ok(())
+            .map(|_| ())
+            .or_else(|err| match crate::adapters::records::condition_failed(&err) {
+                true => Ok(()),
+                false => Err(StoreError::aws("UpdateItem(messaging limit)", err)),
+            })
     }
 }

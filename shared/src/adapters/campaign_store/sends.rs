@@ -121,7 +121,9 @@ impl CampaignStore {
             .records
             .update_of(&key)
             .update_expression("SET #status = :sent, status_rank = :rank, wamid = :wamid, sent_at = :now")
-            .condition_expression("send_claimed_ms = :claimed AND status_rank < :rank")
+            // Failed unconfirmed meanwhile: only the wamid is kept, and Meta's statuses correct it.
+            .condition_expression("send_claimed_ms = :claimed AND status_rank < :unconfirmed")
+            .expression_attribute_values(":unconfirmed", n(rank::FAILED_UNCONFIRMED))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sent", s("sent"))
             .expression_attribute_values(":rank", n(rank::SENT))
@@ -132,7 +134,7 @@ impl CampaignStore {
             self.records.update(update),
             StoreError::Conflict("recipient moved on".into()),
         )];
-        writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &["sent"]));
+        writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &[("sent", 1)]));
         match self.records.transact(writes).await {
             Err(StoreError::Conflict(_)) => {
                 self.records
@@ -165,6 +167,26 @@ impl CampaignStore {
         message: &str,
         claimed: bool,
     ) -> Result<bool, StoreError> {
+        self.settle(recipient, outcome, rank::FAILED, code, message, claimed)
+            .await
+    }
+
+    /// A claimed send Meta never answered and no status followed in time: `failed`, counted, but
+    /// ranked below `sent` so that a status arriving later still wins (and moves the count).
+    pub async fn fail_unconfirmed(&self, recipient: &Recipient, message: &str) -> Result<bool, StoreError> {
+        self.settle(recipient, "failed", rank::FAILED_UNCONFIRMED, None, message, true)
+            .await
+    }
+
+    async fn settle(
+        &self,
+        recipient: &Recipient,
+        outcome: &'static str,
+        settled_rank: i64,
+        code: Option<i64>,
+        message: &str,
+        claimed: bool,
+    ) -> Result<bool, StoreError> {
         let org_id = org_of(recipient)?;
         let key = table::campaign_recipient(org_id, &recipient.campaign_id, &recipient.phone);
         let mut update = self
@@ -175,7 +197,7 @@ impl CampaignStore {
             )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":outcome", s(outcome))
-            .expression_attribute_values(":rank", n(rank::FAILED))
+            .expression_attribute_values(":rank", n(settled_rank))
             .expression_attribute_values(":code", code.map(n).unwrap_or(aws_sdk_dynamodb::types::AttributeValue::Null(true)))
             .expression_attribute_values(":message", s(message.chars().take(500).collect::<String>()))
             .expression_attribute_values(":now", s(now_rfc3339()));
@@ -193,7 +215,7 @@ impl CampaignStore {
             self.records.update(update),
             StoreError::Conflict("recipient moved on".into()),
         )];
-        writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &[counter]));
+        writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &[(counter, 1)]));
         match self.records.transact(writes).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
@@ -291,7 +313,7 @@ impl CampaignStore {
             self.records.update(update),
             StoreError::Conflict("replied before".into()),
         )];
-        writes.extend(self.counter_write(org_id, campaign_id, phone, &["replied"]));
+        writes.extend(self.counter_write(org_id, campaign_id, phone, &[("replied", 1)]));
         match self.records.transact(writes).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
