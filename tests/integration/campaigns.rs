@@ -844,3 +844,86 @@ async fn five_feeds_on_one_number_stay_within_its_messaging_limit_together() {
     }
     assert_eq!(queued, 250, "the whole allowance is used, and no more");
 }
+
+#[tokio::test]
+async fn a_feed_step_reads_one_page_past_its_cursor_and_a_resume_goes_on_from_its_last_steps() {
+    use shared::adapters::campaign_store::CampaignStore;
+    let f = Fixture::new().await;
+    let template = f
+        .approved_template(
+            &f.a,
+            "big_news",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Big news"}]),
+        )
+        .await;
+    let id = campaign(&f, &template, json!({})).await;
+    let org = f.a.account.org_id.clone();
+    let store = CampaignStore::new(aws_sdk_dynamodb::Client::new(&f.stack.aws), f.stack.name_of("Table"));
+    // 20,000 recipients, 19,990 of them sent already (a resumed, nearly finished campaign).
+    let phones: Vec<String> = (0..20_000).map(|i| format!("49155{i:08}")).collect();
+    let now = shared::adapters::items::now_rfc3339();
+    let recipients: Vec<shared::campaign::Recipient> = phones
+        .iter()
+        .enumerate()
+        .map(|(i, phone)| {
+            let mut r = shared::campaign::Recipient::pending(&org, &id, phone.clone(), None, Default::default(), &now);
+            if !(15_000..15_010).contains(&i) {
+                r.status = "sent".into();
+                r.status_rank = shared::campaign::rank::SENT;
+            }
+            r
+        })
+        .collect();
+    store.write_recipients(&org, &recipients, "bench").await.unwrap();
+    store.add_total(&org, &id, 20_000).await.unwrap();
+    let path = format!("/v1/campaigns/{id}");
+    let (status, started) = post(&f, &format!("{path}/start"), None).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let position = |cursor: &Option<String>| {
+        cursor
+            .as_ref()
+            .map(|c| phones.binary_search(c).unwrap() as i64)
+            .unwrap_or(-1)
+    };
+    let mut queued = 0;
+    let mut at = -1i64;
+    let mut sending_step_began = None;
+    while queued < 10 {
+        assert_eq!(f.run_campaign_jobs().await, 1, "one step at a time");
+        let cursor = store.campaign(&org, &id).await.unwrap().unwrap().feed_cursor;
+        let moved = position(&cursor) - at;
+        assert!(
+            (1..=1_000).contains(&moved),
+            "a step read one page past its cursor: {moved}"
+        );
+        let step = f.stack.drain("OutboundQueue").await.len();
+        if step > 0 {
+            sending_step_began = Some(at);
+        }
+        queued += step;
+        at = position(&cursor);
+    }
+    assert_eq!(queued, 10, "the ten pending ones");
+    assert!((15_009..16_000).contains(&at), "{at}");
+    // Paused before their sends went out (the sender drops them), then resumed: the fan-out goes
+    // on from where its last sending step began, not from the first recipient.
+    post(&f, &format!("{path}/pause"), None).await;
+    let (status, _) = post(&f, &format!("{path}/resume"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let resumed = store.campaign(&org, &id).await.unwrap().unwrap();
+    assert_eq!(
+        Some(position(&resumed.feed_cursor)),
+        sending_step_began,
+        "{:?}",
+        resumed.feed_cursor
+    );
+    assert!(position(&resumed.feed_cursor) > 14_000);
+    f.stack.drain("CampaignQueue").await;
+    f.feed(&f.a, &id).await;
+    assert_eq!(
+        f.stack.drain("OutboundQueue").await.len(),
+        10,
+        "the dropped ten, queued again"
+    );
+}

@@ -1,13 +1,15 @@
-//! The fan-out: from the campaign's checkpoint, the next pending recipients (about the number's
-//! messages per second times [`shared::campaign::LEAD_SECONDS`]) become send jobs on the outbound
-//! queue (SendMessageBatch, ten a request), then the checkpoint moves and the next step is queued a
-//! few seconds later. So the outbound queue stays a few seconds deep, and a pause stops new sends
-//! within seconds: the sender drops jobs of a campaign that is not running, and a resume feeds
-//! again from the start (what was dropped is still pending).
+//! The fan-out: from the campaign's checkpoint, one page of recipients (about the number's messages
+//! per second times [`shared::campaign::LEAD_SECONDS`], at most [`MAX_FEED_PAGE`]) is read, its
+//! pending ones become send jobs on the outbound queue (SendMessageBatch, ten a request), then the
+//! checkpoint moves and the next step is queued a few seconds later (at once when nothing was
+//! queued). So the outbound queue stays a few seconds deep, a step's reads are bounded, and a pause
+//! stops new sends within seconds: the sender drops jobs of a campaign that is not running, and a
+//! resume feeds again from where the last sending step began (what was dropped is still pending).
+//! Under a messaging limit a step takes its share of the window before queueing.
 //!
 //! At the end: a campaign with nothing pending, sending or unknown is completed; claims whose
-//! holder died become `unknown`, unknowns without a status for 15 minutes fail, and pending ones
-//! whose job was lost are fed again.
+//! holder died become `unknown`, unknowns without a status for 15 minutes fail (unconfirmed), and
+//! pending ones whose job was lost are fed again from the first of them.
 
 use crate::{CampaignsService, WATCHDOG_MS};
 use shared::adapters::StoreError;
@@ -18,6 +20,9 @@ use shared::send_policy::{CLAIM_STALE_AFTER_MS, SETTLE_PERIOD_MS};
 use shared::sqs_batch::Outcome;
 use shared::template::{ParameterSpec, render};
 use tracing::{info, warn};
+
+/// Recipients one feed step reads at most (one Query page).
+pub const MAX_FEED_PAGE: usize = 1_000;
 
 /// How long a finished fan-out waits before it looks at its last sends again.
 pub const SETTLE_CHECK_SECONDS: u32 = 30;
@@ -87,15 +92,13 @@ impl CampaignsService {
         // (phone, job) in the recipients' order.
         let mut jobs: Vec<(String, String)> = Vec::new();
         let mut more = true;
-        while jobs.len() < budget && more {
+        // One page a step, however few of it are pending: a step reads at most one page past its
+        // cursor, and a run of sent recipients is crossed a page per step.
+        let step_start = cursor.clone();
+        if more {
             let page = self
                 .campaigns
-                .pending_after(
-                    org_id,
-                    campaign_id,
-                    cursor.as_deref(),
-                    (budget - jobs.len()).min(1_000) as i32,
-                )
+                .pending_after(org_id, campaign_id, cursor.as_deref(), budget.min(MAX_FEED_PAGE) as i32)
                 .await?;
             more = page.more;
             if let Some(last) = page.last_read {
@@ -193,10 +196,15 @@ impl CampaignsService {
             self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
             return Ok(Outcome::Done);
         }
-        let change = CampaignChange::default()
+        let mut change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
             .set_opt("feed_cursor", cursor)
             .due(org_id, campaign_id, Some(now_ms() + WATCHDOG_MS));
+        if !jobs.is_empty() {
+            change = change
+                .set_opt("feed_rewind", campaign.feed_last_start.clone().or(step_start.clone()))
+                .set_opt("feed_last_start", step_start);
+        }
         let Some(campaign) = self
             .campaigns
             .change(org_id, campaign_id, CampaignStatus::InProgress, change)
@@ -207,7 +215,9 @@ impl CampaignsService {
         };
         info!(queued = jobs.len(), more, "fed");
         if more {
-            self.follow_up(&self.feed_job(&campaign), LEAD_SECONDS).await?;
+            // Nothing queued (a page of settled recipients): read on at once.
+            let delay = if jobs.is_empty() { 0 } else { LEAD_SECONDS };
+            self.follow_up(&self.feed_job(&campaign), delay).await?;
             return Ok(Outcome::Done);
         }
         self.settle_end(&campaign).await
@@ -240,7 +250,6 @@ impl CampaignsService {
             return Ok(Outcome::Done);
         }
         let now = now_ms();
-        let mut refeed = false;
         for recipient in &unsettled {
             let claimed = recipient.send_claimed_ms.unwrap_or(now);
             match recipient.status.as_str() {
@@ -255,16 +264,17 @@ impl CampaignsService {
                         )
                         .await?;
                 }
-                "pending" => refeed = true,
                 _ => {}
             }
         }
-        if refeed {
+        if let Some(first) = unsettled.iter().find(|r| r.status == "pending") {
             // Pending at the end: their jobs were dropped (a pause) or lost. Feed them again from
-            // the start; a job still on its way is claimed once all the same.
+            // the first of them (a cursor just before its phone); a job still on its way is
+            // claimed once all the same.
+            let before_first = first.phone[..first.phone.len().saturating_sub(1)].to_string();
             let change = CampaignChange::default()
                 .after_checkpoint(campaign.checkpoint)
-                .remove("feed_cursor");
+                .set_opt("feed_cursor", Some(before_first).filter(|c| !c.is_empty()));
             self.campaigns
                 .change(org_id, campaign_id, CampaignStatus::InProgress, change)
                 .await?;

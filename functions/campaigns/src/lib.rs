@@ -202,7 +202,13 @@ impl CampaignsService {
                         Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true)))
                     }
                     CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => {
-                        Some((start.remove("pause_reason"), job_of(true)))
+                        // From where the last steps began (their jobs were dropped while paused).
+                        let resume = CampaignChange::default()
+                            .status(CampaignStatus::InProgress)
+                            .remove("pause_reason")
+                            .set_opt("feed_cursor", campaign.feed_rewind.clone())
+                            .due(&due.org_id, id, watchdog);
+                        Some((resume, job_of(true)))
                     }
                     _ => None,
                 };

@@ -43,6 +43,13 @@ pub struct Campaign {
     /// The fan-out's checkpoint: the last recipient (phone) it queued a send for.
     #[serde(default)]
     pub feed_cursor: Option<String>,
+    /// Where the fan-out's last step that queued sends started, and the one before it: their
+    /// jobs may still be queued when the campaign pauses (the sender then drops them), so a
+    /// resume feeds again from `feed_rewind`, not from the first recipient.
+    #[serde(default)]
+    pub feed_last_start: Option<String>,
+    #[serde(default)]
+    pub feed_rewind: Option<String>,
     /// The expansion's checkpoint: the last contact key read of the first pending tag.
     #[serde(default)]
     pub expand_cursor: Option<String>,

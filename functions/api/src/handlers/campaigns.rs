@@ -208,6 +208,8 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         pause_reason: None,
         total_recipients: 0,
         feed_cursor: None,
+        feed_last_start: None,
+        feed_rewind: None,
         expand_cursor: None,
         checkpoint: 0,
         created_by: cx.caller.agent_id.clone(),
@@ -300,11 +302,11 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
             id,
             Some(chrono::Utc::now().timestamp_millis() + 120_000),
         ),
-        Command::Resume => change.remove("pause_reason").remove("feed_cursor").due(
-            cx.org(),
-            id,
-            Some(chrono::Utc::now().timestamp_millis() + 120_000),
-        ),
+        // Jobs dropped while paused are of the last steps: feed again from where they began.
+        Command::Resume => change
+            .remove("pause_reason")
+            .set_opt("feed_cursor", campaign.feed_rewind.clone())
+            .due(cx.org(), id, Some(chrono::Utc::now().timestamp_millis() + 120_000)),
         Command::Pause => change.set("pause_reason", s("manual")).due(cx.org(), id, None),
         Command::Cancel => change.set("completed_at", s(now_rfc3339())).due(cx.org(), id, None),
         Command::Edit => change,
