@@ -17,8 +17,15 @@ const SECRET_READERS: &[&str] = &[
     "CampaignsFunction",
 ];
 
-/// Readers that only ever need the access token (Graph calls); IAM limits their Decrypt to it.
-const ACCESS_TOKEN_ONLY: &[&str] = &["ApiFunction", "CampaignsFunction"];
+/// The secrets (`secret` in the encryption context) each reader opens; IAM limits its Decrypt
+/// to them: the webhook checks signatures and the handshake, the others call the Graph API.
+const OPENS: &[(&str, &[&str])] = &[
+    ("WebhookFunction", &["app_secret", "verify_token"]),
+    ("MediaFunction", &["access_token"]),
+    ("SenderFunction", &["access_token"]),
+    ("ApiFunction", &["access_token"]),
+    ("CampaignsFunction", &["access_token"]),
+];
 
 fn template() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("template.yaml")).unwrap()).unwrap()
@@ -172,12 +179,13 @@ fn s3_and_kms_grants_are_the_ones_each_function_needs() {
 }
 
 #[test]
-fn the_api_may_open_access_tokens_only() {
+fn each_function_may_open_only_the_secrets_it_uses() {
     let template = template();
+    assert_eq!(OPENS.len(), SECRET_READERS.len());
     for (id, function) in functions(&template) {
-        if !ACCESS_TOKEN_ONLY.contains(&id.as_str()) {
+        let Some((_, opens)) = OPENS.iter().find(|(reader, _)| *reader == id) else {
             continue;
-        }
+        };
         let statements = function["Properties"]["Policies"]
             .as_sequence()
             .into_iter()
@@ -193,11 +201,10 @@ fn the_api_may_open_access_tokens_only() {
             .collect::<Vec<_>>();
         assert!(!statements.is_empty(), "{id} decrypts");
         for statement in statements {
-            assert_eq!(
-                statement["Condition"]["StringEquals"]["kms:EncryptionContext:secret"].as_str(),
-                Some("access_token"),
-                "{id}: Decrypt limited to the access token"
-            );
+            let allowed = &statement["Condition"]["StringEquals"]["kms:EncryptionContext:secret"];
+            let mut allowed: Vec<&str> = list(allowed).into_iter().filter_map(Value::as_str).collect();
+            allowed.sort();
+            assert_eq!(allowed, opens.to_vec(), "{id}: Decrypt limited to what it opens");
         }
     }
 }
