@@ -505,6 +505,12 @@ pub fn agent_sessions_prefix(agent_id: &str) -> String {
     format!("AGENTSESSION#{agent_id}#")
 }
 
+/// A customer's edit or deletion of a message never stored here (sent before the number was
+/// connected, say), kept for operators once Meta's redeliveries are over.
+pub fn orphan_change(org_id: &str, change_wamid: &str) -> Key {
+    Key::new(org_partition(org_id), format!("ORPHANCHANGE#{change_wamid}"))
+}
+
 /// A password-reset token, by its SHA-256: single use, short-lived.
 pub fn password_reset(token_hash_hex: &str) -> Key {
     Key::new(format!("PWRESET#{token_hash_hex}"), "PWRESET".to_string())

@@ -56,10 +56,54 @@ async fn an_edit_and_a_revoke_change_the_original_message_once() {
         "both earlier contents kept"
     );
 
-    // An edit of a message never stored is retried (and in the end dead-lettered), not lost.
+    // An edit of a message never stored waits for it (retried), and on its last receive is
+    // recorded as an orphan change for operators: no failure, no dead letter, nothing lost.
     let orphan = json!({"original_message_id": "wamid.never", "message": {"type": "text", "text": {"body": "x"}}});
-    let response = fx.customer_sends(&fx.a, "wamid.edit-2", now + 30, "edit", orphan).await;
-    assert_eq!(response.batch_item_failures.len(), 1);
+    let response = fx
+        .customer_sends(&fx.a, "wamid.edit-2", now + 30, "edit", orphan.clone())
+        .await;
+    assert_eq!(response.batch_item_failures.len(), 1, "waits for its original");
+    let mut message =
+        json!({"from": "16505551234", "id": "wamid.edit-2", "timestamp": (now + 30).to_string(), "type": "edit"});
+    message["edit"] = orphan;
+    let body = notification(
+        &fx.a.account.phone_number_id,
+        json!([{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}]),
+        json!([message]),
+        Value::Null,
+    );
+    let mut event = ingest_event(&[("m", &fx.a.account, &body)]);
+    let max_receives = fx.stack.env_of("IngestFunction")["MAX_RECEIVE_COUNT"].clone();
+    event.records[0]
+        .attributes
+        .insert("ApproximateReceiveCount".into(), max_receives);
+    let (response, summary) = fx.ingest().process(event).await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "no failure on the last receive"
+    );
+    assert_eq!((summary.orphan_changes, summary.failed_records), (1, 0));
+    assert!(
+        fx.stack.drain("IngestDeadLetterQueue").await.is_empty(),
+        "nothing dead-lettered"
+    );
+    let orphan_key = shared::table::orphan_change(&fx.a.account.org_id, "wamid.edit-2");
+    let stored = aws_sdk_dynamodb::Client::new(&fx.stack.aws)
+        .get_item()
+        .table_name(fx.stack.name_of("Table"))
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(orphan_key.pk))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(orphan_key.sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the orphan change is kept for operators");
+    assert_eq!(stored["original_wamid"].as_s().unwrap(), "wamid.never");
+    assert_eq!(
+        only_message(&fx, &conversation).await["content"]["kind"],
+        "revoke",
+        "nothing else changed"
+    );
 
     let events = tap.received(4).await;
     let mut changes: Vec<String> = events

@@ -77,6 +77,10 @@ pub enum RecordError {
     OriginalNotStored(String),
 }
 
+/// How long a change waits for its original message, times the receive: with the queue's five
+/// receives, about two and a half hours before it is recorded as an orphan.
+pub const ORIGINAL_WAIT_SECONDS: u32 = 900;
+
 /// What one batch did, for logs, metrics and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct BatchSummary {
@@ -91,6 +95,8 @@ pub struct BatchSummary {
     pub survey_answers: u32,
     /// Customers' edits and deletions applied to their earlier messages.
     pub changes_applied: u32,
+    /// Changes of messages never stored, recorded on their record's last receive.
+    pub orphan_changes: u32,
     pub failed_records: u32,
 }
 
@@ -120,6 +126,8 @@ pub struct IngestService {
 struct Effects {
     media_jobs: Vec<String>,
     events: Vec<DomainEvent>,
+    /// The record's last receive: what could only wait for a retry is recorded as it is now.
+    last_receive: bool,
 }
 
 /// Where a delivery came from, as the webhook function stamped it on the SQS message.
@@ -160,9 +168,16 @@ struct IngestBatch<'a> {
 impl RecordHandler for IngestBatch<'_> {
     type Error = RecordError;
 
-    async fn process(&self, record: &SqsMessage, _: Attempt) -> Result<Outcome, RecordError> {
+    async fn process(&self, record: &SqsMessage, attempt: Attempt) -> Result<Outcome, RecordError> {
         let mut summary = BatchSummary::default();
-        let outcome = self.service.process_record(record, &mut summary).await;
+        let outcome = match self.service.process_record(record, attempt, &mut summary).await {
+            // A change that came before its message: wait for it (SQS), longer each time.
+            Err(RecordError::OriginalNotStored(wamid)) => Ok(Outcome::retry(
+                ORIGINAL_WAIT_SECONDS.saturating_mul(attempt.receive_count),
+                format!("the message {wamid} an edit or deletion names is not stored yet"),
+            )),
+            other => other,
+        };
         self.summary.lock().unwrap_or_else(|p| p.into_inner()).add(&summary);
         outcome
     }
@@ -179,6 +194,7 @@ impl BatchSummary {
         self.other_changes += other.other_changes;
         self.survey_answers += other.survey_answers;
         self.changes_applied += other.changes_applied;
+        self.orphan_changes += other.orphan_changes;
     }
 }
 
@@ -263,7 +279,12 @@ impl IngestService {
         Ok(())
     }
 
-    async fn process_record(&self, record: &SqsMessage, summary: &mut BatchSummary) -> Result<Outcome, RecordError> {
+    async fn process_record(
+        &self,
+        record: &SqsMessage,
+        attempt: Attempt,
+        summary: &mut BatchSummary,
+    ) -> Result<Outcome, RecordError> {
         let delivery = match Delivery::of(record) {
             Ok(delivery) => delivery,
             Err(reason) => return Ok(Outcome::failed(format!("not a webhook delivery: {reason}"))),
@@ -284,7 +305,10 @@ impl IngestService {
             .get(&delivery.org_id, &delivery.account_id)
             .await?
             .ok_or_else(|| RecordError::UnknownAccount(delivery.account_id.clone()))?;
-        let mut effects = Effects::default();
+        let mut effects = Effects {
+            last_receive: attempt.is_last(),
+            ..Effects::default()
+        };
         for change in changes {
             self.store_change(&delivery, &account, change, summary, &mut effects)
                 .await?;

@@ -27,9 +27,16 @@ impl IngestService {
             warn!(wamid = %message.wamid, "message without sender identity skipped");
             return Ok(());
         }
-        if self.apply_change(org_id, message, effects).await? {
-            summary.changes_applied += 1;
-            return Ok(());
+        match self.apply_change(org_id, message, effects).await? {
+            crate::changes::ChangeDone::NotAChange => {}
+            crate::changes::ChangeDone::Applied => {
+                summary.changes_applied += 1;
+                return Ok(());
+            }
+            crate::changes::ChangeDone::Orphaned => {
+                summary.orphan_changes += 1;
+                return Ok(());
+            }
         }
         if self
             .answer_survey(org_id, account_id, identity.wa_id.as_deref(), message, effects)

@@ -129,6 +129,7 @@ pub mod rank {
     /// Failed without a word from Meta (no answer, no status in time): counted as failed, but
     /// any status of the send that comes later wins.
     pub const FAILED_UNCONFIRMED: i64 = 8;
+    const _: () = assert!(UNKNOWN < FAILED_UNCONFIRMED && FAILED_UNCONFIRMED < SENT);
     pub const SENT: i64 = 10;
     pub const DELIVERED: i64 = 20;
     pub const FAILED: i64 = 25;
@@ -319,7 +320,6 @@ mod tests {
             Vec::<String>::new(),
             "confirmed: counted once"
         );
-        assert!(rank::UNKNOWN < rank::FAILED_UNCONFIRMED && rank::FAILED_UNCONFIRMED < rank::SENT);
     }
 
     #[test]

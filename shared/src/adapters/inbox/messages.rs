@@ -191,6 +191,48 @@ pub enum Changed {
 }
 
 impl MessageStore {
+    /// Records a change whose original message is not stored, for operators (kept 90 days): the
+    /// change's wamid names it, so a redelivery rewrites the same item.
+    pub async fn record_orphan_change(
+        &self,
+        org_id: &str,
+        original_wamid: &str,
+        change_wamid: &str,
+        change: &Change,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        use crate::adapters::items::{key_item, n, s};
+        let mut item = key_item(&table::orphan_change(org_id, change_wamid));
+        item.insert(crate::table::attr::ENTITY.into(), s("OrphanChange"));
+        item.insert("original_wamid".into(), s(original_wamid));
+        item.insert("change_wamid".into(), s(change_wamid));
+        item.insert("at".into(), s(at));
+        match change {
+            Change::Edit(content) => {
+                item.insert("kind".into(), s("edit"));
+                let value =
+                    serde_dynamo::to_attribute_value(content).map_err(|e| StoreError::io("orphan change", e))?;
+                item.insert("content".into(), value);
+            }
+            Change::Revoke => {
+                item.insert("kind".into(), s("revoke"));
+            }
+        }
+        item.insert(
+            crate::table::attr::EXPIRES_AT.into(),
+            n(chrono::Utc::now().timestamp() + 90 * 86_400),
+        );
+        self.records
+            .client
+            .put_item()
+            .table_name(&self.records.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("PutItem(orphan change)", e))?;
+        Ok(())
+    }
+
     /// Applies the customer's edit or deletion `change_wamid` to their message `original_wamid`:
     /// the new content (or a `revoke` for a deletion) replaces the old, which is appended to
     /// `previous_contents`; the change's wamid is recorded, so a redelivery changes nothing.
