@@ -313,3 +313,34 @@ async fn the_six_hourly_tick_pulls_every_accounts_templates() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_template_sync_pass_goes_a_page_of_accounts_per_tick_until_every_one_is_synced() {
+    let f = Fixture::new().await;
+    // With the fixture's two, one more account than a tick takes.
+    for _ in 0..(campaigns::SYNC_PAGE - 1) {
+        f.stack
+            .tenant_with_key(&unique_phone_number_id(), "sync-secret", "sync-verify-token")
+            .await;
+    }
+    let tick = |time: &'static str| {
+        let f = &f;
+        async move { f.campaigns().tick(&json!({"time": time})).await.unwrap().synced }
+    };
+    assert_eq!(
+        tick("2026-11-30T12:00:10Z").await,
+        campaigns::SYNC_PAGE as u32,
+        "the first page"
+    );
+    assert_eq!(
+        tick("2026-11-30T12:01:10Z").await,
+        1,
+        "the next tick goes on where it stopped"
+    );
+    assert_eq!(tick("2026-11-30T12:02:10Z").await, 0, "the pass is over");
+    assert_eq!(
+        tick("2026-11-30T18:00:10Z").await,
+        campaigns::SYNC_PAGE as u32,
+        "the next pass"
+    );
+}

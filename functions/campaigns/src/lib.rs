@@ -14,7 +14,7 @@ mod expand;
 mod feed;
 mod sync;
 
-pub use sync::{SYNC_EVERY_HOURS, is_sync_time};
+pub use sync::{SYNC_EVERY_HOURS, SYNC_PAGE, SYNC_TIME, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::adapters::StoreError;
@@ -236,9 +236,7 @@ impl CampaignsService {
             .instrument(span)
             .await?;
         }
-        if is_sync_time(now) {
-            summary.synced = self.sync_all_templates().await?;
-        }
+        summary.synced = self.sync_templates_step(now).await?;
         if summary != TickSummary::default() {
             info!(?summary, "tick");
         }

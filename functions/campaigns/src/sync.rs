@@ -1,18 +1,26 @@
-//! Every six hours the tick pulls each account's templates from Meta (`shared::adapters::
-//! template_sync`): statuses whose webhook was lost, and templates made in Meta's manager, arrive
-//! without anyone asking. One WABA is synced once however many of an organization's numbers share it;
-//! an account that fails is logged and left for the next run.
+//! Every six hours the tick starts a pass over every organization's accounts that pulls their
+//! templates from Meta (`shared::adapters::template_sync`): statuses whose webhook was lost, and
+//! templates made in Meta's manager, arrive without anyone asking. The pass goes on a page of the
+//! account directory per tick (a cursor in the table), within a time budget, so however many
+//! tenants there are no run is long and no tenant's slow Graph answers hold the others back for
+//! more than a tick. A WABA is synced once per page however many of an organization's numbers
+//! share it; an account that fails is logged and left for the next pass.
 
 use crate::CampaignsService;
 use shared::adapters::StoreError;
 use shared::adapters::template_sync::sync_templates;
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
-/// Hours between syncs; the tick at minute 0 of these hours (UTC) runs one.
+/// Hours between passes; the tick at minute 0 of these hours (UTC) starts one.
 pub const SYNC_EVERY_HOURS: u32 = 6;
+/// Accounts one tick looks at, at most.
+pub const SYNC_PAGE: i32 = 50;
+/// A tick stops syncing after this long (the function times out at 60 s; the Graph timeout is 6 s).
+pub const SYNC_TIME: Duration = Duration::from_secs(30);
 
-/// Whether the tick at `now_ms` is a sync's.
+/// Whether the tick at `now_ms` starts a pass.
 pub fn is_sync_time(now_ms: i64) -> bool {
     use chrono::Timelike;
     chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now_ms)
@@ -20,29 +28,62 @@ pub fn is_sync_time(now_ms: i64) -> bool {
 }
 
 impl CampaignsService {
-    /// Syncs every account's WABA: how many WABAs were synced.
-    pub async fn sync_all_templates(&self) -> Result<u32, StoreError> {
+    /// Starts a pass at a sync hour, and goes on with the running one: how many WABAs this tick
+    /// synced.
+    pub async fn sync_templates_step(&self, now_ms: i64) -> Result<u32, StoreError> {
+        let mut after = self.tenancy.sync_pass().await?;
+        if is_sync_time(now_ms) && after.is_none() {
+            after = Some(String::new());
+        }
+        let Some(mut after) = after else {
+            return Ok(0);
+        };
+        let started = Instant::now();
+        let (page, more) = self.tenancy.accounts_after(&after, SYNC_PAGE).await?;
         let mut done: HashSet<(String, String)> = HashSet::new();
-        for (org_id, account_id) in self.tenancy.account_directory().await? {
-            let Some(account) = self.accounts.get(&org_id, &account_id).await? else {
-                continue;
-            };
-            if !done.insert((org_id.clone(), account.record.waba_id.clone())) {
-                continue;
+        let mut finished_page = true;
+        for (org_id, account_id) in page {
+            if started.elapsed() > SYNC_TIME {
+                finished_page = false;
+                break;
             }
-            let token = match account.access_token() {
-                Ok(token) => token.expose().to_string(),
-                Err(err) => {
-                    warn!(%org_id, %account_id, error = %err, "template sync skipped: the token cannot be opened");
-                    continue;
-                }
-            };
-            match sync_templates(&self.graph, &self.templates, &org_id, &account.record.waba_id, &token).await {
-                Ok(synced) => info!(%org_id, waba = %account.record.waba_id, ?synced, "templates synced"),
-                Err(err) => warn!(%org_id, %account_id, error = %err, "template sync failed; next run tries again"),
-            }
+            self.sync_account(&org_id, &account_id, &mut done).await?;
+            after = format!("{org_id}#{account_id}");
+        }
+        let pass_over = finished_page && !more;
+        self.tenancy
+            .set_sync_pass((!pass_over).then_some(after.as_str()))
+            .await?;
+        if pass_over {
+            info!("template sync pass done");
         }
         Ok(done.len() as u32)
+    }
+
+    async fn sync_account(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        done: &mut HashSet<(String, String)>,
+    ) -> Result<(), StoreError> {
+        let Some(account) = self.accounts.get(org_id, account_id).await? else {
+            return Ok(());
+        };
+        if !done.insert((org_id.to_string(), account.record.waba_id.clone())) {
+            return Ok(());
+        }
+        let token = match account.access_token() {
+            Ok(token) => token.expose().to_string(),
+            Err(err) => {
+                warn!(%org_id, %account_id, error = %err, "template sync skipped: the token cannot be opened");
+                return Ok(());
+            }
+        };
+        match sync_templates(&self.graph, &self.templates, org_id, &account.record.waba_id, &token).await {
+            Ok(synced) => info!(%org_id, waba = %account.record.waba_id, ?synced, "templates synced"),
+            Err(err) => warn!(%org_id, %account_id, error = %err, "template sync failed; next pass tries again"),
+        }
+        Ok(())
     }
 }
 

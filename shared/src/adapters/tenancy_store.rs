@@ -13,6 +13,9 @@ use super::items::{Item, key_item, now_rfc3339, record, record_item};
 use super::secret_keeper::SecretKeeper;
 use crate::sealed_secret::{SecretContext, StoredSecret};
 
+/// The template-sync pass's place in the account directory (a clock cursor).
+const SYNC_PASS: &str = "template-sync";
+
 pub struct TenancyStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
@@ -147,38 +150,84 @@ impl TenancyStore {
         })
     }
 
-    /// Registers a number for an existing organization, its secrets sealed by `keeper`; fails with
-    /// Every account of the deployment, as (org, account) pairs: one Query of the account
-    /// directory per page (the scheduled jobs that visit each account; no scan).
-    pub async fn account_directory(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
+    /// Up to `limit` accounts of every organization after `after` (`<org>#<account>`, empty for
+    /// the first), in order: one Query of the directory, and whether more follow.
+    pub async fn accounts_after(&self, after: &str, limit: i32) -> Result<(Vec<(String, String)>, bool), StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(table::index::TIMELINE)
+            .expression_attribute_values(":pk", AttributeValue::S(table::ACCOUNT_DIRECTORY.into()))
+            .limit(limit);
+        // A key condition cannot compare with an empty string: the first page has none.
+        query = match after {
+            "" => query.key_condition_expression("gsi2pk = :pk"),
+            after => query
+                .key_condition_expression("gsi2pk = :pk AND gsi2sk > :after")
+                .expression_attribute_values(":after", AttributeValue::S(after.into())),
+        };
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(account directory)", e))?;
+        let found = output
+            .items()
+            .iter()
+            .filter_map(|item| match item.get(attr::GSI2_SK) {
+                Some(AttributeValue::S(sk)) => sk.split_once('#').map(|(o, a)| (o.to_string(), a.to_string())),
+                _ => None,
+            })
+            .collect();
+        Ok((found, output.last_evaluated_key.is_some()))
+    }
+
+    /// Where the running template-sync pass is (`<org>#<account>` last synced, empty at its
+    /// start), or `None` when no pass runs.
+    pub async fn sync_pass(&self) -> Result<Option<String>, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&table::clock_cursor(SYNC_PASS))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("GetItem(sync pass)", e))?
+            .item;
+        Ok(item.and_then(|i| i.get("after").and_then(|v| v.as_s().ok()).cloned()))
+    }
+
+    /// Moves the template-sync pass to `after`, or ends it (`None`).
+    pub async fn set_sync_pass(&self, after: Option<&str>) -> Result<(), StoreError> {
+        let key = Some(key_item(&table::clock_cursor(SYNC_PASS)));
+        match after {
+            Some(after) => self
                 .client
-                .query()
+                .update_item()
                 .table_name(&self.table)
-                .index_name(table::index::TIMELINE)
-                .key_condition_expression("gsi2pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(table::ACCOUNT_DIRECTORY.into()))
-                .set_exclusive_start_key(start)
+                .set_key(key)
+                .update_expression("SET #after = :after, entity = :entity")
+                .expression_attribute_names("#after", "after")
+                .expression_attribute_values(":after", AttributeValue::S(after.into()))
+                .expression_attribute_values(":entity", AttributeValue::S("ClockCursor".into()))
                 .send()
                 .await
-                .map_err(|e| StoreError::aws("Query(account directory)", e))?;
-            for item in output.items() {
-                if let Some(AttributeValue::S(sk)) = item.get(attr::GSI2_SK)
-                    && let Some((org, account)) = sk.split_once('#')
-                {
-                    found.push((org.to_string(), account.to_string()));
-                }
-            }
-            match output.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(found),
-            }
+                .map(|_| ())
+                .map_err(|e| StoreError::aws("UpdateItem(sync pass)", e)),
+            None => self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(key)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| StoreError::aws("DeleteItem(sync pass)", e)),
         }
     }
 
+    /// Registers a number for an existing organization, its secrets sealed by `keeper`; fails with
     /// `Conflict` when the organization is missing, the account id is taken, or another account
     /// already has this phone number id.
     pub async fn register_account(
