@@ -45,6 +45,7 @@ pub fn queued_message(send: Composed<'_>, now: chrono::DateTime<chrono::Utc>) ->
         edited_at: None,
         revoked_at: None,
         previous_contents: vec![],
+        origin: None,
     };
     let job = OutboundJob {
         org_id: send.org_id.to_string(),

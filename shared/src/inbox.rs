@@ -222,6 +222,10 @@ pub struct Message {
     /// What it said before each edit or the deletion, oldest first: kept for audit.
     #[serde(default)]
     pub previous_contents: Vec<Content>,
+    /// Where an outbound message came from when not from an agent: `campaign:<id>` for a campaign
+    /// send shown in the conversation its reply opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl Message {
@@ -271,6 +275,7 @@ impl Message {
             edited_at: None,
             revoked_at: None,
             previous_contents: vec![],
+            origin: None,
         }
     }
 }

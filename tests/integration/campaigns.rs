@@ -544,6 +544,29 @@ async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_
         .unwrap();
     assert_eq!(sheena["conversation_id"], conversation_id.as_str());
     assert!(sheena["replied_at"].is_string());
+    // The agent reads what the customer answers: the campaign send, once, before the replies.
+    f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply1", now)
+        .await;
+    let messages = f.messages(&f.a, &conversation_id).await;
+    let kinds: Vec<(&str, Option<&str>)> = messages
+        .iter()
+        .rev()
+        .map(|m| (m["direction"].as_str().unwrap(), m["origin"].as_str()))
+        .collect();
+    let origin = format!("campaign:{id}");
+    assert_eq!(
+        kinds,
+        [
+            ("outbound", Some(origin.as_str())),
+            ("inbound", None),
+            ("inbound", None)
+        ],
+        "{messages:?}"
+    );
+    let shown = messages.last().unwrap();
+    assert_eq!(shown["wamid"], sheena["wamid"]);
+    assert_eq!(shown["content"]["kind"], "template");
+    assert_eq!(shown["status"], "sent");
 }
 
 #[tokio::test]

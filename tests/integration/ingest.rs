@@ -324,6 +324,7 @@ fn outbound(org_id: &str, conversation_id: &str, message_id: &str) -> Message {
         edited_at: None,
         revoked_at: None,
         previous_contents: vec![],
+        origin: None,
     }
 }
 

@@ -445,5 +445,6 @@ pub fn queued_message(
         edited_at: None,
         revoked_at: None,
         previous_contents: vec![],
+        origin: None,
     }
 }

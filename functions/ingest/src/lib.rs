@@ -30,6 +30,7 @@ use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::OutboundStore;
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::sla_keeper::SlaKeeper;
+use shared::adapters::template_store::TemplateStore;
 use shared::adapters::working_hours_store::WorkingHoursStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::delivery::{self, PayloadPointer, attribute};
@@ -101,6 +102,8 @@ pub struct BatchSummary {
 }
 
 pub struct IngestService {
+    /// Templates, to show a campaign send in the conversation its reply opened.
+    templates: TemplateStore,
     inbound: InboundLedger,
     statuses: StatusLedger,
     campaigns: CampaignStore,
@@ -206,6 +209,7 @@ impl IngestService {
             inbound: InboundLedger::new(dynamo.clone(), &config.table_name),
             statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
             campaigns: CampaignStore::new(dynamo.clone(), &config.table_name),
+            templates: TemplateStore::new(dynamo.clone(), &config.table_name),
             conversations: ConversationStore::new(dynamo.clone(), &config.table_name),
             account_events: AccountEvents::new(dynamo.clone(), &config.table_name),
             allocator: Allocator::new(

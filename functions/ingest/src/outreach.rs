@@ -62,6 +62,8 @@ impl IngestService {
             .record_reply(org_id, &reach.campaign_id, &phone, conversation_id)
             .await?;
         info!(campaign = %reach.campaign_id, first, "reply attributed to a campaign");
+        self.show_campaign_send(org_id, &reach.campaign_id, &phone, conversation_id)
+            .await?;
         self.conversations
             .record_campaign(org_id, conversation_id, &reach.campaign_id)
             .await?;
@@ -84,6 +86,41 @@ impl IngestService {
         }
         self.campaigns.forget_reach(org_id, &phone).await?;
         Ok(given)
+    }
+
+    /// Puts the campaign send a reply answers into the reply's conversation (once: its id is the
+    /// send's), so the agent sees what the customer answers. Read only when a reply comes: the
+    /// recipients who never reply cost nothing.
+    async fn show_campaign_send(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        phone: &str,
+        conversation_id: &str,
+    ) -> Result<(), RecordError> {
+        let Some(recipient) = self.campaigns.recipient(org_id, campaign_id, phone).await? else {
+            return Ok(());
+        };
+        let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+            return Ok(());
+        };
+        let Some(template) = self.templates.template(org_id, &campaign.template_id).await? else {
+            return Ok(());
+        };
+        let mut variables = campaign.default_variables.clone();
+        variables.extend(recipient.variables.clone());
+        let spec = shared::template::ParameterSpec::of(&template.components);
+        let components = shared::template::render(&spec, &variables).unwrap_or(serde_json::Value::Array(vec![]));
+        let Some((sent_ms, message)) =
+            shared::campaign::reply_context(&recipient, conversation_id, &template, components)
+        else {
+            return Ok(());
+        };
+        let key = shared::table::message(org_id, conversation_id, sent_ms, &message.message_id);
+        if self.messages.put_new(&key, &message).await? {
+            info!(message_id = %message.message_id, "campaign send shown before its reply");
+        }
+        Ok(())
     }
 
     /// `user_preferences`: `marketing_messages` `stop` records an opt-out, `resume` withdraws it.

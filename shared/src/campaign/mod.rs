@@ -248,6 +248,67 @@ pub struct Reach {
     pub responding_division_id: Option<String>,
 }
 
+/// The campaign send a reply answers, as a message of the conversation the reply is in, so the
+/// agent reads what the customer answers: rendered as it was sent, its wamid and the status it
+/// reached, `origin: campaign:<id>`, with the time its key sorts by. Its id is the send's (one per
+/// campaign and phone), so it is put once however often the reply is delivered. `None` when Meta
+/// never took the send.
+pub fn reply_context(
+    recipient: &Recipient,
+    conversation_id: &str,
+    template: &crate::template::Template,
+    components: serde_json::Value,
+) -> Option<(i64, crate::inbox::Message)> {
+    let wamid = recipient.wamid.clone()?;
+    // When it went out: a `delivered` or `read` that came first stands for it.
+    let sent_at = [&recipient.sent_at, &recipient.delivered_at, &recipient.read_at]
+        .into_iter()
+        .find_map(|at| at.clone())?;
+    let sent_ms = chrono::DateTime::parse_from_rfc3339(&sent_at).ok()?.timestamp_millis();
+    let status = crate::meta::DeliveryStatus::parse(&recipient.status).unwrap_or(crate::meta::DeliveryStatus::Sent);
+    let message = crate::inbox::Message {
+        org_id: recipient.org_id.clone(),
+        conversation_id: conversation_id.to_string(),
+        message_id: campaign_message_id(&recipient.campaign_id, &recipient.phone, sent_ms),
+        wamid: Some(wamid),
+        direction: crate::inbox::Direction::Outbound,
+        message_type: "template".into(),
+        content: crate::meta::Content::Template {
+            name: template.name.clone(),
+            language: template.language.clone(),
+            components,
+        },
+        status: status.as_str().to_string(),
+        status_rank: status.rank(),
+        meta_timestamp: sent_ms / 1000,
+        received_at_ms: sent_ms.max(0) as u64,
+        context: None,
+        referral: None,
+        errors: vec![],
+        status_errors: vec![],
+        media: None,
+        pricing: None,
+        created_at: sent_at,
+        edited_at: None,
+        revoked_at: None,
+        previous_contents: vec![],
+        origin: Some(format!("campaign:{}", recipient.campaign_id)),
+    };
+    // Keyed a millisecond before its second: Meta stamps a reply in whole seconds, so even one
+    // in the same second as the send sorts after it.
+    Some((sent_ms - sent_ms.rem_euclid(1000) - 1, message))
+}
+
+/// A campaign send's message id: a ULID of its send time and a digest of campaign and phone.
+fn campaign_message_id(campaign_id: &str, phone: &str, sent_ms: i64) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{campaign_id}#{phone}").as_bytes());
+    let mut random = [0u8; 16];
+    random.copy_from_slice(&digest[..16]);
+    let ulid = ulid::Ulid::from_parts(sent_ms.max(0) as u64, u128::from_be_bytes(random));
+    format!("msg_{}", ulid.to_string().to_lowercase())
+}
+
 /// How long after a send a reply is attributed to the campaign.
 pub const REPLY_ATTRIBUTION_SECONDS: i64 = 7 * 24 * 3600;
 
@@ -268,6 +329,35 @@ pub type Variables = BTreeMap<String, String>;
 mod tests {
     use super::CampaignStatus::*;
     use super::*;
+
+    #[test]
+    fn a_reply_shows_the_campaign_send_it_answers_once_and_as_sent() {
+        let template: crate::template::Template = serde_json::from_value(serde_json::json!({
+            "org_id": "org_1", "template_id": "tpl_1", "account_id": "acc_1", "waba_id": "1", "name": "restock",
+            "language": "en", "category": "MARKETING", "status": "APPROVED", "components": "[]",
+            "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap();
+        let mut recipient = Recipient::pending("org_1", "cmp_1", "4915100000001".into(), None, Default::default(), "x");
+        assert!(
+            reply_context(&recipient, "cv_1", &template, serde_json::json!([])).is_none(),
+            "never sent"
+        );
+        recipient.wamid = Some("wamid.c1".into());
+        recipient.sent_at = Some("2026-12-01T10:00:00Z".into());
+        recipient.status = "read".into();
+        let (sent_ms, message) = reply_context(&recipient, "cv_1", &template, serde_json::json!([])).unwrap();
+        let (_, again) = reply_context(&recipient, "cv_1", &template, serde_json::json!([])).unwrap();
+        assert_eq!(message.message_id, again.message_id, "one id per campaign and phone");
+        assert!(crate::ids::is_well_formed(&message.message_id));
+        assert_eq!(sent_ms, 1_796_119_200_000 - 1, "before any reply stamped in its second");
+        assert_eq!(
+            (message.status.as_str(), message.wamid.as_deref()),
+            ("read", Some("wamid.c1"))
+        );
+        assert_eq!(message.origin.as_deref(), Some("campaign:cmp_1"));
+        assert!(matches!(message.content, crate::meta::Content::Template { ref name, .. } if name == "restock"));
+    }
 
     #[test]
     fn commands_follow_the_status() {

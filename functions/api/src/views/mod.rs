@@ -134,6 +134,9 @@ pub struct Message {
     /// an agent sent), for showing it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
+    /// `campaign:<id>`: a campaign's send, shown before the reply it drew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl From<&inbox::Message> for Message {
@@ -162,6 +165,7 @@ impl From<&inbox::Message> for Message {
                 .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
                 .collect(),
             media_url: None,
+            origin: m.origin.clone(),
         }
     }
 }

@@ -191,6 +191,12 @@ pub enum Changed {
 }
 
 impl MessageStore {
+    /// Puts a message unless one is at its key already: whether it was new.
+    pub async fn put_new(&self, key: &Key, message: &Message) -> Result<bool, StoreError> {
+        let item = crate::adapters::items::record_item(message, key, "Message")?;
+        self.records.put_new(item, "PutItem(message)").await
+    }
+
     /// Records a change whose original message is not stored, for operators (kept 90 days): the
     /// change's wamid names it, so a redelivery rewrites the same item.
     pub async fn record_orphan_change(
