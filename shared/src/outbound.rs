@@ -15,6 +15,8 @@ pub const MAX_FILENAME_CHARS: usize = 255;
 /// A template's parameters as JSON: Meta's body takes at most 1,024 characters of text, and a
 /// message with a header, body and buttons stays far under this.
 pub const MAX_COMPONENTS_BYTES: usize = 16 * 1024;
+/// A template parameter's text (Meta: at most 1,024 characters).
+pub const MAX_PARAMETER_CHARS: usize = 1_024;
 /// Components of a template send (header, body, up to 10 buttons, with room to spare).
 pub const MAX_COMPONENTS: usize = 20;
 /// A wamid replied to (Meta's ids, base64 inside, run to about 100).
@@ -149,9 +151,12 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                         && parameter
                             .get("text")
                             .and_then(Value::as_str)
-                            .is_none_or(|t| t.is_empty())
+                            .is_none_or(|t| t.is_empty() || t.chars().count() > MAX_PARAMETER_CHARS)
                     {
-                        return Err(invalid("content.components", "text parameters need a non-empty text"));
+                        return Err(invalid(
+                            "content.components",
+                            format!("text parameters need a text of 1 to {MAX_PARAMETER_CHARS} characters"),
+                        ));
                     }
                 }
             }

@@ -61,10 +61,14 @@ async fn an_agent_signs_in_uses_the_session_and_signs_out() {
     assert_eq!(wrong, unknown);
     assert_eq!(wrong["error"]["code"], "invalid_credentials");
     // Whatever the e-mail field holds, the answer is the same refusal (nothing is looked up).
-    for odd in [String::new(), "x".repeat(3000), "\u{0}@\u{1}".into()] {
+    for odd in [String::new(), "x".repeat(254), "\u{0}@\u{1}".into()] {
         let (status, odd_answer) = login(&fx, &odd, "correct horse battery").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{odd_answer}");
     }
+    // Past the documented maximum, the field is named.
+    let (status, long) = login(&fx, &"x".repeat(3000), "correct horse battery").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{long}");
+    assert!(long["error"]["message"].as_str().unwrap().starts_with("email"));
 
     // A deactivated agent's session ends with them.
     let (_, again) = login(&fx, "ada@example.com", "correct horse battery").await;

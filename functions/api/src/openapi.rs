@@ -339,6 +339,120 @@ mod tests {
         }
     }
 
+    /// Paths to the string schemas under `schema` (following references) with no bound on their
+    /// length: no `maxLength`, `enum`, `const`, `format` of a fixed shape, or anchored `pattern`
+    /// without an unbounded repetition.
+    fn unbounded_strings(doc: &Value, schema: &Value, path: String, seen: &mut Vec<String>, found: &mut Vec<String>) {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            let name = reference.trim_start_matches("#/components/schemas/").to_string();
+            if !seen.contains(&name) {
+                seen.push(name.clone());
+                unbounded_strings(doc, &doc["components"]["schemas"][&name], path, seen, found);
+            }
+            return;
+        }
+        let is_string = schema.get("type") == Some(&json!("string"))
+            || schema["type"].as_array().is_some_and(|t| t.contains(&json!("string")));
+        let bounded = schema.get("maxLength").is_some()
+            || schema.get("enum").is_some()
+            || schema.get("const").is_some()
+            || matches!(
+                schema.get("format").and_then(Value::as_str),
+                Some("date-time" | "date" | "binary")
+            )
+            || schema.get("pattern").and_then(Value::as_str).is_some_and(|p| {
+                p.starts_with('^') && p.ends_with('$') && !p.contains('*') && !p.contains('+') && !p.contains(",}")
+            });
+        if is_string && !bounded && schema.get("anyOf").is_none() {
+            found.push(path.clone());
+        }
+        for key in ["properties", "patternProperties"] {
+            if let Some(properties) = schema.get(key).and_then(Value::as_object) {
+                for (name, inner) in properties {
+                    unbounded_strings(doc, inner, format!("{path}.{name}"), seen, found);
+                }
+            }
+        }
+        for key in ["items", "additionalProperties", "then", "else", "if"] {
+            if let Some(inner) = schema.get(key).filter(|v| v.is_object()) {
+                unbounded_strings(doc, inner, format!("{path}[]"), seen, found);
+            }
+        }
+        for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+            for inner in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+                unbounded_strings(doc, inner, path.clone(), seen, found);
+            }
+        }
+    }
+
+    /// Request strings whose length the document does not state yet (issue 21, item 2): each is
+    /// bounded in practice (a 256 KiB body; ids are looked up only when well-formed, 64 at most;
+    /// tags, shortcuts and phones are checked after trimming), but the schema and the 422 for an
+    /// over-long value are still to come. The list only shrinks: a new field must be bounded.
+    const NOT_YET_BOUNDED: &[&str] = &[
+        "/v1/contacts ?phone",
+        "/v1/contacts ?tag",
+        "AddRecipients.contact_ids[]",
+        "AddRecipients.phone_numbers[]",
+        "AddRecipients.tags[]",
+        "AddRecipients.variables[][]",
+        "ApplySlaPolicy.sla_policy_id",
+        "AssignRequest.agent_id",
+        "AssignRequest.division_id",
+        "CreateContact.phone_number",
+        "CreateContact.tags[]",
+        "CreateQuickReply.shortcut",
+        "CreateTemplate.components[].buttons[].phone_number",
+        "CreateTemplate.components[].buttons[][].example",
+        "CreateTemplate.components[].buttons[][].url",
+        "CreateTemplate.components[].example.header_handle",
+        "RegisterAccount.display_phone_number",
+        "TransferRequest.to_agent_id",
+        "TransferRequest.to_division_id",
+        "UpdateAccount.display_phone_number",
+        "UpdateContact.tags[]",
+        "UpdateQuickReply.shortcut",
+    ];
+
+    #[test]
+    fn every_string_a_request_may_carry_has_a_documented_maximum() {
+        let doc = document();
+        let mut found = Vec::new();
+        for route in ROUTES.iter() {
+            if let Body::Json(schema) = route.body {
+                unbounded_strings(
+                    &doc,
+                    &json!({"$ref": format!("#/components/schemas/{schema}")}),
+                    schema.to_string(),
+                    &mut Vec::new(),
+                    &mut found,
+                );
+            }
+            for (name, _, schema) in route.query {
+                let schema: Value = serde_json::from_str(schema).unwrap();
+                unbounded_strings(
+                    &doc,
+                    &schema,
+                    format!("{} ?{name}", route.path),
+                    &mut Vec::new(),
+                    &mut found,
+                );
+            }
+        }
+        found.sort();
+        found.dedup();
+        let new: Vec<&String> = found
+            .iter()
+            .filter(|f| !NOT_YET_BOUNDED.contains(&f.as_str()))
+            .collect();
+        assert!(new.is_empty(), "strings without a documented maximum: {new:#?}");
+        let closed: Vec<&&str> = NOT_YET_BOUNDED
+            .iter()
+            .filter(|f| !found.iter().any(|x| x == *f))
+            .collect();
+        assert!(closed.is_empty(), "bounded now, take them off the list: {closed:?}");
+    }
+
     #[test]
     fn request_bodies_refuse_unknown_fields_and_carry_an_example() {
         let doc = document();

@@ -12,6 +12,9 @@ use lambda_http::http::StatusCode;
 use shared::http_error::HttpError;
 use shared::{password, session};
 
+/// Longest e-mail address (RFC 5321's path limit).
+const MAX_EMAIL_CHARS: usize = 254;
+
 fn invalid_credentials() -> HttpError {
     HttpError::new(
         StatusCode::UNAUTHORIZED,
@@ -59,6 +62,18 @@ pub(crate) fn attempt_keys(request: &Request, email: &str) -> (String, String) {
 
 pub async fn login(api: &ApiService, request: &Request) -> Answer {
     let body: views::LoginRequest = json_body(request)?;
+    if body.email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(crate::request::unprocessable(
+            "email",
+            format!("at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if body.password.chars().count() > password::MAX_CHARS {
+        return Err(crate::request::unprocessable(
+            "password",
+            format!("at most {} characters", password::MAX_CHARS),
+        ));
+    }
     let email = body.email.trim().to_lowercase();
     let now_ms = chrono::Utc::now().timestamp_millis();
     // Counted by digest: any string a caller sends makes a valid, bounded key.

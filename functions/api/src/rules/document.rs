@@ -10,7 +10,7 @@ fn send_message_schema() -> Value {
     let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
     let text_parameter = json!({
         "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
-        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}},
+        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": shared::outbound::MAX_PARAMETER_CHARS}}},
     });
     let component = json!({
         "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
@@ -231,6 +231,12 @@ pub fn apply(components: &mut Value) {
             "RegisterRequest",
             "admin_password",
             json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}),
+        ),
+        ("LoginRequest", "email", json!({"type": "string", "maxLength": 254})),
+        (
+            "LoginRequest",
+            "password",
+            json!({"type": "string", "maxLength": shared::password::MAX_CHARS}),
         ),
         ("ChangePassword", "current_password", password_text.clone()),
         ("ChangePassword", "new_password", password_text.clone()),
