@@ -129,6 +129,12 @@ pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Re
 /// Tags are lowercase ASCII words (letters, digits, `-`, `_`, `:`), at most 20 per contact.
 pub const MAX_TAGS: usize = 20;
 
+/// Longest phone number as written (digits with `+`, spaces, `-`, `(`, `)` and `.`).
+pub const MAX_PHONE_CHARS: usize = 32;
+/// Longest tag and shortcut as sent, spaces around included.
+pub const MAX_TAG_CHARS: usize = 64;
+pub const MAX_SHORTCUT_CHARS: usize = 64;
+
 pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
     // Counted as sent, so the limit is the one the API document states.
     if tags.len() > MAX_TAGS {
@@ -136,6 +142,12 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
     }
     let mut normalized: Vec<String> = Vec::new();
     for tag in tags {
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err(field_error(
+                "tags",
+                format!("a tag is at most {MAX_TAG_CHARS} characters"),
+            ));
+        }
         let tag = tag.trim().to_lowercase();
         if tag.is_empty()
             || tag.len() > 40
@@ -157,6 +169,9 @@ pub fn normalize_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
 
 /// A phone number as WhatsApp ids write it: digits only, country code first.
 pub fn normalize_phone(field: &'static str, text: &str) -> Result<String, FieldError> {
+    if text.chars().count() > MAX_PHONE_CHARS {
+        return Err(field_error(field, format!("at most {MAX_PHONE_CHARS} characters")));
+    }
     let digits: String = text
         .chars()
         .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
@@ -188,6 +203,12 @@ pub fn validate_email(email: &str) -> Result<String, FieldError> {
 
 /// A quick-reply shortcut: `/` then 1-32 lowercase letters, digits, `-` or `_`.
 pub fn validate_shortcut(shortcut: &str) -> Result<String, FieldError> {
+    if shortcut.chars().count() > MAX_SHORTCUT_CHARS {
+        return Err(field_error(
+            "shortcut",
+            format!("at most {MAX_SHORTCUT_CHARS} characters"),
+        ));
+    }
     let body = shortcut.trim().trim_start_matches('/');
     if body.is_empty()
         || body.len() > 32

@@ -6,6 +6,9 @@ use super::parameters::variables_in;
 use super::{CATEGORIES, is_language_code, is_template_name};
 use serde_json::{Value, json};
 
+/// Longest media handle of a header example (Meta's resumable-upload handles run to a few hundred).
+pub const MAX_HANDLE_CHARS: usize = 2_048;
+
 pub const MAX_BODY_CHARS: usize = 1_024;
 pub const MAX_HEADER_CHARS: usize = 60;
 pub const MAX_FOOTER_CHARS: usize = 60;
@@ -203,6 +206,12 @@ fn check_buttons(component: &Value, field: &str) -> Result<(), InvalidTemplate> 
                 ));
             }
             let example = button.pointer("/example/0").and_then(Value::as_str);
+            if example.is_some_and(|e| e.chars().count() > 2_000) {
+                return Err(invalid(
+                    format!("{field}.example"),
+                    "an example URL of at most 2,000 characters",
+                ));
+            }
             if fixed.len() != url.len() && example.is_none_or(|e| e.trim().is_empty()) {
                 return Err(invalid(
                     format!("{field}.example"),
@@ -307,10 +316,10 @@ pub fn validate_definition(
                     }
                     "IMAGE" | "VIDEO" | "DOCUMENT" => {
                         let handle = component.pointer("/example/header_handle/0").and_then(Value::as_str);
-                        if handle.is_none_or(|h| h.trim().is_empty()) {
+                        if handle.is_none_or(|h| h.trim().is_empty() || h.chars().count() > MAX_HANDLE_CHARS) {
                             return Err(invalid(
                                 format!("{field}.example.header_handle"),
-                                "a media header needs an uploaded sample's handle, as [..]",
+                                "a media header needs an uploaded sample's handle (at most 2,048 characters), as [..]",
                             ));
                         }
                     }

@@ -28,7 +28,7 @@ use crate::routes::{Operation, Route};
 use lambda_http::{Body, Response};
 use shared::http_error::HttpError;
 
-pub use recipients::MAX_ENTRIES as MAX_RECIPIENT_ENTRIES;
+pub use recipients::{MAX_ENTRIES as MAX_RECIPIENT_ENTRIES, MAX_VARIABLE_NAME_CHARS, MAX_VARIABLES};
 
 pub type Answer = Result<Response<Body>, HttpError>;
 

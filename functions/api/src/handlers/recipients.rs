@@ -18,6 +18,43 @@ use std::collections::BTreeMap;
 /// Entries one request may name in each list (contact ids, tags, phone numbers).
 pub const MAX_ENTRIES: usize = 1_000;
 
+/// Variables one phone may carry, and the longest variable name.
+pub const MAX_VARIABLES: usize = 50;
+pub const MAX_VARIABLE_NAME_CHARS: usize = 64;
+
+/// 422 naming the first entry of a list or map that is longer than its field allows.
+fn check_lengths(
+    contact_ids: &[String],
+    tags: &[String],
+    phones: &[String],
+    variables: &BTreeMap<String, Variables>,
+) -> Result<(), HttpError> {
+    fn too_long<'a>(field: &str, mut entries: impl Iterator<Item = &'a String>, max: usize) -> Result<(), HttpError> {
+        match entries.any(|entry| entry.chars().count() > max) {
+            true => Err(unprocessable(
+                field,
+                format!("an entry is longer than {max} characters"),
+            )),
+            false => Ok(()),
+        }
+    }
+    too_long("contact_ids", contact_ids.iter(), 64)?;
+    too_long("tags", tags.iter(), shared::desk::MAX_TAG_CHARS)?;
+    too_long("phone_numbers", phones.iter(), shared::desk::MAX_PHONE_CHARS)?;
+    too_long("variables", variables.keys(), shared::desk::MAX_PHONE_CHARS)?;
+    for own in variables.values() {
+        if own.len() > MAX_VARIABLES {
+            return Err(unprocessable(
+                "variables",
+                format!("at most {MAX_VARIABLES} variables per phone"),
+            ));
+        }
+        too_long("variables", own.keys(), MAX_VARIABLE_NAME_CHARS)?;
+        too_long("variables", own.values(), shared::outbound::MAX_PARAMETER_CHARS)?;
+    }
+    Ok(())
+}
+
 /// Conditional writes in flight at once.
 const WRITES_AT_ONCE: usize = 16;
 
@@ -41,6 +78,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             "name contact_ids, tags, phone_numbers or variables",
         ));
     }
+    check_lengths(&contact_ids, &tags, &phones, &variables)?;
     for (field, len) in [
         ("contact_ids", contact_ids.len()),
         ("tags", tags.len()),

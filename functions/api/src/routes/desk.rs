@@ -442,7 +442,7 @@ pub(super) const ROUTES: &[Route] = &[
         (
             "phone",
             "exact phone number, international format (`+`, spaces, `-`, `(`, `)` and `.` ignored)",
-            r#"{"type":"string","pattern":"^[+ ().-]*([0-9][+ ().-]*){6,15}$"}"#,
+            r#"{"type":"string","maxLength":32,"pattern":"^[+ ().-]*([0-9][+ ().-]*){6,15}$"}"#,
         ),
         (
             "q",
@@ -452,7 +452,7 @@ pub(super) const ROUTES: &[Route] = &[
         (
             "tag",
             "contacts with this tag",
-            r#"{"type":"string","pattern":"^\\s*[A-Za-z0-9_:-]{1,40}\\s*$"}"#,
+            r#"{"type":"string","maxLength":64,"pattern":"^\\s*[A-Za-z0-9_:-]{1,40}\\s*$"}"#,
         ),
     ]),
     route(

@@ -56,7 +56,7 @@ fn template_components_schema() -> Value {
     let media_handle = json!({"required": ["format", "example"], "properties": {
         "format": {"enum": ["IMAGE", "VIDEO", "DOCUMENT"]},
         "example": {"type": "object", "required": ["header_handle"], "properties": {
-            "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}}});
+            "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "maxLength": shared::template::definition::MAX_HANDLE_CHARS, "pattern": not_blank}]}}}}});
     let header = json!({"type": "object", "required": ["type"], "additionalProperties": false, "properties": {
     "type": {"const": "HEADER"},
     "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
@@ -75,7 +75,7 @@ fn template_components_schema() -> Value {
     "type": {"enum": ["QUICK_REPLY", "URL", "PHONE_NUMBER", "COPY_CODE", "OTP", "FLOW"]},
     "text": text(MAX_BUTTON_TEXT_CHARS),
     "url": {"type": "string", "maxLength": 2000, "pattern": "^https?://[^{}]*(\\{\\{1\\}\\})?$"},
-    "phone_number": {"type": "string", "pattern": "^\\+?[0-9]{6,20}$"},
+    "phone_number": {"type": "string", "maxLength": 21, "pattern": "^\\+?[0-9]{6,20}$"},
     "example": {}, "otp_type": {}, "flow_id": {}, "flow_action": {}, "navigate_screen": {}},
     "additionalProperties": false,
     "allOf": [
@@ -83,7 +83,7 @@ fn template_components_schema() -> Value {
         {"if": {"required": ["type"], "properties": {"type": {"const": "PHONE_NUMBER"}}}, "then": {"required": ["phone_number"]}},
         // A URL ending in its variable needs an example URL.
         {"if": {"required": ["url"], "properties": {"url": {"type": "string", "pattern": "\\{\\{1\\}\\}$"}}},
-         "then": {"required": ["example"], "properties": {"example": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "pattern": not_blank}]}}}},
+         "then": {"required": ["example"], "properties": {"example": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "maxLength": 2000, "pattern": not_blank}]}}}},
     ]});
     let buttons = json!({"type": "object", "required": ["type", "buttons"], "additionalProperties": false, "properties": {
         "type": {"const": "BUTTONS"},
@@ -102,7 +102,7 @@ fn template_components_schema() -> Value {
 /// Replaces the ruled properties of the component schemas and marks the required ones.
 pub fn apply(components: &mut Value) {
     let tags = json!({"anyOf": [
-        {"type": "array", "maxItems": shared::desk::MAX_TAGS, "items": {"type": "string", "pattern": TAG}},
+        {"type": "array", "maxItems": shared::desk::MAX_TAGS, "items": {"type": "string", "maxLength": shared::desk::MAX_TAG_CHARS, "pattern": TAG}},
         {"type": "null"},
     ]});
     for schema in ["CreateContact", "UpdateContact"] {
@@ -124,7 +124,8 @@ pub fn apply(components: &mut Value) {
             {"type": "null"},
         ]});
     }
-    let list = |max: usize| json!({"anyOf": [{"type": "array", "maxItems": max, "items": {"type": "string"}}, {"type": "null"}]});
+    let list = |max: usize, longest: usize| json!({"anyOf": [{"type": "array", "maxItems": max, "items": {"type": "string", "maxLength": longest}}, {"type": "null"}]});
+    let entries = crate::handlers::MAX_RECIPIENT_ENTRIES;
     let value = json!({"type": "string", "maxLength": 1024, "pattern": NOT_BLANK});
     let variables = json!({"anyOf": [{"type": "object", "additionalProperties": value}, {"type": "null"}]});
     let patches = [
@@ -140,21 +141,36 @@ pub fn apply(components: &mut Value) {
         ),
         ("CreateCampaign", "variables", variables.clone()),
         ("UpdateCampaign", "variables", variables),
-        (
-            "AddRecipients",
-            "contact_ids",
-            list(crate::handlers::MAX_RECIPIENT_ENTRIES),
-        ),
-        ("AddRecipients", "tags", list(crate::handlers::MAX_RECIPIENT_ENTRIES)),
+        ("AddRecipients", "contact_ids", list(entries, 64)),
+        ("AddRecipients", "tags", list(entries, shared::desk::MAX_TAG_CHARS)),
         (
             "AddRecipients",
             "phone_numbers",
-            list(crate::handlers::MAX_RECIPIENT_ENTRIES),
+            list(entries, shared::desk::MAX_PHONE_CHARS),
         ),
         (
             "AddRecipients",
             "variables",
-            json!({"anyOf": [{"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}}}, {"type": "null"}]}),
+            json!({"anyOf": [{"type": "object", "maxProperties": entries,
+                "propertyNames": {"maxLength": shared::desk::MAX_PHONE_CHARS},
+                "additionalProperties": {"type": "object", "maxProperties": crate::handlers::MAX_VARIABLES,
+                    "propertyNames": {"maxLength": crate::handlers::MAX_VARIABLE_NAME_CHARS},
+                    "additionalProperties": {"type": "string", "maxLength": shared::outbound::MAX_PARAMETER_CHARS}}}, {"type": "null"}]}),
+        ),
+        (
+            "AssignRequest",
+            "agent_id",
+            json!({"type": ["string", "null"], "maxLength": 64, "description": "The agent to assign; `null` or absent unassigns (when a division is given, it stays there)."}),
+        ),
+        (
+            "AssignRequest",
+            "division_id",
+            json!({"type": ["string", "null"], "maxLength": 64}),
+        ),
+        (
+            "ApplySlaPolicy",
+            "sla_policy_id",
+            json!({"type": "string", "maxLength": 64, "description": "The policy to put the conversation under (active or not: an agent's choice stands)."}),
         ),
         (
             "CreateTemplate",
@@ -185,12 +201,12 @@ pub fn apply(components: &mut Value) {
         (
             "CreateQuickReply",
             "shortcut",
-            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+            json!({"anyOf": [{"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": SHORTCUT}, {"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": BLANK}, {"type": "null"}]}),
         ),
         (
             "UpdateQuickReply",
             "shortcut",
-            json!({"anyOf": [{"type": "string", "pattern": SHORTCUT}, {"type": "string", "pattern": BLANK}, {"type": "null"}]}),
+            json!({"anyOf": [{"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": SHORTCUT}, {"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": BLANK}, {"type": "null"}]}),
         ),
     ];
     let zones = shared::working_hours::time_zone_names();
@@ -277,18 +293,21 @@ pub fn apply(components: &mut Value) {
     }
     // Recipients come from at least one non-empty list.
     if let Some(add) = components.pointer_mut("/schemas/AddRecipients") {
-        add["anyOf"] = json!(
-            ["contact_ids", "tags", "phone_numbers"]
-                .iter()
-                .map(|field| json!({"required": [field], "properties": {*field: {"type": "array", "minItems": 1}}}))
-                .collect::<Vec<_>>()
+        let mut some = ["contact_ids", "tags", "phone_numbers"]
+            .iter()
+            .map(|field| json!({"required": [field], "properties": {*field: {"type": "array", "minItems": 1}}}))
+            .collect::<Vec<_>>();
+        // Variables alone apply to recipients already in the campaign.
+        some.push(
+            json!({"required": ["variables"], "properties": {"variables": {"type": "object", "minProperties": 1}}}),
         );
+        add["anyOf"] = json!(some);
     }
     // A transfer names an agent, a division or both.
     if let Some(transfer) = components.pointer_mut("/schemas/TransferRequest") {
         transfer["anyOf"] = json!([
-            {"required": ["to_agent_id"], "properties": {"to_agent_id": {"type": "string"}}},
-            {"required": ["to_division_id"], "properties": {"to_division_id": {"type": "string"}}},
+            {"required": ["to_agent_id"], "properties": {"to_agent_id": {"type": "string", "maxLength": 64}}},
+            {"required": ["to_division_id"], "properties": {"to_division_id": {"type": "string", "maxLength": 64}}},
         ]);
     }
     for (schema, field, rule) in BODY_RULES {

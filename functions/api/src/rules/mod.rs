@@ -124,10 +124,14 @@ impl Rule {
             Rule::Email { required: false } => {
                 json!({"type": "string", "maxLength": 254, "anyOf": [{"pattern": EMAIL}, {"pattern": BLANK}]})
             }
-            Rule::Phone { .. } => json!({"type": "string", "pattern": PHONE}),
-            Rule::Digits { min, max, plus, .. } => {
-                json!({"type": "string", "pattern": format!("^{}[0-9]{{{min},{max}}}$", if plus { r"\+*" } else { "" })})
+            Rule::Phone { .. } => {
+                json!({"type": "string", "maxLength": shared::desk::MAX_PHONE_CHARS, "pattern": PHONE})
             }
+            Rule::Digits { min, max, plus, .. } => json!({
+                "type": "string",
+                "maxLength": max + usize::from(plus),
+                "pattern": format!("^{}[0-9]{{{min},{max}}}$", if plus { r"\+?" } else { "" }),
+            }),
             Rule::Secret {
                 min, max, not_blank, ..
             } => {
@@ -192,7 +196,11 @@ impl Rule {
                     .ok_or_else(|| unprocessable(field, "must be an e-mail address"))
             }
             Rule::Digits { min, max, plus, .. } => {
-                let digits = if plus { value.trim_start_matches('+') } else { value };
+                let digits = if plus {
+                    value.strip_prefix('+').unwrap_or(value)
+                } else {
+                    value
+                };
                 let ok = (min..=max).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
                 ok.then(|| Some(value.to_string()))
                     .ok_or_else(|| unprocessable(field, format!("must be {min} to {max} digits")))
@@ -215,7 +223,9 @@ impl Rule {
             Rule::Phone { .. } => {
                 let separators = |c: char| matches!(c, '+' | ' ' | '-' | '(' | ')' | '.');
                 let digits: String = value.chars().filter(|c| !separators(*c)).collect();
-                let ok = value.chars().all(|c| separators(c) || c.is_ascii_digit()) && (6..=15).contains(&digits.len());
+                let ok = value.chars().count() <= shared::desk::MAX_PHONE_CHARS
+                    && value.chars().all(|c| separators(c) || c.is_ascii_digit())
+                    && (6..=15).contains(&digits.len());
                 ok.then_some(Some(digits))
                     .ok_or_else(|| unprocessable(field, "must be a phone number in international format"))
             }
