@@ -10,6 +10,13 @@ use shared::desk::{self, QuickReply};
 use shared::ids;
 
 fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpError> {
+    // As sent, spaces around included: the document's maximum is the raw length.
+    if text.is_some_and(|t| t.chars().count() > desk::MAX_SHORTCUT_CHARS) {
+        return Err(crate::request::unprocessable(
+            "shortcut",
+            format!("at most {} characters", desk::MAX_SHORTCUT_CHARS),
+        ));
+    }
     match text.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => desk::validate_shortcut(text).map(Some).map_err(invalid),
