@@ -138,6 +138,8 @@ export function messageBubble(message) {
   const foot = el("span", { class: "foot" },
     el("time", { datetime: message.timestamp }, timeLabel(message.timestamp)),
     message.edited_at && !deleted ? el("span", { class: "edited" }, "edited") : null,
+    // A campaign's send, shown before the reply it drew.
+    (message.origin || "").startsWith("campaign:") ? el("span", { class: "edited" }, "campaign") : null,
     outbound ? el("span", { class: `ticks ${message.status}`, dataset: { status: message.status } },
       TICKS[message.status] || message.status,
       message.status === "failed" && failureReason(message) ? `: ${failureReason(message)}` : "") : null,
