@@ -91,11 +91,11 @@ impl CampaignsService {
         let mut cursor = campaign.feed_cursor.clone();
         // (phone, job) in the recipients' order.
         let mut jobs: Vec<(String, String)> = Vec::new();
-        let mut more = true;
+        let mut more;
         // One page a step, however few of it are pending: a step reads at most one page past its
         // cursor, and a run of sent recipients is crossed a page per step.
         let step_start = cursor.clone();
-        if more {
+        {
             let page = self
                 .campaigns
                 .pending_after(org_id, campaign_id, cursor.as_deref(), budget.min(MAX_FEED_PAGE) as i32)

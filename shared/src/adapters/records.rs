@@ -92,18 +92,16 @@ impl Records {
         self.get_item(key).await?.map(|item| record(item, entity)).transpose()
     }
 
-    /// One page of the items of partition `pk` whose sort key starts with `prefix`.
-    pub async fn page<T: DeserializeOwned>(
+    /// One Query page of partition `pk` under `prefix`.
+    async fn query_page(
         &self,
         pk: &str,
         prefix: &str,
-        entity: &'static str,
         limit: i32,
         start: Option<PageKey>,
         newest_first: bool,
-    ) -> Result<Page<T>, StoreError> {
-        let output = self
-            .client
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
+        self.client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
@@ -114,7 +112,20 @@ impl Records {
             .set_exclusive_start_key(start.map(to_item))
             .send()
             .await
-            .map_err(|e| StoreError::aws("Query(page)", e))?;
+            .map_err(|e| StoreError::aws("Query(page)", e))
+    }
+
+    /// One page of the items of partition `pk` whose sort key starts with `prefix`.
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<T>, StoreError> {
+        let output = self.query_page(pk, prefix, limit, start, newest_first).await?;
         Ok(Page {
             items: records(output.items(), entity)?,
             next: output.last_evaluated_key.map(from_item),
@@ -132,19 +143,7 @@ impl Records {
         start: Option<PageKey>,
         newest_first: bool,
     ) -> Result<Page<(T, PageKey)>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":prefix", s(prefix))
-            .scan_index_forward(!newest_first)
-            .limit(limit)
-            .set_exclusive_start_key(start.map(to_item))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("Query(page)", e))?;
+        let output = self.query_page(pk, prefix, limit, start, newest_first).await?;
         let items = output
             .items()
             .iter()

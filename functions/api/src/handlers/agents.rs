@@ -74,8 +74,9 @@ pub(crate) fn signs_in_elsewhere() -> HttpError {
     )
 }
 
-fn checked_password(password: &str) -> Result<&str, HttpError> {
-    shared::password::check(password).map_err(|reason| unprocessable("password", reason))?;
+/// `password` when it meets the password rules, else 422 naming `field`.
+pub(crate) fn checked_password<'a>(field: &str, password: &'a str) -> Result<&'a str, HttpError> {
+    shared::password::check(password).map_err(|reason| unprocessable(field, reason))?;
     Ok(password)
 }
 
@@ -112,7 +113,11 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .check("full_name", body.full_name.as_deref())?
         .unwrap_or_default();
     let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
-    let password = body.password.as_deref().map(checked_password).transpose()?;
+    let password = body
+        .password
+        .as_deref()
+        .map(|p| checked_password("password", p))
+        .transpose()?;
     // Whoever chooses an agent's password can sign in as them, and whoever creates an agent
     // chooses their role: both need everything the role grants.
     if !permissions::holds_role(cx.caller.role, &cx.caller.scopes, role) {

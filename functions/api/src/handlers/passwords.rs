@@ -4,9 +4,10 @@
 //! in as them. Every change ends the agent's other sessions and their live connections.
 
 use super::Answer;
-use super::sign_in::{attempt_keys, count_attempt, password_matches};
+use super::agents::checked_password;
+use super::sign_in::{attempt_keys, count_attempt, source_key, verify};
 use crate::ApiService;
-use crate::request::{Context, bearer, json_body, no_content, not_found, respond, unprocessable};
+use crate::request::{Context, bearer, json_body, no_content, not_found, respond};
 use crate::views;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -18,11 +19,6 @@ use shared::tenancy::Agent;
 /// Failed reset tokens counted per source address and window (tokens cannot be guessed; this
 /// bounds what strangers cost).
 const RESET_FAILURES_PER_SOURCE: i64 = 30;
-
-fn checked_password<'a>(field: &str, password: &'a str) -> Result<&'a str, HttpError> {
-    shared::password::check(password).map_err(|reason| unprocessable(field, reason))?;
-    Ok(password)
-}
 
 /// Ends every session of `agent` but `keep` (a token hash) and announces it, so the notifier
 /// closes their WebSocket connections. Sessions are stored state: a failed announcement is logged
@@ -75,7 +71,7 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
         now_ms,
     )
     .await?;
-    if !password_matches(body.current_password.clone(), agent.password_hash.clone()).await {
+    if !verify(body.current_password.clone(), agent.password_hash.clone()).await {
         return Err(HttpError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -150,7 +146,7 @@ pub async fn complete_reset(api: &ApiService, request: &Request) -> Answer {
     let body: views::CompletePasswordReset = json_body(request)?;
     let new_password = checked_password("new_password", &body.new_password)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let (_, by_source) = attempt_keys(request, "");
+    let by_source = source_key(request);
     let refused = || {
         HttpError::new(
             StatusCode::UNAUTHORIZED,

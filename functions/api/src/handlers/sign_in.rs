@@ -24,7 +24,7 @@ fn invalid_credentials() -> HttpError {
 }
 
 /// Verifies off the async workers: argon2id takes tens of milliseconds of CPU on purpose.
-async fn verify(password: String, stored: Option<String>) -> bool {
+pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || match stored {
         Some(hash) => password::verify(&password, &hash),
         None => {
@@ -54,10 +54,12 @@ pub(crate) async fn count_attempt(api: &ApiService, who: &[(&str, i64)], now_ms:
 
 /// The attempt counters of a password for `email` from the request's source.
 pub(crate) fn attempt_keys(request: &Request, email: &str) -> (String, String) {
-    (
-        format!("email:{}", session::hash(email)),
-        format!("source:{}", session::hash(&source_ip(request))),
-    )
+    (format!("email:{}", session::hash(email)), source_key(request))
+}
+
+/// The attempt counter of the request's source address.
+pub(crate) fn source_key(request: &Request) -> String {
+    format!("source:{}", session::hash(&source_ip(request)))
 }
 
 pub async fn login(api: &ApiService, request: &Request) -> Answer {
@@ -116,11 +118,6 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
         expires_at: shared::inbox::rfc3339_millis(granted.expires_ms),
         agent: views::Agent::from(&agent),
     })
-}
-
-/// Whether a stored password hash matches (the decoy's cost when there is none).
-pub(crate) async fn password_matches(password: String, stored: Option<String>) -> bool {
-    verify(password, stored).await
 }
 
 /// Ends the session the request was made with (an API key has none to end).
