@@ -44,6 +44,8 @@ RUST_LOG=error cargo bench -p integration-tests --bench sla_checks
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 echo "==> notifier: DynamoDB reads and PostToConnection calls per event, 50 connected agents"
 RUST_LOG=error cargo bench -p integration-tests --bench notifier
+echo "==> scheduled-sends: the heap one run holds with 100 and with 5,000 messages due in one minute"
+RUST_LOG=error cargo bench -p integration-tests --bench scheduled_backlog
 stop_all
 
 echo "==> the local DynamoDB under load (inbound-shaped transactions; its own moto)"

@@ -68,6 +68,27 @@ pub struct ScheduledMessage {
     pub created_at: String,
 }
 
+/// A scheduled message's entry in the due index: which message, and when. The message itself is
+/// read when its entry comes up, so a page of the index stays small whatever the messages hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledDue {
+    pub org_id: String,
+    pub conversation_id: String,
+    pub scheduled_id: String,
+    pub scheduled_at_ms: i64,
+}
+
+impl ScheduledDue {
+    pub fn of(message: &ScheduledMessage) -> Self {
+        Self {
+            org_id: message.org_id.clone(),
+            conversation_id: message.conversation_id.clone(),
+            scheduled_id: message.scheduled_id.clone(),
+            scheduled_at_ms: message.scheduled_at_ms,
+        }
+    }
+}
+
 /// "Now" of a scheduled run: the `time` of EventBridge's scheduled event (epoch ms), when it has one.
 pub fn event_time_ms(event: &serde_json::Value) -> Option<i64> {
     event

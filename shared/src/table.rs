@@ -412,7 +412,17 @@ pub fn scheduled_message(org_id: &str, conversation_id: &str, scheduled_id: &str
     )
 }
 
-/// GSI2 key of a scheduled message while it has work left: the minute it is due in, then when.
+/// A scheduled message's entry in the due index while it has work left: a small pointer next to
+/// the message (the message itself, up to a full text or template, stays out of the index, so a
+/// page of due entries is a page of ids).
+pub fn scheduled_due_entry(org_id: &str, conversation_id: &str, scheduled_id: &str) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("SCHEDDUE#{scheduled_id}"),
+    )
+}
+
+/// GSI2 key of a scheduled message's due entry: the minute it is due in, then when.
 pub fn scheduled_due(
     minute: &str,
     due_ms: i64,
@@ -602,6 +612,12 @@ mod tests {
         for (prefix, key) in listed {
             assert!(key.sk.starts_with(prefix), "{prefix} / {key:?}");
         }
+        assert!(
+            !scheduled_due_entry("o", "cv_1", "sch_1")
+                .sk
+                .starts_with(prefix::SCHEDULED),
+            "a due entry is not listed with the scheduled messages"
+        );
         let pointer = contact_conversation("o", "ct_1", "cv_1");
         assert_eq!(conversation_of_contact_conversation(&pointer.sk), Some("cv_1"));
         assert_eq!(identity_of_sort_key(&contact_identity("o", "WA#1").sk), Some("WA#1"));

@@ -950,3 +950,91 @@ async fn a_feed_step_reads_one_page_past_its_cursor_and_a_resume_goes_on_from_it
         "the dropped ten, queued again"
     );
 }
+
+#[tokio::test]
+async fn the_ends_sweep_reads_a_page_a_step_and_completes_only_after_a_sweep_with_nothing_open() {
+    use shared::adapters::campaign_store::CampaignStore;
+    use shared::campaign::settle::SETTLE_PAGE;
+    let f = Fixture::new().await;
+    let template = f
+        .approved_template(&f.a, "end_sweep", "UTILITY", json!([{"type": "BODY", "text": "Hi"}]))
+        .await;
+    let id = campaign(&f, &template, json!({})).await;
+    let org = f.a.account.org_id.clone();
+    let store = CampaignStore::new(aws_sdk_dynamodb::Client::new(&f.stack.aws), f.stack.name_of("Table"));
+    // 3,000 recipients, all sent but two: one whose send is still on its way (claimed just now),
+    // one unknown for 20 minutes (no answer from Meta, no status).
+    let phones: Vec<String> = (0..3_000).map(|i| format!("49166{i:08}")).collect();
+    let now = shared::adapters::items::now_rfc3339();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let recipient = |i: usize, status: &str, claimed: Option<i64>| {
+        let mut r = shared::campaign::Recipient::pending(&org, &id, phones[i].clone(), None, Default::default(), &now);
+        r.status = status.into();
+        r.status_rank = match status {
+            "sending" => shared::campaign::rank::SENDING,
+            "unknown" => shared::campaign::rank::UNKNOWN,
+            _ => shared::campaign::rank::SENT,
+        };
+        r.send_claimed_ms = claimed;
+        r
+    };
+    let recipients: Vec<_> = (0..3_000)
+        .map(|i| match i {
+            600 => recipient(i, "sending", Some(now_ms)),
+            2_500 => recipient(i, "unknown", Some(now_ms - 20 * 60_000)),
+            _ => recipient(i, "sent", None),
+        })
+        .collect();
+    store.write_recipients(&org, &recipients, "test").await.unwrap();
+    store.add_total(&org, &id, 3_000).await.unwrap();
+    let (status, started) = post(&f, &format!("/v1/campaigns/{id}/start"), None).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let position = |cursor: &Option<String>| cursor.as_ref().map(|c| phones.binary_search(c).unwrap() as i64);
+
+    // The fan-out crosses the sent recipients, then the sweep reads a page a step.
+    let mut swept = -1i64;
+    let mut sweep_steps = 0;
+    for _ in 0..20 {
+        if f.run_campaign_jobs().await == 0 {
+            break;
+        }
+        let campaign = store.campaign(&org, &id).await.unwrap().unwrap();
+        if let Some(at) = position(&campaign.settle_cursor) {
+            assert!(
+                (1..=SETTLE_PAGE as i64).contains(&(at - swept)),
+                "a sweep step read one page past its cursor: {swept} → {at}"
+            );
+            swept = at;
+            sweep_steps += 1;
+        } else if sweep_steps > 0 {
+            break; // the sweep ended
+        }
+    }
+    assert!(sweep_steps >= 2, "the sweep took several steps: {sweep_steps}");
+    let campaign = store.campaign(&org, &id).await.unwrap().unwrap();
+    assert_eq!(
+        campaign.status,
+        shared::campaign::CampaignStatus::InProgress,
+        "a send on its way keeps the campaign open"
+    );
+    assert_eq!(campaign.settle_cursor, None, "the sweep starts again later");
+    let unconfirmed = store.recipient(&org, &id, &phones[2_500]).await.unwrap().unwrap();
+    assert_eq!(unconfirmed.status, "failed", "the old unknown failed, unconfirmed");
+
+    // The send on its way settles; the next sweep finds nothing open and completes.
+    store
+        .write_recipients(&org, &[recipient(600, "sent", None)], "test")
+        .await
+        .unwrap();
+    f.stack.drain("CampaignQueue").await;
+    f.feed(&f.a, &id).await;
+    for _ in 0..10 {
+        if f.run_campaign_jobs().await == 0 {
+            break;
+        }
+    }
+    let (_, campaign) = f
+        .call("GET", &format!("/v1/campaigns/{id}"), Some(&f.a.key), None)
+        .await;
+    assert_eq!(campaign["status"], "completed", "{campaign}");
+}

@@ -278,6 +278,37 @@ async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_o
         .collect::<Vec<()>>()
         .await;
 
+    // The due index holds pointers: the flood's shard reads as ids, not 5,000 full texts.
+    let entries = aws_sdk_dynamodb::Client::new(&fx.stack.aws)
+        .query()
+        .table_name(fx.stack.name_of("Table"))
+        .index_name(shared::table::index::TIMELINE)
+        .key_condition_expression("gsi2pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::table::due_shard_partition(
+                shared::table::SCHEDULED_DUE,
+                &shared::schedule::minute_of(t),
+                shard_of(&flooder, DUE_SHARDS),
+            )),
+        )
+        .limit(100)
+        .send()
+        .await
+        .unwrap();
+    let largest = entries
+        .items()
+        .iter()
+        .map(|item| {
+            item.iter()
+                .map(|(k, v)| k.len() + v.as_s().map_or(16, String::len))
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap();
+    assert_eq!(entries.items().len(), 100);
+    assert!(largest < 400, "a due entry is a pointer ({largest} bytes)");
+
     let first = run_at(&fx, t + 40_000).await;
     assert_eq!(
         first.sent, 1,

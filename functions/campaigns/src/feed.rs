@@ -7,16 +7,17 @@
 //! resume feeds again from where the last sending step began (what was dropped is still pending).
 //! Under a messaging limit a step takes its share of the window before queueing.
 //!
-//! At the end: a campaign with nothing pending, sending or unknown is completed; claims whose
-//! holder died become `unknown`, unknowns without a status for 15 minutes fail (unconfirmed), and
-//! pending ones whose job was lost are fed again from the first of them.
+//! At the end, a sweep of the recipients a page a step (its own cursor, see
+//! [`shared::campaign::settle`]): claims whose holder died become `unknown`, unknowns without a
+//! status for 15 minutes fail (unconfirmed), pending ones whose job was lost are fed again from
+//! the first of them, and a campaign a whole sweep found nothing open in is completed.
 
 use crate::{CampaignsService, WATCHDOG_MS};
 use shared::adapters::StoreError;
 use shared::adapters::campaign_store::CampaignChange;
-use shared::adapters::items::{now_rfc3339, s};
+use shared::adapters::items::{n, now_rfc3339, s};
+use shared::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
 use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit};
-use shared::send_policy::{CLAIM_STALE_AFTER_MS, SETTLE_PERIOD_MS};
 use shared::sqs_batch::Outcome;
 use shared::template::{ParameterSpec, render};
 use tracing::{info, warn};
@@ -230,33 +231,24 @@ impl CampaignsService {
         }
     }
 
-    /// Every recipient was fed once: complete the campaign, or settle what is left and look again.
+    /// Every recipient was fed once: one page of the end's sweep (its own cursor on the campaign).
+    /// Pushes what is stuck, feeds again from a pending recipient whose job was lost, and
+    /// completes the campaign once a whole sweep found nothing open.
     async fn settle_end(&self, campaign: &Campaign) -> Result<Outcome, StoreError> {
         let (org_id, campaign_id) = (&campaign.org_id, &campaign.campaign_id);
-        let unsettled = self.campaigns.unsettled(org_id, campaign_id).await?;
-        if unsettled.is_empty() {
-            let change = CampaignChange::default()
-                .status(CampaignStatus::Completed)
-                .set("completed_at", s(now_rfc3339()))
-                .due(org_id, campaign_id, None);
-            if self
-                .campaigns
-                .change(org_id, campaign_id, CampaignStatus::InProgress, change)
-                .await?
-                .is_some()
-            {
-                info!("campaign completed");
-            }
-            return Ok(Outcome::Done);
-        }
+        let page = self
+            .campaigns
+            .unsettled_after(org_id, campaign_id, campaign.settle_cursor.as_deref(), SETTLE_PAGE)
+            .await?;
         let now = now_ms();
-        for recipient in &unsettled {
-            let claimed = recipient.send_claimed_ms.unwrap_or(now);
-            match recipient.status.as_str() {
-                "sending" if now - claimed > CLAIM_STALE_AFTER_MS => {
+        let mut open_here = 0;
+        for recipient in &page.pending {
+            let push = settle::push(recipient, now);
+            match push {
+                Push::MarkUnknown => {
                     self.campaigns.mark_unknown(recipient).await?;
                 }
-                "unknown" if now - claimed > SETTLE_PERIOD_MS => {
+                Push::FailUnconfirmed => {
                     self.campaigns
                         .fail_unconfirmed(
                             recipient,
@@ -264,22 +256,60 @@ impl CampaignsService {
                         )
                         .await?;
                 }
-                _ => {}
+                Push::Wait => {}
             }
+            open_here += u32::from(settle::open_after(push));
         }
-        if let Some(first) = unsettled.iter().find(|r| r.status == "pending") {
+        let mut change = CampaignChange::default().after_checkpoint(campaign.checkpoint);
+        if let Some(first) = page.pending.iter().find(|r| r.status == "pending") {
             // Pending at the end: their jobs were dropped (a pause) or lost. Feed them again from
-            // the first of them (a cursor just before its phone); a job still on its way is
-            // claimed once all the same.
+            // the first of them (a cursor just before its phone), and sweep again after; a job
+            // still on its way is claimed once all the same.
             let before_first = first.phone[..first.phone.len().saturating_sub(1)].to_string();
-            let change = CampaignChange::default()
-                .after_checkpoint(campaign.checkpoint)
-                .set_opt("feed_cursor", Some(before_first).filter(|c| !c.is_empty()));
+            change = change
+                .set_opt("feed_cursor", Some(before_first).filter(|c| !c.is_empty()))
+                .remove("settle_cursor")
+                .set("settle_open", n(0));
             self.campaigns
                 .change(org_id, campaign_id, CampaignStatus::InProgress, change)
                 .await?;
+            // Not at once: the last step's jobs are still on the queue, pending until claimed.
+            self.follow_up(&self.feed_job(campaign), SETTLE_CHECK_SECONDS).await?;
+            return Ok(Outcome::Done);
         }
-        self.follow_up(&self.feed_job(campaign), SETTLE_CHECK_SECONDS).await?;
+        let delay = match settle::sweep_next(campaign.settle_open, open_here, page.last_read, page.more) {
+            SweepNext::Complete => {
+                let change = change
+                    .status(CampaignStatus::Completed)
+                    .set("completed_at", s(now_rfc3339()))
+                    .due(org_id, campaign_id, None);
+                if self
+                    .campaigns
+                    .change(org_id, campaign_id, CampaignStatus::InProgress, change)
+                    .await?
+                    .is_some()
+                {
+                    info!("campaign completed");
+                }
+                return Ok(Outcome::Done);
+            }
+            SweepNext::Continue { cursor, open } => {
+                change = change.set("settle_cursor", s(cursor)).set("settle_open", n(open));
+                0
+            }
+            SweepNext::Again => {
+                change = change.remove("settle_cursor").set("settle_open", n(0));
+                SETTLE_CHECK_SECONDS
+            }
+        };
+        if self
+            .campaigns
+            .change(org_id, campaign_id, CampaignStatus::InProgress, change)
+            .await?
+            .is_some()
+        {
+            self.follow_up(&self.feed_job(campaign), delay).await?;
+        }
         Ok(Outcome::Done)
     }
 }

@@ -1,6 +1,6 @@
 //! The scheduled-sends function (EventBridge schedule, every minute). It reads the due index one
-//! minute at a time (`DUE#<minute>#<shard>`, a page at a time, shards in turn, within the run's
-//! budget per shard and in time), from the oldest minute that may still hold work (a cursor)
+//! minute at a time (`DUE#<minute>#<shard>`, a page of small entries at a time, shards in turn,
+//! within the run's budget per shard and in time, then the page's messages in one batch), from the oldest minute that may still hold work (a cursor)
 //! through now, and for each pending message does what `shared::schedule::decide` says:
 //! - send: one transaction creates the outbound message (`queued`, as an agent's send) and marks
 //!   the scheduled one `sent`, conditioned on it still being `pending`, so overlapping runs and
@@ -21,7 +21,7 @@ use shared::adapters::outbound_store::{Created, OutboundStore};
 use shared::adapters::scheduled_store::ScheduledStore;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{Due, RunBudget, RunClock, ScheduledMessage, ScheduledStatus, decide};
+use shared::schedule::{Due, RunBudget, RunClock, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
 use shared::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -121,11 +121,18 @@ impl ScheduledSendsService {
             }
             let left_before = summary.left;
             let mut pages = self.scheduled.due_pages(&minute);
-            while let Some(page) = pages.next::<ScheduledMessage>(&mut budget).await? {
-                for message in page {
-                    let span = info_span!("scheduled", org = %message.org_id, scheduled = %message.scheduled_id);
-                    if let Err(err) = self.work(&message, now_ms, &mut summary).instrument(span).await {
-                        warn!(scheduled = %message.scheduled_id, error = %err, "left for the next run");
+            while let Some(entries) = pages.next::<ScheduledDue>(&mut budget).await? {
+                for (due, message) in self.scheduled.due_messages(entries).await? {
+                    let span = info_span!("scheduled", org = %due.org_id, scheduled = %due.scheduled_id);
+                    let done = match message {
+                        Some(message) => self.work(&message, now_ms, &mut summary).instrument(span).await,
+                        None => {
+                            summary.unchanged += 1;
+                            self.scheduled.drop_due(&due).instrument(span).await
+                        }
+                    };
+                    if let Err(err) = done {
+                        warn!(scheduled = %due.scheduled_id, error = %err, "left for the next run");
                         summary.left += 1;
                     }
                 }

@@ -136,7 +136,7 @@ impl ChatExpiryStore {
 
     /// One minute of the due index, a page at a time (`next` with the run's budget).
     pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
-        self.due.minute(table::EXPIRY_DUE, minute, "ConversationExpiry")
+        self.due.minute(table::EXPIRY_DUE, minute, &["ConversationExpiry"])
     }
 
     /// Moves an entry (as read) to `due_ms`; false when it changed meanwhile.

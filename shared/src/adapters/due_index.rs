@@ -24,13 +24,19 @@ impl DueIndex {
         }
     }
 
-    /// A reader of one minute of the index under `prefix`: its shards' pages in turn.
-    pub fn minute<'a>(&'a self, prefix: &'static str, minute: &str, entity: &'static str) -> MinuteReader<'a> {
+    /// A reader of one minute of the index under `prefix`: its shards' pages in turn, keeping the
+    /// entries of `entities` (the first names them in errors).
+    pub fn minute<'a>(
+        &'a self,
+        prefix: &'static str,
+        minute: &str,
+        entities: &'static [&'static str],
+    ) -> MinuteReader<'a> {
         MinuteReader {
             due: self,
             prefix,
             minute: minute.to_string(),
-            entity,
+            entities,
             shards: (0..table::DUE_SHARDS).map(|_| ShardCursor::Start).collect(),
             next: 0,
         }
@@ -116,13 +122,13 @@ pub struct MinuteReader<'a> {
     due: &'a DueIndex,
     prefix: &'static str,
     minute: String,
-    entity: &'static str,
+    entities: &'static [&'static str],
     shards: Vec<ShardCursor>,
     next: usize,
 }
 
 impl MinuteReader<'_> {
-    /// The next non-empty page of `entity` records, or `None` when every shard is read or out of
+    /// The next non-empty page of the entries' records, or `None` when every shard is read or out of
     /// budget (see [`MinuteReader::left_unread`]).
     pub async fn next<T: serde::de::DeserializeOwned>(
         &mut self,
@@ -147,11 +153,13 @@ impl MinuteReader<'_> {
             let ours: Vec<Item> = items
                 .into_iter()
                 .filter(|item| {
-                    item.get(attr::ENTITY).and_then(|e| e.as_s().ok()).map(String::as_str) == Some(self.entity)
+                    item.get(attr::ENTITY)
+                        .and_then(|e| e.as_s().ok())
+                        .is_some_and(|entity| self.entities.contains(&entity.as_str()))
                 })
                 .collect();
             if !ours.is_empty() {
-                return records(&ours, self.entity).map(Some);
+                return records(&ours, self.entities[0]).map(Some);
             }
         }
         Ok(None)

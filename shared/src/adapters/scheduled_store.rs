@@ -1,11 +1,12 @@
-//! Scheduled messages and the due index they wait in (`DUE#<minute>`). Every transition is
-//! conditioned on the status it was decided from.
+//! Scheduled messages and the due index they wait in (`DUE#<minute>#<shard>`): a message has a
+//! small due entry next to it ([`ScheduledDue`]) while it has work left, so the index carries ids,
+//! never the messages' texts. Every transition is conditioned on the status it was decided from.
 
 use super::StoreError;
 use super::due_index::DueIndex;
 use super::items::{key_item, now_rfc3339, record_item, s};
 use super::records::{Page, PageKey, Records, Write, condition_failed};
-use crate::schedule::{ScheduledMessage, ScheduledStatus, minute_of};
+use crate::schedule::{ScheduledDue, ScheduledMessage, ScheduledStatus, minute_of};
 use crate::table::{self, attr};
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -28,27 +29,38 @@ impl ScheduledStore {
         table::scheduled_message(&message.org_id, &message.conversation_id, &message.scheduled_id)
     }
 
-    fn due_keys(message: &ScheduledMessage) -> (String, String) {
-        table::scheduled_due(
-            &minute_of(message.scheduled_at_ms),
-            message.scheduled_at_ms,
-            &message.org_id,
-            &message.conversation_id,
-            &message.scheduled_id,
-        )
+    fn due_key(org_id: &str, conversation_id: &str, scheduled_id: &str) -> table::Key {
+        table::scheduled_due_entry(org_id, conversation_id, scheduled_id)
     }
 
-    /// Stores a new pending message in the due index of its minute.
+    /// Stores a new pending message and its entry in the due index of its minute, together.
     pub async fn create(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
-        let mut item = record_item(message, &Self::key(message), "ScheduledMessage")?;
-        let (pk, sk) = Self::due_keys(message);
-        item.insert(attr::GSI2_PK.into(), s(pk));
-        item.insert(attr::GSI2_SK.into(), s(sk));
+        let item = record_item(message, &Self::key(message), "ScheduledMessage")?;
+        let due = ScheduledDue::of(message);
+        let mut entry = record_item(
+            &due,
+            &Self::due_key(&due.org_id, &due.conversation_id, &due.scheduled_id),
+            "ScheduledDue",
+        )?;
+        let (pk, sk) = table::scheduled_due(
+            &minute_of(due.scheduled_at_ms),
+            due.scheduled_at_ms,
+            &due.org_id,
+            &due.conversation_id,
+            &due.scheduled_id,
+        );
+        entry.insert(attr::GSI2_PK.into(), s(pk));
+        entry.insert(attr::GSI2_SK.into(), s(sk));
         // A new ULID: an existing item would be a broken id source, not a retry.
-        match self.records.put_new(item, "PutItem(scheduled message)").await? {
-            true => Ok(()),
-            false => Err(StoreError::Conflict("scheduled message id".into())),
-        }
+        let new = Some("attribute_not_exists(pk)");
+        let writes = vec![
+            Write::failing_as(
+                self.records.put(item, new),
+                StoreError::Conflict("scheduled message id".into()),
+            ),
+            Write::from(self.records.put(entry, new)),
+        ];
+        self.records.transact(writes).await
     }
 
     pub async fn message(
@@ -85,19 +97,15 @@ impl ScheduledStore {
             .await
     }
 
-    /// Cancels a pending message: `Conflict` when it is no longer pending.
+    /// Cancels a pending message: `Conflict` when it is no longer pending. Its due entry goes
+    /// after; if that delete is lost, the entry's next reading finds it cancelled and drops it.
     pub async fn cancel(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
         let values = [(":true", AttributeValue::Bool(true))];
         match self
-            .leave_pending(
-                message,
-                ScheduledStatus::Cancelled,
-                "announced = :true REMOVE gsi2pk, gsi2sk",
-                &values,
-            )
+            .leave_pending(message, ScheduledStatus::Cancelled, "announced = :true", &values)
             .await?
         {
-            true => Ok(()),
+            true => self.drop_due(&ScheduledDue::of(message)).await,
             false => Err(StoreError::Conflict("not pending".into())),
         }
     }
@@ -132,9 +140,53 @@ impl ScheduledStore {
         }
     }
 
-    /// One minute of the due index, a page at a time (`next` with the run's budget).
+    /// One minute of the due index, a page of [`ScheduledDue`] at a time (`next` with the run's
+    /// budget). A message stored before due entries were items of their own is its own entry
+    /// (its fields include the entry's), so it is still found.
     pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
-        self.due.minute(table::SCHEDULED_DUE, minute, "ScheduledMessage")
+        self.due
+            .minute(table::SCHEDULED_DUE, minute, &["ScheduledDue", "ScheduledMessage"])
+    }
+
+    /// The messages a page of due entries points at (one BatchGetItem), each beside its entry;
+    /// `None` for an entry whose message is gone. A read that lags a concurrent settle is harmless:
+    /// every transition is conditioned on the status.
+    pub async fn due_messages(
+        &self,
+        entries: Vec<ScheduledDue>,
+    ) -> Result<Vec<(ScheduledDue, Option<ScheduledMessage>)>, StoreError> {
+        let keys: Vec<table::Key> = entries
+            .iter()
+            .map(|due| table::scheduled_message(&due.org_id, &due.conversation_id, &due.scheduled_id))
+            .collect();
+        let mut found: Vec<ScheduledMessage> = self.records.batch_get(&keys, "ScheduledMessage").await?;
+        Ok(entries
+            .into_iter()
+            .map(|due| {
+                let message = found
+                    .iter()
+                    .position(|m| m.scheduled_id == due.scheduled_id && m.org_id == due.org_id)
+                    .map(|at| found.swap_remove(at));
+                (due, message)
+            })
+            .collect())
+    }
+
+    /// Takes an entry out of the due index (its message settled and announced, or gone).
+    pub async fn drop_due(&self, due: &ScheduledDue) -> Result<(), StoreError> {
+        self.records
+            .client
+            .delete_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&Self::due_key(
+                &due.org_id,
+                &due.conversation_id,
+                &due.scheduled_id,
+            ))))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("DeleteItem(scheduled due entry)", e))?;
+        Ok(())
     }
 
     /// The write that hands a pending message to the outbound path, for the transaction that
@@ -161,7 +213,8 @@ impl ScheduledStore {
             .await
     }
 
-    /// Its event is out: it leaves the due index.
+    /// Its event is out: it leaves the due index (marked first, so an entry left behind by a lost
+    /// delete is dropped at its next reading without a second event).
     pub async fn announced(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
         self.records
             .client
@@ -177,6 +230,7 @@ impl ScheduledStore {
             .or_else(|err| match condition_failed(&err) {
                 true => Ok(()),
                 false => Err(StoreError::aws("UpdateItem(scheduled announced)", err)),
-            })
+            })?;
+        self.drop_due(&ScheduledDue::of(message)).await
     }
 }

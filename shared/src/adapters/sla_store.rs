@@ -167,7 +167,7 @@ impl SlaStore {
 
     /// One minute of the due index, a page at a time (`next` with the run's budget).
     pub fn due_pages(&self, minute: &str) -> super::due_index::MinuteReader<'_> {
-        self.due.minute(table::SLA_DUE, minute, "SlaClocks")
+        self.due.minute(table::SLA_DUE, minute, &["SlaClocks"])
     }
 
     /// A conversation's breaches, oldest kind and cycle first.

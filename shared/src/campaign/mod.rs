@@ -4,6 +4,7 @@
 
 pub mod limit;
 mod record;
+pub mod settle;
 
 pub use record::{Campaign, CampaignCounters, Recipient};
 

@@ -50,6 +50,12 @@ pub struct Campaign {
     pub feed_last_start: Option<String>,
     #[serde(default)]
     pub feed_rewind: Option<String>,
+    /// The end's sweep (see [`super::settle`]): the last recipient it read, and how many it has
+    /// found open so far.
+    #[serde(default)]
+    pub settle_cursor: Option<String>,
+    #[serde(default)]
+    pub settle_open: u32,
     /// The expansion's checkpoint: the last contact key read of the first pending tag.
     #[serde(default)]
     pub expand_cursor: Option<String>,

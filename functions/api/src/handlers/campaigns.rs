@@ -210,6 +210,8 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         feed_cursor: None,
         feed_last_start: None,
         feed_rewind: None,
+        settle_cursor: None,
+        settle_open: 0,
         expand_cursor: None,
         checkpoint: 0,
         created_by: cx.caller.agent_id.clone(),

@@ -32,6 +32,8 @@ fn recipient_item(org_id: &str, recipient: &Recipient, added_by: Option<&str>) -
 
 /// A page of the fan-out's read: pending recipients after the cursor, and where it stopped.
 pub struct FeedPage {
+    /// The recipients read that the reader keeps (pending ones for the feed, unsettled ones for
+    /// the end's sweep).
     pub pending: Vec<Recipient>,
     /// The phone of the last recipient read (pending or not), if any was.
     pub last_read: Option<String>,
@@ -218,6 +220,31 @@ impl CampaignStore {
         cursor: Option<&str>,
         limit: i32,
     ) -> Result<FeedPage, StoreError> {
+        self.recipients_after(org_id, campaign_id, cursor, limit, &["pending"])
+            .await
+    }
+
+    /// Up to `limit` recipients after `cursor`, keeping those whose send is not settled
+    /// (`pending`, `sending`, `unknown`): one Query, for the campaign end's sweep.
+    pub async fn unsettled_after(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Result<FeedPage, StoreError> {
+        self.recipients_after(org_id, campaign_id, cursor, limit, &["pending", "sending", "unknown"])
+            .await
+    }
+
+    async fn recipients_after(
+        &self,
+        org_id: &str,
+        campaign_id: &str,
+        cursor: Option<&str>,
+        limit: i32,
+        keep: &[&str],
+    ) -> Result<FeedPage, StoreError> {
         let pk = table::campaign_recipients_partition(org_id, campaign_id);
         let mut query = self
             .records
@@ -236,7 +263,7 @@ impl CampaignStore {
         let output = query
             .send()
             .await
-            .map_err(|e| StoreError::aws("Query(pending recipients)", e))?;
+            .map_err(|e| StoreError::aws("Query(campaign recipients)", e))?;
         let read = output
             .items()
             .iter()
@@ -245,44 +272,8 @@ impl CampaignStore {
         Ok(FeedPage {
             last_read: read.last().map(|r| r.phone.clone()),
             more: output.last_evaluated_key.is_some(),
-            pending: read.into_iter().filter(|r| r.status == "pending").collect(),
+            pending: read.into_iter().filter(|r| keep.contains(&r.status.as_str())).collect(),
         })
-    }
-
-    /// Recipients whose send is not settled (`sending`, `unknown`), for the campaign's end.
-    pub async fn unsettled(&self, org_id: &str, campaign_id: &str) -> Result<Vec<Recipient>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .records
-                .client
-                .query()
-                .table_name(&self.records.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("#status IN (:sending, :unknown, :pending)")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":pk", s(table::campaign_recipients_partition(org_id, campaign_id)))
-                .expression_attribute_values(":prefix", s(table::prefix::RECIPIENT))
-                .expression_attribute_values(":sending", s("sending"))
-                .expression_attribute_values(":unknown", s("unknown"))
-                .expression_attribute_values(":pending", s("pending"))
-                .consistent_read(true);
-            if let Some(start) = start {
-                query = query.set_exclusive_start_key(Some(start));
-            }
-            let output = query
-                .send()
-                .await
-                .map_err(|e| StoreError::aws("Query(unsettled recipients)", e))?;
-            for item in output.items() {
-                found.push(record(item.clone(), "CampaignRecipient")?);
-            }
-            match output.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(found),
-            }
-        }
     }
 
     /// Which of `phones` opted out of marketing (one BatchGetItem per 100).
