@@ -37,8 +37,39 @@ echo "==> moto on 127.0.0.1:$port"
 start_moto "$port" target/moto-test.log
 use_local_aws "$port"
 
-phase "cargo test"
-cargo test --workspace --all-targets --no-fail-fast
+phase "cargo fmt --check"
+cargo fmt --all --check
+
+# A crate whose library is built without a test harness (`test = false`: fewer binaries to link)
+# must not hold tests, or they would never run.
+for toml in functions/*/Cargo.toml infra/*/Cargo.toml tests/Cargo.toml; do
+  if awk '/^\[lib\]/{lib=1; next} /^\[/{lib=0} lib && /^test = false/{off=1} END{exit !off}' "$toml"; then
+    dir="$(dirname "$toml")"
+    if grep -rlE '#\[(tokio::)?test' "$dir" --include=*.rs | grep -vE '/(main\.rs|integration/|benches/)'; then
+      echo "$toml: its library has tests but is built with test = false (they would not run)" >&2
+      exit 1
+    fi
+  fi
+done
+
+# Benches are not linked here (clippy compiles them); thin mains have no test harness.
+phase "cargo build (tests, devstack)"
+cargo test --workspace --lib --bins --tests --no-run
+cargo build -q -p devstack
+
+# The tests (built above: cargo takes its lock only to see that) mostly wait on moto; clippy
+# (check mode, every target, benches included) uses the other core meanwhile.
+phase "cargo test + clippy"
+cargo test --workspace --lib --bins --tests --no-fail-fast &
+tests_pid=$!
+sleep 2
+clippy_ok=0
+cargo clippy -q --workspace --all-targets -- -D warnings || clippy_ok=$?
+tests_ok=0
+wait "$tests_pid" || tests_ok=$?
+[ "$clippy_ok" = 0 ] || echo "==> cargo clippy -D warnings failed (above)" >&2
+[ "$tests_ok" = 0 ] || echo "==> cargo test failed (above)" >&2
+[ "$tests_ok" = 0 ] && [ "$clippy_ok" = 0 ]
 
 # The API against its own OpenAPI document, on a stack of its own (its own moto and devstack).
 phase "schemathesis"

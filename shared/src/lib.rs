@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod api_key;
 pub mod campaign;
 pub mod chat_expiry;
+pub mod clock;
 pub mod compose;
 pub mod config;
 pub mod csat;

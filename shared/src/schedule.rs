@@ -183,28 +183,6 @@ impl RunBudget {
     }
 }
 
-/// Where a clock-driven function takes "now" from: the scheduled event's `time`, else this clock
-/// (the system's; tests inject theirs and drive time without sleeping).
-#[derive(Clone)]
-pub struct RunClock(std::sync::Arc<dyn Fn() -> i64 + Send + Sync>);
-
-impl Default for RunClock {
-    fn default() -> Self {
-        Self::new(|| chrono::Utc::now().timestamp_millis())
-    }
-}
-
-impl RunClock {
-    pub fn new(clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        Self(std::sync::Arc::new(clock))
-    }
-
-    /// "Now" (epoch ms) for a run started by `event`.
-    pub fn now_for(&self, event: &serde_json::Value) -> i64 {
-        event_time_ms(event).unwrap_or_else(|| (self.0)())
-    }
-}
-
 /// Where a run may move its cursor: past each minute read that is over with nothing left in it,
 /// oldest first, until the first one that is not (everything after it is read again next run).
 #[derive(Debug)]

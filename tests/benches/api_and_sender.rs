@@ -384,7 +384,7 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
                 let records: Vec<Value> = batch
                     .iter()
                     .enumerate()
-                    .map(|(i, job)| json!({"messageId": format!("{}-{i}", job.message_sk), "receiptHandle": "h", "body": serde_json::to_string(job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+                    .map(|(i, job)| json!({"messageId": format!("{}-{i}", job.message_sk), "receiptHandle": "h", "body": job.body(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
                     .collect();
                 let (_, summary) = service.process(serde_json::from_value(json!({"Records": records})).unwrap()).await;
                 sent += summary.sent;
@@ -456,7 +456,7 @@ async fn sender_requests_per_send() {
             to: "16505551234".into(),
             reply_to: None,
         };
-        events.push(json!({"Records": [{"messageId": id, "receiptHandle": "h", "body": serde_json::to_string(&job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}]}));
+        events.push(json!({"Records": [{"messageId": id, "receiptHandle": "h", "body": job.body(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}]}));
     }
     // The first send warms the account cache; the next 20 are counted.
     service.process(serde_json::from_value(events.remove(0)).unwrap()).await;

@@ -36,7 +36,7 @@ impl SenderFixture for Fixture {
 fn event(jobs: &[(&str, &OutboundJob)]) -> aws_lambda_events::event::sqs::SqsEvent {
     let records: Vec<serde_json::Value> = jobs
         .iter()
-        .map(|(id, job)| serde_json::json!({"messageId": id, "receiptHandle": format!("h-{id}"), "body": serde_json::to_string(job).unwrap(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
+        .map(|(id, job)| serde_json::json!({"messageId": id, "receiptHandle": format!("h-{id}"), "body": job.body(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}))
         .collect();
     serde_json::from_value(serde_json::json!({"Records": records})).unwrap()
 }

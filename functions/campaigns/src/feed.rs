@@ -18,6 +18,7 @@ use shared::adapters::campaign_store::CampaignChange;
 use shared::adapters::items::{n, now_rfc3339, s};
 use shared::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
 use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit};
+use shared::outbound::SenderJob;
 use shared::sqs_batch::Outcome;
 use shared::template::{ParameterSpec, render};
 use tracing::{info, warn};
@@ -27,10 +28,6 @@ pub const MAX_FEED_PAGE: usize = 1_000;
 
 /// How long a finished fan-out waits before it looks at its last sends again.
 pub const SETTLE_CHECK_SECONDS: u32 = 30;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 impl CampaignsService {
     /// Pauses a running campaign for `reason`: a template Meta paused, an account gone (no due
@@ -141,8 +138,7 @@ impl CampaignsService {
                     responding_agent_id: campaign.responding_agent_id.clone(),
                     responding_division_id: campaign.responding_division_id.clone(),
                 };
-                let job = serde_json::to_string(&send).map_err(|e| StoreError::io("campaign send", e))?;
-                jobs.push((recipient.phone.clone(), job));
+                jobs.push((recipient.phone.clone(), SenderJob::CampaignSend(send).body()));
             }
         }
         // Under a messaging limit, what this step queues is taken from the window first: a
@@ -200,7 +196,7 @@ impl CampaignsService {
         let mut change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
             .set_opt("feed_cursor", cursor)
-            .due(org_id, campaign_id, Some(now_ms() + WATCHDOG_MS));
+            .due(org_id, campaign_id, Some(self.now_ms() + WATCHDOG_MS));
         if !jobs.is_empty() {
             change = change
                 .set_opt("feed_rewind", campaign.feed_last_start.clone().or(step_start.clone()))
@@ -240,7 +236,7 @@ impl CampaignsService {
             .campaigns
             .unsettled_after(org_id, campaign_id, campaign.settle_cursor.as_deref(), SETTLE_PAGE)
             .await?;
-        let now = now_ms();
+        let now = self.now_ms();
         let mut open_here = 0;
         for recipient in &page.pending {
             let push = settle::push(recipient, now);

@@ -27,6 +27,7 @@ use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::template_store::TemplateStore;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::campaign::{CampaignJob, CampaignStatus};
+use shared::clock::Clock;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use std::time::Duration;
@@ -77,7 +78,7 @@ pub struct CampaignsService {
     outbound: Box<dyn JobQueue>,
     runner: BatchRunner,
     /// "Now", epoch milliseconds: the messaging limit's window is read against it (tests move it).
-    clock: std::sync::Arc<dyn Fn() -> i64 + Send + Sync>,
+    clock: Clock,
 }
 
 /// What a tick did.
@@ -88,10 +89,6 @@ pub struct TickSummary {
     pub dropped: u32,
     /// WABAs whose templates were pulled from Meta.
     pub synced: u32,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl CampaignsService {
@@ -112,18 +109,18 @@ impl CampaignsService {
             jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.consumer.queue_url)),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             runner: BatchRunner::from_aws("campaigns", sqs, &config.consumer, Order::Sequential),
-            clock: std::sync::Arc::new(now_ms),
+            clock: Clock::system(),
         }
     }
 
     /// Reads "now" from `clock` instead of the system's (tests drive time without sleeping).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = std::sync::Arc::new(clock);
+        self.clock = Clock::new(clock);
         self
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
-        (self.clock)()
+        self.clock.now_ms()
     }
 
     /// Wraps the outbound queue (fault injection in tests: a queue that stalls mid-way).
@@ -159,7 +156,7 @@ impl CampaignsService {
     /// One minute's look at the due index: scheduled campaigns start; preparing and running ones
     /// whose watchdog expired get their job again. "Now" is the scheduled event's time.
     pub async fn tick(&self, event: &serde_json::Value) -> Result<TickSummary, StoreError> {
-        let now = shared::schedule::event_time_ms(event).unwrap_or_else(|| self.now_ms());
+        let now = self.clock.now_for(event);
         let mut summary = TickSummary::default();
         for due in self.campaigns.due(now, 100).await? {
             let span = info_span!("campaign", org = %due.org_id, campaign = %due.campaign_id);

@@ -80,8 +80,7 @@ impl IngestService {
             Err(StoreError::Conflict(what)) if what == "auto-reply sent" => return Ok(()),
             Err(err) => return Err(err.into()),
         }
-        let job = serde_json::to_string(&job).map_err(|e| StoreError::io("job", e))?;
-        if !self.outbound.send_all(&[job]).await.is_empty() {
+        if !self.outbound.send_all(&[job.body()]).await.is_empty() {
             warn!("the out-of-hours reply is stored but could not be queued; the sweeper will queue it");
         }
         info!(%conversation_id, reopens = %shared::inbox::rfc3339_millis(reopens_ms), "out-of-hours reply queued");

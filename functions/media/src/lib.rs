@@ -23,6 +23,7 @@ use shared::adapters::inbox::{MediaResult, MessageStore};
 use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
+use shared::clock::Clock;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::inbox::MediaState;
 use shared::media_job::{MediaJob, decode_sha256};
@@ -98,6 +99,7 @@ pub struct MediaService {
     objects: Box<dyn PayloadStore>,
     graph: GraphClient,
     runner: BatchRunner,
+    clock: Clock,
 }
 
 const BASE_BACKOFF_SECONDS: u32 = 30;
@@ -128,7 +130,7 @@ impl RecordHandler for MediaService {
             .unwrap_or_else(|_| Err(JobError::Transient("job deadline passed".into())));
         Ok(match copied {
             Ok(_) => Outcome::Done,
-            Err(JobError::Transient(reason)) if !job.is_expired(now_ms()) => {
+            Err(JobError::Transient(reason)) if !job.is_expired(self.now_ms()) => {
                 Outcome::retry(backoff_seconds(attempt.receive_count), reason)
             }
             Err(JobError::Transient(reason) | JobError::Permanent(reason)) => Outcome::failed(reason),
@@ -170,7 +172,12 @@ impl MediaService {
                 &config.consumer,
                 Order::Sequential,
             ),
+            clock: Clock::system(),
         }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.now_ms().max(0) as u64
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -205,7 +212,7 @@ impl MediaService {
         if message.media.as_ref().is_some_and(|m| m.state == MediaState::Stored) {
             return Ok(false);
         }
-        if job.is_expired(now_ms()) {
+        if job.is_expired(self.now_ms()) {
             return Err(JobError::Permanent("media id older than Meta's 7-day validity".into()));
         }
         let account = self
@@ -255,10 +262,6 @@ impl MediaService {
         info!(media_id = %job.media_id, size, "media stored");
         Ok(true)
     }
-}
-
-fn now_ms() -> u64 {
-    chrono::Utc::now().timestamp_millis().max(0) as u64
 }
 
 #[cfg(test)]

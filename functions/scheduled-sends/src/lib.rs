@@ -19,9 +19,10 @@ use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
 use shared::adapters::outbound_store::{Created, OutboundStore};
 use shared::adapters::scheduled_store::ScheduledStore;
+use shared::clock::Clock;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{Due, RunBudget, RunClock, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
+use shared::schedule::{Due, RunBudget, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
 use shared::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -69,7 +70,7 @@ pub struct ScheduledSendsService {
     sends: OutboundStore,
     outbound: Box<dyn JobQueue>,
     events: Box<dyn EventPublisher>,
-    clock: RunClock,
+    clock: Clock,
 }
 
 impl ScheduledSendsService {
@@ -90,13 +91,13 @@ impl ScheduledSendsService {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: RunClock::default(),
+            clock: Clock::system(),
         }
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = RunClock::new(clock);
+        self.clock = Clock::new(clock);
         self
     }
 
@@ -225,8 +226,7 @@ impl ScheduledSendsService {
                     Err(err) => return Err(err),
                 }
                 summary.sent += 1;
-                let job_text = serde_json::to_string(&job).map_err(|e| StoreError::io("job", e))?;
-                if !self.outbound.send_all(&[job_text]).await.is_empty() {
+                if !self.outbound.send_all(&[job.body()]).await.is_empty() {
                     warn!("the scheduled message is stored but could not be queued; the sweeper will queue it");
                 }
                 info!(message_id = %outbound.message_id, "scheduled message handed to the sender");

@@ -31,6 +31,7 @@ mod prepare;
 
 pub use ledger::{SendLedger, SendPacer};
 use prepare::Prepared;
+use shared::clock::Clock;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
@@ -46,10 +47,9 @@ use shared::adapters::pacer::Pacer;
 use shared::adapters::secret_keeper::KmsSecretKeeper;
 use shared::adapters::tenancy_store::TenancyStore;
 use shared::adapters::upload_store::UploadStore;
-use shared::campaign::CampaignSend;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::meta::MetaError;
-use shared::outbound::{self, AfterError, OutboundJob};
+use shared::outbound::{self, AfterError, OutboundJob, SenderJob};
 use shared::send_policy::{self, Next, SendState};
 use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::telemetry::emit_metric;
@@ -121,6 +121,7 @@ pub struct SenderService {
     campaigns: CampaignStore,
     /// Whether a campaign is running, briefly cached: (org, campaign) → running.
     campaign_status: TtlCache<(String, String), bool>,
+    clock: Clock,
 }
 
 /// One batch: the service and what its records came to.
@@ -148,7 +149,7 @@ impl RecordHandler for SenderBatch<'_> {
 
     /// The job will not come back: a message it left queued is failed with the reason.
     async fn on_final_failure(&self, record: &SqsMessage, reason: &str) -> Result<(), StoreError> {
-        let Ok(job) = serde_json::from_str::<OutboundJob>(record.body.as_deref().unwrap_or_default()) else {
+        let Ok(SenderJob::Message(job)) = SenderJob::parse(record.body.as_deref().unwrap_or_default()) else {
             return Ok(());
         };
         match self.service.ledger.pending(&job.message_key()).await? {
@@ -169,10 +170,6 @@ fn refusal(title: impl Into<String>) -> MetaError {
         message: None,
         details: None,
     }
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl SenderService {
@@ -201,6 +198,7 @@ impl SenderService {
                 &config.consumer,
                 Order::Concurrent,
             ),
+            clock: Clock::system(),
         }
     }
 
@@ -249,17 +247,13 @@ impl SenderService {
 
     async fn process_record(&self, record: &SqsMessage, _: Attempt) -> Result<(Outcome, Tally), StoreError> {
         let body = record.body.as_deref().unwrap_or_default();
-        let job = match serde_json::from_str::<OutboundJob>(body) {
-            Ok(job) => job,
-            Err(err) => {
-                return match serde_json::from_str::<CampaignSend>(body) {
-                    Ok(send) => {
-                        let span = tracing::info_span!("campaign_send", campaign = %send.campaign_id);
-                        tracing::Instrument::instrument(Box::pin(self.send_campaign(send)), span).await
-                    }
-                    Err(_) => Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
-                };
+        let job = match SenderJob::parse(body) {
+            Ok(SenderJob::Message(job)) => job,
+            Ok(SenderJob::CampaignSend(send)) => {
+                let span = tracing::info_span!("campaign_send", campaign = %send.campaign_id);
+                return tracing::Instrument::instrument(Box::pin(self.send_campaign(send)), span).await;
             }
+            Err(err) => return Ok((Outcome::failed(format!("not an outbound job: {err}")), Tally::Skipped)),
         };
         // Read first, make everything ready (account, request, pacing slot), then claim and send
         // at once: a death while preparing leaves the message queued for the retry, and a job that
@@ -296,11 +290,11 @@ impl SenderService {
 
     /// What a job of a message that is not `queued` comes to.
     async fn not_sendable(&self, pending: &PendingSend) -> Result<(Outcome, Tally), StoreError> {
-        Ok(match send_policy::on_job(pending.state, now_ms()) {
+        Ok(match send_policy::on_job(pending.state, self.clock.now_ms()) {
             // Given back between our claim and the read: try again soon.
             Next::Send => (Outcome::retry(1, "released meanwhile"), Tally::Waiting),
             Next::WaitUntil(at) => {
-                let seconds = ((at - now_ms()).max(0) / 1000 + 1) as u32;
+                let seconds = ((at - self.clock.now_ms()).max(0) / 1000 + 1) as u32;
                 (
                     Outcome::retry(seconds, "another invocation holds the send"),
                     Tally::Waiting,

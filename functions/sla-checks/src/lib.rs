@@ -21,9 +21,10 @@ use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::adapters::job_queue::SqsJobQueue;
 use shared::adapters::sla_keeper::SlaKeeper;
 use shared::adapters::sla_store::SlaStore;
+use shared::clock::Clock;
 use shared::config::{ConfigError, EnvSource, vars};
 use shared::events::DomainEvent;
-use shared::schedule::{RunBudget, RunClock, minute_of};
+use shared::schedule::{RunBudget, minute_of};
 use shared::sla_clock::{SlaClocks, Tally};
 use shared::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
@@ -74,7 +75,7 @@ pub struct SlaChecksService {
     sla: SlaKeeper,
     surveys: CsatSurveyor,
     events: Box<dyn EventPublisher>,
-    clock: RunClock,
+    clock: Clock,
 }
 
 impl SlaChecksService {
@@ -99,13 +100,13 @@ impl SlaChecksService {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: RunClock::default(),
+            clock: Clock::system(),
         }
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
     pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
-        self.clock = RunClock::new(clock);
+        self.clock = Clock::new(clock);
         self
     }
 

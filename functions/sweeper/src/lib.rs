@@ -128,8 +128,7 @@ impl SweeperService {
         let moved = match send_policy::on_sweep(pending.state, now_ms) {
             Next::Requeue => match &pending.job {
                 Some(job) => {
-                    let job_text = serde_json::to_string(job).map_err(|e| StoreError::io("job", e))?;
-                    if !self.outbound.send_all(&[job_text]).await.is_empty() {
+                    if !self.outbound.send_all(&[job.body()]).await.is_empty() {
                         return Err(StoreError::io("SendMessageBatch(requeue)", "not accepted"));
                     }
                     summary.requeued += 1;

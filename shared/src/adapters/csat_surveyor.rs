@@ -156,8 +156,7 @@ impl CsatSurveyor {
             Err(StoreError::Conflict(what)) if what == "survey exists" => return Ok(None),
             Err(err) => return Err(err),
         }
-        let job = serde_json::to_string(&job).map_err(|e| StoreError::io("job", e))?;
-        if !self.outbound.send_all(&[job]).await.is_empty() {
+        if !self.outbound.send_all(&[job.body()]).await.is_empty() {
             warn!("the survey is stored but could not be queued; the sweeper will queue it");
         }
         info!(survey = %survey.survey_id, via, "satisfaction survey queued");

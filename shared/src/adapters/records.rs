@@ -41,6 +41,8 @@ impl From<TransactWriteItem> for Write {
 pub struct Records {
     pub(crate) client: aws_sdk_dynamodb::Client,
     pub(crate) table: String,
+    /// "Now" for the times a store writes itself (claims, settle times).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 /// One query page: at most `limit` items read, so one request; `next` continues after them.
@@ -72,7 +74,13 @@ impl Records {
         Self {
             client,
             table: table.into(),
+            clock: crate::clock::Clock::system(),
         }
+    }
+
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {

@@ -192,10 +192,7 @@ fn key_reused() -> HttpError {
 /// Queues the job; when SQS does not take it the message is still stored, and the sweeper queues
 /// it again (`shared::send_policy`), so the request is still accepted.
 async fn enqueue(api: &ApiService, job: &OutboundJob) {
-    let Ok(job_text) = serde_json::to_string(job) else {
-        return;
-    };
-    if !api.outbound.send_all(&[job_text]).await.is_empty() {
+    if !api.outbound.send_all(&[job.body()]).await.is_empty() {
         tracing::warn!("the message is stored but could not be queued; the sweeper will queue it");
         shared::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
     }

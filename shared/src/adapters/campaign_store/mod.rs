@@ -102,6 +102,12 @@ impl CampaignStore {
         }
     }
 
+    /// Claims read `clock` (tests drive time without sleeping).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.records = self.records.with_clock(clock);
+        self
+    }
+
     pub async fn campaign(&self, org_id: &str, id: &str) -> Result<Option<Campaign>, StoreError> {
         self.records.get(&table::campaign(org_id, id), "Campaign").await
     }

@@ -20,10 +20,6 @@ pub enum Claim {
     Missing,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 impl CampaignStore {
     /// pending → sending, right before the send.
     pub async fn claim(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Claim, StoreError> {
@@ -42,7 +38,7 @@ impl CampaignStore {
             .expression_attribute_values(":sending", s("sending"))
             .expression_attribute_values(":pending", s("pending"))
             .expression_attribute_values(":rank", n(rank::SENDING))
-            .expression_attribute_values(":now", n(now_ms()))
+            .expression_attribute_values(":now", n(self.records.clock.now_ms()))
             .expression_attribute_values(":one", n(1))
             .return_values(ReturnValue::AllNew)
             .send()

@@ -51,6 +51,12 @@ impl OutboundStore {
         }
     }
 
+    /// Claims and settle times read `clock` (tests drive time without sleeping).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.records = self.records.with_clock(clock);
+        self
+    }
+
     /// The message an id names (the id Meta echoes as `biz_opaque_callback_data`).
     pub async fn key_of(&self, org_id: &str, message_id: &str) -> Result<Option<Key>, StoreError> {
         Ok(self

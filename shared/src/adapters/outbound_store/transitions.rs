@@ -35,10 +35,6 @@ impl<'a> Subject<'a> {
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 impl OutboundStore {
     /// queued → sending, before anything else of the send: the message as claimed, or what
     /// stopped the claim (another caller has it, it is settled, or it does not exist).
@@ -46,7 +42,7 @@ impl OutboundStore {
         let Some(message_id) = table::message_id_in(key) else {
             return Ok(ClaimOutcome::Missing);
         };
-        let now = now_ms();
+        let now = self.records.clock.now_ms();
         let result = self
             .transition(
                 Subject {
@@ -113,7 +109,7 @@ impl OutboundStore {
             )
             .expression_attribute_values(":rank", n(DeliveryStatus::Sent.rank()))
             .expression_attribute_values(":wamid", s(wamid))
-            .expression_attribute_values(":now", n(now_ms())),
+            .expression_attribute_values(":now", n(self.records.clock.now_ms())),
             "record sent",
         )
         .await
@@ -121,7 +117,7 @@ impl OutboundStore {
 
     /// sending → unknown: the request may have reached Meta, and no answer came back.
     pub async fn mark_unknown(&self, pending: &PendingSend, claimed_ms: i64) -> Result<bool, StoreError> {
-        let now = now_ms();
+        let now = self.records.clock.now_ms();
         self.finish(
             self.transition(
                 Subject::of(pending),
