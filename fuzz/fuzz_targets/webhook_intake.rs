@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::webhook_auth::{HandshakeQuery, sign, verify_handshake, verify_signature};
+use shared::access::webhook_auth::{HandshakeQuery, sign, verify_handshake, verify_signature};
 
 const SECRET: &[u8] = b"fuzz-app-secret";
 

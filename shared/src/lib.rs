@@ -1,42 +1,12 @@
-//! Switchboard's shared library: domain logic free of I/O, configuration, telemetry, the table's
-//! key schema and one adapter per AWS service.
+//! Switchboard's shared library, by context: each folder holds its pure domain, its stores and
+//! their ports side by side; `platform` holds what every context uses (table keys, Plans, the SQS
+//! and clock runners, caches, telemetry); `meta` is the Graph API's wire.
 
-pub mod adapters;
-pub mod allocation;
-pub mod api_key;
-pub mod campaign;
-pub mod chat_expiry;
-pub mod clock;
-pub mod compose;
-pub mod config;
-pub mod csat;
-pub mod cursor;
-pub mod delivery;
+pub mod access;
+pub mod care;
 pub mod desk;
-pub mod events;
-pub mod http_error;
-pub mod ids;
 pub mod inbox;
 pub mod live;
-pub mod media_job;
 pub mod meta;
-pub mod outbound;
-pub mod pacing;
-pub mod password;
-pub mod permissions;
-pub mod schedule;
-pub mod sealed_secret;
-pub mod secret;
-pub mod send_policy;
-pub mod session;
-pub mod sla;
-pub mod sla_clock;
-pub mod sqs_batch;
-pub mod table;
-pub mod telemetry;
-pub mod template;
-pub mod tenancy;
-pub mod token_bucket;
-pub mod ttl_cache;
-pub mod webhook_auth;
-pub mod working_hours;
+pub mod outreach;
+pub mod platform;

@@ -25,7 +25,7 @@ struct Api {
     stack: TestStack,
     service: api::ApiService,
     key: String,
-    account: shared::tenancy::WhatsAppAccount,
+    account: shared::access::tenancy::WhatsAppAccount,
 }
 
 impl Api {
@@ -72,7 +72,7 @@ async fn api_fixture() -> Api {
     }
     for (batch_index, batch) in bodies.chunks(10).enumerate() {
         let ids: Vec<String> = (0..batch.len()).map(|i| format!("{batch_index}-{i}")).collect();
-        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> = batch
+        let records: Vec<(&str, &shared::access::tenancy::WhatsAppAccount, &[u8])> = batch
             .iter()
             .zip(&ids)
             .map(|(b, id)| (id.as_str(), &account, b.as_slice()))
@@ -293,8 +293,11 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         }
     };
     let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-    let now = shared::adapters::items::now_rfc3339();
-    let (org_id, account_id) = (shared::ids::new_id("org"), shared::ids::new_id("acc"));
+    let now = shared::platform::items::now_rfc3339();
+    let (org_id, account_id) = (
+        shared::platform::ids::new_id("org"),
+        shared::platform::ids::new_id("acc"),
+    );
     let keeper = stack.keeper();
     let mut sealed = Vec::new();
     for (field, clear) in [
@@ -302,19 +305,20 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         ("app_secret", "bench-secret"),
         ("access_token", ACCESS_TOKEN),
     ] {
-        let context = shared::sealed_secret::SecretContext {
+        let context = shared::platform::sealed_secret::SecretContext {
             org_id: &org_id,
             account_id: &account_id,
             field,
         };
         let secret = keeper
-            .seal(&shared::secret::Secret::new(clear), &context)
+            .seal(&shared::platform::secret::Secret::new(clear), &context)
             .await
             .unwrap();
-        sealed.push(shared::sealed_secret::StoredSecret::Sealed(secret));
+        sealed.push(shared::platform::sealed_secret::StoredSecret::Sealed(secret));
     }
-    let [verify_token, app_secret, access_token]: [shared::sealed_secret::StoredSecret; 3] = sealed.try_into().unwrap();
-    let account = shared::tenancy::WhatsAppAccount {
+    let [verify_token, app_secret, access_token]: [shared::platform::sealed_secret::StoredSecret; 3] =
+        sealed.try_into().unwrap();
+    let account = shared::access::tenancy::WhatsAppAccount {
         messaging_limit: None,
         out_of_hours_reply: None,
         csat_enabled: false,
@@ -336,9 +340,9 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         .put_item()
         .table_name(&table)
         .set_item(Some(
-            shared::adapters::items::record_item(
+            shared::platform::items::record_item(
                 &account,
-                &shared::table::whatsapp_account(&account.org_id, &account.account_id),
+                &shared::platform::table::whatsapp_account(&account.org_id, &account.account_id),
                 "WhatsAppAccount",
             )
             .unwrap(),
@@ -350,10 +354,10 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
     let mut jobs = Vec::new();
     for i in 0..messages {
         let id = format!("msg_bench{i:06}");
-        let key = shared::table::message(&account.org_id, "cv_bench", 1_795_262_400_000 + i as i64, &id);
+        let key = shared::platform::table::message(&account.org_id, "cv_bench", 1_795_262_400_000 + i as i64, &id);
         let message = queued_message(&account.org_id, "cv_bench", &id, text_content());
         inbox.put_message(&key, &message).await.unwrap();
-        jobs.push(shared::outbound::OutboundJob {
+        jobs.push(shared::inbox::outbound::OutboundJob {
             org_id: account.org_id.clone(),
             account_id: account.account_id.clone(),
             message_pk: key.pk,
@@ -363,7 +367,7 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         });
     }
     let config = sender::SenderConfig::from_env(&stack.env_of("SenderFunction")).unwrap();
-    let batches: Vec<Vec<shared::outbound::OutboundJob>> = jobs.chunks(10).map(|c| c.to_vec()).collect();
+    let batches: Vec<Vec<shared::inbox::outbound::OutboundJob>> = jobs.chunks(10).map(|c| c.to_vec()).collect();
     let queue = Arc::new(tokio::sync::Mutex::new(batches.into_iter()));
     let started = Instant::now();
     let cpu_before = cpu_seconds();
@@ -372,8 +376,8 @@ async fn sender_figures(mps: u32, messages: usize, invocations: usize, backend: 
         let queue = queue.clone();
         // Accounts from the bench's table, their tokens opened by the stack's KMS (moto).
         let service = sender::SenderService::from_aws(&config, &aws).with_accounts(
-            shared::adapters::account_cache::AccountCache::opening_tokens(
-                shared::adapters::tenancy_store::TenancyStore::new(dynamo.clone(), &table),
+            shared::access::account_cache::AccountCache::opening_tokens(
+                shared::access::tenancy_store::TenancyStore::new(dynamo.clone(), &table),
                 stack.keeper(),
             ),
         );
@@ -445,10 +449,10 @@ async fn sender_requests_per_send() {
     let mut events = Vec::new();
     for i in 0..21 {
         let id = format!("msg_count{i:03}");
-        let key = shared::table::message(&account.org_id, "cv_count", 1_795_262_400_000 + i, &id);
+        let key = shared::platform::table::message(&account.org_id, "cv_count", 1_795_262_400_000 + i, &id);
         let message = queued_message(&account.org_id, "cv_count", &id, text_content());
         inbox.put_message(&key, &message).await.unwrap();
-        let job = shared::outbound::OutboundJob {
+        let job = shared::inbox::outbound::OutboundJob {
             org_id: account.org_id.clone(),
             account_id: account.account_id.clone(),
             message_pk: key.pk,
@@ -478,8 +482,8 @@ async fn sender_requests_per_send() {
 async fn moto_ceiling() {
     let stack = TestStack::new().await;
     let records =
-        shared::adapters::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
-    let org = shared::table::org_counters("org_ceiling");
+        shared::platform::records::Records::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let org = shared::platform::table::org_counters("org_ceiling");
     let client = aws_sdk_dynamodb::Client::new(&stack.aws);
     let table = stack.name_of("Table");
     client

@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use integration_tests::outreach::{campaign_job_event, sqs_event_of};
 use integration_tests::*;
 use serde_json::{Value, json};
-use shared::campaign::CampaignJob;
+use shared::outreach::campaign::CampaignJob;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -67,7 +67,7 @@ async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
 async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: u64, count: usize) {
     let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
     let table = stack.name_of("Table");
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let mut requests = Vec::new();
     for i in 0..count {
         let phone = (first_phone + i as u64).to_string();
@@ -83,16 +83,16 @@ async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: 
             created_at: now.clone(),
             updated_at: now.clone(),
         };
-        let contact_item = shared::adapters::items::record_item(
+        let contact_item = shared::platform::items::record_item(
             &contact,
-            &shared::table::contact(org_id, &contact.contact_id),
+            &shared::platform::table::contact(org_id, &contact.contact_id),
             "Contact",
         )
         .unwrap();
         let mut tag_item =
-            shared::adapters::items::key_item(&shared::table::contact_tag(org_id, tag, &contact.contact_id));
-        tag_item.insert("entity".into(), shared::adapters::items::s("ContactTag"));
-        tag_item.insert("contact_id".into(), shared::adapters::items::s(&contact.contact_id));
+            shared::platform::items::key_item(&shared::platform::table::contact_tag(org_id, tag, &contact.contact_id));
+        tag_item.insert("entity".into(), shared::platform::items::s("ContactTag"));
+        tag_item.insert("contact_id".into(), shared::platform::items::s(&contact.contact_id));
         for item in [contact_item, tag_item] {
             requests.push(
                 WriteRequest::builder()
@@ -140,17 +140,17 @@ struct CountingQueue {
 }
 
 #[async_trait::async_trait]
-impl shared::adapters::job_queue::JobQueue for CountingQueue {
+impl shared::platform::job_queue::JobQueue for CountingQueue {
     async fn send_all(&self, bodies: &[String]) -> Vec<usize> {
         use std::sync::atomic::Ordering::SeqCst;
         self.batches.fetch_add(bodies.len().div_ceil(10), SeqCst);
         self.bodies.fetch_add(bodies.len(), SeqCst);
         Vec::new()
     }
-    async fn send_one(&self, _: &str) -> Result<(), shared::adapters::StoreError> {
+    async fn send_one(&self, _: &str) -> Result<(), shared::platform::StoreError> {
         Ok(())
     }
-    async fn send_later(&self, _: &str, _: u32) -> Result<(), shared::adapters::StoreError> {
+    async fn send_later(&self, _: &str, _: u32) -> Result<(), shared::platform::StoreError> {
         Ok(())
     }
 }
@@ -158,7 +158,7 @@ impl shared::adapters::job_queue::JobQueue for CountingQueue {
 struct Bench {
     stack: TestStack,
     graph: fake_graph::FakeGraph,
-    account: shared::tenancy::WhatsAppAccount,
+    account: shared::access::tenancy::WhatsAppAccount,
     key: String,
     api: api::ApiService,
 }
@@ -176,7 +176,7 @@ impl Bench {
             .update(
                 &account.org_id,
                 &account.account_id,
-                shared::adapters::account_store::AccountChanges {
+                shared::access::account_store::AccountChanges {
                     throughput_mps: Some(mps),
                     ..Default::default()
                 },
@@ -188,14 +188,14 @@ impl Bench {
             &stack.aws,
         );
         // An approved template, as a sync would store it.
-        shared::adapters::template_store::TemplateStore::new(
+        shared::outreach::template_store::TemplateStore::new(
             aws_sdk_dynamodb::Client::new(&stack.aws),
             stack.name_of("Table"),
         )
         .save_synced(
             &account.org_id,
             &account.waba_id,
-            &shared::adapters::template_store::MetaTemplate {
+            &shared::outreach::template_store::MetaTemplate {
                 meta_template_id: "1".into(),
                 name: "bench".into(),
                 language: "en_US".into(),
@@ -244,7 +244,7 @@ impl Bench {
     }
 
     async fn campaign_for(&self, tag: &str) -> String {
-        let template = shared::template::template_id(&self.account.waba_id, "bench", "en_US");
+        let template = shared::outreach::template::template_id(&self.account.waba_id, "bench", "en_US");
         let created = self
             .call(
                 "POST",
@@ -303,7 +303,7 @@ async fn expansion_and_fan_out(recipients: usize) {
     );
     bench.call("POST", &format!("/v1/campaigns/{id}/start"), None).await;
     bench.stack.drain("CampaignQueue").await;
-    let steps = recipients.div_ceil(shared::campaign::feed_budget(1_000));
+    let steps = recipients.div_ceil(shared::outreach::campaign::feed_budget(1_000));
     let started = Instant::now();
     let outbound = CountingQueue::default();
     let mut feed = recorded(async {
@@ -322,7 +322,7 @@ async fn expansion_and_fan_out(recipients: usize) {
     );
     println!(
         "  fan-out at the 1,000 mps setting: {steps} steps of {} in {:.1} s ({:.0} ms per step); per recipient: {}; write units {:.4}",
-        shared::campaign::feed_budget(1_000),
+        shared::outreach::campaign::feed_budget(1_000),
         started.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64() * 1e3 / steps as f64,
         feed.per(recipients),

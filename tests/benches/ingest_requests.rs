@@ -26,7 +26,7 @@ async fn measure(label: &str, f: &Fixture, deliveries: Vec<Vec<u8>>) {
     let mut stored = 0;
     for (batch_index, batch) in deliveries.chunks(10).enumerate() {
         let ids: Vec<String> = (0..batch.len()).map(|i| format!("{batch_index}-{i}")).collect();
-        let records: Vec<(&str, &shared::tenancy::WhatsAppAccount, &[u8])> = batch
+        let records: Vec<(&str, &shared::access::tenancy::WhatsAppAccount, &[u8])> = batch
             .iter()
             .zip(&ids)
             .map(|(body, id)| (id.as_str(), &f.a.account, body.as_slice()))

@@ -13,8 +13,8 @@ use integration_tests::recorder::{body_of, operation_of, record, write_units};
 use integration_tests::*;
 use notifier::{NotifierConfig, NotifierService};
 use serde_json::json;
-use shared::adapters::connection_store::ConnectionStore;
-use shared::adapters::login_store::LoginStore;
+use shared::access::login_store::LoginStore;
+use shared::live::connection_store::ConnectionStore;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,7 +41,7 @@ async fn connect_agent(
     let agent_id = json_body(&response)["id"].as_str().unwrap().to_string();
     let now = chrono::Utc::now().timestamp_millis();
     let (token, _) = logins
-        .open_session(org, &agent_id, shared::tenancy::Role::Agent, now)
+        .open_session(org, &agent_id, shared::access::tenancy::Role::Agent, now)
         .await
         .unwrap();
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
@@ -112,7 +112,9 @@ async fn main() {
         .key_condition_expression("pk = :pk")
         .expression_attribute_values(
             ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(shared::table::live_connections_partition(&account_a.org_id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::platform::table::live_connections_partition(
+                &account_a.org_id,
+            )),
         )
         .send()
         .await
@@ -187,7 +189,7 @@ async fn main() {
     for n in 0..5 {
         connections
             .open(
-                &shared::adapters::connection_store::Opened {
+                &shared::live::connection_store::Opened {
                     org_id: &account_a.org_id,
                     agent_id: "agt_gone",
                     session_id: "gone",

@@ -12,8 +12,8 @@ use futures::StreamExt;
 use integration_tests::*;
 use scheduled_sends::{ScheduledSendsConfig, ScheduledSendsService};
 use serde_json::json;
-use shared::adapters::scheduled_store::ScheduledStore;
-use shared::schedule::{ScheduledMessage, ScheduledStatus};
+use shared::outreach::schedule::{ScheduledMessage, ScheduledStatus};
+use shared::outreach::scheduled_store::ScheduledStore;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -53,14 +53,14 @@ async fn seed(store: &ScheduledStore, org: &str, count: usize, due_ms: i64) {
     futures::stream::iter(0..count)
         .map(|n| async move {
             let message = ScheduledMessage {
-                scheduled_id: shared::ids::new_id("sch"),
+                scheduled_id: shared::platform::ids::new_id("sch"),
                 org_id: org.to_string(),
                 conversation_id: format!("cv_backlog{n}"),
                 scheduled_by: "agt_bench".into(),
                 agent_name: None,
                 msg_type: "text".into(),
                 content: shared::meta::Content::Text {
-                    body: "x".repeat(shared::outbound::MAX_TEXT_CHARS),
+                    body: "x".repeat(shared::inbox::outbound::MAX_TEXT_CHARS),
                 },
                 reply_to: None,
                 scheduled_at_ms: due_ms + (n % 50) as i64,

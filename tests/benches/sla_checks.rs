@@ -13,9 +13,9 @@ use futures::StreamExt;
 use integration_tests::recorder::{body_of, operation_of, record, write_units};
 use integration_tests::*;
 use serde_json::json;
-use shared::adapters::sla_store::SlaStore;
-use shared::sla::SlaPolicy;
-use shared::sla_clock::SlaClocks;
+use shared::care::sla::SlaPolicy;
+use shared::care::sla_clock::SlaClocks;
+use shared::care::sla_store::SlaStore;
 use sla_checks::{SlaChecksConfig, SlaChecksService};
 use std::collections::{BTreeMap, HashMap};
 
@@ -140,14 +140,14 @@ impl TableReader {
 
     async fn remember(&self, dynamo: &aws_sdk_dynamodb::Client, table: &str, minutes: &[String]) {
         for minute in minutes {
-            let partition = format!("{}{minute}", shared::table::SLA_DUE);
+            let partition = format!("{}{minute}", shared::platform::table::SLA_DUE);
             let mut bytes = 0;
             let mut start = None;
             loop {
                 let page = dynamo
                     .query()
                     .table_name(table)
-                    .index_name(shared::table::index::TIMELINE)
+                    .index_name(shared::platform::table::index::TIMELINE)
                     .key_condition_expression("gsi2pk = :pk")
                     .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
                     .set_exclusive_start_key(start)
@@ -197,7 +197,7 @@ async fn scenario(stack: &TestStack, open: usize, prefix: &str, base_ms: i64) ->
     let reader = TableReader {
         sizes: Default::default(),
     };
-    let minute = |ms: i64| shared::schedule::minute_of(ms);
+    let minute = |ms: i64| shared::outreach::schedule::minute_of(ms);
     let mut costs = Vec::new();
     for (now, label) in [
         (t + 30_000, "100 warnings"),

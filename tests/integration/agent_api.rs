@@ -119,7 +119,7 @@ async fn an_admin_can_use_every_route() {
     let listed = keys.to_string();
     assert_eq!(keys["data"].as_array().unwrap().len(), 2);
     assert!(!listed.contains(&ada_key), "keys are never listed in clear");
-    assert!(!listed.contains("key_hash") && !listed.contains(&shared::api_key::hash(&ada_key)));
+    assert!(!listed.contains("key_hash") && !listed.contains(&shared::access::api_key::hash(&ada_key)));
 
     // Divisions and members.
     let division = w
@@ -226,7 +226,7 @@ async fn an_admin_can_use_every_route() {
         .await
         .unwrap()
         .unwrap();
-    let opened = shared::adapters::secret_keeper::open(
+    let opened = shared::platform::secret_keeper::open(
         f.stack.keeper().as_ref(),
         &stored.app_secret,
         &stored.secret_context("app_secret"),

@@ -69,7 +69,7 @@ async fn a_reply_is_queued_for_the_sender_and_mark_read_clears_unread() {
     assert_eq!(sent["direction"], "outbound");
     let jobs = f.stack.drain("OutboundQueue").await;
     assert_eq!(jobs.len(), 1);
-    let job: shared::outbound::OutboundJob = serde_json::from_str(jobs[0].body().unwrap()).unwrap();
+    let job: shared::inbox::outbound::OutboundJob = serde_json::from_str(jobs[0].body().unwrap()).unwrap();
     assert_eq!(
         (job.to.as_str(), job.account_id.as_str()),
         ("16505551234", f.a.account.account_id.as_str())
@@ -249,7 +249,7 @@ async fn a_page_of_the_largest_messages_stays_under_lambdas_answer_limit_and_con
                 body: "é".repeat(20_000),
             })
             .collect();
-        let key = shared::table::message(&org, &conversation, 1_795_262_400_000 + n * 1000, &id);
+        let key = shared::platform::table::message(&org, &conversation, 1_795_262_400_000 + n * 1000, &id);
         fx.stack.inbox().put_message(&key, &message).await.unwrap();
     }
     let path = format!("/v1/conversations/{conversation}/messages?limit=100");

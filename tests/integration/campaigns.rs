@@ -7,8 +7,8 @@ use integration_tests::outreach::{CampaignFixture, OutreachFixture, outbox_of, s
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::adapters::StoreError;
-use shared::adapters::job_queue::JobQueue;
+use shared::platform::StoreError;
+use shared::platform::job_queue::JobQueue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -625,7 +625,7 @@ async fn the_messaging_limit_pauses_a_campaign_until_the_window_allows_then_it_r
     later_service().process(sqs_event_of(&jobs)).await;
     f.run_sends().await;
     assert_eq!(f.graph.sent().len(), 300, "the other 50 went out, each once");
-    let job = shared::campaign::CampaignJob::Feed {
+    let job = shared::outreach::campaign::CampaignJob::Feed {
         org_id: f.a.account.org_id.clone(),
         campaign_id: id.clone(),
     };
@@ -716,7 +716,7 @@ async fn per_phone_variables_reach_tag_recipients_and_unmatched_phones_are_repor
         .collect();
     assert_eq!(refused, [("variables", "+4915199999999")], "{added}");
     assert_eq!(f.run_campaign_jobs().await, 1, "the expansion job");
-    let store = shared::adapters::campaign_store::CampaignStore::new(
+    let store = shared::outreach::campaign_store::CampaignStore::new(
         aws_sdk_dynamodb::Client::new(&f.stack.aws),
         f.stack.name_of("Table"),
     );
@@ -750,7 +750,7 @@ async fn per_phone_variables_reach_tag_recipients_and_unmatched_phones_are_repor
 
 #[tokio::test]
 async fn a_status_after_an_unconfirmed_failure_wins_and_the_counts_follow() {
-    use shared::adapters::campaign_store::{CampaignStore, Claim};
+    use shared::outreach::campaign_store::{CampaignStore, Claim};
     let f = Fixture::new().await;
     let template = f.approved_template(&f.a, "restock", "MARKETING", restock()).await;
     let id = campaign(&f, &template, json!({"1": "friend", "2": "the blue scarf"})).await;
@@ -870,7 +870,7 @@ async fn five_feeds_on_one_number_stay_within_its_messaging_limit_together() {
 
 #[tokio::test]
 async fn a_feed_step_reads_one_page_past_its_cursor_and_a_resume_goes_on_from_its_last_steps() {
-    use shared::adapters::campaign_store::CampaignStore;
+    use shared::outreach::campaign_store::CampaignStore;
     let f = Fixture::new().await;
     let template = f
         .approved_template(
@@ -885,15 +885,22 @@ async fn a_feed_step_reads_one_page_past_its_cursor_and_a_resume_goes_on_from_it
     let store = CampaignStore::new(aws_sdk_dynamodb::Client::new(&f.stack.aws), f.stack.name_of("Table"));
     // 20,000 recipients, 19,990 of them sent already (a resumed, nearly finished campaign).
     let phones: Vec<String> = (0..20_000).map(|i| format!("49155{i:08}")).collect();
-    let now = shared::adapters::items::now_rfc3339();
-    let recipients: Vec<shared::campaign::Recipient> = phones
+    let now = shared::platform::items::now_rfc3339();
+    let recipients: Vec<shared::outreach::campaign::Recipient> = phones
         .iter()
         .enumerate()
         .map(|(i, phone)| {
-            let mut r = shared::campaign::Recipient::pending(&org, &id, phone.clone(), None, Default::default(), &now);
+            let mut r = shared::outreach::campaign::Recipient::pending(
+                &org,
+                &id,
+                phone.clone(),
+                None,
+                Default::default(),
+                &now,
+            );
             if !(15_000..15_010).contains(&i) {
                 r.status = "sent".into();
-                r.status_rank = shared::campaign::rank::SENT;
+                r.status_rank = shared::outreach::campaign::rank::SENT;
             }
             r
         })
@@ -953,8 +960,8 @@ async fn a_feed_step_reads_one_page_past_its_cursor_and_a_resume_goes_on_from_it
 
 #[tokio::test]
 async fn the_ends_sweep_reads_a_page_a_step_and_completes_only_after_a_sweep_with_nothing_open() {
-    use shared::adapters::campaign_store::CampaignStore;
-    use shared::campaign::settle::SETTLE_PAGE;
+    use shared::outreach::campaign::settle::SETTLE_PAGE;
+    use shared::outreach::campaign_store::CampaignStore;
     let f = Fixture::new().await;
     let template = f
         .approved_template(&f.a, "end_sweep", "UTILITY", json!([{"type": "BODY", "text": "Hi"}]))
@@ -965,15 +972,22 @@ async fn the_ends_sweep_reads_a_page_a_step_and_completes_only_after_a_sweep_wit
     // 3,000 recipients, all sent but two: one whose send is still on its way (claimed just now),
     // one unknown for 20 minutes (no answer from Meta, no status).
     let phones: Vec<String> = (0..3_000).map(|i| format!("49166{i:08}")).collect();
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let now_ms = chrono::Utc::now().timestamp_millis();
     let recipient = |i: usize, status: &str, claimed: Option<i64>| {
-        let mut r = shared::campaign::Recipient::pending(&org, &id, phones[i].clone(), None, Default::default(), &now);
+        let mut r = shared::outreach::campaign::Recipient::pending(
+            &org,
+            &id,
+            phones[i].clone(),
+            None,
+            Default::default(),
+            &now,
+        );
         r.status = status.into();
         r.status_rank = match status {
-            "sending" => shared::campaign::rank::SENDING,
-            "unknown" => shared::campaign::rank::UNKNOWN,
-            _ => shared::campaign::rank::SENT,
+            "sending" => shared::outreach::campaign::rank::SENDING,
+            "unknown" => shared::outreach::campaign::rank::UNKNOWN,
+            _ => shared::outreach::campaign::rank::SENT,
         };
         r.send_claimed_ms = claimed;
         r
@@ -1014,7 +1028,7 @@ async fn the_ends_sweep_reads_a_page_a_step_and_completes_only_after_a_sweep_wit
     let campaign = store.campaign(&org, &id).await.unwrap().unwrap();
     assert_eq!(
         campaign.status,
-        shared::campaign::CampaignStatus::InProgress,
+        shared::outreach::campaign::CampaignStatus::InProgress,
         "a send on its way keeps the campaign open"
     );
     assert_eq!(campaign.settle_cursor, None, "the sweep starts again later");

@@ -105,14 +105,14 @@ async fn activity_postpones_expiry_and_pending_conversations_expire_too() {
 
     // Pending (waiting on the customer) is idle all the same.
     let dynamo = aws_sdk_dynamodb::Client::new(&fx.stack.aws);
-    let key = shared::table::conversation(&fx.a.account.org_id, &conversation);
+    let key = shared::platform::table::conversation(&fx.a.account.org_id, &conversation);
     dynamo
         .update_item()
         .table_name(fx.stack.name_of("Table"))
-        .set_key(Some(shared::adapters::items::key_item(&key)))
+        .set_key(Some(shared::platform::items::key_item(&key)))
         .update_expression("SET #s = :pending")
         .expression_attribute_names("#s", "status")
-        .expression_attribute_values(":pending", shared::adapters::items::s("pending"))
+        .expression_attribute_values(":pending", shared::platform::items::s("pending"))
         .send()
         .await
         .unwrap();

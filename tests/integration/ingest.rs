@@ -3,10 +3,10 @@
 use ingest::IngestService;
 use integration_tests::*;
 use serde_json::{Value, json};
-use shared::adapters::inbox::StatusOutcome;
+use shared::inbox::store::StatusOutcome;
 use shared::inbox::{Direction, Message};
 use shared::meta::{Content, DeliveryStatus, StatusUpdate};
-use shared::table;
+use shared::platform::table;
 
 /// What these tests ask of the shared fixture.
 trait IngestFixture {
@@ -505,7 +505,7 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
     assert_eq!(dead[0].body(), Some("{\"not\":\"a notification\"}"));
     let reason = dead[0]
         .message_attributes()
-        .and_then(|a| a.get(shared::sqs_batch::FAILURE_REASON_ATTRIBUTE))
+        .and_then(|a| a.get(shared::platform::sqs_batch::FAILURE_REASON_ATTRIBUTE))
         .and_then(|a| a.string_value())
         .unwrap_or_default();
     assert!(reason.contains("not a WhatsApp notification"), "{reason}");
@@ -526,7 +526,7 @@ async fn only_the_poison_record_fails_and_other_fields_are_recorded() {
             "sk",
             aws_sdk_dynamodb::types::AttributeValue::S(format!(
                 "TEMPLATE#{}",
-                shared::template::template_id("102290129340398", "order_update", "en_US")
+                shared::outreach::template::template_id("102290129340398", "order_update", "en_US")
             )),
         )
         .send()

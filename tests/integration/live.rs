@@ -7,7 +7,7 @@ use futures::StreamExt;
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::adapters::connection_store::ConnectionStore;
+use shared::live::connection_store::ConnectionStore;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -92,7 +92,7 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
     // A connection whose client went away without a disconnect: API Gateway answers 410 for it.
     connections
         .open(
-            &shared::adapters::connection_store::Opened {
+            &shared::live::connection_store::Opened {
                 org_id: &org_a,
                 agent_id: "agent-gone",
                 session_id: "gone",
@@ -223,7 +223,7 @@ fn sample_events_of_the_live_functions_are_what_they_handle() {
     }
     let connect: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
         serde_json::from_value(read_event("live-connect.json")).unwrap();
-    assert!(shared::session::is_session_token(
+    assert!(shared::access::session::is_session_token(
         connect.query_string_parameters.first("token").unwrap()
     ));
     let sqs: aws_lambda_events::event::sqs::SqsEvent =

@@ -228,7 +228,7 @@ async fn a_job_whose_last_receive_fails_marks_its_media_failed_and_is_dead_lette
             .contains(&format!("gave up after {max} receives"))
     );
     let dead = f.stack.drain("MediaDeadLetterQueue").await;
-    let reason = dead[0].message_attributes().unwrap()[shared::sqs_batch::FAILURE_REASON_ATTRIBUTE]
+    let reason = dead[0].message_attributes().unwrap()[shared::platform::sqs_batch::FAILURE_REASON_ATTRIBUTE]
         .string_value()
         .unwrap()
         .to_string();

@@ -87,7 +87,7 @@ async fn an_edit_and_a_revoke_change_the_original_message_once() {
         fx.stack.drain("IngestDeadLetterQueue").await.is_empty(),
         "nothing dead-lettered"
     );
-    let orphan_key = shared::table::orphan_change(&fx.a.account.org_id, "wamid.edit-2");
+    let orphan_key = shared::platform::table::orphan_change(&fx.a.account.org_id, "wamid.edit-2");
     let stored = aws_sdk_dynamodb::Client::new(&fx.stack.aws)
         .get_item()
         .table_name(fx.stack.name_of("Table"))

@@ -73,10 +73,10 @@ fn graph_timeouts_and_pacing_fit_in_the_function_timeouts() {
         sender::SEND_TIMEOUT,
         sender::MAX_PACING_WAIT
     );
-    assert!(shared::adapters::graph::CONNECT_TIMEOUT < sender::SEND_TIMEOUT);
+    assert!(shared::meta::graph::CONNECT_TIMEOUT < sender::SEND_TIMEOUT);
     // A claim is only taken over once its invocation must have ended.
     assert!(
-        Duration::from_millis(shared::send_policy::CLAIM_STALE_AFTER_MS as u64)
+        Duration::from_millis(shared::inbox::send_policy::CLAIM_STALE_AFTER_MS as u64)
             >= sender_timeout + Duration::from_secs(30),
         "CLAIM_STALE_AFTER_MS is the sender's timeout plus a margin"
     );
@@ -103,7 +103,7 @@ fn media_is_retried_for_as_long_as_meta_keeps_it() {
     let queue = &template["Resources"]["MediaQueue"]["Properties"];
     let receives = queue["RedrivePolicy"]["maxReceiveCount"].as_u64().unwrap() as u32;
     let window = media::retry_window_seconds(receives);
-    let validity = shared::media_job::MEDIA_ID_VALIDITY_MS / 1000;
+    let validity = shared::inbox::media_job::MEDIA_ID_VALIDITY_MS / 1000;
     assert!(
         window >= validity,
         "{receives} receives retry for {window} s < {validity} s"
@@ -198,12 +198,15 @@ async fn redrive_moves_dead_letters_back_to_their_queue_without_the_failure_reas
             .queue_url(&dlq)
             .message_body(format!("delivery {i}"))
             .message_attributes("sb-org-id", attribute("org_1"))
-            .message_attributes(shared::sqs_batch::FAILURE_REASON_ATTRIBUTE, attribute("store down"))
+            .message_attributes(
+                shared::platform::sqs_batch::FAILURE_REASON_ATTRIBUTE,
+                attribute("store down"),
+            )
             .send()
             .await
             .unwrap();
     }
-    let moved = shared::adapters::redrive::redrive(&stack.sqs(), &dlq, &source, 100)
+    let moved = shared::platform::redrive::redrive(&stack.sqs(), &dlq, &source, 100)
         .await
         .unwrap();
     assert_eq!((moved.moved, moved.failed), (13, 0));
@@ -213,7 +216,7 @@ async fn redrive_moves_dead_letters_back_to_their_queue_without_the_failure_reas
     for message in &back {
         let attributes = message.message_attributes().unwrap();
         assert_eq!(attributes["sb-org-id"].string_value(), Some("org_1"));
-        assert!(!attributes.contains_key(shared::sqs_batch::FAILURE_REASON_ATTRIBUTE));
+        assert!(!attributes.contains_key(shared::platform::sqs_batch::FAILURE_REASON_ATTRIBUTE));
     }
     let mut bodies: Vec<&str> = back.iter().filter_map(|m| m.body()).collect();
     bodies.sort();
@@ -225,7 +228,7 @@ async fn redrive_moves_dead_letters_back_to_their_queue_without_the_failure_reas
 #[tokio::test]
 async fn the_functions_environment_only_sdk_config_reaches_the_stack() {
     let stack = TestStack::new().await;
-    let aws = shared::adapters::function_aws_config();
+    let aws = shared::platform::function_aws_config();
     assert_eq!(aws.region().map(|r| r.to_string()), std::env::var("AWS_REGION").ok());
     let table = aws_sdk_dynamodb::Client::new(&aws)
         .describe_table()

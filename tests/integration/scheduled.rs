@@ -230,9 +230,9 @@ async fn scheduling_refuses_bad_times_and_foreign_conversations() {
 #[tokio::test]
 async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_one() {
     use futures::StreamExt;
-    use shared::adapters::scheduled_store::ScheduledStore;
-    use shared::schedule::{ITEMS_PER_SHARD_PER_RUN, ScheduledMessage, ScheduledStatus};
-    use shared::table::{DUE_SHARDS, shard_of};
+    use shared::outreach::schedule::{ITEMS_PER_SHARD_PER_RUN, ScheduledMessage, ScheduledStatus};
+    use shared::outreach::scheduled_store::ScheduledStore;
+    use shared::platform::table::{DUE_SHARDS, shard_of};
 
     let fx = Fixture::new().await;
     let now = chrono::Utc::now().timestamp_millis();
@@ -259,14 +259,14 @@ async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_o
         .unwrap();
     let store = ScheduledStore::new(aws_sdk_dynamodb::Client::new(&fx.stack.aws), fx.stack.name_of("Table"));
     let message = |n: usize| ScheduledMessage {
-        scheduled_id: shared::ids::new_id("sch"),
+        scheduled_id: shared::platform::ids::new_id("sch"),
         org_id: flooder.clone(),
         conversation_id: format!("cv_flood{n}"),
         scheduled_by: "agt_flood".into(),
         agent_name: None,
         msg_type: "text".into(),
         content: shared::meta::Content::Text {
-            body: "x".repeat(shared::outbound::MAX_TEXT_CHARS),
+            body: "x".repeat(shared::inbox::outbound::MAX_TEXT_CHARS),
         },
         reply_to: None,
         scheduled_at_ms: t + (n % 20) as i64,
@@ -291,13 +291,13 @@ async fn one_organizations_five_thousand_in_a_minute_do_not_hold_back_anothers_o
     let entries = aws_sdk_dynamodb::Client::new(&fx.stack.aws)
         .query()
         .table_name(fx.stack.name_of("Table"))
-        .index_name(shared::table::index::TIMELINE)
+        .index_name(shared::platform::table::index::TIMELINE)
         .key_condition_expression("gsi2pk = :pk")
         .expression_attribute_values(
             ":pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(shared::table::due_shard_partition(
-                shared::table::SCHEDULED_DUE,
-                &shared::schedule::minute_of(t),
+            aws_sdk_dynamodb::types::AttributeValue::S(shared::platform::table::due_shard_partition(
+                shared::platform::table::SCHEDULED_DUE,
+                &shared::outreach::schedule::minute_of(t),
                 shard_of(&flooder, DUE_SHARDS),
             )),
         )

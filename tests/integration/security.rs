@@ -93,7 +93,7 @@ async fn no_key_mints_a_key_holding_more_than_it_holds() {
 async fn raw_account(stack: &integration_tests::TestStack, org_id: &str, account_id: &str) -> (String, String) {
     let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
     let table = stack.name_of("Table");
-    let key = shared::table::whatsapp_account(org_id, account_id);
+    let key = shared::platform::table::whatsapp_account(org_id, account_id);
     let item = dynamo
         .get_item()
         .table_name(&table)
@@ -104,11 +104,11 @@ async fn raw_account(stack: &integration_tests::TestStack, org_id: &str, account
         .unwrap()
         .item
         .unwrap();
-    let (gsi1pk, _) = shared::table::webhook_lookup(account_id);
+    let (gsi1pk, _) = shared::platform::table::webhook_lookup(account_id);
     let indexed = dynamo
         .query()
         .table_name(&table)
-        .index_name(shared::table::index::LOOKUP)
+        .index_name(shared::platform::table::index::LOOKUP)
         .key_condition_expression("gsi1pk = :pk")
         .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(gsi1pk))
         .send()
@@ -177,7 +177,7 @@ async fn clear_secrets_from_before_sealing_are_refused_until_admin_seals_them() 
         .await;
     // Rewrite the secrets as an older version stored them: plain strings.
     let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
-    let key = shared::table::whatsapp_account(&account.org_id, &account.account_id);
+    let key = shared::platform::table::whatsapp_account(&account.org_id, &account.account_id);
     dynamo
         .update_item()
         .table_name(stack.name_of("Table"))

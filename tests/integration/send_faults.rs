@@ -10,13 +10,13 @@ use integration_tests::*;
 use lambda_http::http::StatusCode;
 use sender::{SendLedger, SendPacer, SenderConfig, SenderService};
 use serde_json::{Value, json};
-use shared::adapters::StoreError;
-use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::inbox::Message;
+use shared::inbox::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
+use shared::inbox::send_policy::{CLAIM_STALE_AFTER_MS, QUEUED_GRACE_MS, SETTLE_PERIOD_MS, UNCONFIRMED_FAILURE_RANK};
 use shared::meta::MetaError;
-use shared::send_policy::{CLAIM_STALE_AFTER_MS, QUEUED_GRACE_MS, SETTLE_PERIOD_MS, UNCONFIRMED_FAILURE_RANK};
-use shared::sqs_batch::FAILURE_REASON_ATTRIBUTE;
-use shared::table::Key;
+use shared::platform::StoreError;
+use shared::platform::sqs_batch::FAILURE_REASON_ATTRIBUTE;
+use shared::platform::table::Key;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use sweeper::{SweeperConfig, SweeperService};
@@ -27,7 +27,7 @@ struct Fx {
     stack: TestStack,
     graph: FakeGraph,
     api: ApiService,
-    account: shared::tenancy::WhatsAppAccount,
+    account: shared::access::tenancy::WhatsAppAccount,
     key: String,
     conversation: String,
 }

@@ -5,9 +5,9 @@ use integration_tests::*;
 use lambda_http::http::StatusCode;
 use sender::SenderService;
 use serde_json::json;
+use shared::inbox::outbound::OutboundJob;
 use shared::meta::Content;
-use shared::outbound::OutboundJob;
-use shared::table::{self, Key};
+use shared::platform::table::{self, Key};
 
 /// What these tests ask of the shared fixture.
 trait SenderFixture {

@@ -2,7 +2,7 @@
 
 use integration_tests::*;
 use serde_yaml::Value;
-use shared::table::{attr, index};
+use shared::platform::table::{attr, index};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn resource<'a>(template: &'a Value, id: &str) -> &'a Value {
@@ -268,10 +268,10 @@ async fn sample_events_are_valid_api_gateway_events_signed_for_the_demo_account(
                 .and_then(|v| v.to_str().ok());
             let body: &[u8] = request.body().as_ref();
             assert_eq!(
-                shared::webhook_auth::verify_signature(devstack::demo::APP_SECRET.as_bytes(), body, signature),
+                shared::access::webhook_auth::verify_signature(devstack::demo::APP_SECRET.as_bytes(), body, signature),
                 Ok(()),
                 "{name}: re-sign with the demo secret (expected {})",
-                shared::webhook_auth::sign(devstack::demo::APP_SECRET.as_bytes(), body)
+                shared::access::webhook_auth::sign(devstack::demo::APP_SECRET.as_bytes(), body)
             );
         }
     }
@@ -343,7 +343,8 @@ fn sample_ingest_events_are_sqs_events_of_demo_deliveries() {
 fn sample_media_events_carry_media_jobs() {
     let text = std::fs::read_to_string(repo_root().join("events/media-image-job.json")).unwrap();
     let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_str(&text).unwrap();
-    let job: shared::media_job::MediaJob = serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
+    let job: shared::inbox::media_job::MediaJob =
+        serde_json::from_str(event.records[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(
         (job.org_id.as_str(), job.media_id.as_str()),
         (devstack::demo::ORG_ID, "demo-photo-1")

@@ -211,7 +211,7 @@ async fn sync_pulls_every_page_and_delete_reaches_meta() {
     assert_eq!(seen, 130);
 
     // Deleted here: gone on Meta and here. Deleted in the manager: the next sync removes it.
-    let id = shared::template::template_id(&waba, "made_in_manager_0", "en_US");
+    let id = shared::outreach::template::template_id(&waba, "made_in_manager_0", "en_US");
     let (status, _) = f
         .call("DELETE", &format!("/v1/templates/{id}"), Some(&f.a.key), None)
         .await;
@@ -228,7 +228,7 @@ async fn sync_pulls_every_page_and_delete_reaches_meta() {
         (synced["total"].as_u64(), synced["removed"].as_u64()),
         (Some(128), Some(1))
     );
-    let gone = shared::template::template_id(&waba, &gone_on_meta.name, "en_US");
+    let gone = shared::outreach::template::template_id(&waba, &gone_on_meta.name, "en_US");
     let (status, _) = f
         .call("GET", &format!("/v1/templates/{gone}"), Some(&f.a.key), None)
         .await;

@@ -2,11 +2,11 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use integration_tests::*;
-use shared::adapters::StoreError;
-use shared::adapters::tenancy_store::NewOrganization;
-use shared::secret::Secret;
-use shared::table;
-use shared::tenancy::NewWhatsAppAccount;
+use shared::access::tenancy::NewWhatsAppAccount;
+use shared::access::tenancy_store::NewOrganization;
+use shared::platform::StoreError;
+use shared::platform::secret::Secret;
+use shared::platform::table;
 
 fn registration(phone_number_id: &str) -> NewWhatsAppAccount {
     NewWhatsAppAccount {
@@ -48,7 +48,7 @@ async fn an_organization_gets_an_admin_and_a_key_stored_only_as_its_hash() {
         .unwrap();
     let key = &created.api_key;
     assert_eq!(created.owner.email, "ops@acme.example");
-    assert_eq!(key.key_hash, shared::api_key::hash(&created.api_key_plaintext));
+    assert_eq!(key.key_hash, shared::access::api_key::hash(&created.api_key_plaintext));
     assert!(created.api_key_plaintext.starts_with(&key.key_prefix));
 
     let item = raw_item(&stack, &table::api_key(&key.org_id, &key.key_id)).await;

@@ -2,8 +2,8 @@
 
 use integration_tests::*;
 use lambda_http::http::StatusCode;
-use shared::delivery::{PayloadPointer, attribute};
-use shared::secret::Secret;
+use shared::inbox::delivery::{PayloadPointer, attribute};
+use shared::platform::secret::Secret;
 use std::time::Duration;
 use webhook::MAX_BODY_BYTES;
 

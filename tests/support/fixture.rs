@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 use media::{MediaConfig, MediaService};
 use sender::{SenderConfig, SenderService};
 use serde_json::{Value, json};
-use shared::tenancy::WhatsAppAccount;
+use shared::access::tenancy::WhatsAppAccount;
 use webhook::{WebhookConfig, WebhookService};
 
 /// An organization with one WhatsApp account and its first API key (in clear).

@@ -1,14 +1,14 @@
 //! What the tests read back from the table, through the functions' own stores: one reader with
 //! the questions tests ask (a message, a conversation's messages, the counters, ...).
 
-use shared::adapters::StoreError;
-use shared::adapters::contact_store::ContactStore;
-use shared::adapters::conversation_store::{ConversationFilter, ConversationStore};
-use shared::adapters::inbox::{Counters, MessageStore, StatusLedger, StatusOutcome};
-use shared::adapters::items::record_item;
+use shared::inbox::contact_store::ContactStore;
+use shared::inbox::conversation_store::{ConversationFilter, ConversationStore};
+use shared::inbox::store::{Counters, MessageStore, StatusLedger, StatusOutcome};
 use shared::inbox::{Contact, Conversation, Message};
 use shared::meta::{DeliveryStatus, StatusUpdate};
-use shared::table::Key;
+use shared::platform::StoreError;
+use shared::platform::items::record_item;
+use shared::platform::table::Key;
 use std::collections::HashMap;
 
 pub struct Inbox {

@@ -13,9 +13,9 @@ use aws_config::SdkConfig;
 use devstack::stack::Stack;
 use devstack::template::Template;
 use serde_json::Value;
-use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
-use shared::secret::Secret;
-use shared::tenancy::{NewWhatsAppAccount, WhatsAppAccount};
+use shared::access::tenancy::{NewWhatsAppAccount, WhatsAppAccount};
+use shared::access::tenancy_store::{NewOrganization, TenancyStore};
+use shared::platform::secret::Secret;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,7 +52,7 @@ pub async fn aws() -> SdkConfig {
         std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "AWS_ENDPOINT_URL is not set: run the integration tests with `make test`, which starts moto for them"
     );
-    shared::adapters::load_aws_config().await
+    shared::platform::load_aws_config().await
 }
 
 /// A stack of its own for one test, so tests run in parallel and "the queue is empty" means it.
@@ -69,7 +69,7 @@ static STACK_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestStack {
     pub async fn new() -> Self {
-        shared::telemetry::init_tracing();
+        shared::platform::telemetry::init_tracing();
         let aws = aws().await;
         let template = template();
         let unique = format!(
@@ -116,11 +116,8 @@ impl TestStack {
             .expect("resource exists")
     }
 
-    pub fn contacts(&self) -> shared::adapters::contact_store::ContactStore {
-        shared::adapters::contact_store::ContactStore::new(
-            aws_sdk_dynamodb::Client::new(&self.aws),
-            self.name_of("Table"),
-        )
+    pub fn contacts(&self) -> shared::inbox::contact_store::ContactStore {
+        shared::inbox::contact_store::ContactStore::new(aws_sdk_dynamodb::Client::new(&self.aws), self.name_of("Table"))
     }
 
     pub fn tenancy(&self) -> TenancyStore {
@@ -128,12 +125,12 @@ impl TestStack {
     }
 
     /// Seals and opens secrets with the stack's key, as the functions do.
-    pub fn keeper(&self) -> std::sync::Arc<dyn shared::adapters::secret_keeper::SecretKeeper> {
-        shared::adapters::secret_keeper::KmsSecretKeeper::shared(&self.aws, &self.name_of("SecretsKey"))
+    pub fn keeper(&self) -> std::sync::Arc<dyn shared::platform::secret_keeper::SecretKeeper> {
+        shared::platform::secret_keeper::KmsSecretKeeper::shared(&self.aws, &self.name_of("SecretsKey"))
     }
 
-    pub fn account_secrets(&self) -> shared::adapters::account_store::AccountStore {
-        shared::adapters::account_store::AccountStore::new(
+    pub fn account_secrets(&self) -> shared::access::account_store::AccountStore {
+        shared::access::account_store::AccountStore::new(
             aws_sdk_dynamodb::Client::new(&self.aws),
             self.name_of("Table"),
             self.keeper(),
@@ -276,7 +273,7 @@ pub fn webhook_get(account_id: &str, query: &[(&str, &str)]) -> lambda_http::Req
 }
 
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    shared::webhook_auth::sign(secret.as_bytes(), body)
+    shared::access::webhook_auth::sign(secret.as_bytes(), body)
 }
 
 pub fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
@@ -302,7 +299,7 @@ pub fn received_at_ms() -> u64 {
 
 /// The SQS event Lambda delivers for webhook deliveries, as the webhook function enqueues them.
 pub fn ingest_event(
-    deliveries: &[(&str, &shared::tenancy::WhatsAppAccount, &[u8])],
+    deliveries: &[(&str, &shared::access::tenancy::WhatsAppAccount, &[u8])],
 ) -> aws_lambda_events::event::sqs::SqsEvent {
     let records: Vec<Value> = deliveries
         .iter()

@@ -146,7 +146,7 @@ impl OutreachFixture for Fixture {
 }
 
 /// The SQS event of one campaign job, as Lambda delivers it from the campaign queue.
-pub fn campaign_job_event(job: &shared::campaign::CampaignJob) -> SqsEvent {
+pub fn campaign_job_event(job: &shared::outreach::campaign::CampaignJob) -> SqsEvent {
     let record = json!({
         "messageId": ulid::Ulid::new().to_string(),
         "receiptHandle": "handle",
@@ -223,7 +223,7 @@ impl CampaignFixture for Fixture {
     }
 
     async fn feed(&self, tenant: &Tenant, campaign_id: &str) {
-        let job = shared::campaign::CampaignJob::Feed {
+        let job = shared::outreach::campaign::CampaignJob::Feed {
             org_id: tenant.account.org_id.clone(),
             campaign_id: campaign_id.to_string(),
         };

@@ -12,14 +12,14 @@
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::adapters::StoreError;
-use shared::adapters::agent_store::AgentStore;
-use shared::adapters::tenancy_store::TenancyStore;
-use shared::http_error::HttpError;
-use shared::permissions;
-use shared::tenancy::{Agent, ApiKeyRecord, Role};
-use shared::token_bucket::TokenBucket;
-use shared::ttl_cache::TtlCache;
+use shared::access::agent_store::AgentStore;
+use shared::access::permissions;
+use shared::access::tenancy::{Agent, ApiKeyRecord, Role};
+use shared::access::tenancy_store::TenancyStore;
+use shared::platform::StoreError;
+use shared::platform::http_error::HttpError;
+use shared::platform::token_bucket::TokenBucket;
+use shared::platform::ttl_cache::TtlCache;
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(30);
@@ -178,10 +178,10 @@ impl KeyCache {
 
     /// The cached answer for a presented key, or a lookup when the budget allows one.
     async fn resolve(&self, presented: &str, source: &str) -> Result<Entry, HttpError> {
-        if !shared::api_key::is_well_formed(presented) {
+        if !shared::access::api_key::is_well_formed(presented) {
             return Err(unauthorized("unknown API key"));
         }
-        let hash = shared::api_key::hash(presented);
+        let hash = shared::access::api_key::hash(presented);
         if let Some(entry) = self.entries.get(&hash) {
             return Ok(entry);
         }
@@ -274,8 +274,8 @@ mod tests {
     }
 
     /// A cache over a directory that knows one key (returned) and counts lookups.
-    fn counting_cache() -> (shared::api_key::IssuedKey, Arc<AtomicUsize>, KeyCache) {
-        let good = shared::api_key::issue();
+    fn counting_cache() -> (shared::access::api_key::IssuedKey, Arc<AtomicUsize>, KeyCache) {
+        let good = shared::access::api_key::issue();
         let lookups = Arc::new(AtomicUsize::new(0));
         let cache = KeyCache::new(
             Box::new(CountingDirectory {
@@ -309,7 +309,7 @@ mod tests {
         let (good, _, cache) = counting_cache();
         let mut flood_statuses = std::collections::BTreeSet::new();
         for _ in 0..(LOOKUP_BURST * 3) {
-            let made_up = shared::api_key::issue().plaintext;
+            let made_up = shared::access::api_key::issue().plaintext;
             let refused = cache
                 .authenticate(&request_from(&made_up, "203.0.113.9"))
                 .await
@@ -333,7 +333,7 @@ mod tests {
         let started = Instant::now();
         let mut statuses = std::collections::BTreeMap::new();
         for _ in 0..20_000 {
-            let made_up = shared::api_key::issue().plaintext;
+            let made_up = shared::access::api_key::issue().plaintext;
             let status = cache
                 .authenticate(&request(&made_up))
                 .await
@@ -377,7 +377,7 @@ mod tests {
             assert_eq!(caller.org_id, "org_1");
         }
         assert_eq!(lookups.load(Ordering::SeqCst), 1);
-        let made_up = shared::api_key::issue().plaintext;
+        let made_up = shared::access::api_key::issue().plaintext;
         for _ in 0..5 {
             assert_eq!(
                 cache.authenticate(&request(&made_up)).await.unwrap_err().status,

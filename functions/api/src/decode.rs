@@ -8,8 +8,8 @@ use crate::request::Context;
 use crate::routes::{self, Body};
 use crate::views;
 use lambda_http::Request;
-use shared::http_error::HttpError;
-use shared::tenancy::Role;
+use shared::access::tenancy::Role;
+use shared::platform::http_error::HttpError;
 
 /// The caller decoding assumes (decoding does not depend on who calls).
 fn fuzz_caller() -> crate::auth::Caller {
@@ -54,7 +54,8 @@ pub fn decode_request(request: &Request) -> Result<(), HttpError> {
         "SendMessageRequest" => {
             let send: views::SendMessageRequest = decode_body(&cx)?;
             let content = content_of(&send)?;
-            shared::outbound::validate(&content).map_err(|e| crate::request::unprocessable(e.field, e.reason))?;
+            shared::inbox::outbound::validate(&content)
+                .map_err(|e| crate::request::unprocessable(e.field, e.reason))?;
         }
         "AssignRequest" => drop(decode_body::<views::AssignRequest>(&cx)?),
         "CreateAgent" => drop(decode_body::<views::CreateAgent>(&cx)?),

@@ -17,35 +17,35 @@ pub mod views;
 use auth::KeyCache;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::adapters::account_cache::AccountCache;
-use shared::adapters::account_store::AccountStore;
-use shared::adapters::agent_store::AgentStore;
-use shared::adapters::campaign_store::CampaignStore;
-use shared::adapters::chat_expiry_store::ChatExpiryStore;
-use shared::adapters::contact_store::ContactStore;
-use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::csat_store::CsatStore;
-use shared::adapters::csat_surveyor::CsatSurveyor;
-use shared::adapters::division_store::DivisionStore;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
-use shared::adapters::graph::GraphClient;
-use shared::adapters::inbox::{Counters, MessageStore};
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
-use shared::adapters::login_store::LoginStore;
-use shared::adapters::media_links::MediaLinks;
-use shared::adapters::outbound_store::OutboundStore;
-use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
-use shared::adapters::quick_reply_store::QuickReplyStore;
-use shared::adapters::scheduled_store::ScheduledStore;
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::adapters::sla_keeper::SlaKeeper;
-use shared::adapters::sla_policy_store::SlaPolicyStore;
-use shared::adapters::template_store::TemplateStore;
-use shared::adapters::tenancy_store::TenancyStore;
-use shared::adapters::upload_store::UploadStore;
-use shared::adapters::working_hours_store::WorkingHoursStore;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::http_error::HttpError;
+use shared::access::account_cache::AccountCache;
+use shared::access::account_store::AccountStore;
+use shared::access::agent_store::AgentStore;
+use shared::access::login_store::LoginStore;
+use shared::access::tenancy_store::TenancyStore;
+use shared::care::chat_expiry_store::ChatExpiryStore;
+use shared::care::csat_store::CsatStore;
+use shared::care::csat_surveyor::CsatSurveyor;
+use shared::care::sla_keeper::SlaKeeper;
+use shared::care::sla_policy_store::SlaPolicyStore;
+use shared::care::working_hours_store::WorkingHoursStore;
+use shared::desk::division_store::DivisionStore;
+use shared::desk::quick_reply_store::QuickReplyStore;
+use shared::inbox::contact_store::ContactStore;
+use shared::inbox::conversation_store::ConversationStore;
+use shared::inbox::media_links::MediaLinks;
+use shared::inbox::outbound_store::OutboundStore;
+use shared::inbox::store::{Counters, MessageStore};
+use shared::inbox::upload_store::UploadStore;
+use shared::meta::graph::GraphClient;
+use shared::outreach::campaign_store::CampaignStore;
+use shared::outreach::scheduled_store::ScheduledStore;
+use shared::outreach::template_store::TemplateStore;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::platform::http_error::HttpError;
+use shared::platform::job_queue::{JobQueue, SqsJobQueue};
+use shared::platform::payload_store::{PayloadStore, S3PayloadStore};
+use shared::platform::secret_keeper::KmsSecretKeeper;
 use tracing::{Instrument, info_span, warn};
 
 /// Longest wait for the Graph API (template calls), inside the function's 10 s.
@@ -261,7 +261,7 @@ impl ApiService {
             return handlers::dispatch_public(self, route, request).await;
         }
         let caller = match request::bearer(request) {
-            Some(token) if shared::session::is_session_token(token) => {
+            Some(token) if shared::access::session::is_session_token(token) => {
                 handlers::sign_in::caller_of(self, token).await?
             }
             _ => self.keys.authenticate(request).await?,
@@ -293,7 +293,7 @@ impl ApiService {
         let Some(conversation_id) = context.parameters.get("conversation_id") else {
             return;
         };
-        let event = shared::events::DomainEvent::conversation_changed(
+        let event = shared::platform::events::DomainEvent::conversation_changed(
             &context.caller.org_id,
             conversation_id,
             &route.operation_id(),
@@ -301,7 +301,7 @@ impl ApiService {
         );
         if !self.events.publish(&[event]).await.is_empty() {
             warn!("conversation.changed not published");
-            shared::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
+            shared::platform::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
         }
     }
 }

@@ -1,12 +1,12 @@
 use api::{ApiConfig, ApiService};
 use lambda_http::{Error, service_fn};
-use shared::config::ProcessEnv;
+use shared::platform::config::ProcessEnv;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init_tracing();
+    shared::platform::telemetry::init_tracing();
     let config = ApiConfig::from_env(&ProcessEnv).expect("api configuration");
-    let aws = shared::adapters::function_aws_config();
+    let aws = shared::platform::function_aws_config();
     let service = ApiService::from_aws(&config, &aws);
     lambda_http::run(service_fn(|request| service.handle(request))).await
 }

@@ -7,10 +7,12 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::adapters::records::PageKey;
 use shared::desk::FieldError;
-use shared::http_error::{HttpError, json_response};
-use shared::{cursor, ids, table};
+use shared::platform::cursor;
+use shared::platform::http_error::{HttpError, json_response};
+use shared::platform::ids;
+use shared::platform::records::PageKey;
+use shared::platform::table;
 use std::collections::BTreeMap;
 
 const DEFAULT_PAGE: i32 = 25;

@@ -4,11 +4,11 @@
 //! `added_by` step and counts them in the checkpoint it failed to make.
 
 use crate::{CampaignsService, STEP_BUDGET, WATCHDOG_MS};
-use shared::adapters::StoreError;
-use shared::adapters::campaign_store::CampaignChange;
-use shared::campaign::{CampaignStatus, Recipient};
-use shared::sqs_batch::Outcome;
-use shared::table;
+use shared::outreach::campaign::{CampaignStatus, Recipient};
+use shared::outreach::campaign_store::CampaignChange;
+use shared::platform::StoreError;
+use shared::platform::sqs_batch::Outcome;
+use shared::platform::table;
 use std::collections::BTreeMap;
 use tracing::info;
 
@@ -54,10 +54,10 @@ impl CampaignsService {
                 ])
             });
             let page = self.contacts.by_tag(org_id, &tag, PAGE, start).await?;
-            let now = shared::adapters::items::now_rfc3339();
+            let now = shared::platform::items::now_rfc3339();
             let mut recipients: Vec<Recipient> = Vec::new();
             for contact in &page.items {
-                let Some(phone) = contact.wa_id.as_deref().and_then(shared::campaign::phone_key) else {
+                let Some(phone) = contact.wa_id.as_deref().and_then(shared::outreach::campaign::phone_key) else {
                     continue;
                 };
                 if recipients.iter().any(|r| r.phone == phone) {
@@ -94,7 +94,7 @@ impl CampaignsService {
                     Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS),
                 );
             change = match next_sk {
-                Some(sk) => change.set("expand_cursor", shared::adapters::items::s(sk)),
+                Some(sk) => change.set("expand_cursor", shared::platform::items::s(sk)),
                 None => {
                     let mut tags = campaign.tags.clone();
                     tags.push(tag.clone());
@@ -114,7 +114,7 @@ impl CampaignsService {
                 return Ok(Outcome::Done);
             }
             if started.elapsed() > STEP_BUDGET {
-                let job = shared::campaign::CampaignJob::Expand {
+                let job = shared::outreach::campaign::CampaignJob::Expand {
                     org_id: org_id.to_string(),
                     campaign_id: campaign_id.to_string(),
                 };

@@ -1,5 +1,5 @@
 //! The fan-out: from the campaign's checkpoint, one page of recipients (about the number's messages
-//! per second times [`shared::campaign::LEAD_SECONDS`], at most [`MAX_FEED_PAGE`]) is read, its
+//! per second times [`shared::outreach::campaign::LEAD_SECONDS`], at most [`MAX_FEED_PAGE`]) is read, its
 //! pending ones become send jobs on the outbound queue (SendMessageBatch, ten a request), then the
 //! checkpoint moves and the next step is queued a few seconds later (at once when nothing was
 //! queued). So the outbound queue stays a few seconds deep, a step's reads are bounded, and a pause
@@ -8,19 +8,21 @@
 //! Under a messaging limit a step takes its share of the window before queueing.
 //!
 //! At the end, a sweep of the recipients a page a step (its own cursor, see
-//! [`shared::campaign::settle`]): claims whose holder died become `unknown`, unknowns without a
+//! [`shared::outreach::campaign::settle`]): claims whose holder died become `unknown`, unknowns without a
 //! status for 15 minutes fail (unconfirmed), pending ones whose job was lost are fed again from
 //! the first of them, and a campaign a whole sweep found nothing open in is completed.
 
 use crate::{CampaignsService, WATCHDOG_MS};
-use shared::adapters::StoreError;
-use shared::adapters::campaign_store::CampaignChange;
-use shared::adapters::items::{n, now_rfc3339, s};
-use shared::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
-use shared::campaign::{Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit};
-use shared::outbound::SenderJob;
-use shared::sqs_batch::Outcome;
-use shared::template::{ParameterSpec, render};
+use shared::inbox::outbound::SenderJob;
+use shared::outreach::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
+use shared::outreach::campaign::{
+    Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit,
+};
+use shared::outreach::campaign_store::CampaignChange;
+use shared::outreach::template::{ParameterSpec, render};
+use shared::platform::StoreError;
+use shared::platform::items::{n, now_rfc3339, s};
+use shared::platform::sqs_batch::Outcome;
 use tracing::{info, warn};
 
 /// Recipients one feed step reads at most (one Query page).

@@ -17,19 +17,19 @@ mod sync;
 pub use sync::{SYNC_EVERY_HOURS, SYNC_PAGE, SYNC_TIME, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::adapters::StoreError;
-use shared::adapters::account_cache::AccountCache;
-use shared::adapters::campaign_store::{CampaignChange, CampaignStore};
-use shared::adapters::contact_store::ContactStore;
-use shared::adapters::graph::GraphClient;
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::adapters::template_store::TemplateStore;
-use shared::adapters::tenancy_store::TenancyStore;
-use shared::campaign::{CampaignJob, CampaignStatus};
-use shared::clock::Clock;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use shared::access::account_cache::AccountCache;
+use shared::access::tenancy_store::TenancyStore;
+use shared::inbox::contact_store::ContactStore;
+use shared::meta::graph::GraphClient;
+use shared::outreach::campaign::{CampaignJob, CampaignStatus};
+use shared::outreach::campaign_store::{CampaignChange, CampaignStore};
+use shared::outreach::template_store::TemplateStore;
+use shared::platform::StoreError;
+use shared::platform::clock::Clock;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::job_queue::{JobQueue, SqsJobQueue};
+use shared::platform::secret_keeper::KmsSecretKeeper;
+use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use std::time::Duration;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -143,7 +143,7 @@ impl CampaignsService {
         Ok(serde_json::Value::Null)
     }
 
-    pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, shared::sqs_batch::BatchCounts) {
+    pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, shared::platform::sqs_batch::BatchCounts) {
         self.runner.run(self, &event).await
     }
 
@@ -188,7 +188,7 @@ impl CampaignsService {
                     CampaignStatus::Scheduled => Some((
                         start.set(
                             "started_at",
-                            shared::adapters::items::s(shared::adapters::items::now_rfc3339()),
+                            shared::platform::items::s(shared::platform::items::now_rfc3339()),
                         ),
                         job_of(true),
                     )),

@@ -1,5 +1,5 @@
 //! Every six hours the tick starts a pass over every organization's accounts that pulls their
-//! templates from Meta (`shared::adapters::template_sync`): statuses whose webhook was lost, and
+//! templates from Meta (`shared::outreach::template_sync`): statuses whose webhook was lost, and
 //! templates made in Meta's manager, arrive without anyone asking. The pass goes on a page of the
 //! account directory per tick (a cursor in the table), within a time budget, so however many
 //! tenants there are no run is long and no tenant's slow Graph answers hold the others back for
@@ -7,8 +7,8 @@
 //! share it; an account that fails is logged and left for the next pass.
 
 use crate::CampaignsService;
-use shared::adapters::StoreError;
-use shared::adapters::template_sync::sync_templates;
+use shared::outreach::template_sync::sync_templates;
+use shared::platform::StoreError;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use tracing::{info, warn};

@@ -2,8 +2,8 @@
 //! payload and building the one DynamoDB write request of each message (steady state).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use shared::adapters::inbox::{DeliveryContext, steady_state_plan};
 use shared::inbox::CustomerIdentity;
+use shared::inbox::store::{DeliveryContext, steady_state_plan};
 use shared::meta::{ParsedChange, parse_notification};
 use std::hint::black_box;
 

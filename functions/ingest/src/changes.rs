@@ -7,10 +7,10 @@
 //! no failure, and raises no dead-letter alarm.
 
 use crate::{Effects, IngestService, RecordError};
-use shared::adapters::inbox::{Change, Changed};
-use shared::events::DomainEvent;
+use shared::inbox::store::{Change, Changed};
 use shared::meta::{Content, InboundMessage};
-use shared::telemetry::emit_metric;
+use shared::platform::events::DomainEvent;
+use shared::platform::telemetry::emit_metric;
 use tracing::{info, warn};
 
 impl IngestService {

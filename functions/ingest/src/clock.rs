@@ -4,9 +4,9 @@
 //! outside working hours gets the account's out-of-hours reply, once per closed period.
 
 use crate::{IngestService, RecordError};
-use shared::adapters::StoreError;
+use shared::access::tenancy::WhatsAppAccount;
 use shared::meta;
-use shared::tenancy::WhatsAppAccount;
+use shared::platform::StoreError;
 use tracing::{info, warn};
 
 impl IngestService {
@@ -56,8 +56,8 @@ impl IngestService {
             return Ok(());
         };
         let content = meta::Content::Text { body: text.to_string() };
-        let (key, message, job) = shared::compose::queued_message(
-            shared::compose::Composed {
+        let (key, message, job) = shared::inbox::compose::queued_message(
+            shared::inbox::compose::Composed {
                 org_id,
                 conversation_id,
                 account_id: &account.account_id,

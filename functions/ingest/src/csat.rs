@@ -4,9 +4,9 @@
 //! is not stored as a message: it neither opens a conversation nor reopens the resolved one.
 
 use crate::{Effects, IngestService, RecordError};
-use shared::csat::{Judgement, judge, rating_of};
-use shared::events::DomainEvent;
+use shared::care::csat::{Judgement, judge, rating_of};
 use shared::meta::InboundMessage;
+use shared::platform::events::DomainEvent;
 use tracing::info;
 
 impl IngestService {

@@ -13,32 +13,32 @@ mod outreach;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
-use shared::adapters::StoreError;
-use shared::adapters::account_cache::AccountCache;
-use shared::adapters::agent_store::AgentStore;
-use shared::adapters::allocator::Allocator;
-use shared::adapters::campaign_store::CampaignStore;
-use shared::adapters::chat_expiry_store::ChatExpiryStore;
-use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::csat_store::CsatStore;
-use shared::adapters::division_store::DivisionStore;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
-use shared::adapters::inbox::{
+use shared::access::account_cache::AccountCache;
+use shared::access::agent_store::AgentStore;
+use shared::access::tenancy::WhatsAppAccount;
+use shared::care::chat_expiry_store::ChatExpiryStore;
+use shared::care::csat_store::CsatStore;
+use shared::care::sla_keeper::SlaKeeper;
+use shared::care::working_hours_store::WorkingHoursStore;
+use shared::desk::allocator::Allocator;
+use shared::desk::division_store::DivisionStore;
+use shared::inbox::conversation_store::ConversationStore;
+use shared::inbox::delivery::{self, PayloadPointer, attribute};
+use shared::inbox::outbound_store::OutboundStore;
+use shared::inbox::store::{
     AccountEvent, AccountEvents, DeliveryContext, InboundLedger, MessageStore, StatusLedger, StatusOutcome,
 };
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
-use shared::adapters::outbound_store::OutboundStore;
-use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
-use shared::adapters::sla_keeper::SlaKeeper;
-use shared::adapters::template_store::TemplateStore;
-use shared::adapters::working_hours_store::WorkingHoursStore;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::delivery::{self, PayloadPointer, attribute};
-use shared::events::DomainEvent;
 use shared::meta::{self, ParsedChange, StatusUpdate};
-use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
-use shared::telemetry::emit_metric;
-use shared::tenancy::WhatsAppAccount;
+use shared::outreach::campaign_store::CampaignStore;
+use shared::outreach::template_store::TemplateStore;
+use shared::platform::StoreError;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::platform::events::DomainEvent;
+use shared::platform::job_queue::{JobQueue, SqsJobQueue};
+use shared::platform::payload_store::{PayloadStore, S3PayloadStore};
+use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use shared::platform::telemetry::emit_metric;
 use std::sync::Mutex;
 use tracing::{info, warn};
 
@@ -224,7 +224,7 @@ impl IngestService {
             messages: MessageStore::new(dynamo.clone(), &config.table_name),
             sends: OutboundStore::new(dynamo.clone(), &config.table_name),
             outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
-            accounts: AccountCache::new(shared::adapters::tenancy_store::TenancyStore::new(
+            accounts: AccountCache::new(shared::access::tenancy_store::TenancyStore::new(
                 dynamo,
                 &config.table_name,
             )),
@@ -420,8 +420,8 @@ impl IngestService {
         match self.statuses.apply_status(&delivery.org_id, status).await? {
             StatusOutcome::Applied { message_key } => {
                 summary.statuses_applied += 1;
-                let message =
-                    shared::table::conversation_id_in(&message_key).zip(shared::table::message_id_in(&message_key));
+                let message = shared::platform::table::conversation_id_in(&message_key)
+                    .zip(shared::platform::table::message_id_in(&message_key));
                 effects.events.push(DomainEvent::message_status(
                     &delivery.org_id,
                     &status.wamid,

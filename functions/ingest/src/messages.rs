@@ -3,12 +3,12 @@
 //! clocks and expiry of a conversation it opens, its events and media job.
 
 use crate::{BatchSummary, Delivery, Effects, IngestService, RecordError};
-use shared::adapters::inbox::InboundOutcome;
-use shared::events::DomainEvent;
+use shared::access::tenancy::WhatsAppAccount;
 use shared::inbox::CustomerIdentity;
-use shared::media_job::MediaJob;
+use shared::inbox::media_job::MediaJob;
+use shared::inbox::store::InboundOutcome;
 use shared::meta;
-use shared::tenancy::WhatsAppAccount;
+use shared::platform::events::DomainEvent;
 use tracing::{Instrument, info, info_span, warn};
 
 impl IngestService {

@@ -17,7 +17,7 @@ impl IngestService {
         let Some((campaign_id, phone)) = status
             .callback_data
             .as_deref()
-            .and_then(shared::campaign::parse_callback)
+            .and_then(shared::outreach::campaign::parse_callback)
         else {
             return Ok(false);
         };
@@ -48,7 +48,7 @@ impl IngestService {
         conversation_id: &str,
         opened: bool,
     ) -> Result<bool, RecordError> {
-        let Some(phone) = wa_id.and_then(shared::campaign::phone_key) else {
+        let Some(phone) = wa_id.and_then(shared::outreach::campaign::phone_key) else {
             return Ok(false);
         };
         let Some(reach) = self.campaigns.reach(org_id, &phone).await? else {
@@ -109,14 +109,15 @@ impl IngestService {
         };
         let mut variables = campaign.default_variables.clone();
         variables.extend(recipient.variables.clone());
-        let spec = shared::template::ParameterSpec::of(&template.components);
-        let components = shared::template::render(&spec, &variables).unwrap_or(serde_json::Value::Array(vec![]));
+        let spec = shared::outreach::template::ParameterSpec::of(&template.components);
+        let components =
+            shared::outreach::template::render(&spec, &variables).unwrap_or(serde_json::Value::Array(vec![]));
         let Some((sent_ms, message)) =
-            shared::campaign::reply_context(&recipient, conversation_id, &template, components)
+            shared::outreach::campaign::reply_context(&recipient, conversation_id, &template, components)
         else {
             return Ok(());
         };
-        let key = shared::table::message(org_id, conversation_id, sent_ms, &message.message_id);
+        let key = shared::platform::table::message(org_id, conversation_id, sent_ms, &message.message_id);
         if self.messages.put_new(&key, &message).await? {
             info!(message_id = %message.message_id, "campaign send shown before its reply");
         }
@@ -135,7 +136,7 @@ impl IngestService {
             if text("category") != "marketing_messages" {
                 continue;
             }
-            let Some(phone) = shared::campaign::phone_key(text("wa_id")) else {
+            let Some(phone) = shared::outreach::campaign::phone_key(text("wa_id")) else {
                 continue;
             };
             let stop = match text("value") {

@@ -6,11 +6,11 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use lambda_runtime::LambdaEvent;
-use shared::adapters::StoreError;
-use shared::adapters::agent_store::AgentStore;
-use shared::adapters::connection_store::ConnectionStore;
-use shared::adapters::login_store::LoginStore;
-use shared::config::{ConfigError, EnvSource, vars};
+use shared::access::agent_store::AgentStore;
+use shared::access::login_store::LoginStore;
+use shared::live::connection_store::ConnectionStore;
+use shared::platform::StoreError;
+use shared::platform::config::{ConfigError, EnvSource, vars};
 use tracing::{Instrument, info, info_span, warn};
 
 /// Open connections an organization may hold when the template does not say.
@@ -121,7 +121,7 @@ impl LiveService {
         connection_id: &str,
     ) -> Result<ApiGatewayProxyResponse, StoreError> {
         let token = request.query_string_parameters.first("token").unwrap_or_default();
-        if !shared::session::is_session_token(token) {
+        if !shared::access::session::is_session_token(token) {
             warn!("connect without a session token");
             return Ok(answer(401, "unauthenticated"));
         }
@@ -153,7 +153,7 @@ impl LiveService {
             return Ok(answer(429, "too_many_connections"));
         }
         let expires_ms = shared::live::connection_expires_ms(now_ms, session.expires_ms);
-        let opened = shared::adapters::connection_store::Opened {
+        let opened = shared::live::connection_store::Opened {
             org_id: &session.org_id,
             agent_id: &session.agent_id,
             session_id: &session.session_id,

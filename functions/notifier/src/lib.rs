@@ -11,11 +11,11 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 use lambda_runtime::LambdaEvent;
 use management_api::{ConnectionPoster, ManagementApi, PostError};
-use shared::adapters::StoreError;
-use shared::adapters::connection_store::ConnectionStore;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
-use shared::telemetry::emit_metric;
+use shared::live::connection_store::ConnectionStore;
+use shared::platform::StoreError;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use shared::platform::telemetry::emit_metric;
 use tracing::{info, warn};
 
 /// Posts in flight at once for one event (API Gateway's management API is called per connection).

@@ -1,7 +1,7 @@
 //! The scheduled-sends function (EventBridge schedule, every minute). It reads the due index one
 //! minute at a time (`DUE#<minute>#<shard>`, a page of small entries at a time, shards in turn,
 //! within the run's budget per shard and in time, then the page's messages in one batch), from the oldest minute that may still hold work (a cursor)
-//! through now, and for each pending message does what `shared::schedule::decide` says:
+//! through now, and for each pending message does what `shared::outreach::schedule::decide` says:
 //! - send: one transaction creates the outbound message (`queued`, as an agent's send) and marks
 //!   the scheduled one `sent`, conditioned on it still being `pending`, so overlapping runs and
 //!   retries create one message; then the job goes to the sender's queue (the sweeper queues it
@@ -11,19 +11,19 @@
 //! A settled message leaves the index only once its `scheduled_message.*` event is published, and
 //! the cursor passes a minute only when nothing in it is left, so nothing is skipped or lost.
 
-use shared::adapters::StoreError;
-use shared::adapters::contact_store::ContactStore;
-use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::due_index::DueIndex;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
-use shared::adapters::outbound_store::{Created, OutboundStore};
-use shared::adapters::scheduled_store::ScheduledStore;
-use shared::clock::Clock;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::events::DomainEvent;
-use shared::schedule::{Due, RunBudget, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
-use shared::telemetry::emit_metric;
+use shared::inbox::contact_store::ContactStore;
+use shared::inbox::conversation_store::ConversationStore;
+use shared::inbox::outbound_store::{Created, OutboundStore};
+use shared::outreach::schedule::{Due, RunBudget, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
+use shared::outreach::scheduled_store::ScheduledStore;
+use shared::platform::StoreError;
+use shared::platform::clock::Clock;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::due_index::DueIndex;
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::platform::events::DomainEvent;
+use shared::platform::job_queue::{JobQueue, SqsJobQueue};
+use shared::platform::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -192,8 +192,8 @@ impl ScheduledSendsService {
                         )
                         .await;
                 };
-                let (key, outbound, job) = shared::compose::queued_message(
-                    shared::compose::Composed {
+                let (key, outbound, job) = shared::inbox::compose::queued_message(
+                    shared::inbox::compose::Composed {
                         org_id: &message.org_id,
                         conversation_id: &message.conversation_id,
                         account_id: &conversation.account_id,

@@ -9,12 +9,12 @@
 //!   131056 give the claim back and retry.
 
 use crate::{SenderService, Tally};
-use shared::adapters::StoreError;
-use shared::adapters::campaign_store::Claim;
-use shared::campaign::{CampaignSend, CampaignStatus, Reach, Recipient, callback_data};
+use shared::inbox::outbound::{self, AfterError};
 use shared::meta::{Content, GraphError, MetaError};
-use shared::outbound::{self, AfterError};
-use shared::sqs_batch::Outcome;
+use shared::outreach::campaign::{CampaignSend, CampaignStatus, Reach, Recipient, callback_data};
+use shared::outreach::campaign_store::Claim;
+use shared::platform::StoreError;
+use shared::platform::sqs_batch::Outcome;
 use std::time::Duration;
 use tracing::{info, warn};
 

@@ -1,11 +1,11 @@
 //! The sender's narrow views of its stores: the send ledger (the message's send state) and the
 //! pacer. Being traits, a test can wrap the real, moto-backed ones to fail one step on purpose.
 
-use shared::adapters::StoreError;
-use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
-use shared::adapters::pacer::Pacer;
+use shared::inbox::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
+use shared::inbox::pacer::Pacer;
 use shared::meta::MetaError;
-use shared::table::Key;
+use shared::platform::StoreError;
+use shared::platform::table::Key;
 use std::time::Duration;
 
 #[async_trait::async_trait]

@@ -4,7 +4,7 @@
 //! Everything fallible is done first (read the message and account, build the request, presign an
 //! upload, take a pacing slot), so a failure or a death there leaves the message queued and uses no
 //! send attempt; then the send is claimed (queued → sending, conditional) and the request leaves at
-//! once. Meta's answer decides what follows ([`shared::outbound::after_error`]):
+//! once. Meta's answer decides what follows ([`shared::inbox::outbound::after_error`]):
 //! - accepted: `sent` with its wamid (a status that got there first is kept);
 //! - refused for now (5xx, throttling, 131056 with 4^x backoff, a connection never made): the claim
 //!   is given back and the job retried later; a refused token re-reads the account once;
@@ -13,14 +13,14 @@
 //! - no answer (timeout, connection reset, an answer without a wamid): `unknown`, never resent.
 //!   Every send carries our message id as `biz_opaque_callback_data`; Meta's status webhook echoes
 //!   it and settles the message even though the wamid was never seen here. Without a status within
-//!   [`shared::send_policy::SETTLE_PERIOD_MS`] the sweeper marks it `failed` (unconfirmed, so a later
+//!   [`shared::inbox::send_policy::SETTLE_PERIOD_MS`] the sweeper marks it `failed` (unconfirmed, so a later
 //!   status still wins).
 //!
 //! A redelivered job of a message whose claim is fresh waits for the claim's holder; a claim older
 //! than the sender's timeout plus a margin was left by a dead invocation, and as the request may
 //! have left, the message becomes `unknown`. A job on its last receive that did not send fails its
 //! still-queued message with the reason. The sweeper covers what no job is left for (see
-//! `shared::send_policy`).
+//! `shared::inbox::send_policy`).
 //!
 //! Time: [`SEND_TIMEOUT`] + [`MAX_PACING_WAIT`] + a margin fit in the function's timeout (a test
 //! reads template.yaml), so an invocation always gets to record what Meta answered.
@@ -31,29 +31,29 @@ mod prepare;
 
 pub use ledger::{SendLedger, SendPacer};
 use prepare::Prepared;
-use shared::clock::Clock;
+use shared::platform::clock::Clock;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
-use shared::adapters::StoreError;
-use shared::adapters::account_cache::AccountCache;
-use shared::adapters::campaign_store::CampaignStore;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
-use shared::adapters::graph::{GraphClient, GraphError};
-use shared::adapters::inbox::StatusLedger;
-use shared::adapters::media_links::MediaLinks;
-use shared::adapters::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
-use shared::adapters::pacer::Pacer;
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::adapters::tenancy_store::TenancyStore;
-use shared::adapters::upload_store::UploadStore;
-use shared::config::{ConfigError, EnvSource, vars};
+use shared::access::account_cache::AccountCache;
+use shared::access::tenancy_store::TenancyStore;
+use shared::inbox::media_links::MediaLinks;
+use shared::inbox::outbound::{self, AfterError, OutboundJob, SenderJob};
+use shared::inbox::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
+use shared::inbox::pacer::Pacer;
+use shared::inbox::send_policy::{self, Next, SendState};
+use shared::inbox::store::StatusLedger;
+use shared::inbox::upload_store::UploadStore;
 use shared::meta::MetaError;
-use shared::outbound::{self, AfterError, OutboundJob, SenderJob};
-use shared::send_policy::{self, Next, SendState};
-use shared::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
-use shared::telemetry::emit_metric;
-use shared::ttl_cache::TtlCache;
+use shared::meta::graph::{GraphClient, GraphError};
+use shared::outreach::campaign_store::CampaignStore;
+use shared::platform::StoreError;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
+use shared::platform::secret_keeper::KmsSecretKeeper;
+use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use shared::platform::telemetry::emit_metric;
+use shared::platform::ttl_cache::TtlCache;
 use std::sync::Mutex;
 use std::time::Duration;
 use tracing::{info, warn};

@@ -2,12 +2,12 @@
 //! (with a presigned link for uploads) and, last, a pacing slot.
 
 use crate::{MAX_PACING_WAIT, SenderService, refusal};
-use shared::adapters::StoreError;
-use shared::adapters::account_cache::Account;
-use shared::adapters::outbound_store::PendingSend;
-use shared::adapters::pacer::Pacer;
+use shared::access::account_cache::Account;
+use shared::inbox::outbound::{self, OutboundJob};
+use shared::inbox::outbound_store::PendingSend;
+use shared::inbox::pacer::Pacer;
 use shared::meta::MetaError;
-use shared::outbound::{self, OutboundJob};
+use shared::platform::StoreError;
 use tracing::warn;
 
 /// A claimed send, made ready to leave.

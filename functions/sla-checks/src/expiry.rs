@@ -1,18 +1,18 @@
 //! Chat expiration in the same run: the expiry index's due minutes (`EXPDUE#<minute>`, its own
 //! cursor). Each entry is looked at once its conversation may have been idle for its window
-//! (`shared::chat_expiry::expiry_step`): still active, it waits until its new time; idle, it is
+//! (`shared::care::chat_expiry::expiry_step`): still active, it waits until its new time; idle, it is
 //! claimed, resolved through the conversation store's resolve (the agents' path, counters and open
 //! pointer included, conditioned on the last message it judged), its SLA clocks stop, its survey
 //! goes out when one is wanted and `conversation.auto_resolved` is published; then the entry goes.
 
 use crate::{RunSummary, SlaChecksService};
-use shared::adapters::StoreError;
-use shared::adapters::chat_expiry_store::ExpiryEntry;
-use shared::adapters::conversation_store::Resolve;
-use shared::chat_expiry::{ChatExpirationRule, ExpiryStep, expiry_step};
-use shared::events::DomainEvent;
+use shared::care::chat_expiry::{ChatExpirationRule, ExpiryStep, expiry_step};
+use shared::care::chat_expiry_store::ExpiryEntry;
 use shared::inbox::ConversationStatus;
-use shared::schedule::RunBudget;
+use shared::inbox::conversation_store::Resolve;
+use shared::outreach::schedule::RunBudget;
+use shared::platform::StoreError;
+use shared::platform::events::DomainEvent;
 use std::collections::HashMap;
 use tracing::{Instrument, info, info_span, warn};
 

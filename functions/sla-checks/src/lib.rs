@@ -12,21 +12,21 @@
 
 mod expiry;
 
-use shared::adapters::StoreError;
-use shared::adapters::chat_expiry_store::ChatExpiryStore;
-use shared::adapters::conversation_store::ConversationStore;
-use shared::adapters::csat_surveyor::CsatSurveyor;
-use shared::adapters::due_index::DueIndex;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher};
-use shared::adapters::job_queue::SqsJobQueue;
-use shared::adapters::sla_keeper::SlaKeeper;
-use shared::adapters::sla_store::SlaStore;
-use shared::clock::Clock;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::events::DomainEvent;
-use shared::schedule::{RunBudget, minute_of};
-use shared::sla_clock::{SlaClocks, Tally};
-use shared::telemetry::emit_metric;
+use shared::care::chat_expiry_store::ChatExpiryStore;
+use shared::care::csat_surveyor::CsatSurveyor;
+use shared::care::sla_clock::{SlaClocks, Tally};
+use shared::care::sla_keeper::SlaKeeper;
+use shared::care::sla_store::SlaStore;
+use shared::inbox::conversation_store::ConversationStore;
+use shared::outreach::schedule::{RunBudget, minute_of};
+use shared::platform::StoreError;
+use shared::platform::clock::Clock;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::due_index::DueIndex;
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
+use shared::platform::events::DomainEvent;
+use shared::platform::job_queue::SqsJobQueue;
+use shared::platform::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.

@@ -1,6 +1,6 @@
 //! The sweeper (EventBridge schedule, every minute): settles the outbound messages no job is left
 //! to settle. It reads the pending-sends index (one Query per shard for what is due, no scan) and
-//! does what `shared::send_policy::on_sweep` says:
+//! does what `shared::inbox::send_policy::on_sweep` says:
 //! - still `queued` 5 minutes after it was stored (the API could not queue it, or its job was
 //!   dead-lettered): queue another job, then look again later, with growing spacing; `failed` once
 //!   it is a day old;
@@ -12,15 +12,15 @@
 //! Each write is conditioned on the state it was decided from, so a sweep racing the sender or a
 //! status webhook changes nothing the other already settled. "Now" is the scheduled event's time.
 
-use shared::adapters::StoreError;
-use shared::adapters::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
-use shared::adapters::job_queue::{JobQueue, SqsJobQueue};
-use shared::adapters::outbound_store::{OutboundStore, PendingSend};
-use shared::config::{ConfigError, EnvSource, vars};
+use shared::inbox::outbound_store::{OutboundStore, PendingSend};
+use shared::inbox::send_policy::{self, Next, SendState};
 use shared::meta::MetaError;
-use shared::send_policy::{self, Next, SendState};
-use shared::table::SEND_SHARDS;
-use shared::telemetry::emit_metric;
+use shared::platform::StoreError;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
+use shared::platform::job_queue::{JobQueue, SqsJobQueue};
+use shared::platform::table::SEND_SHARDS;
+use shared::platform::telemetry::emit_metric;
 use tracing::{Instrument, info, info_span, warn};
 
 #[derive(Debug, Clone)]
@@ -86,7 +86,8 @@ impl SweeperService {
 
     /// One run; `event` is EventBridge's scheduled event, whose `time` is "now".
     pub async fn sweep(&self, event: &serde_json::Value) -> Result<SweepSummary, StoreError> {
-        let now_ms = shared::schedule::event_time_ms(event).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let now_ms =
+            shared::outreach::schedule::event_time_ms(event).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         let mut summary = SweepSummary::default();
         for shard in 0..SEND_SHARDS {
             self.sweep_shard(shard, now_ms, &mut summary)

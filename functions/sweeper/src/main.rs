@@ -1,12 +1,12 @@
 use lambda_runtime::{Error, service_fn};
-use shared::config::ProcessEnv;
+use shared::platform::config::ProcessEnv;
 use sweeper::{SweeperConfig, SweeperService};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init_tracing();
+    shared::platform::telemetry::init_tracing();
     let config = SweeperConfig::from_env(&ProcessEnv).expect("sweeper configuration");
-    let aws = shared::adapters::function_aws_config();
+    let aws = shared::platform::function_aws_config();
     let service = SweeperService::from_aws(&config, &aws);
     lambda_runtime::run(service_fn(|event| service.handle(event))).await
 }

@@ -3,12 +3,12 @@
 //! decoding the API Gateway event (done by lambda_http before the handler runs) is measured apart.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use shared::adapters::StoreError;
-use shared::adapters::accounts::AccountDirectory;
-use shared::adapters::ingest_queue::{DeliveryAttributes, IngestQueue};
-use shared::adapters::payload_store::PayloadStore;
-use shared::secret::Secret;
-use shared::tenancy::WebhookAccount;
+use shared::access::accounts::AccountDirectory;
+use shared::access::tenancy::WebhookAccount;
+use shared::platform::StoreError;
+use shared::platform::ingest_queue::{DeliveryAttributes, IngestQueue};
+use shared::platform::payload_store::PayloadStore;
+use shared::platform::secret::Secret;
 use std::hint::black_box;
 use std::time::Duration;
 use webhook::WebhookService;
@@ -78,7 +78,7 @@ fn event(body: &str) -> String {
         "routeKey": "POST /webhooks/whatsapp/{account}",
         "rawPath": "/webhooks/whatsapp/acc_bench",
         "rawQueryString": "",
-        "headers": {"content-type": "application/json", "x-hub-signature-256": shared::webhook_auth::sign(SECRET.as_bytes(), body.as_bytes())},
+        "headers": {"content-type": "application/json", "x-hub-signature-256": shared::access::webhook_auth::sign(SECRET.as_bytes(), body.as_bytes())},
         "pathParameters": {"account": "acc_bench"},
         "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench", "domainPrefix": "bench",
             "http": {"method": "POST", "path": "/webhooks/whatsapp/acc_bench", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},

@@ -5,10 +5,10 @@
 //! secret forces a re-read (at most once per `MISMATCH_REFRESH_INTERVAL` per account), so a rotated
 //! app secret takes effect on the first delivery signed with it, and at the latest after `ttl`.
 
-use shared::adapters::StoreError;
-use shared::adapters::accounts::AccountDirectory;
-use shared::tenancy::WebhookAccount;
-use shared::ttl_cache::TtlCache;
+use shared::access::accounts::AccountDirectory;
+use shared::access::tenancy::WebhookAccount;
+use shared::platform::StoreError;
+use shared::platform::ttl_cache::TtlCache;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -8,16 +8,17 @@ use account_cache::{AccountCache, Source};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::adapters::accounts::{AccountDirectory, DynamoAccountDirectory};
-use shared::adapters::ingest_queue::{DeliveryAttributes, IngestQueue, SqsIngestQueue};
-use shared::adapters::payload_store::{PayloadStore, S3PayloadStore};
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::config::{ConfigError, EnvSource, vars};
-use shared::delivery::{self, PayloadPointer};
-use shared::http_error::HttpError;
-use shared::tenancy::WebhookAccount;
-use shared::webhook_auth::{self, HandshakeQuery, SIGNATURE_HEADER, SignatureError};
-use shared::{ids, telemetry};
+use shared::access::accounts::{AccountDirectory, DynamoAccountDirectory};
+use shared::access::tenancy::WebhookAccount;
+use shared::access::webhook_auth::{self, HandshakeQuery, SIGNATURE_HEADER, SignatureError};
+use shared::inbox::delivery::{self, PayloadPointer};
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::http_error::HttpError;
+use shared::platform::ids;
+use shared::platform::ingest_queue::{DeliveryAttributes, IngestQueue, SqsIngestQueue};
+use shared::platform::payload_store::{PayloadStore, S3PayloadStore};
+use shared::platform::secret_keeper::KmsSecretKeeper;
+use shared::platform::telemetry;
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, info, info_span, warn};
@@ -228,7 +229,7 @@ impl WebhookService {
         &self,
         mut attributes: DeliveryAttributes<'_>,
         text: &str,
-    ) -> Result<(), shared::adapters::StoreError> {
+    ) -> Result<(), shared::platform::StoreError> {
         let key = delivery::payload_key(
             attributes.org_id,
             attributes.account_id,

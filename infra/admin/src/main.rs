@@ -4,12 +4,12 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use shared::adapters::account_store::AccountStore;
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
-use shared::config::{EnvSource, ProcessEnv, vars};
-use shared::secret::Secret;
-use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount, secret_field};
+use shared::access::account_store::AccountStore;
+use shared::access::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount, secret_field};
+use shared::access::tenancy_store::{NewOrganization, TenancyStore};
+use shared::platform::config::{EnvSource, ProcessEnv, vars};
+use shared::platform::secret::Secret;
+use shared::platform::secret_keeper::KmsSecretKeeper;
 
 #[derive(Parser)]
 #[command(about = "Switchboard operator commands (uses TABLE_NAME and the standard AWS environment)")]
@@ -85,11 +85,11 @@ fn secret_from_env(name: &str) -> Result<Secret> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    shared::telemetry::init_tracing();
+    shared::platform::telemetry::init_tracing();
     let cli = Cli::parse();
-    let aws = shared::adapters::load_aws_config().await;
+    let aws = shared::platform::load_aws_config().await;
     if let Command::Redrive { from, to, max } = &cli.command {
-        let moved = shared::adapters::redrive::redrive(&aws_sdk_sqs::Client::new(&aws), from, to, *max).await?;
+        let moved = shared::platform::redrive::redrive(&aws_sdk_sqs::Client::new(&aws), from, to, *max).await?;
         println!(
             "moved {} message(s) back; {} could not be moved",
             moved.moved, moved.failed
@@ -147,7 +147,7 @@ async fn main() -> Result<()> {
         } => {
             let verify_token = match std::env::var("WA_VERIFY_TOKEN") {
                 Ok(token) if !token.is_empty() => Secret::new(token),
-                _ => Secret::new(shared::api_key::random_token(32)),
+                _ => Secret::new(shared::access::api_key::random_token(32)),
             };
             let new = NewWhatsAppAccount {
                 phone_number_id,

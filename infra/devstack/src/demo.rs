@@ -3,10 +3,10 @@
 
 use crate::stack::{Physical, Stack};
 use serde::Serialize;
-use shared::adapters::secret_keeper::KmsSecretKeeper;
-use shared::adapters::tenancy_store::{NewOrganization, TenancyStore};
-use shared::secret::Secret;
-use shared::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount};
+use shared::access::tenancy::{DEFAULT_THROUGHPUT_MPS, NewWhatsAppAccount};
+use shared::access::tenancy_store::{NewOrganization, TenancyStore};
+use shared::platform::secret::Secret;
+use shared::platform::secret_keeper::KmsSecretKeeper;
 use std::collections::BTreeMap;
 
 pub const ORG_ID: &str = "org_demo";
@@ -50,7 +50,7 @@ pub async fn seed(
     aws: &aws_config::SdkConfig,
     http_base_url: &str,
     aws_endpoint: &str,
-) -> Result<DemoInfo, shared::adapters::StoreError> {
+) -> Result<DemoInfo, shared::platform::StoreError> {
     let table = find(stack, |p| matches!(p, Physical::Table { .. }));
     let store = TenancyStore::new(aws_sdk_dynamodb::Client::new(aws), &table);
     let created = store
@@ -62,16 +62,16 @@ pub async fn seed(
         })
         .await?;
     let client = aws_sdk_dynamodb::Client::new(aws);
-    let sign_in = shared::adapters::login_store::LoginStore::new(client.clone(), &table).claim_email(
+    let sign_in = shared::access::login_store::LoginStore::new(client.clone(), &table).claim_email(
         ADMIN_EMAIL,
         ORG_ID,
         &created.owner.agent_id,
     );
-    shared::adapters::agent_store::AgentStore::new(client, &table)
+    shared::access::agent_store::AgentStore::new(client, &table)
         .set_password(
             ORG_ID,
             &created.owner.agent_id,
-            &shared::password::hash(ADMIN_PASSWORD),
+            &shared::access::password::hash(ADMIN_PASSWORD),
             sign_in,
         )
         .await?;

@@ -51,7 +51,7 @@ pub enum BuildError {
     #[error("{function}: {source}")]
     Config {
         function: String,
-        source: shared::config::ConfigError,
+        source: shared::platform::config::ConfigError,
     },
 }
 
@@ -165,5 +165,5 @@ pub fn build(
 
 fn internal_error(message: &str) -> Response<Body> {
     tracing::error!("handler error: {message}");
-    shared::http_error::HttpError::internal().into_response()
+    shared::platform::http_error::HttpError::internal().into_response()
 }

@@ -68,7 +68,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    shared::telemetry::init_tracing();
+    shared::platform::telemetry::init_tracing();
     let cli = Cli::parse();
     match cli.command {
         Command::Up {
@@ -77,7 +77,7 @@ async fn main() -> Result<()> {
             failed_visibility_seconds,
             parameters,
         } => {
-            let aws = shared::adapters::load_aws_config().await;
+            let aws = shared::platform::load_aws_config().await;
             let overrides = parameters
                 .iter()
                 .map(|p| {
@@ -103,7 +103,10 @@ async fn main() -> Result<()> {
         Command::Inbox { org, limit } => inbox(&cli.dev_dir, org, limit, &running_stack_aws(&cli.dev_dir).await?).await,
         Command::Sign { file } => {
             let body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            println!("{}", shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body));
+            println!(
+                "{}",
+                shared::access::webhook_auth::sign(demo::APP_SECRET.as_bytes(), &body)
+            );
             Ok(())
         }
         Command::Customer { text, from, name } => customer_says(&cli.dev_dir, &text, &from, &name).await,
@@ -130,7 +133,7 @@ async fn customer_says(dev_dir: &std::path::Path, text: &str, from: &str, name: 
         .header("content-type", "application/json")
         .header(
             "x-hub-signature-256",
-            shared::webhook_auth::sign(demo::APP_SECRET.as_bytes(), body.as_bytes()),
+            shared::access::webhook_auth::sign(demo::APP_SECRET.as_bytes(), body.as_bytes()),
         )
         .body(body)
         .send()
@@ -238,7 +241,7 @@ async fn up(
 /// The AWS environment if one is set, else the moto endpoint the running `make dev` recorded.
 async fn running_stack_aws(dev_dir: &std::path::Path) -> Result<aws_config::SdkConfig> {
     if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
-        return Ok(shared::adapters::load_aws_config().await);
+        return Ok(shared::platform::load_aws_config().await);
     }
     let demo_file = dev_dir.join("demo.json");
     let demo: serde_json::Value = serde_json::from_str(
@@ -270,7 +273,7 @@ async fn wait_for_signal() {
 fn print_banner(info: &demo::DemoInfo, dev_dir: &std::path::Path) {
     let sample = "events/meta/inbound-text.json";
     let signature = std::fs::read(sample)
-        .map(|body| shared::webhook_auth::sign(info.app_secret.as_bytes(), &body))
+        .map(|body| shared::access::webhook_auth::sign(info.app_secret.as_bytes(), &body))
         .unwrap_or_default();
     println!(
         r#"
@@ -380,9 +383,9 @@ async fn inbox(dev_dir: &std::path::Path, org: Option<String>, limit: i32, aws: 
     let table = demo["table_name"].as_str().context("demo.json has no table_name")?;
     let org = org.unwrap_or_else(|| demo["org_id"].as_str().unwrap_or_default().to_string());
     let dynamo = aws_sdk_dynamodb::Client::new(aws);
-    let messages = shared::adapters::inbox::MessageStore::new(dynamo.clone(), table);
-    let contacts = shared::adapters::contact_store::ContactStore::new(dynamo.clone(), table);
-    let conversations = shared::adapters::conversation_store::ConversationStore::new(dynamo, table)
+    let messages = shared::inbox::store::MessageStore::new(dynamo.clone(), table);
+    let contacts = shared::inbox::contact_store::ContactStore::new(dynamo.clone(), table);
+    let conversations = shared::inbox::conversation_store::ConversationStore::new(dynamo, table)
         .page(&org, &Default::default(), limit, None)
         .await?
         .items;

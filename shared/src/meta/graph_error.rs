@@ -1,6 +1,6 @@
 //! What the Graph API answers, as data: its errors (and which are worth retrying) and media
-//! metadata. The client that produces them is `adapters::graph` (cargo feature "graph"); the send
-//! policy in [`crate::outbound`] decides on these values without linking an HTTP client.
+//! metadata. The client that produces them is `meta::graph` (cargo feature "graph"); the send
+//! policy in [`crate::inbox::outbound`] decides on these values without linking an HTTP client.
 
 use serde::Deserialize;
 

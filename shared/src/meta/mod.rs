@@ -4,6 +4,9 @@
 //! A message or status that does not parse never fails its neighbours: an unknown message type or
 //! shape becomes [`Content::Unsupported`] with the raw JSON kept.
 
+#[cfg(feature = "graph")]
+pub mod graph;
+
 mod content;
 mod graph_error;
 mod notification;

@@ -7,12 +7,12 @@ use crate::ApiService;
 use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use shared::adapters::account_store::AccountChanges;
-use shared::http_error::HttpError;
-use shared::secret::Secret;
-use shared::tenancy::{
+use shared::access::account_store::AccountChanges;
+use shared::access::tenancy::{
     DEFAULT_THROUGHPUT_MPS, MAX_THROUGHPUT_MPS, NewWhatsAppAccount, ValidationError, WhatsAppAccount, secret_field,
 };
+use shared::platform::http_error::HttpError;
+use shared::platform::secret::Secret;
 
 /// Where this deployment receives webhooks: the API's own origin (same HTTP API).
 fn webhook_base(cx: &Context<'_>) -> String {
@@ -82,7 +82,10 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
         phone_number_id: body.phone_number_id.unwrap_or_default(),
         waba_id: body.waba_id.unwrap_or_default(),
         display_phone_number: body.display_phone_number.unwrap_or_default(),
-        verify_token: Secret::new(body.verify_token.unwrap_or_else(|| shared::api_key::random_token(32))),
+        verify_token: Secret::new(
+            body.verify_token
+                .unwrap_or_else(|| shared::access::api_key::random_token(32)),
+        ),
         app_secret: Secret::new(body.app_secret.unwrap_or_default()),
         access_token: Secret::new(body.access_token.unwrap_or_default()),
         throughput_mps: body.throughput_mps.unwrap_or(DEFAULT_THROUGHPUT_MPS),

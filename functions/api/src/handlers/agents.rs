@@ -7,10 +7,10 @@ use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
-use shared::adapters::agent_store::AgentChanges;
-use shared::http_error::HttpError;
-use shared::permissions::{self, PERMISSIONS};
-use shared::tenancy::{Agent, Role};
+use shared::access::agent_store::AgentChanges;
+use shared::access::permissions::{self, PERMISSIONS};
+use shared::access::tenancy::{Agent, Role};
+use shared::platform::http_error::HttpError;
 
 /// A well-formed request that conflicts with who is calling (revoking one's own key, say): the
 /// same request from another caller would succeed, so it is a conflict, not bad input.
@@ -76,7 +76,7 @@ pub(crate) fn signs_in_elsewhere() -> HttpError {
 
 /// `password` when it meets the password rules, else 422 naming `field`.
 pub(crate) fn checked_password<'a>(field: &str, password: &'a str) -> Result<&'a str, HttpError> {
-    shared::password::check(password).map_err(|reason| unprocessable(field, reason))?;
+    shared::access::password::check(password).map_err(|reason| unprocessable(field, reason))?;
     Ok(password)
 }
 
@@ -84,11 +84,11 @@ pub(crate) fn checked_password<'a>(field: &str, password: &'a str) -> Result<&'a
 /// when that e-mail already signs in as an agent of another organization.
 pub(crate) async fn set_password(
     api: &ApiService,
-    agent: &shared::tenancy::Agent,
+    agent: &shared::access::tenancy::Agent,
     password: &str,
 ) -> Result<(), HttpError> {
     let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || shared::password::hash(&password))
+    let hash = tokio::task::spawn_blocking(move || shared::access::password::hash(&password))
         .await
         .map_err(|_| HttpError::internal())?;
     let sign_in = api.logins.claim_email(&agent.email, &agent.org_id, &agent.agent_id);
@@ -98,7 +98,7 @@ pub(crate) async fn set_password(
         .await
     {
         Ok(()) => Ok(()),
-        Err(shared::adapters::StoreError::Conflict(what)) if what == "sign-in e-mail" => Err(signs_in_elsewhere()),
+        Err(shared::platform::StoreError::Conflict(what)) if what == "sign-in e-mail" => Err(signs_in_elsewhere()),
         Err(err) => Err(err.into()),
     }
 }

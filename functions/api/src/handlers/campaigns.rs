@@ -1,6 +1,6 @@
 //! Campaigns: created from an approved template, edited while draft or scheduled, started now or
 //! at `scheduled_at`, paused, resumed and cancelled. Every status change is conditional on the
-//! status it was decided from (`shared::campaign::after`); the fan-out is the campaigns function's.
+//! status it was decided from (`shared::outreach::campaign::after`); the fan-out is the campaigns function's.
 
 use super::Answer;
 use crate::ApiService;
@@ -8,12 +8,12 @@ use crate::request::{Context, conflict, created, next_cursor, no_content, ok, un
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
-use shared::adapters::campaign_store::CampaignChange;
-use shared::adapters::items::{now_rfc3339, s};
-use shared::campaign::{self, Campaign, CampaignJob, CampaignStatus, Command, Variables};
-use shared::http_error::HttpError;
-use shared::ids;
-use shared::template::{ParameterSpec, Template};
+use shared::outreach::campaign::{self, Campaign, CampaignJob, CampaignStatus, Command, Variables};
+use shared::outreach::campaign_store::CampaignChange;
+use shared::outreach::template::{ParameterSpec, Template};
+use shared::platform::http_error::HttpError;
+use shared::platform::ids;
+use shared::platform::items::{now_rfc3339, s};
 
 pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Campaign, HttpError> {
     let id = cx.id("campaign_id", "campaign")?;
@@ -59,7 +59,7 @@ async fn approved(
         ));
     }
     let spec = ParameterSpec::of(&template.components);
-    if let shared::template::parameters::HeaderSpec::Media(kind) = &spec.header {
+    if let shared::outreach::template::parameters::HeaderSpec::Media(kind) = &spec.header {
         return Err(unprocessable(
             "template_id",
             format!("templates with a {kind} header cannot be sent to a campaign yet"),

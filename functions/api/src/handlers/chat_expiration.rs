@@ -4,13 +4,13 @@ use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, no_content, not_found, ok, unprocessable};
 use crate::views;
-use shared::chat_expiry::{self, ChatExpirationRule};
-use shared::http_error::HttpError;
+use shared::care::chat_expiry::{self, ChatExpirationRule};
+use shared::platform::http_error::HttpError;
 
 /// The channel named by the path: 404 for one that does not exist.
 fn channel_of(cx: &Context<'_>) -> Result<String, HttpError> {
     let channel = cx.parameters.get("channel").map(String::as_str).unwrap_or_default();
-    match shared::sla::CHANNELS.contains(&channel) {
+    match shared::care::sla::CHANNELS.contains(&channel) {
         true => Ok(channel.to_string()),
         false => Err(not_found("channel")),
     }
@@ -43,11 +43,11 @@ pub async fn set(api: &ApiService, cx: &Context<'_>) -> Answer {
         .ok_or_else(|| unprocessable("window_hours", "is required (0 = never expires)"))
         .and_then(whole_hours)?;
     let existing = api.chat_expiry.rule(cx.org(), &channel).await?;
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let rule = ChatExpirationRule {
         rule_id: existing
             .as_ref()
-            .map_or_else(|| shared::ids::new_id("cxr"), |r| r.rule_id.clone()),
+            .map_or_else(|| shared::platform::ids::new_id("cxr"), |r| r.rule_id.clone()),
         org_id: cx.org().to_string(),
         channel,
         window_hours,

@@ -5,8 +5,8 @@ use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use shared::adapters::contact_store::{ContactChanges, NewContact};
 use shared::desk;
+use shared::inbox::contact_store::{ContactChanges, NewContact};
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
@@ -29,7 +29,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let mut page = if let Some(phone) = phone {
         let phone = desk::normalize_phone("phone", &phone).map_err(invalid)?;
         let found = api.contacts.by_phone(cx.org(), &phone).await?;
-        shared::adapters::records::Page {
+        shared::platform::records::Page {
             items: found.into_iter().collect(),
             next: None,
         }
@@ -42,7 +42,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     page.items.retain(|contact| {
         let named = name.as_deref().is_none_or(|prefix| {
-            shared::adapters::contact_store::display_name(contact)
+            shared::inbox::contact_store::display_name(contact)
                 .is_some_and(|n| desk::search_form(n).starts_with(prefix))
         });
         let tagged = tag.as_ref().is_none_or(|tag| contact.tags.contains(tag));

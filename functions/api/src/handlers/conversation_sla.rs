@@ -5,7 +5,7 @@ use super::conversations::load;
 use crate::ApiService;
 use crate::request::{Context, ok};
 use crate::views;
-use shared::http_error::HttpError;
+use shared::platform::http_error::HttpError;
 
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
@@ -24,7 +24,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn apply(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::ApplySlaPolicy = cx.json()?;
     let conversation = load(api, cx).await?;
-    let policy = match shared::ids::is_well_formed(&body.sla_policy_id) {
+    let policy = match shared::platform::ids::is_well_formed(&body.sla_policy_id) {
         true => api.sla_policies.policy(cx.org(), &body.sla_policy_id).await?,
         false => None,
     }

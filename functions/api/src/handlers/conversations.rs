@@ -5,13 +5,13 @@ use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, conflict, created, next_cursor, not_found, ok, unprocessable};
 use crate::views;
-use shared::adapters::conversation_store::{Assignment, ConversationFilter, ReopenError};
+use shared::access::tenancy::Agent;
 use shared::desk::{Division, Note, Transfer};
-use shared::ids;
+use shared::inbox::conversation_store::{Assignment, ConversationFilter, ReopenError};
 use shared::inbox::{Conversation, ConversationStatus};
-use shared::tenancy::Agent;
+use shared::platform::ids;
 
-pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, shared::http_error::HttpError> {
+pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, shared::platform::http_error::HttpError> {
     let id = cx.id("conversation_id", "conversation")?;
     api.conversations
         .conversation(cx.org(), &id)
@@ -25,15 +25,15 @@ pub async fn active_agent(
     cx: &Context<'_>,
     field: &str,
     id: &str,
-) -> Result<Agent, shared::http_error::HttpError> {
+) -> Result<Agent, shared::platform::http_error::HttpError> {
     let agent = if ids::is_well_formed(id) {
         api.agents.agent(cx.org(), id).await?
     } else {
         None
     };
-    agent
-        .filter(|a| a.is_active)
-        .ok_or_else(|| shared::http_error::HttpError::not_found(format!("{field}: no active agent with this id")))
+    agent.filter(|a| a.is_active).ok_or_else(|| {
+        shared::platform::http_error::HttpError::not_found(format!("{field}: no active agent with this id"))
+    })
 }
 
 pub async fn division(
@@ -41,13 +41,14 @@ pub async fn division(
     cx: &Context<'_>,
     field: &str,
     id: &str,
-) -> Result<Division, shared::http_error::HttpError> {
+) -> Result<Division, shared::platform::http_error::HttpError> {
     let division = if ids::is_well_formed(id) {
         api.divisions.division(cx.org(), id).await?
     } else {
         None
     };
-    division.ok_or_else(|| shared::http_error::HttpError::not_found(format!("{field}: no division with this id")))
+    division
+        .ok_or_else(|| shared::platform::http_error::HttpError::not_found(format!("{field}: no division with this id")))
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -162,7 +163,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         to_division_id: to_division.as_ref().map(|d| d.division_id.clone()),
         to_division_name: to_division.as_ref().map(|d| d.name.clone()),
         note,
-        created_at: shared::adapters::items::now_rfc3339(),
+        created_at: shared::platform::items::now_rfc3339(),
     };
     let to = Assignment {
         agent_id: entry.to_agent_id.clone(),
@@ -242,7 +243,7 @@ pub async fn add_note(api: &ApiService, cx: &Context<'_>) -> Answer {
         .check("content", body.content.as_deref())?
         .unwrap_or_default();
     let conversation = load(api, cx).await?;
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let note = Note {
         org_id: cx.org().into(),
         conversation_id: conversation.conversation_id,

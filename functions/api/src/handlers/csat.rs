@@ -4,7 +4,7 @@ use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, next_cursor, ok, unprocessable};
 use crate::views;
-use shared::csat::SurveyStatus;
+use shared::care::csat::SurveyStatus;
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let status = match cx.query("status").as_deref() {

@@ -6,10 +6,10 @@ use crate::ApiService;
 use crate::request::{Context, created, next_cursor, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use shared::adapters::division_store::DivisionChanges;
-use shared::allocation::AllocationMethod;
 use shared::desk::Division;
-use shared::http_error::HttpError;
+use shared::desk::allocation::AllocationMethod;
+use shared::desk::division_store::DivisionChanges;
+use shared::platform::http_error::HttpError;
 
 fn method(text: &str) -> Result<AllocationMethod, HttpError> {
     AllocationMethod::parse(text)

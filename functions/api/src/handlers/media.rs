@@ -9,8 +9,9 @@ use crate::views;
 use lambda_http::http::StatusCode;
 use sha2::{Digest, Sha256};
 use shared::desk::{self, MAX_UPLOAD_BYTES, UploadedMedia};
-use shared::http_error::HttpError;
-use shared::{ids, table};
+use shared::platform::http_error::HttpError;
+use shared::platform::ids;
+use shared::platform::table;
 
 pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
     let bytes: &[u8] = cx.request.body().as_ref();
@@ -48,7 +49,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         sha256: hex::encode(Sha256::digest(bytes)),
         s3_key,
         uploaded_by: cx.caller.agent_id.clone(),
-        created_at: shared::adapters::items::now_rfc3339(),
+        created_at: shared::platform::items::now_rfc3339(),
     };
     api.uploads.record_upload(&media).await?;
     created(&views::MediaUpload {

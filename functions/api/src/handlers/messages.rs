@@ -9,13 +9,14 @@ use crate::views;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use shared::adapters::outbound_store::{Created, IdempotencyClaim};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
-use shared::http_error::{HttpError, json_response};
+use shared::inbox::outbound::{self, OutboundJob};
+use shared::inbox::outbound_store::{Created, IdempotencyClaim};
 use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
-use shared::outbound::{self, OutboundJob};
-use shared::{ids, table};
+use shared::platform::http_error::{HttpError, json_response};
+use shared::platform::ids;
+use shared::platform::table;
 
 /// Bytes of messages one list answer carries at most: Lambda answers at most 6 MB, and a page of
 /// 100 messages at their largest (Meta's contact cards, an often-edited message's earlier
@@ -166,7 +167,7 @@ fn idempotency_of(cx: &Context<'_>, conversation_id: &str) -> Result<Option<Idem
 
 /// The answer to a request whose `Idempotency-Key` was used before: the same message (queued
 /// again if it is still waiting: a lost job is harmless to repeat), or 422 for another request.
-async fn replay(api: &ApiService, key: &shared::table::Key) -> Answer {
+async fn replay(api: &ApiService, key: &shared::platform::table::Key) -> Answer {
     let message = api
         .messages
         .message(key)
@@ -190,11 +191,11 @@ fn key_reused() -> HttpError {
 }
 
 /// Queues the job; when SQS does not take it the message is still stored, and the sweeper queues
-/// it again (`shared::send_policy`), so the request is still accepted.
+/// it again (`shared::inbox::send_policy`), so the request is still accepted.
 async fn enqueue(api: &ApiService, job: &OutboundJob) {
     if !api.outbound.send_all(&[job.body()]).await.is_empty() {
         tracing::warn!("the message is stored but could not be queued; the sweeper will queue it");
-        shared::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
+        shared::platform::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
     }
 }
 
@@ -208,7 +209,7 @@ pub(crate) async fn approved_template(
     name: &str,
     language: &str,
     components: &Value,
-) -> Result<shared::template::Template, HttpError> {
+) -> Result<shared::outreach::template::Template, HttpError> {
     let account = api
         .tenancy
         .get_account(cx.org(), account_id)
@@ -238,8 +239,8 @@ pub(crate) async fn approved_template(
             ),
         ));
     }
-    let spec = shared::template::ParameterSpec::of(&template.components);
-    shared::template::check_send(&spec, components).map_err(|e| unprocessable(e.field, e.reason))?;
+    let spec = shared::outreach::template::ParameterSpec::of(&template.components);
+    shared::outreach::template::check_send(&spec, components).map_err(|e| unprocessable(e.field, e.reason))?;
     Ok(template)
 }
 
@@ -335,8 +336,8 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         .wa_id
         .clone()
         .ok_or_else(|| unprocessable("contact", "has no phone-based WhatsApp id to send to"))?;
-    let (key, message, job) = shared::compose::queued_message(
-        shared::compose::Composed {
+    let (key, message, job) = shared::inbox::compose::queued_message(
+        shared::inbox::compose::Composed {
             org_id: cx.org(),
             conversation_id: &conversation.conversation_id,
             account_id: &conversation.account_id,
@@ -366,6 +367,6 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     {
         tracing::warn!(error = %err, "the first-response clock could not be stopped");
     }
-    shared::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
+    shared::platform::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
     respond(StatusCode::ACCEPTED, &views::Message::from(&message))
 }

@@ -26,7 +26,7 @@ use crate::ApiService;
 use crate::request::Context;
 use crate::routes::{Operation, Route};
 use lambda_http::{Body, Response};
-use shared::http_error::HttpError;
+use shared::platform::http_error::HttpError;
 
 pub use recipients::{MAX_ENTRIES as MAX_RECIPIENT_ENTRIES, MAX_VARIABLE_NAME_CHARS, MAX_VARIABLES};
 
@@ -107,9 +107,9 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetCampaign => campaigns::get(api, cx).await,
         UpdateCampaign => campaigns::update(api, cx).await,
         DeleteCampaign => campaigns::delete(api, cx).await,
-        StartCampaign => campaigns::command(api, cx, shared::campaign::Command::Start).await,
-        PauseCampaign => campaigns::command(api, cx, shared::campaign::Command::Pause).await,
-        ResumeCampaign => campaigns::command(api, cx, shared::campaign::Command::Resume).await,
+        StartCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Start).await,
+        PauseCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Pause).await,
+        ResumeCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Resume).await,
         ListScheduledMessages => scheduled::list(api, cx).await,
         ScheduleMessage => scheduled::create(api, cx).await,
         GetScheduledMessage => scheduled::get(api, cx).await,
@@ -125,7 +125,7 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetSlaPolicy => sla_policies::get(api, cx).await,
         UpdateSlaPolicy => sla_policies::update(api, cx).await,
         DeleteSlaPolicy => sla_policies::delete(api, cx).await,
-        CancelCampaign => campaigns::command(api, cx, shared::campaign::Command::Cancel).await,
+        CancelCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Cancel).await,
         AddRecipients => recipients::add(api, cx).await,
         ListRecipients => recipients::list(api, cx).await,
     }

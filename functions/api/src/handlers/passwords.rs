@@ -11,10 +11,10 @@ use crate::request::{Context, bearer, json_body, no_content, not_found, respond}
 use crate::views;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::events::DomainEvent;
-use shared::http_error::HttpError;
-use shared::session;
-use shared::tenancy::Agent;
+use shared::access::session;
+use shared::access::tenancy::Agent;
+use shared::platform::events::DomainEvent;
+use shared::platform::http_error::HttpError;
 
 /// Failed reset tokens counted per source address and window (tokens cannot be guessed; this
 /// bounds what strangers cost).
@@ -30,11 +30,11 @@ pub(crate) async fn end_sessions(
     reason: &str,
 ) -> Result<(), HttpError> {
     let ended = api.logins.end_sessions(&agent.org_id, &agent.agent_id, keep).await?;
-    let kept = keep.map(shared::adapters::login_store::session_id_of);
+    let kept = keep.map(shared::access::login_store::session_id_of);
     let event = DomainEvent::agent_sessions_ended(&agent.org_id, &agent.agent_id, kept.as_deref(), reason);
     if !api.events.publish(&[event]).await.is_empty() {
         tracing::warn!(agent = %agent.agent_id, "agent.sessions_ended not published");
-        shared::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
+        shared::platform::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
     }
     tracing::info!(agent = %agent.agent_id, ended = ended.len(), %reason, "sessions ended");
     Ok(())
@@ -102,7 +102,7 @@ pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
             "agent_id: change your own password with POST /v1/me/password",
         ));
     }
-    if !shared::permissions::holds_role(cx.caller.role, &cx.caller.scopes, agent.role) {
+    if !shared::access::permissions::holds_role(cx.caller.role, &cx.caller.scopes, agent.role) {
         return Err(HttpError::new(
             StatusCode::FORBIDDEN,
             "role_not_held",

@@ -5,11 +5,11 @@ use crate::ApiService;
 use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok};
 use crate::rules;
 use crate::views;
-use shared::adapters::quick_reply_store::QuickReplyChanges;
+use shared::desk::quick_reply_store::QuickReplyChanges;
 use shared::desk::{self, QuickReply};
-use shared::ids;
+use shared::platform::ids;
 
-fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::http_error::HttpError> {
+fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::platform::http_error::HttpError> {
     // As sent, spaces around included: the document's maximum is the raw length.
     if text.is_some_and(|t| t.chars().count() > desk::MAX_SHORTCUT_CHARS) {
         return Err(crate::request::unprocessable(
@@ -34,7 +34,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateQuickReply = cx.json()?;
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let reply = QuickReply {
         org_id: cx.org().into(),
         quick_reply_id: ids::new_id("qr"),

@@ -8,11 +8,11 @@ use crate::ApiService;
 use crate::request::{Context, conflict, next_cursor, ok, unprocessable};
 use crate::views;
 use futures::StreamExt;
-use shared::adapters::campaign_store::CampaignChange;
-use shared::adapters::items::{now_rfc3339, s};
-use shared::campaign::{self, CampaignJob, CampaignStatus, Command, Recipient, Variables, phone_key};
-use shared::http_error::HttpError;
-use shared::template::{ParameterSpec, render};
+use shared::outreach::campaign::{self, CampaignJob, CampaignStatus, Command, Recipient, Variables, phone_key};
+use shared::outreach::campaign_store::CampaignChange;
+use shared::outreach::template::{ParameterSpec, render};
+use shared::platform::http_error::HttpError;
+use shared::platform::items::{now_rfc3339, s};
 use std::collections::BTreeMap;
 
 /// Entries one request may name in each list (contact ids, tags, phone numbers).
@@ -50,7 +50,7 @@ fn check_lengths(
             ));
         }
         too_long("variables", own.keys(), MAX_VARIABLE_NAME_CHARS)?;
-        too_long("variables", own.values(), shared::outbound::MAX_PARAMETER_CHARS)?;
+        too_long("variables", own.values(), shared::inbox::outbound::MAX_PARAMETER_CHARS)?;
     }
     Ok(())
 }
@@ -131,7 +131,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     let well_formed: Vec<String> = contact_ids
         .iter()
-        .filter(|id| shared::ids::is_well_formed(id))
+        .filter(|id| shared::platform::ids::is_well_formed(id))
         .cloned()
         .collect();
     let found = api.contacts.contacts(cx.org(), &well_formed).await?;
@@ -302,7 +302,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let campaign = load(api, cx).await?;
     let (limit, start) = cx.page()?;
-    let partition = shared::table::campaign_recipients_partition(cx.org(), &campaign.campaign_id);
+    let partition = shared::platform::table::campaign_recipients_partition(cx.org(), &campaign.campaign_id);
     if start.as_ref().is_some_and(|key| key.get("pk") != Some(&partition)) {
         return Err(HttpError::new(
             lambda_http::http::StatusCode::NOT_FOUND,

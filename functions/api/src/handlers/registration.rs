@@ -9,8 +9,8 @@ use crate::rules;
 use crate::views;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::adapters::tenancy_store::NewOrganization;
-use shared::http_error::HttpError;
+use shared::access::tenancy_store::NewOrganization;
+use shared::platform::http_error::HttpError;
 
 /// Organizations one address may create per attempt window.
 const REGISTRATIONS_PER_SOURCE: i64 = 5;
@@ -28,7 +28,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
         .check("admin_email", Some(&body.admin_email))?
         .unwrap_or_default()
         .to_lowercase();
-    shared::password::check(&body.admin_password).map_err(|reason| unprocessable("admin_password", reason))?;
+    shared::access::password::check(&body.admin_password).map_err(|reason| unprocessable("admin_password", reason))?;
     let admin_name = match body.admin_name.as_deref() {
         Some(name) => rules::AGENT_FULL_NAME
             .required_now()
@@ -37,7 +37,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
         None => email.split('@').next().unwrap_or_default().to_string(),
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let source = format!("register:{}", shared::session::hash(&source_ip(request)));
+    let source = format!("register:{}", shared::access::session::hash(&source_ip(request)));
     // Counted before the address is looked up, taken or free: a stranger learns whether an
     // address signs in somewhere at most REGISTRATIONS_PER_SOURCE times a window, and the count
     // is a conditional add, so concurrent attempts cannot pass it together.

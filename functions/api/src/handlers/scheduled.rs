@@ -7,10 +7,11 @@ use super::messages::{check_references, checked_content};
 use crate::ApiService;
 use crate::request::{Context, conflict, created, next_cursor, ok, unprocessable};
 use crate::views;
-use shared::adapters::StoreError;
-use shared::http_error::HttpError;
-use shared::schedule::{ScheduledMessage, ScheduledStatus, check_scheduled_at, window_warning};
-use shared::{ids, table};
+use shared::outreach::schedule::{ScheduledMessage, ScheduledStatus, check_scheduled_at, window_warning};
+use shared::platform::StoreError;
+use shared::platform::http_error::HttpError;
+use shared::platform::ids;
+use shared::platform::table;
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::ScheduleMessageRequest = cx.json()?;

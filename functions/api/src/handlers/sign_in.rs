@@ -9,8 +9,9 @@ use crate::request::{bearer, json_body, no_content, ok, source_ip};
 use crate::views;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
-use shared::http_error::HttpError;
-use shared::{password, session};
+use shared::access::password;
+use shared::access::session;
+use shared::platform::http_error::HttpError;
 
 /// Longest e-mail address (RFC 5321's path limit).
 const MAX_EMAIL_CHARS: usize = 254;
@@ -155,6 +156,6 @@ pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Cal
         agent_name: agent.full_name,
         key_id: format!("session:{}", session.session_id),
         role: agent.role,
-        scopes: shared::permissions::role_permissions(agent.role),
+        scopes: shared::access::permissions::role_permissions(agent.role),
     })
 }

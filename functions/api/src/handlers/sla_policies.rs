@@ -6,9 +6,9 @@ use crate::ApiService;
 use crate::request::{Context, created, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
-use shared::http_error::HttpError;
-use shared::ids;
-use shared::sla::{self, SlaPolicy};
+use shared::care::sla::{self, SlaPolicy};
+use shared::platform::http_error::HttpError;
+use shared::platform::ids;
 
 /// Checks the policy, and that its division exists in the organization (404 otherwise).
 async fn checked(api: &ApiService, cx: &Context<'_>, policy: &SlaPolicy) -> Result<(), HttpError> {
@@ -55,7 +55,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::CreateSlaPolicy = cx.json()?;
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let policy = SlaPolicy {
         policy_id: ids::new_id("sla"),
         org_id: cx.org().to_string(),
@@ -126,7 +126,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     if let Some(active) = body.is_active {
         policy.is_active = active;
     }
-    policy.updated_at = shared::adapters::items::now_rfc3339();
+    policy.updated_at = shared::platform::items::now_rfc3339();
     checked(api, cx, &policy).await?;
     api.sla_policies.save(&policy, false).await?;
     sole_default(api, &policy).await?;

@@ -7,11 +7,11 @@ use crate::request::{Context, conflict, created, next_cursor, no_content, ok, un
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
-use shared::adapters::account_cache::Account;
-use shared::adapters::graph::GraphError;
-use shared::adapters::template_sync::{SyncError, sync_templates};
-use shared::http_error::HttpError;
-use shared::template::{self, Template, validate_definition};
+use shared::access::account_cache::Account;
+use shared::meta::graph::GraphError;
+use shared::outreach::template::{self, Template, validate_definition};
+use shared::outreach::template_sync::{SyncError, sync_templates};
+use shared::platform::http_error::HttpError;
 use std::sync::Arc;
 
 /// What a Graph failure of a template call answers: Meta's refusal of what was asked names
@@ -113,7 +113,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .create_template(waba_id, token, &definition.meta_request())
         .await
         .map_err(|e| graph_failure(e, true))?;
-    let now = shared::adapters::items::now_rfc3339();
+    let now = shared::platform::items::now_rfc3339();
     let template = Template {
         template_id: template::template_id(waba_id, &definition.name, &definition.language),
         org_id: cx.org().to_string(),
@@ -132,7 +132,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     match api.templates.create(&template).await {
         // A status webhook got here first (Meta answered it before us): it holds the status.
-        Err(shared::adapters::StoreError::Conflict(_)) => {}
+        Err(shared::platform::StoreError::Conflict(_)) => {}
         other => other?,
     }
     created(&views::Template::from(&template))
@@ -143,7 +143,7 @@ pub(crate) async fn account_on_waba(
     api: &ApiService,
     cx: &Context<'_>,
     waba_id: &str,
-) -> Result<shared::tenancy::WhatsAppAccount, HttpError> {
+) -> Result<shared::access::tenancy::WhatsAppAccount, HttpError> {
     api.accounts
         .accounts(cx.org())
         .await?

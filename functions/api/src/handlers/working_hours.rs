@@ -5,8 +5,8 @@ use super::Answer;
 use crate::ApiService;
 use crate::request::{Context, no_content, ok, unprocessable};
 use crate::views;
-use shared::http_error::HttpError;
-use shared::working_hours::{Calendar, DaySchedule, WorkingHours};
+use shared::care::working_hours::{Calendar, DaySchedule, WorkingHours};
+use shared::platform::http_error::HttpError;
 
 /// `None` for the organization's routes; the division (which must exist) for a division's.
 async fn division_of(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Result<Option<String>, HttpError> {
@@ -44,7 +44,7 @@ pub async fn set(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Answe
         time_zone: body.time_zone,
         days,
         updated_by: cx.caller.agent_id.clone(),
-        updated_at: shared::adapters::items::now_rfc3339(),
+        updated_at: shared::platform::items::now_rfc3339(),
     };
     api.working_hours.put(&hours).await?;
     ok(&views::WorkingHours::from(&hours))

@@ -269,7 +269,7 @@ mod tests {
             );
             if let Some(permission) = route.permission {
                 assert!(
-                    shared::permissions::PERMISSIONS
+                    shared::access::permissions::PERMISSIONS
                         .iter()
                         .any(|(code, _)| *code == permission),
                     "{permission}"

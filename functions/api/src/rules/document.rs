@@ -4,20 +4,21 @@
 use super::{BLANK, BODY_RULES, NOT_BLANK, SHORTCUT, TAG};
 use serde_json::{Value, json};
 
-/// What `handlers::messages::content_of` and `shared::outbound::validate` accept, as one schema.
+/// What `handlers::messages::content_of` and `shared::inbox::outbound::validate` accept, as one schema.
 fn send_message_schema() -> Value {
     let not_blank = concat!("[^", ws!(), "]");
     let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
     let text_parameter = json!({
         "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
-        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": shared::outbound::MAX_PARAMETER_CHARS}}},
+        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": shared::inbox::outbound::MAX_PARAMETER_CHARS}}},
     });
     let component = json!({
         "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
         "then": {"properties": {"parameters": {"items": text_parameter}}},
     });
-    let media_id = json!({"type": "string", "maxLength": shared::outbound::MAX_MEDIA_ID_CHARS, "pattern": not_blank});
-    let filename = optional(json!({"type": "string", "maxLength": shared::outbound::MAX_FILENAME_CHARS}));
+    let media_id =
+        json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_MEDIA_ID_CHARS, "pattern": not_blank});
+    let filename = optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_FILENAME_CHARS}));
     json!({
         "type": "object",
         "additionalProperties": false,
@@ -25,30 +26,30 @@ fn send_message_schema() -> Value {
         "properties": {
             "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
             "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
-            "reply_to": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_REPLY_TO_CHARS, "pattern": "^[!-~]+$"})),
+            "reply_to": optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_REPLY_TO_CHARS, "pattern": "^[!-~]+$"})),
         },
         "oneOf": [
             {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
-                "text": {"type": "string", "maxLength": shared::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
+                "text": {"type": "string", "maxLength": shared::inbox::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
             {"properties": {"type": {"enum": ["image", "document", "video"]}, "content": {"required": ["media_id"], "properties": {
                 "media_id": media_id.clone(),
-                "caption": optional(json!({"type": "string", "maxLength": shared::outbound::MAX_CAPTION_CHARS})),
+                "caption": optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_CAPTION_CHARS})),
                 "filename": filename.clone()}}}},
             {"properties": {"type": {"const": "audio"}, "content": {"required": ["media_id"], "properties": {
                 "media_id": media_id, "caption": {"type": "null"}, "filename": filename}}}},
             {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
                 "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
                 "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
-                "components": optional(json!({"type": "array", "items": component, "maxItems": shared::outbound::MAX_COMPONENTS,
-                    "description": format!("at most {} bytes of JSON", shared::outbound::MAX_COMPONENTS_BYTES)}))}}}},
+                "components": optional(json!({"type": "array", "items": component, "maxItems": shared::inbox::outbound::MAX_COMPONENTS,
+                    "description": format!("at most {} bytes of JSON", shared::inbox::outbound::MAX_COMPONENTS_BYTES)}))}}}},
         ],
     })
 }
 
-/// What `shared::template::validate_definition` accepts, as far as a schema can say it (variable
+/// What `shared::outreach::template::validate_definition` accepts, as far as a schema can say it (variable
 /// numbering and their examples are checked by the handler and named in its 422).
 fn template_components_schema() -> Value {
-    use shared::template::definition::{
+    use shared::outreach::template::definition::{
         MAX_BODY_CHARS, MAX_BUTTON_TEXT_CHARS, MAX_BUTTONS, MAX_FOOTER_CHARS, MAX_HEADER_CHARS,
     };
     let not_blank = concat!("[^", ws!(), "]");
@@ -56,7 +57,7 @@ fn template_components_schema() -> Value {
     let media_handle = json!({"required": ["format", "example"], "properties": {
         "format": {"enum": ["IMAGE", "VIDEO", "DOCUMENT"]},
         "example": {"type": "object", "required": ["header_handle"], "properties": {
-            "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "maxLength": shared::template::definition::MAX_HANDLE_CHARS, "pattern": not_blank}]}}}}});
+            "header_handle": {"type": "array", "minItems": 1, "prefixItems": [{"type": "string", "maxLength": shared::outreach::template::definition::MAX_HANDLE_CHARS, "pattern": not_blank}]}}}}});
     let header = json!({"type": "object", "required": ["type"], "additionalProperties": false, "properties": {
     "type": {"const": "HEADER"},
     "format": {"enum": ["TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION"]},
@@ -112,7 +113,7 @@ pub fn apply(components: &mut Value) {
     }
     if let Some(target) = components.pointer_mut("/schemas/CreateApiKey/properties") {
         let known: Vec<String> = std::iter::once("*".to_string())
-            .chain(shared::permissions::PERMISSIONS.iter().flat_map(|(code, _)| {
+            .chain(shared::access::permissions::PERMISSIONS.iter().flat_map(|(code, _)| {
                 let category = code.split('.').next().unwrap_or_default();
                 [code.to_string(), format!("{category}.*")]
             }))
@@ -155,7 +156,7 @@ pub fn apply(components: &mut Value) {
                 "propertyNames": {"maxLength": shared::desk::MAX_PHONE_CHARS},
                 "additionalProperties": {"type": "object", "maxProperties": crate::handlers::MAX_VARIABLES,
                     "propertyNames": {"maxLength": crate::handlers::MAX_VARIABLE_NAME_CHARS},
-                    "additionalProperties": {"type": "string", "maxLength": shared::outbound::MAX_PARAMETER_CHARS}}}, {"type": "null"}]}),
+                    "additionalProperties": {"type": "string", "maxLength": shared::inbox::outbound::MAX_PARAMETER_CHARS}}}, {"type": "null"}]}),
         ),
         (
             "AssignRequest",
@@ -186,12 +187,12 @@ pub fn apply(components: &mut Value) {
         (
             "RegisterAccount",
             "throughput_mps",
-            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::access::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
         ),
         (
             "UpdateAccount",
             "throughput_mps",
-            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::access::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
         ),
         (
             "CreateApiKey",
@@ -209,7 +210,7 @@ pub fn apply(components: &mut Value) {
             json!({"anyOf": [{"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": SHORTCUT}, {"type": "string", "maxLength": shared::desk::MAX_SHORTCUT_CHARS, "pattern": BLANK}, {"type": "null"}]}),
         ),
     ];
-    let zones = shared::working_hours::time_zone_names();
+    let zones = shared::care::working_hours::time_zone_names();
     let day = json!({"type": "object", "additionalProperties": false,
         "required": ["day_of_week", "start_time", "end_time"],
         "properties": {
@@ -225,7 +226,7 @@ pub fn apply(components: &mut Value) {
             json!({"type": "array", "items": day, "description": "each end after its start, intervals of one day not overlapping, at least one active (422 naming the interval otherwise)"}),
         ),
     ];
-    let target = json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::sla::MAX_TARGET_SECS}, {"type": "null"}]});
+    let target = json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::care::sla::MAX_TARGET_SECS}, {"type": "null"}]});
     let threshold = json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 99}, {"type": "null"}]});
     let sla = ["CreateSlaPolicy", "UpdateSlaPolicy"].into_iter().flat_map(|schema| {
         [
@@ -234,25 +235,25 @@ pub fn apply(components: &mut Value) {
             (schema, "warning_threshold_pct", threshold.clone()),
         ]
     });
-    let password_text = json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"});
+    let password_text = json!({"type": "string", "minLength": shared::access::password::MIN_CHARS, "maxLength": shared::access::password::MAX_CHARS, "pattern": "\\S"});
     let password = json!({"anyOf": [password_text.clone(), {"type": "null"}]});
     let expiry = [
         (
             "UpsertChatExpirationRule",
             "window_hours",
-            json!({"type": "integer", "minimum": 0, "maximum": shared::chat_expiry::MAX_WINDOW_HOURS}),
+            json!({"type": "integer", "minimum": 0, "maximum": shared::care::chat_expiry::MAX_WINDOW_HOURS}),
         ),
         ("CreateAgent", "password", password.clone()),
         (
             "RegisterRequest",
             "admin_password",
-            json!({"type": "string", "minLength": shared::password::MIN_CHARS, "maxLength": shared::password::MAX_CHARS, "pattern": "\\S"}),
+            json!({"type": "string", "minLength": shared::access::password::MIN_CHARS, "maxLength": shared::access::password::MAX_CHARS, "pattern": "\\S"}),
         ),
         ("LoginRequest", "email", json!({"type": "string", "maxLength": 254})),
         (
             "LoginRequest",
             "password",
-            json!({"type": "string", "maxLength": shared::password::MAX_CHARS}),
+            json!({"type": "string", "maxLength": shared::access::password::MAX_CHARS}),
         ),
         ("ChangePassword", "current_password", password_text.clone()),
         ("ChangePassword", "new_password", password_text.clone()),

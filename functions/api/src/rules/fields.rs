@@ -74,7 +74,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
 ];
 
 pub const OUT_OF_HOURS_REPLY: Rule = Rule::Text {
-    max: shared::outbound::MAX_TEXT_CHARS,
+    max: shared::inbox::outbound::MAX_TEXT_CHARS,
     required: false,
     blank_clears: true,
 };
@@ -94,11 +94,11 @@ pub const SLA_DESCRIPTION: Rule = Rule::Text {
     blank_clears: true,
 };
 pub const SLA_PRIORITY: Rule = Rule::OneOf {
-    values: shared::sla::PRIORITIES,
+    values: shared::care::sla::PRIORITIES,
     required: false,
 };
 pub const SLA_CHANNEL: Rule = Rule::OneOf {
-    values: shared::sla::CHANNELS,
+    values: shared::care::sla::CHANNELS,
     required: false,
 };
 
@@ -120,7 +120,7 @@ pub const MESSAGING_LIMIT: Rule = Rule::OneOf {
 };
 pub const REQUIRED_ID: Rule = Rule::Id { required: true };
 pub const TEMPLATE_CATEGORY: Rule = Rule::OneOf {
-    values: shared::template::CATEGORIES,
+    values: shared::outreach::template::CATEGORIES,
     required: true,
 };
 

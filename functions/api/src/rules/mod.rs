@@ -4,7 +4,7 @@
 
 use crate::request::unprocessable;
 use serde_json::{Value, json};
-use shared::http_error::HttpError;
+use shared::platform::http_error::HttpError;
 
 /// What `char::is_whitespace` (and `str::trim`) count as whitespace, spelled out: a regex's `\s`
 /// differs from it on a few control characters.
@@ -178,7 +178,7 @@ impl Rule {
                 .contains(&value)
                 .then(|| Some(value.to_string()))
                 .ok_or_else(|| unprocessable(field, format!("must be one of {}", values.join(", ")))),
-            Rule::Id { .. } => shared::ids::is_well_formed(value)
+            Rule::Id { .. } => shared::platform::ids::is_well_formed(value)
                 .then(|| Some(value.to_string()))
                 .ok_or_else(|| unprocessable(field, "is not an id")),
             Rule::Email { required } => {
@@ -217,7 +217,7 @@ impl Rule {
                 }
                 Ok(Some(value.to_string()))
             }
-            Rule::IdOrEmpty => (value.is_empty() || shared::ids::is_well_formed(value))
+            Rule::IdOrEmpty => (value.is_empty() || shared::platform::ids::is_well_formed(value))
                 .then(|| Some(value.to_string()))
                 .ok_or_else(|| unprocessable(field, "must be an id, or empty to remove it")),
             Rule::Phone { .. } => {

@@ -26,8 +26,8 @@ pub struct SlaPolicy {
     pub updated_at: String,
 }
 
-impl From<&shared::sla::SlaPolicy> for SlaPolicy {
-    fn from(p: &shared::sla::SlaPolicy) -> Self {
+impl From<&shared::care::sla::SlaPolicy> for SlaPolicy {
+    fn from(p: &shared::care::sla::SlaPolicy) -> Self {
         Self {
             id: p.policy_id.clone(),
             name: p.name.clone(),
@@ -101,8 +101,8 @@ pub struct SlaBreach {
     pub breached_at: String,
 }
 
-impl From<&shared::sla_clock::SlaBreachLog> for SlaBreach {
-    fn from(b: &shared::sla_clock::SlaBreachLog) -> Self {
+impl From<&shared::care::sla_clock::SlaBreachLog> for SlaBreach {
+    fn from(b: &shared::care::sla_clock::SlaBreachLog) -> Self {
         Self {
             id: b.breach_id.clone(),
             sla_policy_id: b.sla_policy_id.clone(),
@@ -142,11 +142,11 @@ pub struct ConversationSlaStatus {
 impl ConversationSlaStatus {
     pub fn of(
         conversation_id: &str,
-        clocks: Option<&shared::sla_clock::SlaClocks>,
-        breaches: &[shared::sla_clock::SlaBreachLog],
+        clocks: Option<&shared::care::sla_clock::SlaClocks>,
+        breaches: &[shared::care::sla_clock::SlaBreachLog],
         now_ms: i64,
     ) -> Self {
-        use shared::sla_clock::SlaKind;
+        use shared::care::sla_clock::SlaKind;
         let calendar = clocks.and_then(|c| c.calendar());
         let clock = |kind| clocks.and_then(|c| c.clock(kind));
         let status = |kind| clock(kind).map(|c| c.status(now_ms).as_str().to_string());
@@ -197,8 +197,8 @@ pub struct ChatExpirationRule {
     pub updated_at: String,
 }
 
-impl From<&shared::chat_expiry::ChatExpirationRule> for ChatExpirationRule {
-    fn from(r: &shared::chat_expiry::ChatExpirationRule) -> Self {
+impl From<&shared::care::chat_expiry::ChatExpirationRule> for ChatExpirationRule {
+    fn from(r: &shared::care::chat_expiry::ChatExpirationRule) -> Self {
         Self {
             id: r.rule_id.clone(),
             channel: r.channel.clone(),
@@ -249,8 +249,8 @@ pub struct CsatSurvey {
     pub rated_at: Option<String>,
 }
 
-impl From<&shared::csat::CsatSurvey> for CsatSurvey {
-    fn from(s: &shared::csat::CsatSurvey) -> Self {
+impl From<&shared::care::csat::CsatSurvey> for CsatSurvey {
+    fn from(s: &shared::care::csat::CsatSurvey) -> Self {
         Self {
             id: s.survey_id.clone(),
             conversation_id: s.conversation_id.clone(),
@@ -259,8 +259,8 @@ impl From<&shared::csat::CsatSurvey> for CsatSurvey {
             agent_id: s.agent_id.clone(),
             agent_name: s.agent_name.clone(),
             status: match s.status {
-                shared::csat::SurveyStatus::Sent => "sent".into(),
-                shared::csat::SurveyStatus::Rated => "rated".into(),
+                shared::care::csat::SurveyStatus::Sent => "sent".into(),
+                shared::care::csat::SurveyStatus::Rated => "rated".into(),
             },
             via: s.via.clone(),
             rating: s.rating,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::inbox::rfc3339_millis;
-use shared::schedule;
+use shared::outreach::schedule;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -123,8 +123,8 @@ impl WorkingHours {
     }
 }
 
-impl From<&shared::working_hours::WorkingHours> for WorkingHours {
-    fn from(h: &shared::working_hours::WorkingHours) -> Self {
+impl From<&shared::care::working_hours::WorkingHours> for WorkingHours {
+    fn from(h: &shared::care::working_hours::WorkingHours) -> Self {
         Self {
             division_id: h.division_id.clone(),
             time_zone: Some(h.time_zone.clone()),

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use shared::access::tenancy;
 use shared::desk;
 use shared::inbox::{self, rfc3339_millis, rfc3339_seconds};
-use shared::tenancy;
 use utoipa::ToSchema;
 
 macro_rules! list_of {
@@ -374,7 +374,7 @@ pub struct ApiKey {
 
 impl From<&tenancy::ApiKeyRecord> for ApiKey {
     fn from(k: &tenancy::ApiKeyRecord) -> Self {
-        let now = shared::adapters::items::now_rfc3339();
+        let now = shared::platform::items::now_rfc3339();
         Self {
             id: k.key_id.clone(),
             agent_id: k.agent_id.clone(),
@@ -625,7 +625,7 @@ impl From<&inbox::Contact> for Contact {
     fn from(c: &inbox::Contact) -> Self {
         Self {
             id: c.contact_id.clone(),
-            name: shared::adapters::contact_store::display_name(c).map(str::to_string),
+            name: shared::inbox::contact_store::display_name(c).map(str::to_string),
             profile_name: c.profile_name.clone(),
             phone_number: c.wa_id.clone(),
             email: c.email.clone(),

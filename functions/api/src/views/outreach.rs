@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::template;
+use shared::outreach::template;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,7 +136,7 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    pub fn of(c: &shared::campaign::Campaign, counts: &shared::campaign::CampaignCounters) -> Self {
+    pub fn of(c: &shared::outreach::campaign::Campaign, counts: &shared::outreach::campaign::CampaignCounters) -> Self {
         Self {
             id: c.campaign_id.clone(),
             name: c.name.clone(),
@@ -263,8 +263,8 @@ pub struct Recipient {
     pub replied_at: Option<String>,
 }
 
-impl From<&shared::campaign::Recipient> for Recipient {
-    fn from(r: &shared::campaign::Recipient) -> Self {
+impl From<&shared::outreach::campaign::Recipient> for Recipient {
+    fn from(r: &shared::outreach::campaign::Recipient) -> Self {
         Self {
             phone_number: format!("+{}", r.phone),
             contact_id: r.contact_id.clone(),

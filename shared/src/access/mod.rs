@@ -1,0 +1,14 @@
+//! Who may do what: organizations, their WhatsApp accounts, agents, API keys, sessions and permissions.
+
+pub mod account_cache;
+pub mod account_store;
+pub mod accounts;
+pub mod agent_store;
+pub mod api_key;
+pub mod login_store;
+pub mod password;
+pub mod permissions;
+pub mod session;
+pub mod tenancy;
+pub mod tenancy_store;
+pub mod webhook_auth;

@@ -1,0 +1,212 @@
+//! What agents do to conversations: filter the list, assign, transfer (with its log), resolve,
+//! reopen, allocate a new one to a division member, and write notes.
+//!
+//! Every change is one transaction that also moves the counters it affects (open / resolved
+//! conversations, each agent's open assigned conversations), and is conditioned on the state it
+//! was computed from, so concurrent changes cannot double-count; a lost race is re-read and retried.
+
+mod changes;
+mod log;
+
+use crate::inbox::{Conversation, ConversationStatus};
+use crate::platform::StoreError;
+use crate::platform::items::{n, now_rfc3339, s};
+use crate::platform::records::{Page, PageKey, Records, Write};
+use crate::platform::table::{self, index};
+
+const ATTEMPTS: usize = 4;
+
+#[derive(Clone)]
+pub struct ConversationStore {
+    records: Records,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub assigned_agent_id: Option<String>,
+    /// Only conversations no agent holds.
+    pub unassigned: bool,
+    /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
+    pub unread: Option<bool>,
+    pub division_id: Option<String>,
+}
+
+/// Where a conversation goes on assign or transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub agent_id: Option<String>,
+    pub division_id: Option<String>,
+}
+
+/// What a resolve found and did.
+#[derive(Debug)]
+pub enum Resolve {
+    Resolved(Conversation),
+    /// Resolved before (by an agent, or an earlier try).
+    Already(Conversation),
+    /// A message came after the one the expiry was computed from: still active.
+    Active,
+    Gone,
+}
+
+#[derive(Debug)]
+pub enum ReopenError {
+    /// Another conversation with the same customer on the same number is open.
+    AnotherIsOpen,
+    Store(StoreError),
+}
+
+impl From<StoreError> for ReopenError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+fn status_text(status: ConversationStatus) -> String {
+    status.as_str().to_string()
+}
+
+impl ConversationStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+        }
+    }
+
+    pub async fn conversation(&self, org_id: &str, id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.records.get(&table::conversation(org_id, id), "Conversation").await
+    }
+
+    /// One page of conversations by last activity with optional filters: one Query (filters are a
+    /// FilterExpression, so a page can hold fewer than `limit`; `next` continues).
+    pub async fn page(
+        &self,
+        org_id: &str,
+        filter: &ConversationFilter,
+        limit: i32,
+        start: Option<PageKey>,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let (pk, _) = table::conversation_timeline(org_id, "", 0);
+        let mut values = vec![(":pk", pk)];
+        let mut clauses = Vec::new();
+        if let Some(status) = filter.status {
+            clauses.push("#status = :status".to_string());
+            values.push((":status", status_text(status)));
+        }
+        if let Some(agent) = &filter.assigned_agent_id {
+            clauses.push("assigned_agent_id = :agent".to_string());
+            values.push((":agent", agent.clone()));
+        }
+        if filter.unassigned {
+            clauses.push(
+                "(attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))"
+                    .to_string(),
+            );
+            values.push((":null_type", "NULL".to_string()));
+        }
+        if let Some(division) = &filter.division_id {
+            clauses.push("division_id = :division".to_string());
+            values.push((":division", division.clone()));
+        }
+        let unread = match filter.unread {
+            Some(true) => Some("unread_count > :zero"),
+            Some(false) => Some("unread_count = :zero"),
+            None => None,
+        };
+        let filter_expression = (!clauses.is_empty() || unread.is_some()).then(|| {
+            let mut all = clauses.clone();
+            all.extend(unread.map(str::to_string));
+            all.join(" AND ")
+        });
+        let mut query = self
+            .records
+            .client
+            .query()
+            .table_name(&self.records.table)
+            .index_name(index::TIMELINE)
+            .key_condition_expression("gsi2pk = :pk")
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(|k| k.into_iter().map(|(a, v)| (a, s(v))).collect()))
+            .set_filter_expression(filter_expression);
+        if filter.status.is_some() {
+            query = query.expression_attribute_names("#status", "status");
+        }
+        if unread.is_some() {
+            query = query.expression_attribute_values(":zero", n(0));
+        }
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, s(value));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(conversations)", e))?;
+        Ok(Page {
+            items: crate::platform::items::records(output.items(), "Conversation")?,
+            next: output.last_evaluated_key.map(|item| {
+                item.into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+                    .collect()
+            }),
+        })
+    }
+
+    /// Unread count to zero (an agent read the conversation).
+    /// Records the campaign a conversation's customer replied to (the first one stays).
+    pub async fn record_campaign(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        campaign_id: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(crate::platform::items::key_item(&table::conversation(
+                org_id,
+                conversation_id,
+            ))))
+            .update_expression("SET campaign_id = :campaign")
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(campaign_id) OR attribute_type(campaign_id, :null))",
+            )
+            .expression_attribute_values(":campaign", crate::platform::items::s(campaign_id))
+            .expression_attribute_values(":null", crate::platform::items::s("NULL"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if crate::platform::records::condition_failed(&err) => Ok(()),
+            Err(err) => Err(StoreError::aws("UpdateItem(conversation campaign)", err)),
+        }
+    }
+
+    /// The write that claims the out-of-hours auto-reply of one closed period, for the transaction
+    /// that creates the reply: `Conflict("auto-reply sent")` when it was sent already.
+    pub fn out_of_hours_claim(&self, org_id: &str, conversation_id: &str, reopens_ms: i64) -> Write {
+        let key = table::out_of_hours_reply(org_id, conversation_id, reopens_ms);
+        let mut item = crate::platform::items::key_item(&key);
+        item.insert(table::attr::ENTITY.into(), s("OutOfHoursReply"));
+        // Kept a week past the period, then DynamoDB's TTL removes it.
+        item.insert(table::attr::EXPIRES_AT.into(), n(reopens_ms / 1000 + 7 * 86_400));
+        Write::failing_as(
+            self.records.put(item, Some("attribute_not_exists(pk)")),
+            StoreError::Conflict("auto-reply sent".into()),
+        )
+    }
+
+    pub async fn mark_read(&self, org_id: &str, conversation_id: &str) -> Result<(), StoreError> {
+        self.records
+            .update_existing(
+                &table::conversation(org_id, conversation_id),
+                "SET unread_count = :zero, updated_at = :now",
+                &[(":zero", n(0)), (":now", s(now_rfc3339()))],
+                "UpdateItem(mark read)",
+            )
+            .await
+    }
+}

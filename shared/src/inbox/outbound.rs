@@ -1,0 +1,555 @@
+//! Outbound messages, free of I/O: validation, Meta's request shapes, and what a Graph error means
+//! for the send (retry later, or fail the message for good).
+
+use crate::meta::GraphError;
+use crate::meta::{Content, MediaKind, MetaError};
+use crate::platform::table::Key;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+pub const MAX_TEXT_CHARS: usize = 4_096;
+pub const MAX_CAPTION_CHARS: usize = 1_024;
+/// Our upload ids and Meta's media ids are far shorter; anything longer is not an id.
+pub const MAX_MEDIA_ID_CHARS: usize = 128;
+pub const MAX_FILENAME_CHARS: usize = 255;
+/// A template's parameters as JSON: Meta's body takes at most 1,024 characters of text, and a
+/// message with a header, body and buttons stays far under this.
+pub const MAX_COMPONENTS_BYTES: usize = 16 * 1024;
+/// A template parameter's text (Meta: at most 1,024 characters).
+pub const MAX_PARAMETER_CHARS: usize = 1_024;
+/// Components of a template send (header, body, up to 10 buttons, with room to spare).
+pub const MAX_COMPONENTS: usize = 20;
+/// A wamid replied to (Meta's ids, base64 inside, run to about 100).
+pub const MAX_REPLY_TO_CHARS: usize = 256;
+
+/// The outbound queue's message: one stored outbound message to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundJob {
+    pub org_id: String,
+    pub account_id: String,
+    pub message_pk: String,
+    pub message_sk: String,
+    /// The customer's WhatsApp id (phone-based) to send to.
+    pub to: String,
+    /// wamid of the message this one replies to.
+    pub reply_to: Option<String>,
+}
+
+impl OutboundJob {
+    pub fn message_key(&self) -> Key {
+        Key {
+            pk: self.message_pk.clone(),
+            sk: self.message_sk.clone(),
+        }
+    }
+
+    /// The queue message that sends it.
+    pub fn body(&self) -> String {
+        SenderJob::Message(self.clone()).body()
+    }
+}
+
+/// A job on the outbound queue, told apart by its `kind`: a stored message to send, or one
+/// campaign recipient's send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SenderJob {
+    Message(OutboundJob),
+    CampaignSend(crate::outreach::campaign::CampaignSend),
+}
+
+impl SenderJob {
+    pub fn body(&self) -> String {
+        // Strings and JSON values only: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn parse(body: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidContent {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> InvalidContent {
+    InvalidContent {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// Checks content an agent wants to send against Meta's limits.
+pub fn validate(content: &Content) -> Result<(), InvalidContent> {
+    match content {
+        Content::Text { body } => {
+            if body.trim().is_empty() {
+                return Err(invalid("content.text", "must not be empty"));
+            }
+            if body.chars().count() > MAX_TEXT_CHARS {
+                return Err(invalid("content.text", format!("at most {MAX_TEXT_CHARS} characters")));
+            }
+        }
+        Content::Media {
+            media_kind,
+            media_id,
+            caption,
+            filename,
+            ..
+        } => {
+            if media_id.trim().is_empty() || media_id.chars().count() > MAX_MEDIA_ID_CHARS {
+                return Err(invalid(
+                    "content.media_id",
+                    format!("must name an uploaded media file (at most {MAX_MEDIA_ID_CHARS} characters)"),
+                ));
+            }
+            if filename
+                .as_ref()
+                .is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS)
+            {
+                return Err(invalid(
+                    "content.filename",
+                    format!("at most {MAX_FILENAME_CHARS} characters"),
+                ));
+            }
+            if let Some(caption) = caption {
+                if matches!(media_kind, MediaKind::Audio | MediaKind::Sticker) {
+                    return Err(invalid("content.caption", "audio and stickers take no caption"));
+                }
+                if caption.chars().count() > MAX_CAPTION_CHARS {
+                    return Err(invalid(
+                        "content.caption",
+                        format!("at most {MAX_CAPTION_CHARS} characters"),
+                    ));
+                }
+            }
+        }
+        Content::Template {
+            name,
+            language,
+            components,
+        } => {
+            if name.is_empty()
+                || name.len() > 512
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(invalid(
+                    "content.name",
+                    "lowercase letters, digits and underscores, at most 512",
+                ));
+            }
+            if language.is_empty() || language.chars().count() > 15 {
+                return Err(invalid("content.language", "a language code such as en_US"));
+            }
+            if serde_json::to_vec(components).map_or(usize::MAX, |bytes| bytes.len()) > MAX_COMPONENTS_BYTES {
+                return Err(invalid(
+                    "content.components",
+                    format!("at most {MAX_COMPONENTS_BYTES} bytes of JSON"),
+                ));
+            }
+            if components.as_array().is_some_and(|c| c.len() > MAX_COMPONENTS) {
+                return Err(invalid(
+                    "content.components",
+                    format!("at most {MAX_COMPONENTS} components"),
+                ));
+            }
+            if !components.is_array() && !components.is_null() {
+                return Err(invalid(
+                    "content.components",
+                    "must be an array of Meta template components",
+                ));
+            }
+            for component in components.as_array().into_iter().flatten() {
+                for parameter in component
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if parameter.get("type").and_then(Value::as_str) == Some("text")
+                        && parameter
+                            .get("text")
+                            .and_then(Value::as_str)
+                            .is_none_or(|t| t.is_empty() || t.chars().count() > MAX_PARAMETER_CHARS)
+                    {
+                        return Err(invalid(
+                            "content.components",
+                            format!("text parameters need a text of 1 to {MAX_PARAMETER_CHARS} characters"),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {
+            return Err(invalid(
+                "type",
+                "only text, image, document, audio, video and template can be sent",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether free-form content needs the customer-service window (templates do not).
+pub fn needs_open_window(content: &Content) -> bool {
+    !matches!(content, Content::Template { .. })
+}
+
+/// Meta's request body for `POST /{phone-number-id}/messages`. `media_link` replaces the media id
+/// when the file is sent by (presigned) link. `callback_data` comes back on statuses.
+pub fn graph_request(
+    to: &str,
+    content: &Content,
+    reply_to: Option<&str>,
+    media_link: Option<&str>,
+    callback_data: &str,
+) -> Value {
+    let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "biz_opaque_callback_data": callback_data});
+    match content {
+        Content::Text { body: text } => {
+            body["type"] = json!("text");
+            body["text"] = json!({"body": text, "preview_url": text.contains("https://") || text.contains("http://")});
+        }
+        Content::Media {
+            media_kind,
+            media_id,
+            caption,
+            filename,
+            ..
+        } => {
+            let kind = media_kind.as_str();
+            let mut media = match media_link {
+                Some(link) => json!({"link": link}),
+                None => json!({"id": media_id}),
+            };
+            if let Some(caption) = caption {
+                media["caption"] = json!(caption);
+            }
+            if let (MediaKind::Document, Some(filename)) = (media_kind, filename) {
+                media["filename"] = json!(filename);
+            }
+            body["type"] = json!(kind);
+            body[kind] = media;
+        }
+        Content::List {
+            body: text,
+            button,
+            rows,
+        } => {
+            let rows: Vec<Value> = rows.iter().map(|r| json!({"id": r.id, "title": r.title})).collect();
+            body["type"] = json!("interactive");
+            body["interactive"] = json!({
+                "type": "list",
+                "body": {"text": text},
+                "action": {"button": button, "sections": [{"title": button, "rows": rows}]},
+            });
+        }
+        Content::Template {
+            name,
+            language,
+            components,
+        } => {
+            body["type"] = json!("template");
+            let mut template = json!({"name": name, "language": {"code": language}});
+            if components.as_array().is_some_and(|c| !c.is_empty()) {
+                template["components"] = components.clone();
+            }
+            body["template"] = template;
+        }
+        _ => {}
+    }
+    if let Some(wamid) = reply_to {
+        body["context"] = json!({"message_id": wamid});
+    }
+    body
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendFailure {
+    /// Retry after a delay (seconds).
+    RetryAfter(u32),
+    /// Do not retry: mark the message failed.
+    Permanent,
+}
+
+/// What follows a send that Meta did not accept (or whose answer was lost).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterError {
+    /// The request may have reached Meta: never resend it; wait for a status webhook.
+    Unknown,
+    /// Meta did not take it: give the claim back and retry after this many seconds.
+    Retry(u32),
+    /// The token was refused: the cached account may hold a replaced one; read it again and retry.
+    RetryWithFreshAccount,
+    /// Refused for good.
+    Fail(MetaError),
+}
+
+/// What a failed send leads to. `attempt` counts the message's claims from 1.
+pub fn after_error(err: &GraphError, attempt: u32) -> AfterError {
+    match err {
+        GraphError::NoAnswer(_) | GraphError::Unexpected(_) => AfterError::Unknown,
+        // A 5xx without Meta's error JSON (a 502 page or an empty 504 from an edge in front of
+        // Meta) says nothing about whether Meta took the message: never resend it.
+        GraphError::Http { status, code: None, .. } if *status >= 500 => AfterError::Unknown,
+        GraphError::Unreachable(_) => AfterError::Retry(2u32.saturating_pow(attempt.min(8)).min(300)),
+        // The cached account may hold a replaced token: the caller reads it again, and retries
+        // only when it changed (`attempt` u32::MAX: the fresh token was refused too).
+        GraphError::Http { code: Some(190), .. } if attempt != u32::MAX => AfterError::RetryWithFreshAccount,
+        GraphError::Http { status, code, message } => match classify(Some(*status), *code, attempt) {
+            SendFailure::RetryAfter(delay) => AfterError::Retry(delay),
+            SendFailure::Permanent => AfterError::Fail(MetaError {
+                code: code.unwrap_or_default(),
+                title: Some(message.clone()),
+                message: None,
+                details: None,
+            }),
+        },
+        GraphError::TooLarge { .. } => AfterError::Fail(MetaError {
+            code: 0,
+            title: Some(err.to_string()),
+            message: None,
+            details: None,
+        }),
+    }
+}
+
+/// What a Graph error means for a send. `attempt` counts from 1.
+pub fn classify(http_status: Option<u16>, graph_code: Option<i64>, attempt: u32) -> SendFailure {
+    let backoff = |base: u32| (base.saturating_mul(1 << attempt.saturating_sub(1).min(8))).min(900);
+    match graph_code {
+        // Pair rate limit: Meta suggests waiting 4^X seconds.
+        Some(131056) => SendFailure::RetryAfter(4u32.saturating_pow(attempt.min(5)).min(900)),
+        Some(130429 | 131057 | 131000 | 131016 | 1 | 2 | 4 | 80007) => SendFailure::RetryAfter(backoff(2)),
+        Some(_) if http_status.is_some_and(|s| s < 500) => SendFailure::Permanent,
+        _ if http_status.is_none_or(|s| s >= 500 || s == 429) => SendFailure::RetryAfter(backoff(2)),
+        _ => SendFailure::Permanent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_jobs_are_told_apart_by_their_kind() {
+        let job = OutboundJob {
+            org_id: "org_1".into(),
+            account_id: "acc_1".into(),
+            message_pk: "ORG#org_1#CONV#cv_1".into(),
+            message_sk: "MSG#1#msg_1".into(),
+            to: "4915".into(),
+            reply_to: None,
+        };
+        let body = job.body();
+        assert!(body.contains(r#""kind":"message""#), "{body}");
+        assert_eq!(SenderJob::parse(&body).unwrap(), SenderJob::Message(job.clone()));
+        // A body without its kind is not guessed at.
+        let untagged = serde_json::to_string(&job).unwrap();
+        assert!(SenderJob::parse(&untagged).is_err());
+        let send: SenderJob = serde_json::from_value(json!({
+            "kind": "campaign_send", "org_id": "org_1", "account_id": "acc_1", "campaign_id": "cmp_1",
+            "phone": "4915", "template_name": "t", "language": "en", "components": []
+        }))
+        .unwrap();
+        assert!(matches!(send, SenderJob::CampaignSend(ref s) if s.campaign_id == "cmp_1"));
+    }
+
+    fn text(body: &str) -> Content {
+        Content::Text { body: body.into() }
+    }
+
+    #[test]
+    fn text_requests_have_metas_shape() {
+        let body = graph_request("16505551234", &text("Hi"), Some("wamid.in"), None, "msg_1");
+        assert_eq!(body["messaging_product"], "whatsapp");
+        assert_eq!(body["recipient_type"], "individual");
+        assert_eq!(body["type"], "text");
+        assert_eq!(body["text"]["body"], "Hi");
+        assert_eq!(body["text"]["preview_url"], false);
+        assert_eq!(body["context"]["message_id"], "wamid.in");
+        assert_eq!(body["biz_opaque_callback_data"], "msg_1");
+    }
+
+    #[test]
+    fn media_by_id_or_link_and_templates() {
+        let image = Content::Media {
+            media_kind: MediaKind::Image,
+            media_id: "m1".into(),
+            mime_type: None,
+            sha256: None,
+            caption: Some("blue".into()),
+            filename: None,
+            voice: None,
+            animated: None,
+        };
+        let by_id = graph_request("1", &image, None, None, "x");
+        assert_eq!(
+            (
+                by_id["type"].as_str(),
+                by_id["image"]["id"].as_str(),
+                by_id["image"]["caption"].as_str()
+            ),
+            (Some("image"), Some("m1"), Some("blue"))
+        );
+        let by_link = graph_request("1", &image, None, Some("https://s3/presigned"), "x");
+        assert_eq!(by_link["image"]["link"], "https://s3/presigned");
+        assert!(by_link["image"].get("id").is_none());
+        let template = Content::Template {
+            name: "order_update".into(),
+            language: "en_US".into(),
+            components: json!([{"type": "body", "parameters": [{"type": "text", "text": "Ada"}]}]),
+        };
+        let body = graph_request("1", &template, None, None, "x");
+        assert_eq!(body["template"]["language"]["code"], "en_US");
+        assert_eq!(body["template"]["components"][0]["parameters"][0]["text"], "Ada");
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        assert_eq!(validate(&text("")).unwrap_err().field, "content.text");
+        assert_eq!(
+            validate(&text(&"a".repeat(MAX_TEXT_CHARS + 1))).unwrap_err().field,
+            "content.text"
+        );
+        let long_caption = Content::Media {
+            media_kind: MediaKind::Image,
+            media_id: "m".into(),
+            mime_type: None,
+            sha256: None,
+            caption: Some("c".repeat(MAX_CAPTION_CHARS + 1)),
+            filename: None,
+            voice: None,
+            animated: None,
+        };
+        assert_eq!(validate(&long_caption).unwrap_err().field, "content.caption");
+        let media = |media_id: String, filename: Option<String>| Content::Media {
+            media_kind: MediaKind::Document,
+            media_id,
+            mime_type: None,
+            sha256: None,
+            caption: None,
+            filename,
+            voice: None,
+            animated: None,
+        };
+        assert_eq!(
+            validate(&media("m".repeat(250_000), None)).unwrap_err().field,
+            "content.media_id"
+        );
+        let long_name = media("m".repeat(MAX_MEDIA_ID_CHARS), Some("f".repeat(MAX_FILENAME_CHARS + 1)));
+        assert_eq!(validate(&long_name).unwrap_err().field, "content.filename");
+        assert!(
+            validate(&media(
+                "m".repeat(MAX_MEDIA_ID_CHARS),
+                Some("f".repeat(MAX_FILENAME_CHARS))
+            ))
+            .is_ok()
+        );
+        let big_parameters = Content::Template {
+            name: "t".into(),
+            language: "en".into(),
+            components: json!([{"type": "body", "parameters": (0..20).map(|_| json!({"type": "text", "text": "x".repeat(1_000)})).collect::<Vec<_>>()}]),
+        };
+        assert_eq!(validate(&big_parameters).unwrap_err().field, "content.components");
+        let bad_template = Content::Template {
+            name: "Order Update".into(),
+            language: "en_US".into(),
+            components: json!([]),
+        };
+        assert_eq!(validate(&bad_template).unwrap_err().field, "content.name");
+        let empty_param = Content::Template {
+            name: "t".into(),
+            language: "en".into(),
+            components: json!([{"type": "body", "parameters": [{"type": "text", "text": ""}]}]),
+        };
+        assert_eq!(validate(&empty_param).unwrap_err().field, "content.components");
+        assert!(validate(&text("fine")).is_ok());
+        assert!(!needs_open_window(&bad_template) && needs_open_window(&text("x")));
+    }
+
+    #[test]
+    fn a_lost_answer_is_never_retried_and_an_unmade_connection_always_is() {
+        assert_eq!(
+            after_error(&GraphError::NoAnswer("reset".into()), 1),
+            AfterError::Unknown
+        );
+        assert_eq!(
+            after_error(&GraphError::Unexpected("no id".into()), 1),
+            AfterError::Unknown
+        );
+        assert!(matches!(
+            after_error(&GraphError::Unreachable("refused".into()), 3),
+            AfterError::Retry(8)
+        ));
+        for status in [500, 502, 503, 504] {
+            let edge = GraphError::Http {
+                status,
+                code: None,
+                message: "no error message".into(),
+            };
+            assert_eq!(
+                after_error(&edge, 1),
+                AfterError::Unknown,
+                "{status} without Meta's JSON"
+            );
+        }
+        let meta_5xx = GraphError::Http {
+            status: 503,
+            code: Some(2),
+            message: "Service temporarily unavailable".into(),
+        };
+        assert!(
+            matches!(after_error(&meta_5xx, 1), AfterError::Retry(_)),
+            "Meta's own refusal"
+        );
+        let refused = |code| GraphError::Http {
+            status: 400,
+            code: Some(code),
+            message: "no".into(),
+        };
+        assert_eq!(after_error(&refused(190), 1), AfterError::RetryWithFreshAccount);
+        assert_eq!(
+            after_error(&refused(190), 4),
+            AfterError::RetryWithFreshAccount,
+            "on any attempt"
+        );
+        assert!(matches!(
+            after_error(&refused(190), u32::MAX),
+            AfterError::Fail(MetaError { code: 190, .. })
+        ));
+        assert!(matches!(
+            after_error(&refused(131047), 1),
+            AfterError::Fail(MetaError { code: 131047, .. })
+        ));
+        assert!(matches!(after_error(&refused(130429), 1), AfterError::Retry(_)));
+    }
+
+    #[test]
+    fn errors_are_classified_as_meta_documents_them() {
+        assert_eq!(classify(Some(400), Some(131056), 1), SendFailure::RetryAfter(4));
+        assert_eq!(classify(Some(400), Some(131056), 3), SendFailure::RetryAfter(64));
+        assert!(matches!(
+            classify(Some(400), Some(130429), 1),
+            SendFailure::RetryAfter(_)
+        ));
+        assert!(matches!(classify(Some(503), None, 1), SendFailure::RetryAfter(_)));
+        assert!(
+            matches!(classify(None, None, 1), SendFailure::RetryAfter(_)),
+            "timeouts retry"
+        );
+        for permanent in [131047, 131026, 131051, 132000, 132001, 190, 100] {
+            assert_eq!(
+                classify(Some(400), Some(permanent), 1),
+                SendFailure::Permanent,
+                "{permanent}"
+            );
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Stores inbound messages exactly once: finds the customer and the open conversation (cached per
+//! warm Lambda), writes the plan of [`super::inbound_plan`], and reads again only when a condition
+//! says what it knew is stale. Identities never change; a stale open conversation is caught by the
+//! transaction's check.
+
+use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan};
+use super::{DeliveryContext, InboundOutcome};
+use crate::inbox::{Contact, CustomerIdentity};
+use crate::meta::InboundMessage;
+use crate::platform::StoreError;
+use crate::platform::ids;
+use crate::platform::items::{now_rfc3339, string_of};
+use crate::platform::plan::Plan;
+use crate::platform::records::Records;
+use crate::platform::table::{self, attr};
+use crate::platform::transact::{self, NotCommitted};
+use crate::platform::ttl_cache::TtlCache;
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub use super::inbound_plan::InboundSlot;
+
+const MAX_ATTEMPTS: u32 = 6;
+/// Identities and open conversations a warm Lambda remembers (bounded: any number of customers
+/// write in), and for how long; a stale one fails its transaction's check and is read again.
+const CACHE_CAPACITY: usize = 20_000;
+const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
+
+pub struct InboundLedger {
+    records: Records,
+    identities: TtlCache<String, String>,
+    open_conversations: TtlCache<String, String>,
+}
+
+impl InboundLedger {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            records: Records::new(client, table),
+            identities: TtlCache::new(CACHE_CAPACITY),
+            open_conversations: TtlCache::new(CACHE_CAPACITY),
+        }
+    }
+
+    /// Stores one inbound message exactly once and updates its conversation and contact.
+    pub async fn store_inbound(
+        &self,
+        delivery: &DeliveryContext<'_>,
+        identity: &CustomerIdentity,
+        profile_name: Option<&str>,
+        message: &InboundMessage,
+    ) -> Result<InboundOutcome, StoreError> {
+        let org_id = delivery.org_id;
+        let mut freshness = Freshness::Newest;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let contact = self.known_contact(org_id, identity).await?;
+            let open_key = format!("{org_id}|{}|{}", delivery.account_id, contact.contact_id);
+            let existing_conversation = match self.open_conversations.get(&open_key) {
+                Some(id) => Some(id),
+                None => self
+                    .records
+                    .get_item(&table::open_conversation(
+                        org_id,
+                        delivery.account_id,
+                        &contact.contact_id,
+                    ))
+                    .await?
+                    .and_then(|item| string_of(&item, "conversation_id")),
+            };
+            let conversation_id = existing_conversation.clone().unwrap_or_else(|| ids::new_id("cv"));
+            // A new conversation carries the contact's name and phone (the list shows them without a
+            // read per row): an existing contact's agent-given name is read once, here.
+            let name = match (&existing_conversation, contact.exists) {
+                (None, true) => self
+                    .records
+                    .get::<Contact>(&table::contact(org_id, &contact.contact_id), "Contact")
+                    .await?
+                    .and_then(|c| c.name),
+                _ => None,
+            };
+            let contact = KnownContact {
+                name,
+                phone: identity.wa_id.clone(),
+                ..contact
+            };
+            let message_id = ids::new_id("msg");
+            let message_key = table::message(org_id, &conversation_id, message.timestamp * 1000, &message_id);
+            let now = now_rfc3339();
+            let plan = inbound_plan(&InboundWrite {
+                delivery,
+                contact: &contact,
+                profile_name,
+                conversation_exists: existing_conversation.is_some(),
+                conversation_id: &conversation_id,
+                message_key: &message_key,
+                message_id: &message_id,
+                message,
+                freshness,
+                now: &now,
+            })?;
+
+            let cancelled = match self.run(&plan).await {
+                Ok(()) => {
+                    self.open_conversations
+                        .insert(open_key, conversation_id.clone(), CACHE_TTL);
+                    for identity_key in identity.keys() {
+                        self.identities.insert(
+                            format!("{org_id}|{identity_key}"),
+                            contact.contact_id.clone(),
+                            CACHE_TTL,
+                        );
+                    }
+                    return Ok(InboundOutcome::Stored {
+                        message_key,
+                        conversation_id,
+                        contact_id: contact.contact_id,
+                        new_conversation: existing_conversation.is_none(),
+                        new_contact: !contact.exists,
+                    });
+                }
+                Err(NotCommitted::Store(err)) => return Err(err),
+                Err(NotCommitted::Cancelled(cancelled)) => cancelled,
+            };
+            match after_cancel(&cancelled, existing_conversation.is_some(), message.timestamp * 1000) {
+                AfterCancel::Duplicate {
+                    message_key,
+                    conversation_id,
+                    contact_id,
+                    opened_conversation,
+                } => {
+                    return Ok(InboundOutcome::Duplicate {
+                        message_key,
+                        conversation_id,
+                        contact_id,
+                        opened_conversation,
+                    });
+                }
+                _ if attempt >= MAX_ATTEMPTS => {
+                    return Err(StoreError::Aws {
+                        operation: "TransactWriteItems(inbound message)",
+                        detail: format!("gave up after {attempt} attempts: {cancelled:?}"),
+                    });
+                }
+                AfterCancel::Retry {
+                    freshness: next,
+                    forget_open_conversation,
+                    forget_identities,
+                    back_off,
+                } => {
+                    freshness = next.unwrap_or(freshness);
+                    if forget_open_conversation {
+                        self.open_conversations.remove(&open_key);
+                    }
+                    if forget_identities {
+                        for identity_key in identity.keys() {
+                            self.identities.remove(&format!("{org_id}|{identity_key}"));
+                        }
+                    }
+                    if back_off {
+                        tokio::time::sleep(Duration::from_millis(10 << attempt.min(6))).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run(&self, plan: &Plan<InboundSlot>) -> Result<(), NotCommitted<InboundSlot>> {
+        transact::run(
+            &self.records.client,
+            &self.records.table,
+            plan,
+            "TransactWriteItems(inbound message)",
+        )
+        .await
+    }
+
+    /// The contact an identity belongs to (cached), and the identity keys it lacks.
+    async fn known_contact(&self, org_id: &str, identity: &CustomerIdentity) -> Result<KnownContact, StoreError> {
+        let keys = identity.keys();
+        if keys.is_empty() {
+            return Err(StoreError::Corrupt {
+                entity: "message",
+                detail: "sender has neither wa_id nor user_id".into(),
+            });
+        }
+        let cached: Vec<Option<String>> = keys
+            .iter()
+            .map(|k| self.identities.get(&format!("{org_id}|{k}")))
+            .collect();
+        if let Some(contact_id) = cached.iter().flatten().next()
+            && cached.iter().all(Option::is_some)
+        {
+            return Ok(KnownContact {
+                contact_id: contact_id.clone(),
+                missing_identities: vec![],
+                exists: true,
+                name: None,
+                phone: None,
+            });
+        }
+        let identity_keys: Vec<_> = keys.iter().map(|k| table::contact_identity(org_id, k)).collect();
+        let found: HashMap<String, String> = self
+            .records
+            .batch_get_items(&identity_keys, true)
+            .await?
+            .iter()
+            .filter_map(|item| {
+                Some((
+                    table::identity_of_sort_key(&string_of(item, attr::SK)?)?.to_string(),
+                    string_of(item, "contact_id")?,
+                ))
+            })
+            .collect();
+        let existing = keys.iter().find_map(|k| found.get(k).cloned());
+        let missing_identities: Vec<String> = keys.iter().filter(|k| !found.contains_key(*k)).cloned().collect();
+        Ok(KnownContact {
+            exists: existing.is_some(),
+            contact_id: match existing {
+                Some(contact_id) => contact_id,
+                None => identity.derived_contact_id(org_id).expect("identity has a key"),
+            },
+            missing_identities,
+            name: None,
+            phone: None,
+        })
+    }
+}
+
+/// The plan of an inbound message to a known contact's open conversation, the steady state, built
+/// and not sent (benchmarks measure the CPU cost of building it).
+pub fn steady_state_plan(
+    delivery: &DeliveryContext<'_>,
+    contact_id: &str,
+    conversation_id: &str,
+    message: &InboundMessage,
+) -> Result<Plan<InboundSlot>, StoreError> {
+    let contact = KnownContact {
+        contact_id: contact_id.to_string(),
+        missing_identities: vec![],
+        exists: true,
+        name: None,
+        phone: None,
+    };
+    let message_id = ids::new_id("msg");
+    let key = table::message(delivery.org_id, conversation_id, message.timestamp * 1000, &message_id);
+    let now = now_rfc3339();
+    inbound_plan(&InboundWrite {
+        delivery,
+        contact: &contact,
+        profile_name: None,
+        conversation_exists: true,
+        conversation_id,
+        message_key: &key,
+        message_id: &message_id,
+        message,
+        freshness: Freshness::Newest,
+        now: &now,
+    })
+}

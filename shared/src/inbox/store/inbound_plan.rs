@@ -1,0 +1,373 @@
+//! The transaction of one inbound message, as a plan (no I/O), and what a cancelled one means.
+//!
+//! Steady state (known contact, open conversation): the wamid claim (`attribute_not_exists`), the
+//! message, the conversation update (unread + 1, last message, window), a check that it is still
+//! the open conversation, the contact's profile and two counter shards. A duplicate (Meta retry,
+//! second app, SQS redelivery) fails the claim's condition and changes nothing.
+
+use super::DeliveryContext;
+use crate::inbox::contact_store::with_name_lookup;
+use crate::inbox::{Contact, Conversation, ConversationStatus, Direction, Message, window_expires_at};
+use crate::meta::InboundMessage;
+use crate::platform::StoreError;
+use crate::platform::items::{Item, key_item, n, number_of, record_item, s, string_of};
+use crate::platform::plan::{Cancelled, Plan, WriteOp};
+use crate::platform::table::{self, Key, attr};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// The writes of an inbound message, by what each one is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundSlot {
+    /// The wamid claim: fails on a duplicate delivery.
+    Claim,
+    Message,
+    /// The conversation: created, or updated under its freshness condition.
+    Conversation,
+    /// The pointer that makes the conversation the open one (created, or checked).
+    OpenConversation,
+    /// The contact's list of conversations (so a rename reaches every one).
+    ContactConversation,
+    Contact,
+    /// An identity (wa_id or BSUID) the contact does not have yet.
+    Identity,
+    Counters,
+    DailyCounters,
+}
+
+/// How the conversation update of an inbound message treats the conversation's "last" fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Newest message: sets last message, window and list position.
+    Newest,
+    /// Older than the newest message but the newest inbound one: extends the window only.
+    NewestInbound,
+    /// Older than both: counts only.
+    Late,
+}
+
+/// What is known about the customer before writing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownContact {
+    pub contact_id: String,
+    /// Identity keys (`WA#…`, `BSUID#…`) not yet stored for this contact.
+    pub missing_identities: Vec<String>,
+    pub exists: bool,
+    /// The agent-given name, read only when a conversation opens.
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Everything the plan of one inbound message is built from.
+pub struct InboundWrite<'a> {
+    pub delivery: &'a DeliveryContext<'a>,
+    pub contact: &'a KnownContact,
+    pub profile_name: Option<&'a str>,
+    /// The open conversation it joins; `None` opens a new one with `conversation_id`.
+    pub conversation_exists: bool,
+    pub conversation_id: &'a str,
+    pub message_key: &'a Key,
+    pub message_id: &'a str,
+    pub message: &'a InboundMessage,
+    pub freshness: Freshness,
+    pub now: &'a str,
+}
+
+pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreError> {
+    let org_id = w.delivery.org_id;
+    let contact = w.contact;
+    let ts_ms = w.message.timestamp * 1000;
+    let mut plan = Plan::new();
+
+    let mut claim = key_item(&table::wamid(org_id, &w.message.wamid));
+    claim.insert(attr::ENTITY.into(), s("WamidClaim"));
+    claim.insert("direction".into(), s("inbound"));
+    claim.insert("message_pk".into(), s(&w.message_key.pk));
+    claim.insert("message_sk".into(), s(&w.message_key.sk));
+    claim.insert("conversation_id".into(), s(w.conversation_id));
+    claim.insert("contact_id".into(), s(&contact.contact_id));
+    claim.insert(
+        "opened_conversation".into(),
+        AttributeValue::Bool(!w.conversation_exists),
+    );
+    plan.push(InboundSlot::Claim, WriteOp::create(claim));
+
+    let record = Message::inbound(
+        org_id,
+        w.conversation_id,
+        w.message_id.to_string(),
+        w.message,
+        w.delivery.received_at_ms,
+        w.now,
+    );
+    plan.push(
+        InboundSlot::Message,
+        WriteOp::put(record_item(&record, w.message_key, "Message")?),
+    );
+
+    let open_key = table::open_conversation(org_id, w.delivery.account_id, &contact.contact_id);
+    if w.conversation_exists {
+        plan.push(InboundSlot::Conversation, conversation_update(w));
+        plan.push(
+            InboundSlot::OpenConversation,
+            WriteOp::check(open_key, "conversation_id = :conversation").value(":conversation", s(w.conversation_id)),
+        );
+    } else {
+        plan.push(InboundSlot::Conversation, WriteOp::create(new_conversation(w)?));
+        let mut pointer = key_item(&open_key);
+        pointer.insert(attr::ENTITY.into(), s("OpenConversation"));
+        pointer.insert("conversation_id".into(), s(w.conversation_id));
+        plan.push(InboundSlot::OpenConversation, WriteOp::create(pointer));
+        let mut listed = key_item(&table::contact_conversation(
+            org_id,
+            &contact.contact_id,
+            w.conversation_id,
+        ));
+        listed.insert(attr::ENTITY.into(), s("ContactConversation"));
+        plan.push(InboundSlot::ContactConversation, WriteOp::put(listed));
+    }
+
+    plan.push(InboundSlot::Contact, contact_write(w)?);
+    for identity in &contact.missing_identities {
+        let mut item = key_item(&table::contact_identity(org_id, identity));
+        item.insert(attr::ENTITY.into(), s("ContactIdentity"));
+        item.insert("contact_id".into(), s(&contact.contact_id));
+        plan.push(InboundSlot::Identity, WriteOp::create(item));
+    }
+
+    let shard = table::shard_of(&w.message.wamid, table::COUNTER_SHARDS);
+    let mut adds = vec![("messages_received", 1)];
+    if !w.conversation_exists {
+        adds.push(("conversations_created", 1));
+        adds.push(("open_conversations", 1));
+    }
+    if !contact.exists {
+        adds.push(("contacts_created", 1));
+    }
+    plan.push(
+        InboundSlot::Counters,
+        WriteOp::add_counters(table::org_counter_shard(org_id, shard), &adds),
+    );
+    let day = chrono::DateTime::from_timestamp(ts_ms / 1000, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string();
+    plan.push(
+        InboundSlot::DailyCounters,
+        WriteOp::add_counters(
+            table::org_daily_counter_shard(org_id, &day, shard),
+            &[("messages_received", 1)],
+        ),
+    );
+    Ok(plan)
+}
+
+fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {
+    let org_id = w.delivery.org_id;
+    let ts_ms = w.message.timestamp * 1000;
+    let conversation = Conversation {
+        org_id: org_id.into(),
+        conversation_id: w.conversation_id.into(),
+        account_id: w.delivery.account_id.into(),
+        contact_id: w.contact.contact_id.clone(),
+        status: ConversationStatus::Open,
+        unread_count: 1,
+        message_count: 1,
+        last_message_ms: ts_ms,
+        last_message_preview: w.message.content.preview(),
+        last_message_direction: Direction::Inbound,
+        last_inbound_ms: Some(ts_ms),
+        window_expires_at: Some(window_expires_at(w.message.timestamp)),
+        assigned_agent_id: None,
+        division_id: None,
+        contact_name: w.contact.name.clone(),
+        contact_profile_name: w.profile_name.map(str::to_string),
+        contact_phone: w.contact.phone.clone(),
+        campaign_id: None,
+        created_at: w.now.to_string(),
+        updated_at: w.now.to_string(),
+    };
+    let mut item = record_item(
+        &conversation,
+        &table::conversation(org_id, w.conversation_id),
+        "Conversation",
+    )?;
+    let (gsi2pk, gsi2sk) = table::conversation_timeline(org_id, w.conversation_id, ts_ms);
+    item.insert(attr::GSI2_PK.into(), s(gsi2pk));
+    item.insert(attr::GSI2_SK.into(), s(gsi2sk));
+    Ok(item)
+}
+
+/// The update of an existing conversation; its condition keeps "last" fields moving forward only.
+fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
+    let org_id = w.delivery.org_id;
+    let ts_ms = w.message.timestamp * 1000;
+    let key = table::conversation(org_id, w.conversation_id);
+    let counted = "ADD unread_count :one, message_count :one";
+    let not_resolved = "attribute_exists(pk) AND #status <> :resolved";
+    let op = match w.freshness {
+        Freshness::Newest => {
+            let (_, gsi2sk) = table::conversation_timeline(org_id, w.conversation_id, ts_ms);
+            // The newest message's profile name is the customer's current one.
+            let profile_set = if w.profile_name.is_some() {
+                ", contact_profile_name = :profile"
+            } else {
+                ""
+            };
+            let op = WriteOp::update(
+                key,
+                format!(
+                    "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :inbound, \
+                     last_inbound_ms = :ts, window_expires_at = :window, updated_at = :now, #status = :open, \
+                     gsi2sk = :gsi2sk{profile_set} {counted}"
+                ),
+            )
+            .when(format!(
+                "{not_resolved} AND (attribute_not_exists(last_message_ms) OR last_message_ms <= :ts)"
+            ))
+            .value(":ts", n(ts_ms))
+            .value(":preview", s(w.message.content.preview()))
+            .value(":inbound", s("inbound"))
+            .value(":window", n(window_expires_at(w.message.timestamp)))
+            .value(":open", s("open"))
+            .value(":gsi2sk", s(gsi2sk));
+            match w.profile_name {
+                Some(name) => op.value(":profile", s(name)),
+                None => op,
+            }
+        }
+        Freshness::NewestInbound => WriteOp::update(
+            key,
+            format!("SET last_inbound_ms = :ts, window_expires_at = :window, updated_at = :now {counted}"),
+        )
+        .when(format!(
+            "{not_resolved} AND (attribute_not_exists(last_inbound_ms) OR last_inbound_ms < :ts)"
+        ))
+        .value(":ts", n(ts_ms))
+        .value(":window", n(window_expires_at(w.message.timestamp))),
+        Freshness::Late => {
+            WriteOp::update(key, format!("SET updated_at = :now {counted}")).when(not_resolved.to_string())
+        }
+    };
+    op.name("#status", "status")
+        .value(":one", n(1))
+        .value(":now", s(w.now))
+        .value(":resolved", s("resolved"))
+}
+
+/// The contact: created once; the profile name follows the latest message.
+fn contact_write(w: &InboundWrite<'_>) -> Result<WriteOp, StoreError> {
+    let org_id = w.delivery.org_id;
+    let contact = w.contact;
+    let contact_key = table::contact(org_id, &contact.contact_id);
+    if contact.exists {
+        let op = match w.profile_name {
+            Some(name) => WriteOp::update(
+                contact_key,
+                "SET updated_at = :now, last_inbound_at = :now, profile_name = :name",
+            )
+            .value(":name", s(name)),
+            None => WriteOp::update(contact_key, "SET updated_at = :now, last_inbound_at = :now"),
+        };
+        return Ok(op.when("attribute_exists(pk)").value(":now", s(w.now)));
+    }
+    let identity_of = |prefix: &str| {
+        contact
+            .missing_identities
+            .iter()
+            .find_map(|k| k.strip_prefix(prefix).map(str::to_string))
+    };
+    let record = Contact {
+        org_id: org_id.into(),
+        contact_id: contact.contact_id.clone(),
+        wa_id: identity_of("WA#"),
+        user_id: identity_of("BSUID#"),
+        profile_name: w.profile_name.map(str::to_string),
+        name: None,
+        email: None,
+        tags: vec![],
+        created_at: w.now.to_string(),
+        updated_at: w.now.to_string(),
+    };
+    let item = with_name_lookup(
+        record_item(&record, &contact_key, "Contact")?,
+        org_id,
+        &record.contact_id,
+        record.profile_name.as_deref(),
+    );
+    Ok(WriteOp::create(item))
+}
+
+/// What a cancelled inbound plan means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCancel {
+    /// The wamid was claimed before: the first storing's facts, from its claim.
+    Duplicate {
+        message_key: Option<Key>,
+        conversation_id: Option<String>,
+        contact_id: Option<String>,
+        opened_conversation: bool,
+    },
+    /// Read again and retry.
+    Retry {
+        /// The conversation's state calls for a different update.
+        freshness: Option<Freshness>,
+        /// The cached open conversation is stale (resolved, or another one opened).
+        forget_open_conversation: bool,
+        /// A racing delivery created the contact, an identity or the conversation.
+        forget_identities: bool,
+        /// Contention, not a condition: wait a little first.
+        back_off: bool,
+    },
+}
+
+pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bool, ts_ms: i64) -> AfterCancel {
+    if let Some(claim) = cancelled.condition_failed(InboundSlot::Claim) {
+        return AfterCancel::Duplicate {
+            message_key: match (string_of(&claim, "message_pk"), string_of(&claim, "message_sk")) {
+                (Some(pk), Some(sk)) => Some(Key { pk, sk }),
+                _ => None,
+            },
+            conversation_id: string_of(&claim, "conversation_id"),
+            contact_id: string_of(&claim, "contact_id"),
+            opened_conversation: claim
+                .get("opened_conversation")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
+        };
+    }
+    let mut freshness = None;
+    let mut forget_open_conversation = false;
+    if let Some(old) = cancelled.condition_failed(InboundSlot::Conversation) {
+        let still_open =
+            conversation_existed && !old.is_empty() && string_of(&old, "status").as_deref() != Some("resolved");
+        if still_open {
+            // An older message than the conversation's newest: keep what is newer.
+            freshness = Some(if number_of(&old, "last_message_ms").unwrap_or(i64::MIN) <= ts_ms {
+                Freshness::Newest
+            } else if number_of(&old, "last_inbound_ms").unwrap_or(i64::MIN) < ts_ms {
+                Freshness::NewestInbound
+            } else {
+                Freshness::Late
+            });
+        } else {
+            forget_open_conversation = true;
+        }
+    }
+    let forget_identities = cancelled.failed_slots().any(|slot| {
+        !matches!(
+            slot,
+            InboundSlot::Claim | InboundSlot::Message | InboundSlot::Conversation
+        )
+    });
+    AfterCancel::Retry {
+        freshness,
+        forget_open_conversation: forget_open_conversation || forget_identities,
+        forget_identities,
+        back_off: cancelled.contended(),
+    }
+}
+
+#[cfg(test)]
+#[path = "inbound_plan_tests.rs"]
+mod tests;

@@ -1,0 +1,206 @@
+//! The inbound plan and the reading of its cancellations, without a table.
+
+use super::*;
+use crate::meta::Content;
+use crate::platform::plan::Reason;
+
+const DELIVERY: DeliveryContext<'static> = DeliveryContext {
+    org_id: "org_1",
+    account_id: "acc_1",
+    received_at_ms: 1_700_000_001_000,
+};
+
+fn message() -> InboundMessage {
+    InboundMessage {
+        wamid: "wamid.1".into(),
+        from: Some("15551234567".into()),
+        from_user_id: None,
+        timestamp: 1_700_000_000,
+        message_type: "text".into(),
+        content: Content::Text { body: "hi".into() },
+        context: None,
+        referral: None,
+        errors: vec![],
+    }
+}
+
+fn plan_for(contact: &KnownContact, conversation_exists: bool, freshness: Freshness) -> Plan<InboundSlot> {
+    let message = message();
+    let key = table::message("org_1", "cv_1", 1_700_000_000_000, "msg_1");
+    inbound_plan(&InboundWrite {
+        delivery: &DELIVERY,
+        contact,
+        profile_name: Some("Ana"),
+        conversation_exists,
+        conversation_id: "cv_1",
+        message_key: &key,
+        message_id: "msg_1",
+        message: &message,
+        freshness,
+        now: "2023-11-14T22:13:20Z",
+    })
+    .unwrap()
+}
+
+fn known() -> KnownContact {
+    KnownContact {
+        contact_id: "ct_1".into(),
+        missing_identities: vec![],
+        exists: true,
+        name: None,
+        phone: None,
+    }
+}
+
+#[test]
+fn steady_state_is_claim_message_conversation_check_contact_and_counters() {
+    let plan = plan_for(&known(), true, Freshness::Newest);
+    use InboundSlot::*;
+    assert_eq!(
+        plan.slots().collect::<Vec<_>>(),
+        vec![
+            Claim,
+            Message,
+            Conversation,
+            OpenConversation,
+            Contact,
+            Counters,
+            DailyCounters
+        ]
+    );
+    assert_eq!(plan.get(Claim).unwrap().condition(), Some("attribute_not_exists(pk)"));
+    assert!(matches!(plan.get(OpenConversation), Some(WriteOp::Check { .. })));
+    let condition = plan.get(Conversation).unwrap().condition().unwrap();
+    assert!(condition.contains("last_message_ms <= :ts"), "{condition}");
+    let WriteOp::Update { expression, .. } = plan.get(Conversation).unwrap() else {
+        panic!("an existing conversation is updated");
+    };
+    assert!(expression.contains("contact_profile_name = :profile"));
+}
+
+#[test]
+fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
+    let contact = KnownContact {
+        contact_id: "ct_new".into(),
+        missing_identities: vec!["WA#15551234567".into(), "BSUID#US.1".into()],
+        exists: false,
+        name: None,
+        phone: Some("15551234567".into()),
+    };
+    let plan = plan_for(&contact, false, Freshness::Newest);
+    use InboundSlot::*;
+    assert_eq!(
+        plan.slots().collect::<Vec<_>>(),
+        vec![
+            Claim,
+            Message,
+            Conversation,
+            OpenConversation,
+            ContactConversation,
+            Contact,
+            Identity,
+            Identity,
+            Counters,
+            DailyCounters
+        ]
+    );
+    for slot in [Conversation, OpenConversation, Contact, Identity] {
+        assert_eq!(
+            plan.get(slot).unwrap().condition(),
+            Some("attribute_not_exists(pk)"),
+            "{slot:?}"
+        );
+    }
+    let WriteOp::Update { names, .. } = plan.get(Counters).unwrap() else {
+        panic!("counters are an update");
+    };
+    assert!(names.values().any(|n| n == "contacts_created"));
+}
+
+#[test]
+fn a_late_message_only_counts() {
+    let plan = plan_for(&known(), true, Freshness::Late);
+    let WriteOp::Update { expression, .. } = plan.get(InboundSlot::Conversation).unwrap() else {
+        panic!("an existing conversation is updated");
+    };
+    assert!(!expression.contains("last_message_ms"), "{expression}");
+}
+
+fn failed(plan: &Plan<InboundSlot>, slot: InboundSlot, old: Item) -> Cancelled<InboundSlot> {
+    let reasons = plan
+        .slots()
+        .map(|s| Reason {
+            code: Some(if s == slot { "ConditionalCheckFailed" } else { "None" }.into()),
+            old: (s == slot).then(|| old.clone()),
+        })
+        .collect();
+    Cancelled::of(plan, reasons)
+}
+
+#[test]
+fn a_claimed_wamid_is_a_duplicate_with_the_first_storing_facts() {
+    let plan = plan_for(&known(), true, Freshness::Newest);
+    let claim = Item::from([
+        ("message_pk".to_string(), s("ORG#org_1#CONV#cv_0")),
+        ("message_sk".to_string(), s("MSG#1")),
+        ("conversation_id".to_string(), s("cv_0")),
+        ("opened_conversation".to_string(), AttributeValue::Bool(true)),
+    ]);
+    let after = after_cancel(&failed(&plan, InboundSlot::Claim, claim), true, 0);
+    assert_eq!(
+        after,
+        AfterCancel::Duplicate {
+            message_key: Some(Key {
+                pk: "ORG#org_1#CONV#cv_0".into(),
+                sk: "MSG#1".into()
+            }),
+            conversation_id: Some("cv_0".into()),
+            contact_id: None,
+            opened_conversation: true,
+        }
+    );
+}
+
+#[test]
+fn an_older_message_keeps_the_newer_fields() {
+    let plan = plan_for(&known(), true, Freshness::Newest);
+    let ts = 1_700_000_000_000;
+    let old = |last_message: i64, last_inbound: i64| {
+        Item::from([
+            ("status".to_string(), s("open")),
+            ("last_message_ms".to_string(), n(last_message)),
+            ("last_inbound_ms".to_string(), n(last_inbound)),
+        ])
+    };
+    let freshness = |old| match after_cancel(&failed(&plan, InboundSlot::Conversation, old), true, ts) {
+        AfterCancel::Retry { freshness, .. } => freshness,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(freshness(old(ts + 5, ts - 5)), Some(Freshness::NewestInbound));
+    assert_eq!(freshness(old(ts + 5, ts + 5)), Some(Freshness::Late));
+    assert_eq!(freshness(old(ts, ts)), Some(Freshness::Newest));
+}
+
+#[test]
+fn a_resolved_conversation_or_a_racing_creation_is_read_again() {
+    let plan = plan_for(&known(), true, Freshness::Newest);
+    let resolved = Item::from([("status".to_string(), s("resolved"))]);
+    assert_eq!(
+        after_cancel(&failed(&plan, InboundSlot::Conversation, resolved), true, 0),
+        AfterCancel::Retry {
+            freshness: None,
+            forget_open_conversation: true,
+            forget_identities: false,
+            back_off: false
+        }
+    );
+    let after = after_cancel(&failed(&plan, InboundSlot::Contact, Item::new()), true, 0);
+    assert!(matches!(
+        after,
+        AfterCancel::Retry {
+            forget_identities: true,
+            forget_open_conversation: true,
+            ..
+        }
+    ));
+}

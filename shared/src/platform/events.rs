@@ -1,0 +1,218 @@
+//! Domain events published on the EventBridge bus for later consumers (outgoing webhooks,
+//! automation, analytics). Delivery is at least once: consumers de-duplicate by `event_id`.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub const SOURCE: &str = "switchboard";
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainEvent {
+    /// `message.received`, `message.status`, `conversation.created`, ...
+    pub detail_type: &'static str,
+    pub detail: Value,
+}
+
+impl DomainEvent {
+    /// `event_id` is derived from what happened, so a re-published event has the same id.
+    fn new(detail_type: &'static str, event_id: String, org_id: &str, mut detail: Value) -> Self {
+        detail["event_id"] = Value::String(event_id);
+        detail["org_id"] = Value::String(org_id.into());
+        Self { detail_type, detail }
+    }
+
+    pub fn message_received(
+        org_id: &str,
+        account_id: &str,
+        conversation_id: &str,
+        contact_id: &str,
+        wamid: &str,
+        message_type: &str,
+        timestamp: i64,
+    ) -> Self {
+        Self::new(
+            "message.received",
+            format!("message.received:{wamid}"),
+            org_id,
+            json!({"account_id": account_id, "conversation_id": conversation_id, "contact_id": contact_id, "wamid": wamid, "type": message_type, "timestamp": timestamp}),
+        )
+    }
+
+    pub fn conversation_created(org_id: &str, account_id: &str, conversation_id: &str, contact_id: &str) -> Self {
+        Self::new(
+            "conversation.created",
+            format!("conversation.created:{conversation_id}"),
+            org_id,
+            json!({"account_id": account_id, "conversation_id": conversation_id, "contact_id": contact_id}),
+        )
+    }
+
+    /// An outbound message ended `failed` (Meta refused it, it could not be sent, or no answer and
+    /// no status came); `reason` is what an agent sees.
+    pub fn message_failed(org_id: &str, conversation_id: &str, message_id: &str, code: i64, reason: &str) -> Self {
+        Self::new(
+            "message.failed",
+            format!("message.failed:{message_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "message_id": message_id, "code": code, "reason": reason}),
+        )
+    }
+
+    /// A scheduled message was handed to the outbound path as `message_id`.
+    pub fn scheduled_message_sent(org_id: &str, conversation_id: &str, scheduled_id: &str, message_id: &str) -> Self {
+        Self::new(
+            "scheduled_message.sent",
+            format!("scheduled_message.sent:{scheduled_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "scheduled_message_id": scheduled_id, "message_id": message_id}),
+        )
+    }
+
+    pub fn scheduled_message_failed(org_id: &str, conversation_id: &str, scheduled_id: &str, reason: &str) -> Self {
+        Self::new(
+            "scheduled_message.failed",
+            format!("scheduled_message.failed:{scheduled_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "scheduled_message_id": scheduled_id, "reason": reason}),
+        )
+    }
+
+    /// An SLA clock reached its warning threshold (`breached` false) or its target; the id names
+    /// the conversation, the clock and its resolution cycle, so a re-published notice repeats it.
+    pub fn sla_notice(
+        org_id: &str,
+        conversation_id: &str,
+        policy_id: &str,
+        notice: &crate::care::sla_clock::Notice,
+    ) -> Self {
+        let event_type = if notice.breached { "sla.breached" } else { "sla.warning" };
+        let kind = notice.kind.as_str();
+        Self::new(
+            event_type,
+            format!("{event_type}:{conversation_id}:{kind}:{}", notice.cycle),
+            org_id,
+            json!({
+                "conversation_id": conversation_id, "sla_policy_id": policy_id, "kind": kind,
+                "cycle": notice.cycle, "at": crate::inbox::rfc3339_millis(notice.at_ms),
+            }),
+        )
+    }
+
+    /// An idle conversation was resolved by its chat expiration rule; `due_ms` (when its expiry
+    /// came due) tells apart the expiries of a conversation reopened in between.
+    pub fn conversation_auto_resolved(org_id: &str, conversation_id: &str, due_ms: i64) -> Self {
+        Self::new(
+            "conversation.auto_resolved",
+            format!("conversation.auto_resolved:{conversation_id}:{due_ms}"),
+            org_id,
+            json!({"conversation_id": conversation_id}),
+        )
+    }
+
+    /// The customer edited (`edited`) or deleted one of their messages; the change's wamid is the id.
+    pub fn message_changed(
+        org_id: &str,
+        edited: bool,
+        conversation_id: &str,
+        message_id: &str,
+        change_wamid: &str,
+    ) -> Self {
+        let detail_type = if edited { "message.edited" } else { "message.revoked" };
+        Self::new(
+            detail_type,
+            format!("{detail_type}:{change_wamid}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "message_id": message_id, "wamid": change_wamid}),
+        )
+    }
+
+    /// A customer rated a satisfaction survey.
+    pub fn csat_rated(
+        org_id: &str,
+        conversation_id: &str,
+        survey_id: &str,
+        rating: u8,
+        agent_id: Option<&str>,
+    ) -> Self {
+        Self::new(
+            "csat.rated",
+            format!("csat.rated:{survey_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "survey_id": survey_id, "rating": rating, "agent_id": agent_id}),
+        )
+    }
+
+    /// An agent changed a conversation through the API (`change`: the operation, e.g. `transfer`,
+    /// `sendMessage`, `resolve`); every change is its own event.
+    pub fn conversation_changed(org_id: &str, conversation_id: &str, change: &str, agent_id: &str) -> Self {
+        Self::new(
+            "conversation.changed",
+            format!("conversation.changed:{conversation_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"conversation_id": conversation_id, "change": change, "agent_id": agent_id}),
+        )
+    }
+
+    /// Every session of an agent but `kept_session` ended (a password change or reset, a role
+    /// change, a deactivation): the notifier closes their live connections.
+    pub fn agent_sessions_ended(org_id: &str, agent_id: &str, kept_session: Option<&str>, reason: &str) -> Self {
+        Self::new(
+            "agent.sessions_ended",
+            format!("agent.sessions_ended:{agent_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"agent_id": agent_id, "kept_session_id": kept_session, "reason": reason}),
+        )
+    }
+
+    /// An admin asked for an agent's password reset; the token itself is never on the bus (an
+    /// e-mail integration tells the agent to ask their admin, or the admin hands it over).
+    pub fn agent_password_reset_requested(
+        org_id: &str,
+        agent_id: &str,
+        email: &str,
+        expires_at: &str,
+        requested_by: &str,
+    ) -> Self {
+        Self::new(
+            "agent.password_reset_requested",
+            format!("agent.password_reset_requested:{agent_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"agent_id": agent_id, "email": email, "expires_at": expires_at, "requested_by": requested_by}),
+        )
+    }
+
+    /// A message's delivery state moved (`sent`, `delivered`, `read`, `failed`); the conversation
+    /// and message ids let the agents' pages update the ticks.
+    pub fn message_status(
+        org_id: &str,
+        wamid: &str,
+        status: &str,
+        timestamp: i64,
+        message: Option<(&str, &str)>,
+    ) -> Self {
+        let (conversation_id, message_id) = message.unwrap_or_default();
+        Self::new(
+            "message.status",
+            format!("message.status:{wamid}:{status}"),
+            org_id,
+            json!({"wamid": wamid, "status": status, "timestamp": timestamp, "conversation_id": conversation_id, "message_id": message_id}),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_carry_a_stable_id_and_their_org() {
+        let a = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
+        let b = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
+        assert_eq!(a.detail["event_id"], b.detail["event_id"]);
+        assert_eq!(a.detail["org_id"], "org_1");
+        assert_eq!(
+            DomainEvent::message_status("o", "w", "read", 2, None).detail_type,
+            "message.status"
+        );
+    }
+}

@@ -1,0 +1,481 @@
+//! The DynamoDB calls the API's stores share: typed get, one-page queries with cursors, batch
+//! reads, and transactions whose failed conditions map to domain errors.
+
+use crate::platform::StoreError;
+use crate::platform::items::{Item, key_item, record, records, s};
+use crate::platform::table::{Key, attr};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// A page cursor: the last evaluated key as strings (every key attribute here is a string).
+pub type PageKey = BTreeMap<String, String>;
+
+/// One write of a transaction with what its failed condition means to the caller.
+pub struct Write {
+    item: TransactWriteItem,
+    on_condition_failed: Option<StoreError>,
+}
+
+impl Write {
+    /// A write whose failed condition is answered with `error`.
+    pub fn failing_as(item: TransactWriteItem, error: StoreError) -> Self {
+        Self {
+            item,
+            on_condition_failed: Some(error),
+        }
+    }
+}
+
+impl From<TransactWriteItem> for Write {
+    fn from(item: TransactWriteItem) -> Self {
+        Self {
+            item,
+            on_condition_failed: None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Records {
+    pub(crate) client: aws_sdk_dynamodb::Client,
+    pub(crate) table: String,
+    /// "Now" for the times a store writes itself (claims, settle times).
+    pub(crate) clock: crate::platform::clock::Clock,
+}
+
+/// One query page: at most `limit` items read, so one request; `next` continues after them.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<PageKey>,
+}
+
+/// Whether a single-item write failed its condition (as opposed to failing).
+pub(crate) fn condition_failed<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+fn to_item(map: PageKey) -> Item {
+    map.into_iter().map(|(k, v)| (k, s(v))).collect()
+}
+
+fn from_item(item: Item) -> PageKey {
+    item.into_iter()
+        .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+        .collect()
+}
+
+impl Records {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            clock: crate::platform::clock::Clock::system(),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: crate::platform::clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("GetItem", e))?;
+        Ok(output.item)
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, key: &Key, entity: &'static str) -> Result<Option<T>, StoreError> {
+        self.get_item(key).await?.map(|item| record(item, entity)).transpose()
+    }
+
+    /// One Query page of partition `pk` under `prefix`.
+    async fn query_page(
+        &self,
+        pk: &str,
+        prefix: &str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StoreError> {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(!newest_first)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(to_item))
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(page)", e))
+    }
+
+    /// One page of the items of partition `pk` whose sort key starts with `prefix`.
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<T>, StoreError> {
+        let output = self.query_page(pk, prefix, limit, start, newest_first).await?;
+        Ok(Page {
+            items: records(output.items(), entity)?,
+            next: output.last_evaluated_key.map(from_item),
+        })
+    }
+
+    /// As [`Records::page`], each item with the page key that continues right after it (a caller
+    /// that keeps only some of a page can still hand out a cursor).
+    pub async fn page_keyed<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<(T, PageKey)>, StoreError> {
+        let output = self.query_page(pk, prefix, limit, start, newest_first).await?;
+        let items = output
+            .items()
+            .iter()
+            .map(|item| {
+                let key: PageKey = [attr::PK, attr::SK]
+                    .iter()
+                    .filter_map(|name| Some((name.to_string(), item.get(*name)?.as_s().ok()?.clone())))
+                    .collect();
+                Ok((record(item.clone(), entity)?, key))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page {
+            items,
+            next: output.last_evaluated_key.map(from_item),
+        })
+    }
+
+    /// Every item of partition `pk` under `prefix`, following pages (small, bounded sets only:
+    /// a division's members, an agent's keys).
+    pub async fn all<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        prefix: &str,
+        entity: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self.page(pk, prefix, entity, 500, start, false).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => start = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// One page of item keys from a keys-only index (one Query per page); read the items with
+    /// [`Self::batch_get`].
+    pub async fn index_key_page(
+        &self,
+        index: &str,
+        key_condition: &str,
+        values: Vec<(&str, String)>,
+        limit: i32,
+        start: Option<PageKey>,
+        newest_first: bool,
+    ) -> Result<Page<Key>, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression(key_condition)
+            .scan_index_forward(!newest_first)
+            .limit(limit)
+            .set_exclusive_start_key(start.map(to_item));
+        for (name, value) in values {
+            query = query.expression_attribute_values(name, s(value));
+        }
+        let output = query
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("Query(index page)", e))?;
+        Ok(Page {
+            items: output
+                .items()
+                .iter()
+                .filter_map(crate::platform::table::key_of_item)
+                .collect(),
+            next: output.last_evaluated_key.map(from_item),
+        })
+    }
+
+    /// Reads up to 100 items by key, in the order of `keys` (missing ones skipped).
+    pub async fn batch_get<T: DeserializeOwned>(
+        &self,
+        keys: &[Key],
+        entity: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.batch_get_items(keys, false)
+            .await?
+            .into_iter()
+            .map(|item| record(item, entity))
+            .collect()
+    }
+
+    /// The items at `keys` that exist, in the keys' order: BatchGetItem per 100 keys, following
+    /// unprocessed keys until none are left.
+    pub async fn batch_get_items(&self, keys: &[Key], consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let mut found: Vec<(usize, Item)> = Vec::new();
+        for chunk_start in (0..keys.len()).step_by(100) {
+            let chunk = &keys[chunk_start..(chunk_start + 100).min(keys.len())];
+            let mut pending = chunk
+                .iter()
+                .fold(KeysAndAttributes::builder().consistent_read(consistent), |b, k| {
+                    b.keys(key_item(k))
+                })
+                .build()
+                .ok();
+            while let Some(request) = pending.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::aws("BatchGetItem", e))?;
+                for item in output
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .into_iter()
+                    .flatten()
+                {
+                    let position = chunk
+                        .iter()
+                        .position(|k| crate::platform::table::key_of_item(item).as_ref() == Some(k))
+                        .unwrap_or(usize::MAX);
+                    found.push((chunk_start.saturating_add(position), item.clone()));
+                }
+                pending = output
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .cloned()
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        found.sort_by_key(|(position, _)| *position);
+        Ok(found.into_iter().map(|(_, item)| item).collect())
+    }
+
+    /// `SET` these attributes (and `REMOVE` those) on an existing item; `None` when it does not
+    /// exist. Answers the item as it is afterwards.
+    pub async fn set_fields<T: DeserializeOwned>(
+        &self,
+        key: &Key,
+        entity: &'static str,
+        sets: Vec<(&str, AttributeValue)>,
+        removes: Vec<&str>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllNew);
+        let mut clauses = Vec::new();
+        for (i, (name, value)) in sets.into_iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#s{i}"), name)
+                .expression_attribute_values(format!(":s{i}"), value);
+            clauses.push(format!("#s{i} = :s{i}"));
+        }
+        let mut expression = format!("SET {}", clauses.join(", "));
+        if !removes.is_empty() {
+            let names: Vec<String> = (0..removes.len()).map(|i| format!("#r{i}")).collect();
+            for (i, name) in removes.iter().enumerate() {
+                update = update.expression_attribute_names(format!("#r{i}"), *name);
+            }
+            expression.push_str(&format!(" REMOVE {}", names.join(", ")));
+        }
+        match update.update_expression(expression).send().await {
+            Ok(output) => output.attributes.map(|item| record(item, entity)).transpose(),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::aws("UpdateItem", err)),
+        }
+    }
+
+    /// Writes `item` unless an item with its key exists; answers whether it wrote.
+    pub async fn put_new(&self, item: Item, operation: &'static str) -> Result<bool, StoreError> {
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
+    /// `ADD amount` to a number attribute, answering its new value.
+    pub async fn add(&self, key: &Key, attribute: &str, amount: i64) -> Result<i64, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression("ADD #a :amount")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":amount", AttributeValue::N(amount.to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| StoreError::aws("UpdateItem(add)", e))?;
+        Ok(output
+            .attributes()
+            .and_then(|a| a.get(attribute))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default())
+    }
+
+    /// Updates the item at `key` if it exists ([`StoreError::NotFound`] otherwise).
+    pub async fn update_existing(
+        &self,
+        key: &Key,
+        expression: &str,
+        values: &[(&str, AttributeValue)],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(values.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if condition_failed(&err) => Err(StoreError::NotFound(key.sk.clone())),
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
+    pub fn put(&self, item: Item, condition: Option<&str>) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_string))
+            .build()
+            .expect("table and item are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    pub fn delete(&self, key: &Key, condition: Option<(&str, &str, String)>) -> TransactWriteItem {
+        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key_item(key)));
+        if let Some((expression, name, value)) = condition {
+            delete = delete
+                .condition_expression(expression)
+                .expression_attribute_values(name, s(value));
+        }
+        TransactWriteItem::builder()
+            .delete(delete.build().expect("table and key are set"))
+            .build()
+    }
+
+    /// An update builder for `key` with the table set; finish it with [`Records::update`].
+    pub fn update_of(&self, key: &Key) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder().table_name(&self.table).set_key(Some(key_item(key)))
+    }
+
+    pub fn update(&self, update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> TransactWriteItem {
+        TransactWriteItem::builder()
+            .update(update.build().expect("table, key and expression are set"))
+            .build()
+    }
+
+    /// `ADD` to counter attributes of the item at `key` (created when missing, tagged `Counters`).
+    pub fn counters(&self, key: &Key, adds: &[(&str, i64)]) -> TransactWriteItem {
+        let mut update = self
+            .update_of(key)
+            .expression_attribute_values(":entity", s("Counters"));
+        let mut clauses = Vec::new();
+        for (i, (name, amount)) in adds.iter().enumerate() {
+            update = update
+                .expression_attribute_names(format!("#c{i}"), *name)
+                .expression_attribute_values(format!(":c{i}"), AttributeValue::N(amount.to_string()));
+            clauses.push(format!("#c{i} :c{i}"));
+        }
+        self.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
+    }
+
+    /// Runs a transaction. When a write's condition fails, answers the error that write names
+    /// (`Conflict` for a write that names none: a concurrent change).
+    pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let (items, mut meanings): (Vec<_>, Vec<_>) =
+            writes.into_iter().map(|w| (w.item, w.on_condition_failed)).unzip();
+        let err = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(err) => err,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+            let reasons = cancelled.cancellation_reasons();
+            // DynamoDB answers one reason per write, in the writes' order.
+            let failed = reasons
+                .iter()
+                .zip(meanings.iter_mut())
+                .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"));
+            if let Some((_, meaning)) = failed {
+                return Err(meaning
+                    .take()
+                    .unwrap_or_else(|| StoreError::Conflict("a concurrent change".into())));
+            }
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                return Err(StoreError::Conflict("a concurrent change".into()));
+            }
+        }
+        Err(StoreError::aws("TransactWriteItems", err))
+    }
+
+    /// A transaction whose failed conditions all mean a concurrent change.
+    pub async fn transact_all(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.transact(items.into_iter().map(Write::from).collect()).await
+    }
+}
