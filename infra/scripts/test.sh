@@ -69,15 +69,23 @@ tests_ok=0
 wait "$tests_pid" || tests_ok=$?
 [ "$clippy_ok" = 0 ] || echo "==> cargo clippy -D warnings failed (above)" >&2
 [ "$tests_ok" = 0 ] || echo "==> cargo test failed (above)" >&2
-[ "$tests_ok" = 0 ] && [ "$clippy_ok" = 0 ]
+if [ "$tests_ok" != 0 ] || [ "$clippy_ok" != 0 ]; then exit 1; fi
 
-# The API against its own OpenAPI document, on a stack of its own (its own moto and devstack).
-phase "schemathesis"
-"$root/infra/scripts/schemathesis.sh"
-
-# The agents' page in headless Chromium, on a stack of its own.
-phase "browser tests"
-"$root/infra/scripts/browser-tests.sh"
+# The API against its own OpenAPI document, and the agents' page in headless Chromium: each on a
+# stack of its own (its own moto and devstack), so they run at once; schemathesis's output is
+# printed when it is done (all of it when it failed).
+phase "schemathesis + browser tests"
+"$root/infra/scripts/schemathesis.sh" >target/schemathesis.log 2>&1 &
+schemathesis_pid=$!
+browser_ok=0
+"$root/infra/scripts/browser-tests.sh" || browser_ok=$?
+schemathesis_ok=0
+wait "$schemathesis_pid" || schemathesis_ok=$?
+echo "==> schemathesis"
+if [ "$schemathesis_ok" = 0 ]; then tail -n 25 target/schemathesis.log; else cat target/schemathesis.log; fi
+[ "$browser_ok" = 0 ] || echo "==> browser tests failed (above)" >&2
+[ "$schemathesis_ok" = 0 ] || echo "==> schemathesis failed (above)" >&2
+if [ "$browser_ok" != 0 ] || [ "$schemathesis_ok" != 0 ]; then exit 1; fi
 
 phase "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
