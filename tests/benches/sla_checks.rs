@@ -197,7 +197,7 @@ async fn scenario(stack: &TestStack, open: usize, prefix: &str, base_ms: i64) ->
     let reader = TableReader {
         sizes: Default::default(),
     };
-    let minute = |ms: i64| shared::outreach::schedule::minute_of(ms);
+    let minute = |ms: i64| shared::platform::tick::minute_of(ms);
     let mut costs = Vec::new();
     for (now, label) in [
         (t + 30_000, "100 warnings"),

@@ -4,6 +4,7 @@ mod agent_api;
 mod api;
 mod campaigns;
 mod chat_expiry;
+mod contracts;
 mod csat;
 mod ingest;
 mod live;

@@ -1,7 +1,8 @@
-//! The scheduled-sends function (EventBridge schedule, every minute). It reads the due index one
-//! minute at a time (`DUE#<minute>#<shard>`, a page of small entries at a time, shards in turn,
-//! within the run's budget per shard and in time, then the page's messages in one batch), from the oldest minute that may still hold work (a cursor)
-//! through now, and for each pending message does what `shared::outreach::schedule::decide` says:
+//! The scheduled-sends function (EventBridge schedule, every minute). Through the tick
+//! (`shared::platform::tick`) it reads the due index from the oldest minute that may still hold
+//! work (a cursor) through now, a page of small entries at a time, shards in turn, within the
+//! run's budget per shard and in time, then the page's messages in one batch; for each pending
+//! message it does what `shared::outreach::schedule::decide` says:
 //! - send: one transaction creates the outbound message (`queued`, as an agent's send) and marks
 //!   the scheduled one `sent`, conditioned on it still being `pending`, so overlapping runs and
 //!   retries create one message; then the job goes to the sender's queue (the sweeper queues it
@@ -11,10 +12,12 @@
 //! A settled message leaves the index only once its `scheduled_message.*` event is published, and
 //! the cursor passes a minute only when nothing in it is left, so nothing is skipped or lost.
 
+use shared::inbox::compose::{Composed, queued_message};
 use shared::inbox::contact_store::ContactStore;
 use shared::inbox::conversation_store::ConversationStore;
-use shared::inbox::outbound_store::{Created, OutboundStore};
-use shared::outreach::schedule::{Due, RunBudget, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
+use shared::inbox::reads::{ContactReads, ConversationReads};
+use shared::outreach::schedule::{Due, ScheduledDue, ScheduledMessage, ScheduledStatus, decide};
+use shared::outreach::scheduled_port::{HandOver, QueuedSend, ScheduledMessages};
 use shared::outreach::scheduled_store::ScheduledStore;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
@@ -24,6 +27,8 @@ use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::platform::events::DomainEvent;
 use shared::platform::job_queue::{JobQueue, SqsJobQueue};
 use shared::platform::telemetry::emit_metric;
+use shared::platform::tick::{self, ClockCursors, RunBudget, TickWork};
+use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -62,37 +67,62 @@ pub struct RunSummary {
     pub unread_minutes: u32,
 }
 
+/// The tick's work: each page of due entries, worked off by the service.
+struct DuePages<'a> {
+    service: &'a ScheduledSendsService,
+    now_ms: i64,
+    summary: &'a mut RunSummary,
+}
+
+#[async_trait::async_trait]
+impl TickWork<ScheduledDue> for DuePages<'_> {
+    async fn page(&mut self, _minute: &str, entries: Vec<ScheduledDue>) -> u32 {
+        let left_before = self.summary.left;
+        self.service.work_page(entries, self.now_ms, self.summary).await;
+        self.summary.left - left_before
+    }
+}
+
+/// What the function works through: its ports (DynamoDB, SQS and EventBridge in Lambda; in
+/// memory in unit tests).
+#[derive(Clone)]
+pub struct ScheduledSendsPorts {
+    pub scheduled: Arc<dyn ScheduledMessages>,
+    pub cursors: Arc<dyn ClockCursors>,
+    pub conversations: Arc<dyn ConversationReads>,
+    pub contacts: Arc<dyn ContactReads>,
+    pub outbound: Arc<dyn JobQueue>,
+    pub events: Arc<dyn EventPublisher>,
+}
+
 pub struct ScheduledSendsService {
-    scheduled: ScheduledStore,
-    due: DueIndex,
-    conversations: ConversationStore,
-    contacts: ContactStore,
-    sends: OutboundStore,
-    outbound: Box<dyn JobQueue>,
-    events: Box<dyn EventPublisher>,
+    ports: ScheduledSendsPorts,
     clock: Clock,
 }
 
 impl ScheduledSendsService {
+    pub fn new(ports: ScheduledSendsPorts, clock: Clock) -> Self {
+        Self { ports, clock }
+    }
+
     pub fn from_aws(config: &ScheduledSendsConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let table = &config.table_name;
-        Self {
-            scheduled: ScheduledStore::new(dynamo.clone(), table),
-            due: DueIndex::new(dynamo.clone(), table),
-            conversations: ConversationStore::new(dynamo.clone(), table),
-            contacts: ContactStore::new(dynamo.clone(), table),
-            sends: OutboundStore::new(dynamo, table),
-            outbound: Box::new(SqsJobQueue::new(
+        let ports = ScheduledSendsPorts {
+            scheduled: Arc::new(ScheduledStore::new(dynamo.clone(), table)),
+            cursors: Arc::new(DueIndex::new(dynamo.clone(), table)),
+            conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+            contacts: Arc::new(ContactStore::new(dynamo, table)),
+            outbound: Arc::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.outbound_queue_url,
             )),
-            events: Box::new(EventBridgePublisher::new(
+            events: Arc::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: Clock::system(),
-        }
+        };
+        Self::new(ports, Clock::system())
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
@@ -114,37 +144,22 @@ impl ScheduledSendsService {
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
         let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
-        let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
-        let mut budget = RunBudget::for_run();
-        while let Some(minute) = walk.next_minute() {
-            if budget.out_of_time() {
-                break;
-            }
-            let left_before = summary.left;
-            let mut pages = self.scheduled.due_pages(&minute);
-            while let Some(entries) = pages.next::<ScheduledDue>(&mut budget).await? {
-                for (due, message) in self.scheduled.due_messages(entries).await? {
-                    let span = info_span!("scheduled", org = %due.org_id, scheduled = %due.scheduled_id);
-                    let done = match message {
-                        Some(message) => self.work(&message, now_ms, &mut summary).instrument(span).await,
-                        None => {
-                            summary.unchanged += 1;
-                            self.scheduled.drop_due(&due).instrument(span).await
-                        }
-                    };
-                    if let Err(err) = done {
-                        warn!(scheduled = %due.scheduled_id, error = %err, "left for the next run");
-                        summary.left += 1;
-                    }
-                }
-            }
-            if pages.left_unread() {
-                summary.unread_minutes += 1;
-            }
-            walk.minute_done(summary.left > left_before || pages.left_unread())
-                .await?;
-        }
-        summary.minutes_read = walk.minutes_read;
+        let tick = tick::run(
+            &*self.ports.cursors,
+            &*self.ports.scheduled,
+            CLOCK,
+            now_ms,
+            FIRST_LOOK_BACK_MS,
+            &mut RunBudget::for_run(),
+            &mut DuePages {
+                service: self,
+                now_ms,
+                summary: &mut summary,
+            },
+        )
+        .await?;
+        summary.minutes_read = tick.minutes_read;
+        summary.unread_minutes = tick.unread_minutes;
         for (name, value) in [("ScheduledSent", summary.sent), ("ScheduledFailed", summary.failed)] {
             if value > 0 {
                 emit_metric(name, value as f64, "Count", &[("Function", "scheduled-sends")]);
@@ -156,6 +171,34 @@ impl ScheduledSendsService {
         Ok(summary)
     }
 
+    /// A page of due entries: their messages in one read, then each worked off (an error leaves
+    /// the entries for the next run).
+    async fn work_page(&self, page: Vec<ScheduledDue>, now_ms: i64, summary: &mut RunSummary) {
+        let count = page.len() as u32;
+        let messages = match self.ports.scheduled.due_messages(page).await {
+            Ok(messages) => messages,
+            Err(err) => {
+                warn!(error = %err, "a page of due entries left for the next run");
+                summary.left += count;
+                return;
+            }
+        };
+        for (due, message) in messages {
+            let span = info_span!("scheduled", org = %due.org_id, scheduled = %due.scheduled_id);
+            let done = match message {
+                Some(message) => self.work(&message, now_ms, summary).instrument(span).await,
+                None => {
+                    summary.unchanged += 1;
+                    self.ports.scheduled.drop_due(&due).instrument(span).await
+                }
+            };
+            if let Err(err) = done {
+                warn!(scheduled = %due.scheduled_id, error = %err, "left for the next run");
+                summary.left += 1;
+            }
+        }
+    }
+
     /// One due-index entry: sent or failed now, announced, or left for later.
     async fn work(&self, message: &ScheduledMessage, now_ms: i64, summary: &mut RunSummary) -> Result<(), StoreError> {
         match message.status {
@@ -165,10 +208,11 @@ impl ScheduledSendsService {
             }
             _ => {
                 summary.unchanged += 1;
-                return self.scheduled.announced(message).await;
+                return self.ports.scheduled.announced(message).await;
             }
         }
         let conversation = self
+            .ports
             .conversations
             .conversation(&message.org_id, &message.conversation_id)
             .await?;
@@ -182,7 +226,11 @@ impl ScheduledSendsService {
             }
             Due::Fail(reason) => self.fail(message, &reason, summary).await,
             Due::Send => {
-                let contact = self.contacts.contact(&message.org_id, &conversation.contact_id).await?;
+                let contact = self
+                    .ports
+                    .contacts
+                    .contact(&message.org_id, &conversation.contact_id)
+                    .await?;
                 let Some(to) = contact.and_then(|c| c.wa_id) else {
                     return self
                         .fail(
@@ -192,8 +240,8 @@ impl ScheduledSendsService {
                         )
                         .await;
                 };
-                let (key, outbound, job) = shared::inbox::compose::queued_message(
-                    shared::inbox::compose::Composed {
+                let (key, outbound, job) = queued_message(
+                    Composed {
                         org_id: &message.org_id,
                         conversation_id: &message.conversation_id,
                         account_id: &conversation.account_id,
@@ -202,37 +250,26 @@ impl ScheduledSendsService {
                         content: &message.content,
                         reply_to: message.reply_to.clone(),
                     },
-                    chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_else(chrono::Utc::now),
+                    chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
                 );
-                let handed_over = self.scheduled.handed_over(message, &outbound.message_id);
-                let created = self
-                    .sends
-                    .create_with(
-                        &key,
-                        &outbound,
-                        &message.content.preview(),
-                        &job,
-                        None,
-                        vec![handed_over],
-                    )
-                    .await;
-                match created {
-                    Ok(Created::New) => {}
-                    Ok(_) => return Err(StoreError::io("create scheduled send", "unexpected idempotency answer")),
-                    Err(StoreError::Conflict(what)) if what == "scheduled" => {
-                        summary.unchanged += 1;
-                        return Ok(());
-                    }
-                    Err(err) => return Err(err),
+                let send = QueuedSend {
+                    key,
+                    preview: message.content.preview(),
+                    message: outbound,
+                    job,
+                };
+                if self.ports.scheduled.hand_over(message, &send).await? == HandOver::NotPending {
+                    summary.unchanged += 1;
+                    return Ok(());
                 }
                 summary.sent += 1;
-                if !self.outbound.send_all(&[job.body()]).await.is_empty() {
+                if !self.ports.outbound.send_all(&[send.job.body()]).await.is_empty() {
                     warn!("the scheduled message is stored but could not be queued; the sweeper will queue it");
                 }
-                info!(message_id = %outbound.message_id, "scheduled message handed to the sender");
+                info!(message_id = %send.message.message_id, "scheduled message handed to the sender");
                 let sent = ScheduledMessage {
                     status: ScheduledStatus::Sent,
-                    message_id: Some(outbound.message_id.clone()),
+                    message_id: Some(send.message.message_id.clone()),
                     ..message.clone()
                 };
                 self.announce(&sent).await
@@ -241,7 +278,7 @@ impl ScheduledSendsService {
     }
 
     async fn fail(&self, message: &ScheduledMessage, reason: &str, summary: &mut RunSummary) -> Result<(), StoreError> {
-        if !self.scheduled.fail(message, reason).await? {
+        if !self.ports.scheduled.fail(message, reason).await? {
             summary.unchanged += 1;
             return Ok(());
         }
@@ -272,9 +309,12 @@ impl ScheduledSendsService {
                 message.error_message.as_deref().unwrap_or_default(),
             ),
         };
-        if !self.events.publish(&[event]).await.is_empty() {
+        if !self.ports.events.publish(&[event]).await.is_empty() {
             return Err(StoreError::io("PutEvents(scheduled_message)", "not accepted"));
         }
-        self.scheduled.announced(message).await
+        self.ports.scheduled.announced(message).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,9 +10,9 @@ use shared::care::chat_expiry::{ChatExpirationRule, ExpiryStep, expiry_step};
 use shared::care::chat_expiry_store::ExpiryEntry;
 use shared::inbox::ConversationStatus;
 use shared::inbox::conversation_store::Resolve;
-use shared::outreach::schedule::RunBudget;
 use shared::platform::StoreError;
 use shared::platform::events::DomainEvent;
+use shared::platform::tick::{self, RunBudget, TickWork};
 use std::collections::HashMap;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -25,6 +25,31 @@ const CHANNEL: &str = "whatsapp";
 
 type Rules = HashMap<String, Option<ChatExpirationRule>>;
 
+/// The tick's work on the expiry entries: each conversation looked at (organizations' rules read
+/// once a run).
+struct DueExpiries<'a> {
+    service: &'a SlaChecksService,
+    now_ms: i64,
+    rules: Rules,
+    summary: &'a mut RunSummary,
+}
+
+#[async_trait::async_trait]
+impl TickWork<ExpiryEntry> for DueExpiries<'_> {
+    async fn page(&mut self, _minute: &str, page: Vec<ExpiryEntry>) -> u32 {
+        let left_before = self.summary.left;
+        for entry in page {
+            let span = info_span!("expiry", org = %entry.org_id, conversation = %entry.conversation_id);
+            let looked = self.service.look_at(&entry, self.now_ms, &mut self.rules, self.summary);
+            if let Err(err) = looked.instrument(span).await {
+                warn!(conversation = %entry.conversation_id, error = %err, "left for the next run");
+                self.summary.left += 1;
+            }
+        }
+        self.summary.left - left_before
+    }
+}
+
 impl SlaChecksService {
     pub(crate) async fn expire(
         &self,
@@ -32,26 +57,23 @@ impl SlaChecksService {
         budget: &mut RunBudget,
         summary: &mut RunSummary,
     ) -> Result<(), StoreError> {
-        let mut walk = self.due.walk(CLOCK, now_ms, crate::FIRST_LOOK_BACK_MS).await?;
-        let mut rules = Rules::new();
-        while let Some(minute) = walk.next_minute() {
-            if budget.out_of_time() {
-                break;
-            }
-            let left_before = summary.left;
-            let mut pages = self.expiry.due_pages(&minute);
-            while let Some(page) = pages.next::<ExpiryEntry>(budget).await? {
-                for entry in page {
-                    let span = info_span!("expiry", org = %entry.org_id, conversation = %entry.conversation_id);
-                    if let Err(err) = self.look_at(&entry, now_ms, &mut rules, summary).instrument(span).await {
-                        warn!(conversation = %entry.conversation_id, error = %err, "left for the next run");
-                        summary.left += 1;
-                    }
-                }
-            }
-            walk.minute_done(summary.left > left_before || pages.left_unread())
-                .await?;
-        }
+        let entries = self.expiry.due_entries();
+        let mut work = DueExpiries {
+            service: self,
+            now_ms,
+            rules: Rules::new(),
+            summary,
+        };
+        tick::run(
+            &self.due,
+            &entries,
+            CLOCK,
+            now_ms,
+            crate::FIRST_LOOK_BACK_MS,
+            budget,
+            &mut work,
+        )
+        .await?;
         Ok(())
     }
 

@@ -18,7 +18,6 @@ use shared::care::sla_clock::{SlaClocks, Tally};
 use shared::care::sla_keeper::SlaKeeper;
 use shared::care::sla_store::SlaStore;
 use shared::inbox::conversation_store::ConversationStore;
-use shared::outreach::schedule::{RunBudget, minute_of};
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -27,6 +26,7 @@ use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::platform::events::DomainEvent;
 use shared::platform::job_queue::SqsJobQueue;
 use shared::platform::telemetry::emit_metric;
+use shared::platform::tick::{self, RunBudget, TickWork, minute_of};
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -65,6 +65,30 @@ pub struct RunSummary {
     pub unchanged: u32,
     /// Left for a later run (due later in its minute, or an error).
     pub left: u32,
+}
+
+/// The tick's work on the SLA clocks: each page's clocks fired, saved and announced.
+struct DueClocks<'a> {
+    service: &'a SlaChecksService,
+    now_ms: i64,
+    summary: &'a mut RunSummary,
+}
+
+#[async_trait::async_trait]
+impl TickWork<SlaClocks> for DueClocks<'_> {
+    async fn page(&mut self, minute: &str, page: Vec<SlaClocks>) -> u32 {
+        let left_before = self.summary.left;
+        for clocks in page {
+            let span = info_span!("sla", org = %clocks.org_id, conversation = %clocks.conversation_id);
+            let conversation = clocks.conversation_id.clone();
+            let worked = self.service.work(clocks, minute, self.now_ms, self.summary);
+            if let Err(err) = worked.instrument(span).await {
+                warn!(%conversation, error = %err, "left for the next run");
+                self.summary.left += 1;
+            }
+        }
+        self.summary.left - left_before
+    }
 }
 
 pub struct SlaChecksService {
@@ -123,29 +147,24 @@ impl SlaChecksService {
     pub async fn run(&self, event: &serde_json::Value) -> Result<RunSummary, StoreError> {
         let now_ms = self.clock.now_for(event);
         let mut summary = RunSummary::default();
-        let mut walk = self.due.walk(CLOCK, now_ms, FIRST_LOOK_BACK_MS).await?;
         // One budget for both walks: the expiry walk gets what the SLA walk left.
         let mut budget = RunBudget::for_run();
-        while let Some(minute) = walk.next_minute() {
-            if budget.out_of_time() {
-                break;
-            }
-            let left_before = summary.left;
-            let mut pages = self.clocks.due_pages(&minute);
-            while let Some(page) = pages.next::<SlaClocks>(&mut budget).await? {
-                for clocks in page {
-                    let span = info_span!("sla", org = %clocks.org_id, conversation = %clocks.conversation_id);
-                    let conversation = clocks.conversation_id.clone();
-                    if let Err(err) = self.work(clocks, &minute, now_ms, &mut summary).instrument(span).await {
-                        warn!(%conversation, error = %err, "left for the next run");
-                        summary.left += 1;
-                    }
-                }
-            }
-            walk.minute_done(summary.left > left_before || pages.left_unread())
-                .await?;
-        }
-        summary.minutes_read = walk.minutes_read;
+        let due_clocks = self.clocks.due_clocks();
+        let tick = tick::run(
+            &self.due,
+            &due_clocks,
+            CLOCK,
+            now_ms,
+            FIRST_LOOK_BACK_MS,
+            &mut budget,
+            &mut DueClocks {
+                service: self,
+                now_ms,
+                summary: &mut summary,
+            },
+        )
+        .await?;
+        summary.minutes_read = tick.minutes_read;
         self.expire(now_ms, &mut budget, &mut summary).await?;
         for (name, value) in [
             ("SlaWarnings", summary.warnings),

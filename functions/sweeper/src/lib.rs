@@ -87,7 +87,7 @@ impl SweeperService {
     /// One run; `event` is EventBridge's scheduled event, whose `time` is "now".
     pub async fn sweep(&self, event: &serde_json::Value) -> Result<SweepSummary, StoreError> {
         let now_ms =
-            shared::outreach::schedule::event_time_ms(event).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            shared::platform::tick::event_time_ms(event).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         let mut summary = SweepSummary::default();
         for shard in 0..SEND_SHARDS {
             self.sweep_shard(shard, now_ms, &mut summary)

@@ -4,12 +4,12 @@
 //! write it), so an active conversation costs one look per window, not one write per message.
 
 use crate::care::chat_expiry::ChatExpirationRule;
-use crate::outreach::schedule::minute_of;
 use crate::platform::StoreError;
 use crate::platform::due_index::DueIndex;
 use crate::platform::items::{key_item, n, record_item, s};
 use crate::platform::records::{Records, condition_failed};
 use crate::platform::table::{self, attr};
+use crate::platform::tick::minute_of;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -134,9 +134,9 @@ impl ChatExpiryStore {
         }
     }
 
-    /// One minute of the due index, a page at a time (`next` with the run's budget).
-    pub fn due_pages(&self, minute: &str) -> crate::platform::due_index::MinuteReader<'_> {
-        self.due.minute(table::EXPIRY_DUE, minute, &["ConversationExpiry"])
+    /// The expiry entries of the due index, a shard's page at a time (read by the tick).
+    pub fn due_entries(&self) -> crate::platform::due_index::DueShards<ExpiryEntry> {
+        self.due.shards(table::EXPIRY_DUE, &["ConversationExpiry"])
     }
 
     /// Moves an entry (as read) to `due_ms`; false when it changed meanwhile.

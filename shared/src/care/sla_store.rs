@@ -3,12 +3,12 @@
 //! its next deadline (`SLADUE#<minute>`), so the checker finds exactly the due ones.
 
 use crate::care::sla_clock::{SlaBreachLog, SlaClocks, Tally};
-use crate::outreach::schedule::minute_of;
 use crate::platform::StoreError;
 use crate::platform::due_index::DueIndex;
 use crate::platform::items::{Item, n, record_item, s};
 use crate::platform::records::{Records, Write, condition_failed};
 use crate::platform::table::{self, attr};
+use crate::platform::tick::minute_of;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 const ATTEMPTS: usize = 4;
@@ -165,9 +165,9 @@ impl SlaStore {
         ))
     }
 
-    /// One minute of the due index, a page at a time (`next` with the run's budget).
-    pub fn due_pages(&self, minute: &str) -> crate::platform::due_index::MinuteReader<'_> {
-        self.due.minute(table::SLA_DUE, minute, &["SlaClocks"])
+    /// The SLA clocks of the due index, a shard's page at a time (read by the tick).
+    pub fn due_clocks(&self) -> crate::platform::due_index::DueShards<SlaClocks> {
+        self.due.shards(table::SLA_DUE, &["SlaClocks"])
     }
 
     /// A conversation's breaches, oldest kind and cycle first.

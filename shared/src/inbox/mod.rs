@@ -12,6 +12,7 @@ pub mod outbound;
 pub mod outbound_store;
 pub mod pacer;
 pub mod pacing;
+pub mod reads;
 pub mod send_policy;
 pub mod store;
 pub mod upload_store;

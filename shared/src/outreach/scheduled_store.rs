@@ -2,18 +2,23 @@
 //! small due entry next to it ([`ScheduledDue`]) while it has work left, so the index carries ids,
 //! never the messages' texts. Every transition is conditioned on the status it was decided from.
 
-use crate::outreach::schedule::{ScheduledDue, ScheduledMessage, ScheduledStatus, minute_of};
+use crate::inbox::outbound_store::{Created, OutboundStore};
+use crate::outreach::schedule::{ScheduledDue, ScheduledMessage, ScheduledStatus};
+use crate::outreach::scheduled_port::{HandOver, QueuedSend, ScheduledMessages};
 use crate::platform::StoreError;
 use crate::platform::due_index::DueIndex;
 use crate::platform::items::{key_item, now_rfc3339, record_item, s};
 use crate::platform::records::{Page, PageKey, Records, Write, condition_failed};
 use crate::platform::table::{self, attr};
+use crate::platform::tick::ShardPages;
+use crate::platform::tick::minute_of;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 #[derive(Clone)]
 pub struct ScheduledStore {
     records: Records,
     due: DueIndex,
+    sends: OutboundStore,
 }
 
 impl ScheduledStore {
@@ -21,6 +26,7 @@ impl ScheduledStore {
         let table = table.into();
         Self {
             due: DueIndex::new(client.clone(), table.clone()),
+            sends: OutboundStore::new(client.clone(), table.clone()),
             records: Records::new(client, table),
         }
     }
@@ -143,9 +149,9 @@ impl ScheduledStore {
     /// One minute of the due index, a page of [`ScheduledDue`] at a time (`next` with the run's
     /// budget). A message stored before due entries were items of their own is its own entry
     /// (its fields include the entry's), so it is still found.
-    pub fn due_pages(&self, minute: &str) -> crate::platform::due_index::MinuteReader<'_> {
+    pub fn due_entries(&self) -> crate::platform::due_index::DueShards<ScheduledDue> {
         self.due
-            .minute(table::SCHEDULED_DUE, minute, &["ScheduledDue", "ScheduledMessage"])
+            .shards(table::SCHEDULED_DUE, &["ScheduledDue", "ScheduledMessage"])
     }
 
     /// The messages a page of due entries points at (one BatchGetItem), each beside its entry;
@@ -232,5 +238,77 @@ impl ScheduledStore {
                 false => Err(StoreError::aws("UpdateItem(scheduled announced)", err)),
             })?;
         self.drop_due(&ScheduledDue::of(message)).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ShardPages<ScheduledDue> for ScheduledStore {
+    async fn shard_page(
+        &self,
+        minute: &str,
+        shard: u32,
+        after: Option<String>,
+    ) -> Result<(Vec<ScheduledDue>, Option<String>), StoreError> {
+        self.due_entries().shard_page(minute, shard, after).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ScheduledMessages for ScheduledStore {
+    async fn create(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        ScheduledStore::create(self, message).await
+    }
+
+    async fn message(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        scheduled_id: &str,
+    ) -> Result<Option<ScheduledMessage>, StoreError> {
+        ScheduledStore::message(self, org_id, conversation_id, scheduled_id).await
+    }
+
+    async fn cancel(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        ScheduledStore::cancel(self, message).await
+    }
+
+    async fn due_messages(
+        &self,
+        entries: Vec<ScheduledDue>,
+    ) -> Result<Vec<(ScheduledDue, Option<ScheduledMessage>)>, StoreError> {
+        ScheduledStore::due_messages(self, entries).await
+    }
+
+    async fn hand_over(&self, message: &ScheduledMessage, send: &QueuedSend) -> Result<HandOver, StoreError> {
+        let handed_over = self.handed_over(message, &send.message.message_id);
+        let created = self
+            .sends
+            .create_with(
+                &send.key,
+                &send.message,
+                &send.preview,
+                &send.job,
+                None,
+                vec![handed_over],
+            )
+            .await;
+        match created {
+            Ok(Created::New) => Ok(HandOver::Handed),
+            Ok(_) => Err(StoreError::io("create scheduled send", "unexpected idempotency answer")),
+            Err(StoreError::Conflict(what)) if what == "scheduled" => Ok(HandOver::NotPending),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn fail(&self, message: &ScheduledMessage, reason: &str) -> Result<bool, StoreError> {
+        ScheduledStore::fail(self, message, reason).await
+    }
+
+    async fn announced(&self, message: &ScheduledMessage) -> Result<(), StoreError> {
+        ScheduledStore::announced(self, message).await
+    }
+
+    async fn drop_due(&self, due: &ScheduledDue) -> Result<(), StoreError> {
+        ScheduledStore::drop_due(self, due).await
     }
 }

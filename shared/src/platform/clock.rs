@@ -48,7 +48,7 @@ impl Clock {
 
     /// "Now" of a run started by a scheduled event: the event's `time`, else this clock's.
     pub fn now_for(&self, event: &serde_json::Value) -> i64 {
-        crate::outreach::schedule::event_time_ms(event).unwrap_or_else(|| self.now_ms())
+        crate::platform::tick::event_time_ms(event).unwrap_or_else(|| self.now_ms())
     }
 }
 

@@ -22,6 +22,8 @@ pub mod job_queue;
 #[cfg(feature = "kms")]
 mod kms;
 pub mod lookup;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
 #[cfg(feature = "s3")]
 pub mod payload_store;
 pub mod plan;
@@ -33,6 +35,7 @@ pub mod secret_keeper;
 pub mod sqs_batch;
 pub mod table;
 pub mod telemetry;
+pub mod tick;
 pub mod token_bucket;
 pub mod transact;
 pub mod ttl_cache;

@@ -40,6 +40,7 @@ pub enum ClaimOutcome {
     Missing,
 }
 
+#[derive(Clone)]
 pub struct OutboundStore {
     records: Records,
 }
