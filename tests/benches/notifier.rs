@@ -142,13 +142,10 @@ async fn main() {
         let mut took = std::time::Duration::ZERO;
         let entries = record(async {
             let started = std::time::Instant::now();
-            delivery = Some(
-                notifier
-                    .deliver(&envelope(&account_a.org_id, i))
-                    .await
-                    .unwrap()
-                    .unwrap(),
-            );
+            delivery = Some(match notifier.deliver(&envelope(&account_a.org_id, i)).await.unwrap() {
+                notifier::Delivered::Done(delivery) => delivery,
+                other => panic!("not delivered: {other:?}"),
+            });
             took = started.elapsed();
         })
         .await;
@@ -203,11 +200,10 @@ async fn main() {
     let mut delivery = None;
     let entries = record(async {
         delivery = Some(
-            notifier
-                .deliver(&envelope(&account_a.org_id, 999))
-                .await
-                .unwrap()
-                .unwrap(),
+            match notifier.deliver(&envelope(&account_a.org_id, 999)).await.unwrap() {
+                notifier::Delivered::Done(delivery) => delivery,
+                other => panic!("not delivered: {other:?}"),
+            },
         )
     })
     .await;

@@ -201,6 +201,12 @@ impl BatchSummary {
     }
 }
 
+/// A delivery's bytes, or why they cannot be had (a final failure of the record).
+enum Payload {
+    Bytes(Vec<u8>),
+    Refused(String),
+}
+
 impl IngestService {
     pub fn from_aws(config: &IngestConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
@@ -297,8 +303,8 @@ impl IngestService {
             .record("org", delivery.org_id.as_str())
             .record("account", delivery.account_id.as_str());
         let payload = match self.payload_of(record, &delivery).await? {
-            Ok(payload) => payload,
-            Err(reason) => return Ok(Outcome::failed(reason)),
+            Payload::Bytes(payload) => payload,
+            Payload::Refused(reason) => return Ok(Outcome::failed(reason)),
         };
         let changes = match meta::parse_notification(&payload) {
             Ok(changes) => changes,
@@ -322,30 +328,28 @@ impl IngestService {
     }
 
     /// The delivery's bytes: inline, or claim-checked in S3 under the organization's prefix.
-    async fn payload_of(
-        &self,
-        record: &SqsMessage,
-        delivery: &Delivery,
-    ) -> Result<Result<Vec<u8>, String>, RecordError> {
+    async fn payload_of(&self, record: &SqsMessage, delivery: &Delivery) -> Result<Payload, RecordError> {
         let body = record.body.as_deref().unwrap_or_default();
         let location = record
             .message_attributes
             .get(attribute::PAYLOAD_LOCATION)
             .and_then(|a| a.string_value.as_deref());
         if location != Some(delivery::LOCATION_S3) {
-            return Ok(Ok(body.as_bytes().to_vec()));
+            return Ok(Payload::Bytes(body.as_bytes().to_vec()));
         }
         let pointer: PayloadPointer = match serde_json::from_str(body) {
             Ok(pointer) => pointer,
-            Err(err) => return Ok(Err(format!("bad payload pointer: {err}"))),
+            Err(err) => return Ok(Payload::Refused(format!("bad payload pointer: {err}"))),
         };
         if !pointer
             .key
             .starts_with(&format!("{}/{}/", delivery::PAYLOAD_PREFIX, delivery.org_id))
         {
-            return Ok(Err("payload pointer outside the organization's prefix".into()));
+            return Ok(Payload::Refused(
+                "payload pointer outside the organization's prefix".into(),
+            ));
         }
-        Ok(Ok(self.payloads.get(&pointer.key).await?))
+        Ok(Payload::Bytes(self.payloads.get(&pointer.key).await?))
     }
 
     async fn store_change(

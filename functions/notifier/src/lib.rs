@@ -38,6 +38,14 @@ impl NotifierConfig {
     }
 }
 
+/// What became of one event.
+#[derive(Debug)]
+pub enum Delivered {
+    Done(Delivery),
+    /// Not a Switchboard event (or one without an organization): nothing to deliver.
+    NotAnEvent(String),
+}
+
 /// What one event came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -114,13 +122,13 @@ impl NotifierService {
 
     /// Posts one event's notice to its organization's connections (or, for an agent's ended
     /// sessions, closes their connections).
-    pub async fn deliver(&self, envelope: &str) -> Result<Result<Delivery, String>, StoreError> {
+    pub async fn deliver(&self, envelope: &str) -> Result<Delivered, StoreError> {
         if let Some(ended) = shared::live::sessions_ended_of(envelope) {
-            return self.close_sessions(&ended).await.map(Ok);
+            return self.close_sessions(&ended).await.map(Delivered::Done);
         }
         let notice = match shared::live::notice_of(envelope) {
             Ok(notice) => notice,
-            Err(err) => return Ok(Err(err.to_string())),
+            Err(err) => return Ok(Delivered::NotAnEvent(err.to_string())),
         };
         let now_ms = chrono::Utc::now().timestamp_millis();
         let connections = self.connections.of_organization(&notice.org_id, now_ms).await?;
@@ -163,7 +171,7 @@ impl NotifierService {
                 emit_metric(name, value as f64, "Count", &[("Function", "notifier")]);
             }
         }
-        Ok(Ok(delivery))
+        Ok(Delivered::Done(delivery))
     }
 }
 
@@ -173,8 +181,8 @@ impl RecordHandler for NotifierService {
 
     async fn process(&self, record: &SqsMessage, _attempt: Attempt) -> Result<Outcome, StoreError> {
         Ok(match self.deliver(record.body.as_deref().unwrap_or_default()).await? {
-            Ok(_) => Outcome::Done,
-            Err(reason) => Outcome::failed(format!("not a Switchboard event: {reason}")),
+            Delivered::Done(_) => Outcome::Done,
+            Delivered::NotAnEvent(reason) => Outcome::failed(format!("not a Switchboard event: {reason}")),
         })
     }
 }

@@ -22,14 +22,16 @@ pub(crate) enum Prepared {
     NoSlot,
 }
 
+/// Meta's request body for a send, or why there is none.
+pub(crate) enum Request {
+    Body(serde_json::Value),
+    Refused(MetaError),
+}
+
 impl SenderService {
     /// Meta's request body; uploads (`med_...`) go as presigned links. A vanished upload is an error
     /// for the agent, not a retry.
-    pub(crate) async fn request_of(
-        &self,
-        job: &OutboundJob,
-        pending: &PendingSend,
-    ) -> Result<Result<serde_json::Value, MetaError>, StoreError> {
+    pub(crate) async fn request_of(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Request, StoreError> {
         let content = &pending.message.content;
         let link = match content {
             shared::meta::Content::Media { media_id, .. }
@@ -37,12 +39,12 @@ impl SenderService {
             {
                 match self.uploads.upload(&job.org_id, media_id).await? {
                     Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
-                    None => return Ok(Err(refusal("the uploaded media no longer exists"))),
+                    None => return Ok(Request::Refused(refusal("the uploaded media no longer exists"))),
                 }
             }
             _ => None,
         };
-        Ok(Ok(outbound::graph_request(
+        Ok(Request::Body(outbound::graph_request(
             &job.to,
             content,
             job.reply_to.as_deref(),
@@ -60,8 +62,8 @@ impl SenderService {
         // seal-secrets`) is an error before the send: the claim goes back and the job retries.
         account.access_token()?;
         let request = match self.request_of(job, pending).await? {
-            Ok(request) => request,
-            Err(refused) => return Ok(Prepared::Refused(refused)),
+            Request::Body(request) => request,
+            Request::Refused(refused) => return Ok(Prepared::Refused(refused)),
         };
         match self.pace(&job.org_id, &job.account_id, account.throughput_mps).await? {
             true => Ok(Prepared::Ready { account, request }),
