@@ -36,8 +36,8 @@ impl CampaignsService {
                 };
                 let change = CampaignChange::default()
                     .status(back)
-                    .remove("prepared_status")
-                    .remove("expand_cursor")
+                    .prepared_status(None)
+                    .expand_cursor(None)
                     .due(org_id, campaign_id, due);
                 self.campaigns
                     .change(org_id, campaign_id, CampaignStatus::Preparing, change)
@@ -87,21 +87,21 @@ impl CampaignsService {
             let next_sk = page.next.as_ref().and_then(|key| key.get("sk").cloned());
             let mut change = CampaignChange::default()
                 .after_checkpoint(campaign.checkpoint)
-                .add("total_recipients", new.len() as i64)
+                .add_recipients(new.len() as i64)
                 .due(
                     org_id,
                     campaign_id,
                     Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS),
                 );
             change = match next_sk {
-                Some(sk) => change.set("expand_cursor", shared::platform::items::s(sk)),
+                Some(sk) => change.expand_cursor(Some(sk)),
                 None => {
                     let mut tags = campaign.tags.clone();
                     tags.push(tag.clone());
                     change
-                        .remove("expand_cursor")
-                        .set_value("pending_tags", &campaign.pending_tags[1..].to_vec())
-                        .set_value("tags", &tags)
+                        .expand_cursor(None)
+                        .pending_tags(&campaign.pending_tags[1..])
+                        .tags(&tags)
                 }
             };
             if self

@@ -21,7 +21,6 @@ use shared::outreach::campaign::{
 use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, render};
 use shared::platform::StoreError;
-use shared::platform::items::{n, now_rfc3339, s};
 use shared::platform::sqs_batch::Outcome;
 use tracing::{info, warn};
 
@@ -38,7 +37,7 @@ impl CampaignsService {
         warn!(reason, ?resume_at_ms, "campaign paused");
         let change = CampaignChange::default()
             .status(CampaignStatus::Paused)
-            .set("pause_reason", s(reason))
+            .pause_reason(Some(reason))
             .due(&campaign.org_id, &campaign.campaign_id, resume_at_ms);
         self.campaigns
             .change(
@@ -197,12 +196,12 @@ impl CampaignsService {
         }
         let mut change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
-            .set_opt("feed_cursor", cursor)
+            .feed_cursor(cursor)
             .due(org_id, campaign_id, Some(self.now_ms() + WATCHDOG_MS));
         if !jobs.is_empty() {
             change = change
-                .set_opt("feed_rewind", campaign.feed_last_start.clone().or(step_start.clone()))
-                .set_opt("feed_last_start", step_start);
+                .feed_rewind(campaign.feed_last_start.clone().or(step_start.clone()))
+                .feed_last_start(step_start);
         }
         let Some(campaign) = self
             .campaigns
@@ -265,9 +264,8 @@ impl CampaignsService {
             // still on its way is claimed once all the same.
             let before_first = first.phone[..first.phone.len().saturating_sub(1)].to_string();
             change = change
-                .set_opt("feed_cursor", Some(before_first).filter(|c| !c.is_empty()))
-                .remove("settle_cursor")
-                .set("settle_open", n(0));
+                .feed_cursor(Some(before_first).filter(|c| !c.is_empty()))
+                .settle_sweep(None, 0);
             self.campaigns
                 .change(org_id, campaign_id, CampaignStatus::InProgress, change)
                 .await?;
@@ -279,7 +277,7 @@ impl CampaignsService {
             SweepNext::Complete => {
                 let change = change
                     .status(CampaignStatus::Completed)
-                    .set("completed_at", s(now_rfc3339()))
+                    .completed_now()
                     .due(org_id, campaign_id, None);
                 if self
                     .campaigns
@@ -292,11 +290,11 @@ impl CampaignsService {
                 return Ok(Outcome::Done);
             }
             SweepNext::Continue { cursor, open } => {
-                change = change.set("settle_cursor", s(cursor)).set("settle_open", n(open));
+                change = change.settle_sweep(Some(cursor), open);
                 0
             }
             SweepNext::Again => {
-                change = change.remove("settle_cursor").set("settle_open", n(0));
+                change = change.settle_sweep(None, 0);
                 SETTLE_CHECK_SECONDS
             }
         };

@@ -178,20 +178,14 @@ impl CampaignsService {
                 let id = &due.campaign_id;
                 let start = CampaignChange::default()
                     .status(CampaignStatus::InProgress)
-                    .remove("feed_cursor")
+                    .feed_cursor(None)
                     .due(&due.org_id, id, watchdog);
                 let next = match campaign.status {
                     CampaignStatus::Scheduled if campaign.total_recipients == 0 => {
                         warn!("scheduled campaign has no recipients; left scheduled");
                         None
                     }
-                    CampaignStatus::Scheduled => Some((
-                        start.set(
-                            "started_at",
-                            shared::platform::items::s(shared::platform::items::now_rfc3339()),
-                        ),
-                        job_of(true),
-                    )),
+                    CampaignStatus::Scheduled => Some((start.started_now(), job_of(true))),
                     CampaignStatus::Preparing => {
                         Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false)))
                     }
@@ -202,8 +196,8 @@ impl CampaignsService {
                         // From where the last steps began (their jobs were dropped while paused).
                         let resume = CampaignChange::default()
                             .status(CampaignStatus::InProgress)
-                            .remove("pause_reason")
-                            .set_opt("feed_cursor", campaign.feed_rewind.clone())
+                            .pause_reason(None)
+                            .feed_cursor(campaign.feed_rewind.clone())
                             .due(&due.org_id, id, watchdog);
                         Some((resume, job_of(true)))
                     }

@@ -13,7 +13,7 @@ use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, Template};
 use shared::platform::http_error::HttpError;
 use shared::platform::ids;
-use shared::platform::items::{now_rfc3339, s};
+use shared::platform::items::now_rfc3339;
 
 pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Campaign, HttpError> {
     let id = cx.id("campaign_id", "campaign")?;
@@ -231,20 +231,19 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .map_err(|refusal| conflict(refusal.code, refusal.message))?;
     let mut change = CampaignChange::default();
     if let Some(name) = rules::CAMPAIGN_NAME.check("name", body.name.as_deref())? {
-        change = change.set("name", s(name));
+        change = change.name(name);
     }
     if let Some(text) = body.scheduled_at.as_deref() {
         change = match schedule(Some(text).filter(|t| !t.is_empty()))? {
-            Some((text, ms)) => change
-                .set("scheduled_at", s(text))
-                .status(CampaignStatus::Scheduled)
-                .due(cx.org(), &campaign.campaign_id, Some(ms)),
-            None => {
-                change
-                    .remove("scheduled_at")
-                    .status(CampaignStatus::Draft)
-                    .due(cx.org(), &campaign.campaign_id, None)
-            }
+            Some((text, ms)) => change.scheduled_at(Some(&text)).status(CampaignStatus::Scheduled).due(
+                cx.org(),
+                &campaign.campaign_id,
+                Some(ms),
+            ),
+            None => change
+                .scheduled_at(None)
+                .status(CampaignStatus::Draft)
+                .due(cx.org(), &campaign.campaign_id, None),
         };
     }
     let (agent, division) = responders(
@@ -255,15 +254,15 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     )
     .await?;
     if body.responding_agent_id.is_some() {
-        change = change.set_opt("responding_agent_id", agent);
+        change = change.responding_agent_id(agent);
     }
     if body.responding_division_id.is_some() {
-        change = change.set_opt("responding_division_id", division);
+        change = change.responding_division_id(division);
     }
     if body.variables.is_some() {
         let (_, spec) = approved(api, cx, &campaign.template_id).await?;
         let variables = defaults(&spec, body.variables)?;
-        change = change.set_value("default_variables", &variables);
+        change = change.default_variables(&variables);
     }
     let changed = api
         .campaigns
@@ -299,18 +298,19 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
     let change = CampaignChange::default().status(next);
     let change = match command {
         // The fan-out reads from the start: recipients dropped by a pause are still pending.
-        Command::Start => change.set("started_at", s(now_rfc3339())).remove("feed_cursor").due(
+        Command::Start => change.started_now().feed_cursor(None).due(
             cx.org(),
             id,
             Some(chrono::Utc::now().timestamp_millis() + 120_000),
         ),
         // Jobs dropped while paused are of the last steps: feed again from where they began.
-        Command::Resume => change
-            .remove("pause_reason")
-            .set_opt("feed_cursor", campaign.feed_rewind.clone())
-            .due(cx.org(), id, Some(chrono::Utc::now().timestamp_millis() + 120_000)),
-        Command::Pause => change.set("pause_reason", s("manual")).due(cx.org(), id, None),
-        Command::Cancel => change.set("completed_at", s(now_rfc3339())).due(cx.org(), id, None),
+        Command::Resume => change.pause_reason(None).feed_cursor(campaign.feed_rewind.clone()).due(
+            cx.org(),
+            id,
+            Some(chrono::Utc::now().timestamp_millis() + 120_000),
+        ),
+        Command::Pause => change.pause_reason(Some("manual")).due(cx.org(), id, None),
+        Command::Cancel => change.completed_now().due(cx.org(), id, None),
         Command::Edit => change,
     };
     let changed = api

@@ -12,7 +12,7 @@ use shared::outreach::campaign::{self, CampaignJob, CampaignStatus, Command, Rec
 use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, render};
 use shared::platform::http_error::HttpError;
-use shared::platform::items::{now_rfc3339, s};
+use shared::platform::items::now_rfc3339;
 use std::collections::BTreeMap;
 
 /// Entries one request may name in each list (contact ids, tags, phone numbers).
@@ -268,8 +268,8 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         pending.extend(tags_queued.iter().cloned());
         let change = CampaignChange::default()
             .status(CampaignStatus::Preparing)
-            .set("prepared_status", s(campaign.status.as_str()))
-            .set_value("pending_tags", &pending)
+            .prepared_status(Some(campaign.status))
+            .pending_tags(&pending)
             // A watchdog: should the job be lost, the minute tick queues the expansion again.
             .due(
                 cx.org(),

@@ -34,24 +34,36 @@ pub struct CampaignChange {
 }
 
 impl CampaignChange {
-    pub fn set(mut self, name: &'static str, value: AttributeValue) -> Self {
+    fn set(mut self, name: &'static str, value: AttributeValue) -> Self {
         self.sets.push((name, value));
         self
     }
 
     /// Sets a list of strings or a string map (stored as DynamoDB list / map).
-    pub fn set_value<T: serde::Serialize>(self, name: &'static str, value: &T) -> Self {
+    fn set_value<T: serde::Serialize>(self, name: &'static str, value: &T) -> Self {
         match serde_dynamo::to_attribute_value(value) {
             Ok(value) => self.set(name, value),
             Err(_) => self,
         }
     }
 
-    pub fn set_opt(self, name: &'static str, value: Option<String>) -> Self {
+    fn set_opt(self, name: &'static str, value: Option<String>) -> Self {
         match value {
             Some(value) => self.set(name, s(value)),
             None => self.remove(name),
         }
+    }
+
+    fn add(mut self, name: &'static str, amount: i64) -> Self {
+        if amount != 0 {
+            self.adds.push((name, amount));
+        }
+        self
+    }
+
+    fn remove(mut self, name: &'static str) -> Self {
+        self.removes.push(name);
+        self
     }
 
     pub fn after_checkpoint(mut self, read: u64) -> Self {
@@ -59,20 +71,84 @@ impl CampaignChange {
         self
     }
 
-    pub fn add(mut self, name: &'static str, amount: i64) -> Self {
-        if amount != 0 {
-            self.adds.push((name, amount));
-        }
-        self
-    }
-
-    pub fn remove(mut self, name: &'static str) -> Self {
-        self.removes.push(name);
-        self
-    }
-
     pub fn status(self, status: CampaignStatus) -> Self {
         self.set("status", s(status.as_str()))
+    }
+
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.set("name", s(name.into()))
+    }
+
+    /// When a scheduled campaign starts (RFC 3339), or none.
+    pub fn scheduled_at(self, at: Option<&str>) -> Self {
+        self.set_opt("scheduled_at", at.map(str::to_string))
+    }
+
+    pub fn responding_agent_id(self, agent_id: Option<String>) -> Self {
+        self.set_opt("responding_agent_id", agent_id)
+    }
+
+    pub fn responding_division_id(self, division_id: Option<String>) -> Self {
+        self.set_opt("responding_division_id", division_id)
+    }
+
+    pub fn default_variables(self, variables: &crate::outreach::campaign::Variables) -> Self {
+        self.set_value("default_variables", variables)
+    }
+
+    pub fn started_now(self) -> Self {
+        self.set("started_at", s(crate::platform::items::now_rfc3339()))
+    }
+
+    pub fn completed_now(self) -> Self {
+        self.set("completed_at", s(crate::platform::items::now_rfc3339()))
+    }
+
+    pub fn pause_reason(self, reason: Option<&str>) -> Self {
+        self.set_opt("pause_reason", reason.map(str::to_string))
+    }
+
+    /// The status a campaign returns to once its audience is prepared (none: prepared).
+    pub fn prepared_status(self, status: Option<CampaignStatus>) -> Self {
+        self.set_opt("prepared_status", status.map(|s| s.as_str().to_string()))
+    }
+
+    /// The tags still to expand into recipients, first first.
+    pub fn pending_tags(self, tags: &[String]) -> Self {
+        self.set_value("pending_tags", &tags)
+    }
+
+    pub fn tags(self, tags: &[String]) -> Self {
+        self.set_value("tags", &tags)
+    }
+
+    /// The expansion's checkpoint in the first pending tag.
+    pub fn expand_cursor(self, cursor: Option<String>) -> Self {
+        self.set_opt("expand_cursor", cursor)
+    }
+
+    /// Recipients added by this change (counted with the checkpoint that added them).
+    pub fn add_recipients(self, count: i64) -> Self {
+        self.add("total_recipients", count)
+    }
+
+    /// The fan-out's checkpoint (none: from the first recipient).
+    pub fn feed_cursor(self, cursor: Option<String>) -> Self {
+        self.set_opt("feed_cursor", cursor)
+    }
+
+    pub fn feed_rewind(self, cursor: Option<String>) -> Self {
+        self.set_opt("feed_rewind", cursor)
+    }
+
+    pub fn feed_last_start(self, cursor: Option<String>) -> Self {
+        self.set_opt("feed_last_start", cursor)
+    }
+
+    /// The end's sweep: where it stands and how many it found open so far.
+    pub fn settle_sweep(self, cursor: Option<String>, open: u32) -> Self {
+        self.set_opt("settle_cursor", cursor)
+            .set("settle_open", crate::platform::items::n(open))
     }
 
     /// Puts the campaign in the due index at `due_ms` (a scheduled start or an automatic
