@@ -52,15 +52,16 @@ for toml in functions/*/Cargo.toml infra/*/Cargo.toml tests/Cargo.toml; do
   fi
 done
 
-# Benches are not linked here (clippy compiles them); thin mains have no test harness.
+# `--tests`: the targets with `test = true` (benches and thin mains are not linked here; clippy
+# compiles the benches); explicit `--lib`/`--bins` would override `test = false`.
 phase "cargo build (tests, devstack)"
-cargo test --workspace --lib --bins --tests --no-run
+cargo test --workspace --tests --no-run
 cargo build -q -p devstack
 
 # The tests (built above: cargo takes its lock only to see that) mostly wait on moto; clippy
 # (check mode, every target, benches included) uses the other core meanwhile.
 phase "cargo test + clippy"
-cargo test --workspace --lib --bins --tests --no-fail-fast &
+cargo test --workspace --tests --no-fail-fast &
 tests_pid=$!
 sleep 2
 clippy_ok=0

@@ -1,0 +1,256 @@
+use super::*;
+
+/// A valid body for each operation that reads one, so a foreign id fails on its lookup (404) and
+/// not on validation.
+fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Value> {
+    use Operation::*;
+    Some(match operation {
+        Assign => json!({"agent_id": ids["agent_id"]}),
+        Transfer => json!({"to_agent_id": ids["agent_id"], "note": "n"}),
+        SendMessage => json!({"type": "text", "content": {"text": "hi"}}),
+        AddNote => json!({"content": "n"}),
+        CreateAgent => {
+            json!({"email": format!("iso-{}@example.com", ulid::Ulid::new().to_string().to_lowercase()), "full_name": "Iso"})
+        }
+        UpdateAgent => json!({"full_name": "Renamed"}),
+        CreateApiKey => json!({"name": "k", "agent_id": ids["agent_id"]}),
+        CreateDivision => json!({"name": "D"}),
+        UpdateDivision => json!({"name": "Renamed"}),
+        RegisterAccount => {
+            json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
+        }
+        UpdateAccount => json!({"throughput_mps": 5}),
+        CreateContact => json!({"phone_number": format!("1650{}", &unique_phone_number_id()[..7])}),
+        UpdateContact => json!({"name": "Renamed"}),
+        CreateQuickReply => json!({"title": "t", "content": "c"}),
+        UpdateQuickReply => json!({"title": "Renamed"}),
+        CreateTemplate => {
+            json!({"account_id": ids["account_id"], "name": "iso", "category": "UTILITY", "language": "en",
+            "components": [{"type": "BODY", "text": "x"}]})
+        }
+        SyncTemplates => json!({"account_id": ids["account_id"]}),
+        CreateCampaign => json!({"name": "iso", "template_id": ids["template_id"]}),
+        UpdateCampaign => json!({"name": "Renamed"}),
+        AddRecipients => json!({"phone_numbers": ["+16505550123"]}),
+        ScheduleMessage => json!({"type": "text", "content": {"text": "later"}, "scheduled_at": in_an_hour()}),
+        CreateSlaPolicy => json!({"name": "iso", "first_response_time_secs": 60}),
+        UpdateSlaPolicy => json!({"name": "Renamed"}),
+        ApplySlaPolicy => json!({"sla_policy_id": ids["sla_policy_id"]}),
+        Login => json!({"email": "nobody@example.com", "password": "not a password"}),
+        CompletePasswordReset => {
+            json!({"token": "sbr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "new_password": "not a password"})
+        }
+        ChangeOwnPassword => json!({"current_password": "not a password", "new_password": "not a password"}),
+        Register => {
+            json!({"org_name": "Iso", "admin_email": "iso-owner@example.com", "admin_password": "long enough secret"})
+        }
+        SetChatExpirationRule => json!({"window_hours": 24, "auto_resolve": true}),
+        SetWorkingHours | SetDivisionWorkingHours => {
+            json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
+        }
+        _ => return None,
+    })
+}
+
+#[tokio::test]
+async fn another_organizations_ids_answer_404_on_every_route() {
+    let f = Fixture::new().await;
+    let w = Walk::new(&f);
+    let a = f.a.key.as_str();
+    // Everything org A has, one of each.
+    f.inbound(&f.a, "wamid.iso", now()).await;
+    let mut ids: BTreeMap<&str, String> = BTreeMap::new();
+    ids.insert("conversation_id", f.conversation_id(&f.a).await);
+    ids.insert("account_id", f.a.account.account_id.clone());
+    ids.insert("agent_id", agent(&w, a, "iso@example.com", "agent").await);
+    let division = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/divisions",
+            a,
+            Some(json!({"name": "A team"})),
+        )
+        .await;
+    ids.insert("division_id", division["id"].as_str().unwrap().into());
+    w.expect(
+        StatusCode::OK,
+        "PUT",
+        &format!("/v1/divisions/{}/members/{}", ids["division_id"], ids["agent_id"]),
+        a,
+        None,
+    )
+    .await;
+    let contacts = w.expect(StatusCode::OK, "GET", "/v1/contacts", a, None).await;
+    ids.insert("contact_id", contacts["data"][0]["id"].as_str().unwrap().into());
+    let keys = w.expect(StatusCode::OK, "GET", "/v1/api-keys", a, None).await;
+    ids.insert("key_id", keys["data"][0]["id"].as_str().unwrap().into());
+    let reply = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/quick-replies",
+            a,
+            Some(json!({"title": "t", "content": "c"})),
+        )
+        .await;
+    ids.insert("quick_reply_id", reply["id"].as_str().unwrap().into());
+    let template = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/templates",
+            a,
+            valid_body(Operation::CreateTemplate, &ids),
+        )
+        .await;
+    ids.insert("template_id", template["id"].as_str().unwrap().into());
+    let approved = f
+        .approved_template(
+            &f.a,
+            "iso_campaign",
+            "UTILITY",
+            json!([{"type": "BODY", "text": "Hello"}]),
+        )
+        .await;
+    let campaign = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/campaigns",
+            a,
+            Some(json!({"name": "A's", "template_id": approved})),
+        )
+        .await;
+    ids.insert("campaign_id", campaign["id"].as_str().unwrap().into());
+    let scheduled = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("/v1/conversations/{}/scheduled-messages", ids["conversation_id"]),
+            a,
+            valid_body(Operation::ScheduleMessage, &ids),
+        )
+        .await;
+    ids.insert("scheduled_message_id", scheduled["id"].as_str().unwrap().into());
+    let policy = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/sla-policies",
+            a,
+            valid_body(Operation::CreateSlaPolicy, &ids),
+        )
+        .await;
+    ids.insert("sla_policy_id", policy["id"].as_str().unwrap().into());
+    let before = f
+        .stack
+        .tenancy()
+        .get_account(&f.a.account.org_id, &ids["account_id"])
+        .await
+        .unwrap()
+        .unwrap();
+
+    let b = f.b.key.as_str();
+    let a_ids: Vec<&String> = ids.values().collect();
+    for route in ROUTES.iter() {
+        let mut path = route.path.to_string();
+        for (name, value) in &ids {
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        // A channel is a name every organization has: those routes act on B's own rule.
+        let path = path.replace("{channel}", "whatsapp");
+        assert!(!path.contains('{'), "no id of A for {path}");
+        let (status, body) = if route.body == RouteBody::Binary {
+            let response = f
+                .api
+                .handle(api_binary_request(&path, b, b"%PDF-1.4", "application/pdf"))
+                .await
+                .unwrap();
+            (response.status(), json_body(&response))
+        } else {
+            w.call(route.method, &path, b, valid_body(route.operation, &ids)).await
+        };
+        let text = body.to_string();
+        if route.path.contains('{') && !route.path.ends_with("{channel}") {
+            assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
+            assert_eq!(body["error"]["code"], "not_found", "{} {}", route.method, route.path);
+        } else if route.operation == Operation::ChangeOwnPassword {
+            assert_eq!(status, StatusCode::FORBIDDEN, "an API key changes no password: {text}");
+        } else if matches!(
+            route.operation,
+            Operation::Login | Operation::Register | Operation::CompletePasswordReset
+        ) {
+            // Public: nobody's e-mail and password (401); registration off in this stack (404).
+            assert!(
+                [StatusCode::UNAUTHORIZED, StatusCode::NOT_FOUND].contains(&status),
+                "{} {}: {status} {text}",
+                route.method,
+                route.path
+            );
+        } else if [
+            "CreateApiKey",
+            "RegisterAccount",
+            "CreateTemplate",
+            "SyncTemplates",
+            "CreateCampaign",
+        ]
+        .iter()
+        .any(|schema| route.body == RouteBody::Json(schema))
+        {
+            // These name an A id in their body: B must not reach it.
+            assert_eq!(status, StatusCode::NOT_FOUND, "{} {}: {text}", route.method, route.path);
+        } else {
+            assert!(status.is_success(), "{} {}: {status} {text}", route.method, route.path);
+        }
+        for id in &a_ids {
+            assert!(
+                !text.contains(id.as_str()),
+                "{} {} shows A's {id}: {text}",
+                route.method,
+                route.path
+            );
+        }
+    }
+    // Nothing of A changed.
+    let after = f
+        .stack
+        .tenancy()
+        .get_account(&f.a.account.org_id, &ids["account_id"])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.throughput_mps, after.throughput_mps);
+    let conversation = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{}", ids["conversation_id"]),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            conversation["status"].as_str(),
+            conversation["assigned_agent_id"].as_str()
+        ),
+        (Some("open"), None)
+    );
+    let messages = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{}/messages", ids["conversation_id"]),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(
+        messages["data"].as_array().unwrap().len(),
+        1,
+        "B sent nothing into A's conversation"
+    );
+    let reply = w.expect(StatusCode::OK, "GET", "/v1/quick-replies", a, None).await;
+    assert_eq!(reply["data"][0]["title"], "t");
+}
