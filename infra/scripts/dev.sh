@@ -9,7 +9,7 @@ http_port="${HTTP_PORT:-3000}"
 mkdir -p .dev
 
 echo "==> building (first time: a few minutes)"
-cargo build -q -p devstack
+cargo build -q --workspace --bin devstack
 
 devstack_pid=""
 cleanup() {
