@@ -11,8 +11,12 @@ rm -rf "$dev_dir"
 mkdir -p "$dev_dir"
 trap stop_devstack_and_moto EXIT
 
+# Every port its own (free) one: the browser tests run a stack beside this one.
 moto_port="$(free_port)"
 http_port="$(free_port)"
+GRAPH_PORT="$(free_port)"
+WS_PORT="$(free_port)"
+export GRAPH_PORT WS_PORT
 start_moto "$moto_port" "$dev_dir/moto.log"
 use_local_aws "$moto_port"
 start_devstack "$dev_dir" schemathesis "$http_port"
