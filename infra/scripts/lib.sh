@@ -61,9 +61,10 @@ use_local_aws() {
 start_devstack() {
   local dir="$1" stack="$2" port="$3"
   shift 3
-  # With --workspace, cargo resolves features as the test build does: `-p devstack` alone would
-  # rebuild shared and every function with another feature set (two minutes here).
-  cargo build -q --workspace --bin devstack
+  # make test's build phase made the binary (`cargo test` builds it for devstack's own test, with
+  # the test build's features); a `cargo build` here would resolve other features and rebuild
+  # shared and every function (a minute and a half on a fresh clone).
+  [ -n "${DEVSTACK_BUILT:-}" ] || cargo build -q --workspace --bin devstack
   "${CARGO_TARGET_DIR:-target}/debug/devstack" --dev-dir "$dir" up --stack "$stack" --port "$port" "$@" >"$dir/devstack.log" 2>&1 &
   devstack_pid=$!
   wait_until devstack "$devstack_pid" "$dir/devstack.log" 30 test -s "$dir/demo.json"

@@ -56,7 +56,7 @@ done
 # compiles the benches); explicit `--lib`/`--bins` would override `test = false`.
 phase "cargo build (tests, devstack)"
 cargo test --workspace --tests --no-run
-cargo build -q --workspace --bin devstack
+export DEVSTACK_BUILT=1
 
 # The tests (built above: cargo takes its lock only to see that) mostly wait on moto; clippy
 # (check mode, every target, benches included) uses the other core meanwhile.

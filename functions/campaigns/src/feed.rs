@@ -13,7 +13,7 @@
 //! the first of them, and a campaign a whole sweep found nothing open in is completed.
 
 use crate::{CampaignsService, WATCHDOG_MS};
-use shared::inbox::outbound::SenderJob;
+use shared::inbox::sender_job::SenderJob;
 use shared::outreach::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
 use shared::outreach::campaign::{
     Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit,

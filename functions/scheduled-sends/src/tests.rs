@@ -3,8 +3,8 @@
 //! `tests/integration/scheduled.rs`.)
 
 use super::*;
-use shared::inbox::outbound::SenderJob;
 use shared::inbox::reads::MemoryInbox;
+use shared::inbox::sender_job::SenderJob;
 use shared::meta::Content;
 use shared::outreach::scheduled_contract::pending;
 use shared::outreach::scheduled_memory::MemoryScheduled;

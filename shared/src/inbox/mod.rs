@@ -14,6 +14,7 @@ pub mod pacer;
 pub mod pacing;
 pub mod reads;
 pub mod send_policy;
+pub mod sender_job;
 pub mod store;
 pub mod upload_store;
 

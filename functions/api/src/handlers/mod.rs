@@ -1,26 +1,17 @@
-//! One module per resource; `dispatch` maps a matched route to its handler.
+//! One module per resource, grouped by context (as `shared` is); `dispatch` maps a matched route
+//! to its handler.
 
-mod accounts;
-mod agents;
-mod analytics;
-mod campaigns;
-mod chat_expiration;
-mod contacts;
-mod conversation_sla;
-mod conversations;
-mod csat;
-pub(crate) mod divisions;
-mod media;
-pub(crate) mod messages;
-mod passwords;
-mod quick_replies;
-mod recipients;
-mod registration;
-mod scheduled;
-pub(crate) mod sign_in;
-mod sla_policies;
-mod templates;
-mod working_hours;
+mod access;
+mod care;
+mod desk;
+mod inbox;
+mod outreach;
+
+pub(crate) use access::{accounts, agents, passwords, registration, sign_in};
+pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
+pub(crate) use desk::{divisions, quick_replies};
+pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
+pub(crate) use outreach::{campaigns, recipients, scheduled, templates};
 
 use crate::ApiService;
 use crate::request::Context;

@@ -192,7 +192,7 @@ impl Route {
     }
 }
 
-mod clock;
+mod care;
 mod desk;
 mod outreach;
 
@@ -200,7 +200,7 @@ pub use outreach::TEMPLATE_STATUSES;
 
 /// Every route: the agent desk's, then templates and campaigns.
 pub static ROUTES: std::sync::LazyLock<Vec<Route>> =
-    std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES, clock::ROUTES].concat());
+    std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES, care::ROUTES].concat());
 
 /// Why no route answers a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

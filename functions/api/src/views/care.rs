@@ -1,5 +1,5 @@
 //! Wire types of the service levels: SLA policies and a conversation's SLA status, chat
-//! expiration rules, satisfaction surveys.
+//! expiration rules, satisfaction surveys, working hours.
 
 use serde::{Deserialize, Serialize};
 use shared::inbox::rfc3339_millis;
@@ -275,4 +275,71 @@ impl From<&shared::care::csat::CsatSurvey> for CsatSurvey {
 pub struct CsatSurveyList {
     pub data: Vec<CsatSurvey>,
     pub next_cursor: Option<String>,
+}
+
+/// One interval of one weekday.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DaySchedule {
+    /// 0 = Sunday … 6 = Saturday.
+    pub day_of_week: u8,
+    /// `HH:MM`, local time.
+    pub start_time: String,
+    /// `HH:MM` after `start_time`; `24:00` is the end of the day.
+    pub end_time: String,
+    /// Default true.
+    pub is_active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetWorkingHours {
+    /// IANA time zone (`Europe/Berlin`).
+    pub time_zone: String,
+    /// Intervals; several a day are allowed, not overlapping.
+    pub days: Vec<DaySchedule>,
+}
+
+/// Working hours; with none set, `days` is empty and `time_zone` null: SLA clocks run in wall time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkingHours {
+    /// `null` for the organization's own; a division's wins for its conversations.
+    pub division_id: Option<String>,
+    pub time_zone: Option<String>,
+    pub days: Vec<DaySchedule>,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+impl WorkingHours {
+    pub fn none(division_id: Option<String>) -> Self {
+        Self {
+            division_id,
+            time_zone: None,
+            days: Vec::new(),
+            updated_by: None,
+            updated_at: None,
+        }
+    }
+}
+
+impl From<&shared::care::working_hours::WorkingHours> for WorkingHours {
+    fn from(h: &shared::care::working_hours::WorkingHours) -> Self {
+        Self {
+            division_id: h.division_id.clone(),
+            time_zone: Some(h.time_zone.clone()),
+            days: h
+                .days
+                .iter()
+                .map(|d| DaySchedule {
+                    day_of_week: d.day_of_week,
+                    start_time: d.start_time.clone(),
+                    end_time: d.end_time.clone(),
+                    is_active: Some(d.is_active),
+                })
+                .collect(),
+            updated_by: Some(h.updated_by.clone()),
+            updated_at: Some(h.updated_at.clone()),
+        }
+    }
 }

@@ -744,10 +744,8 @@ pub struct MediaUpload {
 }
 
 mod care;
-mod clock;
 mod outreach;
 pub use care::*;
-pub use clock::*;
 pub use outreach::*;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,8 +1,9 @@
-//! Wire types of templates and campaigns.
+//! Wire types of templates, campaigns and scheduled messages.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::outreach::template;
+use shared::inbox::rfc3339_millis;
+use shared::outreach::{schedule, template};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -289,5 +290,76 @@ pub struct RecipientList {
     pub data: Vec<Recipient>,
     /// Pass as `cursor` for the next page; absent on the last page. A page filtered by status
     /// may hold fewer entries than `limit` and still have a next one.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleMessageRequest {
+    /// text | image | document | audio | video | template
+    pub r#type: String,
+    /// As for a send: text `{"text"}`; media `{"media_id", "caption"?, "filename"?}`; template
+    /// `{"name", "language"?, "components"?}`.
+    pub content: Value,
+    /// When to send it: RFC 3339, in the future and at most a year ahead.
+    pub scheduled_at: String,
+    /// A message id (wamid) it replies to.
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduledMessage {
+    pub id: String,
+    pub conversation_id: String,
+    /// The agent who scheduled it.
+    pub scheduled_by: String,
+    pub agent_name: Option<String>,
+    pub msg_type: String,
+    /// Free-form JSON tagged by `kind`, as on a message.
+    pub content: Value,
+    pub scheduled_at: String,
+    /// pending | sent | failed | cancelled
+    pub status: String,
+    /// Why it failed (`window_closed: ...` when free-form content met a closed window).
+    pub error_message: Option<String>,
+    /// When it was handed to the sender.
+    pub sent_at: Option<String>,
+    /// The message it became once sent: follow its delivery there.
+    pub message_id: Option<String>,
+    /// At creation: `window_closed_at_scheduled_time` when free-form content is known to meet a
+    /// closed window unless the customer writes first (the window is checked again at send time).
+    pub warnings: Vec<String>,
+    pub created_at: String,
+}
+
+impl ScheduledMessage {
+    pub fn of(m: &schedule::ScheduledMessage, warnings: Vec<String>) -> Self {
+        Self {
+            id: m.scheduled_id.clone(),
+            conversation_id: m.conversation_id.clone(),
+            scheduled_by: m.scheduled_by.clone(),
+            agent_name: m.agent_name.clone(),
+            msg_type: m.msg_type.clone(),
+            content: serde_json::to_value(&m.content).unwrap_or(Value::Null),
+            scheduled_at: rfc3339_millis(m.scheduled_at_ms),
+            status: m.status.as_str().to_string(),
+            error_message: m.error_message.clone(),
+            sent_at: m.sent_at.clone(),
+            message_id: m.message_id.clone(),
+            warnings,
+            created_at: m.created_at.clone(),
+        }
+    }
+}
+
+impl From<&schedule::ScheduledMessage> for ScheduledMessage {
+    fn from(m: &schedule::ScheduledMessage) -> Self {
+        Self::of(m, Vec::new())
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduledMessageList {
+    pub data: Vec<ScheduledMessage>,
     pub next_cursor: Option<String>,
 }

@@ -1,8 +1,8 @@
 //! Conversations: list with filters, get with contact, mark read, assign, transfer (logged),
 //! resolve, reopen, and notes.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, conflict, created, next_cursor, not_found, ok, unprocessable};
 use crate::views;
 use shared::access::tenancy::Agent;

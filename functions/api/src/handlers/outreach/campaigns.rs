@@ -2,8 +2,8 @@
 //! at `scheduled_at`, paused, resumed and cancelled. Every status change is conditional on the
 //! status it was decided from (`shared::outreach::campaign::after`); the fan-out is the campaigns function's.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, conflict, created, next_cursor, no_content, ok, unprocessable};
 use crate::rules;
 use crate::views;
@@ -175,7 +175,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
             .get_account(cx.org(), &id)
             .await?
             .ok_or_else(|| HttpError::not_found("account_id: no such account"))?,
-        None => super::templates::account_on_waba(api, cx, &template.waba_id).await?,
+        None => crate::handlers::templates::account_on_waba(api, cx, &template.waba_id).await?,
     };
     if account.waba_id != template.waba_id {
         return Err(unprocessable(

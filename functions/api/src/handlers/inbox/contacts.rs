@@ -1,7 +1,7 @@
 //! Contacts: create, read, update (name, e-mail, tags), list, and find by phone, name prefix or tag.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, created, invalid, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;

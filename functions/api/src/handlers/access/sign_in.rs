@@ -3,8 +3,8 @@
 //! counted per e-mail and per source address, and past the limit the answer is 429 without the
 //! password being checked.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{bearer, json_body, no_content, ok, source_ip};
 use crate::views;
 use lambda_http::Request;

@@ -2,9 +2,9 @@
 //! each, so a phone is one recipient however it was added), by tag through the campaigns function
 //! (status `preparing`, so a tag of 100,000 contacts answers at once), and listed by status.
 
-use super::Answer;
-use super::campaigns::{enqueue, load, view};
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::campaigns::{enqueue, load, view};
 use crate::request::{Context, conflict, next_cursor, ok, unprocessable};
 use crate::views;
 use futures::StreamExt;

@@ -1,8 +1,8 @@
 //! Message templates: created on Meta for review and stored `PENDING`; listed, read and deleted
 //! (on Meta too); pulled from Meta on demand. Status webhooks move them to APPROVED, REJECTED...
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, conflict, created, next_cursor, no_content, ok, unprocessable};
 use crate::rules;
 use crate::views;

@@ -1,8 +1,8 @@
 //! Working hours of the organization and of a division: read (empty when none), replace (checked
 //! as a whole: 422 naming the interval), delete.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, no_content, ok, unprocessable};
 use crate::views;
 use shared::care::working_hours::{Calendar, DaySchedule, WorkingHours};
@@ -13,7 +13,7 @@ async fn division_of(api: &ApiService, cx: &Context<'_>, of_division: bool) -> R
     if !of_division {
         return Ok(None);
     }
-    Ok(Some(super::divisions::load(api, cx).await?.division_id))
+    Ok(Some(crate::handlers::divisions::load(api, cx).await?.division_id))
 }
 
 pub async fn get(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Answer {

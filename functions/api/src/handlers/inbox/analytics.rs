@@ -1,7 +1,7 @@
 //! The analytics overview, read from the organization's counters (one BatchGetItem, no scan).
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, ok};
 use crate::views;
 

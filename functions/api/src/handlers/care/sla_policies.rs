@@ -1,8 +1,8 @@
 //! SLA policies: list, create, read, change, delete. One default at most: making a policy the
 //! default takes the flag from the others.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, created, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;

@@ -3,10 +3,10 @@
 //! with it. No API operation sets another agent's password directly: whoever chose it could sign
 //! in as them. Every change ends the agent's other sessions and their live connections.
 
-use super::Answer;
-use super::agents::checked_password;
-use super::sign_in::{attempt_keys, count_attempt, source_key, verify};
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::agents::checked_password;
+use crate::handlers::sign_in::{attempt_keys, count_attempt, source_key, verify};
 use crate::request::{Context, bearer, json_body, no_content, not_found, respond};
 use crate::views;
 use lambda_http::Request;
@@ -81,7 +81,7 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
     api.logins
         .forgive(&[by_email.as_str(), by_source.as_str()], now_ms)
         .await?;
-    super::agents::set_password(api, &agent, new_password).await?;
+    crate::handlers::agents::set_password(api, &agent, new_password).await?;
     end_sessions(api, &agent, Some(&session::hash(token)), "password_changed").await?;
     no_content()
 }
@@ -168,7 +168,7 @@ pub async fn complete_reset(api: &ApiService, request: &Request) -> Answer {
         .await?
         .filter(|a| a.is_active)
         .ok_or_else(refused)?;
-    super::agents::set_password(api, &agent, new_password).await?;
+    crate::handlers::agents::set_password(api, &agent, new_password).await?;
     end_sessions(api, &agent, None, "password_reset").await?;
     tracing::info!(org = %org_id, agent = %agent_id, "password reset");
     no_content()

@@ -1,8 +1,8 @@
 //! Agents (the caller, list, create, update, deactivate) and their API keys (create shows the key
 //! once; list; revoke).
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;
@@ -183,7 +183,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         .ok_or_else(|| not_found("agent"))?;
     if updated.role != agent.role {
         api.keys.forget(&agent.agent_id, None);
-        super::passwords::end_sessions(api, &updated, None, "role_changed").await?;
+        crate::handlers::passwords::end_sessions(api, &updated, None, "role_changed").await?;
     }
     ok(&views::Agent::from(&updated))
 }
@@ -207,7 +207,7 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?
         .ok_or_else(|| not_found("agent"))?;
     api.keys.forget(&agent.agent_id, None);
-    super::passwords::end_sessions(api, &agent, None, "deactivated").await?;
+    crate::handlers::passwords::end_sessions(api, &agent, None, "deactivated").await?;
     ok(&views::Agent::from(&agent))
 }
 
@@ -265,7 +265,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent_id = match body.agent_id {
         Some(id) if id != cx.caller.agent_id => {
             cx.caller.require("api_keys.manage")?;
-            super::conversations::active_agent(api, cx, "agent_id", &id)
+            crate::handlers::conversations::active_agent(api, cx, "agent_id", &id)
                 .await?
                 .agent_id
         }

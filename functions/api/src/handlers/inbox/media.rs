@@ -2,8 +2,8 @@
 //! with its type, size and SHA-256; the answered `media_id` is usable in sends (the sender passes
 //! Meta a short-lived presigned link to it).
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, created, too_large};
 use crate::views;
 use lambda_http::http::StatusCode;

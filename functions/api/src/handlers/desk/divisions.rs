@@ -1,8 +1,8 @@
 //! Divisions (teams) with their allocation method, and their members.
 
-use super::Answer;
-use super::conversations::active_agent;
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::conversations::active_agent;
 use crate::request::{Context, created, next_cursor, no_content, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;

@@ -1,10 +1,10 @@
 //! Scheduled messages of a conversation: schedule (checked as a send is, plus `scheduled_at`),
 //! list, get and cancel. The scheduled-sends function sends them when they come due.
 
-use super::Answer;
-use super::conversations::load;
-use super::messages::{check_references, checked_content};
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::conversations::load;
+use crate::handlers::messages::{check_references, checked_content};
 use crate::request::{Context, conflict, created, next_cursor, ok, unprocessable};
 use crate::views;
 use shared::outreach::schedule::{ScheduledMessage, ScheduledStatus, check_scheduled_at, window_warning};

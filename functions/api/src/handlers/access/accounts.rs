@@ -1,9 +1,9 @@
 //! WhatsApp accounts (numbers): register, list, read, update. Secrets are write-only: every
 //! response masks them (the verify token is shown once, at registration, to paste into Meta).
 
-use super::Answer;
-use super::conversations::division;
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::conversations::division;
 use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::rules;
 use crate::views;

@@ -1,8 +1,8 @@
 //! A conversation's SLA: where its clocks stand, and an agent putting it under another policy.
 
-use super::Answer;
-use super::conversations::load;
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::conversations::load;
 use crate::request::{Context, ok};
 use crate::views;
 use shared::platform::http_error::HttpError;

@@ -1,7 +1,7 @@
 //! Chat expiration rules, one per channel: list, set (create or replace), remove.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, no_content, not_found, ok, unprocessable};
 use crate::views;
 use shared::care::chat_expiry::{self, ChatExpirationRule};

@@ -1,7 +1,7 @@
 //! Satisfaction surveys: the list, newest conversation first, with the agent's and contact's names.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, next_cursor, ok, unprocessable};
 use crate::views;
 use shared::care::csat::SurveyStatus;

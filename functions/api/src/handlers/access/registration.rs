@@ -2,8 +2,8 @@
 //! its first admin, who is signed in at once. Registrations are limited per source address like
 //! failed sign-ins; disabled, the route answers 404 as if it did not exist.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{json_body, respond, source_ip, unprocessable};
 use crate::rules;
 use crate::views;
@@ -53,7 +53,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
         ));
     }
     if api.logins.agent_of(&email).await?.is_some() {
-        return Err(super::agents::signs_in_elsewhere());
+        return Err(crate::handlers::agents::signs_in_elsewhere());
     }
     let created = api
         .tenancy
@@ -64,7 +64,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
             owner_name: admin_name,
         })
         .await?;
-    super::agents::set_password(api, &created.owner, &body.admin_password).await?;
+    crate::handlers::agents::set_password(api, &created.owner, &body.admin_password).await?;
     let owner = &created.owner;
     let (token, session) = api
         .logins

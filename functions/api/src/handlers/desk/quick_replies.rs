@@ -1,7 +1,7 @@
 //! Quick replies: canned answers with a title, content, optional `/shortcut` and category.
 
-use super::Answer;
 use crate::ApiService;
+use crate::handlers::Answer;
 use crate::request::{Context, created, invalid, next_cursor, no_content, not_found, ok};
 use crate::rules;
 use crate::views;

@@ -1,9 +1,9 @@
 //! Messages: list newest first, and send (validated, window enforced, stored `queued`, queued for
 //! the sender function, answered 202).
 
-use super::Answer;
-use super::conversations::load;
 use crate::ApiService;
+use crate::handlers::Answer;
+use crate::handlers::conversations::load;
 use crate::request::{Context, next_cursor, ok, respond, unprocessable};
 use crate::views;
 use lambda_http::http::StatusCode;

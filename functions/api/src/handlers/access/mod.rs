@@ -1,0 +1,7 @@
+//! Who may do what: accounts, agents, passwords, registration, sign-in.
+
+pub(crate) mod accounts;
+pub(crate) mod agents;
+pub(crate) mod passwords;
+pub(crate) mod registration;
+pub(crate) mod sign_in;

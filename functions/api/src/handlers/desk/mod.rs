@@ -1,0 +1,4 @@
+//! How the team is organized: divisions and their members, quick replies.
+
+pub(crate) mod divisions;
+pub(crate) mod quick_replies;
