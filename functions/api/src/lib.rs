@@ -99,112 +99,133 @@ impl ApiConfig {
     }
 }
 
+/// The API's stores and clients, one group per context (as `shared` is laid out).
 pub struct ApiService {
+    inbox: InboxPorts,
+    access: AccessPorts,
+    desk: DeskPorts,
+    outreach: OutreachPorts,
+    care: CarePorts,
+    events: Box<dyn EventPublisher>,
+    live_url: String,
+}
+
+/// Messages, conversations, contacts and their media; the outbound queue.
+struct InboxPorts {
     messages: MessageStore,
     counters: Counters,
     sends: OutboundStore,
     conversations: ConversationStore,
     contacts: ContactStore,
-    agents: AgentStore,
-    divisions: DivisionStore,
-    quick_replies: QuickReplyStore,
     uploads: UploadStore,
+    /// Links to stored media for the page.
+    media_links: MediaLinks,
+    media: Box<dyn PayloadStore>,
+    outbound: Box<dyn JobQueue>,
+}
+
+/// Agents, keys, sessions, organizations and their accounts.
+struct AccessPorts {
+    agents: AgentStore,
     tenancy: TenancyStore,
     accounts: AccountStore,
     /// Accounts with their access tokens, for template calls to the Graph API.
     meta_accounts: AccountCache,
+    /// Sign-in e-mails, sessions and failed attempts.
+    logins: LoginStore,
+    keys: KeyCache,
+    self_registration: bool,
+}
+
+/// Divisions and quick replies.
+struct DeskPorts {
+    divisions: DivisionStore,
+    quick_replies: QuickReplyStore,
+}
+
+/// Templates, campaigns (and the campaigns function's queue), scheduled messages, the Graph API.
+struct OutreachPorts {
     templates: TemplateStore,
     campaigns: CampaignStore,
     scheduled: ScheduledStore,
+    campaign_jobs: Box<dyn JobQueue>,
+    graph: GraphClient,
+}
+
+/// Working hours, SLA policies and clocks, chat expiration, satisfaction surveys.
+struct CarePorts {
     working_hours: WorkingHoursStore,
     sla_policies: SlaPolicyStore,
     /// Conversations' SLA clocks.
     sla: SlaKeeper,
-    /// Sign-in e-mails, sessions and failed attempts.
-    logins: LoginStore,
-    self_registration: bool,
     /// Chat expiration rules and conversations' expiry entries.
     chat_expiry: ChatExpiryStore,
     /// Satisfaction surveys: the records, and sending them after a resolve.
     csat: CsatStore,
     surveys: CsatSurveyor,
-    /// The campaigns function's queue (tag expansion, fan-out).
-    campaign_jobs: Box<dyn JobQueue>,
-    graph: GraphClient,
-    keys: KeyCache,
-    outbound: Box<dyn JobQueue>,
-    media: Box<dyn PayloadStore>,
-    events: Box<dyn EventPublisher>,
-    live_url: String,
-    /// Links to stored media for the page.
-    media_links: MediaLinks,
 }
 
 impl ApiService {
     pub fn from_aws(config: &ApiConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let table = &config.table_name;
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        let keeper = || KmsSecretKeeper::shared(aws, &config.secrets_key_id);
         Self {
-            messages: MessageStore::new(dynamo.clone(), table),
-            counters: Counters::new(dynamo.clone(), table),
-            sends: OutboundStore::new(dynamo.clone(), table),
-            conversations: ConversationStore::new(dynamo.clone(), table),
-            contacts: ContactStore::new(dynamo.clone(), table),
-            agents: AgentStore::new(dynamo.clone(), table),
-            divisions: DivisionStore::new(dynamo.clone(), table),
-            quick_replies: QuickReplyStore::new(dynamo.clone(), table),
-            uploads: UploadStore::new(dynamo.clone(), table),
-            tenancy: TenancyStore::new(dynamo.clone(), table),
-            accounts: AccountStore::new(
-                dynamo.clone(),
-                table,
-                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
-            ),
-            meta_accounts: AccountCache::opening_tokens(
-                TenancyStore::new(dynamo.clone(), table),
-                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
-            ),
-            templates: TemplateStore::new(dynamo.clone(), table),
-            campaigns: CampaignStore::new(dynamo.clone(), table),
-            scheduled: ScheduledStore::new(dynamo.clone(), table),
-            working_hours: WorkingHoursStore::new(dynamo.clone(), table),
-            sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
-            sla: SlaKeeper::new(dynamo.clone(), table),
-            logins: LoginStore::new(dynamo.clone(), table),
-            self_registration: config.self_registration,
-            chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
-            csat: CsatStore::new(dynamo.clone(), table),
-            surveys: CsatSurveyor::new(
-                dynamo.clone(),
-                table,
-                Box::new(SqsJobQueue::new(
-                    aws_sdk_sqs::Client::new(aws),
-                    &config.outbound_queue_url,
-                )),
-            ),
-            campaign_jobs: Box::new(SqsJobQueue::new(
-                aws_sdk_sqs::Client::new(aws),
-                &config.campaign_queue_url,
-            )),
-            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
-            keys: KeyCache::new(
-                Box::new(auth::DynamoKeyDirectory {
-                    tenancy: TenancyStore::new(dynamo.clone(), table),
-                    agents: AgentStore::new(dynamo.clone(), table),
-                }),
-                Box::new(AgentStore::new(dynamo, table)),
-            ),
-            outbound: Box::new(SqsJobQueue::new(
-                aws_sdk_sqs::Client::new(aws),
-                &config.outbound_queue_url,
-            )),
-            media: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
+            inbox: InboxPorts {
+                messages: MessageStore::new(dynamo.clone(), table),
+                counters: Counters::new(dynamo.clone(), table),
+                sends: OutboundStore::new(dynamo.clone(), table),
+                conversations: ConversationStore::new(dynamo.clone(), table),
+                contacts: ContactStore::new(dynamo.clone(), table),
+                uploads: UploadStore::new(dynamo.clone(), table),
+                media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
+                media: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
+                outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
+            },
+            access: AccessPorts {
+                agents: AgentStore::new(dynamo.clone(), table),
+                tenancy: TenancyStore::new(dynamo.clone(), table),
+                accounts: AccountStore::new(dynamo.clone(), table, keeper()),
+                meta_accounts: AccountCache::opening_tokens(TenancyStore::new(dynamo.clone(), table), keeper()),
+                logins: LoginStore::new(dynamo.clone(), table),
+                keys: KeyCache::new(
+                    Box::new(auth::DynamoKeyDirectory {
+                        tenancy: TenancyStore::new(dynamo.clone(), table),
+                        agents: AgentStore::new(dynamo.clone(), table),
+                    }),
+                    Box::new(AgentStore::new(dynamo.clone(), table)),
+                ),
+                self_registration: config.self_registration,
+            },
+            desk: DeskPorts {
+                divisions: DivisionStore::new(dynamo.clone(), table),
+                quick_replies: QuickReplyStore::new(dynamo.clone(), table),
+            },
+            outreach: OutreachPorts {
+                templates: TemplateStore::new(dynamo.clone(), table),
+                campaigns: CampaignStore::new(dynamo.clone(), table),
+                scheduled: ScheduledStore::new(dynamo.clone(), table),
+                campaign_jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.campaign_queue_url)),
+                graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
+            },
+            care: CarePorts {
+                working_hours: WorkingHoursStore::new(dynamo.clone(), table),
+                sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
+                sla: SlaKeeper::new(dynamo.clone(), table),
+                chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
+                csat: CsatStore::new(dynamo.clone(), table),
+                surveys: CsatSurveyor::new(
+                    dynamo,
+                    table,
+                    Box::new(SqsJobQueue::new(sqs, &config.outbound_queue_url)),
+                ),
+            },
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
             live_url: config.live_url.clone(),
-            media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
         }
     }
 
@@ -242,7 +263,7 @@ impl ApiService {
         if let Some(asset) =
             page::asset(request.uri().path()).filter(|_| request.method() == lambda_http::http::Method::GET)
         {
-            let media_origin = self.media_links.origin().await;
+            let media_origin = self.inbox.media_links.origin().await;
             return Ok(page::respond(asset, request, &self.live_url, media_origin.as_deref()));
         }
         let (route, parameters) = match routes::find(request.method().as_str(), request.uri().path()) {
@@ -264,7 +285,7 @@ impl ApiService {
             Some(token) if shared::access::session::is_session_token(token) => {
                 handlers::sign_in::caller_of(self, token).await?
             }
-            _ => self.keys.authenticate(request).await?,
+            _ => self.access.keys.authenticate(request).await?,
         };
         tracing::Span::current()
             .record("org", caller.org_id.as_str())

@@ -41,14 +41,15 @@ fn field_error(err: ValidationError) -> HttpError {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<WhatsAppAccount, HttpError> {
     let id = cx.id("account_id", "account")?;
-    api.tenancy
+    api.access
+        .tenancy
         .get_account(cx.org(), &id)
         .await?
         .ok_or_else(|| not_found("account"))
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let accounts: Vec<WhatsAppAccount> = api.accounts.accounts(cx.org()).await?;
+    let accounts: Vec<WhatsAppAccount> = api.access.accounts.accounts(cx.org()).await?;
     let base = webhook_base(cx);
     ok(&views::AccountList {
         data: accounts.iter().map(|a| views::Account::of(a, &base)).collect(),
@@ -96,15 +97,20 @@ pub async fn register(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     let verify_token = new.verify_token.clone();
     let mut account = api
+        .access
         .tenancy
-        .register_account(cx.org(), None, new, api.accounts.keeper())
+        .register_account(cx.org(), None, new, api.access.accounts.keeper())
         .await?;
     if let Some(id) = body.division_id {
         let changes = AccountChanges {
             division_id: Some(Some(id)),
             ..AccountChanges::default()
         };
-        account = api.accounts.update(cx.org(), &account.account_id, changes).await?;
+        account = api
+            .access
+            .accounts
+            .update(cx.org(), &account.account_id, changes)
+            .await?;
     }
     tracing::info!(account = %account.account_id, "account registered");
     let mut view = views::Account::of(&account, &webhook_base(cx));
@@ -164,6 +170,10 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         division_id,
         secrets,
     };
-    let updated = api.accounts.update(cx.org(), &account.account_id, changes).await?;
+    let updated = api
+        .access
+        .accounts
+        .update(cx.org(), &account.account_id, changes)
+        .await?;
     ok(&views::Account::of(&updated, &webhook_base(cx)))
 }

@@ -32,11 +32,16 @@ fn parse_role(text: &str) -> Result<Role, HttpError> {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Agent, HttpError> {
     let id = cx.id("agent_id", "agent")?;
-    api.agents.agent(cx.org(), &id).await?.ok_or_else(|| not_found("agent"))
+    api.access
+        .agents
+        .agent(cx.org(), &id)
+        .await?
+        .ok_or_else(|| not_found("agent"))
 }
 
 pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = api
+        .access
         .agents
         .agent(cx.org(), &cx.caller.agent_id)
         .await?
@@ -55,7 +60,7 @@ pub async fn me(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.agents.agents_page(cx.org(), limit, start).await?;
+    let page = api.access.agents.agents_page(cx.org(), limit, start).await?;
     ok(&views::AgentList {
         data: page.items.iter().map(views::Agent::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -91,8 +96,12 @@ pub(crate) async fn set_password(
     let hash = tokio::task::spawn_blocking(move || shared::access::password::hash(&password))
         .await
         .map_err(|_| HttpError::internal())?;
-    let sign_in = api.logins.claim_email(&agent.email, &agent.org_id, &agent.agent_id);
+    let sign_in = api
+        .access
+        .logins
+        .claim_email(&agent.email, &agent.org_id, &agent.agent_id);
     match api
+        .access
         .agents
         .set_password(&agent.org_id, &agent.agent_id, &hash, sign_in)
         .await
@@ -129,6 +138,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let by_org = format!("agent-email:{}", cx.org());
         if !api
+            .access
             .logins
             .count_attempt(&[(by_org.as_str(), SIGN_IN_LOOKUPS_PER_ORG)], now_ms)
             .await?
@@ -139,13 +149,17 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
                 "too many agents with passwords created in a short time; try again later",
             ));
         }
-        match api.logins.agent_of(&email.to_lowercase()).await? {
+        match api.access.logins.agent_of(&email.to_lowercase()).await? {
             Some((org, _)) if org != cx.org() => return Err(signs_in_elsewhere()),
             // Only an address taken elsewhere uses up the organization's look-ups.
-            _ => api.logins.forgive(&[by_org.as_str()], now_ms).await?,
+            _ => api.access.logins.forgive(&[by_org.as_str()], now_ms).await?,
         }
     }
-    let agent = api.agents.create_agent(cx.org(), &email, &full_name, role).await?;
+    let agent = api
+        .access
+        .agents
+        .create_agent(cx.org(), &email, &full_name, role)
+        .await?;
     if let Some(password) = password {
         set_password(api, &agent, password).await?;
     }
@@ -177,12 +191,13 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         is_online: body.is_online,
     };
     let updated = api
+        .access
         .agents
         .update_agent(cx.org(), &agent.agent_id, changes)
         .await?
         .ok_or_else(|| not_found("agent"))?;
     if updated.role != agent.role {
-        api.keys.forget(&agent.agent_id, None);
+        api.access.keys.forget(&agent.agent_id, None);
         crate::handlers::passwords::end_sessions(api, &updated, None, "role_changed").await?;
     }
     ok(&views::Agent::from(&updated))
@@ -202,18 +217,19 @@ pub async fn deactivate(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(refers_to_caller("agent_id: an agent cannot deactivate themselves"));
     }
     let agent = api
+        .access
         .agents
         .deactivate_agent(cx.org(), &agent.agent_id)
         .await?
         .ok_or_else(|| not_found("agent"))?;
-    api.keys.forget(&agent.agent_id, None);
+    api.access.keys.forget(&agent.agent_id, None);
     crate::handlers::passwords::end_sessions(api, &agent, None, "deactivated").await?;
     ok(&views::Agent::from(&agent))
 }
 
 pub async fn list_keys(api: &ApiService, cx: &Context<'_>) -> Answer {
     let all = cx.caller.may("api_keys.manage");
-    let keys = api.agents.keys(cx.org()).await?;
+    let keys = api.access.agents.keys(cx.org()).await?;
     ok(&views::ApiKeyList {
         data: keys
             .iter()
@@ -272,6 +288,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         _ => cx.caller.agent_id.clone(),
     };
     let (key, plaintext) = api
+        .access
         .agents
         .create_key(cx.org(), &agent_id, &name, scopes, expires_at)
         .await?;
@@ -285,6 +302,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("key_id", "API key")?;
     let key = api
+        .access
         .agents
         .key(cx.org(), &id)
         .await?
@@ -295,11 +313,12 @@ pub async fn revoke_key(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(refers_to_caller("key_id: a key cannot revoke itself; use another key"));
     }
     let revoked = api
+        .access
         .agents
         .revoke_key(cx.org(), &key.key_id)
         .await?
         .ok_or_else(|| not_found("API key"))?;
-    api.keys.forget(&revoked.agent_id, Some(&revoked.key_id));
+    api.access.keys.forget(&revoked.agent_id, Some(&revoked.key_id));
     tracing::info!(key = %revoked.key_id, "API key revoked");
     ok(&views::ApiKey::from(&revoked))
 }

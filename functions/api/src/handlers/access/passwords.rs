@@ -29,7 +29,11 @@ pub(crate) async fn end_sessions(
     keep: Option<&str>,
     reason: &str,
 ) -> Result<(), HttpError> {
-    let ended = api.logins.end_sessions(&agent.org_id, &agent.agent_id, keep).await?;
+    let ended = api
+        .access
+        .logins
+        .end_sessions(&agent.org_id, &agent.agent_id, keep)
+        .await?;
     let kept = keep.map(shared::access::login_store::session_id_of);
     let event = DomainEvent::agent_sessions_ended(&agent.org_id, &agent.agent_id, kept.as_deref(), reason);
     if !api.events.publish(&[event]).await.is_empty() {
@@ -55,6 +59,7 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::ChangePassword = cx.json()?;
     let new_password = checked_password("new_password", &body.new_password)?;
     let agent = api
+        .access
         .agents
         .agent(cx.org(), &cx.caller.agent_id)
         .await?
@@ -78,7 +83,8 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
             "current_password: is wrong",
         ));
     }
-    api.logins
+    api.access
+        .logins
         .forgive(&[by_email.as_str(), by_source.as_str()], now_ms)
         .await?;
     crate::handlers::agents::set_password(api, &agent, new_password).await?;
@@ -91,6 +97,7 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("agent_id", "agent")?;
     let agent = api
+        .access
         .agents
         .agent(cx.org(), &id)
         .await?
@@ -117,7 +124,11 @@ pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
         ));
     }
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let (token, expires_ms) = api.logins.create_reset(cx.org(), &agent.agent_id, now_ms).await?;
+    let (token, expires_ms) = api
+        .access
+        .logins
+        .create_reset(cx.org(), &agent.agent_id, now_ms)
+        .await?;
     let expires_at = shared::inbox::rfc3339_millis(expires_ms);
     let event = DomainEvent::agent_password_reset_requested(
         cx.org(),
@@ -158,11 +169,12 @@ pub async fn complete_reset(api: &ApiService, request: &Request) -> Answer {
     if !session::is_reset_token(body.token.trim()) {
         return Err(refused());
     }
-    let Some((org_id, agent_id)) = api.logins.take_reset(body.token.trim(), now_ms).await? else {
+    let Some((org_id, agent_id)) = api.access.logins.take_reset(body.token.trim(), now_ms).await? else {
         return Err(refused());
     };
-    api.logins.forgive(&[by_source.as_str()], now_ms).await?;
+    api.access.logins.forgive(&[by_source.as_str()], now_ms).await?;
     let agent = api
+        .access
         .agents
         .agent(&org_id, &agent_id)
         .await?

@@ -16,7 +16,7 @@ use shared::platform::http_error::HttpError;
 const REGISTRATIONS_PER_SOURCE: i64 = 5;
 
 pub async fn register(api: &ApiService, request: &Request) -> Answer {
-    if !api.self_registration {
+    if !api.access.self_registration {
         return Err(HttpError::not_found("no such route"));
     }
     let body: views::RegisterRequest = json_body(request)?;
@@ -42,6 +42,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
     // address signs in somewhere at most REGISTRATIONS_PER_SOURCE times a window, and the count
     // is a conditional add, so concurrent attempts cannot pass it together.
     if !api
+        .access
         .logins
         .count_attempt(&[(source.as_str(), REGISTRATIONS_PER_SOURCE)], now_ms)
         .await?
@@ -52,10 +53,11 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
             "too many registrations from this address; try again later",
         ));
     }
-    if api.logins.agent_of(&email).await?.is_some() {
+    if api.access.logins.agent_of(&email).await?.is_some() {
         return Err(crate::handlers::agents::signs_in_elsewhere());
     }
     let created = api
+        .access
         .tenancy
         .create_organization(NewOrganization {
             org_id: None,
@@ -67,6 +69,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
     crate::handlers::agents::set_password(api, &created.owner, &body.admin_password).await?;
     let owner = &created.owner;
     let (token, session) = api
+        .access
         .logins
         .open_session(&owner.org_id, &owner.agent_id, owner.role, now_ms)
         .await?;

@@ -47,7 +47,7 @@ fn too_many_attempts(now_ms: i64, message: &str) -> HttpError {
 /// Counts a password attempt against `who` before it is checked (conditional atomic adds: of any
 /// number of concurrent attempts, at most the limit are checked); 429 past the limit.
 pub(crate) async fn count_attempt(api: &ApiService, who: &[(&str, i64)], now_ms: i64) -> Result<(), HttpError> {
-    match api.logins.count_attempt(who, now_ms).await? {
+    match api.access.logins.count_attempt(who, now_ms).await? {
         true => Ok(()),
         false => Err(too_many_attempts(now_ms, "too many failed sign-ins; try again later")),
     }
@@ -93,11 +93,11 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
     // Only an address-shaped e-mail can have signed up; anything else is looked up nowhere.
     let plausible = (3..=254).contains(&email.len()) && email.contains('@');
     let found = match plausible {
-        true => api.logins.agent_of(&email).await?,
+        true => api.access.logins.agent_of(&email).await?,
         false => None,
     };
     let agent = match found {
-        Some((org, id)) => api.agents.agent(&org, &id).await?,
+        Some((org, id)) => api.access.agents.agent(&org, &id).await?,
         None => None,
     };
     let stored = agent.as_ref().and_then(|a| a.password_hash.clone());
@@ -106,10 +106,12 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
         return Err(invalid_credentials());
     };
     // Only failures use up the limit.
-    api.logins
+    api.access
+        .logins
         .forgive(&[by_email.as_str(), by_source.as_str()], now_ms)
         .await?;
     let (token, granted) = api
+        .access
         .logins
         .open_session(&agent.org_id, &agent.agent_id, agent.role, now_ms)
         .await?;
@@ -125,8 +127,8 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
 pub async fn logout(api: &ApiService, request: &Request) -> Answer {
     if let Some(token) = bearer(request).filter(|t| session::is_session_token(t)) {
         let now_ms = chrono::Utc::now().timestamp_millis();
-        if let Some(open) = api.logins.session(token, now_ms).await? {
-            api.logins.close_session(&open, token).await?;
+        if let Some(open) = api.access.logins.session(token, now_ms).await? {
+            api.access.logins.close_session(&open, token).await?;
         }
     }
     no_content()
@@ -143,8 +145,9 @@ pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Cal
             "the session has ended; sign in again",
         )
     };
-    let session = api.logins.session(token, now_ms).await?.ok_or_else(signed_out)?;
+    let session = api.access.logins.session(token, now_ms).await?.ok_or_else(signed_out)?;
     let agent = api
+        .access
         .agents
         .agent(&session.org_id, &session.agent_id)
         .await?

@@ -28,7 +28,7 @@ fn whole_hours(number: &serde_json::Number) -> Result<u32, HttpError> {
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let rules = api.chat_expiry.rules(cx.org()).await?;
+    let rules = api.care.chat_expiry.rules(cx.org()).await?;
     ok(&views::ChatExpirationRuleList {
         data: rules.iter().map(views::ChatExpirationRule::from).collect(),
     })
@@ -42,7 +42,7 @@ pub async fn set(api: &ApiService, cx: &Context<'_>) -> Answer {
         .as_ref()
         .ok_or_else(|| unprocessable("window_hours", "is required (0 = never expires)"))
         .and_then(whole_hours)?;
-    let existing = api.chat_expiry.rule(cx.org(), &channel).await?;
+    let existing = api.care.chat_expiry.rule(cx.org(), &channel).await?;
     let now = shared::platform::items::now_rfc3339();
     let rule = ChatExpirationRule {
         rule_id: existing
@@ -58,13 +58,13 @@ pub async fn set(api: &ApiService, cx: &Context<'_>) -> Answer {
         updated_at: now,
     };
     chat_expiry::check(&rule).map_err(|e| unprocessable(e.field, e.reason))?;
-    api.chat_expiry.put_rule(&rule).await?;
+    api.care.chat_expiry.put_rule(&rule).await?;
     ok(&views::ChatExpirationRule::from(&rule))
 }
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let channel = channel_of(cx)?;
     // Already none is fine: the outcome asked for holds.
-    api.chat_expiry.delete_rule(cx.org(), &channel).await?;
+    api.care.chat_expiry.delete_rule(cx.org(), &channel).await?;
     no_content()
 }

@@ -14,7 +14,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some(_) => return Err(unprocessable("status", "must be sent or rated")),
     };
     let (limit, start) = cx.page()?;
-    let page = api.csat.page(cx.org(), status, limit, start).await?;
+    let page = api.care.csat.page(cx.org(), status, limit, start).await?;
     ok(&views::CsatSurveyList {
         data: page.items.iter().map(views::CsatSurvey::from).collect(),
         next_cursor: next_cursor(page.next),

@@ -15,7 +15,7 @@ async fn checked(api: &ApiService, cx: &Context<'_>, policy: &SlaPolicy) -> Resu
     sla::check(policy).map_err(|e| unprocessable(e.field, e.reason))?;
     if let Some(division) = &policy.division_id {
         let found = match ids::is_well_formed(division) {
-            true => api.divisions.division(cx.org(), division).await?,
+            true => api.desk.divisions.division(cx.org(), division).await?,
             false => None,
         };
         if found.is_none() {
@@ -31,11 +31,11 @@ async fn sole_default(api: &ApiService, policy: &SlaPolicy) -> Result<(), HttpEr
     if !policy.is_default {
         return Ok(());
     }
-    for mut other in api.sla_policies.all(&policy.org_id).await? {
+    for mut other in api.care.sla_policies.all(&policy.org_id).await? {
         if other.is_default && other.policy_id != policy.policy_id {
             other.is_default = false;
             other.updated_at = policy.updated_at.clone();
-            api.sla_policies.save(&other, false).await?;
+            api.care.sla_policies.save(&other, false).await?;
         }
     }
     Ok(())
@@ -47,7 +47,7 @@ fn percent(value: u32) -> u8 {
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let policies = api.sla_policies.all(cx.org()).await?;
+    let policies = api.care.sla_policies.all(cx.org()).await?;
     ok(&views::SlaPolicyList {
         data: policies.iter().map(views::SlaPolicy::from).collect(),
     })
@@ -76,14 +76,15 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         updated_at: now,
     };
     checked(api, cx, &policy).await?;
-    api.sla_policies.save(&policy, true).await?;
+    api.care.sla_policies.save(&policy, true).await?;
     sole_default(api, &policy).await?;
     created(&views::SlaPolicy::from(&policy))
 }
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<SlaPolicy, HttpError> {
     let id = cx.id("sla_policy_id", "SLA policy")?;
-    api.sla_policies
+    api.care
+        .sla_policies
         .policy(cx.org(), &id)
         .await?
         .ok_or_else(|| not_found("SLA policy"))
@@ -128,14 +129,14 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     policy.updated_at = shared::platform::items::now_rfc3339();
     checked(api, cx, &policy).await?;
-    api.sla_policies.save(&policy, false).await?;
+    api.care.sla_policies.save(&policy, false).await?;
     sole_default(api, &policy).await?;
     ok(&views::SlaPolicy::from(&policy))
 }
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("sla_policy_id", "SLA policy")?;
-    match api.sla_policies.delete(cx.org(), &id).await? {
+    match api.care.sla_policies.delete(cx.org(), &id).await? {
         true => no_content(),
         false => Err(not_found("SLA policy")),
     }

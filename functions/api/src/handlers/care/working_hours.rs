@@ -18,7 +18,7 @@ async fn division_of(api: &ApiService, cx: &Context<'_>, of_division: bool) -> R
 
 pub async fn get(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Answer {
     let division = division_of(api, cx, of_division).await?;
-    match api.working_hours.get(cx.org(), division.as_deref()).await? {
+    match api.care.working_hours.get(cx.org(), division.as_deref()).await? {
         Some(hours) => ok(&views::WorkingHours::from(&hours)),
         None => ok(&views::WorkingHours::none(division)),
     }
@@ -46,13 +46,13 @@ pub async fn set(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Answe
         updated_by: cx.caller.agent_id.clone(),
         updated_at: shared::platform::items::now_rfc3339(),
     };
-    api.working_hours.put(&hours).await?;
+    api.care.working_hours.put(&hours).await?;
     ok(&views::WorkingHours::from(&hours))
 }
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>, of_division: bool) -> Answer {
     let division = division_of(api, cx, of_division).await?;
     // Already none is fine: the outcome asked for holds.
-    api.working_hours.delete(cx.org(), division.as_deref()).await?;
+    api.care.working_hours.delete(cx.org(), division.as_deref()).await?;
     no_content()
 }

@@ -18,7 +18,8 @@ fn method(text: &str) -> Result<AllocationMethod, HttpError> {
 
 pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division, HttpError> {
     let id = cx.id("division_id", "division")?;
-    api.divisions
+    api.desk
+        .divisions
         .division(cx.org(), &id)
         .await?
         .ok_or_else(|| not_found("division"))
@@ -26,7 +27,7 @@ pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Division,
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.divisions.divisions_page(cx.org(), limit, start).await?;
+    let page = api.desk.divisions.divisions_page(cx.org(), limit, start).await?;
     ok(&views::DivisionList {
         data: page.items.iter().map(views::Division::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -47,6 +48,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     rules::ALLOCATION.check("allocation_method", body.allocation_method.as_deref())?;
     let allocation = method(body.allocation_method.as_deref().unwrap_or("round_robin"))?;
     let division = api
+        .desk
         .divisions
         .create_division(cx.org(), &name, description, allocation)
         .await?;
@@ -68,6 +70,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         csat_enabled: body.csat_enabled,
     };
     let updated = api
+        .desk
         .divisions
         .update_division(cx.org(), &division.division_id, changes)
         .await?
@@ -77,9 +80,9 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn members(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
-    let members = api.divisions.members(cx.org(), &division.division_id).await?;
+    let members = api.desk.divisions.members(cx.org(), &division.division_id).await?;
     let ids: Vec<&str> = members.iter().map(|m| m.agent_id.as_str()).collect();
-    let agents = api.agents.agents_by_ids(cx.org(), &ids).await?;
+    let agents = api.access.agents.agents_by_ids(cx.org(), &ids).await?;
     ok(&views::MemberList {
         data: members
             .iter()
@@ -100,7 +103,8 @@ pub async fn add_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let agent_id = cx.id("agent_id", "agent")?;
     let agent = active_agent(api, cx, "agent_id", &agent_id).await?;
-    api.divisions
+    api.desk
+        .divisions
         .add_member(cx.org(), &division.division_id, &agent.agent_id)
         .await?;
     ok(&views::Member {
@@ -114,6 +118,7 @@ pub async fn remove_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let agent_id = cx.id("agent_id", "agent")?;
     if !api
+        .desk
         .divisions
         .remove_member(cx.org(), &division.division_id, &agent_id)
         .await?

@@ -25,7 +25,11 @@ fn shortcut(text: Option<&str>) -> Result<Option<String>, shared::platform::http
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
-    let page = api.quick_replies.quick_replies_page(cx.org(), limit, start).await?;
+    let page = api
+        .desk
+        .quick_replies
+        .quick_replies_page(cx.org(), limit, start)
+        .await?;
     ok(&views::QuickReplyList {
         data: page.items.iter().map(views::QuickReply::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -52,7 +56,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    api.quick_replies.create_quick_reply(&reply).await?;
+    api.desk.quick_replies.create_quick_reply(&reply).await?;
     created(&views::QuickReply::from(&reply))
 }
 
@@ -73,6 +77,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             .transpose()?,
     };
     let updated = api
+        .desk
         .quick_replies
         .update_quick_reply(cx.org(), &id, changes)
         .await?
@@ -82,7 +87,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("quick_reply_id", "quick reply")?;
-    if !api.quick_replies.delete_quick_reply(cx.org(), &id).await? {
+    if !api.desk.quick_replies.delete_quick_reply(cx.org(), &id).await? {
         return Err(not_found("quick reply"));
     }
     no_content()

@@ -28,17 +28,17 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let mut page = if let Some(phone) = phone {
         let phone = desk::normalize_phone("phone", &phone).map_err(invalid)?;
-        let found = api.contacts.by_phone(cx.org(), &phone).await?;
+        let found = api.inbox.contacts.by_phone(cx.org(), &phone).await?;
         shared::platform::records::Page {
             items: found.into_iter().collect(),
             next: None,
         }
     } else if let Some(tag) = &tag {
-        api.contacts.by_tag(cx.org(), tag, limit, start).await?
+        api.inbox.contacts.by_tag(cx.org(), tag, limit, start).await?
     } else if let Some(name) = &name {
-        api.contacts.by_name(cx.org(), name, limit, start).await?
+        api.inbox.contacts.by_name(cx.org(), name, limit, start).await?
     } else {
-        api.contacts.page(cx.org(), limit, start).await?
+        api.inbox.contacts.page(cx.org(), limit, start).await?
     };
     page.items.retain(|contact| {
         let named = name.as_deref().is_none_or(|prefix| {
@@ -57,6 +57,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = cx.id("contact_id", "contact")?;
     let contact = api
+        .inbox
         .contacts
         .contact(cx.org(), &id)
         .await?
@@ -74,7 +75,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         email: rules::EMAIL_OPTIONAL.check("email", body.email.as_deref())?,
         tags: desk::normalize_tags(&body.tags.unwrap_or_default()).map_err(invalid)?,
     };
-    let contact = api.contacts.create(cx.org(), new).await?;
+    let contact = api.inbox.contacts.create(cx.org(), new).await?;
     created(&views::Contact::from(&contact))
 }
 
@@ -100,6 +101,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             .map_err(invalid)?,
     };
     let contact = api
+        .inbox
         .contacts
         .update(cx.org(), &id, changes)
         .await?

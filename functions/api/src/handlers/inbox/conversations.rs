@@ -13,7 +13,8 @@ use shared::platform::ids;
 
 pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, shared::platform::http_error::HttpError> {
     let id = cx.id("conversation_id", "conversation")?;
-    api.conversations
+    api.inbox
+        .conversations
         .conversation(cx.org(), &id)
         .await?
         .ok_or_else(|| not_found("conversation"))
@@ -27,7 +28,7 @@ pub async fn active_agent(
     id: &str,
 ) -> Result<Agent, shared::platform::http_error::HttpError> {
     let agent = if ids::is_well_formed(id) {
-        api.agents.agent(cx.org(), id).await?
+        api.access.agents.agent(cx.org(), id).await?
     } else {
         None
     };
@@ -43,7 +44,7 @@ pub async fn division(
     id: &str,
 ) -> Result<Division, shared::platform::http_error::HttpError> {
     let division = if ids::is_well_formed(id) {
-        api.divisions.division(cx.org(), id).await?
+        api.desk.divisions.division(cx.org(), id).await?
     } else {
         None
     };
@@ -86,7 +87,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         unread,
         division_id,
     };
-    let page = api.conversations.page(cx.org(), &filter, limit, start).await?;
+    let page = api.inbox.conversations.page(cx.org(), &filter, limit, start).await?;
     ok(&views::ConversationList {
         data: page.items.iter().map(views::Conversation::from).collect(),
         next_cursor: next_cursor(page.next),
@@ -95,7 +96,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    let contact = api.contacts.contact(cx.org(), &conversation.contact_id).await?;
+    let contact = api.inbox.contacts.contact(cx.org(), &conversation.contact_id).await?;
     ok(&views::ConversationWithContact {
         conversation: views::Conversation::from(&conversation),
         contact: contact.as_ref().map(views::Contact::from),
@@ -104,7 +105,8 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn mark_read(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    api.conversations
+    api.inbox
+        .conversations
         .mark_read(cx.org(), &conversation.conversation_id)
         .await?;
     ok(&views::Conversation::from(&load(api, cx).await?))
@@ -124,6 +126,7 @@ pub async fn assign(api: &ApiService, cx: &Context<'_>) -> Answer {
         division_id: body.division_id,
     };
     let updated = api
+        .inbox
         .conversations
         .assign(cx.org(), &conversation.conversation_id, &to, None)
         .await?
@@ -147,7 +150,7 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         None => None,
     };
     let from_agent_name = match &conversation.assigned_agent_id {
-        Some(id) => api.agents.agent(cx.org(), id).await?.map(|a| a.full_name),
+        Some(id) => api.access.agents.agent(cx.org(), id).await?.map(|a| a.full_name),
         None => None,
     };
     let entry = Transfer {
@@ -170,7 +173,8 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         division_id: entry.to_division_id.clone(),
     };
     let logged = entry.clone();
-    api.conversations
+    api.inbox
+        .conversations
         .assign(cx.org(), &conversation.conversation_id, &to, Some(entry))
         .await?
         .ok_or_else(|| not_found("conversation"))?;
@@ -181,6 +185,7 @@ pub async fn transfers(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let (limit, start) = cx.page()?;
     let page = api
+        .inbox
         .conversations
         .transfers_page(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
@@ -193,24 +198,37 @@ pub async fn transfers(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let resolved = api
+        .inbox
         .conversations
         .resolve(cx.org(), &conversation.conversation_id)
         .await?
         .ok_or_else(|| not_found("conversation"))?;
     // After the resolve (idempotent): a failure here fails the call, and its retry stops them.
     let now_ms = chrono::Utc::now().timestamp_millis();
-    api.sla.resolved(cx.org(), &resolved.conversation_id, now_ms).await?;
-    api.surveys.after_resolve(&resolved, chrono::Utc::now()).await?;
+    api.care
+        .sla
+        .resolved(cx.org(), &resolved.conversation_id, now_ms)
+        .await?;
+    api.care.surveys.after_resolve(&resolved, chrono::Utc::now()).await?;
     ok(&views::Conversation::from(&resolved))
 }
 
 pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
-    match api.conversations.reopen(cx.org(), &conversation.conversation_id).await {
+    match api
+        .inbox
+        .conversations
+        .reopen(cx.org(), &conversation.conversation_id)
+        .await
+    {
         Ok(Some(reopened)) => {
             let now_ms = chrono::Utc::now().timestamp_millis();
-            api.sla.reopened(cx.org(), &reopened.conversation_id, now_ms).await?;
-            api.chat_expiry
+            api.care
+                .sla
+                .reopened(cx.org(), &reopened.conversation_id, now_ms)
+                .await?;
+            api.care
+                .chat_expiry
                 .arm_if_ruled(cx.org(), "whatsapp", &reopened.conversation_id, now_ms)
                 .await?;
             ok(&views::Conversation::from(&reopened))
@@ -228,6 +246,7 @@ pub async fn notes(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let (limit, start) = cx.page()?;
     let page = api
+        .inbox
         .conversations
         .notes_page(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
@@ -254,6 +273,6 @@ pub async fn add_note(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    api.conversations.add_note(&note).await?;
+    api.inbox.conversations.add_note(&note).await?;
     created(&views::Note::from(&note))
 }

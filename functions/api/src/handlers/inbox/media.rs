@@ -39,7 +39,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         desk::optional_text("filename", cx.query("filename").as_deref(), 240).map_err(crate::request::invalid)?;
     let media_id = ids::new_id("med");
     let s3_key = table::uploaded_media_object(cx.org(), &media_id);
-    api.media.put(&s3_key, bytes.to_vec(), &mime_type).await?;
+    api.inbox.media.put(&s3_key, bytes.to_vec(), &mime_type).await?;
     let media = UploadedMedia {
         org_id: cx.org().into(),
         media_id: media_id.clone(),
@@ -51,7 +51,7 @@ pub async fn upload(api: &ApiService, cx: &Context<'_>) -> Answer {
         uploaded_by: cx.caller.agent_id.clone(),
         created_at: shared::platform::items::now_rfc3339(),
     };
-    api.uploads.record_upload(&media).await?;
+    api.inbox.uploads.record_upload(&media).await?;
     created(&views::MediaUpload {
         media_id,
         mime_type,

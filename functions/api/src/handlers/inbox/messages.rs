@@ -27,6 +27,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let (limit, start) = cx.page()?;
     let (messages, mut next) = api
+        .inbox
         .messages
         .page_keyed(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
@@ -38,6 +39,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
             // Signed locally: no request to S3. Documents download; only WhatsApp's types render.
             let (content_type, attachment) = shared::desk::served_as(file.kind, file.mime_type.as_deref());
             view.media_url = api
+                .inbox
                 .media_links
                 .presigned_view(&file.key, content_type, attachment)
                 .await
@@ -83,7 +85,7 @@ async fn stored_file_of(api: &ApiService, org_id: &str, message: &Message) -> Re
         Content::Media {
             media_id, media_kind, ..
         } if message.direction == Direction::Outbound && media_id.starts_with(UPLOADED_MEDIA_PREFIX) => {
-            let upload = api.uploads.upload(org_id, media_id).await?;
+            let upload = api.inbox.uploads.upload(org_id, media_id).await?;
             Ok(Some(StoredFile {
                 key: table::uploaded_media_object(org_id, media_id),
                 kind: *media_kind,
@@ -169,12 +171,13 @@ fn idempotency_of(cx: &Context<'_>, conversation_id: &str) -> Result<Option<Idem
 /// again if it is still waiting: a lost job is harmless to repeat), or 422 for another request.
 async fn replay(api: &ApiService, key: &shared::platform::table::Key) -> Answer {
     let message = api
+        .inbox
         .messages
         .message(key)
         .await?
         .ok_or_else(|| HttpError::not_found("the message of this Idempotency-Key no longer exists"))?;
     if message.status == "queued"
-        && let Some(pending) = api.sends.pending(key).await?
+        && let Some(pending) = api.inbox.sends.pending(key).await?
         && let Some(job) = pending.job
     {
         enqueue(api, &job).await;
@@ -193,7 +196,7 @@ fn key_reused() -> HttpError {
 /// Queues the job; when SQS does not take it the message is still stored, and the sweeper queues
 /// it again (`shared::inbox::send_policy`), so the request is still accepted.
 async fn enqueue(api: &ApiService, job: &OutboundJob) {
-    if !api.outbound.send_all(&[job.body()]).await.is_empty() {
+    if !api.inbox.outbound.send_all(&[job.body()]).await.is_empty() {
         tracing::warn!("the message is stored but could not be queued; the sweeper will queue it");
         shared::platform::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
     }
@@ -211,11 +214,13 @@ pub(crate) async fn approved_template(
     components: &Value,
 ) -> Result<shared::outreach::template::Template, HttpError> {
     let account = api
+        .access
         .tenancy
         .get_account(cx.org(), account_id)
         .await?
         .ok_or_else(|| HttpError::not_found("the conversation's account no longer exists"))?;
     let template = api
+        .outreach
         .templates
         .by_name(cx.org(), &account.waba_id, name, language)
         .await?
@@ -268,7 +273,7 @@ pub(crate) async fn check_references(
 ) -> Result<(), HttpError> {
     if let Content::Media { media_id, .. } = content
         && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-        && (!ids::is_well_formed(media_id) || api.uploads.upload(cx.org(), media_id).await?.is_none())
+        && (!ids::is_well_formed(media_id) || api.inbox.uploads.upload(cx.org(), media_id).await?.is_none())
     {
         return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
     }
@@ -291,7 +296,7 @@ async fn text_window_closed(
     conversation: &shared::inbox::Conversation,
     now_seconds: i64,
 ) -> Result<Option<lambda_http::Response<lambda_http::Body>>, HttpError> {
-    let rule = api.chat_expiry.rule(cx.org(), "whatsapp").await?;
+    let rule = api.care.chat_expiry.rule(cx.org(), "whatsapp").await?;
     let expires_at = match &rule {
         Some(rule) => rule.text_window_expires_at(conversation.last_inbound_ms, conversation.window_expires_at),
         None => conversation.window_expires_at,
@@ -313,7 +318,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let idempotency = idempotency_of(cx, &conversation.conversation_id)?;
     if let Some(claim) = &idempotency
-        && let Some((fingerprint, key)) = api.sends.idempotent(cx.org(), &claim.key_sha256).await?
+        && let Some((fingerprint, key)) = api.inbox.sends.idempotent(cx.org(), &claim.key_sha256).await?
     {
         return match fingerprint == claim.fingerprint {
             true => replay(api, &key).await,
@@ -328,6 +333,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Ok(closed);
     }
     let contact = api
+        .inbox
         .contacts
         .contact(cx.org(), &conversation.contact_id)
         .await?
@@ -349,6 +355,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         now,
     );
     match api
+        .inbox
         .sends
         .create(&key, &message, &content.preview(), &job, idempotency.as_ref())
         .await?
@@ -361,6 +368,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     // An agent's answer: the first stops the first-response clock. The message is accepted either
     // way; a failure here is logged, not answered.
     if let Err(err) = api
+        .care
         .sla
         .replied(cx.org(), &conversation.conversation_id, now.timestamp_millis())
         .await

@@ -17,14 +17,15 @@ use shared::platform::items::now_rfc3339;
 
 pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Campaign, HttpError> {
     let id = cx.id("campaign_id", "campaign")?;
-    api.campaigns
+    api.outreach
+        .campaigns
         .campaign(cx.org(), &id)
         .await?
         .ok_or_else(|| HttpError::not_found("no such campaign"))
 }
 
 pub(crate) async fn view(api: &ApiService, campaign: &Campaign) -> Result<views::Campaign, HttpError> {
-    let counts = api.campaigns.counters(campaign).await?;
+    let counts = api.outreach.campaigns.counters(campaign).await?;
     Ok(views::Campaign::of(campaign, &counts))
 }
 
@@ -32,7 +33,7 @@ pub(crate) async fn view(api: &ApiService, campaign: &Campaign) -> Result<views:
 /// in the due index, and the function's minute tick queues it again.
 pub(crate) async fn enqueue(api: &ApiService, job: &CampaignJob) {
     let Ok(body) = serde_json::to_string(job) else { return };
-    if !api.campaign_jobs.send_all(&[body]).await.is_empty() {
+    if !api.outreach.campaign_jobs.send_all(&[body]).await.is_empty() {
         tracing::warn!("campaign job not queued; the minute tick will queue it");
     }
 }
@@ -47,6 +48,7 @@ async fn approved(
         .check("template_id", Some(template_id))?
         .unwrap_or_default();
     let template = api
+        .outreach
         .templates
         .template(cx.org(), &id)
         .await?
@@ -113,12 +115,12 @@ async fn responders(
         .check("responding_division_id", division)?
         .filter(|d| !d.is_empty());
     if let Some(agent) = &agent
-        && api.agents.agent(cx.org(), agent).await?.is_none()
+        && api.access.agents.agent(cx.org(), agent).await?.is_none()
     {
         return Err(HttpError::not_found("responding_agent_id: no such agent"));
     }
     if let Some(division) = &division
-        && api.divisions.division(cx.org(), division).await?.is_none()
+        && api.desk.divisions.division(cx.org(), division).await?.is_none()
     {
         return Err(HttpError::not_found("responding_division_id: no such division"));
     }
@@ -136,7 +138,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         })?),
         None => None,
     };
-    let page = api.campaigns.page(cx.org(), limit, start).await?;
+    let page = api.outreach.campaigns.page(cx.org(), limit, start).await?;
     let mut data = Vec::new();
     for campaign in page.items.iter().filter(|c| status.is_none_or(|s| c.status == s)) {
         data.push(view(api, campaign).await?);
@@ -171,6 +173,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let default_variables = defaults(&spec, body.variables)?;
     let account = match account_id.or(template.account_id.clone()) {
         Some(id) => api
+            .access
             .tenancy
             .get_account(cx.org(), &id)
             .await?
@@ -220,7 +223,10 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         started_at: None,
         completed_at: None,
     };
-    api.campaigns.create(&campaign, scheduled.map(|(_, ms)| ms)).await?;
+    api.outreach
+        .campaigns
+        .create(&campaign, scheduled.map(|(_, ms)| ms))
+        .await?;
     created(&view(api, &campaign).await?)
 }
 
@@ -265,6 +271,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
         change = change.default_variables(&variables);
     }
     let changed = api
+        .outreach
         .campaigns
         .change(cx.org(), &campaign.campaign_id, campaign.status, change)
         .await?
@@ -277,6 +284,7 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     campaign::after(campaign.status, Command::Edit, campaign.total_recipients)
         .map_err(|refusal| conflict(refusal.code, refusal.message))?;
     if !api
+        .outreach
         .campaigns
         .delete(cx.org(), &campaign.campaign_id, campaign.status)
         .await?
@@ -314,6 +322,7 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
         Command::Edit => change,
     };
     let changed = api
+        .outreach
         .campaigns
         .change(cx.org(), id, campaign.status, change)
         .await?

@@ -96,6 +96,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     campaign::after(campaign.status, Command::Edit, campaign.total_recipients)
         .map_err(|refusal| conflict(refusal.code, refusal.message))?;
     let template = api
+        .outreach
         .templates
         .template(cx.org(), &campaign.template_id)
         .await?
@@ -134,7 +135,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         .filter(|id| shared::platform::ids::is_well_formed(id))
         .cloned()
         .collect();
-    let found = api.contacts.contacts(cx.org(), &well_formed).await?;
+    let found = api.inbox.contacts.contacts(cx.org(), &well_formed).await?;
     for id in &contact_ids {
         match found.iter().find(|c| &c.contact_id == id) {
             Some(contact) => match &contact.wa_id {
@@ -165,7 +166,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         if wanted.iter().any(|(p, _)| p == phone) {
             continue;
         }
-        let contact = api.contacts.by_phone(cx.org(), phone).await?;
+        let contact = api.inbox.contacts.by_phone(cx.org(), phone).await?;
         match contact.filter(|c| c.tags.iter().any(|t| named_tags.contains(t))) {
             Some(contact) => wanted.push((phone.clone(), Some(contact.contact_id))),
             None => earlier.push(phone.clone()),
@@ -192,7 +193,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     // Owned values in each future: the stream's futures must not borrow the request.
     let results: Vec<(String, Result<bool, _>)> = futures::stream::iter(recipients.into_iter().map(|recipient| {
-        let store = api.campaigns.clone();
+        let store = api.outreach.campaigns.clone();
         async move {
             let added = store.add_recipient(&recipient.org_id.clone(), &recipient).await;
             (recipient.phone, added)
@@ -222,11 +223,16 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             refused.push(refusal("variables", &format!("+{phone}"), err.reason));
             continue;
         }
-        let exists = api.campaigns.recipient(cx.org(), &campaign.campaign_id, &phone).await?;
+        let exists = api
+            .outreach
+            .campaigns
+            .recipient(cx.org(), &campaign.campaign_id, &phone)
+            .await?;
         let reason = match exists {
             None => "matches no recipient: name the phone, its contact, or a tag its contact has",
             Some(_)
                 if api
+                    .outreach
                     .campaigns
                     .set_variables(cx.org(), &campaign.campaign_id, &phone, own)
                     .await? =>
@@ -237,7 +243,8 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
         };
         refused.push(refusal("variables", &format!("+{phone}"), reason));
     }
-    api.campaigns
+    api.outreach
+        .campaigns
         .add_total(cx.org(), &campaign.campaign_id, added as u64)
         .await?;
 
@@ -253,13 +260,13 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             {
                 refused.push(refusal("tags", raw, "added to this campaign before"))
             }
-            Some(tag) if !api.contacts.tag_in_use(cx.org(), &tag).await? => {
+            Some(tag) if !api.inbox.contacts.tag_in_use(cx.org(), &tag).await? => {
                 refused.push(refusal("tags", raw, "no contact has this tag"))
             }
             Some(tag) => tags_queued.push(tag),
         }
     }
-    let mut campaign = match api.campaigns.campaign(cx.org(), &campaign.campaign_id).await? {
+    let mut campaign = match api.outreach.campaigns.campaign(cx.org(), &campaign.campaign_id).await? {
         Some(campaign) => campaign,
         None => return Err(HttpError::not_found("no such campaign")),
     };
@@ -277,6 +284,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
                 Some(chrono::Utc::now().timestamp_millis() + 120_000),
             );
         campaign = api
+            .outreach
             .campaigns
             .change(cx.org(), &campaign.campaign_id, campaign.status, change)
             .await?
@@ -320,6 +328,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         ));
     }
     let page = api
+        .outreach
         .campaigns
         .recipients_page(cx.org(), &campaign.campaign_id, status.as_deref(), limit, start)
         .await?;

@@ -49,7 +49,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         announced: false,
         created_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
-    api.scheduled.create(&message).await?;
+    api.outreach.scheduled.create(&message).await?;
     created(&views::ScheduledMessage::of(&message, warnings))
 }
 
@@ -71,6 +71,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(unknown_cursor());
     }
     let page = api
+        .outreach
         .scheduled
         .page(cx.org(), &conversation.conversation_id, limit, start)
         .await?;
@@ -96,7 +97,8 @@ fn unknown_cursor() -> HttpError {
 async fn scheduled(api: &ApiService, cx: &Context<'_>) -> Result<ScheduledMessage, HttpError> {
     let conversation = load(api, cx).await?;
     let id = cx.id("scheduled_message_id", "scheduled message")?;
-    api.scheduled
+    api.outreach
+        .scheduled
         .message(cx.org(), &conversation.conversation_id, &id)
         .await?
         .ok_or_else(|| HttpError::not_found("scheduled message not found"))
@@ -108,10 +110,11 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn cancel(api: &ApiService, cx: &Context<'_>) -> Answer {
     let message = scheduled(api, cx).await?;
-    match api.scheduled.cancel(&message).await {
+    match api.outreach.scheduled.cancel(&message).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             let now = api
+                .outreach
                 .scheduled
                 .message(cx.org(), &message.conversation_id, &message.scheduled_id)
                 .await?

@@ -47,7 +47,8 @@ async fn account(api: &ApiService, cx: &Context<'_>, account_id: &str) -> Result
     let id = rules::REQUIRED_ID
         .check("account_id", Some(account_id))?
         .unwrap_or_default();
-    api.meta_accounts
+    api.access
+        .meta_accounts
         .get(cx.org(), &id)
         .await?
         .ok_or_else(|| HttpError::not_found("account_id: no such account"))
@@ -64,7 +65,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
             format!("must be one of {}", crate::routes::TEMPLATE_STATUSES.join(", ")),
         ));
     }
-    let page = api.templates.page(cx.org(), limit, start).await?;
+    let page = api.outreach.templates.page(cx.org(), limit, start).await?;
     ok(&views::TemplateList {
         data: page
             .items
@@ -83,7 +84,8 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Template, HttpError> {
     let id = cx.id("template_id", "template")?;
-    api.templates
+    api.outreach
+        .templates
         .template(cx.org(), &id)
         .await?
         .ok_or_else(|| HttpError::not_found("no such template"))
@@ -97,6 +99,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .map_err(|e| unprocessable(&e.field, e.reason))?;
     let waba_id = &account.record.waba_id;
     if api
+        .outreach
         .templates
         .by_name(cx.org(), waba_id, &definition.name, &definition.language)
         .await?
@@ -109,6 +112,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     let token = account.access_token()?.expose();
     let (meta_id, status) = api
+        .outreach
         .graph
         .create_template(waba_id, token, &definition.meta_request())
         .await
@@ -130,7 +134,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         created_at: now.clone(),
         updated_at: now,
     };
-    match api.templates.create(&template).await {
+    match api.outreach.templates.create(&template).await {
         // A status webhook got here first (Meta answered it before us): it holds the status.
         Err(shared::platform::StoreError::Conflict(_)) => {}
         other => other?,
@@ -144,7 +148,8 @@ pub(crate) async fn account_on_waba(
     cx: &Context<'_>,
     waba_id: &str,
 ) -> Result<shared::access::tenancy::WhatsAppAccount, HttpError> {
-    api.accounts
+    api.access
+        .accounts
         .accounts(cx.org())
         .await?
         .into_iter()
@@ -160,7 +165,7 @@ pub(crate) async fn account_on_waba(
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     let template = load(api, cx).await?;
     let account = match &template.account_id {
-        Some(id) => api.meta_accounts.get(cx.org(), id).await?,
+        Some(id) => api.access.meta_accounts.get(cx.org(), id).await?,
         None => None,
     };
     let account = match account {
@@ -168,7 +173,8 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
         None => {
             // Synced templates: any of the organization's accounts on the same WABA.
             let same_waba = account_on_waba(api, cx, &template.waba_id).await?;
-            api.meta_accounts
+            api.access
+                .meta_accounts
                 .get(cx.org(), &same_waba.account_id)
                 .await?
                 .ok_or_else(|| HttpError::not_found("the template's account no longer exists"))?
@@ -176,6 +182,7 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let token = account.access_token()?.expose();
     match api
+        .outreach
         .graph
         .delete_template(
             &template.waba_id,
@@ -190,7 +197,7 @@ pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
         Err(GraphError::Http { status: 404, .. }) | Err(GraphError::Http { code: Some(100), .. }) => {}
         Err(err) => return Err(graph_failure(err, false)),
     }
-    api.templates.delete(cx.org(), &template.template_id).await?;
+    api.outreach.templates.delete(cx.org(), &template.template_id).await?;
     no_content()
 }
 
@@ -198,12 +205,18 @@ pub async fn sync(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::SyncTemplates = cx.json()?;
     let account = account(api, cx, &body.account_id).await?;
     let token = account.access_token()?.expose();
-    let synced = sync_templates(&api.graph, &api.templates, cx.org(), &account.record.waba_id, token)
-        .await
-        .map_err(|err| match err {
-            SyncError::Graph(err) => graph_failure(err, false),
-            SyncError::Store(err) => err.into(),
-        })?;
+    let synced = sync_templates(
+        &api.outreach.graph,
+        &api.outreach.templates,
+        cx.org(),
+        &account.record.waba_id,
+        token,
+    )
+    .await
+    .map_err(|err| match err {
+        SyncError::Graph(err) => graph_failure(err, false),
+        SyncError::Store(err) => err.into(),
+    })?;
     ok(&views::TemplateSync {
         account_id: account.record.account_id.clone(),
         waba_id: account.record.waba_id.clone(),
