@@ -32,18 +32,10 @@ summary() {
   printf '  %-28s %4d s\n' "total" "$((SECONDS - started_at))"
 }
 
-# Two private motos: each serves its requests on one core, so the integration tests run in two
-# halves at once, one moto each.
 port="$(free_port)"
 echo "==> moto on 127.0.0.1:$port"
 start_moto "$port" target/moto-test.log
 use_local_aws "$port"
-port2="$(free_port)"
-MOTO_RECORDER_FILEPATH="target/moto-test-2.log.recording" "$venv/bin/python" "$root/infra/moto_server.py" \
-  -H 127.0.0.1 -p "$port2" >target/moto-test-2.log 2>&1 &
-moto2_pid=$!
-trap 'stop_moto; kill "$moto2_pid" 2>/dev/null || true' EXIT
-wait_until "moto server on port $port2" "$moto2_pid" target/moto-test-2.log 20 moto_answers "$port2"
 
 phase "cargo fmt --check"
 cargo fmt --all --check
@@ -66,22 +58,16 @@ phase "cargo build (tests, devstack)"
 cargo test --workspace --tests --no-run
 export DEVSTACK_BUILT=1
 
-# The tests (built above: cargo takes its lock only to see that): the unit tests first (no moto,
-# seconds), then the integration tests in two halves, one per moto (the campaigns' tests, the
-# heaviest, on the second), while clippy (check mode, every target, benches included) takes what
-# the motos leave of the CPU.
+# The tests (built above: cargo takes its lock only to see that) mostly wait on moto; clippy
+# (check mode, every target, benches included) uses the other core meanwhile.
 phase "cargo test + clippy"
-tests_ok=0
-cargo test --workspace --tests --no-fail-fast --exclude integration-tests || tests_ok=$?
-cargo test -p integration-tests --tests --no-fail-fast -- --skip campaigns:: &
-half1_pid=$!
-AWS_ENDPOINT_URL="http://127.0.0.1:$port2" cargo test -p integration-tests --tests --no-fail-fast -- campaigns:: &
-half2_pid=$!
+cargo test --workspace --tests --no-fail-fast &
+tests_pid=$!
 sleep 2
 clippy_ok=0
 cargo clippy -q --workspace --all-targets -- -D warnings || clippy_ok=$?
-wait "$half1_pid" || tests_ok=$?
-wait "$half2_pid" || tests_ok=$?
+tests_ok=0
+wait "$tests_pid" || tests_ok=$?
 [ "$clippy_ok" = 0 ] || echo "==> cargo clippy -D warnings failed (above)" >&2
 [ "$tests_ok" = 0 ] || echo "==> cargo test failed (above)" >&2
 if [ "$tests_ok" != 0 ] || [ "$clippy_ok" != 0 ]; then exit 1; fi
