@@ -198,7 +198,7 @@ impl ScheduledStore {
     /// The write that hands a pending message to the outbound path, for the transaction that
     /// creates the outbound message: `Conflict("scheduled")` when it is no longer pending. It stays
     /// in the due index until its event is published ([`ScheduledStore::announced`]).
-    pub fn handed_over(&self, message: &ScheduledMessage, message_id: &str) -> Write {
+    fn handed_over(&self, message: &ScheduledMessage, message_id: &str) -> Write {
         let update = self
             .records
             .update_of(&Self::key(message))
