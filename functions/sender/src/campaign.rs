@@ -27,11 +27,7 @@ impl SenderService {
         if let Some(running) = self.campaign_status.get(&key) {
             return Ok(running);
         }
-        let running = self
-            .campaigns
-            .campaign(org_id, campaign_id)
-            .await?
-            .is_some_and(|c| c.status == CampaignStatus::InProgress);
+        let running = self.ports.campaigns.status(org_id, campaign_id).await? == Some(CampaignStatus::InProgress);
         self.campaign_status.insert(key, running, CAMPAIGN_STATUS_TTL);
         Ok(running)
     }
@@ -43,8 +39,9 @@ impl SenderService {
         }
         // Everything ready (account, token, pacing slot) before the claim, as for a message: a
         // death or a wait for a slot uses no send attempt and leaves the recipient pending.
-        let Some(account) = self.accounts.get(&send.org_id, &send.account_id).await? else {
+        let Some(account) = self.ports.accounts.account(&send.org_id, &send.account_id).await? else {
             let recipient = match self
+                .ports
                 .campaigns
                 .claim(&send.org_id, &send.campaign_id, &send.phone)
                 .await?
@@ -52,7 +49,8 @@ impl SenderService {
                 Claim::Claimed(recipient) => recipient,
                 Claim::NotPending(_) | Claim::Missing => return Ok((Outcome::Done, Tally::Skipped)),
             };
-            self.campaigns
+            self.ports
+                .campaigns
                 .settle_unsent(
                     &recipient,
                     "failed",
@@ -71,6 +69,7 @@ impl SenderService {
             return Ok((Outcome::retry(1, "no send slot within the pacing wait"), Tally::Waiting));
         }
         let recipient = match self
+            .ports
             .campaigns
             .claim(&send.org_id, &send.campaign_id, &send.phone)
             .await?
@@ -91,6 +90,7 @@ impl SenderService {
             &callback_data(&send.campaign_id, &send.phone),
         );
         let answer = self
+            .ports
             .graph
             .send_message(&account.phone_number_id, &token, &request)
             .await;
@@ -105,7 +105,7 @@ impl SenderService {
                     responding_division_id: send.responding_division_id.clone(),
                 };
                 // Only the reply's attribution depends on it: a failure is logged, not retried.
-                if let Err(err) = self.campaigns.remember_reach(&send.org_id, &reach).await {
+                if let Err(err) = self.ports.campaigns.remember_reach(&send.org_id, &reach).await {
                     warn!(error = %err, "the send is recorded, but its reply will not find the campaign");
                 }
                 return Ok((Outcome::Done, Tally::Sent));
@@ -115,18 +115,18 @@ impl SenderService {
         warn!(error = %err, attempt = recipient.send_attempts, "campaign send not accepted");
         match outbound::after_error(&err, recipient.send_attempts) {
             AfterError::Unknown => {
-                self.campaigns.mark_unknown(&recipient).await?;
+                self.ports.campaigns.mark_unknown(&recipient).await?;
                 Ok((Outcome::Done, Tally::Unknown))
             }
             AfterError::Retry(delay) => {
-                self.campaigns.release(&recipient).await?;
+                self.ports.campaigns.release(&recipient).await?;
                 Ok((Outcome::retry(delay, err), Tally::Waiting))
             }
             AfterError::RetryWithFreshAccount => {
                 // On any attempt: a retry only when the stored token is not the refused one.
-                self.accounts.forget(&send.org_id, &send.account_id);
+                self.ports.accounts.forget(&send.org_id, &send.account_id);
                 if self.token_was_replaced(&send.org_id, &send.account_id, &token).await? {
-                    self.campaigns.release(&recipient).await?;
+                    self.ports.campaigns.release(&recipient).await?;
                     return Ok((Outcome::retry(1, err), Tally::Waiting));
                 }
                 match outbound::after_error(&err, u32::MAX) {
@@ -148,16 +148,17 @@ impl SenderService {
     ) -> Result<(Outcome, Tally), StoreError> {
         let reason = error.title.clone().unwrap_or_else(|| err.to_string());
         if error.code == 131050 {
-            self.campaigns
-                .set_opt_out(
+            self.ports
+                .campaigns
+                .opt_out(
                     &send.org_id,
                     &send.phone,
-                    true,
                     "Meta 131050: the user stopped marketing messages",
                 )
                 .await?;
         }
-        self.campaigns
+        self.ports
+            .campaigns
             .settle_unsent(recipient, "failed", Some(error.code), &reason, true)
             .await?;
         Ok((Outcome::Done, Tally::Failed))
@@ -167,7 +168,7 @@ impl SenderService {
     async fn record_campaign_sent(&self, recipient: &Recipient, wamid: &str) -> Result<(), StoreError> {
         let mut tries = 0;
         loop {
-            match self.campaigns.record_sent(recipient, wamid).await {
+            match self.ports.campaigns.record_sent(recipient, wamid).await {
                 Ok(()) => return Ok(()),
                 Err(err) if tries < 2 => {
                     tries += 1;

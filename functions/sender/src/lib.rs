@@ -26,11 +26,12 @@
 //! reads template.yaml), so an invocation always gets to record what Meta answered.
 
 mod campaign;
-mod ledger;
 mod prepare;
+#[cfg(test)]
+mod tests;
 
-pub use ledger::{SendLedger, SendPacer};
 use prepare::Prepared;
+pub use shared::inbox::send_port::{SendAccounts, SendLedger, SendPacer, UploadLinks, WamidLinks};
 use shared::platform::clock::Clock;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -42,11 +43,13 @@ use shared::inbox::outbound::{self, AfterError, OutboundJob};
 use shared::inbox::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
 use shared::inbox::pacer::Pacer;
 use shared::inbox::send_policy::{self, Next, SendState};
+use shared::inbox::send_port::StoredUploads;
 use shared::inbox::sender_job::SenderJob;
 use shared::inbox::store::StatusLedger;
 use shared::inbox::upload_store::UploadStore;
 use shared::meta::MetaError;
-use shared::meta::graph::{GraphClient, GraphError};
+use shared::meta::graph::{GraphClient, GraphError, MessageSender};
+use shared::outreach::campaign_sends::CampaignSends;
 use shared::outreach::campaign_store::CampaignStore;
 use shared::platform::StoreError;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -55,7 +58,7 @@ use shared::platform::secret_keeper::KmsSecretKeeper;
 use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::platform::telemetry::emit_metric;
 use shared::platform::ttl_cache::TtlCache;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{info, warn};
 
@@ -109,17 +112,53 @@ enum Tally {
     Waiting,
 }
 
+/// What the sender works through, each a port: DynamoDB, KMS, S3, EventBridge and the Graph API
+/// in Lambda ([`SenderPorts::from_aws`]), in-memory fakes in its unit tests.
+#[derive(Clone)]
+pub struct SenderPorts {
+    pub ledger: Arc<dyn SendLedger>,
+    pub pacer: Arc<dyn SendPacer>,
+    pub wamids: Arc<dyn WamidLinks>,
+    pub accounts: Arc<dyn SendAccounts>,
+    pub uploads: Arc<dyn UploadLinks>,
+    pub graph: Arc<dyn MessageSender>,
+    pub events: Arc<dyn EventPublisher>,
+    pub campaigns: Arc<dyn CampaignSends>,
+}
+
+impl SenderPorts {
+    pub fn from_aws(config: &SenderConfig, aws: &aws_config::SdkConfig) -> Self {
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let table = &config.table_name;
+        Self {
+            ledger: Arc::new(OutboundStore::new(dynamo.clone(), table)),
+            pacer: Arc::new(Pacer::new(dynamo.clone(), table)),
+            wamids: Arc::new(StatusLedger::new(dynamo.clone(), table)),
+            accounts: Arc::new(AccountCache::opening_tokens(
+                TenancyStore::new(dynamo.clone(), table),
+                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
+            )),
+            uploads: Arc::new(StoredUploads {
+                uploads: UploadStore::new(dynamo.clone(), table),
+                links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
+            }),
+            graph: Arc::new(GraphClient::new(
+                &config.graph_api_base_url,
+                &config.graph_api_version,
+                SEND_TIMEOUT,
+            )),
+            events: Arc::new(EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(aws),
+                &config.event_bus_name,
+            )),
+            campaigns: Arc::new(CampaignStore::new(dynamo, table)),
+        }
+    }
+}
+
 pub struct SenderService {
-    ledger: Box<dyn SendLedger>,
-    pacer: Box<dyn SendPacer>,
-    statuses: StatusLedger,
-    accounts: AccountCache,
-    uploads: UploadStore,
-    media_links: MediaLinks,
-    graph: GraphClient,
-    events: Box<dyn EventPublisher>,
+    ports: SenderPorts,
     runner: BatchRunner,
-    campaigns: CampaignStore,
     /// Whether a campaign is running, briefly cached: (org, campaign) → running.
     campaign_status: TtlCache<(String, String), bool>,
     clock: Clock,
@@ -153,7 +192,7 @@ impl RecordHandler for SenderBatch<'_> {
         let Ok(SenderJob::Message(job)) = SenderJob::parse(record.body.as_deref().unwrap_or_default()) else {
             return Ok(());
         };
-        match self.service.ledger.pending(&job.message_key()).await? {
+        match self.service.ports.ledger.pending(&job.message_key()).await? {
             Some(pending) if matches!(pending.state, SendState::Queued { .. }) => {
                 self.service
                     .fail(&pending, refusal(format!("not sent: {reason}")), true)
@@ -174,50 +213,40 @@ fn refusal(title: impl Into<String>) -> MetaError {
 }
 
 impl SenderService {
-    pub fn from_aws(config: &SenderConfig, aws: &aws_config::SdkConfig) -> Self {
-        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    pub fn new(ports: SenderPorts, runner: BatchRunner, clock: Clock) -> Self {
         Self {
-            ledger: Box::new(OutboundStore::new(dynamo.clone(), &config.table_name)),
-            pacer: Box::new(Pacer::new(dynamo.clone(), &config.table_name)),
-            statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
-            accounts: AccountCache::opening_tokens(
-                TenancyStore::new(dynamo.clone(), &config.table_name),
-                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
-            ),
-            uploads: UploadStore::new(dynamo.clone(), &config.table_name),
-            campaigns: CampaignStore::new(dynamo, &config.table_name),
+            ports,
+            runner,
             campaign_status: TtlCache::new(1_000),
-            media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
-            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, SEND_TIMEOUT),
-            events: Box::new(EventBridgePublisher::new(
-                aws_sdk_eventbridge::Client::new(aws),
-                &config.event_bus_name,
-            )),
-            runner: BatchRunner::from_aws(
-                "sender",
-                aws_sdk_sqs::Client::new(aws),
-                &config.consumer,
-                Order::Concurrent,
-            ),
-            clock: Clock::system(),
+            clock,
         }
     }
 
+    pub fn from_aws(config: &SenderConfig, aws: &aws_config::SdkConfig) -> Self {
+        let runner = BatchRunner::from_aws(
+            "sender",
+            aws_sdk_sqs::Client::new(aws),
+            &config.consumer,
+            Order::Concurrent,
+        );
+        Self::new(SenderPorts::from_aws(config, aws), runner, Clock::system())
+    }
+
     /// Wraps the send ledger (fault injection in tests: a store that fails at a chosen step).
-    pub fn wrap_ledger(mut self, wrap: impl FnOnce(Box<dyn SendLedger>) -> Box<dyn SendLedger>) -> Self {
-        self.ledger = wrap(self.ledger);
+    pub fn wrap_ledger(mut self, wrap: impl FnOnce(Arc<dyn SendLedger>) -> Arc<dyn SendLedger>) -> Self {
+        self.ports.ledger = wrap(self.ports.ledger);
         self
     }
 
     /// Reads accounts through `accounts` instead (a bench whose table lives elsewhere than its KMS).
-    pub fn with_accounts(mut self, accounts: AccountCache) -> Self {
-        self.accounts = accounts;
+    pub fn with_accounts(mut self, accounts: impl SendAccounts + 'static) -> Self {
+        self.ports.accounts = Arc::new(accounts);
         self
     }
 
     /// Wraps the pacer, likewise.
-    pub fn wrap_pacer(mut self, wrap: impl FnOnce(Box<dyn SendPacer>) -> Box<dyn SendPacer>) -> Self {
-        self.pacer = wrap(self.pacer);
+    pub fn wrap_pacer(mut self, wrap: impl FnOnce(Arc<dyn SendPacer>) -> Arc<dyn SendPacer>) -> Self {
+        self.ports.pacer = wrap(self.ports.pacer);
         self
     }
 
@@ -259,7 +288,7 @@ impl SenderService {
         // Read first, make everything ready (account, request, pacing slot), then claim and send
         // at once: a death while preparing leaves the message queued for the retry, and a job that
         // waited for a slot has used no send attempt.
-        let Some(pending) = self.ledger.pending(&job.message_key()).await? else {
+        let Some(pending) = self.ports.ledger.pending(&job.message_key()).await? else {
             warn!("outbound message does not exist; dropped");
             return Ok((Outcome::Done, Tally::Skipped));
         };
@@ -274,7 +303,7 @@ impl SenderService {
             }
         };
         let token = account.access_token()?.expose();
-        let pending = match self.ledger.claim(&job.org_id, &job.message_key()).await? {
+        let pending = match self.ports.ledger.claim(&job.org_id, &job.message_key()).await? {
             ClaimOutcome::Claimed(pending) => pending,
             ClaimOutcome::NotQueued(pending) => return self.not_sendable(&pending).await,
             ClaimOutcome::Missing => {
@@ -285,7 +314,11 @@ impl SenderService {
         let SendState::Sending { claimed_ms } = pending.state else {
             return Err(StoreError::io("claim", "a claimed message is not sending"));
         };
-        let answer = self.graph.send_message(&account.phone_number_id, token, &request).await;
+        let answer = self
+            .ports
+            .graph
+            .send_message(&account.phone_number_id, token, &request)
+            .await;
         self.settle(&job, &pending, claimed_ms, answer, token).await
     }
 
@@ -304,7 +337,7 @@ impl SenderService {
             Next::MarkUnknown => {
                 if let SendState::Sending { claimed_ms } = pending.state {
                     warn!("the claim's holder died; the request may have left: unknown");
-                    self.ledger.mark_unknown(pending, claimed_ms).await?;
+                    self.ports.ledger.mark_unknown(pending, claimed_ms).await?;
                 }
                 (Outcome::Done, Tally::Unknown)
             }
@@ -335,21 +368,21 @@ impl SenderService {
         warn!(error = %err, attempt, "send not accepted");
         match outbound::after_error(&err, attempt) {
             AfterError::Unknown => {
-                self.ledger.mark_unknown(pending, claimed_ms).await?;
+                self.ports.ledger.mark_unknown(pending, claimed_ms).await?;
                 Ok((Outcome::Done, Tally::Unknown))
             }
             AfterError::Retry(delay) => {
-                self.ledger.release(pending, claimed_ms).await?;
+                self.ports.ledger.release(pending, claimed_ms).await?;
                 Ok((Outcome::retry(delay, err), Tally::Waiting))
             }
             AfterError::RetryWithFreshAccount => {
                 // On any attempt: worth a retry only when the stored token is not the refused one.
-                self.accounts.forget(&job.org_id, &job.account_id);
+                self.ports.accounts.forget(&job.org_id, &job.account_id);
                 if self
                     .token_was_replaced(&job.org_id, &job.account_id, token_used)
                     .await?
                 {
-                    self.ledger.release(pending, claimed_ms).await?;
+                    self.ports.ledger.release(pending, claimed_ms).await?;
                     return Ok((Outcome::retry(1, err), Tally::Waiting));
                 }
                 match outbound::after_error(&err, u32::MAX) {
@@ -368,7 +401,7 @@ impl SenderService {
         account_id: &str,
         token_used: &str,
     ) -> Result<bool, StoreError> {
-        let Some(account) = self.accounts.get(org_id, account_id).await? else {
+        let Some(account) = self.ports.accounts.account(org_id, account_id).await? else {
             return Ok(false);
         };
         Ok(account.access_token().is_ok_and(|token| token.expose() != token_used))
@@ -378,7 +411,7 @@ impl SenderService {
     async fn record_sent(&self, pending: &PendingSend, wamid: &str) -> Result<(), StoreError> {
         let mut tries = 0;
         loop {
-            match self.ledger.record_sent(pending, wamid).await {
+            match self.ports.ledger.record_sent(pending, wamid).await {
                 Ok(_) => break,
                 Err(err) if tries < 2 => {
                     tries += 1;
@@ -388,10 +421,10 @@ impl SenderService {
                 Err(err) => return Err(err),
             }
         }
-        self.statuses
+        self.ports
+            .wamids
             .link_outbound(&pending.message.org_id, wamid, &pending.key)
             .await
-            .map(|_| ())
     }
 
     /// A claimed message that cannot be sent.
@@ -402,8 +435,8 @@ impl SenderService {
 
     /// Announces, then records, a failed send.
     async fn fail(&self, pending: &PendingSend, error: MetaError, confirmed: bool) -> Result<(), StoreError> {
-        announce_failed_send(self.events.as_ref(), &pending.message, &error).await?;
+        announce_failed_send(self.ports.events.as_ref(), &pending.message, &error).await?;
         warn!(code = error.code, reason = ?error.title, "send failed");
-        self.ledger.fail(pending, &error, confirmed).await.map(|_| ())
+        self.ports.ledger.fail(pending, &error, confirmed).await.map(|_| ())
     }
 }

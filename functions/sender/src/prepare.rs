@@ -37,8 +37,8 @@ impl SenderService {
             shared::meta::Content::Media { media_id, .. }
                 if media_id.starts_with(shared::desk::UPLOADED_MEDIA_PREFIX) =>
             {
-                match self.uploads.upload(&job.org_id, media_id).await? {
-                    Some(upload) => Some(self.media_links.presigned_get(&upload.s3_key).await?),
+                match self.ports.uploads.link(&job.org_id, media_id).await? {
+                    Some(link) => Some(link),
                     None => return Ok(Request::Refused(refusal("the uploaded media no longer exists"))),
                 }
             }
@@ -55,7 +55,7 @@ impl SenderService {
 
     /// The account, the request body and, last, a pacing slot.
     pub(crate) async fn prepare(&self, job: &OutboundJob, pending: &PendingSend) -> Result<Prepared, StoreError> {
-        let Some(account) = self.accounts.get(&job.org_id, &job.account_id).await? else {
+        let Some(account) = self.ports.accounts.account(&job.org_id, &job.account_id).await? else {
             return Ok(Prepared::Refused(refusal("account no longer exists")));
         };
         // A token that cannot be opened (KMS unavailable, a clear value awaiting `admin
@@ -77,7 +77,7 @@ impl SenderService {
         let give_up_at = std::time::Instant::now() + MAX_PACING_WAIT;
         loop {
             let wait = give_up_at.saturating_duration_since(std::time::Instant::now());
-            match self.pacer.acquire(org_id, account_id, mps, wait).await? {
+            match self.ports.pacer.acquire(org_id, account_id, mps, wait).await? {
                 Some(slot) if Pacer::still_within(slot) => return Ok(true),
                 Some(_) => warn!("pacing slot expired before the send left; taking another"),
                 None => return Ok(false),

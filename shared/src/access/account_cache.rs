@@ -22,6 +22,14 @@ pub struct Account {
 }
 
 impl Account {
+    /// An account whose token is already open (an in-memory accounts port).
+    pub fn opened(record: WhatsAppAccount, access_token: Secret) -> Self {
+        Self {
+            record,
+            access_token: Some(access_token),
+        }
+    }
+
     /// The clear access token; an error from a cache that does not open tokens.
     pub fn access_token(&self) -> Result<&Secret, StoreError> {
         self.access_token

@@ -13,7 +13,12 @@ pub mod outbound_store;
 pub mod pacer;
 pub mod pacing;
 pub mod reads;
+#[cfg(any(test, feature = "fakes"))]
+pub mod send_contract;
+#[cfg(any(test, feature = "fakes"))]
+pub mod send_memory;
 pub mod send_policy;
+pub mod send_port;
 pub mod sender_job;
 pub mod store;
 pub mod upload_store;

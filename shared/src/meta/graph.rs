@@ -304,3 +304,29 @@ async fn error_of(status: StatusCode, response: hyper::Response<hyper::body::Inc
             .collect(),
     }
 }
+
+/// Sending a message on Meta's Graph API: the sender's one call, as a port (a test scripts Meta's
+/// answers with `graph_memory::ScriptedGraph`).
+#[async_trait::async_trait]
+pub trait MessageSender: Send + Sync {
+    /// The wamid Meta assigned; [`GraphError::NoAnswer`] and [`GraphError::Unexpected`] leave it
+    /// open whether Meta accepted the message.
+    async fn send_message(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+        body: &serde_json::Value,
+    ) -> Result<String, GraphError>;
+}
+
+#[async_trait::async_trait]
+impl MessageSender for GraphClient {
+    async fn send_message(
+        &self,
+        phone_number_id: &str,
+        access_token: &str,
+        body: &serde_json::Value,
+    ) -> Result<String, GraphError> {
+        GraphClient::send_message(self, phone_number_id, access_token, body).await
+    }
+}

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "graph")]
 pub mod graph;
+#[cfg(all(feature = "graph", any(test, feature = "fakes")))]
+pub mod graph_memory;
 
 mod content;
 mod graph_error;

@@ -62,6 +62,36 @@ impl EventPublisher for MemoryEvents {
     }
 }
 
+/// What a batch runner asked of its queue: delays by receipt handle, dead letters by body.
+#[derive(Default)]
+pub struct MemoryQueueControl {
+    pub retries: Mutex<Vec<(String, u32)>>,
+    pub dead_letters: Mutex<Vec<(String, String)>>,
+}
+
+#[async_trait::async_trait]
+impl crate::platform::sqs_batch::QueueControl for std::sync::Arc<MemoryQueueControl> {
+    async fn retry_after(&self, receipt_handle: &str, seconds: u32) -> Result<(), StoreError> {
+        self.retries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((receipt_handle.into(), seconds));
+        Ok(())
+    }
+
+    async fn dead_letter(
+        &self,
+        record: &aws_lambda_events::event::sqs::SqsMessage,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.dead_letters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((record.body.clone().unwrap_or_default(), reason.into()));
+        Ok(())
+    }
+}
+
 /// Clock cursors in memory.
 #[derive(Default)]
 pub struct MemoryCursors {
