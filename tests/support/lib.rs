@@ -52,7 +52,16 @@ pub async fn aws() -> SdkConfig {
         std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "AWS_ENDPOINT_URL is not set: run the integration tests with `make test`, which starts moto for them"
     );
-    shared::platform::load_aws_config().await
+    // moto serves on one core beside the build and clippy: a connection may wait for its accept
+    // longer than the SDK's default connect timeout (3.1 s) on a loaded machine.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(30))
+        .build();
+    shared::platform::load_aws_config()
+        .await
+        .into_builder()
+        .timeout_config(timeouts)
+        .build()
 }
 
 /// A stack of its own for one test, so tests run in parallel and "the queue is empty" means it.

@@ -192,15 +192,25 @@ impl Route {
     }
 }
 
+mod access;
 mod care;
 mod desk;
+mod inbox;
 mod outreach;
 
 pub use outreach::TEMPLATE_STATUSES;
 
 /// Every route: the agent desk's, then templates and campaigns.
-pub static ROUTES: std::sync::LazyLock<Vec<Route>> =
-    std::sync::LazyLock::new(|| [desk::ROUTES, outreach::ROUTES, care::ROUTES].concat());
+pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(|| {
+    [
+        access::ROUTES,
+        inbox::ROUTES,
+        desk::ROUTES,
+        outreach::ROUTES,
+        care::ROUTES,
+    ]
+    .concat()
+});
 
 /// Why no route answers a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
