@@ -270,7 +270,7 @@ async fn pacing_holds_the_numbers_rate_across_concurrent_senders() {
                 let retried: Vec<&str> = response
                     .batch_item_failures
                     .iter()
-                    .filter_map(|f| f.item_identifier.as_deref())
+                    .map(|f| f.item_identifier.as_str())
                     .collect();
                 records.retain(|(id, _)| retried.contains(id));
                 if records.is_empty() {
