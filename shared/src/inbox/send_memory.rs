@@ -51,15 +51,6 @@ impl Stored {
     }
 }
 
-fn status_of(state: SendState) -> &'static str {
-    match state {
-        SendState::Queued { .. } => "queued",
-        SendState::Sending { .. } => "sending",
-        SendState::Unknown { .. } => "unknown",
-        SendState::Settled => "sent",
-    }
-}
-
 /// Outbound messages in memory: the send ledger, and the wamid links a send leaves.
 pub struct MemoryOutbound {
     clock: Clock,
@@ -176,7 +167,7 @@ impl SendLedger for MemoryOutbound {
     }
 
     async fn fail(&self, pending: &PendingSend, error: &MetaError, confirmed: bool) -> Result<bool, StoreError> {
-        let from = status_of(pending.state);
+        let from = pending.state.status();
         let rank = if confirmed {
             DeliveryStatus::Failed.rank()
         } else {

@@ -47,6 +47,16 @@ pub enum SendState {
 }
 
 impl SendState {
+    /// The `status` a message in this state is stored with (a settled one: `sent` at least).
+    pub fn status(self) -> &'static str {
+        match self {
+            Self::Queued { .. } => "queued",
+            Self::Sending { .. } => "sending",
+            Self::Unknown { .. } => "unknown",
+            Self::Settled => "sent",
+        }
+    }
+
     /// The state of a stored message from its `status` and send attributes.
     pub fn of(
         status: &str,

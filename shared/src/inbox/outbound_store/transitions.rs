@@ -151,7 +151,7 @@ impl OutboundStore {
                 &["status_errors = :errors"],
                 &[],
             )
-            .expression_attribute_values(":from", s(status_of(pending.state)))
+            .expression_attribute_values(":from", s(pending.state.status()))
             .expression_attribute_values(":rank", n(rank))
             .expression_attribute_values(":errors", errors),
             "fail send",
@@ -202,7 +202,7 @@ impl OutboundStore {
             .set_key(Some(key_item(subject.key)))
             .expression_attribute_names("#status", "status");
         let (status, due) = match target {
-            Target::Pending(state) => (status_of(state), state.due_ms()),
+            Target::Pending(state) => (state.status(), state.due_ms()),
             Target::Sent => ("sent", None),
             Target::Failed => ("failed", None),
         };
@@ -240,15 +240,6 @@ impl OutboundStore {
             Err(err) if is_condition_failure(&err) => Ok(false),
             Err(err) => Err(StoreError::aws(what, err)),
         }
-    }
-}
-
-fn status_of(state: SendState) -> &'static str {
-    match state {
-        SendState::Queued { .. } => "queued",
-        SendState::Sending { .. } => "sending",
-        SendState::Unknown { .. } => "unknown",
-        SendState::Settled => "sent",
     }
 }
 
