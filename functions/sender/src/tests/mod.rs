@@ -34,10 +34,10 @@ struct Desk {
     queue: Arc<MemoryQueueControl>,
 }
 
-fn account(token_note: &str) -> (WhatsAppAccount, String) {
+/// The account's record; its open token is given to the in-memory accounts beside it.
+fn account() -> WhatsAppAccount {
     let clear = |s: &str| StoredSecret::Clear(Secret::new(s));
-    let token = format!("token-{token_note}");
-    let record = WhatsAppAccount {
+    WhatsAppAccount {
         org_id: ORG.into(),
         account_id: ACCOUNT.into(),
         phone_number_id: "1065550001".into(),
@@ -45,7 +45,7 @@ fn account(token_note: &str) -> (WhatsAppAccount, String) {
         display_phone_number: "15550001".into(),
         verify_token: clear("verify-token-of-the-test"),
         app_secret: clear("app-secret"),
-        access_token: clear(&token),
+        access_token: clear("sealed-elsewhere"),
         throughput_mps: 80,
         division_id: None,
         messaging_limit: None,
@@ -54,8 +54,7 @@ fn account(token_note: &str) -> (WhatsAppAccount, String) {
         csat_template_name: None,
         created_at: "2026-12-05T00:00:00Z".into(),
         updated_at: "2026-12-05T00:00:00Z".into(),
-    };
-    (record, token)
+    }
 }
 
 fn desk() -> Desk {
@@ -91,7 +90,7 @@ fn desk() -> Desk {
         campaigns,
         queue,
     };
-    desk.accounts.put(account("one").0, "token-one");
+    desk.accounts.put(account(), "token-one");
     desk
 }
 
@@ -283,7 +282,7 @@ async fn a_refused_token_is_retried_only_when_it_was_replaced() {
     // retried with the new one, sent once.
     let (key, body) = d.reply();
     d.graph.answer([Err(ScriptedGraph::refusal(401, 190))]);
-    d.accounts.rotate_on_forget(account("two").0, "token-two");
+    d.accounts.rotate_on_forget(account(), "token-two");
     let (response, summary) = d.send(&body, 1).await;
     assert_eq!((response.batch_item_failures.len(), summary.retrying), (1, 1));
     assert_eq!(d.message(&key).status, "queued", "the claim was given back");
