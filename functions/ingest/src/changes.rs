@@ -32,7 +32,9 @@ impl IngestService {
         };
         let at = shared::inbox::rfc3339_seconds(message.timestamp);
         let changed = self
-            .messages
+            .ports
+            .inbox
+            .changes
             .apply_change(org_id, original, &message.wamid, &change, &at)
             .await?;
         let Changed::Applied {
@@ -43,7 +45,9 @@ impl IngestService {
             if !effects.last_receive {
                 return Err(RecordError::OriginalNotStored(original.clone()));
             }
-            self.messages
+            self.ports
+                .inbox
+                .changes
                 .record_orphan_change(org_id, original, &message.wamid, &change, &at)
                 .await?;
             warn!(original = %original, change = %message.wamid, "a change of a message never stored: recorded as an orphan");

@@ -5,8 +5,8 @@
 
 use crate::{IngestService, RecordError};
 use shared::access::tenancy::WhatsAppAccount;
+use shared::inbox::ingest_port::OutOfHoursReply;
 use shared::meta;
-use shared::platform::StoreError;
 use tracing::{info, warn};
 
 impl IngestService {
@@ -16,14 +16,22 @@ impl IngestService {
         conversation_id: &str,
         started_ms: i64,
     ) -> Result<(), RecordError> {
-        let Some(conversation) = self.conversations.conversation(org_id, conversation_id).await? else {
+        let Some(conversation) = self
+            .ports
+            .inbox
+            .conversations
+            .conversation(org_id, conversation_id)
+            .await?
+        else {
             return Ok(());
         };
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        if let Some(clocks) = self.sla.start(&conversation, started_ms, now_ms).await? {
+        let now_ms = self.clock.now_ms();
+        if let Some(clocks) = self.ports.care.sla.start(&conversation, started_ms, now_ms).await? {
             info!(%conversation_id, policy = %clocks.policy_id, "SLA clocks started");
         }
-        self.expiry
+        self.ports
+            .care
+            .expiry
             .arm_if_ruled(org_id, "whatsapp", conversation_id, started_ms)
             .await?;
         Ok(())
@@ -46,7 +54,13 @@ impl IngestService {
             return Ok(());
         };
         let org_id = &account.org_id;
-        let Some(hours) = self.hours.in_force(org_id, account.division_id.as_deref()).await? else {
+        let Some(hours) = self
+            .ports
+            .care
+            .hours
+            .in_force(org_id, account.division_id.as_deref())
+            .await?
+        else {
             return Ok(());
         };
         let Ok(calendar) = hours.calendar() else {
@@ -66,21 +80,26 @@ impl IngestService {
                 content: &content,
                 reply_to: None,
             },
-            chrono::Utc::now(),
+            chrono::DateTime::from_timestamp_millis(self.clock.now_ms()).unwrap_or_default(),
         );
-        let claim = self
-            .conversations
-            .out_of_hours_claim(org_id, conversation_id, reopens_ms);
-        match self
-            .sends
-            .create_with(&key, &message, &content.preview(), &job, None, vec![claim])
-            .await
-        {
-            Ok(_) => {}
-            Err(StoreError::Conflict(what)) if what == "auto-reply sent" => return Ok(()),
-            Err(err) => return Err(err.into()),
+        let reply = OutOfHoursReply {
+            key: &key,
+            message: &message,
+            preview: &content.preview(),
+            job: &job,
+            reopens_ms,
+        };
+        if !self.ports.inbox.out_of_hours.queue_once(&reply).await? {
+            return Ok(());
         }
-        if !self.outbound.send_all(&[job.body()]).await.is_empty() {
+        if !self
+            .ports
+            .platform
+            .outbound_jobs
+            .send_all(&[job.body()])
+            .await
+            .is_empty()
+        {
             warn!("the out-of-hours reply is stored but could not be queued; the sweeper will queue it");
         }
         info!(%conversation_id, reopens = %shared::inbox::rfc3339_millis(reopens_ms), "out-of-hours reply queued");

@@ -22,7 +22,7 @@ impl IngestService {
         let (Some(rating), Some(wa_id)) = (rating_of(&message.content), wa_id) else {
             return Ok(false);
         };
-        let Some(survey) = self.csat.pending_for(org_id, account_id, wa_id).await? else {
+        let Some(survey) = self.ports.care.surveys.pending_for(org_id, account_id, wa_id).await? else {
             return Ok(false);
         };
         let written_ms = message.timestamp.saturating_mul(1000);
@@ -31,13 +31,17 @@ impl IngestService {
             Judgement::Duplicate => true,
             Judgement::Record => {
                 let rated = self
-                    .csat
+                    .ports
+                    .care
+                    .surveys
                     .rate(&survey, rating.rating, rating.comment.as_deref(), &message.wamid)
                     .await?;
                 // Rated meanwhile: by this message (a concurrent redelivery) it is answered.
                 rated
                     || self
-                        .csat
+                        .ports
+                        .care
+                        .surveys
                         .survey(org_id, &survey.survey_id)
                         .await?
                         .is_some_and(|s| s.rating_wamid.as_deref() == Some(message.wamid.as_str()))

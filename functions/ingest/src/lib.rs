@@ -11,32 +11,22 @@ mod csat;
 mod messages;
 mod outreach;
 
+pub mod ports;
+#[cfg(test)]
+mod tests;
+
+pub use ports::IngestPorts;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
-use shared::access::account_cache::AccountCache;
-use shared::access::agent_store::AgentStore;
 use shared::access::tenancy::WhatsAppAccount;
-use shared::care::chat_expiry_store::ChatExpiryStore;
-use shared::care::csat_store::CsatStore;
-use shared::care::sla_keeper::SlaKeeper;
-use shared::care::working_hours_store::WorkingHoursStore;
-use shared::desk::allocator::Allocator;
-use shared::desk::division_store::DivisionStore;
-use shared::inbox::conversation_store::ConversationStore;
 use shared::inbox::delivery::{self, PayloadPointer, attribute};
-use shared::inbox::outbound_store::OutboundStore;
-use shared::inbox::store::{
-    AccountEvent, AccountEvents, DeliveryContext, InboundLedger, MessageStore, StatusLedger, StatusOutcome,
-};
+use shared::inbox::store::{AccountEvent, DeliveryContext, StatusOutcome};
 use shared::meta::{self, ParsedChange, StatusUpdate};
-use shared::outreach::campaign_store::CampaignStore;
-use shared::outreach::template_store::TemplateStore;
 use shared::platform::StoreError;
+use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
-use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::platform::events::DomainEvent;
-use shared::platform::job_queue::{JobQueue, SqsJobQueue};
-use shared::platform::payload_store::{PayloadStore, S3PayloadStore};
 use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::platform::telemetry::emit_metric;
 use std::sync::Mutex;
@@ -102,26 +92,9 @@ pub struct BatchSummary {
 }
 
 pub struct IngestService {
-    /// Templates, to show a campaign send in the conversation its reply opened.
-    templates: TemplateStore,
-    inbound: InboundLedger,
-    statuses: StatusLedger,
-    campaigns: CampaignStore,
-    conversations: ConversationStore,
-    account_events: AccountEvents,
-    allocator: Allocator,
-    sla: SlaKeeper,
-    expiry: ChatExpiryStore,
-    csat: CsatStore,
-    messages: MessageStore,
-    hours: WorkingHoursStore,
-    sends: OutboundStore,
-    outbound: Box<dyn JobQueue>,
-    accounts: AccountCache,
-    payloads: Box<dyn PayloadStore>,
-    media_jobs: Box<dyn JobQueue>,
-    events: Box<dyn EventPublisher>,
+    ports: IngestPorts,
     runner: BatchRunner,
+    clock: Clock,
 }
 
 /// Effects of one record, sent after its writes (and again for a redelivered duplicate).
@@ -208,44 +181,19 @@ enum Payload {
 }
 
 impl IngestService {
+    pub fn new(ports: IngestPorts, runner: BatchRunner, clock: Clock) -> Self {
+        Self { ports, runner, clock }
+    }
+
     pub fn from_aws(config: &IngestConfig, aws: &aws_config::SdkConfig) -> Self {
-        let dynamo = aws_sdk_dynamodb::Client::new(aws);
-        let sqs = aws_sdk_sqs::Client::new(aws);
-        Self {
-            inbound: InboundLedger::new(dynamo.clone(), &config.table_name),
-            statuses: StatusLedger::new(dynamo.clone(), &config.table_name),
-            campaigns: CampaignStore::new(dynamo.clone(), &config.table_name),
-            templates: TemplateStore::new(dynamo.clone(), &config.table_name),
-            conversations: ConversationStore::new(dynamo.clone(), &config.table_name),
-            account_events: AccountEvents::new(dynamo.clone(), &config.table_name),
-            allocator: Allocator::new(
-                DivisionStore::new(dynamo.clone(), &config.table_name),
-                AgentStore::new(dynamo.clone(), &config.table_name),
-                ConversationStore::new(dynamo.clone(), &config.table_name),
-            ),
-            sla: SlaKeeper::new(dynamo.clone(), &config.table_name),
-            expiry: ChatExpiryStore::new(dynamo.clone(), &config.table_name),
-            hours: WorkingHoursStore::new(dynamo.clone(), &config.table_name),
-            csat: CsatStore::new(dynamo.clone(), &config.table_name),
-            messages: MessageStore::new(dynamo.clone(), &config.table_name),
-            sends: OutboundStore::new(dynamo.clone(), &config.table_name),
-            outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
-            accounts: AccountCache::new(shared::access::tenancy_store::TenancyStore::new(
-                dynamo,
-                &config.table_name,
-            )),
-            payloads: Box::new(S3PayloadStore::new(
-                aws_sdk_s3::Client::new(aws),
-                &config.payload_bucket,
-            )),
-            media_jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.media_queue_url)),
-            events: Box::new(EventBridgePublisher::new(
-                aws_sdk_eventbridge::Client::new(aws),
-                &config.event_bus_name,
-            )),
-            // In order: deliveries of one conversation in one batch would only race each other.
-            runner: BatchRunner::from_aws("ingest", sqs, &config.consumer, Order::Sequential),
-        }
+        // In order: deliveries of one conversation in one batch would only race each other.
+        let runner = BatchRunner::from_aws(
+            "ingest",
+            aws_sdk_sqs::Client::new(aws),
+            &config.consumer,
+            Order::Sequential,
+        );
+        Self::new(IngestPorts::from_aws(config, aws), runner, Clock::system())
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -280,10 +228,18 @@ impl IngestService {
     /// Sends a record's media jobs and events; an effect not accepted fails the record, whose
     /// redelivery (a duplicate by then) sends them again.
     async fn send_effects(&self, effects: Effects) -> Result<(), RecordError> {
-        if !effects.media_jobs.is_empty() && !self.media_jobs.send_all(&effects.media_jobs).await.is_empty() {
+        if !effects.media_jobs.is_empty()
+            && !self
+                .ports
+                .platform
+                .media_jobs
+                .send_all(&effects.media_jobs)
+                .await
+                .is_empty()
+        {
             return Err(RecordError::SideEffects("media jobs".into()));
         }
-        if !effects.events.is_empty() && !self.events.publish(&effects.events).await.is_empty() {
+        if !effects.events.is_empty() && !self.ports.platform.events.publish(&effects.events).await.is_empty() {
             return Err(RecordError::SideEffects("domain events".into()));
         }
         Ok(())
@@ -311,8 +267,9 @@ impl IngestService {
             Err(err) => return Ok(Outcome::failed(format!("not a WhatsApp notification: {err}"))),
         };
         let account = self
+            .ports
             .accounts
-            .get(&delivery.org_id, &delivery.account_id)
+            .account(&delivery.org_id, &delivery.account_id)
             .await?
             .ok_or_else(|| RecordError::UnknownAccount(delivery.account_id.clone()))?;
         let mut effects = Effects {
@@ -349,7 +306,7 @@ impl IngestService {
                 "payload pointer outside the organization's prefix".into(),
             ));
         }
-        Ok(Payload::Bytes(self.payloads.get(&pointer.key).await?))
+        Ok(Payload::Bytes(self.ports.platform.payloads.get(&pointer.key).await?))
     }
 
     async fn store_change(
@@ -396,7 +353,9 @@ impl IngestService {
                 if field == "user_preferences" {
                     self.record_preferences(&delivery.org_id, &value).await?;
                 }
-                self.account_events
+                self.ports
+                    .inbox
+                    .account_events
                     .record(&AccountEvent {
                         org_id: &delivery.org_id,
                         account_id: &delivery.account_id,
@@ -421,7 +380,7 @@ impl IngestService {
         if self.apply_campaign_status(&delivery.org_id, status, summary).await? {
             return Ok(());
         }
-        match self.statuses.apply_status(&delivery.org_id, status).await? {
+        match self.ports.inbox.statuses.apply_status(&delivery.org_id, status).await? {
             StatusOutcome::Applied { message_key } => {
                 summary.statuses_applied += 1;
                 let message = shared::platform::table::conversation_id_in(&message_key)

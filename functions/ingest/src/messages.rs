@@ -46,7 +46,9 @@ impl IngestService {
             return Ok(());
         }
         let outcome = self
-            .inbound
+            .ports
+            .inbox
+            .messages
             .store_inbound(&delivery.context(), &identity, profile_name.as_deref(), message)
             .instrument(info_span!("message", wamid = %message.wamid))
             .await?;
@@ -83,7 +85,11 @@ impl IngestService {
         if let (true, false, Some(conversation_id), Some(division_id)) =
             (opened, answered_by_campaign, &conversation_id, &account.division_id)
         {
-            let allocation = self.allocator.allocate(org_id, conversation_id, division_id).await?;
+            let allocation = self
+                .ports
+                .allocator
+                .allocate(org_id, conversation_id, division_id)
+                .await?;
             info!(%conversation_id, ?allocation, "new conversation allocated");
         }
         if let Some(conversation_id) = &conversation_id {

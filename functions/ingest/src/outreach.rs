@@ -26,6 +26,8 @@ impl IngestService {
             .first()
             .map(|e| (e.code, e.title.clone().or(e.message.clone()).unwrap_or_default()));
         let moved = self
+            .ports
+            .outreach
             .campaigns
             .apply_status(org_id, campaign_id, phone, status.status.as_str(), &status.wamid, error)
             .await?;
@@ -51,26 +53,32 @@ impl IngestService {
         let Some(phone) = wa_id.and_then(shared::outreach::campaign::phone_key) else {
             return Ok(false);
         };
-        let Some(reach) = self.campaigns.reach(org_id, &phone).await? else {
+        let Some(reach) = self.ports.outreach.campaigns.reach(org_id, &phone).await? else {
             return Ok(false);
         };
         if reach.account_id != account_id {
             return Ok(false);
         }
         let first = self
+            .ports
+            .outreach
             .campaigns
             .record_reply(org_id, &reach.campaign_id, &phone, conversation_id)
             .await?;
         info!(campaign = %reach.campaign_id, first, "reply attributed to a campaign");
         self.show_campaign_send(org_id, &reach.campaign_id, &phone, conversation_id)
             .await?;
-        self.conversations
+        self.ports
+            .inbox
+            .conversations
             .record_campaign(org_id, conversation_id, &reach.campaign_id)
             .await?;
         let mut given = false;
         if opened {
             if let Some(agent) = &reach.responding_agent_id {
                 given = self
+                    .ports
+                    .inbox
                     .conversations
                     .allocate(
                         org_id,
@@ -80,11 +88,11 @@ impl IngestService {
                     )
                     .await?;
             } else if let Some(division) = &reach.responding_division_id {
-                self.allocator.allocate(org_id, conversation_id, division).await?;
+                self.ports.allocator.allocate(org_id, conversation_id, division).await?;
                 given = true;
             }
         }
-        self.campaigns.forget_reach(org_id, &phone).await?;
+        self.ports.outreach.campaigns.forget_reach(org_id, &phone).await?;
         Ok(given)
     }
 
@@ -98,13 +106,25 @@ impl IngestService {
         phone: &str,
         conversation_id: &str,
     ) -> Result<(), RecordError> {
-        let Some(recipient) = self.campaigns.recipient(org_id, campaign_id, phone).await? else {
+        let Some(recipient) = self
+            .ports
+            .outreach
+            .campaigns
+            .recipient(org_id, campaign_id, phone)
+            .await?
+        else {
             return Ok(());
         };
-        let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+        let Some(campaign) = self.ports.outreach.campaigns.campaign(org_id, campaign_id).await? else {
             return Ok(());
         };
-        let Some(template) = self.templates.template(org_id, &campaign.template_id).await? else {
+        let Some(template) = self
+            .ports
+            .outreach
+            .templates
+            .template(org_id, &campaign.template_id)
+            .await?
+        else {
             return Ok(());
         };
         let mut variables = campaign.default_variables.clone();
@@ -118,7 +138,7 @@ impl IngestService {
             return Ok(());
         };
         let key = shared::platform::table::message(org_id, conversation_id, sent_ms, &message.message_id);
-        if self.messages.put_new(&key, &message).await? {
+        if self.ports.inbox.changes.put_new(&key, &message).await? {
             info!(message_id = %message.message_id, "campaign send shown before its reply");
         }
         Ok(())
@@ -145,7 +165,9 @@ impl IngestService {
                 _ => continue,
             };
             info!(stop, "marketing preference recorded");
-            self.campaigns
+            self.ports
+                .outreach
+                .campaigns
                 .set_opt_out(
                     org_id,
                     &phone,

@@ -5,6 +5,9 @@ pub mod chat_expiry_store;
 pub mod csat;
 pub mod csat_store;
 pub mod csat_surveyor;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
+pub mod ports;
 pub mod sla;
 pub mod sla_clock;
 pub mod sla_keeper;

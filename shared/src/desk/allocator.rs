@@ -18,6 +18,19 @@ pub enum Allocation {
     Unchanged,
 }
 
+/// Gives a new conversation to its division (and one of its agents, by the division's method).
+#[async_trait::async_trait]
+pub trait Allocate: Send + Sync {
+    async fn allocate(&self, org_id: &str, conversation_id: &str, division_id: &str) -> Result<Allocation, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl Allocate for Allocator {
+    async fn allocate(&self, org_id: &str, conversation_id: &str, division_id: &str) -> Result<Allocation, StoreError> {
+        Allocator::allocate(self, org_id, conversation_id, division_id).await
+    }
+}
+
 pub struct Allocator {
     divisions: DivisionStore,
     agents: AgentStore,

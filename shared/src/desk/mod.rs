@@ -4,6 +4,8 @@
 pub mod allocation;
 pub mod allocator;
 pub mod division_store;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
 pub mod quick_reply_store;
 
 use crate::desk::allocation::AllocationMethod;

@@ -5,9 +5,12 @@ pub mod compose;
 pub mod contact_store;
 pub mod conversation_store;
 pub mod delivery;
+pub mod ingest_port;
 pub mod media_job;
 #[cfg(feature = "s3")]
 pub mod media_links;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
 pub mod outbound;
 pub mod outbound_store;
 pub mod pacer;

@@ -5,16 +5,18 @@
 use crate::access::account_cache::Account;
 use crate::access::tenancy::WhatsAppAccount;
 use crate::inbox::Message;
+use crate::inbox::ingest_port::{OutOfHoursReplies, OutOfHoursReply, StatusUpdates};
 use crate::inbox::outbound::OutboundJob;
 use crate::inbox::outbound_store::{ClaimOutcome, PendingSend};
 use crate::inbox::send_policy::{SendState, UNCONFIRMED_FAILURE_RANK};
 use crate::inbox::send_port::{SendAccounts, SendLedger, SendPacer, UploadLinks, WamidLinks};
-use crate::meta::{DeliveryStatus, MetaError};
+use crate::inbox::store::StatusOutcome;
+use crate::meta::{DeliveryStatus, MetaError, StatusUpdate};
 use crate::platform::StoreError;
 use crate::platform::clock::Clock;
 use crate::platform::secret::Secret;
 use crate::platform::table::{self, Key};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,6 +58,10 @@ pub struct MemoryOutbound {
     clock: Clock,
     messages: Mutex<HashMap<Key, Stored>>,
     links: Mutex<HashMap<(String, String), Key>>,
+    /// Statuses that came before their wamid's link, the latest by rank.
+    parked: Mutex<HashMap<(String, String), StatusUpdate>>,
+    /// (org, conversation, reopens_ms) of out-of-hours replies queued.
+    periods: Mutex<HashSet<(String, String, i64)>>,
 }
 
 impl MemoryOutbound {
@@ -64,6 +70,8 @@ impl MemoryOutbound {
             clock,
             messages: Mutex::default(),
             links: Mutex::default(),
+            parked: Mutex::default(),
+            periods: Mutex::default(),
         }
     }
 
@@ -185,12 +193,96 @@ impl SendLedger for MemoryOutbound {
     }
 }
 
-/// Links only: the statuses that came before a link are the status ledger's to apply (moto).
+/// Links the wamid, and applies a status that came first.
 #[async_trait::async_trait]
 impl WamidLinks for MemoryOutbound {
     async fn link_outbound(&self, org_id: &str, wamid: &str, message_key: &Key) -> Result<(), StoreError> {
         lock(&self.links).insert((org_id.into(), wamid.into()), message_key.clone());
+        let parked = lock(&self.parked).remove(&(org_id.into(), wamid.into()));
+        if let Some(status) = parked {
+            self.apply_to(message_key, &status);
+        }
         Ok(())
+    }
+}
+
+impl MemoryOutbound {
+    /// Forward only, as the status ledger's condition on the rank.
+    fn apply_to(&self, key: &Key, status: &StatusUpdate) -> StatusOutcome {
+        let rank = status.status.rank();
+        let applied = self.transition(
+            key,
+            |stored| stored.message.status_rank < rank,
+            |stored| {
+                stored.message.status = status.status.as_str().into();
+                stored.message.status_rank = rank;
+                stored.message.status_errors = status.errors.clone();
+            },
+        );
+        match applied {
+            true => StatusOutcome::Applied {
+                message_key: key.clone(),
+            },
+            false => StatusOutcome::Stale,
+        }
+    }
+
+    /// A status naming our message id (its callback data) whose send answer was lost: the message
+    /// takes the wamid, unless it has another.
+    fn adopt(&self, org_id: &str, status: &StatusUpdate) -> Option<Key> {
+        let message_id = status.callback_data.as_deref()?;
+        let key = {
+            let mut messages = lock(&self.messages);
+            let (key, stored) = messages
+                .iter_mut()
+                .find(|(_, stored)| stored.message.org_id == org_id && stored.message.message_id == message_id)?;
+            if stored.message.wamid.as_deref().is_some_and(|w| w != status.wamid) {
+                return None;
+            }
+            stored.message.wamid = Some(status.wamid.clone());
+            key.clone()
+        };
+        lock(&self.links).insert((org_id.into(), status.wamid.clone()), key.clone());
+        Some(key)
+    }
+}
+
+#[async_trait::async_trait]
+impl StatusUpdates for MemoryOutbound {
+    async fn apply_status(&self, org_id: &str, status: &StatusUpdate) -> Result<StatusOutcome, StoreError> {
+        if let Some(key) = self
+            .linked(org_id, &status.wamid)
+            .or_else(|| self.adopt(org_id, status))
+        {
+            return Ok(self.apply_to(&key, status));
+        }
+        let mut parked = lock(&self.parked);
+        let slot = (org_id.to_string(), status.wamid.clone());
+        if parked
+            .get(&slot)
+            .is_some_and(|p| p.status.rank() >= status.status.rank())
+        {
+            return Ok(StatusOutcome::Stale);
+        }
+        parked.insert(slot, status.clone());
+        Ok(StatusOutcome::Parked)
+    }
+}
+
+#[async_trait::async_trait]
+impl OutOfHoursReplies for MemoryOutbound {
+    async fn queue_once(&self, reply: &OutOfHoursReply<'_>) -> Result<bool, StoreError> {
+        let message = reply.message;
+        let period = (
+            message.org_id.clone(),
+            message.conversation_id.clone(),
+            reply.reopens_ms,
+        );
+        if !lock(&self.periods).insert(period) {
+            return Ok(false);
+        }
+        self.queue((reply.key.clone(), message.clone(), reply.job.clone()));
+        Ok(true)
     }
 }
 

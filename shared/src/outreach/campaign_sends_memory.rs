@@ -64,8 +64,20 @@ impl MemoryCampaignSends {
         lock(&self.recipients).insert(of(&recipient), recipient);
     }
 
+    pub fn campaign_now(&self, org_id: &str, campaign_id: &str) -> Option<Campaign> {
+        lock(&self.campaigns).get(&pair(org_id, campaign_id)).cloned()
+    }
+
+    pub(crate) fn drop_reach(&self, org_id: &str, phone: &str) {
+        lock(&self.reaches).remove(&pair(org_id, phone));
+    }
+
+    pub(crate) fn withdraw_opt_out(&self, org_id: &str, phone: &str) {
+        lock(&self.opt_outs).remove(&pair(org_id, phone));
+    }
+
     /// Applies `change` when the recipient exists and `condition` holds; whether it did.
-    fn change(
+    pub(crate) fn change(
         &self,
         recipient: &Recipient,
         condition: impl FnOnce(&Recipient) -> bool,
@@ -81,15 +93,22 @@ impl MemoryCampaignSends {
     }
 
     fn count(&self, recipient: &Recipient, counter: &str) {
+        self.add(&recipient.org_id, &recipient.campaign_id, counter, 1);
+    }
+
+    /// Adds `delta` to one of the campaign's counters.
+    pub(crate) fn add(&self, org_id: &str, campaign_id: &str, counter: &str, delta: i64) {
         let mut counters = lock(&self.counters);
-        let counts = counters
-            .entry(pair(&recipient.org_id, &recipient.campaign_id))
-            .or_default();
-        match counter {
-            "sent" => counts.sent += 1,
-            "skipped" => counts.skipped += 1,
-            _ => counts.failed += 1,
-        }
+        let counts = counters.entry(pair(org_id, campaign_id)).or_default();
+        let slot = match counter {
+            "sent" => &mut counts.sent,
+            "delivered" => &mut counts.delivered,
+            "read" => &mut counts.read,
+            "replied" => &mut counts.replied,
+            "skipped" => &mut counts.skipped,
+            _ => &mut counts.failed,
+        };
+        *slot = slot.saturating_add_signed(delta);
     }
 }
 

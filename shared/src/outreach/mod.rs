@@ -1,12 +1,15 @@
 //! Messages the business starts: templates, campaigns and scheduled messages.
 
 pub mod campaign;
+pub mod campaign_replies;
 pub mod campaign_sends;
 #[cfg(any(test, feature = "fakes"))]
 pub mod campaign_sends_contract;
 #[cfg(any(test, feature = "fakes"))]
 pub mod campaign_sends_memory;
 pub mod campaign_store;
+#[cfg(any(test, feature = "fakes"))]
+pub mod replies_memory;
 pub mod schedule;
 #[cfg(any(test, feature = "fakes"))]
 pub mod scheduled_contract;

@@ -145,3 +145,35 @@ mod tests {
         super::clock_cursors_contract(&super::MemoryCursors::default(), "a-clock").await;
     }
 }
+
+/// Claim-checked payloads by key, in a named bucket.
+#[cfg(feature = "s3")]
+#[derive(Default)]
+pub struct MemoryPayloads {
+    pub objects: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+#[cfg(feature = "s3")]
+#[async_trait::async_trait]
+impl crate::platform::payload_store::PayloadStore for MemoryPayloads {
+    fn bucket(&self) -> &str {
+        "memory-payloads"
+    }
+
+    async fn put(&self, key: &str, body: Vec<u8>, _content_type: &str) -> Result<(), StoreError> {
+        self.objects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.into(), body);
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        self.objects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+            .ok_or_else(|| StoreError::io("payload", format!("no object {key}")))
+    }
+}
