@@ -95,3 +95,77 @@ async fn the_dynamodb_campaign_sends_keep_the_contract() {
     }
     campaign_sends_contract(&store, &org_id, "cmp_c", phones).await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_inbox_keeps_the_ingest_contract() {
+    use shared::inbox::ingest_contract::{InboxIngest, inbox_ingest_contract};
+    use shared::inbox::ingest_port::StoredOutOfHoursReplies;
+    let stack = TestStack::new().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let messages = shared::inbox::store::InboundLedger::new(dynamo.clone(), &table);
+    let changes = shared::inbox::store::MessageStore::new(dynamo.clone(), &table);
+    let conversations = shared::inbox::conversation_store::ConversationStore::new(dynamo.clone(), &table);
+    let out_of_hours = StoredOutOfHoursReplies {
+        sends: shared::inbox::outbound_store::OutboundStore::new(dynamo.clone(), &table),
+        conversations: shared::inbox::conversation_store::ConversationStore::new(dynamo.clone(), &table),
+    };
+    let org_id = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let ports = InboxIngest {
+        messages: &messages,
+        changes: &changes,
+        conversations: &conversations,
+        out_of_hours: &out_of_hours,
+    };
+    let orphan = inbox_ingest_contract(ports, &org_id, "acc_contract").await;
+    // The orphan change is kept for operators, naming its original.
+    let key = shared::platform::table::orphan_change(&org_id, &orphan);
+    let item = dynamo
+        .get_item()
+        .table_name(&table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.pk))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the orphan change");
+    assert_eq!(item["original_wamid"].as_s().unwrap(), "wamid.never-stored");
+}
+
+#[tokio::test]
+async fn the_dynamodb_status_ledger_keeps_the_contract() {
+    use shared::inbox::send_contract::queued_text;
+    let fx = Fixture::new().await;
+    fx.inbound(&fx.a, "wamid.contract-statuses", chrono::Utc::now().timestamp())
+        .await;
+    let conversation_id = fx.conversation_id(&fx.a).await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&fx.stack.aws);
+    let table = fx.stack.name_of("Table");
+    let sends = shared::inbox::outbound_store::OutboundStore::new(dynamo.clone(), &table);
+    let statuses = shared::inbox::store::StatusLedger::new(dynamo, &table);
+    let (org_id, account_id) = (&fx.a.account.org_id, &fx.a.account.account_id);
+    let mut keys = vec![];
+    for _ in 0..2 {
+        let (key, message, job) = queued_text(org_id, &conversation_id, account_id, "4915550001");
+        sends.create(&key, &message, "preview", &job, None).await.unwrap();
+        keys.push(key);
+    }
+    shared::inbox::ingest_contract::status_updates_contract(&statuses, &statuses, &sends, org_id, &keys[0], &keys[1])
+        .await;
+}
+
+#[tokio::test]
+async fn the_dynamodb_campaign_replies_keep_the_contract() {
+    use shared::outreach::campaign_sends_contract::{campaign_replies_contract, pending_recipient, running_campaign};
+    let stack = TestStack::new().await;
+    let store = shared::outreach::campaign_store::CampaignStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        stack.name_of("Table"),
+    );
+    let org_id = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    store.create(&running_campaign(&org_id, "cmp_r"), None).await.unwrap();
+    let recipient = pending_recipient(&org_id, "cmp_r", "15550000009");
+    assert!(store.add_recipient(&org_id, &recipient).await.unwrap());
+    campaign_replies_contract(&store, &store, &org_id, "cmp_r", "15550000009").await;
+}

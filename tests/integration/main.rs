@@ -10,7 +10,6 @@ mod ingest;
 mod live;
 mod local_runtime;
 mod media;
-mod message_changes;
 mod moto_transactions;
 mod operations;
 mod out_of_hours;

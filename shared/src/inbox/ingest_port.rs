@@ -58,6 +58,7 @@ impl StatusUpdates for StatusLedger {
 /// Stored messages a customer edits or deletes, and messages put beside them.
 #[async_trait::async_trait]
 pub trait MessageChanges: Send + Sync {
+    async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError>;
     /// Applies the change `change_wamid` to the message `original_wamid`, once.
     async fn apply_change(
         &self,
@@ -82,6 +83,9 @@ pub trait MessageChanges: Send + Sync {
 
 #[async_trait::async_trait]
 impl MessageChanges for MessageStore {
+    async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError> {
+        MessageStore::message(self, key).await
+    }
     async fn apply_change(
         &self,
         org_id: &str,

@@ -348,6 +348,10 @@ impl InboundMessages for MemoryInbox {
 
 #[async_trait::async_trait]
 impl MessageChanges for MemoryInbox {
+    async fn message(&self, key: &Key) -> Result<Option<Message>, StoreError> {
+        Ok(self.state().messages.get(key).cloned())
+    }
+
     async fn apply_change(
         &self,
         org_id: &str,

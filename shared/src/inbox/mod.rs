@@ -5,6 +5,8 @@ pub mod compose;
 pub mod contact_store;
 pub mod conversation_store;
 pub mod delivery;
+#[cfg(any(test, feature = "fakes"))]
+pub mod ingest_contract;
 pub mod ingest_port;
 pub mod media_job;
 #[cfg(feature = "s3")]

@@ -1,7 +1,8 @@
-//! The campaign sends' contract: what the sender relies on, asserted alike of `CampaignStore` (on
-//! moto, `tests/integration/contracts.rs`) and `MemoryCampaignSends` (below).
+//! The campaign sends' and replies' contracts: what the sender and ingest rely on, asserted alike
+//! of `CampaignStore` (on moto, `tests/integration/contracts.rs`) and `MemoryCampaignSends` (below).
 
 use crate::outreach::campaign::{Campaign, CampaignStatus, Reach, Recipient, rank};
+use crate::outreach::campaign_replies::CampaignReplies;
 use crate::outreach::campaign_sends::CampaignSends;
 use crate::outreach::campaign_store::Claim;
 
@@ -155,6 +156,75 @@ pub async fn campaign_sends_contract(port: &dyn CampaignSends, org_id: &str, cam
     assert!(!port.opted_out(org_id, third).await.unwrap());
 }
 
+/// What ingest relies on of campaigns: `phone` is a pending recipient of the running campaign,
+/// never sent, whose phone no reach or opt-out names.
+pub async fn campaign_replies_contract(
+    port: &dyn CampaignReplies,
+    sends: &dyn CampaignSends,
+    org_id: &str,
+    campaign_id: &str,
+    phone: &str,
+) {
+    assert_eq!(
+        port.campaign(org_id, campaign_id).await.unwrap().map(|c| c.status),
+        Some(CampaignStatus::InProgress)
+    );
+    assert_eq!(port.campaign("org_someone_else", campaign_id).await.unwrap(), None);
+    let apply = |status: &'static str| async move {
+        port.apply_status(org_id, campaign_id, phone, status, "wamid.contract-campaign", None)
+            .await
+            .unwrap()
+    };
+    // Up only; each level counted once, a read that overtakes delivered counts both.
+    assert!(apply("sent").await);
+    assert!(!apply("sent").await, "once");
+    assert!(apply("read").await);
+    assert!(!apply("delivered").await, "never down");
+    assert!(!apply("what").await, "not a status");
+    let recipient = port
+        .recipient(org_id, campaign_id, phone)
+        .await
+        .unwrap()
+        .expect("recipient");
+    assert_eq!(
+        (recipient.status.as_str(), recipient.wamid.as_deref()),
+        ("read", Some("wamid.contract-campaign"))
+    );
+    assert!(
+        !port
+            .apply_status(org_id, campaign_id, "15559999999", "sent", "wamid.x", None)
+            .await
+            .unwrap(),
+        "no such recipient"
+    );
+    // The first reply is counted, with its conversation.
+    assert!(port.record_reply(org_id, campaign_id, phone, "cv_reply").await.unwrap());
+    assert!(!port.record_reply(org_id, campaign_id, phone, "cv_other").await.unwrap());
+    let recipient = port.recipient(org_id, campaign_id, phone).await.unwrap().unwrap();
+    assert_eq!(recipient.conversation_id.as_deref(), Some("cv_reply"));
+    let counters = sends.counters(org_id, campaign_id).await.unwrap();
+    assert_eq!(
+        (counters.sent, counters.delivered, counters.read, counters.replied),
+        (1, 1, 1, 1)
+    );
+    // A reach is forgotten once attributed; an opt-out is withdrawn.
+    let reach = Reach {
+        campaign_id: campaign_id.into(),
+        account_id: "acc_contract".into(),
+        phone: phone.into(),
+        responding_agent_id: None,
+        responding_division_id: Some("div_contract".into()),
+    };
+    sends.remember_reach(org_id, &reach).await.unwrap();
+    assert_eq!(port.reach(org_id, phone).await.unwrap(), Some(reach));
+    port.forget_reach(org_id, phone).await.unwrap();
+    assert_eq!(port.reach(org_id, phone).await.unwrap(), None);
+    port.set_opt_out(org_id, phone, true, "stopped").await.unwrap();
+    assert!(sends.opted_out(org_id, phone).await.unwrap());
+    port.set_opt_out(org_id, phone, false, "resumed").await.unwrap();
+    assert!(!sends.opted_out(org_id, phone).await.unwrap());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +240,13 @@ mod tests {
             port.put_recipient(pending_recipient("org_c", "cmp_c", phone));
         }
         campaign_sends_contract(&port, "org_c", "cmp_c", phones).await;
+    }
+
+    #[tokio::test]
+    async fn the_memory_campaign_replies_keep_the_contract() {
+        let port = MemoryCampaignSends::new(Clock::system());
+        port.put_campaign(running_campaign("org_c", "cmp_r"));
+        port.put_recipient(pending_recipient("org_c", "cmp_r", "15550000009"));
+        campaign_replies_contract(&port, &port, "org_c", "cmp_r", "15550000009").await;
     }
 }

@@ -1,34 +1,7 @@
-//! What ingest does not store: a change for a phone number the account does not own, a poison
-//! record (failed alone, dead-lettered through SQS with its reason).
+//! What ingest does not store: a poison record (failed alone, dead-lettered through SQS with its
+//! reason). A change for a phone number the account does not own is refused in ingest's unit tests.
 
 use super::*;
-
-#[tokio::test]
-async fn a_change_for_another_phone_number_is_not_stored() {
-    let f = Fixture::new().await;
-    let foreign = notification(
-        "999999999",
-        json!([{"profile": {"name": "X"}, "wa_id": "1"}]),
-        json!([text("wamid.foreign", 1, "hi")]),
-        Value::Null,
-    );
-    let (response, summary) = f
-        .ingest()
-        .process(ingest_event(&[("t1", &f.a.account, &foreign)]))
-        .await;
-    assert!(
-        response.batch_item_failures.is_empty(),
-        "not retried: it can never succeed"
-    );
-    assert_eq!((summary.tenant_mismatches, summary.messages_stored), (1, 0));
-    assert!(
-        f.inbox()
-            .list_conversations(&f.a.account.org_id, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-}
 
 #[tokio::test]
 async fn only_the_poison_record_fails_and_other_fields_are_recorded() {

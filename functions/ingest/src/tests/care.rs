@@ -56,6 +56,20 @@ async fn a_customer_writing_after_hours_gets_the_reply_once_per_closed_period() 
         job["message_pk"].as_str().unwrap_or_default().ends_with(&conversation),
         "the reply is in the customer's conversation: {job}"
     );
+    let key = shared::platform::table::Key {
+        pk: job["message_pk"].as_str().unwrap().into(),
+        sk: job["message_sk"].as_str().unwrap().into(),
+    };
+    let reply = rig.outbound.message(&key).expect("the reply is stored");
+    assert_eq!(
+        (reply.content, reply.status.as_str()),
+        (
+            shared::meta::Content::Text {
+                body: text_of_reply.into()
+            },
+            "queued"
+        )
+    );
 }
 
 #[tokio::test]
