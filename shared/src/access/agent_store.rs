@@ -7,9 +7,10 @@ use crate::access::tenancy::{Agent, ApiKeyRecord, Role};
 use crate::platform::StoreError;
 use crate::platform::ids;
 use crate::platform::items::{key_item, now_rfc3339, record_item, s};
+use crate::platform::plan::WriteOp;
 use crate::platform::records::{Page, PageKey, Records, Write};
 use crate::platform::table::{self, attr};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 #[derive(Clone)]
 pub struct AgentStore {
@@ -24,7 +25,7 @@ pub struct AgentChanges {
     pub is_online: Option<bool>,
 }
 
-fn counter_add(records: &Records, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
+fn counter_add(records: &Records, org_id: &str, adds: &[(&str, i64)]) -> WriteOp {
     records.counters(&table::org_counters(org_id), adds)
 }
 
@@ -111,15 +112,15 @@ impl AgentStore {
         let update = self
             .records
             .update_of(&table::agent(org_id, agent_id))
-            .update_expression("SET password_hash = :hash, updated_at = :now")
-            .condition_expression("is_active = :true")
-            .expression_attribute_values(":hash", s(password_hash))
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .expression_attribute_values(":now", s(now_rfc3339()));
+            .expression("SET password_hash = :hash, updated_at = :now")
+            .when("is_active = :true")
+            .value(":hash", s(password_hash))
+            .value(":true", AttributeValue::Bool(true))
+            .value(":now", s(now_rfc3339()));
         self.records
             .transact(vec![
                 Write::failing_as(
-                    self.records.update(update),
+                    update,
                     StoreError::Conflict("a deactivated agent cannot be changed".into()),
                 ),
                 sign_in,
@@ -157,21 +158,17 @@ impl AgentStore {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string));
             let mut items = vec![
-                self.records.update(
-                    self.records
-                        .update_of(&table::agent(org_id, agent_id))
-                        .update_expression(
-                            "SET full_name = :name, #role = :role, is_online = :online, updated_at = :now",
-                        )
-                        .condition_expression("is_active = :true AND is_online = :was_online")
-                        .expression_attribute_names("#role", "role")
-                        .expression_attribute_values(":name", s(&updated.full_name))
-                        .expression_attribute_values(":role", s(role.unwrap_or_default()))
-                        .expression_attribute_values(":online", AttributeValue::Bool(updated.is_online))
-                        .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
-                        .expression_attribute_values(":true", AttributeValue::Bool(true))
-                        .expression_attribute_values(":now", s(updated.updated_at.clone().unwrap_or_default())),
-                ),
+                self.records
+                    .update_of(&table::agent(org_id, agent_id))
+                    .expression("SET full_name = :name, #role = :role, is_online = :online, updated_at = :now")
+                    .when("is_active = :true AND is_online = :was_online")
+                    .name("#role", "role")
+                    .value(":name", s(&updated.full_name))
+                    .value(":role", s(role.unwrap_or_default()))
+                    .value(":online", AttributeValue::Bool(updated.is_online))
+                    .value(":was_online", AttributeValue::Bool(agent.is_online))
+                    .value(":true", AttributeValue::Bool(true))
+                    .value(":now", s(updated.updated_at.clone().unwrap_or_default())),
             ];
             if agent.is_online != updated.is_online {
                 items.push(counter_add(
@@ -203,16 +200,14 @@ impl AgentStore {
             adds.push(("online_agents", -1));
         }
         let items = vec![
-            self.records.update(
-                self.records
-                    .update_of(&table::agent(org_id, agent_id))
-                    .update_expression("SET is_active = :false, is_online = :false, updated_at = :now")
-                    .condition_expression("is_active = :true AND is_online = :was_online")
-                    .expression_attribute_values(":false", AttributeValue::Bool(false))
-                    .expression_attribute_values(":true", AttributeValue::Bool(true))
-                    .expression_attribute_values(":was_online", AttributeValue::Bool(agent.is_online))
-                    .expression_attribute_values(":now", s(&now)),
-            ),
+            self.records
+                .update_of(&table::agent(org_id, agent_id))
+                .expression("SET is_active = :false, is_online = :false, updated_at = :now")
+                .when("is_active = :true AND is_online = :was_online")
+                .value(":false", AttributeValue::Bool(false))
+                .value(":true", AttributeValue::Bool(true))
+                .value(":was_online", AttributeValue::Bool(agent.is_online))
+                .value(":now", s(&now)),
             counter_add(&self.records, org_id, &adds),
         ];
         match self.records.transact_all(items).await {
@@ -253,19 +248,11 @@ impl AgentStore {
         let (gsi1pk, gsi1sk) = table::api_key_lookup(&hash_hex);
         item.insert(attr::GSI1_PK.into(), s(gsi1pk));
         item.insert(attr::GSI1_SK.into(), s(gsi1sk));
-        let agent_active = ConditionCheck::builder()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&table::agent(org_id, agent_id))))
-            .condition_expression("is_active = :true")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .build()
-            .expect("table, key and condition are set");
+        let agent_active = WriteOp::check(table::agent(org_id, agent_id), "is_active = :true")
+            .value(":true", AttributeValue::Bool(true));
         self.records
             .transact(vec![
-                Write::failing_as(
-                    TransactWriteItem::builder().condition_check(agent_active).build(),
-                    StoreError::NotFound(format!("active agent {agent_id}")),
-                ),
+                Write::failing_as(agent_active, StoreError::NotFound(format!("active agent {agent_id}"))),
                 Write::from(self.records.put(item, Some("attribute_not_exists(pk)"))),
             ])
             .await?;

@@ -48,18 +48,11 @@ impl LoginStore {
         item.insert(attr::ENTITY.into(), s("SignIn"));
         item.insert("org_id".into(), s(org_id));
         item.insert("agent_id".into(), s(agent_id));
-        let put = aws_sdk_dynamodb::types::Put::builder()
-            .table_name(&self.records.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR (org_id = :org AND agent_id = :agent)")
-            .expression_attribute_values(":org", s(org_id))
-            .expression_attribute_values(":agent", s(agent_id))
-            .build()
-            .expect("table and item are set");
-        Write::failing_as(
-            aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build(),
-            StoreError::Conflict("sign-in e-mail".into()),
-        )
+        let put = crate::platform::plan::WriteOp::put(item)
+            .when("attribute_not_exists(pk) OR (org_id = :org AND agent_id = :agent)")
+            .value(":org", s(org_id))
+            .value(":agent", s(agent_id));
+        Write::failing_as(put, StoreError::Conflict("sign-in e-mail".into()))
     }
 
     /// The organization and agent `email` signs in as.

@@ -5,9 +5,10 @@ use crate::access::api_key::{self, IssuedKey};
 use crate::access::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
 use crate::platform::StoreError;
 use crate::platform::ids;
+use crate::platform::plan::WriteOp;
 use crate::platform::records::{Records, Write};
 use crate::platform::table::{self, attr};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::platform::items::{Item, key_item, now_rfc3339, record, record_item};
 use crate::platform::sealed_secret::{SecretContext, StoredSecret};
@@ -52,15 +53,10 @@ impl TenancyStore {
         }
     }
 
-    fn put_new(&self, item: Item) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PK)
-            .build()
-            .expect("table, item and condition are set");
-        TransactWriteItem::builder().put(put).build()
+    fn put_new(&self, item: Item) -> WriteOp {
+        WriteOp::put(item)
+            .when("attribute_not_exists(#pk)")
+            .name("#pk", attr::PK)
     }
 
     /// Runs a transaction; when an item's condition fails, answers that item's entry of `on_condition_failed`.
@@ -268,13 +264,7 @@ impl TenancyStore {
             created_at: created_at.clone(),
             updated_at: created_at,
         };
-        let org_exists = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&table::organization(org_id))))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PK)
-            .build()
-            .expect("table, key and condition are set");
+        let org_exists = WriteOp::check(table::organization(org_id), "attribute_exists(#pk)").name("#pk", attr::PK);
         let mut claim = key_item(&table::phone_number_claim(&account.phone_number_id));
         claim.insert(attr::ENTITY.into(), AttributeValue::S("PhoneNumberClaim".into()));
         claim.insert("org_id".into(), AttributeValue::S(org_id.into()));
@@ -291,10 +281,7 @@ impl TenancyStore {
         item.insert(attr::GSI2_PK.into(), AttributeValue::S(directory_pk));
         item.insert(attr::GSI2_SK.into(), AttributeValue::S(directory_sk));
         let writes = vec![
-            Write::failing_as(
-                TransactWriteItem::builder().condition_check(org_exists).build(),
-                StoreError::NotFound(format!("organization {org_id}")),
-            ),
+            Write::failing_as(org_exists, StoreError::NotFound(format!("organization {org_id}"))),
             Write::failing_as(
                 self.put_new(item),
                 StoreError::Conflict(format!("account {account_id}")),

@@ -89,20 +89,20 @@ impl CsatStore {
         let update = self
             .records
             .update_of(&table::csat_survey(&survey.org_id, &survey.survey_id))
-            .update_expression(
+            .expression(
                 "SET #status = :rated, rating = :rating, #comment = :comment, rating_wamid = :wamid, rated_at = :now",
             )
-            .condition_expression("#status = :sent")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#comment", "comment")
-            .expression_attribute_values(":rated", s("rated"))
-            .expression_attribute_values(":sent", s("sent"))
-            .expression_attribute_values(":rating", n(rating))
-            .expression_attribute_values(":comment", comment.map_or(AttributeValue::Null(true), s))
-            .expression_attribute_values(":wamid", s(wamid))
-            .expression_attribute_values(":now", s(now_rfc3339()));
+            .when("#status = :sent")
+            .name("#status", "status")
+            .name("#comment", "comment")
+            .value(":rated", s("rated"))
+            .value(":sent", s("sent"))
+            .value(":rating", n(rating))
+            .value(":comment", comment.map_or(AttributeValue::Null(true), s))
+            .value(":wamid", s(wamid))
+            .value(":now", s(now_rfc3339()));
         let writes = vec![
-            Write::failing_as(self.records.update(update), StoreError::Conflict("rated".into())),
+            Write::failing_as(update, StoreError::Conflict("rated".into())),
             self.counter(survey, &[("csat_responses", 1), ("csat_rating_sum", i64::from(rating))]),
         ];
         match self.records.transact(writes).await {

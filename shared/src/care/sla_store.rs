@@ -6,10 +6,10 @@ use crate::care::sla_clock::{SlaBreachLog, SlaClocks, Tally};
 use crate::platform::StoreError;
 use crate::platform::due_index::DueIndex;
 use crate::platform::items::{Item, n, record_item, s};
+use crate::platform::plan::WriteOp;
 use crate::platform::records::{Records, Write, condition_failed};
 use crate::platform::table::{self, attr};
 use crate::platform::tick::minute_of;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 const ATTEMPTS: usize = 4;
 
@@ -75,13 +75,7 @@ impl SlaStore {
         let seen = clocks.version;
         clocks.version += 1;
         clocks.updated_ms = now_ms;
-        let put = Put::builder()
-            .table_name(&self.records.table)
-            .set_item(Some(Self::item(clocks, now_ms)?))
-            .condition_expression("version = :seen")
-            .expression_attribute_values(":seen", n(seen))
-            .build()
-            .map_err(|e| StoreError::io("sla clocks put", e))?;
+        let item = Self::item(clocks, now_ms)?;
         if breaches.is_empty() && tally.adds().is_empty() {
             // Alone, it need not be a transaction (which costs twice the write units).
             let result = self
@@ -89,7 +83,7 @@ impl SlaStore {
                 .client
                 .put_item()
                 .table_name(&self.records.table)
-                .set_item(Some(put.item))
+                .set_item(Some(item))
                 .condition_expression("version = :seen")
                 .expression_attribute_values(":seen", n(seen))
                 .send()
@@ -105,7 +99,7 @@ impl SlaStore {
                 }
             };
         }
-        let put = TransactWriteItem::builder().put(put).build();
+        let put = WriteOp::put(item).when("version = :seen").value(":seen", n(seen));
         let mut writes = vec![Write::failing_as(put, StoreError::Conflict("sla clocks".into()))];
         for breach in breaches {
             let key = table::sla_breach(

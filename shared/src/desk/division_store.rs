@@ -5,10 +5,11 @@ use crate::desk::allocation::AllocationMethod;
 use crate::desk::{Division, DivisionMember};
 use crate::platform::StoreError;
 use crate::platform::ids;
-use crate::platform::items::{key_item, n, now_rfc3339, record_item, s, s_or_null};
+use crate::platform::items::{n, now_rfc3339, record_item, s, s_or_null};
+use crate::platform::plan::WriteOp;
 use crate::platform::records::{Page, PageKey, Records, Write};
 use crate::platform::table::{self};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 #[derive(Clone)]
 pub struct DivisionStore {
@@ -134,16 +135,11 @@ impl DivisionStore {
             added_at: now_rfc3339(),
         };
         let check = |key: &table::Key, condition: &str| {
-            let mut builder = ConditionCheck::builder()
-                .table_name(&self.records.table)
-                .set_key(Some(key_item(key)))
-                .condition_expression(condition);
-            if condition.contains(":true") {
-                builder = builder.expression_attribute_values(":true", AttributeValue::Bool(true));
+            let check = WriteOp::check(key.clone(), condition);
+            match condition.contains(":true") {
+                true => check.value(":true", AttributeValue::Bool(true)),
+                false => check,
             }
-            TransactWriteItem::builder()
-                .condition_check(builder.build().expect("condition check is complete"))
-                .build()
         };
         let writes = vec![
             Write::failing_as(
@@ -151,13 +147,11 @@ impl DivisionStore {
                 StoreError::NotFound(format!("active agent {agent_id}")),
             ),
             Write::failing_as(
-                self.records.update(
-                    self.records
-                        .update_of(&table::division(org_id, division_id))
-                        .update_expression("ADD agent_count :one")
-                        .condition_expression("attribute_exists(pk)")
-                        .expression_attribute_values(":one", n(1)),
-                ),
+                self.records
+                    .update_of(&table::division(org_id, division_id))
+                    .expression("ADD agent_count :one")
+                    .when("attribute_exists(pk)")
+                    .value(":one", n(1)),
                 StoreError::NotFound(format!("division {division_id}")),
             ),
             Write::failing_as(
@@ -194,13 +188,11 @@ impl DivisionStore {
                 StoreError::Conflict("not a member".into()),
             ),
             Write::from(
-                self.records.update(
-                    self.records
-                        .update_of(&table::division(org_id, division_id))
-                        .update_expression("ADD agent_count :minus")
-                        .condition_expression("attribute_exists(pk)")
-                        .expression_attribute_values(":minus", n(-1)),
-                ),
+                self.records
+                    .update_of(&table::division(org_id, division_id))
+                    .expression("ADD agent_count :minus")
+                    .when("attribute_exists(pk)")
+                    .value(":minus", n(-1)),
             ),
         ];
         match self.records.transact(writes).await {

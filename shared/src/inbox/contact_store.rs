@@ -6,9 +6,10 @@ use crate::desk::search_form;
 use crate::inbox::{Contact, CustomerIdentity};
 use crate::platform::StoreError;
 use crate::platform::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use crate::platform::plan::WriteOp;
 use crate::platform::records::{Page, PageKey, Records, Write};
 use crate::platform::table::{self, attr, index};
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 #[derive(Clone)]
 pub struct ContactStore {
@@ -102,12 +103,10 @@ impl ContactStore {
             ),
             Write::failing_as(self.records.put(item, Some("attribute_not_exists(pk)")), exists()),
             Write::from(
-                self.records.update(
-                    self.records
-                        .update_of(&table::org_counters(org_id))
-                        .update_expression("ADD contacts_created :one")
-                        .expression_attribute_values(":one", n(1)),
-                ),
+                self.records
+                    .update_of(&table::org_counters(org_id))
+                    .expression("ADD contacts_created :one")
+                    .value(":one", n(1)),
             ),
         ];
         writes.extend(
@@ -150,10 +149,10 @@ impl ContactStore {
             let mut update = self
                 .records
                 .update_of(&table::contact(org_id, contact_id))
-                .condition_expression("updated_at = :was")
-                .expression_attribute_values(":was", s(&old.updated_at))
-                .expression_attribute_values(":now", s(&contact.updated_at))
-                .expression_attribute_values(":tags", AttributeValue::L(contact.tags.iter().map(s).collect()));
+                .when("updated_at = :was")
+                .value(":was", s(&old.updated_at))
+                .value(":now", s(&contact.updated_at))
+                .value(":tags", AttributeValue::L(contact.tags.iter().map(s).collect()));
             for (attribute, placeholder, value) in
                 [("name", ":name", &contact.name), ("email", ":email", &contact.email)]
             {
@@ -164,19 +163,17 @@ impl ContactStore {
                         } else {
                             "email = :email"
                         });
-                        update = update.expression_attribute_values(placeholder, s(text));
+                        update = update.value(placeholder, s(text));
                     }
                     None => removes.push(if attribute == "name" { "#name" } else { "email" }),
                 }
             }
-            update = update.expression_attribute_names("#name", "name");
+            update = update.name("#name", "name");
             match display_name(&contact).map(search_form).filter(|n| !n.is_empty()) {
                 Some(name) => {
                     let (pk, sk) = table::contact_name_lookup(org_id, &name, contact_id);
                     sets.push("gsi1pk = :lookup_pk, gsi1sk = :lookup_sk");
-                    update = update
-                        .expression_attribute_values(":lookup_pk", s(pk))
-                        .expression_attribute_values(":lookup_sk", s(sk));
+                    update = update.value(":lookup_pk", s(pk)).value(":lookup_sk", s(sk));
                 }
                 None => removes.push("gsi1pk, gsi1sk"),
             }
@@ -184,8 +181,8 @@ impl ContactStore {
             if !removes.is_empty() {
                 expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
             }
-            let put = self.records.update(update.update_expression(expression));
-            let mut items: Vec<TransactWriteItem> = vec![put];
+            let put = update.expression(expression);
+            let mut items: Vec<WriteOp> = vec![put];
             for tag in contact.tags.iter().filter(|t| !old.tags.contains(t)) {
                 items.push(self.records.put(tag_item(org_id, tag, contact_id), None));
             }

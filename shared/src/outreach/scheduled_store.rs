@@ -202,14 +202,14 @@ impl ScheduledStore {
         let update = self
             .records
             .update_of(&Self::key(message))
-            .update_expression("SET #status = :sent, sent_at = :now, message_id = :message")
-            .condition_expression("#status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", s(ScheduledStatus::Pending.as_str()))
-            .expression_attribute_values(":sent", s(ScheduledStatus::Sent.as_str()))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":message", s(message_id));
-        Write::failing_as(self.records.update(update), StoreError::Conflict("scheduled".into()))
+            .expression("SET #status = :sent, sent_at = :now, message_id = :message")
+            .when("#status = :pending")
+            .name("#status", "status")
+            .value(":pending", s(ScheduledStatus::Pending.as_str()))
+            .value(":sent", s(ScheduledStatus::Sent.as_str()))
+            .value(":now", s(now_rfc3339()))
+            .value(":message", s(message_id));
+        Write::failing_as(update, StoreError::Conflict("scheduled".into()))
     }
 
     /// Fails a pending message with `reason`; false when it was no longer pending.

@@ -13,6 +13,8 @@ pub enum WriteOp {
     Put {
         item: Item,
         condition: Option<String>,
+        names: BTreeMap<String, String>,
+        values: BTreeMap<String, AttributeValue>,
     },
     Update {
         key: Key,
@@ -24,21 +26,29 @@ pub enum WriteOp {
     Check {
         key: Key,
         condition: String,
+        names: BTreeMap<String, String>,
+        values: BTreeMap<String, AttributeValue>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<String>,
         values: BTreeMap<String, AttributeValue>,
     },
 }
 
 impl WriteOp {
     pub fn put(item: Item) -> Self {
-        WriteOp::Put { item, condition: None }
+        WriteOp::Put {
+            item,
+            condition: None,
+            names: BTreeMap::new(),
+            values: BTreeMap::new(),
+        }
     }
 
     /// A put that only creates: it fails when an item with its key exists.
     pub fn create(item: Item) -> Self {
-        WriteOp::Put {
-            item,
-            condition: Some("attribute_not_exists(pk)".into()),
-        }
+        WriteOp::put(item).when("attribute_not_exists(pk)")
     }
 
     pub fn update(key: Key, expression: impl Into<String>) -> Self {
@@ -51,10 +61,27 @@ impl WriteOp {
         }
     }
 
+    pub fn delete(key: Key) -> Self {
+        WriteOp::Delete {
+            key,
+            condition: None,
+            values: BTreeMap::new(),
+        }
+    }
+
+    /// Sets an update's expression (for an update built up from its key).
+    pub fn expression(mut self, text: impl Into<String>) -> Self {
+        if let WriteOp::Update { expression, .. } = &mut self {
+            *expression = text.into();
+        }
+        self
+    }
+
     pub fn check(key: Key, condition: impl Into<String>) -> Self {
         WriteOp::Check {
             key,
             condition: condition.into(),
+            names: BTreeMap::new(),
             values: BTreeMap::new(),
         }
     }
@@ -62,32 +89,41 @@ impl WriteOp {
     /// Sets the condition of a put or update (a check has one already).
     pub fn when(mut self, expression: impl Into<String>) -> Self {
         match &mut self {
-            WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } => *condition = Some(expression.into()),
+            WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } | WriteOp::Delete { condition, .. } => {
+                *condition = Some(expression.into())
+            }
             WriteOp::Check { condition, .. } => *condition = expression.into(),
         }
         self
     }
 
-    pub fn name(mut self, placeholder: &str, attribute: &str) -> Self {
-        if let WriteOp::Update { names, .. } = &mut self {
-            names.insert(placeholder.into(), attribute.into());
+    pub fn name(mut self, placeholder: impl Into<String>, attribute: impl Into<String>) -> Self {
+        match &mut self {
+            WriteOp::Put { names, .. } | WriteOp::Update { names, .. } | WriteOp::Check { names, .. } => {
+                names.insert(placeholder.into(), attribute.into());
+            }
+            WriteOp::Delete { .. } => {}
         }
         self
     }
 
-    pub fn value(mut self, placeholder: &str, value: AttributeValue) -> Self {
+    pub fn value(mut self, placeholder: impl Into<String>, value: AttributeValue) -> Self {
         match &mut self {
-            WriteOp::Update { values, .. } | WriteOp::Check { values, .. } => {
+            WriteOp::Put { values, .. }
+            | WriteOp::Update { values, .. }
+            | WriteOp::Check { values, .. }
+            | WriteOp::Delete { values, .. } => {
                 values.insert(placeholder.into(), value);
             }
-            WriteOp::Put { .. } => {}
         }
         self
     }
 
     pub fn condition(&self) -> Option<&str> {
         match self {
-            WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } => condition.as_deref(),
+            WriteOp::Put { condition, .. } | WriteOp::Update { condition, .. } | WriteOp::Delete { condition, .. } => {
+                condition.as_deref()
+            }
             WriteOp::Check { condition, .. } => Some(condition),
         }
     }
@@ -99,8 +135,8 @@ impl WriteOp {
             .value(":entity", AttributeValue::S("Counters".into()));
         for (i, (name, amount)) in adds.iter().enumerate() {
             op = op
-                .name(&format!("#c{i}"), name)
-                .value(&format!(":c{i}"), AttributeValue::N(amount.to_string()));
+                .name(format!("#c{i}"), *name)
+                .value(format!(":c{i}"), AttributeValue::N(amount.to_string()));
         }
         op
     }
@@ -191,6 +227,13 @@ impl<S: Copy + PartialEq + std::fmt::Debug> Cancelled<S> {
             .iter()
             .filter(|(_, r)| r.code.as_deref() == Some("ConditionalCheckFailed"))
             .map(|(s, _)| *s)
+    }
+
+    /// Cancelled because another transaction held one of its items.
+    pub fn conflicted(&self) -> bool {
+        self.reasons
+            .iter()
+            .any(|(_, r)| r.code.as_deref() == Some("TransactionConflict"))
     }
 
     /// Cancelled by contention (another transaction, throttling), not by a condition: worth a retry.

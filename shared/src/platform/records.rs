@@ -1,11 +1,13 @@
-//! The DynamoDB calls the API's stores share: typed get, one-page queries with cursors, batch
-//! reads, and transactions whose failed conditions map to domain errors.
+//! The DynamoDB calls the stores share: typed get, one-page queries with cursors, batch reads, and
+//! transactions: a [`Plan`] of [`WriteOp`]s run by `transact.rs` (the one runner), each write
+//! naming what its failed condition means to the caller.
 
 use crate::platform::StoreError;
 use crate::platform::items::{Item, key_item, record, records, s};
+use crate::platform::plan::{Plan, WriteOp};
 use crate::platform::table::{Key, attr};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update};
+use crate::platform::transact::{self, NotCommitted};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -14,24 +16,24 @@ pub type PageKey = BTreeMap<String, String>;
 
 /// One write of a transaction with what its failed condition means to the caller.
 pub struct Write {
-    item: TransactWriteItem,
+    op: WriteOp,
     on_condition_failed: Option<StoreError>,
 }
 
 impl Write {
     /// A write whose failed condition is answered with `error`.
-    pub fn failing_as(item: TransactWriteItem, error: StoreError) -> Self {
+    pub fn failing_as(op: WriteOp, error: StoreError) -> Self {
         Self {
-            item,
+            op,
             on_condition_failed: Some(error),
         }
     }
 }
 
-impl From<TransactWriteItem> for Write {
-    fn from(item: TransactWriteItem) -> Self {
+impl From<WriteOp> for Write {
+    fn from(op: WriteOp) -> Self {
         Self {
-            item,
+            op,
             on_condition_failed: None,
         }
     }
@@ -392,90 +394,59 @@ impl Records {
         }
     }
 
-    pub fn put(&self, item: Item, condition: Option<&str>) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .set_condition_expression(condition.map(str::to_string))
-            .build()
-            .expect("table and item are set");
-        TransactWriteItem::builder().put(put).build()
-    }
-
-    pub fn delete(&self, key: &Key, condition: Option<(&str, &str, String)>) -> TransactWriteItem {
-        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key_item(key)));
-        if let Some((expression, name, value)) = condition {
-            delete = delete
-                .condition_expression(expression)
-                .expression_attribute_values(name, s(value));
+    pub fn put(&self, item: Item, condition: Option<&str>) -> WriteOp {
+        match condition {
+            Some(condition) => WriteOp::put(item).when(condition),
+            None => WriteOp::put(item),
         }
-        TransactWriteItem::builder()
-            .delete(delete.build().expect("table and key are set"))
-            .build()
     }
 
-    /// An update builder for `key` with the table set; finish it with [`Records::update`].
-    pub fn update_of(&self, key: &Key) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-        Update::builder().table_name(&self.table).set_key(Some(key_item(key)))
+    pub fn delete(&self, key: &Key, condition: Option<(&str, &str, String)>) -> WriteOp {
+        match condition {
+            Some((expression, name, value)) => WriteOp::delete(key.clone()).when(expression).value(name, s(value)),
+            None => WriteOp::delete(key.clone()),
+        }
     }
 
-    pub fn update(&self, update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> TransactWriteItem {
-        TransactWriteItem::builder()
-            .update(update.build().expect("table, key and expression are set"))
-            .build()
+    /// An update of `key`: set its expression with [`WriteOp::expression`], its condition with
+    /// [`WriteOp::when`].
+    pub fn update_of(&self, key: &Key) -> WriteOp {
+        WriteOp::update(key.clone(), "")
     }
 
     /// `ADD` to counter attributes of the item at `key` (created when missing, tagged `Counters`).
-    pub fn counters(&self, key: &Key, adds: &[(&str, i64)]) -> TransactWriteItem {
-        let mut update = self
-            .update_of(key)
-            .expression_attribute_values(":entity", s("Counters"));
-        let mut clauses = Vec::new();
-        for (i, (name, amount)) in adds.iter().enumerate() {
-            update = update
-                .expression_attribute_names(format!("#c{i}"), *name)
-                .expression_attribute_values(format!(":c{i}"), AttributeValue::N(amount.to_string()));
-            clauses.push(format!("#c{i} :c{i}"));
-        }
-        self.update(update.update_expression(format!("SET entity = :entity ADD {}", clauses.join(", "))))
+    pub fn counters(&self, key: &Key, adds: &[(&str, i64)]) -> WriteOp {
+        WriteOp::add_counters(key.clone(), adds)
     }
 
-    /// Runs a transaction. When a write's condition fails, answers the error that write names
-    /// (`Conflict` for a write that names none: a concurrent change).
+    /// Runs the writes as one plan. When a write's condition fails, answers the error that write
+    /// names (`Conflict` for a write that names none: a concurrent change).
     pub async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let (items, mut meanings): (Vec<_>, Vec<_>) =
-            writes.into_iter().map(|w| (w.item, w.on_condition_failed)).unzip();
-        let err = match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(err) => err,
-        };
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
-            let reasons = cancelled.cancellation_reasons();
-            // DynamoDB answers one reason per write, in the writes' order.
-            let failed = reasons
-                .iter()
-                .zip(meanings.iter_mut())
-                .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"));
-            if let Some((_, meaning)) = failed {
-                return Err(meaning
-                    .take()
-                    .unwrap_or_else(|| StoreError::Conflict("a concurrent change".into())));
-            }
-            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
-                return Err(StoreError::Conflict("a concurrent change".into()));
+        let mut plan = Plan::new();
+        let mut meanings = Vec::with_capacity(writes.len());
+        for (slot, write) in writes.into_iter().enumerate() {
+            plan.push(slot, write.op);
+            meanings.push(write.on_condition_failed);
+        }
+        match transact::run(&self.client, &self.table, &plan, "TransactWriteItems").await {
+            Ok(()) => Ok(()),
+            Err(NotCommitted::Store(err)) => Err(err),
+            Err(NotCommitted::Cancelled(cancelled)) => {
+                let conflict = || StoreError::Conflict("a concurrent change".into());
+                match cancelled.failed_slots().next() {
+                    Some(slot) => Err(meanings.get_mut(slot).and_then(Option::take).unwrap_or_else(conflict)),
+                    None if cancelled.conflicted() => Err(conflict()),
+                    None => Err(StoreError::Aws {
+                        operation: "TransactWriteItems",
+                        detail: format!("cancelled: {cancelled:?}"),
+                    }),
+                }
             }
         }
-        Err(StoreError::aws("TransactWriteItems", err))
     }
 
     /// A transaction whose failed conditions all mean a concurrent change.
-    pub async fn transact_all(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    pub async fn transact_all(&self, items: Vec<WriteOp>) -> Result<(), StoreError> {
         self.transact(items.into_iter().map(Write::from).collect()).await
     }
 }

@@ -5,7 +5,9 @@ use crate::platform::StoreError;
 use crate::platform::items::key_item;
 use crate::platform::plan::{Cancelled, Plan, Reason, WriteOp};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 
 /// A plan that did not commit.
 #[derive(Debug)]
@@ -63,11 +65,18 @@ fn map_of<V: Clone>(map: &std::collections::BTreeMap<String, V>) -> Option<std::
 fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
     let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
     match op {
-        WriteOp::Put { item, condition } => {
+        WriteOp::Put {
+            item,
+            condition,
+            names,
+            values,
+        } => {
             let put = Put::builder()
                 .table_name(table)
                 .set_item(Some(item.clone()))
                 .set_condition_expression(condition.clone())
+                .set_expression_attribute_names(map_of(names))
+                .set_expression_attribute_values(map_of(values))
                 .return_values_on_condition_check_failure(all_old)
                 .build()
                 .expect("table and item are set");
@@ -92,16 +101,33 @@ fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
                 .expect("table, key and expression are set");
             TransactWriteItem::builder().update(update).build()
         }
-        WriteOp::Check { key, condition, values } => {
+        WriteOp::Check {
+            key,
+            condition,
+            names,
+            values,
+        } => {
             let check = ConditionCheck::builder()
                 .table_name(table)
                 .set_key(Some(key_item(key)))
                 .condition_expression(condition)
+                .set_expression_attribute_names(map_of(names))
                 .set_expression_attribute_values(map_of(values))
                 .return_values_on_condition_check_failure(all_old)
                 .build()
                 .expect("table, key and condition are set");
             TransactWriteItem::builder().condition_check(check).build()
+        }
+        WriteOp::Delete { key, condition, values } => {
+            let delete = Delete::builder()
+                .table_name(table)
+                .set_key(Some(key_item(key)))
+                .set_condition_expression(condition.clone())
+                .set_expression_attribute_values(map_of(values))
+                .return_values_on_condition_check_failure(all_old)
+                .build()
+                .expect("table and key are set");
+            TransactWriteItem::builder().delete(delete).build()
         }
     }
 }

@@ -6,44 +6,43 @@ use crate::desk::Transfer;
 use crate::inbox::{Conversation, ConversationStatus};
 use crate::platform::StoreError;
 use crate::platform::items::{Item, key_item, n, now_rfc3339, record_item, s};
+use crate::platform::plan::WriteOp;
 use crate::platform::records::Write;
 use crate::platform::table;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 impl ConversationStore {
     /// Conditions a conversation update on the assignee and status it was computed from.
-    fn guarded_update(&self, conversation: &Conversation) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    fn guarded_update(&self, conversation: &Conversation) -> WriteOp {
         let update = self
             .records
             .update_of(&table::conversation(
                 &conversation.org_id,
                 &conversation.conversation_id,
             ))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":was_status", s(status_text(conversation.status)));
+            .name("#status", "status")
+            .value(":was_status", s(status_text(conversation.status)));
         match &conversation.assigned_agent_id {
             Some(agent) => update
-                .condition_expression("#status = :was_status AND assigned_agent_id = :was_agent")
-                .expression_attribute_values(":was_agent", s(agent)),
+                .when("#status = :was_status AND assigned_agent_id = :was_agent")
+                .value(":was_agent", s(agent)),
             None => update
-                .condition_expression(
+                .when(
                     "#status = :was_status AND (attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))",
                 )
-                .expression_attribute_values(":null_type", s("NULL")),
+                .value(":null_type", s("NULL")),
         }
     }
 
-    fn open_assigned(&self, org_id: &str, agent_id: &str, amount: i64) -> TransactWriteItem {
-        self.records.update(
-            self.records
-                .update_of(&table::agent(org_id, agent_id))
-                .update_expression("ADD open_assigned :amount")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":amount", n(amount)),
-        )
+    fn open_assigned(&self, org_id: &str, agent_id: &str, amount: i64) -> WriteOp {
+        self.records
+            .update_of(&table::agent(org_id, agent_id))
+            .expression("ADD open_assigned :amount")
+            .when("attribute_exists(pk)")
+            .value(":amount", n(amount))
     }
 
-    fn counters(&self, org_id: &str, adds: &[(&str, i64)]) -> TransactWriteItem {
+    fn counters(&self, org_id: &str, adds: &[(&str, i64)]) -> WriteOp {
         self.records.counters(&table::org_counters(org_id), adds)
     }
 
@@ -62,28 +61,23 @@ impl ConversationStore {
             };
             let previous = conversation.assigned_agent_id.clone();
             let now = now_rfc3339();
-            let mut update = self
-                .guarded_update(&conversation)
-                .expression_attribute_values(":now", s(&now));
+            let mut update = self.guarded_update(&conversation).value(":now", s(&now));
             let mut sets = vec!["updated_at = :now".to_string()];
             match &to.agent_id {
                 Some(agent) => {
                     sets.push("assigned_agent_id = :agent".into());
-                    update = update.expression_attribute_values(":agent", s(agent));
+                    update = update.value(":agent", s(agent));
                 }
                 None => {
                     sets.push("assigned_agent_id = :none".into());
-                    update = update.expression_attribute_values(":none", AttributeValue::Null(true));
+                    update = update.value(":none", AttributeValue::Null(true));
                 }
             }
             if let Some(division) = &to.division_id {
                 sets.push("division_id = :division".into());
-                update = update.expression_attribute_values(":division", s(division));
+                update = update.value(":division", s(division));
             }
-            let mut items = vec![
-                self.records
-                    .update(update.update_expression(format!("SET {}", sets.join(", ")))),
-            ];
+            let mut items = vec![update.expression(format!("SET {}", sets.join(", ")))];
             if conversation.status != ConversationStatus::Resolved && previous != to.agent_id {
                 if let Some(old) = &previous {
                     items.push(self.open_assigned(org_id, old, -1));
@@ -132,27 +126,24 @@ impl ConversationStore {
         let mut update = self
             .records
             .update_of(&table::conversation(org_id, conversation_id))
-            .condition_expression(
+            .when(
                 "attribute_exists(pk) AND #status <> :resolved AND (attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type)) AND (attribute_not_exists(division_id) OR attribute_type(division_id, :null_type))",
             )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":resolved", s("resolved"))
-            .expression_attribute_values(":null_type", s("NULL"))
-            .expression_attribute_values(":now", s(now_rfc3339()));
+            .name("#status", "status")
+            .value(":resolved", s("resolved"))
+            .value(":null_type", s("NULL"))
+            .value(":now", s(now_rfc3339()));
         let mut sets = vec!["updated_at = :now"];
         if let Some(division) = division_id {
-            update = update.expression_attribute_values(":division", s(division));
+            update = update.value(":division", s(division));
             sets.push("division_id = :division");
         }
         if let Some(agent) = agent_id {
-            update = update.expression_attribute_values(":agent", s(agent));
+            update = update.value(":agent", s(agent));
             sets.push("assigned_agent_id = :agent");
         }
-        update = update.update_expression(format!("SET {}", sets.join(", ")));
-        let mut writes = vec![Write::failing_as(
-            self.records.update(update),
-            StoreError::Conflict("allocated".into()),
-        )];
+        update = update.expression(format!("SET {}", sets.join(", ")));
+        let mut writes = vec![Write::failing_as(update, StoreError::Conflict("allocated".into()))];
         if let Some(agent) = agent_id {
             writes.push(self.open_assigned(org_id, agent, 1).into());
         }
@@ -201,18 +192,18 @@ impl ConversationStore {
             let now = now_rfc3339();
             let mut update = self
                 .guarded_update(&conversation)
-                .update_expression("SET #status = :resolved, resolved_at = :now, updated_at = :now")
-                .expression_attribute_values(":resolved", s("resolved"))
-                .expression_attribute_values(":now", s(&now));
+                .expression("SET #status = :resolved, resolved_at = :now, updated_at = :now")
+                .value(":resolved", s("resolved"))
+                .value(":now", s(&now));
             if idle_since.is_some() {
-                let condition = update.get_condition_expression().clone().unwrap_or_default();
+                let condition = update.condition().unwrap_or_default().to_string();
                 update = update
-                    .condition_expression(format!("({condition}) AND last_message_ms = :idle_since"))
-                    .expression_attribute_values(":idle_since", n(conversation.last_message_ms));
+                    .when(format!("({condition}) AND last_message_ms = :idle_since"))
+                    .value(":idle_since", n(conversation.last_message_ms));
             }
             let pointer = table::open_conversation(org_id, &conversation.account_id, &conversation.contact_id);
             let mut items = vec![
-                self.records.update(update),
+                update,
                 self.records.delete(
                     &pointer,
                     Some((
@@ -253,9 +244,9 @@ impl ConversationStore {
             let now = now_rfc3339();
             let update = self
                 .guarded_update(&conversation)
-                .update_expression("SET #status = :open, updated_at = :now REMOVE resolved_at")
-                .expression_attribute_values(":open", s("open"))
-                .expression_attribute_values(":now", s(&now));
+                .expression("SET #status = :open, updated_at = :now REMOVE resolved_at")
+                .value(":open", s("open"))
+                .value(":now", s(&now));
             let mut pointer: Item = key_item(&table::open_conversation(
                 org_id,
                 &conversation.account_id,
@@ -264,7 +255,7 @@ impl ConversationStore {
             pointer.insert(table::attr::ENTITY.into(), s("OpenConversation"));
             pointer.insert("conversation_id".into(), s(conversation_id));
             let mut writes = vec![
-                Write::from(self.records.update(update)),
+                Write::from(update),
                 Write::failing_as(
                     self.records.put(pointer, Some("attribute_not_exists(pk)")),
                     StoreError::Conflict("open pointer".into()),

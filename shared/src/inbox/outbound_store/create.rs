@@ -74,14 +74,14 @@ impl OutboundStore {
         let conversation = self
             .records
             .update_of(&table::conversation(org, &message.conversation_id))
-            .update_expression("SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":ts", n(now.timestamp_millis()))
-            .expression_attribute_values(":preview", s(preview))
-            .expression_attribute_values(":outbound", s("outbound"))
-            .expression_attribute_values(":now", s(crate::platform::items::now_rfc3339()))
-            .expression_attribute_values(":gsi2sk", s(timeline))
-            .expression_attribute_values(":one", n(1));
+            .expression("SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one")
+            .when("attribute_exists(pk)")
+            .value(":ts", n(now.timestamp_millis()))
+            .value(":preview", s(preview))
+            .value(":outbound", s("outbound"))
+            .value(":now", s(crate::platform::items::now_rfc3339()))
+            .value(":gsi2sk", s(timeline))
+            .value(":one", n(1));
         let shard = table::shard_of(&message.message_id, table::COUNTER_SHARDS);
         let day = now.format("%Y-%m-%d").to_string();
         let mut writes = vec![
@@ -90,10 +90,7 @@ impl OutboundStore {
                 StoreError::Conflict("message".into()),
             ),
             Write::from(self.records.put(lookup, None)),
-            Write::failing_as(
-                self.records.update(conversation),
-                StoreError::NotFound("conversation".into()),
-            ),
+            Write::failing_as(conversation, StoreError::NotFound("conversation".into())),
             Write::from(
                 self.records
                     .counters(&table::org_counter_shard(org, shard), &[("messages_sent", 1)]),
@@ -111,17 +108,10 @@ impl OutboundStore {
             record.insert("message_pk".into(), s(&key.pk));
             record.insert("message_sk".into(), s(&key.sk));
             record.insert(attr::EXPIRES_AT.into(), n(now.timestamp() + IDEMPOTENCY_TTL_SECONDS));
-            let put = aws_sdk_dynamodb::types::Put::builder()
-                .table_name(&self.records.table)
-                .set_item(Some(record))
-                .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
-                .expression_attribute_values(":now", n(now.timestamp()))
-                .build()
-                .expect("table and item are set");
-            writes.push(Write::failing_as(
-                aws_sdk_dynamodb::types::TransactWriteItem::builder().put(put).build(),
-                StoreError::Conflict("idempotency key".into()),
-            ));
+            let put = crate::platform::plan::WriteOp::put(record)
+                .when("attribute_not_exists(pk) OR expires_at < :now")
+                .value(":now", n(now.timestamp()));
+            writes.push(Write::failing_as(put, StoreError::Conflict("idempotency key".into())));
         }
         match self.records.transact(writes).await {
             Ok(()) => Ok(Created::New),

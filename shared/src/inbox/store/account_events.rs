@@ -104,7 +104,7 @@ impl AccountEvents {
             &self.records.client,
             &self.records.table,
             &plan,
-            "TransactWriteItems(account event)",
+            "WriteOps(account event)",
         )
         .await
         .map_err(StoreError::from)

@@ -138,7 +138,7 @@ impl InboundLedger {
                 }
                 _ if attempt >= MAX_ATTEMPTS => {
                     return Err(StoreError::Aws {
-                        operation: "TransactWriteItems(inbound message)",
+                        operation: "WriteOps(inbound message)",
                         detail: format!("gave up after {attempt} attempts: {cancelled:?}"),
                     });
                 }
@@ -170,7 +170,7 @@ impl InboundLedger {
             &self.records.client,
             &self.records.table,
             plan,
-            "TransactWriteItems(inbound message)",
+            "WriteOps(inbound message)",
         )
         .await
     }

@@ -57,14 +57,7 @@ impl StatusLedger {
             },
         };
         let plan = status_plan::status_plan(org_id, &message_key, status);
-        match transact::run(
-            &self.records.client,
-            &self.records.table,
-            &plan,
-            "TransactWriteItems(status)",
-        )
-        .await
-        {
+        match transact::run(&self.records.client, &self.records.table, &plan, "WriteOps(status)").await {
             Ok(()) => Ok(StatusOutcome::Applied { message_key }),
             Err(NotCommitted::Cancelled(cancelled)) if cancelled.condition_failed(StatusSlot::Message).is_some() => {
                 Ok(StatusOutcome::Stale)

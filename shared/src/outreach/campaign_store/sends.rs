@@ -116,18 +116,18 @@ impl CampaignStore {
         let update = self
             .records
             .update_of(&key)
-            .update_expression("SET #status = :sent, status_rank = :rank, wamid = :wamid, sent_at = :now")
+            .expression("SET #status = :sent, status_rank = :rank, wamid = :wamid, sent_at = :now")
             // Failed unconfirmed meanwhile: only the wamid is kept, and Meta's statuses correct it.
-            .condition_expression("send_claimed_ms = :claimed AND status_rank < :unconfirmed")
-            .expression_attribute_values(":unconfirmed", n(rank::FAILED_UNCONFIRMED))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sent", s("sent"))
-            .expression_attribute_values(":rank", n(rank::SENT))
-            .expression_attribute_values(":wamid", s(wamid))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":claimed", claimed.clone());
+            .when("send_claimed_ms = :claimed AND status_rank < :unconfirmed")
+            .value(":unconfirmed", n(rank::FAILED_UNCONFIRMED))
+            .name("#status", "status")
+            .value(":sent", s("sent"))
+            .value(":rank", n(rank::SENT))
+            .value(":wamid", s(wamid))
+            .value(":now", s(now_rfc3339()))
+            .value(":claimed", claimed.clone());
         let mut writes = vec![Write::failing_as(
-            self.records.update(update),
+            update,
             StoreError::Conflict("recipient moved on".into()),
         )];
         writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &[("sent", 1)]));
@@ -188,27 +188,25 @@ impl CampaignStore {
         let mut update = self
             .records
             .update_of(&key)
-            .update_expression(
+            .expression(
                 "SET #status = :outcome, status_rank = :rank, error_code = :code, error_message = :message, failed_at = :now",
             )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":outcome", s(outcome))
-            .expression_attribute_values(":rank", n(settled_rank))
-            .expression_attribute_values(":code", code.map(n).unwrap_or(aws_sdk_dynamodb::types::AttributeValue::Null(true)))
-            .expression_attribute_values(":message", s(message.chars().take(500).collect::<String>()))
-            .expression_attribute_values(":now", s(now_rfc3339()));
+            .name("#status", "status")
+            .value(":outcome", s(outcome))
+            .value(":rank", n(settled_rank))
+            .value(":code", code.map(n).unwrap_or(aws_sdk_dynamodb::types::AttributeValue::Null(true)))
+            .value(":message", s(message.chars().take(500).collect::<String>()))
+            .value(":now", s(now_rfc3339()));
         update = if claimed {
             update
-                .condition_expression("send_claimed_ms = :claimed AND status_rank < :rank")
-                .expression_attribute_values(":claimed", n(recipient.send_claimed_ms.unwrap_or_default()))
+                .when("send_claimed_ms = :claimed AND status_rank < :rank")
+                .value(":claimed", n(recipient.send_claimed_ms.unwrap_or_default()))
         } else {
-            update
-                .condition_expression("#status = :pending")
-                .expression_attribute_values(":pending", s("pending"))
+            update.when("#status = :pending").value(":pending", s("pending"))
         };
         let counter = if outcome == "skipped" { "skipped" } else { "failed" };
         let mut writes = vec![Write::failing_as(
-            self.records.update(update),
+            update,
             StoreError::Conflict("recipient moved on".into()),
         )];
         writes.extend(self.counter_write(org_id, &recipient.campaign_id, &recipient.phone, &[(counter, 1)]));
@@ -249,7 +247,7 @@ impl CampaignStore {
             let update = self
                 .records
                 .update_of(&key)
-                .update_expression(format!(
+                .expression(format!(
                     "SET #status = :status, status_rank = :to, {at} = :now, wamid = :wamid{}",
                     if status == "failed" {
                         ", error_code = :code, error_message = :message"
@@ -257,22 +255,22 @@ impl CampaignStore {
                         ""
                     }
                 ))
-                .condition_expression("status_rank = :from")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":status", s(if status == "played" { "read" } else { status }))
-                .expression_attribute_values(":to", n(to))
-                .expression_attribute_values(":from", n(current.status_rank))
-                .expression_attribute_values(":now", s(now_rfc3339()))
-                .expression_attribute_values(":wamid", s(wamid));
+                .when("status_rank = :from")
+                .name("#status", "status")
+                .value(":status", s(if status == "played" { "read" } else { status }))
+                .value(":to", n(to))
+                .value(":from", n(current.status_rank))
+                .value(":now", s(now_rfc3339()))
+                .value(":wamid", s(wamid));
             let update = if status == "failed" {
                 update
-                    .expression_attribute_values(":code", n(code))
-                    .expression_attribute_values(":message", s(message.chars().take(500).collect::<String>()))
+                    .value(":code", n(code))
+                    .value(":message", s(message.chars().take(500).collect::<String>()))
             } else {
                 update
             };
             let mut writes = vec![Write::failing_as(
-                self.records.update(update),
+                update,
                 StoreError::Conflict("recipient moved on".into()),
             )];
             writes.extend(self.counter_write(org_id, campaign_id, phone, &counters_crossed(current.status_rank, to)));
@@ -298,17 +296,12 @@ impl CampaignStore {
         let update = self
             .records
             .update_of(&key)
-            .update_expression("SET replied_at = :now, conversation_id = :conversation")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(replied_at) OR attribute_type(replied_at, :null))",
-            )
-            .expression_attribute_values(":null", s("NULL"))
-            .expression_attribute_values(":now", s(now_rfc3339()))
-            .expression_attribute_values(":conversation", s(conversation_id));
-        let mut writes = vec![Write::failing_as(
-            self.records.update(update),
-            StoreError::Conflict("replied before".into()),
-        )];
+            .expression("SET replied_at = :now, conversation_id = :conversation")
+            .when("attribute_exists(pk) AND (attribute_not_exists(replied_at) OR attribute_type(replied_at, :null))")
+            .value(":null", s("NULL"))
+            .value(":now", s(now_rfc3339()))
+            .value(":conversation", s(conversation_id));
+        let mut writes = vec![Write::failing_as(update, StoreError::Conflict("replied before".into()))];
         writes.extend(self.counter_write(org_id, campaign_id, phone, &[("replied", 1)]));
         match self.records.transact(writes).await {
             Ok(()) => Ok(true),
