@@ -4,7 +4,6 @@ use integration_tests::*;
 use lambda_http::http::StatusCode;
 use shared::inbox::delivery::{PayloadPointer, attribute};
 use shared::platform::secret::Secret;
-use std::time::Duration;
 use webhook::MAX_BODY_BYTES;
 
 const SECRET: &str = "a-secret";
@@ -263,11 +262,24 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token() {
 
 #[tokio::test]
 async fn a_rotated_app_secret_is_used_from_the_first_delivery_signed_with_it() {
+    use std::sync::atomic::{AtomicI64, Ordering};
     let f = Fixture::new().await;
+    let now = std::sync::Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
+    let read = now.clone();
+    let service = webhook::WebhookService::from_aws(
+        &webhook::WebhookConfig::from_env(&f.stack.env_of("WebhookFunction")).unwrap(),
+        &f.stack.aws,
+    )
+    .with_clock(shared::platform::clock::Clock::new(move || read.load(Ordering::SeqCst)));
+    let post = |signature: String| {
+        let request = webhook_post(&f.a.account.account_id, &sample(), Some(&signature), false);
+        let service = &service;
+        async move { service.handle(request).await.unwrap() }
+    };
     let body = sample();
     let id = &f.a.account.account_id;
     assert_eq!(
-        f.post(id, &body, Some(&sign(SECRET, &body))).await.status(),
+        post(sign(SECRET, &body)).await.status(),
         StatusCode::OK,
         "warms the cache"
     );
@@ -278,15 +290,22 @@ async fn a_rotated_app_secret_is_used_from_the_first_delivery_signed_with_it() {
         .replace(&f.a.account.org_id, id, &[("app_secret", Secret::new(rotated))])
         .await
         .unwrap();
-    // The cache entry is fresh, but a mismatch may re-read once it is older than the refresh floor.
-    tokio::time::sleep(webhook::account_cache::MISMATCH_REFRESH_INTERVAL + Duration::from_millis(100)).await;
+    // The cache entry is fresh, but a mismatch may re-read once it is older than the refresh
+    // floor: inside it, the new signature is refused; past it, accepted.
     assert_eq!(
-        f.post(id, &body, Some(&sign(rotated, &body))).await.status(),
+        post(sign(rotated, &body)).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "within the refresh floor the cached secret stands"
+    );
+    let floor = webhook::account_cache::MISMATCH_REFRESH_INTERVAL.as_millis() as i64;
+    now.fetch_add(floor + 100, Ordering::SeqCst);
+    assert_eq!(
+        post(sign(rotated, &body)).await.status(),
         StatusCode::OK,
         "new secret accepted"
     );
     assert_eq!(
-        f.post(id, &body, Some(&sign(SECRET, &body))).await.status(),
+        post(sign(SECRET, &body)).await.status(),
         StatusCode::UNAUTHORIZED,
         "old secret refused"
     );

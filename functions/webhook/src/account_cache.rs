@@ -8,9 +8,10 @@
 use shared::access::accounts::AccountDirectory;
 use shared::access::tenancy::WebhookAccount;
 use shared::platform::StoreError;
+use shared::platform::clock::Clock;
 use shared::platform::ttl_cache::TtlCache;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 pub const MISMATCH_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
@@ -20,8 +21,9 @@ const MAX_ENTRIES: usize = 10_000;
 pub struct AccountCache {
     ttl: Duration,
     negative_ttl: Duration,
-    /// The account (or its absence) and when it was read.
-    entries: TtlCache<String, (Option<Arc<WebhookAccount>>, Instant)>,
+    /// The account (or its absence) and when it was read (epoch ms, by `clock`).
+    entries: TtlCache<String, (Option<Arc<WebhookAccount>>, i64)>,
+    clock: Clock,
 }
 
 /// Where a lookup's answer came from (logged, and asserted by tests).
@@ -37,7 +39,14 @@ impl AccountCache {
             ttl,
             negative_ttl: (ttl / 6).max(Duration::from_secs(1)).min(ttl),
             entries: TtlCache::new(MAX_ENTRIES),
+            clock: Clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` (tests move it instead of waiting out the refresh interval).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn get(
@@ -63,7 +72,9 @@ impl AccountCache {
         if self
             .entries
             .get(&account_id.to_string())
-            .is_some_and(|(_, read_at)| read_at.elapsed() < MISMATCH_REFRESH_INTERVAL)
+            .is_some_and(|(_, read_at_ms)| {
+                self.clock.now_ms().saturating_sub(read_at_ms) < MISMATCH_REFRESH_INTERVAL.as_millis() as i64
+            })
         {
             return Ok(None);
         }
@@ -78,7 +89,7 @@ impl AccountCache {
         let account = directory.webhook_account(account_id).await?.map(Arc::new);
         let ttl = if account.is_some() { self.ttl } else { self.negative_ttl };
         self.entries
-            .insert(account_id.to_string(), (account.clone(), Instant::now()), ttl);
+            .insert(account_id.to_string(), (account.clone(), self.clock.now_ms()), ttl);
         Ok(account)
     }
 }

@@ -71,6 +71,12 @@ impl WebhookService {
         }
     }
 
+    /// Reads "now" from `clock` for the account cache's refresh after a signature mismatch.
+    pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
+        self.cache = self.cache.with_clock(clock);
+        self
+    }
+
     pub fn from_aws(config: &WebhookConfig, aws: &aws_config::SdkConfig) -> Self {
         Self::new(
             Box::new(DynamoAccountDirectory::new(
