@@ -169,3 +169,47 @@ async fn the_dynamodb_campaign_replies_keep_the_contract() {
     assert!(store.add_recipient(&org_id, &recipient).await.unwrap());
     campaign_replies_contract(&store, &store, &org_id, "cmp_r", "15550000009").await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_care_stores_keep_the_contract() {
+    use shared::care::contract::{Care, care_contract, default_policy, idle_rule, office_hours, sent_survey};
+    let fx = Fixture::new().await;
+    fx.inbound(&fx.a, "wamid.contract-care", chrono::Utc::now().timestamp())
+        .await;
+    let conversation_id = fx.conversation_id(&fx.a).await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&fx.stack.aws);
+    let table = fx.stack.name_of("Table");
+    let org = &fx.a.account.org_id;
+    let conversation = shared::inbox::conversation_store::ConversationStore::new(dynamo.clone(), &table)
+        .conversation(org, &conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    shared::care::sla_policy_store::SlaPolicyStore::new(dynamo.clone(), &table)
+        .save(&default_policy(org), true)
+        .await
+        .unwrap();
+    let expiry = shared::care::chat_expiry_store::ChatExpiryStore::new(dynamo.clone(), &table);
+    expiry.put_rule(&idle_rule(org)).await.unwrap();
+    let hours = shared::care::working_hours_store::WorkingHoursStore::new(dynamo.clone(), &table);
+    hours.put(&office_hours(org)).await.unwrap();
+    let surveys = shared::care::csat_store::CsatStore::new(dynamo.clone(), &table);
+    let survey = sent_survey(
+        org,
+        &fx.a.account.account_id,
+        "cv_done",
+        chrono::Utc::now().timestamp_millis(),
+    );
+    shared::platform::records::Records::new(dynamo.clone(), &table)
+        .transact(surveys.created(&survey, "4915550077").unwrap())
+        .await
+        .unwrap();
+    let sla = shared::care::sla_keeper::SlaKeeper::new(dynamo, &table);
+    let care = Care {
+        sla: &sla,
+        expiry: &expiry,
+        hours: &hours,
+        surveys: &surveys,
+    };
+    care_contract(care, &conversation, &survey, "4915550077").await;
+}

@@ -2,6 +2,8 @@
 
 pub mod chat_expiry;
 pub mod chat_expiry_store;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
 pub mod csat;
 pub mod csat_store;
 pub mod csat_surveyor;
