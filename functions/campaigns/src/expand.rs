@@ -4,8 +4,8 @@
 //! `added_by` step and counts them in the checkpoint it failed to make.
 
 use crate::{CampaignsService, STEP_BUDGET, WATCHDOG_MS};
+use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{CampaignStatus, Recipient};
-use shared::outreach::campaign_store::CampaignChange;
 use shared::platform::StoreError;
 use shared::platform::sqs_batch::Outcome;
 use shared::platform::table;
@@ -38,7 +38,7 @@ impl CampaignsService {
                     .status(back)
                     .prepared_status(None)
                     .expand_cursor(None)
-                    .due(org_id, campaign_id, due);
+                    .due(due);
                 self.campaigns
                     .change(org_id, campaign_id, CampaignStatus::Preparing, change)
                     .await?;
@@ -88,11 +88,7 @@ impl CampaignsService {
             let mut change = CampaignChange::default()
                 .after_checkpoint(campaign.checkpoint)
                 .add_recipients(new.len() as i64)
-                .due(
-                    org_id,
-                    campaign_id,
-                    Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS),
-                );
+                .due(Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS));
             change = match next_sk {
                 Some(sk) => change.expand_cursor(Some(sk)),
                 None => {

@@ -14,11 +14,11 @@
 
 use crate::{CampaignsService, WATCHDOG_MS};
 use shared::inbox::sender_job::SenderJob;
+use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::settle::{self, Push, SETTLE_PAGE, SweepNext};
 use shared::outreach::campaign::{
     Campaign, CampaignJob, CampaignSend, CampaignStatus, LEAD_SECONDS, feed_budget, limit,
 };
-use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, render};
 use shared::platform::StoreError;
 use shared::platform::sqs_batch::Outcome;
@@ -38,7 +38,7 @@ impl CampaignsService {
         let change = CampaignChange::default()
             .status(CampaignStatus::Paused)
             .pause_reason(Some(reason))
-            .due(&campaign.org_id, &campaign.campaign_id, resume_at_ms);
+            .due(resume_at_ms);
         self.campaigns
             .change(
                 &campaign.org_id,
@@ -197,7 +197,7 @@ impl CampaignsService {
         let mut change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
             .feed_cursor(cursor)
-            .due(org_id, campaign_id, Some(self.now_ms() + WATCHDOG_MS));
+            .due(Some(self.now_ms() + WATCHDOG_MS));
         if !jobs.is_empty() {
             change = change
                 .feed_rewind(campaign.feed_last_start.clone().or(step_start.clone()))
@@ -275,10 +275,7 @@ impl CampaignsService {
         }
         let delay = match settle::sweep_next(campaign.settle_open, open_here, page.last_read, page.more) {
             SweepNext::Complete => {
-                let change = change
-                    .status(CampaignStatus::Completed)
-                    .completed_now()
-                    .due(org_id, campaign_id, None);
+                let change = change.status(CampaignStatus::Completed).completed_now().due(None);
                 if self
                     .campaigns
                     .change(org_id, campaign_id, CampaignStatus::InProgress, change)

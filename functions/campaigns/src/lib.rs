@@ -21,8 +21,9 @@ use shared::access::account_cache::AccountCache;
 use shared::access::tenancy_store::TenancyStore;
 use shared::inbox::contact_store::ContactStore;
 use shared::meta::graph::GraphClient;
+use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{CampaignJob, CampaignStatus};
-use shared::outreach::campaign_store::{CampaignChange, CampaignStore};
+use shared::outreach::campaign_store::CampaignStore;
 use shared::outreach::template_store::TemplateStore;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
@@ -179,33 +180,29 @@ impl CampaignsService {
                 let start = CampaignChange::default()
                     .status(CampaignStatus::InProgress)
                     .feed_cursor(None)
-                    .due(&due.org_id, id, watchdog);
+                    .due(watchdog);
                 let next = match campaign.status {
                     CampaignStatus::Scheduled if campaign.total_recipients == 0 => {
                         warn!("scheduled campaign has no recipients; left scheduled");
                         None
                     }
                     CampaignStatus::Scheduled => Some((start.started_now(), job_of(true))),
-                    CampaignStatus::Preparing => {
-                        Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(false)))
-                    }
-                    CampaignStatus::InProgress => {
-                        Some((CampaignChange::default().due(&due.org_id, id, watchdog), job_of(true)))
-                    }
+                    CampaignStatus::Preparing => Some((CampaignChange::default().due(watchdog), job_of(false))),
+                    CampaignStatus::InProgress => Some((CampaignChange::default().due(watchdog), job_of(true))),
                     CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => {
                         // From where the last steps began (their jobs were dropped while paused).
                         let resume = CampaignChange::default()
                             .status(CampaignStatus::InProgress)
                             .pause_reason(None)
                             .feed_cursor(campaign.feed_rewind.clone())
-                            .due(&due.org_id, id, watchdog);
+                            .due(watchdog);
                         Some((resume, job_of(true)))
                     }
                     _ => None,
                 };
                 // Nothing to do when it comes due: out of the index.
                 let Some((change, job)) = next else {
-                    let out = CampaignChange::default().due(&due.org_id, id, None);
+                    let out = CampaignChange::default().due(None);
                     self.campaigns.change(&due.org_id, id, campaign.status, out).await?;
                     summary.dropped += 1;
                     return Ok(());

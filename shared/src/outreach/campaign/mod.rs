@@ -2,10 +2,12 @@
 //! recipient moves forward (and which counters a move adds to), how far ahead the fan-out feeds
 //! the sender, and the job the sender gets for one recipient.
 
+mod change;
 pub mod limit;
 mod record;
 pub mod settle;
 
+pub use change::CampaignChange;
 pub use record::{Campaign, CampaignCounters, Recipient};
 
 use serde::{Deserialize, Serialize};

@@ -21,146 +21,85 @@ pub struct CampaignStore {
     records: Records,
 }
 
-/// A change to a campaign's attributes: `SET` these, `REMOVE` those.
-#[derive(Debug, Default, Clone)]
-pub struct CampaignChange {
-    pub sets: Vec<(&'static str, AttributeValue)>,
-    pub removes: Vec<&'static str>,
-    /// `ADD`s to number attributes, in the same write (a checkpoint and the total it moves).
-    pub adds: Vec<(&'static str, i64)>,
-    /// The checkpoint number read before this change: the write also requires it unchanged and
-    /// moves it on, so of two workers that read the same checkpoint only one moves past it.
-    pub checkpoint: Option<u64>,
+pub use crate::outreach::campaign::CampaignChange;
+
+/// A change as DynamoDB attributes: `SET` these, `REMOVE` those, `ADD` to these.
+#[derive(Default)]
+struct Attributes {
+    sets: Vec<(&'static str, AttributeValue)>,
+    removes: Vec<&'static str>,
+    adds: Vec<(&'static str, i64)>,
 }
 
-impl CampaignChange {
-    fn set(mut self, name: &'static str, value: AttributeValue) -> Self {
+impl Attributes {
+    fn set(&mut self, name: &'static str, value: AttributeValue) {
         self.sets.push((name, value));
-        self
     }
 
-    /// Sets a list of strings or a string map (stored as DynamoDB list / map).
-    fn set_value<T: serde::Serialize>(self, name: &'static str, value: &T) -> Self {
-        match serde_dynamo::to_attribute_value(value) {
-            Ok(value) => self.set(name, value),
-            Err(_) => self,
-        }
-    }
-
-    fn set_opt(self, name: &'static str, value: Option<String>) -> Self {
+    fn set_opt(&mut self, name: &'static str, value: &Option<Option<String>>) {
         match value {
-            Some(value) => self.set(name, s(value)),
-            None => self.remove(name),
+            Some(Some(value)) => self.set(name, s(value)),
+            Some(None) => self.removes.push(name),
+            None => {}
         }
     }
 
-    fn add(mut self, name: &'static str, amount: i64) -> Self {
-        if amount != 0 {
-            self.adds.push((name, amount));
+    /// A list of strings or a string map (stored as a DynamoDB list / map).
+    fn set_value<T: serde::Serialize>(&mut self, name: &'static str, value: &Option<T>) -> Result<(), StoreError> {
+        if let Some(value) = value {
+            let value = serde_dynamo::to_attribute_value(value).map_err(|e| StoreError::io("campaign change", e))?;
+            self.set(name, value);
         }
-        self
+        Ok(())
     }
 
-    fn remove(mut self, name: &'static str) -> Self {
-        self.removes.push(name);
-        self
-    }
-
-    pub fn after_checkpoint(mut self, read: u64) -> Self {
-        self.checkpoint = Some(read);
-        self
-    }
-
-    pub fn status(self, status: CampaignStatus) -> Self {
-        self.set("status", s(status.as_str()))
-    }
-
-    pub fn name(self, name: impl Into<String>) -> Self {
-        self.set("name", s(name.into()))
-    }
-
-    /// When a scheduled campaign starts (RFC 3339), or none.
-    pub fn scheduled_at(self, at: Option<&str>) -> Self {
-        self.set_opt("scheduled_at", at.map(str::to_string))
-    }
-
-    pub fn responding_agent_id(self, agent_id: Option<String>) -> Self {
-        self.set_opt("responding_agent_id", agent_id)
-    }
-
-    pub fn responding_division_id(self, division_id: Option<String>) -> Self {
-        self.set_opt("responding_division_id", division_id)
-    }
-
-    pub fn default_variables(self, variables: &crate::outreach::campaign::Variables) -> Self {
-        self.set_value("default_variables", variables)
-    }
-
-    pub fn started_now(self) -> Self {
-        self.set("started_at", s(crate::platform::items::now_rfc3339()))
-    }
-
-    pub fn completed_now(self) -> Self {
-        self.set("completed_at", s(crate::platform::items::now_rfc3339()))
-    }
-
-    pub fn pause_reason(self, reason: Option<&str>) -> Self {
-        self.set_opt("pause_reason", reason.map(str::to_string))
-    }
-
-    /// The status a campaign returns to once its audience is prepared (none: prepared).
-    pub fn prepared_status(self, status: Option<CampaignStatus>) -> Self {
-        self.set_opt("prepared_status", status.map(|s| s.as_str().to_string()))
-    }
-
-    /// The tags still to expand into recipients, first first.
-    pub fn pending_tags(self, tags: &[String]) -> Self {
-        self.set_value("pending_tags", &tags)
-    }
-
-    pub fn tags(self, tags: &[String]) -> Self {
-        self.set_value("tags", &tags)
-    }
-
-    /// The expansion's checkpoint in the first pending tag.
-    pub fn expand_cursor(self, cursor: Option<String>) -> Self {
-        self.set_opt("expand_cursor", cursor)
-    }
-
-    /// Recipients added by this change (counted with the checkpoint that added them).
-    pub fn add_recipients(self, count: i64) -> Self {
-        self.add("total_recipients", count)
-    }
-
-    /// The fan-out's checkpoint (none: from the first recipient).
-    pub fn feed_cursor(self, cursor: Option<String>) -> Self {
-        self.set_opt("feed_cursor", cursor)
-    }
-
-    pub fn feed_rewind(self, cursor: Option<String>) -> Self {
-        self.set_opt("feed_rewind", cursor)
-    }
-
-    pub fn feed_last_start(self, cursor: Option<String>) -> Self {
-        self.set_opt("feed_last_start", cursor)
-    }
-
-    /// The end's sweep: where it stands and how many it found open so far.
-    pub fn settle_sweep(self, cursor: Option<String>, open: u32) -> Self {
-        self.set_opt("settle_cursor", cursor)
-            .set("settle_open", crate::platform::items::n(open))
-    }
-
-    /// Puts the campaign in the due index at `due_ms` (a scheduled start or an automatic
-    /// resume), or takes it out.
-    pub fn due(self, org_id: &str, campaign_id: &str, due_ms: Option<i64>) -> Self {
-        match due_ms {
-            Some(due_ms) => {
+    fn of(change: &CampaignChange, org_id: &str, campaign_id: &str) -> Result<Self, StoreError> {
+        let mut out = Self::default();
+        let now = || s(crate::platform::items::now_rfc3339());
+        if let Some(status) = change.status {
+            out.set("status", s(status.as_str()));
+        }
+        if let Some(name) = &change.name {
+            out.set("name", s(name));
+        }
+        out.set_opt("scheduled_at", &change.scheduled_at);
+        out.set_opt("responding_agent_id", &change.responding_agent_id);
+        out.set_opt("responding_division_id", &change.responding_division_id);
+        out.set_value("default_variables", &change.default_variables)?;
+        if change.started_now {
+            out.set("started_at", now());
+        }
+        if change.completed_now {
+            out.set("completed_at", now());
+        }
+        out.set_opt("pause_reason", &change.pause_reason);
+        let prepared = change
+            .prepared_status
+            .map(|status| status.map(|s| s.as_str().to_string()));
+        out.set_opt("prepared_status", &prepared);
+        out.set_value("pending_tags", &change.pending_tags)?;
+        out.set_value("tags", &change.tags)?;
+        out.set_opt("expand_cursor", &change.expand_cursor);
+        if change.added_recipients != 0 {
+            out.adds.push(("total_recipients", change.added_recipients));
+        }
+        out.set_opt("feed_cursor", &change.feed_cursor);
+        out.set_opt("feed_rewind", &change.feed_rewind);
+        out.set_opt("feed_last_start", &change.feed_last_start);
+        if let Some((cursor, open)) = &change.settle_sweep {
+            out.set_opt("settle_cursor", &Some(cursor.clone()));
+            out.set("settle_open", crate::platform::items::n(*open));
+        }
+        match change.due_ms {
+            Some(Some(due_ms)) => {
                 let (pk, sk) = table::campaign_due(org_id, campaign_id, due_ms);
-                self.set(attr::GSI2_PK, s(pk)).set(attr::GSI2_SK, s(sk))
+                out.set(attr::GSI2_PK, s(pk));
+                out.set(attr::GSI2_SK, s(sk));
             }
-            None => self.remove(attr::GSI2_PK).remove(attr::GSI2_SK),
+            Some(None) => out.removes.extend([attr::GSI2_PK, attr::GSI2_SK]),
+            None => {}
         }
+        Ok(out)
     }
 }
 
@@ -253,23 +192,24 @@ impl CampaignStore {
                 .expression_attribute_values(":next_checkpoint", AttributeValue::N((read + 1).to_string()));
             sets.push("checkpoint = :next_checkpoint".to_string());
         }
-        for (i, (name, value)) in change.sets.into_iter().enumerate() {
+        let attributes = Attributes::of(&change, org_id, id)?;
+        for (i, (name, value)) in attributes.sets.into_iter().enumerate() {
             update = update
                 .expression_attribute_names(format!("#s{i}"), name)
                 .expression_attribute_values(format!(":s{i}"), value);
             sets.push(format!("#s{i} = :s{i}"));
         }
         let mut expression = format!("SET {}", sets.join(", "));
-        if !change.removes.is_empty() {
-            let names: Vec<String> = (0..change.removes.len()).map(|i| format!("#r{i}")).collect();
-            for (i, name) in change.removes.iter().enumerate() {
+        if !attributes.removes.is_empty() {
+            let names: Vec<String> = (0..attributes.removes.len()).map(|i| format!("#r{i}")).collect();
+            for (i, name) in attributes.removes.iter().enumerate() {
                 update = update.expression_attribute_names(format!("#r{i}"), *name);
             }
             expression.push_str(&format!(" REMOVE {}", names.join(", ")));
         }
-        if !change.adds.is_empty() {
+        if !attributes.adds.is_empty() {
             let mut clauses = Vec::new();
-            for (i, (name, amount)) in change.adds.iter().enumerate() {
+            for (i, (name, amount)) in attributes.adds.iter().enumerate() {
                 update = update
                     .expression_attribute_names(format!("#a{i}"), *name)
                     .expression_attribute_values(format!(":a{i}"), AttributeValue::N(amount.to_string()));

@@ -8,8 +8,8 @@ use crate::request::{Context, conflict, created, next_cursor, no_content, ok, un
 use crate::rules;
 use crate::views;
 use lambda_http::http::StatusCode;
+use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{self, Campaign, CampaignJob, CampaignStatus, Command, Variables};
-use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, Template};
 use shared::platform::http_error::HttpError;
 use shared::platform::ids;
@@ -241,15 +241,11 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     }
     if let Some(text) = body.scheduled_at.as_deref() {
         change = match schedule(Some(text).filter(|t| !t.is_empty()))? {
-            Some((text, ms)) => change.scheduled_at(Some(&text)).status(CampaignStatus::Scheduled).due(
-                cx.org(),
-                &campaign.campaign_id,
-                Some(ms),
-            ),
-            None => change
-                .scheduled_at(None)
-                .status(CampaignStatus::Draft)
-                .due(cx.org(), &campaign.campaign_id, None),
+            Some((text, ms)) => change
+                .scheduled_at(Some(&text))
+                .status(CampaignStatus::Scheduled)
+                .due(Some(ms)),
+            None => change.scheduled_at(None).status(CampaignStatus::Draft).due(None),
         };
     }
     let (agent, division) = responders(
@@ -306,19 +302,17 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
     let change = CampaignChange::default().status(next);
     let change = match command {
         // The fan-out reads from the start: recipients dropped by a pause are still pending.
-        Command::Start => change.started_now().feed_cursor(None).due(
-            cx.org(),
-            id,
-            Some(chrono::Utc::now().timestamp_millis() + 120_000),
-        ),
+        Command::Start => change
+            .started_now()
+            .feed_cursor(None)
+            .due(Some(chrono::Utc::now().timestamp_millis() + 120_000)),
         // Jobs dropped while paused are of the last steps: feed again from where they began.
-        Command::Resume => change.pause_reason(None).feed_cursor(campaign.feed_rewind.clone()).due(
-            cx.org(),
-            id,
-            Some(chrono::Utc::now().timestamp_millis() + 120_000),
-        ),
-        Command::Pause => change.pause_reason(Some("manual")).due(cx.org(), id, None),
-        Command::Cancel => change.completed_now().due(cx.org(), id, None),
+        Command::Resume => change
+            .pause_reason(None)
+            .feed_cursor(campaign.feed_rewind.clone())
+            .due(Some(chrono::Utc::now().timestamp_millis() + 120_000)),
+        Command::Pause => change.pause_reason(Some("manual")).due(None),
+        Command::Cancel => change.completed_now().due(None),
         Command::Edit => change,
     };
     let changed = api

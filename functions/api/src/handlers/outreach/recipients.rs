@@ -8,8 +8,8 @@ use crate::handlers::campaigns::{enqueue, load, view};
 use crate::request::{Context, conflict, next_cursor, ok, unprocessable};
 use crate::views;
 use futures::StreamExt;
+use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{self, CampaignJob, CampaignStatus, Command, Recipient, Variables, phone_key};
-use shared::outreach::campaign_store::CampaignChange;
 use shared::outreach::template::{ParameterSpec, render};
 use shared::platform::http_error::HttpError;
 use shared::platform::items::now_rfc3339;
@@ -278,11 +278,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             .prepared_status(Some(campaign.status))
             .pending_tags(&pending)
             // A watchdog: should the job be lost, the minute tick queues the expansion again.
-            .due(
-                cx.org(),
-                &campaign.campaign_id,
-                Some(chrono::Utc::now().timestamp_millis() + 120_000),
-            );
+            .due(Some(chrono::Utc::now().timestamp_millis() + 120_000));
         campaign = api
             .outreach
             .campaigns
