@@ -309,7 +309,7 @@ async fn expansion_and_fan_out(recipients: usize) {
     let mut feed = recorded(async {
         for _ in 0..steps {
             let counting = outbound.clone();
-            let service = bench.campaigns().wrap_outbound(move |_| Box::new(counting));
+            let service = bench.campaigns().wrap_outbound(move |_| std::sync::Arc::new(counting));
             service.process(campaign_job_event(&bench.feed_job(&id))).await;
         }
     })

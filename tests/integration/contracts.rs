@@ -213,3 +213,29 @@ async fn the_dynamodb_care_stores_keep_the_contract() {
     };
     care_contract(care, &conversation, &survey, "4915550077").await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_campaign_runs_keep_the_contract() {
+    use shared::outreach::campaign_runs_contract::campaign_runs_contract;
+    use shared::outreach::campaign_sends_contract::{pending_recipient, running_campaign};
+    let stack = TestStack::new().await;
+    let store = shared::outreach::campaign_store::CampaignStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        stack.name_of("Table"),
+    );
+    let org_id = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    store
+        .create(&running_campaign(&org_id, "cmp_runs"), None)
+        .await
+        .unwrap();
+    let phones = ["15550000001", "15550000002", "15550000003"];
+    for phone in phones {
+        assert!(
+            store
+                .add_recipient(&org_id, &pending_recipient(&org_id, "cmp_runs", phone))
+                .await
+                .unwrap()
+        );
+    }
+    campaign_runs_contract(&store, &store, &org_id, "cmp_runs", phones).await;
+}

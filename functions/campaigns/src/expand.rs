@@ -8,8 +8,6 @@ use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{CampaignStatus, Recipient};
 use shared::platform::StoreError;
 use shared::platform::sqs_batch::Outcome;
-use shared::platform::table;
-use std::collections::BTreeMap;
 use tracing::info;
 
 /// Contacts read per page (one Query, one BatchGetItem).
@@ -19,7 +17,7 @@ impl CampaignsService {
     pub(crate) async fn expand(&self, org_id: &str, campaign_id: &str) -> Result<Outcome, StoreError> {
         let started = std::time::Instant::now();
         loop {
-            let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+            let Some(campaign) = self.ports.campaigns.campaign(org_id, campaign_id).await? else {
                 return Ok(Outcome::Done);
             };
             if campaign.status != CampaignStatus::Preparing {
@@ -39,7 +37,8 @@ impl CampaignsService {
                     .prepared_status(None)
                     .expand_cursor(None)
                     .due(due);
-                self.campaigns
+                self.ports
+                    .campaigns
                     .change(org_id, campaign_id, CampaignStatus::Preparing, change)
                     .await?;
                 info!(total = campaign.total_recipients, "audience prepared");
@@ -47,16 +46,14 @@ impl CampaignsService {
             };
             let cursor = campaign.expand_cursor.clone();
             let step = format!("{tag}@{}", cursor.as_deref().unwrap_or(""));
-            let start = cursor.as_ref().map(|sk| {
-                BTreeMap::from([
-                    ("pk".to_string(), table::tag_partition(org_id, &tag)),
-                    ("sk".to_string(), sk.clone()),
-                ])
-            });
-            let page = self.contacts.by_tag(org_id, &tag, PAGE, start).await?;
-            let now = shared::platform::items::now_rfc3339();
+            let (contacts, next_cursor) = self
+                .ports
+                .contacts
+                .tagged(org_id, &tag, cursor.as_deref(), PAGE)
+                .await?;
+            let now = self.clock.now_rfc3339();
             let mut recipients: Vec<Recipient> = Vec::new();
-            for contact in &page.items {
+            for contact in &contacts {
                 let Some(phone) = contact.wa_id.as_deref().and_then(shared::outreach::campaign::phone_key) else {
                     continue;
                 };
@@ -73,7 +70,7 @@ impl CampaignsService {
                 ));
             }
             let phones: Vec<String> = recipients.iter().map(|r| r.phone.clone()).collect();
-            let existing = self.campaigns.existing(org_id, campaign_id, &phones).await?;
+            let existing = self.ports.campaigns.existing(org_id, campaign_id, &phones).await?;
             // New, or written by this very step before a crash (counted now, as its checkpoint
             // never was).
             let new: Vec<Recipient> = recipients
@@ -83,12 +80,12 @@ impl CampaignsService {
                     Some(added_by) => added_by.as_deref() == Some(step.as_str()),
                 })
                 .collect();
-            self.campaigns.write_recipients(org_id, &new, &step).await?;
-            let next_sk = page.next.as_ref().and_then(|key| key.get("sk").cloned());
+            self.ports.campaigns.write_recipients(org_id, &new, &step).await?;
+            let next_sk = next_cursor;
             let mut change = CampaignChange::default()
                 .after_checkpoint(campaign.checkpoint)
                 .add_recipients(new.len() as i64)
-                .due(Some(chrono::Utc::now().timestamp_millis() + WATCHDOG_MS));
+                .due(Some(self.clock.now_ms() + WATCHDOG_MS));
             change = match next_sk {
                 Some(sk) => change.expand_cursor(Some(sk)),
                 None => {
@@ -101,6 +98,7 @@ impl CampaignsService {
                 }
             };
             if self
+                .ports
                 .campaigns
                 .change(org_id, campaign_id, CampaignStatus::Preparing, change)
                 .await?

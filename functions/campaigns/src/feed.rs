@@ -39,7 +39,8 @@ impl CampaignsService {
             .status(CampaignStatus::Paused)
             .pause_reason(Some(reason))
             .due(resume_at_ms);
-        self.campaigns
+        self.ports
+            .campaigns
             .change(
                 &campaign.org_id,
                 &campaign.campaign_id,
@@ -51,16 +52,16 @@ impl CampaignsService {
     }
 
     pub(crate) async fn feed(&self, org_id: &str, campaign_id: &str) -> Result<Outcome, StoreError> {
-        let Some(campaign) = self.campaigns.campaign(org_id, campaign_id).await? else {
+        let Some(campaign) = self.ports.campaigns.campaign(org_id, campaign_id).await? else {
             return Ok(Outcome::Done);
         };
         if campaign.status != CampaignStatus::InProgress {
             return Ok(Outcome::Done);
         }
-        let Some(account) = self.tenancy.get_account(org_id, &campaign.account_id).await? else {
+        let Some(account) = self.ports.accounts.account_record(org_id, &campaign.account_id).await? else {
             return self.pause(&campaign, "account_missing", None).await;
         };
-        let template = match self.templates.template(org_id, &campaign.template_id).await? {
+        let template = match self.ports.templates.template(org_id, &campaign.template_id).await? {
             Some(template) if template.is_approved() => template,
             Some(template) => {
                 return self
@@ -75,6 +76,7 @@ impl CampaignsService {
         let hour = limit::current_hour(now);
         if let Some(cap) = account.messaging_limit {
             let usage = self
+                .ports
                 .campaigns
                 .limit_usage(org_id, &account.account_id, &limit::window_hours(now))
                 .await?;
@@ -96,6 +98,7 @@ impl CampaignsService {
         let step_start = cursor.clone();
         {
             let page = self
+                .ports
                 .campaigns
                 .pending_after(org_id, campaign_id, cursor.as_deref(), budget.min(MAX_FEED_PAGE) as i32)
                 .await?;
@@ -106,13 +109,14 @@ impl CampaignsService {
             let opted_out = match template.is_marketing() {
                 true => {
                     let phones: Vec<String> = page.pending.iter().map(|r| r.phone.clone()).collect();
-                    self.campaigns.opted_out(org_id, &phones).await?
+                    self.ports.campaigns.opted_out(org_id, &phones).await?
                 }
                 false => Default::default(),
             };
             for recipient in page.pending {
                 if opted_out.contains(&recipient.phone) {
-                    self.campaigns
+                    self.ports
+                        .campaigns
                         .settle_unsent(&recipient, "skipped", None, "opted out of marketing messages", false)
                         .await?;
                     continue;
@@ -122,7 +126,8 @@ impl CampaignsService {
                 let components = match render(&spec, &variables) {
                     Ok(components) => components,
                     Err(err) => {
-                        self.campaigns
+                        self.ports
+                            .campaigns
                             .settle_unsent(&recipient, "failed", None, &err.to_string(), false)
                             .await?;
                         continue;
@@ -148,6 +153,7 @@ impl CampaignsService {
         if let Some(cap) = account.messaging_limit.filter(|_| !jobs.is_empty()) {
             for _ in 0..3 {
                 let usage = self
+                    .ports
                     .campaigns
                     .limit_usage(org_id, &account.account_id, &limit::window_hours(now))
                     .await?;
@@ -155,6 +161,7 @@ impl CampaignsService {
                     break;
                 };
                 if self
+                    .ports
                     .campaigns
                     .reserve_limit(org_id, &account.account_id, &hour, reservation)
                     .await?
@@ -177,10 +184,11 @@ impl CampaignsService {
             }
         }
         let jobs: Vec<String> = jobs.into_iter().map(|(_, job)| job).collect();
-        let not_queued = self.outbound.send_all(&jobs).await;
+        let not_queued = self.ports.outbound.send_all(&jobs).await;
         if let Some(sends) = reserved {
             let queued = (jobs.len() - not_queued.len()) as u64;
-            self.campaigns
+            self.ports
+                .campaigns
                 .release_limit(org_id, &account.account_id, &hour, sends.saturating_sub(queued))
                 .await?;
         }
@@ -204,6 +212,7 @@ impl CampaignsService {
                 .feed_last_start(step_start);
         }
         let Some(campaign) = self
+            .ports
             .campaigns
             .change(org_id, campaign_id, CampaignStatus::InProgress, change)
             .await?
@@ -234,6 +243,7 @@ impl CampaignsService {
     async fn settle_end(&self, campaign: &Campaign) -> Result<Outcome, StoreError> {
         let (org_id, campaign_id) = (&campaign.org_id, &campaign.campaign_id);
         let page = self
+            .ports
             .campaigns
             .unsettled_after(org_id, campaign_id, campaign.settle_cursor.as_deref(), SETTLE_PAGE)
             .await?;
@@ -243,10 +253,11 @@ impl CampaignsService {
             let push = settle::push(recipient, now);
             match push {
                 Push::MarkUnknown => {
-                    self.campaigns.mark_unknown(recipient).await?;
+                    self.ports.campaigns.mark_unknown(recipient).await?;
                 }
                 Push::FailUnconfirmed => {
-                    self.campaigns
+                    self.ports
+                        .campaigns
                         .fail_unconfirmed(
                             recipient,
                             "no answer from Meta and no status within 15 minutes (unconfirmed)",
@@ -266,7 +277,8 @@ impl CampaignsService {
             change = change
                 .feed_cursor(Some(before_first).filter(|c| !c.is_empty()))
                 .settle_sweep(None, 0);
-            self.campaigns
+            self.ports
+                .campaigns
                 .change(org_id, campaign_id, CampaignStatus::InProgress, change)
                 .await?;
             // Not at once: the last step's jobs are still on the queue, pending until claimed.
@@ -277,6 +289,7 @@ impl CampaignsService {
             SweepNext::Complete => {
                 let change = change.status(CampaignStatus::Completed).completed_now().due(None);
                 if self
+                    .ports
                     .campaigns
                     .change(org_id, campaign_id, CampaignStatus::InProgress, change)
                     .await?
@@ -296,6 +309,7 @@ impl CampaignsService {
             }
         };
         if self
+            .ports
             .campaigns
             .change(org_id, campaign_id, CampaignStatus::InProgress, change)
             .await?

@@ -12,25 +12,23 @@
 
 mod expand;
 mod feed;
+pub mod ports;
 mod sync;
+#[cfg(test)]
+mod tests;
 
-pub use sync::{SYNC_EVERY_HOURS, SYNC_PAGE, SYNC_TIME, is_sync_time};
+pub use ports::CampaignsPorts;
+pub use sync::{SYNC_EVERY_HOURS, SYNC_PAGE, SYNC_TIME, StoredTemplateSync, TemplateSyncPass, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::access::account_cache::AccountCache;
-use shared::access::tenancy_store::TenancyStore;
-use shared::inbox::contact_store::ContactStore;
-use shared::meta::graph::GraphClient;
 use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{CampaignJob, CampaignStatus};
-use shared::outreach::campaign_store::CampaignStore;
-use shared::outreach::template_store::TemplateStore;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
-use shared::platform::job_queue::{JobQueue, SqsJobQueue};
-use shared::platform::secret_keeper::KmsSecretKeeper;
+use shared::platform::job_queue::JobQueue;
 use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -66,17 +64,7 @@ impl CampaignsConfig {
 }
 
 pub struct CampaignsService {
-    campaigns: CampaignStore,
-    contacts: ContactStore,
-    templates: TemplateStore,
-    tenancy: TenancyStore,
-    /// Accounts with their access tokens, for the scheduled template sync.
-    accounts: AccountCache,
-    graph: GraphClient,
-    /// The campaign queue itself: follow-up steps.
-    jobs: Box<dyn JobQueue>,
-    /// The sender's queue.
-    outbound: Box<dyn JobQueue>,
+    ports: CampaignsPorts,
     runner: BatchRunner,
     /// "Now", epoch milliseconds: the messaging limit's window is read against it (tests move it).
     clock: Clock,
@@ -93,25 +81,18 @@ pub struct TickSummary {
 }
 
 impl CampaignsService {
+    pub fn new(ports: CampaignsPorts, runner: BatchRunner, clock: Clock) -> Self {
+        Self { ports, runner, clock }
+    }
+
     pub fn from_aws(config: &CampaignsConfig, aws: &aws_config::SdkConfig) -> Self {
-        let dynamo = aws_sdk_dynamodb::Client::new(aws);
-        let sqs = aws_sdk_sqs::Client::new(aws);
-        let table = &config.table_name;
-        Self {
-            campaigns: CampaignStore::new(dynamo.clone(), table),
-            contacts: ContactStore::new(dynamo.clone(), table),
-            templates: TemplateStore::new(dynamo.clone(), table),
-            tenancy: TenancyStore::new(dynamo.clone(), table),
-            accounts: AccountCache::opening_tokens(
-                TenancyStore::new(dynamo, table),
-                KmsSecretKeeper::shared(aws, &config.secrets_key_id),
-            ),
-            graph: GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, GRAPH_TIMEOUT),
-            jobs: Box::new(SqsJobQueue::new(sqs.clone(), &config.consumer.queue_url)),
-            outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
-            runner: BatchRunner::from_aws("campaigns", sqs, &config.consumer, Order::Sequential),
-            clock: Clock::system(),
-        }
+        let runner = BatchRunner::from_aws(
+            "campaigns",
+            aws_sdk_sqs::Client::new(aws),
+            &config.consumer,
+            Order::Sequential,
+        );
+        Self::new(CampaignsPorts::from_aws(config, aws), runner, Clock::system())
     }
 
     /// Reads "now" from `clock` instead of the system's (tests drive time without sleeping).
@@ -124,9 +105,15 @@ impl CampaignsService {
         self.clock.now_ms()
     }
 
+    /// Replaces the campaign queue the follow-up steps go to (tests catch them to run at once).
+    pub fn wrap_jobs(mut self, wrap: impl FnOnce(Arc<dyn JobQueue>) -> Arc<dyn JobQueue>) -> Self {
+        self.ports.jobs = wrap(self.ports.jobs);
+        self
+    }
+
     /// Wraps the outbound queue (fault injection in tests: a queue that stalls mid-way).
-    pub fn wrap_outbound(mut self, wrap: impl FnOnce(Box<dyn JobQueue>) -> Box<dyn JobQueue>) -> Self {
-        self.outbound = wrap(self.outbound);
+    pub fn wrap_outbound(mut self, wrap: impl FnOnce(Arc<dyn JobQueue>) -> Arc<dyn JobQueue>) -> Self {
+        self.ports.outbound = wrap(self.ports.outbound);
         self
     }
 
@@ -151,7 +138,7 @@ impl CampaignsService {
     /// Follow-up work for a campaign, on the campaign queue after `delay_seconds`.
     async fn follow_up(&self, job: &CampaignJob, delay_seconds: u32) -> Result<(), StoreError> {
         let body = serde_json::to_string(job).map_err(|e| StoreError::io("campaign job", e))?;
-        self.jobs.send_later(&body, delay_seconds).await
+        self.ports.jobs.send_later(&body, delay_seconds).await
     }
 
     /// One minute's look at the due index: scheduled campaigns start; preparing and running ones
@@ -159,10 +146,10 @@ impl CampaignsService {
     pub async fn tick(&self, event: &serde_json::Value) -> Result<TickSummary, StoreError> {
         let now = self.clock.now_for(event);
         let mut summary = TickSummary::default();
-        for due in self.campaigns.due(now, 100).await? {
+        for due in self.ports.campaigns.due(now, 100).await? {
             let span = info_span!("campaign", org = %due.org_id, campaign = %due.campaign_id);
             async {
-                let Some(campaign) = self.campaigns.campaign(&due.org_id, &due.campaign_id).await? else {
+                let Some(campaign) = self.ports.campaigns.campaign(&due.org_id, &due.campaign_id).await? else {
                     return Ok::<_, StoreError>(());
                 };
                 let job_of = |feed: bool| match feed {
@@ -203,11 +190,15 @@ impl CampaignsService {
                 // Nothing to do when it comes due: out of the index.
                 let Some((change, job)) = next else {
                     let out = CampaignChange::default().due(None);
-                    self.campaigns.change(&due.org_id, id, campaign.status, out).await?;
+                    self.ports
+                        .campaigns
+                        .change(&due.org_id, id, campaign.status, out)
+                        .await?;
                     summary.dropped += 1;
                     return Ok(());
                 };
                 if self
+                    .ports
                     .campaigns
                     .change(&due.org_id, id, campaign.status, change)
                     .await?
@@ -224,7 +215,7 @@ impl CampaignsService {
             .instrument(span)
             .await?;
         }
-        summary.synced = self.sync_templates_step(now).await?;
+        summary.synced = self.ports.template_sync.step(now).await?;
         if summary != TickSummary::default() {
             info!(?summary, "tick");
         }

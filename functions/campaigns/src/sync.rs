@@ -6,7 +6,10 @@
 //! more than a tick. A WABA is synced once per page however many of an organization's numbers
 //! share it; an account that fails is logged and left for the next pass.
 
-use crate::CampaignsService;
+use shared::access::account_cache::AccountCache;
+use shared::access::tenancy_store::TenancyStore;
+use shared::meta::graph::GraphClient;
+use shared::outreach::template_store::TemplateStore;
 use shared::outreach::template_sync::sync_templates;
 use shared::platform::StoreError;
 use std::collections::HashSet;
@@ -27,10 +30,27 @@ pub fn is_sync_time(now_ms: i64) -> bool {
         .is_some_and(|t| t.minute() == 0 && t.hour() % SYNC_EVERY_HOURS == 0)
 }
 
-impl CampaignsService {
+/// The tick's share of the template sync pass.
+#[async_trait::async_trait]
+pub trait TemplateSyncPass: Send + Sync {
     /// Starts a pass at a sync hour, and goes on with the running one: how many WABAs this tick
     /// synced.
-    pub async fn sync_templates_step(&self, now_ms: i64) -> Result<u32, StoreError> {
+    async fn step(&self, now_ms: i64) -> Result<u32, StoreError>;
+}
+
+/// The pass over the account directory (its cursor in the table), each WABA's templates pulled
+/// from Meta with the account's opened token.
+pub struct StoredTemplateSync {
+    pub tenancy: TenancyStore,
+    /// Accounts with their access tokens.
+    pub accounts: AccountCache,
+    pub graph: GraphClient,
+    pub templates: TemplateStore,
+}
+
+#[async_trait::async_trait]
+impl TemplateSyncPass for StoredTemplateSync {
+    async fn step(&self, now_ms: i64) -> Result<u32, StoreError> {
         let mut after = self.tenancy.sync_pass().await?;
         if is_sync_time(now_ms) && after.is_none() {
             after = Some(String::new());
@@ -59,7 +79,9 @@ impl CampaignsService {
         }
         Ok(done.len() as u32)
     }
+}
 
+impl StoredTemplateSync {
     async fn sync_account(
         &self,
         org_id: &str,

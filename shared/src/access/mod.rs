@@ -1,6 +1,7 @@
 //! Who may do what: organizations, their WhatsApp accounts, agents, API keys, sessions and permissions.
 
 pub mod account_cache;
+pub mod account_records;
 pub mod account_store;
 pub mod accounts;
 pub mod agent_store;

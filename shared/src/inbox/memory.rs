@@ -463,3 +463,30 @@ impl ConversationFacts for MemoryInbox {
         Ok(true)
     }
 }
+
+#[async_trait::async_trait]
+impl crate::inbox::reads::TaggedContacts for MemoryInbox {
+    async fn tagged(
+        &self,
+        org_id: &str,
+        tag: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<Contact>, Option<String>), StoreError> {
+        let mut tagged: Vec<Contact> = self
+            .state()
+            .contacts
+            .values()
+            .filter(|c| c.org_id == org_id && c.tags.iter().any(|t| t == tag))
+            .filter(|c| after.is_none_or(|a| c.contact_id.as_str() > a))
+            .cloned()
+            .collect();
+        tagged.sort_by(|a, b| a.contact_id.cmp(&b.contact_id));
+        tagged.truncate(limit.max(0) as usize);
+        // As DynamoDB: a page that reached its limit has a next key.
+        let next = (tagged.len() == limit.max(0) as usize)
+            .then(|| tagged.last().map(|c| c.contact_id.clone()))
+            .flatten();
+        Ok((tagged, next))
+    }
+}

@@ -19,6 +19,39 @@ pub trait ContactReads: Send + Sync {
     async fn contact(&self, org_id: &str, contact_id: &str) -> Result<Option<Contact>, StoreError>;
 }
 
+/// Contacts with a tag, a page at a time (the campaigns function expands tags into recipients).
+#[async_trait::async_trait]
+pub trait TaggedContacts: Send + Sync {
+    /// Up to `limit` contacts with `tag` after the cursor `after`; the cursor after them when more
+    /// may follow.
+    async fn tagged(
+        &self,
+        org_id: &str,
+        tag: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<Contact>, Option<String>), StoreError>;
+}
+
+#[async_trait::async_trait]
+impl TaggedContacts for ContactStore {
+    async fn tagged(
+        &self,
+        org_id: &str,
+        tag: &str,
+        after: Option<&str>,
+        limit: i32,
+    ) -> Result<(Vec<Contact>, Option<String>), StoreError> {
+        let start = after.map(|sk| crate::platform::table::tag_page_key(org_id, tag, sk));
+        let page = ContactStore::by_tag(self, org_id, tag, limit, start).await?;
+        let next = page
+            .next
+            .as_ref()
+            .and_then(|key| key.get(crate::platform::table::attr::SK).cloned());
+        Ok((page.items, next))
+    }
+}
+
 #[async_trait::async_trait]
 impl ConversationReads for ConversationStore {
     async fn conversation(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {

@@ -9,14 +9,14 @@ use crate::platform::clock::Clock;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-type Pair = (String, String);
-type Triple = (String, String, String);
+pub(crate) type Pair = (String, String);
+pub(crate) type Triple = (String, String, String);
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn pair(a: &str, b: &str) -> Pair {
+pub(crate) fn pair(a: &str, b: &str) -> Pair {
     (a.into(), b.into())
 }
 
@@ -29,12 +29,18 @@ fn of(recipient: &Recipient) -> Triple {
 }
 
 pub struct MemoryCampaignSends {
-    clock: Clock,
-    campaigns: Mutex<HashMap<Pair, Campaign>>,
-    recipients: Mutex<HashMap<Triple, Recipient>>,
+    pub(crate) clock: Clock,
+    pub(crate) campaigns: Mutex<HashMap<Pair, Campaign>>,
+    pub(crate) recipients: Mutex<HashMap<Triple, Recipient>>,
     counters: Mutex<HashMap<Pair, CampaignCounters>>,
     reaches: Mutex<HashMap<Pair, Reach>>,
     opt_outs: Mutex<HashMap<Pair, String>>,
+    /// (org, campaign) → when it is due for the tick's look.
+    pub(crate) due: Mutex<HashMap<Pair, i64>>,
+    /// The expansion step that wrote each recipient.
+    pub(crate) added_by: Mutex<HashMap<Triple, String>>,
+    /// (org, account, hour) → campaign sends taken of the messaging limit.
+    pub(crate) limit_hours: Mutex<HashMap<Triple, u64>>,
 }
 
 impl MemoryCampaignSends {
@@ -46,6 +52,9 @@ impl MemoryCampaignSends {
             counters: Mutex::default(),
             reaches: Mutex::default(),
             opt_outs: Mutex::default(),
+            due: Mutex::default(),
+            added_by: Mutex::default(),
+            limit_hours: Mutex::default(),
         }
     }
 
@@ -77,7 +86,7 @@ impl MemoryCampaignSends {
     }
 
     /// Applies `change` when the recipient exists and `condition` holds; whether it did.
-    pub(crate) fn change(
+    pub(crate) fn move_recipient(
         &self,
         recipient: &Recipient,
         condition: impl FnOnce(&Recipient) -> bool,
@@ -147,7 +156,7 @@ impl CampaignSends for MemoryCampaignSends {
     }
 
     async fn release(&self, recipient: &Recipient) -> Result<bool, StoreError> {
-        Ok(self.change(
+        Ok(self.move_recipient(
             recipient,
             |stored| stored.status == "sending" && holds_claim(stored, recipient),
             |stored| {
@@ -159,7 +168,7 @@ impl CampaignSends for MemoryCampaignSends {
     }
 
     async fn mark_unknown(&self, recipient: &Recipient) -> Result<bool, StoreError> {
-        Ok(self.change(
+        Ok(self.move_recipient(
             recipient,
             |stored| stored.status == "sending" && holds_claim(stored, recipient),
             |stored| {
@@ -171,7 +180,7 @@ impl CampaignSends for MemoryCampaignSends {
 
     async fn record_sent(&self, recipient: &Recipient, wamid: &str) -> Result<(), StoreError> {
         let now = self.clock.now_rfc3339();
-        let moved = self.change(
+        let moved = self.move_recipient(
             recipient,
             |stored| holds_claim(stored, recipient) && stored.status_rank < rank::FAILED_UNCONFIRMED,
             |stored| {
@@ -185,7 +194,7 @@ impl CampaignSends for MemoryCampaignSends {
             self.count(recipient, "sent");
             return Ok(());
         }
-        let kept = self.change(
+        let kept = self.move_recipient(
             recipient,
             |stored| holds_claim(stored, recipient),
             |stored| {
@@ -208,7 +217,7 @@ impl CampaignSends for MemoryCampaignSends {
         claimed: bool,
     ) -> Result<bool, StoreError> {
         let now = self.clock.now_rfc3339();
-        let settled = self.change(
+        let settled = self.move_recipient(
             recipient,
             |stored| match claimed {
                 true => holds_claim(stored, recipient) && stored.status_rank < rank::FAILED,

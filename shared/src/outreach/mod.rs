@@ -2,6 +2,9 @@
 
 pub mod campaign;
 pub mod campaign_replies;
+pub mod campaign_runs;
+#[cfg(any(test, feature = "fakes"))]
+pub mod campaign_runs_contract;
 pub mod campaign_sends;
 #[cfg(any(test, feature = "fakes"))]
 pub mod campaign_sends_contract;
@@ -10,6 +13,8 @@ pub mod campaign_sends_memory;
 pub mod campaign_store;
 #[cfg(any(test, feature = "fakes"))]
 pub mod replies_memory;
+#[cfg(any(test, feature = "fakes"))]
+pub mod runs_memory;
 pub mod schedule;
 #[cfg(any(test, feature = "fakes"))]
 pub mod scheduled_contract;

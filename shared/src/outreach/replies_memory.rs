@@ -36,7 +36,7 @@ impl CampaignReplies for MemoryCampaignSends {
             return Ok(false);
         };
         let from = current.status_rank;
-        let moved = self.change(
+        let moved = self.move_recipient(
             &current,
             |stored| stored.status_rank == from && to > from,
             |stored| {
@@ -79,7 +79,7 @@ impl CampaignReplies for MemoryCampaignSends {
         let Some(current) = CampaignSends::recipient(self, org_id, campaign_id, phone).await? else {
             return Ok(false);
         };
-        let first = self.change(
+        let first = self.move_recipient(
             &current,
             |stored| stored.replied_at.is_none(),
             |stored| {

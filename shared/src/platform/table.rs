@@ -251,6 +251,14 @@ pub fn tag_partition(org_id: &str, tag: &str) -> String {
     format!("ORG#{org_id}#TAG#{tag}")
 }
 
+/// The page cursor of a tag's contacts that resumes after the entry whose sort key is `sk`.
+pub fn tag_page_key(org_id: &str, tag: &str, sk: &str) -> crate::platform::records::PageKey {
+    std::collections::BTreeMap::from([
+        (attr::PK.to_string(), tag_partition(org_id, tag)),
+        (attr::SK.to_string(), sk.to_string()),
+    ])
+}
+
 /// One item per (tag, contact): contacts by tag is one Query.
 pub fn contact_tag(org_id: &str, tag: &str, contact_id: &str) -> Key {
     Key::new(tag_partition(org_id, tag), format!("CONTACT#{contact_id}"))

@@ -39,7 +39,7 @@ pub(super) async fn post(f: &Fixture, path: &str, body: Option<Value>) -> (Statu
 /// An outbound queue that takes the first `allowed` sends, then never answers: the fan-out's
 /// invocation is cut off mid-way, as a timeout or crash would.
 pub(super) struct StallingQueue {
-    inner: Box<dyn JobQueue>,
+    inner: Arc<dyn JobQueue>,
     allowed: usize,
     stalled: Arc<AtomicBool>,
 }
@@ -153,7 +153,7 @@ async fn every_recipient_is_reached_once_through_a_killed_fan_out_and_counted_on
     assert_eq!(feed_jobs.len(), 1);
     let stalled = Arc::new(AtomicBool::new(false));
     let stalling = f.campaigns().wrap_outbound(|inner| {
-        Box::new(StallingQueue {
+        Arc::new(StallingQueue {
             inner,
             allowed: 50,
             stalled: stalled.clone(),

@@ -7,6 +7,7 @@
 mod recipients;
 mod sends;
 
+pub use recipients::FeedPage;
 pub use sends::Claim;
 
 use crate::outreach::campaign::{Campaign, CampaignCounters, CampaignStatus};
