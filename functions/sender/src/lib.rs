@@ -232,6 +232,12 @@ impl SenderService {
         Self::new(SenderPorts::from_aws(config, aws), runner, Clock::system())
     }
 
+    /// Sends through `graph` (a test gives a Graph client a shorter timeout than [`SEND_TIMEOUT`]).
+    pub fn with_graph(mut self, graph: Arc<dyn MessageSender>) -> Self {
+        self.ports.graph = graph;
+        self
+    }
+
     /// Wraps the send ledger (fault injection in tests: a store that fails at a chosen step).
     pub fn wrap_ledger(mut self, wrap: impl FnOnce(Arc<dyn SendLedger>) -> Arc<dyn SendLedger>) -> Self {
         self.ports.ledger = wrap(self.ports.ledger);

@@ -25,13 +25,22 @@ async fn an_edge_5xx_without_metas_error_is_unknown_and_never_resent() {
 async fn a_graph_timeout_after_meta_accepted_is_unknown_until_its_status_settles_it() {
     let f = Fx::new().await;
     let id = f.reply("slow answer").await;
+    // The sender's Graph client waits `timeout` (SEND_TIMEOUT in Lambda); Meta answers later.
+    let timeout = Duration::from_millis(800);
     f.graph.fail_next(
         Route::SendMessage,
-        Failure::AcceptThenDelay(sender::SEND_TIMEOUT + Duration::from_secs(2)),
+        Failure::AcceptThenDelay(timeout + Duration::from_secs(2)),
         1,
     );
+    let config = SenderConfig::from_env(&f.stack.env_of("SenderFunction")).unwrap();
+    let impatient =
+        shared::meta::graph::GraphClient::new(&config.graph_api_base_url, &config.graph_api_version, timeout);
     let jobs = f.jobs(1).await;
-    let (response, summary) = f.sender().process(jobs.clone()).await;
+    let (response, summary) = f
+        .sender()
+        .with_graph(std::sync::Arc::new(impatient))
+        .process(jobs.clone())
+        .await;
     assert!(response.batch_item_failures.is_empty(), "not retried");
     assert_eq!(summary.unknown, 1);
     assert_eq!(f.message(&id).await.status, "unknown");
