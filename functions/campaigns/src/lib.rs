@@ -21,7 +21,6 @@ pub use ports::CampaignsPorts;
 pub use sync::{SYNC_EVERY_HOURS, SYNC_PAGE, SYNC_TIME, StoredTemplateSync, TemplateSyncPass, is_sync_time};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::outreach::campaign::CampaignChange;
 use shared::outreach::campaign::{CampaignJob, CampaignStatus};
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
@@ -37,8 +36,7 @@ use tracing::{Instrument, info, info_span, warn};
 pub const STEP_BUDGET: Duration = Duration::from_secs(20);
 /// Longest wait for one Graph call of the template sync.
 pub const GRAPH_TIMEOUT: Duration = Duration::from_secs(10);
-/// A running or preparing campaign whose jobs all went missing is picked up again after this.
-pub const WATCHDOG_MS: i64 = 120_000;
+pub use shared::outreach::campaign::WATCHDOG_MS;
 
 #[derive(Debug, Clone)]
 pub struct CampaignsConfig {
@@ -152,50 +150,21 @@ impl CampaignsService {
                 let Some(campaign) = self.ports.campaigns.campaign(&due.org_id, &due.campaign_id).await? else {
                     return Ok::<_, StoreError>(());
                 };
-                let job_of = |feed: bool| match feed {
-                    true => CampaignJob::Feed {
-                        org_id: due.org_id.clone(),
-                        campaign_id: due.campaign_id.clone(),
-                    },
-                    false => CampaignJob::Expand {
-                        org_id: due.org_id.clone(),
-                        campaign_id: due.campaign_id.clone(),
-                    },
-                };
-                let watchdog = Some(now + WATCHDOG_MS);
                 let id = &due.campaign_id;
-                let start = CampaignChange::default()
-                    .status(CampaignStatus::InProgress)
-                    .feed_cursor(None)
-                    .due(watchdog);
-                let next = match campaign.status {
-                    CampaignStatus::Scheduled if campaign.total_recipients == 0 => {
-                        warn!("scheduled campaign has no recipients; left scheduled");
-                        None
+                let (change, job) = match shared::outreach::campaign::due_step(&campaign, now) {
+                    shared::outreach::campaign::DueStep::Drop(out) => {
+                        if campaign.status == CampaignStatus::Scheduled {
+                            warn!("scheduled campaign has no recipients; left scheduled");
+                        }
+                        self.ports
+                            .campaigns
+                            .change(&due.org_id, id, campaign.status, out)
+                            .await?;
+                        summary.dropped += 1;
+                        return Ok(());
                     }
-                    CampaignStatus::Scheduled => Some((start.started_now(), job_of(true))),
-                    CampaignStatus::Preparing => Some((CampaignChange::default().due(watchdog), job_of(false))),
-                    CampaignStatus::InProgress => Some((CampaignChange::default().due(watchdog), job_of(true))),
-                    CampaignStatus::Paused if campaign.pause_reason.as_deref() == Some("messaging_limit") => {
-                        // From where the last steps began (their jobs were dropped while paused).
-                        let resume = CampaignChange::default()
-                            .status(CampaignStatus::InProgress)
-                            .pause_reason(None)
-                            .feed_cursor(campaign.feed_rewind.clone())
-                            .due(watchdog);
-                        Some((resume, job_of(true)))
-                    }
-                    _ => None,
-                };
-                // Nothing to do when it comes due: out of the index.
-                let Some((change, job)) = next else {
-                    let out = CampaignChange::default().due(None);
-                    self.ports
-                        .campaigns
-                        .change(&due.org_id, id, campaign.status, out)
-                        .await?;
-                    summary.dropped += 1;
-                    return Ok(());
+                    shared::outreach::campaign::DueStep::Start(change, job)
+                    | shared::outreach::campaign::DueStep::Requeue(change, job) => (change, job),
                 };
                 if self
                     .ports

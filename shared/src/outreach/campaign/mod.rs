@@ -6,9 +6,11 @@ mod change;
 pub mod limit;
 mod record;
 pub mod settle;
+mod steps;
 
 pub use change::CampaignChange;
 pub use record::{Campaign, CampaignCounters, Recipient};
+pub use steps::{DueStep, WATCHDOG_MS, command_change, due_step};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -299,22 +299,7 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
     let next = campaign::after(campaign.status, command, campaign.total_recipients)
         .map_err(|refusal| conflict(refusal.code, refusal.message))?;
     let id = &campaign.campaign_id;
-    let change = CampaignChange::default().status(next);
-    let change = match command {
-        // The fan-out reads from the start: recipients dropped by a pause are still pending.
-        Command::Start => change
-            .started_now()
-            .feed_cursor(None)
-            .due(Some(chrono::Utc::now().timestamp_millis() + 120_000)),
-        // Jobs dropped while paused are of the last steps: feed again from where they began.
-        Command::Resume => change
-            .pause_reason(None)
-            .feed_cursor(campaign.feed_rewind.clone())
-            .due(Some(chrono::Utc::now().timestamp_millis() + 120_000)),
-        Command::Pause => change.pause_reason(Some("manual")).due(None),
-        Command::Cancel => change.completed_now().due(None),
-        Command::Edit => change,
-    };
+    let change = campaign::command_change(&campaign, command, next, chrono::Utc::now().timestamp_millis());
     let changed = api
         .outreach
         .campaigns
