@@ -115,6 +115,8 @@ pub struct KeyCache {
     /// sender at most this many reads, and nobody else anything.
     lookups: TtlCache<String, std::sync::Arc<TokenBucket>>,
     touched: TtlCache<String, ()>,
+    /// "Now", for keys' expiry.
+    clock: shared::platform::clock::Clock,
 }
 
 fn unauthorized(message: &str) -> HttpError {
@@ -138,7 +140,14 @@ impl KeyCache {
             entries: TtlCache::new(CAPACITY),
             lookups: TtlCache::new(CAPACITY),
             touched: TtlCache::new(CAPACITY),
+            clock: shared::platform::clock::Clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` (tests move time past a key's expiry).
+    pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn authenticate(&self, request: &Request) -> Result<Caller, HttpError> {
@@ -157,7 +166,7 @@ impl KeyCache {
         if key.revoked_at.is_some() {
             return Err(unauthorized("this API key was revoked"));
         }
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let now = self.clock.now_rfc3339();
         if key.expires_at.as_deref().is_some_and(|expires| expires <= now.as_str()) {
             return Err(unauthorized("this API key has expired"));
         }

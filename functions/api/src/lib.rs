@@ -108,6 +108,8 @@ pub struct ApiService {
     care: CarePorts,
     events: Box<dyn EventPublisher>,
     live_url: String,
+    /// "Now" for every handler (the system's in Lambda).
+    clock: shared::platform::clock::Clock,
 }
 
 /// Messages, conversations, contacts and their media; the outbound queue.
@@ -166,6 +168,13 @@ struct CarePorts {
 }
 
 impl ApiService {
+    /// Reads "now" from `clock` (tests move time instead of waiting).
+    pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
+        self.access.keys = self.access.keys.with_clock(clock.clone());
+        self.clock = clock;
+        self
+    }
+
     pub fn from_aws(config: &ApiConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let table = &config.table_name;
@@ -226,6 +235,7 @@ impl ApiService {
                 &config.event_bus_name,
             )),
             live_url: config.live_url.clone(),
+            clock: shared::platform::clock::Clock::system(),
         }
     }
 

@@ -71,7 +71,7 @@ impl CampaignsService {
             None => return self.pause(&campaign, "template_deleted", None).await,
         };
         let spec = ParameterSpec::of(&template.components);
-        let now = self.now_ms();
+        let now = self.clock.now_ms();
         let mut budget = feed_budget(account.throughput_mps);
         let hour = limit::current_hour(now);
         if let Some(cap) = account.messaging_limit {
@@ -205,7 +205,7 @@ impl CampaignsService {
         let mut change = CampaignChange::default()
             .after_checkpoint(campaign.checkpoint)
             .feed_cursor(cursor)
-            .due(Some(self.now_ms() + WATCHDOG_MS));
+            .due(Some(self.clock.now_ms() + WATCHDOG_MS));
         if !jobs.is_empty() {
             change = change
                 .feed_rewind(campaign.feed_last_start.clone().or(step_start.clone()))
@@ -247,7 +247,7 @@ impl CampaignsService {
             .campaigns
             .unsettled_after(org_id, campaign_id, campaign.settle_cursor.as_deref(), SETTLE_PAGE)
             .await?;
-        let now = self.now_ms();
+        let now = self.clock.now_ms();
         let mut open_here = 0;
         for recipient in &page.pending {
             let push = settle::push(recipient, now);

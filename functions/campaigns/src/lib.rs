@@ -99,10 +99,6 @@ impl CampaignsService {
         self
     }
 
-    pub(crate) fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
     /// Replaces the campaign queue the follow-up steps go to (tests catch them to run at once).
     pub fn wrap_jobs(mut self, wrap: impl FnOnce(Arc<dyn JobQueue>) -> Arc<dyn JobQueue>) -> Self {
         self.ports.jobs = wrap(self.ports.jobs);

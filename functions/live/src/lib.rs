@@ -51,6 +51,8 @@ pub struct LiveService {
     agents: AgentStore,
     connections: ConnectionStore,
     connections_per_org: usize,
+    /// "Now", for sessions' and connections' expiry.
+    clock: shared::platform::clock::Clock,
 }
 
 /// What a connection route answers; API Gateway refuses the upgrade for anything but 200.
@@ -77,7 +79,14 @@ impl LiveService {
             agents: AgentStore::new(dynamo.clone(), &config.table_name),
             connections: ConnectionStore::new(dynamo, &config.table_name),
             connections_per_org: config.connections_per_org,
+            clock: shared::platform::clock::Clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` (tests move it past a session's expiry).
+    pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn handle(
@@ -125,7 +134,7 @@ impl LiveService {
             warn!("connect without a session token");
             return Ok(answer(401, "unauthenticated"));
         }
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = self.clock.now_ms();
         let Some(session) = self.logins.session(token, now_ms).await? else {
             warn!("connect with an unknown, revoked or expired session");
             return Ok(answer(401, "unauthenticated"));

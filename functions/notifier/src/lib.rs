@@ -58,6 +58,8 @@ pub struct NotifierService {
     connections: ConnectionStore,
     poster: Box<dyn ConnectionPoster>,
     runner: BatchRunner,
+    /// "Now", for the connections' expiry.
+    clock: shared::platform::clock::Clock,
 }
 
 impl NotifierService {
@@ -79,7 +81,14 @@ impl NotifierService {
             connections,
             poster,
             runner,
+            clock: shared::platform::clock::Clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` (tests move it past a connection's expiry).
+    pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
@@ -93,7 +102,7 @@ impl NotifierService {
     /// Closes the connections of an agent's ended sessions (`DELETE @connections`) and forgets
     /// them; a close that fails is retried with the record (SQS redelivers the event).
     async fn close_sessions(&self, ended: &shared::live::SessionsEnded) -> Result<Delivery, StoreError> {
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = self.clock.now_ms();
         let mut delivery = Delivery::default();
         let mut failed = None;
         for connection in self.connections.of_organization(&ended.org_id, now_ms).await? {
@@ -130,7 +139,7 @@ impl NotifierService {
             Ok(notice) => notice,
             Err(err) => return Ok(Delivered::NotAnEvent(err.to_string())),
         };
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = self.clock.now_ms();
         let connections = self.connections.of_organization(&notice.org_id, now_ms).await?;
         let data = serde_json::to_vec(&notice).map_err(|e| StoreError::io("notice", e))?;
         let results: Vec<(String, Result<(), PostError>)> = futures::stream::iter(connections)

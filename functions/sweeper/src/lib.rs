@@ -58,6 +58,8 @@ pub struct SweeperService {
     sends: OutboundStore,
     outbound: Box<dyn JobQueue>,
     events: Box<dyn EventPublisher>,
+    /// "Now" when a run has no scheduled event's time.
+    clock: shared::platform::clock::Clock,
 }
 
 impl SweeperService {
@@ -72,6 +74,7 @@ impl SweeperService {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
+            clock: shared::platform::clock::Clock::system(),
         }
     }
 
@@ -86,8 +89,7 @@ impl SweeperService {
 
     /// One run; `event` is EventBridge's scheduled event, whose `time` is "now".
     pub async fn sweep(&self, event: &serde_json::Value) -> Result<SweepSummary, StoreError> {
-        let now_ms =
-            shared::platform::tick::event_time_ms(event).unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        let now_ms = self.clock.now_for(event);
         let mut summary = SweepSummary::default();
         for shard in 0..SEND_SHARDS {
             self.sweep_shard(shard, now_ms, &mut summary)

@@ -54,6 +54,8 @@ pub struct WebhookService {
     queue: Box<dyn IngestQueue>,
     payloads: Box<dyn PayloadStore>,
     cache: AccountCache,
+    /// "Now": a delivery's receive time, and the account cache's refresh floor.
+    clock: shared::platform::clock::Clock,
 }
 
 impl WebhookService {
@@ -68,12 +70,14 @@ impl WebhookService {
             queue,
             payloads,
             cache: AccountCache::new(cache_ttl),
+            clock: shared::platform::clock::Clock::system(),
         }
     }
 
     /// Reads "now" from `clock` for the account cache's refresh after a signature mismatch.
     pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
-        self.cache = self.cache.with_clock(clock);
+        self.cache = self.cache.with_clock(clock.clone());
+        self.clock = clock;
         self
     }
 
@@ -162,7 +166,7 @@ impl WebhookService {
     }
 
     async fn intake(&self, request: &Request) -> Result<Response<Body>, HttpError> {
-        let received_at_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+        let received_at_ms = self.clock.now_ms().max(0) as u64;
         let body: &[u8] = request.body().as_ref();
         if body.len() > MAX_BODY_BYTES {
             return Err(HttpError::new(

@@ -39,6 +39,11 @@ impl Clock {
         (self.0)()
     }
 
+    /// Now as a UTC date-time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
+    }
+
     /// RFC 3339 with milliseconds, UTC (`2026-12-04T10:00:00.000Z`).
     pub fn now_rfc3339(&self) -> String {
         chrono::DateTime::from_timestamp_millis(self.now_ms())

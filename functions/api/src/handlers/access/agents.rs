@@ -135,7 +135,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     if password.is_some() {
         // Whether an address signs in to another organization is counted before it is looked
         // up: an organization learns it for a bounded number of addresses per window.
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = api.clock.now_ms();
         let by_org = format!("agent-email:{}", cx.org());
         if !api
             .access
@@ -268,7 +268,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
                 .map_err(|_| unprocessable("expires_at", "must be an RFC 3339 time"))?
                 .with_timezone(&chrono::Utc);
             // Well-formed, but already past: it conflicts with the clock, not with the schema.
-            if when <= chrono::Utc::now() {
+            if when <= api.clock.now() {
                 return Err(HttpError::new(
                     StatusCode::CONFLICT,
                     "expires_in_past",

@@ -65,7 +65,7 @@ pub async fn change_own(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?
         .filter(|a| a.is_active)
         .ok_or_else(|| not_found("agent"))?;
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let (by_email, by_source) = attempt_keys(cx.request, &agent.email.to_lowercase());
     count_attempt(
         api,
@@ -123,7 +123,7 @@ pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
             "agent_id: a deactivated agent cannot sign in",
         ));
     }
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let (token, expires_ms) = api
         .access
         .logins
@@ -156,7 +156,7 @@ pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn complete_reset(api: &ApiService, request: &Request) -> Answer {
     let body: views::CompletePasswordReset = json_body(request)?;
     let new_password = checked_password("new_password", &body.new_password)?;
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let by_source = source_key(request);
     let refused = || {
         HttpError::new(

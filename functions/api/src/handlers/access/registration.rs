@@ -36,7 +36,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
             .unwrap_or_default(),
         None => email.split('@').next().unwrap_or_default().to_string(),
     };
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let source = format!("register:{}", shared::access::session::hash(&source_ip(request)));
     // Counted before the address is looked up, taken or free: a stranger learns whether an
     // address signs in somewhere at most REGISTRATIONS_PER_SOURCE times a window, and the count

@@ -78,7 +78,7 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
         ));
     }
     let email = body.email.trim().to_lowercase();
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     // Counted by digest: any string a caller sends makes a valid, bounded key.
     let (by_email, by_source) = attempt_keys(request, &email);
     count_attempt(
@@ -126,7 +126,7 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
 /// Ends the session the request was made with (an API key has none to end).
 pub async fn logout(api: &ApiService, request: &Request) -> Answer {
     if let Some(token) = bearer(request).filter(|t| session::is_session_token(t)) {
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = api.clock.now_ms();
         if let Some(open) = api.access.logins.session(token, now_ms).await? {
             api.access.logins.close_session(&open, token).await?;
         }
@@ -137,7 +137,7 @@ pub async fn logout(api: &ApiService, request: &Request) -> Answer {
 /// The caller a session token stands for: its agent, who must still be active, holding exactly
 /// what their role grants now (never `*`).
 pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Caller, HttpError> {
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let signed_out = || {
         HttpError::new(
             StatusCode::UNAUTHORIZED,

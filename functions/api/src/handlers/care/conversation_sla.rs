@@ -12,7 +12,7 @@ pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let id = &conversation.conversation_id;
     let clocks = api.care.sla.clocks.clocks(cx.org(), id).await?;
     let breaches = api.care.sla.clocks.breaches(cx.org(), id).await?;
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     ok(&views::ConversationSlaStatus::of(
         id,
         clocks.as_ref(),
@@ -29,7 +29,7 @@ pub async fn apply(api: &ApiService, cx: &Context<'_>) -> Answer {
         false => None,
     }
     .ok_or_else(|| HttpError::not_found("sla_policy_id: no SLA policy with this id"))?;
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     let clocks = api.care.sla.apply(&conversation, &policy, now_ms).await?;
     let breaches = api
         .care

@@ -6,7 +6,7 @@ use crate::request::{Context, ok};
 use crate::views;
 
 pub async fn overview(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = api.clock.now().format("%Y-%m-%d").to_string();
     let counters = api.inbox.counters.totals_with_day(cx.org(), &today).await?;
     let get = |name: &str| counters.get(name).copied().unwrap_or(0).max(0);
     let total = get("conversations_created");

@@ -204,12 +204,12 @@ pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await?
         .ok_or_else(|| not_found("conversation"))?;
     // After the resolve (idempotent): a failure here fails the call, and its retry stops them.
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = api.clock.now_ms();
     api.care
         .sla
         .resolved(cx.org(), &resolved.conversation_id, now_ms)
         .await?;
-    api.care.surveys.after_resolve(&resolved, chrono::Utc::now()).await?;
+    api.care.surveys.after_resolve(&resolved, api.clock.now()).await?;
     ok(&views::Conversation::from(&resolved))
 }
 
@@ -222,7 +222,7 @@ pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
         .await
     {
         Ok(Some(reopened)) => {
-            let now_ms = chrono::Utc::now().timestamp_millis();
+            let now_ms = api.clock.now_ms();
             api.care
                 .sla
                 .reopened(cx.org(), &reopened.conversation_id, now_ms)

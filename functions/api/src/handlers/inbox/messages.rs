@@ -326,7 +326,7 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
         };
     }
     check_references(api, cx, &content, &conversation.account_id).await?;
-    let now = chrono::Utc::now();
+    let now = api.clock.now();
     if outbound::needs_open_window(&content)
         && let Some(closed) = text_window_closed(api, cx, &conversation, now.timestamp()).await?
     {

@@ -299,7 +299,7 @@ pub async fn command(api: &ApiService, cx: &Context<'_>, command: Command) -> An
     let next = campaign::after(campaign.status, command, campaign.total_recipients)
         .map_err(|refusal| conflict(refusal.code, refusal.message))?;
     let id = &campaign.campaign_id;
-    let change = campaign::command_change(&campaign, command, next, chrono::Utc::now().timestamp_millis());
+    let change = campaign::command_change(&campaign, command, next, api.clock.now_ms());
     let changed = api
         .outreach
         .campaigns

@@ -278,9 +278,7 @@ pub async fn add(api: &ApiService, cx: &Context<'_>) -> Answer {
             .prepared_status(Some(campaign.status))
             .pending_tags(&pending)
             // A watchdog: should the job be lost, the minute tick queues the expansion again.
-            .due(Some(
-                chrono::Utc::now().timestamp_millis() + shared::outreach::campaign::WATCHDOG_MS,
-            ));
+            .due(Some(api.clock.now_ms() + shared::outreach::campaign::WATCHDOG_MS));
         campaign = api
             .outreach
             .campaigns

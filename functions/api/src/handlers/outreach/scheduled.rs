@@ -22,7 +22,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let content = checked_content(&send)?;
     let conversation = load(api, cx).await?;
-    let now = chrono::Utc::now();
+    let now = api.clock.now();
     let scheduled_at_ms = chrono::DateTime::parse_from_rfc3339(&body.scheduled_at)
         .map_err(|_| unprocessable("scheduled_at", "must be an RFC 3339 date-time"))?
         .timestamp_millis();
