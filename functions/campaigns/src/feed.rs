@@ -109,7 +109,7 @@ impl CampaignsService {
             let opted_out = match template.is_marketing() {
                 true => {
                     let phones: Vec<String> = page.pending.iter().map(|r| r.phone.clone()).collect();
-                    self.ports.campaigns.opted_out(org_id, &phones).await?
+                    self.ports.campaigns.opted_out_of(org_id, &phones).await?
                 }
                 false => Default::default(),
             };

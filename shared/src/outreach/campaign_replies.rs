@@ -3,16 +3,15 @@
 //! them (counted once), and marketing opt-outs are recorded. `CampaignStore` implements it on
 //! DynamoDB, `replies_memory.rs` in memory; `campaign_sends_contract.rs` holds both to one behaviour.
 
-use crate::outreach::campaign::{Campaign, Reach, Recipient};
+use crate::outreach::campaign_sends::CampaignSends;
 use crate::outreach::campaign_store::CampaignStore;
 use crate::outreach::template::Template;
 use crate::outreach::template_store::TemplateStore;
 use crate::platform::StoreError;
 
 #[async_trait::async_trait]
-pub trait CampaignReplies: Send + Sync {
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError>;
-    async fn recipient(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Option<Recipient>, StoreError>;
+/// The campaign and its recipients are read through [`CampaignSends`].
+pub trait CampaignReplies: CampaignSends {
     /// Meta's status of the recipient's send: whether it moved the recipient (up only).
     async fn apply_status(
         &self,
@@ -23,8 +22,6 @@ pub trait CampaignReplies: Send + Sync {
         wamid: &str,
         error: Option<(i64, String)>,
     ) -> Result<bool, StoreError>;
-    /// The campaign send that last reached `phone`, within the attribution window.
-    async fn reach(&self, org_id: &str, phone: &str) -> Result<Option<Reach>, StoreError>;
     /// The recipient's first reply with its conversation: `false` when it replied before.
     async fn record_reply(
         &self,
@@ -41,12 +38,6 @@ pub trait CampaignReplies: Send + Sync {
 
 #[async_trait::async_trait]
 impl CampaignReplies for CampaignStore {
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
-        CampaignStore::campaign(self, org_id, campaign_id).await
-    }
-    async fn recipient(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Option<Recipient>, StoreError> {
-        CampaignStore::recipient(self, org_id, campaign_id, phone).await
-    }
     async fn apply_status(
         &self,
         org_id: &str,
@@ -57,9 +48,6 @@ impl CampaignReplies for CampaignStore {
         error: Option<(i64, String)>,
     ) -> Result<bool, StoreError> {
         CampaignStore::apply_status(self, org_id, campaign_id, phone, status, wamid, error).await
-    }
-    async fn reach(&self, org_id: &str, phone: &str) -> Result<Option<Reach>, StoreError> {
-        CampaignStore::reach(self, org_id, phone).await
     }
     async fn record_reply(
         &self,

@@ -6,15 +6,16 @@
 
 use crate::outreach::campaign::limit::Reservation;
 use crate::outreach::campaign::{Campaign, CampaignChange, CampaignStatus, Recipient};
+use crate::outreach::campaign_sends::CampaignSends;
 use crate::outreach::campaign_store::{CampaignStore, DueCampaign, FeedPage};
 use crate::platform::StoreError;
 use std::collections::{HashMap, HashSet};
 
 #[async_trait::async_trait]
-pub trait CampaignRuns: Send + Sync {
+/// The campaign and each recipient's moves (settle, unknown) are [`CampaignSends`]'.
+pub trait CampaignRuns: CampaignSends {
     /// Campaigns whose due time has come, at most `limit`.
     async fn due(&self, now_ms: i64, limit: i32) -> Result<Vec<DueCampaign>, StoreError>;
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError>;
     /// Applies `change` if the campaign is still in `expected` (and at the checkpoint the change
     /// read): the campaign afterwards, or `None`.
     async fn change(
@@ -49,18 +50,8 @@ pub trait CampaignRuns: Send + Sync {
         cursor: Option<&str>,
         limit: i32,
     ) -> Result<FeedPage, StoreError>;
-    async fn opted_out(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError>;
-    /// `failed` or `skipped` with the reason, counted once (see `CampaignSends::settle_unsent`).
-    async fn settle_unsent(
-        &self,
-        recipient: &Recipient,
-        outcome: &'static str,
-        code: Option<i64>,
-        message: &str,
-        claimed: bool,
-    ) -> Result<bool, StoreError>;
-    /// sending → unknown, by the claim's holder only.
-    async fn mark_unknown(&self, recipient: &Recipient) -> Result<bool, StoreError>;
+    /// Which of `phones` stopped marketing messages.
+    async fn opted_out_of(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError>;
     /// A claimed send never answered: `failed`, counted, ranked below `sent`.
     async fn fail_unconfirmed(&self, recipient: &Recipient, message: &str) -> Result<bool, StoreError>;
     /// Campaign sends queued for the account in each of `hours`.
@@ -86,9 +77,6 @@ pub trait CampaignRuns: Send + Sync {
 impl CampaignRuns for CampaignStore {
     async fn due(&self, now_ms: i64, limit: i32) -> Result<Vec<DueCampaign>, StoreError> {
         CampaignStore::due(self, now_ms, limit).await
-    }
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
-        CampaignStore::campaign(self, org_id, campaign_id).await
     }
     async fn change(
         &self,
@@ -128,21 +116,8 @@ impl CampaignRuns for CampaignStore {
     ) -> Result<FeedPage, StoreError> {
         CampaignStore::unsettled_after(self, org_id, campaign_id, cursor, limit).await
     }
-    async fn opted_out(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
+    async fn opted_out_of(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
         CampaignStore::opted_out(self, org_id, phones).await
-    }
-    async fn settle_unsent(
-        &self,
-        recipient: &Recipient,
-        outcome: &'static str,
-        code: Option<i64>,
-        message: &str,
-        claimed: bool,
-    ) -> Result<bool, StoreError> {
-        CampaignStore::settle_unsent(self, recipient, outcome, code, message, claimed).await
-    }
-    async fn mark_unknown(&self, recipient: &Recipient) -> Result<bool, StoreError> {
-        CampaignStore::mark_unknown(self, recipient).await
     }
     async fn fail_unconfirmed(&self, recipient: &Recipient, message: &str) -> Result<bool, StoreError> {
         CampaignStore::fail_unconfirmed(self, recipient, message).await

@@ -71,7 +71,7 @@ pub async fn campaign_runs_contract(
     // Settled recipients leave the pending and unsettled pages; the opted out are known.
     sends.opt_out(org_id, first, "stopped").await.unwrap();
     let opted = port
-        .opted_out(org_id, &[first.to_string(), second.to_string()])
+        .opted_out_of(org_id, &[first.to_string(), second.to_string()])
         .await
         .unwrap();
     assert_eq!(opted.into_iter().collect::<Vec<_>>(), [first]);

@@ -2,12 +2,14 @@
 //! what a test reads back). `CampaignStore` implements it on DynamoDB, `campaign_sends_memory.rs`
 //! in memory; `campaign_sends_contract.rs` holds both to one behaviour.
 
-use crate::outreach::campaign::{CampaignCounters, CampaignStatus, Reach, Recipient};
+use crate::outreach::campaign::{Campaign, CampaignCounters, CampaignStatus, Reach, Recipient};
 use crate::outreach::campaign_store::{CampaignStore, Claim};
 use crate::platform::StoreError;
 
 #[async_trait::async_trait]
 pub trait CampaignSends: Send + Sync {
+    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError>;
+
     /// The campaign's status (`None`: no such campaign).
     async fn status(&self, org_id: &str, campaign_id: &str) -> Result<Option<CampaignStatus>, StoreError>;
 
@@ -53,6 +55,9 @@ pub trait CampaignSends: Send + Sync {
 
 #[async_trait::async_trait]
 impl CampaignSends for CampaignStore {
+    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
+        CampaignStore::campaign(self, org_id, campaign_id).await
+    }
     async fn status(&self, org_id: &str, campaign_id: &str) -> Result<Option<CampaignStatus>, StoreError> {
         Ok(self.campaign(org_id, campaign_id).await?.map(|c| c.status))
     }

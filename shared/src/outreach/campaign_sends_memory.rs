@@ -129,6 +129,10 @@ fn holds_claim(stored: &Recipient, recipient: &Recipient) -> bool {
 
 #[async_trait::async_trait]
 impl CampaignSends for MemoryCampaignSends {
+    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
+        Ok(self.campaign_now(org_id, campaign_id))
+    }
+
     async fn status(&self, org_id: &str, campaign_id: &str) -> Result<Option<CampaignStatus>, StoreError> {
         Ok(lock(&self.campaigns).get(&pair(org_id, campaign_id)).map(|c| c.status))
     }

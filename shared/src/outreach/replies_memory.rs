@@ -2,7 +2,7 @@
 //! move a recipient up only and add each counter level once (`counters_crossed`, the store's own
 //! rule), a reply is counted once. And templates by id.
 
-use crate::outreach::campaign::{Campaign, Reach, Recipient, counters_crossed, rank_of};
+use crate::outreach::campaign::{counters_crossed, rank_of};
 use crate::outreach::campaign_replies::{CampaignReplies, TemplateLookup};
 use crate::outreach::campaign_sends::CampaignSends;
 use crate::outreach::campaign_sends_memory::MemoryCampaignSends;
@@ -14,14 +14,6 @@ use std::sync::Mutex;
 
 #[async_trait::async_trait]
 impl CampaignReplies for MemoryCampaignSends {
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
-        Ok(self.campaign_now(org_id, campaign_id))
-    }
-
-    async fn recipient(&self, org_id: &str, campaign_id: &str, phone: &str) -> Result<Option<Recipient>, StoreError> {
-        CampaignSends::recipient(self, org_id, campaign_id, phone).await
-    }
-
     async fn apply_status(
         &self,
         org_id: &str,
@@ -63,10 +55,6 @@ impl CampaignReplies for MemoryCampaignSends {
             }
         }
         Ok(moved)
-    }
-
-    async fn reach(&self, org_id: &str, phone: &str) -> Result<Option<Reach>, StoreError> {
-        CampaignSends::reach(self, org_id, phone).await
     }
 
     async fn record_reply(

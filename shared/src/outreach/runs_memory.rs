@@ -75,10 +75,6 @@ impl CampaignRuns for MemoryCampaignSends {
         Ok(due.into_iter().take(limit.max(0) as usize).map(|(_, c)| c).collect())
     }
 
-    async fn campaign(&self, org_id: &str, campaign_id: &str) -> Result<Option<Campaign>, StoreError> {
-        Ok(self.campaign_now(org_id, campaign_id))
-    }
-
     async fn change(
         &self,
         org_id: &str,
@@ -158,7 +154,7 @@ impl CampaignRuns for MemoryCampaignSends {
         Ok(self.page(org_id, campaign_id, cursor, limit, &["pending", "sending", "unknown"]))
     }
 
-    async fn opted_out(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
+    async fn opted_out_of(&self, org_id: &str, phones: &[String]) -> Result<HashSet<String>, StoreError> {
         let mut out = HashSet::new();
         for phone in phones {
             if CampaignSends::opted_out(self, org_id, phone).await? {
@@ -166,21 +162,6 @@ impl CampaignRuns for MemoryCampaignSends {
             }
         }
         Ok(out)
-    }
-
-    async fn settle_unsent(
-        &self,
-        recipient: &Recipient,
-        outcome: &'static str,
-        code: Option<i64>,
-        message: &str,
-        claimed: bool,
-    ) -> Result<bool, StoreError> {
-        CampaignSends::settle_unsent(self, recipient, outcome, code, message, claimed).await
-    }
-
-    async fn mark_unknown(&self, recipient: &Recipient) -> Result<bool, StoreError> {
-        CampaignSends::mark_unknown(self, recipient).await
     }
 
     async fn fail_unconfirmed(&self, recipient: &Recipient, message: &str) -> Result<bool, StoreError> {

@@ -6,28 +6,14 @@ use super::*;
 use shared::care::chat_expiry::ChatExpirationRule;
 use shared::care::csat::{CsatSurvey, SurveyStatus};
 use shared::care::sla::SlaPolicy;
-use shared::care::working_hours::{DaySchedule, WorkingHours};
 
 /// Monday 2026-12-07 00:00 UTC.
 const MONDAY: i64 = 1_796_601_600;
 const HOUR: i64 = 3600;
 
-fn weekdays_nine_to_six() -> WorkingHours {
-    WorkingHours {
-        org_id: ORG.into(),
-        division_id: None,
-        time_zone: "UTC".into(),
-        days: (1..=5)
-            .map(|d| DaySchedule {
-                day_of_week: d,
-                start_time: "09:00".into(),
-                end_time: "18:00".into(),
-                is_active: true,
-            })
-            .collect(),
-        updated_by: "ag_admin".into(),
-        updated_at: "2026-12-05T00:00:00Z".into(),
-    }
+/// Weekdays 9 to 18, UTC (the care contract's hours).
+fn weekdays_nine_to_six() -> shared::care::working_hours::WorkingHours {
+    shared::care::contract::office_hours(ORG)
 }
 
 #[tokio::test]
