@@ -80,7 +80,7 @@ impl IngestService {
                 content: &content,
                 reply_to: None,
             },
-            chrono::DateTime::from_timestamp_millis(self.clock.now_ms()).unwrap_or_default(),
+            self.clock.now(),
         );
         let reply = OutOfHoursReply {
             key: &key,

@@ -46,9 +46,7 @@ impl Clock {
 
     /// RFC 3339 with milliseconds, UTC (`2026-12-04T10:00:00.000Z`).
     pub fn now_rfc3339(&self) -> String {
-        chrono::DateTime::from_timestamp_millis(self.now_ms())
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        self.now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
     /// "Now" of a run started by a scheduled event: the event's `time`, else this clock's.
