@@ -171,7 +171,7 @@ async fn the_dynamodb_campaign_replies_keep_the_contract() {
 }
 
 #[tokio::test]
-async fn the_dynamodb_care_stores_keep_the_contract() {
+async fn the_dynamodb_care_stores_keep_the_ingest_and_sla_checks_contracts() {
     use shared::care::contract::{Care, care_contract, default_policy, idle_rule, office_hours, sent_survey};
     let fx = Fixture::new().await;
     fx.inbound(&fx.a, "wamid.contract-care", chrono::Utc::now().timestamp())
@@ -204,7 +204,7 @@ async fn the_dynamodb_care_stores_keep_the_contract() {
         .transact(surveys.created(&survey, "4915550077").unwrap())
         .await
         .unwrap();
-    let sla = shared::care::sla_keeper::SlaKeeper::new(dynamo, &table);
+    let sla = shared::care::sla_keeper::SlaKeeper::new(dynamo.clone(), &table);
     let care = Care {
         sla: &sla,
         expiry: &expiry,
@@ -212,6 +212,15 @@ async fn the_dynamodb_care_stores_keep_the_contract() {
         surveys: &surveys,
     };
     care_contract(care, &conversation, &survey, "4915550077").await;
+    // Then what sla-checks relies on, on the clocks and expiry entry just started, and the resolve.
+    let checks = shared::care::check_contract::Checks {
+        clocks: &shared::care::sla_store::SlaStore::new(dynamo.clone(), &table),
+        stops: &sla,
+        expiries: &expiry,
+    };
+    shared::care::check_contract::sla_checks_contract(checks, &conversation).await;
+    let conversations = shared::inbox::conversation_store::ConversationStore::new(dynamo, &table);
+    shared::inbox::resolves::conversation_resolves_contract(&conversations, &conversation).await;
 }
 
 #[tokio::test]

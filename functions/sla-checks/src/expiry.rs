@@ -57,7 +57,6 @@ impl SlaChecksService {
         budget: &mut RunBudget,
         summary: &mut RunSummary,
     ) -> Result<(), StoreError> {
-        let entries = self.expiry.due_entries();
         let mut work = DueExpiries {
             service: self,
             now_ms,
@@ -65,8 +64,8 @@ impl SlaChecksService {
             summary,
         };
         tick::run(
-            &self.due,
-            &entries,
+            &*self.ports.cursors,
+            &*self.ports.expiries,
             CLOCK,
             now_ms,
             crate::FIRST_LOOK_BACK_MS,
@@ -79,7 +78,7 @@ impl SlaChecksService {
 
     async fn rule_of(&self, org_id: &str, rules: &mut Rules) -> Result<Option<ChatExpirationRule>, StoreError> {
         if !rules.contains_key(org_id) {
-            let rule = self.expiry.rule(org_id, CHANNEL).await?;
+            let rule = self.ports.expiries.rule(org_id, CHANNEL).await?;
             rules.insert(org_id.to_string(), rule);
         }
         Ok(rules[org_id].clone())
@@ -105,17 +104,17 @@ impl SlaChecksService {
             return self.auto_resolved(entry, now_ms).await;
         }
         let (org, id) = (&entry.org_id, &entry.conversation_id);
-        let conversation = self.conversations.conversation(org, id).await?;
+        let conversation = self.ports.conversations.conversation(org, id).await?;
         let last_activity = conversation
             .as_ref()
             .filter(|c| c.status != ConversationStatus::Resolved)
             .map(|c| c.last_message_ms);
         let rule = self.rule_of(org, rules).await?;
         match expiry_step(rule.as_ref(), last_activity, now_ms) {
-            ExpiryStep::Drop => self.expiry.drop_entry(entry).await,
-            ExpiryStep::WaitUntil(at) => self.expiry.rearm(entry, at).await.map(drop),
+            ExpiryStep::Drop => self.ports.expiries.drop_entry(entry).await,
+            ExpiryStep::WaitUntil(at) => self.ports.expiries.rearm(entry, at).await.map(drop),
             ExpiryStep::Resolve => {
-                if !self.expiry.claim(entry, now_ms).await? {
+                if !self.ports.expiries.claim(entry, now_ms).await? {
                     summary.unchanged += 1;
                     return Ok(());
                 }
@@ -125,15 +124,15 @@ impl SlaChecksService {
                     ..entry.clone()
                 };
                 let last = last_activity.unwrap_or_default();
-                match self.conversations.resolve_idle(org, id, last).await? {
+                match self.ports.conversations.resolve_idle(org, id, last).await? {
                     Resolve::Resolved(_) => {
                         summary.auto_resolved += 1;
                         info!("idle conversation resolved");
                         self.auto_resolved(&claimed, now_ms).await
                     }
                     // A message came meanwhile: look again once it has been idle long enough.
-                    Resolve::Active => self.expiry.rearm(&claimed, now_ms + 60_000).await.map(drop),
-                    Resolve::Already(_) | Resolve::Gone => self.expiry.drop_entry(&claimed).await,
+                    Resolve::Active => self.ports.expiries.rearm(&claimed, now_ms + 60_000).await.map(drop),
+                    Resolve::Already(_) | Resolve::Gone => self.ports.expiries.drop_entry(&claimed).await,
                 }
             }
         }
@@ -143,16 +142,15 @@ impl SlaChecksService {
     /// claimed entry for the next run, which repeats these idempotent steps).
     async fn auto_resolved(&self, entry: &ExpiryEntry, now_ms: i64) -> Result<(), StoreError> {
         let (org, id) = (&entry.org_id, &entry.conversation_id);
-        let Some(conversation) = self.conversations.resolve(org, id).await? else {
-            return self.expiry.drop_entry(entry).await;
+        let Some(conversation) = self.ports.conversations.resolve(org, id).await? else {
+            return self.ports.expiries.drop_entry(entry).await;
         };
-        self.sla.resolved(org, id, now_ms).await?;
-        let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_else(chrono::Utc::now);
-        self.surveys.after_resolve(&conversation, now).await?;
+        self.ports.stops.resolved(org, id, now_ms).await?;
+        self.ports.surveys.after_resolve(&conversation, now_ms).await?;
         let event = DomainEvent::conversation_auto_resolved(org, id, entry.due_ms);
-        if !self.events.publish(&[event]).await.is_empty() {
+        if !self.ports.events.publish(&[event]).await.is_empty() {
             return Err(StoreError::io("PutEvents(conversation.auto_resolved)", "not accepted"));
         }
-        self.expiry.drop_entry(entry).await
+        self.ports.expiries.drop_entry(entry).await
     }
 }

@@ -12,12 +12,17 @@
 
 mod expiry;
 
+#[cfg(test)]
+mod tests;
+
 use shared::care::chat_expiry_store::ChatExpiryStore;
+use shared::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaStops};
 use shared::care::csat_surveyor::CsatSurveyor;
 use shared::care::sla_clock::{SlaClocks, Tally};
 use shared::care::sla_keeper::SlaKeeper;
 use shared::care::sla_store::SlaStore;
 use shared::inbox::conversation_store::ConversationStore;
+use shared::inbox::resolves::ConversationResolves;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -26,7 +31,8 @@ use shared::platform::event_bus::{EventBridgePublisher, EventPublisher};
 use shared::platform::events::DomainEvent;
 use shared::platform::job_queue::SqsJobQueue;
 use shared::platform::telemetry::emit_metric;
-use shared::platform::tick::{self, RunBudget, TickWork, minute_of};
+use shared::platform::tick::{self, ClockCursors, RunBudget, TickWork, minute_of};
+use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
 
 /// The cursor's name in the table.
@@ -91,41 +97,46 @@ impl TickWork<SlaClocks> for DueClocks<'_> {
     }
 }
 
+/// What the function works through: its ports (DynamoDB, SQS and EventBridge in Lambda; in
+/// memory in unit tests).
+#[derive(Clone)]
+pub struct SlaChecksPorts {
+    pub clocks: Arc<dyn SlaClockBook>,
+    pub cursors: Arc<dyn ClockCursors>,
+    pub expiries: Arc<dyn ExpiryEntries>,
+    pub conversations: Arc<dyn ConversationResolves>,
+    pub stops: Arc<dyn SlaStops>,
+    pub surveys: Arc<dyn ResolvedSurveys>,
+    pub events: Arc<dyn EventPublisher>,
+}
+
 pub struct SlaChecksService {
-    clocks: SlaStore,
-    due: DueIndex,
-    expiry: ChatExpiryStore,
-    conversations: ConversationStore,
-    sla: SlaKeeper,
-    surveys: CsatSurveyor,
-    events: Box<dyn EventPublisher>,
+    ports: SlaChecksPorts,
     clock: Clock,
 }
 
 impl SlaChecksService {
+    pub fn new(ports: SlaChecksPorts, clock: Clock) -> Self {
+        Self { ports, clock }
+    }
+
     pub fn from_aws(config: &SlaChecksConfig, aws: &aws_config::SdkConfig) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
         let table = &config.table_name;
-        Self {
-            clocks: SlaStore::new(dynamo.clone(), table),
-            due: DueIndex::new(dynamo.clone(), table),
-            expiry: ChatExpiryStore::new(dynamo.clone(), table),
-            conversations: ConversationStore::new(dynamo.clone(), table),
-            sla: SlaKeeper::new(dynamo.clone(), table),
-            surveys: CsatSurveyor::new(
-                dynamo,
-                table,
-                Box::new(SqsJobQueue::new(
-                    aws_sdk_sqs::Client::new(aws),
-                    &config.outbound_queue_url,
-                )),
-            ),
-            events: Box::new(EventBridgePublisher::new(
+        let outbound = SqsJobQueue::new(aws_sdk_sqs::Client::new(aws), &config.outbound_queue_url);
+        let ports = SlaChecksPorts {
+            clocks: Arc::new(SlaStore::new(dynamo.clone(), table)),
+            cursors: Arc::new(DueIndex::new(dynamo.clone(), table)),
+            expiries: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
+            conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+            stops: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+            surveys: Arc::new(CsatSurveyor::new(dynamo, table, Box::new(outbound))),
+            events: Arc::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: Clock::system(),
-        }
+        };
+        Self::new(ports, Clock::system())
     }
 
     /// Reads "now" from `clock` when the event carries no time (tests drive time without sleeping).
@@ -149,10 +160,9 @@ impl SlaChecksService {
         let mut summary = RunSummary::default();
         // One budget for both walks: the expiry walk gets what the SLA walk left.
         let mut budget = RunBudget::for_run();
-        let due_clocks = self.clocks.due_clocks();
         let tick = tick::run(
-            &self.due,
-            &due_clocks,
+            &*self.ports.cursors,
+            &*self.ports.clocks,
             CLOCK,
             now_ms,
             FIRST_LOOK_BACK_MS,
@@ -202,7 +212,7 @@ impl SlaChecksService {
                 return Ok(());
             }
             let breaches = clocks.breach_logs(&fired, now_ms);
-            match self.clocks.save(&mut clocks, now_ms, tally, &breaches).await {
+            match self.ports.clocks.save(&mut clocks, now_ms, tally, &breaches).await {
                 Ok(()) => {
                     for notice in &fired {
                         match notice.breached {
@@ -218,7 +228,12 @@ impl SlaChecksService {
                     return self.announce(clocks, now_ms).await;
                 }
                 Err(StoreError::Conflict(_)) => {
-                    let Some(current) = self.clocks.clocks(&clocks.org_id, &clocks.conversation_id).await? else {
+                    let Some(current) = self
+                        .ports
+                        .clocks
+                        .clocks(&clocks.org_id, &clocks.conversation_id)
+                        .await?
+                    else {
                         summary.unchanged += 1;
                         return Ok(());
                     };
@@ -244,11 +259,11 @@ impl SlaChecksService {
             .iter()
             .map(|notice| DomainEvent::sla_notice(&clocks.org_id, &clocks.conversation_id, &clocks.policy_id, notice))
             .collect();
-        if !self.events.publish(&events).await.is_empty() {
+        if !self.ports.events.publish(&events).await.is_empty() {
             return Err(StoreError::io("PutEvents(sla)", "not accepted"));
         }
         clocks.unannounced.clear();
-        match self.clocks.save(&mut clocks, now_ms, Tally::default(), &[]).await {
+        match self.ports.clocks.save(&mut clocks, now_ms, Tally::default(), &[]).await {
             // Another writer came first and keeps the notices due: the next run publishes them
             // again under the same ids.
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),

@@ -1,17 +1,23 @@
-//! The care context in memory: SLA policies and started clocks, expiration rules and armed
-//! expiries, working hours, and satisfaction surveys, for tests of orchestration without moto. The
-//! decisions are the domain's own (`policy_for`, `SlaClocks::start`, `resolve_at_ms`); the
-//! conditions are the stores' (clocks started once, a survey rated once).
+//! The care context in memory: SLA policies and clocks (indexed at their next deadline, saved once
+//! per version), expiration rules and expiry entries (indexed, claimed once), working hours, and
+//! satisfaction surveys, for tests of orchestration without moto. The decisions are the domain's
+//! own (`policy_for`, `SlaClocks::start`, `resolve_at_ms`); the conditions are the stores' (clocks
+//! started once, a breach logged once, a survey sent and rated once), held by the contracts in
+//! `contract.rs` and `check_contract.rs`.
 
 use crate::care::chat_expiry::ChatExpirationRule;
-use crate::care::csat::{CsatSurvey, SurveyStatus};
+use crate::care::chat_expiry_store::ExpiryEntry;
+use crate::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaStops};
+use crate::care::csat::{CsatSurvey, SurveyStatus, survey_id};
 use crate::care::ports::{ExpiryArming, HoursInForce, SlaStarts, SurveyAnswers};
 use crate::care::sla::{SlaPolicy, Subject, policy_for};
-use crate::care::sla_clock::{HoursSnapshot, SlaClocks};
+use crate::care::sla_clock::{HoursSnapshot, SlaBreachLog, SlaClocks, Tally};
 use crate::care::working_hours::WorkingHours;
 use crate::inbox::Conversation;
 use crate::platform::StoreError;
-use std::collections::HashMap;
+use crate::platform::memory::MemoryDue;
+use crate::platform::tick::ShardPages;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 type Pair = (String, String);
@@ -29,10 +35,19 @@ pub struct MemoryCare {
     policies: Mutex<Vec<SlaPolicy>>,
     /// (org, conversation) → its clocks.
     clocks: Mutex<HashMap<Pair, SlaClocks>>,
+    /// The clocks at their next deadline (as the index holds them).
+    clocks_due: MemoryDue<SlaClocks>,
+    /// (org, conversation, kind, cycle) of breaches logged.
+    breaches: Mutex<HashSet<(String, String, String, u32)>>,
+    /// (org, counter) → its value.
+    counts: Mutex<HashMap<Pair, i64>>,
     /// (org, channel) → the expiration rule.
     rules: Mutex<HashMap<Pair, ChatExpirationRule>>,
-    /// (org, conversation) → when it expires.
-    armed: Mutex<HashMap<Pair, i64>>,
+    /// (org, conversation) → its expiry entry.
+    expiries: Mutex<HashMap<Pair, ExpiryEntry>>,
+    expiries_due: MemoryDue<ExpiryEntry>,
+    /// Organizations whose resolved conversations get a survey.
+    surveying: Mutex<HashSet<String>>,
     /// (org, division or "") → the schedule.
     hours: Mutex<HashMap<Pair, WorkingHours>>,
     /// (org, survey id) → the survey.
@@ -71,7 +86,54 @@ impl MemoryCare {
 
     /// When the conversation's expiry is due, if armed.
     pub fn armed(&self, org_id: &str, conversation_id: &str) -> Option<i64> {
-        lock(&self.armed).get(&pair(org_id, conversation_id)).copied()
+        self.expiry(org_id, conversation_id).map(|e| e.due_ms)
+    }
+
+    /// The conversation's expiry entry, if armed.
+    pub fn expiry(&self, org_id: &str, conversation_id: &str) -> Option<ExpiryEntry> {
+        lock(&self.expiries).get(&pair(org_id, conversation_id)).cloned()
+    }
+
+    /// Arms the conversation's expiry entry at `due_ms`.
+    pub fn arm(&self, org_id: &str, conversation_id: &str, due_ms: i64) {
+        self.index_expiry(ExpiryEntry {
+            org_id: org_id.into(),
+            conversation_id: conversation_id.into(),
+            due_ms,
+            resolving: false,
+            claimed_ms: 0,
+        });
+    }
+
+    fn index_expiry(&self, entry: ExpiryEntry) {
+        self.expiries_due
+            .place(&entry.org_id, &entry.conversation_id, entry.due_ms, entry.clone());
+        lock(&self.expiries).insert(pair(&entry.org_id, &entry.conversation_id), entry);
+    }
+
+    /// Clocks stored as they are (a conversation already under a policy), indexed at `now_ms`.
+    pub fn put_clocks(&self, clocks: SlaClocks, now_ms: i64) {
+        self.index_clocks(&clocks, now_ms);
+        lock(&self.clocks).insert(pair(&clocks.org_id, &clocks.conversation_id), clocks);
+    }
+
+    fn index_clocks(&self, clocks: &SlaClocks, now_ms: i64) {
+        match clocks.due_at_ms(now_ms) {
+            Some(due_ms) => self
+                .clocks_due
+                .place(&clocks.org_id, &clocks.conversation_id, due_ms, clocks.clone()),
+            None => self.clocks_due.remove(&clocks.org_id, &clocks.conversation_id),
+        }
+    }
+
+    /// The organization's counter (SLA met and breached).
+    pub fn count(&self, org_id: &str, name: &str) -> i64 {
+        lock(&self.counts).get(&pair(org_id, name)).copied().unwrap_or_default()
+    }
+
+    /// The organization's resolved conversations get a satisfaction survey.
+    pub fn survey_after_resolve(&self, org_id: &str) {
+        lock(&self.surveying).insert(org_id.into());
     }
 
     pub fn survey_now(&self, org_id: &str, survey_id: &str) -> Option<CsatSurvey> {
@@ -115,11 +177,12 @@ impl SlaStarts for MemoryCare {
             started_ms,
             now_ms,
         );
-        let mut started = lock(&self.clocks);
-        let kept = started
-            .entry(pair(&conversation.org_id, &conversation.conversation_id))
-            .or_insert(clocks);
-        Ok(Some(kept.clone()))
+        let key = pair(&conversation.org_id, &conversation.conversation_id);
+        if let Some(kept) = lock(&self.clocks).get(&key) {
+            return Ok(Some(kept.clone()));
+        }
+        self.put_clocks(clocks.clone(), now_ms);
+        Ok(Some(clocks))
     }
 }
 
@@ -136,7 +199,7 @@ impl ExpiryArming for MemoryCare {
             .get(&pair(org_id, channel))
             .and_then(|rule| rule.resolve_at_ms(last_activity_ms));
         let Some(due_ms) = due else { return Ok(false) };
-        lock(&self.armed).insert(pair(org_id, conversation_id), due_ms);
+        self.arm(org_id, conversation_id, due_ms);
         Ok(true)
     }
 }
@@ -188,5 +251,174 @@ impl SurveyAnswers for MemoryCare {
         stored.rating_wamid = Some(wamid.into());
         stored.rated_at = Some(crate::platform::items::now_rfc3339());
         Ok(true)
+    }
+}
+
+#[async_trait::async_trait]
+impl ShardPages<SlaClocks> for MemoryCare {
+    async fn shard_page(
+        &self,
+        minute: &str,
+        shard: u32,
+        after: Option<String>,
+    ) -> Result<(Vec<SlaClocks>, Option<String>), StoreError> {
+        self.clocks_due.shard_page(minute, shard, after).await
+    }
+}
+
+#[async_trait::async_trait]
+impl SlaClockBook for MemoryCare {
+    async fn clocks(&self, org_id: &str, conversation_id: &str) -> Result<Option<SlaClocks>, StoreError> {
+        Ok(MemoryCare::clocks(self, org_id, conversation_id))
+    }
+
+    async fn save(
+        &self,
+        clocks: &mut SlaClocks,
+        now_ms: i64,
+        tally: Tally,
+        breaches: &[SlaBreachLog],
+    ) -> Result<(), StoreError> {
+        let key = pair(&clocks.org_id, &clocks.conversation_id);
+        let mut stored = lock(&self.clocks);
+        if stored.get(&key).map(|c| c.version) != Some(clocks.version) {
+            return Err(StoreError::Conflict("sla clocks".into()));
+        }
+        let mut logged = lock(&self.breaches);
+        let logs: Vec<_> = breaches
+            .iter()
+            .map(|b| {
+                (
+                    b.org_id.clone(),
+                    b.conversation_id.clone(),
+                    b.breach_type.as_str().to_string(),
+                    b.cycle,
+                )
+            })
+            .collect();
+        if logs.iter().any(|log| logged.contains(log)) {
+            return Err(StoreError::Conflict("sla breach logged".into()));
+        }
+        logged.extend(logs);
+        let mut counts = lock(&self.counts);
+        for (name, add) in tally.adds() {
+            *counts.entry(pair(&clocks.org_id, name)).or_default() += add;
+        }
+        clocks.version += 1;
+        clocks.updated_ms = now_ms;
+        self.index_clocks(clocks, now_ms);
+        stored.insert(key, clocks.clone());
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl SlaStops for MemoryCare {
+    async fn resolved(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        let Some(mut clocks) = MemoryCare::clocks(self, org_id, conversation_id) else {
+            return Ok(());
+        };
+        let before = clocks.clone();
+        let tally = clocks.resolved(at_ms);
+        if clocks == before {
+            return Ok(());
+        }
+        self.save(&mut clocks, at_ms, tally, &[]).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ShardPages<ExpiryEntry> for MemoryCare {
+    async fn shard_page(
+        &self,
+        minute: &str,
+        shard: u32,
+        after: Option<String>,
+    ) -> Result<(Vec<ExpiryEntry>, Option<String>), StoreError> {
+        self.expiries_due.shard_page(minute, shard, after).await
+    }
+}
+
+impl MemoryCare {
+    /// Replaces the entry (as read) by `change` of it; false when it moved or was claimed meanwhile.
+    fn move_entry(&self, entry: &ExpiryEntry, change: impl FnOnce(&mut ExpiryEntry)) -> bool {
+        let current = self.expiry(&entry.org_id, &entry.conversation_id);
+        if current
+            .as_ref()
+            .is_none_or(|c| c.due_ms != entry.due_ms || c.resolving != entry.resolving)
+        {
+            return false;
+        }
+        let mut moved = entry.clone();
+        change(&mut moved);
+        self.index_expiry(moved);
+        true
+    }
+}
+
+#[async_trait::async_trait]
+impl ExpiryEntries for MemoryCare {
+    async fn rule(&self, org_id: &str, channel: &str) -> Result<Option<ChatExpirationRule>, StoreError> {
+        Ok(lock(&self.rules).get(&pair(org_id, channel)).cloned())
+    }
+
+    async fn rearm(&self, entry: &ExpiryEntry, due_ms: i64) -> Result<bool, StoreError> {
+        Ok(self.move_entry(entry, |e| {
+            e.due_ms = due_ms;
+            e.resolving = false;
+        }))
+    }
+
+    async fn claim(&self, entry: &ExpiryEntry, now_ms: i64) -> Result<bool, StoreError> {
+        Ok(self.move_entry(entry, |e| {
+            e.resolving = true;
+            e.claimed_ms = now_ms;
+        }))
+    }
+
+    async fn drop_entry(&self, entry: &ExpiryEntry) -> Result<(), StoreError> {
+        let mut expiries = lock(&self.expiries);
+        let key = pair(&entry.org_id, &entry.conversation_id);
+        if expiries.get(&key).is_some_and(|e| e.due_ms == entry.due_ms) {
+            expiries.remove(&key);
+            self.expiries_due.remove(&entry.org_id, &entry.conversation_id);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ResolvedSurveys for MemoryCare {
+    async fn after_resolve(&self, conversation: &Conversation, now_ms: i64) -> Result<Option<CsatSurvey>, StoreError> {
+        if !lock(&self.surveying).contains(&conversation.org_id) {
+            return Ok(None);
+        }
+        let id = survey_id(&conversation.conversation_id);
+        let mut surveys = lock(&self.surveys);
+        let key = pair(&conversation.org_id, &id);
+        if surveys.contains_key(&key) {
+            return Ok(None);
+        }
+        let survey = CsatSurvey {
+            survey_id: id,
+            org_id: conversation.org_id.clone(),
+            conversation_id: conversation.conversation_id.clone(),
+            account_id: conversation.account_id.clone(),
+            contact_id: conversation.contact_id.clone(),
+            contact_name: conversation.contact_name.clone(),
+            agent_id: conversation.assigned_agent_id.clone(),
+            agent_name: None,
+            status: SurveyStatus::Sent,
+            via: "interactive".into(),
+            message_id: format!("msg_{}", conversation.conversation_id),
+            rating: None,
+            comment: None,
+            rating_wamid: None,
+            created_ms: now_ms,
+            created_at: crate::inbox::rfc3339_millis(now_ms),
+            rated_at: None,
+        };
+        surveys.insert(key, survey.clone());
+        Ok(Some(survey))
     }
 }

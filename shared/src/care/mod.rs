@@ -3,6 +3,9 @@
 pub mod chat_expiry;
 pub mod chat_expiry_store;
 #[cfg(any(test, feature = "fakes"))]
+pub mod check_contract;
+pub mod check_ports;
+#[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod csat;
 pub mod csat_store;

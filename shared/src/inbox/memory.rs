@@ -5,6 +5,7 @@
 
 mod ingest;
 
+use crate::inbox::conversation_store::Resolve;
 use crate::inbox::reads::{ContactReads, ConversationReads};
 use crate::inbox::{Contact, Conversation, ConversationStatus, CustomerIdentity, Direction, Message};
 use crate::platform::StoreError;
@@ -112,17 +113,6 @@ impl MemoryInbox {
         (conversation, contact)
     }
 
-    /// An agent resolved the conversation: the customer's next message opens a new one.
-    pub fn resolve(&self, org_id: &str, conversation_id: &str) {
-        let mut state = self.state();
-        let Some(conversation) = state.conversations.get_mut(&pair(org_id, conversation_id)) else {
-            return;
-        };
-        conversation.status = ConversationStatus::Resolved;
-        let open = format!("{}|{}", conversation.account_id, conversation.contact_id);
-        state.open.remove(&pair(org_id, &open));
-    }
-
     /// The organization's messages, oldest first by Meta's time.
     pub fn messages(&self, org_id: &str) -> Vec<Message> {
         let mut messages: Vec<Message> = self
@@ -224,5 +214,45 @@ impl ConversationReads for MemoryInbox {
 impl ContactReads for MemoryInbox {
     async fn contact(&self, org_id: &str, contact_id: &str) -> Result<Option<Contact>, StoreError> {
         Ok(self.state().contacts.get(&pair(org_id, contact_id)).cloned())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::inbox::resolves::ConversationResolves for MemoryInbox {
+    async fn resolve(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+        Ok(match self.resolve_where(org_id, conversation_id, None) {
+            Resolve::Resolved(c) | Resolve::Already(c) => Some(c),
+            Resolve::Active | Resolve::Gone => None,
+        })
+    }
+
+    async fn resolve_idle(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        last_message_ms: i64,
+    ) -> Result<Resolve, StoreError> {
+        Ok(self.resolve_where(org_id, conversation_id, Some(last_message_ms)))
+    }
+}
+
+impl MemoryInbox {
+    /// The store's resolve: once, conditioned on the last message when idle, the open pointer gone.
+    fn resolve_where(&self, org_id: &str, conversation_id: &str, idle_since: Option<i64>) -> Resolve {
+        let mut state = self.state();
+        let Some(conversation) = state.conversations.get_mut(&pair(org_id, conversation_id)) else {
+            return Resolve::Gone;
+        };
+        if conversation.status == ConversationStatus::Resolved {
+            return Resolve::Already(conversation.clone());
+        }
+        if idle_since.is_some_and(|ms| ms != conversation.last_message_ms) {
+            return Resolve::Active;
+        }
+        conversation.status = ConversationStatus::Resolved;
+        let resolved = conversation.clone();
+        let open = format!("{}|{}", resolved.account_id, resolved.contact_id);
+        state.open.remove(&pair(org_id, &open));
+        Resolve::Resolved(resolved)
     }
 }

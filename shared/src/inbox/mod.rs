@@ -18,6 +18,7 @@ pub mod outbound_store;
 pub mod pacer;
 pub mod pacing;
 pub mod reads;
+pub mod resolves;
 #[cfg(any(test, feature = "fakes"))]
 pub mod send_contract;
 #[cfg(any(test, feature = "fakes"))]

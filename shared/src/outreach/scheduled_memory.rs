@@ -6,23 +6,18 @@ use crate::inbox::reads::{ConversationReads, MemoryInbox};
 use crate::outreach::schedule::{ScheduledDue, ScheduledMessage, ScheduledStatus};
 use crate::outreach::scheduled_port::{HandOver, QueuedSend, ScheduledMessages};
 use crate::platform::StoreError;
-use crate::platform::table::{DUE_SHARDS, shard_of};
-use crate::platform::tick::{ShardPages, minute_of};
-use std::collections::{BTreeMap, HashMap};
+use crate::platform::memory::MemoryDue;
+use crate::platform::tick::ShardPages;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Due entries a page holds (as the DynamoDB store's Query limit).
-const PAGE: usize = 100;
-
 type Id = (String, String, String);
-/// (minute, shard) → (sort key → entry).
-type Due = BTreeMap<(String, u32), BTreeMap<String, ScheduledDue>>;
 
 /// Hand-overs write into the inbox's conversations: they must exist (as in DynamoDB).
 pub struct MemoryScheduled {
     inbox: std::sync::Arc<MemoryInbox>,
     messages: Mutex<HashMap<Id, ScheduledMessage>>,
-    due: Mutex<Due>,
+    due: MemoryDue<ScheduledDue>,
     /// The outbound messages hand-overs created, in order.
     pub handed: Mutex<Vec<QueuedSend>>,
 }
@@ -31,17 +26,9 @@ fn id_of(org_id: &str, conversation_id: &str, scheduled_id: &str) -> Id {
     (org_id.into(), conversation_id.into(), scheduled_id.into())
 }
 
-fn place(due: &ScheduledDue) -> ((String, u32), String) {
-    (
-        (minute_of(due.scheduled_at_ms), shard_of(&due.org_id, DUE_SHARDS)),
-        format!(
-            "{:013}#{}#{}#{}",
-            due.scheduled_at_ms.max(0),
-            due.org_id,
-            due.conversation_id,
-            due.scheduled_id
-        ),
-    )
+/// The entry's id in the due index (after its time and organization, as DynamoDB's sort key).
+fn due_id(due: &ScheduledDue) -> String {
+    format!("{}#{}", due.conversation_id, due.scheduled_id)
 }
 
 impl MemoryScheduled {
@@ -49,7 +36,7 @@ impl MemoryScheduled {
         Self {
             inbox,
             messages: Mutex::default(),
-            due: Mutex::default(),
+            due: MemoryDue::default(),
             handed: Mutex::default(),
         }
     }
@@ -69,12 +56,7 @@ impl MemoryScheduled {
 
     /// How many due entries the index holds.
     pub fn due_entries(&self) -> usize {
-        self.due
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .map(BTreeMap::len)
-            .sum()
+        self.due.len()
     }
 }
 
@@ -86,17 +68,7 @@ impl ShardPages<ScheduledDue> for MemoryScheduled {
         shard: u32,
         after: Option<String>,
     ) -> Result<(Vec<ScheduledDue>, Option<String>), StoreError> {
-        let due = self.due.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entries) = due.get(&(minute.to_string(), shard)) else {
-            return Ok((vec![], None));
-        };
-        let page: Vec<(&String, &ScheduledDue)> = entries
-            .iter()
-            .filter(|(sk, _)| after.as_ref().is_none_or(|after| *sk > after))
-            .take(PAGE)
-            .collect();
-        let next = (page.len() == PAGE).then(|| page[PAGE - 1].0.clone());
-        Ok((page.into_iter().map(|(_, entry)| entry.clone()).collect(), next))
+        self.due.shard_page(minute, shard, after).await
     }
 }
 
@@ -110,13 +82,8 @@ impl ScheduledMessages for MemoryScheduled {
         }
         messages.insert(id, message.clone());
         let entry = ScheduledDue::of(message);
-        let (partition, sk) = place(&entry);
         self.due
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(partition)
-            .or_default()
-            .insert(sk, entry);
+            .place(&entry.org_id, &due_id(&entry), entry.scheduled_at_ms, entry.clone());
         Ok(())
     }
 
@@ -195,10 +162,7 @@ impl ScheduledMessages for MemoryScheduled {
     }
 
     async fn drop_due(&self, due: &ScheduledDue) -> Result<(), StoreError> {
-        let (partition, sk) = place(due);
-        if let Some(entries) = self.due.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&partition) {
-            entries.remove(&sk);
-        }
+        self.due.remove(&due.org_id, &due_id(due));
         Ok(())
     }
 }

@@ -45,15 +45,35 @@ impl JobQueue for MemoryQueue {
     }
 }
 
-/// An event bus that keeps every event it was given.
+/// An event bus that keeps every event it was given (or, while `refusing`, refuses them all).
 #[derive(Default)]
 pub struct MemoryEvents {
     pub events: Mutex<Vec<DomainEvent>>,
+    pub refusing: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryEvents {
+    /// The ids of the events kept, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|e| e.detail["event_id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    pub fn refuse(&self, refusing: bool) {
+        self.refusing.store(refusing, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[async_trait::async_trait]
 impl EventPublisher for MemoryEvents {
     async fn publish(&self, events: &[DomainEvent]) -> Vec<usize> {
+        if self.refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            return (0..events.len()).collect();
+        }
         self.events
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -175,5 +195,99 @@ impl crate::platform::payload_store::PayloadStore for MemoryPayloads {
             .get(key)
             .cloned()
             .ok_or_else(|| StoreError::io("payload", format!("no object {key}")))
+    }
+}
+
+/// Entries a due-index page holds (as the DynamoDB stores' Query limit).
+pub const DUE_PAGE: usize = 100;
+
+type Placement = ((String, u32), String);
+
+struct DueState<T> {
+    /// (minute, shard) → (sort key → entry).
+    pages: std::collections::BTreeMap<(String, u32), std::collections::BTreeMap<String, T>>,
+    /// (organization, entry id) → where it is indexed: one place per entry, as one item's index keys.
+    placed: HashMap<(String, String), Placement>,
+}
+
+/// A due index in memory, ordered as DynamoDB's: per minute and organization shard
+/// ([`crate::platform::table::DUE_SHARDS`]), by due time, then the entry's id.
+pub struct MemoryDue<T> {
+    state: Mutex<DueState<T>>,
+}
+
+impl<T> Default for MemoryDue<T> {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(DueState {
+                pages: Default::default(),
+                placed: HashMap::new(),
+            }),
+        }
+    }
+}
+
+impl<T: Clone> MemoryDue<T> {
+    fn state(&self) -> std::sync::MutexGuard<'_, DueState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Indexes `entry` (`id`, of `org_id`) at `due_ms`, moving it from where it was.
+    pub fn place(&self, org_id: &str, id: &str, due_ms: i64, entry: T) {
+        use crate::platform::table::{DUE_SHARDS, shard_of};
+        let mut state = self.state();
+        Self::unplace(&mut state, org_id, id);
+        let partition = (crate::platform::tick::minute_of(due_ms), shard_of(org_id, DUE_SHARDS));
+        let sort = format!("{:013}#{org_id}#{id}", due_ms.max(0));
+        state
+            .pages
+            .entry(partition.clone())
+            .or_default()
+            .insert(sort.clone(), entry);
+        state.placed.insert((org_id.into(), id.into()), (partition, sort));
+    }
+
+    /// Takes the entry `id` of `org_id` out of the index (it is no longer due).
+    pub fn remove(&self, org_id: &str, id: &str) {
+        Self::unplace(&mut self.state(), org_id, id);
+    }
+
+    fn unplace(state: &mut DueState<T>, org_id: &str, id: &str) {
+        if let Some((partition, sort)) = state.placed.remove(&(org_id.to_string(), id.to_string()))
+            && let Some(page) = state.pages.get_mut(&partition)
+        {
+            page.remove(&sort);
+        }
+    }
+
+    /// How many entries the index holds.
+    pub fn len(&self) -> usize {
+        self.state().placed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: Clone + Send> crate::platform::tick::ShardPages<T> for MemoryDue<T> {
+    async fn shard_page(
+        &self,
+        minute: &str,
+        shard: u32,
+        after: Option<String>,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let state = self.state();
+        let Some(entries) = state.pages.get(&(minute.to_string(), shard)) else {
+            return Ok((vec![], None));
+        };
+        let page: Vec<(&String, &T)> = entries
+            .iter()
+            .filter(|(sort, _)| after.as_ref().is_none_or(|after| *sort > after))
+            .take(DUE_PAGE)
+            .collect();
+        let next = (page.len() == DUE_PAGE).then(|| page[DUE_PAGE - 1].0.clone());
+        Ok((page.into_iter().map(|(_, entry)| entry.clone()).collect(), next))
     }
 }
