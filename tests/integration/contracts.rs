@@ -215,12 +215,27 @@ async fn the_dynamodb_care_stores_keep_the_ingest_and_sla_checks_contracts() {
     // Then what sla-checks relies on, on the clocks and expiry entry just started, and the resolve.
     let checks = shared::care::check_contract::Checks {
         clocks: &shared::care::sla_store::SlaStore::new(dynamo.clone(), &table),
-        stops: &sla,
+        lifecycle: &sla,
         expiries: &expiry,
     };
     shared::care::check_contract::sla_checks_contract(checks, &conversation).await;
-    let conversations = shared::inbox::conversation_store::ConversationStore::new(dynamo, &table);
-    shared::inbox::resolves::conversation_resolves_contract(&conversations, &conversation).await;
+    let (_, me) = fx.call("GET", "/v1/me", Some(&fx.a.key), None).await;
+    let agent_id = me["agent"]["id"].as_str().expect("the key's agent");
+    let conversations = shared::inbox::conversation_store::ConversationStore::new(dynamo.clone(), &table);
+    shared::inbox::moves::conversation_moves_contract(&conversations, &conversation, agent_id).await;
+
+    // And the directory the desk's moves read.
+    let body = r#"{"name": "Contract", "allocation_method": "manual"}"#;
+    let (_, division) = fx.call("POST", "/v1/divisions", Some(&fx.a.key), Some(body)).await;
+    let agents = shared::access::agent_store::AgentStore::new(dynamo.clone(), &table);
+    let divisions = shared::desk::division_store::DivisionStore::new(dynamo, &table);
+    let agent = agents.agent(org, agent_id).await.unwrap().expect("the agent");
+    let division = divisions
+        .division(org, division["id"].as_str().expect("created"))
+        .await
+        .unwrap()
+        .expect("the division");
+    shared::desk::directory::directory_contract(&agents, &divisions, &agent, &division).await;
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ use shared::care::csat_surveyor::CsatSurveyor;
 use shared::care::sla_keeper::SlaKeeper;
 use shared::care::sla_policy_store::SlaPolicyStore;
 use shared::care::working_hours_store::WorkingHoursStore;
+use shared::desk::conversation_desk::ConversationDesk;
 use shared::desk::division_store::DivisionStore;
 use shared::desk::quick_reply_store::QuickReplyStore;
 use shared::inbox::contact_store::ContactStore;
@@ -46,6 +47,7 @@ use shared::platform::http_error::HttpError;
 use shared::platform::job_queue::{JobQueue, SqsJobQueue};
 use shared::platform::payload_store::{PayloadStore, S3PayloadStore};
 use shared::platform::secret_keeper::KmsSecretKeeper;
+use std::sync::Arc;
 use tracing::{Instrument, info_span, warn};
 
 /// Longest wait for the Graph API (template calls), inside the function's 10 s.
@@ -139,10 +141,12 @@ struct AccessPorts {
     self_registration: bool,
 }
 
-/// Divisions and quick replies.
+/// Divisions and quick replies; agents' moves on conversations.
 struct DeskPorts {
     divisions: DivisionStore,
     quick_replies: QuickReplyStore,
+    /// Assign, transfer, resolve and reopen, and what follows each.
+    moves: ConversationDesk,
 }
 
 /// Templates, campaigns (and the campaigns function's queue), scheduled messages, the Graph API.
@@ -162,15 +166,15 @@ struct CarePorts {
     sla: SlaKeeper,
     /// Chat expiration rules and conversations' expiry entries.
     chat_expiry: ChatExpiryStore,
-    /// Satisfaction surveys: the records, and sending them after a resolve.
+    /// Satisfaction surveys.
     csat: CsatStore,
-    surveys: CsatSurveyor,
 }
 
 impl ApiService {
     /// Reads "now" from `clock` (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
         self.access.keys = self.access.keys.with_clock(clock.clone());
+        self.desk.moves = self.desk.moves.with_clock(clock.clone());
         self.clock = clock;
         self
     }
@@ -210,6 +214,21 @@ impl ApiService {
             desk: DeskPorts {
                 divisions: DivisionStore::new(dynamo.clone(), table),
                 quick_replies: QuickReplyStore::new(dynamo.clone(), table),
+                moves: ConversationDesk::new(
+                    shared::desk::conversation_desk::DeskPorts {
+                        conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+                        agents: Arc::new(AgentStore::new(dynamo.clone(), table)),
+                        divisions: Arc::new(DivisionStore::new(dynamo.clone(), table)),
+                        sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+                        expiry: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
+                        surveys: Arc::new(CsatSurveyor::new(
+                            dynamo.clone(),
+                            table,
+                            Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
+                        )),
+                    },
+                    shared::platform::clock::Clock::system(),
+                ),
             },
             outreach: OutreachPorts {
                 templates: TemplateStore::new(dynamo.clone(), table),
@@ -223,12 +242,7 @@ impl ApiService {
                 sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
                 sla: SlaKeeper::new(dynamo.clone(), table),
                 chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
-                csat: CsatStore::new(dynamo.clone(), table),
-                surveys: CsatSurveyor::new(
-                    dynamo,
-                    table,
-                    Box::new(SqsJobQueue::new(sqs, &config.outbound_queue_url)),
-                ),
+                csat: CsatStore::new(dynamo, table),
             },
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),

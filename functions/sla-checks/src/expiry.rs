@@ -145,7 +145,7 @@ impl SlaChecksService {
         let Some(conversation) = self.ports.conversations.resolve(org, id).await? else {
             return self.ports.expiries.drop_entry(entry).await;
         };
-        self.ports.stops.resolved(org, id, now_ms).await?;
+        self.ports.lifecycle.resolved(org, id, now_ms).await?;
         self.ports.surveys.after_resolve(&conversation, now_ms).await?;
         let event = DomainEvent::conversation_auto_resolved(org, id, entry.due_ms);
         if !self.ports.events.publish(&[event]).await.is_empty() {

@@ -16,13 +16,13 @@ mod expiry;
 mod tests;
 
 use shared::care::chat_expiry_store::ChatExpiryStore;
-use shared::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaStops};
+use shared::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaLifecycle};
 use shared::care::csat_surveyor::CsatSurveyor;
 use shared::care::sla_clock::{SlaClocks, Tally};
 use shared::care::sla_keeper::SlaKeeper;
 use shared::care::sla_store::SlaStore;
 use shared::inbox::conversation_store::ConversationStore;
-use shared::inbox::resolves::ConversationResolves;
+use shared::inbox::moves::ConversationResolves;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -105,7 +105,7 @@ pub struct SlaChecksPorts {
     pub cursors: Arc<dyn ClockCursors>,
     pub expiries: Arc<dyn ExpiryEntries>,
     pub conversations: Arc<dyn ConversationResolves>,
-    pub stops: Arc<dyn SlaStops>,
+    pub lifecycle: Arc<dyn SlaLifecycle>,
     pub surveys: Arc<dyn ResolvedSurveys>,
     pub events: Arc<dyn EventPublisher>,
 }
@@ -129,7 +129,7 @@ impl SlaChecksService {
             cursors: Arc::new(DueIndex::new(dynamo.clone(), table)),
             expiries: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
             conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
-            stops: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+            lifecycle: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
             surveys: Arc::new(CsatSurveyor::new(dynamo, table, Box::new(outbound))),
             events: Arc::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),

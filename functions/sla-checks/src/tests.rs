@@ -33,7 +33,7 @@ fn world() -> World {
         cursors: Arc::new(MemoryCursors::default()),
         expiries: care.clone(),
         conversations: inbox.clone(),
-        stops: care.clone(),
+        lifecycle: care.clone(),
         surveys: care.clone(),
         events: events.clone(),
     };

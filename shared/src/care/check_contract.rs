@@ -4,7 +4,7 @@
 //! expiry it armed.
 
 use crate::care::chat_expiry_store::ExpiryEntry;
-use crate::care::check_ports::{ExpiryEntries, SlaClockBook, SlaStops};
+use crate::care::check_ports::{ExpiryEntries, SlaClockBook, SlaLifecycle};
 use crate::care::sla_clock::{SlaBreachLog, SlaClocks, SlaKind, Tally};
 use crate::inbox::Conversation;
 use crate::platform::StoreError;
@@ -13,7 +13,7 @@ use crate::platform::tick::{ShardPages, minute_of};
 
 pub struct Checks<'a> {
     pub clocks: &'a dyn SlaClockBook,
-    pub stops: &'a dyn SlaStops,
+    pub lifecycle: &'a dyn SlaLifecycle,
     pub expiries: &'a dyn ExpiryEntries,
 }
 
@@ -95,10 +95,10 @@ pub async fn sla_checks_contract(ports: Checks<'_>, conversation: &Conversation)
     assert_eq!(read.version, current.version, "nothing of the refused save was written");
 
     // Stopped at a resolve, they leave the index; stopping again changes nothing.
-    ports.stops.resolved(org, id, at + 1_000).await.expect("stopped");
-    ports.stops.resolved(org, id, at + 2_000).await.expect("again");
+    ports.lifecycle.resolved(org, id, at + 1_000).await.expect("stopped");
+    ports.lifecycle.resolved(org, id, at + 2_000).await.expect("again");
     ports
-        .stops
+        .lifecycle
         .resolved(org, "cv_none", at)
         .await
         .expect("no clocks, nothing to stop");
@@ -107,6 +107,16 @@ pub async fn sla_checks_contract(ports: Checks<'_>, conversation: &Conversation)
     assert_eq!(stopped.version, current.version + 1, "stopped once");
     let waiting = due_in_minute::<SlaClocks>(ports.clocks, org, due).await;
     assert!(!waiting.iter().any(|c| is_of(c, id)), "no longer due");
+    // Reopened, a fresh resolution clock waits in the index again.
+    let reopened_at = at + 3_000;
+    ports.lifecycle.reopened(org, id, reopened_at).await.expect("reopened");
+    let reopened = ports.clocks.clocks(org, id).await.unwrap().expect("clocks");
+    let due_again = reopened
+        .due_at_ms(reopened_at)
+        .expect("the resolution clock runs again");
+    assert_eq!(reopened.version, stopped.version + 1);
+    let waiting = due_in_minute::<SlaClocks>(ports.clocks, org, due_again).await;
+    assert!(waiting.iter().any(|c| is_of(c, id)), "due again");
 
     // The expiry entry waits at its minute; the rule is the channel's.
     assert!(ports.expiries.rule(org, "whatsapp").await.unwrap().is_some());
@@ -180,7 +190,7 @@ mod tests {
         care_contract(ingest, &conversation, &survey, "4915").await;
         let checks = Checks {
             clocks: &care,
-            stops: &care,
+            lifecycle: &care,
             expiries: &care,
         };
         sla_checks_contract(checks, &conversation).await;

@@ -1,6 +1,6 @@
 //! The care context's ports as the sla-checks function walks them: the SLA clocks that are due,
 //! saved once per version; idle conversations' expiry entries, claimed and moved; the clocks
-//! stopped at a resolve; the survey after one. DynamoDB implements them here, beside the stores;
+//! stopped at a resolve (and restarted at a reopen); the survey after one. DynamoDB implements them here, beside the stores;
 //! `memory.rs` holds the in-memory ones and `check_contract.rs` the contract both keep.
 
 use crate::care::chat_expiry::ChatExpirationRule;
@@ -59,16 +59,21 @@ impl SlaClockBook for SlaStore {
     }
 }
 
-/// The clocks of a conversation resolved at `at_ms` stop (nothing when it has none).
+/// A conversation's clocks follow its life: they stop when it is resolved at `at_ms`, and a fresh
+/// resolution clock starts when it is reopened (nothing when it has no clocks).
 #[async_trait::async_trait]
-pub trait SlaStops: Send + Sync {
+pub trait SlaLifecycle: Send + Sync {
     async fn resolved(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError>;
+    async fn reopened(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError>;
 }
 
 #[async_trait::async_trait]
-impl SlaStops for SlaKeeper {
+impl SlaLifecycle for SlaKeeper {
     async fn resolved(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
         SlaKeeper::resolved(self, org_id, conversation_id, at_ms).await
+    }
+    async fn reopened(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        SlaKeeper::reopened(self, org_id, conversation_id, at_ms).await
     }
 }
 

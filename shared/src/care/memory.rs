@@ -7,7 +7,7 @@
 
 use crate::care::chat_expiry::ChatExpirationRule;
 use crate::care::chat_expiry_store::ExpiryEntry;
-use crate::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaStops};
+use crate::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaLifecycle};
 use crate::care::csat::{CsatSurvey, SurveyStatus, survey_id};
 use crate::care::ports::{ExpiryArming, HoursInForce, SlaStarts, SurveyAnswers};
 use crate::care::sla::{SlaPolicy, Subject, policy_for};
@@ -313,13 +313,34 @@ impl SlaClockBook for MemoryCare {
 }
 
 #[async_trait::async_trait]
-impl SlaStops for MemoryCare {
+impl SlaLifecycle for MemoryCare {
     async fn resolved(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.change(org_id, conversation_id, at_ms, |c| c.resolved(at_ms)).await
+    }
+
+    async fn reopened(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.change(org_id, conversation_id, at_ms, |c| {
+            c.reopened(at_ms);
+            Tally::default()
+        })
+        .await
+    }
+}
+
+impl MemoryCare {
+    /// As the store's `change`: applied to the clocks and saved once, when they have clocks.
+    async fn change(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        at_ms: i64,
+        change: impl FnOnce(&mut SlaClocks) -> Tally,
+    ) -> Result<(), StoreError> {
         let Some(mut clocks) = MemoryCare::clocks(self, org_id, conversation_id) else {
             return Ok(());
         };
         let before = clocks.clone();
-        let tally = clocks.resolved(at_ms);
+        let tally = change(&mut clocks);
         if clocks == before {
             return Ok(());
         }

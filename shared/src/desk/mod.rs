@@ -3,6 +3,8 @@
 
 pub mod allocation;
 pub mod allocator;
+pub mod conversation_desk;
+pub mod directory;
 pub mod division_store;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;

@@ -45,6 +45,8 @@ struct State {
     orphans: HashMap<Pair, String>,
     /// (org, field) of account events, in order.
     account_events: Vec<Pair>,
+    /// Transfers logged, in order.
+    transfers: Vec<crate::desk::Transfer>,
 }
 
 /// Conversations, contacts and messages in memory.
@@ -152,6 +154,17 @@ impl MemoryInbox {
         orphans
     }
 
+    /// The transfers logged on the conversation, in order.
+    pub fn transfers(&self, org_id: &str, conversation_id: &str) -> Vec<crate::desk::Transfer> {
+        let state = self.state();
+        state
+            .transfers
+            .iter()
+            .filter(|t| t.org_id == org_id && t.conversation_id == conversation_id)
+            .cloned()
+            .collect()
+    }
+
     /// The fields of the account events recorded for the organization, in order.
     pub fn account_events(&self, org_id: &str) -> Vec<String> {
         let state = self.state();
@@ -218,7 +231,7 @@ impl ContactReads for MemoryInbox {
 }
 
 #[async_trait::async_trait]
-impl crate::inbox::resolves::ConversationResolves for MemoryInbox {
+impl crate::inbox::moves::ConversationResolves for MemoryInbox {
     async fn resolve(&self, org_id: &str, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
         Ok(match self.resolve_where(org_id, conversation_id, None) {
             Resolve::Resolved(c) | Resolve::Already(c) => Some(c),
@@ -254,5 +267,59 @@ impl MemoryInbox {
         let open = format!("{}|{}", resolved.account_id, resolved.contact_id);
         state.open.remove(&pair(org_id, &open));
         Resolve::Resolved(resolved)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::inbox::moves::ConversationMoves for MemoryInbox {
+    async fn assign(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        to: &crate::inbox::conversation_store::Assignment,
+        transfer: Option<crate::desk::Transfer>,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let mut state = self.state();
+        let Some(conversation) = state.conversations.get_mut(&pair(org_id, conversation_id)) else {
+            return Ok(None);
+        };
+        let previous = conversation.assigned_agent_id.clone();
+        conversation.assigned_agent_id = to.agent_id.clone();
+        if to.division_id.is_some() {
+            conversation.division_id = to.division_id.clone();
+        }
+        let assigned = conversation.clone();
+        if let Some(mut entry) = transfer {
+            entry.from_agent_id = previous;
+            state.transfers.push(entry);
+        }
+        Ok(Some(assigned))
+    }
+
+    async fn reopen(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+    ) -> Result<Option<Conversation>, crate::inbox::conversation_store::ReopenError> {
+        let mut state = self.state();
+        let Some(conversation) = state.conversations.get(&pair(org_id, conversation_id)).cloned() else {
+            return Ok(None);
+        };
+        if conversation.status != ConversationStatus::Resolved {
+            return Ok(Some(conversation));
+        }
+        let open = pair(
+            org_id,
+            &format!("{}|{}", conversation.account_id, conversation.contact_id),
+        );
+        if state.open.contains_key(&open) {
+            return Err(crate::inbox::conversation_store::ReopenError::AnotherIsOpen);
+        }
+        state.open.insert(open, conversation_id.into());
+        let reopened = state.conversations.get_mut(&pair(org_id, conversation_id)).map(|c| {
+            c.status = ConversationStatus::Open;
+            c.clone()
+        });
+        Ok(reopened)
     }
 }

@@ -13,12 +13,12 @@ pub mod media_job;
 pub mod media_links;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
+pub mod moves;
 pub mod outbound;
 pub mod outbound_store;
 pub mod pacer;
 pub mod pacing;
 pub mod reads;
-pub mod resolves;
 #[cfg(any(test, feature = "fakes"))]
 pub mod send_contract;
 #[cfg(any(test, feature = "fakes"))]

@@ -1,13 +1,15 @@
-//! Conversations: list with filters, get with contact, mark read, assign, transfer (logged),
-//! resolve, reopen, and notes.
+//! Conversations: list with filters, get with contact, mark read, notes; assign, transfer (logged),
+//! resolve and reopen through the desk (`shared::desk::conversation_desk`, where their rules are
+//! unit-tested).
 
 use crate::ApiService;
 use crate::handlers::Answer;
-use crate::request::{Context, conflict, created, next_cursor, not_found, ok, unprocessable};
+use crate::request::{Context, created, next_cursor, not_found, ok, unprocessable};
 use crate::views;
 use shared::access::tenancy::Agent;
-use shared::desk::{Division, Note, Transfer};
-use shared::inbox::conversation_store::{Assignment, ConversationFilter, ReopenError};
+use shared::desk::conversation_desk::{Mover, TransferTo};
+use shared::desk::{Division, Note};
+use shared::inbox::conversation_store::ConversationFilter;
 use shared::inbox::{Conversation, ConversationStatus};
 use shared::platform::ids;
 
@@ -24,32 +26,20 @@ pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, sh
 pub async fn active_agent(
     api: &ApiService,
     cx: &Context<'_>,
-    field: &str,
+    field: &'static str,
     id: &str,
 ) -> Result<Agent, shared::platform::http_error::HttpError> {
-    let agent = if ids::is_well_formed(id) {
-        api.access.agents.agent(cx.org(), id).await?
-    } else {
-        None
-    };
-    agent.filter(|a| a.is_active).ok_or_else(|| {
-        shared::platform::http_error::HttpError::not_found(format!("{field}: no active agent with this id"))
-    })
+    Ok(api.desk.moves.active_agent(cx.org(), field, id).await?)
 }
 
+/// A division of the caller's organization named in a body field (404 otherwise).
 pub async fn division(
     api: &ApiService,
     cx: &Context<'_>,
-    field: &str,
+    field: &'static str,
     id: &str,
 ) -> Result<Division, shared::platform::http_error::HttpError> {
-    let division = if ids::is_well_formed(id) {
-        api.desk.divisions.division(cx.org(), id).await?
-    } else {
-        None
-    };
-    division
-        .ok_or_else(|| shared::platform::http_error::HttpError::not_found(format!("{field}: no division with this id")))
+    Ok(api.desk.moves.division(cx.org(), field, id).await?)
 }
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -114,24 +104,13 @@ pub async fn mark_read(api: &ApiService, cx: &Context<'_>) -> Answer {
 
 pub async fn assign(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::AssignRequest = cx.json()?;
-    let conversation = load(api, cx).await?;
-    if let Some(agent_id) = &body.agent_id {
-        active_agent(api, cx, "agent_id", agent_id).await?;
-    }
-    if let Some(division_id) = &body.division_id {
-        division(api, cx, "division_id", division_id).await?;
-    }
-    let to = Assignment {
-        agent_id: body.agent_id,
-        division_id: body.division_id,
-    };
-    let updated = api
-        .inbox
-        .conversations
-        .assign(cx.org(), &conversation.conversation_id, &to, None)
-        .await?
-        .ok_or_else(|| not_found("conversation"))?;
-    ok(&views::Conversation::from(&updated))
+    let id = cx.id("conversation_id", "conversation")?;
+    let assigned = api
+        .desk
+        .moves
+        .assign(cx.org(), &id, body.agent_id, body.division_id)
+        .await?;
+    ok(&views::Conversation::from(&assigned))
 }
 
 pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
@@ -140,44 +119,17 @@ pub async fn transfer(api: &ApiService, cx: &Context<'_>) -> Answer {
         return Err(unprocessable("to_agent_id", "give to_agent_id, to_division_id or both"));
     }
     let note = crate::rules::TRANSFER_NOTE.check("note", body.note.as_deref())?;
-    let conversation = load(api, cx).await?;
-    let to_agent = match &body.to_agent_id {
-        Some(id) => Some(active_agent(api, cx, "to_agent_id", id).await?),
-        None => None,
+    let id = cx.id("conversation_id", "conversation")?;
+    let by = Mover {
+        agent_id: &cx.caller.agent_id,
+        agent_name: &cx.caller.agent_name,
     };
-    let to_division = match &body.to_division_id {
-        Some(id) => Some(division(api, cx, "to_division_id", id).await?),
-        None => None,
-    };
-    let from_agent_name = match &conversation.assigned_agent_id {
-        Some(id) => api.access.agents.agent(cx.org(), id).await?.map(|a| a.full_name),
-        None => None,
-    };
-    let entry = Transfer {
-        org_id: cx.org().into(),
-        conversation_id: conversation.conversation_id.clone(),
-        transfer_id: ids::new_id("tr"),
-        transferred_by: cx.caller.agent_id.clone(),
-        transferred_by_name: cx.caller.agent_name.clone(),
-        from_agent_id: conversation.assigned_agent_id.clone(),
-        from_agent_name,
-        to_agent_id: to_agent.as_ref().map(|a| a.agent_id.clone()),
-        to_agent_name: to_agent.as_ref().map(|a| a.full_name.clone()),
-        to_division_id: to_division.as_ref().map(|d| d.division_id.clone()),
-        to_division_name: to_division.as_ref().map(|d| d.name.clone()),
+    let to = TransferTo {
+        agent_id: body.to_agent_id,
+        division_id: body.to_division_id,
         note,
-        created_at: shared::platform::items::now_rfc3339(),
     };
-    let to = Assignment {
-        agent_id: entry.to_agent_id.clone(),
-        division_id: entry.to_division_id.clone(),
-    };
-    let logged = entry.clone();
-    api.inbox
-        .conversations
-        .assign(cx.org(), &conversation.conversation_id, &to, Some(entry))
-        .await?
-        .ok_or_else(|| not_found("conversation"))?;
+    let logged = api.desk.moves.transfer(cx.org(), &id, &by, to).await?;
     created(&views::ConversationTransfer::from(&logged))
 }
 
@@ -196,50 +148,15 @@ pub async fn transfers(api: &ApiService, cx: &Context<'_>) -> Answer {
 }
 
 pub async fn resolve(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let conversation = load(api, cx).await?;
-    let resolved = api
-        .inbox
-        .conversations
-        .resolve(cx.org(), &conversation.conversation_id)
-        .await?
-        .ok_or_else(|| not_found("conversation"))?;
-    // After the resolve (idempotent): a failure here fails the call, and its retry stops them.
-    let now_ms = api.clock.now_ms();
-    api.care
-        .sla
-        .resolved(cx.org(), &resolved.conversation_id, now_ms)
-        .await?;
-    api.care.surveys.after_resolve(&resolved, api.clock.now()).await?;
+    let id = cx.id("conversation_id", "conversation")?;
+    let resolved = api.desk.moves.resolve(cx.org(), &id).await?;
     ok(&views::Conversation::from(&resolved))
 }
 
 pub async fn reopen(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let conversation = load(api, cx).await?;
-    match api
-        .inbox
-        .conversations
-        .reopen(cx.org(), &conversation.conversation_id)
-        .await
-    {
-        Ok(Some(reopened)) => {
-            let now_ms = api.clock.now_ms();
-            api.care
-                .sla
-                .reopened(cx.org(), &reopened.conversation_id, now_ms)
-                .await?;
-            api.care
-                .chat_expiry
-                .arm_if_ruled(cx.org(), "whatsapp", &reopened.conversation_id, now_ms)
-                .await?;
-            ok(&views::Conversation::from(&reopened))
-        }
-        Ok(None) => Err(not_found("conversation")),
-        Err(ReopenError::AnotherIsOpen) => Err(conflict(
-            "another_conversation_open",
-            "this customer has another open conversation on this number; continue there",
-        )),
-        Err(ReopenError::Store(err)) => Err(err.into()),
-    }
+    let id = cx.id("conversation_id", "conversation")?;
+    let reopened = api.desk.moves.reopen(cx.org(), &id).await?;
+    ok(&views::Conversation::from(&reopened))
 }
 
 pub async fn notes(api: &ApiService, cx: &Context<'_>) -> Answer {
