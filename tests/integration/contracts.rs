@@ -53,7 +53,7 @@ async fn the_dynamodb_inbox_reads_keep_the_contract() {
 }
 
 #[tokio::test]
-async fn the_dynamodb_send_ledger_keeps_the_contract() {
+async fn the_dynamodb_send_ledger_and_send_creation_keep_the_contract() {
     use shared::inbox::send_contract::{queued_text, send_ledger_contract};
     let fx = Fixture::new().await;
     fx.inbound(&fx.a, "wamid.contract-ledger", chrono::Utc::now().timestamp())
@@ -72,6 +72,39 @@ async fn the_dynamodb_send_ledger_keeps_the_contract() {
     }
     let missing = shared::platform::table::message(&account.org_id, &conversation_id, 1, "msg_none");
     send_ledger_contract(&store, &account.org_id, &keys[0], &keys[1], &missing).await;
+
+    // And the API's side of the same store: a send created once, its Idempotency-Key's claim.
+    use shared::inbox::send_creation::contract::{send_creation_contract, send_references_contract};
+    let dynamo = aws_sdk_dynamodb::Client::new(&fx.stack.aws);
+    let table = fx.stack.name_of("Table");
+    let conversation = shared::inbox::conversation_store::ConversationStore::new(dynamo.clone(), &table)
+        .conversation(&account.org_id, &conversation_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    send_creation_contract(&store, &conversation, "4915550001", now_ms).await;
+
+    let upload: shared::desk::UploadedMedia = serde_json::from_value(serde_json::json!({
+        "org_id": account.org_id, "media_id": "med_contract", "mime_type": "image/png", "file_size": 3,
+        "filename": null, "sha256": "00", "s3_key": "k", "uploaded_by": "ag_contract",
+        "created_at": "2026-12-01T00:00:00Z"}))
+    .unwrap();
+    shared::inbox::upload_store::UploadStore::new(dynamo.clone(), &table)
+        .record_upload(&upload)
+        .await
+        .unwrap();
+    let template: shared::outreach::template::Template = serde_json::from_value(serde_json::json!({
+        "template_id": shared::outreach::template::template_id(&account.waba_id, "contract", "en_US"),
+        "org_id": account.org_id, "waba_id": account.waba_id, "name": "contract", "language": "en_US",
+        "status": "APPROVED"}))
+    .unwrap();
+    shared::outreach::template_store::TemplateStore::new(dynamo.clone(), &table)
+        .create(&template)
+        .await
+        .unwrap();
+    let references = shared::inbox::send_creation::StoredReferences::new(dynamo, &table);
+    send_references_contract(&references, &account.account_id, "med_contract", &template).await;
 }
 
 #[tokio::test]

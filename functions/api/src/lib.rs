@@ -31,10 +31,12 @@ use shared::care::working_hours_store::WorkingHoursStore;
 use shared::desk::conversation_desk::ConversationDesk;
 use shared::desk::division_store::DivisionStore;
 use shared::desk::quick_reply_store::QuickReplyStore;
+use shared::inbox::agent_send::{AgentSendPorts, AgentSends};
 use shared::inbox::contact_store::ContactStore;
 use shared::inbox::conversation_store::ConversationStore;
 use shared::inbox::media_links::MediaLinks;
 use shared::inbox::outbound_store::OutboundStore;
+use shared::inbox::send_creation::StoredReferences;
 use shared::inbox::store::{Counters, MessageStore};
 use shared::inbox::upload_store::UploadStore;
 use shared::meta::graph::GraphClient;
@@ -118,14 +120,14 @@ pub struct ApiService {
 struct InboxPorts {
     messages: MessageStore,
     counters: Counters,
-    sends: OutboundStore,
+    /// An agent's sends, decided on ports.
+    agent_sends: AgentSends,
     conversations: ConversationStore,
     contacts: ContactStore,
     uploads: UploadStore,
     /// Links to stored media for the page.
     media_links: MediaLinks,
     media: Box<dyn PayloadStore>,
-    outbound: Box<dyn JobQueue>,
 }
 
 /// Agents, keys, sessions, organizations and their accounts.
@@ -175,6 +177,7 @@ impl ApiService {
     pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
         self.access.keys = self.access.keys.with_clock(clock.clone());
         self.desk.moves = self.desk.moves.with_clock(clock.clone());
+        self.inbox.agent_sends = self.inbox.agent_sends.with_clock(clock.clone());
         self.clock = clock;
         self
     }
@@ -188,13 +191,23 @@ impl ApiService {
             inbox: InboxPorts {
                 messages: MessageStore::new(dynamo.clone(), table),
                 counters: Counters::new(dynamo.clone(), table),
-                sends: OutboundStore::new(dynamo.clone(), table),
+                agent_sends: AgentSends::new(
+                    AgentSendPorts {
+                        conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+                        contacts: Arc::new(ContactStore::new(dynamo.clone(), table)),
+                        sends: Arc::new(OutboundStore::new(dynamo.clone(), table)),
+                        references: Arc::new(StoredReferences::new(dynamo.clone(), table)),
+                        rules: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
+                        outbound: Arc::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
+                        sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+                    },
+                    shared::platform::clock::Clock::system(),
+                ),
                 conversations: ConversationStore::new(dynamo.clone(), table),
                 contacts: ContactStore::new(dynamo.clone(), table),
                 uploads: UploadStore::new(dynamo.clone(), table),
                 media_links: MediaLinks::new(aws_sdk_s3::Client::new(aws), &config.media_bucket),
                 media: Box::new(S3PayloadStore::new(aws_sdk_s3::Client::new(aws), &config.media_bucket)),
-                outbound: Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
             },
             access: AccessPorts {
                 agents: AgentStore::new(dynamo.clone(), table),

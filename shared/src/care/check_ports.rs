@@ -65,6 +65,8 @@ impl SlaClockBook for SlaStore {
 pub trait SlaLifecycle: Send + Sync {
     async fn resolved(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError>;
     async fn reopened(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError>;
+    /// An agent answered at `at_ms`: the first answer stops the first-response clock.
+    async fn replied(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError>;
 }
 
 #[async_trait::async_trait]
@@ -75,13 +77,20 @@ impl SlaLifecycle for SlaKeeper {
     async fn reopened(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
         SlaKeeper::reopened(self, org_id, conversation_id, at_ms).await
     }
+    async fn replied(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        SlaKeeper::replied(self, org_id, conversation_id, at_ms).await
+    }
 }
 
-/// Open conversations' expiry entries, indexed at the minute each is next looked at, and the
-/// organizations' expiration rules.
+/// The organizations' chat expiration rules, one per channel.
 #[async_trait::async_trait]
-pub trait ExpiryEntries: ShardPages<ExpiryEntry> {
+pub trait ExpiryRules: Send + Sync {
     async fn rule(&self, org_id: &str, channel: &str) -> Result<Option<ChatExpirationRule>, StoreError>;
+}
+
+/// Open conversations' expiry entries, indexed at the minute each is next looked at.
+#[async_trait::async_trait]
+pub trait ExpiryEntries: ShardPages<ExpiryEntry> + ExpiryRules {
     /// Moves an entry (as read) to `due_ms`, unclaimed; false when it changed meanwhile.
     async fn rearm(&self, entry: &ExpiryEntry, due_ms: i64) -> Result<bool, StoreError>;
     /// Claims an entry (as read) at `now_ms`; false when another run has it or it moved.
@@ -103,10 +112,14 @@ impl ShardPages<ExpiryEntry> for ChatExpiryStore {
 }
 
 #[async_trait::async_trait]
-impl ExpiryEntries for ChatExpiryStore {
+impl ExpiryRules for ChatExpiryStore {
     async fn rule(&self, org_id: &str, channel: &str) -> Result<Option<ChatExpirationRule>, StoreError> {
         ChatExpiryStore::rule(self, org_id, channel).await
     }
+}
+
+#[async_trait::async_trait]
+impl ExpiryEntries for ChatExpiryStore {
     async fn rearm(&self, entry: &ExpiryEntry, due_ms: i64) -> Result<bool, StoreError> {
         ChatExpiryStore::rearm(self, entry, due_ms).await
     }

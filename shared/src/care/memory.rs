@@ -7,7 +7,7 @@
 
 use crate::care::chat_expiry::ChatExpirationRule;
 use crate::care::chat_expiry_store::ExpiryEntry;
-use crate::care::check_ports::{ExpiryEntries, ResolvedSurveys, SlaClockBook, SlaLifecycle};
+use crate::care::check_ports::{ExpiryEntries, ExpiryRules, ResolvedSurveys, SlaClockBook, SlaLifecycle};
 use crate::care::csat::{CsatSurvey, SurveyStatus, survey_id};
 use crate::care::ports::{ExpiryArming, HoursInForce, SlaStarts, SurveyAnswers};
 use crate::care::sla::{SlaPolicy, Subject, policy_for};
@@ -325,6 +325,10 @@ impl SlaLifecycle for MemoryCare {
         })
         .await
     }
+
+    async fn replied(&self, org_id: &str, conversation_id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.change(org_id, conversation_id, at_ms, |c| c.replied(at_ms)).await
+    }
 }
 
 impl MemoryCare {
@@ -378,11 +382,14 @@ impl MemoryCare {
 }
 
 #[async_trait::async_trait]
-impl ExpiryEntries for MemoryCare {
+impl ExpiryRules for MemoryCare {
     async fn rule(&self, org_id: &str, channel: &str) -> Result<Option<ChatExpirationRule>, StoreError> {
         Ok(lock(&self.rules).get(&pair(org_id, channel)).cloned())
     }
+}
 
+#[async_trait::async_trait]
+impl ExpiryEntries for MemoryCare {
     async fn rearm(&self, entry: &ExpiryEntry, due_ms: i64) -> Result<bool, StoreError> {
         Ok(self.move_entry(entry, |e| {
             e.due_ms = due_ms;

@@ -1,6 +1,7 @@
 //! The inbox records (contacts, conversations, messages) and the pure rules around them: identity,
 //! the 24-hour customer-service window, previews and ordering keys.
 
+pub mod agent_send;
 pub mod compose;
 pub mod contact_store;
 pub mod conversation_store;
@@ -21,6 +22,7 @@ pub mod pacing;
 pub mod reads;
 #[cfg(any(test, feature = "fakes"))]
 pub mod send_contract;
+pub mod send_creation;
 #[cfg(any(test, feature = "fakes"))]
 pub mod send_memory;
 pub mod send_policy;

@@ -10,21 +10,29 @@ use crate::platform::tick::ClockCursors;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// A queue that keeps every body it was given.
+/// A queue that keeps every body it was given (or, while `refusing`, takes none in a batch).
 #[derive(Default)]
 pub struct MemoryQueue {
     pub bodies: Mutex<Vec<String>>,
+    pub refusing: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryQueue {
     pub fn taken(&self) -> Vec<String> {
         std::mem::take(&mut *self.bodies.lock().unwrap_or_else(|e| e.into_inner()))
     }
+
+    pub fn refuse(&self, refusing: bool) {
+        self.refusing.store(refusing, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[async_trait::async_trait]
 impl JobQueue for MemoryQueue {
     async fn send_all(&self, bodies: &[String]) -> Vec<usize> {
+        if self.refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            return (0..bodies.len()).collect();
+        }
         self.bodies
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -1,5 +1,6 @@
-//! Messages: list newest first, and send (validated, window enforced, stored `queued`, queued for
-//! the sender function, answered 202).
+//! Messages: list newest first, and send (the request parsed and validated here; the send decided
+//! by `shared::inbox::agent_send`, where it is unit-tested: window enforced, stored `queued`,
+//! queued for the sender function, answered 202).
 
 use crate::ApiService;
 use crate::handlers::Answer;
@@ -10,13 +11,14 @@ use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
-use shared::inbox::outbound::{self, OutboundJob};
-use shared::inbox::outbound_store::{Created, IdempotencyClaim};
-use shared::inbox::{Direction, Message, is_window_open, rfc3339_seconds};
+use shared::inbox::agent_send::{SendOutcome, SendRequest};
+use shared::inbox::outbound;
+use shared::inbox::outbound_store::IdempotencyClaim;
+use shared::inbox::{Direction, Message, rfc3339_seconds};
 use shared::meta::{Content, MediaKind};
 use shared::platform::http_error::{HttpError, json_response};
-use shared::platform::ids;
 use shared::platform::table;
+use shared::platform::telemetry::emit_metric;
 
 /// Bytes of messages one list answer carries at most: Lambda answers at most 6 MB, and a page of
 /// 100 messages at their largest (Meta's contact cards, an often-edited message's earlier
@@ -167,88 +169,6 @@ fn idempotency_of(cx: &Context<'_>, conversation_id: &str) -> Result<Option<Idem
     }))
 }
 
-/// The answer to a request whose `Idempotency-Key` was used before: the same message (queued
-/// again if it is still waiting: a lost job is harmless to repeat), or 422 for another request.
-async fn replay(api: &ApiService, key: &shared::platform::table::Key) -> Answer {
-    let message = api
-        .inbox
-        .messages
-        .message(key)
-        .await?
-        .ok_or_else(|| HttpError::not_found("the message of this Idempotency-Key no longer exists"))?;
-    if message.status == "queued"
-        && let Some(pending) = api.inbox.sends.pending(key).await?
-        && let Some(job) = pending.job
-    {
-        enqueue(api, &job).await;
-    }
-    respond(StatusCode::ACCEPTED, &views::Message::from(&message))
-}
-
-fn key_reused() -> HttpError {
-    HttpError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-        "Idempotency-Key: was used within 24 hours for a different request",
-    )
-}
-
-/// Queues the job; when SQS does not take it the message is still stored, and the sweeper queues
-/// it again (`shared::inbox::send_policy`), so the request is still accepted.
-async fn enqueue(api: &ApiService, job: &OutboundJob) {
-    if !api.inbox.outbound.send_all(&[job.body()]).await.is_empty() {
-        tracing::warn!("the message is stored but could not be queued; the sweeper will queue it");
-        shared::platform::telemetry::emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
-    }
-}
-
-/// A template send must name an existing (404 otherwise), approved template of the conversation's
-/// WABA and fill exactly its variables: refused here (422, naming the part), never by Meta's
-/// 132000 / 132001.
-pub(crate) async fn approved_template(
-    api: &ApiService,
-    cx: &Context<'_>,
-    account_id: &str,
-    name: &str,
-    language: &str,
-    components: &Value,
-) -> Result<shared::outreach::template::Template, HttpError> {
-    let account = api
-        .access
-        .tenancy
-        .get_account(cx.org(), account_id)
-        .await?
-        .ok_or_else(|| HttpError::not_found("the conversation's account no longer exists"))?;
-    let template = api
-        .outreach
-        .templates
-        .by_name(cx.org(), &account.waba_id, name, language)
-        .await?
-        .ok_or_else(|| {
-            // Valid by the schema, missing by state: a resource that does not exist.
-            HttpError::new(
-                StatusCode::NOT_FOUND,
-                "template_not_found",
-                format!(
-                    "content.name: no template {name:?} in {language} on this account's WABA; create or sync it first"
-                ),
-            )
-        })?;
-    if !template.is_approved() {
-        return Err(HttpError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "template_not_approved",
-            format!(
-                "content.name: template {name:?} ({language}) is {}, not APPROVED",
-                template.status
-            ),
-        ));
-    }
-    let spec = shared::outreach::template::ParameterSpec::of(&template.components);
-    shared::outreach::template::check_send(&spec, components).map_err(|e| unprocessable(e.field, e.reason))?;
-    Ok(template)
-}
-
 /// A send's content, checked as far as it can be without the store: 422 naming the field.
 pub(crate) fn checked_content(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
     let content = content_of(send)?;
@@ -271,110 +191,39 @@ pub(crate) async fn check_references(
     content: &Content,
     account_id: &str,
 ) -> Result<(), HttpError> {
-    if let Content::Media { media_id, .. } = content
-        && media_id.starts_with(UPLOADED_MEDIA_PREFIX)
-        && (!ids::is_well_formed(media_id) || api.inbox.uploads.upload(cx.org(), media_id).await?.is_none())
-    {
-        return Err(HttpError::not_found("content.media_id: no uploaded media with this id"));
-    }
-    if let Content::Template {
-        name,
-        language,
-        components,
-    } = content
-    {
-        approved_template(api, cx, account_id, name, language, components).await?;
-    }
-    Ok(())
-}
-
-/// Free-form content needs the customer-service window open: Meta's 24 hours, shortened by the
-/// channel's chat expiration rule when it blocks text: the 409 `window_closed` answer when closed.
-async fn text_window_closed(
-    api: &ApiService,
-    cx: &Context<'_>,
-    conversation: &shared::inbox::Conversation,
-    now_seconds: i64,
-) -> Result<Option<lambda_http::Response<lambda_http::Body>>, HttpError> {
-    let rule = api.care.chat_expiry.rule(cx.org(), "whatsapp").await?;
-    let expires_at = match &rule {
-        Some(rule) => rule.text_window_expires_at(conversation.last_inbound_ms, conversation.window_expires_at),
-        None => conversation.window_expires_at,
-    };
-    if is_window_open(expires_at, now_seconds) {
-        return Ok(None);
-    }
-    let message = match expires_at == conversation.window_expires_at {
-        true => "the 24-hour customer-service window is closed; only templates can be sent",
-        false => "the chat expiration rule's window is closed; only templates can be sent",
-    };
-    let error = json!({"error": {"code": "window_closed", "message": message, "window_expires_at": expires_at.map(rfc3339_seconds)}});
-    Ok(Some(json_response(StatusCode::CONFLICT, error.to_string())))
+    Ok(api
+        .inbox
+        .agent_sends
+        .check_references(cx.org(), content, account_id)
+        .await?)
 }
 
 pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let send: views::SendMessageRequest = cx.json()?;
     let content = checked_content(&send)?;
-    let conversation = load(api, cx).await?;
-    let idempotency = idempotency_of(cx, &conversation.conversation_id)?;
-    if let Some(claim) = &idempotency
-        && let Some((fingerprint, key)) = api.inbox.sends.idempotent(cx.org(), &claim.key_sha256).await?
-    {
-        return match fingerprint == claim.fingerprint {
-            true => replay(api, &key).await,
-            false => Err(key_reused()),
-        };
+    let conversation_id = cx.id("conversation_id", "conversation")?;
+    let request = SendRequest {
+        conversation_id: &conversation_id,
+        message_type: &send.r#type,
+        content,
+        reply_to: send.reply_to,
+        idempotency: idempotency_of(cx, &conversation_id)?,
+    };
+    match api.inbox.agent_sends.send(cx.org(), request).await? {
+        SendOutcome::Accepted { message, queued } => {
+            if !queued {
+                emit_metric("SendsNotQueued", 1.0, "Count", &[("Function", "api")]);
+            }
+            emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
+            respond(StatusCode::ACCEPTED, &views::Message::from(&*message))
+        }
+        SendOutcome::WindowClosed { expires_at, by_rule } => {
+            let message = match by_rule {
+                false => "the 24-hour customer-service window is closed; only templates can be sent",
+                true => "the chat expiration rule's window is closed; only templates can be sent",
+            };
+            let error = json!({"error": {"code": "window_closed", "message": message, "window_expires_at": expires_at.map(rfc3339_seconds)}});
+            Ok(json_response(StatusCode::CONFLICT, error.to_string()))
+        }
     }
-    check_references(api, cx, &content, &conversation.account_id).await?;
-    let now = api.clock.now();
-    if outbound::needs_open_window(&content)
-        && let Some(closed) = text_window_closed(api, cx, &conversation, now.timestamp()).await?
-    {
-        return Ok(closed);
-    }
-    let contact = api
-        .inbox
-        .contacts
-        .contact(cx.org(), &conversation.contact_id)
-        .await?
-        .ok_or_else(|| HttpError::not_found("the conversation's contact no longer exists"))?;
-    let to = contact
-        .wa_id
-        .clone()
-        .ok_or_else(|| unprocessable("contact", "has no phone-based WhatsApp id to send to"))?;
-    let (key, message, job) = shared::inbox::compose::queued_message(
-        shared::inbox::compose::Composed {
-            org_id: cx.org(),
-            conversation_id: &conversation.conversation_id,
-            account_id: &conversation.account_id,
-            to: &to,
-            message_type: &send.r#type,
-            content: &content,
-            reply_to: send.reply_to,
-        },
-        now,
-    );
-    match api
-        .inbox
-        .sends
-        .create(&key, &message, &content.preview(), &job, idempotency.as_ref())
-        .await?
-    {
-        Created::New => {}
-        Created::Replay(key) => return replay(api, &key).await,
-        Created::KeyReused => return Err(key_reused()),
-    }
-    enqueue(api, &job).await;
-    // An agent's answer: the first stops the first-response clock. The message is accepted either
-    // way; a failure here is logged, not answered.
-    if let Err(err) = api
-        .care
-        .sla
-        .replied(cx.org(), &conversation.conversation_id, now.timestamp_millis())
-        .await
-    {
-        tracing::warn!(error = %err, "the first-response clock could not be stopped");
-    }
-    shared::platform::telemetry::emit_metric("MessagesQueued", 1.0, "Count", &[("Function", "api")]);
-    respond(StatusCode::ACCEPTED, &views::Message::from(&message))
 }
