@@ -72,6 +72,9 @@ async fn the_dynamodb_send_ledger_and_send_creation_keep_the_contract() {
     }
     let missing = shared::platform::table::message(&account.org_id, &conversation_id, 1, "msg_none");
     send_ledger_contract(&store, &account.org_id, &keys[0], &keys[1], &missing).await;
+    let (third, message, job) = queued_text(&account.org_id, &conversation_id, &account.account_id, "4915550001");
+    store.create(&third, &message, "preview", &job, None).await.unwrap();
+    shared::inbox::send_contract::pending_sweeps_contract(&store, &account.org_id, &third).await;
 
     // And the API's side of the same store: a send created once, its Idempotency-Key's claim.
     use shared::inbox::send_creation::contract::{send_creation_contract, send_references_contract};

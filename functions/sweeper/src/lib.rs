@@ -12,8 +12,12 @@
 //! Each write is conditioned on the state it was decided from, so a sweep racing the sender or a
 //! status webhook changes nothing the other already settled. "Now" is the scheduled event's time.
 
+#[cfg(test)]
+mod tests;
+
 use shared::inbox::outbound_store::{OutboundStore, PendingSend};
 use shared::inbox::send_policy::{self, Next, SendState};
+use shared::inbox::send_port::PendingSweeps;
 use shared::meta::MetaError;
 use shared::platform::StoreError;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -21,6 +25,7 @@ use shared::platform::event_bus::{EventBridgePublisher, EventPublisher, announce
 use shared::platform::job_queue::{JobQueue, SqsJobQueue};
 use shared::platform::table::SEND_SHARDS;
 use shared::platform::telemetry::emit_metric;
+use std::sync::Arc;
 use tracing::{Instrument, info, info_span, warn};
 
 #[derive(Debug, Clone)]
@@ -54,28 +59,42 @@ pub struct SweepSummary {
     pub unchanged: u32,
 }
 
+/// What the sweeper works through: its ports (DynamoDB, SQS and EventBridge in Lambda; in memory
+/// in unit tests).
+#[derive(Clone)]
+pub struct SweeperPorts {
+    pub sends: Arc<dyn PendingSweeps>,
+    pub outbound: Arc<dyn JobQueue>,
+    pub events: Arc<dyn EventPublisher>,
+}
+
 pub struct SweeperService {
-    sends: OutboundStore,
-    outbound: Box<dyn JobQueue>,
-    events: Box<dyn EventPublisher>,
+    ports: SweeperPorts,
     /// "Now" when a run has no scheduled event's time.
     clock: shared::platform::clock::Clock,
 }
 
 impl SweeperService {
+    pub fn new(ports: SweeperPorts, clock: shared::platform::clock::Clock) -> Self {
+        Self { ports, clock }
+    }
+
     pub fn from_aws(config: &SweeperConfig, aws: &aws_config::SdkConfig) -> Self {
-        Self {
-            sends: OutboundStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
-            outbound: Box::new(SqsJobQueue::new(
+        let ports = SweeperPorts {
+            sends: Arc::new(OutboundStore::new(
+                aws_sdk_dynamodb::Client::new(aws),
+                &config.table_name,
+            )),
+            outbound: Arc::new(SqsJobQueue::new(
                 aws_sdk_sqs::Client::new(aws),
                 &config.outbound_queue_url,
             )),
-            events: Box::new(EventBridgePublisher::new(
+            events: Arc::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            clock: shared::platform::clock::Clock::system(),
-        }
+        };
+        Self::new(ports, shared::platform::clock::Clock::system())
     }
 
     pub async fn handle(
@@ -111,7 +130,7 @@ impl SweeperService {
 
     async fn sweep_shard(&self, shard: u32, now_ms: i64, summary: &mut SweepSummary) -> Result<(), StoreError> {
         for _ in 0..MAX_PAGES_PER_SHARD {
-            let due = self.sends.due(shard, now_ms, PAGE).await?;
+            let due = self.ports.sends.due(shard, now_ms, PAGE).await?;
             let mut moved = 0;
             for pending in &due {
                 if self.settle(pending, now_ms, summary).await? {
@@ -131,11 +150,11 @@ impl SweeperService {
         let moved = match send_policy::on_sweep(pending.state, now_ms) {
             Next::Requeue => match &pending.job {
                 Some(job) => {
-                    if !self.outbound.send_all(&[job.body()]).await.is_empty() {
+                    if !self.ports.outbound.send_all(&[job.body()]).await.is_empty() {
                         return Err(StoreError::io("SendMessageBatch(requeue)", "not accepted"));
                     }
                     summary.requeued += 1;
-                    self.sends.requeued(pending).await?
+                    self.ports.sends.requeued(pending).await?
                 }
                 None => {
                     self.fail(pending, "stored without a send job; cannot be sent", true, summary)
@@ -145,7 +164,7 @@ impl SweeperService {
             Next::MarkUnknown => match pending.state {
                 SendState::Sending { claimed_ms } => {
                     summary.marked_unknown += 1;
-                    self.sends.mark_unknown(pending, claimed_ms).await?
+                    self.ports.sends.mark_unknown(pending, claimed_ms).await?
                 }
                 _ => false,
             },
@@ -171,9 +190,9 @@ impl SweeperService {
             message: None,
             details: None,
         };
-        announce_failed_send(self.events.as_ref(), &pending.message, &error).await?;
+        announce_failed_send(self.ports.events.as_ref(), &pending.message, &error).await?;
         warn!(message_id = %pending.message.message_id, %reason, "send failed by the sweeper");
         summary.failed += 1;
-        self.sends.fail(pending, &error, confirmed).await
+        self.ports.sends.fail(pending, &error, confirmed).await
     }
 }

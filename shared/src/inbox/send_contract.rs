@@ -4,7 +4,7 @@
 
 use crate::inbox::outbound_store::{ClaimOutcome, PendingSend};
 use crate::inbox::send_policy::{SendState, UNCONFIRMED_FAILURE_RANK};
-use crate::inbox::send_port::SendLedger;
+use crate::inbox::send_port::{PendingSweeps, SendLedger};
 use crate::meta::{DeliveryStatus, MetaError};
 use crate::platform::table::Key;
 
@@ -147,6 +147,47 @@ pub fn queued_text(
     )
 }
 
+/// `queued`: a queued outbound message never claimed nor re-queued (it is left claimed).
+pub async fn pending_sweeps_contract(sweeps: &dyn PendingSweeps, org_id: &str, queued: &Key) {
+    let pending = read(sweeps, queued).await;
+    let due = pending.state.due_ms().expect("a queued message is looked at later");
+    let shard = crate::platform::table::shard_of(&pending.message.message_id, crate::platform::table::SEND_SHARDS);
+    let ids = |found: Vec<PendingSend>| found.into_iter().map(|p| p.key).collect::<Vec<_>>();
+    assert!(
+        !ids(sweeps.due(shard, due - 1, 100).await.expect("due")).contains(queued),
+        "not before"
+    );
+    assert!(
+        ids(sweeps.due(shard, due, 100).await.expect("due")).contains(queued),
+        "due then"
+    );
+    let other = (shard + 1) % crate::platform::table::SEND_SHARDS;
+    assert!(
+        !ids(sweeps.due(other, due, 100).await.expect("due")).contains(queued),
+        "one shard"
+    );
+
+    // Re-queued: looked at again later, and counted.
+    assert!(sweeps.requeued(&pending).await.expect("requeue"));
+    let again = read(sweeps, queued).await;
+    assert!(
+        matches!(again.state, SendState::Queued { requeues: 1, .. }),
+        "{:?}",
+        again.state
+    );
+    let next = again.state.due_ms().expect("still looked at");
+    assert!(next > due, "spaced further: {next} after {due}");
+    assert!(!ids(sweeps.due(shard, due, 100).await.expect("due")).contains(queued));
+    assert!(ids(sweeps.due(shard, next, 100).await.expect("due")).contains(queued));
+
+    // Claimed meanwhile: no longer the sweeper's to re-queue.
+    claimed(sweeps, org_id, queued).await;
+    assert!(
+        !sweeps.requeued(&again).await.expect("requeue"),
+        "a claimed message is not re-queued"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +201,7 @@ mod tests {
         let second = ledger.queue(queued_text("org_c", "conv_c", "acc_c", "15550001"));
         let missing = crate::platform::table::message("org_c", "conv_c", 1, "msg_none");
         send_ledger_contract(&ledger, "org_c", &first, &second, &missing).await;
+        let third = ledger.queue(queued_text("org_c", "conv_c", "acc_c", "15550001"));
+        pending_sweeps_contract(&ledger, "org_c", &third).await;
     }
 }

@@ -56,6 +56,26 @@ impl SendLedger for OutboundStore {
     }
 }
 
+/// The sweeper's view of the ledger: what is due for a look, and a re-queue recorded.
+#[async_trait::async_trait]
+pub trait PendingSweeps: SendLedger {
+    /// Up to `limit` unsettled messages of one pending-sends shard due at `now_ms`, earliest first.
+    async fn due(&self, shard: u32, now_ms: i64, limit: i32) -> Result<Vec<PendingSend>, StoreError>;
+    /// A still-`queued` message was queued again: its next look is spaced further out; false
+    /// when it is no longer queued.
+    async fn requeued(&self, pending: &PendingSend) -> Result<bool, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl PendingSweeps for OutboundStore {
+    async fn due(&self, shard: u32, now_ms: i64, limit: i32) -> Result<Vec<PendingSend>, StoreError> {
+        OutboundStore::due(self, shard, now_ms, limit).await
+    }
+    async fn requeued(&self, pending: &PendingSend) -> Result<bool, StoreError> {
+        OutboundStore::requeued(self, pending).await
+    }
+}
+
 #[async_trait::async_trait]
 pub trait SendPacer: Send + Sync {
     /// One send slot of the account: its epoch second, or `None` after `max_wait`.
