@@ -173,7 +173,7 @@ mod tests {
     use crate::inbox::memory::MemoryInbox;
 
     #[tokio::test]
-    async fn the_in_memory_checks_keep_the_contract() {
+    async fn the_in_memory_care_keeps_the_ingest_and_sla_checks_contracts() {
         let care = MemoryCare::default();
         let (conversation, _) = MemoryInbox::default().put_customer("org_mem", "cv_care", "4915", 1_796_400_000_000);
         care.put_policy(default_policy("org_mem"));

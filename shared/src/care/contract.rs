@@ -153,27 +153,4 @@ pub async fn care_contract(care: Care<'_>, conversation: &Conversation, survey: 
     );
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::care::memory::MemoryCare;
-    use crate::inbox::memory::MemoryInbox;
-
-    #[tokio::test]
-    async fn the_in_memory_care_keeps_the_contract() {
-        let care = MemoryCare::default();
-        let (conversation, _) = MemoryInbox::default().put_customer("org_mem", "cv_care", "4915", 1_796_400_000_000);
-        care.put_policy(default_policy("org_mem"));
-        care.put_rule(idle_rule("org_mem"));
-        care.put_hours(office_hours("org_mem"));
-        let survey = sent_survey("org_mem", "acc_1", "cv_done", 1_796_400_000_000);
-        care.put_survey(survey.clone(), "4915");
-        let ports = Care {
-            sla: &care,
-            expiry: &care,
-            hours: &care,
-            surveys: &care,
-        };
-        care_contract(ports, &conversation, &survey, "4915").await;
-    }
-}
+// The in-memory run of this contract is `check_contract`'s test, which keeps both on one MemoryCare.
