@@ -18,7 +18,8 @@ moto's Query sorts every item of the table to pick one partition's, then walks t
 its start to the page's exclusive start key: a 100,000-recipient campaign made each page cost
 seconds. Here a table Query on a string sort key sorts its partition only and starts where its key
 condition or start key places it, as DynamoDB does; an index Query no longer sorts the whole table
-first. Same arguments as `moto_server`.
+first. With MOTO_METER_FILEPATH set, every DynamoDB request's billable capacity is logged
+(`dynamodb_meter.py`). Same arguments as `moto_server`.
 """
 
 import bisect
@@ -44,6 +45,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.server import main
+
+import dynamodb_meter
 
 _lock = threading.RLock()
 
@@ -323,6 +326,9 @@ DynamoHandler.query = _serialized(DynamoHandler.query)
 
 for _name in ("put_item", "get_item", "query", "scan", "update_item", "delete_item", "transact_write_items"):
     setattr(DynamoDBBackend, _name, _serialized(getattr(DynamoDBBackend, _name)))
+
+# make bench's money table: billable capacity per request, when MOTO_METER_FILEPATH is set.
+dynamodb_meter.install(_lock)
 
 if __name__ == "__main__":
     sys.exit(main())

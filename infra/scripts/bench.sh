@@ -18,10 +18,13 @@ stop_all() {
 }
 trap stop_all EXIT
 port="$(free_port)"
+# The capacity meter (infra/dynamodb_meter.py) logs each DynamoDB request's billable units here.
+export MOTO_METER_FILEPATH="$root/target/moto-bench.meter"
+: >"$MOTO_METER_FILEPATH"
 start_moto "$port" target/moto-bench.log
 use_local_aws "$port"
-echo "==> AWS requests per inbound message (moto request recorder)"
-cargo bench -p integration-tests --bench ingest_requests
+echo "==> the money table: requests, capacity units and \$ per inbound message, status and agent send"
+RUST_LOG=error cargo bench -p integration-tests --bench unit_costs
 
 # dynalite (pinned in infra/bench/package-lock.json) serves the sender's DynamoDB requests faster
 # than moto can, for the send-rate figures; skipped when npm is not installed.
@@ -47,6 +50,7 @@ RUST_LOG=error cargo bench -p integration-tests --bench notifier
 echo "==> scheduled-sends: the heap one run holds with 100 and with 5,000 messages due in one minute"
 RUST_LOG=error cargo bench -p integration-tests --bench scheduled_backlog
 stop_all
+unset MOTO_METER_FILEPATH
 
 echo "==> the local DynamoDB under load (inbound-shaped transactions; its own moto)"
 "$venv/bin/python" infra/bench/moto_transactions.py --messages "${MOTO_BENCH_MESSAGES:-10000}"

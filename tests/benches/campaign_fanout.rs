@@ -12,8 +12,7 @@
 //! Run with `make bench` (it starts moto) or `BENCH_ONLY=campaigns`. Under `cargo test` this binary
 //! only checks it starts.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use integration_tests::outreach::{campaign_job_event, sqs_event_of};
+use integration_tests::outreach::{campaign_job_event, seed_tagged_contacts, sqs_event_of};
 use integration_tests::*;
 use serde_json::{Value, json};
 use shared::outreach::campaign::CampaignJob;
@@ -62,72 +61,6 @@ async fn recorded<F: std::future::Future<Output = ()>>(work: F) -> Usage {
     }
     usage
 }
-
-/// `count` contacts tagged `tag`, written directly in batches (setup, not measured).
-async fn seed_contacts(stack: &TestStack, org_id: &str, tag: &str, first_phone: u64, count: usize) {
-    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
-    let table = stack.name_of("Table");
-    let now = shared::platform::items::now_rfc3339();
-    let mut requests = Vec::new();
-    for i in 0..count {
-        let phone = (first_phone + i as u64).to_string();
-        let contact = shared::inbox::Contact {
-            org_id: org_id.into(),
-            contact_id: format!("ct_bench{i:07}"),
-            wa_id: Some(phone.clone()),
-            user_id: None,
-            profile_name: None,
-            name: Some(format!("Customer {i}")),
-            email: None,
-            tags: vec![tag.into()],
-            created_at: now.clone(),
-            updated_at: now.clone(),
-        };
-        let contact_item = shared::platform::items::record_item(
-            &contact,
-            &shared::platform::table::contact(org_id, &contact.contact_id),
-            "Contact",
-        )
-        .unwrap();
-        let mut tag_item =
-            shared::platform::items::key_item(&shared::platform::table::contact_tag(org_id, tag, &contact.contact_id));
-        tag_item.insert("entity".into(), shared::platform::items::s("ContactTag"));
-        tag_item.insert("contact_id".into(), shared::platform::items::s(&contact.contact_id));
-        for item in [contact_item, tag_item] {
-            requests.push(
-                WriteRequest::builder()
-                    .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
-                    .build(),
-            );
-        }
-    }
-    let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(|c| c.to_vec()).collect();
-    let calls = chunks.into_iter().map(|chunk| {
-        let dynamo = dynamo.clone();
-        let table = table.clone();
-        async move {
-            let mut pending = chunk;
-            while !pending.is_empty() {
-                let output = dynamo
-                    .batch_write_item()
-                    .request_items(&table, pending)
-                    .send()
-                    .await
-                    .unwrap();
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&table))
-                    .unwrap_or_default();
-            }
-        }
-    });
-    futures::stream::iter(calls)
-        .buffer_unordered(8)
-        .collect::<Vec<_>>()
-        .await;
-}
-
-use futures::StreamExt;
 
 /// The outbound queue of the 100,000-recipient fan-out: it counts the SendMessageBatch requests
 /// `SqsJobQueue` would make (ten bodies each) and keeps nothing. moto's SQS takes ~0.13 s per
@@ -289,7 +222,7 @@ impl Bench {
 
 async fn expansion_and_fan_out(recipients: usize) {
     let bench = Bench::new(1_000).await;
-    seed_contacts(&bench.stack, &bench.account.org_id, "bench", 16_500_000_000, recipients).await;
+    seed_tagged_contacts(&bench.stack, &bench.account.org_id, "bench", 16_500_000_000, recipients).await;
     let id = bench.campaign_for("bench").await;
     let mut seconds = 0.0;
     let expansion = recorded(async { seconds = bench.expand().await }).await;
@@ -344,7 +277,7 @@ async fn sends_and_statuses(sends: usize, mps: u32, invocations: usize) {
         step: std::time::Duration::ZERO,
     };
     bench.graph.report_statuses_to(webhooks);
-    seed_contacts(&bench.stack, &bench.account.org_id, "few", 14_150_000_000, sends).await;
+    seed_tagged_contacts(&bench.stack, &bench.account.org_id, "few", 14_150_000_000, sends).await;
     let id = bench.campaign_for("few").await;
     bench.expand().await;
     bench.call("POST", &format!("/v1/campaigns/{id}/start"), None).await;

@@ -7,62 +7,16 @@
 //! Run with `make bench` (it starts moto), or alone against a moto: `cargo bench -p
 //! integration-tests --bench notifier`. Under `cargo test` this binary only checks it starts.
 
-use devstack::{LocalRuntime, RuntimeOptions};
-use futures::StreamExt;
+use integration_tests::live_rig::{LiveRig, message_received};
 use integration_tests::recorder::{body_of, operation_of, record, write_units};
-use integration_tests::*;
-use notifier::{NotifierConfig, NotifierService};
-use serde_json::json;
-use shared::access::login_store::LoginStore;
 use shared::live::connection_store::ConnectionStore;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 const EVENTS: usize = 20;
 
-/// Connects one agent of `org` (a session opened directly) and counts the notices it receives.
-async fn connect_agent(
-    api: &api::ApiService,
-    key: &str,
-    logins: &LoginStore,
-    org: &str,
-    port: u16,
-    received: Arc<AtomicUsize>,
-    n: usize,
-) {
-    let body =
-        json!({"email": format!("bench-{org}-{n}@example.com"), "full_name": format!("Agent {n}"), "role": "agent"})
-            .to_string();
-    let response = api
-        .handle(api_request("POST", "/v1/agents", Some(key), Some(&body)))
-        .await
-        .unwrap();
-    let agent_id = json_body(&response)["id"].as_str().unwrap().to_string();
-    let now = chrono::Utc::now().timestamp_millis();
-    let (token, _) = logins
-        .open_session(org, &agent_id, shared::access::tenancy::Role::Agent, now)
-        .await
-        .unwrap();
-    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let (mut socket, _) =
-        tokio_tungstenite::client_async(format!("ws://127.0.0.1:{port}/live?token={}", token.plaintext), stream)
-            .await
-            .unwrap();
-    tokio::spawn(async move {
-        while let Some(Ok(message)) = socket.next().await {
-            if message.is_text() {
-                received.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    });
-}
-
 fn envelope(org: &str, i: usize) -> String {
-    json!({"version": "0", "id": format!("bench-{i}"), "detail-type": "message.received", "source": "switchboard",
-        "detail": {"org_id": org, "event_id": format!("message.received:wamid.bench.{i}"), "conversation_id": "cv_bench",
-            "wamid": format!("wamid.bench.{i}"), "type": "text"}})
-    .to_string()
+    message_received(org, i)
 }
 
 #[tokio::main]
@@ -75,35 +29,16 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
-    let mut stack = TestStack::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    stack.stack.serve_websocket_apis_at(&format!("ws://127.0.0.1:{port}"));
-    let runtime = LocalRuntime::build(&stack.template, &stack.stack, &stack.aws, &RuntimeOptions::default()).unwrap();
-    let websocket = runtime.websocket.clone();
-    tokio::spawn(websocket.clone().serve(listener, std::future::pending()));
-
-    let (account_a, key_a) = stack.tenant_with_key(&unique_phone_number_id(), "s", "v").await;
-    let (account_b, key_b) = stack.tenant_with_key(&unique_phone_number_id(), "s", "v").await;
-    let api = api::ApiService::from_aws(
-        &api::ApiConfig::from_env(&stack.env_of("ApiFunction")).unwrap(),
-        &stack.aws,
-    );
+    let mut rig = LiveRig::new().await;
+    let org_a = rig.organization().await;
+    let org_b = rig.organization().await;
+    rig.connect(&org_a, agents).await;
+    rig.connect(&org_b, 10).await;
+    let (received_a, received_b) = (org_a.received.clone(), org_b.received.clone());
+    let stack = &rig.stack;
+    let notifier = &rig.notifier;
     let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
     let table = stack.name_of("Table");
-    let logins = LoginStore::new(dynamo.clone(), &table);
-    let received_a = Arc::new(AtomicUsize::new(0));
-    let received_b = Arc::new(AtomicUsize::new(0));
-    for n in 0..agents {
-        connect_agent(&api, &key_a, &logins, &account_a.org_id, port, received_a.clone(), n).await;
-    }
-    for n in 0..10 {
-        connect_agent(&api, &key_b, &logins, &account_b.org_id, port, received_b.clone(), n).await;
-    }
-    let notifier = NotifierService::from_aws(
-        &NotifierConfig::from_env(&stack.env_of("NotifierFunction")).unwrap(),
-        &stack.aws,
-    );
 
     // The bytes a Query of the organization's connections reads (sizes of the stored items).
     let stored = dynamo
@@ -113,7 +48,7 @@ async fn main() {
         .expression_attribute_values(
             ":pk",
             aws_sdk_dynamodb::types::AttributeValue::S(shared::platform::table::live_connections_partition(
-                &account_a.org_id,
+                &org_a.org_id,
             )),
         )
         .send()
@@ -142,7 +77,7 @@ async fn main() {
         let mut took = std::time::Duration::ZERO;
         let entries = record(async {
             let started = std::time::Instant::now();
-            delivery = Some(match notifier.deliver(&envelope(&account_a.org_id, i)).await.unwrap() {
+            delivery = Some(match notifier.deliver(&envelope(&org_a.org_id, i)).await.unwrap() {
                 notifier::Delivered::Done(delivery) => delivery,
                 other => panic!("not delivered: {other:?}"),
             });
@@ -187,7 +122,7 @@ async fn main() {
         connections
             .open(
                 &shared::live::connection_store::Opened {
-                    org_id: &account_a.org_id,
+                    org_id: &org_a.org_id,
                     agent_id: "agt_gone",
                     session_id: "gone",
                 },
@@ -199,12 +134,10 @@ async fn main() {
     }
     let mut delivery = None;
     let entries = record(async {
-        delivery = Some(
-            match notifier.deliver(&envelope(&account_a.org_id, 999)).await.unwrap() {
-                notifier::Delivered::Done(delivery) => delivery,
-                other => panic!("not delivered: {other:?}"),
-            },
-        )
+        delivery = Some(match notifier.deliver(&envelope(&org_a.org_id, 999)).await.unwrap() {
+            notifier::Delivered::Done(delivery) => delivery,
+            other => panic!("not delivered: {other:?}"),
+        })
     })
     .await;
     let mut gone_requests: BTreeMap<String, usize> = BTreeMap::new();
@@ -217,6 +150,6 @@ async fn main() {
         delivery.posted,
         delivery.gone,
         gone_requests,
-        connections.of_organization(&account_a.org_id, now).await.unwrap().len()
+        connections.of_organization(&org_a.org_id, now).await.unwrap().len()
     );
 }

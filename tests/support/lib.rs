@@ -1,9 +1,11 @@
 //! Test support: a private stack per test on the moto server `make test` started, tenants with
 //! known secrets, and Lambda events in the shapes AWS sends (built from the samples in `events/`).
 
+pub mod costs;
 pub mod event_tap;
 mod fixture;
 pub mod inbox;
+pub mod live_rig;
 pub mod outreach;
 pub mod recorder;
 

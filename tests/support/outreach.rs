@@ -247,3 +247,73 @@ impl CampaignFixture for Fixture {
         campaign
     }
 }
+
+/// `count` contacts tagged `tag`, written directly in batches (setup, not measured).
+pub async fn seed_tagged_contacts(stack: &crate::TestStack, org_id: &str, tag: &str, first_phone: u64, count: usize) {
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let now = shared::platform::items::now_rfc3339();
+    let mut requests: Vec<aws_sdk_dynamodb::types::WriteRequest> = Vec::new();
+    for i in 0..count {
+        let phone = (first_phone + i as u64).to_string();
+        let contact = shared::inbox::Contact {
+            org_id: org_id.into(),
+            contact_id: format!("ct_bench{i:07}"),
+            wa_id: Some(phone.clone()),
+            user_id: None,
+            profile_name: None,
+            name: Some(format!("Customer {i}")),
+            email: None,
+            tags: vec![tag.into()],
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        };
+        let contact_item = shared::platform::items::record_item(
+            &contact,
+            &shared::platform::table::contact(org_id, &contact.contact_id),
+            "Contact",
+        )
+        .unwrap();
+        let mut tag_item =
+            shared::platform::items::key_item(&shared::platform::table::contact_tag(org_id, tag, &contact.contact_id));
+        tag_item.insert("entity".into(), shared::platform::items::s("ContactTag"));
+        tag_item.insert("contact_id".into(), shared::platform::items::s(&contact.contact_id));
+        for item in [contact_item, tag_item] {
+            requests.push(
+                aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .put_request(
+                        aws_sdk_dynamodb::types::PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            );
+        }
+    }
+    let chunks: Vec<Vec<aws_sdk_dynamodb::types::WriteRequest>> = requests.chunks(25).map(|c| c.to_vec()).collect();
+    let calls = chunks.into_iter().map(|chunk| {
+        let dynamo = dynamo.clone();
+        let table = table.clone();
+        async move {
+            let mut pending = chunk;
+            while !pending.is_empty() {
+                let output = dynamo
+                    .batch_write_item()
+                    .request_items(&table, pending)
+                    .send()
+                    .await
+                    .unwrap();
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&table))
+                    .unwrap_or_default();
+            }
+        }
+    });
+    use futures::StreamExt;
+    futures::stream::iter(calls)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+}

@@ -27,7 +27,8 @@ pub fn operation_of(entry: &Value) -> String {
         return target
             .replace("DynamoDB_20120810.", "dynamodb:")
             .replace("AmazonSQS.", "sqs:")
-            .replace("AWSEvents.", "events:");
+            .replace("AWSEvents.", "events:")
+            .replace("TrentService.", "kms:");
     }
     let url = entry["url"].as_str().unwrap_or_default();
     let body = entry["body"].as_str().unwrap_or_default();

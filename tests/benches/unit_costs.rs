@@ -1,0 +1,247 @@
+//! The money table (`make bench`): what one inbound message (steady state, from a new customer,
+//! a duplicate), one status, one agent send, one campaign recipient and one live update (to 0, 10
+//! and 50 connected agents) costs on AWS at list prices, measured against moto
+//! with its capacity meter and request recorder (`integration_tests::costs` says what is measured
+//! and what is modelled). Each figure must stay within 5 % of `unit_costs_baseline.json`;
+//! changing the baseline (`UPDATE_COST_BASELINE=1 make bench`) is a commit that says why.
+//!
+//! Under `cargo test` this binary only checks it starts.
+
+#[path = "unit_costs/campaign.rs"]
+mod campaign;
+
+use integration_tests::costs::{Function, Row, Usage, check_baseline, measure, print_table};
+use integration_tests::live_rig::{LiveRig, message_received};
+use integration_tests::outreach::sqs_event_of;
+use integration_tests::*;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+
+const WEBHOOK: Function = Function {
+    name: "webhook",
+    memory_mb: 256.0,
+};
+const INGEST: Function = Function {
+    name: "ingest",
+    memory_mb: 256.0,
+};
+const API: Function = Function {
+    name: "api",
+    memory_mb: 256.0,
+};
+const SENDER: Function = Function {
+    name: "sender",
+    memory_mb: 256.0,
+};
+const CAMPAIGNS: Function = Function {
+    name: "campaigns",
+    memory_mb: 256.0,
+};
+const NOTIFIER: Function = Function {
+    name: "notifier",
+    memory_mb: 256.0,
+};
+
+/// Deliveries per inbound case: the per-message figures are steady well before this.
+const DELIVERIES: usize = 200;
+const SENDS: usize = 50;
+const LIVE_EVENTS: usize = 10;
+
+/// The SQS event source mapping's receive and delete per batch of `messages` (in batches of 10).
+pub(crate) fn event_source_mapping(usage: Usage, messages: usize) -> Usage {
+    let batches = messages.div_ceil(10) as f64;
+    usage
+        .modelled("sqs:ReceiveMessage (event source mapping)", batches)
+        .modelled("sqs:DeleteMessageBatch (event source mapping)", batches)
+}
+
+fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64) -> Vec<u8> {
+    let wa_id = format!("1650555{customer:04}");
+    notification(
+        phone_number_id,
+        json!([{"profile": {"name": format!("Customer {customer}")}, "wa_id": wa_id}]),
+        json!([{"from": wa_id, "id": wamid, "timestamp": timestamp.to_string(), "type": "text", "text": {"body": "Does it come in another color?"}}]),
+        Value::Null,
+    )
+}
+
+/// Meta's deliveries through the webhook (signed with the account's secret) and the ingest
+/// queue: the usage of each function, and of the whole leg per delivery.
+pub(crate) async fn inbound(f: &Fixture, signed: &[(Vec<u8>, String)]) -> Usage {
+    let webhook = measure(async {
+        for (body, signature) in signed {
+            let request = webhook_post(&f.a.account.account_id, body, Some(signature), false);
+            assert_eq!(f.webhook.handle(request).await.unwrap().status(), StatusCode::OK);
+        }
+    })
+    .await
+    .modelled("apigateway:http request", signed.len() as f64)
+    .invoked(WEBHOOK, signed.len() as f64);
+    let queued = f.stack.drain("IngestQueue").await;
+    assert_eq!(queued.len(), signed.len(), "every delivery was queued");
+    let service = f.ingest();
+    let ingest = measure(async {
+        for chunk in queued.chunks(10) {
+            let (response, _) = service.process(sqs_event_of(chunk)).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    })
+    .await
+    .invoked(INGEST, queued.len().div_ceil(10) as f64);
+    let mut leg = event_source_mapping(ingest, queued.len());
+    leg.add(&webhook);
+    leg.per(signed.len() as f64)
+}
+
+fn signed(bodies: Vec<Vec<u8>>) -> Vec<(Vec<u8>, String)> {
+    bodies
+        .into_iter()
+        .map(|body| {
+            let signature = sign(&Tenant::app_secret("a"), &body);
+            (body, signature)
+        })
+        .collect()
+}
+
+async fn inbound_rows(rows: &mut Vec<Row>) {
+    let f = Fixture::new().await;
+    let phone = f.a.account.phone_number_id.clone();
+    let start = chrono::Utc::now().timestamp() - 3_600;
+    // The first message opens the conversation; the steady state is every message after it.
+    let opening = signed(vec![text_from(&phone, 0, "wamid.open", start)]);
+    inbound(&f, &opening).await;
+    let steady = signed(
+        (0..DELIVERIES)
+            .map(|i| text_from(&phone, 0, &format!("wamid.steady.{i}"), start + 1 + i as i64))
+            .collect(),
+    );
+    rows.push(Row {
+        name: "inbound message, steady state".into(),
+        usage: inbound(&f, &steady).await,
+    });
+    rows.push(Row {
+        name: "inbound message, a duplicate (Meta's retry)".into(),
+        usage: inbound(&f, &steady[..DELIVERIES / 2]).await,
+    });
+    let newcomers = signed(
+        (1..=DELIVERIES / 2)
+            .map(|i| text_from(&phone, i, &format!("wamid.new.{i}"), start + 1_000 + i as i64))
+            .collect(),
+    );
+    rows.push(Row {
+        name: "inbound message, from a new customer".into(),
+        usage: inbound(&f, &newcomers).await,
+    });
+}
+
+async fn send_rows(rows: &mut Vec<Row>) {
+    let f = Fixture::new().await;
+    f.graph.report_statuses_to(fake_graph::StatusWebhooks {
+        url: String::new(),
+        app_secret: Tenant::app_secret("a"),
+        waba_id: f.a.account.waba_id.clone(),
+        display_phone_number: "15550001111".into(),
+        step: std::time::Duration::ZERO,
+    });
+    let phone = f.a.account.phone_number_id.clone();
+    let now = chrono::Utc::now().timestamp();
+    inbound(&f, &signed(vec![text_from(&phone, 0, "wamid.window", now)])).await;
+    let conversation = f.conversation_id(&f.a).await;
+    let path = format!("/v1/conversations/{conversation}/messages");
+    let api = measure(async {
+        for i in 0..SENDS {
+            let body = json!({"type": "text", "content": {"text": format!("We have it in navy ({i})")}}).to_string();
+            let (status, answer) = f.call("POST", &path, Some(&f.a.key), Some(&body)).await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        }
+    })
+    .await
+    .modelled("apigateway:http request", SENDS as f64)
+    .invoked(API, SENDS as f64);
+    let jobs = f.stack.drain("OutboundQueue").await;
+    assert_eq!(jobs.len(), SENDS, "every send was queued");
+    let service = f.sender();
+    let sender = measure(async {
+        for chunk in jobs.chunks(10) {
+            let (response, _) = service.process(sqs_event_of(chunk)).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    })
+    .await
+    .modelled("graph:send", SENDS as f64)
+    .invoked(SENDER, jobs.len().div_ceil(10) as f64);
+    let mut send = event_source_mapping(sender, SENDS);
+    send.add(&api);
+    rows.push(Row {
+        name: "agent send (API, queue, sender)".into(),
+        usage: send.per(SENDS as f64),
+    });
+    let hooks: Vec<(Vec<u8>, String)> = f
+        .graph
+        .take_webhooks()
+        .into_iter()
+        .map(|hook| (hook.body.into_bytes(), hook.signature))
+        .collect();
+    assert_eq!(hooks.len(), 3 * SENDS, "sent, delivered and read for every send");
+    rows.push(Row {
+        name: "status (sent, delivered or read)".into(),
+        usage: inbound(&f, &hooks).await,
+    });
+}
+
+/// The live-update leg: the notifier's work for one event with 0, 10 and 50 agents connected.
+async fn live_rows(rows: &mut Vec<Row>) {
+    let mut rig = LiveRig::new().await;
+    let org = rig.organization().await;
+    let mut connected = 0;
+    for agents in [0, 10, 50] {
+        rig.connect(&org, agents - connected).await;
+        connected = agents;
+        let mut posted = 0;
+        let usage = measure(async {
+            for i in 0..LIVE_EVENTS {
+                match rig.notifier.deliver(&message_received(&org.org_id, i)).await {
+                    Ok(notifier::Delivered::Done(delivery)) => posted += delivery.posted as usize,
+                    other => panic!("not delivered: {other:?}"),
+                }
+            }
+        })
+        .await;
+        assert_eq!(
+            posted,
+            agents * LIVE_EVENTS,
+            "every connected agent was sent every event"
+        );
+        let usage = usage
+            .modelled("calls:PostToConnection", posted as f64)
+            .modelled("apigateway:websocket message", posted as f64)
+            .invoked(NOTIFIER, LIVE_EVENTS as f64);
+        rows.push(Row {
+            name: format!("live update, one event, {agents} agents connected"),
+            usage: usage.per(LIVE_EVENTS as f64),
+        });
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("unit_costs: run with `make bench` to measure");
+        return;
+    }
+    if std::env::var("MOTO_METER_FILEPATH").is_err() {
+        eprintln!("unit_costs: moto must run with MOTO_METER_FILEPATH (make bench starts it so)");
+        std::process::exit(2);
+    }
+    let mut rows = Vec::new();
+    inbound_rows(&mut rows).await;
+    send_rows(&mut rows).await;
+    campaign::campaign_row(&mut rows).await;
+    live_rows(&mut rows).await;
+    print_table(&rows);
+    let baseline = repo_root().join("tests/benches/unit_costs_baseline.json");
+    if let Err(rises) = check_baseline(&rows, &baseline) {
+        eprintln!("\nunit_costs: figures rose above the baseline:\n{rises}");
+        std::process::exit(1);
+    }
+}
