@@ -3,7 +3,9 @@
 //! is retried by SQS; one that can never be read (no delivery attributes, not a notification) goes
 //! to the dead-letter queue at once with its reason. Side effects (media jobs, domain events) are
 //! sent after the record's writes, also for deliveries found to be duplicates, so a failure between
-//! write and send is repaired by the redelivery: stored once, announced at least once.
+//! write and send is repaired by the redelivery: stored once, announced at least once. Media jobs
+//! go out per record; the batch's domain events go out together when it ends, ten to a PutEvents
+//! call, and a record whose events were refused is retried.
 
 mod changes;
 mod clock;
@@ -134,10 +136,12 @@ impl Delivery {
     }
 }
 
-/// One batch: the service and the batch's summary, filled in as records are processed.
+/// One batch: the service, the batch's summary, filled in as records are processed, and the
+/// domain events of the records done, published together when the batch ends.
 struct IngestBatch<'a> {
     service: &'a IngestService,
     summary: Mutex<BatchSummary>,
+    events: Mutex<Vec<(String, Attempt, Vec<DomainEvent>)>>,
 }
 
 #[async_trait::async_trait]
@@ -146,7 +150,12 @@ impl RecordHandler for IngestBatch<'_> {
 
     async fn process(&self, record: &SqsMessage, attempt: Attempt) -> Result<Outcome, RecordError> {
         let mut summary = BatchSummary::default();
-        let outcome = match self.service.process_record(record, attempt, &mut summary).await {
+        let mut events = Vec::new();
+        let outcome = match self
+            .service
+            .process_record(record, attempt, &mut summary, &mut events)
+            .await
+        {
             // A change that came before its message: wait for it (SQS), longer each time.
             Err(RecordError::OriginalNotStored(wamid)) => Ok(Outcome::retry(
                 ORIGINAL_WAIT_SECONDS.saturating_mul(attempt.receive_count),
@@ -155,7 +164,53 @@ impl RecordHandler for IngestBatch<'_> {
             other => other,
         };
         self.summary.lock().unwrap_or_else(|p| p.into_inner()).add(&summary);
+        if matches!(outcome, Ok(Outcome::Done)) && !events.is_empty() {
+            let id = record.message_id.clone().unwrap_or_default();
+            self.events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((id, attempt, events));
+        }
         outcome
+    }
+
+    /// The batch's events in PutEvents calls of ten (not one call per record); a record whose
+    /// event was not accepted is retried, and its redelivery (a duplicate by then) sends it again.
+    async fn finish_batch(&self) -> Vec<(String, Outcome)> {
+        let pending = std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut owners = Vec::new();
+        let mut all = Vec::new();
+        for (index, (_, _, events)) in pending.iter().enumerate() {
+            owners.extend(std::iter::repeat_n(index, events.len()));
+            all.extend(events.iter().cloned());
+        }
+        if all.is_empty() {
+            return Vec::new();
+        }
+        let mut refused: Vec<usize> = self
+            .service
+            .ports
+            .platform
+            .events
+            .publish(&all)
+            .await
+            .into_iter()
+            .filter_map(|event| owners.get(event).copied())
+            .collect();
+        refused.dedup();
+        refused
+            .into_iter()
+            .map(|index| {
+                let (id, attempt, _) = &pending[index];
+                (
+                    id.clone(),
+                    Outcome::retry(
+                        attempt.error_backoff_seconds(),
+                        RecordError::SideEffects("domain events".into()),
+                    ),
+                )
+            })
+            .collect()
     }
 }
 
@@ -208,6 +263,7 @@ impl IngestService {
         let batch = IngestBatch {
             service: self,
             summary: Mutex::new(BatchSummary::default()),
+            events: Mutex::new(Vec::new()),
         };
         let (response, counts) = self.runner.run(&batch, &event).await;
         let mut summary = batch.summary.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -225,9 +281,9 @@ impl IngestService {
         (response, summary)
     }
 
-    /// Sends a record's media jobs and events; an effect not accepted fails the record, whose
-    /// redelivery (a duplicate by then) sends them again.
-    async fn send_effects(&self, effects: Effects) -> Result<(), RecordError> {
+    /// Sends a record's media jobs and hands its events to the batch; a job not accepted fails
+    /// the record, whose redelivery (a duplicate by then) sends it again.
+    async fn send_effects(&self, effects: Effects, events: &mut Vec<DomainEvent>) -> Result<(), RecordError> {
         if !effects.media_jobs.is_empty()
             && !self
                 .ports
@@ -239,9 +295,7 @@ impl IngestService {
         {
             return Err(RecordError::SideEffects("media jobs".into()));
         }
-        if !effects.events.is_empty() && !self.ports.platform.events.publish(&effects.events).await.is_empty() {
-            return Err(RecordError::SideEffects("domain events".into()));
-        }
+        events.extend(effects.events);
         Ok(())
     }
 
@@ -250,6 +304,7 @@ impl IngestService {
         record: &SqsMessage,
         attempt: Attempt,
         summary: &mut BatchSummary,
+        events: &mut Vec<DomainEvent>,
     ) -> Result<Outcome, RecordError> {
         let delivery = match Delivery::of(record) {
             Ok(delivery) => delivery,
@@ -280,7 +335,7 @@ impl IngestService {
             self.store_change(&delivery, &account, change, summary, &mut effects)
                 .await?;
         }
-        self.send_effects(effects).await?;
+        self.send_effects(effects, events).await?;
         Ok(Outcome::Done)
     }
 

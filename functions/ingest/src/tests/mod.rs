@@ -338,6 +338,58 @@ async fn events_the_bus_refused_go_out_with_the_redelivery_and_the_message_is_st
     assert_eq!(rig.inbox.messages(ORG).len(), 1);
 }
 
+/// An event bus that counts its calls and refuses the events naming one wamid.
+struct CountingBus {
+    calls: std::sync::Mutex<Vec<usize>>,
+    refused_wamid: &'static str,
+    inner: Arc<MemoryEvents>,
+}
+
+#[async_trait::async_trait]
+impl shared::platform::event_bus::EventPublisher for CountingBus {
+    async fn publish(&self, events: &[DomainEvent]) -> Vec<usize> {
+        self.calls.lock().unwrap().push(events.len());
+        let (refused, kept): (Vec<(usize, &DomainEvent)>, Vec<(usize, &DomainEvent)>) = events
+            .iter()
+            .enumerate()
+            .partition(|(_, e)| e.detail.to_string().contains(self.refused_wamid));
+        let kept: Vec<DomainEvent> = kept.into_iter().map(|(_, e)| e.clone()).collect();
+        self.inner.publish(&kept).await;
+        refused.into_iter().map(|(i, _)| i).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_batchs_events_go_out_together_and_only_a_refused_ones_record_is_retried() {
+    let mut rig = rig();
+    let bus = Arc::new(CountingBus {
+        calls: std::sync::Mutex::new(Vec::new()),
+        refused_wamid: "wamid.b3",
+        inner: rig.events.clone(),
+    });
+    rig.service.ports.platform.events = bus.clone();
+    let now = rig.now_s();
+    let records: Vec<Value> = (0..5)
+        .map(|i| record(&format!("r{i}"), &text(&format!("wamid.b{i}"), now + i, "hi"), 1))
+        .collect();
+    let (response, summary) = rig.service.process(batch(records)).await;
+    assert_eq!(summary.messages_stored, 5);
+    // One publish for the whole batch: five received messages and the conversation's creation.
+    assert_eq!(*bus.calls.lock().unwrap(), vec![6]);
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["r3"], "only the record whose event was refused");
+    let received = rig
+        .events()
+        .iter()
+        .filter(|e| e.starts_with("message.received"))
+        .count();
+    assert_eq!(received, 4);
+}
+
 #[tokio::test]
 async fn statuses_of_our_sends_move_forward_only_and_wait_for_their_send() {
     let rig = rig();

@@ -1,7 +1,10 @@
 //! Stores inbound messages exactly once: finds the customer and the open conversation (cached per
 //! warm Lambda), writes the plan of [`super::inbound_plan`], and reads again only when a condition
-//! says what it knew is stale. Identities never change; a stale open conversation is caught by the
-//! transaction's check.
+//! says what it knew is stale. Identities never change; a stale open conversation (resolved since)
+//! is caught by the conversation update's condition. With the open conversation it remembers the
+//! profile name the contact holds, so the contact is written only when that name changes: another
+//! Lambda's rename in between can leave the contact's name stale until this cache entry expires
+//! (15 minutes) or a conversation opens; the conversation itself always carries the newest name.
 
 use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan};
 use super::{DeliveryContext, InboundOutcome};
@@ -29,7 +32,15 @@ const CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 pub struct InboundLedger {
     records: Records,
     identities: TtlCache<String, String>,
-    open_conversations: TtlCache<String, String>,
+    open_conversations: TtlCache<String, OpenConversation>,
+}
+
+/// An open conversation as this Lambda last wrote it.
+#[derive(Clone)]
+struct OpenConversation {
+    conversation_id: String,
+    /// The profile name the contact holds, as far as this Lambda knows.
+    profile_name: Option<String>,
 }
 
 impl InboundLedger {
@@ -56,8 +67,12 @@ impl InboundLedger {
             attempt += 1;
             let contact = self.known_contact(org_id, identity).await?;
             let open_key = format!("{org_id}|{}|{}", delivery.account_id, contact.contact_id);
-            let existing_conversation = match self.open_conversations.get(&open_key) {
-                Some(id) => Some(id),
+            let cached = self.open_conversations.get(&open_key);
+            let profile_stored = cached
+                .as_ref()
+                .is_some_and(|open| open.profile_name.as_deref() == profile_name);
+            let existing_conversation = match cached {
+                Some(open) => Some(open.conversation_id),
                 None => self
                     .records
                     .get_item(&table::open_conversation(
@@ -91,6 +106,7 @@ impl InboundLedger {
                 delivery,
                 contact: &contact,
                 profile_name,
+                profile_stored,
                 conversation_exists: existing_conversation.is_some(),
                 conversation_id: &conversation_id,
                 message_key: &message_key,
@@ -102,8 +118,16 @@ impl InboundLedger {
 
             let cancelled = match self.run(&plan).await {
                 Ok(()) => {
-                    self.open_conversations
-                        .insert(open_key, conversation_id.clone(), CACHE_TTL);
+                    // The contact holds the new name now, or still the one remembered.
+                    let held = self
+                        .open_conversations
+                        .get(&open_key)
+                        .and_then(|open| open.profile_name);
+                    let open = OpenConversation {
+                        conversation_id: conversation_id.clone(),
+                        profile_name: profile_name.map(str::to_string).or(held),
+                    };
+                    self.open_conversations.insert(open_key, open, CACHE_TTL);
                     for identity_key in identity.keys() {
                         self.identities.insert(
                             format!("{org_id}|{identity_key}"),
@@ -249,6 +273,7 @@ pub fn steady_state_plan(
         delivery,
         contact: &contact,
         profile_name: None,
+        profile_stored: true,
         conversation_exists: true,
         conversation_id,
         message_key: &key,

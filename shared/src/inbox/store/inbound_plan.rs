@@ -1,9 +1,12 @@
 //! The transaction of one inbound message, as a plan (no I/O), and what a cancelled one means.
 //!
 //! Steady state (known contact, open conversation): the wamid claim (`attribute_not_exists`), the
-//! message, the conversation update (unread + 1, last message, window), a check that it is still
-//! the open conversation, the contact's profile and two counter shards. A duplicate (Meta retry,
-//! second app, SQS redelivery) fails the claim's condition and changes nothing.
+//! message, the conversation update (unread + 1, last message, window) and two counter shards; the
+//! contact only when its profile name changed. The conversation update's own condition (not
+//! resolved) is what keeps the message out of a conversation that closed: resolving sets the
+//! status and deletes the open pointer in one transaction, and reopening does the reverse, so a
+//! conversation that is not resolved is the one its pointer names. A duplicate (Meta retry, second
+//! app, SQS redelivery) fails the claim's condition and changes nothing.
 
 use super::DeliveryContext;
 use crate::inbox::contact_store::with_name_lookup;
@@ -23,7 +26,7 @@ pub enum InboundSlot {
     Message,
     /// The conversation: created, or updated under its freshness condition.
     Conversation,
-    /// The pointer that makes the conversation the open one (created, or checked).
+    /// The pointer that makes the conversation the open one (created with it).
     OpenConversation,
     /// The contact's list of conversations (so a rename reaches every one).
     ContactConversation,
@@ -62,6 +65,8 @@ pub struct InboundWrite<'a> {
     pub delivery: &'a DeliveryContext<'a>,
     pub contact: &'a KnownContact,
     pub profile_name: Option<&'a str>,
+    /// The contact already holds `profile_name` (this Lambda wrote or read it): no contact write.
+    pub profile_stored: bool,
     /// The open conversation it joins; `None` opens a new one with `conversation_id`.
     pub conversation_exists: bool,
     pub conversation_id: &'a str,
@@ -107,10 +112,6 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
     let open_key = table::open_conversation(org_id, w.delivery.account_id, &contact.contact_id);
     if w.conversation_exists {
         plan.push(InboundSlot::Conversation, conversation_update(w));
-        plan.push(
-            InboundSlot::OpenConversation,
-            WriteOp::check(open_key, "conversation_id = :conversation").value(":conversation", s(w.conversation_id)),
-        );
     } else {
         plan.push(InboundSlot::Conversation, WriteOp::create(new_conversation(w)?));
         let mut pointer = key_item(&open_key);
@@ -126,7 +127,9 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         plan.push(InboundSlot::ContactConversation, WriteOp::put(listed));
     }
 
-    plan.push(InboundSlot::Contact, contact_write(w)?);
+    if let Some(write) = contact_write(w)? {
+        plan.push(InboundSlot::Contact, write);
+    }
     for identity in &contact.missing_identities {
         let mut item = key_item(&table::contact_identity(org_id, identity));
         item.insert(attr::ENTITY.into(), s("ContactIdentity"));
@@ -254,21 +257,24 @@ fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
         .value(":resolved", s("resolved"))
 }
 
-/// The contact: created once; the profile name follows the latest message.
-fn contact_write(w: &InboundWrite<'_>) -> Result<WriteOp, StoreError> {
+/// The contact: created once; the profile name follows the latest message, written when it
+/// changed (or is not known to be stored) and when a conversation opens.
+fn contact_write(w: &InboundWrite<'_>) -> Result<Option<WriteOp>, StoreError> {
     let org_id = w.delivery.org_id;
     let contact = w.contact;
     let contact_key = table::contact(org_id, &contact.contact_id);
     if contact.exists {
+        let unchanged = w.profile_name.is_none() || w.profile_stored;
+        if w.conversation_exists && unchanged {
+            return Ok(None);
+        }
         let op = match w.profile_name {
-            Some(name) => WriteOp::update(
-                contact_key,
-                "SET updated_at = :now, last_inbound_at = :now, profile_name = :name",
-            )
-            .value(":name", s(name)),
-            None => WriteOp::update(contact_key, "SET updated_at = :now, last_inbound_at = :now"),
+            Some(name) => {
+                WriteOp::update(contact_key, "SET updated_at = :now, profile_name = :name").value(":name", s(name))
+            }
+            None => WriteOp::update(contact_key, "SET updated_at = :now"),
         };
-        return Ok(op.when("attribute_exists(pk)").value(":now", s(w.now)));
+        return Ok(Some(op.when("attribute_exists(pk)").value(":now", s(w.now))));
     }
     let identity_of = |prefix: &str| {
         contact
@@ -294,7 +300,7 @@ fn contact_write(w: &InboundWrite<'_>) -> Result<WriteOp, StoreError> {
         &record.contact_id,
         record.profile_name.as_deref(),
     );
-    Ok(WriteOp::create(item))
+    Ok(Some(WriteOp::create(item)))
 }
 
 /// What a cancelled inbound plan means.

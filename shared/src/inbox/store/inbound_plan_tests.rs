@@ -25,12 +25,22 @@ fn message() -> InboundMessage {
 }
 
 fn plan_for(contact: &KnownContact, conversation_exists: bool, freshness: Freshness) -> Plan<InboundSlot> {
+    plan_with(contact, conversation_exists, freshness, false)
+}
+
+fn plan_with(
+    contact: &KnownContact,
+    conversation_exists: bool,
+    freshness: Freshness,
+    profile_stored: bool,
+) -> Plan<InboundSlot> {
     let message = message();
     let key = table::message("org_1", "cv_1", 1_700_000_000_000, "msg_1");
     inbound_plan(&InboundWrite {
         delivery: &DELIVERY,
         contact,
         profile_name: Some("Ana"),
+        profile_stored,
         conversation_exists,
         conversation_id: "cv_1",
         message_key: &key,
@@ -53,29 +63,38 @@ fn known() -> KnownContact {
 }
 
 #[test]
-fn steady_state_is_claim_message_conversation_check_contact_and_counters() {
-    let plan = plan_for(&known(), true, Freshness::Newest);
+fn steady_state_is_claim_message_conversation_and_counters() {
+    let plan = plan_with(&known(), true, Freshness::Newest, true);
     use InboundSlot::*;
     assert_eq!(
         plan.slots().collect::<Vec<_>>(),
-        vec![
-            Claim,
-            Message,
-            Conversation,
-            OpenConversation,
-            Contact,
-            Counters,
-            DailyCounters
-        ]
+        vec![Claim, Message, Conversation, Counters, DailyCounters]
     );
     assert_eq!(plan.get(Claim).unwrap().condition(), Some("attribute_not_exists(pk)"));
-    assert!(matches!(plan.get(OpenConversation), Some(WriteOp::Check { .. })));
     let condition = plan.get(Conversation).unwrap().condition().unwrap();
     assert!(condition.contains("last_message_ms <= :ts"), "{condition}");
+    // The update's own condition keeps the message out of a conversation resolved since.
+    assert!(condition.contains("#status <> :resolved"), "{condition}");
     let WriteOp::Update { expression, .. } = plan.get(Conversation).unwrap() else {
         panic!("an existing conversation is updated");
     };
     assert!(expression.contains("contact_profile_name = :profile"));
+}
+
+#[test]
+fn the_contact_is_written_when_its_profile_name_is_new_or_not_known_to_be_stored() {
+    let changed = plan_with(&known(), true, Freshness::Newest, false);
+    let Some(WriteOp::Update {
+        expression, condition, ..
+    }) = changed.get(InboundSlot::Contact)
+    else {
+        panic!("a changed profile name updates the contact");
+    };
+    assert!(expression.contains("profile_name = :name"), "{expression}");
+    assert_eq!(condition.as_deref(), Some("attribute_exists(pk)"));
+    // A conversation opening writes the contact whatever this Lambda remembers.
+    let opening = plan_with(&known(), false, Freshness::Newest, true);
+    assert!(opening.get(InboundSlot::Contact).is_some());
 }
 
 #[test]

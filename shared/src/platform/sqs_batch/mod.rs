@@ -106,6 +106,14 @@ pub trait RecordHandler: Send + Sync {
     async fn on_final_failure(&self, _record: &SqsMessage, _reason: &str) -> Result<(), Self::Error> {
         Ok(())
     }
+
+    /// Runs once after every record was processed: effects gathered over the whole batch (domain
+    /// events, ten to a PutEvents call) go out here. Answers the records (by message id) whose
+    /// effects did not go out, with what they come to now; only records that were done are
+    /// settled again.
+    async fn finish_batch(&self) -> Vec<(String, Outcome)> {
+        Vec::new()
+    }
 }
 
 /// Records of one batch run one after another, or all at once.
@@ -174,7 +182,7 @@ impl BatchRunner {
             let span = info_span!("record", function = self.function, sqs_message_id = %id, receive_count = attempt.receive_count);
             async move { (id, self.settle(handler, record, attempt).await) }.instrument(span)
         });
-        let settled: Vec<(String, Settled)> = match self.order {
+        let mut settled: Vec<(String, Settled)> = match self.order {
             Order::Concurrent => futures::future::join_all(settle_each).await,
             Order::Sequential => {
                 let mut settled = Vec::with_capacity(event.records.len());
@@ -184,6 +192,21 @@ impl BatchRunner {
                 settled
             }
         };
+        for (id, outcome) in handler.finish_batch().await {
+            let Some(index) = settled
+                .iter()
+                .position(|(done, s)| *done == id && matches!(s, Settled::Done))
+            else {
+                continue;
+            };
+            let record = &event.records[index];
+            let attempt = Attempt::of(record, self.max_receives);
+            let span = info_span!("record", function = self.function, sqs_message_id = %id, receive_count = attempt.receive_count);
+            settled[index].1 = self
+                .settle_outcome(handler, record, attempt, outcome)
+                .instrument(span)
+                .await;
+        }
         let mut counts = BatchCounts::default();
         let mut response = SqsBatchResponse::default();
         for (id, settled) in settled {
@@ -211,6 +234,16 @@ impl BatchRunner {
             warn!(error = %err, "record failed");
             Outcome::retry(attempt.error_backoff_seconds(), err)
         });
+        self.settle_outcome(handler, record, attempt, outcome).await
+    }
+
+    async fn settle_outcome<H: RecordHandler + ?Sized>(
+        &self,
+        handler: &H,
+        record: &SqsMessage,
+        attempt: Attempt,
+        outcome: Outcome,
+    ) -> Settled {
         let reason = match outcome {
             Outcome::Done => return Settled::Done,
             Outcome::Retry { after_seconds, reason } if !attempt.is_last() => {

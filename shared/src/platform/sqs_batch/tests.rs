@@ -152,3 +152,60 @@ fn receive_counts_and_backoff() {
         300
     );
 }
+
+/// Done with every record, then refuses the batch's effects of the named records.
+struct RefusesAtTheEnd {
+    refused: Vec<(String, Outcome)>,
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for RefusesAtTheEnd {
+    type Error = String;
+    async fn process(&self, record: &SqsMessage, _: Attempt) -> Result<Outcome, String> {
+        match record.body.as_deref() {
+            Some("retry") => Ok(Outcome::retry(7, "busy")),
+            _ => Ok(Outcome::Done),
+        }
+    }
+    async fn finish_batch(&self) -> Vec<(String, Outcome)> {
+        self.refused.clone()
+    }
+}
+
+#[tokio::test]
+async fn effects_refused_at_the_end_of_the_batch_settle_done_records_again() {
+    let queue = std::sync::Arc::new(Recorded::default());
+    let runner = BatchRunner::new("test", Box::new(queue.clone()), 3, Order::Sequential);
+    let handler = RefusesAtTheEnd {
+        refused: vec![
+            ("m0".into(), Outcome::retry(9, "events refused")),
+            // Already retried: not settled twice.
+            ("m1".into(), Outcome::retry(9, "events refused")),
+            // Its last receive: a retry is a final failure.
+            ("m3".into(), Outcome::retry(9, "events refused")),
+        ],
+    };
+    let (response, counts) = runner
+        .run(&handler, &event(&[("done", 1), ("retry", 1), ("done", 1), ("done", 3)]))
+        .await;
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, vec!["m0", "m1"]);
+    assert_eq!(
+        counts,
+        BatchCounts {
+            done: 1,
+            retried: 2,
+            dead_lettered: 1,
+            unsettled: 0
+        }
+    );
+    assert_eq!(
+        *queue.retries.lock().unwrap(),
+        vec![("h1".to_string(), 7), ("h0".to_string(), 9)]
+    );
+    assert_eq!(queue.dead.lock().unwrap().len(), 1);
+}
