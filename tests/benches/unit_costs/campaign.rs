@@ -1,7 +1,7 @@
 //! The campaign row: what one recipient of a campaign to a tag costs, from the tag's expansion
 //! through the feed steps and the send to Meta's three statuses.
 
-use super::{CAMPAIGNS, SENDER, event_source_mapping, inbound};
+use super::{CAMPAIGNS, event_source_mapping, inbound, sent_with_statuses};
 use integration_tests::costs::{Row, Usage, measure};
 use integration_tests::outreach::{OutreachFixture, campaign_job_event, seed_tagged_contacts, sqs_event_of};
 use integration_tests::*;
@@ -93,28 +93,7 @@ pub(super) async fn campaign_row(rows: &mut Vec<Row>) {
     // The test's own drains (ReceiveMessage, DeleteMessage) stand for the event source mapping.
     let feed = without_drains(feed);
     let feed = event_source_mapping(feed, steps).invoked(CAMPAIGNS, steps as f64);
-    let sender = f.sender();
-    let sends = measure(async {
-        for chunk in jobs.chunks(10) {
-            let (response, _) = sender.process(sqs_event_of(chunk)).await;
-            assert!(response.batch_item_failures.is_empty());
-        }
-    })
-    .await
-    .modelled("graph:send", RECIPIENTS as f64)
-    .invoked(SENDER, RECIPIENTS.div_ceil(10) as f64);
-    let sends = event_source_mapping(sends, RECIPIENTS);
-    let hooks: Vec<(Vec<u8>, String)> = f
-        .graph
-        .take_webhooks()
-        .into_iter()
-        .map(|hook| (hook.body.into_bytes(), hook.signature))
-        .collect();
-    assert_eq!(
-        hooks.len(),
-        3 * RECIPIENTS,
-        "sent, delivered and read for every recipient"
-    );
+    let (sends, hooks) = sent_with_statuses(&f, &jobs).await;
     let statuses = inbound(&f, &hooks).await;
     let mut recipient = Usage::default();
     for part in [&expansion, &feed, &sends] {
