@@ -25,7 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
-## Criterion benchmarks, AWS requests per inbound message (against moto), release binary sizes.
+## Criterion benchmarks, the money table (per inbound message, status, send, campaign recipient, live update; against a metered moto), release binary sizes.
 bench: $(STAMP)
 	@infra/scripts/bench.sh
 
