@@ -54,6 +54,15 @@ impl RecordHandler for ByBody {
     }
 }
 
+/// The message ids the response reports as batch item failures.
+fn failed_ids(response: &SqsBatchResponse) -> Vec<&str> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
+}
+
 fn event(records: &[(&str, u32)]) -> SqsEvent {
     let records: Vec<serde_json::Value> = records
         .iter()
@@ -74,11 +83,7 @@ async fn outcomes_become_deletes_delays_and_dead_letters() {
             &event(&[("done", 1), ("retry", 1), ("fail", 1), ("error", 2)]),
         )
         .await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
+    let failed = failed_ids(&response);
     assert_eq!(failed, vec!["m1", "m3"]);
     assert_eq!(
         counts,
@@ -188,11 +193,7 @@ async fn effects_refused_at_the_end_of_the_batch_settle_done_records_again() {
     let (response, counts) = runner
         .run(&handler, &event(&[("done", 1), ("retry", 1), ("done", 1), ("done", 3)]))
         .await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
+    let failed = failed_ids(&response);
     assert_eq!(failed, vec!["m0", "m1"]);
     assert_eq!(
         counts,
