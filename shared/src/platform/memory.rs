@@ -166,14 +166,6 @@ pub async fn clock_cursors_contract(cursors: &dyn ClockCursors, function: &str) 
     assert_eq!(cursors.cursor(&other).await.expect("read"), None, "one per function");
 }
 
-#[cfg(test)]
-mod tests {
-    #[tokio::test]
-    async fn the_in_memory_cursors_keep_the_contract() {
-        super::clock_cursors_contract(&super::MemoryCursors::default(), "a-clock").await;
-    }
-}
-
 /// Claim-checked payloads by key, in a named bucket.
 #[cfg(feature = "s3")]
 #[derive(Default)]
@@ -297,5 +289,13 @@ impl<T: Clone + Send> crate::platform::tick::ShardPages<T> for MemoryDue<T> {
             .collect();
         let next = (page.len() == DUE_PAGE).then(|| page[DUE_PAGE - 1].0.clone());
         Ok((page.into_iter().map(|(_, entry)| entry.clone()).collect(), next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_in_memory_cursors_keep_the_contract() {
+        super::clock_cursors_contract(&super::MemoryCursors::default(), "a-clock").await;
     }
 }
