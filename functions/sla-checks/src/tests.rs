@@ -2,7 +2,6 @@
 //! through DynamoDB, SQS and EventBridge is proven by `tests/integration/{sla,chat_expiry}.rs`.)
 
 use super::*;
-use shared::care::chat_expiry::ChatExpirationRule;
 use shared::care::csat::survey_id;
 use shared::care::memory::MemoryCare;
 use shared::care::ports::SlaStarts;
@@ -54,20 +53,6 @@ fn policy(resolution_secs: Option<i64>) -> SlaPolicy {
         "updated_at": "2026-12-01T00:00:00Z"}),
     )
     .expect("a policy")
-}
-
-fn idle_for_a_day() -> ChatExpirationRule {
-    ChatExpirationRule {
-        rule_id: "rule_1".into(),
-        org_id: ORG.into(),
-        channel: "whatsapp".into(),
-        window_hours: 24,
-        auto_resolve: true,
-        block_text_after_window: false,
-        is_active: true,
-        created_at: "2026-12-01T00:00:00Z".into(),
-        updated_at: "2026-12-01T00:00:00Z".into(),
-    }
 }
 
 impl World {
@@ -167,7 +152,7 @@ async fn an_idle_conversation_is_resolved_once_with_its_clocks_stopped_its_surve
     // Runs repeated at the same time (as overlapping ones, or a retried invocation) resolve once.
     let w = world();
     w.opened("cv_1", T, policy(Some(7 * 24 * 3600))).await;
-    w.care.put_rule(idle_for_a_day());
+    w.care.put_rule(shared::care::contract::idle_rule(ORG));
     w.care.arm(ORG, "cv_1", T + 24 * HOUR);
     w.care.survey_after_resolve(ORG);
     // Answered, so the first-response clock has nothing left to fire in these runs.
@@ -201,7 +186,7 @@ async fn an_idle_conversation_is_resolved_once_with_its_clocks_stopped_its_surve
 async fn a_message_after_arming_postpones_the_expiry_to_a_window_after_it() {
     let w = world();
     w.opened("cv_1", T, policy(None)).await;
-    w.care.put_rule(idle_for_a_day());
+    w.care.put_rule(shared::care::contract::idle_rule(ORG));
     w.care.arm(ORG, "cv_1", T + 24 * HOUR);
     // The customer wrote again ten hours in (messages do not move the entry).
     w.inbox.put_customer(ORG, "cv_1", "4915", T + 10 * HOUR);
@@ -227,7 +212,7 @@ async fn without_a_rule_the_entry_is_dropped_and_the_conversation_stays_open() {
 async fn a_claim_left_by_a_stopped_run_is_finished_once_it_is_stale() {
     let w = world();
     w.opened("cv_1", T, policy(None)).await;
-    w.care.put_rule(idle_for_a_day());
+    w.care.put_rule(shared::care::contract::idle_rule(ORG));
     w.care.arm(ORG, "cv_1", T + 24 * HOUR);
     let entry = w.care.expiry(ORG, "cv_1").unwrap();
     let claimed_at = T + 24 * HOUR + 1_000;

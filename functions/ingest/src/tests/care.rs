@@ -3,7 +3,6 @@
 //! that reads as a rating answers the survey, once, and is not stored as a message.
 
 use super::*;
-use shared::care::chat_expiry::ChatExpirationRule;
 use shared::care::csat::{CsatSurvey, SurveyStatus};
 use shared::care::sla::SlaPolicy;
 
@@ -77,17 +76,7 @@ fn policy() -> SlaPolicy {
 async fn a_conversation_opened_gets_its_clocks_and_expiry_from_its_first_message() {
     let rig = rig();
     rig.care.put_policy(policy());
-    rig.care.put_rule(ChatExpirationRule {
-        rule_id: "rule_1".into(),
-        org_id: ORG.into(),
-        channel: "whatsapp".into(),
-        window_hours: 24,
-        auto_resolve: true,
-        block_text_after_window: false,
-        is_active: true,
-        created_at: "2026-12-01T00:00:00Z".into(),
-        updated_at: "2026-12-01T00:00:00Z".into(),
-    });
+    rig.care.put_rule(shared::care::contract::idle_rule(ORG));
     let opened = rig.now_s() - 60;
     rig.deliver(&text("wamid.open", opened, "hi")).await;
     let conversation = rig.only_conversation().conversation_id;
