@@ -152,6 +152,8 @@ async fn the_dynamodb_inbox_keeps_the_ingest_contract() {
         changes: &changes,
         conversations: &conversations,
         out_of_hours: &out_of_hours,
+        // The sender's own ledger marks, as in Lambda: not the one that stores.
+        watch: &shared::inbox::store::InboundLedger::new(dynamo.clone(), &table),
     };
     let orphan = inbox_ingest_contract(ports, &org_id, "acc_contract").await;
     // The orphan change is kept for operators, naming its original.

@@ -54,33 +54,36 @@ impl IngestService {
             .await?;
         // Effects are repeated for duplicates: the first delivery may have stored the message and
         // then failed to announce it. Events carry stable ids.
-        let (conversation_id, contact_id, opened) = match outcome {
+        let (conversation_id, contact_id, opened, check_reach) = match outcome {
             InboundOutcome::Stored {
                 conversation_id,
                 contact_id,
                 new_conversation,
+                check_reach,
                 ..
             } => {
                 summary.messages_stored += 1;
-                (Some(conversation_id), Some(contact_id), new_conversation)
+                (Some(conversation_id), Some(contact_id), new_conversation, check_reach)
             }
             InboundOutcome::Duplicate {
                 conversation_id,
                 contact_id,
                 opened_conversation,
+                check_reach,
                 ..
             } => {
                 summary.duplicates += 1;
                 info!(wamid = %message.wamid, "duplicate delivery; already stored");
-                (conversation_id, contact_id, opened_conversation)
+                (conversation_id, contact_id, opened_conversation, check_reach)
             }
         };
+        // Only where a campaign's reach can be new to this conversation (see `ReplyWatch`).
         let answered_by_campaign = match &conversation_id {
-            Some(conversation_id) => {
+            Some(conversation_id) if check_reach => {
                 self.attribute_reply(org_id, account_id, identity.wa_id.as_deref(), conversation_id, opened)
                     .await?
             }
-            None => false,
+            _ => false,
         };
         if let (true, false, Some(conversation_id), Some(division_id)) =
             (opened, answered_by_campaign, &conversation_id, &account.division_id)

@@ -104,9 +104,19 @@ impl SenderService {
                     responding_agent_id: send.responding_agent_id.clone(),
                     responding_division_id: send.responding_division_id.clone(),
                 };
-                // Only the reply's attribution depends on it: a failure is logged, not retried.
-                if let Err(err) = self.ports.campaigns.remember_reach(&send.org_id, &reach).await {
-                    warn!(error = %err, "the send is recorded, but its reply will not find the campaign");
+                // Only the reply's attribution depends on these: a failure is logged, not retried.
+                // The reach first: a conversation that opens after it looks it up itself.
+                let remembered = match self.ports.campaigns.remember_reach(&send.org_id, &reach).await {
+                    Ok(()) => self
+                        .ports
+                        .replies
+                        .mark_reached(&send.org_id, &send.account_id, &send.phone)
+                        .await
+                        .map(|_| ()),
+                    Err(err) => Err(err),
+                };
+                if let Err(err) = remembered {
+                    warn!(error = %err, "the send is recorded, but its reply may not find the campaign");
                 }
                 return Ok((Outcome::Done, Tally::Sent));
             }

@@ -38,6 +38,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use shared::access::account_cache::AccountCache;
 use shared::access::tenancy_store::TenancyStore;
+use shared::inbox::ingest_port::ReplyWatch;
 use shared::inbox::media_links::MediaLinks;
 use shared::inbox::outbound::{self, AfterError, OutboundJob};
 use shared::inbox::outbound_store::{ClaimOutcome, OutboundStore, PendingSend};
@@ -45,7 +46,7 @@ use shared::inbox::pacer::Pacer;
 use shared::inbox::send_policy::{self, Next, SendState};
 use shared::inbox::send_port::StoredUploads;
 use shared::inbox::sender_job::SenderJob;
-use shared::inbox::store::StatusLedger;
+use shared::inbox::store::{InboundLedger, StatusLedger};
 use shared::inbox::upload_store::UploadStore;
 use shared::meta::MetaError;
 use shared::meta::graph::{GraphClient, GraphError, MessageSender};
@@ -124,6 +125,8 @@ pub struct SenderPorts {
     pub graph: Arc<dyn MessageSender>,
     pub events: Arc<dyn EventPublisher>,
     pub campaigns: Arc<dyn CampaignSends>,
+    /// Marks a reached customer's open conversation for the reply's attribution.
+    pub replies: Arc<dyn ReplyWatch>,
 }
 
 impl SenderPorts {
@@ -151,7 +154,8 @@ impl SenderPorts {
                 aws_sdk_eventbridge::Client::new(aws),
                 &config.event_bus_name,
             )),
-            campaigns: Arc::new(CampaignStore::new(dynamo, table)),
+            campaigns: Arc::new(CampaignStore::new(dynamo.clone(), table)),
+            replies: Arc::new(InboundLedger::new(dynamo, table)),
         }
     }
 }

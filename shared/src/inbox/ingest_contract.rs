@@ -4,7 +4,7 @@
 
 use crate::inbox::CustomerIdentity;
 use crate::inbox::ingest_port::{
-    ConversationFacts, InboundMessages, MessageChanges, OutOfHoursReplies, OutOfHoursReply, StatusUpdates,
+    ConversationFacts, InboundMessages, MessageChanges, OutOfHoursReplies, OutOfHoursReply, ReplyWatch, StatusUpdates,
 };
 use crate::inbox::send_contract::queued_text;
 use crate::inbox::send_port::{SendLedger, WamidLinks};
@@ -18,9 +18,11 @@ pub struct InboxIngest<'a> {
     pub changes: &'a dyn MessageChanges,
     pub conversations: &'a dyn ConversationFacts,
     pub out_of_hours: &'a dyn OutOfHoursReplies,
+    pub watch: &'a dyn ReplyWatch,
 }
 
-fn text(wamid: &str, from: &str, timestamp: i64, body: &str) -> InboundMessage {
+/// A text message from `from`, as Meta's notification carries it.
+pub fn text(wamid: &str, from: &str, timestamp: i64, body: &str) -> InboundMessage {
     let message = serde_json::json!({"from": from, "id": wamid, "timestamp": timestamp.to_string(),
         "type": "text", "text": {"body": body}});
     let notification = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1",
@@ -41,7 +43,14 @@ fn stored(outcome: InboundOutcome) -> (Key, String, String, bool, bool) {
             contact_id,
             new_conversation,
             new_contact,
-        } => (message_key, conversation_id, contact_id, new_conversation, new_contact),
+            check_reach,
+        } => {
+            assert!(
+                check_reach || !new_conversation,
+                "a conversation that opens looks for a campaign"
+            );
+            (message_key, conversation_id, contact_id, new_conversation, new_contact)
+        }
         other => panic!("a new wamid is stored, not {other:?}"),
     }
 }
@@ -87,6 +96,7 @@ pub async fn inbox_ingest_contract(ports: InboxIngest<'_>, org_id: &str, account
             conversation_id: Some(conversation_id.clone()),
             contact_id: Some(contact_id.clone()),
             opened_conversation: true,
+            check_reach: true,
         }
     );
     // The next joins it; a late older one too, without moving its newest facts back.
@@ -217,6 +227,27 @@ pub async fn inbox_ingest_contract(ports: InboxIngest<'_>, org_id: &str, account
         (None, Some("div_c"), Some("cmp_first"))
     );
 
+    // A campaign send's mark makes the next message (and its redelivery) look for the campaign,
+    // once; a customer without an open conversation has nothing to mark.
+    assert!(ports.watch.mark_reached(org_id, account_id, &wa_id).await.unwrap());
+    let check_of = |outcome: InboundOutcome| match outcome {
+        InboundOutcome::Stored { check_reach, .. } | InboundOutcome::Duplicate { check_reach, .. } => check_reach,
+    };
+    assert!(check_of(store(4, t + 20, "after a campaign").await));
+    assert!(
+        check_of(store(4, t + 20, "after a campaign").await),
+        "its redelivery looks again"
+    );
+    assert!(!check_of(store(5, t + 30, "and again").await), "the mark is gone");
+    assert!(!ports.watch.mark_reached(org_id, "acc_other", &wa_id).await.unwrap());
+    assert!(
+        !ports
+            .watch
+            .mark_reached(org_id, account_id, "4900000000")
+            .await
+            .unwrap()
+    );
+
     // One out-of-hours reply per closed period.
     let queue_in = |reopens_ms: i64| {
         let (key, message, job) = queued_text(org_id, &conversation_id, account_id, &wa_id);
@@ -323,6 +354,7 @@ mod tests {
             changes: &inbox,
             conversations: &inbox,
             out_of_hours: &outbound,
+            watch: &inbox,
         };
         inbox_ingest_contract(ports, "org_mem", "acc_mem").await;
     }

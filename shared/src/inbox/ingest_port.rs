@@ -42,6 +42,24 @@ impl InboundMessages for InboundLedger {
     }
 }
 
+/// Campaign reply attribution without a read per message: a campaign send marks its customer's
+/// open conversation, and ingest looks the reach up only for a message that opens a conversation,
+/// joins one its Lambda did not know, or finds the mark (the outcome's `check_reach`, kept on the
+/// wamid claim so a redelivery looks again).
+#[async_trait::async_trait]
+pub trait ReplyWatch: Send + Sync {
+    /// Marks the open conversation of `phone` on `account_id`: whether there was one. Called after
+    /// the reach is stored, so a conversation opened in between looks the reach up as it opens.
+    async fn mark_reached(&self, org_id: &str, account_id: &str, phone: &str) -> Result<bool, StoreError>;
+}
+
+#[async_trait::async_trait]
+impl ReplyWatch for InboundLedger {
+    async fn mark_reached(&self, org_id: &str, account_id: &str, phone: &str) -> Result<bool, StoreError> {
+        InboundLedger::mark_reached(self, org_id, account_id, phone).await
+    }
+}
+
 /// Meta's statuses of our sends: forward only, parked until a send claims the wamid.
 #[async_trait::async_trait]
 pub trait StatusUpdates: Send + Sync {

@@ -26,6 +26,7 @@ struct Claim {
     conversation_id: String,
     contact_id: String,
     opened: bool,
+    check_reach: bool,
 }
 
 #[derive(Default)]
@@ -38,6 +39,8 @@ struct State {
     open: HashMap<Pair, String>,
     /// (org, wamid) → its storing.
     claims: HashMap<Pair, Claim>,
+    /// (org, conversation id) marked by a campaign send (see `ReplyWatch`).
+    reach_pending: HashSet<Pair>,
     messages: HashMap<Key, Message>,
     /// (org, change wamid) of changes applied.
     changes: HashSet<Pair>,

@@ -119,6 +119,31 @@ async fn a_reply_after_a_campaign_is_counted_once_and_goes_to_the_campaigns_resp
 }
 
 #[tokio::test]
+async fn a_reply_in_an_open_conversation_is_looked_up_only_when_the_send_marked_it() {
+    let rig = rig();
+    sent_recipient(&rig).await;
+    let now = rig.now_s();
+    rig.deliver(&text("wamid.before", now - 60, "Where is my order?")).await;
+    let reach = Reach {
+        campaign_id: CAMPAIGN.into(),
+        account_id: ACCOUNT.into(),
+        phone: CUSTOMER.into(),
+        responding_agent_id: None,
+        responding_division_id: None,
+    };
+    // A reach without the send's mark (the mark failed): the open conversation does not look.
+    rig.campaigns.remember_reach(ORG, &reach).await.unwrap();
+    rig.deliver(&text("wamid.unmarked", now - 30, "Hello?")).await;
+    assert_eq!(rig.only_conversation().campaign_id, None, "no read per message");
+    // With the mark, as the sender leaves it, the next message is the campaign's reply.
+    use shared::inbox::ingest_port::ReplyWatch;
+    assert!(rig.inbox.mark_reached(ORG, ACCOUNT, CUSTOMER).await.unwrap());
+    rig.deliver(&text("wamid.reply", now, "Yes please!")).await;
+    assert_eq!(rig.only_conversation().campaign_id.as_deref(), Some(CAMPAIGN));
+    assert_eq!(rig.campaigns.counters(ORG, CAMPAIGN).await.unwrap().replied, 1);
+}
+
+#[tokio::test]
 async fn a_reach_through_another_account_is_not_this_reply() {
     let rig = rig();
     rig.campaigns

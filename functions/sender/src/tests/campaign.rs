@@ -2,6 +2,7 @@
 //! each of Meta's refusals comes to.
 
 use super::*;
+use shared::inbox::ingest_port::InboundMessages;
 use shared::outreach::campaign::{CampaignSend, CampaignStatus, rank};
 use shared::outreach::campaign_sends_contract::{pending_recipient, running_campaign};
 
@@ -37,6 +38,30 @@ async fn recipient(d: &Desk, phone: &str) -> shared::outreach::campaign::Recipie
 async fn a_campaign_send_goes_once_is_counted_once_and_remembers_its_reach() {
     let d = desk();
     start_campaign(&d);
+    let customer_writes = |wamid: &str| {
+        let message = shared::inbox::ingest_contract::text(wamid, "15550000001", 1_796_400_000, "hi");
+        let inbox = d.inbox.clone();
+        async move {
+            let delivery = shared::inbox::store::DeliveryContext {
+                org_id: ORG,
+                account_id: ACCOUNT,
+                received_at_ms: 1_796_400_000_000,
+            };
+            let identity = shared::inbox::CustomerIdentity {
+                user_id: None,
+                wa_id: Some("15550000001".into()),
+            };
+            match inbox.store_inbound(&delivery, &identity, None, &message).await.unwrap() {
+                shared::inbox::store::InboundOutcome::Stored { check_reach, .. } => check_reach,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    assert!(
+        customer_writes("wamid.open").await,
+        "an opening message looks for a campaign"
+    );
+    assert!(!customer_writes("wamid.joins").await, "a joining one does not");
     let body = campaign_job("15550000001");
     let (_, summary) = d.send(&body, 1).await;
     assert_eq!(summary.sent, 1);
@@ -53,6 +78,10 @@ async fn a_campaign_send_goes_once_is_counted_once_and_remembers_its_reach() {
     assert_eq!(
         (reach.campaign_id.as_str(), reach.responding_agent_id.as_deref()),
         ("cmp_s", Some("ag_s"))
+    );
+    assert!(
+        customer_writes("wamid.reply").await,
+        "the customer's open conversation was marked: the reply looks for the campaign"
     );
     // A duplicate job sends nothing and counts nothing.
     let (_, summary) = d.send(&body, 2).await;

@@ -6,6 +6,7 @@ mod campaign;
 
 use super::*;
 use shared::access::tenancy::WhatsAppAccount;
+use shared::inbox::memory::MemoryInbox;
 use shared::inbox::send_contract::queued_text;
 use shared::inbox::send_memory::{MemoryAccounts, MemoryOutbound, MemoryPacer, MemoryUploads, PacerAnswer};
 use shared::meta::graph_memory::ScriptedGraph;
@@ -31,6 +32,7 @@ struct Desk {
     graph: Arc<ScriptedGraph>,
     events: Arc<MemoryEvents>,
     campaigns: Arc<MemoryCampaignSends>,
+    inbox: Arc<MemoryInbox>,
     queue: Arc<MemoryQueueControl>,
 }
 
@@ -65,6 +67,7 @@ fn desk() -> Desk {
     let (pacer, accounts, uploads) = Default::default();
     let (graph, events, queue) = Default::default();
     let campaigns = Arc::new(MemoryCampaignSends::new(clock.clone()));
+    let inbox = Arc::new(MemoryInbox::default());
     let desk = Desk {
         service: SenderService::new(
             SenderPorts {
@@ -76,6 +79,7 @@ fn desk() -> Desk {
                 graph: Arc::clone(&graph) as _,
                 events: Arc::clone(&events) as _,
                 campaigns: campaigns.clone(),
+                replies: inbox.clone(),
             },
             BatchRunner::new("sender", Box::new(Arc::clone(&queue)), MAX_RECEIVES, Order::Concurrent),
             clock,
@@ -88,6 +92,7 @@ fn desk() -> Desk {
         graph,
         events,
         campaigns,
+        inbox,
         queue,
     };
     desk.accounts.put(account(), "token-one");

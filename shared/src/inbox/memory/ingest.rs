@@ -2,7 +2,7 @@
 //! once, their changes, account events, allocation and the contacts a tag names.
 
 use super::{Claim, MemoryInbox, new_conversation, pair};
-use crate::inbox::ingest_port::{AccountEventLog, ConversationFacts, InboundMessages, MessageChanges};
+use crate::inbox::ingest_port::{AccountEventLog, ConversationFacts, InboundMessages, MessageChanges, ReplyWatch};
 use crate::inbox::reads::ConversationReads;
 use crate::inbox::store::{AccountEvent, Change, Changed, DeliveryContext, InboundOutcome};
 use crate::inbox::{Contact, Conversation, ConversationStatus, CustomerIdentity, Direction, Message};
@@ -34,6 +34,7 @@ impl InboundMessages for MemoryInbox {
                 conversation_id: Some(claim.conversation_id.clone()),
                 contact_id: Some(claim.contact_id.clone()),
                 opened_conversation: claim.opened,
+                check_reach: claim.check_reach,
             });
         }
         let now = now_rfc3339();
@@ -107,6 +108,8 @@ impl InboundMessages for MemoryInbox {
             conversation.last_inbound_ms = Some(ts_ms);
             conversation.window_expires_at = Some(crate::inbox::window_expires_at(message.timestamp));
         }
+        let marked = state.reach_pending.remove(&pair(org_id, &conversation_id));
+        let check_reach = existing.is_none() || marked;
         state.open.insert(open_key, conversation_id.clone());
         state.messages.insert(key.clone(), record);
         state.claims.insert(
@@ -116,6 +119,7 @@ impl InboundMessages for MemoryInbox {
                 conversation_id: conversation_id.clone(),
                 contact_id: contact_id.clone(),
                 opened: existing.is_none(),
+                check_reach,
             },
         );
         Ok(InboundOutcome::Stored {
@@ -124,7 +128,27 @@ impl InboundMessages for MemoryInbox {
             contact_id,
             new_conversation: existing.is_none(),
             new_contact,
+            check_reach,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl ReplyWatch for MemoryInbox {
+    async fn mark_reached(&self, org_id: &str, account_id: &str, phone: &str) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(contact_id) = state.identities.get(&pair(org_id, &format!("WA#{phone}"))).cloned() else {
+            return Ok(false);
+        };
+        let Some(conversation_id) = state
+            .open
+            .get(&pair(org_id, &format!("{account_id}|{contact_id}")))
+            .cloned()
+        else {
+            return Ok(false);
+        };
+        state.reach_pending.insert(pair(org_id, &conversation_id));
+        Ok(true)
     }
 }
 

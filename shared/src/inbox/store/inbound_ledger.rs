@@ -6,7 +6,7 @@
 //! Lambda's rename in between can leave the contact's name stale until this cache entry expires
 //! (15 minutes) or a conversation opens; the conversation itself always carries the newest name.
 
-use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan};
+use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan, reach_mark};
 use super::{DeliveryContext, InboundOutcome};
 use crate::inbox::{Contact, CustomerIdentity};
 use crate::meta::InboundMessage;
@@ -16,7 +16,7 @@ use crate::platform::items::{now_rfc3339, string_of};
 use crate::platform::plan::Plan;
 use crate::platform::records::Records;
 use crate::platform::table::{self, attr};
-use crate::platform::transact::{self, NotCommitted};
+use crate::platform::transact::{self, NotCommitted, NotWritten};
 use crate::platform::ttl_cache::TtlCache;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -62,6 +62,8 @@ impl InboundLedger {
     ) -> Result<InboundOutcome, StoreError> {
         let org_id = delivery.org_id;
         let mut freshness = Freshness::Newest;
+        // A conversation's mark seen by an earlier attempt stays seen (the retry clears it).
+        let mut marked = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -71,6 +73,7 @@ impl InboundLedger {
             let profile_stored = cached
                 .as_ref()
                 .is_some_and(|open| open.profile_name.as_deref() == profile_name);
+            let pointer_read = cached.is_none();
             let existing_conversation = match cached {
                 Some(open) => Some(open.conversation_id),
                 None => self
@@ -102,6 +105,9 @@ impl InboundLedger {
             let message_id = ids::new_id("msg");
             let message_key = table::message(org_id, &conversation_id, message.timestamp * 1000, &message_id);
             let now = now_rfc3339();
+            // The reach is looked up when a conversation opens, when this Lambda did not know the
+            // open conversation (a mark may predate it), and when the conversation is marked.
+            let check_reach = existing_conversation.is_none() || pointer_read || marked;
             let plan = inbound_plan(&InboundWrite {
                 delivery,
                 contact: &contact,
@@ -113,6 +119,7 @@ impl InboundLedger {
                 message_id: &message_id,
                 message,
                 freshness,
+                check_reach,
                 now: &now,
             })?;
 
@@ -141,6 +148,7 @@ impl InboundLedger {
                         contact_id: contact.contact_id,
                         new_conversation: existing_conversation.is_none(),
                         new_contact: !contact.exists,
+                        check_reach,
                     });
                 }
                 Err(NotCommitted::Store(err)) => return Err(err),
@@ -152,12 +160,14 @@ impl InboundLedger {
                     conversation_id,
                     contact_id,
                     opened_conversation,
+                    check_reach,
                 } => {
                     return Ok(InboundOutcome::Duplicate {
                         message_key,
                         conversation_id,
                         contact_id,
                         opened_conversation,
+                        check_reach,
                     });
                 }
                 _ if attempt >= MAX_ATTEMPTS => {
@@ -167,12 +177,14 @@ impl InboundLedger {
                     });
                 }
                 AfterCancel::Retry {
+                    check_reach: now_marked,
                     freshness: next,
                     forget_open_conversation,
                     forget_identities,
                     back_off,
                 } => {
                     freshness = next.unwrap_or(freshness);
+                    marked |= now_marked;
                     if forget_open_conversation {
                         self.open_conversations.remove(&open_key);
                     }
@@ -186,6 +198,43 @@ impl InboundLedger {
                     }
                 }
             }
+        }
+    }
+
+    /// A campaign send reached `phone` (after its reach was stored): marks the customer's open
+    /// conversation on `account_id`, if there is one, so that its next message looks the reach up.
+    /// Without one, the conversation that opens next looks it up anyway (see `check_reach`).
+    pub async fn mark_reached(&self, org_id: &str, account_id: &str, phone: &str) -> Result<bool, StoreError> {
+        let identity = table::contact_identity(org_id, &format!("WA#{phone}"));
+        let Some(contact_id) = self
+            .records
+            .get_item(&identity)
+            .await?
+            .and_then(|item| string_of(&item, "contact_id"))
+        else {
+            return Ok(false);
+        };
+        let pointer = table::open_conversation(org_id, account_id, &contact_id);
+        let Some(conversation_id) = self
+            .records
+            .get_item(&pointer)
+            .await?
+            .and_then(|item| string_of(&item, "conversation_id"))
+        else {
+            return Ok(false);
+        };
+        let mark = reach_mark(org_id, &conversation_id);
+        match transact::update_one(
+            &self.records.client,
+            &self.records.table,
+            &mark,
+            "UpdateItem(reach mark)",
+        )
+        .await
+        {
+            Ok(_) => Ok(true),
+            Err(NotWritten::ConditionFailed) => Ok(false),
+            Err(NotWritten::Store(err)) => Err(err),
         }
     }
 
@@ -280,6 +329,7 @@ pub fn steady_state_plan(
         message_id: &message_id,
         message,
         freshness: Freshness::Newest,
+        check_reach: false,
         now: &now,
     })
 }

@@ -74,8 +74,15 @@ pub struct InboundWrite<'a> {
     pub message_id: &'a str,
     pub message: &'a InboundMessage,
     pub freshness: Freshness,
+    /// The campaign a reply may answer is looked up after this message (see
+    /// [`crate::inbox::ingest_port::ReplyWatch`]): the update clears the conversation's
+    /// `reach_pending` mark; without it, the mark fails the update so that a retry looks.
+    pub check_reach: bool,
     pub now: &'a str,
 }
+
+/// The mark a campaign send leaves on its customer's open conversation.
+pub const REACH_PENDING: &str = "reach_pending";
 
 pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreError> {
     let org_id = w.delivery.org_id;
@@ -94,6 +101,7 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         "opened_conversation".into(),
         AttributeValue::Bool(!w.conversation_exists),
     );
+    claim.insert("check_reach".into(), AttributeValue::Bool(w.check_reach));
     plan.push(InboundSlot::Claim, WriteOp::create(claim));
 
     let record = Message::inbound(
@@ -205,8 +213,14 @@ fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
     let org_id = w.delivery.org_id;
     let ts_ms = w.message.timestamp * 1000;
     let key = table::conversation(org_id, w.conversation_id);
-    let counted = "ADD unread_count :one, message_count :one";
-    let not_resolved = "attribute_exists(pk) AND #status <> :resolved";
+    let counted = match w.check_reach {
+        true => format!("ADD unread_count :one, message_count :one REMOVE {REACH_PENDING}"),
+        false => "ADD unread_count :one, message_count :one".to_string(),
+    };
+    let not_resolved = match w.check_reach {
+        true => "attribute_exists(pk) AND #status <> :resolved".to_string(),
+        false => format!("attribute_exists(pk) AND #status <> :resolved AND attribute_not_exists({REACH_PENDING})"),
+    };
     let op = match w.freshness {
         Freshness::Newest => {
             let (_, gsi2sk) = table::conversation_timeline(org_id, w.conversation_id, ts_ms);
@@ -247,14 +261,25 @@ fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
         ))
         .value(":ts", n(ts_ms))
         .value(":window", n(window_expires_at(w.message.timestamp))),
-        Freshness::Late => {
-            WriteOp::update(key, format!("SET updated_at = :now {counted}")).when(not_resolved.to_string())
-        }
+        Freshness::Late => WriteOp::update(key, format!("SET updated_at = :now {counted}")).when(not_resolved),
     };
     op.name("#status", "status")
         .value(":one", n(1))
         .value(":now", s(w.now))
         .value(":resolved", s("resolved"))
+}
+
+/// A campaign send's mark on its customer's open conversation: the next inbound message's update
+/// fails on it, and its retry looks the reach up and clears the mark.
+pub fn reach_mark(org_id: &str, conversation_id: &str) -> WriteOp {
+    WriteOp::update(
+        table::conversation(org_id, conversation_id),
+        format!("SET {REACH_PENDING} = :marked"),
+    )
+    .when("attribute_exists(pk) AND #status <> :resolved")
+    .name("#status", "status")
+    .value(":marked", AttributeValue::Bool(true))
+    .value(":resolved", s("resolved"))
 }
 
 /// The contact: created once; the profile name follows the latest message, written when it
@@ -312,9 +337,12 @@ pub enum AfterCancel {
         conversation_id: Option<String>,
         contact_id: Option<String>,
         opened_conversation: bool,
+        check_reach: bool,
     },
     /// Read again and retry.
     Retry {
+        /// The conversation carries a campaign's mark: look up the reach after this message.
+        check_reach: bool,
         /// The conversation's state calls for a different update.
         freshness: Option<Freshness>,
         /// The cached open conversation is stale (resolved, or another one opened).
@@ -340,14 +368,21 @@ pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bo
                 .and_then(|v| v.as_bool().ok())
                 .copied()
                 .unwrap_or(false),
+            check_reach: claim
+                .get("check_reach")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
         };
     }
     let mut freshness = None;
+    let mut check_reach = false;
     let mut forget_open_conversation = false;
     if let Some(old) = cancelled.condition_failed(InboundSlot::Conversation) {
         let still_open =
             conversation_existed && !old.is_empty() && string_of(&old, "status").as_deref() != Some("resolved");
         if still_open {
+            check_reach = old.contains_key(REACH_PENDING);
             // An older message than the conversation's newest: keep what is newer.
             freshness = Some(if number_of(&old, "last_message_ms").unwrap_or(i64::MIN) <= ts_ms {
                 Freshness::Newest
@@ -367,6 +402,7 @@ pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bo
         )
     });
     AfterCancel::Retry {
+        check_reach,
         freshness,
         forget_open_conversation: forget_open_conversation || forget_identities,
         forget_identities,

@@ -47,6 +47,7 @@ fn plan_with(
         message_id: "msg_1",
         message: &message,
         freshness,
+        check_reach: false,
         now: "2023-11-14T22:13:20Z",
     })
     .unwrap()
@@ -176,6 +177,7 @@ fn a_claimed_wamid_is_a_duplicate_with_the_first_storing_facts() {
             conversation_id: Some("cv_0".into()),
             contact_id: None,
             opened_conversation: true,
+            check_reach: false,
         }
     );
 }
@@ -207,6 +209,7 @@ fn a_resolved_conversation_or_a_racing_creation_is_read_again() {
     assert_eq!(
         after_cancel(&failed(&plan, InboundSlot::Conversation, resolved), true, 0),
         AfterCancel::Retry {
+            check_reach: false,
             freshness: None,
             forget_open_conversation: true,
             forget_identities: false,
@@ -222,4 +225,60 @@ fn a_resolved_conversation_or_a_racing_creation_is_read_again() {
             ..
         }
     ));
+}
+
+#[test]
+fn a_campaigns_mark_fails_the_update_and_its_retry_clears_it() {
+    let plan = plan_for(&known(), true, Freshness::Newest);
+    let condition = plan.get(InboundSlot::Conversation).unwrap().condition().unwrap();
+    assert!(condition.contains("attribute_not_exists(reach_pending)"), "{condition}");
+    let ts = 1_700_000_000_000;
+    let marked = Item::from([
+        ("status".to_string(), s("open")),
+        ("last_message_ms".to_string(), n(ts - 5)),
+        ("reach_pending".to_string(), AttributeValue::Bool(true)),
+    ]);
+    assert_eq!(
+        after_cancel(&failed(&plan, InboundSlot::Conversation, marked), true, ts),
+        AfterCancel::Retry {
+            check_reach: true,
+            freshness: Some(Freshness::Newest),
+            forget_open_conversation: false,
+            forget_identities: false,
+            back_off: false
+        }
+    );
+    let message = message();
+    let key = table::message("org_1", "cv_1", ts, "msg_1");
+    let retry = inbound_plan(&InboundWrite {
+        delivery: &DELIVERY,
+        contact: &known(),
+        profile_name: None,
+        profile_stored: true,
+        conversation_exists: true,
+        conversation_id: "cv_1",
+        message_key: &key,
+        message_id: "msg_1",
+        message: &message,
+        freshness: Freshness::Late,
+        check_reach: true,
+        now: "2023-11-14T22:13:20Z",
+    })
+    .unwrap();
+    let WriteOp::Update {
+        expression, condition, ..
+    } = retry.get(InboundSlot::Conversation).unwrap()
+    else {
+        panic!("an existing conversation is updated");
+    };
+    assert!(expression.ends_with("REMOVE reach_pending"), "{expression}");
+    assert!(!condition.as_deref().unwrap_or_default().contains("reach_pending"));
+    let Some(WriteOp::Put { item: claim, .. }) = retry.get(InboundSlot::Claim) else {
+        panic!("the claim is put");
+    };
+    assert_eq!(
+        claim.get("check_reach"),
+        Some(&AttributeValue::Bool(true)),
+        "a redelivery looks again"
+    );
 }

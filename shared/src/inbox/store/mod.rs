@@ -58,6 +58,8 @@ pub enum InboundOutcome {
         contact_id: String,
         new_conversation: bool,
         new_contact: bool,
+        /// Look up the campaign this message may answer (see `ReplyWatch`).
+        check_reach: bool,
     },
     /// Already stored by an earlier delivery; nothing changed. The facts of the first storing are
     /// returned so that its side effects can be repeated (they may not have gone out the first time).
@@ -66,6 +68,7 @@ pub enum InboundOutcome {
         conversation_id: Option<String>,
         contact_id: Option<String>,
         opened_conversation: bool,
+        check_reach: bool,
     },
 }
 
