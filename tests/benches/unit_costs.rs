@@ -28,6 +28,10 @@ const API: Function = at_256_mb("api");
 const SENDER: Function = at_256_mb("sender");
 const CAMPAIGNS: Function = at_256_mb("campaigns");
 const NOTIFIER: Function = at_256_mb("notifier");
+const TALLY: Function = at_256_mb("tally");
+/// The tally's stream batch (template: BatchSize 100, a 10 s window): full from about 10 inbound
+/// messages a second.
+const TALLY_BATCH: usize = 100;
 
 /// Deliveries per inbound case: the per-message figures are steady well before this.
 const DELIVERIES: usize = 200;
@@ -78,9 +82,12 @@ fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64
     )
 }
 
-/// Meta's deliveries through the webhook (signed with the account's secret) and the ingest
-/// queue: the usage of each function, and of the whole leg per delivery.
+/// Meta's deliveries through the webhook (signed with the account's secret), the ingest queue and
+/// the tally of their claims from the stream: the usage of each function, and of the whole leg per
+/// delivery.
 pub(crate) async fn inbound(f: &Fixture, signed: &[(Vec<u8>, String)]) -> Usage {
+    let tap = integration_tests::stream_tap::StreamTap::new(&f.stack);
+    tap.take(TALLY_BATCH).await;
     let webhook = measure(async {
         for (body, signature) in signed {
             let request = webhook_post(&f.a.account.account_id, body, Some(signature), false);
@@ -101,8 +108,20 @@ pub(crate) async fn inbound(f: &Fixture, signed: &[(Vec<u8>, String)]) -> Usage 
     })
     .await
     .invoked(INGEST, queued.len().div_ceil(10) as f64);
+    // Stream reads by Lambda's event source are free: only the tally's own work is measured.
+    let batches = tap.take(TALLY_BATCH).await;
+    let tally = f.stack.tally_service();
+    let tallied = measure(async {
+        for batch in &batches {
+            let (response, _) = tally.process(batch.clone()).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    })
+    .await
+    .invoked(TALLY, batches.len() as f64);
     let mut leg = event_source_mapping(ingest, queued.len());
     leg.add(&webhook);
+    leg.add(&tallied);
     leg.per(signed.len() as f64)
 }
 

@@ -301,3 +301,19 @@ async fn the_dynamodb_campaign_runs_keep_the_contract() {
     }
     campaign_runs_contract(&store, &store, &org_id, "cmp_runs", phones).await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_tally_keeps_the_contract() {
+    let stack = TestStack::new().await;
+    let store =
+        shared::inbox::tally_store::TallyStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let counted = shared::inbox::tally_contract::tally_book_contract(&store, "org_tally", 1_000).await;
+    let totals = stack
+        .inbox()
+        .counters_with_day("org_tally", "2026-12-05")
+        .await
+        .unwrap();
+    assert_eq!(totals.get("messages_received"), Some(&counted));
+    assert_eq!(totals.get("conversations_created"), Some(&1));
+    assert_eq!(totals.get("day.messages_received"), Some(&counted));
+}

@@ -19,6 +19,7 @@ mod send_faults;
 mod sender;
 mod sign_in;
 mod sla;
+mod tally;
 mod template_consistency;
 mod template_policies;
 mod templates;

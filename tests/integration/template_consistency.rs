@@ -147,13 +147,25 @@ fn every_queue_has_a_dlq_and_enough_visibility_for_its_consumer() {
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::SQS::Queue"))
         .map(|(k, r)| (k.as_str().unwrap().to_string(), r["Properties"].clone()))
         .collect();
-    // Dead-letter queues: of a queue (RedrivePolicy), or of a scheduled function's failed runs.
+    // Dead-letter queues: of a queue (RedrivePolicy), of a scheduled function's failed runs, or
+    // a stream event source's on-failure destination.
     let functions_dlqs = template["Resources"]
         .as_mapping()
         .unwrap()
         .values()
         .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Function"))
-        .filter_map(|r| devstack::template::referenced_logical_id(&r["Properties"]["DeadLetterQueue"]["TargetArn"]));
+        .flat_map(|r| {
+            let events = r["Properties"]["Events"].as_mapping().cloned().unwrap_or_default();
+            let on_failure = events.into_iter().filter_map(|(_, event)| {
+                devstack::template::referenced_logical_id(
+                    &event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"],
+                )
+            });
+            devstack::template::referenced_logical_id(&r["Properties"]["DeadLetterQueue"]["TargetArn"])
+                .into_iter()
+                .chain(on_failure)
+                .collect::<Vec<_>>()
+        });
     let dlq_targets: BTreeSet<String> = queues
         .iter()
         .filter_map(|(_, p)| devstack::template::referenced_logical_id(&p["RedrivePolicy"]["deadLetterTargetArn"]))

@@ -74,6 +74,11 @@ impl Inbox {
         self.counters.totals(org_id).await
     }
 
+    /// Totals and one day's counters, the day's under `day.`.
+    pub async fn counters_with_day(&self, org_id: &str, day: &str) -> Result<HashMap<String, i64>, StoreError> {
+        self.counters.totals_with_day(org_id, day).await
+    }
+
     /// Stores a message record as it stands before its send (the tests' precondition; the API
     /// writes it with the rest of the send's transaction).
     pub async fn put_message(&self, key: &Key, message: &Message) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 
 use crate::template::FunctionSpec;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use std::collections::{BTreeMap, HashMap};
@@ -10,12 +11,19 @@ use std::sync::Arc;
 
 pub type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, Result<SqsBatchResponse, String>> + Send + Sync>;
+pub type StreamHandler = Arc<
+    dyn Fn(aws_lambda_events::event::dynamodb::Event) -> BoxFuture<'static, Result<DynamoDbEventResponse, String>>
+        + Send
+        + Sync,
+>;
 pub type ScheduledHandler = Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 #[derive(Clone)]
 pub enum Handler {
     Http(HttpHandler),
     Sqs(SqsHandler),
+    /// Behind a DynamoDB stream's event source.
+    Stream(StreamHandler),
     Scheduled(ScheduledHandler),
     /// A function with both an SQS source and a schedule (Lambda hands it either event).
     SqsAndScheduled(SqsHandler, ScheduledHandler),
@@ -68,6 +76,7 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "sla-checks",
     "live",
     "notifier",
+    "tally",
 ];
 
 pub fn build(
@@ -129,6 +138,14 @@ pub fn build(
             run
         ),
         "notifier" => sqs_function!(notifier::NotifierConfig, notifier::NotifierService),
+        "tally" => {
+            let config = tally::TallyConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(tally::TallyService::from_aws(&config, aws));
+            Handler::Stream(Arc::new(move |event| {
+                let service = service.clone();
+                Box::pin(async move { Ok(service.process(event).await.0) })
+            }))
+        }
         "live" => {
             let config = live::LiveConfig::from_env(&env).map_err(config_error)?;
             let service = Arc::new(live::LiveService::from_aws(&config, aws));

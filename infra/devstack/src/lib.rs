@@ -8,6 +8,7 @@ pub mod http_server;
 pub mod scheduler;
 pub mod sqs_poller;
 pub mod stack;
+pub mod stream_poller;
 pub mod template;
 pub mod websocket;
 
@@ -17,6 +18,7 @@ use sqs_poller::SqsPoller;
 use stack::Stack;
 use std::sync::Arc;
 use std::time::Duration;
+use stream_poller::StreamPoller;
 use template::Template;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,8 @@ pub enum RuntimeError {
     HandlerKind { function: String, kind: &'static str },
     #[error("{function}: SQS event source names {queue}, which the stack does not have")]
     MissingQueue { function: String, queue: String },
+    #[error("{function}: stream event source names {table}, which the stack does not have")]
+    MissingTable { function: String, table: String },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -49,6 +53,7 @@ pub struct LocalRuntime {
     pub websocket: Arc<websocket::WebSocketGateway>,
     websocket_listener: Option<tokio::net::TcpListener>,
     pub pollers: Vec<SqsPoller>,
+    pub stream_pollers: Vec<StreamPoller>,
     pub schedules: Vec<(String, Duration, functions::ScheduledHandler)>,
 }
 
@@ -62,6 +67,7 @@ impl LocalRuntime {
     ) -> Result<Self, RuntimeError> {
         let mut routes = Vec::new();
         let mut pollers = Vec::new();
+        let mut stream_pollers = Vec::new();
         let mut schedules = Vec::new();
         let websocket_routes = template.websocket_routes()?;
         let mut websocket_handlers = std::collections::BTreeMap::new();
@@ -104,6 +110,25 @@ impl LocalRuntime {
                     handler: sqs.clone(),
                 });
             }
+            for source in &spec.stream_sources {
+                let Handler::Stream(stream) = &handler else {
+                    return Err(wrong_kind("DynamoDB"));
+                };
+                let table = stack.table(&source.table).ok_or_else(|| RuntimeError::MissingTable {
+                    function: spec.logical_id.clone(),
+                    table: source.table.clone(),
+                })?;
+                stream_pollers.push(StreamPoller::new(
+                    aws_sdk_dynamodb::Client::new(aws),
+                    aws_sdk_dynamodbstreams::Client::new(aws),
+                    spec.logical_id.clone(),
+                    table.to_string(),
+                    stack.region.clone(),
+                    source.batch_size,
+                    source.filters.clone(),
+                    stream.clone(),
+                ));
+            }
             for expression in &spec.schedules {
                 let Some(scheduled) = handler.scheduled() else {
                     return Err(wrong_kind("Schedule"));
@@ -123,6 +148,7 @@ impl LocalRuntime {
             )),
             websocket_listener: None,
             pollers,
+            stream_pollers,
             schedules,
         })
     }
@@ -142,6 +168,9 @@ impl LocalRuntime {
     ) {
         let mut tasks = tokio::task::JoinSet::new();
         for poller in self.pollers {
+            tasks.spawn(poller.run(shutdown.clone()));
+        }
+        for poller in self.stream_pollers {
             tasks.spawn(poller.run(shutdown.clone()));
         }
         for (function, every, handler) in self.schedules {

@@ -275,6 +275,14 @@ impl Stack {
         Ok(out)
     }
 
+    /// A table's physical name.
+    pub fn table(&self, logical_id: &str) -> Option<&str> {
+        match self.resources.get(logical_id) {
+            Some(Physical::Table { name, .. }) => Some(name),
+            _ => None,
+        }
+    }
+
     pub fn queue(&self, logical_id: &str) -> Option<(&str, &str)> {
         match self.resources.get(logical_id) {
             Some(Physical::Queue { url, arn, .. }) => Some((url, arn)),

@@ -38,6 +38,17 @@ pub struct SqsSource {
     pub report_batch_item_failures: bool,
 }
 
+/// A DynamoDB stream event source: the table, the batch and the event filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSource {
+    /// Logical id of the table.
+    pub table: String,
+    pub batch_size: usize,
+    pub report_batch_item_failures: bool,
+    /// `FilterCriteria.Filters[].Pattern`, parsed: a record passes when any matches.
+    pub filters: Vec<serde_json::Value>,
+}
+
 #[derive(Debug, Clone)]
 pub struct FunctionSpec {
     pub logical_id: String,
@@ -48,6 +59,7 @@ pub struct FunctionSpec {
     pub environment: BTreeMap<String, Value>,
     pub routes: Vec<Route>,
     pub sqs_sources: Vec<SqsSource>,
+    pub stream_sources: Vec<StreamSource>,
     /// `rate(...)` / `cron(...)` expressions of Schedule and ScheduleV2 events.
     pub schedules: Vec<String>,
 }
@@ -154,6 +166,7 @@ impl Template {
                 environment,
                 routes: Vec::new(),
                 sqs_sources: Vec::new(),
+                stream_sources: Vec::new(),
                 schedules: Vec::new(),
             };
             for (event_name, event) in properties
@@ -187,6 +200,32 @@ impl Template {
                             .get("FunctionResponseTypes")
                             .and_then(Value::as_sequence)
                             .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures"))),
+                    }),
+                    Some("DynamoDB") => spec.stream_sources.push(StreamSource {
+                        table: referenced_logical_id(event_properties.get("Stream").unwrap_or(&Value::Null))
+                            .ok_or_else(|| {
+                                shape(format!(
+                                    "{logical_id}.{event_name}: Stream must be !GetAtt <Table>.StreamArn"
+                                ))
+                            })?,
+                        batch_size: event_properties.get("BatchSize").and_then(Value::as_u64).unwrap_or(100) as usize,
+                        report_batch_item_failures: event_properties
+                            .get("FunctionResponseTypes")
+                            .and_then(Value::as_sequence)
+                            .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures"))),
+                        filters: event_properties
+                            .get("FilterCriteria")
+                            .and_then(|c| c.get("Filters"))
+                            .and_then(Value::as_sequence)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
+                            .map(|pattern| {
+                                serde_json::from_str(pattern).map_err(|e| {
+                                    shape(format!("{logical_id}.{event_name}: a filter pattern is not JSON: {e}"))
+                                })
+                            })
+                            .collect::<Result<_, _>>()?,
                     }),
                     Some("Schedule") | Some("ScheduleV2") => spec.schedules.push(
                         event_properties

@@ -29,6 +29,12 @@ pub mod send_policy;
 pub mod send_port;
 pub mod sender_job;
 pub mod store;
+pub mod tally;
+#[cfg(any(test, feature = "fakes"))]
+pub mod tally_contract;
+#[cfg(any(test, feature = "fakes"))]
+pub mod tally_memory;
+pub mod tally_store;
 pub mod upload_store;
 
 use crate::meta::{ContactProfile, Content, InboundMessage, MediaKind, MetaError};

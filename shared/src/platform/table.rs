@@ -105,6 +105,12 @@ pub fn org_counter_shard(org_id: &str, shard: u32) -> Key {
     Key::new(org_partition(org_id), format!("COUNTERS#{shard}"))
 }
 
+/// A tally claim: the stream records from `first_sequence` through its `through` were counted
+/// (not an organization's item: one chunk of the stream may count several).
+pub fn tally_claim(first_sequence: u128) -> Key {
+    Key::new("TALLY".to_string(), format!("SEQ#{first_sequence:040}"))
+}
+
 /// Per-day counters (messages today, billable conversations by category), sharded like the totals.
 pub fn org_daily_counter_shard(org_id: &str, day: &str, shard: u32) -> Key {
     Key::new(org_partition(org_id), format!("COUNTERS#{day}#{shard}"))

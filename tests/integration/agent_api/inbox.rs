@@ -202,6 +202,8 @@ async fn a_conversation_from_allocation_through_its_desk_work_to_resolve_and_reo
         )
         .await;
     assert_eq!(resolved["status"], "resolved");
+    // The inbound counts come from the table's stream: the tally catches up first.
+    f.stack.tally().await;
     let overview = w
         .expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None)
         .await;
@@ -272,6 +274,8 @@ async fn the_overview_follows_resolve_reopen_and_a_new_conversation_after_resolv
         (status, body["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("another_conversation_open"))
     );
+    // The inbound counts come from the table's stream: the tally catches up first.
+    f.stack.tally().await;
     let overview = w
         .expect(StatusCode::OK, "GET", "/v1/analytics/overview", key, None)
         .await;

@@ -262,6 +262,7 @@ async fn the_same_delivery_five_times_stores_one_message_and_one_unread() {
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
+    f.stack.tally().await;
     let counters = f.inbox().counters(&f.a.account.org_id).await.unwrap();
     assert_eq!(counters.get("messages_received"), Some(&1));
     assert_eq!(counters.get("conversations_created"), Some(&1));

@@ -4,7 +4,7 @@
 use super::*;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
@@ -52,6 +52,15 @@ impl Stack {
                 }
                 request =
                     request.global_secondary_indexes(index_builder.build().map_err(|e| resource_error(logical_id, e))?);
+            }
+            if let Some(stream) = properties.get("StreamSpecification") {
+                request = request.stream_specification(
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::from(str_field(stream, "StreamViewType")))
+                        .build()
+                        .map_err(|e| resource_error(logical_id, e))?,
+                );
             }
             let created = request.send().await.map_err(|e| aws_error(logical_id, e))?;
             let arn = created

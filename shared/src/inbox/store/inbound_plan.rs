@@ -1,8 +1,9 @@
 //! The transaction of one inbound message, as a plan (no I/O), and what a cancelled one means.
 //!
 //! Steady state (known contact, open conversation): the wamid claim (`attribute_not_exists`), the
-//! message, the conversation update (unread + 1, last message, window) and two counter shards; the
-//! contact only when its profile name changed. The conversation update's own condition (not
+//! message and the conversation update (unread + 1, last message, window); the contact only when
+//! its profile name changed. The organization's counters are tallied from the claims on the
+//! table's stream ([`crate::inbox::tally`]), not written here. The conversation update's own condition (not
 //! resolved) is what keeps the message out of a conversation that closed: resolving sets the
 //! status and deletes the open pointer in one transaction, and reopening does the reverse, so a
 //! conversation that is not resolved is the one its pointer names. A duplicate (Meta retry, second
@@ -33,8 +34,6 @@ pub enum InboundSlot {
     Contact,
     /// An identity (wa_id or BSUID) the contact does not have yet.
     Identity,
-    Counters,
-    DailyCounters,
 }
 
 /// How the conversation update of an inbound message treats the conversation's "last" fields.
@@ -87,7 +86,6 @@ pub const REACH_PENDING: &str = "reach_pending";
 pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreError> {
     let org_id = w.delivery.org_id;
     let contact = w.contact;
-    let ts_ms = w.message.timestamp * 1000;
     let mut plan = Plan::new();
 
     let mut claim = key_item(&table::wamid(org_id, &w.message.wamid));
@@ -102,6 +100,10 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         AttributeValue::Bool(!w.conversation_exists),
     );
     claim.insert("check_reach".into(), AttributeValue::Bool(w.check_reach));
+    // What the tally function counts from the stream (see `crate::inbox::tally`).
+    claim.insert("org_id".into(), s(org_id));
+    claim.insert("day".into(), s(day_of(w.message.timestamp)));
+    claim.insert("new_contact".into(), AttributeValue::Bool(!contact.exists));
     plan.push(InboundSlot::Claim, WriteOp::create(claim));
 
     let record = Message::inbound(
@@ -145,31 +147,15 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         plan.push(InboundSlot::Identity, WriteOp::create(item));
     }
 
-    let shard = table::shard_of(&w.message.wamid, table::COUNTER_SHARDS);
-    let mut adds = vec![("messages_received", 1)];
-    if !w.conversation_exists {
-        adds.push(("conversations_created", 1));
-        adds.push(("open_conversations", 1));
-    }
-    if !contact.exists {
-        adds.push(("contacts_created", 1));
-    }
-    plan.push(
-        InboundSlot::Counters,
-        WriteOp::add_counters(table::org_counter_shard(org_id, shard), &adds),
-    );
-    let day = chrono::DateTime::from_timestamp(ts_ms / 1000, 0)
+    Ok(plan)
+}
+
+/// The UTC day of a message's timestamp, `yyyy-mm-dd`: the day it counts on.
+fn day_of(timestamp_seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(timestamp_seconds, 0)
         .unwrap_or_default()
         .format("%Y-%m-%d")
-        .to_string();
-    plan.push(
-        InboundSlot::DailyCounters,
-        WriteOp::add_counters(
-            table::org_daily_counter_shard(org_id, &day, shard),
-            &[("messages_received", 1)],
-        ),
-    );
-    Ok(plan)
+        .to_string()
 }
 
 fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {

@@ -64,12 +64,13 @@ fn known() -> KnownContact {
 }
 
 #[test]
-fn steady_state_is_claim_message_conversation_and_counters() {
+fn steady_state_is_claim_message_and_conversation() {
     let plan = plan_with(&known(), true, Freshness::Newest, true);
     use InboundSlot::*;
     assert_eq!(
         plan.slots().collect::<Vec<_>>(),
-        vec![Claim, Message, Conversation, Counters, DailyCounters]
+        vec![Claim, Message, Conversation],
+        "the counters are tallied from the stream"
     );
     assert_eq!(plan.get(Claim).unwrap().condition(), Some("attribute_not_exists(pk)"));
     let condition = plan.get(Conversation).unwrap().condition().unwrap();
@@ -120,8 +121,6 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
             Contact,
             Identity,
             Identity,
-            Counters,
-            DailyCounters
         ]
     );
     for slot in [Conversation, OpenConversation, Contact, Identity] {
@@ -131,10 +130,22 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
             "{slot:?}"
         );
     }
-    let WriteOp::Update { names, .. } = plan.get(Counters).unwrap() else {
-        panic!("counters are an update");
+    // The claim names what the tally counts: a new contact and conversation, on the message's day.
+    let Some(WriteOp::Put { item: claim, .. }) = plan.get(Claim) else {
+        panic!("the claim is put");
     };
-    assert!(names.values().any(|n| n == "contacts_created"));
+    let facts = crate::inbox::tally::Counted::of_image(crate::inbox::tally::ClaimFields::from_stream_image(
+        serde_dynamo::Item::from(claim.clone()),
+    ));
+    assert_eq!(
+        facts,
+        Some(crate::inbox::tally::Counted {
+            org_id: "org_1".into(),
+            day: "2023-11-14".into(),
+            opened_conversation: true,
+            new_contact: true,
+        })
+    );
 }
 
 #[test]
