@@ -33,6 +33,22 @@ pub async fn run<S: Copy + PartialEq + std::fmt::Debug>(
     plan: &Plan<S>,
     operation: &'static str,
 ) -> Result<(), NotCommitted<S>> {
+    // One write needs no transaction: a single conditional write is as atomic at half the units.
+    if let [(_, op)] = plan.writes()
+        && !matches!(op, WriteOp::Check { .. })
+    {
+        return match single(client, table, op, operation).await {
+            Ok(()) => Ok(()),
+            Err(SingleFailure::Condition(old)) => Err(NotCommitted::Cancelled(Cancelled::of(
+                plan,
+                vec![Reason {
+                    code: Some("ConditionalCheckFailed".into()),
+                    old,
+                }],
+            ))),
+            Err(SingleFailure::Store(err)) => Err(NotCommitted::Store(err)),
+        };
+    }
     let items = plan.writes().iter().map(|(_, op)| sdk_item(table, op)).collect();
     let err = match client
         .transact_write_items()
@@ -130,6 +146,98 @@ fn sdk_item(table: &str, op: &WriteOp) -> TransactWriteItem {
             TransactWriteItem::builder().delete(delete).build()
         }
     }
+}
+
+/// One Put, Update or Delete of a plan as its own request; a failed condition answers the item
+/// as it was, as in a transaction.
+async fn single(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    op: &WriteOp,
+    operation: &'static str,
+) -> Result<(), SingleFailure> {
+    use aws_sdk_dynamodb::operation::{
+        delete_item::DeleteItemError, put_item::PutItemError, update_item::UpdateItemError,
+    };
+    let all_old = ReturnValuesOnConditionCheckFailure::AllOld;
+    match op {
+        WriteOp::Put {
+            item,
+            condition,
+            names,
+            values,
+        } => match client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item.clone()))
+            .set_condition_expression(condition.clone())
+            .set_expression_attribute_names(map_of(names))
+            .set_expression_attribute_values(map_of(values))
+            .return_values_on_condition_check_failure(all_old)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => Err(match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(e)) => SingleFailure::Condition(e.item().cloned()),
+                _ => SingleFailure::Store(StoreError::aws(operation, err)),
+            }),
+        },
+        WriteOp::Update {
+            key,
+            expression,
+            condition,
+            names,
+            values,
+        } => match client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key_item(key)))
+            .update_expression(expression)
+            .set_condition_expression(condition.clone())
+            .set_expression_attribute_names(map_of(names))
+            .set_expression_attribute_values(map_of(values))
+            .return_values_on_condition_check_failure(all_old)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => Err(match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
+                    SingleFailure::Condition(e.item().cloned())
+                }
+                _ => SingleFailure::Store(StoreError::aws(operation, err)),
+            }),
+        },
+        WriteOp::Delete { key, condition, values } => match client
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key_item(key)))
+            .set_condition_expression(condition.clone())
+            .set_expression_attribute_values(map_of(values))
+            .return_values_on_condition_check_failure(all_old)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) => Err(match err.as_service_error() {
+                Some(DeleteItemError::ConditionalCheckFailedException(e)) => {
+                    SingleFailure::Condition(e.item().cloned())
+                }
+                _ => SingleFailure::Store(StoreError::aws(operation, err)),
+            }),
+        },
+        WriteOp::Check { .. } => Err(SingleFailure::Store(StoreError::io(
+            operation,
+            "a check is not a write",
+        ))),
+    }
+}
+
+enum SingleFailure {
+    /// The condition failed; the item as it was (none when there was none).
+    Condition(Option<crate::platform::items::Item>),
+    Store(StoreError),
 }
 
 /// A single write that did not happen.
