@@ -11,7 +11,7 @@ async fn the_sample_stream_event_is_counted_once_however_often_it_comes() {
         &stack.aws,
     );
     let event: aws_lambda_events::event::dynamodb::Event =
-        serde_json::from_value(read_event("tally-inbound-claims.json")).expect("Lambda's stream event");
+        serde_json::from_value(read_event("tally-inbound-messages.json")).expect("Lambda's stream event");
     for _ in 0..2 {
         let (response, _) = service.process(event.clone()).await;
         assert!(response.batch_item_failures.is_empty());

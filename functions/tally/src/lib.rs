@@ -1,4 +1,4 @@
-//! The tally: the table's stream brings it the inbound wamid claims (the event source's filter
+//! The tally: the table's stream brings it the inbound messages (the event source's filter
 //! passes only those), and it adds each batch's counts to the organizations' counters once (see
 //! [`shared::inbox::tally`]). A failed chunk is reported as the batch's first failed record, so
 //! Lambda retries from there; after its retries the records go to the dead-letter queue (the
@@ -7,7 +7,7 @@
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::LambdaEvent;
-use shared::inbox::tally::{ClaimFields, Counted, StreamedRecord, TallyBook, TallyReport, tally};
+use shared::inbox::tally::{Counted, ImageFields, StreamedRecord, TallyBook, TallyReport, tally};
 use shared::inbox::tally_store::TallyStore;
 use shared::platform::config::{ConfigError, EnvSource, vars};
 use shared::platform::telemetry::emit_metric;
@@ -63,7 +63,7 @@ impl TallyService {
                     continue;
                 };
                 let counted = match record.event_name.as_str() {
-                    "INSERT" => Counted::of_image(ClaimFields::from_stream_image(record.change.new_image)),
+                    "INSERT" => Counted::of_image(ImageFields::from_stream_image(record.change.new_image)),
                     _ => None,
                 };
                 identifiers.push((sequence, sequence_number));

@@ -4,7 +4,7 @@ use super::*;
 use aws_lambda_events::event::dynamodb::Event;
 use shared::inbox::tally_memory::MemoryTally;
 
-/// A stream record of an inbound claim of `org_id` (or, `entity` other, of another item).
+/// A stream record of an inbound message of `org_id` (or, `entity` other, of another item).
 fn record(sequence: u128, org_id: &str, entity: &str, opened: bool) -> serde_json::Value {
     serde_json::json!({
         "eventID": format!("e{sequence}"), "eventName": "INSERT", "eventVersion": "1.1",
@@ -30,10 +30,10 @@ async fn a_batch_counts_each_organizations_messages_once_however_often_it_comes(
     let book = Arc::new(MemoryTally::default());
     let service = TallyService::new(book.clone());
     let batch = event(vec![
-        record(300000000000000000001, "org_a", "WamidClaim", true),
-        record(300000000000000000002, "org_a", "WamidClaim", false),
-        record(300000000000000000003, "org_b", "WamidClaim", true),
-        record(300000000000000000004, "org_b", "Message", false),
+        record(300000000000000000001, "org_a", "Message", true),
+        record(300000000000000000002, "org_a", "Message", false),
+        record(300000000000000000003, "org_b", "Message", true),
+        record(300000000000000000004, "org_b", "WamidClaim", false),
     ]);
     for _ in 0..3 {
         let (response, _) = service.process(batch.clone()).await;
@@ -42,7 +42,11 @@ async fn a_batch_counts_each_organizations_messages_once_however_often_it_comes(
     assert_eq!(book.counter("org_a", "messages_received"), 2);
     assert_eq!(book.counter("org_a", "conversations_created"), 1);
     assert_eq!(book.counter("org_a", "contacts_created"), 1);
-    assert_eq!(book.counter("org_b", "messages_received"), 1, "only claims count");
+    assert_eq!(
+        book.counter("org_b", "messages_received"),
+        1,
+        "only inbound messages count"
+    );
     assert_eq!(book.counter("org_b", "day.2026-12-05.messages_received"), 1);
 }
 
@@ -51,8 +55,8 @@ async fn a_failed_chunk_is_reported_as_the_record_to_retry_from() {
     let book = Arc::new(MemoryTally::default());
     let service = TallyService::new(book.clone());
     let batch = event(vec![
-        record(300000000000000000011, "org_a", "WamidClaim", false),
-        record(300000000000000000012, "org_a", "WamidClaim", false),
+        record(300000000000000000011, "org_a", "Message", false),
+        record(300000000000000000012, "org_a", "Message", false),
     ]);
     book.fail_next(1);
     let (response, _) = service.process(batch.clone()).await;

@@ -1,9 +1,9 @@
 //! The inbound counters, tallied from the table's stream instead of inside each message's
 //! transaction (which then writes 3 items, not 5).
 //!
-//! Each stored inbound message leaves a wamid claim naming what it counted (a message; an opened
-//! conversation; a new contact) and its day. The tally function receives the claims' INSERT records
-//! in stream order, sums them per organization and day, and adds the sums in one transaction per
+//! Each stored inbound message records what it counted (itself; an opened conversation; a new
+//! contact) and its day. The tally function receives the inbound messages' INSERT records in
+//! stream order, sums them per organization and day, and adds the sums in one transaction per
 //! chunk together with a tally claim keyed by the chunk's first sequence number, which records the
 //! last one. A retried batch finds its claim and counts only the records after the claimed range,
 //! so each record is counted once however Lambda re-reads the shard. (Sequence numbers are unique
@@ -24,7 +24,7 @@ pub const MAX_WRITES: usize = 100;
 /// How long a tally claim is kept: longer than the stream keeps records (24 hours).
 pub const CLAIM_SECONDS: i64 = 2 * 24 * 60 * 60;
 
-/// What a stored inbound message counted, as its wamid claim records it.
+/// What a stored inbound message counted, as its item records it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Counted {
     pub org_id: String,
@@ -36,9 +36,9 @@ pub struct Counted {
     pub new_contact: bool,
 }
 
-/// The claim's fields the tally reads (other claims, outbound ones, have no `day`).
+/// The message's fields the tally reads (messages stored before the tally have no `day`).
 #[derive(Deserialize)]
-struct ClaimImage {
+struct InboundImage {
     entity: Option<String>,
     direction: Option<String>,
     org_id: Option<String>,
@@ -50,32 +50,32 @@ struct ClaimImage {
 }
 
 impl Counted {
-    /// The counts of an inbound wamid claim's image; `None` for any other item.
-    pub fn of_image(image: ClaimFields) -> Option<Self> {
-        let claim: ClaimImage = image.0?;
-        if claim.entity.as_deref() != Some("WamidClaim") || claim.direction.as_deref() != Some("inbound") {
+    /// The counts of an inbound message's image; `None` for any other item.
+    pub fn of_image(image: ImageFields) -> Option<Self> {
+        let image: InboundImage = image.0?;
+        if image.entity.as_deref() != Some("Message") || image.direction.as_deref() != Some("inbound") {
             return None;
         }
         Some(Self {
-            org_id: claim.org_id?,
-            day: claim.day?,
-            opened_conversation: claim.opened_conversation,
-            new_contact: claim.new_contact,
+            org_id: image.org_id?,
+            day: image.day?,
+            opened_conversation: image.opened_conversation,
+            new_contact: image.new_contact,
         })
     }
 }
 
-/// A stream image read as a claim (`None`: not readable as one).
-pub struct ClaimFields(Option<ClaimImage>);
+/// A stream image read as an inbound message (`None`: not readable as one).
+pub struct ImageFields(Option<InboundImage>);
 
-impl ClaimFields {
+impl ImageFields {
     /// Reads an image in Lambda's stream event shape.
     pub fn from_stream_image(image: serde_dynamo::Item) -> Self {
         Self(serde_dynamo::from_item(image).ok())
     }
 }
 
-/// One record of the stream: its sequence number and what it counted (if it is a claim).
+/// One record of the stream: its sequence number and what it counted (if it is an inbound message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamedRecord {
     pub sequence: u128,

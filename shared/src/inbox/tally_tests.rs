@@ -4,15 +4,15 @@ use super::*;
 use crate::inbox::tally_contract::claim_record;
 use crate::inbox::tally_memory::MemoryTally;
 
-fn image(json: serde_json::Value) -> ClaimFields {
+fn image(json: serde_json::Value) -> ImageFields {
     let item: serde_dynamo::Item = serde_json::from_value::<serde_dynamo::Item>(json).expect("an image");
-    ClaimFields::from_stream_image(item)
+    ImageFields::from_stream_image(item)
 }
 
 #[test]
-fn only_inbound_claims_count() {
+fn only_inbound_messages_count() {
     let inbound = image(serde_json::json!({
-        "entity": {"S": "WamidClaim"}, "direction": {"S": "inbound"}, "org_id": {"S": "org_1"},
+        "entity": {"S": "Message"}, "direction": {"S": "inbound"}, "org_id": {"S": "org_1"},
         "day": {"S": "2026-12-05"}, "opened_conversation": {"BOOL": true}, "new_contact": {"BOOL": false}
     }));
     assert_eq!(

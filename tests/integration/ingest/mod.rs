@@ -1,5 +1,6 @@
 //! The ingest function's real handler, fed SQS events, against moto.
 
+mod claims;
 mod refusals;
 mod statuses;
 

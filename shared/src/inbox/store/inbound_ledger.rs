@@ -6,7 +6,10 @@
 //! Lambda's rename in between can leave the contact's name stale until this cache entry expires
 //! (15 minutes) or a conversation opens; the conversation itself always carries the newest name.
 
-use super::inbound_plan::{AfterCancel, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan, reach_mark};
+use super::inbound_plan::{
+    AfterCancel, Claimed, Freshness, InboundWrite, KnownContact, after_cancel, inbound_plan, moved_claim, reach_mark,
+    wamid_claim,
+};
 use super::{DeliveryContext, InboundOutcome};
 use crate::inbox::{Contact, CustomerIdentity};
 use crate::meta::InboundMessage;
@@ -15,7 +18,7 @@ use crate::platform::ids;
 use crate::platform::items::{now_rfc3339, string_of};
 use crate::platform::plan::Plan;
 use crate::platform::records::Records;
-use crate::platform::table::{self, attr};
+use crate::platform::table::{self, Key, attr};
 use crate::platform::transact::{self, NotCommitted, NotWritten};
 use crate::platform::ttl_cache::TtlCache;
 use std::collections::HashMap;
@@ -64,6 +67,8 @@ impl InboundLedger {
         let mut freshness = Freshness::Newest;
         // A conversation's mark seen by an earlier attempt stays seen (the retry clears it).
         let mut marked = false;
+        // What the wamid's claim names, once this delivery put it or found it.
+        let mut claimed: Option<Claimed> = None;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -102,8 +107,31 @@ impl InboundLedger {
                 phone: identity.wa_id.clone(),
                 ..contact
             };
-            let message_id = ids::new_id("msg");
-            let message_key = table::message(org_id, &conversation_id, message.timestamp * 1000, &message_id);
+            // The claimed key while its conversation is the one the message joins; else a new one.
+            let message_key = match &claimed {
+                Some(claim) if claim.conversation_id == conversation_id => claim.message_key.clone(),
+                _ => table::message(org_id, &conversation_id, message.timestamp * 1000, &ids::new_id("msg")),
+            };
+            let message_id = table::message_id_in(&message_key).unwrap_or_default().to_string();
+            match self
+                .claim(
+                    org_id,
+                    &message.wamid,
+                    &message_key,
+                    &conversation_id,
+                    &contact.contact_id,
+                    claimed.as_ref(),
+                )
+                .await?
+            {
+                ClaimState::Ours(claim) => claimed = Some(claim),
+                ClaimState::Stored(outcome) => return Ok(outcome),
+                ClaimState::Moved(claim) => {
+                    // Another delivery holds the claim under another key: take it from there.
+                    claimed = Some(claim);
+                    continue;
+                }
+            }
             let now = now_rfc3339();
             // The reach is looked up when a conversation opens, when this Lambda did not know the
             // open conversation (a mark may predate it), and when the conversation is marked.
@@ -155,20 +183,15 @@ impl InboundLedger {
                 Err(NotCommitted::Cancelled(cancelled)) => cancelled,
             };
             match after_cancel(&cancelled, existing_conversation.is_some(), message.timestamp * 1000) {
-                AfterCancel::Duplicate {
-                    message_key,
-                    conversation_id,
-                    contact_id,
-                    opened_conversation,
-                    check_reach,
-                } => {
-                    return Ok(InboundOutcome::Duplicate {
-                        message_key,
-                        conversation_id,
-                        contact_id,
-                        opened_conversation,
-                        check_reach,
+                AfterCancel::Duplicate { message: stored } => {
+                    let claim = claimed.unwrap_or_else(|| Claimed {
+                        message_key: message_key.clone(),
+                        conversation_id: conversation_id.clone(),
+                        contact_id: contact.contact_id.clone(),
+                        opened_conversation: false,
+                        check_reach: false,
                     });
+                    return Ok(duplicate(claim, &stored));
                 }
                 _ if attempt >= MAX_ATTEMPTS => {
                     return Err(StoreError::Aws {
@@ -198,6 +221,62 @@ impl InboundLedger {
                     }
                 }
             }
+        }
+    }
+
+    /// Puts the wamid's claim naming `message_key`, or finds it: a claim naming a stored message is
+    /// a duplicate; one naming an unstored message (its delivery stopped before the transaction)
+    /// is taken over, moved to `message_key` when the conversation changed since.
+    async fn claim(
+        &self,
+        org_id: &str,
+        wamid: &str,
+        message_key: &Key,
+        conversation_id: &str,
+        contact_id: &str,
+        held: Option<&Claimed>,
+    ) -> Result<ClaimState, StoreError> {
+        let op = match held {
+            None => wamid_claim(org_id, wamid, message_key, conversation_id, contact_id),
+            Some(claim) if &claim.message_key == message_key => return Ok(ClaimState::Ours(claim.clone())),
+            Some(claim) => moved_claim(
+                org_id,
+                wamid,
+                &claim.message_key,
+                message_key,
+                conversation_id,
+                contact_id,
+            ),
+        };
+        let plan = Plan::new().with(InboundSlot::Claim, op);
+        let found = match transact::run(&self.records.client, &self.records.table, &plan, "PutItem(wamid claim)").await
+        {
+            Ok(()) => {
+                return Ok(ClaimState::Ours(Claimed {
+                    message_key: message_key.clone(),
+                    conversation_id: conversation_id.to_string(),
+                    contact_id: contact_id.to_string(),
+                    opened_conversation: false,
+                    check_reach: false,
+                }));
+            }
+            Err(NotCommitted::Store(err)) => return Err(err),
+            Err(NotCommitted::Cancelled(cancelled)) => cancelled.condition_failed(InboundSlot::Claim),
+        };
+        // DynamoDB answers the claim as it was; read it when it did not.
+        let item = match found.filter(|item| !item.is_empty()) {
+            Some(item) => Some(item),
+            None => self.records.get_item(&table::wamid(org_id, wamid)).await?,
+        };
+        let Some(claim) = item.as_ref().and_then(Claimed::of) else {
+            return Err(StoreError::Corrupt {
+                entity: "wamid claim",
+                detail: format!("{wamid}: a claim in the way names no message"),
+            });
+        };
+        match self.records.get_item(&claim.message_key).await? {
+            Some(stored) => Ok(ClaimState::Stored(duplicate(claim, &stored))),
+            None => Ok(ClaimState::Moved(claim)),
         }
     }
 
@@ -297,6 +376,28 @@ impl InboundLedger {
             name: None,
             phone: None,
         })
+    }
+}
+
+/// Where a wamid's claim leaves this delivery.
+enum ClaimState {
+    /// The claim names the key this delivery stores under.
+    Ours(Claimed),
+    /// The message is stored: a duplicate.
+    Stored(InboundOutcome),
+    /// The claim names another key whose message is not stored: store it there.
+    Moved(Claimed),
+}
+
+/// A duplicate's outcome: the claim's key and ids, the first storing's facts.
+fn duplicate(claim: Claimed, stored: &crate::platform::items::Item) -> InboundOutcome {
+    let (opened_conversation, check_reach) = claim.facts_of(stored);
+    InboundOutcome::Duplicate {
+        message_key: Some(claim.message_key),
+        conversation_id: Some(claim.conversation_id),
+        contact_id: Some(claim.contact_id).filter(|id| !id.is_empty()),
+        opened_conversation,
+        check_reach,
     }
 }
 

@@ -1,13 +1,15 @@
-//! The transaction of one inbound message, as a plan (no I/O), and what a cancelled one means.
+//! The writes of one inbound message, as data (no I/O), and what a cancelled transaction means.
 //!
-//! Steady state (known contact, open conversation): the wamid claim (`attribute_not_exists`), the
-//! message and the conversation update (unread + 1, last message, window); the contact only when
-//! its profile name changed. The organization's counters are tallied from the claims on the
-//! table's stream ([`crate::inbox::tally`]), not written here. The conversation update's own condition (not
-//! resolved) is what keeps the message out of a conversation that closed: resolving sets the
+//! First the wamid claim, a conditional put of its own naming the message's key. Then one
+//! transaction; steady state (known contact, open conversation): the message (created under that
+//! key) and the conversation update (unread + 1, last message, window); the contact only when its
+//! profile name changed. The organization's counters are tallied from the messages on the table's
+//! stream ([`crate::inbox::tally`]), not written here. The conversation update's own condition
+//! (not resolved) is what keeps the message out of a conversation that closed: resolving sets the
 //! status and deletes the open pointer in one transaction, and reopening does the reverse, so a
 //! conversation that is not resolved is the one its pointer names. A duplicate (Meta retry, second
-//! app, SQS redelivery) fails the claim's condition and changes nothing.
+//! app, SQS redelivery) fails the claim's condition and finds the message; a delivery that stopped
+//! between the claim and the transaction is finished by the next under the claimed key.
 
 use super::DeliveryContext;
 use crate::inbox::contact_store::with_name_lookup;
@@ -22,8 +24,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 /// The writes of an inbound message, by what each one is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InboundSlot {
-    /// The wamid claim: fails on a duplicate delivery.
+    /// The wamid claim (its own write, before the transaction): fails on a duplicate delivery.
     Claim,
+    /// The message, created under the key the claim names: fails when a racing delivery stored it.
     Message,
     /// The conversation: created, or updated under its freshness condition.
     Conversation,
@@ -88,24 +91,6 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
     let contact = w.contact;
     let mut plan = Plan::new();
 
-    let mut claim = key_item(&table::wamid(org_id, &w.message.wamid));
-    claim.insert(attr::ENTITY.into(), s("WamidClaim"));
-    claim.insert("direction".into(), s("inbound"));
-    claim.insert("message_pk".into(), s(&w.message_key.pk));
-    claim.insert("message_sk".into(), s(&w.message_key.sk));
-    claim.insert("conversation_id".into(), s(w.conversation_id));
-    claim.insert("contact_id".into(), s(&contact.contact_id));
-    claim.insert(
-        "opened_conversation".into(),
-        AttributeValue::Bool(!w.conversation_exists),
-    );
-    claim.insert("check_reach".into(), AttributeValue::Bool(w.check_reach));
-    // What the tally function counts from the stream (see `crate::inbox::tally`).
-    claim.insert("org_id".into(), s(org_id));
-    claim.insert("day".into(), s(day_of(w.message.timestamp)));
-    claim.insert("new_contact".into(), AttributeValue::Bool(!contact.exists));
-    plan.push(InboundSlot::Claim, WriteOp::create(claim));
-
     let record = Message::inbound(
         org_id,
         w.conversation_id,
@@ -114,10 +99,17 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
         w.delivery.received_at_ms,
         w.now,
     );
-    plan.push(
-        InboundSlot::Message,
-        WriteOp::put(record_item(&record, w.message_key, "Message")?),
+    let mut item = record_item(&record, w.message_key, "Message")?;
+    // What the first storing decided, for a redelivery's effects, and what the tally function
+    // counts from the stream (see `crate::inbox::tally`).
+    item.insert(
+        "opened_conversation".into(),
+        AttributeValue::Bool(!w.conversation_exists),
     );
+    item.insert("new_contact".into(), AttributeValue::Bool(!contact.exists));
+    item.insert("check_reach".into(), AttributeValue::Bool(w.check_reach));
+    item.insert("day".into(), s(day_of(w.message.timestamp)));
+    plan.push(InboundSlot::Message, WriteOp::create(item));
 
     let open_key = table::open_conversation(org_id, w.delivery.account_id, &contact.contact_id);
     if w.conversation_exists {
@@ -148,6 +140,86 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
     }
 
     Ok(plan)
+}
+
+/// The wamid's claim, put on its own before the message's transaction: it names the message's
+/// key, so a redelivery finds the message (a duplicate) or, if the first delivery stopped between
+/// the two, stores it under the same key. A standard conditional put: half the units of a write in
+/// the transaction.
+pub fn wamid_claim(org_id: &str, wamid: &str, message_key: &Key, conversation_id: &str, contact_id: &str) -> WriteOp {
+    let mut claim = key_item(&table::wamid(org_id, wamid));
+    claim.insert(attr::ENTITY.into(), s("WamidClaim"));
+    claim.insert("direction".into(), s("inbound"));
+    claim.insert("message_pk".into(), s(&message_key.pk));
+    claim.insert("message_sk".into(), s(&message_key.sk));
+    claim.insert("conversation_id".into(), s(conversation_id));
+    claim.insert("contact_id".into(), s(contact_id));
+    WriteOp::create(claim)
+}
+
+/// Moves a claim whose message was never stored to the key it is stored under now (its
+/// conversation was resolved in between): only from the key it named.
+pub fn moved_claim(
+    org_id: &str,
+    wamid: &str,
+    from: &Key,
+    to: &Key,
+    conversation_id: &str,
+    contact_id: &str,
+) -> WriteOp {
+    WriteOp::update(
+        table::wamid(org_id, wamid),
+        "SET message_pk = :pk, message_sk = :sk, conversation_id = :conversation, contact_id = :contact",
+    )
+    .when("message_pk = :from_pk AND message_sk = :from_sk")
+    .value(":pk", s(&to.pk))
+    .value(":sk", s(&to.sk))
+    .value(":conversation", s(conversation_id))
+    .value(":contact", s(contact_id))
+    .value(":from_pk", s(&from.pk))
+    .value(":from_sk", s(&from.sk))
+}
+
+/// What a wamid's claim names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub message_key: Key,
+    pub conversation_id: String,
+    pub contact_id: String,
+    /// Claims written with their message (before the claim came first) hold these facts.
+    pub opened_conversation: bool,
+    pub check_reach: bool,
+}
+
+impl Claimed {
+    pub fn of(claim: &Item) -> Option<Self> {
+        let flag = |name: &str| claim.get(name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
+        Some(Self {
+            message_key: Key {
+                pk: string_of(claim, "message_pk")?,
+                sk: string_of(claim, "message_sk")?,
+            },
+            conversation_id: string_of(claim, "conversation_id")?,
+            contact_id: string_of(claim, "contact_id").unwrap_or_default(),
+            opened_conversation: flag("opened_conversation"),
+            check_reach: flag("check_reach"),
+        })
+    }
+
+    /// The first storing's facts, from its message (or, for older messages, its claim).
+    pub fn facts_of(&self, message: &Item) -> (bool, bool) {
+        let flag = |name: &str, claimed: bool| {
+            message
+                .get(name)
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(claimed)
+        };
+        (
+            flag("opened_conversation", self.opened_conversation),
+            flag("check_reach", self.check_reach),
+        )
+    }
 }
 
 /// The UTC day of a message's timestamp, `yyyy-mm-dd`: the day it counts on.
@@ -315,16 +387,10 @@ fn contact_write(w: &InboundWrite<'_>) -> Result<Option<WriteOp>, StoreError> {
 }
 
 /// What a cancelled inbound plan means.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum AfterCancel {
-    /// The wamid was claimed before: the first storing's facts, from its claim.
-    Duplicate {
-        message_key: Option<Key>,
-        conversation_id: Option<String>,
-        contact_id: Option<String>,
-        opened_conversation: bool,
-        check_reach: bool,
-    },
+    /// The message is stored (a racing delivery of the wamid): the item as it was.
+    Duplicate { message: Item },
     /// Read again and retry.
     Retry {
         /// The conversation carries a campaign's mark: look up the reach after this message.
@@ -341,25 +407,9 @@ pub enum AfterCancel {
 }
 
 pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bool, ts_ms: i64) -> AfterCancel {
-    if let Some(claim) = cancelled.condition_failed(InboundSlot::Claim) {
-        return AfterCancel::Duplicate {
-            message_key: match (string_of(&claim, "message_pk"), string_of(&claim, "message_sk")) {
-                (Some(pk), Some(sk)) => Some(Key { pk, sk }),
-                _ => None,
-            },
-            conversation_id: string_of(&claim, "conversation_id"),
-            contact_id: string_of(&claim, "contact_id"),
-            opened_conversation: claim
-                .get("opened_conversation")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
-            check_reach: claim
-                .get("check_reach")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
-        };
+    if let Some(message) = cancelled.condition_failed(InboundSlot::Message) {
+        // Another delivery of the wamid stored it under the key its claim names, just now.
+        return AfterCancel::Duplicate { message };
     }
     let mut freshness = None;
     let mut check_reach = false;
@@ -381,12 +431,9 @@ pub fn after_cancel(cancelled: &Cancelled<InboundSlot>, conversation_existed: bo
             forget_open_conversation = true;
         }
     }
-    let forget_identities = cancelled.failed_slots().any(|slot| {
-        !matches!(
-            slot,
-            InboundSlot::Claim | InboundSlot::Message | InboundSlot::Conversation
-        )
-    });
+    let forget_identities = cancelled
+        .failed_slots()
+        .any(|slot| !matches!(slot, InboundSlot::Message | InboundSlot::Conversation));
     AfterCancel::Retry {
         check_reach,
         freshness,

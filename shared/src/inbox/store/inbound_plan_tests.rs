@@ -69,10 +69,10 @@ fn steady_state_is_claim_message_and_conversation() {
     use InboundSlot::*;
     assert_eq!(
         plan.slots().collect::<Vec<_>>(),
-        vec![Claim, Message, Conversation],
+        vec![Message, Conversation],
         "the counters are tallied from the stream"
     );
-    assert_eq!(plan.get(Claim).unwrap().condition(), Some("attribute_not_exists(pk)"));
+    assert_eq!(plan.get(Message).unwrap().condition(), Some("attribute_not_exists(pk)"));
     let condition = plan.get(Conversation).unwrap().condition().unwrap();
     assert!(condition.contains("last_message_ms <= :ts"), "{condition}");
     // The update's own condition keeps the message out of a conversation resolved since.
@@ -113,7 +113,6 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
     assert_eq!(
         plan.slots().collect::<Vec<_>>(),
         vec![
-            Claim,
             Message,
             Conversation,
             OpenConversation,
@@ -130,12 +129,12 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
             "{slot:?}"
         );
     }
-    // The claim names what the tally counts: a new contact and conversation, on the message's day.
-    let Some(WriteOp::Put { item: claim, .. }) = plan.get(Claim) else {
-        panic!("the claim is put");
+    // The message names what the tally counts: a new contact and conversation, on its day.
+    let Some(WriteOp::Put { item: stored, .. }) = plan.get(Message) else {
+        panic!("the message is put");
     };
-    let facts = crate::inbox::tally::Counted::of_image(crate::inbox::tally::ClaimFields::from_stream_image(
-        serde_dynamo::Item::from(claim.clone()),
+    let facts = crate::inbox::tally::Counted::of_image(crate::inbox::tally::ImageFields::from_stream_image(
+        serde_dynamo::Item::from(stored.clone()),
     ));
     assert_eq!(
         facts,
@@ -169,27 +168,52 @@ fn failed(plan: &Plan<InboundSlot>, slot: InboundSlot, old: Item) -> Cancelled<I
 }
 
 #[test]
-fn a_claimed_wamid_is_a_duplicate_with_the_first_storing_facts() {
+fn a_message_stored_by_a_racing_delivery_is_a_duplicate() {
     let plan = plan_for(&known(), true, Freshness::Newest);
-    let claim = Item::from([
-        ("message_pk".to_string(), s("ORG#org_1#CONV#cv_0")),
-        ("message_sk".to_string(), s("MSG#1")),
-        ("conversation_id".to_string(), s("cv_0")),
-        ("opened_conversation".to_string(), AttributeValue::Bool(true)),
-    ]);
-    let after = after_cancel(&failed(&plan, InboundSlot::Claim, claim), true, 0);
+    let stored = Item::from([("opened_conversation".to_string(), AttributeValue::Bool(true))]);
     assert_eq!(
-        after,
-        AfterCancel::Duplicate {
-            message_key: Some(Key {
-                pk: "ORG#org_1#CONV#cv_0".into(),
-                sk: "MSG#1".into()
-            }),
-            conversation_id: Some("cv_0".into()),
-            contact_id: None,
-            opened_conversation: true,
-            check_reach: false,
-        }
+        after_cancel(&failed(&plan, InboundSlot::Message, stored.clone()), true, 0),
+        AfterCancel::Duplicate { message: stored }
+    );
+}
+
+#[test]
+fn a_claim_names_the_key_and_the_first_storing_facts_come_from_its_message() {
+    let key = Key {
+        pk: "ORG#org_1#CONV#cv_0".into(),
+        sk: "MSG#1".into(),
+    };
+    let WriteOp::Put { item, condition, .. } = wamid_claim("org_1", "wamid.1", &key, "cv_0", "ct_1") else {
+        panic!("a claim is put");
+    };
+    assert_eq!(condition.as_deref(), Some("attribute_not_exists(pk)"));
+    let claim = Claimed::of(&item).expect("a readable claim");
+    assert_eq!(
+        (
+            claim.message_key.clone(),
+            claim.conversation_id.as_str(),
+            claim.contact_id.as_str()
+        ),
+        (key.clone(), "cv_0", "ct_1")
+    );
+    let stored = Item::from([
+        ("opened_conversation".to_string(), AttributeValue::Bool(true)),
+        ("check_reach".to_string(), AttributeValue::Bool(true)),
+    ]);
+    assert_eq!(claim.facts_of(&stored), (true, true));
+    // A claim written with its message (before claims came first) holds the facts itself.
+    let mut older = item.clone();
+    older.insert("opened_conversation".into(), AttributeValue::Bool(true));
+    assert_eq!(Claimed::of(&older).unwrap().facts_of(&Item::new()), (true, false));
+    // Moved only from the key it named.
+    let to = Key {
+        pk: "ORG#org_1#CONV#cv_9".into(),
+        sk: "MSG#2".into(),
+    };
+    let moved = moved_claim("org_1", "wamid.1", &key, &to, "cv_9", "ct_1");
+    assert_eq!(
+        moved.condition(),
+        Some("message_pk = :from_pk AND message_sk = :from_sk")
     );
 }
 
@@ -284,11 +308,11 @@ fn a_campaigns_mark_fails_the_update_and_its_retry_clears_it() {
     };
     assert!(expression.ends_with("REMOVE reach_pending"), "{expression}");
     assert!(!condition.as_deref().unwrap_or_default().contains("reach_pending"));
-    let Some(WriteOp::Put { item: claim, .. }) = retry.get(InboundSlot::Claim) else {
-        panic!("the claim is put");
+    let Some(WriteOp::Put { item: stored, .. }) = retry.get(InboundSlot::Message) else {
+        panic!("the message is put");
     };
     assert_eq!(
-        claim.get("check_reach"),
+        stored.get("check_reach"),
         Some(&AttributeValue::Bool(true)),
         "a redelivery looks again"
     );
