@@ -60,3 +60,27 @@ async fn stored_messages_are_counted_from_the_stream_once_each() {
         "another organization's counters are its own"
     );
 }
+
+#[tokio::test]
+async fn an_agents_send_is_counted_as_sent_from_the_stream() {
+    let f = Fixture::new().await;
+    let t = chrono::Utc::now().timestamp() - 60;
+    f.inbound_from(&f.a, "4915112345611", "Cem", "wamid.tally-asks", t)
+        .await;
+    let conversation_id = f.conversation_id(&f.a).await;
+    let (status, _) = f
+        .call(
+            "POST",
+            &format!("/v1/conversations/{conversation_id}/messages"),
+            Some(&f.a.key),
+            Some(&serde_json::json!({"type": "text", "content": {"text": "Yes, in red"}}).to_string()),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 202);
+    f.stack.tally().await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let counters = f.inbox().counters_with_day(&f.a.account.org_id, &today).await.unwrap();
+    assert_eq!(counters.get("messages_sent"), Some(&1));
+    assert_eq!(counters.get("day.messages_sent"), Some(&1));
+    assert_eq!(counters.get("messages_received"), Some(&1));
+}

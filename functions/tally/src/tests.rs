@@ -14,7 +14,7 @@ fn record(sequence: u128, org_id: &str, entity: &str, opened: bool) -> serde_jso
             "ApproximateCreationDateTime": 1_796_400_000,
             "Keys": {"pk": {"S": format!("ORG#{org_id}")}, "sk": {"S": format!("WAMID#wamid.{sequence}")}},
             "NewImage": {"pk": {"S": format!("ORG#{org_id}")}, "sk": {"S": format!("WAMID#wamid.{sequence}")},
-                "entity": {"S": entity}, "direction": {"S": "inbound"}, "org_id": {"S": org_id},
+                "entity": {"S": entity}, "tally": {"S": "received"}, "org_id": {"S": org_id},
                 "day": {"S": "2026-12-05"}, "opened_conversation": {"BOOL": opened}, "new_contact": {"BOOL": opened}},
             "SequenceNumber": sequence.to_string(), "SizeBytes": 200, "StreamViewType": "NEW_IMAGE"
         }

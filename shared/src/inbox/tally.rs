@@ -1,8 +1,8 @@
-//! The inbound counters, tallied from the table's stream instead of inside each message's
-//! transaction (which then writes 3 items, not 5).
+//! The message counters, tallied from the table's stream instead of inside each message's
+//! transaction (an inbound message's then writes 2 items, not 4; an agent's send 3, not 5).
 //!
 //! Each stored inbound message records what it counted (itself; an opened conversation; a new
-//! contact) and its day. The tally function receives the inbound messages' INSERT records in
+//! contact) and its day; each outbound message created to be sent records its day. The tally function receives the inbound messages' INSERT records in
 //! stream order, sums them per organization and day, and adds the sums in one transaction per
 //! chunk together with a tally claim keyed by the chunk's first sequence number, which records the
 //! last one. A retried batch finds its claim and counts only the records after the claimed range,
@@ -24,15 +24,22 @@ pub const MAX_WRITES: usize = 100;
 /// How long a tally claim is kept: longer than the stream keeps records (24 hours).
 pub const CLAIM_SECONDS: i64 = 2 * 24 * 60 * 60;
 
-/// What a stored inbound message counted, as its item records it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The attribute a message counted by the tally carries: [`RECEIVED`] or [`SENT`].
+pub const TALLY: &str = "tally";
+/// An inbound message stored by ingest.
+pub const RECEIVED: &str = "received";
+/// An outbound message created to be sent (agents, schedules, automatic replies, surveys).
+pub const SENT: &str = "sent";
+
+/// What a stored message counted, as its item records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counted {
     pub org_id: String,
+    /// Received (inbound) or sent (outbound).
+    pub sent: bool,
     /// `yyyy-mm-dd` of the message's timestamp (UTC).
     pub day: String,
-    #[serde(default)]
     pub opened_conversation: bool,
-    #[serde(default)]
     pub new_contact: bool,
 }
 
@@ -40,7 +47,7 @@ pub struct Counted {
 #[derive(Deserialize)]
 struct InboundImage {
     entity: Option<String>,
-    direction: Option<String>,
+    tally: Option<String>,
     org_id: Option<String>,
     day: Option<String>,
     #[serde(default)]
@@ -50,14 +57,20 @@ struct InboundImage {
 }
 
 impl Counted {
-    /// The counts of an inbound message's image; `None` for any other item.
+    /// The counts of a counted message's image; `None` for any other item.
     pub fn of_image(image: ImageFields) -> Option<Self> {
         let image: InboundImage = image.0?;
-        if image.entity.as_deref() != Some("Message") || image.direction.as_deref() != Some("inbound") {
+        if image.entity.as_deref() != Some("Message") {
             return None;
         }
+        let sent = match image.tally.as_deref() {
+            Some(RECEIVED) => false,
+            Some(SENT) => true,
+            _ => return None,
+        };
         Some(Self {
             org_id: image.org_id?,
+            sent,
             day: image.day?,
             opened_conversation: image.opened_conversation,
             new_contact: image.new_contact,
@@ -89,8 +102,8 @@ pub struct TallyChunk {
     pub last: u128,
     /// org → name → amount.
     pub totals: BTreeMap<String, BTreeMap<&'static str, i64>>,
-    /// (org, day) → messages received.
-    pub daily: BTreeMap<(String, String), i64>,
+    /// (org, day) → name → amount.
+    pub daily: BTreeMap<(String, String), BTreeMap<&'static str, i64>>,
 }
 
 impl TallyChunk {
@@ -109,8 +122,13 @@ impl TallyChunk {
     }
 
     fn add(&mut self, counted: &Counted) {
+        let name = if counted.sent {
+            "messages_sent"
+        } else {
+            "messages_received"
+        };
         let totals = self.totals.entry(counted.org_id.clone()).or_default();
-        *totals.entry("messages_received").or_default() += 1;
+        *totals.entry(name).or_default() += 1;
         if counted.opened_conversation {
             *totals.entry("conversations_created").or_default() += 1;
             *totals.entry("open_conversations").or_default() += 1;
@@ -121,7 +139,14 @@ impl TallyChunk {
         *self
             .daily
             .entry((counted.org_id.clone(), counted.day.clone()))
+            .or_default()
+            .entry(name)
             .or_default() += 1;
+    }
+
+    /// The messages it counts.
+    pub fn messages(&self) -> i64 {
+        self.daily.values().flat_map(|adds| adds.values()).sum()
     }
 
     /// The counter updates, on counter shard `shard`.
@@ -130,11 +155,9 @@ impl TallyChunk {
             let adds: Vec<(&str, i64)> = adds.iter().map(|(name, amount)| (*name, *amount)).collect();
             WriteOp::add_counters(table::org_counter_shard(org_id, shard), &adds)
         });
-        let daily = self.daily.iter().map(|((org_id, day), amount)| {
-            WriteOp::add_counters(
-                table::org_daily_counter_shard(org_id, day, shard),
-                &[("messages_received", *amount)],
-            )
+        let daily = self.daily.iter().map(|((org_id, day), adds)| {
+            let adds: Vec<(&str, i64)> = adds.iter().map(|(name, amount)| (*name, *amount)).collect();
+            WriteOp::add_counters(table::org_daily_counter_shard(org_id, day, shard), &adds)
         });
         totals.chain(daily).collect()
     }
@@ -223,7 +246,7 @@ pub async fn tally(book: &dyn TallyBook, records: &[StreamedRecord]) -> Result<T
         match book.commit(&chunk, shard).await {
             Ok(Tallied::Added) => {
                 report.chunks += 1;
-                report.messages += chunk.daily.values().sum::<i64>() as u64;
+                report.messages += chunk.messages() as u64;
             }
             Ok(Tallied::CountedBefore { through }) => {
                 report.repeated += 1;

@@ -10,6 +10,7 @@ pub fn claim_record(org_id: &str, sequence: u128, opened: bool) -> StreamedRecor
         sequence,
         counted: Some(Counted {
             org_id: org_id.into(),
+            sent: false,
             day: "2026-12-05".into(),
             opened_conversation: opened,
             new_contact: false,

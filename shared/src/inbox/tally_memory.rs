@@ -14,14 +14,14 @@ pub struct MemoryTally {
 struct State {
     /// first sequence → through.
     claims: HashMap<u128, u128>,
-    /// (org, name) → total; daily under `day.<yyyy-mm-dd>.messages_received`.
+    /// (org, name) → total; daily under `day.<yyyy-mm-dd>.<name>`.
     counters: BTreeMap<(String, String), i64>,
     /// Commits to fail before succeeding (a store outage).
     failures: u32,
 }
 
 impl MemoryTally {
-    /// The organization's counter `name` (daily ones as `day.<yyyy-mm-dd>.messages_received`).
+    /// The organization's counter `name` (daily ones as `day.<yyyy-mm-dd>.<name>`).
     pub fn counter(&self, org_id: &str, name: &str) -> i64 {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state
@@ -54,11 +54,13 @@ impl TallyBook for MemoryTally {
                 *state.counters.entry((org_id.clone(), name.to_string())).or_default() += amount;
             }
         }
-        for ((org_id, day), amount) in &chunk.daily {
-            *state
-                .counters
-                .entry((org_id.clone(), format!("day.{day}.messages_received")))
-                .or_default() += amount;
+        for ((org_id, day), adds) in &chunk.daily {
+            for (name, amount) in adds {
+                *state
+                    .counters
+                    .entry((org_id.clone(), format!("day.{day}.{name}")))
+                    .or_default() += amount;
+            }
         }
         Ok(Tallied::Added)
     }

@@ -10,15 +10,16 @@ fn image(json: serde_json::Value) -> ImageFields {
 }
 
 #[test]
-fn only_inbound_messages_count() {
+fn only_counted_messages_count() {
     let inbound = image(serde_json::json!({
-        "entity": {"S": "Message"}, "direction": {"S": "inbound"}, "org_id": {"S": "org_1"},
+        "entity": {"S": "Message"}, "tally": {"S": "received"}, "org_id": {"S": "org_1"},
         "day": {"S": "2026-12-05"}, "opened_conversation": {"BOOL": true}, "new_contact": {"BOOL": false}
     }));
     assert_eq!(
         Counted::of_image(inbound),
         Some(Counted {
             org_id: "org_1".into(),
+            sent: false,
             day: "2026-12-05".into(),
             opened_conversation: true,
             new_contact: false,

@@ -29,8 +29,8 @@ pub enum Created {
 }
 
 impl OutboundStore {
-    /// Stores a new `queued` message with its job, its id lookup, the conversation's latest
-    /// message and the counters, in one transaction, together with the idempotency key if any.
+    /// Stores a new `queued` message with its job, its id lookup and the conversation's latest
+    /// message in one transaction (the tally counts it from the stream), together with the idempotency key if any.
     pub async fn create(
         &self,
         key: &Key,
@@ -61,6 +61,9 @@ impl OutboundStore {
         let (gsi2pk, gsi2sk) = table::pending_send(org, &message.message_id, state.due_ms().unwrap_or_default());
         item.insert(attr::GSI2_PK.into(), s(gsi2pk));
         item.insert(attr::GSI2_SK.into(), s(gsi2sk));
+        // Counted by the tally from the stream, on the day it was created.
+        item.insert(crate::inbox::tally::TALLY.into(), s(crate::inbox::tally::SENT));
+        item.insert("day".into(), s(now.format("%Y-%m-%d").to_string()));
         item.insert(
             "send_job".into(),
             serde_dynamo::to_attribute_value(job).map_err(|e| StoreError::io("job", e))?,
@@ -82,8 +85,6 @@ impl OutboundStore {
             .value(":now", s(crate::platform::items::now_rfc3339()))
             .value(":gsi2sk", s(timeline))
             .value(":one", n(1));
-        let shard = table::shard_of(&message.message_id, table::COUNTER_SHARDS);
-        let day = now.format("%Y-%m-%d").to_string();
         let mut writes = vec![
             Write::failing_as(
                 self.records.put(item, Some("attribute_not_exists(pk)")),
@@ -91,14 +92,6 @@ impl OutboundStore {
             ),
             Write::from(self.records.put(lookup, None)),
             Write::failing_as(conversation, StoreError::NotFound("conversation".into())),
-            Write::from(
-                self.records
-                    .counters(&table::org_counter_shard(org, shard), &[("messages_sent", 1)]),
-            ),
-            Write::from(self.records.counters(
-                &table::org_daily_counter_shard(org, &day, shard),
-                &[("messages_sent", 1)],
-            )),
         ];
         writes.extend(also);
         if let Some(claim) = idempotency {

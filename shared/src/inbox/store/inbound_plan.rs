@@ -13,6 +13,7 @@
 
 use super::DeliveryContext;
 use crate::inbox::contact_store::with_name_lookup;
+use crate::inbox::tally;
 use crate::inbox::{Contact, Conversation, ConversationStatus, Direction, Message, window_expires_at};
 use crate::meta::InboundMessage;
 use crate::platform::StoreError;
@@ -109,6 +110,7 @@ pub fn inbound_plan(w: &InboundWrite<'_>) -> Result<Plan<InboundSlot>, StoreErro
     item.insert("new_contact".into(), AttributeValue::Bool(!contact.exists));
     item.insert("check_reach".into(), AttributeValue::Bool(w.check_reach));
     item.insert("day".into(), s(day_of(w.message.timestamp)));
+    item.insert(tally::TALLY.into(), s(tally::RECEIVED));
     plan.push(InboundSlot::Message, WriteOp::create(item));
 
     let open_key = table::open_conversation(org_id, w.delivery.account_id, &contact.contact_id);

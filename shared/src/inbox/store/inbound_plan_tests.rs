@@ -140,6 +140,7 @@ fn a_new_customer_opens_a_conversation_and_claims_each_identity() {
         facts,
         Some(crate::inbox::tally::Counted {
             org_id: "org_1".into(),
+            sent: false,
             day: "2023-11-14".into(),
             opened_conversation: true,
             new_contact: true,
