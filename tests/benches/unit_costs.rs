@@ -13,6 +13,7 @@ mod campaign;
 use integration_tests::costs::{Function, Row, Usage, check_baseline, measure, print_table};
 use integration_tests::live_rig::{LiveRig, message_received};
 use integration_tests::outreach::sqs_event_of;
+use integration_tests::stream_tap::StreamTap;
 use integration_tests::*;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
@@ -86,7 +87,7 @@ fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64
 /// the tally of their claims from the stream: the usage of each function, and of the whole leg per
 /// delivery.
 pub(crate) async fn inbound(f: &Fixture, signed: &[(Vec<u8>, String)]) -> Usage {
-    let tap = integration_tests::stream_tap::StreamTap::new(&f.stack);
+    let tap = StreamTap::new(&f.stack);
     tap.take(TALLY_BATCH).await;
     let webhook = measure(async {
         for (body, signature) in signed {
@@ -108,21 +109,26 @@ pub(crate) async fn inbound(f: &Fixture, signed: &[(Vec<u8>, String)]) -> Usage 
     })
     .await
     .invoked(INGEST, queued.len().div_ceil(10) as f64);
-    // Stream reads by Lambda's event source are free: only the tally's own work is measured.
+    let tallied = tally_leg(f, &tap).await;
+    let mut leg = event_source_mapping(ingest, queued.len());
+    leg.add(&webhook);
+    leg.add(&tallied);
+    leg.per(signed.len() as f64)
+}
+
+/// The tally over what the stream holds since `tap` last took, in full batches. Stream reads by
+/// Lambda's event source are free: only the tally's own work is measured.
+pub(crate) async fn tally_leg(f: &Fixture, tap: &StreamTap) -> Usage {
     let batches = tap.take(TALLY_BATCH).await;
     let tally = f.stack.tally_service();
-    let tallied = measure(async {
+    measure(async {
         for batch in &batches {
             let (response, _) = tally.process(batch.clone()).await;
             assert!(response.batch_item_failures.is_empty());
         }
     })
     .await
-    .invoked(TALLY, batches.len() as f64);
-    let mut leg = event_source_mapping(ingest, queued.len());
-    leg.add(&webhook);
-    leg.add(&tallied);
-    leg.per(signed.len() as f64)
+    .invoked(TALLY, batches.len() as f64)
 }
 
 fn signed(bodies: Vec<Vec<u8>>) -> Vec<(Vec<u8>, String)> {
@@ -180,6 +186,8 @@ async fn send_rows(rows: &mut Vec<Row>) {
     inbound(&f, &signed(vec![text_from(&phone, 0, "wamid.window", now)])).await;
     let conversation = f.conversation_id(&f.a).await;
     let path = format!("/v1/conversations/{conversation}/messages");
+    let tap = StreamTap::new(&f.stack);
+    tap.take(TALLY_BATCH).await;
     let api = measure(async {
         for i in 0..SENDS {
             let body = json!({"type": "text", "content": {"text": format!("We have it in navy ({i})")}}).to_string();
@@ -194,6 +202,7 @@ async fn send_rows(rows: &mut Vec<Row>) {
     assert_eq!(jobs.len(), SENDS, "every send was queued");
     let (mut send, hooks) = sent_with_statuses(&f, &jobs).await;
     send.add(&api);
+    send.add(&tally_leg(&f, &tap).await);
     rows.push(Row {
         name: "agent send (API, queue, sender)".into(),
         usage: send.per(SENDS as f64),
