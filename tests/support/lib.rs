@@ -196,49 +196,6 @@ impl TestStack {
         (account, org.api_key_plaintext)
     }
 
-    /// Runs the tally over the table's stream until it has caught up, as its event source would
-    /// (a new reader each time, from the stream's start: the tally's claims keep it exact).
-    pub async fn tally(&self) -> devstack::stream_poller::StreamOutcome {
-        let service = std::sync::Arc::new(self.tally_service());
-        self.stream_reader(std::sync::Arc::new(move |event| {
-            let service = service.clone();
-            Box::pin(async move { Ok(service.process(event).await.0) })
-        }))
-        .drain()
-        .await
-        .expect("the tally catches up")
-    }
-
-    pub fn tally_service(&self) -> tally::TallyService {
-        tally::TallyService::from_aws(
-            &tally::TallyConfig::from_env(&self.env_of("TallyFunction")).expect("template gives the tally its config"),
-            &self.aws,
-        )
-    }
-
-    /// A reader of the table's stream from its start, as the tally's event source (its batch
-    /// size and filter), handing each batch to `handler`.
-    pub fn stream_reader(&self, handler: devstack::functions::StreamHandler) -> devstack::stream_poller::StreamPoller {
-        let spec = self
-            .template
-            .functions()
-            .expect("functions parse")
-            .into_iter()
-            .find(|f| f.logical_id == "TallyFunction")
-            .expect("the template has the tally");
-        let source = spec.stream_sources.first().expect("the tally reads a stream").clone();
-        devstack::stream_poller::StreamPoller::new(
-            aws_sdk_dynamodb::Client::new(&self.aws),
-            aws_sdk_dynamodbstreams::Client::new(&self.aws),
-            spec.logical_id,
-            self.name_of(&source.table),
-            self.stack.region.clone(),
-            source.batch_size,
-            source.filters,
-            handler,
-        )
-    }
-
     pub fn inbox(&self) -> inbox::Inbox {
         inbox::Inbox::new(aws_sdk_dynamodb::Client::new(&self.aws), &self.name_of("Table"))
     }

@@ -184,13 +184,8 @@ impl InboundLedger {
             };
             match after_cancel(&cancelled, existing_conversation.is_some(), message.timestamp * 1000) {
                 AfterCancel::Duplicate { message: stored } => {
-                    let claim = claimed.unwrap_or_else(|| Claimed {
-                        message_key: message_key.clone(),
-                        conversation_id: conversation_id.clone(),
-                        contact_id: contact.contact_id.clone(),
-                        opened_conversation: false,
-                        check_reach: false,
-                    });
+                    let claim = claimed
+                        .unwrap_or_else(|| Claimed::naming(message_key.clone(), &conversation_id, &contact.contact_id));
                     return Ok(duplicate(claim, &stored));
                 }
                 _ if attempt >= MAX_ATTEMPTS => {
@@ -252,13 +247,11 @@ impl InboundLedger {
         let found = match transact::run(&self.records.client, &self.records.table, &plan, "PutItem(wamid claim)").await
         {
             Ok(()) => {
-                return Ok(ClaimState::Ours(Claimed {
-                    message_key: message_key.clone(),
-                    conversation_id: conversation_id.to_string(),
-                    contact_id: contact_id.to_string(),
-                    opened_conversation: false,
-                    check_reach: false,
-                }));
+                return Ok(ClaimState::Ours(Claimed::naming(
+                    message_key.clone(),
+                    conversation_id,
+                    contact_id,
+                )));
             }
             Err(NotCommitted::Store(err)) => return Err(err),
             Err(NotCommitted::Cancelled(cancelled)) => cancelled.condition_failed(InboundSlot::Claim),

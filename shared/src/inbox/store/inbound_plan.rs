@@ -194,6 +194,17 @@ pub struct Claimed {
 }
 
 impl Claimed {
+    /// A claim as this delivery writes it (the facts live on its message).
+    pub fn naming(message_key: Key, conversation_id: &str, contact_id: &str) -> Self {
+        Self {
+            message_key,
+            conversation_id: conversation_id.to_string(),
+            contact_id: contact_id.to_string(),
+            opened_conversation: false,
+            check_reach: false,
+        }
+    }
+
     pub fn of(claim: &Item) -> Option<Self> {
         let flag = |name: &str| claim.get(name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
         Some(Self {
