@@ -6,6 +6,7 @@ pub mod access;
 pub mod care;
 pub mod desk;
 pub mod inbox;
+pub mod integrations;
 pub mod live;
 pub mod meta;
 pub mod outreach;

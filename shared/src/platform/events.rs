@@ -18,6 +18,11 @@ impl DomainEvent {
     fn new(detail_type: &'static str, event_id: String, org_id: &str, mut detail: Value) -> Self {
         detail["event_id"] = Value::String(event_id);
         detail["org_id"] = Value::String(org_id.into());
+        // When the change happened, as the publisher saw it: a webhook receiver orders the
+        // copies it gets of one object by it.
+        detail["occurred_at"] = Value::String(
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        );
         Self { detail_type, detail }
     }
 
@@ -178,6 +183,47 @@ impl DomainEvent {
             format!("agent.password_reset_requested:{agent_id}:{}", ulid::Ulid::new()),
             org_id,
             json!({"agent_id": agent_id, "email": email, "expires_at": expires_at, "requested_by": requested_by}),
+        )
+    }
+
+    /// An outgoing webhook endpoint was disabled by delivery (`gone`: it answered 410;
+    /// `failing`: no success for five days); `at` tells one disabling from a later one.
+    pub fn webhook_disabled(org_id: &str, webhook_id: &str, reason: &str, at: &str) -> Self {
+        Self::new(
+            "webhook.disabled",
+            format!("webhook.disabled:{webhook_id}:{at}"),
+            org_id,
+            json!({"webhook_id": webhook_id, "reason": reason}),
+        )
+    }
+
+    /// An agent resolved a conversation (beside `conversation.changed`, for integrations).
+    pub fn conversation_resolved(org_id: &str, conversation_id: &str, agent_id: &str, change_id: &str) -> Self {
+        Self::new(
+            "conversation.resolved",
+            format!("conversation.resolved:{conversation_id}:{change_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "agent_id": agent_id}),
+        )
+    }
+
+    /// A conversation was assigned or transferred to `agent_id` (or to a division's queue).
+    pub fn conversation_assigned(org_id: &str, conversation_id: &str, agent_id: &str, change_id: &str) -> Self {
+        Self::new(
+            "conversation.assigned",
+            format!("conversation.assigned:{conversation_id}:{change_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "agent_id": agent_id}),
+        )
+    }
+
+    /// A contact was created: a new customer wrote (`account_id` theirs), or an agent added one.
+    pub fn contact_created(org_id: &str, contact_id: &str, account_id: Option<&str>) -> Self {
+        Self::new(
+            "contact.created",
+            format!("contact.created:{contact_id}"),
+            org_id,
+            json!({"contact_id": contact_id, "account_id": account_id}),
         )
     }
 

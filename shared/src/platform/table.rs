@@ -191,6 +191,8 @@ pub mod prefix {
     pub const SLA_BREACH: &str = "SLABREACH#";
     pub const CHAT_EXPIRY: &str = "CHATEXPIRY#";
     pub const CSAT: &str = "CSAT#";
+    pub const OUTGOING_WEBHOOK: &str = "OUTHOOK#";
+    pub const WEBHOOK_DELIVERY: &str = "DELIVERY#";
 }
 
 /// The conversation a [`contact_conversation`] sort key names.
@@ -492,7 +494,42 @@ fn due_partition(prefix: &str, minute: &str, org_id: &str) -> String {
     due_shard_partition(prefix, minute, shard_of(org_id, DUE_SHARDS))
 }
 
-/// The due-index partition prefixes: scheduled messages, SLA clocks, idle conversations.
+/// An organization's outgoing webhook endpoint.
+pub fn outgoing_webhook(org_id: &str, webhook_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{webhook_id}", prefix::OUTGOING_WEBHOOK))
+}
+
+/// One endpoint's deliveries, newest first by their time-ordered ids: each endpoint its own
+/// partition, so its log is one Query and one endpoint's volume shares no partition with another.
+pub fn webhook_deliveries_partition(org_id: &str, webhook_id: &str) -> String {
+    format!("ORG#{org_id}#OUTHOOK#{webhook_id}")
+}
+
+pub fn webhook_delivery(org_id: &str, webhook_id: &str, delivery_id: &str) -> Key {
+    Key::new(
+        webhook_deliveries_partition(org_id, webhook_id),
+        format!("{}{delivery_id}", prefix::WEBHOOK_DELIVERY),
+    )
+}
+
+/// GSI2 key of a delivery waiting for a retry past SQS's longest delay (or a safety net for a
+/// shorter one).
+pub fn webhook_retry_due(
+    minute: &str,
+    due_ms: i64,
+    org_id: &str,
+    webhook_id: &str,
+    delivery_id: &str,
+) -> (String, String) {
+    (
+        due_partition(WEBHOOK_RETRY_DUE, minute, org_id),
+        format!("{:013}#{org_id}#{webhook_id}#{delivery_id}", due_ms.max(0)),
+    )
+}
+
+/// The due-index partition prefixes: scheduled messages, SLA clocks, idle conversations, webhook
+/// retries.
+pub const WEBHOOK_RETRY_DUE: &str = "HOOKDUE#";
 pub const SCHEDULED_DUE: &str = "DUE#";
 pub const SLA_DUE: &str = "SLADUE#";
 pub const EXPIRY_DUE: &str = "EXPDUE#";
