@@ -459,3 +459,7 @@ impl Dispatcher {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "dispatcher_tests.rs"]
+mod tests;

@@ -8,6 +8,7 @@
 //! under: [`dispatcher`]. The SSRF-safe HTTP client: [`safe_http`].
 
 pub mod address_policy;
+pub mod attempt_queue;
 pub mod catalogue;
 pub mod delivery_policy;
 pub mod delivery_store;

@@ -29,6 +29,10 @@ pub mod vars {
     pub const GRAPH_API_VERSION: &str = "GRAPH_API_VERSION";
     /// The KMS key that seals account secrets.
     pub const SECRETS_KEY_ID: &str = "SECRETS_KEY_ID";
+    /// The outgoing webhooks' queue: domain events from the bus and queued attempts.
+    pub const DELIVERIES_QUEUE_URL: &str = "DELIVERIES_QUEUE_URL";
+    /// `true` on local stacks only: outgoing webhooks may go to loopback and over plain http.
+    pub const WEBHOOKS_ALLOW_LOOPBACK: &str = "WEBHOOKS_ALLOW_LOOPBACK";
     /// A queue consumer's dead-letter queue (where records that failed for good are moved).
     pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
     /// A queue consumer's `maxReceiveCount`, equal to its queue's redrive policy.
