@@ -32,6 +32,7 @@ fi
 use_local_aws "$moto_port"
 
 # In the background so this script stays free to handle signals; `wait` returns on one.
-"${CARGO_TARGET_DIR:-target}/debug/devstack" up --port "$http_port" "$@" &
+# Local receivers (infra/webhook_receiver.py) listen on loopback over plain http.
+"${CARGO_TARGET_DIR:-target}/debug/devstack" up --port "$http_port" --parameter WebhooksAllowLoopback=true "$@" &
 devstack_pid=$!
 wait "$devstack_pid"

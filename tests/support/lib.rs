@@ -89,9 +89,11 @@ impl TestStack {
             &ulid::Ulid::new().to_string().to_lowercase()[20..],
             STACK_COUNTER.fetch_add(1, Ordering::Relaxed)
         );
-        let stack = Stack::provision(&template, &unique, &aws)
+        let mut stack = Stack::provision(&template, &unique, &aws)
             .await
             .expect("stack provisions on moto");
+        // The tests' webhook receivers listen on loopback, as make dev's do.
+        stack.parameters.insert("WebhooksAllowLoopback".into(), "true".into());
         Self { template, stack, aws }
     }
 

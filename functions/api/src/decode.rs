@@ -73,6 +73,9 @@ pub fn decode_request(request: &Request) -> Result<(), HttpError> {
         "UpdateContact" => drop(decode_body::<views::UpdateContact>(&cx)?),
         "UpdateDivision" => drop(decode_body::<views::UpdateDivision>(&cx)?),
         "UpdateQuickReply" => drop(decode_body::<views::UpdateQuickReply>(&cx)?),
+        "CreateWebhook" => drop(decode_body::<views::CreateWebhook>(&cx)?),
+        "UpdateWebhook" => drop(decode_body::<views::UpdateWebhook>(&cx)?),
+        "RedeliverFailed" => drop(decode_body::<views::RedeliverFailed>(&cx)?),
         other => {
             drop(decode_body::<serde_json::Value>(&cx).map_err(|e| HttpError::new(e.status, "unknown_schema", other))?)
         }

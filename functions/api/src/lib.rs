@@ -74,6 +74,10 @@ pub struct ApiConfig {
     pub event_bus_name: String,
     /// The WebSocket URL the page opens for live updates.
     pub live_url: String,
+    /// The deliveries function's queue (webhook tests and redeliveries).
+    pub deliveries_queue_url: String,
+    /// Where outgoing webhooks may point.
+    pub webhook_reach: shared::integrations::address_policy::Reach,
 }
 
 impl ApiConfig {
@@ -88,6 +92,20 @@ impl ApiConfig {
             campaign_queue_url: env.required(vars::CAMPAIGN_QUEUE_URL)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             live_url: env.required(vars::LIVE_URL)?,
+            deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
+            webhook_reach: shared::integrations::address_policy::Reach {
+                allow_loopback: match env.get(vars::WEBHOOKS_ALLOW_LOOPBACK).as_deref().map(str::trim) {
+                    None | Some("" | "false") => false,
+                    Some("true") => true,
+                    Some(other) => {
+                        return Err(ConfigError::Invalid {
+                            name: vars::WEBHOOKS_ALLOW_LOOPBACK,
+                            value: other.to_string(),
+                            reason: "expected true or false",
+                        });
+                    }
+                },
+            },
             self_registration: match env.get(vars::SELF_REGISTRATION).as_deref().map(str::trim) {
                 None | Some("" | "disabled") => false,
                 Some("enabled") => true,
@@ -110,6 +128,7 @@ pub struct ApiService {
     desk: DeskPorts,
     outreach: OutreachPorts,
     care: CarePorts,
+    integrations: IntegrationsPorts,
     events: Box<dyn EventPublisher>,
     live_url: String,
     /// "Now" for every handler (the system's in Lambda).
@@ -170,6 +189,16 @@ struct CarePorts {
     chat_expiry: ChatExpiryStore,
     /// Satisfaction surveys.
     csat: CsatStore,
+}
+
+/// Outgoing webhooks: endpoints, their delivery log, the deliveries function's queue, the key
+/// that seals their secrets (the API seals; only the deliveries function opens).
+struct IntegrationsPorts {
+    endpoints: Arc<dyn shared::integrations::ports::Endpoints>,
+    deliveries: Arc<dyn shared::integrations::ports::DeliveryLog>,
+    attempts: Arc<dyn shared::integrations::ports::AttemptQueue>,
+    keeper: Arc<dyn shared::platform::secret_keeper::SecretKeeper>,
+    reach: shared::integrations::address_policy::Reach,
 }
 
 impl ApiService {
@@ -255,7 +284,19 @@ impl ApiService {
                 sla_policies: SlaPolicyStore::new(dynamo.clone(), table),
                 sla: SlaKeeper::new(dynamo.clone(), table),
                 chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
-                csat: CsatStore::new(dynamo, table),
+                csat: CsatStore::new(dynamo.clone(), table),
+            },
+            integrations: IntegrationsPorts {
+                endpoints: Arc::new(shared::integrations::endpoint_store::EndpointStore::new(
+                    dynamo.clone(),
+                    table,
+                )),
+                deliveries: Arc::new(shared::integrations::delivery_store::DeliveryStore::new(dynamo, table)),
+                attempts: Arc::new(shared::integrations::attempt_queue::QueuedAttempts(Arc::new(
+                    SqsJobQueue::new(sqs.clone(), &config.deliveries_queue_url),
+                ))),
+                keeper: keeper(),
+                reach: config.webhook_reach,
             },
             events: Box::new(EventBridgePublisher::new(
                 aws_sdk_eventbridge::Client::new(aws),
@@ -351,13 +392,43 @@ impl ApiService {
         let Some(conversation_id) = context.parameters.get("conversation_id") else {
             return;
         };
-        let event = shared::platform::events::DomainEvent::conversation_changed(
-            &context.caller.org_id,
+        use shared::platform::events::DomainEvent;
+        let (org, agent) = (&context.caller.org_id, &context.caller.agent_id);
+        let mut events = vec![DomainEvent::conversation_changed(
+            org,
             conversation_id,
             &route.operation_id(),
-            &context.caller.agent_id,
-        );
-        if !self.events.publish(&[event]).await.is_empty() {
+            agent,
+        )];
+        // Integrations get the moves they subscribe to by name (the request succeeded, so its
+        // body is the change as made).
+        let body = || serde_json::from_slice::<serde_json::Value>(context.request.body().as_ref()).unwrap_or_default();
+        let text = |body: &serde_json::Value, field: &str| body.get(field).and_then(|v| v.as_str()).map(str::to_string);
+        match route.operation {
+            routes::Operation::Resolve => events.push(DomainEvent::conversation_resolved(org, conversation_id, agent)),
+            routes::Operation::Assign => {
+                let body = body();
+                events.push(DomainEvent::conversation_assigned(
+                    org,
+                    conversation_id,
+                    text(&body, "agent_id").as_deref(),
+                    text(&body, "division_id").as_deref(),
+                    agent,
+                ));
+            }
+            routes::Operation::Transfer => {
+                let body = body();
+                events.push(DomainEvent::conversation_assigned(
+                    org,
+                    conversation_id,
+                    text(&body, "to_agent_id").as_deref(),
+                    text(&body, "to_division_id").as_deref(),
+                    agent,
+                ));
+            }
+            _ => {}
+        }
+        if !self.events.publish(&events).await.is_empty() {
             warn!("conversation.changed not published");
             shared::platform::telemetry::emit_metric("ChangesNotAnnounced", 1.0, "Count", &[("Function", "api")]);
         }

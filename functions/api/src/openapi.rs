@@ -91,7 +91,17 @@ use utoipa::OpenApi;
     PasswordResetIssued,
     CompletePasswordReset,
     RegisterRequest,
-    Registered
+    Registered,
+    Webhook,
+    WebhookList,
+    WebhookCreated,
+    CreateWebhook,
+    UpdateWebhook,
+    SecretRotated,
+    WebhookDelivery,
+    WebhookDeliveryList,
+    RedeliverFailed,
+    Redelivered
 )))]
 struct Schemas;
 
@@ -169,6 +179,12 @@ fn example(schema: &str) -> Value {
             "resolution_time_secs": 86400, "warning_threshold_pct": 80, "is_default": true
         }),
         "UpdateSlaPolicy" => json!({"warning_threshold_pct": 75}),
+        "CreateWebhook" => json!({
+            "name": "CRM", "url": "https://crm.example.com/hooks/switchboard",
+            "events": ["message.received", "conversation.resolved"]
+        }),
+        "UpdateWebhook" => json!({"events": ["message.received", "message.status"]}),
+        "RedeliverFailed" => json!({"since": "2026-12-04T00:00:00Z"}),
         _ => json!({}),
     }
 }
@@ -316,8 +332,45 @@ pub fn document() -> Value {
         },
         "security": [{"apiKey": []}],
         "paths": paths,
+        "webhooks": webhooks(),
         "components": components,
     })
+}
+
+/// OpenAPI 3.1's `webhooks`: each event an outgoing webhook may receive, with its body's schema
+/// and the Standard Webhooks headers it is signed with.
+fn webhooks() -> Value {
+    let headers = json!({
+        "webhook-id": {"required": true, "description": "the event's id: the same on every retry and redelivery (de-duplicate by it)", "schema": {"type": "string"}},
+        "webhook-timestamp": {"required": true, "description": "epoch seconds of this attempt", "schema": {"type": "string"}},
+        "webhook-signature": {"required": true, "description": "space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret in force (two for 24 hours after a rotation)", "schema": {"type": "string"}},
+    });
+    let mut events = Map::new();
+    for kind in shared::integrations::catalogue::EVENTS {
+        let mut parameters = Vec::new();
+        for (name, header) in headers.as_object().into_iter().flatten() {
+            let mut parameter = header.clone();
+            parameter["name"] = json!(name);
+            parameter["in"] = json!("header");
+            parameters.push(parameter);
+        }
+        events.insert(
+            kind.name.to_string(),
+            json!({"post": {
+                "operationId": format!("webhook_{}", kind.name.replace('.', "_")),
+                "summary": kind.summary,
+                "parameters": parameters,
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": shared::integrations::catalogue::body_schema(kind),
+                }}},
+                "responses": {
+                    "2XX": {"description": "received; any other answer (or none within 15 s) is retried for about 27 hours"},
+                    "410": {"description": "gone: the endpoint is disabled at once"},
+                },
+            }}),
+        );
+    }
+    Value::Object(events)
 }
 
 #[cfg(test)]

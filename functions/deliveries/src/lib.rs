@@ -109,7 +109,13 @@ impl DeliveriesService {
         )
     }
 
-    pub fn new(dispatcher: Dispatcher, log: Arc<DeliveryStore>, due: DueIndex, runner: BatchRunner, clock: Clock) -> Self {
+    pub fn new(
+        dispatcher: Dispatcher,
+        log: Arc<DeliveryStore>,
+        due: DueIndex,
+        runner: BatchRunner,
+        clock: Clock,
+    ) -> Self {
         Self {
             dispatcher,
             log,
@@ -126,9 +132,16 @@ impl DeliveriesService {
             let (response, _) = Box::pin(self.process(batch)).await;
             return Ok(serde_json::to_value(response)?);
         }
-        let now_ms = self.clock.now_for(&event.payload);
-        let summary = self.run_due(now_ms).instrument(info_span!("tick", function = CLOCK)).await?;
-        Ok(serde_json::json!({"queued": summary.0, "left": summary.1}))
+        let (queued, left) = self.tick(&event.payload).await?;
+        Ok(serde_json::json!({"queued": queued, "left": left}))
+    }
+
+    /// The minute's schedule: queues the due retries; answers (queued, left).
+    pub async fn tick(&self, scheduled: &Value) -> Result<(u32, u32), StoreError> {
+        let now_ms = self.clock.now_for(scheduled);
+        self.run_due(now_ms)
+            .instrument(info_span!("tick", function = CLOCK))
+            .await
     }
 
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchCounts) {
@@ -137,7 +150,9 @@ impl DeliveriesService {
 
     /// Queues every due retry from the cursor's minute through now; answers (queued, left).
     pub async fn run_due(&self, now_ms: i64) -> Result<(u32, u32), StoreError> {
-        let pages = self.due.shards::<Delivery>(WEBHOOK_RETRY_DUE, &[delivery_store::ENTITY]);
+        let pages = self
+            .due
+            .shards::<Delivery>(WEBHOOK_RETRY_DUE, &[delivery_store::ENTITY]);
         let mut work = DueRetries {
             service: self,
             queued: 0,
@@ -156,7 +171,12 @@ impl DeliveriesService {
         .await?;
         info!(queued = work.queued, left = work.left, "due retries queued");
         if work.queued > 0 {
-            emit_metric("RetriesQueued", f64::from(work.queued), "Count", &[("Function", "deliveries")]);
+            emit_metric(
+                "RetriesQueued",
+                f64::from(work.queued),
+                "Count",
+                &[("Function", "deliveries")],
+            );
         }
         Ok((work.queued, work.left))
     }

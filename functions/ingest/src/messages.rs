@@ -59,10 +59,16 @@ impl IngestService {
                 conversation_id,
                 contact_id,
                 new_conversation,
+                new_contact,
                 check_reach,
                 ..
             } => {
                 summary.messages_stored += 1;
+                if new_contact {
+                    effects
+                        .events
+                        .push(DomainEvent::contact_created(org_id, &contact_id, Some(account_id)));
+                }
                 (Some(conversation_id), Some(contact_id), new_conversation, check_reach)
             }
             InboundOutcome::Duplicate {

@@ -55,6 +55,7 @@ use shared::outreach::campaign_store::CampaignStore;
 use shared::platform::StoreError;
 use shared::platform::config::{ConfigError, EnvSource, vars};
 use shared::platform::event_bus::{EventBridgePublisher, EventPublisher, announce_failed_send};
+use shared::platform::events::DomainEvent;
 use shared::platform::secret_keeper::KmsSecretKeeper;
 use shared::platform::sqs_batch::{Attempt, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use shared::platform::telemetry::emit_metric;
@@ -434,7 +435,14 @@ impl SenderService {
         self.ports
             .wamids
             .link_outbound(&pending.message.org_id, wamid, &pending.key)
-            .await
+            .await?;
+        // Integrations hear of it; the send stands whether or not the bus takes the event.
+        let message = &pending.message;
+        let event = DomainEvent::message_sent(&message.org_id, &message.conversation_id, &message.message_id, wamid);
+        if !self.ports.events.publish(&[event]).await.is_empty() {
+            warn!(%wamid, "message.sent not published");
+        }
+        Ok(())
     }
 
     /// A claimed message that cannot be sent.

@@ -77,6 +77,7 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "live",
     "notifier",
     "tally",
+    "deliveries",
 ];
 
 pub fn build(
@@ -153,6 +154,21 @@ pub fn build(
                 let service = service.clone();
                 Box::pin(async move { service.respond(request).await.map_err(|e| e.to_string()) })
             }))
+        }
+        "deliveries" => {
+            let config = deliveries::DeliveriesConfig::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(deliveries::DeliveriesService::from_aws(&config, aws));
+            let records = service.clone();
+            Handler::SqsAndScheduled(
+                Arc::new(move |event| {
+                    let service = records.clone();
+                    Box::pin(async move { Ok(service.process(event).await.0) })
+                }),
+                Arc::new(move |event| {
+                    let service = service.clone();
+                    Box::pin(async move { service.tick(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
+                }),
+            )
         }
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => {

@@ -44,6 +44,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ("chat_expiration.read", "read the chat expiration rules"),
     ("chat_expiration.manage", "set and remove chat expiration rules"),
     ("csat.read", "list satisfaction surveys and their ratings"),
+    (
+        "webhooks.read",
+        "list and read outgoing webhooks and their delivery log (secrets masked)",
+    ),
+    (
+        "webhooks.manage",
+        "create, change, delete and test outgoing webhooks, rotate their secrets, redeliver",
+    ),
 ];
 
 const AGENT_PERMISSIONS: &[&str] = &[

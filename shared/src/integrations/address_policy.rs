@@ -161,7 +161,11 @@ pub fn parse_target(url: &str, reach: Reach) -> Result<Target, UrlRefusal> {
     if authority.as_str().contains('@') {
         return Err(UrlRefusal::Credentials);
     }
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
     if host.is_empty() {
         return Err(UrlRefusal::Malformed);
     }
@@ -253,8 +257,14 @@ mod tests {
         assert_eq!(target.path_and_query, "/in?x=1");
         assert!(parse_target("https://8.8.8.8/", DEPLOYED).is_ok());
         assert!(parse_target("https://[2606:4700::1111]/", DEPLOYED).is_ok());
-        assert!(parse_target("https://100.128.0.1/", DEPLOYED).is_ok(), "just past CGNAT");
-        assert!(parse_target("https://172.32.0.1/", DEPLOYED).is_ok(), "just past 172.16/12");
+        assert!(
+            parse_target("https://100.128.0.1/", DEPLOYED).is_ok(),
+            "just past CGNAT"
+        );
+        assert!(
+            parse_target("https://172.32.0.1/", DEPLOYED).is_ok(),
+            "just past 172.16/12"
+        );
     }
 
     #[test]
@@ -277,11 +287,17 @@ mod tests {
         assert!(parse_target("https://[::1]/", LOCAL).is_ok());
         assert!(matches!(
             parse_target("http://10.0.0.1/", LOCAL),
-            Err(UrlRefusal::Refused { class: AddressClass::Private, .. })
+            Err(UrlRefusal::Refused {
+                class: AddressClass::Private,
+                ..
+            })
         ));
         assert!(matches!(
             parse_target("http://169.254.169.254/", LOCAL),
-            Err(UrlRefusal::Refused { class: AddressClass::LinkLocal, .. })
+            Err(UrlRefusal::Refused {
+                class: AddressClass::LinkLocal,
+                ..
+            })
         ));
     }
 
@@ -292,8 +308,14 @@ mod tests {
         assert!(check_resolved("h", &[public], DEPLOYED).is_ok());
         assert!(matches!(
             check_resolved("h", &[public, private], DEPLOYED),
-            Err(UrlRefusal::Refused { class: AddressClass::Private, .. })
+            Err(UrlRefusal::Refused {
+                class: AddressClass::Private,
+                ..
+            })
         ));
-        assert_eq!(check_resolved("h", &[], DEPLOYED), Err(UrlRefusal::Unresolved("h".into())));
+        assert_eq!(
+            check_resolved("h", &[], DEPLOYED),
+            Err(UrlRefusal::Unresolved("h".into()))
+        );
     }
 }

@@ -42,7 +42,10 @@ pub const EVENTS: &[EventKind] = &[
         summary: "An outbound message's delivery state moved (sent, delivered, read, failed)",
         fields: &[
             ("wamid", ID),
-            ("status", r#"{"type":"string","enum":["sent","delivered","read","failed","deleted","played"]}"#),
+            (
+                "status",
+                r#"{"type":"string","enum":["sent","delivered","read","failed","deleted","played"]}"#,
+            ),
             ("timestamp", EPOCH_S),
             ("conversation_id", TEXT),
             ("message_id", TEXT),
@@ -76,12 +79,17 @@ pub const EVENTS: &[EventKind] = &[
     EventKind {
         name: "conversation.resolved",
         summary: "An agent resolved a conversation",
-        fields: &[("conversation_id", ID), ("agent_id", ID)],
+        fields: &[("conversation_id", ID), ("resolved_by", ID)],
     },
     EventKind {
         name: "conversation.assigned",
-        summary: "A conversation was assigned or transferred",
-        fields: &[("conversation_id", ID), ("agent_id", ID)],
+        summary: "A conversation was assigned, transferred or unassigned",
+        fields: &[
+            ("conversation_id", ID),
+            ("agent_id", ID_OR_NULL),
+            ("division_id", ID_OR_NULL),
+            ("assigned_by", ID),
+        ],
     },
     EventKind {
         name: "conversation.auto_resolved",
@@ -96,7 +104,11 @@ pub const EVENTS: &[EventKind] = &[
     EventKind {
         name: "scheduled_message.sent",
         summary: "A scheduled message was handed to the outbound path",
-        fields: &[("conversation_id", ID), ("scheduled_message_id", ID), ("message_id", ID)],
+        fields: &[
+            ("conversation_id", ID),
+            ("scheduled_message_id", ID),
+            ("message_id", ID),
+        ],
     },
     EventKind {
         name: "scheduled_message.failed",
@@ -109,7 +121,10 @@ pub const EVENTS: &[EventKind] = &[
         fields: &[
             ("conversation_id", ID),
             ("sla_policy_id", ID),
-            ("kind", r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#),
+            (
+                "kind",
+                r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#,
+            ),
             ("cycle", r#"{"type":"integer"}"#),
             ("at", TIME),
         ],
@@ -120,7 +135,10 @@ pub const EVENTS: &[EventKind] = &[
         fields: &[
             ("conversation_id", ID),
             ("sla_policy_id", ID),
-            ("kind", r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#),
+            (
+                "kind",
+                r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#,
+            ),
             ("cycle", r#"{"type":"integer"}"#),
             ("at", TIME),
         ],
@@ -138,12 +156,20 @@ pub const EVENTS: &[EventKind] = &[
     EventKind {
         name: "agent.password_reset_requested",
         summary: "An admin asked for an agent's password reset (the token is never sent)",
-        fields: &[("agent_id", ID), ("email", TEXT), ("expires_at", TIME), ("requested_by", ID)],
+        fields: &[
+            ("agent_id", ID),
+            ("email", TEXT),
+            ("expires_at", TIME),
+            ("requested_by", ID),
+        ],
     },
     EventKind {
         name: "webhook.disabled",
         summary: "An endpoint was disabled: it answered 410 Gone, or had no success for five days",
-        fields: &[("webhook_id", ID), ("reason", r#"{"type":"string","enum":["gone","failing"]}"#)],
+        fields: &[
+            ("webhook_id", ID),
+            ("reason", r#"{"type":"string","enum":["gone","failing"]}"#),
+        ],
     },
     EventKind {
         name: "webhook.test",
@@ -213,7 +239,12 @@ mod tests {
         }
         let schema = body_schema(kind("message.received").unwrap());
         assert_eq!(schema["properties"]["type"]["const"], "message.received");
-        assert!(schema["properties"]["data"]["required"].as_array().unwrap().contains(&json!("wamid")));
+        assert!(
+            schema["properties"]["data"]["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("wamid"))
+        );
     }
 
     #[test]

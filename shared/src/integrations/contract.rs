@@ -118,10 +118,22 @@ pub async fn endpoints_contract(store: &dyn Endpoints, org_id: &str) {
             .is_none()
     );
 
-    let first = store.record_failure(org_id, "wh_a", 1_000, "t1").await.unwrap().unwrap();
-    let second = store.record_failure(org_id, "wh_a", 5_000, "t2").await.unwrap().unwrap();
+    let first = store
+        .record_failure(org_id, "wh_a", 1_000, "t1")
+        .await
+        .unwrap()
+        .unwrap();
+    let second = store
+        .record_failure(org_id, "wh_a", 5_000, "t2")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((first.since_ms, first.consecutive), (1_000, 1));
-    assert_eq!((second.since_ms, second.consecutive), (1_000, 2), "the streak keeps its start");
+    assert_eq!(
+        (second.since_ms, second.consecutive),
+        (1_000, 2),
+        "the streak keeps its start"
+    );
     store.record_success(org_id, "wh_a", "t3").await.unwrap();
     let healthy = store.endpoint(org_id, "wh_a").await.unwrap().unwrap();
     assert_eq!((healthy.consecutive_failures, healthy.failing_since_ms), (0, None));
@@ -143,11 +155,17 @@ pub async fn endpoints_contract(store: &dyn Endpoints, org_id: &str) {
 pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
     let first = delivery(org_id, "wh_log", "evt_1", 1_000, "message.received");
     assert!(log.create_delivery(&first).await.unwrap());
-    assert!(!log.create_delivery(&first).await.unwrap(), "a redelivered event adds none");
+    assert!(
+        !log.create_delivery(&first).await.unwrap(),
+        "a redelivered event adds none"
+    );
     let reference = first.reference();
     assert_eq!(log.delivery(&reference).await.unwrap(), Some(first.clone()));
 
-    assert!(!log.settle(&reference, 2, &succeeded()).await.unwrap(), "not the attempt in flight");
+    assert!(
+        !log.settle(&reference, 2, &succeeded()).await.unwrap(),
+        "not the attempt in flight"
+    );
     assert!(log.settle(&reference, 1, &retrying(9_000)).await.unwrap());
     assert!(!log.settle(&reference, 1, &succeeded()).await.unwrap(), "settled once");
     let waiting = log.delivery(&reference).await.unwrap().unwrap();
@@ -161,15 +179,21 @@ pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
     let sending = log.delivery(&reference).await.unwrap().unwrap();
     assert_eq!((sending.status, sending.attempt), (DeliveryStatus::Sending, 2));
     assert_eq!(sending.attempt_started_ms, Some(9_500));
-    assert!(matches!(
-        log.reopen(&reference).await,
-        Err(StoreError::Conflict(_))
-    ), "in progress: no manual redelivery");
+    assert!(
+        matches!(log.reopen(&reference).await, Err(StoreError::Conflict(_))),
+        "in progress: no manual redelivery"
+    );
 
     assert!(log.settle(&reference, 2, &succeeded()).await.unwrap());
     let done = log.delivery(&reference).await.unwrap().unwrap();
-    assert_eq!((done.status, done.http_status, done.error_message), (DeliveryStatus::Succeeded, Some(204), None));
-    assert_eq!(done.response_body, None, "the earlier answer is not kept past a later one");
+    assert_eq!(
+        (done.status, done.http_status, done.error_message),
+        (DeliveryStatus::Succeeded, Some(204), None)
+    );
+    assert_eq!(
+        done.response_body, None,
+        "the earlier answer is not kept past a later one"
+    );
     let reopened = log.reopen(&reference).await.unwrap().expect("reopened");
     assert_eq!((reopened.status, reopened.max_attempts), (DeliveryStatus::Pending, 3));
     assert_eq!(reopened.completed_at, None);
@@ -181,7 +205,10 @@ pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
     assert_eq!(log.delivery(&missing).await.unwrap(), None);
 
     // Newest first, filtered.
-    for (i, kind) in ["message.status", "message.received", "message.status"].iter().enumerate() {
+    for (i, kind) in ["message.status", "message.received", "message.status"]
+        .iter()
+        .enumerate()
+    {
         let d = delivery(org_id, "wh_log", &format!("evt_p{i}"), 2_000 + i as i64, kind);
         assert!(log.create_delivery(&d).await.unwrap());
     }
@@ -198,7 +225,10 @@ pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
     let mut seen = Vec::new();
     let mut start = None;
     loop {
-        let page = log.deliveries_page(org_id, "wh_log", &statuses, 2, start).await.unwrap();
+        let page = log
+            .deliveries_page(org_id, "wh_log", &statuses, 2, start)
+            .await
+            .unwrap();
         seen.extend(page.items.into_iter().map(|d| d.event_id));
         match page.next {
             Some(next) => start = Some(next),

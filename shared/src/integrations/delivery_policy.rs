@@ -40,7 +40,9 @@ pub enum Answer {
 pub enum Next {
     Succeeded,
     /// Try again after this many seconds.
-    RetryIn { seconds: u32 },
+    RetryIn {
+        seconds: u32,
+    },
     /// No further attempt: out of attempts, or one that cannot succeed.
     Failed,
     /// 410 Gone: fail the delivery and disable the endpoint.
@@ -140,7 +142,10 @@ mod tests {
         }
         assert_eq!(total, 5 + 300 + 1_800 + 7_200 + 18_000 + 36_000 + 36_000);
         assert!((27 * 3600..28 * 3600).contains(&total));
-        assert_eq!(after_attempt(MAX_ATTEMPTS, MAX_ATTEMPTS, &status(500), 0.0), Next::Failed);
+        assert_eq!(
+            after_attempt(MAX_ATTEMPTS, MAX_ATTEMPTS, &status(500), 0.0),
+            Next::Failed
+        );
     }
 
     #[test]
@@ -154,7 +159,11 @@ mod tests {
     fn answers_decide_the_next_step() {
         assert_eq!(after_attempt(1, 8, &status(204), 0.0), Next::Succeeded);
         assert_eq!(after_attempt(3, 8, &status(410), 0.0), Next::EndpointGone);
-        assert_eq!(after_attempt(1, 8, &status(301), 0.0), Next::RetryIn { seconds: 5 }, "redirects are not followed");
+        assert_eq!(
+            after_attempt(1, 8, &status(301), 0.0),
+            Next::RetryIn { seconds: 5 },
+            "redirects are not followed"
+        );
         assert_eq!(after_attempt(1, 8, &status(400), 0.0), Next::RetryIn { seconds: 5 });
         let timeout = Answer::NoAnswer {
             reason: "timed out".into(),
@@ -174,7 +183,10 @@ mod tests {
             retry_after_s: Some(s),
         };
         assert_eq!(after_attempt(3, 8, &asked(60), 0.0), Next::RetryIn { seconds: 60 });
-        assert_eq!(after_attempt(3, 8, &asked(99_999), 0.0), Next::RetryIn { seconds: 1_800 });
+        assert_eq!(
+            after_attempt(3, 8, &asked(99_999), 0.0),
+            Next::RetryIn { seconds: 1_800 }
+        );
         let ignored = Answer::Status {
             code: 500,
             retry_after_s: Some(1),

@@ -71,7 +71,12 @@ impl Update {
         self
     }
 
-    async fn run(self, records: &Records, key: &table::Key, operation: &'static str) -> Result<Option<Item>, StoreError> {
+    async fn run(
+        self,
+        records: &Records,
+        key: &table::Key,
+        operation: &'static str,
+    ) -> Result<Option<Item>, StoreError> {
         let mut request = records
             .client
             .update_item()
@@ -178,7 +183,7 @@ impl DeliveryLog for DeliveryStore {
         let Some(current) = self.delivery(reference).await? else {
             return Ok(None);
         };
-        let written = Update::new("attempt = :attempt AND #status IN (:succeeded, :failed)")
+        let written = Update::new("attempt = :attempt AND #status IN (:succeeded, :failed, :pending)")
             .set("status", s(DeliveryStatus::Pending.as_str()))
             .set("max_attempts", n(current.attempt + 1))
             .remove("completed_at")
@@ -186,6 +191,7 @@ impl DeliveryLog for DeliveryStore {
             .value(":attempt", n(current.attempt))
             .value(":succeeded", s(DeliveryStatus::Succeeded.as_str()))
             .value(":failed", s(DeliveryStatus::Failed.as_str()))
+            .value(":pending", s(DeliveryStatus::Pending.as_str()))
             .run(&self.records, &key(reference), "UpdateItem(delivery reopen)")
             .await?;
         match written {

@@ -205,7 +205,11 @@ impl Dispatcher {
             // but a stale one must not stay in this minute.
             self.ports
                 .log
-                .recheck_at(&delivery.reference(), delivery.attempt, now_ms + delivery_policy::REQUEUED_SAFETY_MS)
+                .recheck_at(
+                    &delivery.reference(),
+                    delivery.attempt,
+                    now_ms + delivery_policy::REQUEUED_SAFETY_MS,
+                )
                 .await?;
             return Ok(true);
         }
@@ -216,7 +220,11 @@ impl Dispatcher {
         self.ports.queue.enqueue(&job, 0).await?;
         self.ports
             .log
-            .recheck_at(&delivery.reference(), delivery.attempt, now_ms + delivery_policy::REQUEUED_SAFETY_MS)
+            .recheck_at(
+                &delivery.reference(),
+                delivery.attempt,
+                now_ms + delivery_policy::REQUEUED_SAFETY_MS,
+            )
             .await?;
         Ok(true)
     }
@@ -258,7 +266,11 @@ impl Dispatcher {
         match endpoint {
             Some(endpoint) if endpoint.is_active => self.attempt(&endpoint, &claimed).await,
             other => {
-                let reason = if other.is_some() { "endpoint disabled" } else { "endpoint deleted" };
+                let reason = if other.is_some() {
+                    "endpoint disabled"
+                } else {
+                    "endpoint deleted"
+                };
                 self.settle(&claimed, self.final_settlement(None, None, Some(reason.into())))
                     .await?;
                 Ok(Dispatched {
@@ -319,12 +331,8 @@ impl Dispatcher {
                 body: Vec::new(),
             },
         };
-        let next = delivery_policy::after_attempt(
-            delivery.attempt,
-            delivery.max_attempts,
-            &reply.answer,
-            (self.jitter)(),
-        );
+        let next =
+            delivery_policy::after_attempt(delivery.attempt, delivery.max_attempts, &reply.answer, (self.jitter)());
         let (http_status, error) = match &reply.answer {
             Answer::Status { code, .. } => (Some(*code), None),
             Answer::NoAnswer { reason, .. } | Answer::Refused { reason } => (None, Some(reason.clone())),

@@ -4,7 +4,6 @@
 use super::*;
 use crate::integrations::contract::endpoint;
 use crate::integrations::memory::{MemoryAttempts, MemoryDeliveryLog, MemoryEndpoints, PlainKeeper, ScriptedCaller};
-use crate::integrations::ports::Endpoints as _;
 use crate::platform::memory::MemoryEvents;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -120,7 +119,12 @@ async fn an_event_reaches_each_subscribed_endpoint_once_signed_with_its_own_secr
     .await;
     let mut limited = world.endpoints.endpoint(ORG, "wh_b").await.unwrap().unwrap();
     limited.account_id = Some("acc_other".into());
-    world.endpoints.endpoints.lock().unwrap().insert((ORG.into(), "wh_b".into()), limited);
+    world
+        .endpoints
+        .endpoints
+        .lock()
+        .unwrap()
+        .insert((ORG.into(), "wh_b".into()), limited);
     world.dispatcher = Dispatcher::new(
         DispatchPorts {
             endpoints: world.endpoints.clone(),
@@ -135,7 +139,10 @@ async fn an_event_reaches_each_subscribed_endpoint_once_signed_with_its_own_secr
 
     let received = event("message.received", "message.received:wamid.1", "acc_1");
     let outcome = world.dispatcher.on_event(&received).await.unwrap();
-    assert_eq!(outcome.succeeded, 1, "wh_b is limited to another account, wh_c not subscribed");
+    assert_eq!(
+        outcome.succeeded, 1,
+        "wh_b is limited to another account, wh_c not subscribed"
+    );
     let calls = world.caller.calls();
     assert_eq!(calls.len(), 1);
     let call = &calls[0];
@@ -143,7 +150,13 @@ async fn an_event_reaches_each_subscribed_endpoint_once_signed_with_its_own_secr
     assert_eq!(call.headers["webhook-id"], "message.received:wamid.1");
     let timestamp: i64 = call.headers["webhook-timestamp"].parse().unwrap();
     assert_eq!(timestamp, T0 / 1000);
-    let expected = signing::sign(&world.secrets["wh_a"], "message.received:wamid.1", timestamp, &call.body).unwrap();
+    let expected = signing::sign(
+        &world.secrets["wh_a"],
+        "message.received:wamid.1",
+        timestamp,
+        &call.body,
+    )
+    .unwrap();
     assert_eq!(call.headers["webhook-signature"], expected);
     let body: Value = serde_json::from_slice(&call.body).unwrap();
     assert_eq!(body["type"], "message.received");
@@ -151,7 +164,10 @@ async fn an_event_reaches_each_subscribed_endpoint_once_signed_with_its_own_secr
     assert!(body["timestamp"].as_str().unwrap().starts_with("2027-01-15T"));
 
     let delivered = world.only_delivery();
-    assert_eq!((delivered.status, delivered.attempt, delivered.http_status), (DeliveryStatus::Succeeded, 1, Some(200)));
+    assert_eq!(
+        (delivered.status, delivered.attempt, delivered.http_status),
+        (DeliveryStatus::Succeeded, 1, Some(200))
+    );
     assert_eq!(delivered.response_body.as_deref(), Some("ok"));
 
     // SQS hands the same event out again: nothing new is made or sent.
@@ -168,15 +184,29 @@ async fn failures_retry_on_the_schedule_through_the_queue_then_the_due_index() {
         "https://a.example/in",
         vec![status(500), status(502), status(500), status(204)],
     );
-    let outcome = world.dispatcher.on_event(&event("message.status", "evt_1", "acc_1")).await.unwrap();
+    let outcome = world
+        .dispatcher
+        .on_event(&event("message.status", "evt_1", "acc_1"))
+        .await
+        .unwrap();
     assert_eq!(outcome.retrying, 1);
     let waiting = world.only_delivery();
-    assert_eq!((waiting.status, waiting.http_status), (DeliveryStatus::Retrying, Some(500)));
+    assert_eq!(
+        (waiting.status, waiting.http_status),
+        (DeliveryStatus::Retrying, Some(500))
+    );
     assert_eq!(waiting.next_retry_ms, Some(T0 + 5_000));
     let jobs = world.queue.take();
     assert_eq!(jobs.len(), 1);
-    assert_eq!((jobs[0].0.after_attempt, jobs[0].1), (1, 5), "the second attempt 5 s later");
-    assert!(world.log.due_by(T0 + 5_000).is_empty(), "the safety entry is later than the job");
+    assert_eq!(
+        (jobs[0].0.after_attempt, jobs[0].1),
+        (1, 5),
+        "the second attempt 5 s later"
+    );
+    assert!(
+        world.log.due_by(T0 + 5_000).is_empty(),
+        "the safety entry is later than the job"
+    );
     assert_eq!(world.log.due_by(T0 + 125_000).len(), 1);
 
     // A job for an attempt already made does nothing.
@@ -192,7 +222,10 @@ async fn failures_retry_on_the_schedule_through_the_queue_then_the_due_index() {
     assert_eq!(jobs[0].1, 300, "then 5 minutes");
     world.advance_s(300);
     world.dispatcher.on_job(&jobs[0].0).await.unwrap();
-    assert!(world.queue.take().is_empty(), "30 minutes is past SQS's delay: the due index holds it");
+    assert!(
+        world.queue.take().is_empty(),
+        "30 minutes is past SQS's delay: the due index holds it"
+    );
     let waiting = world.only_delivery();
     assert_eq!(waiting.attempt, 3);
     let due_at = waiting.next_retry_ms.unwrap();
@@ -211,8 +244,14 @@ async fn failures_retry_on_the_schedule_through_the_queue_then_the_due_index() {
     assert!(world.log.due_by(i64::MAX).is_empty());
     let calls = world.caller.calls();
     assert_eq!(calls.len(), 4);
-    assert!(calls.iter().all(|c| c.headers["webhook-id"] == "evt_1"), "one id on every attempt");
-    assert!(calls.windows(2).all(|w| w[0].body == w[1].body), "one body on every attempt");
+    assert!(
+        calls.iter().all(|c| c.headers["webhook-id"] == "evt_1"),
+        "one id on every attempt"
+    );
+    assert!(
+        calls.windows(2).all(|w| w[0].body == w[1].body),
+        "one body on every attempt"
+    );
     let endpoint = world.endpoints.endpoint(ORG, "wh_a").await.unwrap().unwrap();
     assert_eq!((endpoint.consecutive_failures, endpoint.failing_since_ms), (0, None));
 }
@@ -225,7 +264,11 @@ async fn eight_failed_attempts_fail_the_delivery_and_retry_after_is_honoured() {
         retry_after_s: Some(2),
     };
     world.caller.answer("https://a.example/in", vec![busy; 8]);
-    world.dispatcher.on_event(&event("message.status", "evt_1", "acc_1")).await.unwrap();
+    world
+        .dispatcher
+        .on_event(&event("message.status", "evt_1", "acc_1"))
+        .await
+        .unwrap();
     for attempt in 2..=8 {
         let jobs = world.queue.take();
         assert_eq!(jobs.len(), 1, "attempt {attempt}");
@@ -235,7 +278,10 @@ async fn eight_failed_attempts_fail_the_delivery_and_retry_after_is_honoured() {
     }
     assert!(world.queue.take().is_empty());
     let failed = world.only_delivery();
-    assert_eq!((failed.status, failed.attempt, failed.http_status), (DeliveryStatus::Failed, 8, Some(429)));
+    assert_eq!(
+        (failed.status, failed.attempt, failed.http_status),
+        (DeliveryStatus::Failed, 8, Some(429))
+    );
     assert!(failed.completed_at.is_some());
 }
 
@@ -248,7 +294,11 @@ async fn gone_disables_at_once_and_five_failing_days_disable_too() {
     .await;
     world.caller.answer("https://gone.example/", vec![status(410)]);
     world.caller.answer("https://down.example/", vec![status(503); 100]);
-    world.dispatcher.on_event(&event("message.status", "evt_1", "acc")).await.unwrap();
+    world
+        .dispatcher
+        .on_event(&event("message.status", "evt_1", "acc"))
+        .await
+        .unwrap();
     let gone = world.endpoints.endpoint(ORG, "wh_gone").await.unwrap().unwrap();
     assert!(!gone.is_active);
     assert_eq!(gone.disabled_reason.as_deref(), Some("gone"));
@@ -272,8 +322,16 @@ async fn gone_disables_at_once_and_five_failing_days_disable_too() {
     assert_eq!(down.disabled_reason.as_deref(), Some("failing"));
     assert_eq!(world.events.events.lock().unwrap().len(), 2);
     let calls_before = world.caller.calls().len();
-    world.dispatcher.on_event(&event("message.status", "evt_after", "acc")).await.unwrap();
-    assert_eq!(world.caller.calls().len(), calls_before, "a disabled endpoint gets nothing");
+    world
+        .dispatcher
+        .on_event(&event("message.status", "evt_after", "acc"))
+        .await
+        .unwrap();
+    assert_eq!(
+        world.caller.calls().len(),
+        calls_before,
+        "a disabled endpoint gets nothing"
+    );
     let retries = world.run_jobs().await;
     assert_eq!(retries.succeeded, 0);
     assert_eq!(world.caller.calls().len(), calls_before, "nor its pending retries");
@@ -312,11 +370,23 @@ async fn after_a_rotation_both_secrets_sign_for_a_day() {
         )),
         ..Default::default()
     };
-    world.endpoints.update_endpoint(ORG, "wh_a", changes, "now").await.unwrap();
-    world.dispatcher.on_event(&event("message.status", "evt_1", "acc")).await.unwrap();
+    world
+        .endpoints
+        .update_endpoint(ORG, "wh_a", changes, "now")
+        .await
+        .unwrap();
+    world
+        .dispatcher
+        .on_event(&event("message.status", "evt_1", "acc"))
+        .await
+        .unwrap();
     world.advance_s(24 * 3600);
     world.dispatcher.endpoints.remove(&ORG.to_string());
-    world.dispatcher.on_event(&event("message.status", "evt_2", "acc")).await.unwrap();
+    world
+        .dispatcher
+        .on_event(&event("message.status", "evt_2", "acc"))
+        .await
+        .unwrap();
     let calls = world.caller.calls();
     let during: Vec<&str> = calls[0].headers["webhook-signature"].split(' ').collect();
     let ts: i64 = calls[0].headers["webhook-timestamp"].parse().unwrap();

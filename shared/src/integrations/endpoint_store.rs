@@ -58,11 +58,7 @@ impl EndpointStore {
 impl Endpoints for EndpointStore {
     async fn endpoints_of(&self, org_id: &str) -> Result<Vec<Endpoint>, StoreError> {
         self.records
-            .all(
-                &table::org_partition(org_id),
-                table::prefix::OUTGOING_WEBHOOK,
-                ENTITY,
-            )
+            .all(&table::org_partition(org_id), table::prefix::OUTGOING_WEBHOOK, ENTITY)
             .await
     }
 

@@ -46,10 +46,7 @@ impl Endpoints for MemoryEndpoints {
         if endpoints.values().filter(|e| e.org_id == endpoint.org_id).count() >= MAX_ENDPOINTS_PER_ORG {
             return Ok(false);
         }
-        endpoints.insert(
-            (endpoint.org_id.clone(), endpoint.webhook_id.clone()),
-            endpoint.clone(),
-        );
+        endpoints.insert((endpoint.org_id.clone(), endpoint.webhook_id.clone()), endpoint.clone());
         Ok(true)
     }
 
@@ -165,8 +162,11 @@ impl DeliveryLog for MemoryDeliveryLog {
     async fn claim(&self, read: &Delivery, now_ms: i64) -> Result<bool, StoreError> {
         let mut deliveries = lock(&self.deliveries);
         match deliveries.get_mut(&key_of(&read.reference())) {
-            Some(d) if d.attempt == read.attempt && d.status == read.status && d.status != DeliveryStatus::Succeeded
-                && d.status != DeliveryStatus::Failed =>
+            Some(d)
+                if d.attempt == read.attempt
+                    && d.status == read.status
+                    && d.status != DeliveryStatus::Succeeded
+                    && d.status != DeliveryStatus::Failed =>
             {
                 d.status = DeliveryStatus::Sending;
                 d.attempt += 1;
@@ -205,7 +205,10 @@ impl DeliveryLog for MemoryDeliveryLog {
         let Some(d) = deliveries.get_mut(&key_of(reference)) else {
             return Ok(None);
         };
-        if !matches!(d.status, DeliveryStatus::Succeeded | DeliveryStatus::Failed) {
+        if !matches!(
+            d.status,
+            DeliveryStatus::Succeeded | DeliveryStatus::Failed | DeliveryStatus::Pending
+        ) {
             return Err(StoreError::Conflict("a delivery in progress".into()));
         }
         d.status = DeliveryStatus::Pending;
@@ -244,13 +247,11 @@ impl DeliveryLog for MemoryDeliveryLog {
             .collect();
         matching.reverse();
         let limit = limit.max(1) as usize;
-        let next = (matching.len() > limit).then(|| {
-            PageKey::from([("delivery_id".to_string(), matching[limit - 1].delivery_id.clone())])
-        });
+        let next = (matching.len() > limit)
+            .then(|| PageKey::from([("delivery_id".to_string(), matching[limit - 1].delivery_id.clone())]));
         matching.truncate(limit);
         matching.retain(|d| {
-            filter.status.is_none_or(|s| d.status == s)
-                && filter.event_type.as_ref().is_none_or(|t| &d.event_type == t)
+            filter.status.is_none_or(|s| d.status == s) && filter.event_type.as_ref().is_none_or(|t| &d.event_type == t)
         });
         Ok(Page { items: matching, next })
     }

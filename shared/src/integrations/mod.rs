@@ -10,18 +10,19 @@
 pub mod address_policy;
 pub mod attempt_queue;
 pub mod catalogue;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
 pub mod delivery_policy;
 pub mod delivery_store;
 pub mod dispatcher;
 pub mod endpoint_store;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
-#[cfg(any(test, feature = "fakes"))]
-pub mod contract;
 pub mod ports;
 #[cfg(feature = "outbound")]
 pub mod safe_http;
 pub mod signing;
+pub mod url_check;
 
 use crate::platform::sealed_secret::SealedSecret;
 use serde::{Deserialize, Serialize};
@@ -117,9 +118,15 @@ impl DeliveryStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Sending, Self::Retrying, Self::Succeeded, Self::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            Self::Pending,
+            Self::Sending,
+            Self::Retrying,
+            Self::Succeeded,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -189,6 +196,12 @@ pub fn delivery_id(event_time_ms: i64, event_id: &str, webhook_id: &str) -> Stri
     format!("dlv_{}", ulid.to_string().to_lowercase())
 }
 
+/// The event time a delivery id carries (its ULID's milliseconds).
+pub fn delivery_time_ms(delivery_id: &str) -> Option<i64> {
+    let ulid = ulid::Ulid::from_string(&delivery_id.strip_prefix("dlv_")?.to_uppercase()).ok()?;
+    i64::try_from(ulid.timestamp_ms()).ok()
+}
+
 /// An attempt to make, as queued: which delivery, and which attempt it is (a job for an attempt
 /// already made or settled finds the delivery moved on and does nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,5 +224,7 @@ mod tests {
         assert_ne!(a, delivery_id(1_000, "evt_2", "wh_1"));
         assert!(delivery_id(2_000, "evt_0", "wh_1") > a);
         assert!(crate::platform::ids::is_well_formed(&a));
+        assert_eq!(delivery_time_ms(&a), Some(1_000));
+        assert_eq!(delivery_time_ms("dlv_nope"), None);
     }
 }

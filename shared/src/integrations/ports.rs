@@ -24,7 +24,7 @@ pub struct EndpointChanges {
 impl EndpointChanges {
     /// The update applied to `endpoint`, as both adapters do it.
     pub fn apply_to(self, endpoint: &mut Endpoint, now: &str) {
-            let changes = self;
+        let changes = self;
         if let Some(name) = changes.name {
             endpoint.name = name;
         }
@@ -79,8 +79,13 @@ pub trait Endpoints: Send + Sync {
     /// A success: the failure streak ends, `last_success_at` and `last_triggered_at` move.
     async fn record_success(&self, org_id: &str, webhook_id: &str, now: &str) -> Result<(), StoreError>;
     /// A failed attempt: the streak grows (starting now if there was none).
-    async fn record_failure(&self, org_id: &str, webhook_id: &str, now_ms: i64, now: &str)
-    -> Result<Option<Failing>, StoreError>;
+    async fn record_failure(
+        &self,
+        org_id: &str,
+        webhook_id: &str,
+        now_ms: i64,
+        now: &str,
+    ) -> Result<Option<Failing>, StoreError>;
     /// Disables an active endpoint; `Ok(true)` when this call did (the caller then announces it).
     async fn disable(&self, org_id: &str, webhook_id: &str, reason: &str, now: &str) -> Result<bool, StoreError>;
 }
@@ -118,7 +123,8 @@ pub trait DeliveryLog: Send + Sync {
     /// Writes how attempt `attempt` ended; `Ok(false)` when that attempt is no longer the one in
     /// flight (nothing written).
     async fn settle(&self, reference: &DeliveryRef, attempt: u32, settlement: &Settlement) -> Result<bool, StoreError>;
-    /// A manual redelivery: a settled delivery goes back to `pending` for one more attempt;
+    /// A manual redelivery: a settled (or never queued `pending`) delivery goes back to `pending`
+    /// for one more attempt;
     /// `Ok(None)` when there is no such delivery, `Err(Conflict)` while it is still in progress.
     async fn reopen(&self, reference: &DeliveryRef) -> Result<Option<Delivery>, StoreError>;
     /// Moves a due delivery's index entry to `at_ms` once its job is queued (the entry stays as

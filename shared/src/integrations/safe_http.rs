@@ -52,19 +52,6 @@ impl tower_service::Service<Name> for CheckedResolver {
     }
 }
 
-/// Resolves a URL's host at creation, to refuse one that leads somewhere we may not go.
-pub async fn check_url(url: &str, reach: Reach) -> Result<(), address_policy::UrlRefusal> {
-    let target = address_policy::parse_target(url, reach)?;
-    if target.literal().is_some() {
-        return Ok(());
-    }
-    let addresses: Vec<_> = tokio::net::lookup_host((target.host.as_str(), target.port))
-        .await
-        .map(|found| found.map(|a| a.ip()).collect())
-        .unwrap_or_default();
-    address_policy::check_resolved(&target.host, &addresses, reach)
-}
-
 pub struct SafeHttpClient {
     http: Client<HttpsConnector<HttpConnector<CheckedResolver>>, Full<Bytes>>,
     reach: Reach,

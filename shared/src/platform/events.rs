@@ -20,9 +20,7 @@ impl DomainEvent {
         detail["org_id"] = Value::String(org_id.into());
         // When the change happened, as the publisher saw it: a webhook receiver orders the
         // copies it gets of one object by it.
-        detail["occurred_at"] = Value::String(
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        );
+        detail["occurred_at"] = Value::String(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         Self { detail_type, detail }
     }
 
@@ -60,6 +58,16 @@ impl DomainEvent {
             format!("message.failed:{message_id}"),
             org_id,
             json!({"conversation_id": conversation_id, "message_id": message_id, "code": code, "reason": reason}),
+        )
+    }
+
+    /// Meta accepted an outbound message (`wamid` is its id there).
+    pub fn message_sent(org_id: &str, conversation_id: &str, message_id: &str, wamid: &str) -> Self {
+        Self::new(
+            "message.sent",
+            format!("message.sent:{message_id}"),
+            org_id,
+            json!({"conversation_id": conversation_id, "message_id": message_id, "wamid": wamid}),
         )
     }
 
@@ -198,22 +206,29 @@ impl DomainEvent {
     }
 
     /// An agent resolved a conversation (beside `conversation.changed`, for integrations).
-    pub fn conversation_resolved(org_id: &str, conversation_id: &str, agent_id: &str, change_id: &str) -> Self {
+    pub fn conversation_resolved(org_id: &str, conversation_id: &str, resolved_by: &str) -> Self {
         Self::new(
             "conversation.resolved",
-            format!("conversation.resolved:{conversation_id}:{change_id}"),
+            format!("conversation.resolved:{conversation_id}:{}", ulid::Ulid::new()),
             org_id,
-            json!({"conversation_id": conversation_id, "agent_id": agent_id}),
+            json!({"conversation_id": conversation_id, "resolved_by": resolved_by}),
         )
     }
 
-    /// A conversation was assigned or transferred to `agent_id` (or to a division's queue).
-    pub fn conversation_assigned(org_id: &str, conversation_id: &str, agent_id: &str, change_id: &str) -> Self {
+    /// A conversation was assigned or transferred: to `agent_id`, or (none) to `division_id`'s
+    /// queue, or unassigned.
+    pub fn conversation_assigned(
+        org_id: &str,
+        conversation_id: &str,
+        agent_id: Option<&str>,
+        division_id: Option<&str>,
+        assigned_by: &str,
+    ) -> Self {
         Self::new(
             "conversation.assigned",
-            format!("conversation.assigned:{conversation_id}:{change_id}"),
+            format!("conversation.assigned:{conversation_id}:{}", ulid::Ulid::new()),
             org_id,
-            json!({"conversation_id": conversation_id, "agent_id": agent_id}),
+            json!({"conversation_id": conversation_id, "agent_id": agent_id, "division_id": division_id, "assigned_by": assigned_by}),
         )
     }
 

@@ -496,7 +496,10 @@ fn due_partition(prefix: &str, minute: &str, org_id: &str) -> String {
 
 /// An organization's outgoing webhook endpoint.
 pub fn outgoing_webhook(org_id: &str, webhook_id: &str) -> Key {
-    Key::new(org_partition(org_id), format!("{}{webhook_id}", prefix::OUTGOING_WEBHOOK))
+    Key::new(
+        org_partition(org_id),
+        format!("{}{webhook_id}", prefix::OUTGOING_WEBHOOK),
+    )
 }
 
 /// One endpoint's deliveries, newest first by their time-ordered ids: each endpoint its own

@@ -5,12 +5,14 @@ mod access;
 mod care;
 mod desk;
 mod inbox;
+mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, sign_in};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
 pub(crate) use desk::{divisions, quick_replies};
 pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
+pub(crate) use integrations::{webhook_deliveries, webhooks};
 pub(crate) use outreach::{campaigns, recipients, scheduled, templates};
 
 use crate::ApiService;
@@ -78,6 +80,17 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         UpdateContact => contacts::update(api, cx).await,
         ListQuickReplies => quick_replies::list(api, cx).await,
         CreateQuickReply => quick_replies::create(api, cx).await,
+        ListWebhooks => webhooks::list(api, cx).await,
+        CreateWebhook => webhooks::create(api, cx).await,
+        GetWebhook => webhooks::get(api, cx).await,
+        UpdateWebhook => webhooks::update(api, cx).await,
+        DeleteWebhook => webhooks::delete(api, cx).await,
+        TestWebhook => webhooks::test(api, cx).await,
+        RotateWebhookSecret => webhooks::rotate_secret(api, cx).await,
+        ListWebhookDeliveries => webhook_deliveries::list(api, cx).await,
+        GetWebhookDelivery => webhook_deliveries::get(api, cx).await,
+        RedeliverWebhookDelivery => webhook_deliveries::redeliver(api, cx).await,
+        RedeliverFailedWebhookDeliveries => webhook_deliveries::redeliver_failed(api, cx).await,
         UpdateQuickReply => quick_replies::update(api, cx).await,
         DeleteQuickReply => quick_replies::delete(api, cx).await,
         AnalyticsOverview => analytics::overview(api, cx).await,

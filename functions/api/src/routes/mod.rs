@@ -91,6 +91,17 @@ pub enum Operation {
     ListCsatSurveys,
     SetChatExpirationRule,
     DeleteChatExpirationRule,
+    ListWebhooks,
+    CreateWebhook,
+    GetWebhook,
+    UpdateWebhook,
+    DeleteWebhook,
+    TestWebhook,
+    RotateWebhookSecret,
+    ListWebhookDeliveries,
+    GetWebhookDelivery,
+    RedeliverWebhookDelivery,
+    RedeliverFailedWebhookDeliveries,
 }
 
 /// How a route's request body is read.
@@ -196,6 +207,7 @@ mod access;
 mod care;
 mod desk;
 mod inbox;
+mod integrations;
 mod outreach;
 
 pub use outreach::TEMPLATE_STATUSES;
@@ -208,6 +220,7 @@ pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(||
         desk::ROUTES,
         outreach::ROUTES,
         care::ROUTES,
+        integrations::ROUTES,
     ]
     .concat()
 });

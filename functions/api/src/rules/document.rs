@@ -125,6 +125,39 @@ pub fn apply(components: &mut Value) {
             {"type": "null"},
         ]});
     }
+    let event_names: Vec<&str> = shared::integrations::catalogue::EVENTS.iter().map(|k| k.name).collect();
+    let webhook_url = json!({"type": "string", "maxLength": shared::integrations::address_policy::MAX_URL_CHARS, "pattern": "^https?://",
+        "description": "https to a public address: every address the host resolves to is checked (loopback, private, link-local, CGNAT, unique-local, multicast and IPv4-embedding forms are refused; 422 names the class), again at each delivery"});
+    let webhook_events = |nullable: bool| {
+        let list =
+            json!({"type": "array", "minItems": 1, "maxItems": 64, "items": {"type": "string", "enum": event_names}});
+        if nullable {
+            json!({"anyOf": [list, {"type": "null"}]})
+        } else {
+            list
+        }
+    };
+    for (schema, nullable) in [("CreateWebhook", false), ("UpdateWebhook", true)] {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            target["url"] = if nullable {
+                json!({"anyOf": [webhook_url.clone(), {"type": "null"}]})
+            } else {
+                webhook_url.clone()
+            };
+            target["events"] = webhook_events(nullable);
+        }
+    }
+    if let Some(required) = components.pointer_mut("/schemas/CreateWebhook/required") {
+        if let Some(list) = required.as_array_mut() {
+            for field in ["url", "events"] {
+                if !list.iter().any(|f| f == field) {
+                    list.push(json!(field));
+                }
+            }
+        }
+    } else if let Some(schema) = components.pointer_mut("/schemas/CreateWebhook") {
+        schema["required"] = json!(["url", "events"]);
+    }
     let list = |max: usize, longest: usize| json!({"anyOf": [{"type": "array", "maxItems": max, "items": {"type": "string", "maxLength": longest}}, {"type": "null"}]});
     let entries = crate::handlers::MAX_RECIPIENT_ENTRIES;
     let value = json!({"type": "string", "maxLength": 1024, "pattern": NOT_BLANK});
@@ -193,6 +226,11 @@ pub fn apply(components: &mut Value) {
             "UpdateAccount",
             "throughput_mps",
             json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::access::tenancy::MAX_THROUGHPUT_MPS}, {"type": "null"}]}),
+        ),
+        (
+            "RedeliverFailed",
+            "since",
+            json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}], "description": "RFC 3339; absent: 30 days back"}),
         ),
         (
             "CreateApiKey",

@@ -30,6 +30,10 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateQuickReply", "title", QUICK_REPLY_TITLE),
     ("UpdateQuickReply", "content", QUICK_REPLY_CONTENT),
     ("UpdateQuickReply", "category", QUICK_REPLY_CATEGORY),
+    ("CreateWebhook", "name", WEBHOOK_NAME.required_now()),
+    ("CreateWebhook", "account_id", OPTIONAL_ID),
+    ("UpdateWebhook", "name", WEBHOOK_NAME),
+    ("UpdateWebhook", "account_id", Rule::IdOrEmpty),
     ("TransferRequest", "note", TRANSFER_NOTE),
     ("TransferRequest", "to_agent_id", OPTIONAL_ID),
     ("TransferRequest", "to_division_id", OPTIONAL_ID),
@@ -166,6 +170,11 @@ pub const EMAIL_REQUIRED: Rule = Rule::Email { required: true };
 pub const EMAIL_OPTIONAL: Rule = Rule::Email { required: false };
 pub const PHONE_REQUIRED: Rule = Rule::Phone { required: true };
 pub const OPTIONAL_ID: Rule = Rule::Id { required: false };
+pub const WEBHOOK_NAME: Rule = Rule::Text {
+    max: shared::integrations::MAX_NAME_CHARS,
+    required: false,
+    blank_clears: false,
+};
 pub const KEY_NAME: Rule = Rule::Text {
     max: 100,
     required: true,

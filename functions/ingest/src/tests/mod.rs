@@ -374,8 +374,9 @@ async fn a_batchs_events_go_out_together_and_only_a_refused_ones_record_is_retri
         .collect();
     let (response, summary) = rig.service.process(batch(records)).await;
     assert_eq!(summary.messages_stored, 5);
-    // One publish for the whole batch: five received messages and the conversation's creation.
-    assert_eq!(*bus.calls.lock().unwrap(), vec![6]);
+    // One publish for the whole batch: five received messages, the conversation's creation and
+    // the new customer's contact.
+    assert_eq!(*bus.calls.lock().unwrap(), vec![7]);
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()

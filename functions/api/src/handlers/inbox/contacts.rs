@@ -76,6 +76,11 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         tags: desk::normalize_tags(&body.tags.unwrap_or_default()).map_err(invalid)?,
     };
     let contact = api.inbox.contacts.create(cx.org(), new).await?;
+    // Stored already: a lost announcement is logged, not the request's failure.
+    let event = shared::platform::events::DomainEvent::contact_created(cx.org(), &contact.contact_id, None);
+    if !api.events.publish(&[event]).await.is_empty() {
+        tracing::warn!(contact_id = %contact.contact_id, "contact.created not published");
+    }
     created(&views::Contact::from(&contact))
 }
 
