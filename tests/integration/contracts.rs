@@ -317,3 +317,14 @@ async fn the_dynamodb_tally_keeps_the_contract() {
     assert_eq!(totals.get("conversations_created"), Some(&1));
     assert_eq!(totals.get("day.messages_received"), Some(&counted));
 }
+
+#[tokio::test]
+async fn the_dynamodb_webhook_endpoints_and_delivery_log_keep_the_contracts() {
+    let stack = TestStack::new().await;
+    let client = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let endpoints = shared::integrations::endpoint_store::EndpointStore::new(client.clone(), &table);
+    shared::integrations::contract::endpoints_contract(&endpoints, "org_hooks").await;
+    let log = shared::integrations::delivery_store::DeliveryStore::new(client, &table);
+    shared::integrations::contract::delivery_log_contract(&log, "org_hooks").await;
+}

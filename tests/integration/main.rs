@@ -25,3 +25,4 @@ mod template_policies;
 mod templates;
 mod tenancy;
 mod webhook;
+mod webhooks;

@@ -105,6 +105,31 @@ impl Fixture {
         )
     }
 
+    /// A fresh deliveries function (outgoing webhooks), as a new Lambda sandbox would build it.
+    pub fn deliveries(&self) -> deliveries::DeliveriesService {
+        deliveries::DeliveriesService::from_aws(
+            &deliveries::DeliveriesConfig::from_env(&self.stack.env_of("DeliveriesFunction"))
+                .expect("template gives the deliveries function its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// Runs the deliveries function over its queue (events from the bus, queued attempts) until it
+    /// is empty but for delayed retries; answers how many records it processed.
+    pub async fn deliver_queued(&self) -> usize {
+        let service = self.deliveries();
+        let mut processed = 0;
+        loop {
+            let records = self.stack.drain("DeliveriesQueue").await;
+            if records.is_empty() {
+                return processed;
+            }
+            processed += records.len();
+            let (response, _) = service.process(crate::outreach::sqs_event_of(&records)).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+        }
+    }
+
     /// A fresh media function, as a new Lambda sandbox would build it.
     pub fn media(&self) -> MediaService {
         MediaService::from_aws(

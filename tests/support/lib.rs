@@ -7,6 +7,7 @@ mod fixture;
 pub mod inbox;
 pub mod live_rig;
 pub mod outreach;
+pub mod receiver;
 pub mod recorder;
 pub mod stream_tap;
 

@@ -155,6 +155,7 @@ impl DeliveriesService {
             .shards::<Delivery>(WEBHOOK_RETRY_DUE, &[delivery_store::ENTITY]);
         let mut work = DueRetries {
             service: self,
+            now_ms,
             queued: 0,
             left: 0,
         };
@@ -189,6 +190,7 @@ impl DeliveriesService {
 
 struct DueRetries<'a> {
     service: &'a DeliveriesService,
+    now_ms: i64,
     queued: u32,
     left: u32,
 }
@@ -198,7 +200,7 @@ impl TickWork<Delivery> for DueRetries<'_> {
     async fn page(&mut self, _minute: &str, entries: Vec<Delivery>) -> u32 {
         let mut left = 0;
         for delivery in entries {
-            match self.service.dispatcher.on_due(&delivery).await {
+            match self.service.dispatcher.on_due(&delivery, self.now_ms).await {
                 Ok(true) => self.queued += 1,
                 Ok(false) => left += 1,
                 Err(err) => {

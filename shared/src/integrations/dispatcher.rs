@@ -195,8 +195,8 @@ impl Dispatcher {
 
     /// A delivery the due index holds: once due, its next attempt is queued and its entry moves on
     /// (a safety net only). Answers `false` when it is not due yet (left for a later run).
-    pub async fn on_due(&self, delivery: &Delivery) -> Result<bool, StoreError> {
-        let now_ms = self.clock.now_ms();
+    /// `now_ms` is the run's (its scheduled event's time).
+    pub async fn on_due(&self, delivery: &Delivery, now_ms: i64) -> Result<bool, StoreError> {
         if delivery.next_retry_ms.is_some_and(|due| due > now_ms) {
             return Ok(false);
         }

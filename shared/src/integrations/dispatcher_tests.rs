@@ -233,9 +233,9 @@ async fn failures_retry_on_the_schedule_through_the_queue_then_the_due_index() {
     assert_eq!(world.log.due_by(due_at).len(), 1);
 
     // Not due yet: left in the index. Due: queued and moved on as a safety net.
-    assert!(!world.dispatcher.on_due(&waiting).await.unwrap());
+    assert!(!world.dispatcher.on_due(&waiting, due_at - 1).await.unwrap());
     world.advance_s(1_800);
-    assert!(world.dispatcher.on_due(&waiting).await.unwrap());
+    assert!(world.dispatcher.on_due(&waiting, due_at).await.unwrap());
     assert!(world.log.due_by(due_at).is_empty());
     let done = world.run_jobs().await;
     assert_eq!(done.succeeded, 1);

@@ -58,8 +58,9 @@ pub struct Endpoint {
     pub previous_until_ms: Option<i64>,
     #[serde(default)]
     pub consecutive_failures: u32,
-    /// The first failure since the last success.
-    #[serde(default)]
+    /// The first failure since the last success. Absent, not null, when there is none: the
+    /// failure write keeps a streak's start with `if_not_exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_since_ms: Option<i64>,
     pub created_at: String,
     pub updated_at: String,

@@ -102,9 +102,7 @@ impl SafeHttpClient {
             .body(Full::new(Bytes::copy_from_slice(call.body)))
             .map_err(|e| Answer::Refused { reason: e.to_string() })?;
         let response = self.http.request(request).await.map_err(|err| {
-            let refused = std::error::Error::source(&err)
-                .and_then(|source| source.downcast_ref::<std::io::Error>())
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied);
+            let refused = refused_by_resolver(&err);
             let reason = error_chain(&err);
             if refused {
                 Answer::Refused { reason }
@@ -137,6 +135,21 @@ impl SafeHttpClient {
         kept.truncate(MAX_STORED_ANSWER_BYTES);
         Ok((status, retry_after, kept))
     }
+}
+
+/// Whether [`CheckedResolver`] refused the host (somewhere down the connector's error chain).
+fn refused_by_resolver(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if current
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

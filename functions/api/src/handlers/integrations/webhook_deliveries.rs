@@ -13,6 +13,8 @@ use shared::platform::StoreError;
 use shared::platform::http_error::HttpError;
 use shared::platform::table;
 
+/// Queries one filtered page may take to fill.
+const FILTERED_READS: usize = 5;
 /// Failed deliveries one bulk redelivery queues.
 const MAX_REDELIVERED: u32 = 500;
 /// Log pages (of 100) one bulk redelivery reads.
@@ -50,20 +52,31 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some(text) if catalogue::kind(&text).is_some() || text == "webhook.test" => Some(text),
         Some(_) => return Err(unprocessable("event_type", "not an event type")),
     };
-    let page = api
-        .integrations
-        .deliveries
-        .deliveries_page(
-            cx.org(),
-            &endpoint.webhook_id,
-            &DeliveryFilter { status, event_type },
-            limit,
-            start,
-        )
-        .await?;
+    // A filtered Query may find fewer than it reads: read on (a few pages at most) to fill the
+    // page, so a filter does not answer empty pages with a cursor.
+    let filter = DeliveryFilter { status, event_type };
+    let (mut items, mut start) = (Vec::new(), start);
+    for _ in 0..FILTERED_READS {
+        let page = api
+            .integrations
+            .deliveries
+            .deliveries_page(
+                cx.org(),
+                &endpoint.webhook_id,
+                &filter,
+                limit - items.len() as i32,
+                start,
+            )
+            .await?;
+        items.extend(page.items);
+        start = page.next;
+        if items.len() as i32 >= limit || start.is_none() {
+            break;
+        }
+    }
     ok(&views::WebhookDeliveryList {
-        data: page.items.iter().map(views::WebhookDelivery::from).collect(),
-        next_cursor: next_cursor(page.next),
+        data: items.iter().map(views::WebhookDelivery::from).collect(),
+        next_cursor: next_cursor(start),
     })
 }
 
