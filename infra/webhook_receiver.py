@@ -130,6 +130,7 @@ def main():
     parser.add_argument("--quiet", action="store_true", help="do not print each delivery")
     parser.add_argument("--any-time", action="store_true", help="accept any webhook-timestamp (a simulated clock)")
     args = parser.parse_args()
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(State(args.secret), args.quiet, args.any_time))
     server.daemon_threads = True
     print(f"listening on {server.server_address[1]}", flush=True)

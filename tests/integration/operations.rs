@@ -36,7 +36,11 @@ fn every_consumer_knows_its_queues_receive_limit_and_dead_letter_queue() {
     let template = raw();
     let functions = integration_tests::template().functions().unwrap();
     let consumers: Vec<_> = functions.iter().filter(|f| !f.sqs_sources.is_empty()).collect();
-    assert_eq!(consumers.len(), 5, "ingest, media, sender, campaigns, notifier");
+    assert_eq!(
+        consumers.len(),
+        6,
+        "ingest, media, sender, campaigns, notifier, deliveries"
+    );
     for consumer in consumers {
         let queue = &template["Resources"][consumer.sqs_sources[0].queue.as_str()]["Properties"];
         let env = &function(&template, &consumer.logical_id)["Environment"]["Variables"];
@@ -137,7 +141,7 @@ fn every_dead_letter_queue_and_function_alarms_to_the_topic_and_logs_are_kept_fo
     let dlqs: Vec<String> = resources_of(&template, "AWS::SQS::Queue")
         .filter_map(|(_, p)| referenced_logical_id(&p["RedrivePolicy"]["deadLetterTargetArn"]))
         .collect();
-    assert_eq!(dlqs.len(), 5);
+    assert_eq!(dlqs.len(), 6);
     for dlq in &dlqs {
         assert!(
             alarm_on("ApproximateNumberOfMessagesVisible", dlq),

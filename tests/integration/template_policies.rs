@@ -8,13 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// SAM policy templates that name one queue or bus; everything else is an explicit statement.
 const NARROW_SAM_POLICIES: &[&str] = &["SQSSendMessagePolicy", "EventBridgePutEventsPolicy"];
-/// Functions that use a secret's clear value (the webhook's app secret, the access token).
+/// Functions that use a secret's clear value (the webhook's app secret, the access token, an
+/// outgoing webhook's signing secret).
 const SECRET_READERS: &[&str] = &[
     "WebhookFunction",
     "MediaFunction",
     "SenderFunction",
     "ApiFunction",
     "CampaignsFunction",
+    "DeliveriesFunction",
 ];
 
 /// The secrets (`secret` in the encryption context) each reader opens; IAM limits its Decrypt
@@ -25,6 +27,7 @@ const OPENS: &[(&str, &[&str])] = &[
     ("SenderFunction", &["access_token"]),
     ("ApiFunction", &["access_token"]),
     ("CampaignsFunction", &["access_token"]),
+    ("DeliveriesFunction", &["webhook_secret"]),
 ];
 
 fn template() -> Value {

@@ -76,9 +76,15 @@ impl IngestService {
                 contact_id,
                 opened_conversation,
                 check_reach,
+                new_contact,
                 ..
             } => {
                 summary.duplicates += 1;
+                if let (true, Some(contact_id)) = (new_contact, &contact_id) {
+                    effects
+                        .events
+                        .push(DomainEvent::contact_created(org_id, contact_id, Some(account_id)));
+                }
                 info!(wamid = %message.wamid, "duplicate delivery; already stored");
                 (conversation_id, contact_id, opened_conversation, check_reach)
             }

@@ -97,6 +97,7 @@ pub async fn inbox_ingest_contract(ports: InboxIngest<'_>, org_id: &str, account
             contact_id: Some(contact_id.clone()),
             opened_conversation: true,
             check_reach: true,
+            new_contact: true,
         }
     );
     // The next joins it; a late older one too, without moving its newest facts back.

@@ -27,6 +27,7 @@ struct Claim {
     contact_id: String,
     opened: bool,
     check_reach: bool,
+    new_contact: bool,
 }
 
 #[derive(Default)]

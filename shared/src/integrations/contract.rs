@@ -3,7 +3,7 @@
 //! claims and settlements that move only from the attempt they name, a reopen only of settled
 //! deliveries, newest-first pages with filters, the endpoint's failure streak.
 
-use crate::integrations::ports::{DeliveryFilter, DeliveryLog, EndpointChanges, Endpoints, Settlement};
+use crate::integrations::ports::{Created, DeliveryFilter, DeliveryLog, EndpointChanges, Endpoints, Settlement};
 use crate::integrations::{Delivery, DeliveryStatus, Endpoint, delivery_id};
 use crate::platform::StoreError;
 use crate::platform::sealed_secret::SealedSecret;
@@ -154,11 +154,19 @@ pub async fn endpoints_contract(store: &dyn Endpoints, org_id: &str) {
 /// The delivery log of endpoint `wh_log` of `org_id` (which must have no deliveries yet).
 pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
     let first = delivery(org_id, "wh_log", "evt_1", 1_000, "message.received");
-    assert!(log.create_delivery(&first).await.unwrap());
-    assert!(
-        !log.create_delivery(&first).await.unwrap(),
+    assert_eq!(log.create_delivery(&first).await.unwrap(), Created::New);
+    let existing = Created::Existing {
+        delivery_id: first.delivery_id.clone(),
+    };
+    assert_eq!(
+        log.create_delivery(&first).await.unwrap(),
+        existing,
         "a redelivered event adds none"
     );
+    // Announced again later (another time, so another id): still the first delivery.
+    let announced_again = delivery(org_id, "wh_log", "evt_1", 1_500, "message.received");
+    assert_ne!(announced_again.delivery_id, first.delivery_id);
+    assert_eq!(log.create_delivery(&announced_again).await.unwrap(), existing);
     let reference = first.reference();
     assert_eq!(log.delivery(&reference).await.unwrap(), Some(first.clone()));
 
@@ -210,7 +218,7 @@ pub async fn delivery_log_contract(log: &dyn DeliveryLog, org_id: &str) {
         .enumerate()
     {
         let d = delivery(org_id, "wh_log", &format!("evt_p{i}"), 2_000 + i as i64, kind);
-        assert!(log.create_delivery(&d).await.unwrap());
+        assert_eq!(log.create_delivery(&d).await.unwrap(), Created::New);
     }
     let page = log
         .deliveries_page(org_id, "wh_log", &DeliveryFilter::default(), 10, None)

@@ -4,7 +4,7 @@
 //! Every state change is one UpdateItem conditioned on the attempt it moves from.
 
 use crate::integrations::delivery_policy::DELIVERY_RETENTION_S;
-use crate::integrations::ports::{DeliveryFilter, DeliveryLog, Settlement};
+use crate::integrations::ports::{Created, DeliveryFilter, DeliveryLog, Settlement};
 use crate::integrations::{Delivery, DeliveryRef, DeliveryStatus};
 use crate::platform::StoreError;
 use crate::platform::items::{Item, key_item, n, record, record_item, s};
@@ -130,10 +130,44 @@ fn expires_at(created_at: &str) -> i64 {
 
 #[async_trait::async_trait]
 impl DeliveryLog for DeliveryStore {
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+    async fn create_delivery(&self, delivery: &Delivery) -> Result<Created, StoreError> {
+        let expires = n(expires_at(&delivery.created_at));
+        let guard = table::webhook_event_guard(&delivery.org_id, &delivery.webhook_id, &delivery.event_id);
+        let mut guard_item = key_item(&guard);
+        guard_item.insert("delivery_id".into(), s(&delivery.delivery_id));
+        guard_item.insert(attr::ENTITY.into(), s("WebhookEventGuard"));
+        guard_item.insert(attr::EXPIRES_AT.into(), expires.clone());
+        let guarded = self
+            .records
+            .client
+            .put_item()
+            .table_name(&self.records.table)
+            .set_item(Some(guard_item))
+            .condition_expression("attribute_not_exists(pk) OR delivery_id = :id")
+            .expression_attribute_values(":id", s(&delivery.delivery_id))
+            .send()
+            .await;
+        match guarded {
+            Ok(_) => {}
+            Err(err) if condition_failed(&err) => {
+                let existing = self
+                    .records
+                    .get_item(&guard)
+                    .await?
+                    .and_then(|item| crate::platform::items::string_of(&item, "delivery_id"))
+                    .ok_or_else(|| StoreError::io("GetItem(delivery guard)", "guard without its delivery"))?;
+                return Ok(Created::Existing { delivery_id: existing });
+            }
+            Err(err) => return Err(StoreError::aws("PutItem(delivery guard)", err)),
+        }
         let mut item = record_item(delivery, &key(&delivery.reference()), ENTITY)?;
-        item.insert(attr::EXPIRES_AT.into(), n(expires_at(&delivery.created_at)));
-        self.records.put_new(item, "PutItem(delivery)").await
+        item.insert(attr::EXPIRES_AT.into(), expires);
+        match self.records.put_new(item, "PutItem(delivery)").await? {
+            true => Ok(Created::New),
+            false => Ok(Created::Existing {
+                delivery_id: delivery.delivery_id.clone(),
+            }),
+        }
     }
 
     async fn delivery(&self, reference: &DeliveryRef) -> Result<Option<Delivery>, StoreError> {

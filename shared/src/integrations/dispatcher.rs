@@ -6,8 +6,8 @@
 //! redelivered record or an overlapping run changes nothing another already did.
 
 use crate::integrations::delivery_policy::{self, Answer, Next, RetryRoute};
-use crate::integrations::ports::{AttemptQueue, Call, DeliveryLog, EndpointCaller, Endpoints, Settlement};
-use crate::integrations::{AttemptJob, Delivery, DeliveryStatus, Endpoint, SECRET_FIELD, signing};
+use crate::integrations::ports::{AttemptQueue, Call, Created, DeliveryLog, EndpointCaller, Endpoints, Settlement};
+use crate::integrations::{AttemptJob, Delivery, DeliveryRef, DeliveryStatus, Endpoint, SECRET_FIELD, signing};
 use crate::platform::StoreError;
 use crate::platform::clock::Clock;
 use crate::platform::event_bus::EventPublisher;
@@ -34,7 +34,7 @@ pub const SUCCESS_WRITE_SPACING_MS: i64 = 60_000;
 pub struct PublishedEvent {
     pub detail_type: String,
     pub detail: Value,
-    /// The bus's `time`, epoch ms.
+    /// When it happened (`occurred_at`, else the bus's `time`), epoch ms.
     pub time_ms: i64,
 }
 
@@ -44,9 +44,16 @@ impl PublishedEvent {
         let detail = envelope.get("detail")?.clone();
         detail.get("org_id")?.as_str()?;
         detail.get("event_id")?.as_str()?;
+        // When it happened, to the millisecond (the bus's `time` has whole seconds): the
+        // delivery log's order and the envelope's `timestamp`.
+        let occurred_ms = detail
+            .get("occurred_at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis());
         Some(Self {
             detail_type: envelope.get("detail-type")?.as_str()?.to_string(),
-            time_ms: crate::platform::tick::event_time_ms(envelope)?,
+            time_ms: occurred_ms.or_else(|| crate::platform::tick::event_time_ms(envelope))?,
             detail,
         })
     }
@@ -165,13 +172,32 @@ impl Dispatcher {
                 attempt_started_ms: Some(now_ms),
             };
             async move {
-                if self.ports.log.create_delivery(&delivery).await? {
-                    return self.attempt(endpoint, &delivery).await;
-                }
-                // Delivered before (SQS redelivered the event): carry on from where it is.
-                match self.ports.log.delivery(&delivery.reference()).await? {
-                    Some(existing) => self.resume(existing).await,
-                    None => Ok(Dispatched::default()),
+                let existing = match self.ports.log.create_delivery(&delivery).await? {
+                    Created::New => return self.attempt(endpoint, &delivery).await,
+                    Created::Existing { delivery_id } => DeliveryRef {
+                        delivery_id,
+                        ..delivery.reference()
+                    },
+                };
+                // Delivered before (the event handed out or announced again): carry on from
+                // where that delivery is.
+                match self.ports.log.delivery(&existing).await? {
+                    Some(found) => self.resume(found).await,
+                    // Its guard written, the delivery not (the invocation died in between):
+                    // make it now, under the guard's id.
+                    None => {
+                        let delivery = Delivery {
+                            delivery_id: existing.delivery_id,
+                            ..delivery
+                        };
+                        match self.ports.log.create_delivery(&delivery).await? {
+                            Created::New => self.attempt(endpoint, &delivery).await,
+                            Created::Existing { .. } => Ok(Dispatched {
+                                skipped: 1,
+                                ..Default::default()
+                            }),
+                        }
+                    }
                 }
             }
         });

@@ -170,9 +170,16 @@ async fn an_event_reaches_each_subscribed_endpoint_once_signed_with_its_own_secr
     );
     assert_eq!(delivered.response_body.as_deref(), Some("ok"));
 
-    // SQS hands the same event out again: nothing new is made or sent.
+    // SQS hands the same event out again, or ingest announces it again later (a new time):
+    // nothing new is made or sent.
     let again = world.dispatcher.on_event(&received).await.unwrap();
     assert_eq!((again.succeeded, again.skipped), (0, 1));
+    let later = PublishedEvent {
+        time_ms: T0 + 60_000,
+        ..received.clone()
+    };
+    let announced = world.dispatcher.on_event(&later).await.unwrap();
+    assert_eq!((announced.succeeded, announced.skipped), (0, 1));
     assert_eq!(world.caller.calls().len(), 1);
     assert_eq!(world.log.all().len(), 1);
 }
@@ -343,12 +350,24 @@ async fn an_attempt_in_flight_is_left_alone_until_its_invocation_must_have_died(
     let mut stuck = crate::integrations::contract::delivery(ORG, "wh_a", "evt_1", T0, "message.status");
     stuck.attempt_started_ms = Some(T0);
     world.log.create_delivery(&stuck).await.unwrap();
+    // A guard written by an invocation that died before its delivery: the next one makes it.
+    world.log.guards.lock().unwrap().insert(
+        (ORG.into(), "wh_a".into(), "evt_orphan".into()),
+        crate::integrations::delivery_id(T0, "evt_orphan", "wh_a"),
+    );
+    let orphan = world
+        .dispatcher
+        .on_event(&event("message.status", "evt_orphan", "acc"))
+        .await
+        .unwrap();
+    assert_eq!(orphan.succeeded, 1);
     let received = event("message.status", "evt_1", "acc");
     assert_eq!(world.dispatcher.on_event(&received).await.unwrap().busy, 1);
-    assert!(world.caller.calls().is_empty());
+    assert_eq!(world.caller.calls().len(), 1, "the orphan's only");
     world.advance_s(STALE_ATTEMPT_MS / 1000);
     assert_eq!(world.dispatcher.on_event(&received).await.unwrap().succeeded, 1);
-    assert_eq!(world.only_delivery().attempt, 2, "the lost attempt counts");
+    let resumed = world.log.delivery(&stuck.reference()).await.unwrap().unwrap();
+    assert_eq!(resumed.attempt, 2, "the lost attempt counts");
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 
 use crate::integrations::delivery_policy::Answer;
 use crate::integrations::ports::{
-    AttemptQueue, Call, DeliveryFilter, DeliveryLog, EndpointCaller, EndpointChanges, Endpoints, Failing, Reply,
-    Settlement,
+    AttemptQueue, Call, Created, DeliveryFilter, DeliveryLog, EndpointCaller, EndpointChanges, Endpoints, Failing,
+    Reply, Settlement,
 };
 use crate::integrations::{AttemptJob, Delivery, DeliveryRef, DeliveryStatus, Endpoint, MAX_ENDPOINTS_PER_ORG};
 use crate::platform::StoreError;
@@ -120,6 +120,8 @@ pub struct MemoryDeliveryLog {
     pub deliveries: Mutex<BTreeMap<(String, String, String), Delivery>>,
     /// The due index: when each delivery should be looked at again.
     pub due: Mutex<BTreeMap<(String, String, String), i64>>,
+    /// (org, endpoint, event) to the event's delivery.
+    pub guards: Mutex<BTreeMap<(String, String, String), String>>,
 }
 
 fn key_of(r: &DeliveryRef) -> (String, String, String) {
@@ -145,14 +147,29 @@ impl MemoryDeliveryLog {
 
 #[async_trait::async_trait]
 impl DeliveryLog for MemoryDeliveryLog {
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError> {
+    async fn create_delivery(&self, delivery: &Delivery) -> Result<Created, StoreError> {
+        let guard = (
+            delivery.org_id.clone(),
+            delivery.webhook_id.clone(),
+            delivery.event_id.clone(),
+        );
+        if let Some(delivery_id) = lock(&self.guards).get(&guard)
+            && *delivery_id != delivery.delivery_id
+        {
+            return Ok(Created::Existing {
+                delivery_id: delivery_id.clone(),
+            });
+        }
+        lock(&self.guards).insert(guard, delivery.delivery_id.clone());
         let mut deliveries = lock(&self.deliveries);
         let key = key_of(&delivery.reference());
         if deliveries.contains_key(&key) {
-            return Ok(false);
+            return Ok(Created::Existing {
+                delivery_id: delivery.delivery_id.clone(),
+            });
         }
         deliveries.insert(key, delivery.clone());
-        Ok(true)
+        Ok(Created::New)
     }
 
     async fn delivery(&self, reference: &DeliveryRef) -> Result<Option<Delivery>, StoreError> {

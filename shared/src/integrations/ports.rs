@@ -105,6 +105,16 @@ pub struct Settlement {
     pub completed_at: Option<String>,
 }
 
+/// What creating a delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    New,
+    /// The event has a delivery to this endpoint already: this one.
+    Existing {
+        delivery_id: String,
+    },
+}
+
 /// Which deliveries a listing shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryFilter {
@@ -114,8 +124,10 @@ pub struct DeliveryFilter {
 
 #[async_trait::async_trait]
 pub trait DeliveryLog: Send + Sync {
-    /// Creates a delivery unless it exists; `Ok(false)` when it did (a redelivered event).
-    async fn create_delivery(&self, delivery: &Delivery) -> Result<bool, StoreError>;
+    /// Creates a delivery unless its event was delivered to this endpoint before (SQS handing the
+    /// event out again, or a publisher announcing it again later, so with another time and so
+    /// another delivery id): a guard per (endpoint, event) makes it once.
+    async fn create_delivery(&self, delivery: &Delivery) -> Result<Created, StoreError>;
     async fn delivery(&self, reference: &DeliveryRef) -> Result<Option<Delivery>, StoreError>;
     /// Starts attempt `read.attempt + 1` of a delivery as read (`pending`, `retrying`, or a
     /// `sending` one whose invocation died): `Ok(false)` when it moved on since.

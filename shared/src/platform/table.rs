@@ -515,6 +515,14 @@ pub fn webhook_delivery(org_id: &str, webhook_id: &str, delivery_id: &str) -> Ke
     )
 }
 
+/// The guard that makes one delivery per (endpoint, event): it names that delivery.
+pub fn webhook_event_guard(org_id: &str, webhook_id: &str, event_id: &str) -> Key {
+    Key::new(
+        webhook_deliveries_partition(org_id, webhook_id),
+        format!("EVENT#{event_id}"),
+    )
+}
+
 /// GSI2 key of a delivery waiting for a retry past SQS's longest delay (or a safety net for a
 /// shorter one).
 pub fn webhook_retry_due(

@@ -18,11 +18,12 @@ mod bad_input;
 mod care;
 mod desk;
 mod inbox;
+mod integrations;
 mod outreach;
 mod tenancy;
 
 /// The admin walks (tests ending in [`Walk::done`]) and the operations they called so far.
-const WALKS: usize = 10;
+const WALKS: usize = 11;
 static WALKED: Mutex<(usize, BTreeSet<String>)> = Mutex::new((0, BTreeSet::new()));
 
 /// Calls the API and remembers which operations were exercised.
@@ -130,6 +131,7 @@ fn every_walk_is_counted() {
         include_str!("care.rs"),
         include_str!("desk.rs"),
         include_str!("inbox.rs"),
+        include_str!("integrations.rs"),
         include_str!("outreach.rs"),
         include_str!("tenancy.rs"),
     ];

@@ -45,6 +45,11 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
             json!({"org_name": "Iso", "admin_email": "iso-owner@example.com", "admin_password": "long enough secret"})
         }
         SetChatExpirationRule => json!({"window_hours": 24, "auto_resolve": true}),
+        CreateWebhook => {
+            json!({"name": "iso", "url": "http://127.0.0.1:9/hook", "events": ["message.received"], "account_id": ids["account_id"]})
+        }
+        UpdateWebhook => json!({"name": "Renamed"}),
+        RedeliverFailedWebhookDeliveries => json!({}),
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
         }
@@ -143,6 +148,26 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("sla_policy_id", policy["id"].as_str().unwrap().into());
+    let webhook = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/webhooks",
+            a,
+            Some(json!({"name": "A's", "url": "http://127.0.0.1:9/hook", "events": ["message.received"]})),
+        )
+        .await;
+    ids.insert("webhook_id", webhook["id"].as_str().unwrap().into());
+    let test = w
+        .expect(
+            StatusCode::ACCEPTED,
+            "POST",
+            &format!("/v1/webhooks/{}/test", ids["webhook_id"]),
+            a,
+            None,
+        )
+        .await;
+    ids.insert("delivery_id", test["id"].as_str().unwrap().into());
     let before = f
         .stack
         .tenancy()
@@ -194,6 +219,7 @@ async fn another_organizations_ids_answer_404_on_every_route() {
             "CreateTemplate",
             "SyncTemplates",
             "CreateCampaign",
+            "CreateWebhook",
         ]
         .iter()
         .any(|schema| route.body == RouteBody::Json(schema))

@@ -350,7 +350,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
         Value::Null,
     );
     f.ingest().process(ingest_event(&[("e1", &f.a.account, &body)])).await;
-    let events = tap.received(3).await;
+    let events = tap.received(4).await;
     let mut kinds: Vec<String> = events
         .iter()
         .map(|e| e["detail-type"].as_str().unwrap().to_string())
@@ -358,7 +358,12 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     kinds.sort();
     assert_eq!(
         kinds,
-        vec!["conversation.created", "message.received", "message.received"]
+        vec![
+            "contact.created",
+            "conversation.created",
+            "message.received",
+            "message.received"
+        ]
     );
     assert!(
         events
@@ -377,7 +382,7 @@ async fn domain_events_reach_the_bus_once_per_new_message() {
     // A redelivery stores nothing new but announces again, with the same event ids.
     let (_, summary) = f.ingest().process(ingest_event(&[("e2", &f.a.account, &body)])).await;
     assert_eq!((summary.messages_stored, summary.duplicates), (0, 2));
-    let again = tap.received(3).await;
+    let again = tap.received(4).await;
     let mut ids: Vec<String> = again
         .iter()
         .map(|e| e["detail"]["event_id"].as_str().unwrap().to_string())

@@ -48,6 +48,29 @@ async fn events_reach_a_subscribed_endpoint_signed_verifiably_logged_and_redeliv
         "standardwebhooks verifies every one: {received:?}"
     );
     assert_eq!(fx.deliver_queued().await, 0, "nothing delivered twice");
+    // Meta delivers the first message again: ingest announces its events again (later, so on
+    // the bus with another time), and the receiver gets nothing twice.
+    fx.inbound(&fx.a, "wamid.hook1", 1_765_000_000).await;
+    assert!(fx.deliver_queued().await >= 1);
+    let all = receiver.deliveries().await;
+    let mut ids: Vec<&str> = all.iter().map(|d| d["webhook_id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "{all:?}");
+    // A second copy only where an attempt was made again (an outcome unknown), never for the
+    // event announced again.
+    let log = call_ok(&fx, "GET", &format!("/v1/webhooks/{id}/deliveries"), None).await;
+    let attempts: u64 = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["attempt"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        all.len() as u64,
+        attempts,
+        "no duplicate at the receiver: {all:?} {log}"
+    );
 
     // The log, newest first, filtered.
     let log = call_ok(&fx, "GET", &format!("/v1/webhooks/{id}/deliveries"), None).await;

@@ -35,6 +35,7 @@ impl InboundMessages for MemoryInbox {
                 contact_id: Some(claim.contact_id.clone()),
                 opened_conversation: claim.opened,
                 check_reach: claim.check_reach,
+                new_contact: claim.new_contact,
             });
         }
         let now = now_rfc3339();
@@ -120,6 +121,7 @@ impl InboundMessages for MemoryInbox {
                 contact_id: contact_id.clone(),
                 opened: existing.is_none(),
                 check_reach,
+                new_contact,
             },
         );
         Ok(InboundOutcome::Stored {

@@ -391,6 +391,12 @@ fn duplicate(claim: Claimed, stored: &crate::platform::items::Item) -> InboundOu
         contact_id: Some(claim.contact_id).filter(|id| !id.is_empty()),
         opened_conversation,
         check_reach,
+        // On the message only (claims written before it never knew).
+        new_contact: stored
+            .get("new_contact")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
     }
 }
 

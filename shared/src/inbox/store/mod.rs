@@ -69,6 +69,8 @@ pub enum InboundOutcome {
         contact_id: Option<String>,
         opened_conversation: bool,
         check_reach: bool,
+        /// The first storing created the customer's contact (`contact.created` is repeated too).
+        new_contact: bool,
     },
 }
 

@@ -245,6 +245,7 @@ pub async fn test(api: &ApiService, cx: &Context<'_>) -> Answer {
         completed_at: None,
         attempt_started_ms: None,
     };
+    // A fresh event id: always a new delivery.
     api.integrations.deliveries.create_delivery(&delivery).await?;
     queue(api, &delivery).await?;
     respond(StatusCode::ACCEPTED, &views::WebhookDelivery::from(&delivery))
