@@ -118,7 +118,8 @@ def handler_for(state, quiet, any_time):
             if not quiet:
                 mark = "verified" if ok else "NOT VERIFIED"
                 print(f"{event_type} {headers.get('webhook-id')} {mark} -> {status}", flush=True)
-            self.answer(status, b'{"received":true}' if status < 300 else b"")
+            # A 204 carries no body (one would corrupt the kept-alive connection's next answer).
+            self.answer(status, b'{"received":true}' if status in (200, 201, 202) else b"")
 
     return Handler
 

@@ -23,7 +23,7 @@ export MOTO_METER_FILEPATH="$root/target/moto-bench.meter"
 : >"$MOTO_METER_FILEPATH"
 start_moto "$port" target/moto-bench.log
 use_local_aws "$port"
-echo "==> the money table: requests, capacity units and \$ per inbound message, status, send, campaign recipient, live update"
+echo "==> the money table: requests, capacity units and \$ per inbound message, status, send, campaign recipient, live update, webhook delivery"
 RUST_LOG=error cargo bench -p integration-tests --bench unit_costs
 # The other benchmarks measure time: a moto without the meter's extra reads.
 stop_moto
@@ -51,6 +51,8 @@ RUST_LOG=error cargo bench -p integration-tests --bench sla_checks
 RUST_LOG=error cargo bench -p integration-tests --bench api_and_sender
 echo "==> notifier: DynamoDB reads and PostToConnection calls per event, 50 connected agents"
 RUST_LOG=error cargo bench -p integration-tests --bench notifier
+echo "==> outgoing webhooks: 10,000 events to 3 endpoints, one down for a simulated 24 h (receivers verify with standardwebhooks)"
+RUST_LOG=error cargo bench -p integration-tests --bench webhook_outage
 echo "==> scheduled-sends: the heap one run holds with 100 and with 5,000 messages due in one minute"
 RUST_LOG=error cargo bench -p integration-tests --bench scheduled_backlog
 stop_all

@@ -30,6 +30,9 @@ const SENDER: Function = at_256_mb("sender");
 const CAMPAIGNS: Function = at_256_mb("campaigns");
 const NOTIFIER: Function = at_256_mb("notifier");
 const TALLY: Function = at_256_mb("tally");
+const DELIVERIES_FN: Function = at_256_mb("deliveries");
+/// Events delivered to an outgoing webhook in the delivery row.
+const WEBHOOK_EVENTS: usize = 100;
 /// The tally's stream batch (template: BatchSize 100, a 10 s window): full from about 10 inbound
 /// messages a second.
 const TALLY_BATCH: usize = 100;
@@ -213,6 +216,59 @@ async fn send_rows(rows: &mut Vec<Row>) {
     });
 }
 
+/// One outgoing webhook delivery (a `message.received` to one subscribed endpoint, answered 204):
+/// the bus rule's SendMessage, the event source mapping, the deliveries function's reads and
+/// writes (the endpoints cached per sandbox, the guard, the delivery, its outcome) and its Lambda
+/// time. The event's own PutEvents is the publisher's, counted in its row.
+async fn webhook_row(rows: &mut Vec<Row>) {
+    let f = Fixture::new().await;
+    let receiver = integration_tests::receiver::Receiver::start(false).await;
+    let body = json!({"name": "CRM", "url": receiver.url(), "events": ["message.received"]}).to_string();
+    let (status, created) = f.call("POST", "/v1/webhooks", Some(&f.a.key), Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    receiver.secrets(&[created["secret"].as_str().unwrap()]).await;
+    let phone = f.a.account.phone_number_id.clone();
+    let start = chrono::Utc::now().timestamp() - 3_600;
+    let messages = signed(
+        (0..WEBHOOK_EVENTS)
+            .map(|i| text_from(&phone, 0, &format!("wamid.hook.{i}"), start + i as i64))
+            .collect(),
+    );
+    inbound(&f, &messages).await;
+    let mut queued = Vec::new();
+    loop {
+        let more = f.stack.drain("DeliveriesQueue").await;
+        if more.is_empty() {
+            break;
+        }
+        queued.extend(more);
+    }
+    // The subscribed events only (the rule also carries the others; the function skips them).
+    let service = f.deliveries();
+    // One warm sandbox: its cache of the organization's endpoints is filled once.
+    let warm = queued.split_off(queued.len().min(10));
+    let (response, _) = service.process(sqs_event_of(&warm)).await;
+    assert!(response.batch_item_failures.is_empty());
+    let before = receiver.deliveries().await.len();
+    let usage = measure(async {
+        for chunk in queued.chunks(10) {
+            let (response, _) = service.process(sqs_event_of(chunk)).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+    })
+    .await;
+    let received = receiver.deliveries().await;
+    assert!(received.iter().all(|d| d["verified"] == true));
+    let delivered = received.len() - before;
+    let usage = event_source_mapping(usage, queued.len())
+        .modelled("sqs:SendMessage (bus rule)", queued.len() as f64)
+        .invoked(DELIVERIES_FN, queued.len().div_ceil(10) as f64);
+    rows.push(Row {
+        name: "outgoing webhook delivery (one endpoint, answered 2xx)".into(),
+        usage: usage.per(delivered.max(1) as f64),
+    });
+}
+
 /// The live-update leg: the notifier's work for one event with 0, 10 and 50 agents connected.
 async fn live_rows(rows: &mut Vec<Row>) {
     let mut rig = LiveRig::new().await;
@@ -262,6 +318,7 @@ async fn main() {
     send_rows(&mut rows).await;
     campaign::campaign_row(&mut rows).await;
     live_rows(&mut rows).await;
+    webhook_row(&mut rows).await;
     print_table(&rows);
     let baseline = repo_root().join("tests/benches/unit_costs_baseline.json");
     if let Err(rises) = check_baseline(&rows, &baseline) {

@@ -167,6 +167,9 @@ pub struct SenderService {
     /// Whether a campaign is running, briefly cached: (org, campaign) → running.
     campaign_status: TtlCache<(String, String), bool>,
     clock: Clock,
+    /// `message.sent` events of the batch running, published together at its end (ten to a
+    /// PutEvents call).
+    sent_events: Mutex<Vec<DomainEvent>>,
 }
 
 /// One batch: the service and what its records came to.
@@ -190,6 +193,25 @@ impl RecordHandler for SenderBatch<'_> {
             (Tally::Skipped | Tally::Waiting, _) => summary.skipped += 1,
         }
         Ok(outcome)
+    }
+
+    /// The batch's `message.sent` events, ten to a call. The sends stand whether or not the bus
+    /// takes them: a refused one is logged and counted, not retried (a retry would send nothing).
+    async fn finish_batch(&self) -> Vec<(String, Outcome)> {
+        let events = std::mem::take(&mut *self.service.sent_events.lock().unwrap_or_else(|p| p.into_inner()));
+        for chunk in events.chunks(shared::platform::event_bus::MAX_ENTRIES_PER_CALL) {
+            let refused = self.service.ports.events.publish(chunk).await;
+            if !refused.is_empty() {
+                warn!(refused = refused.len(), "message.sent not published");
+                emit_metric(
+                    "SentNotAnnounced",
+                    refused.len() as f64,
+                    "Count",
+                    &[("Function", "sender")],
+                );
+            }
+        }
+        Vec::new()
     }
 
     /// The job will not come back: a message it left queued is failed with the reason.
@@ -224,6 +246,7 @@ impl SenderService {
             runner,
             campaign_status: TtlCache::new(1_000),
             clock,
+            sent_events: Mutex::new(Vec::new()),
         }
     }
 
@@ -436,12 +459,10 @@ impl SenderService {
             .wamids
             .link_outbound(&pending.message.org_id, wamid, &pending.key)
             .await?;
-        // Integrations hear of it; the send stands whether or not the bus takes the event.
+        // Integrations hear of it at the batch's end (`finish_batch`).
         let message = &pending.message;
         let event = DomainEvent::message_sent(&message.org_id, &message.conversation_id, &message.message_id, wamid);
-        if !self.ports.events.publish(&[event]).await.is_empty() {
-            warn!(%wamid, "message.sent not published");
-        }
+        self.sent_events.lock().unwrap_or_else(|p| p.into_inner()).push(event);
         Ok(())
     }
 
