@@ -164,11 +164,19 @@ impl KeyCache {
         let entry = self.resolve(presented, &crate::request::source_ip(request)).await?;
         let key = entry.key.ok_or_else(|| unauthorized("unknown API key"))?;
         if key.revoked_at.is_some() {
-            return Err(unauthorized("this API key was revoked"));
+            return Err(HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "key_revoked",
+                "this API key was revoked",
+            ));
         }
         let now = self.clock.now_rfc3339();
         if key.expires_at.as_deref().is_some_and(|expires| expires <= now.as_str()) {
-            return Err(unauthorized("this API key has expired"));
+            return Err(HttpError::new(
+                StatusCode::UNAUTHORIZED,
+                "key_expired",
+                "this API key has expired",
+            ));
         }
         let agent = entry
             .agent

@@ -225,6 +225,7 @@ impl AgentStore {
         name: &str,
         scopes: Vec<String>,
         expires_at: Option<String>,
+        key_type: crate::access::tenancy::KeyType,
     ) -> Result<(ApiKeyRecord, String), StoreError> {
         let IssuedKey {
             plaintext,
@@ -232,6 +233,7 @@ impl AgentStore {
             hash_hex,
         } = api_key::issue();
         let key = ApiKeyRecord {
+            key_type,
             org_id: org_id.into(),
             key_id: ids::new_id("key"),
             agent_id: agent_id.into(),

@@ -111,6 +111,9 @@ pub struct Agent {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyRecord {
+    /// `personal` (an agent's own) or `integration` (a system's, made by an admin).
+    #[serde(default)]
+    pub key_type: KeyType,
     pub org_id: String,
     pub key_id: String,
     pub agent_id: String,
@@ -124,6 +127,26 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
+}
+
+/// Whose a key is. Both act with their agent's role narrowed by their scopes; an integration key
+/// is an organization's credential for a system (a CRM, a warehouse), so only a caller holding
+/// `api_keys.manage` makes one, and it is listed apart from people's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyType {
+    #[default]
+    Personal,
+    Integration,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Personal => "personal",
+            Self::Integration => "integration",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

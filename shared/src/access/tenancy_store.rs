@@ -91,6 +91,7 @@ impl TenancyStore {
             hash_hex,
         } = api_key::issue();
         let api_key = ApiKeyRecord {
+            key_type: crate::access::tenancy::KeyType::Personal,
             org_id: org_id.clone(),
             key_id: ids::new_id("key"),
             agent_id: owner.agent_id.clone(),

@@ -7,6 +7,7 @@
 
 use crate::integrations::delivery_policy::{self, Answer, Next, RetryRoute};
 use crate::integrations::ports::{AttemptQueue, Call, Created, DeliveryLog, EndpointCaller, Endpoints, Settlement};
+pub use crate::integrations::published::{PublishedEvent, envelope};
 use crate::integrations::{AttemptJob, Delivery, DeliveryRef, DeliveryStatus, Endpoint, SECRET_FIELD, signing};
 use crate::platform::StoreError;
 use crate::platform::clock::Clock;
@@ -16,7 +17,6 @@ use crate::platform::sealed_secret::{SealedSecret, SecretContext};
 use crate::platform::secret::Secret;
 use crate::platform::secret_keeper::SecretKeeper;
 use crate::platform::ttl_cache::TtlCache;
-use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,40 +28,6 @@ pub const STALE_ATTEMPT_MS: i64 = 90_000;
 pub const ENDPOINTS_TTL: Duration = Duration::from_secs(30);
 /// `last_success_at` is written at most this often per endpoint, not per delivery.
 pub const SUCCESS_WRITE_SPACING_MS: i64 = 60_000;
-
-/// A domain event as the bus delivered it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedEvent {
-    pub detail_type: String,
-    pub detail: Value,
-    /// When it happened (`occurred_at`, else the bus's `time`), epoch ms.
-    pub time_ms: i64,
-}
-
-impl PublishedEvent {
-    /// Reads an EventBridge envelope; `None` for anything else (or an event with no org or id).
-    pub fn from_envelope(envelope: &Value) -> Option<Self> {
-        let detail = envelope.get("detail")?.clone();
-        detail.get("org_id")?.as_str()?;
-        detail.get("event_id")?.as_str()?;
-        // When it happened, to the millisecond (the bus's `time` has whole seconds): the
-        // delivery log's order and the envelope's `timestamp`.
-        let occurred_ms = detail
-            .get("occurred_at")
-            .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis());
-        Some(Self {
-            detail_type: envelope.get("detail-type")?.as_str()?.to_string(),
-            time_ms: occurred_ms.or_else(|| crate::platform::tick::event_time_ms(envelope))?,
-            detail,
-        })
-    }
-
-    fn text(&self, field: &str) -> Option<&str> {
-        self.detail.get(field).and_then(Value::as_str)
-    }
-}
 
 /// What one event or job came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -104,14 +70,6 @@ pub struct Dispatcher {
     opened: TtlCache<String, Secret>,
     /// When this instance last wrote an endpoint's success.
     successes: TtlCache<String, i64>,
-}
-
-/// The envelope body of a delivery: Standard Webhooks' `{"type", "timestamp", "data"}`.
-pub fn envelope(event_type: &str, time_ms: i64, data: &Value) -> String {
-    let timestamp = chrono::DateTime::from_timestamp_millis(time_ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    json!({"type": event_type, "timestamp": timestamp, "data": data}).to_string()
 }
 
 impl Dispatcher {

@@ -19,6 +19,7 @@ pub mod endpoint_store;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod ports;
+pub mod published;
 #[cfg(feature = "outbound")]
 pub mod safe_http;
 pub mod signing;

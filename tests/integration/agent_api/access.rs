@@ -378,3 +378,89 @@ async fn roles_and_scopes_limit_what_a_key_may_do() {
         (StatusCode::UNAUTHORIZED, Some("unauthorized"))
     );
 }
+
+/// Key lifecycle: an integration key is an admin's to make; expired and revoked keys answer 401
+/// with codes saying which.
+#[tokio::test]
+async fn integration_keys_and_expired_or_revoked_keys_answer_by_name() {
+    let f = Fixture::new().await;
+    let w = Walk::new(&f);
+    let admin = f.a.key.as_str();
+    let in_an_hour = in_an_hour();
+    let made = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/api-keys",
+            admin,
+            Some(json!({"name": "warehouse sync", "key_type": "integration", "scopes": ["conversations.read"], "expires_at": in_an_hour})),
+        )
+        .await;
+    assert_eq!(made["key_type"], "integration");
+    assert_eq!(made["key_prefix"].as_str().unwrap().len(), 12);
+    let plaintext = made["plaintext_key"].as_str().unwrap().to_string();
+    assert!(plaintext.starts_with(made["key_prefix"].as_str().unwrap()));
+    let (status, body) = w
+        .call(
+            "POST",
+            "/v1/api-keys",
+            admin,
+            Some(json!({"name": "x", "key_type": "robot"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("key_type"));
+
+    // An agent holds api_keys.own only: personal keys yes, integration keys no.
+    let ada = agent(&w, admin, "keys-ada@example.com", "agent").await;
+    let ada_key = key_for(&w, admin, &ada, json!(["*"])).await;
+    let (status, body) = w
+        .call(
+            "POST",
+            "/v1/api-keys",
+            &ada_key,
+            Some(json!({"name": "mine", "key_type": "integration"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let own = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/api-keys",
+            &ada_key,
+            Some(json!({"name": "mine"})),
+        )
+        .await;
+    assert_eq!(own["key_type"], "personal");
+
+    // Two hours on, the integration key has expired: 401 key_expired (its listing says inactive).
+    let later = chrono::Utc::now().timestamp_millis() + 2 * 3_600_000;
+    let api = api::ApiService::from_aws(
+        &api::ApiConfig::from_env(&f.stack.env_of("ApiFunction")).unwrap(),
+        &f.stack.aws,
+    )
+    .with_clock(shared::platform::clock::Clock::fixed(later));
+    let response = api
+        .handle(api_request("GET", "/v1/conversations", Some(&plaintext), None))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_body(&response)["error"]["code"], "key_expired");
+
+    let (status, body) = w.call("GET", "/v1/conversations", &plaintext, None).await;
+    assert_eq!(status, StatusCode::OK, "still valid now: {body}");
+    w.expect(
+        StatusCode::OK,
+        "DELETE",
+        &format!("/v1/api-keys/{}", made["id"].as_str().unwrap()),
+        admin,
+        None,
+    )
+    .await;
+    let (status, body) = w.call("GET", "/v1/conversations", &plaintext, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("key_revoked"))
+    );
+}

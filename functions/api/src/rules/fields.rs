@@ -12,6 +12,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAgent", "role", ROLE),
     ("CreateApiKey", "name", KEY_NAME),
     ("CreateApiKey", "agent_id", OPTIONAL_ID),
+    ("CreateApiKey", "key_type", KEY_TYPE),
     ("CreateContact", "phone_number", PHONE_REQUIRED),
     ("CreateContact", "name", CONTACT_NAME),
     ("CreateContact", "email", EMAIL_OPTIONAL),
@@ -174,6 +175,10 @@ pub const WEBHOOK_NAME: Rule = Rule::Text {
     max: shared::integrations::MAX_NAME_CHARS,
     required: false,
     blank_clears: false,
+};
+pub const KEY_TYPE: Rule = Rule::OneOf {
+    values: &["personal", "integration"],
+    required: false,
 };
 pub const KEY_NAME: Rule = Rule::Text {
     max: 100,

@@ -100,6 +100,9 @@ pub struct CompletePasswordReset {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiKey {
     pub id: String,
+    /// `personal` (an agent's own) or `integration` (a system's).
+    #[schema(value_type = String)]
+    pub key_type: &'static str,
     pub agent_id: String,
     pub name: String,
     /// The first characters of the key (not secret): tells keys apart.
@@ -117,6 +120,7 @@ impl From<&tenancy::ApiKeyRecord> for ApiKey {
         let now = shared::platform::items::now_rfc3339();
         Self {
             id: k.key_id.clone(),
+            key_type: k.key_type.as_str(),
             agent_id: k.agent_id.clone(),
             name: k.name.clone(),
             key_prefix: k.key_prefix.clone(),
@@ -151,6 +155,8 @@ pub struct CreateApiKey {
     pub expires_at: Option<String>,
     /// Another agent's key (needs api_keys.manage).
     pub agent_id: Option<String>,
+    /// `personal` (default) or `integration` (a system's key; needs api_keys.manage).
+    pub key_type: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,6 +9,7 @@ use crate::views;
 use lambda_http::http::StatusCode;
 use shared::access::agent_store::AgentChanges;
 use shared::access::permissions::{self, PERMISSIONS};
+use shared::access::tenancy::KeyType;
 use shared::access::tenancy::{Agent, Role};
 use shared::platform::http_error::HttpError;
 
@@ -278,6 +279,13 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
             Some(when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         }
     };
+    let key_type = match rules::KEY_TYPE.check("key_type", body.key_type.as_deref())?.as_deref() {
+        Some("integration") => {
+            cx.caller.require("api_keys.manage")?;
+            KeyType::Integration
+        }
+        _ => KeyType::Personal,
+    };
     let agent_id = match body.agent_id {
         Some(id) if id != cx.caller.agent_id => {
             cx.caller.require("api_keys.manage")?;
@@ -290,9 +298,9 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (key, plaintext) = api
         .access
         .agents
-        .create_key(cx.org(), &agent_id, &name, scopes, expires_at)
+        .create_key(cx.org(), &agent_id, &name, scopes, expires_at, key_type)
         .await?;
-    tracing::info!(key = %key.key_id, agent = %agent_id, "API key created");
+    tracing::info!(key = %key.key_id, agent = %agent_id, key_type = key_type.as_str(), "API key created");
     created(&views::ApiKeyCreated {
         key: views::ApiKey::from(&key),
         plaintext_key: plaintext,
