@@ -5,7 +5,7 @@ use super::*;
 use crate::integrations::contract::endpoint;
 use crate::integrations::memory::{MemoryAttempts, MemoryDeliveryLog, MemoryEndpoints, PlainKeeper, ScriptedCaller};
 use crate::platform::memory::MemoryEvents;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 const ORG: &str = "org_1";
