@@ -93,19 +93,7 @@ impl ApiConfig {
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             live_url: env.required(vars::LIVE_URL)?,
             deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
-            webhook_reach: shared::integrations::address_policy::Reach {
-                allow_loopback: match env.get(vars::WEBHOOKS_ALLOW_LOOPBACK).as_deref().map(str::trim) {
-                    None | Some("" | "false") => false,
-                    Some("true") => true,
-                    Some(other) => {
-                        return Err(ConfigError::Invalid {
-                            name: vars::WEBHOOKS_ALLOW_LOOPBACK,
-                            value: other.to_string(),
-                            reason: "expected true or false",
-                        });
-                    }
-                },
-            },
+            webhook_reach: shared::integrations::address_policy::Reach::from_env(env)?,
             self_registration: match env.get(vars::SELF_REGISTRATION).as_deref().map(str::trim) {
                 None | Some("" | "disabled") => false,
                 Some("enabled") => true,

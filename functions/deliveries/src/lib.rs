@@ -51,25 +51,9 @@ impl DeliveriesConfig {
             consumer: ConsumerSettings::from_env(env, vars::DELIVERIES_QUEUE_URL)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             secrets_key_id: env.required(vars::SECRETS_KEY_ID)?,
-            reach: reach_of(env)?,
+            reach: Reach::from_env(env)?,
         })
     }
-}
-
-/// `WEBHOOKS_ALLOW_LOOPBACK`: `true` on local stacks; unset or `false` anywhere else.
-pub fn reach_of(env: &impl EnvSource) -> Result<Reach, ConfigError> {
-    let allow_loopback = match env.get(vars::WEBHOOKS_ALLOW_LOOPBACK).as_deref().map(str::trim) {
-        None | Some("" | "false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ConfigError::Invalid {
-                name: vars::WEBHOOKS_ALLOW_LOOPBACK,
-                value: other.to_string(),
-                reason: "expected true or false",
-            });
-        }
-    };
-    Ok(Reach { allow_loopback })
 }
 
 pub struct DeliveriesService {

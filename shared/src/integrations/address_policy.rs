@@ -20,6 +20,27 @@ pub struct Reach {
     pub allow_loopback: bool,
 }
 
+impl Reach {
+    /// `WEBHOOKS_ALLOW_LOOPBACK`: `true` on local stacks; unset or `false` anywhere else.
+    pub fn from_env(
+        env: &impl crate::platform::config::EnvSource,
+    ) -> Result<Self, crate::platform::config::ConfigError> {
+        use crate::platform::config::{ConfigError, vars};
+        let allow_loopback = match env.get(vars::WEBHOOKS_ALLOW_LOOPBACK).as_deref().map(str::trim) {
+            None | Some("" | "false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: vars::WEBHOOKS_ALLOW_LOOPBACK,
+                    value: other.to_string(),
+                    reason: "expected true or false",
+                });
+            }
+        };
+        Ok(Self { allow_loopback })
+    }
+}
+
 /// Why an address is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressClass {

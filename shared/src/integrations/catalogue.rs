@@ -19,6 +19,15 @@ const EPOCH_S: &str = r#"{"type":"integer","description":"Meta's timestamp, epoc
 const TIME: &str = r#"{"type":"string","format":"date-time"}"#;
 const TEXT: &str = r#"{"type":"string"}"#;
 
+/// Both SLA notices: which clock, of which policy, in which resolution cycle, due when.
+const SLA_NOTICE: &[(&str, &str)] = &[
+    ("conversation_id", ID),
+    ("sla_policy_id", ID),
+    ("kind", r#"{"type":"string","enum":["first_response","resolution"]}"#),
+    ("cycle", r#"{"type":"integer"}"#),
+    ("at", TIME),
+];
+
 pub const EVENTS: &[EventKind] = &[
     EventKind {
         name: "message.received",
@@ -118,30 +127,12 @@ pub const EVENTS: &[EventKind] = &[
     EventKind {
         name: "sla.warning",
         summary: "An SLA clock reached its warning threshold",
-        fields: &[
-            ("conversation_id", ID),
-            ("sla_policy_id", ID),
-            (
-                "kind",
-                r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#,
-            ),
-            ("cycle", r#"{"type":"integer"}"#),
-            ("at", TIME),
-        ],
+        fields: SLA_NOTICE,
     },
     EventKind {
         name: "sla.breached",
         summary: "An SLA clock passed its target",
-        fields: &[
-            ("conversation_id", ID),
-            ("sla_policy_id", ID),
-            (
-                "kind",
-                r#"{"type":"string","enum":["first_response","next_response","resolution"]}"#,
-            ),
-            ("cycle", r#"{"type":"integer"}"#),
-            ("at", TIME),
-        ],
+        fields: SLA_NOTICE,
     },
     EventKind {
         name: "csat.rated",

@@ -42,6 +42,14 @@ pub struct Dispatched {
 }
 
 impl Dispatched {
+    /// Nothing done: settled or moved on already.
+    fn skipped() -> Self {
+        Self {
+            skipped: 1,
+            ..Default::default()
+        }
+    }
+
     fn add(&mut self, other: Dispatched) {
         self.succeeded += other.succeeded;
         self.retrying += other.retrying;
@@ -150,10 +158,7 @@ impl Dispatcher {
                         };
                         match self.ports.log.create_delivery(&delivery).await? {
                             Created::New => self.attempt(endpoint, &delivery).await,
-                            Created::Existing { .. } => Ok(Dispatched {
-                                skipped: 1,
-                                ..Default::default()
-                            }),
+                            Created::Existing { .. } => Ok(Dispatched::skipped()),
                         }
                     }
                 }
@@ -170,10 +175,7 @@ impl Dispatcher {
     pub async fn on_job(&self, job: &AttemptJob) -> Result<Dispatched, StoreError> {
         match self.ports.log.delivery(&job.delivery).await? {
             Some(delivery) if delivery.attempt == job.after_attempt => self.resume(delivery).await,
-            _ => Ok(Dispatched {
-                skipped: 1,
-                ..Default::default()
-            }),
+            _ => Ok(Dispatched::skipped()),
         }
     }
 
@@ -231,10 +233,7 @@ impl Dispatcher {
             DeliveryStatus::Succeeded | DeliveryStatus::Failed => false,
         };
         if !waiting || !self.ports.log.claim(&delivery, now_ms).await? {
-            return Ok(Dispatched {
-                skipped: 1,
-                ..Default::default()
-            });
+            return Ok(Dispatched::skipped());
         }
         let claimed = Delivery {
             status: DeliveryStatus::Sending,

@@ -62,18 +62,7 @@ impl SafeHttpClient {
         let mut connector = HttpConnector::new_with_resolver(CheckedResolver { reach });
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
         connector.enforce_http(false);
-        let builder = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .unwrap_or_else(|err| {
-                tracing::warn!(error = %err, "no native root certificates; https deliveries will fail");
-                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
-                    rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
-                        .with_safe_default_protocol_versions()
-                        .expect("aws-lc-rs supports the default TLS versions")
-                        .with_root_certificates(rustls::RootCertStore::empty())
-                        .with_no_client_auth(),
-                )
-            });
+        let builder = crate::meta::graph::tls_with_native_roots("webhook endpoints");
         // Plain http only where loopback is allowed (local stacks); a deployed stack's client
         // cannot open one at all.
         let tls = if reach.allow_loopback {

@@ -33,26 +33,33 @@ pub struct GraphClient {
 
 type Answer = hyper::Response<hyper::body::Incoming>;
 
+/// rustls on aws-lc-rs with the machine's root certificates. With no CA bundle on the machine,
+/// plain http (a local fake) still works and every https call fails as unreachable, instead of
+/// the function failing to start.
+pub(crate) fn tls_with_native_roots(
+    calling: &str,
+) -> hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes> {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "no native root certificates; https calls to {calling} will fail");
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
+                rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
+                    .with_safe_default_protocol_versions()
+                    .expect("aws-lc-rs supports the default TLS versions")
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth(),
+            )
+        })
+}
+
 impl GraphClient {
     /// `timeout` bounds each request from connecting to the last byte of its answer.
     pub fn new(base_url: &str, version: &str, timeout: Duration) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT.min(timeout)));
         connector.enforce_http(false);
-        let tls = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .unwrap_or_else(|err| {
-                // No CA bundle on this machine: plain http (the local fake) still works, and every
-                // https call fails as unreachable instead of the function failing to start.
-                tracing::warn!(error = %err, "no native root certificates; https calls to Graph will fail");
-                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(
-                    rustls::ClientConfig::builder_with_provider(rustls::crypto::aws_lc_rs::default_provider().into())
-                        .with_safe_default_protocol_versions()
-                        .expect("aws-lc-rs supports the default TLS versions")
-                        .with_root_certificates(rustls::RootCertStore::empty())
-                        .with_no_client_auth(),
-                )
-            })
+        let tls = tls_with_native_roots("Graph")
             .https_or_http()
             .enable_http1()
             .wrap_connector(connector);
