@@ -1,7 +1,8 @@
 //! An organization's outgoing webhook endpoints on DynamoDB (`ORG#<org>` / `OUTHOOK#<id>`): at
 //! most twenty, read together by the delivering function (one Query, cached for 30 s). An update
-//! is read, changed and written back conditioned on `updated_at`, so two concurrent edits do not
-//! lose one another; the delivering function's health writes are single UpdateItems.
+//! is read, changed and written back conditioned on `updated_at` and the failure count, so neither
+//! a concurrent edit nor a failure the deliveries function wrote meanwhile is lost; the delivering
+//! function's health writes are single UpdateItems.
 
 use crate::integrations::ports::{EndpointChanges, Endpoints, Failing};
 use crate::integrations::{Endpoint, MAX_ENDPOINTS_PER_ORG};
@@ -96,6 +97,7 @@ impl Endpoints for EndpointStore {
             return Ok(None);
         };
         let read_at = endpoint.updated_at.clone();
+        let read_failures = endpoint.consecutive_failures;
         changes.apply_to(&mut endpoint, now);
         let item = record_item(&endpoint, &table::outgoing_webhook(org_id, webhook_id), ENTITY)?;
         let result = self
@@ -104,8 +106,11 @@ impl Endpoints for EndpointStore {
             .put_item()
             .table_name(&self.records.table)
             .set_item(Some(item))
-            .condition_expression("updated_at = :read")
+            // Nor may it undo a failure the deliveries function wrote meanwhile (the streak's
+            // start decides the five-day rule).
+            .condition_expression("updated_at = :read AND consecutive_failures = :failures")
             .expression_attribute_values(":read", s(read_at))
+            .expression_attribute_values(":failures", n(read_failures))
             .send()
             .await;
         match result {
