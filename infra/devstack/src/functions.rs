@@ -126,6 +126,24 @@ pub fn build(
             }))
         }};
     }
+    // One function, two triggers: its queue's records, and a schedule that calls its `tick`.
+    macro_rules! sqs_and_scheduled_function {
+        ($config:ty, $service:ty) => {{
+            let config = <$config>::from_env(&env).map_err(config_error)?;
+            let service = Arc::new(<$service>::from_aws(&config, aws));
+            let records = service.clone();
+            Handler::SqsAndScheduled(
+                Arc::new(move |event| {
+                    let service = records.clone();
+                    Box::pin(async move { Ok(service.process(event).await.0) })
+                }),
+                Arc::new(move |event| {
+                    let service = service.clone();
+                    Box::pin(async move { service.tick(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
+                }),
+            )
+        }};
+    }
     let handler = match spec.binary.as_str() {
         "webhook" => http_function!(webhook::WebhookConfig, webhook::WebhookService),
         "api" => http_function!(api::ApiConfig, api::ApiService),
@@ -155,37 +173,9 @@ pub fn build(
                 Box::pin(async move { service.respond(request).await.map_err(|e| e.to_string()) })
             }))
         }
-        "deliveries" => {
-            let config = deliveries::DeliveriesConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(deliveries::DeliveriesService::from_aws(&config, aws));
-            let records = service.clone();
-            Handler::SqsAndScheduled(
-                Arc::new(move |event| {
-                    let service = records.clone();
-                    Box::pin(async move { Ok(service.process(event).await.0) })
-                }),
-                Arc::new(move |event| {
-                    let service = service.clone();
-                    Box::pin(async move { service.tick(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
-                }),
-            )
-        }
+        "deliveries" => sqs_and_scheduled_function!(deliveries::DeliveriesConfig, deliveries::DeliveriesService),
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
-        "campaigns" => {
-            let config = campaigns::CampaignsConfig::from_env(&env).map_err(config_error)?;
-            let service = Arc::new(campaigns::CampaignsService::from_aws(&config, aws));
-            let jobs = service.clone();
-            Handler::SqsAndScheduled(
-                Arc::new(move |event| {
-                    let service = jobs.clone();
-                    Box::pin(async move { Ok(service.process(event).await.0) })
-                }),
-                Arc::new(move |event| {
-                    let service = service.clone();
-                    Box::pin(async move { service.tick(&event).await.map(|_| ()).map_err(|e| e.to_string()) })
-                }),
-            )
-        }
+        "campaigns" => sqs_and_scheduled_function!(campaigns::CampaignsConfig, campaigns::CampaignsService),
         other => {
             return Err(BuildError::UnknownBinary {
                 function: spec.logical_id.clone(),

@@ -186,24 +186,15 @@ impl Dispatcher {
         if delivery.next_retry_ms.is_some_and(|due| due > now_ms) {
             return Ok(false);
         }
-        if delivery.status != DeliveryStatus::Retrying && delivery.status != DeliveryStatus::Pending {
-            // Settled or in flight meanwhile: its claim or settlement moves the entry itself,
-            // but a stale one must not stay in this minute.
-            self.ports
-                .log
-                .recheck_at(
-                    &delivery.reference(),
-                    delivery.attempt,
-                    now_ms + delivery_policy::REQUEUED_SAFETY_MS,
-                )
-                .await?;
-            return Ok(true);
+        // Settled or in flight meanwhile, a delivery needs no job (its claim or settlement
+        // moves the entry itself); either way the entry leaves this minute.
+        if matches!(delivery.status, DeliveryStatus::Retrying | DeliveryStatus::Pending) {
+            let job = AttemptJob {
+                delivery: delivery.reference(),
+                after_attempt: delivery.attempt,
+            };
+            self.ports.queue.enqueue(&job, 0).await?;
         }
-        let job = AttemptJob {
-            delivery: delivery.reference(),
-            after_attempt: delivery.attempt,
-        };
-        self.ports.queue.enqueue(&job, 0).await?;
         self.ports
             .log
             .recheck_at(
