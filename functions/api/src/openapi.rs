@@ -95,6 +95,8 @@ mod webhooks;
     CompletePasswordReset,
     RegisterRequest,
     Registered,
+    Permission,
+    PermissionList,
     Webhook,
     WebhookList,
     WebhookCreated,

@@ -6,6 +6,17 @@ async fn outgoing_webhooks_from_creation_to_deletion() {
     let f = Fixture::new().await;
     let w = Walk::new(&f);
     let key = f.a.key.as_str();
+    let codes = w.expect(StatusCode::OK, "GET", "/v1/permissions", key, None).await;
+    let manage = codes["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "webhooks.manage")
+        .expect("the webhooks' codes are listed");
+    assert_eq!(
+        (manage["category"].as_str(), manage["name"].as_str()),
+        (Some("webhooks"), Some("Webhooks: manage"))
+    );
     let created = w
         .expect(
             StatusCode::CREATED,

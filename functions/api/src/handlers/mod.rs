@@ -43,6 +43,7 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         RequestPasswordReset => passwords::request_reset(api, cx).await,
         Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
+        ListPermissions => crate::request::ok(&crate::views::PermissionList::all()),
         ListConversations => conversations::list(api, cx).await,
         GetConversation => conversations::get(api, cx).await,
         MarkRead => conversations::mark_read(api, cx).await,

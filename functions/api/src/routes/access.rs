@@ -98,6 +98,15 @@ pub(super) const ROUTES: &[Route] = &[
             "The calling agent, its key and its permissions",
         )
     },
+    route(
+        "GET",
+        "/v1/permissions",
+        ListPermissions,
+        "agents.read",
+        "agents",
+        "Every permission code a role or key may hold, by category",
+    )
+    .returns("PermissionList"),
     route("GET", "/v1/agents", ListAgents, "agents.read", "agents", "Agents")
         .returns("AgentList")
         .query(PAGE),

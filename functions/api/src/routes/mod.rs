@@ -10,6 +10,7 @@ pub enum Operation {
     Logout,
     Register,
     Me,
+    ListPermissions,
     ChangeOwnPassword,
     RequestPasswordReset,
     CompletePasswordReset,

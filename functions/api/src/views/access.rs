@@ -302,3 +302,41 @@ pub struct Registered {
     pub session: SessionGranted,
     pub api_key: String,
 }
+
+/// One permission code (`category.action`) and what it allows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Permission {
+    pub code: &'static str,
+    /// The code as words: `Conversations: read`.
+    pub name: String,
+    pub description: &'static str,
+    pub category: &'static str,
+}
+
+/// Every permission code there is (one page: the list is short and fixed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionList {
+    pub data: Vec<Permission>,
+}
+
+impl PermissionList {
+    pub fn all() -> Self {
+        let data = shared::access::permissions::PERMISSIONS
+            .iter()
+            .map(|(code, description)| {
+                let (category, action) = code.split_once('.').unwrap_or((code, ""));
+                let mut words = category.replace('_', " ");
+                if let Some(first) = words.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                Permission {
+                    code,
+                    name: format!("{words}: {}", action.replace('_', " ")),
+                    description,
+                    category,
+                }
+            })
+            .collect();
+        Self { data }
+    }
+}
