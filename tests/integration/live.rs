@@ -14,8 +14,13 @@ use tokio_tungstenite::tungstenite::Message;
 type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 async fn session(fx: &Fixture, key: &str, email: &str) -> String {
-    let body = json!({"email": email, "full_name": "Live Agent", "role": "agent", "password": "live updates please"})
-        .to_string();
+    session_as(fx, key, email, "agent").await
+}
+
+/// A signed-in agent of `role`: their session token.
+async fn session_as(fx: &Fixture, key: &str, email: &str, role: &str) -> String {
+    let body =
+        json!({"email": email, "full_name": "Live Agent", "role": role, "password": "live updates please"}).to_string();
     let (status, agent) = fx.call("POST", "/v1/agents", Some(key), Some(&body)).await;
     assert_eq!(status, StatusCode::CREATED, "{agent}");
     let body = json!({"email": email, "password": "live updates please"}).to_string();
@@ -59,9 +64,9 @@ fn all_of<'a>(kinds: &'a [&'a str]) -> impl Fn(&[Value]) -> bool + 'a {
     move |received| kinds.iter().all(|kind| received.iter().any(|n| n["type"] == *kind))
 }
 
-#[tokio::test]
-async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_forgotten() {
-    let mut fx = Fixture::new().await;
+/// The local runtime serving `fx`'s stack, its WebSocket API on a free port: that port, and how
+/// to stop it.
+async fn serve(fx: &mut Fixture) -> (u16, tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>) {
     let websocket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let ws_port = websocket.local_addr().unwrap().port();
     fx.stack
@@ -78,7 +83,16 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
     let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let stack = fx.stack.stack.clone();
-    let server = tokio::spawn(async move { runtime.run(http, &stack, shutdown).await });
+    let server = tokio::spawn(async move {
+        let _ = runtime.run(http, &stack, shutdown).await;
+    });
+    (ws_port, stop, server)
+}
+
+#[tokio::test]
+async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_forgotten() {
+    let mut fx = Fixture::new().await;
+    let (ws_port, stop, server) = serve(&mut fx).await;
 
     let token_a = session(&fx, &fx.a.key, "live-a@example.com").await;
     let token_b = session(&fx, &fx.b.key, "live-b@example.com").await;
@@ -105,6 +119,9 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
                 org_id: &org_a,
                 agent_id: "agent-gone",
                 session_id: "gone",
+                role_id: "agent",
+                visibility: shared::access::roles::Visibility::All,
+                division_ids: &[],
             },
             "GONECONNECTION",
             now + 60_000,
@@ -188,16 +205,10 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let closed = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match socket_c.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => continue,
-            }
-        }
-    })
-    .await;
-    assert!(closed.is_ok(), "the deactivated agent's connection was closed");
+    assert!(
+        closed_within(&mut socket_c, Duration::from_secs(10)).await,
+        "the deactivated agent's connection was closed"
+    );
     let (status, _) = fx
         .call(
             "POST",
@@ -228,6 +239,108 @@ async fn notices_reach_only_their_organizations_connections_and_gone_ones_are_fo
     }
     assert!(forgotten, "$disconnect deleted the connection");
     drop(socket_b);
+    stop.send(true).unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+}
+
+/// Whether `socket` is closed by the server within `wait`.
+async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
+    tokio::time::timeout(wait, async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_division_limited_agent_is_told_only_about_their_divisions_conversations() {
+    let mut fx = Fixture::new().await;
+    let (ws_port, stop, server) = serve(&mut fx).await;
+    let admin = fx.a.key.clone();
+    let call = |method: &'static str, path: String, body: Value| {
+        let fx = &fx;
+        let admin = admin.clone();
+        async move {
+            let (status, value) = fx.call(method, &path, Some(&admin), Some(&body.to_string())).await;
+            assert!(status.is_success(), "{method} {path}: {value}");
+            value
+        }
+    };
+    let desk = call(
+        "POST",
+        "/v1/roles".into(),
+        json!({"name": "desk", "permissions": ["conversations.read", "conversations.view_divisions"]}),
+    )
+    .await;
+    let division = call("POST", "/v1/divisions".into(), json!({"name": "Mine"})).await;
+    let division_id = division["id"].as_str().unwrap().to_string();
+    let limited_token = session_as(&fx, &admin, "live-limited@example.com", desk["id"].as_str().unwrap()).await;
+    let (_, me) = fx.call("GET", "/v1/me", Some(&limited_token), None).await;
+    let limited = me["agent"]["id"].as_str().unwrap().to_string();
+    call(
+        "PUT",
+        format!("/v1/divisions/{division_id}/members/{limited}"),
+        json!({}),
+    )
+    .await;
+    let all_token = session(&fx, &admin, "live-all@example.com").await;
+    let mut limited_socket = connect(ws_port, Some(&limited_token)).await.expect("connects");
+    let mut all_socket = connect(ws_port, Some(&all_token)).await.expect("connects");
+
+    // A new conversation belongs to no division: only the agent who sees all is told.
+    fx.inbound(&fx.a, "wamid.live.limited", chrono::Utc::now().timestamp())
+        .await;
+    let received = notices_until(&mut all_socket, Duration::from_secs(8), all_of(&["message.received"])).await;
+    let notice = received.iter().find(|n| n["type"] == "message.received").expect("told");
+    let conversation_id = notice["conversation_id"].as_str().unwrap().to_string();
+    assert!(
+        notices_until(&mut limited_socket, Duration::from_millis(500), |_| false)
+            .await
+            .is_empty(),
+        "the limited agent hears nothing of a conversation they may not see"
+    );
+    // Moved into their division, it is theirs: the move's notice reaches them.
+    call(
+        "POST",
+        format!("/v1/conversations/{conversation_id}/assign"),
+        json!({"division_id": division_id}),
+    )
+    .await;
+    let received = notices_until(
+        &mut limited_socket,
+        Duration::from_secs(8),
+        all_of(&["conversation.changed"]),
+    )
+    .await;
+    assert!(
+        received
+            .iter()
+            .any(|n| n["type"] == "conversation.changed" && n["conversation_id"] == conversation_id.as_str()),
+        "{received:?}"
+    );
+    // Leaving the division closes their connection (the page reconnects with what they see now).
+    call(
+        "DELETE",
+        format!("/v1/divisions/{division_id}/members/{limited}"),
+        json!({}),
+    )
+    .await;
+    assert!(closed_within(&mut limited_socket, Duration::from_secs(10)).await);
+    let mut limited_socket = connect(ws_port, Some(&limited_token)).await.expect("reconnects");
+    // A change of the role closes its holders' connections too.
+    call(
+        "PATCH",
+        format!("/v1/roles/{}", desk["id"].as_str().unwrap()),
+        json!({"permissions": ["conversations.read", "conversations.view_all"]}),
+    )
+    .await;
+    assert!(closed_within(&mut limited_socket, Duration::from_secs(10)).await);
+    drop(all_socket);
     stop.send(true).unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
 }

@@ -79,11 +79,7 @@ impl LiveRig {
                 .unwrap();
             let agent_id = json_body(&response)["id"].as_str().unwrap().to_string();
             let now = chrono::Utc::now().timestamp_millis();
-            let (token, _) = self
-                .logins
-                .open_session(&org.org_id, &agent_id, shared::access::tenancy::Role::Agent, now)
-                .await
-                .unwrap();
+            let (token, _) = self.logins.open_session(&org.org_id, &agent_id, now).await.unwrap();
             let stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
             let url = format!("ws://127.0.0.1:{}/live?token={}", self.port, token.plaintext);
             let (mut socket, _) = tokio_tungstenite::client_async(url, stream).await.unwrap();

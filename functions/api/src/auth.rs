@@ -1,6 +1,7 @@
 //! API key authentication: `Authorization: Bearer <key>`, looked up by its SHA-256, together with
-//! the key's agent (role, active). Both are cached briefly per warm Lambda: a revoked key, a
-//! deactivated agent or a changed role takes effect within `TTL`.
+//! the key's agent (role, divisions, active). Both are cached briefly per warm Lambda: a revoked
+//! key, a deactivated agent, a changed role or membership takes effect within `TTL` (what a role
+//! grants is cached as long, in `shared::access::role_cache`).
 //!
 //! Strangers choose what arrives in the header, so what they can cost is bounded: a token that is
 //! not shaped like one of our keys is refused without a lookup, the cache holds at most `CAPACITY`
@@ -14,7 +15,8 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use shared::access::agent_store::AgentStore;
 use shared::access::permissions;
-use shared::access::tenancy::{Agent, ApiKeyRecord, Role};
+use shared::access::roles::{Grants, Viewer};
+use shared::access::tenancy::{Agent, ApiKeyRecord};
 use shared::access::tenancy_store::TenancyStore;
 use shared::platform::StoreError;
 use shared::platform::http_error::HttpError;
@@ -41,13 +43,40 @@ pub struct Caller {
     pub agent_id: String,
     pub agent_name: String,
     pub key_id: String,
-    pub role: Role,
+    /// What the agent's role grants.
+    pub grants: std::sync::Arc<Grants>,
     pub scopes: Vec<String>,
+    /// Which conversations the agent sees (the role's visibility, their divisions).
+    pub viewer: Viewer,
 }
 
 impl Caller {
+    /// The caller `agent` is through a key (`scopes`) or a session (`None`: what the role grants).
+    pub fn of(agent: Agent, key_id: String, scopes: Option<Vec<String>>, grants: std::sync::Arc<Grants>) -> Self {
+        let scopes = scopes.unwrap_or_else(|| grants.codes().map(str::to_string).collect());
+        Self {
+            viewer: Viewer {
+                agent_id: agent.agent_id.clone(),
+                visibility: grants.visibility(),
+                division_ids: agent.division_ids,
+            },
+            org_id: agent.org_id,
+            agent_id: agent.agent_id,
+            agent_name: agent.full_name,
+            key_id,
+            grants,
+            scopes,
+        }
+    }
+
     pub fn may(&self, permission: &str) -> bool {
-        permissions::allows(self.role, &self.scopes, permission)
+        permissions::allows(&self.grants, &self.scopes, permission)
+    }
+
+    /// Whether the caller holds everything `target` grants (to give it, or set a password of one
+    /// who holds it).
+    pub fn holds_all(&self, target: &Grants) -> bool {
+        permissions::holds_all(&self.grants, &self.scopes, target)
     }
 
     /// 403 unless the caller's role and key scopes both allow `permission`.
@@ -150,7 +179,8 @@ impl KeyCache {
         self
     }
 
-    pub async fn authenticate(&self, request: &Request) -> Result<Caller, HttpError> {
+    /// The presented key and its active agent (401 otherwise).
+    pub async fn authenticate(&self, request: &Request) -> Result<(ApiKeyRecord, Agent), HttpError> {
         let header = request
             .headers()
             .get(lambda_http::http::header::AUTHORIZATION)
@@ -183,14 +213,7 @@ impl KeyCache {
             .filter(|agent| agent.is_active)
             .ok_or_else(|| unauthorized("this API key's agent is deactivated"))?;
         self.touch(&key).await;
-        Ok(Caller {
-            org_id: key.org_id,
-            agent_id: key.agent_id,
-            agent_name: agent.full_name,
-            key_id: key.key_id,
-            role: agent.role,
-            scopes: key.scopes,
-        })
+        Ok((key, agent))
     }
 
     /// The cached answer for a presented key, or a lookup when the budget allows one.
@@ -337,11 +360,11 @@ mod tests {
             flood_statuses.contains(&429),
             "the flooding address is limited: {flood_statuses:?}"
         );
-        let caller = cache
+        let (key, _) = cache
             .authenticate(&request_from(&good.plaintext, "198.51.100.7"))
             .await
             .expect("another address's valid key is looked up");
-        assert_eq!(caller.org_id, "org_1");
+        assert_eq!(key.org_id, "org_1");
     }
 
     #[tokio::test]
@@ -390,8 +413,8 @@ mod tests {
     async fn a_known_key_is_looked_up_once_and_a_made_up_one_cached_negatively() {
         let (good, lookups, cache) = counting_cache();
         for _ in 0..5 {
-            let caller = cache.authenticate(&request(&good.plaintext)).await.unwrap();
-            assert_eq!(caller.org_id, "org_1");
+            let (key, _) = cache.authenticate(&request(&good.plaintext)).await.unwrap();
+            assert_eq!(key.org_id, "org_1");
         }
         assert_eq!(lookups.load(Ordering::SeqCst), 1);
         let made_up = shared::access::api_key::issue().plaintext;

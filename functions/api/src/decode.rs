@@ -8,19 +8,21 @@ use crate::request::Context;
 use crate::routes::{self, Body};
 use crate::views;
 use lambda_http::Request;
-use shared::access::tenancy::Role;
 use shared::platform::http_error::HttpError;
 
 /// The caller decoding assumes (decoding does not depend on who calls).
 fn fuzz_caller() -> crate::auth::Caller {
-    crate::auth::Caller {
-        org_id: "org_01fuzz".into(),
-        agent_id: "agt_01fuzz".into(),
-        agent_name: "Fuzz".into(),
-        key_id: "key_01fuzz".into(),
-        role: Role::Admin,
-        scopes: vec!["*".into()],
-    }
+    let agent: shared::access::tenancy::Agent = serde_json::from_value(serde_json::json!({
+        "org_id": "org_01fuzz", "agent_id": "agt_01fuzz", "email": "fuzz@example.com", "full_name": "Fuzz",
+        "role": "admin", "is_active": true, "is_online": false, "created_at": "2026-01-01T00:00:00Z"
+    }))
+    .unwrap_or_else(|_| unreachable!("a fixed, well-formed agent"));
+    crate::auth::Caller::of(
+        agent,
+        "key_01fuzz".into(),
+        Some(vec!["*".into()]),
+        std::sync::Arc::new(shared::access::roles::Grants::admin()),
+    )
 }
 
 fn decode_body<T: serde::de::DeserializeOwned>(cx: &Context<'_>) -> Result<T, HttpError> {

@@ -13,6 +13,7 @@ mod request;
 pub mod routes;
 pub mod rules;
 pub mod views;
+mod visibility;
 
 use auth::KeyCache;
 use lambda_http::http::StatusCode;
@@ -21,6 +22,8 @@ use shared::access::account_cache::AccountCache;
 use shared::access::account_store::AccountStore;
 use shared::access::agent_store::AgentStore;
 use shared::access::login_store::LoginStore;
+use shared::access::role_cache::RoleCache;
+use shared::access::role_store::RoleStore;
 use shared::access::tenancy_store::TenancyStore;
 use shared::care::chat_expiry_store::ChatExpiryStore;
 use shared::care::csat_store::CsatStore;
@@ -147,6 +150,9 @@ struct AccessPorts {
     /// Sign-in e-mails, sessions and failed attempts.
     logins: LoginStore,
     keys: KeyCache,
+    /// Custom roles, and what each role id grants (cached).
+    role_store: RoleStore,
+    roles: RoleCache,
     self_registration: bool,
 }
 
@@ -239,6 +245,8 @@ impl ApiService {
                     }),
                     Box::new(AgentStore::new(dynamo.clone(), table)),
                 ),
+                role_store: RoleStore::new(dynamo.clone(), table),
+                roles: RoleCache::new(Box::new(RoleStore::new(dynamo.clone(), table))),
                 self_registration: config.self_registration,
             },
             desk: DeskPorts {
@@ -351,7 +359,11 @@ impl ApiService {
             Some(token) if shared::access::session::is_session_token(token) => {
                 handlers::sign_in::caller_of(self, token).await?
             }
-            _ => self.access.keys.authenticate(request).await?,
+            _ => {
+                let (key, agent) = self.access.keys.authenticate(request).await?;
+                let grants = self.access.roles.grants(&agent.org_id, &agent.role).await?;
+                auth::Caller::of(agent, key.key_id, Some(key.scopes), grants)
+            }
         };
         tracing::Span::current()
             .record("org", caller.org_id.as_str())
@@ -365,6 +377,7 @@ impl ApiService {
             request,
             parameters,
         };
+        visibility::check(self, &context).await?;
         // Boxed: the handlers' futures are large, and a request needs only one of them.
         let response = Box::pin(handlers::dispatch(self, route, &context)).await?;
         if route.changes_a_conversation() && response.status().is_success() {

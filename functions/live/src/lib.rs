@@ -8,6 +8,8 @@ use aws_lambda_events::encodings::Body;
 use lambda_runtime::LambdaEvent;
 use shared::access::agent_store::AgentStore;
 use shared::access::login_store::LoginStore;
+use shared::access::role_cache::RoleCache;
+use shared::access::role_store::RoleStore;
 use shared::live::connection_store::ConnectionStore;
 use shared::platform::StoreError;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -49,6 +51,8 @@ impl LiveConfig {
 pub struct LiveService {
     logins: LoginStore,
     agents: AgentStore,
+    /// What the agent's role lets them see, recorded on the connection for the notifier.
+    roles: RoleCache,
     connections: ConnectionStore,
     connections_per_org: usize,
     /// "Now", for sessions' and connections' expiry.
@@ -77,6 +81,7 @@ impl LiveService {
         Self {
             logins: LoginStore::new(dynamo.clone(), &config.table_name),
             agents: AgentStore::new(dynamo.clone(), &config.table_name),
+            roles: RoleCache::new(Box::new(RoleStore::new(dynamo.clone(), &config.table_name))),
             connections: ConnectionStore::new(dynamo, &config.table_name),
             connections_per_org: config.connections_per_org,
             clock: shared::platform::clock::Clock::system(),
@@ -139,15 +144,15 @@ impl LiveService {
             warn!("connect with an unknown, revoked or expired session");
             return Ok(answer(401, "unauthenticated"));
         };
-        let active = self
+        let Some(agent) = self
             .agents
             .agent(&session.org_id, &session.agent_id)
             .await?
-            .is_some_and(|a| a.is_active);
-        if !active {
+            .filter(|a| a.is_active)
+        else {
             warn!("connect with the session of a deactivated agent");
             return Ok(answer(401, "unauthenticated"));
-        }
+        };
         tracing::Span::current()
             .record("org", session.org_id.as_str())
             .record("agent", session.agent_id.as_str());
@@ -162,10 +167,14 @@ impl LiveService {
             return Ok(answer(429, "too_many_connections"));
         }
         let expires_ms = shared::live::connection_expires_ms(now_ms, session.expires_ms);
+        let grants = self.roles.grants(&agent.org_id, &agent.role).await?;
         let opened = shared::live::connection_store::Opened {
             org_id: &session.org_id,
             agent_id: &session.agent_id,
             session_id: &session.session_id,
+            role_id: &agent.role,
+            visibility: grants.visibility(),
+            division_ids: &agent.division_ids,
         };
         self.connections.open(&opened, connection_id, expires_ms).await?;
         info!("connected");

@@ -1,7 +1,9 @@
 //! The notifier: domain events reach it from the bus through its queue (a rule on the bus, SQS for
 //! retries and a dead-letter queue). Each event becomes a small notice (what changed and the ids)
-//! posted to every open connection of the event's organization, and to no other: connections are
-//! read from that organization's own partition. A connection that answers 410 Gone is deleted. A
+//! posted to the open connections of the event's organization, and to no other: connections are
+//! read from that organization's own partition. A connection of an agent limited to some
+//! conversations is told only about those: each connection records what its agent sees, so an
+//! event costs one read of its conversation at most, and only when such a connection is open. A connection that answers 410 Gone is deleted. A
 //! post that fails otherwise is counted and not retried: the page re-fetches what it may have
 //! missed whenever it reconnects, and a retry would repeat the notice to every other agent.
 
@@ -11,6 +13,8 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 use lambda_runtime::LambdaEvent;
 use management_api::{ConnectionPoster, ManagementApi, PostError};
+use shared::inbox::conversation_store::ConversationStore;
+use shared::live::About;
 use shared::live::connection_store::ConnectionStore;
 use shared::platform::StoreError;
 use shared::platform::config::{ConfigError, EnvSource, vars};
@@ -56,6 +60,8 @@ pub struct Delivery {
 
 pub struct NotifierService {
     connections: ConnectionStore,
+    /// Where a notice's conversation is (division, assignee), for limited connections.
+    conversations: ConversationStore,
     poster: Box<dyn ConnectionPoster>,
     runner: BatchRunner,
     /// "Now", for the connections' expiry.
@@ -66,6 +72,7 @@ impl NotifierService {
     pub fn from_aws(config: &NotifierConfig, aws: &aws_config::SdkConfig) -> Self {
         Self::new(
             ConnectionStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
+            ConversationStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
             Box::new(ManagementApi::new(aws, &config.connections_endpoint)),
             BatchRunner::from_aws(
                 "notifier",
@@ -76,9 +83,15 @@ impl NotifierService {
         )
     }
 
-    pub fn new(connections: ConnectionStore, poster: Box<dyn ConnectionPoster>, runner: BatchRunner) -> Self {
+    pub fn new(
+        connections: ConnectionStore,
+        conversations: ConversationStore,
+        poster: Box<dyn ConnectionPoster>,
+        runner: BatchRunner,
+    ) -> Self {
         Self {
             connections,
+            conversations,
             poster,
             runner,
             clock: shared::platform::clock::Clock::system(),
@@ -99,14 +112,19 @@ impl NotifierService {
         self.runner.run(self, &event).await
     }
 
-    /// Closes the connections of an agent's ended sessions (`DELETE @connections`) and forgets
-    /// them; a close that fails is retried with the record (SQS redelivers the event).
-    async fn close_sessions(&self, ended: &shared::live::SessionsEnded) -> Result<Delivery, StoreError> {
+    /// Closes the connections an event closes (an agent's ended sessions, a changed membership or
+    /// role: `DELETE @connections`) and forgets them; a close that fails is retried with the record
+    /// (SQS redelivers the event).
+    async fn close_connections(&self, ended: &shared::live::Closing) -> Result<Delivery, StoreError> {
         let now_ms = self.clock.now_ms();
         let mut delivery = Delivery::default();
         let mut failed = None;
         for connection in self.connections.of_organization(&ended.org_id, now_ms).await? {
-            if !ended.closes(&connection.agent_id, connection.session_id.as_deref()) {
+            if !ended.closes(
+                &connection.agent_id,
+                connection.session_id.as_deref(),
+                connection.role_id.as_deref(),
+            ) {
                 continue;
             }
             match self.poster.close(&connection.connection_id).await {
@@ -122,7 +140,7 @@ impl NotifierService {
                 }
             }
         }
-        info!(org = %ended.org_id, agent = %ended.agent_id, closed = delivery.gone, failed = delivery.failed, "sessions' connections closed");
+        info!(org = %ended.org_id, closes = ?ended.closes, closed = delivery.gone, failed = delivery.failed, "connections closed");
         match failed {
             Some(reason) => Err(StoreError::io("DeleteConnection", reason)),
             None => Ok(delivery),
@@ -132,15 +150,22 @@ impl NotifierService {
     /// Posts one event's notice to its organization's connections (or, for an agent's ended
     /// sessions, closes their connections).
     pub async fn deliver(&self, envelope: &str) -> Result<Delivered, StoreError> {
-        if let Some(ended) = shared::live::sessions_ended_of(envelope) {
-            return self.close_sessions(&ended).await.map(Delivered::Done);
+        if let Some(closing) = shared::live::closing_of(envelope) {
+            return self.close_connections(&closing).await.map(Delivered::Done);
         }
         let notice = match shared::live::notice_of(envelope) {
             Ok(notice) => notice,
             Err(err) => return Ok(Delivered::NotAnEvent(err.to_string())),
         };
         let now_ms = self.clock.now_ms();
-        let connections = self.connections.of_organization(&notice.org_id, now_ms).await?;
+        let mut connections = self.connections.of_organization(&notice.org_id, now_ms).await?;
+        let limited = connections
+            .iter()
+            .any(|c| c.visibility != shared::access::roles::Visibility::All);
+        if limited {
+            let about = self.about(&notice).await?;
+            connections.retain(|connection| shared::live::is_told(connection, &about));
+        }
         let data = serde_json::to_vec(&notice).map_err(|e| StoreError::io("notice", e))?;
         let results: Vec<(String, Result<(), PostError>)> = futures::stream::iter(connections)
             .map(|connection| {
@@ -181,6 +206,24 @@ impl NotifierService {
             }
         }
         Ok(Delivered::Done(delivery))
+    }
+}
+
+impl NotifierService {
+    /// Where the notice's conversation is now: one GetItem, read only for limited connections.
+    async fn about(&self, notice: &shared::live::Notice) -> Result<About, StoreError> {
+        let Some(conversation_id) = notice.conversation_id() else {
+            return Ok(About::Organization);
+        };
+        Ok(
+            match self.conversations.conversation(&notice.org_id, conversation_id).await? {
+                Some(conversation) => About::Conversation {
+                    division_id: conversation.division_id,
+                    assignee_id: conversation.assigned_agent_id,
+                },
+                None => About::Unknown,
+            },
+        )
     }
 }
 

@@ -3,7 +3,8 @@
 //! changes (agent with its claim and counters, key with its agent check) are transactions.
 
 use crate::access::api_key::{self, IssuedKey};
-use crate::access::tenancy::{Agent, ApiKeyRecord, Role};
+use crate::access::role_store::holder_change;
+use crate::access::tenancy::{Agent, ApiKeyRecord};
 use crate::platform::StoreError;
 use crate::platform::ids;
 use crate::platform::items::{key_item, now_rfc3339, record_item, s};
@@ -21,7 +22,8 @@ pub struct AgentStore {
 #[derive(Debug, Default, Clone)]
 pub struct AgentChanges {
     pub full_name: Option<String>,
-    pub role: Option<Role>,
+    /// A role id, checked by the caller to exist (the transaction checks it again).
+    pub role: Option<String>,
     pub is_online: Option<bool>,
 }
 
@@ -66,7 +68,7 @@ impl AgentStore {
         org_id: &str,
         email: &str,
         full_name: &str,
-        role: Role,
+        role: &str,
     ) -> Result<Agent, StoreError> {
         let now = now_rfc3339();
         let agent = Agent {
@@ -74,7 +76,8 @@ impl AgentStore {
             agent_id: ids::new_id("agt"),
             email: email.to_lowercase(),
             full_name: full_name.into(),
-            role,
+            role: role.into(),
+            division_ids: Vec::new(),
             is_active: true,
             is_online: false,
             open_assigned: 0,
@@ -85,7 +88,7 @@ impl AgentStore {
         let mut claim = key_item(&table::agent_email_claim(org_id, &agent.email));
         claim.insert(attr::ENTITY.into(), s("AgentEmailClaim"));
         claim.insert("agent_id".into(), s(&agent.agent_id));
-        let writes = vec![
+        let mut writes = vec![
             Write::from(self.records.put(
                 record_item(&agent, &table::agent(org_id, &agent.agent_id), "Agent")?,
                 Some("attribute_not_exists(pk)"),
@@ -96,6 +99,7 @@ impl AgentStore {
             ),
             Write::from(counter_add(&self.records, org_id, &[("total_agents", 1)])),
         ];
+        writes.extend(holder_change(org_id, role, 1));
         self.records.transact(writes).await?;
         Ok(agent)
     }
@@ -147,37 +151,40 @@ impl AgentStore {
             if let Some(name) = &changes.full_name {
                 updated.full_name = name.clone();
             }
-            if let Some(role) = changes.role {
-                updated.role = role;
+            if let Some(role) = &changes.role {
+                updated.role = role.clone();
             }
             if let Some(online) = changes.is_online {
                 updated.is_online = online;
             }
             updated.updated_at = Some(now_rfc3339());
-            let role = serde_json::to_value(updated.role)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string));
-            let mut items = vec![
+            // Conditioned on the role read, so the holders' counts move with the role actually held.
+            let mut writes = vec![Write::from(
                 self.records
                     .update_of(&table::agent(org_id, agent_id))
                     .expression("SET full_name = :name, #role = :role, is_online = :online, updated_at = :now")
-                    .when("is_active = :true AND is_online = :was_online")
+                    .when("is_active = :true AND is_online = :was_online AND #role = :was_role")
                     .name("#role", "role")
                     .value(":name", s(&updated.full_name))
-                    .value(":role", s(role.unwrap_or_default()))
+                    .value(":role", s(&updated.role))
+                    .value(":was_role", s(&agent.role))
                     .value(":online", AttributeValue::Bool(updated.is_online))
                     .value(":was_online", AttributeValue::Bool(agent.is_online))
                     .value(":true", AttributeValue::Bool(true))
                     .value(":now", s(updated.updated_at.clone().unwrap_or_default())),
-            ];
+            )];
             if agent.is_online != updated.is_online {
-                items.push(counter_add(
+                writes.push(Write::from(counter_add(
                     &self.records,
                     org_id,
                     &[("online_agents", if updated.is_online { 1 } else { -1 })],
-                ));
+                )));
             }
-            match self.records.transact_all(items).await {
+            if agent.role != updated.role {
+                writes.extend(holder_change(org_id, &agent.role, -1));
+                writes.extend(holder_change(org_id, &updated.role, 1));
+            }
+            match self.records.transact(writes).await {
                 Ok(()) => return Ok(Some(updated)),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(other) => return Err(other),
@@ -199,18 +206,24 @@ impl AgentStore {
         if agent.is_online {
             adds.push(("online_agents", -1));
         }
-        let items = vec![
-            self.records
-                .update_of(&table::agent(org_id, agent_id))
-                .expression("SET is_active = :false, is_online = :false, updated_at = :now")
-                .when("is_active = :true AND is_online = :was_online")
-                .value(":false", AttributeValue::Bool(false))
-                .value(":true", AttributeValue::Bool(true))
-                .value(":was_online", AttributeValue::Bool(agent.is_online))
-                .value(":now", s(&now)),
-            counter_add(&self.records, org_id, &adds),
+        let mut writes = vec![
+            Write::from(
+                self.records
+                    .update_of(&table::agent(org_id, agent_id))
+                    .expression("SET is_active = :false, is_online = :false, updated_at = :now")
+                    .when("is_active = :true AND is_online = :was_online AND #role = :was_role")
+                    .name("#role", "role")
+                    .value(":false", AttributeValue::Bool(false))
+                    .value(":true", AttributeValue::Bool(true))
+                    .value(":was_online", AttributeValue::Bool(agent.is_online))
+                    .value(":was_role", s(&agent.role))
+                    .value(":now", s(&now)),
+            ),
+            Write::from(counter_add(&self.records, org_id, &adds)),
         ];
-        match self.records.transact_all(items).await {
+        // A deactivated agent no longer holds the role: it may be deleted.
+        writes.extend(holder_change(org_id, &agent.role, -1));
+        match self.records.transact(writes).await {
             Ok(()) | Err(StoreError::Conflict(_)) => self.agent(org_id, agent_id).await,
             Err(other) => Err(other),
         }

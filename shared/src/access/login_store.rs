@@ -3,9 +3,8 @@
 //! e-mail and per source address in fixed windows.
 
 use crate::access::session::{self, ATTEMPT_WINDOW_MS, IssuedToken, SESSION_TTL_MS};
-use crate::access::tenancy::Role;
 use crate::platform::StoreError;
-use crate::platform::items::{Item, key_item, n, number_of, s, string_of};
+use crate::platform::items::{key_item, n, number_of, s, string_of};
 use crate::platform::records::{Records, Write, condition_failed};
 use crate::platform::table::{self, attr};
 
@@ -13,7 +12,6 @@ use crate::platform::table::{self, attr};
 pub struct Session {
     pub org_id: String,
     pub agent_id: String,
-    pub role: Role,
     pub expires_ms: i64,
     /// A short, non-secret name for logs (the hash's first characters).
     pub session_id: String,
@@ -28,10 +26,6 @@ struct AgentSession {
 #[derive(Clone)]
 pub struct LoginStore {
     records: Records,
-}
-
-fn role_of(item: &Item) -> Option<Role> {
-    serde_json::from_value(serde_json::Value::String(string_of(item, "role")?)).ok()
 }
 
 impl LoginStore {
@@ -67,20 +61,14 @@ impl LoginStore {
         &self,
         org_id: &str,
         agent_id: &str,
-        role: Role,
         now_ms: i64,
     ) -> Result<(IssuedToken, Session), StoreError> {
         let token = session::issue();
         let expires_ms = now_ms + SESSION_TTL_MS;
-        let role_text = serde_json::to_value(role)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
         let mut item = key_item(&table::session(&token.hash_hex));
         item.insert(attr::ENTITY.into(), s("Session"));
         item.insert("org_id".into(), s(org_id));
         item.insert("agent_id".into(), s(agent_id));
-        item.insert("role".into(), s(role_text));
         item.insert("expires_ms".into(), n(expires_ms));
         item.insert(attr::EXPIRES_AT.into(), n(expires_ms / 1000 + 60));
         let mut listed = key_item(&table::agent_session(org_id, agent_id, &token.hash_hex));
@@ -102,7 +90,6 @@ impl LoginStore {
         let stored = Session {
             org_id: org_id.into(),
             agent_id: agent_id.into(),
-            role,
             expires_ms,
             session_id: session_id_of(&token.hash_hex),
         };
@@ -200,7 +187,6 @@ impl LoginStore {
         Ok(Some(Session {
             org_id: string_of(&item, "org_id").unwrap_or_default(),
             agent_id: string_of(&item, "agent_id").unwrap_or_default(),
-            role: role_of(&item).unwrap_or(Role::Agent),
             expires_ms,
             session_id: session_id_of(&hash),
         }))

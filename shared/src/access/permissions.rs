@@ -1,7 +1,7 @@
 //! What a caller may do: roles grant permission codes (`category.action`), an API key's scopes
 //! narrow them further. A request needs its route's permission in both.
 
-use crate::access::tenancy::Role;
+use crate::access::roles::Grants;
 
 /// Every permission code, with what it allows. The API's OpenAPI document lists them too.
 pub const PERMISSIONS: &[(&str, &str)] = &[
@@ -14,12 +14,29 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         "send messages, mark conversations read, upload media",
     ),
     ("conversations.assign", "assign and transfer conversations"),
+    (
+        "conversations.view_all",
+        "see every conversation of the organization (with the read and reply permissions)",
+    ),
+    (
+        "conversations.view_divisions",
+        "see the conversations of one's divisions and those assigned to oneself",
+    ),
+    (
+        "conversations.view_assigned",
+        "see the conversations assigned to oneself (what a role without a visibility code sees)",
+    ),
     ("conversations.resolve", "resolve and reopen conversations"),
     ("notes.write", "add notes to conversations"),
     ("contacts.read", "list, search and read contacts"),
     ("contacts.manage", "create and update contacts and their tags"),
     ("agents.read", "list and read agents"),
-    ("agents.manage", "create, update and deactivate agents"),
+    (
+        "agents.manage",
+        "create, update and deactivate agents, and give them roles",
+    ),
+    ("roles.read", "list and read roles and the permission catalogue"),
+    ("roles.manage", "create, change and delete custom roles"),
     ("agents.presence", "set one's own online status and name"),
     ("api_keys.own", "create, list and revoke one's own API keys"),
     ("api_keys.manage", "create, list and revoke every agent's API keys"),
@@ -54,36 +71,6 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
 ];
 
-const AGENT_PERMISSIONS: &[&str] = &[
-    "conversations.read",
-    "conversations.reply",
-    "conversations.assign",
-    "conversations.resolve",
-    "notes.write",
-    "contacts.read",
-    "contacts.manage",
-    "agents.read",
-    "agents.presence",
-    "api_keys.own",
-    "divisions.read",
-    "accounts.read",
-    "quick_replies.read",
-    "analytics.read",
-    "templates.read",
-    "campaigns.read",
-    "working_hours.read",
-    "sla.read",
-    "chat_expiration.read",
-    "csat.read",
-];
-
-pub fn role_grants(role: Role, permission: &str) -> bool {
-    match role {
-        Role::Admin => PERMISSIONS.iter().any(|(code, _)| *code == permission),
-        Role::Agent => AGENT_PERMISSIONS.contains(&permission),
-    }
-}
-
 /// Whether a key's scopes cover `permission`: `*`, the code itself, or its category (`contacts.*`).
 pub fn scopes_allow(scopes: &[String], permission: &str) -> bool {
     let category = permission.split('.').next().unwrap_or_default();
@@ -103,8 +90,8 @@ pub fn is_known_scope(scope: &str) -> bool {
         })
 }
 
-pub fn allows(role: Role, scopes: &[String], permission: &str) -> bool {
-    role_grants(role, permission) && scopes_allow(scopes, permission)
+pub fn allows(grants: &Grants, scopes: &[String], permission: &str) -> bool {
+    grants.grants(permission) && scopes_allow(scopes, permission)
 }
 
 /// Why a key may not hand out a scope.
@@ -116,9 +103,9 @@ pub enum GrantRefusal {
     NotHeld { scope: String, permission: &'static str },
 }
 
-/// Whether a key with `role` and `scopes` may create a key with `requested` scopes: a new key holds
-/// at most what its creator holds, so holding `api_keys.own` never leads to more than one had.
-pub fn check_grant(role: Role, scopes: &[String], requested: &[String]) -> Result<(), GrantRefusal> {
+/// Whether a key with `grants` and `scopes` may create a key (or a role) with `requested` scopes: a
+/// new key holds at most what its creator holds, so holding `api_keys.own` never leads to more.
+pub fn check_grant(grants: &Grants, scopes: &[String], requested: &[String]) -> Result<(), GrantRefusal> {
     for scope in requested {
         if scope == "*" {
             if !scopes.iter().any(|held| held == "*") {
@@ -133,7 +120,7 @@ pub fn check_grant(role: Role, scopes: &[String], requested: &[String]) -> Resul
                     .is_some_and(|c| code.split('.').next() == Some(c))
         });
         for permission in covered {
-            if !allows(role, scopes, permission) {
+            if !allows(grants, scopes, permission) {
                 return Err(GrantRefusal::NotHeld {
                     scope: scope.clone(),
                     permission,
@@ -144,24 +131,11 @@ pub fn check_grant(role: Role, scopes: &[String], requested: &[String]) -> Resul
     Ok(())
 }
 
-/// Every permission `role` grants: what a session of an agent with that role holds.
-pub fn role_permissions(role: Role) -> Vec<String> {
-    PERMISSIONS
-        .iter()
-        .map(|(code, _)| *code)
-        .filter(|code| role_grants(role, code))
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether a caller holds everything an agent of `target` role may do. Choosing such an agent's
-/// password (a reset token, a password at creation) or giving them that role hands the caller, or
-/// someone they pick, all of it: a narrow key must not.
-pub fn holds_role(role: Role, scopes: &[String], target: Role) -> bool {
-    PERMISSIONS
-        .iter()
-        .filter(|(code, _)| role_grants(target, code))
-        .all(|(code, _)| allows(role, scopes, code))
+/// Whether a caller holds everything `target` grants. Choosing an agent's password (a reset
+/// token, a password at creation) or giving them a role hands the caller, or someone they pick,
+/// all of it: a narrow key must not.
+pub fn holds_all(grants: &Grants, scopes: &[String], target: &Grants) -> bool {
+    target.codes().all(|code| allows(grants, scopes, code))
 }
 
 #[cfg(test)]
@@ -170,17 +144,16 @@ mod tests {
 
     #[test]
     fn a_narrow_key_does_not_hold_a_role_and_a_session_holds_only_its_role() {
+        let (admin, agent) = (Grants::admin(), Grants::agent());
         let manage = scopes(&["agents.manage"]);
-        assert!(!holds_role(Role::Admin, &manage, Role::Agent));
-        assert!(!holds_role(Role::Admin, &manage, Role::Admin));
-        assert!(holds_role(Role::Admin, &scopes(&["*"]), Role::Admin));
-        assert!(!holds_role(Role::Agent, &scopes(&["*"]), Role::Admin));
-        assert!(holds_role(Role::Agent, &scopes(&["*"]), Role::Agent));
-        let agent = role_permissions(Role::Agent);
-        assert!(agent.contains(&"agents.presence".to_string()));
-        assert!(!agent.iter().any(|p| p == "*" || p == "agents.manage"));
-        assert_eq!(role_permissions(Role::Admin).len(), PERMISSIONS.len());
-        assert!(holds_role(Role::Agent, &agent, Role::Agent));
+        assert!(!holds_all(&admin, &manage, &agent));
+        assert!(!holds_all(&admin, &manage, &admin));
+        assert!(holds_all(&admin, &scopes(&["*"]), &admin));
+        assert!(!holds_all(&agent, &scopes(&["*"]), &admin));
+        assert!(holds_all(&agent, &scopes(&["*"]), &agent));
+        let session: Vec<String> = agent.codes().map(str::to_string).collect();
+        assert!(holds_all(&agent, &session, &agent));
+        assert!(!session.iter().any(|p| p == "*" || p == "agents.manage"));
     }
 
     fn scopes(list: &[&str]) -> Vec<String> {
@@ -188,35 +161,26 @@ mod tests {
     }
 
     #[test]
-    fn admins_hold_every_code_and_agents_a_subset() {
-        for (code, _) in PERMISSIONS {
-            assert!(role_grants(Role::Admin, code), "{code}");
-        }
-        for code in AGENT_PERMISSIONS {
-            assert!(PERMISSIONS.iter().any(|(c, _)| c == code), "{code} is not a known code");
-        }
-        assert!(!role_grants(Role::Agent, "agents.manage"));
-        assert!(!role_grants(Role::Agent, "accounts.manage"));
-        assert!(!role_grants(Role::Admin, "made.up"));
-    }
-
-    #[test]
     fn scopes_narrow_what_a_role_grants() {
-        assert!(allows(Role::Agent, &scopes(&["*"]), "conversations.reply"));
-        assert!(!allows(Role::Agent, &scopes(&["*"]), "agents.manage"));
-        assert!(allows(Role::Admin, &scopes(&["contacts.*"]), "contacts.manage"));
-        assert!(!allows(Role::Admin, &scopes(&["contacts.*"]), "conversations.read"));
+        assert!(allows(&Grants::agent(), &scopes(&["*"]), "conversations.reply"));
+        assert!(!allows(&Grants::agent(), &scopes(&["*"]), "agents.manage"));
+        assert!(allows(&Grants::admin(), &scopes(&["contacts.*"]), "contacts.manage"));
+        assert!(!allows(
+            &Grants::admin(),
+            &scopes(&["contacts.*"]),
+            "conversations.read"
+        ));
         assert!(allows(
-            Role::Admin,
+            &Grants::admin(),
             &scopes(&["conversations.read"]),
             "conversations.read"
         ));
         assert!(!allows(
-            Role::Admin,
+            &Grants::admin(),
             &scopes(&["conversations.read"]),
             "conversations.reply"
         ));
-        assert!(!allows(Role::Admin, &scopes(&[]), "conversations.read"));
+        assert!(!allows(&Grants::admin(), &scopes(&[]), "conversations.read"));
         assert!(!scopes_allow(&scopes(&["conversations"]), "conversations.read"));
     }
 
@@ -224,28 +188,35 @@ mod tests {
     fn a_new_key_holds_at_most_what_its_creator_holds() {
         let own_only = scopes(&["api_keys.own"]);
         assert_eq!(
-            check_grant(Role::Admin, &own_only, &scopes(&["*"])),
+            check_grant(&Grants::admin(), &own_only, &scopes(&["*"])),
             Err(GrantRefusal::Wildcard)
         );
-        assert!(check_grant(Role::Admin, &own_only, &scopes(&["api_keys.own"])).is_ok());
+        assert!(check_grant(&Grants::admin(), &own_only, &scopes(&["api_keys.own"])).is_ok());
         assert_eq!(
-            check_grant(Role::Admin, &own_only, &scopes(&["api_keys.*"])),
+            check_grant(&Grants::admin(), &own_only, &scopes(&["api_keys.*"])),
             Err(GrantRefusal::NotHeld {
                 scope: "api_keys.*".into(),
                 permission: "api_keys.manage"
             })
         );
-        assert!(check_grant(Role::Admin, &own_only, &scopes(&["conversations.read"])).is_err());
+        assert!(check_grant(&Grants::admin(), &own_only, &scopes(&["conversations.read"])).is_err());
         // `*` may pass `*` on, and a category it holds.
-        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["*"])).is_ok());
-        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["contacts.*"])).is_ok());
+        assert!(check_grant(&Grants::agent(), &scopes(&["*"]), &scopes(&["*"])).is_ok());
+        assert!(check_grant(&Grants::agent(), &scopes(&["*"]), &scopes(&["contacts.*"])).is_ok());
         // ...but not what its role lacks.
-        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["agents.*"])).is_err());
-        assert!(check_grant(Role::Agent, &scopes(&["*"]), &scopes(&["agents.manage"])).is_err());
+        assert!(check_grant(&Grants::agent(), &scopes(&["*"]), &scopes(&["agents.*"])).is_err());
+        assert!(check_grant(&Grants::agent(), &scopes(&["*"]), &scopes(&["agents.manage"])).is_err());
         // A category scope covers its codes only.
         let contacts = scopes(&["contacts.*"]);
-        assert!(check_grant(Role::Admin, &contacts, &scopes(&["contacts.read", "contacts.manage"])).is_ok());
-        assert!(check_grant(Role::Admin, &contacts, &scopes(&["contacts.read", "notes.write"])).is_err());
+        assert!(
+            check_grant(
+                &Grants::admin(),
+                &contacts,
+                &scopes(&["contacts.read", "contacts.manage"])
+            )
+            .is_ok()
+        );
+        assert!(check_grant(&Grants::admin(), &contacts, &scopes(&["contacts.read", "notes.write"])).is_err());
     }
 
     #[test]

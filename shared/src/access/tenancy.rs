@@ -81,20 +81,19 @@ pub struct WebhookAccount {
     pub app_secret: Secret,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Agent,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub org_id: String,
     pub agent_id: String,
     pub email: String,
     pub full_name: String,
-    pub role: Role,
+    /// The id of the role they hold: `admin`, `agent` or a custom role's ([`crate::access::roles`]).
+    pub role: String,
+    /// The divisions they are a member of: a string set, added to and taken from in the same
+    /// transaction as the membership ([`crate::desk::division_store`]). Never written whole (an
+    /// empty list would be stored as a list, which `ADD` cannot extend).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub division_ids: Vec<String>,
     pub is_active: bool,
     pub is_online: bool,
     /// Open conversations assigned to this agent (atomic `ADD`; least-busy allocation reads it).

@@ -2,7 +2,7 @@
 //! Multi-item changes are single DynamoDB transactions, so a half-created tenant cannot exist.
 
 use crate::access::api_key::{self, IssuedKey};
-use crate::access::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, Role, WhatsAppAccount};
+use crate::access::tenancy::{Agent, ApiKeyRecord, NewWhatsAppAccount, Organization, WhatsAppAccount};
 use crate::platform::StoreError;
 use crate::platform::ids;
 use crate::platform::plan::WriteOp;
@@ -77,7 +77,8 @@ impl TenancyStore {
             agent_id: ids::new_id("agt"),
             email: new.owner_email.to_lowercase(),
             full_name: new.owner_name,
-            role: Role::Admin,
+            role: crate::access::roles::ADMIN.into(),
+            division_ids: Vec::new(),
             is_active: true,
             is_online: false,
             open_assigned: 0,

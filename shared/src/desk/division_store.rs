@@ -134,18 +134,14 @@ impl DivisionStore {
             agent_id: agent_id.into(),
             added_at: now_rfc3339(),
         };
-        let check = |key: &table::Key, condition: &str| {
-            let check = WriteOp::check(key.clone(), condition);
-            match condition.contains(":true") {
-                true => check.value(":true", AttributeValue::Bool(true)),
-                false => check,
-            }
-        };
+        // The agent's own list of divisions moves with the membership: what a division-limited
+        // agent sees is decided from the agent record alone.
+        let joins = WriteOp::update(table::agent(org_id, agent_id), "ADD division_ids :division")
+            .when("is_active = :true")
+            .value(":true", AttributeValue::Bool(true))
+            .value(":division", AttributeValue::Ss(vec![division_id.to_string()]));
         let writes = vec![
-            Write::failing_as(
-                check(&table::agent(org_id, agent_id), "is_active = :true"),
-                StoreError::NotFound(format!("active agent {agent_id}")),
-            ),
+            Write::failing_as(joins, StoreError::NotFound(format!("active agent {agent_id}"))),
             Write::failing_as(
                 self.records
                     .update_of(&table::division(org_id, division_id))
@@ -193,6 +189,11 @@ impl DivisionStore {
                     .expression("ADD agent_count :minus")
                     .when("attribute_exists(pk)")
                     .value(":minus", n(-1)),
+            ),
+            Write::from(
+                WriteOp::update(table::agent(org_id, agent_id), "DELETE division_ids :division")
+                    .when("attribute_exists(pk)")
+                    .value(":division", AttributeValue::Ss(vec![division_id.to_string()])),
             ),
         ];
         match self.records.transact(writes).await {

@@ -2,6 +2,7 @@
 //! partition (the notifier's one Query per event), and an owner record by connection id (all that
 //! `$disconnect` knows). Both expire with DynamoDB's TTL when a disconnect never arrives.
 
+use crate::access::roles::{Viewer, Visibility};
 use crate::platform::StoreError;
 use crate::platform::items::{Item, key_item, n, number_of, s, string_of};
 use crate::platform::records::Records;
@@ -16,13 +17,41 @@ pub struct Connection {
     #[serde(default)]
     pub session_id: Option<String>,
     pub expires_ms: i64,
+    /// The role the agent held when it opened (a change of the role's permissions closes it).
+    #[serde(default)]
+    pub role_id: Option<String>,
+    /// What the agent saw when it opened: the notifier tells it only about those conversations,
+    /// with no read per connection. A change of role or membership closes the connection.
+    #[serde(default = "sees_all")]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub division_ids: Vec<String>,
 }
 
-/// Who opened a connection: the session's organization, agent and short id.
+/// Connections recorded before visibility was stored saw every conversation.
+fn sees_all() -> Visibility {
+    Visibility::All
+}
+
+impl Connection {
+    /// The agent as conversations see them.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            agent_id: self.agent_id.clone(),
+            visibility: self.visibility,
+            division_ids: self.division_ids.clone(),
+        }
+    }
+}
+
+/// Who opened a connection: the session's organization, agent and short id, and what they see.
 pub struct Opened<'a> {
     pub org_id: &'a str,
     pub agent_id: &'a str,
     pub session_id: &'a str,
+    pub role_id: &'a str,
+    pub visibility: Visibility,
+    pub division_ids: &'a [String],
 }
 
 #[derive(Clone)]
@@ -42,8 +71,21 @@ impl ConnectionStore {
             org_id,
             agent_id,
             session_id,
+            role_id,
+            visibility,
+            division_ids,
         } = opened;
         let mut item = key_item(key);
+        item.insert("role_id".into(), s(*role_id));
+        let visibility = serde_json::to_value(visibility)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        item.insert("visibility".into(), s(visibility));
+        item.insert(
+            "division_ids".into(),
+            aws_sdk_dynamodb::types::AttributeValue::L(division_ids.iter().map(s).collect()),
+        );
         item.insert("session_id".into(), s(*session_id));
         item.insert(attr::ENTITY.into(), s("LiveConnection"));
         item.insert("org_id".into(), s(*org_id));

@@ -94,32 +94,86 @@ pub fn notice_of(envelope: &str) -> Result<Notice, NoticeError> {
     })
 }
 
+/// What a notice is about, as far as who may be told goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// No conversation (an agent, a campaign, …): every connection is told.
+    Organization,
+    /// A conversation of this division, held by this agent.
+    Conversation {
+        division_id: Option<String>,
+        assignee_id: Option<String>,
+    },
+    /// A conversation that could not be found: only those who see every conversation are told.
+    Unknown,
+}
+
+impl Notice {
+    /// The conversation the notice names, if any.
+    pub fn conversation_id(&self) -> Option<&str> {
+        self.ids.get("conversation_id").and_then(Value::as_str)
+    }
+}
+
+/// Whether `connection` is told a notice about `about`: only what its agent may see.
+pub fn is_told(connection: &connection_store::Connection, about: &About) -> bool {
+    match about {
+        About::Organization => true,
+        About::Conversation {
+            division_id,
+            assignee_id,
+        } => connection.viewer().sees(division_id.as_deref(), assignee_id.as_deref()),
+        About::Unknown => connection.visibility == crate::access::roles::Visibility::All,
+    }
+}
+
 /// The event that ends an agent's sessions: their connections are closed, not told.
 pub const SESSIONS_ENDED: &str = "agent.sessions_ended";
+/// An agent joined or left a division: their connections are closed (sessions kept).
+pub const ACCESS_CHANGED: &str = "agent.access_changed";
+/// A role's permissions changed: its holders' connections are closed.
+pub const ROLE_CHANGED: &str = "role.changed";
 
-/// Whose connections an `agent.sessions_ended` event closes: the agent's, but the kept session's.
+/// Which connections an event closes. A closed page reconnects at once, and its new connection
+/// records what its agent may see now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionsEnded {
-    pub org_id: String,
-    pub agent_id: String,
-    pub kept_session_id: Option<String>,
+pub enum Closes {
+    /// The agent's, but the kept session's.
+    Agent {
+        agent_id: String,
+        kept_session_id: Option<String>,
+    },
+    /// Those opened by holders of the role.
+    Role { role_id: String },
 }
 
-impl SessionsEnded {
-    /// Whether a connection (its agent and the session that opened it) is to be closed.
-    pub fn closes(&self, agent_id: &str, session_id: Option<&str>) -> bool {
-        agent_id == self.agent_id && (self.kept_session_id.is_none() || session_id != self.kept_session_id.as_deref())
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub org_id: String,
+    pub closes: Closes,
+}
+
+impl Closing {
+    /// Whether a connection (its agent, the session that opened it, the role then held) closes.
+    pub fn closes(&self, agent_id: &str, session_id: Option<&str>, role_id: Option<&str>) -> bool {
+        match &self.closes {
+            Closes::Agent {
+                agent_id: closing,
+                kept_session_id,
+            } => agent_id == closing && (kept_session_id.is_none() || session_id != kept_session_id.as_deref()),
+            // A connection that did not record its role is closed too: it may hold this one.
+            Closes::Role { role_id: closing } => role_id.is_none_or(|held| held == closing),
+        }
     }
 }
 
-/// The sessions an event ends, when it is an `agent.sessions_ended` one.
-pub fn sessions_ended_of(envelope: &str) -> Option<SessionsEnded> {
+/// The connections an event closes, when it is one that closes some.
+pub fn closing_of(envelope: &str) -> Option<Closing> {
     let event: Value = serde_json::from_str(envelope).ok()?;
-    if event.get("detail-type").and_then(Value::as_str) != Some(SESSIONS_ENDED)
-        || event.get("source").and_then(Value::as_str) != Some(crate::platform::events::SOURCE)
-    {
+    if event.get("source").and_then(Value::as_str) != Some(crate::platform::events::SOURCE) {
         return None;
     }
+    let kind = event.get("detail-type").and_then(Value::as_str)?;
     let detail = event.get("detail")?;
     let text = |name: &str| {
         detail
@@ -128,10 +182,23 @@ pub fn sessions_ended_of(envelope: &str) -> Option<SessionsEnded> {
             .filter(|t| !t.is_empty())
             .map(str::to_string)
     };
-    Some(SessionsEnded {
+    let closes = match kind {
+        SESSIONS_ENDED => Closes::Agent {
+            agent_id: text("agent_id")?,
+            kept_session_id: text("kept_session_id"),
+        },
+        ACCESS_CHANGED => Closes::Agent {
+            agent_id: text("agent_id")?,
+            kept_session_id: None,
+        },
+        ROLE_CHANGED => Closes::Role {
+            role_id: text("role_id")?,
+        },
+        _ => return None,
+    };
+    Some(Closing {
         org_id: text("org_id")?,
-        agent_id: text("agent_id")?,
-        kept_session_id: text("kept_session_id"),
+        closes,
     })
 }
 
@@ -142,15 +209,70 @@ mod tests {
         let event = serde_json::json!({"detail-type": "agent.sessions_ended", "source": "switchboard",
             "detail": {"org_id": "org_1", "agent_id": "agt_1", "kept_session_id": "abc"}})
         .to_string();
-        let ended = sessions_ended_of(&event).unwrap();
-        assert!(ended.closes("agt_1", Some("def")));
-        assert!(ended.closes("agt_1", None), "a connection of unknown session is closed");
-        assert!(!ended.closes("agt_1", Some("abc")));
-        assert!(!ended.closes("agt_2", Some("def")));
-        let all = sessions_ended_of(&event.replace("\"abc\"", "null")).unwrap();
-        assert!(all.closes("agt_1", Some("abc")));
-        assert!(sessions_ended_of(&event.replace("switchboard", "other")).is_none());
-        assert!(sessions_ended_of(&event.replace("agent.sessions_ended", "message.received")).is_none());
+        let ended = closing_of(&event).unwrap();
+        assert!(ended.closes("agt_1", Some("def"), None));
+        assert!(
+            ended.closes("agt_1", None, None),
+            "a connection of unknown session is closed"
+        );
+        assert!(!ended.closes("agt_1", Some("abc"), None));
+        assert!(!ended.closes("agt_2", Some("def"), None));
+        let all = closing_of(&event.replace("\"abc\"", "null")).unwrap();
+        assert!(all.closes("agt_1", Some("abc"), None));
+        assert!(closing_of(&event.replace("switchboard", "other")).is_none());
+        assert!(closing_of(&event.replace("agent.sessions_ended", "message.received")).is_none());
+    }
+
+    #[test]
+    fn a_limited_connection_is_told_only_about_conversations_its_agent_sees() {
+        use crate::access::roles::Visibility;
+        let connection = |visibility| connection_store::Connection {
+            connection_id: "c".into(),
+            agent_id: "agt_me".into(),
+            session_id: None,
+            expires_ms: 1,
+            role_id: Some("rol_1".into()),
+            visibility,
+            division_ids: vec!["div_a".into()],
+        };
+        let theirs = About::Conversation {
+            division_id: Some("div_a".into()),
+            assignee_id: None,
+        };
+        let foreign = About::Conversation {
+            division_id: Some("div_b".into()),
+            assignee_id: Some("agt_other".into()),
+        };
+        let limited = connection(Visibility::Divisions);
+        assert!(is_told(&limited, &theirs));
+        assert!(!is_told(&limited, &foreign));
+        assert!(!is_told(&limited, &About::Unknown));
+        assert!(is_told(&limited, &About::Organization));
+        let all = connection(Visibility::All);
+        assert!(is_told(&all, &foreign) && is_told(&all, &About::Unknown));
+        assert!(!is_told(&connection(Visibility::Assigned), &theirs));
+    }
+
+    #[test]
+    fn a_changed_membership_or_role_closes_what_it_changes() {
+        let access = serde_json::json!({"detail-type": "agent.access_changed", "source": "switchboard",
+            "detail": {"org_id": "org_1", "agent_id": "agt_1", "reason": "division_left"}})
+        .to_string();
+        let closing = closing_of(&access).unwrap();
+        assert!(closing.closes("agt_1", Some("s1"), Some("agent")));
+        assert!(!closing.closes("agt_2", Some("s1"), Some("agent")));
+        let role = serde_json::json!({"detail-type": "role.changed", "source": "switchboard",
+            "detail": {"org_id": "org_1", "role_id": "rol_1"}})
+        .to_string();
+        let closing = closing_of(&role).unwrap();
+        assert_eq!(closing.org_id, "org_1");
+        assert!(closing.closes("agt_9", Some("s"), Some("rol_1")));
+        assert!(!closing.closes("agt_9", Some("s"), Some("rol_2")));
+        assert!(
+            closing.closes("agt_9", Some("s"), None),
+            "an older connection may hold it"
+        );
+        assert!(closing_of(&role.replace("rol_1", "")).is_none());
     }
 
     use super::*;

@@ -177,6 +177,28 @@ impl DomainEvent {
         )
     }
 
+    /// A custom role's permissions changed: the notifier closes its holders' live connections
+    /// (their pages reconnect with what they may see now).
+    pub fn role_changed(org_id: &str, role_id: &str, changed_by: &str) -> Self {
+        Self::new(
+            "role.changed",
+            format!("role.changed:{role_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"role_id": role_id, "changed_by": changed_by}),
+        )
+    }
+
+    /// An agent joined or left a division: the notifier closes their live connections (kept
+    /// sessions; the page reconnects with what they may see now).
+    pub fn agent_access_changed(org_id: &str, agent_id: &str, reason: &str) -> Self {
+        Self::new(
+            "agent.access_changed",
+            format!("agent.access_changed:{agent_id}:{}", ulid::Ulid::new()),
+            org_id,
+            json!({"agent_id": agent_id, "reason": reason}),
+        )
+    }
+
     /// An admin asked for an agent's password reset; the token itself is never on the bus (an
     /// e-mail integration tells the agent to ask their admin, or the admin hands it over).
     pub fn agent_password_reset_requested(

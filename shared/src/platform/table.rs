@@ -83,6 +83,16 @@ pub fn agent_email_claim(org_id: &str, email: &str) -> Key {
     Key::new(org_partition(org_id), format!("AGENTEMAIL#{}", email.to_lowercase()))
 }
 
+/// A custom role ([`crate::access::roles`]; built-in roles are not stored).
+pub fn role(org_id: &str, role_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{role_id}", prefix::ROLE))
+}
+
+/// Guard item: one role per (lower-cased) name within an organization.
+pub fn role_name_claim(org_id: &str, name: &str) -> Key {
+    Key::new(org_partition(org_id), format!("ROLENAME#{}", name.to_lowercase()))
+}
+
 pub fn api_key(org_id: &str, key_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("APIKEY#{key_id}"))
 }
@@ -178,6 +188,7 @@ pub const MESSAGE_PREFIX: &str = "MSG#";
 pub mod prefix {
     pub const AGENT: &str = "AGENT#";
     pub const API_KEY: &str = "APIKEY#";
+    pub const ROLE: &str = "ROLE#";
     pub const CONTACT: &str = "CONTACT#";
     pub const DIVISION: &str = "DIVISION#";
     pub const QUICK_REPLY: &str = "QUICKREPLY#";
@@ -659,6 +670,7 @@ mod tests {
         let listed = [
             (prefix::AGENT, agent("o", "agt_1")),
             (prefix::API_KEY, api_key("o", "key_1")),
+            (prefix::ROLE, role("o", "rol_1")),
             (prefix::CONTACT, contact("o", "ct_1")),
             (prefix::DIVISION, division("o", "div_1")),
             (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),
@@ -718,6 +730,8 @@ mod tests {
             agent(org, "agt_1"),
             api_key(org, "key_1"),
             agent_email_claim(org, "A@B.c"),
+            role(org, "rol_1"),
+            role_name_claim(org, "Leads"),
             org_counters(org),
         ] {
             assert_eq!(key.pk, "ORG#org_1", "{key:?}");

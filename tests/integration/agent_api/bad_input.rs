@@ -35,7 +35,7 @@ async fn bad_input_gets_the_documented_errors() {
         (
             "POST",
             "/v1/agents",
-            Some(r#"{"email":"a@b.co","full_name":"X","role":"root"}"#),
+            Some(r#"{"email":"a@b.co","full_name":"X","role":"Root X"}"#),
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
             "role",

@@ -2,7 +2,7 @@ use super::*;
 
 /// A valid body for each operation that reads one, so a foreign id fails on its lookup (404) and
 /// not on validation.
-fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Value> {
+pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Value> {
     use Operation::*;
     Some(match operation {
         Assign => json!({"agent_id": ids["agent_id"]}),
@@ -16,6 +16,10 @@ fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> Option<Valu
         CreateApiKey => json!({"name": "k", "agent_id": ids["agent_id"]}),
         CreateDivision => json!({"name": "D"}),
         UpdateDivision => json!({"name": "Renamed"}),
+        CreateRole => {
+            json!({"name": format!("iso {}", ulid::Ulid::new().to_string().to_lowercase()), "permissions": ["contacts.read"]})
+        }
+        UpdateRole => json!({"description": "renamed"}),
         RegisterAccount => {
             json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
         }
@@ -158,6 +162,16 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("webhook_id", webhook["id"].as_str().unwrap().into());
+    let role = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/roles",
+            a,
+            Some(json!({"name": "A leads", "permissions": ["conversations.read"]})),
+        )
+        .await;
+    ids.insert("role_id", role["id"].as_str().unwrap().into());
     let test = w
         .expect(
             StatusCode::ACCEPTED,

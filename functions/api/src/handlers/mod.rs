@@ -8,7 +8,7 @@ mod inbox;
 mod integrations;
 mod outreach;
 
-pub(crate) use access::{accounts, agents, passwords, registration, sign_in};
+pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
 pub(crate) use desk::{divisions, quick_replies};
 pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
@@ -44,6 +44,11 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
         ListPermissions => crate::request::ok(&crate::views::PermissionList::all()),
+        ListRoles => roles::list(api, cx).await,
+        CreateRole => roles::create(api, cx).await,
+        GetRole => roles::get(api, cx).await,
+        UpdateRole => roles::update(api, cx).await,
+        DeleteRole => roles::delete(api, cx).await,
         ListConversations => conversations::list(api, cx).await,
         GetConversation => conversations::get(api, cx).await,
         MarkRead => conversations::mark_read(api, cx).await,

@@ -102,11 +102,51 @@ pub(super) const ROUTES: &[Route] = &[
         "GET",
         "/v1/permissions",
         ListPermissions,
-        "agents.read",
-        "agents",
+        "roles.read",
+        "roles",
         "Every permission code a role or key may hold, by category",
     )
     .returns("PermissionList"),
+    route(
+        "GET",
+        "/v1/roles",
+        ListRoles,
+        "roles.read",
+        "roles",
+        "Roles: the built-in ones, then the organization's by name",
+    )
+    .returns("RoleList"),
+    route(
+        "POST",
+        "/v1/roles",
+        CreateRole,
+        "roles.manage",
+        "roles",
+        "Create a role (it grants at most what the caller holds)",
+    )
+    .json("CreateRole")
+    .returns("Role")
+    .status(201),
+    route("GET", "/v1/roles/{role_id}", GetRole, "roles.read", "roles", "A role").returns("Role"),
+    route(
+        "PATCH",
+        "/v1/roles/{role_id}",
+        UpdateRole,
+        "roles.manage",
+        "roles",
+        "Change a custom role (`permissions` replaces the list; holders are affected within 30 s)",
+    )
+    .json("UpdateRole")
+    .returns("Role"),
+    route(
+        "DELETE",
+        "/v1/roles/{role_id}",
+        DeleteRole,
+        "roles.manage",
+        "roles",
+        "Delete a custom role no active agent holds",
+    )
+    .status(204),
     route("GET", "/v1/agents", ListAgents, "agents.read", "agents", "Agents")
         .returns("AgentList")
         .query(PAGE),

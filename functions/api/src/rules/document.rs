@@ -125,6 +125,28 @@ pub fn apply(components: &mut Value) {
             {"type": "null"},
         ]});
     }
+    let codes: Vec<&str> = shared::access::permissions::PERMISSIONS
+        .iter()
+        .map(|(code, _)| *code)
+        .collect();
+    let role_name = json!({"type": "string", "maxLength": shared::access::roles::MAX_NAME_CHARS,
+        "pattern": "^[A-Za-z0-9 _-]*[A-Za-z0-9_-][A-Za-z0-9 _-]*$",
+        "description": "stored lower-cased with spaces collapsed; unique; not admin or agent (409)"});
+    let role_permissions =
+        json!({"type": "array", "maxItems": codes.len(), "items": {"type": "string", "enum": codes}});
+    for (schema, nullable) in [("CreateRole", false), ("UpdateRole", true)] {
+        if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
+            let nullable_or = |schema: &Value| match nullable {
+                true => json!({"anyOf": [schema, {"type": "null"}]}),
+                false => schema.clone(),
+            };
+            target["name"] = nullable_or(&role_name);
+            target["permissions"] = nullable_or(&role_permissions);
+        }
+        if !nullable && let Some(schema) = components.pointer_mut(&format!("/schemas/{schema}")) {
+            schema["required"] = json!(["name", "permissions"]);
+        }
+    }
     let event_names: Vec<&str> = shared::integrations::catalogue::EVENTS.iter().map(|k| k.name).collect();
     let webhook_url = json!({"type": "string", "maxLength": shared::integrations::address_policy::MAX_URL_CHARS, "pattern": "^https?://",
         "description": "https to a public address: every address the host resolves to is checked (loopback, private, link-local, CGNAT, unique-local, multicast and IPv4-embedding forms are refused; 422 names the class), again at each delivery"});

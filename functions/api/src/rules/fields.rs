@@ -10,6 +10,8 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("CreateAgent", "role", ROLE),
     ("UpdateAgent", "full_name", AGENT_FULL_NAME),
     ("UpdateAgent", "role", ROLE),
+    ("CreateRole", "description", ROLE_DESCRIPTION),
+    ("UpdateRole", "description", ROLE_DESCRIPTION),
     ("CreateApiKey", "name", KEY_NAME),
     ("CreateApiKey", "agent_id", OPTIONAL_ID),
     ("CreateApiKey", "key_type", KEY_TYPE),
@@ -200,9 +202,12 @@ pub const AGENT_FULL_NAME: Rule = Rule::Text {
     required: false,
     blank_clears: false,
 };
-pub const ROLE: Rule = Rule::OneOf {
-    values: &["admin", "agent"],
+/// A role id: `admin`, `agent` or a custom role's (404 when there is none).
+pub const ROLE: Rule = Rule::Id { required: false };
+pub const ROLE_DESCRIPTION: Rule = Rule::Text {
+    max: shared::access::roles::MAX_DESCRIPTION_CHARS,
     required: false,
+    blank_clears: true,
 };
 pub const CONTACT_NAME: Rule = Rule::Text {
     max: 120,

@@ -20,19 +20,14 @@ pub struct Agent {
     pub id: String,
     pub email: String,
     pub full_name: String,
-    /// admin | agent
+    /// The id of their role: `admin`, `agent` or a custom role's (`GET /v1/roles`).
     pub role: String,
+    /// The divisions they are a member of.
+    pub division_ids: Vec<String>,
     pub is_active: bool,
     pub is_online: bool,
     pub open_conversations: i64,
     pub created_at: String,
-}
-
-pub fn role_text(role: tenancy::Role) -> String {
-    match role {
-        tenancy::Role::Admin => "admin".into(),
-        tenancy::Role::Agent => "agent".into(),
-    }
 }
 
 impl From<&tenancy::Agent> for Agent {
@@ -41,7 +36,8 @@ impl From<&tenancy::Agent> for Agent {
             id: a.agent_id.clone(),
             email: a.email.clone(),
             full_name: a.full_name.clone(),
-            role: role_text(a.role),
+            role: a.role.clone(),
+            division_ids: a.division_ids.clone(),
             is_active: a.is_active,
             is_online: a.is_online,
             open_conversations: a.open_assigned,
@@ -57,7 +53,7 @@ list_of!(AgentList, Agent);
 pub struct CreateAgent {
     pub email: Option<String>,
     pub full_name: Option<String>,
-    /// admin | agent (default agent)
+    /// A role id: `admin`, `agent` (the default) or a custom role's; needs every permission it grants.
     pub role: Option<String>,
     /// To sign in to the inbox with the e-mail (8 to 128 characters); never returned.
     pub password: Option<String>,
@@ -67,7 +63,7 @@ pub struct CreateAgent {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgent {
     pub full_name: Option<String>,
-    /// admin | agent; needs agents.manage
+    /// A role id; needs agents.manage and every permission of both the old and the new role.
     pub role: Option<String>,
     pub is_online: Option<bool>,
 }
@@ -301,42 +297,4 @@ pub struct Registered {
     pub org_name: String,
     pub session: SessionGranted,
     pub api_key: String,
-}
-
-/// One permission code (`category.action`) and what it allows.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Permission {
-    pub code: &'static str,
-    /// The code as words: `Conversations: read`.
-    pub name: String,
-    pub description: &'static str,
-    pub category: &'static str,
-}
-
-/// Every permission code there is (one page: the list is short and fixed).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PermissionList {
-    pub data: Vec<Permission>,
-}
-
-impl PermissionList {
-    pub fn all() -> Self {
-        let data = shared::access::permissions::PERMISSIONS
-            .iter()
-            .map(|(code, description)| {
-                let (category, action) = code.split_once('.').unwrap_or((code, ""));
-                let mut words = category.replace('_', " ");
-                if let Some(first) = words.get_mut(..1) {
-                    first.make_ascii_uppercase();
-                }
-                Permission {
-                    code,
-                    name: format!("{words}: {}", action.replace('_', " ")),
-                    description,
-                    category,
-                }
-            })
-            .collect();
-        Self { data }
-    }
 }

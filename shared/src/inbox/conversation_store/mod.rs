@@ -30,6 +30,31 @@ pub struct ConversationFilter {
     /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
     pub unread: Option<bool>,
     pub division_id: Option<String>,
+    /// Only the conversations this agent may see (`None`: every one).
+    pub seen_by: Option<crate::access::roles::Viewer>,
+}
+
+/// DynamoDB allows at most 100 operands in one `IN`.
+const IN_OPERANDS: usize = 100;
+
+/// The filter clause (and its values) keeping the conversations `viewer` sees; `None` when it
+/// sees every one.
+fn seen_by_clause(viewer: &crate::access::roles::Viewer) -> Option<(String, Vec<(String, String)>)> {
+    use crate::access::roles::Visibility;
+    let mut values = vec![(":viewer".to_string(), viewer.agent_id.clone())];
+    let mut alternatives = vec!["assigned_agent_id = :viewer".to_string()];
+    match viewer.visibility {
+        Visibility::All => return None,
+        Visibility::Assigned => {}
+        Visibility::Divisions => {
+            for (chunk_index, chunk) in viewer.division_ids.chunks(IN_OPERANDS).enumerate() {
+                let names: Vec<String> = (0..chunk.len()).map(|i| format!(":vd{chunk_index}_{i}")).collect();
+                alternatives.push(format!("division_id IN ({})", names.join(", ")));
+                values.extend(names.into_iter().zip(chunk.iter().cloned()));
+            }
+        }
+    }
+    Some((format!("({})", alternatives.join(" OR ")), values))
 }
 
 /// Where a conversation goes on assign or transfer.
@@ -88,26 +113,30 @@ impl ConversationStore {
         start: Option<PageKey>,
     ) -> Result<Page<Conversation>, StoreError> {
         let (pk, _) = table::conversation_timeline(org_id, "", 0);
-        let mut values = vec![(":pk", pk)];
+        let mut values = vec![(":pk".to_string(), pk)];
         let mut clauses = Vec::new();
+        if let Some((clause, seen_values)) = filter.seen_by.as_ref().and_then(seen_by_clause) {
+            clauses.push(clause);
+            values.extend(seen_values);
+        }
         if let Some(status) = filter.status {
             clauses.push("#status = :status".to_string());
-            values.push((":status", status_text(status)));
+            values.push((":status".into(), status_text(status)));
         }
         if let Some(agent) = &filter.assigned_agent_id {
             clauses.push("assigned_agent_id = :agent".to_string());
-            values.push((":agent", agent.clone()));
+            values.push((":agent".into(), agent.clone()));
         }
         if filter.unassigned {
             clauses.push(
                 "(attribute_not_exists(assigned_agent_id) OR attribute_type(assigned_agent_id, :null_type))"
                     .to_string(),
             );
-            values.push((":null_type", "NULL".to_string()));
+            values.push((":null_type".into(), "NULL".to_string()));
         }
         if let Some(division) = &filter.division_id {
             clauses.push("division_id = :division".to_string());
-            values.push((":division", division.clone()));
+            values.push((":division".into(), division.clone()));
         }
         let unread = match filter.unread {
             Some(true) => Some("unread_count > :zero"),
@@ -208,5 +237,39 @@ impl ConversationStore {
                 "UpdateItem(mark read)",
             )
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::roles::{Viewer, Visibility};
+
+    fn viewer(visibility: Visibility, divisions: usize) -> Viewer {
+        Viewer {
+            agent_id: "agt_me".into(),
+            visibility,
+            division_ids: (0..divisions).map(|i| format!("div_{i}")).collect(),
+        }
+    }
+
+    #[test]
+    fn a_limited_viewer_filters_the_list_by_assignee_or_division() {
+        assert!(seen_by_clause(&viewer(Visibility::All, 3)).is_none());
+        let (clause, values) = seen_by_clause(&viewer(Visibility::Assigned, 3)).unwrap();
+        assert_eq!(clause, "(assigned_agent_id = :viewer)");
+        assert_eq!(values, vec![(":viewer".to_string(), "agt_me".to_string())]);
+        let (clause, values) = seen_by_clause(&viewer(Visibility::Divisions, 2)).unwrap();
+        assert_eq!(
+            clause,
+            "(assigned_agent_id = :viewer OR division_id IN (:vd0_0, :vd0_1))"
+        );
+        assert_eq!(values.len(), 3);
+        // Past DynamoDB's 100 operands per IN, the divisions are split over several.
+        let (clause, values) = seen_by_clause(&viewer(Visibility::Divisions, 150)).unwrap();
+        assert_eq!(clause.matches(" IN (").count(), 2);
+        assert_eq!(values.len(), 151);
+        let (clause, _) = seen_by_clause(&viewer(Visibility::Divisions, 0)).unwrap();
+        assert_eq!(clause, "(assigned_agent_id = :viewer)", "no division: what is assigned");
     }
 }

@@ -9,8 +9,8 @@ use crate::views;
 use lambda_http::http::StatusCode;
 use shared::access::agent_store::AgentChanges;
 use shared::access::permissions::{self, PERMISSIONS};
+use shared::access::tenancy::Agent;
 use shared::access::tenancy::KeyType;
-use shared::access::tenancy::{Agent, Role};
 use shared::platform::http_error::HttpError;
 
 /// A well-formed request that conflicts with who is calling (revoking one's own key, say): the
@@ -22,14 +22,6 @@ fn refers_to_caller(message: &str) -> HttpError {
 /// Addresses an organization may find signing in elsewhere (409) per attempt window, by creating
 /// agents with passwords; past it every such creation answers 429, taken address or free.
 pub(crate) const SIGN_IN_LOOKUPS_PER_ORG: i64 = 10;
-
-fn parse_role(text: &str) -> Result<Role, HttpError> {
-    match text {
-        "admin" => Ok(Role::Admin),
-        "agent" => Ok(Role::Agent),
-        _ => Err(unprocessable("role", "must be admin or agent")),
-    }
-}
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Agent, HttpError> {
     let id = cx.id("agent_id", "agent")?;
@@ -122,7 +114,10 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .required_now()
         .check("full_name", body.full_name.as_deref())?
         .unwrap_or_default();
-    let role = parse_role(body.role.as_deref().unwrap_or("agent"))?;
+    let role = rules::ROLE
+        .check("role", body.role.as_deref())?
+        .unwrap_or_else(|| shared::access::roles::AGENT.into());
+    let grants = super::roles::grants_of(api, cx.org(), "role", &role).await?;
     let password = body
         .password
         .as_deref()
@@ -130,7 +125,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         .transpose()?;
     // Whoever chooses an agent's password can sign in as them, and whoever creates an agent
     // chooses their role: both need everything the role grants.
-    if !permissions::holds_role(cx.caller.role, &cx.caller.scopes, role) {
+    if !cx.caller.holds_all(&grants) {
         return Err(role_not_held());
     }
     if password.is_some() {
@@ -159,7 +154,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     let agent = api
         .access
         .agents
-        .create_agent(cx.org(), &email, &full_name, role)
+        .create_agent(cx.org(), &email, &full_name, &role)
         .await?;
     if let Some(password) = password {
         set_password(api, &agent, password).await?;
@@ -174,17 +169,19 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     if !is_self || body.role.is_some() {
         cx.caller.require("agents.manage")?;
     }
-    let role = body.role.as_deref().map(parse_role).transpose()?;
-    if is_self && role.is_some_and(|r| r != agent.role) {
+    let role = rules::ROLE
+        .check("role", body.role.as_deref())?
+        .filter(|r| *r != agent.role);
+    if is_self && role.is_some() {
         return Err(refers_to_caller("role: an admin cannot change their own role"));
     }
-    let role_changes = role.is_some_and(|r| r != agent.role);
     // Granting or taking away a role needs everything both roles grant.
-    if role_changes
-        && !(permissions::holds_role(cx.caller.role, &cx.caller.scopes, agent.role)
-            && role.is_none_or(|r| permissions::holds_role(cx.caller.role, &cx.caller.scopes, r)))
-    {
-        return Err(role_not_held());
+    if let Some(new_role) = &role {
+        let new_grants = super::roles::grants_of(api, cx.org(), "role", new_role).await?;
+        let old_grants = api.access.roles.grants(cx.org(), &agent.role).await?;
+        if !(cx.caller.holds_all(&old_grants) && cx.caller.holds_all(&new_grants)) {
+            return Err(role_not_held());
+        }
     }
     let changes = AgentChanges {
         full_name: rules::AGENT_FULL_NAME.check("full_name", body.full_name.as_deref())?,
@@ -255,7 +252,7 @@ pub async fn create_key(api: &ApiService, cx: &Context<'_>) -> Answer {
             format!("{unknown:?} is not a permission code, `category.*` or `*`"),
         ));
     }
-    permissions::check_grant(cx.caller.role, &cx.caller.scopes, &scopes).map_err(|refusal| {
+    permissions::check_grant(&cx.caller.grants, &cx.caller.scopes, &scopes).map_err(|refusal| {
         HttpError::new(
             StatusCode::FORBIDDEN,
             "scope_not_held",

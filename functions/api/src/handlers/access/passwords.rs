@@ -109,7 +109,8 @@ pub async fn request_reset(api: &ApiService, cx: &Context<'_>) -> Answer {
             "agent_id: change your own password with POST /v1/me/password",
         ));
     }
-    if !shared::access::permissions::holds_role(cx.caller.role, &cx.caller.scopes, agent.role) {
+    let their_grants = api.access.roles.grants(cx.org(), &agent.role).await?;
+    if !cx.caller.holds_all(&their_grants) {
         return Err(HttpError::new(
             StatusCode::FORBIDDEN,
             "role_not_held",

@@ -71,7 +71,7 @@ pub async fn register(api: &ApiService, request: &Request) -> Answer {
     let (token, session) = api
         .access
         .logins
-        .open_session(&owner.org_id, &owner.agent_id, owner.role, now_ms)
+        .open_session(&owner.org_id, &owner.agent_id, now_ms)
         .await?;
     tracing::info!(org = %owner.org_id, "organization registered");
     respond(

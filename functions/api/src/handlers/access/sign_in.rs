@@ -113,7 +113,7 @@ pub async fn login(api: &ApiService, request: &Request) -> Answer {
     let (token, granted) = api
         .access
         .logins
-        .open_session(&agent.org_id, &agent.agent_id, agent.role, now_ms)
+        .open_session(&agent.org_id, &agent.agent_id, now_ms)
         .await?;
     tracing::info!(org = %agent.org_id, agent = %agent.agent_id, session = %granted.session_id, "signed in");
     ok(&views::SessionGranted {
@@ -135,7 +135,7 @@ pub async fn logout(api: &ApiService, request: &Request) -> Answer {
 }
 
 /// The caller a session token stands for: its agent, who must still be active, holding exactly
-/// what their role grants now (never `*`).
+/// what their role grants (never `*`; a role's change reaches sessions within the role cache's TTL).
 pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Caller, HttpError> {
     let now_ms = api.clock.now_ms();
     let signed_out = || {
@@ -153,12 +153,11 @@ pub async fn caller_of(api: &ApiService, token: &str) -> Result<crate::auth::Cal
         .await?
         .filter(|a| a.is_active)
         .ok_or_else(signed_out)?;
-    Ok(crate::auth::Caller {
-        org_id: agent.org_id,
-        agent_id: agent.agent_id,
-        agent_name: agent.full_name,
-        key_id: format!("session:{}", session.session_id),
-        role: agent.role,
-        scopes: shared::access::permissions::role_permissions(agent.role),
-    })
+    let grants = api.access.roles.grants(&agent.org_id, &agent.role).await?;
+    Ok(crate::auth::Caller::of(
+        agent,
+        format!("session:{}", session.session_id),
+        None,
+        grants,
+    ))
 }

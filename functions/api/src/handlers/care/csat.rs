@@ -15,8 +15,17 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let (limit, start) = cx.page()?;
     let page = api.care.csat.page(cx.org(), status, limit, start).await?;
+    // A survey records the agent who resolved, not the conversation's division: a caller limited
+    // to some conversations sees the surveys of their own resolutions (a page may come out short).
+    let viewer = &cx.caller.viewer;
+    let limited = viewer.visibility != shared::access::roles::Visibility::All;
     ok(&views::CsatSurveyList {
-        data: page.items.iter().map(views::CsatSurvey::from).collect(),
+        data: page
+            .items
+            .iter()
+            .filter(|survey| !limited || survey.agent_id.as_deref() == Some(viewer.agent_id.as_str()))
+            .map(views::CsatSurvey::from)
+            .collect(),
         next_cursor: next_cursor(page.next),
     })
 }

@@ -103,10 +103,14 @@ pub async fn add_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     let division = load(api, cx).await?;
     let agent_id = cx.id("agent_id", "agent")?;
     let agent = active_agent(api, cx, "agent_id", &agent_id).await?;
-    api.desk
+    if api
+        .desk
         .divisions
         .add_member(cx.org(), &division.division_id, &agent.agent_id)
-        .await?;
+        .await?
+    {
+        membership_changed(api, cx, &agent.agent_id, "division_joined").await;
+    }
     ok(&views::Member {
         division_id: division.division_id,
         agent: views::Agent::from(&agent),
@@ -125,5 +129,18 @@ pub async fn remove_member(api: &ApiService, cx: &Context<'_>) -> Answer {
     {
         return Err(not_found("member"));
     }
+    membership_changed(api, cx, &agent_id, "division_left").await;
     no_content()
+}
+
+/// A membership decides what a division-limited agent sees: their keys are looked up again here
+/// (other warm Lambdas within the key cache's 30 s) and their live connections are closed, so their
+/// page reconnects with what they see now. A failed publish is logged; the connections then keep
+/// what they saw for at most two hours.
+async fn membership_changed(api: &ApiService, cx: &Context<'_>, agent_id: &str, reason: &str) {
+    api.access.keys.forget(agent_id, None);
+    let event = shared::platform::events::DomainEvent::agent_access_changed(cx.org(), agent_id, reason);
+    if !api.events.publish(&[event]).await.is_empty() {
+        tracing::warn!(agent = %agent_id, "agent.access_changed not published");
+    }
 }

@@ -76,6 +76,7 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         unassigned,
         unread,
         division_id,
+        seen_by: Some(cx.caller.viewer.clone()),
     };
     let page = api.inbox.conversations.page(cx.org(), &filter, limit, start).await?;
     ok(&views::ConversationList {
