@@ -1,0 +1,134 @@
+//! In-memory fakes of the automation ports, for the engine's unit tests and the contract suite.
+
+use crate::automation::conditions::Facts;
+use crate::automation::ports::{ActionContext, Claim, Effects, FactReads, RuleReads, Run, RunLedger};
+use crate::automation::rule::{Action, Rule};
+use crate::automation::walk::{Control, Incoming};
+use crate::platform::StoreError;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct MemoryRules {
+    pub rules: Mutex<Vec<Rule>>,
+    pub control: Mutex<Control>,
+}
+
+#[async_trait::async_trait]
+impl RuleReads for MemoryRules {
+    async fn rules(&self, org_id: &str) -> Result<Vec<Rule>, StoreError> {
+        Ok(self
+            .rules
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.org_id == org_id)
+            .cloned()
+            .collect())
+    }
+    async fn control(&self, _: &str) -> Result<Control, StoreError> {
+        Ok(self.control.lock().unwrap().clone())
+    }
+}
+
+/// The same facts for every event.
+#[derive(Default)]
+pub struct FixedFacts(pub Mutex<Facts>);
+
+#[async_trait::async_trait]
+impl FactReads for FixedFacts {
+    async fn facts(&self, _: &Incoming, _: &serde_json::Value) -> Result<Facts, StoreError> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+/// Claims by (org, event, rule) with their payload hash and state; cooldowns by (org, rule,
+/// subject); runs in order.
+/// (org, event or rule, rule or subject).
+type Triple = (String, String, String);
+
+/// A claim: its payload hash, whether its run finished, when it was claimed.
+type Claimed = (String, bool, i64);
+
+#[derive(Default)]
+pub struct MemoryLedger {
+    claims: Mutex<BTreeMap<Triple, Claimed>>,
+    /// Until when, held by which event.
+    cooldowns: Mutex<BTreeMap<Triple, (i64, String)>>,
+    pub runs: Mutex<Vec<Run>>,
+}
+
+#[async_trait::async_trait]
+impl RunLedger for MemoryLedger {
+    async fn claim(&self, event: &Incoming, rule_id: &str, now_ms: i64) -> Result<(Claim, i64), StoreError> {
+        let key = (event.org_id.clone(), event.event_id.clone(), rule_id.to_string());
+        let mut claims = self.claims.lock().unwrap();
+        Ok(match claims.get(&key) {
+            None => {
+                claims.insert(key, (event.payload_hash.clone(), false, now_ms));
+                (Claim::New, now_ms)
+            }
+            Some((hash, _, at)) if *hash != event.payload_hash => (Claim::PayloadChanged, *at),
+            Some((_, true, at)) => (Claim::Done, *at),
+            Some((_, false, at)) => (Claim::Unfinished, *at),
+        })
+    }
+
+    async fn cooldown(
+        &self,
+        event: &Incoming,
+        rule_id: &str,
+        subject: &str,
+        until_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let key = (event.org_id.clone(), rule_id.to_string(), subject.to_string());
+        let mut cooldowns = self.cooldowns.lock().unwrap();
+        match cooldowns.get(&key) {
+            Some((until, holder)) if *until > now_ms && *holder != event.event_id => Ok(false),
+            _ => {
+                cooldowns.insert(key, (until_ms, event.event_id.clone()));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn record(&self, run: &Run) -> Result<(), StoreError> {
+        if run.executed {
+            let key = (run.org_id.clone(), run.event_id.clone(), run.rule_id.clone());
+            if let Some(claim) = self.claims.lock().unwrap().get_mut(&key) {
+                claim.1 = true;
+            }
+        }
+        self.runs.lock().unwrap().push(run.clone());
+        Ok(())
+    }
+}
+
+/// Records the actions applied; fails the actions whose type is in `failing` (recorded failure),
+/// and the next `crashes` calls with a store error (a retried event).
+#[derive(Default)]
+pub struct RecordingEffects {
+    pub applied: Mutex<Vec<(ActionContext, Action)>>,
+    pub failing: Vec<String>,
+    pub crashes: Mutex<usize>,
+}
+
+#[async_trait::async_trait]
+impl Effects for RecordingEffects {
+    async fn apply(&self, cx: &ActionContext, action: &Action) -> Result<Result<String, String>, StoreError> {
+        {
+            let mut crashes = self.crashes.lock().unwrap();
+            if *crashes > 0 {
+                *crashes -= 1;
+                return Err(StoreError::io("effect", "crashed"));
+            }
+        }
+        self.applied.lock().unwrap().push((cx.clone(), action.clone()));
+        let name = crate::automation::engine::action_name(action);
+        Ok(match self.failing.contains(&name) {
+            true => Err(format!("{name} failed")),
+            false => Ok(format!("{name} done")),
+        })
+    }
+}
