@@ -27,19 +27,16 @@ use shared::access::role_store::RoleStore;
 use shared::access::tenancy_store::TenancyStore;
 use shared::care::chat_expiry_store::ChatExpiryStore;
 use shared::care::csat_store::CsatStore;
-use shared::care::csat_surveyor::CsatSurveyor;
 use shared::care::sla_keeper::SlaKeeper;
 use shared::care::sla_policy_store::SlaPolicyStore;
 use shared::care::working_hours_store::WorkingHoursStore;
 use shared::desk::conversation_desk::ConversationDesk;
 use shared::desk::division_store::DivisionStore;
 use shared::desk::quick_reply_store::QuickReplyStore;
-use shared::inbox::agent_send::{AgentSendPorts, AgentSends};
+use shared::inbox::agent_send::AgentSends;
 use shared::inbox::contact_store::ContactStore;
 use shared::inbox::conversation_store::ConversationStore;
 use shared::inbox::media_links::MediaLinks;
-use shared::inbox::outbound_store::OutboundStore;
-use shared::inbox::send_creation::StoredReferences;
 use shared::inbox::store::{Counters, MessageStore};
 use shared::inbox::upload_store::UploadStore;
 use shared::meta::graph::GraphClient;
@@ -214,18 +211,7 @@ impl ApiService {
             inbox: InboxPorts {
                 messages: MessageStore::new(dynamo.clone(), table),
                 counters: Counters::new(dynamo.clone(), table),
-                agent_sends: AgentSends::new(
-                    AgentSendPorts {
-                        conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
-                        contacts: Arc::new(ContactStore::new(dynamo.clone(), table)),
-                        sends: Arc::new(OutboundStore::new(dynamo.clone(), table)),
-                        references: Arc::new(StoredReferences::new(dynamo.clone(), table)),
-                        rules: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
-                        outbound: Arc::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
-                        sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
-                    },
-                    shared::platform::clock::Clock::system(),
-                ),
+                agent_sends: AgentSends::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
                 conversations: ConversationStore::new(dynamo.clone(), table),
                 contacts: ContactStore::new(dynamo.clone(), table),
                 uploads: UploadStore::new(dynamo.clone(), table),
@@ -252,21 +238,7 @@ impl ApiService {
             desk: DeskPorts {
                 divisions: DivisionStore::new(dynamo.clone(), table),
                 quick_replies: QuickReplyStore::new(dynamo.clone(), table),
-                moves: ConversationDesk::new(
-                    shared::desk::conversation_desk::DeskPorts {
-                        conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
-                        agents: Arc::new(AgentStore::new(dynamo.clone(), table)),
-                        divisions: Arc::new(DivisionStore::new(dynamo.clone(), table)),
-                        sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
-                        expiry: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
-                        surveys: Arc::new(CsatSurveyor::new(
-                            dynamo.clone(),
-                            table,
-                            Box::new(SqsJobQueue::new(sqs.clone(), &config.outbound_queue_url)),
-                        )),
-                    },
-                    shared::platform::clock::Clock::system(),
-                ),
+                moves: ConversationDesk::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
             },
             outreach: OutreachPorts {
                 templates: TemplateStore::new(dynamo.clone(), table),

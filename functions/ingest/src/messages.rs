@@ -127,12 +127,17 @@ impl IngestService {
         if let (Some(conversation_id), Some(contact_id)) = (conversation_id, contact_id) {
             effects.events.push(DomainEvent::message_received(
                 org_id,
-                account_id,
-                &conversation_id,
-                &contact_id,
-                &message.wamid,
-                &message.message_type,
-                message.timestamp,
+                shared::platform::events::Received {
+                    account_id,
+                    conversation_id: &conversation_id,
+                    contact_id: &contact_id,
+                    wamid: &message.wamid,
+                    message_type: &message.message_type,
+                    timestamp: message.timestamp,
+                    text: message.content.words(),
+                    reply_id: message.content.reply_id(),
+                    first_in_conversation: opened,
+                },
             ));
         }
         if let Some((media_kind, media_id)) = message.content.media() {

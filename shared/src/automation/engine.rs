@@ -131,6 +131,7 @@ impl Engine {
                 event_id: event.event_id.clone(),
                 rule_id: rule.rule_id.clone(),
                 index,
+                at_ms,
                 cause: Cause {
                     rule_id: rule.rule_id.clone(),
                     depth: depth + 1,

@@ -237,3 +237,8 @@ async fn cooldown_pause_and_failed_actions() {
     );
     assert_eq!(rig.effects.applied.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_memory_ledger_keeps_the_ledger_contract() {
+    crate::automation::contract::ledger_contract(&MemoryLedger::default(), "org_c").await;
+}

@@ -4,9 +4,14 @@
 //! engine runs them on ports (`ports`), stored in DynamoDB (`rule_store`) or in memory (`memory`).
 
 pub mod conditions;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
+pub mod effects;
 pub mod engine;
+pub mod envelope;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod ports;
 pub mod rule;
+pub mod rule_store;
 pub mod walk;

@@ -89,6 +89,8 @@ pub struct ActionContext {
     pub rule_id: String,
     /// The action's position in its rule.
     pub index: usize,
+    /// When the run was claimed (a rerun keeps it): what the action stamps on what it writes.
+    pub at_ms: i64,
     /// What the action's own events carry: this rule, one level deeper.
     pub cause: Cause,
 }

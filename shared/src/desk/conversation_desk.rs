@@ -69,6 +69,38 @@ impl ConversationDesk {
         Self { ports, clock }
     }
 
+    /// The desk on DynamoDB, its surveys queued on the outbound queue (the API's and the
+    /// automation function's).
+    pub fn on_dynamo(
+        dynamo: &aws_sdk_dynamodb::Client,
+        sqs: &aws_sdk_sqs::Client,
+        table: &str,
+        outbound_queue_url: &str,
+    ) -> Self {
+        use crate::access::agent_store::AgentStore;
+        use crate::care::chat_expiry_store::ChatExpiryStore;
+        use crate::care::csat_surveyor::CsatSurveyor;
+        use crate::care::sla_keeper::SlaKeeper;
+        use crate::desk::division_store::DivisionStore;
+        use crate::inbox::conversation_store::ConversationStore;
+        use crate::platform::job_queue::SqsJobQueue;
+        Self::new(
+            DeskPorts {
+                conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+                agents: Arc::new(AgentStore::new(dynamo.clone(), table)),
+                divisions: Arc::new(DivisionStore::new(dynamo.clone(), table)),
+                sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+                expiry: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
+                surveys: Arc::new(CsatSurveyor::new(
+                    dynamo.clone(),
+                    table,
+                    Box::new(SqsJobQueue::new(sqs.clone(), outbound_queue_url)),
+                )),
+            },
+            Clock::system(),
+        )
+    }
+
     /// Reads "now" from `clock` (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -108,6 +108,35 @@ impl AgentSends {
         Self { ports, clock }
     }
 
+    /// Sends on DynamoDB, queued for the sender on the outbound queue (the API's and the
+    /// automation function's).
+    pub fn on_dynamo(
+        dynamo: &aws_sdk_dynamodb::Client,
+        sqs: &aws_sdk_sqs::Client,
+        table: &str,
+        outbound_queue_url: &str,
+    ) -> Self {
+        use crate::care::chat_expiry_store::ChatExpiryStore;
+        use crate::care::sla_keeper::SlaKeeper;
+        use crate::inbox::contact_store::ContactStore;
+        use crate::inbox::conversation_store::ConversationStore;
+        use crate::inbox::outbound_store::OutboundStore;
+        use crate::inbox::send_creation::StoredReferences;
+        use crate::platform::job_queue::SqsJobQueue;
+        Self::new(
+            AgentSendPorts {
+                conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+                contacts: Arc::new(ContactStore::new(dynamo.clone(), table)),
+                sends: Arc::new(OutboundStore::new(dynamo.clone(), table)),
+                references: Arc::new(StoredReferences::new(dynamo.clone(), table)),
+                rules: Arc::new(ChatExpiryStore::new(dynamo.clone(), table)),
+                outbound: Arc::new(SqsJobQueue::new(sqs.clone(), outbound_queue_url)),
+                sla: Arc::new(SlaKeeper::new(dynamo.clone(), table)),
+            },
+            Clock::system(),
+        )
+    }
+
     /// Reads "now" from `clock` (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

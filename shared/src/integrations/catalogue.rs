@@ -39,6 +39,15 @@ pub const EVENTS: &[EventKind] = &[
             ("wamid", ID),
             ("type", TEXT),
             ("timestamp", EPOCH_S),
+            (
+                "text",
+                r#"{"type":["string","null"],"maxLength":1024,"description":"what the customer wrote or chose (text, caption, a reply's title), its first 1,024 characters"}"#,
+            ),
+            (
+                "reply_id",
+                r#"{"type":["string","null"],"description":"the id of the reply button or list row chosen"}"#,
+            ),
+            ("first_in_conversation", r#"{"type":"boolean"}"#),
         ],
     },
     EventKind {

@@ -260,6 +260,27 @@ impl Content {
         }
     }
 
+    /// What the customer wrote or chose, for rules and the bot to read: a text, a caption, the
+    /// title of a reply button or list row, a template button's text.
+    pub fn words(&self) -> Option<&str> {
+        match self {
+            Content::Text { body } => Some(body),
+            Content::Media { caption, .. } => caption.as_deref(),
+            Content::Interactive { title, .. } => title.as_deref(),
+            Content::Button { text, payload } => text.as_deref().or(payload.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// The id of the reply button or list row the customer chose (or a template button's payload).
+    pub fn reply_id(&self) -> Option<&str> {
+        match self {
+            Content::Interactive { id, .. } => id.as_deref(),
+            Content::Button { payload, .. } => payload.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A short, single-line text for conversation lists.
     pub fn preview(&self) -> String {
         let preview = match self {

@@ -31,6 +31,8 @@ pub mod vars {
     pub const SECRETS_KEY_ID: &str = "SECRETS_KEY_ID";
     /// The outgoing webhooks' queue: domain events from the bus and queued attempts.
     pub const DELIVERIES_QUEUE_URL: &str = "DELIVERIES_QUEUE_URL";
+    /// The automation function's queue: the domain events rules start on.
+    pub const AUTOMATION_QUEUE_URL: &str = "AUTOMATION_QUEUE_URL";
     /// `true` on local stacks only: outgoing webhooks may go to loopback and over plain http.
     pub const WEBHOOKS_ALLOW_LOOPBACK: &str = "WEBHOOKS_ALLOW_LOOPBACK";
     /// A queue consumer's dead-letter queue (where records that failed for good are moved).

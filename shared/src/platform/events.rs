@@ -6,6 +6,26 @@ use serde_json::{Value, json};
 
 pub const SOURCE: &str = "switchboard";
 
+/// A `message.received` event carries at most this much of what the customer wrote.
+pub const MAX_EVENT_TEXT_CHARS: usize = 1_024;
+
+/// What a `message.received` event says of the message.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    pub account_id: &'a str,
+    pub conversation_id: &'a str,
+    pub contact_id: &'a str,
+    pub wamid: &'a str,
+    pub message_type: &'a str,
+    pub timestamp: i64,
+    /// What the customer wrote or chose ([`crate::meta::Content::words`]).
+    pub text: Option<&'a str>,
+    /// The reply button or list row chosen.
+    pub reply_id: Option<&'a str>,
+    /// The message opened its conversation.
+    pub first_in_conversation: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DomainEvent {
     /// `message.received`, `message.status`, `conversation.created`, ...
@@ -24,20 +44,25 @@ impl DomainEvent {
         Self { detail_type, detail }
     }
 
-    pub fn message_received(
-        org_id: &str,
-        account_id: &str,
-        conversation_id: &str,
-        contact_id: &str,
-        wamid: &str,
-        message_type: &str,
-        timestamp: i64,
-    ) -> Self {
+    /// Marks an event as the effect of an automation rule (`depth`: how many rules deep), so the
+    /// rules it reaches can refuse to loop.
+    pub fn with_cause(mut self, rule_id: &str, depth: u8) -> Self {
+        self.detail["caused_by"] = json!({"rule_id": rule_id, "depth": depth});
+        self
+    }
+
+    pub fn message_received(org_id: &str, received: Received<'_>) -> Self {
+        let text = received
+            .text
+            .map(|t| t.chars().take(MAX_EVENT_TEXT_CHARS).collect::<String>());
         Self::new(
             "message.received",
-            format!("message.received:{wamid}"),
+            format!("message.received:{}", received.wamid),
             org_id,
-            json!({"account_id": account_id, "conversation_id": conversation_id, "contact_id": contact_id, "wamid": wamid, "type": message_type, "timestamp": timestamp}),
+            json!({"account_id": received.account_id, "conversation_id": received.conversation_id,
+                "contact_id": received.contact_id, "wamid": received.wamid, "type": received.message_type,
+                "timestamp": received.timestamp, "text": text, "reply_id": received.reply_id,
+                "first_in_conversation": received.first_in_conversation}),
         )
     }
 
@@ -289,8 +314,19 @@ mod tests {
 
     #[test]
     fn events_carry_a_stable_id_and_their_org() {
-        let a = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
-        let b = DomainEvent::message_received("org_1", "acc", "cv", "ct", "wamid.X", "text", 1);
+        let received = Received {
+            account_id: "acc",
+            conversation_id: "cv",
+            contact_id: "ct",
+            wamid: "wamid.X",
+            message_type: "text",
+            timestamp: 1,
+            text: Some("hi"),
+            reply_id: None,
+            first_in_conversation: true,
+        };
+        let a = DomainEvent::message_received("org_1", received);
+        let b = DomainEvent::message_received("org_1", received);
         assert_eq!(a.detail["event_id"], b.detail["event_id"]);
         assert_eq!(a.detail["org_id"], "org_1");
         assert_eq!(

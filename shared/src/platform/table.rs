@@ -189,6 +189,7 @@ pub mod prefix {
     pub const AGENT: &str = "AGENT#";
     pub const API_KEY: &str = "APIKEY#";
     pub const ROLE: &str = "ROLE#";
+    pub const AUTOMATION_RULE: &str = "AUTORULE#";
     pub const CONTACT: &str = "CONTACT#";
     pub const DIVISION: &str = "DIVISION#";
     pub const QUICK_REPLY: &str = "QUICKREPLY#";
@@ -656,6 +657,39 @@ pub fn live_connection_owner(connection_id: &str) -> Key {
     Key::new(format!("CONN#{connection_id}"), "CONN".to_string())
 }
 
+/// An automation rule of an organization ([`crate::automation::rule`]).
+pub fn automation_rule(org_id: &str, rule_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{rule_id}", prefix::AUTOMATION_RULE))
+}
+
+/// The organization's pause switch for its rules.
+pub fn automation_control(org_id: &str) -> Key {
+    Key::new(org_partition(org_id), "AUTOCONTROL".to_string())
+}
+
+/// Claim: a rule runs once per event (payload hash, done; TTL 30 days). One partition per rule,
+/// so a busy organization's claims spread.
+pub fn automation_claim(org_id: &str, rule_id: &str, event_id: &str) -> Key {
+    Key::new(format!("ORG#{org_id}#AUTOCLAIM#{rule_id}"), event_id.to_string())
+}
+
+/// A rule's cooldown for one conversation (or contact): until when, held by which event.
+pub fn automation_cooldown(org_id: &str, rule_id: &str, subject: &str) -> Key {
+    Key::new(format!("ORG#{org_id}#AUTOCOOL#{rule_id}"), subject.to_string())
+}
+
+/// A rule's runs, newest last in key order (TTL 30 days).
+pub fn automation_runs_partition(org_id: &str, rule_id: &str) -> String {
+    format!("ORG#{org_id}#AUTORUNS#{rule_id}")
+}
+
+pub fn automation_run(org_id: &str, rule_id: &str, at_ms: i64, event_id: &str) -> Key {
+    Key::new(
+        automation_runs_partition(org_id, rule_id),
+        format!("{at_ms:013}#{event_id}"),
+    )
+}
+
 /// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.
 pub fn clock_cursor(function: &str) -> Key {
     Key::new("CLOCK".into(), function.to_string())
@@ -671,6 +705,7 @@ mod tests {
             (prefix::AGENT, agent("o", "agt_1")),
             (prefix::API_KEY, api_key("o", "key_1")),
             (prefix::ROLE, role("o", "rol_1")),
+            (prefix::AUTOMATION_RULE, automation_rule("o", "aut_1")),
             (prefix::CONTACT, contact("o", "ct_1")),
             (prefix::DIVISION, division("o", "div_1")),
             (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),

@@ -9,12 +9,12 @@ use crate::platform::table;
 
 impl ConversationStore {
     pub async fn add_note(&self, note: &Note) -> Result<(), StoreError> {
-        let key = table::note(
-            &note.org_id,
-            &note.conversation_id,
-            chrono::Utc::now().timestamp_millis(),
-            &note.note_id,
-        );
+        self.add_note_at(note, chrono::Utc::now().timestamp_millis()).await
+    }
+
+    /// Adds a note listed at `at_ms`; the same note (id and time) twice is `Conflict`.
+    pub async fn add_note_at(&self, note: &Note, at_ms: i64) -> Result<(), StoreError> {
+        let key = table::note(&note.org_id, &note.conversation_id, at_ms, &note.note_id);
         self.records
             .transact_all(vec![
                 self.records

@@ -1,0 +1,124 @@
+//! The automation function: a bus rule sends the events rules start on to its queue; each event
+//! walks its organization's rules (`shared::automation::engine`), on DynamoDB and the desk's and
+//! inbox's use cases. A record that fails to be stored is retried by SQS and dead-lettered in the
+//! end; a rule's refused action (a closed window, a gone agent) is recorded on its run instead.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use shared::automation::effects::{DeskEffects, StoredFacts};
+use shared::automation::engine::{Engine, EnginePorts};
+use shared::automation::envelope::{CachedRules, incoming_of};
+use shared::automation::rule_store::RuleStore;
+use shared::desk::allocator::Allocator;
+use shared::desk::conversation_desk::ConversationDesk;
+use shared::inbox::agent_send::AgentSends;
+use shared::platform::StoreError;
+use shared::platform::clock::Clock;
+use shared::platform::config::{ConfigError, EnvSource, vars};
+use shared::platform::event_bus::EventBridgePublisher;
+use shared::platform::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
+use std::sync::Arc;
+use tracing::{Instrument, info, info_span};
+
+#[derive(Debug, Clone)]
+pub struct AutomationConfig {
+    pub table_name: String,
+    pub consumer: ConsumerSettings,
+    pub event_bus_name: String,
+    pub outbound_queue_url: String,
+}
+
+impl AutomationConfig {
+    pub fn from_env(env: &impl EnvSource) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            consumer: ConsumerSettings::from_env(env, vars::AUTOMATION_QUEUE_URL)?,
+            event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
+        })
+    }
+}
+
+pub struct AutomationService {
+    engine: Engine,
+    runner: BatchRunner,
+}
+
+impl AutomationService {
+    pub fn from_aws(config: &AutomationConfig, aws: &aws_config::SdkConfig) -> Self {
+        use shared::access::agent_store::AgentStore;
+        use shared::desk::division_store::DivisionStore;
+        use shared::inbox::contact_store::ContactStore;
+        use shared::inbox::conversation_store::ConversationStore;
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        let table = config.table_name.as_str();
+        let store = RuleStore::new(dynamo.clone(), table);
+        let ports = EnginePorts {
+            rules: Arc::new(CachedRules::new(Box::new(store.clone()))),
+            facts: Arc::new(StoredFacts {
+                conversations: ConversationStore::new(dynamo.clone(), table),
+                contacts: ContactStore::new(dynamo.clone(), table),
+            }),
+            ledger: Arc::new(store),
+            effects: Arc::new(DeskEffects {
+                desk: ConversationDesk::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
+                allocator: Arc::new(Allocator::new(
+                    DivisionStore::new(dynamo.clone(), table),
+                    AgentStore::new(dynamo.clone(), table),
+                    ConversationStore::new(dynamo.clone(), table),
+                )),
+                sends: AgentSends::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
+                contacts: ContactStore::new(dynamo.clone(), table),
+                conversations: ConversationStore::new(dynamo.clone(), table),
+                events: Box::new(EventBridgePublisher::new(
+                    aws_sdk_eventbridge::Client::new(aws),
+                    &config.event_bus_name,
+                )),
+            }),
+        };
+        Self {
+            engine: Engine::new(ports, Clock::system()),
+            runner: BatchRunner::from_aws("automation", sqs, &config.consumer, Order::Concurrent),
+        }
+    }
+
+    pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+        Ok(Box::pin(self.process(event.payload)).await.0)
+    }
+
+    pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchCounts) {
+        self.runner.run(self, &event).await
+    }
+}
+
+#[async_trait::async_trait]
+impl RecordHandler for AutomationService {
+    type Error = StoreError;
+
+    async fn process(&self, record: &SqsMessage, _attempt: Attempt) -> Result<Outcome, StoreError> {
+        let envelope: Value = match serde_json::from_str(record.body.as_deref().unwrap_or_default()) {
+            Ok(body) => body,
+            Err(err) => return Ok(Outcome::failed(format!("not JSON: {err}"))),
+        };
+        let (incoming, detail) = match incoming_of(&envelope) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(Outcome::Done),
+            Err(reason) => return Ok(Outcome::failed(reason)),
+        };
+        let span = info_span!("automation", org = %incoming.org_id, event = %incoming.event_id);
+        let runs = self.engine.handle(&incoming, &detail).instrument(span.clone()).await?;
+        let executed = runs.iter().filter(|r| r.executed && r.skipped.is_none()).count();
+        span.in_scope(|| info!(matched = runs.len(), executed, "event walked"));
+        if executed > 0 {
+            shared::platform::telemetry::emit_metric(
+                "AutomationRulesRun",
+                executed as f64,
+                "Count",
+                &[("Function", "automation")],
+            );
+        }
+        Ok(Outcome::Done)
+    }
+}

@@ -1,0 +1,243 @@
+//! The automation ports on the inbox and the desk: an event's facts from its detail, its
+//! conversation and its contact (two GetItems); actions through the same use cases agents use
+//! (the desk's moves, the agent send path, the contact's tags), each idempotent by its event,
+//! rule and position, and its moves announced on the bus with their cause (the loop guard).
+
+use crate::automation::conditions::Facts;
+use crate::automation::ports::{ActionContext, Effects, FactReads};
+use crate::automation::rule::Action;
+use crate::automation::walk::Incoming;
+use crate::desk::Note;
+use crate::desk::allocator::Allocate;
+use crate::desk::conversation_desk::{ConversationDesk, DeskError};
+use crate::inbox::agent_send::{AgentSends, SendOutcome, SendRequest};
+use crate::inbox::contact_store::{ContactChanges, ContactStore};
+use crate::inbox::conversation_store::ConversationStore;
+use crate::inbox::outbound_store::IdempotencyClaim;
+use crate::platform::StoreError;
+use crate::platform::event_bus::EventPublisher;
+use crate::platform::events::DomainEvent;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Reads what conditions see.
+pub struct StoredFacts {
+    pub conversations: ConversationStore,
+    pub contacts: ContactStore,
+}
+
+#[async_trait::async_trait]
+impl FactReads for StoredFacts {
+    async fn facts(&self, event: &Incoming, detail: &Value) -> Result<Facts, StoreError> {
+        let text = |name: &str| detail.get(name).and_then(Value::as_str).map(str::to_string);
+        let mut facts = Facts {
+            conversation_id: event.conversation_id.clone(),
+            account_id: text("account_id"),
+            message_text: text("text"),
+            message_type: text("type"),
+            first_message: detail.get("first_in_conversation").and_then(Value::as_bool),
+            ..Facts::default()
+        };
+        if let Some(conversation_id) = &event.conversation_id
+            && let Some(conversation) = self.conversations.conversation(&event.org_id, conversation_id).await?
+        {
+            facts.account_id = Some(conversation.account_id.clone());
+            facts.status = serde_json::to_value(conversation.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string));
+            facts.division_id = conversation.division_id;
+            facts.assignee_id = conversation.assigned_agent_id;
+        }
+        if let Some(contact_id) = &event.contact_id
+            && let Some(contact) = self.contacts.contact(&event.org_id, contact_id).await?
+        {
+            facts.contact_tags = contact.tags;
+        }
+        Ok(facts)
+    }
+}
+
+/// Carries out actions.
+pub struct DeskEffects {
+    pub desk: ConversationDesk,
+    pub allocator: Arc<dyn Allocate>,
+    pub sends: AgentSends,
+    pub contacts: ContactStore,
+    pub conversations: ConversationStore,
+    pub events: Box<dyn EventPublisher>,
+}
+
+fn hex_sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A refusal the rule's author must fix (recorded on the run), or a failure to retry.
+fn desk_outcome(result: Result<String, DeskError>) -> Result<Result<String, String>, StoreError> {
+    match result {
+        Ok(done) => Ok(Ok(done)),
+        Err(DeskError::Store(err)) => Err(err),
+        Err(refused) => Ok(Err(refused.to_string())),
+    }
+}
+
+impl DeskEffects {
+    /// Announces a move made by a rule, carrying its cause (a failed publish is logged: the move
+    /// is stored, and only its notice and the rules it would start are lost).
+    async fn announce(&self, cx: &ActionContext, events: Vec<DomainEvent>) {
+        let events: Vec<DomainEvent> = events
+            .into_iter()
+            .map(|e| e.with_cause(&cx.cause.rule_id, cx.cause.depth))
+            .collect();
+        if !self.events.publish(&events).await.is_empty() {
+            tracing::warn!(rule = %cx.rule_id, "an automation move was not announced");
+        }
+    }
+
+    async fn tags(&self, cx: &ActionContext, tags: &[String], add: bool) -> Result<Result<String, String>, StoreError> {
+        let Some(contact_id) = &cx.contact_id else {
+            return Ok(Err("the event names no contact".into()));
+        };
+        let Some(contact) = self.contacts.contact(&cx.org_id, contact_id).await? else {
+            return Ok(Err("the contact no longer exists".into()));
+        };
+        let mut next = contact.tags.clone();
+        for tag in tags {
+            let has = next.iter().any(|t| t.eq_ignore_ascii_case(tag));
+            match (add, has) {
+                (true, false) => next.push(tag.clone()),
+                (false, true) => next.retain(|t| !t.eq_ignore_ascii_case(tag)),
+                _ => {}
+            }
+        }
+        if next.len() > crate::desk::MAX_TAGS {
+            return Ok(Err(format!("a contact holds at most {} tags", crate::desk::MAX_TAGS)));
+        }
+        if next != contact.tags {
+            let changes = ContactChanges {
+                tags: Some(next.clone()),
+                ..ContactChanges::default()
+            };
+            self.contacts.update(&cx.org_id, contact_id, changes).await?;
+        }
+        Ok(Ok(format!("tags: {}", next.join(", "))))
+    }
+}
+
+#[async_trait::async_trait]
+impl Effects for DeskEffects {
+    async fn apply(&self, cx: &ActionContext, action: &Action) -> Result<Result<String, String>, StoreError> {
+        match (action, cx.conversation_id.as_deref()) {
+            (Action::AddTags { tags }, _) => self.tags(cx, tags, true).await,
+            (Action::RemoveTags { tags }, _) => self.tags(cx, tags, false).await,
+            (_, Some(conversation_id)) => self.on_conversation(cx, conversation_id.to_string(), action).await,
+            (_, None) => Ok(Err("the event names no conversation".into())),
+        }
+    }
+}
+
+impl DeskEffects {
+    /// The actions that act on the event's conversation.
+    async fn on_conversation(
+        &self,
+        cx: &ActionContext,
+        conversation_id: String,
+        action: &Action,
+    ) -> Result<Result<String, String>, StoreError> {
+        let org = cx.org_id.as_str();
+        match action {
+            Action::SendText { text } => {
+                let key = cx.idempotency_key();
+                let request = SendRequest {
+                    conversation_id: &conversation_id,
+                    message_type: "text",
+                    content: crate::meta::Content::Text { body: text.clone() },
+                    reply_to: None,
+                    idempotency: Some(IdempotencyClaim {
+                        key_sha256: hex_sha256(&key),
+                        fingerprint: hex_sha256(&format!("{key}:{text}")),
+                    }),
+                };
+                match self.sends.send(org, request).await {
+                    Ok(SendOutcome::Accepted { message, .. }) => Ok(Ok(format!("queued {}", message.message_id))),
+                    Ok(SendOutcome::WindowClosed { .. }) => {
+                        Ok(Err("the customer-service window is closed: only templates may go".into()))
+                    }
+                    Err(crate::inbox::agent_send::SendError::Store(err)) => Err(err),
+                    Err(refused) => Ok(Err(refused.to_string())),
+                }
+            }
+            Action::AssignAgent { agent_id } => {
+                let moved = self
+                    .desk
+                    .assign(org, &conversation_id, Some(agent_id.clone()), None)
+                    .await
+                    .map(|c| format!("assigned to {}", c.assigned_agent_id.unwrap_or_default()));
+                if moved.is_ok() {
+                    self.announce(
+                        cx,
+                        vec![DomainEvent::conversation_assigned(
+                            org,
+                            &conversation_id,
+                            Some(agent_id.as_str()),
+                            None,
+                            "automation",
+                        )],
+                    )
+                    .await;
+                }
+                desk_outcome(moved)
+            }
+            Action::AssignDivision { division_id } => {
+                let moved = self
+                    .desk
+                    .assign(org, &conversation_id, None, Some(division_id.clone()))
+                    .await;
+                if let Err(refused) = moved {
+                    return desk_outcome(Err(refused));
+                }
+                let allocation = self.allocator.allocate(org, &conversation_id, division_id).await?;
+                self.announce(
+                    cx,
+                    vec![DomainEvent::conversation_assigned(
+                        org,
+                        &conversation_id,
+                        None,
+                        Some(division_id.as_str()),
+                        "automation",
+                    )],
+                )
+                .await;
+                Ok(Ok(format!("to division {division_id}: {allocation:?}")))
+            }
+            Action::AddNote { content } => {
+                let at = chrono::DateTime::from_timestamp_millis(cx.at_ms).unwrap_or_default();
+                let created = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let note = Note {
+                    org_id: cx.org_id.clone(),
+                    conversation_id: conversation_id.clone(),
+                    // The same note on a rerun: its id and time come from the run.
+                    note_id: format!("note_{}", &hex_sha256(&cx.idempotency_key())[..26]),
+                    agent_id: "automation".into(),
+                    agent_name: "Automation".into(),
+                    content: content.clone(),
+                    created_at: created.clone(),
+                    updated_at: created,
+                };
+                match self.conversations.add_note_at(&note, cx.at_ms).await {
+                    Ok(()) | Err(StoreError::Conflict(_)) => Ok(Ok(format!("note {}", note.note_id))),
+                    Err(err) => Err(err),
+                }
+            }
+            Action::Resolve => {
+                let resolved = self.desk.resolve(org, &conversation_id).await.map(|_| "resolved".to_string());
+                if resolved.is_ok() {
+                    self.announce(cx, vec![DomainEvent::conversation_resolved(org, &conversation_id, "automation")])
+                        .await;
+                }
+                desk_outcome(resolved)
+            }
+            Action::AddTags { .. } | Action::RemoveTags { .. } => self.tags(cx, &[], true).await,
+        }
+    }
+}
