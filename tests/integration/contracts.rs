@@ -328,3 +328,14 @@ async fn the_dynamodb_webhook_endpoints_and_delivery_log_keep_the_contracts() {
     let log = shared::integrations::delivery_store::DeliveryStore::new(client, &table);
     shared::integrations::contract::delivery_log_contract(&log, "org_hooks").await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_automation_ledger_keeps_the_contract() {
+    let stack = TestStack::new().await;
+    let store = shared::automation::rule_store::RuleStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        stack.name_of("Table"),
+    );
+    let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    shared::automation::contract::ledger_contract(&store, &org).await;
+}

@@ -2,6 +2,7 @@
 
 mod agent_api;
 mod api;
+mod automation;
 mod campaigns;
 mod chat_expiry;
 mod contracts;

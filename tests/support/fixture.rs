@@ -130,6 +130,30 @@ impl Fixture {
         }
     }
 
+    /// A fresh automation function, as a new Lambda sandbox would build it.
+    pub fn automation(&self) -> automation::AutomationService {
+        automation::AutomationService::from_aws(
+            &automation::AutomationConfig::from_env(&self.stack.env_of("AutomationFunction"))
+                .expect("template gives the automation function its config"),
+            &self.stack.aws,
+        )
+    }
+
+    /// Runs `service` over the automation queue until it is empty; answers every record it
+    /// processed (a test may deliver them again).
+    pub async fn automate_queued(&self, service: &automation::AutomationService) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut all = Vec::new();
+        loop {
+            let records = self.stack.drain("AutomationQueue").await;
+            if records.is_empty() {
+                return all;
+            }
+            let (response, _) = service.process(crate::outreach::sqs_event_of(&records)).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            all.extend(records);
+        }
+    }
+
     /// A fresh media function, as a new Lambda sandbox would build it.
     pub fn media(&self) -> MediaService {
         MediaService::from_aws(

@@ -116,6 +116,7 @@ pub struct ApiService {
     desk: DeskPorts,
     outreach: OutreachPorts,
     care: CarePorts,
+    automation: AutomationPorts,
     integrations: IntegrationsPorts,
     events: Box<dyn EventPublisher>,
     live_url: String,
@@ -180,6 +181,12 @@ struct CarePorts {
     chat_expiry: ChatExpiryStore,
     /// Satisfaction surveys.
     csat: CsatStore,
+}
+
+/// Automation rules, their ledger and switch; an event's facts for dry runs.
+struct AutomationPorts {
+    rules: shared::automation::rule_store::RuleStore,
+    facts: shared::automation::effects::StoredFacts,
 }
 
 /// Outgoing webhooks: endpoints, their delivery log, the deliveries function's queue, the key
@@ -253,6 +260,13 @@ impl ApiService {
                 sla: SlaKeeper::new(dynamo.clone(), table),
                 chat_expiry: ChatExpiryStore::new(dynamo.clone(), table),
                 csat: CsatStore::new(dynamo.clone(), table),
+            },
+            automation: AutomationPorts {
+                rules: shared::automation::rule_store::RuleStore::new(dynamo.clone(), table),
+                facts: shared::automation::effects::StoredFacts {
+                    conversations: ConversationStore::new(dynamo.clone(), table),
+                    contacts: ContactStore::new(dynamo.clone(), table),
+                },
             },
             integrations: IntegrationsPorts {
                 endpoints: Arc::new(shared::integrations::endpoint_store::EndpointStore::new(

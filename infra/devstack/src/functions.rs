@@ -78,6 +78,7 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "notifier",
     "tally",
     "deliveries",
+    "automation",
 ];
 
 pub fn build(
@@ -174,6 +175,7 @@ pub fn build(
             }))
         }
         "deliveries" => sqs_and_scheduled_function!(deliveries::DeliveriesConfig, deliveries::DeliveriesService),
+        "automation" => sqs_function!(automation::AutomationConfig, automation::AutomationService),
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => sqs_and_scheduled_function!(campaigns::CampaignsConfig, campaigns::CampaignsService),
         other => {

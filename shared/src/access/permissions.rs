@@ -37,6 +37,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
     ),
     ("roles.read", "list and read roles and the permission catalogue"),
     ("roles.manage", "create, change and delete custom roles"),
+    (
+        "automation.read",
+        "list automation rules, their runs and the pause switch; dry-run a rule",
+    ),
+    (
+        "automation.manage",
+        "create, change and delete automation rules; pause and resume them all",
+    ),
     ("agents.presence", "set one's own online status and name"),
     ("api_keys.own", "create, list and revoke one's own API keys"),
     ("api_keys.manage", "create, list and revoke every agent's API keys"),

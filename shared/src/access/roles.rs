@@ -48,6 +48,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "chat_expiration.read",
     "csat.read",
     "roles.read",
+    "automation.read",
 ];
 
 /// A role as stored (custom) or built in (`is_system`).

@@ -14,6 +14,7 @@ fn event(org_id: &str, event_id: &str, hash: &str) -> Incoming {
         contact_id: None,
         payload_hash: hash.into(),
         cause: None,
+        occurred_ms: None,
     }
 }
 
@@ -27,9 +28,16 @@ pub async fn ledger_contract(ledger: &dyn RunLedger, org_id: &str) {
         (Claim::Unfinished, now),
         "claimed, not finished: a rerun keeps its time"
     );
-    assert_eq!(ledger.claim(&first, "aut_2", now).await.unwrap().0, Claim::New, "per rule");
+    assert_eq!(
+        ledger.claim(&first, "aut_2", now).await.unwrap().0,
+        Claim::New,
+        "per rule"
+    );
     let changed = event(org_id, "message.received:wamid.C1", "h2");
-    assert_eq!(ledger.claim(&changed, "aut_1", now).await.unwrap().0, Claim::PayloadChanged);
+    assert_eq!(
+        ledger.claim(&changed, "aut_1", now).await.unwrap().0,
+        Claim::PayloadChanged
+    );
     let run = Run {
         org_id: org_id.into(),
         rule_id: "aut_1".into(),
@@ -48,13 +56,43 @@ pub async fn ledger_contract(ledger: &dyn RunLedger, org_id: &str) {
         at_ms: now,
     };
     ledger.record(&run).await.unwrap();
-    assert_eq!(ledger.claim(&first, "aut_1", now + 10).await.unwrap(), (Claim::Done, now));
+    assert_eq!(
+        ledger.claim(&first, "aut_1", now + 10).await.unwrap(),
+        (Claim::Done, now)
+    );
 
     // Cooldowns: held by one event until their time; the holder may take it again.
     let second = event(org_id, "message.received:wamid.C2", "h");
-    assert!(ledger.cooldown(&first, "aut_1", "cv_1", now + 1_000, now).await.unwrap());
-    assert!(ledger.cooldown(&first, "aut_1", "cv_1", now + 1_000, now + 1).await.unwrap());
-    assert!(!ledger.cooldown(&second, "aut_1", "cv_1", now + 2_000, now + 500).await.unwrap());
-    assert!(ledger.cooldown(&second, "aut_1", "cv_2", now + 2_000, now + 500).await.unwrap(), "per subject");
-    assert!(ledger.cooldown(&second, "aut_1", "cv_1", now + 3_000, now + 1_000).await.unwrap(), "lapsed");
+    assert!(
+        ledger
+            .cooldown(&first, "aut_1", "cv_1", now + 1_000, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        ledger
+            .cooldown(&first, "aut_1", "cv_1", now + 1_000, now + 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !ledger
+            .cooldown(&second, "aut_1", "cv_1", now + 2_000, now + 500)
+            .await
+            .unwrap()
+    );
+    assert!(
+        ledger
+            .cooldown(&second, "aut_1", "cv_2", now + 2_000, now + 500)
+            .await
+            .unwrap(),
+        "per subject"
+    );
+    assert!(
+        ledger
+            .cooldown(&second, "aut_1", "cv_1", now + 3_000, now + 1_000)
+            .await
+            .unwrap(),
+        "lapsed"
+    );
 }

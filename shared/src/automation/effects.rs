@@ -160,9 +160,9 @@ impl DeskEffects {
                 };
                 match self.sends.send(org, request).await {
                     Ok(SendOutcome::Accepted { message, .. }) => Ok(Ok(format!("queued {}", message.message_id))),
-                    Ok(SendOutcome::WindowClosed { .. }) => {
-                        Ok(Err("the customer-service window is closed: only templates may go".into()))
-                    }
+                    Ok(SendOutcome::WindowClosed { .. }) => Ok(Err(
+                        "the customer-service window is closed: only templates may go".into(),
+                    )),
                     Err(crate::inbox::agent_send::SendError::Store(err)) => Err(err),
                     Err(refused) => Ok(Err(refused.to_string())),
                 }
@@ -230,10 +230,17 @@ impl DeskEffects {
                 }
             }
             Action::Resolve => {
-                let resolved = self.desk.resolve(org, &conversation_id).await.map(|_| "resolved".to_string());
+                let resolved = self
+                    .desk
+                    .resolve(org, &conversation_id)
+                    .await
+                    .map(|_| "resolved".to_string());
                 if resolved.is_ok() {
-                    self.announce(cx, vec![DomainEvent::conversation_resolved(org, &conversation_id, "automation")])
-                        .await;
+                    self.announce(
+                        cx,
+                        vec![DomainEvent::conversation_resolved(org, &conversation_id, "automation")],
+                    )
+                    .await;
                 }
                 desk_outcome(resolved)
             }

@@ -54,7 +54,8 @@ impl Engine {
                 Some(Skip::NotMatched | Skip::Inactive | Skip::Paused | Skip::Snoozed) => continue,
                 Some(skip) => {
                     tracing::info!(rule = %rule.rule_id, ?skip, "rule matched but skipped");
-                    runs.push(self.skipped(rule, event, skip, self.clock.now_ms()).await?);
+                    let at_ms = event.occurred_ms.unwrap_or_else(|| self.clock.now_ms());
+                    runs.push(self.skipped(rule, event, skip, at_ms).await?);
                     continue;
                 }
                 None => {}

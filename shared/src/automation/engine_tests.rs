@@ -49,6 +49,7 @@ fn event(id: &str, cause: Option<Cause>) -> Incoming {
         contact_id: Some("ct_1".into()),
         payload_hash: "hash".into(),
         cause,
+        occurred_ms: None,
     }
 }
 

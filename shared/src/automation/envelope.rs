@@ -41,6 +41,9 @@ pub fn incoming_of(envelope: &Value) -> Result<Option<(Incoming, Value)>, String
         .cloned()
         .and_then(|c| serde_json::from_value::<Cause>(c).ok());
     let (conversation_id, contact_id) = (text("conversation_id"), text("contact_id"));
+    let occurred_ms = text("occurred_at")
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.timestamp_millis());
     // The publish time differs between two publications of one event; the rest may not.
     if let Some(map) = detail.as_object_mut() {
         map.remove("occurred_at");
@@ -55,6 +58,7 @@ pub fn incoming_of(envelope: &Value) -> Result<Option<(Incoming, Value)>, String
             contact_id,
             payload_hash,
             cause,
+            occurred_ms,
         },
         detail,
     )))
@@ -117,19 +121,32 @@ mod tests {
         assert_eq!(a.payload_hash, b.payload_hash);
         let mut other = detail.clone();
         other["text"] = json!("bye");
-        assert_ne!(incoming_of(&envelope(other)).unwrap().unwrap().0.payload_hash, a.payload_hash);
-        assert_eq!((a.trigger, a.conversation_id.as_deref()), (Trigger::MessageReceived, Some("cv_1")));
+        assert_ne!(
+            incoming_of(&envelope(other)).unwrap().unwrap().0.payload_hash,
+            a.payload_hash
+        );
+        assert_eq!(
+            (a.trigger, a.conversation_id.as_deref()),
+            (Trigger::MessageReceived, Some("cv_1"))
+        );
         let mut caused = detail;
         caused["caused_by"] = json!({"rule_id": "aut_1", "depth": 2});
         let (c, _) = incoming_of(&envelope(caused)).unwrap().unwrap();
-        assert_eq!(c.cause, Some(Cause { rule_id: "aut_1".into(), depth: 2 }));
+        assert_eq!(
+            c.cause,
+            Some(Cause {
+                rule_id: "aut_1".into(),
+                depth: 2
+            })
+        );
     }
 
     #[test]
     fn foreign_and_untriggering_events_are_told_apart() {
         assert!(incoming_of(&json!({"source": "aws.s3"})).is_err());
         assert!(incoming_of(&envelope(json!({"event_id": "e"}))).is_err(), "no org");
-        let sent = json!({"source": "switchboard", "detail-type": "message.sent", "detail": {"org_id": "o", "event_id": "e"}});
+        let sent =
+            json!({"source": "switchboard", "detail-type": "message.sent", "detail": {"org_id": "o", "event_id": "e"}});
         assert_eq!(incoming_of(&sent), Ok(None));
     }
 }

@@ -35,7 +35,11 @@ impl RuleStore {
     /// Writes a rule whole: a new one only if its id is free, a changed one only if it was not
     /// changed since `read_at` (its `updated_at` as read).
     pub async fn put(&self, rule: &Rule, read_at: Option<&str>) -> Result<(), StoreError> {
-        let item = record_item(rule, &table::automation_rule(&rule.org_id, &rule.rule_id), "AutomationRule")?;
+        let item = record_item(
+            rule,
+            &table::automation_rule(&rule.org_id, &rule.rule_id),
+            "AutomationRule",
+        )?;
         let mut put = self
             .records
             .client
@@ -50,9 +54,9 @@ impl RuleStore {
         };
         match put.send().await {
             Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict(
-                "the rule changed meanwhile; read it again".into(),
-            )),
+            Err(err) if condition_failed(&err) => {
+                Err(StoreError::Conflict("the rule changed meanwhile; read it again".into()))
+            }
             Err(err) => Err(StoreError::aws("PutItem(automation rule)", err)),
         }
     }
@@ -99,7 +103,7 @@ impl RuleStore {
         self.records
             .page(
                 &table::automation_runs_partition(org_id, rule_id),
-                "",
+                "RUN#",
                 "AutomationRun",
                 limit,
                 start,
@@ -112,7 +116,11 @@ impl RuleStore {
         let item = self.records.get_item(key).await?;
         Ok(item.map(|item| {
             let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-            let done = item.get("done").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
+            let done = item
+                .get("done")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false);
             let at = item
                 .get("at_ms")
                 .and_then(|v| v.as_n().ok())

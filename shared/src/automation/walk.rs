@@ -27,6 +27,9 @@ pub struct Incoming {
     /// SHA-256 of the event's detail: the same event id with another payload is not run again.
     pub payload_hash: String,
     pub cause: Option<Cause>,
+    /// When it happened (its `occurred_at`): a skipped run is logged under it, so a redelivery
+    /// rewrites the same entry.
+    pub occurred_ms: Option<i64>,
 }
 
 /// The organization's switch for all its rules.
@@ -146,6 +149,7 @@ mod tests {
             contact_id: Some("ct_1".into()),
             payload_hash: "h".into(),
             cause,
+            occurred_ms: None,
         }
     }
 

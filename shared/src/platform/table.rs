@@ -686,7 +686,7 @@ pub fn automation_runs_partition(org_id: &str, rule_id: &str) -> String {
 pub fn automation_run(org_id: &str, rule_id: &str, at_ms: i64, event_id: &str) -> Key {
     Key::new(
         automation_runs_partition(org_id, rule_id),
-        format!("{at_ms:013}#{event_id}"),
+        format!("RUN#{at_ms:013}#{event_id}"),
     )
 }
 

@@ -20,6 +20,10 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
             json!({"name": format!("iso {}", ulid::Ulid::new().to_string().to_lowercase()), "permissions": ["contacts.read"]})
         }
         UpdateRole => json!({"description": "renamed"}),
+        CreateAutomationRule => json!({"name": "iso", "trigger": "message_received", "actions": [{"type": "resolve"}]}),
+        UpdateAutomationRule => json!({"name": "Renamed"}),
+        TestAutomationRule => json!({}),
+        SetAutomationControl => json!({"is_paused": false}),
         RegisterAccount => {
             json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
         }
@@ -172,6 +176,16 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("role_id", role["id"].as_str().unwrap().into());
+    let rule = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/automation-rules",
+            a,
+            valid_body(Operation::CreateAutomationRule, &ids),
+        )
+        .await;
+    ids.insert("rule_id", rule["id"].as_str().unwrap().into());
     let test = w
         .expect(
             StatusCode::ACCEPTED,

@@ -2,6 +2,7 @@
 //! to its handler.
 
 mod access;
+mod automation;
 mod care;
 mod desk;
 mod inbox;
@@ -9,6 +10,7 @@ mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
+pub(crate) use automation::rules as automation_rules;
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
 pub(crate) use desk::{divisions, quick_replies};
 pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
@@ -45,6 +47,15 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         Me => agents::me(api, cx).await,
         ListPermissions => crate::request::ok(&crate::views::PermissionList::all()),
         ListRoles => roles::list(api, cx).await,
+        ListAutomationRules => automation_rules::list(api, cx).await,
+        CreateAutomationRule => automation_rules::create(api, cx).await,
+        GetAutomationRule => automation_rules::get(api, cx).await,
+        UpdateAutomationRule => automation_rules::update(api, cx).await,
+        DeleteAutomationRule => automation_rules::delete(api, cx).await,
+        ListAutomationRuns => automation_rules::runs(api, cx).await,
+        TestAutomationRule => automation_rules::test(api, cx).await,
+        GetAutomationControl => automation_rules::control(api, cx).await,
+        SetAutomationControl => automation_rules::set_control(api, cx).await,
         CreateRole => roles::create(api, cx).await,
         GetRole => roles::get(api, cx).await,
         UpdateRole => roles::update(api, cx).await,

@@ -12,6 +12,15 @@ pub enum Operation {
     Me,
     ListPermissions,
     ListRoles,
+    ListAutomationRules,
+    CreateAutomationRule,
+    GetAutomationRule,
+    UpdateAutomationRule,
+    DeleteAutomationRule,
+    ListAutomationRuns,
+    TestAutomationRule,
+    GetAutomationControl,
+    SetAutomationControl,
     CreateRole,
     GetRole,
     UpdateRole,
@@ -210,6 +219,7 @@ impl Route {
 }
 
 mod access;
+mod automation;
 mod care;
 mod desk;
 mod inbox;
@@ -227,6 +237,7 @@ pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(||
         outreach::ROUTES,
         care::ROUTES,
         integrations::ROUTES,
+        automation::ROUTES,
     ]
     .concat()
 });

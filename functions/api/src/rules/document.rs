@@ -191,6 +191,16 @@ pub fn apply(components: &mut Value) {
             json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}),
         ),
         (
+            "WriteAutomationRule",
+            "snoozed_until",
+            json!({"anyOf": [{"type": "string", "format": "date-time", "maxLength": 40}, {"type": "string", "maxLength": 0}, {"type": "null"}]}),
+        ),
+        (
+            "SetAutomationControl",
+            "paused_until",
+            json!({"anyOf": [{"type": "string", "format": "date-time", "maxLength": 40}, {"type": "string", "maxLength": 0}, {"type": "null"}]}),
+        ),
+        (
             "UpdateCampaign",
             "scheduled_at",
             json!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}, {"type": "null"}], "description": "empty unschedules"}),

@@ -11,6 +11,13 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateAgent", "full_name", AGENT_FULL_NAME),
     ("UpdateAgent", "role", ROLE),
     ("CreateRole", "description", ROLE_DESCRIPTION),
+    ("WriteAutomationRule", "name", AUTOMATION_NAME),
+    ("WriteAutomationRule", "description", AUTOMATION_DESCRIPTION),
+    ("WriteAutomationRule", "trigger", AUTOMATION_TRIGGER),
+    ("SetAutomationControl", "pause_reason", PAUSE_REASON),
+    ("AutomationDryRun", "conversation_id", OPTIONAL_ID),
+    ("AutomationDryRun", "message_text", SAMPLE_TEXT),
+    ("AutomationDryRun", "message_type", MESSAGE_TYPE),
     ("UpdateRole", "description", ROLE_DESCRIPTION),
     ("CreateApiKey", "name", KEY_NAME),
     ("CreateApiKey", "agent_id", OPTIONAL_ID),
@@ -202,6 +209,43 @@ pub const AGENT_FULL_NAME: Rule = Rule::Text {
     required: false,
     blank_clears: false,
 };
+pub const PAUSE_REASON: Rule = Rule::Text {
+    max: 500,
+    required: false,
+    blank_clears: true,
+};
+pub const AUTOMATION_NAME: Rule = Rule::Text {
+    max: shared::automation::rule::MAX_NAME_CHARS,
+    required: false,
+    blank_clears: false,
+};
+pub const AUTOMATION_DESCRIPTION: Rule = Rule::Text {
+    max: shared::automation::rule::MAX_DESCRIPTION_CHARS,
+    required: false,
+    blank_clears: true,
+};
+pub const AUTOMATION_TRIGGER: Rule = Rule::OneOf {
+    values: &[
+        "message_received",
+        "conversation_created",
+        "conversation_resolved",
+        "conversation_assigned",
+        "contact_created",
+        "message_failed",
+    ],
+    required: false,
+};
+pub const SAMPLE_TEXT: Rule = Rule::Text {
+    max: 4_096,
+    required: false,
+    blank_clears: true,
+};
+pub const MESSAGE_TYPE: Rule = Rule::Text {
+    max: 32,
+    required: false,
+    blank_clears: true,
+};
+
 /// A role id: `admin`, `agent` or a custom role's (404 when there is none).
 pub const ROLE: Rule = Rule::Id { required: false };
 pub const ROLE_DESCRIPTION: Rule = Rule::Text {

@@ -56,6 +56,7 @@ pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
 }
 
 mod access;
+mod automation;
 mod care;
 mod desk;
 mod inbox;
@@ -63,6 +64,7 @@ mod integrations;
 mod outreach;
 mod roles;
 pub use access::*;
+pub use automation::*;
 pub use care::*;
 pub use desk::*;
 pub use inbox::*;
