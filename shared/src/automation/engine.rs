@@ -72,20 +72,9 @@ impl Engine {
         Ok(runs)
     }
 
+    /// Records that a matching rule did not run, and why.
     async fn skipped(&self, rule: &Rule, event: &Incoming, skip: Skip, at_ms: i64) -> Result<Run, StoreError> {
-        let run = Run {
-            org_id: event.org_id.clone(),
-            rule_id: rule.rule_id.clone(),
-            rule_name: rule.name.clone(),
-            event_id: event.event_id.clone(),
-            event_type: event.trigger.event_type().into(),
-            conversation_id: event.conversation_id.clone(),
-            matched: true,
-            executed: false,
-            skipped: Some(skip),
-            results: Vec::new(),
-            at_ms,
-        };
+        let run = self.skipped_run(rule, event, skip, at_ms);
         self.ports.ledger.record(&run).await?;
         Ok(run)
     }

@@ -81,6 +81,11 @@ impl RuleStore {
 
     pub async fn set_control(&self, org_id: &str, control: &Control) -> Result<(), StoreError> {
         let item = record_item(control, &table::automation_control(org_id), "AutomationControl")?;
+        self.overwrite(item, "PutItem(automation control)").await
+    }
+
+    /// Writes an item whatever was there (the switch, a run rewritten by a rerun).
+    async fn overwrite(&self, item: crate::platform::items::Item, operation: &'static str) -> Result<(), StoreError> {
         self.records
             .client
             .put_item()
@@ -88,7 +93,7 @@ impl RuleStore {
             .set_item(Some(item))
             .send()
             .await
-            .map_err(|e| StoreError::aws("PutItem(automation control)", e))?;
+            .map_err(|e| StoreError::aws(operation, e))?;
         Ok(())
     }
 
@@ -211,14 +216,7 @@ impl RunLedger for RuleStore {
         let key = table::automation_run(&run.org_id, &run.rule_id, run.at_ms, &run.event_id);
         let mut item = record_item(run, &key, "AutomationRun")?;
         item.insert(attr::EXPIRES_AT.into(), n(run.at_ms / 1000 + KEPT_S));
-        self.records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| StoreError::aws("PutItem(automation run)", e))?;
+        self.overwrite(item, "PutItem(automation run)").await?;
         if run.executed {
             self.records
                 .client
