@@ -6,9 +6,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
 
-echo "==> criterion: webhook intake and ingest parsing"
+echo "==> criterion: webhook intake, ingest parsing, an automation rule walk"
 cargo bench -p webhook --bench webhook_intake -- --warm-up-time 1 --measurement-time 4
 cargo bench -p ingest --bench ingest_parse -- --warm-up-time 1 --measurement-time 4
+cargo bench -p automation --bench rule_walk -- --warm-up-time 1 --measurement-time 4
 
 mkdir -p target
 dynalite_pid=""

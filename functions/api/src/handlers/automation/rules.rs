@@ -39,16 +39,17 @@ fn parsed<T: serde::de::DeserializeOwned>(field: &str, items: Vec<Value>, max: u
 
 /// Applies the body's fields to `rule` and checks the result whole.
 fn apply(rule: &mut Rule, body: views::WriteAutomationRule) -> Result<(), HttpError> {
-    if let Some(name) = body.name {
-        rule.name = name.trim().to_string();
+    if let Some(name) = crate::rules::AUTOMATION_NAME.check("name", body.name.as_deref())? {
+        rule.name = name;
     }
-    if let Some(description) = body.description {
-        rule.description = Some(description.trim().to_string()).filter(|d| !d.is_empty());
+    if let Some(description) = body.description.as_deref() {
+        // Blank removes it.
+        rule.description = crate::rules::AUTOMATION_DESCRIPTION.check("description", Some(description))?;
     }
     if let Some(active) = body.is_active {
         rule.is_active = active;
     }
-    if let Some(trigger) = body.trigger {
+    if let Some(trigger) = crate::rules::AUTOMATION_TRIGGER.check("trigger", body.trigger.as_deref())? {
         rule.trigger = serde_json::from_value(Value::String(trigger.clone())).map_err(|_| {
             let names: Vec<String> = Trigger::ALL.iter().map(|t| t.event_type().replace('.', "_")).collect();
             unprocessable("trigger", format!("must be one of {}", names.join(", ")))
@@ -170,15 +171,12 @@ pub async fn runs(api: &ApiService, cx: &Context<'_>) -> Answer {
 /// sample message.
 pub async fn test(api: &ApiService, cx: &Context<'_>) -> Answer {
     let rule = load(api, cx).await?;
-    let body: views::AutomationDryRun = cx.json()?;
-    if body.message_text.as_ref().is_some_and(|t| t.chars().count() > 4_096) {
-        return Err(unprocessable("message_text", "at most 4096 characters"));
-    }
+    let mut body: views::AutomationDryRun = cx.json()?;
+    body.message_text = crate::rules::SAMPLE_TEXT.check("message_text", body.message_text.as_deref())?;
+    body.message_type = crate::rules::MESSAGE_TYPE.check("message_type", body.message_type.as_deref())?;
+    body.conversation_id = crate::rules::OPTIONAL_ID.check("conversation_id", body.conversation_id.as_deref())?;
     let mut contact_id = None;
     if let Some(conversation_id) = &body.conversation_id {
-        if !ids::is_well_formed(conversation_id) {
-            return Err(unprocessable("conversation_id", "is not an id"));
-        }
         let conversation = api
             .inbox
             .conversations
