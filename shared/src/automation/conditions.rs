@@ -19,10 +19,32 @@ pub struct Facts {
     pub assignee_id: Option<String>,
 }
 
+/// Patterns compiled once per warm Lambda (a compile costs far more than a match); bounded, and
+/// emptied whole when full (rules change rarely).
+const COMPILED_PATTERNS: usize = 2_000;
+
+type Compiled = std::collections::HashMap<(String, bool), Option<std::sync::Arc<regex::Regex>>>;
+
+static PATTERNS: std::sync::LazyLock<std::sync::Mutex<Compiled>> = std::sync::LazyLock::new(Default::default);
+
+fn compiled(value: &str, case_sensitive: bool) -> Option<std::sync::Arc<regex::Regex>> {
+    let key = (value.to_string(), case_sensitive);
+    let mut patterns = PATTERNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(found) = patterns.get(&key) {
+        return found.clone();
+    }
+    if patterns.len() >= COMPILED_PATTERNS {
+        patterns.clear();
+    }
+    // Checked when the rule was stored; a pattern that no longer compiles matches nothing.
+    let regex = pattern(value, case_sensitive).ok().map(std::sync::Arc::new);
+    patterns.insert(key, regex.clone());
+    regex
+}
+
 fn compare(op: TextOp, value: &str, case_sensitive: bool, text: &str) -> bool {
     if op == TextOp::Matches {
-        // Checked when the rule was stored; a pattern that no longer compiles matches nothing.
-        return pattern(value, case_sensitive).is_ok_and(|re| re.is_match(text));
+        return compiled(value, case_sensitive).is_some_and(|re| re.is_match(text));
     }
     let (text, value) = match case_sensitive {
         true => (text.trim().to_string(), value.trim().to_string()),
