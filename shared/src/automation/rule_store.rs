@@ -63,20 +63,9 @@ impl RuleStore {
 
     /// Deletes a rule; `false` when there was none.
     pub async fn delete(&self, org_id: &str, rule_id: &str) -> Result<bool, StoreError> {
-        let result = self
-            .records
-            .client
-            .delete_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&table::automation_rule(org_id, rule_id))))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("DeleteItem(automation rule)", err)),
-        }
+        self.records
+            .delete_existing(&table::automation_rule(org_id, rule_id), "DeleteItem(automation rule)")
+            .await
     }
 
     pub async fn set_control(&self, org_id: &str, control: &Control) -> Result<(), StoreError> {

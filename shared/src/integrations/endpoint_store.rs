@@ -123,20 +123,12 @@ impl Endpoints for EndpointStore {
     }
 
     async fn delete_endpoint(&self, org_id: &str, webhook_id: &str) -> Result<bool, StoreError> {
-        let result = self
-            .records
-            .client
-            .delete_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&table::outgoing_webhook(org_id, webhook_id))))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("DeleteItem(outgoing webhook)", err)),
-        }
+        self.records
+            .delete_existing(
+                &table::outgoing_webhook(org_id, webhook_id),
+                "DeleteItem(outgoing webhook)",
+            )
+            .await
     }
 
     async fn record_success(&self, org_id: &str, webhook_id: &str, now: &str) -> Result<(), StoreError> {

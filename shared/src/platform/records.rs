@@ -394,6 +394,23 @@ impl Records {
         }
     }
 
+    /// Deletes the item at `key`; `false` when there was none.
+    pub async fn delete_existing(&self, key: &Key, operation: &'static str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(key)))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
     pub fn put(&self, item: Item, condition: Option<&str>) -> WriteOp {
         match condition {
             Some(condition) => WriteOp::put(item).when(condition),
