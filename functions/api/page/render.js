@@ -119,8 +119,22 @@ export function contentView(content, message) {
       return [`🛒 Order of ${(content.product_items || []).length} item(s)`, content.text ? ` — ${content.text}` : ""];
     case "system":
       return [el("span", { class: "kind" }, content.body || "System message")];
-    case "list":
-      return [content.body, el("span", { class: "kind" }, ` [${(content.rows || []).map((r) => r.title).join(" / ")}]`)];
+    case "list": {
+      const rows = (content.rows || []).concat(...(content.sections || []).map((s) => s.rows || []));
+      return [content.body, el("span", { class: "kind" }, ` [${rows.map((r) => r.title).join(" / ")}]`)];
+    }
+    case "buttons":
+      return [content.body, " ", (content.buttons || []).map((b) => el("span", { class: "choice" }, b.title))];
+    case "product":
+      return [el("span", { class: "kind" }, "Product: "), content.product_retailer_id, content.body ? ` — ${content.body}` : ""];
+    case "product_list": {
+      const count = (content.sections || []).reduce((n, s) => n + (s.product_retailer_ids || []).length, 0);
+      return [el("span", { class: "kind" }, `Products (${count}): `), content.header, ` — ${content.body}`];
+    }
+    case "catalog":
+      return [el("span", { class: "kind" }, "Catalog: "), content.body];
+    case "media_link":
+      return [el("a", { href: content.link, rel: "noopener noreferrer", target: "_blank" }, `[${content.media_kind}] ${content.caption || content.filename || content.link}`)];
     case "template":
       return [el("span", { class: "kind" }, "Template: "), content.name];
     case "revoke":
@@ -132,14 +146,17 @@ export function contentView(content, message) {
   }
 }
 
+const ORIGINS = { bot: "🤖 bot", automation: "⚙ automation", campaign: "campaign", ai: "✨ AI", system: "system" };
+
 export function messageBubble(message) {
   const outbound = message.direction === "outbound";
   const deleted = Boolean(message.revoked_at) || (message.content && message.content.kind === "revoke");
   const foot = el("span", { class: "foot" },
     el("time", { datetime: message.timestamp }, timeLabel(message.timestamp)),
     message.edited_at && !deleted ? el("span", { class: "edited" }, "edited") : null,
-    // A campaign's send, shown before the reply it drew.
-    (message.origin || "").startsWith("campaign:") ? el("span", { class: "edited" }, "campaign") : null,
+    // Who sent it when not a person: the bot, a rule, a campaign (shown before the reply it
+    // drew), the AI or Switchboard itself.
+    ORIGINS[message.origin] ? el("span", { class: "origin", dataset: { origin: message.origin } }, ORIGINS[message.origin]) : null,
     outbound ? el("span", { class: `ticks ${message.status}`, dataset: { status: message.status } },
       TICKS[message.status] || message.status,
       message.status === "failed" && failureReason(message) ? `: ${failureReason(message)}` : "") : null,

@@ -79,6 +79,7 @@ impl IngestService {
                 message_type: "text",
                 content: &content,
                 reply_to: None,
+                origin: shared::inbox::origin::Origin::of(shared::inbox::origin::OriginKind::System, "out_of_hours"),
             },
             self.clock.now(),
         );

@@ -249,6 +249,7 @@ impl ScheduledSendsService {
                         message_type: &message.msg_type,
                         content: &message.content,
                         reply_to: message.reply_to.clone(),
+                        origin: shared::inbox::origin::Origin::agent(Some(&message.scheduled_by)),
                     },
                     chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
                 );

@@ -45,6 +45,7 @@ impl World {
     fn stored(&self) -> Key {
         let content = Content::Text { body: "Hello".into() };
         let send = Composed {
+            origin: shared::inbox::origin::Origin::agent(None),
             org_id: "org_1",
             conversation_id: "cv_1",
             account_id: "acc_1",

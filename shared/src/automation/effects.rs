@@ -13,6 +13,7 @@ use crate::desk::conversation_desk::{ConversationDesk, DeskError};
 use crate::inbox::agent_send::{AgentSends, SendOutcome, SendRequest};
 use crate::inbox::contact_store::{ContactChanges, ContactStore};
 use crate::inbox::conversation_store::ConversationStore;
+use crate::inbox::origin::{Origin, OriginKind};
 use crate::inbox::outbound_store::IdempotencyClaim;
 use crate::platform::StoreError;
 use crate::platform::event_bus::EventPublisher;
@@ -153,6 +154,7 @@ impl DeskEffects {
                     message_type: "text",
                     content: crate::meta::Content::Text { body: text.clone() },
                     reply_to: None,
+                    origin: Origin::of(OriginKind::Automation, cx.rule_id.clone()),
                     idempotency: Some(IdempotencyClaim {
                         key_sha256: hex_sha256(&key),
                         fingerprint: hex_sha256(&format!("{key}:{text}")),

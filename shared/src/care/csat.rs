@@ -62,6 +62,9 @@ const SCALE: [(u8, &str); 5] = [
 /// The survey inside the window: a list whose rows name the survey and the rating.
 pub fn list_content(survey_id: &str) -> Content {
     Content::List {
+        header: None,
+        footer: None,
+        sections: vec![],
         body: "Thanks for talking to us! How did we do? Choose a rating, or reply with a number from 1 to 5 and a comment.".into(),
         button: "Rate us".into(),
         rows: SCALE
@@ -69,6 +72,7 @@ pub fn list_content(survey_id: &str) -> Content {
             .map(|(n, title)| ListRow {
                 id: format!("csat:{survey_id}:{n}"),
                 title: (*title).into(),
+                description: None,
             })
             .collect(),
     }

@@ -124,6 +124,7 @@ impl CsatSurveyor {
                 message_type,
                 content: &content,
                 reply_to: None,
+                origin: crate::inbox::origin::Origin::of(crate::inbox::origin::OriginKind::System, "csat"),
             },
             now,
         );

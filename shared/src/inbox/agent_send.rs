@@ -9,6 +9,7 @@ use crate::care::chat_expiry::ChatExpirationRule;
 use crate::care::check_ports::{ExpiryRules, SlaLifecycle};
 use crate::desk::UPLOADED_MEDIA_PREFIX;
 use crate::inbox::compose::{Composed, queued_message};
+use crate::inbox::origin::Origin;
 use crate::inbox::outbound::{self, OutboundJob};
 use crate::inbox::outbound_store::{Created, IdempotencyClaim};
 use crate::inbox::reads::{ContactReads, ConversationReads};
@@ -75,6 +76,8 @@ pub struct SendRequest<'a> {
     pub content: Content,
     pub reply_to: Option<String>,
     pub idempotency: Option<IdempotencyClaim>,
+    /// Who sends it: only a person's send stops the first-response clock.
+    pub origin: Origin,
 }
 
 #[derive(Clone)]
@@ -184,6 +187,7 @@ impl AgentSends {
                 message_type: request.message_type,
                 content: &request.content,
                 reply_to: request.reply_to,
+                origin: request.origin.clone(),
             },
             now,
         );
@@ -199,14 +203,16 @@ impl AgentSends {
             Created::KeyReused => return Err(SendError::KeyReused),
         }
         let queued = self.enqueue(&job).await;
-        // An agent's answer: the first stops the first-response clock. The message is accepted
-        // either way; a failure here is logged, not answered.
-        let replied = self
-            .ports
-            .sla
-            .replied(org_id, &conversation.conversation_id, now.timestamp_millis());
-        if let Err(err) = replied.await {
-            tracing::warn!(error = %err, "the first-response clock could not be stopped");
+        // A person's answer: the first stops the first-response clock (a bot's or a rule's never
+        // does). The message is accepted either way; a failure here is logged, not answered.
+        if request.origin.kind.is_person() {
+            let replied = self
+                .ports
+                .sla
+                .replied(org_id, &conversation.conversation_id, now.timestamp_millis());
+            if let Err(err) = replied.await {
+                tracing::warn!(error = %err, "the first-response clock could not be stopped");
+            }
         }
         Ok(SendOutcome::Accepted {
             message: Box::new(message),

@@ -73,6 +73,7 @@ async fn world(ago_ms: i64) -> World {
 
 fn text(body: &str) -> SendRequest<'static> {
     SendRequest {
+        origin: crate::inbox::origin::Origin::agent(Some("agt_1")),
         conversation_id: "cv_1",
         message_type: "text",
         content: Content::Text { body: body.into() },
@@ -83,6 +84,7 @@ fn text(body: &str) -> SendRequest<'static> {
 
 fn template_send(name: &str, components: serde_json::Value) -> SendRequest<'static> {
     SendRequest {
+        origin: crate::inbox::origin::Origin::agent(Some("agt_1")),
         conversation_id: "cv_1",
         message_type: "template",
         content: Content::Template {
@@ -135,6 +137,26 @@ async fn a_text_in_the_window_is_stored_queued_for_the_sender_and_stops_the_firs
         after > before,
         "the first-response clock stopped: next due {after} after {before}"
     );
+}
+
+#[tokio::test]
+async fn a_bot_s_or_a_rule_s_send_records_its_origin_and_never_stops_the_first_response_clock() {
+    use crate::inbox::origin::{Origin, OriginKind};
+    let w = world(60_000).await;
+    let before = w.care.clocks(ORG, "cv_1").unwrap().next_due_ms().unwrap();
+    for origin in [
+        Origin::of(OriginKind::Bot, "scn_1"),
+        Origin::of(OriginKind::Automation, "aru_1"),
+    ] {
+        let mut request = text("Automatic hello");
+        request.origin = origin.clone();
+        let (message, _) = accepted(w.sends.send(ORG, request).await.unwrap());
+        assert_eq!(message.origin(), origin);
+    }
+    let after = w.care.clocks(ORG, "cv_1").unwrap().next_due_ms().unwrap();
+    assert_eq!(after, before, "the first-response clock still runs");
+    let (message, _) = accepted(w.sends.send(ORG, text("A person now")).await.unwrap());
+    assert_eq!(message.origin(), Origin::agent(Some("agt_1")));
 }
 
 #[tokio::test]
@@ -198,6 +220,7 @@ async fn a_rule_that_blocks_text_closes_the_window_before_metas() {
 async fn what_the_content_names_must_exist_and_a_template_must_be_approved_and_filled_exactly() {
     let w = world(HOUR).await;
     let media = |id: &str| SendRequest {
+        origin: crate::inbox::origin::Origin::agent(Some("agt_1")),
         conversation_id: "cv_1",
         message_type: "image",
         content: Content::Media {

@@ -1,6 +1,7 @@
 //! A new outbound message as it is stored (`queued`) and the job that queues it for the sender:
 //! one definition for an agent's send and a scheduled one.
 
+use crate::inbox::origin::Origin;
 use crate::inbox::outbound::OutboundJob;
 use crate::inbox::{Direction, Message};
 use crate::meta::Content;
@@ -17,6 +18,8 @@ pub struct Composed<'a> {
     pub message_type: &'a str,
     pub content: &'a Content,
     pub reply_to: Option<String>,
+    /// Who or what sends it.
+    pub origin: Origin,
 }
 
 /// The message's key, the message and its job, with a fresh message id, at `now`.
@@ -45,7 +48,7 @@ pub fn queued_message(send: Composed<'_>, now: chrono::DateTime<chrono::Utc>) ->
         edited_at: None,
         revoked_at: None,
         previous_contents: vec![],
-        origin: None,
+        origin: Some(send.origin.stored()),
     };
     let job = OutboundJob {
         org_id: send.org_id.to_string(),

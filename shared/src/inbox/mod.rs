@@ -15,11 +15,14 @@ pub mod media_links;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod moves;
+pub mod origin;
 pub mod outbound;
+pub mod outbound_rich;
 pub mod outbound_store;
 pub mod pacer;
 pub mod pacing;
 pub mod reads;
+pub mod send_content;
 #[cfg(any(test, feature = "fakes"))]
 pub mod send_contract;
 pub mod send_creation;

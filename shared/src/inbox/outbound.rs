@@ -166,11 +166,13 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                 }
             }
         }
-        _ => {
-            return Err(invalid(
-                "type",
-                "only text, image, document, audio, video and template can be sent",
-            ));
+        rich => {
+            return crate::inbox::outbound_rich::validate(rich).unwrap_or_else(|| {
+                Err(invalid(
+                    "type",
+                    "only text, media, template, buttons, list, product, product_list, catalog and location can be sent",
+                ))
+            });
         }
     }
     Ok(())
@@ -217,19 +219,6 @@ pub fn graph_request(
             body["type"] = json!(kind);
             body[kind] = media;
         }
-        Content::List {
-            body: text,
-            button,
-            rows,
-        } => {
-            let rows: Vec<Value> = rows.iter().map(|r| json!({"id": r.id, "title": r.title})).collect();
-            body["type"] = json!("interactive");
-            body["interactive"] = json!({
-                "type": "list",
-                "body": {"text": text},
-                "action": {"button": button, "sections": [{"title": button, "rows": rows}]},
-            });
-        }
         Content::Template {
             name,
             language,
@@ -242,7 +231,12 @@ pub fn graph_request(
             }
             body["template"] = template;
         }
-        _ => {}
+        rich => {
+            if let Some((kind, part)) = crate::inbox::outbound_rich::graph_part(rich) {
+                body["type"] = json!(kind);
+                body[kind] = part;
+            }
+        }
     }
     if let Some(wamid) = reply_to {
         body["context"] = json!({"message_id": wamid});

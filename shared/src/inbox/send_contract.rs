@@ -133,6 +133,7 @@ pub fn queued_text(
 ) -> (Key, crate::inbox::Message, crate::inbox::outbound::OutboundJob) {
     crate::inbox::compose::queued_message(
         crate::inbox::compose::Composed {
+            origin: crate::inbox::origin::Origin::agent(None),
             org_id,
             conversation_id,
             account_id,

@@ -11,6 +11,7 @@ fn text_to(conversation: &Conversation, conversation_id: &str, to: &str, now_ms:
     let now = chrono::DateTime::from_timestamp_millis(now_ms).expect("a time");
     queued_message(
         Composed {
+            origin: crate::inbox::origin::Origin::agent(None),
             org_id: &conversation.org_id,
             conversation_id,
             account_id: &conversation.account_id,

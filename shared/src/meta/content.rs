@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::interactive::{ListRow, ListSection, ProductSection, ReplyButton};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
@@ -45,13 +47,6 @@ impl MediaKind {
             Self::Sticker => 500 * 1024,
         }
     }
-}
-
-/// One row of an outbound list: its id comes back in the customer's `list_reply`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListRow {
-    pub id: String,
-    pub title: String,
 }
 
 /// What a customer sent. Serialised into the message item's `content` attribute.
@@ -113,12 +108,55 @@ pub enum Content {
         /// For `user_changed_number`: the customer's new WhatsApp id.
         new_wa_id: Option<String>,
     },
-    /// An interactive list (outbound only, sent by Switchboard itself, e.g. a satisfaction survey):
-    /// the text, the button that opens the list, and its rows (id, title).
+    /// An interactive list (outbound only): the text, the button that opens the list, and its
+    /// rows: in `sections`, or (a satisfaction survey's, and lists stored before sections) in
+    /// `rows`, one untitled section.
     List {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
         body: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        footer: Option<String>,
         button: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         rows: Vec<ListRow>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sections: Vec<ListSection>,
+    },
+    /// Up to three reply buttons under a text (outbound only).
+    Buttons {
+        header: Option<String>,
+        body: String,
+        footer: Option<String>,
+        buttons: Vec<ReplyButton>,
+    },
+    /// One product of the business's catalog (outbound only).
+    Product {
+        body: Option<String>,
+        footer: Option<String>,
+        catalog_id: String,
+        product_retailer_id: String,
+    },
+    /// Up to 30 products of the catalog in titled sections (outbound only).
+    ProductList {
+        header: String,
+        body: String,
+        footer: Option<String>,
+        catalog_id: String,
+        sections: Vec<ProductSection>,
+    },
+    /// The whole catalog behind a button, its image taken from one product (outbound only).
+    Catalog {
+        body: String,
+        footer: Option<String>,
+        thumbnail_product_retailer_id: Option<String>,
+    },
+    /// A file Meta fetches from a public HTTPS link (outbound only; uploads are `Media`).
+    MediaLink {
+        media_kind: MediaKind,
+        link: String,
+        caption: Option<String>,
+        filename: Option<String>,
     },
     /// An approved template (outbound only): name, language and Meta's components with parameters.
     Template {
@@ -314,13 +352,44 @@ impl Content {
             Content::Order { .. } => "[order]".into(),
             Content::System { body, .. } => body.clone().unwrap_or_else(|| "[system]".into()),
             Content::Template { name, .. } => format!("[template: {name}]"),
-            Content::List { body, .. } => body.clone(),
+            Content::List { body, .. } | Content::Buttons { body, .. } | Content::Catalog { body, .. } => body.clone(),
+            Content::ProductList { header, .. } => format!("[products] {header}"),
+            Content::Product {
+                product_retailer_id, ..
+            } => format!("[product] {product_retailer_id}"),
+            Content::MediaLink {
+                media_kind, caption, ..
+            } => format!("[{}] {}", media_kind.as_str(), caption.as_deref().unwrap_or_default()),
             Content::Edit { message, .. } => message.preview(),
             Content::Revoke { .. } => "[deleted]".into(),
             Content::Unsupported { original_type, .. } => format!("[unsupported: {original_type}]"),
         };
         let single_line: String = preview.split_whitespace().collect::<Vec<_>>().join(" ");
         single_line.chars().take(120).collect()
+    }
+
+    /// Meta's message type of an outbound content.
+    pub fn message_type(&self) -> &'static str {
+        match self {
+            Content::Text { .. } => "text",
+            Content::Media { media_kind, .. } | Content::MediaLink { media_kind, .. } => media_kind.as_str(),
+            Content::Location { .. } => "location",
+            Content::Template { .. } => "template",
+            Content::List { .. }
+            | Content::Buttons { .. }
+            | Content::Product { .. }
+            | Content::ProductList { .. }
+            | Content::Catalog { .. }
+            | Content::Interactive { .. } => "interactive",
+            Content::Contacts { .. } => "contacts",
+            Content::Button { .. } => "button",
+            Content::Reaction { .. } => "reaction",
+            Content::Order { .. } => "order",
+            Content::System { .. } => "system",
+            Content::Edit { .. } => "edit",
+            Content::Revoke { .. } => "revoke",
+            Content::Unsupported { .. } => "unsupported",
+        }
     }
 
     pub fn media(&self) -> Option<(MediaKind, &str)> {

@@ -11,10 +11,11 @@ pub mod graph_memory;
 
 mod content;
 mod graph_error;
+mod interactive;
 mod notification;
 mod status;
 
-pub use content::{Content, ListRow, MediaKind};
+pub use content::{Content, ListRow, ListSection, MediaKind, ProductSection, ReplyButton};
 pub use graph_error::{GraphError, MediaMetadata};
 pub use notification::{ContactProfile, InboundMessage, ParseError, ParsedChange, parse_notification};
 pub use status::{DeliveryStatus, MetaError, StatusUpdate};

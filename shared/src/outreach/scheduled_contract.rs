@@ -36,6 +36,7 @@ pub fn pending(org_id: &str, conversation_id: &str, scheduled_id: &str, at_ms: i
 fn send_of(message: &ScheduledMessage) -> QueuedSend {
     let (key, outbound, job) = queued_message(
         Composed {
+            origin: crate::inbox::origin::Origin::agent(None),
             org_id: &message.org_id,
             conversation_id: &message.conversation_id,
             account_id: "acc_contract",

@@ -241,18 +241,23 @@ async fn a_reply_is_attributed_once_and_its_conversation_goes_to_the_responding_
     f.inbound_from(&f.a, "16505551234", "Sheena Nelson", "wamid.reply1", now)
         .await;
     let messages = f.messages(&f.a, &conversation_id).await;
-    let kinds: Vec<(&str, Option<&str>)> = messages
+    let kinds: Vec<(&str, &str, Option<&str>)> = messages
         .iter()
         .rev()
-        .map(|m| (m["direction"].as_str().unwrap(), m["origin"].as_str()))
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap(),
+                m["origin"].as_str().unwrap(),
+                m["origin_id"].as_str(),
+            )
+        })
         .collect();
-    let origin = format!("campaign:{id}");
     assert_eq!(
         kinds,
         [
-            ("outbound", Some(origin.as_str())),
-            ("inbound", None),
-            ("inbound", None)
+            ("outbound", "campaign", Some(id.as_str())),
+            ("inbound", "customer", None),
+            ("inbound", "customer", None)
         ],
         "{messages:?}"
     );

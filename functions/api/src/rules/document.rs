@@ -4,48 +4,6 @@
 use super::{BLANK, BODY_RULES, NOT_BLANK, SHORTCUT, TAG};
 use serde_json::{Value, json};
 
-/// What `handlers::messages::content_of` and `shared::inbox::outbound::validate` accept, as one schema.
-fn send_message_schema() -> Value {
-    let not_blank = concat!("[^", ws!(), "]");
-    let optional = |schema: Value| json!({"anyOf": [schema, {"type": "null"}]});
-    let text_parameter = json!({
-        "if": {"type": "object", "required": ["type"], "properties": {"type": {"const": "text"}}},
-        "then": {"required": ["text"], "properties": {"text": {"type": "string", "minLength": 1, "maxLength": shared::inbox::outbound::MAX_PARAMETER_CHARS}}},
-    });
-    let component = json!({
-        "if": {"type": "object", "required": ["parameters"], "properties": {"parameters": {"type": "array"}}},
-        "then": {"properties": {"parameters": {"items": text_parameter}}},
-    });
-    let media_id =
-        json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_MEDIA_ID_CHARS, "pattern": not_blank});
-    let filename = optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_FILENAME_CHARS}));
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["type", "content"],
-        "properties": {
-            "type": {"type": "string", "enum": ["text", "image", "document", "audio", "video", "template"]},
-            "content": {"type": "object", "description": "text: {text}; image, document, video: {media_id, caption?, filename?}; audio: {media_id}; template: {name, language?, components?}"},
-            "reply_to": optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_REPLY_TO_CHARS, "pattern": "^[!-~]+$"})),
-        },
-        "oneOf": [
-            {"properties": {"type": {"const": "text"}, "content": {"required": ["text"], "properties": {
-                "text": {"type": "string", "maxLength": shared::inbox::outbound::MAX_TEXT_CHARS, "pattern": not_blank}}}}},
-            {"properties": {"type": {"enum": ["image", "document", "video"]}, "content": {"required": ["media_id"], "properties": {
-                "media_id": media_id.clone(),
-                "caption": optional(json!({"type": "string", "maxLength": shared::inbox::outbound::MAX_CAPTION_CHARS})),
-                "filename": filename.clone()}}}},
-            {"properties": {"type": {"const": "audio"}, "content": {"required": ["media_id"], "properties": {
-                "media_id": media_id, "caption": {"type": "null"}, "filename": filename}}}},
-            {"properties": {"type": {"const": "template"}, "content": {"required": ["name"], "properties": {
-                "name": {"type": "string", "pattern": "^[a-z0-9_]{1,512}$"},
-                "language": optional(json!({"type": "string", "minLength": 1, "maxLength": 15})),
-                "components": optional(json!({"type": "array", "items": component, "maxItems": shared::inbox::outbound::MAX_COMPONENTS,
-                    "description": format!("at most {} bytes of JSON", shared::inbox::outbound::MAX_COMPONENTS_BYTES)}))}}}},
-        ],
-    })
-}
-
 /// What `shared::outreach::template::validate_definition` accepts, as far as a schema can say it (variable
 /// numbering and their examples are checked by the handler and named in its 422).
 fn template_components_schema() -> Value {
@@ -340,7 +298,7 @@ pub fn apply(components: &mut Value) {
         }
     }
     if let Some(target) = components.pointer_mut("/schemas/SendMessageRequest") {
-        *target = send_message_schema();
+        *target = super::send_schema::send_message_schema();
     }
     if let Some(upsert) = components.pointer_mut("/schemas/UpsertChatExpirationRule") {
         upsert["required"] = json!(["window_hours"]);
@@ -356,7 +314,7 @@ pub fn apply(components: &mut Value) {
     }
     // A scheduled message is a send with its time.
     if let Some(target) = components.pointer_mut("/schemas/ScheduleMessageRequest") {
-        let mut schedule = send_message_schema();
+        let mut schedule = super::send_schema::send_message_schema();
         schedule["properties"]["scheduled_at"] = json!({"type": "string", "format": "date-time",
             "description": "in the future and at most a year ahead (422 otherwise)"});
         schedule["required"] = json!(["type", "content", "scheduled_at"]);

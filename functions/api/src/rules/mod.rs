@@ -46,6 +46,7 @@ const TAG: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_:-]{1,40}[", ws!(), "]*$");
 
 mod document;
 mod fields;
+mod send_schema;
 pub use document::apply;
 pub use fields::*;
 

@@ -93,9 +93,11 @@ pub struct Message {
     /// an agent sent), for showing it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub media_url: Option<String>,
-    /// `campaign:<id>`: a campaign's send, shown before the reply it drew.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
+    /// Who or what it came from: customer, agent, bot, automation, campaign, system or ai.
+    pub origin: String,
+    /// The agent, keyword scenario, automation rule or campaign it came from (`system`: what sent
+    /// it, such as `csat`).
+    pub origin_id: Option<String>,
 }
 
 impl From<&inbox::Message> for Message {
@@ -124,7 +126,8 @@ impl From<&inbox::Message> for Message {
                 .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
                 .collect(),
             media_url: None,
-            origin: m.origin.clone(),
+            origin: m.origin().kind.as_str().to_string(),
+            origin_id: m.origin().id,
         }
     }
 }

@@ -298,7 +298,10 @@ pub fn reply_context(
         edited_at: None,
         revoked_at: None,
         previous_contents: vec![],
-        origin: Some(format!("campaign:{}", recipient.campaign_id)),
+        origin: Some(
+            crate::inbox::origin::Origin::of(crate::inbox::origin::OriginKind::Campaign, &recipient.campaign_id)
+                .stored(),
+        ),
     };
     // Keyed a millisecond before its second: Meta stamps a reply in whole seconds, so even one
     // in the same second as the send sorts after it.

@@ -8,13 +8,14 @@ use crate::handlers::conversations::load;
 use crate::request::{Context, next_cursor, ok, respond, unprocessable};
 use crate::views;
 use lambda_http::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared::desk::UPLOADED_MEDIA_PREFIX;
 use shared::inbox::agent_send::{SendOutcome, SendRequest};
-use shared::inbox::outbound;
+use shared::inbox::origin::Origin;
 use shared::inbox::outbound_store::IdempotencyClaim;
 use shared::inbox::{Direction, Message, rfc3339_seconds};
+use shared::inbox::{outbound, send_content};
 use shared::meta::{Content, MediaKind};
 use shared::platform::http_error::{HttpError, json_response};
 use shared::platform::table;
@@ -98,41 +99,10 @@ async fn stored_file_of(api: &ApiService, org_id: &str, message: &Message) -> Re
     }
 }
 
+/// The send's content as read by every sender (`shared::inbox::send_content`), not yet checked
+/// against Meta's limits.
 pub(crate) fn content_of(send: &views::SendMessageRequest) -> Result<Content, HttpError> {
-    if !send.content.is_object() {
-        return Err(unprocessable("content", "must be an object"));
-    }
-    let text = |field: &str| send.content.get(field).and_then(Value::as_str).map(str::to_string);
-    // Optional fields may be absent or null; anything else but a string is refused.
-    for field in ["caption", "filename", "language"] {
-        if send.content.get(field).is_some_and(|v| !v.is_string() && !v.is_null()) {
-            return Err(unprocessable(&format!("content.{field}"), "must be a string"));
-        }
-    }
-    match send.r#type.as_str() {
-        "text" => Ok(Content::Text {
-            body: text("text").ok_or_else(|| unprocessable("content.text", "is required"))?,
-        }),
-        "image" | "document" | "audio" | "video" => Ok(Content::Media {
-            media_kind: MediaKind::from_type(&send.r#type).expect("matched above"),
-            media_id: text("media_id").ok_or_else(|| unprocessable("content.media_id", "is required"))?,
-            mime_type: None,
-            sha256: None,
-            caption: text("caption"),
-            filename: text("filename"),
-            voice: None,
-            animated: None,
-        }),
-        "template" => Ok(Content::Template {
-            name: text("name").ok_or_else(|| unprocessable("content.name", "is required"))?,
-            language: text("language").unwrap_or_else(|| "en_US".into()),
-            components: send.content.get("components").cloned().unwrap_or(Value::Array(vec![])),
-        }),
-        other => Err(unprocessable(
-            "type",
-            format!("{other:?} is not one of text, image, document, audio, video, template"),
-        )),
-    }
+    send_content::read(&send.r#type, &send.content).map_err(|e| unprocessable(e.field, e.reason))
 }
 
 /// Longest `Idempotency-Key` accepted.
@@ -204,8 +174,9 @@ pub async fn send(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation_id = cx.id("conversation_id", "conversation")?;
     let request = SendRequest {
         conversation_id: &conversation_id,
-        message_type: &send.r#type,
+        message_type: content.message_type(),
         content,
+        origin: Origin::agent(Some(&cx.caller.agent_id)),
         reply_to: send.reply_to,
         idempotency: idempotency_of(cx, &conversation_id)?,
     };

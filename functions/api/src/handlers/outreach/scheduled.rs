@@ -38,7 +38,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         conversation_id: conversation.conversation_id,
         scheduled_by: cx.caller.agent_id.clone(),
         agent_name: Some(cx.caller.agent_name.clone()),
-        msg_type: send.r#type,
+        msg_type: content.message_type().to_string(),
         content,
         reply_to: send.reply_to,
         scheduled_at_ms,
