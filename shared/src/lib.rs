@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod automation;
+pub mod bot;
 pub mod care;
 pub mod desk;
 pub mod inbox;

@@ -265,6 +265,7 @@ pub async fn seed_tagged_contacts(stack: &crate::TestStack, org_id: &str, tag: &
             name: Some(format!("Customer {i}")),
             email: None,
             tags: vec![tag.into()],
+            blocked_scenarios: vec![],
             created_at: now.clone(),
             updated_at: now.clone(),
         };

@@ -83,6 +83,7 @@ impl ContactStore {
             name: new.name,
             email: new.email,
             tags: new.tags,
+            blocked_scenarios: vec![],
             created_at: now.clone(),
             updated_at: now,
         };
@@ -366,6 +367,21 @@ impl ContactStore {
             Some(contact_id) => self.contact(org_id, &contact_id).await,
             None => Ok(None),
         }
+    }
+
+    /// Replaces the keyword scenarios that never answer this contact (404 when there is none).
+    pub async fn set_blocked_scenarios(&self, org_id: &str, contact_id: &str, ids: &[String]) -> Result<(), StoreError> {
+        self.records
+            .update_existing(
+                &table::contact(org_id, contact_id),
+                "SET blocked_scenarios = :ids, updated_at = :now",
+                &[
+                    (":ids", AttributeValue::L(ids.iter().map(s).collect())),
+                    (":now", s(now_rfc3339())),
+                ],
+                "UpdateItem(blocked scenarios)",
+            )
+            .await
     }
 }
 

@@ -105,6 +105,7 @@ impl MemoryInbox {
             name: None,
             email: None,
             tags: vec![],
+            blocked_scenarios: vec![],
             created_at: "2026-12-04T09:00:00Z".into(),
             updated_at: "2026-12-04T09:00:00Z".into(),
         };
@@ -215,6 +216,8 @@ fn new_conversation(
         contact_profile_name: None,
         contact_phone: None,
         campaign_id: None,
+        last_agent_reply_ms: None,
+        bot_paused: false,
         created_at: now.into(),
         updated_at: now.into(),
     }

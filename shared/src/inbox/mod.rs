@@ -160,6 +160,9 @@ pub struct Contact {
     pub email: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Keyword scenarios that never answer this customer.
+    #[serde(default)]
+    pub blocked_scenarios: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -194,6 +197,13 @@ pub struct Conversation {
     /// The campaign whose message this conversation's customer replied to.
     #[serde(default)]
     pub campaign_id: Option<String>,
+    /// When a person (an agent, not the bot, a rule or a campaign) last sent a message in it,
+    /// epoch milliseconds: the keyword bot keeps quiet while a person handles the conversation.
+    #[serde(default)]
+    pub last_agent_reply_ms: Option<i64>,
+    /// An agent paused the keyword bot for this conversation.
+    #[serde(default)]
+    pub bot_paused: bool,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -11,6 +11,7 @@ mod log;
 use crate::inbox::{Conversation, ConversationStatus};
 use crate::platform::StoreError;
 use crate::platform::items::{n, now_rfc3339, s};
+use aws_sdk_dynamodb::types::AttributeValue;
 use crate::platform::records::{Page, PageKey, Records, Write};
 use crate::platform::table::{self, index};
 
@@ -235,6 +236,18 @@ impl ConversationStore {
                 "SET unread_count = :zero, updated_at = :now",
                 &[(":zero", n(0)), (":now", s(now_rfc3339()))],
                 "UpdateItem(mark read)",
+            )
+            .await
+    }
+
+    /// Pauses or resumes the keyword bot for one conversation.
+    pub async fn set_bot_paused(&self, org_id: &str, conversation_id: &str, paused: bool) -> Result<(), StoreError> {
+        self.records
+            .update_existing(
+                &table::conversation(org_id, conversation_id),
+                "SET bot_paused = :paused, updated_at = :now",
+                &[(":paused", AttributeValue::Bool(paused)), (":now", s(now_rfc3339()))],
+                "UpdateItem(bot pause)",
             )
             .await
     }

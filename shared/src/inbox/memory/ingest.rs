@@ -60,6 +60,7 @@ impl InboundMessages for MemoryInbox {
                 name: None,
                 email: None,
                 tags: vec![],
+                blocked_scenarios: vec![],
                 created_at: now.clone(),
                 updated_at: now.clone(),
             });

@@ -74,10 +74,15 @@ impl OutboundStore {
         lookup.insert("message_sk".into(), s(&key.sk));
         lookup.insert(attr::EXPIRES_AT.into(), n(now.timestamp() + 30 * 24 * 3600));
         let (_, timeline) = table::conversation_timeline(org, &message.conversation_id, now.timestamp_millis());
+        // A person's send marks when a person last answered (the keyword bot keeps quiet then).
+        let expression = match message.origin().kind.is_person() {
+            true => "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk, last_agent_reply_ms = :ts ADD message_count :one",
+            false => "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one",
+        };
         let conversation = self
             .records
             .update_of(&table::conversation(org, &message.conversation_id))
-            .expression("SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one")
+            .expression(expression)
             .when("attribute_exists(pk)")
             .value(":ts", n(now.timestamp_millis()))
             .value(":preview", s(preview))

@@ -265,6 +265,8 @@ fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {
         contact_profile_name: w.profile_name.map(str::to_string),
         contact_phone: w.contact.phone.clone(),
         campaign_id: None,
+        last_agent_reply_ms: None,
+        bot_paused: false,
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
@@ -387,6 +389,7 @@ fn contact_write(w: &InboundWrite<'_>) -> Result<Option<WriteOp>, StoreError> {
         name: None,
         email: None,
         tags: vec![],
+        blocked_scenarios: vec![],
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
