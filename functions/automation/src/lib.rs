@@ -1,6 +1,7 @@
 //! The automation function: a bus rule sends the events rules start on to its queue; each event
-//! walks its organization's rules (`shared::automation::engine`), on DynamoDB and the desk's and
-//! inbox's use cases. A record that fails to be stored is retried by SQS and dead-lettered in the
+//! walks its organization's rules (`shared::automation::engine`), and a customer's message gets
+//! the keyword bot's turn (`shared::bot::responder`), on DynamoDB and the desk's and inbox's use
+//! cases. A record that fails to be stored is retried by SQS and dead-lettered in the
 //! end; a rule's refused action (a closed window, a gone agent) is recorded on its run instead.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -10,6 +11,9 @@ use shared::automation::effects::{DeskEffects, StoredFacts};
 use shared::automation::engine::{Engine, EnginePorts};
 use shared::automation::envelope::{CachedRules, incoming_of};
 use shared::automation::rule_store::RuleStore;
+use shared::bot::adapters::CachedScenarios;
+use shared::bot::responder::{BotPorts, Responder};
+use shared::bot::store::ScenarioStore;
 use shared::desk::allocator::Allocator;
 use shared::desk::conversation_desk::ConversationDesk;
 use shared::inbox::agent_send::AgentSends;
@@ -42,6 +46,7 @@ impl AutomationConfig {
 
 pub struct AutomationService {
     engine: Engine,
+    bot: Responder,
     runner: BatchRunner,
 }
 
@@ -55,8 +60,23 @@ impl AutomationService {
         let sqs = aws_sdk_sqs::Client::new(aws);
         let table = config.table_name.as_str();
         let store = RuleStore::new(dynamo.clone(), table);
+        let rules = Arc::new(CachedRules::new(Box::new(store.clone())));
+        let scenario_store = ScenarioStore::new(dynamo.clone(), table);
+        let scenarios = Arc::new(CachedScenarios::new(Box::new(scenario_store.clone())));
+        let bot = Responder::new(
+            BotPorts {
+                scenarios: scenarios.clone(),
+                control: rules.clone(),
+                conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+                contacts: Arc::new(ContactStore::new(dynamo.clone(), table)),
+                counter: Arc::new(scenario_store),
+                ledger: Arc::new(store.clone()),
+                sends: Arc::new(AgentSends::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url)),
+            },
+            Clock::system(),
+        );
         let ports = EnginePorts {
-            rules: Arc::new(CachedRules::new(Box::new(store.clone()))),
+            rules,
             facts: Arc::new(StoredFacts {
                 conversations: ConversationStore::new(dynamo.clone(), table),
                 contacts: ContactStore::new(dynamo.clone(), table),
@@ -76,10 +96,12 @@ impl AutomationService {
                     aws_sdk_eventbridge::Client::new(aws),
                     &config.event_bus_name,
                 )),
+                scenarios,
             }),
         };
         Self {
             engine: Engine::new(ports, Clock::system()),
+            bot,
             runner: BatchRunner::from_aws("automation", sqs, &config.consumer, Order::Concurrent),
         }
     }
@@ -111,6 +133,15 @@ impl RecordHandler for AutomationService {
         let runs = self.engine.handle(&incoming, &detail).instrument(span.clone()).await?;
         let executed = runs.iter().filter(|r| r.executed && r.skipped.is_none()).count();
         span.in_scope(|| info!(matched = runs.len(), executed, "event walked"));
+        if let Some(turn) = self.bot.handle(&incoming, &detail).instrument(span.clone()).await? {
+            let sent = turn.results.iter().filter(|r| r.action == "send" && r.ok).count();
+            shared::platform::telemetry::emit_metric(
+                "BotMessagesSent",
+                sent as f64,
+                "Count",
+                &[("Function", "automation")],
+            );
+        }
         if executed > 0 {
             shared::platform::telemetry::emit_metric(
                 "AutomationRulesRun",

@@ -10,11 +10,11 @@ use crate::automation::walk::Incoming;
 use crate::desk::Note;
 use crate::desk::allocator::Allocate;
 use crate::desk::conversation_desk::{ConversationDesk, DeskError};
-use crate::inbox::agent_send::{AgentSends, SendOutcome, SendRequest};
+use crate::inbox::agent_send::AgentSends;
+use crate::inbox::auto_send::{AutoMessage, AutoSends};
 use crate::inbox::contact_store::{ContactChanges, ContactStore};
 use crate::inbox::conversation_store::ConversationStore;
 use crate::inbox::origin::{Origin, OriginKind};
-use crate::inbox::outbound_store::IdempotencyClaim;
 use crate::platform::StoreError;
 use crate::platform::event_bus::EventPublisher;
 use crate::platform::events::DomainEvent;
@@ -67,6 +67,8 @@ pub struct DeskEffects {
     pub contacts: ContactStore,
     pub conversations: ConversationStore,
     pub events: Box<dyn EventPublisher>,
+    /// The keyword scenarios a rule may start.
+    pub scenarios: Arc<dyn crate::bot::ports::ScenarioReads>,
 }
 
 fn hex_sha256(text: &str) -> String {
@@ -131,6 +133,7 @@ impl Effects for DeskEffects {
         match (action, cx.conversation_id.as_deref()) {
             (Action::AddTags { tags }, _) => self.tags(cx, tags, true).await,
             (Action::RemoveTags { tags }, _) => self.tags(cx, tags, false).await,
+            (Action::BlockScenario { scenario_id }, _) => self.block_scenario(cx, scenario_id).await,
             (_, Some(conversation_id)) => self.on_conversation(cx, conversation_id.to_string(), action).await,
             (_, None) => Ok(Err("the event names no conversation".into())),
         }
@@ -138,6 +141,79 @@ impl Effects for DeskEffects {
 }
 
 impl DeskEffects {
+    /// A rule's message, once per event and action, marked as the rule's.
+    async fn send(
+        &self,
+        cx: &ActionContext,
+        conversation_id: &str,
+        content: crate::meta::Content,
+        idempotency_key: String,
+    ) -> Result<Result<String, String>, StoreError> {
+        let message = AutoMessage {
+            org_id: &cx.org_id,
+            conversation_id,
+            content,
+            idempotency_key,
+            origin: Origin::of(OriginKind::Automation, cx.rule_id.clone()),
+        };
+        AutoSends::send(&self.sends, message).await
+    }
+
+    /// The scenario's start item and what it flows into, each once per event and action.
+    async fn start_scenario(
+        &self,
+        cx: &ActionContext,
+        conversation_id: &str,
+        scenario_id: &str,
+    ) -> Result<Result<String, String>, StoreError> {
+        let scenarios = self.scenarios.scenarios(&cx.org_id).await?;
+        let Some(scenario) = scenarios.iter().find(|s| s.scenario_id == scenario_id && s.active) else {
+            return Ok(Err(format!("no active scenario {scenario_id}")));
+        };
+        let templates = self
+            .scenarios
+            .templates(&cx.org_id)
+            .await?
+            .into_iter()
+            .map(|t| (t.template_id.clone(), t))
+            .collect();
+        let mut queued = Vec::new();
+        for (n, (item, content)) in scenario
+            .answer(&scenario.start_item_id, &templates)
+            .into_iter()
+            .enumerate()
+        {
+            let key = format!("{}:{n}", cx.idempotency_key());
+            match self.send(cx, conversation_id, content, key).await? {
+                Ok(_) => queued.push(item),
+                Err(refused) => return Ok(Err(format!("{item}: {refused}"))),
+            }
+        }
+        Ok(Ok(format!("scenario {scenario_id}: sent {}", queued.join(", "))))
+    }
+
+    /// Adds the scenario to the contact's blocked ones.
+    async fn block_scenario(
+        &self,
+        cx: &ActionContext,
+        scenario_id: &str,
+    ) -> Result<Result<String, String>, StoreError> {
+        let Some(contact_id) = cx.contact_id.as_deref() else {
+            return Ok(Err("the event names no contact".into()));
+        };
+        let Some(contact) = self.contacts.contact(&cx.org_id, contact_id).await? else {
+            return Ok(Err("the contact no longer exists".into()));
+        };
+        if !contact.blocked_scenarios.iter().any(|s| s == scenario_id) {
+            let mut blocked = contact.blocked_scenarios.clone();
+            blocked.push(scenario_id.to_string());
+            self.contacts
+                .set_blocked_scenarios(&cx.org_id, contact_id, &blocked)
+                .await?;
+        }
+        Ok(Ok(format!("blocked scenario {scenario_id}")))
+    }
+
     /// The actions that act on the event's conversation.
     async fn on_conversation(
         &self,
@@ -148,27 +224,16 @@ impl DeskEffects {
         let org = cx.org_id.as_str();
         match action {
             Action::SendText { text } => {
-                let key = cx.idempotency_key();
-                let request = SendRequest {
-                    conversation_id: &conversation_id,
-                    message_type: "text",
-                    content: crate::meta::Content::Text { body: text.clone() },
-                    reply_to: None,
-                    origin: Origin::of(OriginKind::Automation, cx.rule_id.clone()),
-                    idempotency: Some(IdempotencyClaim {
-                        key_sha256: hex_sha256(&key),
-                        fingerprint: hex_sha256(&format!("{key}:{text}")),
-                    }),
-                };
-                match self.sends.send(org, request).await {
-                    Ok(SendOutcome::Accepted { message, .. }) => Ok(Ok(format!("queued {}", message.message_id))),
-                    Ok(SendOutcome::WindowClosed { .. }) => Ok(Err(
-                        "the customer-service window is closed: only templates may go".into(),
-                    )),
-                    Err(crate::inbox::agent_send::SendError::Store(err)) => Err(err),
+                let content = crate::meta::Content::Text { body: text.clone() };
+                self.send(cx, &conversation_id, content, cx.idempotency_key()).await
+            }
+            Action::SendMessage { message } => {
+                match crate::inbox::send_content::content_of(&message.kind, &message.content) {
+                    Ok(content) => self.send(cx, &conversation_id, content, cx.idempotency_key()).await,
                     Err(refused) => Ok(Err(refused.to_string())),
                 }
             }
+            Action::StartScenario { scenario_id } => self.start_scenario(cx, &conversation_id, scenario_id).await,
             Action::AssignAgent { agent_id } => {
                 let moved = self
                     .desk
@@ -246,7 +311,10 @@ impl DeskEffects {
                 }
                 desk_outcome(resolved)
             }
-            Action::AddTags { .. } | Action::RemoveTags { .. } => self.tags(cx, &[], true).await,
+            // Contact actions, handled before a conversation is needed.
+            Action::AddTags { tags } => self.tags(cx, tags, true).await,
+            Action::RemoveTags { tags } => self.tags(cx, tags, false).await,
+            Action::BlockScenario { scenario_id } => self.block_scenario(cx, scenario_id).await,
         }
     }
 }

@@ -131,6 +131,28 @@ pub enum Action {
         content: String,
     },
     Resolve,
+    /// A template, interactive, media or location message: a send's `type` and `content`, as
+    /// `POST /v1/conversations/{id}/messages` takes them.
+    SendMessage {
+        message: OutgoingMessage,
+    },
+    /// Sends the keyword scenario's start item, as if the customer had said its keyword.
+    StartScenario {
+        scenario_id: String,
+    },
+    /// The keyword scenario never answers this contact again.
+    BlockScenario {
+        scenario_id: String,
+    },
+}
+
+/// A message a rule sends, read as the send API reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutgoingMessage {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub content: serde_json::Value,
 }
 
 /// A stored rule.
@@ -296,6 +318,18 @@ pub fn check(rule: &Rule) -> Result<(), RuleRefusal> {
             Action::AssignDivision { division_id } => id(&format!("{here}.division_id"), division_id)?,
             Action::AddNote { content } => text(&format!("{here}.content"), content, MAX_TEXT_CHARS)?,
             Action::Resolve => {}
+            Action::SendMessage { message } => {
+                crate::inbox::send_content::content_of(&message.kind, &message.content).map_err(|e| {
+                    let field = match e.field {
+                        "type" => "type".to_string(),
+                        other => other.to_string(),
+                    };
+                    refuse(format!("{here}.message.{field}"), e.reason)
+                })?;
+            }
+            Action::StartScenario { scenario_id } | Action::BlockScenario { scenario_id } => {
+                id(&format!("{here}.scenario_id"), scenario_id)?
+            }
         }
     }
     if rule.rollout_percentage > 100 {

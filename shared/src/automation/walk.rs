@@ -45,6 +45,10 @@ pub struct Control {
     pub updated_by: Option<String>,
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// The keyword bot keeps quiet this long after a person answered an assigned conversation
+    /// (`None`: [`crate::bot::turn::DEFAULT_SILENCE_MINUTES`]).
+    #[serde(default)]
+    pub bot_silence_minutes: Option<u32>,
 }
 
 impl Control {

@@ -15,6 +15,8 @@ pub const MAX_TITLE_CHARS: usize = 100;
 pub const MAX_ITEMS: usize = 50;
 pub const MAX_ITEM_ID_CHARS: usize = 64;
 pub const MAX_REPEAT_COUNT: u32 = 1_000;
+/// A scenario's stored size (one item, read whole with its organization's others).
+pub const MAX_SCENARIO_BYTES: usize = 64 * 1024;
 /// Messages one answer may send (an item and the items it flows into).
 pub const MAX_MESSAGES_PER_ANSWER: usize = 5;
 /// What a button or list row's id starts with: `sb:<scenario>:<item>` leads to that item.
@@ -252,14 +254,25 @@ impl Scenario {
             }
         }
         match (self.kind, &self.account_id) {
-            (ScenarioKind::Client, None) => return Err(invalid("account_id", "a client scenario names its WhatsApp account")),
-            (ScenarioKind::Generic, Some(_)) => return Err(invalid("account_id", "only a client scenario names an account")),
+            (ScenarioKind::Client, None) => {
+                return Err(invalid("account_id", "a client scenario names its WhatsApp account"));
+            }
+            (ScenarioKind::Generic, Some(_)) => {
+                return Err(invalid("account_id", "only a client scenario names an account"));
+            }
             _ => {}
         }
         if self.repeat_count.is_some_and(|n| n == 0 || n > MAX_REPEAT_COUNT) {
-            return Err(invalid("repeat_count", format!("1 to {MAX_REPEAT_COUNT}, or null for no limit")));
+            return Err(invalid(
+                "repeat_count",
+                format!("1 to {MAX_REPEAT_COUNT}, or null for no limit"),
+            ));
         }
-        self.check_items(templates)
+        self.check_items(templates)?;
+        if serde_json::to_vec(self).map_or(usize::MAX, |b| b.len()) > MAX_SCENARIO_BYTES {
+            return Err(invalid("items", format!("at most {MAX_SCENARIO_BYTES} bytes in all")));
+        }
+        Ok(())
     }
 
     fn check_items(&self, templates: &HashMap<String, ScenarioTemplate>) -> Result<(), Invalid> {
@@ -271,9 +284,15 @@ impl Scenario {
             let at = format!("items[{i}]");
             if item.id.is_empty()
                 || item.id.len() > MAX_ITEM_ID_CHARS
-                || !item.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                || !item
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             {
-                return Err(invalid(format!("{at}.id"), format!("1 to {MAX_ITEM_ID_CHARS} of a-z A-Z 0-9 _ -")));
+                return Err(invalid(
+                    format!("{at}.id"),
+                    format!("1 to {MAX_ITEM_ID_CHARS} of a-z A-Z 0-9 _ -"),
+                ));
             }
             if !ids.insert(item.id.as_str()) {
                 return Err(invalid(format!("{at}.id"), format!("{:?} is used twice", item.id)));
@@ -291,7 +310,10 @@ impl Scenario {
                 return Err(invalid(format!("{at}.children"), "a child is named twice"));
             }
             if item.kind == ItemKind::Image && item.url.is_none() {
-                return Err(invalid(format!("{at}.url"), "an image item needs the image's https link"));
+                return Err(invalid(
+                    format!("{at}.url"),
+                    "an image item needs the image's https link",
+                ));
             }
             if item.kind == ItemKind::Products {
                 match item.template_id.as_deref() {
@@ -300,7 +322,10 @@ impl Scenario {
                 }
             }
             if matches!(item.kind, ItemKind::Buttons | ItemKind::List) && item.children.is_empty() {
-                return Err(invalid(format!("{at}.children"), "buttons and lists need a child per choice"));
+                return Err(invalid(
+                    format!("{at}.children"),
+                    "buttons and lists need a child per choice",
+                ));
             }
             let content = self
                 .content_of(item, templates)
@@ -360,11 +385,18 @@ impl Scenario {
         let mut next = vec![self.start_item_id.as_str()];
         while let Some(id) = next.pop() {
             if reached.insert(id) {
-                next.extend(self.item(id).into_iter().flat_map(|i| i.children.iter().map(String::as_str)));
+                next.extend(
+                    self.item(id)
+                        .into_iter()
+                        .flat_map(|i| i.children.iter().map(String::as_str)),
+                );
             }
         }
         if let Some(lost) = self.items.iter().find(|i| !reached.contains(i.id.as_str())) {
-            return Err(invalid("items", format!("{:?} cannot be reached from the start item", lost.id)));
+            return Err(invalid(
+                "items",
+                format!("{:?} cannot be reached from the start item", lost.id),
+            ));
         }
         Ok(())
     }

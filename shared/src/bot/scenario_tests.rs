@@ -14,6 +14,14 @@ fn item(id: &str, kind: ItemKind, label: &str, children: &[&str]) -> Item {
     }
 }
 
+/// [`demo`] in `org_id`.
+pub(crate) fn demo_in(org_id: &str) -> Scenario {
+    Scenario {
+        org_id: org_id.into(),
+        ..demo()
+    }
+}
+
 /// "Hello" → welcome (buttons: Shop, Hours) → Shop is a list (Shoes, Bags) → Shoes is a text that
 /// flows into an image; Hours is a text.
 pub(crate) fn demo() -> Scenario {
@@ -37,10 +45,21 @@ pub(crate) fn demo() -> Scenario {
         repeat_count: Some(2),
         start_item_id: "welcome".into(),
         items: vec![
-            item("welcome", ItemKind::Buttons, "Welcome! How can we help?", &["shop", "hours"]),
+            item(
+                "welcome",
+                ItemKind::Buttons,
+                "Welcome! How can we help?",
+                &["shop", "hours"],
+            ),
             shop,
-            titled(item("hours", ItemKind::Text, "We open 9 to 18, Monday to Saturday.", &[]), "Opening hours"),
-            titled(item("shoes", ItemKind::Text, "Shoes: sizes 36 to 46.", &["shoes_photo"]), "Shoes"),
+            titled(
+                item("hours", ItemKind::Text, "We open 9 to 18, Monday to Saturday.", &[]),
+                "Opening hours",
+            ),
+            titled(
+                item("shoes", ItemKind::Text, "Shoes: sizes 36 to 46.", &["shoes_photo"]),
+                "Shoes",
+            ),
             shoes_photo,
             titled(item("bags", ItemKind::Text, "Bags: leather and canvas.", &[]), "Bags"),
         ],
@@ -82,14 +101,19 @@ fn a_broken_graph_is_refused_naming_the_item() {
     missing.items[0].children.push("ghost".into());
     assert_eq!(field(&missing), "items[0].children");
     let mut lost = demo();
-    lost.items.push(item("orphan", ItemKind::Text, "Nobody reaches me", &[]));
+    lost.items
+        .push(item("orphan", ItemKind::Text, "Nobody reaches me", &[]));
     assert!(lost.check(&none()).unwrap_err().reason.contains("orphan"));
     let mut crowded = demo();
     for extra in ["a", "b"] {
         crowded.items.push(item(extra, ItemKind::Text, "more", &[]));
         crowded.items[0].children.push(extra.into());
     }
-    assert_eq!(field(&crowded), "items[0].children", "four buttons are past Meta's three");
+    assert_eq!(
+        field(&crowded),
+        "items[0].children",
+        "four buttons are past Meta's three"
+    );
     let mut long_title = demo();
     long_title.items[1].title = Some("A title far longer than twenty".into());
     assert_eq!(field(&long_title), "items[0].children");
@@ -140,7 +164,10 @@ fn a_products_item_sends_its_template_as_a_product_list_or_the_catalog() {
     };
     let templates = HashMap::from([("stl_1".to_string(), template.clone())]);
     assert_eq!(s.check(&templates), Ok(()));
-    assert!(matches!(s.answer("hours", &templates)[0].1, Content::ProductList { .. }));
+    assert!(matches!(
+        s.answer("hours", &templates)[0].1,
+        Content::ProductList { .. }
+    ));
     template.sections.clear();
     let templates = HashMap::from([("stl_1".to_string(), template)]);
     assert!(matches!(s.answer("hours", &templates)[0].1, Content::Catalog { .. }));

@@ -9,6 +9,8 @@ use crate::inbox::Conversation;
 /// How long after a person's last answer the bot stays quiet in an assigned conversation, unless
 /// the organization sets its own.
 pub const DEFAULT_SILENCE_MINUTES: u32 = 30;
+/// The longest an organization may set: a day.
+pub const MAX_SILENCE_MINUTES: u32 = 1_440;
 
 /// What the customer sent, as a turn reads it.
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +89,14 @@ pub fn pick<'a>(scenarios: &'a [Scenario], said: &Said<'_>) -> Option<Pick<'a>> 
                 scenario.scenario_id.as_str(),
             );
             if best.as_ref().is_none_or(|(held, _)| rank < *held) {
-                best = Some((rank, Pick::Start { scenario, mode, keyword }));
+                best = Some((
+                    rank,
+                    Pick::Start {
+                        scenario,
+                        mode,
+                        keyword,
+                    },
+                ));
             }
         }
     }
@@ -139,8 +148,14 @@ mod tests {
             scenario("scn_b", &["price list"]),
             scenario("scn_c", &["hello"]),
         ];
-        assert_eq!(started(pick(&all, &said("Price list", &[]))), Some(("scn_b".into(), Mode::Exact)));
-        assert_eq!(started(pick(&all, &said("the price please", &[]))), Some(("scn_a".into(), Mode::Word)));
+        assert_eq!(
+            started(pick(&all, &said("Price list", &[]))),
+            Some(("scn_b".into(), Mode::Exact))
+        );
+        assert_eq!(
+            started(pick(&all, &said("the price please", &[]))),
+            Some(("scn_a".into(), Mode::Word))
+        );
         assert_eq!(
             started(pick(&all, &said("what is your price list", &[]))),
             Some(("scn_b".into(), Mode::Word)),
@@ -148,7 +163,10 @@ mod tests {
         );
         assert_eq!(started(pick(&all, &said("helo", &[]))), None);
         assert_eq!(started(pick(&all, &said("hellp", &[]))), None);
-        assert_eq!(started(pick(&all, &said("HÉLLO!!", &[]))), Some(("scn_c".into(), Mode::Exact)));
+        assert_eq!(
+            started(pick(&all, &said("HÉLLO!!", &[]))),
+            Some(("scn_c".into(), Mode::Exact))
+        );
     }
 
     #[test]
@@ -199,7 +217,10 @@ mod tests {
             reply_id: Some("csat:csat_1:5"),
             ..choice
         };
-        assert!(matches!(pick(&all, &foreign), Some(Pick::Start { .. })), "another feature's id: the text counts");
+        assert!(
+            matches!(pick(&all, &foreign), Some(Pick::Start { .. })),
+            "another feature's id: the text counts"
+        );
     }
 
     #[test]

@@ -370,7 +370,12 @@ impl ContactStore {
     }
 
     /// Replaces the keyword scenarios that never answer this contact (404 when there is none).
-    pub async fn set_blocked_scenarios(&self, org_id: &str, contact_id: &str, ids: &[String]) -> Result<(), StoreError> {
+    pub async fn set_blocked_scenarios(
+        &self,
+        org_id: &str,
+        contact_id: &str,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
         self.records
             .update_existing(
                 &table::contact(org_id, contact_id),

@@ -2,6 +2,7 @@
 //! the 24-hour customer-service window, previews and ordering keys.
 
 pub mod agent_send;
+pub mod auto_send;
 pub mod compose;
 pub mod contact_store;
 pub mod conversation_store;

@@ -190,6 +190,8 @@ pub mod prefix {
     pub const API_KEY: &str = "APIKEY#";
     pub const ROLE: &str = "ROLE#";
     pub const AUTOMATION_RULE: &str = "AUTORULE#";
+    pub const SCENARIO: &str = "SCENARIO#";
+    pub const SCENARIO_TEMPLATE: &str = "SCNTPL#";
     pub const CONTACT: &str = "CONTACT#";
     pub const DIVISION: &str = "DIVISION#";
     pub const QUICK_REPLY: &str = "QUICKREPLY#";
@@ -690,6 +692,24 @@ pub fn automation_run(org_id: &str, rule_id: &str, at_ms: i64, event_id: &str) -
     )
 }
 
+/// A keyword scenario (its item graph inline).
+pub fn scenario(org_id: &str, scenario_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{scenario_id}", prefix::SCENARIO))
+}
+
+/// A scenario template: a product list or the catalog the bot sends.
+pub fn scenario_template(org_id: &str, template_id: &str) -> Key {
+    Key::new(
+        org_partition(org_id),
+        format!("{}{template_id}", prefix::SCENARIO_TEMPLATE),
+    )
+}
+
+/// How often a contact started a scenario (its `repeat_count`), one partition per contact.
+pub fn scenario_count(org_id: &str, contact_id: &str, scenario_id: &str) -> Key {
+    Key::new(format!("ORG#{org_id}#BOTCOUNT#{contact_id}"), scenario_id.to_string())
+}
+
 /// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.
 pub fn clock_cursor(function: &str) -> Key {
     Key::new("CLOCK".into(), function.to_string())
@@ -706,6 +726,8 @@ mod tests {
             (prefix::API_KEY, api_key("o", "key_1")),
             (prefix::ROLE, role("o", "rol_1")),
             (prefix::AUTOMATION_RULE, automation_rule("o", "aut_1")),
+            (prefix::SCENARIO, scenario("o", "scn_1")),
+            (prefix::SCENARIO_TEMPLATE, scenario_template("o", "stl_1")),
             (prefix::CONTACT, contact("o", "ct_1")),
             (prefix::DIVISION, division("o", "div_1")),
             (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),

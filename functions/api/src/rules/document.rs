@@ -277,6 +277,11 @@ pub fn apply(components: &mut Value) {
             "admin_password",
             json!({"type": "string", "minLength": shared::access::password::MIN_CHARS, "maxLength": shared::access::password::MAX_CHARS, "pattern": "\\S"}),
         ),
+        (
+            "SetAutomationControl",
+            "bot_silence_minutes",
+            json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::bot::turn::MAX_SILENCE_MINUTES}, {"type": "null"}]}),
+        ),
         ("LoginRequest", "email", json!({"type": "string", "maxLength": 254})),
         (
             "LoginRequest",

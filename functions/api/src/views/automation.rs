@@ -158,6 +158,8 @@ pub struct AutomationControl {
     pub paused_until: Option<String>,
     pub updated_by: Option<String>,
     pub updated_at: Option<String>,
+    /// Minutes the keyword bot keeps quiet after a person answered an assigned conversation.
+    pub bot_silence_minutes: u32,
 }
 
 /// Pause every rule (with a reason, optionally until a time) or resume them.
@@ -168,6 +170,9 @@ pub struct SetAutomationControl {
     pub pause_reason: Option<String>,
     /// RFC 3339, in the future.
     pub paused_until: Option<String>,
+    /// 1 to 1440 minutes the keyword bot keeps quiet after a person answered an assigned
+    /// conversation (null: 30).
+    pub bot_silence_minutes: Option<u32>,
 }
 
 impl From<&walk::Control> for AutomationControl {
@@ -178,6 +183,9 @@ impl From<&walk::Control> for AutomationControl {
             paused_until: c.paused_until.clone(),
             updated_by: c.updated_by.clone(),
             updated_at: c.updated_at.clone(),
+            bot_silence_minutes: c
+                .bot_silence_minutes
+                .unwrap_or(shared::bot::turn::DEFAULT_SILENCE_MINUTES),
         }
     }
 }

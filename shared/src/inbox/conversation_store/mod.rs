@@ -11,9 +11,9 @@ mod log;
 use crate::inbox::{Conversation, ConversationStatus};
 use crate::platform::StoreError;
 use crate::platform::items::{n, now_rfc3339, s};
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::platform::records::{Page, PageKey, Records, Write};
 use crate::platform::table::{self, index};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 const ATTEMPTS: usize = 4;
 

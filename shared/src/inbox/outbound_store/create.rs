@@ -76,8 +76,12 @@ impl OutboundStore {
         let (_, timeline) = table::conversation_timeline(org, &message.conversation_id, now.timestamp_millis());
         // A person's send marks when a person last answered (the keyword bot keeps quiet then).
         let expression = match message.origin().kind.is_person() {
-            true => "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk, last_agent_reply_ms = :ts ADD message_count :one",
-            false => "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one",
+            true => {
+                "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk, last_agent_reply_ms = :ts ADD message_count :one"
+            }
+            false => {
+                "SET last_message_ms = :ts, last_message_preview = :preview, last_message_direction = :outbound, updated_at = :now, gsi2sk = :gsi2sk ADD message_count :one"
+            }
         };
         let conversation = self
             .records

@@ -251,6 +251,15 @@ pub async fn set_control(api: &ApiService, cx: &Context<'_>) -> Answer {
         paused_until: until.filter(|_| body.is_paused),
         updated_by: Some(cx.caller.agent_id.clone()),
         updated_at: Some(shared::platform::items::now_rfc3339()),
+        bot_silence_minutes: match body.bot_silence_minutes {
+            Some(minutes) if !(1..=shared::bot::turn::MAX_SILENCE_MINUTES).contains(&minutes) => {
+                return Err(unprocessable(
+                    "bot_silence_minutes",
+                    format!("1 to {} minutes, or null for 30", shared::bot::turn::MAX_SILENCE_MINUTES),
+                ));
+            }
+            minutes => minutes,
+        },
     };
     api.automation.rules.set_control(cx.org(), &control).await?;
     ok(&views::AutomationControl::from(&control))
