@@ -66,6 +66,10 @@ fn serves(scenario: &Scenario, said: &Said<'_>) -> bool {
         && (scenario.kind == ScenarioKind::Generic || scenario.account_id.as_deref() == Some(said.account_id))
 }
 
+/// How a keyword match ranks, best (smallest) first: mode, a client scenario before a generic
+/// one, the longer keyword, the older scenario.
+type Rank<'a> = (Mode, bool, std::cmp::Reverse<usize>, &'a str);
+
 /// The one scenario that answers, if any. A choice of a bot's button or row moves by its id (never
 /// by its text); a text starts the scenario whose keyword matches best: by mode, then a client
 /// scenario before a generic one, then the longer keyword, then the older scenario.
@@ -78,7 +82,7 @@ pub fn pick<'a>(scenarios: &'a [Scenario], said: &Said<'_>) -> Option<Pick<'a>> 
         });
     }
     let text = normalize(said.text?);
-    let mut best: Option<((Mode, bool, std::cmp::Reverse<usize>, &str), Pick<'a>)> = None;
+    let mut best: Option<(Rank<'a>, Pick<'a>)> = None;
     for scenario in scenarios.iter().filter(|s| serves(s, said)) {
         for keyword in scenario.folded_keywords() {
             let Some(mode) = mode_of(&text, &keyword) else { continue };
