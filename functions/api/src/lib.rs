@@ -117,6 +117,7 @@ pub struct ApiService {
     outreach: OutreachPorts,
     care: CarePorts,
     automation: AutomationPorts,
+    bot: BotPorts,
     integrations: IntegrationsPorts,
     events: Box<dyn EventPublisher>,
     live_url: String,
@@ -187,6 +188,11 @@ struct CarePorts {
 struct AutomationPorts {
     rules: shared::automation::rule_store::RuleStore,
     facts: shared::automation::effects::StoredFacts,
+}
+
+/// The keyword bot's scenarios and templates.
+struct BotPorts {
+    scenarios: shared::bot::store::ScenarioStore,
 }
 
 /// Outgoing webhooks: endpoints, their delivery log, the deliveries function's queue, the key
@@ -267,6 +273,9 @@ impl ApiService {
                     conversations: ConversationStore::new(dynamo.clone(), table),
                     contacts: ContactStore::new(dynamo.clone(), table),
                 },
+            },
+            bot: BotPorts {
+                scenarios: shared::bot::store::ScenarioStore::new(dynamo.clone(), table),
             },
             integrations: IntegrationsPorts {
                 endpoints: Arc::new(shared::integrations::endpoint_store::EndpointStore::new(

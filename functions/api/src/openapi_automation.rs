@@ -1,4 +1,4 @@
-//! The document's schemas and examples for roles and automation.
+//! The document's schemas and examples for roles, automation and the keyword bot.
 
 use crate::views::*;
 use serde_json::{Value, json};
@@ -18,7 +18,17 @@ use utoipa::OpenApi;
     AutomationDryRun,
     AutomationDryRunResult,
     AutomationControl,
-    SetAutomationControl
+    SetAutomationControl,
+    Scenario,
+    ScenarioItem,
+    ScenarioList,
+    WriteScenario,
+    ScenarioTemplate,
+    ScenarioTemplateList,
+    WriteScenarioTemplate,
+    ProductSectionView,
+    BlockedScenarios,
+    ConversationBot
 )))]
 pub(super) struct Schemas;
 
@@ -36,6 +46,20 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         }),
         "AutomationDryRun" => json!({"message_text": "what does it cost?"}),
         "SetAutomationControl" => json!({"is_paused": true, "pause_reason": "migration"}),
+        "WriteScenario" => json!({
+            "title": "Welcome", "keywords": ["hello", "hi"], "repeat_count": 3, "start_item_id": "welcome",
+            "items": [
+                {"id": "welcome", "kind": "buttons", "label": "Welcome! How can we help?", "children": ["hours", "shop"]},
+                {"id": "hours", "kind": "text", "title": "Opening hours", "label": "We open 9 to 18, Monday to Saturday."},
+                {"id": "shop", "kind": "text", "title": "Shop", "label": "Our shop: https://shop.example.com"}
+            ]
+        }),
+        "WriteScenarioTemplate" => json!({
+            "name": "Running shoes", "catalog_id": "1234567890", "header": "Our running shoes",
+            "sections": [{"title": "Best sellers", "product_retailer_ids": ["sku-1", "sku-2"]}]
+        }),
+        "BlockedScenarios" => json!({"scenario_ids": []}),
+        "ConversationBot" => json!({"paused": true}),
         _ => return None,
     })
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod automation;
+mod bot;
 mod care;
 mod desk;
 mod inbox;
@@ -11,6 +12,7 @@ mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
 pub(crate) use automation::rules as automation_rules;
+pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
 pub(crate) use desk::{divisions, quick_replies};
 pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
@@ -56,6 +58,20 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         TestAutomationRule => automation_rules::test(api, cx).await,
         GetAutomationControl => automation_rules::control(api, cx).await,
         SetAutomationControl => automation_rules::set_control(api, cx).await,
+        ListScenarios => bot_scenarios::list(api, cx).await,
+        CreateScenario => bot_scenarios::create(api, cx).await,
+        GetScenario => bot_scenarios::get(api, cx).await,
+        UpdateScenario => bot_scenarios::update(api, cx).await,
+        DeleteScenario => bot_scenarios::delete(api, cx).await,
+        ListScenarioTemplates => bot_templates::list(api, cx).await,
+        CreateScenarioTemplate => bot_templates::create(api, cx).await,
+        GetScenarioTemplate => bot_templates::get(api, cx).await,
+        UpdateScenarioTemplate => bot_templates::update(api, cx).await,
+        DeleteScenarioTemplate => bot_templates::delete(api, cx).await,
+        GetBlockedScenarios => bot_turns::blocked(api, cx).await,
+        SetBlockedScenarios => bot_turns::set_blocked(api, cx).await,
+        SetConversationBot => bot_turns::pause(api, cx).await,
+        ListBotRuns => bot_turns::runs(api, cx).await,
         CreateRole => roles::create(api, cx).await,
         GetRole => roles::get(api, cx).await,
         UpdateRole => roles::update(api, cx).await,

@@ -21,6 +21,20 @@ pub enum Operation {
     TestAutomationRule,
     GetAutomationControl,
     SetAutomationControl,
+    ListScenarios,
+    CreateScenario,
+    GetScenario,
+    UpdateScenario,
+    DeleteScenario,
+    ListScenarioTemplates,
+    CreateScenarioTemplate,
+    GetScenarioTemplate,
+    UpdateScenarioTemplate,
+    DeleteScenarioTemplate,
+    GetBlockedScenarios,
+    SetBlockedScenarios,
+    SetConversationBot,
+    ListBotRuns,
     CreateRole,
     GetRole,
     UpdateRole,
@@ -220,6 +234,7 @@ impl Route {
 
 mod access;
 mod automation;
+mod bot;
 mod care;
 mod desk;
 mod inbox;
@@ -238,6 +253,7 @@ pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(||
         care::ROUTES,
         integrations::ROUTES,
         automation::ROUTES,
+        bot::ROUTES,
     ]
     .concat()
 });

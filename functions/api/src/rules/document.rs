@@ -297,7 +297,14 @@ pub fn apply(components: &mut Value) {
             json!({"type": "string", "maxLength": 64, "description": "the reset token (sbr_...); an unknown, used or expired one answers 401"}),
         ),
     ];
-    for (schema, field, patch) in patches.into_iter().chain(working_hours).chain(sla).chain(expiry) {
+    let bot = super::bot_schema::patches();
+    for (schema, field, patch) in patches
+        .into_iter()
+        .chain(working_hours)
+        .chain(sla)
+        .chain(expiry)
+        .chain(bot)
+    {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;
         }

@@ -15,6 +15,11 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("WriteAutomationRule", "description", AUTOMATION_DESCRIPTION),
     ("WriteAutomationRule", "trigger", AUTOMATION_TRIGGER),
     ("SetAutomationControl", "pause_reason", PAUSE_REASON),
+    ("WriteScenario", "title", SCENARIO_TITLE),
+    ("WriteScenario", "type", SCENARIO_TYPE),
+    ("WriteScenario", "account_id", SCENARIO_ACCOUNT),
+    ("WriteScenarioTemplate", "name", SCENARIO_TEMPLATE_NAME),
+    ("WriteScenarioTemplate", "header", SCENARIO_TEMPLATE_HEADER),
     ("AutomationDryRun", "conversation_id", OPTIONAL_ID),
     ("AutomationDryRun", "message_text", SAMPLE_TEXT),
     ("AutomationDryRun", "message_type", MESSAGE_TYPE),
@@ -284,6 +289,28 @@ pub const QUICK_REPLY_CONTENT: Rule = Rule::Text {
 };
 pub const QUICK_REPLY_CATEGORY: Rule = Rule::Text {
     max: 50,
+    required: false,
+    blank_clears: true,
+};
+
+pub const SCENARIO_TITLE: Rule = Rule::Text {
+    max: shared::bot::scenario::MAX_TITLE_CHARS,
+    required: false,
+    blank_clears: false,
+};
+pub const SCENARIO_TYPE: Rule = Rule::OneOf {
+    values: &["generic", "client"],
+    required: false,
+};
+/// A client scenario's WhatsApp account; empty removes it.
+pub const SCENARIO_ACCOUNT: Rule = Rule::IdOrEmpty;
+pub const SCENARIO_TEMPLATE_NAME: Rule = Rule::Text {
+    max: 100,
+    required: false,
+    blank_clears: false,
+};
+pub const SCENARIO_TEMPLATE_HEADER: Rule = Rule::Text {
+    max: shared::inbox::outbound_rich::MAX_HEADER_CHARS,
     required: false,
     blank_clears: true,
 };

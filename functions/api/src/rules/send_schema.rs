@@ -11,7 +11,7 @@ use shared::inbox::outbound_rich::*;
 use shared::inbox::send_content::SEND_TYPES;
 
 /// An id Meta echoes back: no control characters, no whitespace at either end.
-const ECHOED_ID: &str = concat!(
+pub(super) const ECHOED_ID: &str = concat!(
     "^[^",
     ws!(),
     r"\u0000-\u001F\u007F-\u009F]([^\u0000-\u001F\u007F-\u009F]*[^",

@@ -172,6 +172,7 @@ pub struct SetAutomationControl {
     pub paused_until: Option<String>,
     /// 1 to 1440 minutes the keyword bot keeps quiet after a person answered an assigned
     /// conversation (null: 30).
+    #[serde(default, deserialize_with = "super::whole_number")]
     pub bot_silence_minutes: Option<u32>,
 }
 

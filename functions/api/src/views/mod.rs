@@ -57,6 +57,7 @@ pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
 
 mod access;
 mod automation;
+mod bot;
 mod care;
 mod desk;
 mod inbox;
@@ -65,6 +66,7 @@ mod outreach;
 mod roles;
 pub use access::*;
 pub use automation::*;
+pub use bot::*;
 pub use care::*;
 pub use desk::*;
 pub use inbox::*;

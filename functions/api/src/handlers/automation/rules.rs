@@ -255,7 +255,10 @@ pub async fn set_control(api: &ApiService, cx: &Context<'_>) -> Answer {
             Some(minutes) if !(1..=shared::bot::turn::MAX_SILENCE_MINUTES).contains(&minutes) => {
                 return Err(unprocessable(
                     "bot_silence_minutes",
-                    format!("1 to {} minutes, or null for 30", shared::bot::turn::MAX_SILENCE_MINUTES),
+                    format!(
+                        "1 to {} minutes, or null for 30",
+                        shared::bot::turn::MAX_SILENCE_MINUTES
+                    ),
                 ));
             }
             minutes => minutes,
