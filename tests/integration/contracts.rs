@@ -339,3 +339,12 @@ async fn the_dynamodb_automation_ledger_keeps_the_contract() {
     let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
     shared::automation::contract::ledger_contract(&store, &org).await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_repeat_counter_keeps_the_contract() {
+    let stack = TestStack::new().await;
+    let store =
+        shared::bot::store::ScenarioStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), stack.name_of("Table"));
+    let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    shared::bot::contract::counts_each_event_once_up_to_the_limit(&store, &org).await;
+}

@@ -8,6 +8,9 @@ use unicode_normalization::char::is_combining_mark;
 
 /// The least similarity a fuzzy match needs.
 pub const FUZZY_THRESHOLD: f64 = 0.85;
+/// Keywords shorter than this match only exactly, as a word or as a prefix: "hi" inside "this"
+/// or one edit away from "ha" is noise, not intent.
+pub const MIN_LOOSE_CHARS: usize = 4;
 /// Texts longer than this are matched on their start only (an edit distance is quadratic).
 pub const MAX_MATCHED_CHARS: usize = 1_024;
 
@@ -90,6 +93,9 @@ pub fn mode_of(text: &str, keyword: &str) -> Option<Mode> {
     if text.starts_with(keyword) {
         return Some(Mode::Prefix);
     }
+    if keyword.chars().count() < MIN_LOOSE_CHARS {
+        return None;
+    }
     if text.contains(keyword) {
         return Some(Mode::Contains);
     }
@@ -129,6 +135,12 @@ mod tests {
         assert_eq!(m("I want the price lisst", "price list"), Some(Mode::Fuzzy));
         assert_eq!(m("opening hours plz", "openning hours"), Some(Mode::Fuzzy));
         assert_eq!(m("goodbye", "hello"), None);
+        assert_eq!(
+            m("this one", "hi"),
+            None,
+            "a short keyword is not looked for inside words"
+        );
+        assert_eq!(m("hi!", "ho"), None);
         assert!(Mode::Exact < Mode::Word && Mode::Contains < Mode::Fuzzy);
     }
 }

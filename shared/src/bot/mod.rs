@@ -3,6 +3,8 @@
 //! (`scenario`) and each turn's decision (`turn`) are pure; the responder runs them on ports.
 
 pub mod adapters;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
 pub mod matching;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
