@@ -7,6 +7,8 @@
 //!
 //! Under `cargo test` this binary only checks it starts.
 
+#[path = "unit_costs/bot.rs"]
+mod bot;
 #[path = "unit_costs/campaign.rs"]
 mod campaign;
 
@@ -31,6 +33,7 @@ const CAMPAIGNS: Function = at_256_mb("campaigns");
 const NOTIFIER: Function = at_256_mb("notifier");
 const TALLY: Function = at_256_mb("tally");
 const DELIVERIES_FN: Function = at_256_mb("deliveries");
+const AUTOMATION: Function = at_256_mb("automation");
 /// Events delivered to an outgoing webhook in the delivery row.
 const WEBHOOK_EVENTS: usize = 100;
 /// The tally's stream batch (template: BatchSize 100, a 10 s window): full from about 10 inbound
@@ -76,7 +79,7 @@ pub(crate) async fn sent_with_statuses(
     (event_source_mapping(sends, jobs.len()), hooks)
 }
 
-fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64) -> Vec<u8> {
+pub(crate) fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64) -> Vec<u8> {
     let wa_id = format!("1650555{customer:04}");
     notification(
         phone_number_id,
@@ -134,7 +137,7 @@ pub(crate) async fn tally_leg(f: &Fixture, tap: &StreamTap) -> Usage {
     .invoked(TALLY, batches.len() as f64)
 }
 
-fn signed(bodies: Vec<Vec<u8>>) -> Vec<(Vec<u8>, String)> {
+pub(crate) fn signed(bodies: Vec<Vec<u8>>) -> Vec<(Vec<u8>, String)> {
     bodies
         .into_iter()
         .map(|body| {
@@ -319,6 +322,7 @@ async fn main() {
     campaign::campaign_row(&mut rows).await;
     live_rows(&mut rows).await;
     webhook_row(&mut rows).await;
+    bot::bot_row(&mut rows).await;
     print_table(&rows);
     let baseline = repo_root().join("tests/benches/unit_costs_baseline.json");
     if let Err(rises) = check_baseline(&rows, &baseline) {

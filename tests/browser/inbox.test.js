@@ -38,6 +38,12 @@ before(async () => {
   });
   assert.equal(agent.status, 201, JSON.stringify(agent.body));
   secondAgentId = agent.body.id;
+  // Created before any message: the automation function reads scenarios through a 30 s cache.
+  const scenario = await api("POST", "/v1/scenarios", {
+    title: "Bot check", keywords: ["bot please"], start_item_id: "hi",
+    items: [{ id: "hi", kind: "text", label: "Hello from the bot!" }],
+  });
+  assert.equal(scenario.status, 201, JSON.stringify(scenario.body));
   const quickReply = await api("POST", "/v1/quick-replies", { title: "Thanks", content: "Thank you for your patience!", shortcut: "thanks" });
   assert.equal(quickReply.status, 201, JSON.stringify(quickReply.body));
   const other = await api("POST", "/v1/register", {
@@ -370,6 +376,24 @@ test("the page is usable from the keyboard alone", async () => {
   assert.equal(await page.locator("#reply-text").inputValue(), "Typed from the keyboard");
   await page.keyboard.press("Shift+Tab");
   assert.equal(await page.evaluate(() => document.activeElement.closest("label, form")?.id), "note-form", "Shift+Tab walks back to the note box");
+});
+
+test("the bot's answer carries its badge, and an agent pauses the bot for one conversation", async () => {
+  const customer = "Bo Bottle";
+  const from = "15550004444";
+  await customerSends({ from, name: customer, wamid: `wamid.browser.bot.${Date.now()}.1`, message: { type: "text", text: { body: "bot please" } } });
+  await listItem(ownerA, customer).waitFor({ timeout: LIVE });
+  await openConversation(ownerA, customer);
+  const badge = ownerA.locator('.bubble.outbound .origin[data-origin="bot"]');
+  await badge.first().waitFor({ timeout: LIVE });
+  assert.match(await ownerA.locator(".bubble.outbound", { hasText: "Hello from the bot!" }).textContent(), /bot/);
+  await ownerA.getByRole("button", { name: "Pause bot" }).click();
+  await ownerA.getByRole("button", { name: "Resume bot" }).waitFor();
+  await customerSends({ from, name: customer, wamid: `wamid.browser.bot.${Date.now()}.2`, message: { type: "text", text: { body: "bot please" } } });
+  await ownerA.locator(".bubble.inbound").nth(1).waitFor({ timeout: LIVE });
+  await ownerA.waitForTimeout(2000);
+  assert.equal(await badge.count(), 1, "paused: the second keyword got no answer");
+  await shot(ownerA, "12-bot-badge-paused");
 });
 
 test("axe-core finds no serious or critical violations in the list and conversation views", async () => {

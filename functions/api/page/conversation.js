@@ -74,6 +74,9 @@ export class ConversationPane {
     $("reopen").hidden = !resolved;
     const me = this.hooks.me();
     $("assign-me").hidden = Boolean(me && c.assigned_agent_id === me.id);
+    // The keyword bot answers here unless an agent paused it.
+    $("bot-toggle").textContent = c.bot_paused ? "Resume bot" : "Pause bot";
+    $("bot-toggle").setAttribute("aria-pressed", c.bot_paused ? "true" : "false");
   }
 
   messagesPath(cursor) {
@@ -182,6 +185,7 @@ export class ConversationPane {
     $("assign-me").addEventListener("click", () => this.act("assign", { agent_id: this.hooks.me().id }));
     $("resolve").addEventListener("click", () => this.act("resolve", {}));
     $("reopen").addEventListener("click", () => this.act("reopen", {}));
+    $("bot-toggle").addEventListener("click", () => this.toggleBot());
     $("transfer").addEventListener("click", () => this.openTransfer());
     $("transfer-form").addEventListener("submit", (event) => this.submitTransfer(event));
     $("contact-toggle").addEventListener("click", () => this.toggleContact());
@@ -189,6 +193,18 @@ export class ConversationPane {
     $("earlier-messages").addEventListener("click", () => this.loadEarlier().catch((error) => {
       $("action-error").textContent = `Could not load earlier messages: ${error.message}`;
     }));
+  }
+
+  async toggleBot() {
+    const id = this.conversation.id;
+    try {
+      await this.api.call("PUT", `/v1/conversations/${encodeURIComponent(id)}/bot`, { paused: !this.conversation.bot_paused });
+      const conversation = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}`);
+      this.hooks.onChanged(conversation);
+      await this.refresh(conversation);
+    } catch (error) {
+      $("action-error").textContent = `Could not change the bot: ${error.message}`;
+    }
   }
 
   async act(action, body) {

@@ -55,9 +55,15 @@ enum Command {
     },
     /// Print the X-Hub-Signature-256 header Meta would send for FILE with the demo app secret.
     Sign { file: PathBuf },
-    /// Deliver a customer's text message to the demo number now, as Meta would (signed webhook).
+    /// Deliver a customer's text message to the demo number now, as Meta would (signed webhook);
+    /// with `--choose ID`, their press of the reply button (or, with `--row`, the list row) ID
+    /// titled TEXT.
     Customer {
         text: String,
+        #[arg(long)]
+        choose: Option<String>,
+        #[arg(long)]
+        row: bool,
         /// The customer's WhatsApp id (phone number, digits).
         #[arg(long, default_value = "16505551234")]
         from: String,
@@ -109,23 +115,42 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Customer { text, from, name } => customer_says(&cli.dev_dir, &text, &from, &name).await,
+        Command::Customer {
+            text,
+            choose,
+            row,
+            from,
+            name,
+        } => customer_says(&cli.dev_dir, &text, choose.map(|id| (id, row)), &from, &name).await,
     }
 }
 
 /// Posts a signed `messages` webhook with one text from `from`, timestamped now (so the 24-hour
 /// window is open for a free-form reply).
-async fn customer_says(dev_dir: &std::path::Path, text: &str, from: &str, name: &str) -> Result<()> {
+async fn customer_says(
+    dev_dir: &std::path::Path,
+    text: &str,
+    choice: Option<(String, bool)>,
+    from: &str,
+    name: &str,
+) -> Result<()> {
     let demo: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dev_dir.join("demo.json")).context("no .dev/demo.json: is `make dev` running?")?,
     )?;
     let url = demo["webhook_url"].as_str().context("demo.json has no webhook_url")?;
     let now = chrono::Utc::now().timestamp();
+    let mut message = serde_json::json!({"from": from, "id": format!("wamid.local.{}", ulid::Ulid::new()), "timestamp": now.to_string(), "type": "text", "text": {"body": text}});
+    if let Some((id, row)) = choice {
+        let kind = if row { "list_reply" } else { "button_reply" };
+        message["type"] = "interactive".into();
+        message["interactive"] = serde_json::json!({"type": kind, kind: {"id": id, "title": text}});
+        message.as_object_mut().map(|m| m.remove("text"));
+    }
     let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": demo::WABA_ID, "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": demo::DISPLAY_PHONE_NUMBER, "phone_number_id": demo::PHONE_NUMBER_ID},
         "contacts": [{"profile": {"name": name}, "wa_id": from}],
-        "messages": [{"from": from, "id": format!("wamid.local.{}", ulid::Ulid::new()), "timestamp": now.to_string(), "type": "text", "text": {"body": text}}],
+        "messages": [message],
     }}]}]})
     .to_string();
     let response = reqwest::Client::new()

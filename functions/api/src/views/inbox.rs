@@ -29,6 +29,8 @@ pub struct Conversation {
     pub window_expires_at: Option<String>,
     /// The campaign whose message the customer answered.
     pub campaign_id: Option<String>,
+    /// An agent paused the keyword bot here (`PUT /v1/conversations/{id}/bot`).
+    pub bot_paused: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -51,6 +53,7 @@ impl From<&inbox::Conversation> for Conversation {
             division_id: c.division_id.clone(),
             window_expires_at: c.window_expires_at.map(rfc3339_seconds),
             campaign_id: c.campaign_id.clone(),
+            bot_paused: c.bot_paused,
             created_at: c.created_at.clone(),
             updated_at: c.updated_at.clone(),
         }
