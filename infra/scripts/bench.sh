@@ -61,6 +61,9 @@ stop_all
 echo "==> the local DynamoDB under load (inbound-shaped transactions; its own moto)"
 "$venv/bin/python" infra/bench/moto_transactions.py --messages "${MOTO_BENCH_MESSAGES:-10000}"
 
+echo "==> the keyword bot: a signed webhook to the bot's reply queued, p50 / p95 over 1,000 customers (devstack)"
+"$root/infra/scripts/bot-latency.sh"
+
 echo "==> the agents' page: transfer size and time to the first conversation list (Chromium, devstack)"
 "$root/infra/scripts/browser-tests.sh" bench
 

@@ -338,6 +338,7 @@ async fn the_dynamodb_automation_ledger_keeps_the_contract() {
     );
     let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
     shared::automation::contract::ledger_contract(&store, &org).await;
+    shared::automation::contract::streak_contract(&store, &org).await;
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ use utoipa::OpenApi;
     AutomationDryRunResult,
     AutomationControl,
     SetAutomationControl,
+    AlertSettings,
     Scenario,
     ScenarioItem,
     ScenarioList,

@@ -28,6 +28,10 @@ pub const ADMIN_PASSWORD: &str = "demo-password-local-only";
 pub struct DemoInfo {
     pub org_id: String,
     pub account_id: String,
+    /// Meta's ids of the demo number and its WABA, for building webhook payloads.
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub display_phone_number: String,
     pub webhook_url: String,
     pub verify_token: String,
     pub app_secret: String,
@@ -105,6 +109,9 @@ pub async fn seed(
     Ok(DemoInfo {
         org_id: ORG_ID.into(),
         account_id: ACCOUNT_ID.into(),
+        phone_number_id: PHONE_NUMBER_ID.into(),
+        waba_id: WABA_ID.into(),
+        display_phone_number: DISPLAY_PHONE_NUMBER.into(),
         webhook_url: format!("{http_base_url}/webhooks/whatsapp/{ACCOUNT_ID}"),
         verify_token: VERIFY_TOKEN.into(),
         app_secret: APP_SECRET.into(),

@@ -96,3 +96,25 @@ pub async fn ledger_contract(ledger: &dyn RunLedger, org_id: &str) {
         "lapsed"
     );
 }
+
+/// The failure streak: a failure adds one once per event, a success ends it, the alert mark holds
+/// until the streak ends.
+pub async fn streak_contract(ledger: &dyn RunLedger, org_id: &str) {
+    let s1 = ledger.streak(org_id, "aut_s", "e1", true).await.unwrap();
+    assert_eq!((s1.failures, s1.since_event.as_str(), s1.alerted), (1, "e1", false));
+    let again = ledger.streak(org_id, "aut_s", "e1", true).await.unwrap();
+    assert_eq!(again.failures, 1, "a redelivery counts once");
+    let s2 = ledger.streak(org_id, "aut_s", "e2", true).await.unwrap();
+    assert_eq!((s2.failures, s2.since_event.as_str()), (2, "e1"));
+    ledger.alerted(org_id, "aut_s").await.unwrap();
+    assert!(ledger.streak(org_id, "aut_s", "e2", true).await.unwrap().alerted);
+    let ended = ledger.streak(org_id, "aut_s", "e3", false).await.unwrap();
+    assert_eq!((ended.failures, ended.alerted), (0, false));
+    let next = ledger.streak(org_id, "aut_s", "e4", true).await.unwrap();
+    assert_eq!(
+        (next.failures, next.since_event.as_str(), next.alerted),
+        (1, "e4", false)
+    );
+    let other = ledger.streak(org_id, "aut_other", "e4", true).await.unwrap();
+    assert_eq!(other.failures, 1, "per rule");
+}

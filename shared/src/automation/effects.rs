@@ -4,8 +4,8 @@
 //! rule and position, and its moves announced on the bus with their cause (the loop guard).
 
 use crate::automation::conditions::Facts;
-use crate::automation::ports::{ActionContext, Effects, FactReads};
-use crate::automation::rule::Action;
+use crate::automation::ports::{ActionContext, Effects, FactReads, Streak};
+use crate::automation::rule::{Action, Rule};
 use crate::automation::walk::Incoming;
 use crate::desk::Note;
 use crate::desk::allocator::Allocate;
@@ -136,6 +136,21 @@ impl Effects for DeskEffects {
             (Action::BlockScenario { scenario_id }, _) => self.block_scenario(cx, scenario_id).await,
             (_, Some(conversation_id)) => self.on_conversation(cx, conversation_id.to_string(), action).await,
             (_, None) => Ok(Err("the event names no conversation".into())),
+        }
+    }
+
+    async fn alert(&self, rule: &Rule, streak: &Streak, last_error: &str) -> Result<(), StoreError> {
+        let event = DomainEvent::automation_alert(
+            &rule.org_id,
+            &rule.rule_id,
+            &rule.name,
+            streak.failures,
+            &streak.since_event,
+            last_error,
+        );
+        match self.events.publish(&[event]).await.is_empty() {
+            true => Ok(()),
+            false => Err(StoreError::io("PutEvents(automation.alert)", "not published")),
         }
     }
 }

@@ -149,7 +149,30 @@ impl Engine {
         };
         self.ports.ledger.record(&run).await?;
         tracing::info!(rule = %rule.rule_id, event = %event.event_id, "rule ran");
+        if let Some(settings) = rule.alert_settings {
+            self.keep_watch(rule, &run, settings.after_failures).await?;
+        }
         Ok(run)
+    }
+
+    /// Counts the run into the rule's failure streak; at the threshold, raises the alert once
+    /// (a redelivery finds it raised, or raises it again under the same id).
+    async fn keep_watch(&self, rule: &Rule, run: &Run, after_failures: u32) -> Result<(), StoreError> {
+        let failed = run.results.iter().find(|r| !r.ok);
+        let streak = self
+            .ports
+            .ledger
+            .streak(&run.org_id, &rule.rule_id, &run.event_id, failed.is_some())
+            .await?;
+        if let Some(failed) = failed
+            && streak.failures >= after_failures
+            && !streak.alerted
+        {
+            tracing::warn!(rule = %rule.rule_id, failures = streak.failures, "automation alert");
+            self.ports.effects.alert(rule, &streak, &failed.detail).await?;
+            self.ports.ledger.alerted(&run.org_id, &rule.rule_id).await?;
+        }
+        Ok(())
     }
 
     fn skipped_run(&self, rule: &Rule, event: &Incoming, skip: Skip, at_ms: i64) -> Run {

@@ -242,4 +242,31 @@ async fn cooldown_pause_and_failed_actions() {
 #[tokio::test]
 async fn the_memory_ledger_keeps_the_ledger_contract() {
     crate::automation::contract::ledger_contract(&MemoryLedger::default(), "org_c").await;
+    crate::automation::contract::streak_contract(&MemoryLedger::default(), "org_c").await;
+}
+
+#[tokio::test]
+async fn a_rule_failing_runs_in_a_row_raises_one_alert_per_streak() {
+    let rig = rig_with(RecordingEffects {
+        failing: vec!["send_text".into()],
+        ..RecordingEffects::default()
+    });
+    let mut failing = named("aut_fail", 10, false, json!([{"type": "send_text", "text": "hi"}]));
+    failing.alert_settings = Some(crate::automation::rule::AlertSettings { after_failures: 2 });
+    *rig.rules.rules.lock().unwrap() = vec![failing];
+    says(&rig, "price?");
+    let detail = json!({});
+    rig.engine.handle(&event("e1", None), &detail).await.unwrap();
+    assert!(
+        rig.effects.alerts.lock().unwrap().is_empty(),
+        "one failure is not a streak of two"
+    );
+    rig.engine.handle(&event("e2", None), &detail).await.unwrap();
+    rig.engine.handle(&event("e3", None), &detail).await.unwrap();
+    let alerts = rig.effects.alerts.lock().unwrap().clone();
+    assert_eq!(alerts.len(), 1, "once per streak: {alerts:?}");
+    assert_eq!(
+        (alerts[0].1, alerts[0].2.as_str(), alerts[0].3.as_str()),
+        (2, "e1", "send_text failed")
+    );
 }

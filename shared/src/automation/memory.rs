@@ -1,7 +1,7 @@
 //! In-memory fakes of the automation ports, for the engine's unit tests and the contract suite.
 
 use crate::automation::conditions::Facts;
-use crate::automation::ports::{ActionContext, Claim, Effects, FactReads, RuleReads, Run, RunLedger};
+use crate::automation::ports::{ActionContext, Claim, Effects, FactReads, RuleReads, Run, RunLedger, Streak};
 use crate::automation::rule::{Action, Rule};
 use crate::automation::walk::{Control, Incoming};
 use crate::platform::StoreError;
@@ -56,6 +56,8 @@ pub struct MemoryLedger {
     /// Until when, held by which event.
     cooldowns: Mutex<BTreeMap<Triple, (i64, String)>>,
     pub runs: Mutex<Vec<Run>>,
+    /// Per (org, rule): the streak and the last event counted into it.
+    streaks: Mutex<BTreeMap<(String, String), (Streak, String)>>,
 }
 
 #[async_trait::async_trait]
@@ -103,6 +105,34 @@ impl RunLedger for MemoryLedger {
         self.runs.lock().unwrap().push(run.clone());
         Ok(())
     }
+
+    async fn streak(&self, org: &str, rule_id: &str, event_id: &str, failed: bool) -> Result<Streak, StoreError> {
+        let mut streaks = self.streaks.lock().unwrap();
+        let (streak, last) = streaks.entry((org.into(), rule_id.into())).or_default();
+        if last != event_id {
+            *last = event_id.to_string();
+            *streak = match (failed, streak.failures) {
+                (false, _) => Streak::default(),
+                (true, 0) => Streak {
+                    failures: 1,
+                    since_event: event_id.to_string(),
+                    alerted: false,
+                },
+                (true, n) => Streak {
+                    failures: n + 1,
+                    ..streak.clone()
+                },
+            };
+        }
+        Ok(streak.clone())
+    }
+
+    async fn alerted(&self, org: &str, rule_id: &str) -> Result<(), StoreError> {
+        if let Some((streak, _)) = self.streaks.lock().unwrap().get_mut(&(org.into(), rule_id.into())) {
+            streak.alerted = true;
+        }
+        Ok(())
+    }
 }
 
 /// Records the actions applied; fails the actions whose type is in `failing` (recorded failure),
@@ -112,6 +142,8 @@ pub struct RecordingEffects {
     pub applied: Mutex<Vec<(ActionContext, Action)>>,
     pub failing: Vec<String>,
     pub crashes: Mutex<usize>,
+    /// Alerts raised: (rule, failures, since event, last error).
+    pub alerts: Mutex<Vec<(String, u32, String, String)>>,
 }
 
 #[async_trait::async_trait]
@@ -130,5 +162,15 @@ impl Effects for RecordingEffects {
             true => Err(format!("{name} failed")),
             false => Ok(format!("{name} done")),
         })
+    }
+
+    async fn alert(&self, rule: &Rule, streak: &Streak, last_error: &str) -> Result<(), StoreError> {
+        self.alerts.lock().unwrap().push((
+            rule.rule_id.clone(),
+            streak.failures,
+            streak.since_event.clone(),
+            last_error.to_string(),
+        ));
+        Ok(())
     }
 }

@@ -77,6 +77,20 @@ pub trait RunLedger: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Records a run (kept 30 days) and, when it executed, marks its claim done.
     async fn record(&self, run: &Run) -> Result<(), StoreError>;
+    /// Counts an executed run into its rule's failure streak, once per event (`failed`: an action
+    /// was refused; a success ends the streak): the streak as it stands.
+    async fn streak(&self, org_id: &str, rule_id: &str, event_id: &str, failed: bool) -> Result<Streak, StoreError>;
+    /// Marks the streak's alert raised.
+    async fn alerted(&self, org_id: &str, rule_id: &str) -> Result<(), StoreError>;
+}
+
+/// A rule's failed runs in a row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Streak {
+    pub failures: u32,
+    /// The event whose run began the streak (names the alert, so a repeat is the same alert).
+    pub since_event: String,
+    pub alerted: bool,
 }
 
 /// Where an action acts, and what it carries so its effects are idempotent and traceable.
@@ -107,4 +121,7 @@ pub trait Effects: Send + Sync {
     /// Carries out one action: what it did, or why it could not (recorded, the walk goes on).
     /// `Err(StoreError)` is a failure to retry (the event is redelivered).
     async fn apply(&self, cx: &ActionContext, action: &Action) -> Result<Result<String, String>, StoreError>;
+    /// Raises `automation.alert` for a rule that failed `streak.failures` runs in a row, the last
+    /// for `last_error`. `Err`: not published (retried with the event).
+    async fn alert(&self, rule: &Rule, streak: &Streak, last_error: &str) -> Result<(), StoreError>;
 }

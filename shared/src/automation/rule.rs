@@ -146,6 +146,17 @@ pub enum Action {
     },
 }
 
+/// Most failed runs in a row an alert may wait for.
+pub const MAX_ALERT_AFTER: u32 = 100;
+
+/// When a rule that keeps failing raises `automation.alert`: after this many runs in a row with a
+/// refused action (once per streak; a run without one ends the streak).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    pub after_failures: u32,
+}
+
 /// A message a rule sends, read as the send API reads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,6 +189,9 @@ pub struct Rule {
     /// RFC 3339; until then it does not run.
     #[serde(default)]
     pub snoozed_until: Option<String>,
+    /// When its runs keep failing, `automation.alert` goes on the bus (none: never).
+    #[serde(default)]
+    pub alert_settings: Option<AlertSettings>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: String,
@@ -331,6 +345,14 @@ pub fn check(rule: &Rule) -> Result<(), RuleRefusal> {
                 id(&format!("{here}.scenario_id"), scenario_id)?
             }
         }
+    }
+    if let Some(alert) = rule.alert_settings
+        && !(1..=MAX_ALERT_AFTER).contains(&alert.after_failures)
+    {
+        return Err(refuse(
+            "alert_settings.after_failures",
+            format!("1 to {MAX_ALERT_AFTER} failed runs in a row"),
+        ));
     }
     if rule.rollout_percentage > 100 {
         return Err(refuse("rollout_percentage", "from 0 to 100"));

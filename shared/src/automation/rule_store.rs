@@ -2,7 +2,7 @@
 //! in partitions of their own per rule: claims (once per event), cooldowns (per conversation),
 //! runs (the log, newest first). Claims and runs expire after 30 days.
 
-use crate::automation::ports::{Claim, RuleReads, Run, RunLedger};
+use crate::automation::ports::{Claim, RuleReads, Run, RunLedger, Streak};
 use crate::automation::rule::Rule;
 use crate::automation::walk::{Control, Incoming};
 use crate::platform::StoreError;
@@ -224,5 +224,61 @@ impl RunLedger for RuleStore {
                 .map_err(|e| StoreError::aws("UpdateItem(automation claim)", e))?;
         }
         Ok(())
+    }
+
+    /// One UpdateItem conditioned on the event not being the last one counted: a failure adds one
+    /// (the first names the streak), a success ends it. A redelivery reads the streak as it is.
+    async fn streak(&self, org_id: &str, rule_id: &str, event_id: &str, failed: bool) -> Result<Streak, StoreError> {
+        let key = table::automation_streak(org_id, rule_id);
+        let update = self
+            .records
+            .client
+            .update_item()
+            .table_name(&self.records.table)
+            .set_key(Some(key_item(&key)))
+            .condition_expression("attribute_not_exists(last_event) OR last_event <> :event")
+            .expression_attribute_values(":event", s(event_id))
+            .expression_attribute_values(":entity", s("AutomationStreak"))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        let update = match failed {
+            true => update
+                .update_expression("SET last_event = :event, entity = :entity, since_event = if_not_exists(since_event, :event) ADD failures :one")
+                .expression_attribute_values(":one", n(1)),
+            false => update.update_expression("SET last_event = :event, entity = :entity REMOVE failures, since_event, alerted"),
+        };
+        let item = match update.send().await {
+            Ok(output) => output.attributes,
+            Err(err) if condition_failed(&err) => self.records.get_item(&key).await?,
+            Err(err) => return Err(StoreError::aws("UpdateItem(automation streak)", err)),
+        };
+        let item = item.unwrap_or_default();
+        Ok(Streak {
+            failures: item
+                .get("failures")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            since_event: item
+                .get("since_event")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default(),
+            alerted: item
+                .get("alerted")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
+        })
+    }
+
+    async fn alerted(&self, org_id: &str, rule_id: &str) -> Result<(), StoreError> {
+        self.records
+            .update_existing(
+                &table::automation_streak(org_id, rule_id),
+                "SET alerted = :true",
+                &[(":true", AttributeValue::Bool(true))],
+                "UpdateItem(automation streak alerted)",
+            )
+            .await
     }
 }

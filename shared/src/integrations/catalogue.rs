@@ -164,6 +164,16 @@ pub const EVENTS: &[EventKind] = &[
         ],
     },
     EventKind {
+        name: "automation.alert",
+        summary: "An automation rule failed as many runs in a row as its alert_settings allow (once per streak)",
+        fields: &[
+            ("rule_id", ID),
+            ("rule_name", TEXT),
+            ("failures", r#"{"type":"integer","minimum":1}"#),
+            ("last_error", TEXT),
+        ],
+    },
+    EventKind {
         name: "webhook.disabled",
         summary: "An endpoint was disabled: it answered 410 Gone, or had no success for five days",
         fields: &[

@@ -252,6 +252,25 @@ impl DomainEvent {
         )
     }
 
+    /// An automation rule failed `failures` runs in a row (its `alert_settings`); one per streak,
+    /// named by the event whose run began it.
+    pub fn automation_alert(
+        org_id: &str,
+        rule_id: &str,
+        rule_name: &str,
+        failures: u32,
+        since_event: &str,
+        last_error: &str,
+    ) -> Self {
+        let last_error: String = last_error.chars().take(MAX_EVENT_TEXT_CHARS).collect();
+        Self::new(
+            "automation.alert",
+            format!("automation.alert:{rule_id}:{since_event}"),
+            org_id,
+            json!({"rule_id": rule_id, "rule_name": rule_name, "failures": failures, "last_error": last_error}),
+        )
+    }
+
     /// An agent resolved a conversation (beside `conversation.changed`, for integrations).
     pub fn conversation_resolved(org_id: &str, conversation_id: &str, resolved_by: &str) -> Self {
         Self::new(

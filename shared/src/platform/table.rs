@@ -692,6 +692,11 @@ pub fn automation_run(org_id: &str, rule_id: &str, at_ms: i64, event_id: &str) -
     )
 }
 
+/// A rule's failure streak (for its alert), beside its runs.
+pub fn automation_streak(org_id: &str, rule_id: &str) -> Key {
+    Key::new(automation_runs_partition(org_id, rule_id), "STREAK".to_string())
+}
+
 /// A keyword scenario (its item graph inline).
 pub fn scenario(org_id: &str, scenario_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{}{scenario_id}", prefix::SCENARIO))

@@ -278,6 +278,11 @@ pub fn apply(components: &mut Value) {
             json!({"type": "string", "minLength": shared::access::password::MIN_CHARS, "maxLength": shared::access::password::MAX_CHARS, "pattern": "\\S"}),
         ),
         (
+            "AlertSettings",
+            "after_failures",
+            json!({"anyOf": [{"type": "integer", "minimum": 0, "maximum": shared::automation::rule::MAX_ALERT_AFTER}, {"type": "null"}]}),
+        ),
+        (
             "SetAutomationControl",
             "bot_silence_minutes",
             json!({"anyOf": [{"type": "integer", "minimum": 1, "maximum": shared::bot::turn::MAX_SILENCE_MINUTES}, {"type": "null"}]}),

@@ -24,6 +24,8 @@ pub struct AutomationRule {
     pub stop_on_match: bool,
     pub cooldown_secs: u32,
     pub snoozed_until: Option<String>,
+    /// `automation.alert` after this many failed runs in a row (null: never).
+    pub alert_settings: Option<AlertSettings>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: String,
@@ -58,6 +60,9 @@ impl From<&rule::Rule> for AutomationRule {
             stop_on_match: r.stop_on_match,
             cooldown_secs: r.cooldown_secs,
             snoozed_until: r.snoozed_until.clone(),
+            alert_settings: r.alert_settings.map(|a| AlertSettings {
+                after_failures: Some(a.after_failures),
+            }),
             created_by: r.created_by.clone(),
             updated_by: r.updated_by.clone(),
             created_at: r.created_at.clone(),
@@ -89,6 +94,18 @@ pub struct WriteAutomationRule {
     pub cooldown_secs: Option<u32>,
     /// RFC 3339; an empty string ends the snooze.
     pub snoozed_until: Option<String>,
+    /// `{"after_failures": n}`: raise `automation.alert` after n (1 to 100) failed runs in a row,
+    /// once per streak; 0 turns alerts off.
+    pub alert_settings: Option<AlertSettings>,
+}
+
+/// When a failing rule raises `automation.alert`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Failed runs in a row (a run with a refused action); 0 (writing) turns alerts off.
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub after_failures: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -73,6 +73,12 @@ fn apply(rule: &mut Rule, body: views::WriteAutomationRule) -> Result<(), HttpEr
     if let Some(cooldown) = body.cooldown_secs {
         rule.cooldown_secs = cooldown;
     }
+    if let Some(alert) = body.alert_settings {
+        rule.alert_settings = match alert.after_failures {
+            None | Some(0) => None,
+            Some(after_failures) => Some(rule::AlertSettings { after_failures }),
+        };
+    }
     if let Some(until) = body.snoozed_until {
         rule.snoozed_until = Some(until).filter(|u| !u.trim().is_empty());
     }
@@ -117,6 +123,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         stop_on_match: false,
         cooldown_secs: 0,
         snoozed_until: None,
+        alert_settings: None,
         created_by: cx.caller.agent_id.clone(),
         updated_by: cx.caller.agent_id.clone(),
         created_at: now.clone(),
