@@ -36,7 +36,8 @@ def call(method, url, key=None, body=None, headers=None):
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             text = response.read()
-            return response.status, (json.loads(text) if text else None)
+            # The webhook answers plain text (EVENT_RECEIVED), the API JSON.
+            return response.status, (json.loads(text) if text[:1] in (b"{", b"[") else text.decode())
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
 

@@ -272,6 +272,7 @@ impl ApiService {
                 facts: shared::automation::effects::StoredFacts {
                     conversations: ConversationStore::new(dynamo.clone(), table),
                     contacts: ContactStore::new(dynamo.clone(), table),
+                    working_hours: WorkingHoursStore::new(dynamo.clone(), table),
                 },
             },
             bot: BotPorts {

@@ -80,6 +80,7 @@ impl AutomationService {
             facts: Arc::new(StoredFacts {
                 conversations: ConversationStore::new(dynamo.clone(), table),
                 contacts: ContactStore::new(dynamo.clone(), table),
+                working_hours: shared::care::working_hours_store::WorkingHoursStore::new(dynamo.clone(), table),
             }),
             ledger: Arc::new(store),
             effects: Arc::new(DeskEffects {

@@ -1,7 +1,7 @@
 //! What an event tells a rule (its [`Facts`], read once per event) and whether a rule's
 //! conditions hold for them: pure, so the dry run and the live walk decide alike.
 
-use crate::automation::rule::{Condition, TextOp, pattern};
+use crate::automation::rule::{Condition, ContactField, TextOp, pattern};
 
 /// The event and the conversation and contact it concerns, as conditions see them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -17,6 +17,11 @@ pub struct Facts {
     pub status: Option<String>,
     pub division_id: Option<String>,
     pub assignee_id: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    /// Read only when a rule asks (`None`: not read, and the condition does not hold).
+    pub in_working_hours: Option<bool>,
 }
 
 /// Patterns compiled once per warm Lambda (a compile costs far more than a match); bounded, and
@@ -81,6 +86,22 @@ pub fn holds(condition: &Condition, facts: &Facts) -> bool {
         Condition::Assignee { agent_id } => facts.conversation_id.is_some() && facts.assignee_id == *agent_id,
         Condition::Account { account_id } => facts.account_id.as_deref() == Some(account_id.as_str()),
         Condition::FirstMessage { is } => facts.first_message == Some(*is),
+        Condition::ContactField {
+            field,
+            op,
+            value,
+            case_sensitive,
+        } => {
+            let known = match field {
+                ContactField::Name => &facts.contact_name,
+                ContactField::Email => &facts.contact_email,
+                ContactField::Phone => &facts.contact_phone,
+            };
+            known
+                .as_deref()
+                .is_some_and(|text| compare(*op, value, *case_sensitive, text))
+        }
+        Condition::InWorkingHours { is } => facts.in_working_hours == Some(*is),
     }
 }
 
@@ -109,7 +130,43 @@ mod tests {
             status: Some("open".into()),
             division_id: Some("div_1".into()),
             assignee_id: None,
+            contact_name: Some("Ada Lovelace".into()),
+            contact_email: Some("ada@example.com".into()),
+            contact_phone: Some("4915112345678".into()),
+            in_working_hours: Some(false),
         }
+    }
+
+    #[test]
+    fn contact_fields_and_working_hours() {
+        let f = facts();
+        let yes = |v: serde_json::Value| holds(&condition(v), &f);
+        assert!(yes(
+            json!({"type": "contact_field", "field": "name", "op": "starts_with", "value": "ada"})
+        ));
+        assert!(yes(
+            json!({"type": "contact_field", "field": "email", "op": "matches", "value": "@example\\.com$"})
+        ));
+        assert!(yes(
+            json!({"type": "contact_field", "field": "phone", "op": "starts_with", "value": "49"})
+        ));
+        assert!(!yes(
+            json!({"type": "contact_field", "field": "name", "op": "equals", "value": "ada", "case_sensitive": true})
+        ));
+        assert!(yes(json!({"type": "in_working_hours", "is": false})));
+        assert!(!yes(json!({"type": "in_working_hours", "is": true})));
+        let unread = Facts {
+            in_working_hours: None,
+            ..facts()
+        };
+        assert!(!holds(
+            &condition(json!({"type": "in_working_hours", "is": false})),
+            &unread
+        ));
+        assert!(
+            condition(json!({"type": "any", "conditions": [{"type": "in_working_hours", "is": true}]}))
+                .needs_working_hours()
+        );
     }
 
     #[test]

@@ -26,11 +26,12 @@ use std::sync::Arc;
 pub struct StoredFacts {
     pub conversations: ConversationStore,
     pub contacts: ContactStore,
+    pub working_hours: crate::care::working_hours_store::WorkingHoursStore,
 }
 
 #[async_trait::async_trait]
 impl FactReads for StoredFacts {
-    async fn facts(&self, event: &Incoming, detail: &Value) -> Result<Facts, StoreError> {
+    async fn facts(&self, event: &Incoming, detail: &Value, working_hours: bool) -> Result<Facts, StoreError> {
         let text = |name: &str| detail.get(name).and_then(Value::as_str).map(str::to_string);
         let mut facts = Facts {
             conversation_id: event.conversation_id.clone(),
@@ -53,7 +54,24 @@ impl FactReads for StoredFacts {
         if let Some(contact_id) = &event.contact_id
             && let Some(contact) = self.contacts.contact(&event.org_id, contact_id).await?
         {
+            facts.contact_name = crate::inbox::contact_store::display_name(&contact).map(str::to_string);
+            facts.contact_email = contact.email;
+            facts.contact_phone = contact.wa_id;
             facts.contact_tags = contact.tags;
+        }
+        if working_hours {
+            // Inside unless the schedule in force says closed at the event's time (none: open).
+            let at_ms = event
+                .occurred_ms
+                .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+            let hours = self
+                .working_hours
+                .in_force(&event.org_id, facts.division_id.as_deref())
+                .await?;
+            let closed = hours
+                .and_then(|h| h.calendar().ok())
+                .and_then(|calendar| calendar.closed_until(at_ms));
+            facts.in_working_hours = Some(closed.is_none());
         }
         Ok(facts)
     }

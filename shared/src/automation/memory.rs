@@ -37,7 +37,7 @@ pub struct FixedFacts(pub Mutex<Facts>);
 
 #[async_trait::async_trait]
 impl FactReads for FixedFacts {
-    async fn facts(&self, _: &Incoming, _: &serde_json::Value) -> Result<Facts, StoreError> {
+    async fn facts(&self, _: &Incoming, _: &serde_json::Value, _: bool) -> Result<Facts, StoreError> {
         Ok(self.0.lock().unwrap().clone())
     }
 }

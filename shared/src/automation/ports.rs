@@ -16,8 +16,14 @@ pub trait RuleReads: Send + Sync {
 
 #[async_trait::async_trait]
 pub trait FactReads: Send + Sync {
-    /// What conditions see of `event` (`detail`: the bus event's detail).
-    async fn facts(&self, event: &Incoming, detail: &serde_json::Value) -> Result<Facts, StoreError>;
+    /// What conditions see of `event` (`detail`: the bus event's detail); the working hours are
+    /// read only when `working_hours` (a rule asks).
+    async fn facts(
+        &self,
+        event: &Incoming,
+        detail: &serde_json::Value,
+        working_hours: bool,
+    ) -> Result<Facts, StoreError>;
 }
 
 /// What claiming (event, rule) found.

@@ -102,6 +102,39 @@ pub enum Condition {
     Account { account_id: String },
     /// The message is (or is not) the first of its conversation.
     FirstMessage { is: bool },
+    /// A contact field (`name`: the agent-given name, else the WhatsApp profile name; `email`;
+    /// `phone`: the WhatsApp number's digits), compared as message texts are.
+    ContactField {
+        field: ContactField,
+        op: TextOp,
+        value: String,
+        #[serde(default)]
+        case_sensitive: bool,
+    },
+    /// The event happened inside (or outside) the working hours of the conversation's division,
+    /// else the organization's (none set: always inside).
+    InWorkingHours { is: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactField {
+    Name,
+    Email,
+    Phone,
+}
+
+impl Condition {
+    /// Whether it (or a condition in its groups) asks for the working hours.
+    pub fn needs_working_hours(&self) -> bool {
+        match self {
+            Condition::All { conditions } | Condition::Any { conditions } => {
+                conditions.iter().any(Condition::needs_working_hours)
+            }
+            Condition::InWorkingHours { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// What a rule does, in order.
@@ -275,6 +308,12 @@ fn check_conditions(field: &str, conditions: &[Condition], depth: usize) -> Resu
                 op,
                 value,
                 case_sensitive,
+            }
+            | Condition::ContactField {
+                op,
+                value,
+                case_sensitive,
+                ..
             } => {
                 text(&format!("{here}.value"), value, MAX_VALUE_CHARS)?;
                 if *op == TextOp::Matches {
@@ -296,7 +335,7 @@ fn check_conditions(field: &str, conditions: &[Condition], depth: usize) -> Resu
                 }
             }
             Condition::Account { account_id } => id(&format!("{here}.account_id"), account_id)?,
-            Condition::FirstMessage { .. } => {}
+            Condition::FirstMessage { .. } | Condition::InWorkingHours { .. } => {}
         }
     }
     Ok(count)

@@ -209,7 +209,8 @@ pub async fn test(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let detail = json!({"text": body.message_text, "type": body.message_type.clone().or(body.message_text.as_ref().map(|_| "text".to_string())),
         "first_in_conversation": body.first_message});
-    let facts: Facts = api.automation.facts.facts(&event, &detail).await?;
+    let working_hours = rule.conditions.iter().any(|c| c.needs_working_hours());
+    let facts: Facts = api.automation.facts.facts(&event, &detail, working_hours).await?;
     let control: Control = api.automation.rules.control(cx.org()).await?;
     let verdict = walk::verdict(&rule, &event, &facts, &control, &shared::platform::items::now_rfc3339());
     let would_run = verdict.skip.is_none();
