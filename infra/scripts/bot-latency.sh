@@ -18,4 +18,7 @@ GRAPH_PORT="$(free_port)"
 WS_PORT="$(free_port)"
 export GRAPH_PORT WS_PORT
 start_devstack "$out_dir" botlatency "$http_port"
-"$venv/bin/python" infra/bench/bot_latency.py --dev-dir "$out_dir" --customers "${BOT_LATENCY_CUSTOMERS:-1000}"
+# Locally each queue has one poller (Lambda runs many consumers): the rate stays where one poller
+# per function keeps up, so the figure is the path's latency, not a local queue's backlog.
+"$venv/bin/python" infra/bench/bot_latency.py --dev-dir "$out_dir" \
+  --customers "${BOT_LATENCY_CUSTOMERS:-1000}" --rate "${BOT_LATENCY_RATE:-2}" --timeout 120

@@ -238,14 +238,7 @@ async fn webhook_row(rows: &mut Vec<Row>) {
             .collect(),
     );
     inbound(&f, &messages).await;
-    let mut queued = Vec::new();
-    loop {
-        let more = f.stack.drain("DeliveriesQueue").await;
-        if more.is_empty() {
-            break;
-        }
-        queued.extend(more);
-    }
+    let mut queued = f.stack.drain_settled("DeliveriesQueue").await;
     // The subscribed events only (the rule also carries the others; the function skips them).
     let service = f.deliveries();
     // One warm sandbox: its cache of the organization's endpoints is filled once.

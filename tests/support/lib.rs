@@ -212,6 +212,19 @@ impl TestStack {
         graph
     }
 
+    /// Every message on a queue, received until a receive comes back empty (moto may answer a
+    /// receive empty while a publish is still landing).
+    pub async fn drain_settled(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
+        let mut all = Vec::new();
+        loop {
+            let more = self.drain(logical_id).await;
+            if more.is_empty() {
+                return all;
+            }
+            all.extend(more);
+        }
+    }
+
     /// Every message on a queue (received and hidden, so none is counted twice).
     pub async fn drain(&self, logical_id: &str) -> Vec<aws_sdk_sqs::types::Message> {
         let url = self.queue_url(logical_id);

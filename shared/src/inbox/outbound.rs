@@ -63,6 +63,35 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> InvalidContent {
     }
 }
 
+/// A medium's caption and file name, by upload or by link: Meta's limits.
+pub(crate) fn media_extras_ok(
+    media_kind: MediaKind,
+    caption: &Option<String>,
+    filename: &Option<String>,
+) -> Result<(), InvalidContent> {
+    if filename
+        .as_ref()
+        .is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS)
+    {
+        return Err(invalid(
+            "content.filename",
+            format!("at most {MAX_FILENAME_CHARS} characters"),
+        ));
+    }
+    if let Some(caption) = caption {
+        if matches!(media_kind, MediaKind::Audio | MediaKind::Sticker) {
+            return Err(invalid("content.caption", "audio and stickers take no caption"));
+        }
+        if caption.chars().count() > MAX_CAPTION_CHARS {
+            return Err(invalid(
+                "content.caption",
+                format!("at most {MAX_CAPTION_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks content an agent wants to send against Meta's limits.
 pub fn validate(content: &Content) -> Result<(), InvalidContent> {
     match content {
@@ -87,26 +116,7 @@ pub fn validate(content: &Content) -> Result<(), InvalidContent> {
                     format!("must name an uploaded media file (at most {MAX_MEDIA_ID_CHARS} characters)"),
                 ));
             }
-            if filename
-                .as_ref()
-                .is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS)
-            {
-                return Err(invalid(
-                    "content.filename",
-                    format!("at most {MAX_FILENAME_CHARS} characters"),
-                ));
-            }
-            if let Some(caption) = caption {
-                if matches!(media_kind, MediaKind::Audio | MediaKind::Sticker) {
-                    return Err(invalid("content.caption", "audio and stickers take no caption"));
-                }
-                if caption.chars().count() > MAX_CAPTION_CHARS {
-                    return Err(invalid(
-                        "content.caption",
-                        format!("at most {MAX_CAPTION_CHARS} characters"),
-                    ));
-                }
-            }
+            media_extras_ok(*media_kind, caption, filename)?;
         }
         Content::Template {
             name,

@@ -2,7 +2,7 @@
 //! locations): Meta's limits checked before sending, so a refusal is a 422 naming the field and
 //! never Meta's error after the message was accepted, and Meta's `interactive` request shapes.
 
-use crate::inbox::outbound::{InvalidContent, MAX_CAPTION_CHARS, MAX_FILENAME_CHARS};
+use crate::inbox::outbound::InvalidContent;
 use crate::meta::{Content, ListRow, MediaKind};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -272,27 +272,7 @@ fn link_ok(
             format!("an https:// link Meta can fetch, at most {MAX_LINK_CHARS} characters without spaces"),
         ));
     }
-    if let Some(caption) = caption {
-        if matches!(media_kind, MediaKind::Audio | MediaKind::Sticker) {
-            return Err(invalid("content.caption", "audio and stickers take no caption"));
-        }
-        if caption.chars().count() > MAX_CAPTION_CHARS {
-            return Err(invalid(
-                "content.caption",
-                format!("at most {MAX_CAPTION_CHARS} characters"),
-            ));
-        }
-    }
-    if filename
-        .as_ref()
-        .is_some_and(|f| f.chars().count() > MAX_FILENAME_CHARS)
-    {
-        return Err(invalid(
-            "content.filename",
-            format!("at most {MAX_FILENAME_CHARS} characters"),
-        ));
-    }
-    Ok(())
+    crate::inbox::outbound::media_extras_ok(media_kind, caption, filename)
 }
 
 fn location_ok(

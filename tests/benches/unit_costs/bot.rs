@@ -33,14 +33,7 @@ pub(crate) async fn bot_row(rows: &mut Vec<Row>) {
             .collect(),
     );
     inbound(&f, &messages).await;
-    let mut queued = Vec::new();
-    loop {
-        let more = f.stack.drain("AutomationQueue").await;
-        if more.is_empty() {
-            break;
-        }
-        queued.extend(more);
-    }
+    let queued = f.stack.drain_settled("AutomationQueue").await;
     let automation = measure(async {
         for chunk in queued.chunks(10) {
             let (response, _) = warm.process(sqs_event_of(chunk)).await;

@@ -11,13 +11,7 @@ use shared::bot::scenario::MAX_SCENARIOS;
 use shared::platform::ids;
 
 pub async fn blocked(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let id = cx.id("contact_id", "contact")?;
-    let contact = api
-        .inbox
-        .contacts
-        .contact(cx.org(), &id)
-        .await?
-        .ok_or_else(|| not_found("contact"))?;
+    let contact = crate::handlers::contacts::load(api, cx).await?;
     ok(&views::BlockedScenarios {
         scenario_ids: contact.blocked_scenarios,
     })

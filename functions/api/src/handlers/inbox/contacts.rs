@@ -7,6 +7,7 @@ use crate::rules;
 use crate::views;
 use shared::desk;
 use shared::inbox::contact_store::{ContactChanges, NewContact};
+use shared::platform::http_error::HttpError;
 
 pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     let (limit, start) = cx.page()?;
@@ -54,15 +55,18 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
     })
 }
 
-pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+/// The contact the path names (404 when it is none of the organization's).
+pub(crate) async fn load(api: &ApiService, cx: &Context<'_>) -> Result<shared::inbox::Contact, HttpError> {
     let id = cx.id("contact_id", "contact")?;
-    let contact = api
-        .inbox
+    api.inbox
         .contacts
         .contact(cx.org(), &id)
         .await?
-        .ok_or_else(|| not_found("contact"))?;
-    ok(&views::Contact::from(&contact))
+        .ok_or_else(|| not_found("contact"))
+}
+
+pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
+    ok(&views::Contact::from(&load(api, cx).await?))
 }
 
 pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
