@@ -16,6 +16,7 @@ use std::sync::Mutex;
 mod access;
 mod automation;
 mod bad_input;
+mod bot;
 mod care;
 mod desk;
 mod inbox;
@@ -25,7 +26,7 @@ mod roles;
 mod tenancy;
 
 /// The admin walks (tests ending in [`Walk::done`]) and the operations they called so far.
-const WALKS: usize = 13;
+const WALKS: usize = 14;
 static WALKED: Mutex<(usize, BTreeSet<String>)> = Mutex::new((0, BTreeSet::new()));
 
 /// Calls the API and remembers which operations were exercised.
@@ -131,6 +132,7 @@ fn every_walk_is_counted() {
         include_str!("access.rs"),
         include_str!("automation.rs"),
         include_str!("bad_input.rs"),
+        include_str!("bot.rs"),
         include_str!("care.rs"),
         include_str!("desk.rs"),
         include_str!("inbox.rs"),

@@ -24,6 +24,13 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         UpdateAutomationRule => json!({"name": "Renamed"}),
         TestAutomationRule => json!({}),
         SetAutomationControl => json!({"is_paused": false}),
+        CreateScenario => json!({"title": "iso", "keywords": ["iso"], "start_item_id": "a",
+            "items": [{"id": "a", "kind": "text", "label": "Hi"}]}),
+        UpdateScenario => json!({"title": "Renamed"}),
+        CreateScenarioTemplate => json!({"name": "iso", "catalog_id": "1"}),
+        UpdateScenarioTemplate => json!({"name": "Renamed"}),
+        SetBlockedScenarios => json!({"scenario_ids": []}),
+        SetConversationBot => json!({"paused": true}),
         RegisterAccount => {
             json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
         }
@@ -186,6 +193,19 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("rule_id", rule["id"].as_str().unwrap().into());
+    for (path, operation, name) in [
+        ("/v1/scenarios", Operation::CreateScenario, "scenario_id"),
+        (
+            "/v1/scenario-templates",
+            Operation::CreateScenarioTemplate,
+            "scenario_template_id",
+        ),
+    ] {
+        let created = w
+            .expect(StatusCode::CREATED, "POST", path, a, valid_body(operation, &ids))
+            .await;
+        ids.insert(name, created["id"].as_str().unwrap().into());
+    }
     let test = w
         .expect(
             StatusCode::ACCEPTED,

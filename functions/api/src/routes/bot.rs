@@ -75,7 +75,7 @@ pub(super) const ROUTES: &[Route] = &[
     .status(201),
     route(
         "GET",
-        "/v1/scenario-templates/{template_id}",
+        "/v1/scenario-templates/{scenario_template_id}",
         GetScenarioTemplate,
         "automation.read",
         "bot",
@@ -84,7 +84,7 @@ pub(super) const ROUTES: &[Route] = &[
     .returns("ScenarioTemplate"),
     route(
         "PATCH",
-        "/v1/scenario-templates/{template_id}",
+        "/v1/scenario-templates/{scenario_template_id}",
         UpdateScenarioTemplate,
         "automation.manage",
         "bot",
@@ -94,7 +94,7 @@ pub(super) const ROUTES: &[Route] = &[
     .returns("ScenarioTemplate"),
     route(
         "DELETE",
-        "/v1/scenario-templates/{template_id}",
+        "/v1/scenario-templates/{scenario_template_id}",
         DeleteScenarioTemplate,
         "automation.manage",
         "bot",

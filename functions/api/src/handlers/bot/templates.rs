@@ -14,7 +14,7 @@ use shared::platform::http_error::HttpError;
 use shared::platform::ids;
 
 async fn load(api: &ApiService, cx: &Context<'_>) -> Result<ScenarioTemplate, HttpError> {
-    let id = cx.id("template_id", "scenario template")?;
+    let id = cx.id("scenario_template_id", "scenario template")?;
     api.bot
         .scenarios
         .template(cx.org(), &id)
@@ -128,7 +128,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
 }
 
 pub async fn delete(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let id = cx.id("template_id", "scenario template")?;
+    let id = cx.id("scenario_template_id", "scenario template")?;
     let scenarios = api.bot.scenarios.scenarios(cx.org()).await?;
     if let Some(user) = scenarios
         .iter()
