@@ -39,16 +39,73 @@ pub async fn dispatch_public(api: &ApiService, route: &Route, request: &lambda_h
     }
 }
 
+/// The route's handler. Each context's handlers are matched in a function of their own, awaited
+/// boxed: one match over every route made a poll frame the size of all their futures together,
+/// past a 2 MiB worker stack in debug builds.
 pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answer {
     use Operation::*;
-    match route.operation {
-        OpenApi | Login | Register | CompletePasswordReset => dispatch_public(api, route, cx.request).await,
+    if let OpenApi | Login | Register | CompletePasswordReset = route.operation {
+        return dispatch_public(api, route, cx.request).await;
+    }
+    let operation = route.operation;
+    if let Some(answer) = Box::pin(access_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(automation_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(inbox_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(desk_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(integrations_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(outreach_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(care_routes(api, operation, cx)).await {
+        return answer;
+    }
+    Err(HttpError::not_found("no such route"))
+}
+
+/// Sign-in, agents, keys, roles and accounts.
+async fn access_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ChangeOwnPassword => passwords::change_own(api, cx).await,
         RequestPasswordReset => passwords::request_reset(api, cx).await,
         Logout => sign_in::logout(api, cx.request).await,
         Me => agents::me(api, cx).await,
         ListPermissions => crate::request::ok(&crate::views::PermissionList::all()),
         ListRoles => roles::list(api, cx).await,
+        CreateRole => roles::create(api, cx).await,
+        GetRole => roles::get(api, cx).await,
+        UpdateRole => roles::update(api, cx).await,
+        DeleteRole => roles::delete(api, cx).await,
+        ListAgents => agents::list(api, cx).await,
+        CreateAgent => agents::create(api, cx).await,
+        GetAgent => agents::get(api, cx).await,
+        UpdateAgent => agents::update(api, cx).await,
+        DeactivateAgent => agents::deactivate(api, cx).await,
+        ListApiKeys => agents::list_keys(api, cx).await,
+        CreateApiKey => agents::create_key(api, cx).await,
+        RevokeApiKey => agents::revoke_key(api, cx).await,
+        ListAccounts => accounts::list(api, cx).await,
+        RegisterAccount => accounts::register(api, cx).await,
+        GetAccount => accounts::get(api, cx).await,
+        UpdateAccount => accounts::update(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Automation rules and the keyword bot.
+async fn automation_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ListAutomationRules => automation_rules::list(api, cx).await,
         CreateAutomationRule => automation_rules::create(api, cx).await,
         GetAutomationRule => automation_rules::get(api, cx).await,
@@ -72,10 +129,14 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         SetBlockedScenarios => bot_turns::set_blocked(api, cx).await,
         SetConversationBot => bot_turns::pause(api, cx).await,
         ListBotRuns => bot_turns::runs(api, cx).await,
-        CreateRole => roles::create(api, cx).await,
-        GetRole => roles::get(api, cx).await,
-        UpdateRole => roles::update(api, cx).await,
-        DeleteRole => roles::delete(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Conversations, messages, contacts, media and analytics.
+async fn inbox_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ListConversations => conversations::list(api, cx).await,
         GetConversation => conversations::get(api, cx).await,
         MarkRead => conversations::mark_read(api, cx).await,
@@ -88,14 +149,20 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         AddNote => conversations::add_note(api, cx).await,
         ListMessages => messages::list(api, cx).await,
         SendMessage => messages::send(api, cx).await,
-        ListAgents => agents::list(api, cx).await,
-        CreateAgent => agents::create(api, cx).await,
-        GetAgent => agents::get(api, cx).await,
-        UpdateAgent => agents::update(api, cx).await,
-        DeactivateAgent => agents::deactivate(api, cx).await,
-        ListApiKeys => agents::list_keys(api, cx).await,
-        CreateApiKey => agents::create_key(api, cx).await,
-        RevokeApiKey => agents::revoke_key(api, cx).await,
+        ListContacts => contacts::list(api, cx).await,
+        CreateContact => contacts::create(api, cx).await,
+        GetContact => contacts::get(api, cx).await,
+        UpdateContact => contacts::update(api, cx).await,
+        AnalyticsOverview => analytics::overview(api, cx).await,
+        UploadMedia => media::upload(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Divisions and quick replies.
+async fn desk_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ListDivisions => divisions::list(api, cx).await,
         CreateDivision => divisions::create(api, cx).await,
         GetDivision => divisions::get(api, cx).await,
@@ -103,16 +170,18 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         ListMembers => divisions::members(api, cx).await,
         AddMember => divisions::add_member(api, cx).await,
         RemoveMember => divisions::remove_member(api, cx).await,
-        ListAccounts => accounts::list(api, cx).await,
-        RegisterAccount => accounts::register(api, cx).await,
-        GetAccount => accounts::get(api, cx).await,
-        UpdateAccount => accounts::update(api, cx).await,
-        ListContacts => contacts::list(api, cx).await,
-        CreateContact => contacts::create(api, cx).await,
-        GetContact => contacts::get(api, cx).await,
-        UpdateContact => contacts::update(api, cx).await,
         ListQuickReplies => quick_replies::list(api, cx).await,
         CreateQuickReply => quick_replies::create(api, cx).await,
+        UpdateQuickReply => quick_replies::update(api, cx).await,
+        DeleteQuickReply => quick_replies::delete(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Outgoing webhooks and their deliveries.
+async fn integrations_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ListWebhooks => webhooks::list(api, cx).await,
         CreateWebhook => webhooks::create(api, cx).await,
         GetWebhook => webhooks::get(api, cx).await,
@@ -124,16 +193,14 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetWebhookDelivery => webhook_deliveries::get(api, cx).await,
         RedeliverWebhookDelivery => webhook_deliveries::redeliver(api, cx).await,
         RedeliverFailedWebhookDeliveries => webhook_deliveries::redeliver_failed(api, cx).await,
-        UpdateQuickReply => quick_replies::update(api, cx).await,
-        DeleteQuickReply => quick_replies::delete(api, cx).await,
-        AnalyticsOverview => analytics::overview(api, cx).await,
-        GetConversationSla => conversation_sla::get(api, cx).await,
-        ApplySlaPolicy => conversation_sla::apply(api, cx).await,
-        ListCsatSurveys => csat::list(api, cx).await,
-        ListChatExpirationRules => chat_expiration::list(api, cx).await,
-        SetChatExpirationRule => chat_expiration::set(api, cx).await,
-        DeleteChatExpirationRule => chat_expiration::delete(api, cx).await,
-        UploadMedia => media::upload(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Templates, campaigns, recipients and scheduled messages.
+async fn outreach_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
         ListTemplates => templates::list(api, cx).await,
         CreateTemplate => templates::create(api, cx).await,
         GetTemplate => templates::get(api, cx).await,
@@ -151,6 +218,23 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         ScheduleMessage => scheduled::create(api, cx).await,
         GetScheduledMessage => scheduled::get(api, cx).await,
         CancelScheduledMessage => scheduled::cancel(api, cx).await,
+        CancelCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Cancel).await,
+        AddRecipients => recipients::add(api, cx).await,
+        ListRecipients => recipients::list(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// Working hours, SLA, chat expiration and surveys.
+async fn care_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
+        GetConversationSla => conversation_sla::get(api, cx).await,
+        ApplySlaPolicy => conversation_sla::apply(api, cx).await,
+        ListCsatSurveys => csat::list(api, cx).await,
+        ListChatExpirationRules => chat_expiration::list(api, cx).await,
+        SetChatExpirationRule => chat_expiration::set(api, cx).await,
+        DeleteChatExpirationRule => chat_expiration::delete(api, cx).await,
         GetWorkingHours => working_hours::get(api, cx, false).await,
         SetWorkingHours => working_hours::set(api, cx, false).await,
         DeleteWorkingHours => working_hours::delete(api, cx, false).await,
@@ -162,8 +246,6 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         GetSlaPolicy => sla_policies::get(api, cx).await,
         UpdateSlaPolicy => sla_policies::update(api, cx).await,
         DeleteSlaPolicy => sla_policies::delete(api, cx).await,
-        CancelCampaign => campaigns::command(api, cx, shared::outreach::campaign::Command::Cancel).await,
-        AddRecipients => recipients::add(api, cx).await,
-        ListRecipients => recipients::list(api, cx).await,
-    }
+        _ => return None,
+    })
 }
