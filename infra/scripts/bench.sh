@@ -6,10 +6,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
 
-echo "==> criterion: webhook intake, ingest parsing, an automation rule walk"
+echo "==> criterion: webhook intake, ingest parsing, an automation rule walk, a keyword bot pick"
 cargo bench -p webhook --bench webhook_intake -- --warm-up-time 1 --measurement-time 4
 cargo bench -p ingest --bench ingest_parse -- --warm-up-time 1 --measurement-time 4
 cargo bench -p automation --bench rule_walk -- --warm-up-time 1 --measurement-time 4
+cargo bench -p automation --bench keyword_match -- --warm-up-time 1 --measurement-time 4
 
 mkdir -p target
 dynalite_pid=""

@@ -1,7 +1,8 @@
 //! Which keyword scenario a customer's text starts, decided without I/O. Text and keywords are
 //! folded alike (Unicode NFKC, case-folded, accents removed, other scripts' digits made ASCII,
 //! punctuation read as a space), then matched by the best mode: exact, then whole words, prefix,
-//! contains, and last fuzzy (a normalized Damerau-Levenshtein similarity of at least 0.85).
+//! contains, and last fuzzy (a normalized Damerau-Levenshtein similarity, the optimal string
+//! alignment variant, of at least 0.85).
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -78,35 +79,139 @@ pub fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-/// How the folded `keyword` matches the folded `text`, if it does.
-pub fn mode_of(text: &str, keyword: &str) -> Option<Mode> {
+/// A customer's text folded once, with what every keyword's match needs of it.
+pub struct Folded {
+    text: String,
+    /// The text between spaces, for whole-word matches.
+    padded: String,
+    /// Each word's byte range and length in characters, for fuzzy runs of words.
+    words: Vec<(usize, usize, usize)>,
+}
+
+impl Folded {
+    pub fn new(text: &str) -> Self {
+        let text = normalize(text);
+        let mut words = Vec::new();
+        let mut at = 0;
+        for word in text.split(' ') {
+            words.push((at, at + word.len(), word.chars().count()));
+            at += word.len() + 1;
+        }
+        Self {
+            padded: format!(" {text} "),
+            text,
+            words,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// How the folded `keyword` matches the folded text, if it does.
+pub fn mode_of(text: &Folded, keyword: &str) -> Option<Mode> {
+    strict_mode(text, keyword).or_else(|| fuzzy(text, keyword).then_some(Mode::Fuzzy))
+}
+
+/// How `keyword` matches exactly, as a word, a prefix or inside the text (fuzzy not tried).
+pub fn strict_mode(text: &Folded, keyword: &str) -> Option<Mode> {
     if keyword.is_empty() || text.is_empty() {
         return None;
     }
-    if text == keyword {
+    if text.text == keyword {
         return Some(Mode::Exact);
     }
-    let padded = format!(" {text} ");
-    if padded.contains(&format!(" {keyword} ")) {
+    let (padded, keyword_chars) = (&text.padded, keyword.chars().count());
+    let whole_word = padded
+        .match_indices(keyword)
+        .any(|(at, _)| padded[..at].ends_with(' ') && padded[at + keyword.len()..].starts_with(' '));
+    if whole_word {
         return Some(Mode::Word);
     }
-    if text.starts_with(keyword) {
+    if text.text.starts_with(keyword) {
         return Some(Mode::Prefix);
     }
-    if keyword.chars().count() < MIN_LOOSE_CHARS {
+    if keyword_chars < MIN_LOOSE_CHARS {
         return None;
     }
-    if text.contains(keyword) {
-        return Some(Mode::Contains);
+    text.text.contains(keyword).then_some(Mode::Contains)
+}
+
+/// Whether `keyword` is like the whole text, or like a run of as many words as it has (only runs
+/// whose length could be near enough are compared).
+pub fn fuzzy(text: &Folded, keyword: &str) -> bool {
+    let keyword_chars = keyword.chars().count();
+    if keyword_chars < MIN_LOOSE_CHARS || text.is_empty() {
+        return false;
     }
-    // Fuzzy: the whole text, or any run of as many words as the keyword has.
-    let words: Vec<&str> = text.split(' ').collect();
+    if similar(&text.text, keyword) {
+        return true;
+    }
     let span = keyword.split(' ').count();
-    let similar = |candidate: &str| strsim::normalized_damerau_levenshtein(candidate, keyword) >= FUZZY_THRESHOLD;
-    if similar(text) || (span <= words.len() && words.windows(span).any(|run| similar(&run.join(" ")))) {
-        return Some(Mode::Fuzzy);
+    span <= text.words.len()
+        && text.words.windows(span).any(|run| {
+            let chars = run.iter().map(|w| w.2).sum::<usize>() + span - 1;
+            within_reach(chars, keyword_chars) && similar(&text.text[run[0].0..run[span - 1].1], keyword)
+        })
+}
+
+/// How many edits the threshold allows between texts of these lengths.
+fn allowed_edits(a: usize, b: usize) -> usize {
+    ((1.0 - FUZZY_THRESHOLD) * a.max(b) as f64).floor() as usize
+}
+
+/// The bag distance: characters one has beyond the other's, the larger side. It never exceeds
+/// the edit distance, so a bag distance past the allowance rules a pair out cheaply.
+fn bag_distance(a: &str, b: &str) -> usize {
+    let mut counts: std::collections::HashMap<char, i32> = std::collections::HashMap::new();
+    for c in a.chars() {
+        *counts.entry(c).or_default() += 1;
     }
-    None
+    for c in b.chars() {
+        *counts.entry(c).or_default() -= 1;
+    }
+    let (more, fewer) = counts.values().fold((0, 0), |(more, fewer), n| match *n {
+        n if n > 0 => (more + n as usize, fewer),
+        n => (more, fewer + (-n) as usize),
+    });
+    more.max(fewer)
+}
+
+/// Whether lengths `a` and `b` are near enough for the threshold to be reached at all.
+fn within_reach(a: usize, b: usize) -> bool {
+    let longest = a.max(b);
+    longest > 0 && (a.abs_diff(b) as f64) <= (1.0 - FUZZY_THRESHOLD) * longest as f64
+}
+
+/// Whether two folded texts are at least [`FUZZY_THRESHOLD`] alike. Lengths further apart than
+/// the threshold allows are told apart without computing the distance (most candidates).
+fn similar(candidate: &str, keyword: &str) -> bool {
+    let (a, b) = (candidate.chars().count(), keyword.chars().count());
+    within_reach(a, b)
+        && bag_distance(candidate, keyword) <= allowed_edits(a, b)
+        && 1.0 - strsim::osa_distance(candidate, keyword) as f64 / a.max(b) as f64 >= FUZZY_THRESHOLD
+}
+
+/// Keywords folded once per warm Lambda (scenarios change rarely; the fold is the dear part of a
+/// match); bounded, and emptied whole when full.
+const FOLDED_KEYWORDS: usize = 20_000;
+
+static FOLDED: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<str>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// `keyword` folded as [`normalize`] folds, from the cache.
+pub fn folded_keyword(keyword: &str) -> std::sync::Arc<str> {
+    let mut cache = FOLDED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(found) = cache.get(keyword) {
+        return found.clone();
+    }
+    if cache.len() >= FOLDED_KEYWORDS {
+        cache.clear();
+    }
+    let folded: std::sync::Arc<str> = normalize(keyword).into();
+    cache.insert(keyword.to_string(), folded.clone());
+    folded
 }
 
 #[cfg(test)]
@@ -126,7 +231,7 @@ mod tests {
 
     #[test]
     fn modes_rank_exact_then_word_prefix_contains_fuzzy() {
-        let m = |text: &str, keyword: &str| mode_of(&normalize(text), &normalize(keyword));
+        let m = |text: &str, keyword: &str| mode_of(&Folded::new(text), &normalize(keyword));
         assert_eq!(m("Hello!", "hello"), Some(Mode::Exact));
         assert_eq!(m("well hello there", "hello"), Some(Mode::Word));
         assert_eq!(m("hellooo", "hello"), Some(Mode::Prefix));

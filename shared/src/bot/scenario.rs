@@ -160,9 +160,12 @@ impl Scenario {
         self.items.iter().find(|i| i.id == id)
     }
 
-    /// Its keywords, folded as texts are.
-    pub fn folded_keywords(&self) -> Vec<String> {
-        self.keywords.iter().map(|k| normalize(k)).collect()
+    /// Its keywords, folded as texts are (cached per warm Lambda).
+    pub fn folded_keywords(&self) -> Vec<std::sync::Arc<str>> {
+        self.keywords
+            .iter()
+            .map(|k| crate::bot::matching::folded_keyword(k))
+            .collect()
     }
 
     /// What `item` sends by itself (`templates`: the scenario templates its products items name).

@@ -2,7 +2,7 @@
 //! (the best keyword match) or which item a button or list choice leads to, and whether the bot
 //! must keep quiet (paused for the conversation, or a person is handling it).
 
-use crate::bot::matching::{Mode, mode_of, normalize};
+use crate::bot::matching::{Folded, Mode, fuzzy, strict_mode};
 use crate::bot::scenario::{Scenario, ScenarioKind, parse_reply_id};
 use crate::inbox::Conversation;
 
@@ -81,11 +81,19 @@ pub fn pick<'a>(scenarios: &'a [Scenario], said: &Said<'_>) -> Option<Pick<'a>> 
             item_id: item_id.to_string(),
         });
     }
-    let text = normalize(said.text?);
+    let text = Folded::new(said.text?);
+    let serving: Vec<&Scenario> = scenarios.iter().filter(|s| serves(s, said)).collect();
+    // Fuzzy matching is the dear part: tried only when no keyword matches otherwise.
+    best_of(&serving, |keyword| strict_mode(&text, keyword))
+        .or_else(|| best_of(&serving, |keyword| fuzzy(&text, keyword).then_some(Mode::Fuzzy)))
+}
+
+/// The best-ranked match of `matches` over the scenarios' keywords.
+fn best_of<'a>(scenarios: &[&'a Scenario], matches: impl Fn(&str) -> Option<Mode>) -> Option<Pick<'a>> {
     let mut best: Option<(Rank<'a>, Pick<'a>)> = None;
-    for scenario in scenarios.iter().filter(|s| serves(s, said)) {
+    for scenario in scenarios.iter().copied() {
         for keyword in scenario.folded_keywords() {
-            let Some(mode) = mode_of(&text, &keyword) else { continue };
+            let Some(mode) = matches(&keyword) else { continue };
             let rank = (
                 mode,
                 scenario.kind == ScenarioKind::Generic,
@@ -98,7 +106,7 @@ pub fn pick<'a>(scenarios: &'a [Scenario], said: &Said<'_>) -> Option<Pick<'a>> 
                     Pick::Start {
                         scenario,
                         mode,
-                        keyword,
+                        keyword: keyword.to_string(),
                     },
                 ));
             }
