@@ -22,6 +22,7 @@ mod desk;
 mod inbox;
 mod integrations;
 mod outreach;
+mod rich_sends;
 mod roles;
 mod tenancy;
 
