@@ -210,3 +210,70 @@ async fn a_price_question_is_tagged_noted_and_answered_once_and_an_assigning_rul
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_rule_posts_to_one_outgoing_webhook_once_however_often_its_event_comes() {
+    let f = Fixture::new().await;
+    let receiver = integration_tests::receiver::Receiver::start(false).await;
+    let body = json!({"name": "CRM", "url": receiver.url(), "events": ["conversation.created"]}).to_string();
+    let (status, hook) = f.call("POST", "/v1/webhooks", Some(&f.a.key), Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    receiver.secrets(&[hook["secret"].as_str().unwrap()]).await;
+    let webhook_id = hook["id"].as_str().unwrap();
+    rule(
+        &f,
+        json!({"name": "Tell the CRM", "trigger": "message_received",
+               "conditions": [{"type": "message_text", "op": "contains", "value": "refund"}],
+               "actions": [{"type": "send_to_webhook", "webhook_id": webhook_id}]}),
+    )
+    .await;
+    let (status, refused) = f
+        .call(
+            "POST",
+            "/v1/automation-rules",
+            Some(&f.a.key),
+            Some(&json!({"name": "x", "trigger": "message_received", "actions": [{"type": "send_to_webhook", "webhook_id": "not an id"}]}).to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    f.customer_sends(
+        &f.a,
+        "wamid.hook.1",
+        chrono::Utc::now().timestamp(),
+        "text",
+        json!({"body": "I want a refund"}),
+    )
+    .await;
+    let automation = f.automation();
+    let delivered = f.automate_queued(&automation).await;
+    // Delivered again, as SQS may: the delivery log's guard keeps one delivery.
+    let again =
+        automation::AutomationService::process(&f.automation(), integration_tests::outreach::sqs_event_of(&delivered))
+            .await;
+    assert!(again.0.batch_item_failures.is_empty());
+    let jobs = f.stack.drain_settled("DeliveriesQueue").await;
+    let (response, _) = f
+        .deliveries()
+        .process(integration_tests::outreach::sqs_event_of(&jobs))
+        .await;
+    assert!(response.batch_item_failures.is_empty());
+    let received = receiver.deliveries().await;
+    let posted: Vec<&Value> = received.iter().filter(|d| d["type"] == "automation.webhook").collect();
+    assert_eq!(posted.len(), 1, "{received:?}");
+    assert_eq!(posted[0]["verified"], true, "signed as every delivery");
+    let (_, log) = f
+        .call(
+            "GET",
+            &format!("/v1/webhooks/{webhook_id}/deliveries"),
+            Some(&f.a.key),
+            None,
+        )
+        .await;
+    let automated = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["event_type"] == "automation.webhook")
+        .count();
+    assert_eq!(automated, 1, "{log}");
+}

@@ -7,7 +7,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
-use shared::automation::effects::{DeskEffects, StoredFacts};
+use shared::automation::effects::{DeskEffects, StoredFacts, WebhookOut};
 use shared::automation::engine::{Engine, EnginePorts};
 use shared::automation::envelope::{CachedRules, incoming_of};
 use shared::automation::rule_store::RuleStore;
@@ -17,10 +17,14 @@ use shared::bot::store::ScenarioStore;
 use shared::desk::allocator::Allocator;
 use shared::desk::conversation_desk::ConversationDesk;
 use shared::inbox::agent_send::AgentSends;
+use shared::integrations::attempt_queue::QueuedAttempts;
+use shared::integrations::delivery_store::DeliveryStore;
+use shared::integrations::endpoint_store::EndpointStore;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
 use shared::platform::event_bus::EventBridgePublisher;
+use shared::platform::job_queue::SqsJobQueue;
 use shared::platform::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use std::sync::Arc;
 use tracing::{Instrument, info, info_span};
@@ -31,6 +35,8 @@ pub struct AutomationConfig {
     pub consumer: ConsumerSettings,
     pub event_bus_name: String,
     pub outbound_queue_url: String,
+    /// Where a rule's `send_to_webhook` queues its delivery's attempt.
+    pub deliveries_queue_url: String,
 }
 
 impl AutomationConfig {
@@ -40,6 +46,7 @@ impl AutomationConfig {
             consumer: ConsumerSettings::from_env(env, vars::AUTOMATION_QUEUE_URL)?,
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
+            deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
         })
     }
 }
@@ -98,6 +105,14 @@ impl AutomationService {
                     &config.event_bus_name,
                 )),
                 scenarios,
+                webhooks: WebhookOut {
+                    endpoints: Arc::new(EndpointStore::new(dynamo.clone(), table)),
+                    deliveries: Arc::new(DeliveryStore::new(dynamo.clone(), table)),
+                    attempts: Arc::new(QueuedAttempts(Arc::new(SqsJobQueue::new(
+                        sqs.clone(),
+                        &config.deliveries_queue_url,
+                    )))),
+                },
             }),
         };
         Self {

@@ -87,6 +87,15 @@ pub struct DeskEffects {
     pub events: Box<dyn EventPublisher>,
     /// The keyword scenarios a rule may start.
     pub scenarios: Arc<dyn crate::bot::ports::ScenarioReads>,
+    /// Outgoing webhooks a rule posts to.
+    pub webhooks: WebhookOut,
+}
+
+/// What posting to one outgoing webhook needs: the endpoint, its delivery log, the attempt queue.
+pub struct WebhookOut {
+    pub endpoints: Arc<dyn crate::integrations::ports::Endpoints>,
+    pub deliveries: Arc<dyn crate::integrations::ports::DeliveryLog>,
+    pub attempts: Arc<dyn crate::integrations::ports::AttemptQueue>,
 }
 
 fn hex_sha256(text: &str) -> String {
@@ -152,6 +161,7 @@ impl Effects for DeskEffects {
             (Action::AddTags { tags }, _) => self.tags(cx, tags, true).await,
             (Action::RemoveTags { tags }, _) => self.tags(cx, tags, false).await,
             (Action::BlockScenario { scenario_id }, _) => self.block_scenario(cx, scenario_id).await,
+            (Action::SendToWebhook { webhook_id }, _) => self.post_to_webhook(cx, webhook_id).await,
             (_, Some(conversation_id)) => self.on_conversation(cx, conversation_id.to_string(), action).await,
             (_, None) => Ok(Err("the event names no conversation".into())),
         }
@@ -245,6 +255,61 @@ impl DeskEffects {
                 .await?;
         }
         Ok(Ok(format!("blocked scenario {scenario_id}")))
+    }
+
+    /// One delivery of `automation.webhook` to the endpoint, once per event and action (the
+    /// delivery log's guard per endpoint and event), queued for the deliveries function.
+    async fn post_to_webhook(
+        &self,
+        cx: &ActionContext,
+        webhook_id: &str,
+    ) -> Result<Result<String, String>, StoreError> {
+        use crate::integrations::{AttemptJob, Delivery, DeliveryStatus, delivery_id, published::envelope};
+        let Some(endpoint) = self.webhooks.endpoints.endpoint(&cx.org_id, webhook_id).await? else {
+            return Ok(Err(format!("no outgoing webhook {webhook_id}")));
+        };
+        if !endpoint.is_active {
+            return Ok(Err(format!("the outgoing webhook {webhook_id} is disabled")));
+        }
+        let event_id = format!("automation.webhook:{}", cx.idempotency_key());
+        let occurred = chrono::DateTime::from_timestamp_millis(cx.at_ms)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let data = serde_json::json!({"event_id": event_id, "org_id": cx.org_id, "occurred_at": occurred,
+            "rule_id": cx.rule_id, "caused_by_event_id": cx.event_id,
+            "conversation_id": cx.conversation_id, "contact_id": cx.contact_id});
+        let delivery = Delivery {
+            org_id: cx.org_id.clone(),
+            webhook_id: webhook_id.to_string(),
+            delivery_id: delivery_id(cx.at_ms, &event_id, webhook_id),
+            event_id: event_id.clone(),
+            event_type: "automation.webhook".into(),
+            payload: envelope("automation.webhook", cx.at_ms, &data),
+            status: DeliveryStatus::Pending,
+            attempt: 0,
+            max_attempts: crate::integrations::delivery_policy::MAX_ATTEMPTS,
+            created_at: occurred,
+            http_status: None,
+            response_body: None,
+            error_message: None,
+            next_retry_ms: None,
+            completed_at: None,
+            attempt_started_ms: None,
+        };
+        let reference = match self.webhooks.deliveries.create_delivery(&delivery).await? {
+            crate::integrations::ports::Created::New => delivery.reference(),
+            // A rerun: queue it again (a second job finds the attempt claimed and does nothing).
+            crate::integrations::ports::Created::Existing { delivery_id } => crate::integrations::DeliveryRef {
+                delivery_id,
+                ..delivery.reference()
+            },
+        };
+        let job = AttemptJob {
+            delivery: reference,
+            after_attempt: 0,
+        };
+        self.webhooks.attempts.enqueue(&job, 0).await?;
+        Ok(Ok(format!("delivery {} queued", job.delivery.delivery_id)))
     }
 
     /// The actions that act on the event's conversation.
@@ -348,6 +413,7 @@ impl DeskEffects {
             Action::AddTags { tags } => self.tags(cx, tags, true).await,
             Action::RemoveTags { tags } => self.tags(cx, tags, false).await,
             Action::BlockScenario { scenario_id } => self.block_scenario(cx, scenario_id).await,
+            Action::SendToWebhook { webhook_id } => self.post_to_webhook(cx, webhook_id).await,
         }
     }
 }

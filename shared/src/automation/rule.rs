@@ -177,6 +177,11 @@ pub enum Action {
     BlockScenario {
         scenario_id: String,
     },
+    /// Posts `automation.webhook` (the rule, the event, its conversation and contact) to this
+    /// outgoing webhook only, signed and retried as every delivery.
+    SendToWebhook {
+        webhook_id: String,
+    },
 }
 
 /// Most failed runs in a row an alert may wait for.
@@ -383,6 +388,7 @@ pub fn check(rule: &Rule) -> Result<(), RuleRefusal> {
             Action::StartScenario { scenario_id } | Action::BlockScenario { scenario_id } => {
                 id(&format!("{here}.scenario_id"), scenario_id)?
             }
+            Action::SendToWebhook { webhook_id } => id(&format!("{here}.webhook_id"), webhook_id)?,
         }
     }
     if let Some(alert) = rule.alert_settings
