@@ -59,6 +59,20 @@ pub(crate) async fn sent_with_statuses(
     f: &Fixture,
     jobs: &[aws_sdk_sqs::types::Message],
 ) -> (Usage, Vec<(Vec<u8>, String)>) {
+    let sends = sent(f, jobs).await;
+    let hooks: Vec<(Vec<u8>, String)> = f
+        .graph
+        .take_webhooks()
+        .into_iter()
+        .map(|hook| (hook.body.into_bytes(), hook.signature))
+        .collect();
+    assert_eq!(hooks.len(), 3 * jobs.len(), "sent, delivered and read for every send");
+    (sends, hooks)
+}
+
+/// The sender over `jobs` in batches of 10 (each send waiting on Graph), with the event source
+/// mapping's requests.
+pub(crate) async fn sent(f: &Fixture, jobs: &[aws_sdk_sqs::types::Message]) -> Usage {
     let service = f.sender();
     let sends = measure(async {
         for chunk in jobs.chunks(10) {
@@ -69,14 +83,7 @@ pub(crate) async fn sent_with_statuses(
     .await
     .modelled("graph:send", jobs.len() as f64)
     .invoked(SENDER, jobs.len().div_ceil(10) as f64);
-    let hooks: Vec<(Vec<u8>, String)> = f
-        .graph
-        .take_webhooks()
-        .into_iter()
-        .map(|hook| (hook.body.into_bytes(), hook.signature))
-        .collect();
-    assert_eq!(hooks.len(), 3 * jobs.len(), "sent, delivered and read for every send");
-    (event_source_mapping(sends, jobs.len()), hooks)
+    event_source_mapping(sends, jobs.len())
 }
 
 pub(crate) fn text_from(phone_number_id: &str, customer: usize, wamid: &str, timestamp: i64) -> Vec<u8> {

@@ -2,7 +2,7 @@
 //! bus rule's delivery to the automation queue to the reply sent to Meta. The customer's own
 //! message is the inbound row's.
 
-use super::{AUTOMATION, SENDER, event_source_mapping, inbound, signed, text_from};
+use super::{AUTOMATION, event_source_mapping, inbound, sent, signed, text_from};
 use integration_tests::costs::{Row, measure};
 use integration_tests::outreach::sqs_event_of;
 use integration_tests::*;
@@ -46,17 +46,7 @@ pub(crate) async fn bot_row(rows: &mut Vec<Row>) {
         .invoked(AUTOMATION, queued.len().div_ceil(10) as f64);
     let jobs = f.stack.drain("OutboundQueue").await;
     assert_eq!(jobs.len(), REPLIES, "one reply per customer");
-    let service = f.sender();
-    let sends = measure(async {
-        for chunk in jobs.chunks(10) {
-            let (response, _) = service.process(sqs_event_of(chunk)).await;
-            assert!(response.batch_item_failures.is_empty());
-        }
-    })
-    .await
-    .modelled("graph:send", jobs.len() as f64)
-    .invoked(SENDER, jobs.len().div_ceil(10) as f64);
-    let mut usage = event_source_mapping(sends, jobs.len());
+    let mut usage = sent(&f, &jobs).await;
     usage.add(&automation);
     rows.push(Row {
         name: "keyword bot reply (bus rule, automation, queue, sender)".into(),
