@@ -22,6 +22,8 @@ pub struct Facts {
     pub contact_phone: Option<String>,
     /// Read only when a rule asks (`None`: not read, and the condition does not hold).
     pub in_working_hours: Option<bool>,
+    /// The conversation's priority (`none` when it has none).
+    pub priority: Option<String>,
 }
 
 /// Patterns compiled once per warm Lambda (a compile costs far more than a match); bounded, and
@@ -102,6 +104,7 @@ pub fn holds(condition: &Condition, facts: &Facts) -> bool {
                 .is_some_and(|text| compare(*op, value, *case_sensitive, text))
         }
         Condition::InWorkingHours { is } => facts.in_working_hours == Some(*is),
+        Condition::Priority { any_of } => facts.priority.as_ref().is_some_and(|p| any_of.contains(p)),
     }
 }
 
@@ -134,7 +137,25 @@ mod tests {
             contact_email: Some("ada@example.com".into()),
             contact_phone: Some("4915112345678".into()),
             in_working_hours: Some(false),
+            priority: Some("high".into()),
         }
+    }
+
+    #[test]
+    fn priority_is_matched_by_name_and_none_is_a_value() {
+        let f = facts();
+        assert!(holds(&condition(json!({"type": "priority", "any_of": ["urgent", "high"]})), &f));
+        assert!(!holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &f));
+        let none = Facts {
+            priority: Some("none".into()),
+            ..facts()
+        };
+        assert!(holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &none));
+        let no_conversation = Facts {
+            priority: None,
+            ..facts()
+        };
+        assert!(!holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &no_conversation));
     }
 
     #[test]

@@ -50,6 +50,7 @@ impl FactReads for StoredFacts {
                 .and_then(|v| v.as_str().map(str::to_string));
             facts.division_id = conversation.division_id;
             facts.assignee_id = conversation.assigned_agent_id;
+            facts.priority = Some(conversation.priority.map_or("none", |p| p.as_str()).to_string());
         }
         if let Some(contact_id) = &event.contact_id
             && let Some(contact) = self.contacts.contact(&event.org_id, contact_id).await?
@@ -312,6 +313,19 @@ impl DeskEffects {
         Ok(Ok(format!("delivery {} queued", job.delivery.delivery_id)))
     }
 
+    async fn triage(
+        &self,
+        cx: &ActionContext,
+        conversation_id: &str,
+        triage: &crate::inbox::Triage,
+    ) -> Result<Result<(), String>, StoreError> {
+        match self.conversations.set_triage(&cx.org_id, conversation_id, triage).await {
+            Ok(()) => Ok(Ok(())),
+            Err(StoreError::NotFound(_)) => Ok(Err("the conversation no longer exists".into())),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The actions that act on the event's conversation.
     async fn on_conversation(
         &self,
@@ -408,6 +422,26 @@ impl DeskEffects {
                     .await;
                 }
                 desk_outcome(resolved)
+            }
+            Action::SetPriority { priority } => {
+                let triage = crate::inbox::Triage {
+                    priority: Some(*priority),
+                    ..Default::default()
+                };
+                self.triage(cx, &conversation_id, &triage).await.map(|done| {
+                    done.map(|()| format!("priority {}", priority.map_or("none", |p| p.as_str())))
+                })
+            }
+            Action::Snooze { minutes } => {
+                // From the run's time: a rerun writes the same instant.
+                let until = cx.at_ms + i64::from(*minutes) * 60_000;
+                let triage = crate::inbox::Triage {
+                    snoozed_until_ms: Some(Some(until)),
+                    ..Default::default()
+                };
+                self.triage(cx, &conversation_id, &triage)
+                    .await
+                    .map(|done| done.map(|()| format!("snoozed until {}", crate::platform::items::rfc3339_of_ms(until))))
             }
             // Contact actions, handled before a conversation is needed.
             Action::AddTags { tags } => self.tags(cx, tags, true).await,

@@ -44,7 +44,7 @@ impl Engine {
             return Ok(Vec::new());
         }
         let control = self.ports.rules.control(&event.org_id).await?;
-        let working_hours = met.iter().any(|r| r.conditions.iter().any(|c| c.needs_working_hours()));
+        let working_hours = met.iter().any(|r| r.needs_working_hours());
         let facts = self.ports.facts.facts(event, detail, working_hours).await?;
         let now = self.clock.now_rfc3339();
         let mut runs = Vec::new();

@@ -13,5 +13,6 @@ pub mod envelope;
 pub mod memory;
 pub mod ports;
 pub mod rule;
+pub mod schedule;
 pub mod rule_store;
 pub mod walk;

@@ -29,17 +29,30 @@ pub enum Trigger {
     ConversationAssigned,
     ContactCreated,
     MessageFailed,
+    /// The customer has not written for the rule's `wait_minutes` since the business's first
+    /// message they left unanswered.
+    NoCustomerReply,
+    /// No person has answered for the rule's `wait_minutes` since the customer's first message
+    /// left unanswered (the bot, rules and campaigns do not count as an answer).
+    NoAgentReply,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 6] = [
+    pub const ALL: [Trigger; 8] = [
         Trigger::MessageReceived,
         Trigger::ConversationCreated,
         Trigger::ConversationResolved,
         Trigger::ConversationAssigned,
         Trigger::ContactCreated,
         Trigger::MessageFailed,
+        Trigger::NoCustomerReply,
+        Trigger::NoAgentReply,
     ];
+
+    /// Whether it fires after a wait (the rule's `wait_minutes`), from the due index.
+    pub fn is_wait(self) -> bool {
+        matches!(self, Trigger::NoCustomerReply | Trigger::NoAgentReply)
+    }
 
     /// The bus event's detail-type.
     pub fn event_type(self) -> &'static str {
@@ -50,6 +63,8 @@ impl Trigger {
             Trigger::ConversationAssigned => "conversation.assigned",
             Trigger::ContactCreated => "contact.created",
             Trigger::MessageFailed => "message.failed",
+            Trigger::NoCustomerReply => "conversation.no_customer_reply",
+            Trigger::NoAgentReply => "conversation.no_agent_reply",
         }
     }
 
@@ -114,6 +129,8 @@ pub enum Condition {
     /// The event happened inside (or outside) the working hours of the conversation's division,
     /// else the organization's (none set: always inside).
     InWorkingHours { is: bool },
+    /// The conversation's priority is one of these (`urgent`, `high`, `medium`, `low`, `none`).
+    Priority { any_of: Vec<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +139,14 @@ pub enum ContactField {
     Name,
     Email,
     Phone,
+}
+
+impl Rule {
+    /// Whether deciding it needs the working hours (a condition or its schedule asks).
+    pub fn needs_working_hours(&self) -> bool {
+        self.conditions.iter().any(Condition::needs_working_hours)
+            || self.schedule_settings.as_ref().is_some_and(|s| s.needs_working_hours())
+    }
 }
 
 impl Condition {
@@ -182,7 +207,19 @@ pub enum Action {
     SendToWebhook {
         webhook_id: String,
     },
+    /// Sets the conversation's priority (`null`: none).
+    SetPriority {
+        priority: Option<crate::inbox::Priority>,
+    },
+    /// Sets the conversation aside for this long; the customer's next message wakes it sooner.
+    Snooze {
+        minutes: u32,
+    },
 }
+
+/// The longest snooze a rule sets, and the longest wait a time trigger counts.
+pub const MAX_SNOOZE_MINUTES: u32 = 30 * 24 * 60;
+pub const MAX_WAIT_MINUTES: u32 = 7 * 24 * 60;
 
 /// Most failed runs in a row an alert may wait for.
 pub const MAX_ALERT_AFTER: u32 = 100;
@@ -230,6 +267,12 @@ pub struct Rule {
     /// When its runs keep failing, `automation.alert` goes on the bus (none: never).
     #[serde(default)]
     pub alert_settings: Option<AlertSettings>,
+    /// When it may run (none: at any time).
+    #[serde(default)]
+    pub schedule_settings: Option<crate::automation::schedule::ScheduleSettings>,
+    /// A time trigger's wait, 1 to [`MAX_WAIT_MINUTES`] (only for those triggers).
+    #[serde(default)]
+    pub wait_minutes: Option<u32>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: String,
@@ -328,6 +371,18 @@ fn check_conditions(field: &str, conditions: &[Condition], depth: usize) -> Resu
             Condition::MessageType { any_of } | Condition::ConversationStatus { any_of } => {
                 list(&format!("{here}.any_of"), any_of, 10)?
             }
+            Condition::Priority { any_of } => {
+                list(&format!("{here}.any_of"), any_of, 5)?;
+                if let Some(other) = any_of
+                    .iter()
+                    .find(|p| p.as_str() != "none" && crate::inbox::Priority::parse(p).is_none())
+                {
+                    return Err(refuse(
+                        format!("{here}.any_of"),
+                        format!("{other:?} is not urgent, high, medium, low or none"),
+                    ));
+                }
+            }
             Condition::ContactTag { tag, .. } => text(&format!("{here}.tag"), tag, crate::desk::MAX_TAG_CHARS)?,
             Condition::Division { division_id } => {
                 if let Some(division_id) = division_id {
@@ -389,7 +444,30 @@ pub fn check(rule: &Rule) -> Result<(), RuleRefusal> {
                 id(&format!("{here}.scenario_id"), scenario_id)?
             }
             Action::SendToWebhook { webhook_id } => id(&format!("{here}.webhook_id"), webhook_id)?,
+            Action::SetPriority { .. } => {}
+            Action::Snooze { minutes } => {
+                if !(1..=MAX_SNOOZE_MINUTES).contains(minutes) {
+                    return Err(refuse(
+                        format!("{here}.minutes"),
+                        format!("1 to {MAX_SNOOZE_MINUTES} (30 days)"),
+                    ));
+                }
+            }
         }
+    }
+    match (rule.trigger.is_wait(), rule.wait_minutes) {
+        (true, Some(minutes)) if (1..=MAX_WAIT_MINUTES).contains(&minutes) => {}
+        (true, _) => {
+            return Err(refuse(
+                "wait_minutes",
+                format!("1 to {MAX_WAIT_MINUTES} (7 days) for this trigger"),
+            ));
+        }
+        (false, Some(_)) => return Err(refuse("wait_minutes", "only for no_customer_reply and no_agent_reply")),
+        (false, None) => {}
+    }
+    if let Some(schedule) = &rule.schedule_settings {
+        schedule.check()?;
     }
     if let Some(alert) = rule.alert_settings
         && !(1..=MAX_ALERT_AFTER).contains(&alert.after_failures)
@@ -417,79 +495,5 @@ pub fn check(rule: &Rule) -> Result<(), RuleRefusal> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use serde_json::json;
-
-    pub(crate) fn rule(conditions: serde_json::Value, actions: serde_json::Value) -> Rule {
-        serde_json::from_value(json!({
-            "org_id": "org_1", "rule_id": "aut_1", "name": "price", "is_active": true,
-            "trigger": "message_received", "conditions": conditions, "actions": actions,
-            "priority": 10, "rollout_percentage": 100, "stop_on_match": false, "cooldown_secs": 0,
-            "created_by": "agt_1", "updated_by": "agt_1", "created_at": "2026-12-01T00:00:00Z",
-            "updated_at": "2026-12-01T00:00:00Z"
-        }))
-        .unwrap()
-    }
-
-    #[test]
-    fn a_rule_of_the_documented_shape_is_accepted() {
-        let ok = rule(
-            json!([{"type": "message_text", "op": "matches", "value": "^(price|cost)s?\\b"},
-                   {"type": "any", "conditions": [{"type": "contact_tag", "tag": "vip"}, {"type": "first_message", "is": true}]}]),
-            json!([{"type": "add_tags", "tags": ["asked-price"]}, {"type": "send_text", "text": "Prices: ..."}, {"type": "resolve"}]),
-        );
-        assert_eq!(check(&ok), Ok(()));
-        assert_eq!(
-            Trigger::of_event("conversation.assigned"),
-            Some(Trigger::ConversationAssigned)
-        );
-        assert_eq!(Trigger::of_event("message.sent"), None);
-    }
-
-    #[test]
-    fn each_refusal_names_its_field() {
-        let field_of = |conditions: serde_json::Value, actions: serde_json::Value| {
-            check(&rule(conditions, actions)).unwrap_err().field
-        };
-        let send = json!([{"type": "resolve"}]);
-        assert_eq!(field_of(json!([]), json!([])), "actions");
-        assert_eq!(
-            field_of(
-                json!([{"type": "message_text", "op": "matches", "value": "(unclosed"}]),
-                send.clone()
-            ),
-            "conditions[0].value"
-        );
-        assert_eq!(
-            field_of(json!([{"type": "all", "conditions": []}]), send.clone()),
-            "conditions[0].conditions"
-        );
-        let many: Vec<_> = (0..21).map(|_| json!({"type": "first_message", "is": true})).collect();
-        assert_eq!(field_of(json!(many), send.clone()), "conditions");
-        let nested = json!([{"type": "all", "conditions": [{"type": "any", "conditions": [{"type": "all", "conditions": [{"type": "first_message", "is": true}]}]}]}]);
-        assert_eq!(
-            field_of(nested, send.clone()),
-            "conditions[0].conditions[0].conditions[0].conditions"
-        );
-        assert_eq!(
-            field_of(json!([]), json!([{"type": "assign_agent", "agent_id": "Not An Id"}])),
-            "actions[0].agent_id"
-        );
-        assert_eq!(
-            field_of(json!([]), json!([{"type": "add_tags", "tags": []}])),
-            "actions[0].tags"
-        );
-        // A pattern whose automaton would be huge is refused, not compiled at each event.
-        assert_eq!(
-            field_of(
-                json!([{"type": "message_text", "op": "matches", "value": "\\w{1000}\\w{1000}"}]),
-                send
-            ),
-            "conditions[0].value"
-        );
-        let mut r = rule(json!([]), json!([{"type": "resolve"}]));
-        r.rollout_percentage = 101;
-        assert_eq!(check(&r).unwrap_err().field, "rollout_percentage");
-    }
-}
+#[path = "rule_tests.rs"]
+pub(crate) mod tests;

@@ -70,6 +70,8 @@ pub enum Skip {
     LoopDepth,
     /// The event is this rule's own effect.
     OwnEffect,
+    /// Outside its `schedule_settings`.
+    OutOfSchedule,
     /// Run for this conversation within its cooldown.
     Cooldown,
     /// This event ran it before (a redelivery).
@@ -130,6 +132,13 @@ pub fn verdict(rule: &Rule, event: &Incoming, facts: &Facts, control: &Control, 
         Some(Skip::OwnEffect)
     } else if !all {
         Some(Skip::NotMatched)
+    } else if rule.schedule_settings.as_ref().is_some_and(|schedule| {
+        let at_ms = event.occurred_ms.unwrap_or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(now_rfc3339).map_or(0, |t| t.timestamp_millis())
+        });
+        !schedule.allows(at_ms, facts.in_working_hours)
+    }) {
+        Some(Skip::OutOfSchedule)
     } else if !in_rollout(&rule.rule_id, subject, rule.rollout_percentage) {
         Some(Skip::OutOfRollout)
     } else {

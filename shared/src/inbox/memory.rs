@@ -218,6 +218,8 @@ fn new_conversation(
         campaign_id: None,
         last_agent_reply_ms: None,
         bot_paused: false,
+        priority: None,
+        snoozed_until_ms: None,
         created_at: now.into(),
         updated_at: now.into(),
     }

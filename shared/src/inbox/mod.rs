@@ -94,6 +94,56 @@ impl ConversationStatus {
     }
 }
 
+/// How urgent agents (or a rule) marked a conversation; none set is no priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Urgent,
+    High,
+    Medium,
+    Low,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Urgent, Priority::High, Priority::Medium, Priority::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Priority> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
+/// An agent's or a rule's triage of a conversation: each field given is set, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Triage {
+    pub priority: Option<Option<Priority>>,
+    pub snoozed_until_ms: Option<Option<i64>>,
+}
+
+impl Triage {
+    pub fn is_empty(&self) -> bool {
+        self.priority.is_none() && self.snoozed_until_ms.is_none()
+    }
+
+    /// The conversation with this triage applied (what the store writes).
+    pub fn apply(&self, conversation: &mut Conversation) {
+        if let Some(priority) = self.priority {
+            conversation.priority = priority;
+        }
+        if let Some(until) = self.snoozed_until_ms {
+            conversation.snoozed_until_ms = until;
+        }
+    }
+}
+
 /// Who a customer is. The business-scoped user id is preferred; the phone-based wa_id may be
 /// empty (usernames), so neither alone is trusted to exist.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -205,11 +255,21 @@ pub struct Conversation {
     /// An agent paused the keyword bot for this conversation.
     #[serde(default)]
     pub bot_paused: bool,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Set aside until then, epoch milliseconds: the customer's next message wakes it sooner.
+    #[serde(default)]
+    pub snoozed_until_ms: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl Conversation {
+    /// When it is snoozed at `now_ms`: until then (a past snooze is over).
+    pub fn snoozed_at(&self, now_ms: i64) -> Option<i64> {
+        self.snoozed_until_ms.filter(|until| *until > now_ms)
+    }
+
     /// The name to show: the agent-given one, else the profile name.
     pub fn contact_display_name(&self) -> Option<&str> {
         self.contact_name.as_deref().or(self.contact_profile_name.as_deref())

@@ -38,6 +38,13 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Epoch milliseconds as the API writes times (RFC 3339, milliseconds, UTC).
+pub fn rfc3339_of_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A record as an item under `key`, tagged with its entity name.
 pub fn record_item<T: serde::Serialize>(record: &T, key: &Key, entity: &str) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt {

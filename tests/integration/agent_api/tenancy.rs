@@ -31,6 +31,7 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         UpdateScenarioTemplate => json!({"name": "Renamed"}),
         SetBlockedScenarios => json!({"scenario_ids": []}),
         SetConversationBot => json!({"paused": true}),
+        UpdateConversation => json!({"priority": "high"}),
         RegisterAccount => {
             json!({"phone_number_id": unique_phone_number_id(), "waba_id": "1", "display_phone_number": "15550001111", "app_secret": "s", "access_token": "t", "division_id": ids["division_id"]})
         }

@@ -14,7 +14,7 @@ pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_i
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
-pub(crate) use desk::{divisions, quick_replies};
+pub(crate) use desk::{divisions, quick_replies, triage};
 pub(crate) use inbox::{analytics, contacts, conversations, media, messages};
 pub(crate) use integrations::{webhook_deliveries, webhooks};
 pub(crate) use outreach::{campaigns, recipients, scheduled, templates};
@@ -163,6 +163,7 @@ async fn inbox_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) 
 async fn desk_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
     use Operation::*;
     Some(match operation {
+        UpdateConversation => triage::update(api, cx).await,
         ListDivisions => divisions::list(api, cx).await,
         CreateDivision => divisions::create(api, cx).await,
         GetDivision => divisions::get(api, cx).await,

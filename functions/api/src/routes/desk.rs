@@ -5,6 +5,16 @@ use super::{PAGE, Route, route};
 
 pub(super) const ROUTES: &[Route] = &[
     route(
+        "PATCH",
+        "/v1/conversations/{conversation_id}",
+        UpdateConversation,
+        "conversations.reply",
+        "conversations",
+        "Set or clear the priority and the snooze",
+    )
+    .json("UpdateConversation")
+    .returns("Conversation"),
+    route(
         "POST",
         "/v1/conversations/{conversation_id}/assign",
         Assign,

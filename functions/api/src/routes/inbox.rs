@@ -37,6 +37,16 @@ pub(super) const ROUTES: &[Route] = &[
             "true: only with unread messages; false: only read ones",
             r#"{"type":"boolean"}"#,
         ),
+        (
+            "priority",
+            "only conversations of this priority (`none`: with none)",
+            r#"{"type":"string","enum":["urgent","high","medium","low","none"]}"#,
+        ),
+        (
+            "snoozed",
+            "true: only snoozed ones; false: only those not snoozed",
+            r#"{"type":"boolean"}"#,
+        ),
     ]),
     route(
         "GET",

@@ -34,6 +34,7 @@ pub enum Operation {
     GetBlockedScenarios,
     SetBlockedScenarios,
     SetConversationBot,
+    UpdateConversation,
     ListBotRuns,
     CreateRole,
     GetRole,

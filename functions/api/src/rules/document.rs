@@ -182,6 +182,16 @@ pub fn apply(components: &mut Value) {
                     "additionalProperties": {"type": "string", "maxLength": shared::inbox::outbound::MAX_PARAMETER_CHARS}}}, {"type": "null"}]}),
         ),
         (
+            "UpdateConversation",
+            "priority",
+            json!({"type": ["string", "null"], "enum": ["urgent", "high", "medium", "low", null]}),
+        ),
+        (
+            "UpdateConversation",
+            "snoozed_until",
+            json!({"anyOf": [{"type": "string", "format": "date-time", "maxLength": 40}, {"type": "string", "maxLength": 0}, {"type": "null"}], "description": "empty or null wakes it"}),
+        ),
+        (
             "AssignRequest",
             "agent_id",
             json!({"type": ["string", "null"], "maxLength": 64, "description": "The agent to assign; `null` or absent unassigns (when a division is given, it stays there)."}),

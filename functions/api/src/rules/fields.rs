@@ -237,6 +237,8 @@ pub const AUTOMATION_TRIGGER: Rule = Rule::OneOf {
         "conversation_assigned",
         "contact_created",
         "message_failed",
+        "no_customer_reply",
+        "no_agent_reply",
     ],
     required: false,
 };

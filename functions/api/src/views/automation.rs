@@ -13,8 +13,11 @@ pub struct AutomationRule {
     pub description: Option<String>,
     pub is_active: bool,
     /// message_received | conversation_created | conversation_resolved | conversation_assigned |
-    /// contact_created | message_failed
+    /// contact_created | message_failed | no_customer_reply | no_agent_reply (the last two after
+    /// `wait_minutes`)
     pub trigger: String,
+    /// A time trigger's wait in minutes (1 to 10080).
+    pub wait_minutes: Option<u32>,
     /// Every one must hold (none: always); `all` / `any` groups nest.
     pub conditions: Vec<Value>,
     /// Run in order.
@@ -26,6 +29,10 @@ pub struct AutomationRule {
     pub snoozed_until: Option<String>,
     /// `automation.alert` after this many failed runs in a row (null: never).
     pub alert_settings: Option<AlertSettings>,
+    /// When it may run: `{"mode": "working_hours"}`, `{"mode": "outside_working_hours"}` or
+    /// `{"mode": "custom", "time_zone": "Europe/Berlin", "days": [{"day_of_week": 1,
+    /// "start_time": "09:00", "end_time": "17:00"}]}` (null: at any time).
+    pub schedule_settings: Option<Value>,
     pub created_by: String,
     pub updated_by: String,
     pub created_at: String,
@@ -48,6 +55,7 @@ impl From<&rule::Rule> for AutomationRule {
             description: r.description.clone(),
             is_active: r.is_active,
             trigger: text_of(&r.trigger),
+            wait_minutes: r.wait_minutes,
             conditions: values(
                 r.conditions
                     .iter()
@@ -63,6 +71,10 @@ impl From<&rule::Rule> for AutomationRule {
             alert_settings: r.alert_settings.map(|a| AlertSettings {
                 after_failures: Some(a.after_failures),
             }),
+            schedule_settings: r
+                .schedule_settings
+                .as_ref()
+                .and_then(|s| serde_json::to_value(s).ok()),
             created_by: r.created_by.clone(),
             updated_by: r.updated_by.clone(),
             created_at: r.created_at.clone(),
@@ -86,6 +98,10 @@ pub struct WriteAutomationRule {
     pub description: Option<String>,
     pub is_active: Option<bool>,
     pub trigger: Option<String>,
+    /// Minutes a time trigger waits (1 to 10080); required with `no_customer_reply` and
+    /// `no_agent_reply`, refused with the others.
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub wait_minutes: Option<u32>,
     pub conditions: Option<Vec<Value>>,
     pub actions: Option<Vec<Value>>,
     pub priority: Option<i32>,
@@ -97,6 +113,12 @@ pub struct WriteAutomationRule {
     /// `{"after_failures": n}`: raise `automation.alert` after n (1 to 100) failed runs in a row,
     /// once per streak; 0 turns alerts off.
     pub alert_settings: Option<AlertSettings>,
+    /// `{"mode": "working_hours" | "outside_working_hours"}`, or `{"mode": "custom", "time_zone",
+    /// "days": [{"day_of_week" (0 = Sunday), "start_time", "end_time"}]}` (at most 28 intervals);
+    /// null: at any time.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Object>)]
+    pub schedule_settings: Option<Option<Value>>,
 }
 
 /// When a failing rule raises `automation.alert`.

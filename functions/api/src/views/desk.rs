@@ -14,6 +14,21 @@ pub struct AssignRequest {
     pub division_id: Option<String>,
 }
 
+/// A conversation's triage: the fields given change, null clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateConversation {
+    /// urgent | high | medium | low; null: none.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub priority: Option<Option<String>>,
+    /// RFC 3339, in the future and within 30 days: set aside until then (the customer's next
+    /// message wakes it sooner); null or empty: awake now.
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub snoozed_until: Option<Option<String>>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {

@@ -31,6 +31,10 @@ pub struct Conversation {
     pub campaign_id: Option<String>,
     /// An agent paused the keyword bot here (`PUT /v1/conversations/{id}/bot`).
     pub bot_paused: bool,
+    /// urgent | high | medium | low (null: none)
+    pub priority: Option<String>,
+    /// Set aside until then (null: not snoozed); the customer's next message wakes it.
+    pub snoozed_until: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -54,6 +58,10 @@ impl From<&inbox::Conversation> for Conversation {
             window_expires_at: c.window_expires_at.map(rfc3339_seconds),
             campaign_id: c.campaign_id.clone(),
             bot_paused: c.bot_paused,
+            priority: c.priority.map(|p| p.as_str().to_string()),
+            snoozed_until: c
+                .snoozed_at(chrono::Utc::now().timestamp_millis())
+                .map(rfc3339_millis),
             created_at: c.created_at.clone(),
             updated_at: c.updated_at.clone(),
         }

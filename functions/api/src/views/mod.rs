@@ -45,6 +45,13 @@ pub(crate) fn whole_u32(number: &serde_json::Number) -> Option<u32> {
     }
 }
 
+/// A field that may be absent (`None`), null (`Some(None)`: clear it) or given.
+pub(crate) fn nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
     let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
     let Some(number) = number else {

@@ -31,6 +31,11 @@ pub struct ConversationFilter {
     /// `Some(true)`: only conversations with unread messages; `Some(false)`: only fully read ones.
     pub unread: Option<bool>,
     pub division_id: Option<String>,
+    /// Only conversations of this priority (`Some(None)`: with none).
+    pub priority: Option<Option<crate::inbox::Priority>>,
+    /// `Some((true, now_ms))`: only those snoozed at `now_ms`; `Some((false, now_ms))`: only
+    /// those not.
+    pub snoozed: Option<(bool, i64)>,
     /// Only the conversations this agent may see (`None`: every one).
     pub seen_by: Option<crate::access::roles::Viewer>,
 }
@@ -139,6 +144,21 @@ impl ConversationStore {
             clauses.push("division_id = :division".to_string());
             values.push((":division".into(), division.clone()));
         }
+        match filter.priority {
+            Some(Some(priority)) => {
+                clauses.push("priority = :priority".to_string());
+                values.push((":priority".into(), priority.as_str().to_string()));
+            }
+            Some(None) => clauses.push("attribute_not_exists(priority)".to_string()),
+            None => {}
+        }
+        match filter.snoozed {
+            Some((true, _)) => clauses.push("snoozed_until_ms > :now_ms".to_string()),
+            Some((false, _)) => {
+                clauses.push("(attribute_not_exists(snoozed_until_ms) OR snoozed_until_ms <= :now_ms)".to_string())
+            }
+            None => {}
+        }
         let unread = match filter.unread {
             Some(true) => Some("unread_count > :zero"),
             Some(false) => Some("unread_count = :zero"),
@@ -165,6 +185,9 @@ impl ConversationStore {
         }
         if unread.is_some() {
             query = query.expression_attribute_values(":zero", n(0));
+        }
+        if let Some((_, now_ms)) = filter.snoozed {
+            query = query.expression_attribute_values(":now_ms", n(now_ms));
         }
         for (name, value) in values {
             query = query.expression_attribute_values(name, s(value));
@@ -248,6 +271,46 @@ impl ConversationStore {
                 "SET bot_paused = :paused, updated_at = :now",
                 &[(":paused", AttributeValue::Bool(paused)), (":now", s(now_rfc3339()))],
                 "UpdateItem(bot pause)",
+            )
+            .await
+    }
+
+    /// Sets (or clears) the conversation's priority and snooze: `NotFound` when there is none.
+    pub async fn set_triage(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        triage: &crate::inbox::Triage,
+    ) -> Result<(), StoreError> {
+        let mut sets = vec!["updated_at = :now".to_string()];
+        let mut removes = Vec::new();
+        let mut values = vec![(":now", s(now_rfc3339()))];
+        match triage.priority {
+            Some(Some(priority)) => {
+                sets.push("priority = :priority".into());
+                values.push((":priority", s(priority.as_str())));
+            }
+            Some(None) => removes.push("priority"),
+            None => {}
+        }
+        match triage.snoozed_until_ms {
+            Some(Some(until)) => {
+                sets.push("snoozed_until_ms = :until".into());
+                values.push((":until", n(until)));
+            }
+            Some(None) => removes.push("snoozed_until_ms"),
+            None => {}
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        self.records
+            .update_existing(
+                &table::conversation(org_id, conversation_id),
+                &expression,
+                &values,
+                "UpdateItem(triage)",
             )
             .await
     }

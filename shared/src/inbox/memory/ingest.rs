@@ -96,6 +96,8 @@ impl InboundMessages for MemoryInbox {
             });
         conversation.message_count += 1;
         conversation.unread_count += 1;
+        // The customer's message wakes a snoozed conversation.
+        conversation.snoozed_until_ms = None;
         conversation.updated_at = now.clone();
         if profile_name.is_some() {
             conversation.contact_profile_name = profile_name.map(Into::into);

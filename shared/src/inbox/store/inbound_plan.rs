@@ -267,6 +267,8 @@ fn new_conversation(w: &InboundWrite<'_>) -> Result<Item, StoreError> {
         campaign_id: None,
         last_agent_reply_ms: None,
         bot_paused: false,
+        priority: None,
+        snoozed_until_ms: None,
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
@@ -286,9 +288,10 @@ fn conversation_update(w: &InboundWrite<'_>) -> WriteOp {
     let org_id = w.delivery.org_id;
     let ts_ms = w.message.timestamp * 1000;
     let key = table::conversation(org_id, w.conversation_id);
+    // The customer's message wakes a snoozed conversation.
     let counted = match w.check_reach {
-        true => format!("ADD unread_count :one, message_count :one REMOVE {REACH_PENDING}"),
-        false => "ADD unread_count :one, message_count :one".to_string(),
+        true => format!("ADD unread_count :one, message_count :one REMOVE snoozed_until_ms, {REACH_PENDING}"),
+        false => "ADD unread_count :one, message_count :one REMOVE snoozed_until_ms".to_string(),
     };
     let not_resolved = match w.check_reach {
         true => "attribute_exists(pk) AND #status <> :resolved".to_string(),

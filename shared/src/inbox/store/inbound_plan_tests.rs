@@ -307,7 +307,10 @@ fn a_campaigns_mark_fails_the_update_and_its_retry_clears_it() {
     else {
         panic!("an existing conversation is updated");
     };
-    assert!(expression.ends_with("REMOVE reach_pending"), "{expression}");
+    assert!(
+        expression.ends_with("REMOVE snoozed_until_ms, reach_pending"),
+        "the customer's message wakes a snoozed conversation: {expression}"
+    );
     assert!(!condition.as_deref().unwrap_or_default().contains("reach_pending"));
     let Some(WriteOp::Put { item: stored, .. }) = retry.get(InboundSlot::Message) else {
         panic!("the message is put");

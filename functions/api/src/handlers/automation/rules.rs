@@ -51,9 +51,28 @@ fn apply(rule: &mut Rule, body: views::WriteAutomationRule) -> Result<(), HttpEr
     }
     if let Some(trigger) = crate::rules::AUTOMATION_TRIGGER.check("trigger", body.trigger.as_deref())? {
         rule.trigger = serde_json::from_value(Value::String(trigger.clone())).map_err(|_| {
-            let names: Vec<String> = Trigger::ALL.iter().map(|t| t.event_type().replace('.', "_")).collect();
+            let names: Vec<String> = Trigger::ALL
+                .iter()
+                .filter_map(|t| serde_json::to_value(t).ok())
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
             unprocessable("trigger", format!("must be one of {}", names.join(", ")))
         })?;
+    }
+    match body.wait_minutes {
+        Some(minutes) => rule.wait_minutes = Some(minutes),
+        // A trigger that waits no more drops its wait.
+        None if !rule.trigger.is_wait() => rule.wait_minutes = None,
+        None => {}
+    }
+    if let Some(schedule) = body.schedule_settings {
+        rule.schedule_settings = match schedule {
+            None => None,
+            Some(value) => Some(
+                serde_json::from_value(value)
+                    .map_err(|e| unprocessable("schedule_settings", e.to_string()))?,
+            ),
+        };
     }
     if let Some(conditions) = body.conditions {
         rule.conditions = parsed::<Condition>("conditions", conditions, rule::MAX_CONDITIONS)?;
@@ -124,6 +143,8 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         cooldown_secs: 0,
         snoozed_until: None,
         alert_settings: None,
+        schedule_settings: None,
+        wait_minutes: None,
         created_by: cx.caller.agent_id.clone(),
         updated_by: cx.caller.agent_id.clone(),
         created_at: now.clone(),
@@ -209,7 +230,7 @@ pub async fn test(api: &ApiService, cx: &Context<'_>) -> Answer {
     };
     let detail = json!({"text": body.message_text, "type": body.message_type.clone().or(body.message_text.as_ref().map(|_| "text".to_string())),
         "first_in_conversation": body.first_message});
-    let working_hours = rule.conditions.iter().any(|c| c.needs_working_hours());
+    let working_hours = rule.needs_working_hours();
     let facts: Facts = api.automation.facts.facts(&event, &detail, working_hours).await?;
     let control: Control = api.automation.rules.control(cx.org()).await?;
     let verdict = walk::verdict(&rule, &event, &facts, &control, &shared::platform::items::now_rfc3339());

@@ -2,3 +2,4 @@
 
 pub(crate) mod divisions;
 pub(crate) mod quick_replies;
+pub(crate) mod triage;

@@ -10,7 +10,7 @@ use shared::access::tenancy::Agent;
 use shared::desk::conversation_desk::{Mover, TransferTo};
 use shared::desk::{Division, Note};
 use shared::inbox::conversation_store::ConversationFilter;
-use shared::inbox::{Conversation, ConversationStatus};
+use shared::inbox::{Conversation, ConversationStatus, Priority};
 use shared::platform::ids;
 
 pub async fn load(api: &ApiService, cx: &Context<'_>) -> Result<Conversation, shared::platform::http_error::HttpError> {
@@ -70,8 +70,24 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
         Some("false") => Some(false),
         Some(_) => return Err(unprocessable("unread", "must be true or false")),
     };
+    let priority = match cx.query("priority").as_deref() {
+        None => None,
+        Some("none") => Some(None),
+        Some(text) => Some(Some(Priority::parse(text).ok_or_else(|| {
+            unprocessable("priority", "must be urgent, high, medium, low or none")
+        })?)),
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let snoozed = match cx.query("snoozed").as_deref() {
+        None => None,
+        Some("true") => Some((true, now_ms)),
+        Some("false") => Some((false, now_ms)),
+        Some(_) => return Err(unprocessable("snoozed", "must be true or false")),
+    };
     let filter = ConversationFilter {
         status,
+        priority,
+        snoozed,
         assigned_agent_id: assignee,
         unassigned,
         unread,
