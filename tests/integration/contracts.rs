@@ -342,6 +342,17 @@ async fn the_dynamodb_automation_ledger_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_dynamodb_waits_keep_the_contract() {
+    let stack = TestStack::new().await;
+    let store = shared::automation::wait_store::WaitStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        stack.name_of("Table"),
+    );
+    let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    shared::automation::contract::wait_book_contract(&store, &org).await;
+}
+
+#[tokio::test]
 async fn the_dynamodb_repeat_counter_keeps_the_contract() {
     let stack = TestStack::new().await;
     let store =

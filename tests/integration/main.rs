@@ -3,6 +3,7 @@
 mod agent_api;
 mod api;
 mod automation;
+mod automation_waits;
 mod bot;
 mod campaigns;
 mod chat_expiry;

@@ -1,8 +1,13 @@
 //! The automation function: a bus rule sends the events rules start on to its queue; each event
 //! walks its organization's rules (`shared::automation::engine`), and a customer's message gets
 //! the keyword bot's turn (`shared::bot::responder`), on DynamoDB and the desk's and inbox's use
-//! cases. A record that fails to be stored is retried by SQS and dead-lettered in the
+//! cases. Messages also start the time triggers' waits, which a schedule reads every minute
+//! (`waits`). A record that fails to be stored is retried by SQS and dead-lettered in the
 //! end; a rule's refused action (a closed window, a gone agent) is recorded on its run instead.
+
+mod waits;
+
+pub use waits::{CLOCK, WaitRun};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
@@ -11,6 +16,8 @@ use shared::automation::effects::{DeskEffects, StoredFacts, WebhookOut};
 use shared::automation::engine::{Engine, EnginePorts};
 use shared::automation::envelope::{CachedRules, incoming_of};
 use shared::automation::rule_store::RuleStore;
+use shared::automation::wait_clock::{WaitClock, WaitPorts};
+use shared::automation::wait_store::WaitStore;
 use shared::bot::adapters::CachedScenarios;
 use shared::bot::responder::{BotPorts, Responder};
 use shared::bot::store::ScenarioStore;
@@ -54,6 +61,9 @@ impl AutomationConfig {
 pub struct AutomationService {
     engine: Engine,
     bot: Responder,
+    waits: WaitClock,
+    wait_store: WaitStore,
+    clock: Clock,
     runner: BatchRunner,
 }
 
@@ -82,6 +92,12 @@ impl AutomationService {
             },
             Clock::system(),
         );
+        let wait_store = WaitStore::new(dynamo.clone(), table);
+        let waits = WaitClock::new(WaitPorts {
+            rules: rules.clone(),
+            conversations: Arc::new(ConversationStore::new(dynamo.clone(), table)),
+            waits: Arc::new(wait_store.clone()),
+        });
         let ports = EnginePorts {
             rules,
             facts: Arc::new(StoredFacts {
@@ -118,12 +134,27 @@ impl AutomationService {
         Self {
             engine: Engine::new(ports, Clock::system()),
             bot,
+            waits,
+            wait_store,
+            clock: Clock::system(),
             runner: BatchRunner::from_aws("automation", sqs, &config.consumer, Order::Concurrent),
         }
     }
 
-    pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-        Ok(Box::pin(self.process(event.payload)).await.0)
+    /// The queue's records, or the minute's schedule (the waits).
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+        if event.payload.get("Records").is_some() {
+            let batch: SqsEvent = serde_json::from_value(event.payload)?;
+            let (response, _) = Box::pin(self.process(batch)).await;
+            return Ok(serde_json::to_value(response)?);
+        }
+        let run = self.tick(&event.payload).await?;
+        Ok(serde_json::json!({"fired": run.fired, "ended": run.ended, "left": run.left}))
+    }
+
+    /// The minute's schedule: the waits due by the scheduled event's time.
+    pub async fn tick(&self, scheduled: &Value) -> Result<WaitRun, StoreError> {
+        self.run_waits(self.clock.now_for(scheduled)).await
     }
 
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchCounts) {
@@ -140,6 +171,10 @@ impl RecordHandler for AutomationService {
             Ok(body) => body,
             Err(err) => return Ok(Outcome::failed(format!("not JSON: {err}"))),
         };
+        if let Some(started) = shared::automation::waits::started(&envelope) {
+            let span = info_span!("wait", org = %started.org_id, conversation = %started.conversation_id);
+            self.waits.arm(&started).instrument(span).await?;
+        }
         let (incoming, detail) = match incoming_of(&envelope) {
             Ok(Some(found)) => found,
             Ok(None) => return Ok(Outcome::Done),

@@ -175,7 +175,7 @@ pub fn build(
             }))
         }
         "deliveries" => sqs_and_scheduled_function!(deliveries::DeliveriesConfig, deliveries::DeliveriesService),
-        "automation" => sqs_function!(automation::AutomationConfig, automation::AutomationService),
+        "automation" => sqs_and_scheduled_function!(automation::AutomationConfig, automation::AutomationService),
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => sqs_and_scheduled_function!(campaigns::CampaignsConfig, campaigns::CampaignsService),
         other => {

@@ -144,18 +144,27 @@ mod tests {
     #[test]
     fn priority_is_matched_by_name_and_none_is_a_value() {
         let f = facts();
-        assert!(holds(&condition(json!({"type": "priority", "any_of": ["urgent", "high"]})), &f));
+        assert!(holds(
+            &condition(json!({"type": "priority", "any_of": ["urgent", "high"]})),
+            &f
+        ));
         assert!(!holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &f));
         let none = Facts {
             priority: Some("none".into()),
             ..facts()
         };
-        assert!(holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &none));
+        assert!(holds(
+            &condition(json!({"type": "priority", "any_of": ["none"]})),
+            &none
+        ));
         let no_conversation = Facts {
             priority: None,
             ..facts()
         };
-        assert!(!holds(&condition(json!({"type": "priority", "any_of": ["none"]})), &no_conversation));
+        assert!(!holds(
+            &condition(json!({"type": "priority", "any_of": ["none"]})),
+            &no_conversation
+        ));
     }
 
     #[test]

@@ -118,3 +118,58 @@ pub async fn streak_contract(ledger: &dyn RunLedger, org_id: &str) {
     let other = ledger.streak(org_id, "aut_other", "e4", true).await.unwrap();
     assert_eq!(other.failures, 1, "per rule");
 }
+
+/// The contract of [`crate::automation::waits::WaitBook`], in organization `org_id` (fresh per
+/// run): the first unanswered message's wait stays until the awaited party writes; each change
+/// applies only to the wait as it was read.
+pub async fn wait_book_contract(book: &dyn crate::automation::waits::WaitBook, org_id: &str) {
+    use crate::automation::waits::{Side, Wait};
+    let t0 = 1_800_000_000_000;
+    let wait = Wait {
+        org_id: org_id.into(),
+        conversation_id: "cv_w".into(),
+        side: Side::Agent,
+        since_ms: t0,
+        waits: vec![15, 60],
+        next: 0,
+    };
+    let read = || book.wait(org_id, "cv_w", Side::Agent);
+    assert!(book.arm(&wait, None).await.unwrap());
+    assert_eq!(read().await.unwrap(), Some(wait.clone()));
+    assert_eq!(
+        book.wait(org_id, "cv_w", Side::Customer).await.unwrap(),
+        None,
+        "per side"
+    );
+    let later = Wait {
+        since_ms: t0 + 60_000,
+        ..wait.clone()
+    };
+    assert!(
+        !book.arm(&later, None).await.unwrap(),
+        "the first unanswered message stays"
+    );
+    assert!(
+        !book.arm(&later, Some(t0 - 1)).await.unwrap(),
+        "answered before it began: still running"
+    );
+    assert!(book.advance(&wait).await.unwrap());
+    assert!(!book.advance(&wait).await.unwrap(), "advanced once for one reading");
+    let advanced = read().await.unwrap().unwrap();
+    assert_eq!((advanced.next, advanced.due_ms()), (1, Some(t0 + 60 * 60_000)));
+    assert!(book.advance(&advanced).await.unwrap());
+    let spent = read().await.unwrap().unwrap();
+    assert_eq!((spent.next, spent.due_ms()), (2, None), "spent, kept until answered");
+    assert!(
+        !book.arm(&later, None).await.unwrap(),
+        "a spent wait still holds its start"
+    );
+    assert!(
+        book.arm(&later, Some(t0 + 1)).await.unwrap(),
+        "answered since: a new wait"
+    );
+    assert!(!book.end(&wait).await.unwrap(), "the old wait's end leaves the new one");
+    assert_eq!(read().await.unwrap(), Some(later.clone()));
+    assert!(book.end(&later).await.unwrap());
+    assert_eq!(read().await.unwrap(), None);
+}

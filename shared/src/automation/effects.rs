@@ -428,9 +428,9 @@ impl DeskEffects {
                     priority: Some(*priority),
                     ..Default::default()
                 };
-                self.triage(cx, &conversation_id, &triage).await.map(|done| {
-                    done.map(|()| format!("priority {}", priority.map_or("none", |p| p.as_str())))
-                })
+                self.triage(cx, &conversation_id, &triage)
+                    .await
+                    .map(|done| done.map(|()| format!("priority {}", priority.map_or("none", |p| p.as_str()))))
             }
             Action::Snooze { minutes } => {
                 // From the run's time: a rerun writes the same instant.
@@ -439,9 +439,9 @@ impl DeskEffects {
                     snoozed_until_ms: Some(Some(until)),
                     ..Default::default()
                 };
-                self.triage(cx, &conversation_id, &triage)
-                    .await
-                    .map(|done| done.map(|()| format!("snoozed until {}", crate::platform::items::rfc3339_of_ms(until))))
+                self.triage(cx, &conversation_id, &triage).await.map(|done| {
+                    done.map(|()| format!("snoozed until {}", crate::platform::items::rfc3339_of_ms(until)))
+                })
             }
             // Contact actions, handled before a conversation is needed.
             Action::AddTags { tags } => self.tags(cx, tags, true).await,

@@ -39,7 +39,15 @@ impl Engine {
     /// Walks `event` (its bus `detail` for the facts); answers the runs recorded.
     pub async fn handle(&self, event: &Incoming, detail: &serde_json::Value) -> Result<Vec<Run>, StoreError> {
         let rules = self.ports.rules.rules(&event.org_id).await?;
-        let met = rules_for(&rules, event.trigger);
+        // A time trigger's event is one threshold: only the rules waiting that long meet it.
+        let wait = detail
+            .get("wait_minutes")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|m| u32::try_from(m).ok());
+        let met: Vec<&Rule> = rules_for(&rules, event.trigger)
+            .into_iter()
+            .filter(|r| !event.trigger.is_wait() || r.wait_minutes == wait)
+            .collect();
         if met.is_empty() {
             return Ok(Vec::new());
         }

@@ -174,3 +174,94 @@ impl Effects for RecordingEffects {
         Ok(())
     }
 }
+
+/// Waits by (organization, conversation, side), indexed in an in-memory due index as the
+/// DynamoDB store indexes them.
+#[derive(Default)]
+pub struct MemoryWaits {
+    waits: Mutex<BTreeMap<Triple, crate::automation::waits::Wait>>,
+    pub due: crate::platform::memory::MemoryDue<crate::automation::waits::Wait>,
+}
+
+impl MemoryWaits {
+    fn key(org_id: &str, conversation_id: &str, side: crate::automation::waits::Side) -> Triple {
+        (org_id.into(), conversation_id.into(), side.as_str().into())
+    }
+
+    fn index(&self, wait: &crate::automation::waits::Wait) {
+        let id = format!("{}#{}", wait.conversation_id, wait.side.as_str());
+        match wait.due_ms() {
+            Some(due_ms) => self.due.place(&wait.org_id, &id, due_ms, wait.clone()),
+            None => self.due.remove(&wait.org_id, &id),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::automation::waits::WaitBook for MemoryWaits {
+    async fn arm(&self, wait: &crate::automation::waits::Wait, answered_ms: Option<i64>) -> Result<bool, StoreError> {
+        let mut waits = self.waits.lock().unwrap();
+        let key = Self::key(&wait.org_id, &wait.conversation_id, wait.side);
+        let free = match waits.get(&key) {
+            None => true,
+            Some(running) => answered_ms.is_some_and(|answered| running.since_ms < answered),
+        };
+        if free {
+            waits.insert(key, wait.clone());
+            self.index(wait);
+        }
+        Ok(free)
+    }
+
+    async fn advance(&self, wait: &crate::automation::waits::Wait) -> Result<bool, StoreError> {
+        let mut waits = self.waits.lock().unwrap();
+        let key = Self::key(&wait.org_id, &wait.conversation_id, wait.side);
+        match waits.get_mut(&key) {
+            Some(stored) if stored.since_ms == wait.since_ms && stored.next == wait.next => {
+                stored.next += 1;
+                let moved = stored.clone();
+                self.index(&moved);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn end(&self, wait: &crate::automation::waits::Wait) -> Result<bool, StoreError> {
+        let mut waits = self.waits.lock().unwrap();
+        let key = Self::key(&wait.org_id, &wait.conversation_id, wait.side);
+        match waits.get(&key) {
+            Some(stored) if stored.since_ms == wait.since_ms => {
+                waits.remove(&key);
+                self.due.remove(
+                    &wait.org_id,
+                    &format!("{}#{}", wait.conversation_id, wait.side.as_str()),
+                );
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn wait(
+        &self,
+        org_id: &str,
+        conversation_id: &str,
+        side: crate::automation::waits::Side,
+    ) -> Result<Option<crate::automation::waits::Wait>, StoreError> {
+        Ok(self
+            .waits
+            .lock()
+            .unwrap()
+            .get(&Self::key(org_id, conversation_id, side))
+            .cloned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_in_memory_waits_keep_the_contract() {
+        crate::automation::contract::wait_book_contract(&super::MemoryWaits::default(), "org_waits").await;
+    }
+}

@@ -21,10 +21,7 @@ pub enum ScheduleSettings {
     OutsideWorkingHours,
     /// Only inside these intervals (the working hours' shape: `day_of_week` 0 = Sunday,
     /// `HH:MM` to `HH:MM`), in `time_zone`.
-    Custom {
-        time_zone: String,
-        days: Vec<DaySchedule>,
-    },
+    Custom { time_zone: String, days: Vec<DaySchedule> },
 }
 
 impl ScheduleSettings {
@@ -101,18 +98,25 @@ mod tests {
         assert!(inside.needs_working_hours() && outside.needs_working_hours());
         assert!(inside.allows(0, Some(true)) && !inside.allows(0, Some(false)));
         assert!(outside.allows(0, Some(false)) && !outside.allows(0, Some(true)));
-        assert!(!inside.allows(0, None) && !outside.allows(0, None), "not read: it does not run");
+        assert!(
+            !inside.allows(0, None) && !outside.allows(0, None),
+            "not read: it does not run"
+        );
     }
 
     #[test]
     fn a_bad_custom_schedule_is_refused_naming_its_field() {
         let field = |value: serde_json::Value| settings(value).check().unwrap_err().field;
         assert_eq!(
-            field(json!({"mode": "custom", "time_zone": "Mars/Olympus", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})),
+            field(
+                json!({"mode": "custom", "time_zone": "Mars/Olympus", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
+            ),
             "schedule_settings.time_zone"
         );
         assert_eq!(
-            field(json!({"mode": "custom", "time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "18:00", "end_time": "17:00"}]})),
+            field(
+                json!({"mode": "custom", "time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "18:00", "end_time": "17:00"}]})
+            ),
             "schedule_settings.days[0]"
         );
         assert_eq!(

@@ -133,9 +133,9 @@ pub fn verdict(rule: &Rule, event: &Incoming, facts: &Facts, control: &Control, 
     } else if !all {
         Some(Skip::NotMatched)
     } else if rule.schedule_settings.as_ref().is_some_and(|schedule| {
-        let at_ms = event.occurred_ms.unwrap_or_else(|| {
-            chrono::DateTime::parse_from_rfc3339(now_rfc3339).map_or(0, |t| t.timestamp_millis())
-        });
+        let at_ms = event
+            .occurred_ms
+            .unwrap_or_else(|| chrono::DateTime::parse_from_rfc3339(now_rfc3339).map_or(0, |t| t.timestamp_millis()));
         !schedule.allows(at_ms, facts.in_working_hours)
     }) {
         Some(Skip::OutOfSchedule)

@@ -190,7 +190,8 @@ fn identity_keys(contact: &Contact) -> Vec<String> {
     .keys()
 }
 
-fn new_conversation(
+/// A new open conversation with nothing in it yet.
+pub fn new_conversation(
     org_id: &str,
     conversation_id: &str,
     account_id: &str,

@@ -558,6 +558,7 @@ pub const WEBHOOK_RETRY_DUE: &str = "HOOKDUE#";
 pub const SCHEDULED_DUE: &str = "DUE#";
 pub const SLA_DUE: &str = "SLADUE#";
 pub const EXPIRY_DUE: &str = "EXPDUE#";
+pub const WAIT_DUE: &str = "AUTODUE#";
 
 /// The out-of-hours auto-reply's claim: one per conversation and closed period (named by when
 /// working hours resume).
@@ -626,6 +627,23 @@ pub fn chat_expiration_rule(org_id: &str, channel: &str) -> Key {
 /// When an open conversation is next looked at for expiry (one item, next to its messages).
 pub fn conversation_expiry(org_id: &str, conversation_id: &str) -> Key {
     Key::new(conversation_partition(org_id, conversation_id), "EXPIRY".to_string())
+}
+
+/// A conversation's wait for a reply (`side`: `customer` or `agent`) that time-triggered
+/// automation rules count from.
+pub fn conversation_wait(org_id: &str, conversation_id: &str, side: &str) -> Key {
+    Key::new(
+        conversation_partition(org_id, conversation_id),
+        format!("AUTOWAIT#{side}"),
+    )
+}
+
+/// GSI2 key of a wait's next threshold.
+pub fn wait_due(minute: &str, due_ms: i64, org_id: &str, conversation_id: &str, side: &str) -> (String, String) {
+    (
+        due_partition(WAIT_DUE, minute, org_id),
+        format!("{:013}#{org_id}#{conversation_id}#{side}", due_ms.max(0)),
+    )
 }
 
 /// GSI2 key of a conversation's expiry entry.

@@ -122,6 +122,19 @@ async fn scenarios_templates_blocks_and_the_bot_pause_from_creation_to_deletion(
         .call("GET", &format!("/v1/conversations/{conversation_id}"), a, None)
         .await;
     assert_eq!(shown["bot_paused"], true);
+    let triaged = w
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &format!("/v1/conversations/{conversation_id}"),
+            a,
+            Some(json!({"priority": "high"})),
+        )
+        .await;
+    assert_eq!(
+        (triaged["priority"].clone(), triaged["bot_paused"].clone()),
+        (json!("high"), json!(true))
+    );
     let runs = w.expect(StatusCode::OK, "GET", "/v1/bot-runs", a, None).await;
     assert!(runs["data"].as_array().unwrap().is_empty());
 

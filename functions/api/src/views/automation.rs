@@ -71,10 +71,7 @@ impl From<&rule::Rule> for AutomationRule {
             alert_settings: r.alert_settings.map(|a| AlertSettings {
                 after_failures: Some(a.after_failures),
             }),
-            schedule_settings: r
-                .schedule_settings
-                .as_ref()
-                .and_then(|s| serde_json::to_value(s).ok()),
+            schedule_settings: r.schedule_settings.as_ref().and_then(|s| serde_json::to_value(s).ok()),
             created_by: r.created_by.clone(),
             updated_by: r.updated_by.clone(),
             created_at: r.created_at.clone(),

@@ -59,9 +59,7 @@ impl From<&inbox::Conversation> for Conversation {
             campaign_id: c.campaign_id.clone(),
             bot_paused: c.bot_paused,
             priority: c.priority.map(|p| p.as_str().to_string()),
-            snoozed_until: c
-                .snoozed_at(chrono::Utc::now().timestamp_millis())
-                .map(rfc3339_millis),
+            snoozed_until: c.snoozed_at(chrono::Utc::now().timestamp_millis()).map(rfc3339_millis),
             created_at: c.created_at.clone(),
             updated_at: c.updated_at.clone(),
         }

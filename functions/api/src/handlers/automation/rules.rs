@@ -68,10 +68,9 @@ fn apply(rule: &mut Rule, body: views::WriteAutomationRule) -> Result<(), HttpEr
     if let Some(schedule) = body.schedule_settings {
         rule.schedule_settings = match schedule {
             None => None,
-            Some(value) => Some(
-                serde_json::from_value(value)
-                    .map_err(|e| unprocessable("schedule_settings", e.to_string()))?,
-            ),
+            Some(value) => {
+                Some(serde_json::from_value(value).map_err(|e| unprocessable("schedule_settings", e.to_string()))?)
+            }
         };
     }
     if let Some(conditions) = body.conditions {

@@ -41,10 +41,7 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let triage = Triage {
         priority: body.priority.map(priority_of).transpose()?,
-        snoozed_until_ms: body
-            .snoozed_until
-            .map(|given| snooze_of(given, now_ms))
-            .transpose()?,
+        snoozed_until_ms: body.snoozed_until.map(|given| snooze_of(given, now_ms)).transpose()?,
     };
     if triage.is_empty() {
         return Err(unprocessable("priority", "give priority or snoozed_until"));
