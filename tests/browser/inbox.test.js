@@ -396,6 +396,15 @@ test("the bot's answer carries its badge, and an agent pauses the bot for one co
   await shot(ownerA, "12-bot-badge-paused");
 });
 
+test("an agent sets a conversation's priority and the list and the head show it", async () => {
+  await ownerA.getByRole("combobox", { name: "Priority" }).selectOption("high");
+  await ownerA.locator("#conversation-meta", { hasText: "high priority" }).waitFor({ timeout: LIVE });
+  await ownerA.locator(".conversation-item[aria-current=true] .meta", { hasText: "high priority" }).waitFor({ timeout: LIVE });
+  await ownerA.getByRole("combobox", { name: "Priority" }).selectOption("");
+  await ownerA.locator("#conversation-meta:not(:has-text('priority'))").waitFor({ timeout: LIVE });
+  assert.deepEqual(ownerA.errors, [], "no script errors");
+});
+
 test("axe-core finds no serious or critical violations in the list and conversation views", async () => {
   const listViolations = await accessibilityViolations(ownerB);
   assert.deepEqual(listViolations, [], "list view (empty)");

@@ -1,7 +1,7 @@
 // The open conversation: its messages, notes, contact and actions; the reply box is reply.js's.
 
 import { query } from "./api.js";
-import { contactLabel, contactPanel, el, messageBubble, noteItem, transferItem } from "./render.js";
+import { contactLabel, contactPanel, el, messageBubble, noteItem, transferItem, triageLabels } from "./render.js";
 import { ReplyBox } from "./reply.js";
 
 const $ = (id) => document.getElementById(id);
@@ -68,7 +68,8 @@ export class ConversationPane {
     const c = this.conversation;
     $("conversation-title").textContent = contactLabel(c);
     const assignee = c.assigned_agent_id ? `assigned to ${this.hooks.agentName(c.assigned_agent_id)}` : "unassigned";
-    $("conversation-meta").textContent = [c.contact_phone ? `+${c.contact_phone}` : null, c.status, assignee].filter(Boolean).join(" · ");
+    $("conversation-meta").textContent = [c.contact_phone ? `+${c.contact_phone}` : null, c.status, assignee, ...triageLabels(c)].filter(Boolean).join(" · ");
+    $("priority").value = c.priority || "";
     const resolved = c.status === "resolved";
     $("resolve").hidden = resolved;
     $("reopen").hidden = !resolved;
@@ -186,6 +187,7 @@ export class ConversationPane {
     $("resolve").addEventListener("click", () => this.act("resolve", {}));
     $("reopen").addEventListener("click", () => this.act("reopen", {}));
     $("bot-toggle").addEventListener("click", () => this.toggleBot());
+    $("priority").addEventListener("change", () => this.setPriority($("priority").value || null));
     $("transfer").addEventListener("click", () => this.openTransfer());
     $("transfer-form").addEventListener("submit", (event) => this.submitTransfer(event));
     $("contact-toggle").addEventListener("click", () => this.toggleContact());
@@ -193,6 +195,18 @@ export class ConversationPane {
     $("earlier-messages").addEventListener("click", () => this.loadEarlier().catch((error) => {
       $("action-error").textContent = `Could not load earlier messages: ${error.message}`;
     }));
+  }
+
+  async setPriority(priority) {
+    const id = this.conversation.id;
+    try {
+      const conversation = await this.api.call("PATCH", `/v1/conversations/${encodeURIComponent(id)}`, { priority });
+      this.hooks.onChanged(conversation);
+      this.conversation = conversation;
+      this.renderHead();
+    } catch (error) {
+      $("action-error").textContent = `Could not change the priority: ${error.message}`;
+    }
   }
 
   async toggleBot() {

@@ -31,10 +31,18 @@ export function contactLabel(conversation) {
   return conversation.contact_name || conversation.contact_phone || "Unknown contact";
 }
 
+/// The priority and the snooze, as short phrases for a meta line (none set: nothing).
+export function triageLabels(conversation) {
+  return [
+    conversation.priority ? `${conversation.priority} priority` : null,
+    conversation.snoozed_until ? `snoozed until ${timeLabel(conversation.snoozed_until)}` : null,
+  ].filter(Boolean);
+}
+
 export function conversationItem(conversation, { agentName, current }) {
   const unread = conversation.unread_count > 0;
   const assignee = conversation.assigned_agent_id ? agentName(conversation.assigned_agent_id) : "Unassigned";
-  const meta = [conversation.contact_phone ? `+${conversation.contact_phone}` : null, conversation.status, assignee]
+  const meta = [conversation.contact_phone ? `+${conversation.contact_phone}` : null, conversation.status, assignee, ...triageLabels(conversation)]
     .filter(Boolean)
     .join(" · ");
   const button = el(
