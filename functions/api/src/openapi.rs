@@ -24,7 +24,6 @@ mod automation;
     MessageList,
     SendMessageRequest,
     AssignRequest,
-    UpdateConversation,
     TransferRequest,
     ConversationTransfer,
     TransferList,
@@ -121,7 +120,6 @@ fn example(schema: &str) -> Value {
     }
     match schema {
         "SendMessageRequest" => json!({"type": "text", "content": {"text": "Your order shipped today."}}),
-        "UpdateConversation" => json!({"priority": "high", "snoozed_until": null}),
         "AssignRequest" => json!({"agent_id": "agt_01j9zq3c4d5e6f7g8h9j0k1m2n"}),
         "TransferRequest" => json!({"to_division_id": "div_01j9zq3c4d5e6f7g8h9j0k1m2n", "note": "billing question"}),
         "CreateNote" => json!({"content": "Customer prefers a call back after 5 pm."}),

@@ -1,4 +1,5 @@
-//! The document's schemas and examples for roles, automation and the keyword bot.
+//! The document's schemas and examples for roles, automation, the keyword bot and the triage
+//! rules share with agents.
 
 use crate::views::*;
 use serde_json::{Value, json};
@@ -29,7 +30,8 @@ use utoipa::OpenApi;
     WriteScenarioTemplate,
     ProductSectionView,
     BlockedScenarios,
-    ConversationBot
+    ConversationBot,
+    UpdateConversation
 )))]
 pub(super) struct Schemas;
 
@@ -61,6 +63,7 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         }),
         "BlockedScenarios" => json!({"scenario_ids": []}),
         "ConversationBot" => json!({"paused": true}),
+        "UpdateConversation" => json!({"priority": "high", "snoozed_until": null}),
         _ => return None,
     })
 }
