@@ -58,3 +58,24 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     triage.apply(&mut conversation);
     ok(&views::Conversation::from(&conversation))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_765_000_000_000;
+
+    #[test]
+    fn a_snooze_is_a_future_time_within_thirty_days_and_blank_wakes() {
+        let at = |ms: i64| Some(shared::platform::items::rfc3339_of_ms(ms));
+        assert_eq!(snooze_of(at(NOW + 3_600_000), NOW).unwrap(), Some(NOW + 3_600_000));
+        assert_eq!(snooze_of(Some("  ".into()), NOW).unwrap(), None);
+        assert_eq!(snooze_of(None, NOW).unwrap(), None);
+        for refused in [at(NOW), at(NOW + 31 * 86_400_000), Some("tomorrow".into())] {
+            assert!(snooze_of(refused.clone(), NOW).is_err(), "{refused:?}");
+        }
+        assert!(priority_of(Some("soon".into())).is_err());
+        assert_eq!(priority_of(Some("low".into())).unwrap(), Some(Priority::Low));
+        assert_eq!(priority_of(None).unwrap(), None);
+    }
+}
