@@ -6,10 +6,11 @@
 use crate::automation::waits::{Side, Wait, WaitBook};
 use crate::platform::StoreError;
 use crate::platform::due_index::{DueIndex, DueShards};
-use crate::platform::items::{key_item, n, record_item, s};
-use crate::platform::records::{Records, condition_failed};
+use crate::platform::items::{n, record_item, s};
+use crate::platform::records::Records;
 use crate::platform::table::{self, attr};
 use crate::platform::tick::minute_of;
+use crate::platform::transact::{self, NotCommitted};
 
 pub const ENTITY: &str = "AutomationWait";
 /// A wait nobody answers is forgotten this long after its last threshold.
@@ -61,9 +62,13 @@ impl WaitStore {
     }
 }
 
-#[async_trait::async_trait]
-impl WaitBook for WaitStore {
-    async fn arm(&self, wait: &Wait, answered_ms: Option<i64>) -> Result<bool, StoreError> {
+/// The one write of each move of a wait: pure, so each condition is checked without a table.
+pub mod writes {
+    use super::*;
+    use crate::platform::plan::WriteOp;
+
+    /// Stores the wait unless one began at or after `answered_ms` (none: unless one runs).
+    pub fn arm(wait: &Wait, answered_ms: Option<i64>) -> Result<WriteOp, StoreError> {
         let mut item = record_item(wait, &key_of(wait), ENTITY)?;
         if let Some(due_ms) = wait.due_ms() {
             let (pk, sk) = due_keys(wait, due_ms);
@@ -71,74 +76,69 @@ impl WaitBook for WaitStore {
             item.insert(attr::GSI2_SK.into(), s(sk));
         }
         item.insert(attr::EXPIRES_AT.into(), n(expires_at(wait)));
-        let mut put = self
-            .records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item));
-        put = match answered_ms {
-            Some(answered) => put
-                .condition_expression("attribute_not_exists(pk) OR since_ms < :answered")
-                .expression_attribute_values(":answered", n(answered)),
-            None => put.condition_expression("attribute_not_exists(pk)"),
-        };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("PutItem(automation wait)", err)),
-        }
+        Ok(match answered_ms {
+            Some(answered) => WriteOp::put(item)
+                .when("attribute_not_exists(pk) OR since_ms < :answered")
+                .value(":answered", n(answered)),
+            None => WriteOp::create(item),
+        })
     }
 
-    async fn advance(&self, wait: &Wait) -> Result<bool, StoreError> {
+    /// Past the next threshold, as read: indexed at the one after, or out of the index.
+    pub fn advance(wait: &Wait) -> WriteOp {
         let moved = Wait {
             next: wait.next + 1,
             ..wait.clone()
         };
-        let mut update = self
-            .records
-            .client
-            .update_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&key_of(wait))))
-            .condition_expression("since_ms = :since AND #next = :was")
-            .expression_attribute_names("#next", "next")
-            .expression_attribute_values(":since", n(wait.since_ms))
-            .expression_attribute_values(":was", n(wait.next))
-            .expression_attribute_values(":next", n(moved.next));
-        update = match moved.due_ms() {
+        let op = match moved.due_ms() {
             Some(due_ms) => {
                 let (pk, sk) = due_keys(&moved, due_ms);
-                update
-                    .update_expression("SET #next = :next, gsi2pk = :pk, gsi2sk = :sk")
-                    .expression_attribute_values(":pk", s(pk))
-                    .expression_attribute_values(":sk", s(sk))
+                WriteOp::update(key_of(wait), "SET #next = :next, gsi2pk = :pk, gsi2sk = :sk")
+                    .value(":pk", s(pk))
+                    .value(":sk", s(sk))
             }
-            None => update.update_expression("SET #next = :next REMOVE gsi2pk, gsi2sk"),
+            None => WriteOp::update(key_of(wait), "SET #next = :next REMOVE gsi2pk, gsi2sk"),
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("UpdateItem(automation wait)", err)),
+        op.when("since_ms = :since AND #next = :was")
+            .name("#next", "next")
+            .value(":since", n(wait.since_ms))
+            .value(":was", n(wait.next))
+            .value(":next", n(moved.next))
+    }
+
+    /// Ends the wait that began at `since_ms` (a newer one stays).
+    pub fn end(wait: &Wait) -> WriteOp {
+        WriteOp::delete(key_of(wait))
+            .when("since_ms = :since")
+            .value(":since", n(wait.since_ms))
+    }
+}
+
+impl WaitStore {
+    /// Runs one write: false when its condition did not hold (the wait changed meanwhile).
+    async fn write(&self, op: crate::platform::plan::WriteOp, operation: &'static str) -> Result<bool, StoreError> {
+        let plan = crate::platform::plan::Plan::new().with((), op);
+        match transact::run(&self.records.client, &self.records.table, &plan, operation).await {
+            Ok(()) => Ok(true),
+            Err(NotCommitted::Cancelled(cancelled)) if cancelled.condition_failed(()).is_some() => Ok(false),
+            Err(err) => Err(err.into()),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl WaitBook for WaitStore {
+    async fn arm(&self, wait: &Wait, answered_ms: Option<i64>) -> Result<bool, StoreError> {
+        self.write(writes::arm(wait, answered_ms)?, "PutItem(automation wait)")
+            .await
+    }
+
+    async fn advance(&self, wait: &Wait) -> Result<bool, StoreError> {
+        self.write(writes::advance(wait), "UpdateItem(automation wait)").await
     }
 
     async fn end(&self, wait: &Wait) -> Result<bool, StoreError> {
-        let result = self
-            .records
-            .client
-            .delete_item()
-            .table_name(&self.records.table)
-            .set_key(Some(key_item(&key_of(wait))))
-            .condition_expression("since_ms = :since")
-            .expression_attribute_values(":since", n(wait.since_ms))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(StoreError::aws("DeleteItem(automation wait)", err)),
-        }
+        self.write(writes::end(wait), "DeleteItem(automation wait)").await
     }
 
     async fn wait(&self, org_id: &str, conversation_id: &str, side: Side) -> Result<Option<Wait>, StoreError> {
@@ -148,5 +148,42 @@ impl WaitBook for WaitStore {
                 ENTITY,
             )
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(next: u32) -> Wait {
+        Wait {
+            org_id: "org_1".into(),
+            conversation_id: "cv_1".into(),
+            side: Side::Agent,
+            since_ms: 1_765_000_000_000,
+            waits: vec![15, 60],
+            next,
+        }
+    }
+
+    #[test]
+    fn a_wait_leaves_the_due_index_with_its_last_threshold_and_every_move_names_the_wait_read() {
+        let advance = writes::advance(&wait(0));
+        assert_eq!(advance.condition(), Some("since_ms = :since AND #next = :was"));
+        let crate::platform::plan::WriteOp::Update { expression, .. } = &advance else {
+            panic!("an update")
+        };
+        assert!(expression.contains("gsi2pk = :pk"), "{expression}");
+        let crate::platform::plan::WriteOp::Update { expression, .. } = writes::advance(&wait(1)) else {
+            panic!("an update")
+        };
+        assert!(expression.ends_with("REMOVE gsi2pk, gsi2sk"), "{expression}");
+        assert_eq!(writes::end(&wait(0)).condition(), Some("since_ms = :since"));
+        let armed = writes::arm(&wait(0), None).unwrap();
+        assert_eq!(armed.condition(), Some("attribute_not_exists(pk)"));
+        let crate::platform::plan::WriteOp::Put { item, .. } = writes::arm(&wait(0), Some(5)).unwrap() else {
+            panic!("a put")
+        };
+        assert!(item[attr::GSI2_PK].as_s().unwrap().starts_with("AUTODUE#"));
     }
 }
