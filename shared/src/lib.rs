@@ -3,6 +3,7 @@
 //! and clock runners, caches, telemetry); `meta` is the Graph API's wire.
 
 pub mod access;
+pub mod ai;
 pub mod automation;
 pub mod bot;
 pub mod care;
