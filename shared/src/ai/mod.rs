@@ -5,3 +5,4 @@
 #[cfg(feature = "bedrock")]
 pub mod bedrock;
 pub mod model;
+pub mod pricing;
