@@ -58,23 +58,11 @@ fn error(status: u16, kind: &str, message: &str) -> hyper::Response<Full<Bytes>>
     respond(status, json!({"message": message}), Some(kind))
 }
 
-/// `%XX` escapes of a path segment decoded (model ids carry `:`).
+/// A path segment with its `%XX` escapes decoded (model ids carry `:`).
 fn decoded(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = segment.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl FakeBedrock {
