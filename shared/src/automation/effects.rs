@@ -265,7 +265,7 @@ impl DeskEffects {
         cx: &ActionContext,
         webhook_id: &str,
     ) -> Result<Result<String, String>, StoreError> {
-        use crate::integrations::{AttemptJob, Delivery, DeliveryStatus, delivery_id, published::envelope};
+        use crate::integrations::{AttemptJob, Delivery};
         let Some(endpoint) = self.webhooks.endpoints.endpoint(&cx.org_id, webhook_id).await? else {
             return Ok(Err(format!("no outgoing webhook {webhook_id}")));
         };
@@ -273,30 +273,19 @@ impl DeskEffects {
             return Ok(Err(format!("the outgoing webhook {webhook_id} is disabled")));
         }
         let event_id = format!("automation.webhook:{}", cx.idempotency_key());
-        let occurred = chrono::DateTime::from_timestamp_millis(cx.at_ms)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let occurred = crate::platform::items::rfc3339_of_ms(cx.at_ms);
         let data = serde_json::json!({"event_id": event_id, "org_id": cx.org_id, "occurred_at": occurred,
             "rule_id": cx.rule_id, "caused_by_event_id": cx.event_id,
             "conversation_id": cx.conversation_id, "contact_id": cx.contact_id});
-        let delivery = Delivery {
-            org_id: cx.org_id.clone(),
-            webhook_id: webhook_id.to_string(),
-            delivery_id: delivery_id(cx.at_ms, &event_id, webhook_id),
-            event_id: event_id.clone(),
-            event_type: "automation.webhook".into(),
-            payload: envelope("automation.webhook", cx.at_ms, &data),
-            status: DeliveryStatus::Pending,
-            attempt: 0,
-            max_attempts: crate::integrations::delivery_policy::MAX_ATTEMPTS,
-            created_at: occurred,
-            http_status: None,
-            response_body: None,
-            error_message: None,
-            next_retry_ms: None,
-            completed_at: None,
-            attempt_started_ms: None,
-        };
+        let delivery = Delivery::pending(
+            &cx.org_id,
+            webhook_id,
+            &event_id,
+            "automation.webhook",
+            cx.at_ms,
+            &data,
+            crate::integrations::delivery_policy::MAX_ATTEMPTS,
+        );
         let reference = match self.webhooks.deliveries.create_delivery(&delivery).await? {
             crate::integrations::ports::Created::New => delivery.reference(),
             // A rerun: queue it again (a second job finds the attempt claimed and does nothing).

@@ -173,6 +173,38 @@ pub struct DeliveryRef {
 }
 
 impl Delivery {
+    /// A delivery of one event (`data`, wrapped in its envelope) to one endpoint, not attempted
+    /// yet, created at the event's time: its id derived from the event, so making it again names
+    /// the same delivery.
+    pub fn pending(
+        org_id: &str,
+        webhook_id: &str,
+        event_id: &str,
+        event_type: &str,
+        event_time_ms: i64,
+        data: &serde_json::Value,
+        max_attempts: u32,
+    ) -> Self {
+        Self {
+            org_id: org_id.to_string(),
+            webhook_id: webhook_id.to_string(),
+            delivery_id: delivery_id(event_time_ms, event_id, webhook_id),
+            event_id: event_id.to_string(),
+            event_type: event_type.to_string(),
+            payload: published::envelope(event_type, event_time_ms, data),
+            status: DeliveryStatus::Pending,
+            attempt: 0,
+            max_attempts,
+            created_at: crate::platform::items::rfc3339_of_ms(event_time_ms),
+            http_status: None,
+            response_body: None,
+            error_message: None,
+            next_retry_ms: None,
+            completed_at: None,
+            attempt_started_ms: None,
+        }
+    }
+
     pub fn reference(&self) -> DeliveryRef {
         DeliveryRef {
             org_id: self.org_id.clone(),

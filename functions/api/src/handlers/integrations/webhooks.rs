@@ -9,8 +9,8 @@ use lambda_http::http::StatusCode;
 use shared::integrations::address_policy::UrlRefusal;
 use shared::integrations::ports::EndpointChanges;
 use shared::integrations::{
-    AttemptJob, Delivery, DeliveryStatus, Endpoint, MAX_ENDPOINTS_PER_ORG, ROTATION_OVERLAP_MS, SECRET_FIELD,
-    catalogue, signing, url_check,
+    AttemptJob, Delivery, Endpoint, MAX_ENDPOINTS_PER_ORG, ROTATION_OVERLAP_MS, SECRET_FIELD, catalogue, signing,
+    url_check,
 };
 use shared::platform::http_error::HttpError;
 use shared::platform::ids;
@@ -227,24 +227,15 @@ pub async fn test(api: &ApiService, cx: &Context<'_>) -> Answer {
         "event_id": event_id, "org_id": cx.org(), "occurred_at": api.clock.now_rfc3339(),
         "webhook_id": endpoint.webhook_id,
     });
-    let delivery = Delivery {
-        org_id: cx.org().into(),
-        webhook_id: endpoint.webhook_id.clone(),
-        delivery_id: shared::integrations::delivery_id(now_ms, &event_id, &endpoint.webhook_id),
-        event_id: event_id.clone(),
-        event_type: "webhook.test".into(),
-        payload: shared::integrations::dispatcher::envelope("webhook.test", now_ms, &data),
-        status: DeliveryStatus::Pending,
-        attempt: 0,
-        max_attempts: 1,
-        created_at: api.clock.now_rfc3339(),
-        http_status: None,
-        response_body: None,
-        error_message: None,
-        next_retry_ms: None,
-        completed_at: None,
-        attempt_started_ms: None,
-    };
+    let delivery = Delivery::pending(
+        cx.org(),
+        &endpoint.webhook_id,
+        &event_id,
+        "webhook.test",
+        now_ms,
+        &data,
+        1,
+    );
     // A fresh event id: always a new delivery.
     api.integrations.deliveries.create_delivery(&delivery).await?;
     queue(api, &delivery).await?;
