@@ -266,6 +266,9 @@ pub async fn seed_tagged_contacts(stack: &crate::TestStack, org_id: &str, tag: &
             email: None,
             tags: vec![tag.into()],
             blocked_scenarios: vec![],
+            description: None,
+            country: None,
+            llm_context: None,
             created_at: now.clone(),
             updated_at: now.clone(),
         };

@@ -84,6 +84,9 @@ impl ContactStore {
             email: new.email,
             tags: new.tags,
             blocked_scenarios: vec![],
+            description: None,
+            country: None,
+            llm_context: None,
             created_at: now.clone(),
             updated_at: now,
         };
@@ -366,6 +369,43 @@ impl ContactStore {
         match identity.and_then(|item| item.get("contact_id").and_then(|v| v.as_s().ok()).cloned()) {
             Some(contact_id) => self.contact(org_id, &contact_id).await,
             None => Ok(None),
+        }
+    }
+
+    /// Replaces (or, with `None`, removes) what AI agents know about the contact (`NotFound` when
+    /// there is none).
+    pub async fn set_llm_context(
+        &self,
+        org_id: &str,
+        contact_id: &str,
+        context: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        let key = table::contact(org_id, contact_id);
+        match context {
+            Some(context) => {
+                let value = serde_dynamo::to_attribute_value(context).map_err(|e| StoreError::Corrupt {
+                    entity: "Contact",
+                    detail: e.to_string(),
+                })?;
+                self.records
+                    .update_existing(
+                        &key,
+                        "SET llm_context = :context, updated_at = :now",
+                        &[(":context", value), (":now", s(now_rfc3339()))],
+                        "UpdateItem(contact context)",
+                    )
+                    .await
+            }
+            None => {
+                self.records
+                    .update_existing(
+                        &key,
+                        "REMOVE llm_context SET updated_at = :now",
+                        &[(":now", s(now_rfc3339()))],
+                        "UpdateItem(contact context)",
+                    )
+                    .await
+            }
         }
     }
 

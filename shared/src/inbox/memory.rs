@@ -106,6 +106,9 @@ impl MemoryInbox {
             email: None,
             tags: vec![],
             blocked_scenarios: vec![],
+            description: None,
+            country: None,
+            llm_context: None,
             created_at: "2026-12-04T09:00:00Z".into(),
             updated_at: "2026-12-04T09:00:00Z".into(),
         };

@@ -214,6 +214,15 @@ pub struct Contact {
     /// Keyword scenarios that never answer this customer.
     #[serde(default)]
     pub blocked_scenarios: Vec<String>,
+    /// Seed 004's `contact_description`: what agents note about the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seed 004's `contact_country`: an ISO 3166-1 alpha-2 code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Seed 004's `contact_llm_context`: facts AI agents keep about the customer (a JSON object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_context: Option<serde_json::Value>,
     pub created_at: String,
     pub updated_at: String,
 }

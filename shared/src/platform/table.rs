@@ -192,6 +192,7 @@ pub mod prefix {
     pub const AUTOMATION_RULE: &str = "AUTORULE#";
     pub const SCENARIO: &str = "SCENARIO#";
     pub const SCENARIO_TEMPLATE: &str = "SCNTPL#";
+    pub const AI_AGENT: &str = "AIAGENT#";
     pub const CONTACT: &str = "CONTACT#";
     pub const DIVISION: &str = "DIVISION#";
     pub const QUICK_REPLY: &str = "QUICKREPLY#";
@@ -733,6 +734,28 @@ pub fn scenario_count(org_id: &str, contact_id: &str, scenario_id: &str) -> Key 
     Key::new(format!("ORG#{org_id}#BOTCOUNT#{contact_id}"), scenario_id.to_string())
 }
 
+/// An AI agent, with its assignments and handoff rules inline ([`crate::ai::agent`]).
+pub fn ai_agent(org_id: &str, ai_agent_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("{}{ai_agent_id}", prefix::AI_AGENT))
+}
+
+/// A conversation's life with AI agents: who answers, turns counted, the handoff (next to its
+/// messages).
+pub fn ai_session(org_id: &str, conversation_id: &str) -> Key {
+    Key::new(conversation_partition(org_id, conversation_id), "AISESSION".to_string())
+}
+
+/// The organization's AI usage, in a partition of its own (written on every model call, read by
+/// date range).
+pub fn ai_usage_partition(org_id: &str) -> String {
+    format!("ORG#{org_id}#AIUSAGE")
+}
+
+/// One agent's usage on one day (YYYY-MM-DD).
+pub fn ai_usage(org_id: &str, date: &str, ai_agent_id: &str) -> Key {
+    Key::new(ai_usage_partition(org_id), format!("{date}#{ai_agent_id}"))
+}
+
 /// A clock-driven function's checkpoint: the oldest minute of its due index that may hold work.
 pub fn clock_cursor(function: &str) -> Key {
     Key::new("CLOCK".into(), function.to_string())
@@ -751,6 +774,7 @@ mod tests {
             (prefix::AUTOMATION_RULE, automation_rule("o", "aut_1")),
             (prefix::SCENARIO, scenario("o", "scn_1")),
             (prefix::SCENARIO_TEMPLATE, scenario_template("o", "stl_1")),
+            (prefix::AI_AGENT, ai_agent("o", "aia_1")),
             (prefix::CONTACT, contact("o", "ct_1")),
             (prefix::DIVISION, division("o", "div_1")),
             (prefix::QUICK_REPLY, quick_reply("o", "qr_1")),

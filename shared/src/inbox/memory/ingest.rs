@@ -61,6 +61,9 @@ impl InboundMessages for MemoryInbox {
                 email: None,
                 tags: vec![],
                 blocked_scenarios: vec![],
+                description: None,
+                country: None,
+                llm_context: None,
                 created_at: now.clone(),
                 updated_at: now.clone(),
             });

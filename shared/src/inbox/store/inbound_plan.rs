@@ -393,6 +393,9 @@ fn contact_write(w: &InboundWrite<'_>) -> Result<Option<WriteOp>, StoreError> {
         email: None,
         tags: vec![],
         blocked_scenarios: vec![],
+        description: None,
+        country: None,
+        llm_context: None,
         created_at: w.now.to_string(),
         updated_at: w.now.to_string(),
     };
