@@ -12,7 +12,10 @@ pub use waits::{CLOCK, WaitRun};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
-use shared::automation::effects::{DeskEffects, StoredFacts, WebhookOut};
+use shared::ai::agent_store::{AiAgentStore, CachedAgents};
+use shared::ai::dispatch::AiDispatch;
+use shared::ai::turn_queue::SqsTurnQueue;
+use shared::automation::effects::{DeskEffects, StoredFacts};
 use shared::automation::engine::{Engine, EnginePorts};
 use shared::automation::envelope::{CachedRules, incoming_of};
 use shared::automation::rule_store::RuleStore;
@@ -21,17 +24,10 @@ use shared::automation::wait_store::WaitStore;
 use shared::bot::adapters::CachedScenarios;
 use shared::bot::responder::{BotPorts, Responder};
 use shared::bot::store::ScenarioStore;
-use shared::desk::allocator::Allocator;
-use shared::desk::conversation_desk::ConversationDesk;
 use shared::inbox::agent_send::AgentSends;
-use shared::integrations::attempt_queue::QueuedAttempts;
-use shared::integrations::delivery_store::DeliveryStore;
-use shared::integrations::endpoint_store::EndpointStore;
 use shared::platform::StoreError;
 use shared::platform::clock::Clock;
 use shared::platform::config::{ConfigError, EnvSource, vars};
-use shared::platform::event_bus::EventBridgePublisher;
-use shared::platform::job_queue::SqsJobQueue;
 use shared::platform::sqs_batch::{Attempt, BatchCounts, BatchRunner, ConsumerSettings, Order, Outcome, RecordHandler};
 use std::sync::Arc;
 use tracing::{Instrument, info, info_span};
@@ -44,6 +40,8 @@ pub struct AutomationConfig {
     pub outbound_queue_url: String,
     /// Where a rule's `send_to_webhook` queues its delivery's attempt.
     pub deliveries_queue_url: String,
+    /// Where customers' messages for AI agents are queued.
+    pub ai_turns_queue_url: String,
 }
 
 impl AutomationConfig {
@@ -54,6 +52,7 @@ impl AutomationConfig {
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             outbound_queue_url: env.required(vars::OUTBOUND_QUEUE_URL)?,
             deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
+            ai_turns_queue_url: env.required(vars::AI_TURNS_QUEUE_URL)?,
         })
     }
 }
@@ -61,6 +60,7 @@ impl AutomationConfig {
 pub struct AutomationService {
     engine: Engine,
     bot: Responder,
+    ai: AiDispatch,
     waits: WaitClock,
     wait_store: WaitStore,
     clock: Clock,
@@ -69,8 +69,6 @@ pub struct AutomationService {
 
 impl AutomationService {
     pub fn from_aws(config: &AutomationConfig, aws: &aws_config::SdkConfig) -> Self {
-        use shared::access::agent_store::AgentStore;
-        use shared::desk::division_store::DivisionStore;
         use shared::inbox::contact_store::ContactStore;
         use shared::inbox::conversation_store::ConversationStore;
         let dynamo = aws_sdk_dynamodb::Client::new(aws);
@@ -106,34 +104,23 @@ impl AutomationService {
                 working_hours: shared::care::working_hours_store::WorkingHoursStore::new(dynamo.clone(), table),
             }),
             ledger: Arc::new(store),
-            effects: Arc::new(DeskEffects {
-                desk: ConversationDesk::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
-                allocator: Arc::new(Allocator::new(
-                    DivisionStore::new(dynamo.clone(), table),
-                    AgentStore::new(dynamo.clone(), table),
-                    ConversationStore::new(dynamo.clone(), table),
-                )),
-                sends: AgentSends::on_dynamo(&dynamo, &sqs, table, &config.outbound_queue_url),
-                contacts: ContactStore::new(dynamo.clone(), table),
-                conversations: ConversationStore::new(dynamo.clone(), table),
-                events: Box::new(EventBridgePublisher::new(
-                    aws_sdk_eventbridge::Client::new(aws),
-                    &config.event_bus_name,
-                )),
+            effects: Arc::new(DeskEffects::on_aws(
+                aws,
+                table,
+                &config.event_bus_name,
+                &config.outbound_queue_url,
+                &config.deliveries_queue_url,
                 scenarios,
-                webhooks: WebhookOut {
-                    endpoints: Arc::new(EndpointStore::new(dynamo.clone(), table)),
-                    deliveries: Arc::new(DeliveryStore::new(dynamo.clone(), table)),
-                    attempts: Arc::new(QueuedAttempts(Arc::new(SqsJobQueue::new(
-                        sqs.clone(),
-                        &config.deliveries_queue_url,
-                    )))),
-                },
-            }),
+            )),
+        };
+        let ai = AiDispatch {
+            agents: Arc::new(CachedAgents::new(Box::new(AiAgentStore::new(dynamo.clone(), table)))),
+            queue: Arc::new(SqsTurnQueue::new(sqs.clone(), &config.ai_turns_queue_url)),
         };
         Self {
             engine: Engine::new(ports, Clock::system()),
             bot,
+            ai,
             waits,
             wait_store,
             clock: Clock::system(),
@@ -184,7 +171,12 @@ impl RecordHandler for AutomationService {
         let runs = self.engine.handle(&incoming, &detail).instrument(span.clone()).await?;
         let executed = runs.iter().filter(|r| r.executed && r.skipped.is_none()).count();
         span.in_scope(|| info!(matched = runs.len(), executed, "event walked"));
-        if let Some(turn) = self.bot.handle(&incoming, &detail).instrument(span.clone()).await? {
+        let bot_turn = self.bot.handle(&incoming, &detail).instrument(span.clone()).await?;
+        // A message the keyword bot answered is not the AI's to answer too.
+        if bot_turn.is_none() && self.ai.offer(&incoming, &detail).instrument(span.clone()).await? {
+            span.in_scope(|| info!("queued for an AI agent"));
+        }
+        if let Some(turn) = bot_turn {
             let sent = turn.results.iter().filter(|r| r.action == "send" && r.ok).count();
             shared::platform::telemetry::emit_metric(
                 "BotMessagesSent",

@@ -63,6 +63,9 @@ pub enum BuildError {
     },
 }
 
+/// The variable that points Bedrock Runtime's SDK client at another endpoint.
+pub const BEDROCK_ENDPOINT: &str = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME";
+
 /// Binaries the local runtime can host. A test checks every function in template.yaml is here.
 pub const KNOWN_BINARIES: &[&str] = &[
     "webhook",
@@ -79,6 +82,7 @@ pub const KNOWN_BINARIES: &[&str] = &[
     "tally",
     "deliveries",
     "automation",
+    "ai-agents",
 ];
 
 pub fn build(
@@ -176,6 +180,19 @@ pub fn build(
         }
         "deliveries" => sqs_and_scheduled_function!(deliveries::DeliveriesConfig, deliveries::DeliveriesService),
         "automation" => sqs_and_scheduled_function!(automation::AutomationConfig, automation::AutomationService),
+        "ai-agents" => {
+            let config = ai_agents::AiAgentsConfig::from_env(&env).map_err(config_error)?;
+            // As the SDK in Lambda reads AWS_ENDPOINT_URL_BEDROCK_RUNTIME: the local fake.
+            let model = match env.get(BEDROCK_ENDPOINT) {
+                Some(url) => shared::ai::bedrock::BedrockModel::at(aws, url),
+                None => shared::ai::bedrock::BedrockModel::from_aws(aws),
+            };
+            let service = Arc::new(ai_agents::AiAgentsService::with_model(&config, aws, Arc::new(model)));
+            Handler::Sqs(Arc::new(move |event| {
+                let service = service.clone();
+                Box::pin(async move { Ok(service.process(event).await.0) })
+            }))
+        }
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => sqs_and_scheduled_function!(campaigns::CampaignsConfig, campaigns::CampaignsService),
         other => {

@@ -45,6 +45,8 @@ pub enum RuntimeError {
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeOptions {
     pub failed_visibility_seconds: Option<i32>,
+    /// Where functions reach Bedrock Runtime (a fake), as `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
+    pub bedrock_endpoint: Option<String>,
 }
 
 pub struct LocalRuntime {
@@ -72,7 +74,10 @@ impl LocalRuntime {
         let websocket_routes = template.websocket_routes()?;
         let mut websocket_handlers = std::collections::BTreeMap::new();
         for spec in template.functions()? {
-            let environment = stack.environment_of(&spec)?;
+            let mut environment = stack.environment_of(&spec)?;
+            if let Some(url) = &options.bedrock_endpoint {
+                environment.insert(functions::BEDROCK_ENDPOINT.into(), url.clone());
+            }
             let LocalFunction { spec, handler } = functions::build(spec, &environment, aws)?;
             let wrong_kind = |kind| RuntimeError::HandlerKind {
                 function: spec.logical_id.clone(),

@@ -220,6 +220,15 @@ async fn up(
     stack
         .parameters
         .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
+    // Amazon Bedrock, as the fake answers it (infra/fake-bedrock's documented script).
+    let bedrock_port: u16 = std::env::var("BEDROCK_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(port + 3);
+    let bedrock_listener = tokio::net::TcpListener::bind(("127.0.0.1", bedrock_port))
+        .await
+        .with_context(|| format!("port {bedrock_port} is in use; set BEDROCK_PORT"))?;
+    let bedrock = fake_bedrock::FakeBedrock::serve(bedrock_listener);
     let websocket_port: u16 = std::env::var("WS_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -241,6 +250,11 @@ async fn up(
         for (name, value) in stack.environment_of(&function)? {
             lines.push_str(&format!("{name}={value}\n"));
         }
+        lines.push_str(&format!(
+            "{}={}\n",
+            devstack::functions::BEDROCK_ENDPOINT,
+            bedrock.url()
+        ));
         std::fs::write(dev_dir.join("env").join(format!("{}.env", function.binary)), lines)?;
     }
     let runtime = LocalRuntime::build(
@@ -249,6 +263,7 @@ async fn up(
         aws,
         &RuntimeOptions {
             failed_visibility_seconds,
+            bedrock_endpoint: Some(bedrock.url().to_string()),
         },
     )?
     .serve_websocket_on(websocket_listener);

@@ -250,6 +250,16 @@ pub fn choose<'a>(
         })
 }
 
+/// Whether any agent may answer on this WhatsApp number (the turn then checks the division and
+/// tags): what decides queueing a turn at all.
+pub fn may_answer(agents: &[AiAgent], account_id: &str) -> bool {
+    agents
+        .iter()
+        .filter(|a| a.answers())
+        .flat_map(|a| &a.assignments)
+        .any(|s| s.is_active && s.account_id.as_deref().is_none_or(|a| a == account_id))
+}
+
 #[cfg(test)]
 #[path = "agent_tests.rs"]
 mod tests;

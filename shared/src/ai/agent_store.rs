@@ -14,11 +14,11 @@ use std::time::Duration;
 const AI_AGENT: &str = "AiAgent";
 
 #[derive(Clone)]
-pub struct AgentStore {
+pub struct AiAgentStore {
     records: Records,
 }
 
-impl AgentStore {
+impl AiAgentStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
             records: Records::new(client, table),
@@ -27,7 +27,7 @@ impl AgentStore {
 }
 
 #[async_trait::async_trait]
-impl AgentBook for AgentStore {
+impl AgentBook for AiAgentStore {
     async fn agents(&self, org_id: &str) -> Result<Vec<AiAgent>, StoreError> {
         let mut agents: Vec<AiAgent> = self
             .records

@@ -22,6 +22,20 @@ impl BedrockModel {
     pub fn new(client: aws_sdk_bedrockruntime::Client) -> Self {
         Self { client }
     }
+
+    /// Bedrock Runtime as the environment configures it (locally, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`
+    /// points it at the fake).
+    pub fn from_aws(aws: &aws_config::SdkConfig) -> Self {
+        Self::new(aws_sdk_bedrockruntime::Client::new(aws))
+    }
+
+    /// Bedrock Runtime at `endpoint` (a local stack's fake), otherwise as `aws` configures it.
+    pub fn at(aws: &aws_config::SdkConfig, endpoint: &str) -> Self {
+        let config = aws_sdk_bedrockruntime::config::Builder::from(aws)
+            .endpoint_url(endpoint)
+            .build();
+        Self::new(aws_sdk_bedrockruntime::Client::from_conf(config))
+    }
 }
 
 /// JSON as a Smithy document (tool inputs, schemas and results cross the SDK as documents).

@@ -343,3 +343,26 @@ pub fn text_message(
         origin: origin.map(str::to_string),
     }
 }
+
+/// Turns queued, one per (organization, wamid) as the FIFO queue deduplicates them.
+#[derive(Default)]
+pub struct MemoryTurnQueue {
+    jobs: Mutex<Vec<crate::ai::ports::TurnJob>>,
+}
+
+impl MemoryTurnQueue {
+    pub fn jobs(&self) -> Vec<crate::ai::ports::TurnJob> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ai::ports::TurnQueue for MemoryTurnQueue {
+    async fn enqueue(&self, job: &crate::ai::ports::TurnJob) -> Result<(), StoreError> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        if !jobs.iter().any(|j| j.org_id == job.org_id && j.wamid == job.wamid) {
+            jobs.push(job.clone());
+        }
+        Ok(())
+    }
+}

@@ -8,6 +8,7 @@ pub mod agent;
 pub mod agent_store;
 #[cfg(feature = "bedrock")]
 pub mod bedrock;
+pub mod dispatch;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod handoff;
@@ -20,4 +21,5 @@ pub mod pricing;
 pub mod responder;
 pub mod session_store;
 pub mod turn;
+pub mod turn_queue;
 pub mod usage_store;

@@ -30,7 +30,7 @@ pub struct Session {
     /// Turns answered.
     #[serde(default)]
     pub turns: u32,
-    /// The customer message the last counted turn answered.
+    /// The customer message (its wamid) the last counted turn answered.
     #[serde(default)]
     pub last_message_id: Option<String>,
     #[serde(default)]
@@ -139,8 +139,8 @@ pub struct TurnJob {
     pub org_id: String,
     pub conversation_id: String,
     pub contact_id: String,
-    /// The customer's message it answers (with those that came before it unanswered).
-    pub message_id: String,
+    /// Meta's id of the customer's message it answers (with those before it unanswered).
+    pub wamid: String,
     /// The `message.received` event it came from.
     pub event_id: String,
     pub account_id: String,

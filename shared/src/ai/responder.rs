@@ -86,7 +86,7 @@ impl AiResponder {
             .messages
             .recent(org, &job.conversation_id, turn::HISTORY_MESSAGES)
             .await?;
-        if let Some(why) = turn::quiet(conversation.as_ref(), &recent, &job.message_id) {
+        if let Some(why) = turn::quiet(conversation.as_ref(), &recent, &job.wamid) {
             return Ok(TurnOutcome::Quiet(why));
         }
         let conversation = conversation.expect("quiet() answers a missing conversation");
@@ -94,7 +94,7 @@ impl AiResponder {
         // A silencing handoff decided on this very message may have been cut short: it is
         // finished below (each effect once); any other message stays unanswered.
         let unfinished = match &session {
-            Some(s) if s.silenced() && s.handoff_message_id.as_deref() == Some(job.message_id.as_str()) => {
+            Some(s) if s.silenced() && s.handoff_message_id.as_deref() == Some(job.wamid.as_str()) => {
                 s.handoff.clone()
             }
             Some(s) if s.silenced() => return Ok(TurnOutcome::Quiet(Quiet::Silenced)),
@@ -123,7 +123,7 @@ impl AiResponder {
         }
         let said = recent
             .iter()
-            .find(|m| m.message_id == job.message_id)
+            .find(|m| turn::is(m, &job.wamid))
             .map(|m| m.content.preview())
             .unwrap_or_default();
         if let Some(handoff) = handoff::in_message(&agent.handoff_rules, &said) {
@@ -133,7 +133,7 @@ impl AiResponder {
         match self
             .ports
             .sessions
-            .count_turn(org, &job.conversation_id, &agent.ai_agent_id, &job.message_id, limit)
+            .count_turn(org, &job.conversation_id, &agent.ai_agent_id, &job.wamid, limit)
             .await?
         {
             TurnCount::Silenced => return Ok(TurnOutcome::Quiet(Quiet::Silenced)),
@@ -311,7 +311,7 @@ impl AiResponder {
                 org_id: &job.org_id,
                 conversation_id: &job.conversation_id,
                 content: crate::meta::Content::Text { body: text.into() },
-                idempotency_key: format!("ai:{}:{part}", job.message_id),
+                idempotency_key: format!("ai:{}:{part}", job.wamid),
                 origin: Origin::of(OriginKind::Ai, agent.ai_agent_id.clone()),
             })
             .await?;
@@ -356,7 +356,7 @@ impl AiResponder {
                 &job.org_id,
                 &job.conversation_id,
                 &handoff,
-                &job.message_id,
+                &job.wamid,
                 self.clock.now_ms(),
             )
             .await?

@@ -122,7 +122,7 @@ impl World {
             org_id: ORG.into(),
             conversation_id: "cv_1".into(),
             contact_id: "ct_cv_1".into(),
-            message_id: id,
+            wamid: format!("wamid.{id}"),
             event_id: format!("message.received:w{n}"),
             account_id: "acc_1".into(),
         }

@@ -47,9 +47,9 @@ impl Quiet {
     }
 }
 
-/// Whether the AI answers the customer message `message_id` now, given the conversation and its
+/// Whether the AI answers the customer message `wamid` now, given the conversation and its
 /// newest messages (newest first).
-pub fn quiet(conversation: Option<&Conversation>, recent: &[Message], message_id: &str) -> Option<Quiet> {
+pub fn quiet(conversation: Option<&Conversation>, recent: &[Message], wamid: &str) -> Option<Quiet> {
     let Some(conversation) = conversation else {
         return Some(Quiet::Closed);
     };
@@ -60,15 +60,20 @@ pub fn quiet(conversation: Option<&Conversation>, recent: &[Message], message_id
         return Some(Quiet::PersonHolds);
     }
     let newest_inbound = recent.iter().find(|m| m.direction == Direction::Inbound);
-    if newest_inbound.is_some_and(|m| m.message_id != message_id) {
+    if newest_inbound.is_some_and(|m| !is(m, wamid)) {
         return Some(Quiet::NewerMessage);
     }
     // A person who wrote after the customer's message answers it.
     let person_after = recent
         .iter()
-        .take_while(|m| m.message_id != message_id)
+        .take_while(|m| !is(m, wamid))
         .any(|m| m.direction == Direction::Outbound && m.origin().kind == OriginKind::Agent);
     person_after.then_some(Quiet::PersonHolds)
+}
+
+/// Whether `message` is the one Meta calls `wamid`.
+pub fn is(message: &Message, wamid: &str) -> bool {
+    message.wamid.as_deref() == Some(wamid)
 }
 
 /// The conversation as the model sees it: customers' messages as the user's, the business's as

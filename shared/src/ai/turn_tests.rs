@@ -15,18 +15,18 @@ fn outbound(id: &str, text: &str, at: i64, origin: Option<&str>) -> Message {
 fn the_ai_keeps_quiet_when_closed_held_by_a_person_or_a_newer_message_follows() {
     let open = new_conversation("o", "cv_1", "acc_1", "ct_1", "2026-12-05T10:00:00Z");
     let recent = vec![inbound("m2", "and shoes?", 20), inbound("m1", "hi", 10)];
-    assert_eq!(quiet(None, &recent, "m2"), Some(Quiet::Closed));
-    assert_eq!(quiet(Some(&open), &recent, "m2"), None);
-    assert_eq!(quiet(Some(&open), &recent, "m1"), Some(Quiet::NewerMessage));
+    assert_eq!(quiet(None, &recent, "wamid.m2"), Some(Quiet::Closed));
+    assert_eq!(quiet(Some(&open), &recent, "wamid.m2"), None);
+    assert_eq!(quiet(Some(&open), &recent, "wamid.m1"), Some(Quiet::NewerMessage));
     let mut held = open.clone();
     held.assigned_agent_id = Some("agt_1".into());
-    assert_eq!(quiet(Some(&held), &recent, "m2"), Some(Quiet::PersonHolds));
+    assert_eq!(quiet(Some(&held), &recent, "wamid.m2"), Some(Quiet::PersonHolds));
     let mut resolved = open.clone();
     resolved.status = ConversationStatus::Resolved;
-    assert_eq!(quiet(Some(&resolved), &recent, "m2"), Some(Quiet::Closed));
+    assert_eq!(quiet(Some(&resolved), &recent, "wamid.m2"), Some(Quiet::Closed));
     let answered = vec![outbound("o1", "on it", 30, None), inbound("m2", "and shoes?", 20)];
     assert_eq!(
-        quiet(Some(&open), &answered, "m2"),
+        quiet(Some(&open), &answered, "wamid.m2"),
         Some(Quiet::PersonHolds),
         "a person answered it"
     );
@@ -35,7 +35,7 @@ fn the_ai_keeps_quiet_when_closed_held_by_a_person_or_a_newer_message_follows() 
         inbound("m2", "and shoes?", 20),
     ];
     assert_eq!(
-        quiet(Some(&open), &botted, "m2"),
+        quiet(Some(&open), &botted, "wamid.m2"),
         None,
         "the bot's message is not a person's"
     );

@@ -99,6 +99,50 @@ pub struct WebhookOut {
     pub attempts: Arc<dyn crate::integrations::ports::AttemptQueue>,
 }
 
+#[cfg(feature = "eventbridge")]
+impl DeskEffects {
+    /// The effects on DynamoDB, SQS and EventBridge, as the automation and AI agent functions
+    /// run them.
+    pub fn on_aws(
+        aws: &aws_config::SdkConfig,
+        table: &str,
+        event_bus_name: &str,
+        outbound_queue_url: &str,
+        deliveries_queue_url: &str,
+        scenarios: Arc<dyn crate::bot::ports::ScenarioReads>,
+    ) -> Self {
+        use crate::integrations::attempt_queue::QueuedAttempts;
+        use crate::integrations::delivery_store::DeliveryStore;
+        use crate::integrations::endpoint_store::EndpointStore;
+        let dynamo = aws_sdk_dynamodb::Client::new(aws);
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        Self {
+            desk: ConversationDesk::on_dynamo(&dynamo, &sqs, table, outbound_queue_url),
+            allocator: Arc::new(crate::desk::allocator::Allocator::new(
+                crate::desk::division_store::DivisionStore::new(dynamo.clone(), table),
+                crate::access::agent_store::AgentStore::new(dynamo.clone(), table),
+                ConversationStore::new(dynamo.clone(), table),
+            )),
+            sends: AgentSends::on_dynamo(&dynamo, &sqs, table, outbound_queue_url),
+            contacts: ContactStore::new(dynamo.clone(), table),
+            conversations: ConversationStore::new(dynamo.clone(), table),
+            events: Box::new(crate::platform::event_bus::EventBridgePublisher::new(
+                aws_sdk_eventbridge::Client::new(aws),
+                event_bus_name,
+            )),
+            scenarios,
+            webhooks: WebhookOut {
+                endpoints: Arc::new(EndpointStore::new(dynamo.clone(), table)),
+                deliveries: Arc::new(DeliveryStore::new(dynamo.clone(), table)),
+                attempts: Arc::new(QueuedAttempts(Arc::new(crate::platform::job_queue::SqsJobQueue::new(
+                    sqs,
+                    deliveries_queue_url,
+                )))),
+            },
+        }
+    }
+}
+
 fn hex_sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }

@@ -33,6 +33,13 @@ pub mod vars {
     pub const DELIVERIES_QUEUE_URL: &str = "DELIVERIES_QUEUE_URL";
     /// The automation function's queue: the domain events rules start on.
     pub const AUTOMATION_QUEUE_URL: &str = "AUTOMATION_QUEUE_URL";
+    /// The AI agents' turn queue (FIFO, one group per conversation).
+    pub const AI_TURNS_QUEUE_URL: &str = "AI_TURNS_QUEUE_URL";
+    /// The Bedrock model ids AI agents may use, comma-separated (the template's allow-list).
+    pub const AI_MODELS: &str = "AI_MODELS";
+    /// An optional Bedrock guardrail every AI turn goes through, and its version.
+    pub const AI_GUARDRAIL_ID: &str = "AI_GUARDRAIL_ID";
+    pub const AI_GUARDRAIL_VERSION: &str = "AI_GUARDRAIL_VERSION";
     /// `true` on local stacks only: outgoing webhooks may go to loopback and over plain http.
     pub const WEBHOOKS_ALLOW_LOOPBACK: &str = "WEBHOOKS_ALLOW_LOOPBACK";
     /// A queue consumer's dead-letter queue (where records that failed for good are moved).

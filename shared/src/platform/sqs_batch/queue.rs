@@ -59,6 +59,16 @@ impl QueueControl for SqsQueueControl {
                 .map_err(|e| StoreError::io("MessageAttributeValue", e))?;
             request = request.message_attributes(name, value);
         }
+        // A FIFO queue's record goes to its FIFO dead-letter queue in its group, once.
+        if let Some(group) = record.attributes.get("MessageGroupId") {
+            let dedup = record
+                .attributes
+                .get("MessageDeduplicationId")
+                .cloned()
+                .or_else(|| record.message_id.clone())
+                .unwrap_or_default();
+            request = request.message_group_id(group).message_deduplication_id(dedup);
+        }
         let reason: String = reason.chars().take(1_000).collect();
         let reason = MessageAttributeValue::builder()
             .data_type("String")
