@@ -360,3 +360,17 @@ async fn the_dynamodb_repeat_counter_keeps_the_contract() {
     let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
     shared::bot::contract::counts_each_event_once_up_to_the_limit(&store, &org).await;
 }
+
+#[tokio::test]
+async fn the_dynamodb_ai_stores_keep_the_contract() {
+    let stack = TestStack::new().await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let table = stack.name_of("Table");
+    let org = format!("org_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let agents = shared::ai::agent_store::AiAgentStore::new(dynamo.clone(), &table);
+    shared::ai::contract::agent_book_contract(&agents, &org).await;
+    let sessions = shared::ai::session_store::SessionStore::new(dynamo.clone(), &table);
+    shared::ai::contract::sessions_contract(&sessions, &org).await;
+    let usage = shared::ai::usage_store::UsageStore::new(dynamo, &table);
+    shared::ai::contract::usage_contract(&usage, &org).await;
+}

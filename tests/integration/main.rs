@@ -1,6 +1,7 @@
 //! One test binary for everything that talks to moto (each binary links the whole AWS SDK).
 
 mod agent_api;
+mod ai_agents;
 mod ai_model;
 mod api;
 mod automation;

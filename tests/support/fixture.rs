@@ -154,6 +154,63 @@ impl Fixture {
         }
     }
 
+    /// A fresh AI agents function whose model is Bedrock at `bedrock` (the fake), as a new Lambda
+    /// sandbox would build it; the turn queue's burst wait is set to 0 so tests need not sleep.
+    pub async fn ai_agents(&self, bedrock: &str) -> ai_agents::AiAgentsService {
+        self.stack
+            .sqs()
+            .set_queue_attributes()
+            .queue_url(self.stack.queue_url("AiTurnsQueue"))
+            .attributes(aws_sdk_sqs::types::QueueAttributeName::DelaySeconds, "0")
+            .send()
+            .await
+            .expect("the turn queue's delay set");
+        let model = shared::ai::bedrock::BedrockModel::at(&self.stack.aws, bedrock);
+        ai_agents::AiAgentsService::with_model(
+            &ai_agents::AiAgentsConfig::from_env(&self.stack.env_of("AiAgentsFunction"))
+                .expect("template gives the AI agents function its config"),
+            &self.stack.aws,
+            std::sync::Arc::new(model),
+        )
+    }
+
+    /// Answers every turn on the AI turn queue, one at a time as the FIFO queue hands them out,
+    /// deleting each (as Lambda does); answers the records it processed.
+    pub async fn answer_turns(&self, service: &ai_agents::AiAgentsService) -> Vec<aws_sdk_sqs::types::Message> {
+        let url = self.stack.queue_url("AiTurnsQueue");
+        let mut all = Vec::new();
+        loop {
+            let received = self
+                .stack
+                .sqs()
+                .receive_message()
+                .queue_url(&url)
+                .max_number_of_messages(1)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .expect("receive")
+                .messages
+                .unwrap_or_default();
+            if received.is_empty() {
+                return all;
+            }
+            let (response, _) = service.process(crate::outreach::sqs_event_of(&received)).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            for message in &received {
+                self.stack
+                    .sqs()
+                    .delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(message.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+            all.extend(received);
+        }
+    }
+
     /// A fresh media function, as a new Lambda sandbox would build it.
     pub fn media(&self) -> MediaService {
         MediaService::from_aws(

@@ -43,7 +43,9 @@ impl AiAgentsConfig {
         let guardrail = match (env.get(vars::AI_GUARDRAIL_ID), env.get(vars::AI_GUARDRAIL_VERSION)) {
             (Some(id), version) if !id.trim().is_empty() => Some(Guardrail {
                 id: id.trim().into(),
-                version: version.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "DRAFT".into()),
+                version: version
+                    .filter(|v| !v.trim().is_empty())
+                    .unwrap_or_else(|| "DRAFT".into()),
             }),
             _ => None,
         };
@@ -78,7 +80,10 @@ impl AiAgentsService {
         let sqs = aws_sdk_sqs::Client::new(aws);
         let table = config.table_name.as_str();
         let sessions = Arc::new(SessionStore::new(dynamo.clone(), table));
-        let scenarios = Arc::new(CachedScenarios::new(Box::new(ScenarioStore::new(dynamo.clone(), table))));
+        let scenarios = Arc::new(CachedScenarios::new(Box::new(ScenarioStore::new(
+            dynamo.clone(),
+            table,
+        ))));
         let ports = AiPorts {
             agents: Arc::new(CachedAgents::new(Box::new(AiAgentStore::new(dynamo.clone(), table)))),
             sessions,
@@ -123,7 +128,12 @@ impl RecordHandler for AiAgentsService {
             Err(err) => return Ok(Outcome::failed(format!("not a turn: {err}"))),
         };
         let span = info_span!("ai_turn", org = %job.org_id, conversation = %job.conversation_id, wamid = %job.wamid);
-        match self.responder.answer(&job, attempt.is_last()).instrument(span.clone()).await {
+        match self
+            .responder
+            .answer(&job, attempt.is_last())
+            .instrument(span.clone())
+            .await
+        {
             Ok(outcome) => {
                 let metric = match &outcome {
                     TurnOutcome::Answered { .. } => "AiReplies",

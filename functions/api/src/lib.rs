@@ -78,6 +78,8 @@ pub struct ApiConfig {
     pub deliveries_queue_url: String,
     /// Where outgoing webhooks may point.
     pub webhook_reach: shared::integrations::address_policy::Reach,
+    /// The Bedrock models AI agents may be set to.
+    pub ai_models: Vec<String>,
 }
 
 impl ApiConfig {
@@ -94,6 +96,12 @@ impl ApiConfig {
             live_url: env.required(vars::LIVE_URL)?,
             deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
             webhook_reach: shared::integrations::address_policy::Reach::from_env(env)?,
+            ai_models: env
+                .required(vars::AI_MODELS)?
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect(),
             self_registration: match env.get(vars::SELF_REGISTRATION).as_deref().map(str::trim) {
                 None | Some("" | "disabled") => false,
                 Some("enabled") => true,
@@ -118,6 +126,7 @@ pub struct ApiService {
     care: CarePorts,
     automation: AutomationPorts,
     bot: BotPorts,
+    ai: AiPorts,
     integrations: IntegrationsPorts,
     events: Box<dyn EventPublisher>,
     live_url: String,
@@ -193,6 +202,13 @@ struct AutomationPorts {
 /// The keyword bot's scenarios and templates.
 struct BotPorts {
     scenarios: shared::bot::store::ScenarioStore,
+}
+
+/// AI agents and their usage; the models this deployment allows.
+struct AiPorts {
+    agents: shared::ai::agent_store::AiAgentStore,
+    usage: shared::ai::usage_store::UsageStore,
+    models: Vec<String>,
 }
 
 /// Outgoing webhooks: endpoints, their delivery log, the deliveries function's queue, the key
@@ -277,6 +293,11 @@ impl ApiService {
             },
             bot: BotPorts {
                 scenarios: shared::bot::store::ScenarioStore::new(dynamo.clone(), table),
+            },
+            ai: AiPorts {
+                agents: shared::ai::agent_store::AiAgentStore::new(dynamo.clone(), table),
+                usage: shared::ai::usage_store::UsageStore::new(dynamo.clone(), table),
+                models: config.ai_models.clone(),
             },
             integrations: IntegrationsPorts {
                 endpoints: Arc::new(shared::integrations::endpoint_store::EndpointStore::new(

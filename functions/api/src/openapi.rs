@@ -11,6 +11,9 @@ mod webhooks;
 #[path = "openapi_automation.rs"]
 mod automation;
 
+#[path = "openapi_ai.rs"]
+mod ai;
+
 #[derive(OpenApi)]
 #[openapi(components(schemas(
     ErrorBody,
@@ -115,7 +118,7 @@ struct Schemas;
 
 /// A valid body per request schema, shown in the document (and sent first by schemathesis).
 fn example(schema: &str) -> Value {
-    if let Some(example) = automation::example(schema) {
+    if let Some(example) = automation::example(schema).or_else(|| ai::example(schema)) {
         return example;
     }
     match schema {
@@ -269,6 +272,7 @@ fn error_statuses(route: &crate::routes::Route) -> Vec<(u16, &'static str)> {
 pub fn document() -> Value {
     let mut schemas = Schemas::openapi();
     schemas.merge(automation::Schemas::openapi());
+    schemas.merge(ai::Schemas::openapi());
     let mut components = serde_json::to_value(schemas.components).unwrap_or(Value::Null);
     crate::rules::apply(&mut components);
     let mut paths = Map::new();

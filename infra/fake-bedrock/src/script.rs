@@ -7,8 +7,8 @@
 //!    for a person"}`.
 //! 3. The customer asks a price (`price`, `cost`, `how much`) and `lookup_product` is offered: it
 //!    calls `lookup_product` with `{"query": <the customer's words>}`.
-//! 4. The system prompt holds lines under `Knowledge:`: it answers with the line sharing the most
-//!    words with the customer's message (`According to what we know: …`).
+//! 4. The system prompt holds lines under `Knowledge:` (up to a blank line): it answers with the
+//!    line sharing the most words with the customer's message (`According to what we know: …`).
 //! 5. Otherwise: `Thanks for your message! How can I help you further?`
 //!
 //! Tokens are counted as a quarter of the characters, rounded up (at least 1), so usage is
@@ -101,9 +101,10 @@ pub fn converse(request: &Value) -> (Vec<Value>, &'static str) {
     if let Some((_, knowledge)) = system.split_once("Knowledge:") {
         let asked = words(&said);
         let best = knowledge
+            .trim_start_matches(['\n', '\r'])
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
+            .take_while(|l| !l.is_empty())
             .map(|line| (words(line).iter().filter(|w| asked.contains(w)).count(), line))
             .max_by_key(|(shared, _)| *shared);
         if let Some((shared, line)) = best

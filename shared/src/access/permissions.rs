@@ -45,6 +45,14 @@ pub const PERMISSIONS: &[(&str, &str)] = &[
         "automation.manage",
         "create, change and delete automation rules; pause and resume them all",
     ),
+    (
+        "ai_agents.read",
+        "list and read AI agents, their assignments and handoff rules, and AI usage",
+    ),
+    (
+        "ai_agents.manage",
+        "create, change and delete AI agents, their assignments and handoff rules",
+    ),
     ("agents.presence", "set one's own online status and name"),
     ("api_keys.own", "create, list and revoke one's own API keys"),
     ("api_keys.manage", "create, list and revoke every agent's API keys"),

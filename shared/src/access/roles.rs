@@ -49,6 +49,7 @@ const AGENT_PERMISSIONS: &[&str] = &[
     "csat.read",
     "roles.read",
     "automation.read",
+    "ai_agents.read",
 ];
 
 /// A role as stored (custom) or built in (`is_system`).

@@ -98,6 +98,11 @@ mod tests {
             rule_id: "aru_1".into(),
             depth: 1,
         });
-        assert!(!dispatch.offer(&event(caused), &json!({"wamid": "wamid.3", "account_id": "acc_1"})).await.unwrap());
+        assert!(
+            !dispatch
+                .offer(&event(caused), &json!({"wamid": "wamid.3", "account_id": "acc_1"}))
+                .await
+                .unwrap()
+        );
     }
 }

@@ -148,7 +148,8 @@ impl HandoffRule {
                     return Err(Refusal::new("config.keywords", format!("1 to {MAX_KEYWORDS}")));
                 }
                 for (i, keyword) in keywords.iter().enumerate() {
-                    if keyword.chars().count() > MAX_KEYWORD_CHARS || normalize(keyword).is_empty() {
+                    let controls = keyword.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+                    if keyword.chars().count() > MAX_KEYWORD_CHARS || controls || normalize(keyword).is_empty() {
                         return Err(Refusal::new(
                             format!("config.keywords[{i}]"),
                             format!(

@@ -8,9 +8,9 @@ pub mod agent;
 pub mod agent_store;
 #[cfg(feature = "bedrock")]
 pub mod bedrock;
-pub mod dispatch;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
+pub mod dispatch;
 pub mod handoff;
 pub mod inbox_adapters;
 #[cfg(any(test, feature = "fakes"))]

@@ -94,9 +94,7 @@ impl AiResponder {
         // A silencing handoff decided on this very message may have been cut short: it is
         // finished below (each effect once); any other message stays unanswered.
         let unfinished = match &session {
-            Some(s) if s.silenced() && s.handoff_message_id.as_deref() == Some(job.wamid.as_str()) => {
-                s.handoff.clone()
-            }
+            Some(s) if s.silenced() && s.handoff_message_id.as_deref() == Some(job.wamid.as_str()) => s.handoff.clone(),
             Some(s) if s.silenced() => return Ok(TurnOutcome::Quiet(Quiet::Silenced)),
             _ => None,
         };
@@ -130,24 +128,21 @@ impl AiResponder {
             return self.hand_off(job, agent, handoff).await;
         }
         let limit = handoff::turn_limit(&agent.handoff_rules, agent.max_conversation_turns);
-        match self
+        let counted = self
             .ports
             .sessions
             .count_turn(org, &job.conversation_id, &agent.ai_agent_id, &job.wamid, limit)
-            .await?
-        {
+            .await?;
+        match counted {
             TurnCount::Silenced => return Ok(TurnOutcome::Quiet(Quiet::Silenced)),
             TurnCount::LimitReached(turns) => {
                 let handoff = handoff::decide(&agent.handoff_rules, Reason::TurnLimit { turns });
                 return self.hand_off(job, agent, handoff).await;
             }
-            TurnCount::Counted(1) => {
-                if let Some(welcome) = &agent.welcome_message {
-                    self.say(job, agent, welcome, "welcome").await?;
-                }
-            }
             TurnCount::Counted(_) => {}
         }
+        // The first answer opens with the welcome, in the same message (two would race).
+        let first = matches!(counted, TurnCount::Counted(1));
         let mut messages = turn::history(&recent);
         while messages.last().is_some_and(|m| m.role == Role::Assistant) {
             messages.pop();
@@ -171,7 +166,11 @@ impl AiResponder {
             };
             let calls = reply.tool_uses();
             if calls.is_empty() {
-                return self.finish(job, agent, &reply.text(), resolve).await;
+                let text = match (first, &agent.welcome_message) {
+                    (true, Some(welcome)) => format!("{welcome}\n\n{}", reply.text()),
+                    _ => reply.text(),
+                };
+                return self.finish(job, agent, &text, resolve).await;
             }
             let mut results = Vec::new();
             for (id, name, input) in calls {

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 mod access;
+mod ai;
 mod automation;
 mod bad_input;
 mod bot;
@@ -27,7 +28,7 @@ mod roles;
 mod tenancy;
 
 /// The admin walks (tests ending in [`Walk::done`]) and the operations they called so far.
-const WALKS: usize = 14;
+const WALKS: usize = 15;
 static WALKED: Mutex<(usize, BTreeSet<String>)> = Mutex::new((0, BTreeSet::new()));
 
 /// Calls the API and remembers which operations were exercised.
@@ -131,6 +132,7 @@ pub(crate) fn in_an_hour() -> String {
 fn every_walk_is_counted() {
     let sources = [
         include_str!("access.rs"),
+        include_str!("ai.rs"),
         include_str!("automation.rs"),
         include_str!("bad_input.rs"),
         include_str!("bot.rs"),

@@ -66,6 +66,10 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         }
         UpdateWebhook => json!({"name": "Renamed"}),
         RedeliverFailedWebhookDeliveries => json!({}),
+        CreateAiAgent => json!({"name": "iso", "system_prompt": "Answer.", "model": "amazon.nova-lite-v1:0"}),
+        UpdateAiAgent => json!({"name": "Renamed"}),
+        CreateAiAssignment | UpdateAiAssignment => json!({"priority": 1}),
+        CreateAiHandoffRule | UpdateAiHandoffRule => json!({"rule_type": "human_request"}),
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
         }
@@ -207,6 +211,37 @@ async fn another_organizations_ids_answer_404_on_every_route() {
             .await;
         ids.insert(name, created["id"].as_str().unwrap().into());
     }
+    let ai_agent = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            "/v1/ai-agents",
+            a,
+            valid_body(Operation::CreateAiAgent, &ids),
+        )
+        .await;
+    ids.insert("ai_agent_id", ai_agent["id"].as_str().unwrap().into());
+    let ai_parts = format!("/v1/ai-agents/{}", ids["ai_agent_id"]);
+    let assignment = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("{ai_parts}/assignments"),
+            a,
+            Some(json!({"priority": 1})),
+        )
+        .await;
+    ids.insert("assignment_id", assignment["id"].as_str().unwrap().into());
+    let handoff = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("{ai_parts}/handoff-rules"),
+            a,
+            Some(json!({"rule_type": "token_limit"})),
+        )
+        .await;
+    ids.insert("handoff_rule_id", handoff["id"].as_str().unwrap().into());
     let test = w
         .expect(
             StatusCode::ACCEPTED,

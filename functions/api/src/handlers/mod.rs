@@ -2,6 +2,7 @@
 //! to its handler.
 
 mod access;
+mod ai;
 mod automation;
 mod bot;
 mod care;
@@ -11,6 +12,7 @@ mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
+pub(crate) use ai::{agents as ai_agents, parts as ai_parts, usage as ai_usage};
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
@@ -67,6 +69,9 @@ pub async fn dispatch(api: &ApiService, route: &Route, cx: &Context<'_>) -> Answ
         return answer;
     }
     if let Some(answer) = Box::pin(care_routes(api, operation, cx)).await {
+        return answer;
+    }
+    if let Some(answer) = Box::pin(ai_routes(api, operation, cx)).await {
         return answer;
     }
     Err(HttpError::not_found("no such route"))
@@ -247,6 +252,28 @@ async fn care_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -
         GetSlaPolicy => sla_policies::get(api, cx).await,
         UpdateSlaPolicy => sla_policies::update(api, cx).await,
         DeleteSlaPolicy => sla_policies::delete(api, cx).await,
+        _ => return None,
+    })
+}
+
+/// AI agents, their assignments and handoff rules, and usage.
+async fn ai_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> Option<Answer> {
+    use Operation::*;
+    Some(match operation {
+        ListAiAgents => ai_agents::list(api, cx).await,
+        CreateAiAgent => ai_agents::create(api, cx).await,
+        GetAiAgent => ai_agents::get(api, cx).await,
+        UpdateAiAgent => ai_agents::update(api, cx).await,
+        DeleteAiAgent => ai_agents::delete(api, cx).await,
+        ListAiAssignments => ai_parts::list_assignments(api, cx).await,
+        CreateAiAssignment => ai_parts::create_assignment(api, cx).await,
+        UpdateAiAssignment => ai_parts::update_assignment(api, cx).await,
+        DeleteAiAssignment => ai_parts::delete_assignment(api, cx).await,
+        ListAiHandoffRules => ai_parts::list_rules(api, cx).await,
+        CreateAiHandoffRule => ai_parts::create_rule(api, cx).await,
+        UpdateAiHandoffRule => ai_parts::update_rule(api, cx).await,
+        DeleteAiHandoffRule => ai_parts::delete_rule(api, cx).await,
+        GetAiUsage => ai_usage::get(api, cx).await,
         _ => return None,
     })
 }

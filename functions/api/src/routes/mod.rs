@@ -132,6 +132,20 @@ pub enum Operation {
     GetWebhookDelivery,
     RedeliverWebhookDelivery,
     RedeliverFailedWebhookDeliveries,
+    ListAiAgents,
+    CreateAiAgent,
+    GetAiAgent,
+    UpdateAiAgent,
+    DeleteAiAgent,
+    ListAiAssignments,
+    CreateAiAssignment,
+    UpdateAiAssignment,
+    DeleteAiAssignment,
+    ListAiHandoffRules,
+    CreateAiHandoffRule,
+    UpdateAiHandoffRule,
+    DeleteAiHandoffRule,
+    GetAiUsage,
 }
 
 /// How a route's request body is read.
@@ -234,6 +248,7 @@ impl Route {
 }
 
 mod access;
+mod ai;
 mod automation;
 mod bot;
 mod care;
@@ -255,6 +270,7 @@ pub static ROUTES: std::sync::LazyLock<Vec<Route>> = std::sync::LazyLock::new(||
         integrations::ROUTES,
         automation::ROUTES,
         bot::ROUTES,
+        ai::ROUTES,
     ]
     .concat()
 });

@@ -319,6 +319,7 @@ pub fn apply(components: &mut Value) {
         .chain(sla)
         .chain(expiry)
         .chain(bot)
+        .chain(super::ai_schema::patches())
     {
         if let Some(target) = components.pointer_mut(&format!("/schemas/{schema}/properties")) {
             target[field] = patch;

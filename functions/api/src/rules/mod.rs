@@ -44,6 +44,7 @@ const BLANK: &str = concat!("^[", ws!(), "]*$");
 const SHORTCUT: &str = concat!("^[", ws!(), "]*/*[a-z0-9_-]{1,32}[", ws!(), "]*$");
 const TAG: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_:-]{1,40}[", ws!(), "]*$");
 
+mod ai_schema;
 mod bot_schema;
 mod document;
 mod fields;

@@ -62,7 +62,21 @@ pub(crate) fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
     })
 }
 
+/// A whole number that may be absent (`None`), null (`Some(None)`: clear it) or given.
+pub(crate) fn nullable_whole<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<u32>>, D::Error> {
+    let number: Option<serde_json::Number> = Option::deserialize(deserializer)?;
+    match number {
+        None => Ok(Some(None)),
+        Some(number) => whole_u32(&number).map(|n| Some(Some(n))).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected a whole number from 0 to {}, got {number}", u32::MAX))
+        }),
+    }
+}
+
 mod access;
+mod ai;
 mod automation;
 mod bot;
 mod care;
@@ -72,6 +86,7 @@ mod integrations;
 mod outreach;
 mod roles;
 pub use access::*;
+pub use ai::*;
 pub use automation::*;
 pub use bot::*;
 pub use care::*;

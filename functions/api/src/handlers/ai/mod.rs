@@ -1,0 +1,6 @@
+//! AI agents: the agents, their assignments and handoff rules (kept in the agent's item, each
+//! change checked whole), and usage.
+
+pub mod agents;
+pub mod parts;
+pub mod usage;

@@ -1,0 +1,156 @@
+//! AI agents' routes: agents, their assignments and handoff rules, and usage.
+
+use super::Operation::*;
+use super::{QueryParameter, Route, route};
+
+const RANGE: &[QueryParameter] = &[
+    (
+        "from",
+        "first day, YYYY-MM-DD (UTC; default 29 days before `to`)",
+        r#"{"type":"string","format":"date","maxLength":10}"#,
+    ),
+    (
+        "to",
+        "last day, YYYY-MM-DD (UTC; default today); at most 92 days after `from`",
+        r#"{"type":"string","format":"date","maxLength":10}"#,
+    ),
+];
+
+pub(super) const ROUTES: &[Route] = &[
+    route(
+        "GET",
+        "/v1/ai-agents",
+        ListAiAgents,
+        "ai_agents.read",
+        "ai",
+        "AI agents, oldest first",
+    )
+    .returns("AiAgentList"),
+    route(
+        "POST",
+        "/v1/ai-agents",
+        CreateAiAgent,
+        "ai_agents.manage",
+        "ai",
+        "Create an AI agent (at most 20)",
+    )
+    .json("WriteAiAgent")
+    .returns("AiAgent")
+    .status(201),
+    route(
+        "GET",
+        "/v1/ai-agents/{ai_agent_id}",
+        GetAiAgent,
+        "ai_agents.read",
+        "ai",
+        "An AI agent",
+    )
+    .returns("AiAgent"),
+    route(
+        "PATCH",
+        "/v1/ai-agents/{ai_agent_id}",
+        UpdateAiAgent,
+        "ai_agents.manage",
+        "ai",
+        "Change an AI agent (applies to new turns within 30 s)",
+    )
+    .json("WriteAiAgent")
+    .returns("AiAgent"),
+    route(
+        "DELETE",
+        "/v1/ai-agents/{ai_agent_id}",
+        DeleteAiAgent,
+        "ai_agents.manage",
+        "ai",
+        "Delete an AI agent that is no agent's parent",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/ai-agents/{ai_agent_id}/assignments",
+        ListAiAssignments,
+        "ai_agents.read",
+        "ai",
+        "Where the agent answers",
+    )
+    .returns("AiAssignmentList"),
+    route(
+        "POST",
+        "/v1/ai-agents/{ai_agent_id}/assignments",
+        CreateAiAssignment,
+        "ai_agents.manage",
+        "ai",
+        "Assign the agent to a channel, number, division or contact tags (at most 20)",
+    )
+    .json("WriteAiAssignment")
+    .returns("AiAssignment")
+    .status(201),
+    route(
+        "PATCH",
+        "/v1/ai-agents/{ai_agent_id}/assignments/{assignment_id}",
+        UpdateAiAssignment,
+        "ai_agents.manage",
+        "ai",
+        "Change an assignment",
+    )
+    .json("WriteAiAssignment")
+    .returns("AiAssignment"),
+    route(
+        "DELETE",
+        "/v1/ai-agents/{ai_agent_id}/assignments/{assignment_id}",
+        DeleteAiAssignment,
+        "ai_agents.manage",
+        "ai",
+        "Remove an assignment",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/ai-agents/{ai_agent_id}/handoff-rules",
+        ListAiHandoffRules,
+        "ai_agents.read",
+        "ai",
+        "When the agent hands over to people",
+    )
+    .returns("AiHandoffRuleList"),
+    route(
+        "POST",
+        "/v1/ai-agents/{ai_agent_id}/handoff-rules",
+        CreateAiHandoffRule,
+        "ai_agents.manage",
+        "ai",
+        "Add a handoff rule (at most 20)",
+    )
+    .json("WriteAiHandoffRule")
+    .returns("AiHandoffRule")
+    .status(201),
+    route(
+        "PATCH",
+        "/v1/ai-agents/{ai_agent_id}/handoff-rules/{handoff_rule_id}",
+        UpdateAiHandoffRule,
+        "ai_agents.manage",
+        "ai",
+        "Change a handoff rule",
+    )
+    .json("WriteAiHandoffRule")
+    .returns("AiHandoffRule"),
+    route(
+        "DELETE",
+        "/v1/ai-agents/{ai_agent_id}/handoff-rules/{handoff_rule_id}",
+        DeleteAiHandoffRule,
+        "ai_agents.manage",
+        "ai",
+        "Remove a handoff rule",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/ai-usage",
+        GetAiUsage,
+        "ai_agents.read",
+        "ai",
+        "Tokens, requests and cost per day and agent, with the organization's totals",
+    )
+    .returns("AiUsage")
+    .query(RANGE),
+];

@@ -1,0 +1,215 @@
+//! AI agents end to end on moto, the fake Graph API and the fake Bedrock: an agent set up through
+//! the API answers a customer's message through ingest, the bus, the automation function, the
+//! FIFO turn queue, the AI agents function and the sender to Meta's wire shapes; it hands over
+//! when asked for a person, and then stays silent, under redelivery too.
+
+use fake_bedrock::FakeBedrock;
+use integration_tests::*;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+use shared::ai::responder::HANDOFF_MESSAGE;
+
+struct Chat {
+    f: Fixture,
+    automation: automation::AutomationService,
+    ai: ai_agents::AiAgentsService,
+    n: i64,
+    turns: Vec<aws_sdk_sqs::types::Message>,
+}
+
+impl Chat {
+    async fn new(f: Fixture, bedrock: &FakeBedrock) -> Self {
+        let automation = f.automation();
+        let ai = f.ai_agents(bedrock.url()).await;
+        Self {
+            f,
+            automation,
+            ai,
+            n: 0,
+            turns: vec![],
+        }
+    }
+
+    /// The customer writes; everything runs; the texts Meta was asked to send.
+    async fn says(&mut self, text: &str) -> Vec<String> {
+        self.n += 1;
+        let before = self.f.graph.sent().len();
+        let at = chrono::Utc::now().timestamp() + self.n;
+        let response = self
+            .f
+            .customer_sends(
+                &self.f.a,
+                &format!("wamid.ai.{}", self.n),
+                at,
+                "text",
+                json!({"body": text}),
+            )
+            .await;
+        assert!(response.batch_item_failures.is_empty());
+        self.f.automate_queued(&self.automation).await;
+        self.turns.extend(self.f.answer_turns(&self.ai).await);
+        self.f.send_queued().await;
+        self.f.graph.sent()[before..]
+            .iter()
+            .filter_map(|s| s.body["text"]["body"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    async fn api(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let text = body.map(|b| b.to_string());
+        let (status, answer) = self.f.call(method, path, Some(&self.f.a.key), text.as_deref()).await;
+        assert!(status.is_success(), "{method} {path}: {status} {answer}");
+        answer
+    }
+}
+
+async fn shop_agent(chat: &Chat) -> String {
+    let agent = chat
+        .api(
+            "POST",
+            "/v1/ai-agents",
+            Some(json!({"name": "Shop assistant", "model": "amazon.nova-lite-v1:0",
+                "system_prompt": "You answer for Acme Shoes.",
+                "system_context": "Knowledge:\nWe ship on Saturdays too.\nReturns are free for 30 days.",
+                "welcome_message": "Hi! I am Acme's assistant."})),
+        )
+        .await;
+    let id = agent["id"].as_str().unwrap().to_string();
+    chat.api(
+        "POST",
+        &format!("/v1/ai-agents/{id}/assignments"),
+        Some(json!({"account_id": chat.f.a.account.account_id, "priority": 1})),
+    )
+    .await;
+    id
+}
+
+#[tokio::test]
+async fn the_agent_answers_from_knowledge_hands_over_when_asked_and_then_stays_silent() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    let agent_id = shop_agent(&chat).await;
+
+    let answered = chat.says("Do you ship on Saturday?").await;
+    assert_eq!(
+        answered,
+        ["Hi! I am Acme's assistant.\n\nAccording to what we know: We ship on Saturdays too."]
+    );
+    let conversation = chat.f.conversation_id(&chat.f.a).await;
+    let messages = chat.f.messages(&chat.f.a, &conversation).await;
+    let ai: Vec<&Value> = messages.iter().filter(|m| m["origin"] == "ai").collect();
+    assert_eq!(ai.len(), 1, "{messages:?}");
+    assert!(ai.iter().all(|m| m["origin_id"] == agent_id.as_str()));
+    // The customer's words reached the model as the user's, never in its instructions.
+    let calls = bedrock.calls();
+    assert_eq!(calls.len(), 1);
+    assert!(!calls[0].body["system"].to_string().contains("Do you ship"));
+
+    let handed = chat.says("Can I talk to a person please?").await;
+    assert_eq!(handed, [HANDOFF_MESSAGE]);
+    let (_, notes) = chat
+        .f
+        .call(
+            "GET",
+            &format!("/v1/conversations/{conversation}/notes"),
+            Some(&chat.f.a.key),
+            None,
+        )
+        .await;
+    let note = notes["data"][0]["content"].as_str().unwrap();
+    assert!(note.contains("the customer asked for a person"), "{note}");
+
+    // Silent afterwards, and a redelivered turn changes nothing.
+    assert!(chat.says("hello?").await.is_empty());
+    let (response, _) = chat.ai.process(outreach::sqs_event_of(&chat.turns)).await;
+    assert!(response.batch_item_failures.is_empty());
+    chat.f.send_queued().await;
+    let ai_sent = chat
+        .f
+        .messages(&chat.f.a, &conversation)
+        .await
+        .iter()
+        .filter(|m| m["origin"] == "ai")
+        .count();
+    assert_eq!(
+        ai_sent, 2,
+        "the answer and the handoff: nothing after the handoff, nothing twice"
+    );
+    assert_eq!(bedrock.calls().len(), 2, "no model call after the handoff");
+
+    // Usage counts both calls.
+    let usage = chat.api("GET", "/v1/ai-usage", None).await;
+    assert_eq!(usage["request_count"], 2);
+    assert!(usage["total_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(usage["data"][0]["ai_agent_id"], agent_id.as_str());
+}
+
+#[tokio::test]
+async fn a_keyword_rule_hands_over_to_its_division_without_asking_the_model() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    let agent_id = shop_agent(&chat).await;
+    let division = chat
+        .api(
+            "POST",
+            "/v1/divisions",
+            Some(json!({"name": "Returns", "allocation_method": "manual"})),
+        )
+        .await;
+    let division_id = division["id"].as_str().unwrap();
+    chat.api(
+        "POST",
+        &format!("/v1/ai-agents/{agent_id}/handoff-rules"),
+        Some(json!({"rule_type": "keywords", "config": {"keywords": ["refund"]}, "target_division_id": division_id})),
+    )
+    .await;
+    assert_eq!(chat.says("I want a REFUND now").await, [HANDOFF_MESSAGE]);
+    assert!(bedrock.calls().is_empty());
+    let conversation = chat.f.conversation_id(&chat.f.a).await;
+    let (status, got) = chat
+        .f
+        .call(
+            "GET",
+            &format!("/v1/conversations/{conversation}"),
+            Some(&chat.f.a.key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(got["division_id"], division_id, "{got}");
+}
+
+#[tokio::test]
+async fn a_failing_model_hands_over_on_the_last_try() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    shop_agent(&chat).await;
+    chat.api("GET", "/v1/ai-agents", None).await;
+    // Every try fails; the function's last receive hands over (SQS's count read from the record).
+    bedrock.fail_next(100);
+    chat.n += 1;
+    let at = chrono::Utc::now().timestamp() + chat.n;
+    chat.f
+        .customer_sends(&chat.f.a, "wamid.ai.fail", at, "text", json!({"body": "hello"}))
+        .await;
+    chat.f.automate_queued(&chat.automation).await;
+    let turns = chat.f.stack.drain("AiTurnsQueue").await;
+    assert_eq!(turns.len(), 1);
+    let mut event = outreach::sqs_event_of(&turns);
+    let (response, _) = chat.ai.process(event.clone()).await;
+    assert_eq!(response.batch_item_failures.len(), 1, "retried while tries are left");
+    event.records[0]
+        .attributes
+        .insert("ApproximateReceiveCount".into(), "4".into());
+    let (response, _) = chat.ai.process(event).await;
+    assert!(response.batch_item_failures.is_empty());
+    chat.f.send_queued().await;
+    let texts: Vec<String> = chat
+        .f
+        .graph
+        .sent()
+        .iter()
+        .filter_map(|s| s.body["text"]["body"].as_str().map(str::to_string))
+        .collect();
+    assert!(texts.contains(&HANDOFF_MESSAGE.to_string()), "{texts:?}");
+}
