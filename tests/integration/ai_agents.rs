@@ -200,7 +200,7 @@ async fn a_failing_model_hands_over_on_the_last_try() {
     assert_eq!(response.batch_item_failures.len(), 1, "retried while tries are left");
     event.records[0]
         .attributes
-        .insert("ApproximateReceiveCount".into(), "4".into());
+        .insert("ApproximateReceiveCount".into(), "5".into());
     let (response, _) = chat.ai.process(event).await;
     assert!(response.batch_item_failures.is_empty());
     chat.f.send_queued().await;

@@ -38,8 +38,8 @@ fn every_consumer_knows_its_queues_receive_limit_and_dead_letter_queue() {
     let consumers: Vec<_> = functions.iter().filter(|f| !f.sqs_sources.is_empty()).collect();
     assert_eq!(
         consumers.len(),
-        7,
-        "ingest, media, sender, campaigns, notifier, deliveries, automation"
+        8,
+        "ingest, media, sender, campaigns, notifier, deliveries, automation, ai-agents"
     );
     for consumer in consumers {
         let queue = &template["Resources"][consumer.sqs_sources[0].queue.as_str()]["Properties"];
@@ -141,7 +141,7 @@ fn every_dead_letter_queue_and_function_alarms_to_the_topic_and_logs_are_kept_fo
     let dlqs: Vec<String> = resources_of(&template, "AWS::SQS::Queue")
         .filter_map(|(_, p)| referenced_logical_id(&p["RedrivePolicy"]["deadLetterTargetArn"]))
         .collect();
-    assert_eq!(dlqs.len(), 7);
+    assert_eq!(dlqs.len(), 8);
     for dlq in &dlqs {
         assert!(
             alarm_on("ApproximateNumberOfMessagesVisible", dlq),
