@@ -6,12 +6,12 @@ use super::{QueryParameter, Route, route};
 const RANGE: &[QueryParameter] = &[
     (
         "from",
-        "first day, YYYY-MM-DD (UTC; default 29 days before `to`)",
+        "first day, YYYY-MM-DD (UTC; default 29 days before `to`); at most 92 days before `to`",
         r#"{"type":"string","format":"date","maxLength":10}"#,
     ),
     (
         "to",
-        "last day, YYYY-MM-DD (UTC; default today); at most 92 days after `from`",
+        "last day, YYYY-MM-DD (UTC; default today, or 91 days after `from` if that is sooner)",
         r#"{"type":"string","format":"date","maxLength":10}"#,
     ),
 ];

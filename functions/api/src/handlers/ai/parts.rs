@@ -6,7 +6,7 @@ use crate::ApiService;
 use crate::handlers::Answer;
 use crate::request::{Context, created, no_content, not_found, ok, unprocessable};
 use crate::views;
-use shared::ai::agent::{AiAgent, Assignment, CHANNEL, MAX_PRIORITY};
+use shared::ai::agent::{AiAgent, Assignment, CHANNEL, MAX_ASSIGNMENT_TAGS, MAX_PRIORITY};
 use shared::ai::handoff::{HandoffRule, Trigger};
 use shared::platform::http_error::HttpError;
 use shared::platform::ids;
@@ -42,6 +42,10 @@ fn apply_assignment(assignment: &mut Assignment, body: views::WriteAiAssignment)
         assignment.division_id = division;
     }
     if let Some(tags) = body.contact_tags {
+        // Counted as sent, as the document states the limit.
+        if tags.len() > MAX_ASSIGNMENT_TAGS {
+            return Err(unprocessable("contact_tags", format!("at most {MAX_ASSIGNMENT_TAGS}")));
+        }
         assignment.contact_tags =
             shared::desk::normalize_tags(&tags).map_err(|refused| unprocessable("contact_tags", refused.reason))?;
     }

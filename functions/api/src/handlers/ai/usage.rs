@@ -12,14 +12,20 @@ pub const MAX_DAYS: i64 = 92;
 
 fn day(cx: &Context<'_>, name: &str) -> Result<Option<NaiveDate>, shared::platform::http_error::HttpError> {
     cx.query(name)
-        .filter(|v| !v.is_empty())
         .map(|v| NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| unprocessable(name, "a date, YYYY-MM-DD")))
         .transpose()
 }
 
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
-    let to = day(cx, "to")?.unwrap_or_else(|| api.clock.now().date_naive());
-    let from = day(cx, "from")?.unwrap_or_else(|| to - chrono::Days::new(29));
+    let today = api.clock.now().date_naive();
+    let (from, to) = match (day(cx, "from")?, day(cx, "to")?) {
+        (Some(from), Some(to)) => (from, to),
+        (Some(from), None) => (from, today.min(from + chrono::Days::new(MAX_DAYS as u64 - 1)).max(from)),
+        (None, to) => {
+            let to = to.unwrap_or(today);
+            (to - chrono::Days::new(29), to)
+        }
+    };
     if from > to {
         return Err(unprocessable("from", "on or before `to`"));
     }
