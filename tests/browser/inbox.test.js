@@ -44,6 +44,14 @@ before(async () => {
     items: [{ id: "hi", kind: "text", label: "Hello from the bot!" }],
   });
   assert.equal(scenario.status, 201, JSON.stringify(scenario.body));
+  // Answers only contacts tagged "ai", so the other tests' conversations stay the agents'.
+  const aiAgent = await api("POST", "/v1/ai-agents", {
+    name: "Shop assistant", model: "amazon.nova-lite-v1:0", system_prompt: "You answer for the demo shop.",
+    system_context: "Knowledge:\nWe ship on Saturdays too.",
+  });
+  assert.equal(aiAgent.status, 201, JSON.stringify(aiAgent.body));
+  const assignment = await api("POST", `/v1/ai-agents/${aiAgent.body.id}/assignments`, { contact_tags: ["ai"], priority: 1 });
+  assert.equal(assignment.status, 201, JSON.stringify(assignment.body));
   const quickReply = await api("POST", "/v1/quick-replies", { title: "Thanks", content: "Thank you for your patience!", shortcut: "thanks" });
   assert.equal(quickReply.status, 201, JSON.stringify(quickReply.body));
   const other = await api("POST", "/v1/register", {
@@ -402,6 +410,33 @@ test("an agent sets a conversation's priority and the list and the head show it"
   await ownerA.locator(".conversation-item[aria-current=true] .meta", { hasText: "high priority" }).waitFor({ timeout: LIVE });
   await ownerA.getByRole("combobox", { name: "Priority" }).selectOption("");
   await ownerA.locator("#conversation-meta:not(:has-text('priority'))").waitFor({ timeout: LIVE });
+  assert.deepEqual(ownerA.errors, [], "no script errors");
+});
+
+test("an AI agent's answer carries the AI badge, and Take over silences it for the conversation", async () => {
+  const customer = "Ai Alvarez";
+  const from = "15550006666";
+  await customerSends({ from, name: customer, wamid: `wamid.browser.ai.${Date.now()}.1`, message: { type: "text", text: { body: "hello" } } });
+  await listItem(ownerA, customer).waitFor({ timeout: LIVE });
+  const listed = await api("GET", "/v1/conversations?limit=100");
+  const conversation = listed.body.data.find((c) => c.contact_name === customer);
+  const tagged = await api("PATCH", `/v1/contacts/${conversation.contact_id}`, { tags: ["ai"] });
+  assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+  await customerSends({ from, name: customer, wamid: `wamid.browser.ai.${Date.now()}.2`, message: { type: "text", text: { body: "Do you ship on Saturday?" } } });
+  await openConversation(ownerA, customer);
+  const badge = ownerA.locator('.bubble.outbound .origin[data-origin="ai"]');
+  // The turn queue waits a few seconds for the customer to finish (AiReplyDelaySeconds).
+  await badge.first().waitFor({ timeout: 3 * LIVE });
+  assert.match(await ownerA.locator(".bubble.outbound", { hasText: "We ship on Saturdays too." }).textContent(), /AI/);
+  await ownerA.locator("#ai-state", { hasText: "AI agent answering" }).waitFor({ timeout: LIVE });
+  await ownerA.getByRole("button", { name: "Take over from AI" }).click();
+  await ownerA.locator("#ai-state", { hasText: "AI handed over: An agent took the conversation over" }).waitFor({ timeout: LIVE });
+  assert.equal(await ownerA.getByRole("button", { name: "Take over from AI" }).isHidden(), true);
+  await customerSends({ from, name: customer, wamid: `wamid.browser.ai.${Date.now()}.3`, message: { type: "text", text: { body: "still there?" } } });
+  await ownerA.locator(".bubble.inbound", { hasText: "still there?" }).waitFor({ timeout: LIVE });
+  await ownerA.waitForTimeout(6000);
+  assert.equal(await badge.count(), 1, "taken over: the AI kept silent");
+  await shot(ownerA, "14-ai-take-over");
   assert.deepEqual(ownerA.errors, [], "no script errors");
 });
 

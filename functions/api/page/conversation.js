@@ -43,16 +43,16 @@ export class ConversationPane {
     this.olderCursor = null;
     this.renderMessages();
     $("note-list").replaceChildren(el("li", { class: "muted" }, "Loading notes…"));
-    await Promise.all([this.loadMessages(), this.loadNotes()]);
+    await Promise.all([this.loadMessages(), this.loadNotes(), this.loadAi()]);
     await this.markRead();
     // Where the agent goes on: the reply box, or the templates when only a template may be sent.
     this.reply.focus();
   }
 
   async refresh(conversation) {
-    this.conversation = conversation;
+    this.conversation = { ...conversation, ai: this.conversation && this.conversation.id === conversation.id ? this.conversation.ai : undefined };
     this.renderHead();
-    await Promise.all([this.loadMessages(), this.loadNotes()]);
+    await Promise.all([this.loadMessages(), this.loadNotes(), this.loadAi()]);
     await this.markRead();
     this.reply.render();
   }
@@ -75,9 +75,37 @@ export class ConversationPane {
     $("reopen").hidden = !resolved;
     const me = this.hooks.me();
     $("assign-me").hidden = Boolean(me && c.assigned_agent_id === me.id);
+    // An AI agent answering here, or why it handed over; "Take over" silences it for good.
+    const ai = c.ai;
+    $("ai-state").hidden = !ai;
+    $("ai-state").textContent = !ai ? "" : ai.silenced || ai.handed_off ? `AI handed over: ${ai.handoff_reason}` : `✨ AI agent answering (${ai.turns} ${ai.turns === 1 ? "turn" : "turns"})`;
+    $("take-over").hidden = !ai || ai.silenced;
     // The keyword bot answers here unless an agent paused it.
     $("bot-toggle").textContent = c.bot_paused ? "Resume bot" : "Pause bot";
     $("bot-toggle").setAttribute("aria-pressed", c.bot_paused ? "true" : "false");
+  }
+
+  /// The conversation's AI state (only the single conversation carries it).
+  async loadAi() {
+    const id = this.currentId;
+    if (!id) return;
+    const full = await this.api.get(`/v1/conversations/${encodeURIComponent(id)}`).catch(() => null);
+    if (!full || this.currentId !== id) return;
+    this.conversation = { ...this.conversation, ai: full.ai };
+    this.renderHead();
+  }
+
+  async takeOver() {
+    const id = this.conversation.id;
+    try {
+      const taken = await this.api.post(`/v1/conversations/${encodeURIComponent(id)}/take-over`);
+      this.conversation = taken;
+      this.hooks.onChanged(taken);
+      this.renderHead();
+      await this.loadNotes();
+    } catch (error) {
+      $("action-error").textContent = `Could not take over: ${error.message}`;
+    }
   }
 
   messagesPath(cursor) {
@@ -184,6 +212,7 @@ export class ConversationPane {
       this.hooks.onClosed();
     });
     $("assign-me").addEventListener("click", () => this.act("assign", { agent_id: this.hooks.me().id }));
+    $("take-over").addEventListener("click", () => this.takeOver());
     $("resolve").addEventListener("click", () => this.act("resolve", {}));
     $("reopen").addEventListener("click", () => this.act("reopen", {}));
     $("bot-toggle").addEventListener("click", () => this.toggleBot());

@@ -207,6 +207,7 @@ struct BotPorts {
 /// AI agents and their usage; the models this deployment allows.
 struct AiPorts {
     agents: shared::ai::agent_store::AiAgentStore,
+    sessions: shared::ai::session_store::SessionStore,
     usage: shared::ai::usage_store::UsageStore,
     models: Vec<String>,
 }
@@ -296,6 +297,7 @@ impl ApiService {
             },
             ai: AiPorts {
                 agents: shared::ai::agent_store::AiAgentStore::new(dynamo.clone(), table),
+                sessions: shared::ai::session_store::SessionStore::new(dynamo.clone(), table),
                 usage: shared::ai::usage_store::UsageStore::new(dynamo.clone(), table),
                 models: config.ai_models.clone(),
             },

@@ -16,7 +16,8 @@ use utoipa::OpenApi;
     AiHandoffRuleList,
     WriteAiHandoffRule,
     AiUsage,
-    AiUsageDay
+    AiUsageDay,
+    ConversationAi
 )))]
 pub(super) struct Schemas;
 

@@ -220,11 +220,12 @@ async fn up(
     stack
         .parameters
         .insert("GraphApiBaseUrl".into(), graph.base_url().to_string());
-    // Amazon Bedrock, as the fake answers it (infra/fake-bedrock's documented script).
+    // Amazon Bedrock, as the fake answers it (infra/fake-bedrock's documented script), on
+    // BEDROCK_PORT or any free port: functions find it through .dev/env and the local runtime.
     let bedrock_port: u16 = std::env::var("BEDROCK_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
-        .unwrap_or(port + 3);
+        .unwrap_or(0);
     let bedrock_listener = tokio::net::TcpListener::bind(("127.0.0.1", bedrock_port))
         .await
         .with_context(|| format!("port {bedrock_port} is in use; set BEDROCK_PORT"))?;

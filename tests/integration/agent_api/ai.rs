@@ -317,6 +317,43 @@ async fn ai_agents_with_assignments_and_handoff_rules_from_creation_to_deletion(
     )
     .await;
 
+    // Take over: the AI is silenced in the conversation and the caller holds it; again: the same.
+    f.inbound(&f.a, "wamid.take-over", crate::api::now()).await;
+    let conversation = f.conversation_id(&f.a).await;
+    let take_over = format!("/v1/conversations/{conversation}/take-over");
+    let taken = w.expect(StatusCode::OK, "POST", &take_over, a, None).await;
+    let me = w.expect(StatusCode::OK, "GET", "/v1/me", a, None).await;
+    assert_eq!(taken["assigned_agent_id"], me["agent"]["id"], "{taken}");
+    assert_eq!(
+        (
+            taken["ai"]["silenced"].as_bool(),
+            taken["ai"]["handoff_reason"].as_str()
+        ),
+        (Some(true), Some("An agent took the conversation over"))
+    );
+    let again = w.expect(StatusCode::OK, "POST", &take_over, a, None).await;
+    assert_eq!(again["ai"], taken["ai"]);
+    let notes = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conversation}/notes"),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(notes["data"].as_array().unwrap().len(), 1, "one note for the take-over");
+    let got = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conversation}"),
+            a,
+            None,
+        )
+        .await;
+    assert_eq!(got["ai"], taken["ai"]);
+
     // Deleting: not a parent with children; the parts go with their agent.
     w.expect(StatusCode::NO_CONTENT, "DELETE", &rule_path, a, None).await;
     w.expect(StatusCode::NOT_FOUND, "DELETE", &rule_path, a, None).await;

@@ -12,7 +12,7 @@ mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
-pub(crate) use ai::{agents as ai_agents, parts as ai_parts, usage as ai_usage};
+pub(crate) use ai::{agents as ai_agents, parts as ai_parts, take_over, usage as ai_usage};
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
@@ -274,6 +274,7 @@ async fn ai_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> 
         UpdateAiHandoffRule => ai_parts::update_rule(api, cx).await,
         DeleteAiHandoffRule => ai_parts::delete_rule(api, cx).await,
         GetAiUsage => ai_usage::get(api, cx).await,
+        TakeOverConversation => take_over::take_over(api, cx).await,
         _ => return None,
     })
 }

@@ -153,4 +153,13 @@ pub(super) const ROUTES: &[Route] = &[
     )
     .returns("AiUsage")
     .query(RANGE),
+    route(
+        "POST",
+        "/v1/conversations/{conversation_id}/take-over",
+        TakeOverConversation,
+        "conversations.assign",
+        "ai",
+        "Take the conversation from the AI: the AI keeps silent in it, and it is assigned to you",
+    )
+    .returns("ConversationWithContact"),
 ];

@@ -146,6 +146,7 @@ pub enum Operation {
     UpdateAiHandoffRule,
     DeleteAiHandoffRule,
     GetAiUsage,
+    TakeOverConversation,
 }
 
 /// How a route's request body is read.

@@ -251,3 +251,31 @@ pub struct AiUsage {
     pub total_cost: f64,
     pub request_count: u64,
 }
+
+/// A conversation's life with AI agents: who answers, and why and when it was handed over.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationAi {
+    /// The agent a parent routed it to (none: its assignment decides each turn).
+    pub ai_agent_id: Option<String>,
+    /// The AI's answers in it.
+    pub turns: u32,
+    pub handed_off: bool,
+    /// Why it went to people (a rule, the model's `handoff`, a limit, a failing model, a take-over).
+    pub handoff_reason: Option<String>,
+    pub handed_off_at: Option<String>,
+    /// The AI keeps silent in it.
+    pub silenced: bool,
+}
+
+impl From<&shared::ai::ports::Session> for ConversationAi {
+    fn from(s: &shared::ai::ports::Session) -> Self {
+        Self {
+            ai_agent_id: s.ai_agent_id.clone(),
+            turns: s.turns,
+            handed_off: s.handoff.is_some(),
+            handoff_reason: s.handoff.as_ref().map(|h| h.reason.describe()),
+            handed_off_at: s.handed_off_ms.map(shared::platform::items::rfc3339_of_ms),
+            silenced: s.silenced(),
+        }
+    }
+}

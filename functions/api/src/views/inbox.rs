@@ -71,6 +71,8 @@ pub struct ConversationWithContact {
     #[serde(flatten)]
     pub conversation: Conversation,
     pub contact: Option<Contact>,
+    /// Present once an AI agent has answered or handed it over.
+    pub ai: Option<super::ConversationAi>,
 }
 
 list_of!(ConversationList, Conversation);

@@ -3,4 +3,5 @@
 
 pub mod agents;
 pub mod parts;
+pub mod take_over;
 pub mod usage;

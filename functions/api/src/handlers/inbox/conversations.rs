@@ -104,9 +104,11 @@ pub async fn list(api: &ApiService, cx: &Context<'_>) -> Answer {
 pub async fn get(api: &ApiService, cx: &Context<'_>) -> Answer {
     let conversation = load(api, cx).await?;
     let contact = api.inbox.contacts.contact(cx.org(), &conversation.contact_id).await?;
+    let ai = shared::ai::ports::Sessions::session(&api.ai.sessions, cx.org(), &conversation.conversation_id).await?;
     ok(&views::ConversationWithContact {
         conversation: views::Conversation::from(&conversation),
         contact: contact.as_ref().map(views::Contact::from),
+        ai: ai.as_ref().map(views::ConversationAi::from),
     })
 }
 
