@@ -213,3 +213,45 @@ async fn a_failing_model_hands_over_on_the_last_try() {
         .collect();
     assert!(texts.contains(&HANDOFF_MESSAGE.to_string()), "{texts:?}");
 }
+
+#[tokio::test]
+async fn a_price_question_is_answered_from_the_products_and_a_parent_routes_billing_to_its_child() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    let front = shop_agent(&chat).await;
+    chat.api(
+        "POST",
+        &format!("/v1/ai-agents/{front}/products"),
+        Some(json!({"name": "Trail runner", "description": "for muddy trails", "price": "89.90"})),
+    )
+    .await;
+    let answered = chat.says("What is the price of the trail runner?").await;
+    assert_eq!(answered.len(), 1);
+    assert!(answered[0].contains("\"price\":\"89.90\""), "{answered:?}");
+
+    let child = chat
+        .api(
+            "POST",
+            "/v1/ai-agents",
+            Some(json!({"name": "Billing", "model": "amazon.nova-lite-v1:0", "parent_agent_id": front,
+                "system_prompt": "You handle invoices.", "system_context": "Knowledge:\nInvoices are emailed on the 1st."})),
+        )
+        .await;
+    let child_id = child["id"].as_str().unwrap();
+    chat.api(
+        "POST",
+        &format!("/v1/ai-agents/{front}/orchestration-rules"),
+        Some(json!({"target_agent_id": child_id, "condition_prompt": "invoices and payments"})),
+    )
+    .await;
+    // The automation function reads agents through a 30 s cache: a fresh one sees the rule.
+    chat.automation = chat.f.automation();
+    chat.ai = chat.f.ai_agents(bedrock.url()).await;
+    let routed = chat.says("When do invoices arrive?").await;
+    assert_eq!(routed, ["According to what we know: Invoices are emailed on the 1st."]);
+    let conversation = chat.f.conversation_id(&chat.f.a).await;
+    let got = chat
+        .api("GET", &format!("/v1/conversations/{conversation}"), None)
+        .await;
+    assert_eq!(got["ai"]["ai_agent_id"], child_id, "the child answers from now on");
+}

@@ -371,6 +371,8 @@ async fn the_dynamodb_ai_stores_keep_the_contract() {
     shared::ai::contract::agent_book_contract(&agents, &org).await;
     let sessions = shared::ai::session_store::SessionStore::new(dynamo.clone(), &table);
     shared::ai::contract::sessions_contract(&sessions, &org).await;
-    let usage = shared::ai::usage_store::UsageStore::new(dynamo, &table);
+    let usage = shared::ai::usage_store::UsageStore::new(dynamo.clone(), &table);
     shared::ai::contract::usage_contract(&usage, &org).await;
+    let products = shared::ai::product_store::ProductStore::new(dynamo, &table);
+    shared::ai::contract::product_book_contract(&products, &org).await;
 }

@@ -10,6 +10,7 @@ use shared::ai::agent_store::{AiAgentStore, CachedAgents};
 use shared::ai::bedrock::BedrockModel;
 use shared::ai::model::Guardrail;
 use shared::ai::ports::TurnJob;
+use shared::ai::product_store::{CachedProducts, ProductStore};
 use shared::ai::responder::{AiPorts, AiResponder, TurnError, TurnOutcome};
 use shared::ai::session_store::SessionStore;
 use shared::ai::usage_store::UsageStore;
@@ -86,6 +87,7 @@ impl AiAgentsService {
         ))));
         let ports = AiPorts {
             agents: Arc::new(CachedAgents::new(Box::new(AiAgentStore::new(dynamo.clone(), table)))),
+            products: Arc::new(CachedProducts::new(Box::new(ProductStore::new(dynamo.clone(), table)))),
             sessions,
             usage: Arc::new(UsageStore::new(dynamo.clone(), table)),
             model,

@@ -208,6 +208,7 @@ struct BotPorts {
 struct AiPorts {
     agents: shared::ai::agent_store::AiAgentStore,
     sessions: shared::ai::session_store::SessionStore,
+    products: shared::ai::product_store::ProductStore,
     usage: shared::ai::usage_store::UsageStore,
     models: Vec<String>,
 }
@@ -298,6 +299,7 @@ impl ApiService {
             ai: AiPorts {
                 agents: shared::ai::agent_store::AiAgentStore::new(dynamo.clone(), table),
                 sessions: shared::ai::session_store::SessionStore::new(dynamo.clone(), table),
+                products: shared::ai::product_store::ProductStore::new(dynamo.clone(), table),
                 usage: shared::ai::usage_store::UsageStore::new(dynamo.clone(), table),
                 models: config.ai_models.clone(),
             },

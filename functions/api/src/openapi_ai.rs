@@ -17,7 +17,13 @@ use utoipa::OpenApi;
     WriteAiHandoffRule,
     AiUsage,
     AiUsageDay,
-    ConversationAi
+    ConversationAi,
+    AiProduct,
+    AiProductList,
+    WriteAiProduct,
+    AiOrchestrationRule,
+    AiOrchestrationRuleList,
+    WriteAiOrchestrationRule
 )))]
 pub(super) struct Schemas;
 
@@ -33,6 +39,13 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         "WriteAiAssignment" => json!({"channel": "whatsapp", "priority": 10, "contact_tags": []}),
         "WriteAiHandoffRule" => {
             json!({"rule_type": "keywords", "config": {"keywords": ["refund", "complaint"]}, "stop_ai_after_handoff": true})
+        }
+        "WriteAiProduct" => {
+            json!({"name": "Trail runner", "description": "A running shoe for muddy trails, sizes 36-47.",
+            "price": "89.90", "weight": "0.62", "metadata": {"sku": "TR-1"}})
+        }
+        "WriteAiOrchestrationRule" => {
+            json!({"target_agent_id": "aia_01j9z8billing", "condition_prompt": "invoices, refunds and payments", "priority": 10})
         }
         _ => return None,
     })

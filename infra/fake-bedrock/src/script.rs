@@ -5,8 +5,10 @@
 //! 2. The customer asks for a person (`person`, `human`, `someone`, `agent`, `representative`) and
 //!    the request offers a `handoff` tool: it calls `handoff` with `{"reason": "the customer asked
 //!    for a person"}`.
-//! 3. The customer asks a price (`price`, `cost`, `how much`) and `lookup_product` is offered: it
-//!    calls `lookup_product` with `{"query": <the customer's words>}`.
+//! 3. `route_to_agent` is offered and the customer's words share one with a target's condition (its
+//!    description's `<id> (<name>): <condition>` lines, in order): it calls `route_to_agent` with
+//!    that id. Else, the customer asks a price (`price`, `cost`, `how much`) and `lookup_product`
+//!    is offered: it calls `lookup_product` with `{"query": <the customer's words>}`.
 //! 4. The system prompt holds lines under `Knowledge:` (up to a blank line): it answers with the
 //!    line sharing the most words with the customer's message (`According to what we know: …`).
 //! 5. Otherwise: `Thanks for your message! How can I help you further?`
@@ -94,6 +96,12 @@ pub fn converse(request: &Value) -> (Vec<Value>, &'static str) {
             "tool_use",
         );
     }
+    if let Some(target) = routed_to(request, &said) {
+        return (
+            vec![tool_use("route_to_agent", json!({"ai_agent_id": target}))],
+            "tool_use",
+        );
+    }
     if offered(request, "lookup_product") && has(&["price", "cost", "how much"]) {
         return (vec![tool_use("lookup_product", json!({"query": said}))], "tool_use");
     }
@@ -120,6 +128,30 @@ pub fn converse(request: &Value) -> (Vec<Value>, &'static str) {
         vec![json!({"text": "Thanks for your message! How can I help you further?"})],
         "end_turn",
     )
+}
+
+/// The agent `route_to_agent` would pass the customer to: the first target (in the tool's order)
+/// whose condition (`<id> (<name>): <condition>` lines of its description) shares a word with
+/// what the customer said.
+fn routed_to(request: &Value, said: &str) -> Option<String> {
+    let tool = request
+        .pointer("/toolConfig/tools")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|t| t.pointer("/toolSpec/name").and_then(Value::as_str) == Some("route_to_agent"))?;
+    let asked = words(said);
+    tool.pointer("/toolSpec/description")
+        .and_then(Value::as_str)?
+        .lines()
+        .filter_map(|line| {
+            let (head, condition) = line.split_once(": ")?;
+            let id = head.split(' ').next()?;
+            words(condition)
+                .iter()
+                .any(|w| asked.contains(w))
+                .then(|| id.to_string())
+        })
+        .next()
 }
 
 /// The tokens a Converse request spends as input: its system prompt, messages and tools.

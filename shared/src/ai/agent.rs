@@ -55,6 +55,9 @@ pub struct AiAgent {
     pub assignments: Vec<Assignment>,
     #[serde(default)]
     pub handoff_rules: Vec<HandoffRule>,
+    /// Where this agent (a parent) passes conversations to its children.
+    #[serde(default)]
+    pub orchestration_rules: Vec<crate::ai::orchestration::OrchestrationRule>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -195,7 +198,8 @@ impl AiAgent {
                 .check()
                 .map_err(|r| Refusal::new(format!("assignments[{i}].{}", r.field), r.reason))?;
         }
-        crate::ai::handoff::check_all(&self.handoff_rules)
+        crate::ai::handoff::check_all(&self.handoff_rules)?;
+        crate::ai::orchestration::check_all(self)
     }
 
     /// Whether it may answer at all.

@@ -26,6 +26,7 @@ pub fn agent(org_id: &str, ai_agent_id: &str) -> AiAgent {
         memory: None,
         assignments: vec![],
         handoff_rules: vec![],
+        orchestration_rules: vec![],
         created_at: "2026-12-01T00:00:00.000Z".into(),
         updated_at: "2026-12-01T00:00:00.000Z".into(),
     }
@@ -138,6 +139,54 @@ pub async fn sessions_contract(sessions: &dyn Sessions, org: &str) {
     );
 }
 
+pub async fn product_book_contract(book: &dyn crate::ai::ports::ProductBook, org: &str) {
+    let product = crate::ai::catalog::Product {
+        org_id: org.into(),
+        ai_agent_id: "aia_1".into(),
+        product_id: "apr_1".into(),
+        name: "Trail runner".into(),
+        description: Some("for mud".into()),
+        price: Some("89.90".into()),
+        weight: None,
+        metadata: Some(serde_json::json!({"sku": "TR-1"})),
+        is_active: true,
+        created_at: "2026-12-01".into(),
+        updated_at: "2026-12-01".into(),
+    };
+    book.put_product(&product, None).await.unwrap();
+    assert!(matches!(
+        book.put_product(&product, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut cheaper = product.clone();
+    cheaper.price = Some("79.90".into());
+    cheaper.updated_at = "2026-12-02".into();
+    book.put_product(&cheaper, Some("2026-12-01")).await.unwrap();
+    assert!(matches!(
+        book.put_product(&cheaper, Some("2026-12-01")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut other = product.clone();
+    other.product_id = "apr_2".into();
+    other.name = "Road runner".into();
+    book.put_product(&other, None).await.unwrap();
+    let names: Vec<String> = book
+        .products(org, "aia_1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, ["Road runner", "Trail runner"], "by name");
+    assert!(book.products(org, "aia_2").await.unwrap().is_empty(), "per agent");
+    assert_eq!(
+        book.products(org, "aia_1").await.unwrap()[1].price.as_deref(),
+        Some("79.90")
+    );
+    assert!(book.delete_product(org, "aia_1", "apr_2").await.unwrap());
+    assert!(!book.delete_product(org, "aia_1", "apr_2").await.unwrap());
+}
+
 pub async fn usage_contract(meter: &dyn UsageMeter, org: &str) {
     assert!(meter.admit(org, "aia_1", "2026-12-05", Some(100)).await.unwrap());
     meter.spend(org, "aia_1", "2026-12-05", 80, 30, 12).await.unwrap();
@@ -184,5 +233,6 @@ mod tests {
         agent_book_contract(&memory, "org_1").await;
         sessions_contract(&memory, "org_1").await;
         usage_contract(&memory, "org_1").await;
+        product_book_contract(&memory, "org_1").await;
     }
 }

@@ -21,6 +21,7 @@ struct State {
     usage: BTreeMap<(String, String, String), UsageDay>,
     messages: HashMap<(String, String), Vec<Message>>,
     contexts: HashMap<(String, String), Value>,
+    products: BTreeMap<(String, String, String), crate::ai::catalog::Product>,
 }
 
 #[derive(Default)]
@@ -89,6 +90,54 @@ impl AgentBook for MemoryAi {
 
     async fn delete_agent(&self, org_id: &str, ai_agent_id: &str) -> Result<bool, StoreError> {
         Ok(self.state().agents.remove(&pair(org_id, ai_agent_id)).is_some())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ai::ports::ProductBook for MemoryAi {
+    async fn products(&self, org_id: &str, ai_agent_id: &str) -> Result<Vec<crate::ai::catalog::Product>, StoreError> {
+        let mut products: Vec<_> = self
+            .state()
+            .products
+            .values()
+            .filter(|p| p.org_id == org_id && p.ai_agent_id == ai_agent_id)
+            .cloned()
+            .collect();
+        products.sort_by(|a, b| (&a.name, &a.product_id).cmp(&(&b.name, &b.product_id)));
+        Ok(products)
+    }
+
+    async fn put_product(
+        &self,
+        product: &crate::ai::catalog::Product,
+        read_at: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let key = (
+            product.org_id.clone(),
+            product.ai_agent_id.clone(),
+            product.product_id.clone(),
+        );
+        let stands = match (state.products.get(&key), read_at) {
+            (None, None) => true,
+            (Some(current), Some(at)) => current.updated_at == at,
+            _ => false,
+        };
+        if !stands {
+            return Err(StoreError::Conflict(
+                "the product changed meanwhile (or its id is taken); read it again".into(),
+            ));
+        }
+        state.products.insert(key, product.clone());
+        Ok(())
+    }
+
+    async fn delete_product(&self, org_id: &str, ai_agent_id: &str, product_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .products
+            .remove(&(org_id.into(), ai_agent_id.into(), product_id.into()))
+            .is_some())
     }
 }
 

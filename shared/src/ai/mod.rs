@@ -8,6 +8,7 @@ pub mod agent;
 pub mod agent_store;
 #[cfg(feature = "bedrock")]
 pub mod bedrock;
+pub mod catalog;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod dispatch;
@@ -16,8 +17,10 @@ pub mod inbox_adapters;
 #[cfg(any(test, feature = "fakes"))]
 pub mod memory;
 pub mod model;
+pub mod orchestration;
 pub mod ports;
 pub mod pricing;
+pub mod product_store;
 pub mod responder;
 pub mod session_store;
 pub mod turn;

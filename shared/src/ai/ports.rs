@@ -19,6 +19,19 @@ pub trait AgentBook: Send + Sync {
     async fn delete_agent(&self, org_id: &str, ai_agent_id: &str) -> Result<bool, StoreError>;
 }
 
+/// An agent's products (what `lookup_product` answers from).
+#[async_trait::async_trait]
+pub trait ProductBook: Send + Sync {
+    /// The agent's products (active or not), by name.
+    async fn products(&self, org_id: &str, ai_agent_id: &str) -> Result<Vec<crate::ai::catalog::Product>, StoreError>;
+    /// Writes a product whole: new only if its id is free, changed only if not changed since
+    /// `read_at`; otherwise `Conflict`.
+    async fn put_product(&self, product: &crate::ai::catalog::Product, read_at: Option<&str>)
+    -> Result<(), StoreError>;
+    /// `false` when there was none.
+    async fn delete_product(&self, org_id: &str, ai_agent_id: &str, product_id: &str) -> Result<bool, StoreError>;
+}
+
 /// A conversation's life with AI agents.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

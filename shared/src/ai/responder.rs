@@ -8,8 +8,11 @@
 use crate::ai::agent::{AiAgent, choose};
 use crate::ai::handoff::{self, Handoff, Reason};
 use crate::ai::model::{ChatMessage, Guardrail, Model, ModelError, Part, Reply, Role};
-use crate::ai::ports::{AgentBook, ContactContexts, RecentMessages, Sessions, TurnCount, TurnJob, UsageMeter};
+use crate::ai::ports::{
+    AgentBook, ContactContexts, ProductBook, RecentMessages, Sessions, TurnCount, TurnJob, UsageMeter,
+};
 use crate::ai::turn::{self, MAX_TOOL_ROUNDS, Quiet, ToolCall};
+use crate::ai::{catalog, orchestration};
 use crate::automation::ports::{ActionContext, Effects};
 use crate::automation::rule::Action;
 use crate::automation::walk::Cause;
@@ -27,6 +30,7 @@ pub const HANDOFF_MESSAGE: &str = "Thank you! A colleague will continue with you
 #[derive(Clone)]
 pub struct AiPorts {
     pub agents: Arc<dyn AgentBook>,
+    pub products: Arc<dyn ProductBook>,
     pub sessions: Arc<dyn Sessions>,
     pub usage: Arc<dyn UsageMeter>,
     pub model: Arc<dyn Model>,
@@ -143,19 +147,18 @@ impl AiResponder {
         }
         // The first answer opens with the welcome, in the same message (two would race).
         let first = matches!(counted, TurnCount::Counted(1));
-        let mut messages = turn::history(&recent);
-        while messages.last().is_some_and(|m| m.role == Role::Assistant) {
-            messages.pop();
+        let mut history = turn::history(&recent);
+        while history.last().is_some_and(|m| m.role == Role::Assistant) {
+            history.pop();
         }
+        let mut messages = history.clone();
         let mut resolve = false;
         let mut routed_once = false;
         for _ in 0..MAX_TOOL_ROUNDS {
-            let children: Vec<&AiAgent> = agents
-                .iter()
-                .filter(|a| a.is_active && a.parent_agent_id.as_deref() == Some(agent.ai_agent_id.as_str()))
-                .collect();
+            let targets = orchestration::targets(agent, &agents);
+            let products = self.ports.products.products(org, &agent.ai_agent_id).await?;
             let system = turn::system_prompt(agent, contact.as_ref(), &[]);
-            let tools = turn::tools(agent, &children);
+            let tools = turn::tools(&targets, products.iter().any(|p| p.is_active));
             let prompt = turn::prompt(agent, system, messages.clone(), tools, self.guardrail.clone());
             let reply = match self.call(job, agent, &prompt, last_try).await? {
                 Ok(reply) => reply,
@@ -173,6 +176,7 @@ impl AiResponder {
                 return self.finish(job, agent, &text, resolve).await;
             }
             let mut results = Vec::new();
+            let mut rerouted = false;
             for (id, name, input) in calls {
                 let result = match turn::tool_call(name, input) {
                     Err(refused) => Err(refused),
@@ -190,18 +194,26 @@ impl AiResponder {
                     Ok(ToolCall::UpdateContactContext { facts }) => {
                         self.remember(job, contact.as_ref(), &facts).await?
                     }
+                    Ok(ToolCall::LookupProduct { query }) => {
+                        let found: Vec<Value> = catalog::lookup(&products, &query)
+                            .into_iter()
+                            .map(catalog::Product::for_model)
+                            .collect();
+                        Ok(json!({"products": found}))
+                    }
                     Ok(ToolCall::RouteToAgent { ai_agent_id }) => {
-                        match children.iter().find(|c| c.ai_agent_id == ai_agent_id) {
+                        match targets.iter().map(|(a, _)| *a).find(|c| c.ai_agent_id == ai_agent_id) {
                             Some(child) if !routed_once => {
                                 self.ports
                                     .sessions
                                     .route(org, &job.conversation_id, &child.ai_agent_id)
                                     .await?;
                                 routed_once = true;
+                                rerouted = true;
                                 agent = child;
-                                Ok(json!({"routed_to": ai_agent_id}))
+                                break;
                             }
-                            _ => Err(format!("ai_agent_id: not one of this agent's children: {ai_agent_id}")),
+                            _ => Err(format!("ai_agent_id: not an agent this one routes to: {ai_agent_id}")),
                         }
                     }
                 };
@@ -210,6 +222,11 @@ impl AiResponder {
                     failed: result.is_err(),
                     content: result.unwrap_or_else(|refused| json!({"error": refused})),
                 });
+            }
+            if rerouted {
+                // Routed: the child starts the turn afresh from the conversation itself.
+                messages = history.clone();
+                continue;
             }
             messages.push(ChatMessage {
                 role: Role::Assistant,

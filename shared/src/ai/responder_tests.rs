@@ -56,6 +56,7 @@ async fn world(agents: Vec<AiAgent>) -> World {
     let responder = AiResponder::new(
         AiPorts {
             agents: ai.clone(),
+            products: ai.clone(),
             sessions: ai.clone(),
             usage: ai.clone(),
             model: model.clone(),
@@ -368,7 +369,15 @@ async fn a_burst_gets_one_answer_and_a_person_holding_it_keeps_the_ai_quiet() {
 
 #[tokio::test]
 async fn tools_remember_facts_resolve_and_route_to_a_child_agent() {
-    let parent = assigned(agent(ORG, "aia_front"));
+    let mut parent = assigned(agent(ORG, "aia_front"));
+    parent.orchestration_rules = vec![crate::ai::orchestration::OrchestrationRule {
+        rule_id: "aor_1".into(),
+        target_agent_id: "aia_billing".into(),
+        condition_prompt: "plans, invoices and renewals".into(),
+        priority: 1,
+        is_active: true,
+        created_at: "2026-12-01".into(),
+    }];
     let mut child = agent(ORG, "aia_billing");
     child.parent_agent_id = Some("aia_front".into());
     child.name = "Billing".into();
@@ -396,6 +405,11 @@ async fn tools_remember_facts_resolve_and_route_to_a_child_agent() {
     assert!(
         !prompts[1].tools.iter().any(|t| t.name == "route_to_agent"),
         "the child cannot route on"
+    );
+    assert_eq!(
+        prompts[1].messages,
+        vec![ChatMessage::user("renew my plan")],
+        "the child starts from the conversation, not the parent's tool call"
     );
 }
 
@@ -428,6 +442,42 @@ async fn a_bad_tool_input_is_answered_to_the_model_not_carried_out() {
     assert!(
         matches!(&results[0], Part::ToolResult { failed: true, content, .. } if content["error"].as_str().unwrap().contains("facts"))
     );
+}
+
+#[tokio::test]
+async fn a_price_question_looks_the_product_up_and_answers_from_it() {
+    let w = world(vec![assigned(agent(ORG, "aia_1"))]).await;
+    let product = crate::ai::catalog::Product {
+        org_id: ORG.into(),
+        ai_agent_id: "aia_1".into(),
+        product_id: "apr_1".into(),
+        name: "Trail runner".into(),
+        description: Some("a running shoe for mud".into()),
+        price: Some("89.90".into()),
+        weight: None,
+        metadata: None,
+        is_active: true,
+        created_at: "t".into(),
+        updated_at: "t".into(),
+    };
+    crate::ai::ports::ProductBook::put_product(w.ai.as_ref(), &product, None)
+        .await
+        .unwrap();
+    w.model
+        .then(tool("lookup_product", json!({"query": "trail runner"})))
+        .then(text("The Trail runner is 89.90.", (10, 5)));
+    w.responder
+        .answer(&w.customer(1, "how much is the trail runner?"), false)
+        .await
+        .unwrap();
+    let prompts = w.model.prompts();
+    assert!(prompts[0].tools.iter().any(|t| t.name == "lookup_product"));
+    let Part::ToolResult { content, failed, .. } = &prompts[1].messages[2].parts[0] else {
+        panic!("a tool result")
+    };
+    assert!(!failed);
+    assert_eq!(content["products"][0]["price"], "89.90");
+    assert_eq!(w.sent()[0].0, "The Trail runner is 89.90.");
 }
 
 #[tokio::test]

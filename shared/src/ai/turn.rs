@@ -5,6 +5,7 @@
 
 use crate::ai::agent::AiAgent;
 use crate::ai::model::{ChatMessage, Guardrail, Part, Prompt, Role, ToolSpec};
+use crate::ai::orchestration::OrchestrationRule;
 use crate::inbox::origin::OriginKind;
 use crate::inbox::{Contact, Conversation, ConversationStatus, Direction, Message};
 use serde_json::{Value, json};
@@ -151,8 +152,9 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// The tools every agent is offered.
-pub fn tools(agent: &AiAgent, children: &[&AiAgent]) -> Vec<ToolSpec> {
+/// The tools an agent is offered: always `handoff`, `resolve` and `update_contact_context`;
+/// `lookup_product` when it has products; `route_to_agent` when it orchestrates children.
+pub fn tools(targets: &[(&AiAgent, &OrchestrationRule)], has_products: bool) -> Vec<ToolSpec> {
     let mut tools = vec![
         ToolSpec {
             name: "handoff".into(),
@@ -176,12 +178,36 @@ pub fn tools(agent: &AiAgent, children: &[&AiAgent]) -> Vec<ToolSpec> {
             }, "required": ["facts"]}),
         },
     ];
-    if !children.is_empty() && agent.parent_agent_id.is_none() {
+    if has_products {
+        tools.push(ToolSpec {
+            name: "lookup_product".into(),
+            description: "Find the business's products (name, description, price, weight) the customer asks about."
+                .into(),
+            input_schema: json!({"type": "object", "properties": {
+                "query": {"type": "string", "description": "the product's name or what the customer said"}
+            }, "required": ["query"]}),
+        });
+    }
+    if !targets.is_empty() {
+        let when: Vec<String> = targets
+            .iter()
+            .map(|(agent, rule)| {
+                format!(
+                    "{} ({}): {}",
+                    agent.ai_agent_id,
+                    agent.name,
+                    one_line(&rule.condition_prompt)
+                )
+            })
+            .collect();
         tools.push(ToolSpec {
             name: "route_to_agent".into(),
-            description: "Pass the conversation to the specialist agent whose description fits it.".into(),
+            description: format!(
+                "Pass the conversation to the specialist whose condition fits, in this order of preference:\n{}",
+                when.join("\n")
+            ),
             input_schema: json!({"type": "object", "properties": {
-                "ai_agent_id": {"type": "string", "enum": children.iter().map(|c| c.ai_agent_id.clone()).collect::<Vec<_>>()}
+                "ai_agent_id": {"type": "string", "enum": targets.iter().map(|(a, _)| a.ai_agent_id.clone()).collect::<Vec<_>>()}
             }, "required": ["ai_agent_id"]}),
         });
     }
@@ -201,6 +227,9 @@ pub enum ToolCall {
     },
     RouteToAgent {
         ai_agent_id: String,
+    },
+    LookupProduct {
+        query: String,
     },
 }
 
@@ -235,6 +264,9 @@ pub fn tool_call(name: &str, input: &Value) -> Result<ToolCall, String> {
             }
             Ok(ToolCall::UpdateContactContext { facts: facts.clone() })
         }
+        "lookup_product" => Ok(ToolCall::LookupProduct {
+            query: string("query", 500)?.ok_or("query: is required")?,
+        }),
         "route_to_agent" => Ok(ToolCall::RouteToAgent {
             ai_agent_id: string("ai_agent_id", 64)?.ok_or("ai_agent_id: is required")?,
         }),

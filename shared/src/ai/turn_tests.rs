@@ -124,11 +124,59 @@ fn replies_are_trimmed_and_cut_to_whatsapps_limit() {
 }
 
 #[test]
-fn a_parent_is_offered_its_children_and_a_child_is_not() {
-    let parent = agent("o", "aia_p");
-    let mut child = agent("o", "aia_c");
-    child.parent_agent_id = Some("aia_p".into());
+fn route_to_agent_lists_the_rules_targets_by_priority_and_lookup_needs_products() {
+    let mut parent = agent("o", "aia_p");
+    let mut billing = agent("o", "aia_billing");
+    billing.parent_agent_id = Some("aia_p".into());
+    let mut sales = agent("o", "aia_sales");
+    sales.parent_agent_id = Some("aia_p".into());
+    let rule = |target: &str, priority: i64, condition: &str| crate::ai::orchestration::OrchestrationRule {
+        rule_id: format!("aor_{target}"),
+        target_agent_id: target.into(),
+        condition_prompt: condition.into(),
+        priority,
+        is_active: true,
+        created_at: "t".into(),
+    };
+    parent.orchestration_rules = vec![
+        rule("aia_billing", 1, "invoices, refunds"),
+        rule("aia_sales", 5, "buying"),
+    ];
+    let agents = vec![parent.clone(), billing.clone(), sales.clone()];
+    assert_eq!(crate::ai::orchestration::check_all(&parent), Ok(()));
+    assert_eq!(
+        crate::ai::orchestration::check_target("aia_p", "aia_billing", &agents),
+        Ok(())
+    );
+    let targets = crate::ai::orchestration::targets(&parent, &agents);
     let names = |tools: Vec<ToolSpec>| tools.into_iter().map(|t| t.name).collect::<Vec<_>>();
-    assert!(names(tools(&parent, &[&child])).contains(&"route_to_agent".to_string()));
-    assert!(!names(tools(&child, &[])).contains(&"route_to_agent".to_string()));
+    let offered = tools(&targets, false);
+    let route = offered.iter().find(|t| t.name == "route_to_agent").unwrap();
+    assert_eq!(
+        route.input_schema["properties"]["ai_agent_id"]["enum"],
+        json!(["aia_sales", "aia_billing"])
+    );
+    assert!(route.description.contains("aia_billing (Sales): invoices, refunds"));
+    assert!(!names(offered).contains(&"lookup_product".to_string()));
+    assert!(names(tools(&[], true)).contains(&"lookup_product".to_string()));
+    assert!(
+        crate::ai::orchestration::targets(&billing, &agents).is_empty(),
+        "a child routes nowhere"
+    );
+    let mut stranger = agent("o", "aia_x");
+    stranger.parent_agent_id = None;
+    parent.orchestration_rules = vec![rule("aia_x", 1, "x")];
+    let agents = vec![parent.clone(), stranger];
+    assert_eq!(
+        crate::ai::orchestration::check_target("aia_p", "aia_x", &agents)
+            .unwrap_err()
+            .field,
+        "target_agent_id",
+        "only a child may be a target"
+    );
+    parent.orchestration_rules[0].condition_prompt = " ".into();
+    assert_eq!(
+        crate::ai::orchestration::check_all(&parent).unwrap_err().field,
+        "condition_prompt"
+    );
 }

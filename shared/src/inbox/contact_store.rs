@@ -28,6 +28,9 @@ pub struct ContactChanges {
     pub name: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
+    pub description: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub llm_context: Option<Option<serde_json::Value>>,
 }
 
 /// The name a contact is searched and shown by: the agents' name, else the WhatsApp profile name.
@@ -145,6 +148,15 @@ impl ContactStore {
             if let Some(tags) = changes.tags.clone() {
                 contact.tags = tags;
             }
+            if let Some(description) = changes.description.clone() {
+                contact.description = description;
+            }
+            if let Some(country) = changes.country.clone() {
+                contact.country = country;
+            }
+            if let Some(context) = changes.llm_context.clone() {
+                contact.llm_context = context;
+            }
             contact.updated_at = now_rfc3339();
             // An update, not a put: attributes ingest keeps on the contact (profile name, last
             // inbound time) stay as they are.
@@ -157,20 +169,31 @@ impl ContactStore {
                 .value(":was", s(&old.updated_at))
                 .value(":now", s(&contact.updated_at))
                 .value(":tags", AttributeValue::L(contact.tags.iter().map(s).collect()));
-            for (attribute, placeholder, value) in
-                [("name", ":name", &contact.name), ("email", ":email", &contact.email)]
-            {
+            for (attribute, set, value) in [
+                ("#name", "#name = :name", &contact.name),
+                ("email", "email = :email", &contact.email),
+                ("description", "description = :description", &contact.description),
+                ("country", "country = :country", &contact.country),
+            ] {
                 match value {
                     Some(text) => {
-                        sets.push(if attribute == "name" {
-                            "#name = :name"
-                        } else {
-                            "email = :email"
-                        });
+                        sets.push(set);
+                        let placeholder = set.split(" = ").nth(1).unwrap_or_default();
                         update = update.value(placeholder, s(text));
                     }
-                    None => removes.push(if attribute == "name" { "#name" } else { "email" }),
+                    None => removes.push(attribute),
                 }
+            }
+            match &contact.llm_context {
+                Some(context) => {
+                    sets.push("llm_context = :context");
+                    let value = serde_dynamo::to_attribute_value(context).map_err(|e| StoreError::Corrupt {
+                        entity: "Contact",
+                        detail: e.to_string(),
+                    })?;
+                    update = update.value(":context", value);
+                }
+                None => removes.push("llm_context"),
             }
             update = update.name("#name", "name");
             match display_name(&contact).map(search_form).filter(|n| !n.is_empty()) {

@@ -739,6 +739,18 @@ pub fn ai_agent(org_id: &str, ai_agent_id: &str) -> Key {
     Key::new(org_partition(org_id), format!("{}{ai_agent_id}", prefix::AI_AGENT))
 }
 
+/// An AI agent's products, a partition per agent (what `lookup_product` reads, cached).
+pub fn ai_products_partition(org_id: &str, ai_agent_id: &str) -> String {
+    format!("ORG#{org_id}#AIPRODUCTS#{ai_agent_id}")
+}
+
+pub fn ai_product(org_id: &str, ai_agent_id: &str, product_id: &str) -> Key {
+    Key::new(
+        ai_products_partition(org_id, ai_agent_id),
+        format!("PRODUCT#{product_id}"),
+    )
+}
+
 /// A conversation's life with AI agents: who answers, turns counted, the handoff (next to its
 /// messages).
 pub fn ai_session(org_id: &str, conversation_id: &str) -> Key {

@@ -259,6 +259,130 @@ async fn ai_agents_with_assignments_and_handoff_rules_from_creation_to_deletion(
         (1, 1)
     );
 
+    // Products: prices are decimal strings; metadata an object.
+    let products = format!("{front_path}/products");
+    refused(
+        &w,
+        "POST",
+        &products,
+        a,
+        json!({"price": "1.00"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+    )
+    .await;
+    refused(
+        &w,
+        "POST",
+        &products,
+        a,
+        json!({"name": "Trail runner", "price": "89,90"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "price",
+    )
+    .await;
+    refused(
+        &w,
+        "POST",
+        &products,
+        a,
+        json!({"name": "Trail runner", "metadata": "TR-1"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "metadata",
+    )
+    .await;
+    let product = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &products,
+            a,
+            Some(json!({"name": "Trail runner", "price": "89.90", "metadata": {"sku": "TR-1"}})),
+        )
+        .await;
+    let product_path = format!("{products}/{}", product["id"].as_str().unwrap());
+    let repriced = w
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &product_path,
+            a,
+            Some(json!({"price": "79.90", "weight": null})),
+        )
+        .await;
+    assert_eq!(
+        (repriced["price"].as_str(), repriced["metadata"]["sku"].as_str()),
+        (Some("79.90"), Some("TR-1"))
+    );
+    assert_eq!(
+        w.expect(StatusCode::OK, "GET", &products, a, None).await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    w.expect(StatusCode::NO_CONTENT, "DELETE", &product_path, a, None).await;
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "PATCH",
+        &product_path,
+        a,
+        Some(json!({"price": "1"})),
+    )
+    .await;
+
+    // Orchestration: only a child is a target.
+    let routing = format!("{front_path}/orchestration-rules");
+    refused(
+        &w,
+        "POST",
+        &routing,
+        a,
+        json!({"target_agent_id": front_id, "condition_prompt": "x"}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "target_agent_id",
+    )
+    .await;
+    refused(
+        &w,
+        "POST",
+        &routing,
+        a,
+        json!({"target_agent_id": child_id}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "condition_prompt",
+    )
+    .await;
+    let rule = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &routing,
+            a,
+            Some(json!({"target_agent_id": child_id, "condition_prompt": "invoices and refunds", "priority": 5})),
+        )
+        .await;
+    let routing_path = format!("{routing}/{}", rule["id"].as_str().unwrap());
+    refused(
+        &w,
+        "PATCH",
+        &routing_path,
+        a,
+        json!({"condition_prompt": " "}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "condition_prompt",
+    )
+    .await;
+    let moved = w
+        .expect(StatusCode::OK, "PATCH", &routing_path, a, Some(json!({"priority": 7})))
+        .await;
+    assert_eq!(moved["priority"], 7);
+    assert_eq!(
+        w.expect(StatusCode::OK, "GET", &routing, a, None).await["data"][0]["condition_prompt"],
+        "invoices and refunds"
+    );
+    w.expect(StatusCode::NO_CONTENT, "DELETE", &routing_path, a, None).await;
+
     // An agent (built-in role) reads but does not manage.
     let agent_id = agent(&w, a, "ai-reader@example.com", "agent").await;
     let reader = key_for(&w, a, &agent_id, json!(["*"])).await;
@@ -353,6 +477,57 @@ async fn ai_agents_with_assignments_and_handoff_rules_from_creation_to_deletion(
         )
         .await;
     assert_eq!(got["ai"], taken["ai"]);
+
+    // The contact's seed 004 fields: what AI agents read of the customer, edited by agents.
+    let contact_path = format!("/v1/contacts/{}", got["contact_id"].as_str().unwrap());
+    for (body, field) in [
+        (json!({"country": "USA"}), "country"),
+        (json!({"llm_context": [1]}), "llm_context"),
+        (json!({"llm_context": {"notes": "x".repeat(5_000)}}), "llm_context"),
+        (json!({"description": "x".repeat(1_001)}), "description"),
+    ] {
+        refused(
+            &w,
+            "PATCH",
+            &contact_path,
+            a,
+            body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field,
+        )
+        .await;
+    }
+    let edited = w
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &contact_path,
+            a,
+            Some(json!({"description": "Prefers mornings", "country": "pt", "llm_context": {"size": 42}})),
+        )
+        .await;
+    assert_eq!(
+        (
+            edited["description"].as_str(),
+            edited["country"].as_str(),
+            edited["llm_context"]["size"].as_u64()
+        ),
+        (Some("Prefers mornings"), Some("PT"), Some(42))
+    );
+    let cleared = w
+        .expect(
+            StatusCode::OK,
+            "PATCH",
+            &contact_path,
+            a,
+            Some(json!({"country": "", "llm_context": null})),
+        )
+        .await;
+    assert!(
+        cleared["country"].is_null() && cleared["llm_context"].is_null(),
+        "{cleared}"
+    );
+    assert_eq!(cleared["description"], "Prefers mornings", "untouched fields stay");
 
     // Deleting: not a parent with children; the parts go with their agent.
     w.expect(StatusCode::NO_CONTENT, "DELETE", &rule_path, a, None).await;

@@ -70,6 +70,8 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         UpdateAiAgent => json!({"name": "Renamed"}),
         CreateAiAssignment | UpdateAiAssignment => json!({"priority": 1}),
         CreateAiHandoffRule | UpdateAiHandoffRule => json!({"rule_type": "human_request"}),
+        CreateAiProduct | UpdateAiProduct => json!({"name": "Iso product", "price": "1.00"}),
+        CreateAiOrchestrationRule | UpdateAiOrchestrationRule => json!({"condition_prompt": "iso"}),
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
         }
@@ -242,6 +244,30 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("handoff_rule_id", handoff["id"].as_str().unwrap().into());
+    let product = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("{ai_parts}/products"),
+            a,
+            valid_body(Operation::CreateAiProduct, &ids),
+        )
+        .await;
+    ids.insert("product_id", product["id"].as_str().unwrap().into());
+    let child = w
+        .expect(StatusCode::CREATED, "POST", "/v1/ai-agents", a,
+            Some(json!({"name": "iso child", "system_prompt": "Answer.", "model": "amazon.nova-lite-v1:0", "parent_agent_id": ids["ai_agent_id"]})))
+        .await;
+    let routing = w
+        .expect(
+            StatusCode::CREATED,
+            "POST",
+            &format!("{ai_parts}/orchestration-rules"),
+            a,
+            Some(json!({"target_agent_id": child["id"], "condition_prompt": "iso"})),
+        )
+        .await;
+    ids.insert("orchestration_rule_id", routing["id"].as_str().unwrap().into());
     let test = w
         .expect(
             StatusCode::ACCEPTED,

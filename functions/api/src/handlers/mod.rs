@@ -12,7 +12,7 @@ mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
-pub(crate) use ai::{agents as ai_agents, parts as ai_parts, take_over, usage as ai_usage};
+pub(crate) use ai::{agents as ai_agents, parts as ai_parts, products as ai_products, take_over, usage as ai_usage};
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
@@ -275,6 +275,14 @@ async fn ai_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> 
         DeleteAiHandoffRule => ai_parts::delete_rule(api, cx).await,
         GetAiUsage => ai_usage::get(api, cx).await,
         TakeOverConversation => take_over::take_over(api, cx).await,
+        ListAiProducts => ai_products::list(api, cx).await,
+        CreateAiProduct => ai_products::create(api, cx).await,
+        UpdateAiProduct => ai_products::update(api, cx).await,
+        DeleteAiProduct => ai_products::delete(api, cx).await,
+        ListAiOrchestrationRules => ai_parts::list_orchestration(api, cx).await,
+        CreateAiOrchestrationRule => ai_parts::create_orchestration(api, cx).await,
+        UpdateAiOrchestrationRule => ai_parts::update_orchestration(api, cx).await,
+        DeleteAiOrchestrationRule => ai_parts::delete_orchestration(api, cx).await,
         _ => return None,
     })
 }

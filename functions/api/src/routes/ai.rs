@@ -162,4 +162,82 @@ pub(super) const ROUTES: &[Route] = &[
         "Take the conversation from the AI: the AI keeps silent in it, and it is assigned to you",
     )
     .returns("ConversationWithContact"),
+    route(
+        "GET",
+        "/v1/ai-agents/{ai_agent_id}/products",
+        ListAiProducts,
+        "ai_agents.read",
+        "ai",
+        "The products the agent's lookup_product answers from, by name",
+    )
+    .returns("AiProductList"),
+    route(
+        "POST",
+        "/v1/ai-agents/{ai_agent_id}/products",
+        CreateAiProduct,
+        "ai_agents.manage",
+        "ai",
+        "Add a product (at most 1,000 per agent)",
+    )
+    .json("WriteAiProduct")
+    .returns("AiProduct")
+    .status(201),
+    route(
+        "PATCH",
+        "/v1/ai-agents/{ai_agent_id}/products/{product_id}",
+        UpdateAiProduct,
+        "ai_agents.manage",
+        "ai",
+        "Change a product",
+    )
+    .json("WriteAiProduct")
+    .returns("AiProduct"),
+    route(
+        "DELETE",
+        "/v1/ai-agents/{ai_agent_id}/products/{product_id}",
+        DeleteAiProduct,
+        "ai_agents.manage",
+        "ai",
+        "Remove a product",
+    )
+    .status(204),
+    route(
+        "GET",
+        "/v1/ai-agents/{ai_agent_id}/orchestration-rules",
+        ListAiOrchestrationRules,
+        "ai_agents.read",
+        "ai",
+        "Where this agent passes conversations to its children",
+    )
+    .returns("AiOrchestrationRuleList"),
+    route(
+        "POST",
+        "/v1/ai-agents/{ai_agent_id}/orchestration-rules",
+        CreateAiOrchestrationRule,
+        "ai_agents.manage",
+        "ai",
+        "Route to a child agent when its condition fits (at most 20)",
+    )
+    .json("WriteAiOrchestrationRule")
+    .returns("AiOrchestrationRule")
+    .status(201),
+    route(
+        "PATCH",
+        "/v1/ai-agents/{ai_agent_id}/orchestration-rules/{orchestration_rule_id}",
+        UpdateAiOrchestrationRule,
+        "ai_agents.manage",
+        "ai",
+        "Change an orchestration rule",
+    )
+    .json("WriteAiOrchestrationRule")
+    .returns("AiOrchestrationRule"),
+    route(
+        "DELETE",
+        "/v1/ai-agents/{ai_agent_id}/orchestration-rules/{orchestration_rule_id}",
+        DeleteAiOrchestrationRule,
+        "ai_agents.manage",
+        "ai",
+        "Remove an orchestration rule",
+    )
+    .status(204),
 ];

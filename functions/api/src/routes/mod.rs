@@ -147,6 +147,14 @@ pub enum Operation {
     DeleteAiHandoffRule,
     GetAiUsage,
     TakeOverConversation,
+    ListAiProducts,
+    CreateAiProduct,
+    UpdateAiProduct,
+    DeleteAiProduct,
+    ListAiOrchestrationRules,
+    CreateAiOrchestrationRule,
+    UpdateAiOrchestrationRule,
+    DeleteAiOrchestrationRule,
 }
 
 /// How a route's request body is read.

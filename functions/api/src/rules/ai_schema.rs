@@ -1,5 +1,5 @@
-//! AI agents' body fields as JSON Schema: what `shared::ai::agent` and `shared::ai::handoff`
-//! accept, as far as a schema can say it (the model allow-list is the deployment's, the memory's
+//! AI agents' body fields (and the contact's seed 004 fields they read) as JSON Schema: what
+//! `shared::ai::agent` and `shared::ai::handoff` accept, as far as a schema can say it (the model allow-list is the deployment's, the memory's
 //! size is counted as JSON, and references are looked up: each refused with a 422 or 404 naming
 //! the field).
 
@@ -22,6 +22,8 @@ fn text(max: usize) -> Value {
 /// (schema, field, JSON Schema) for each.
 pub(super) fn patches() -> Vec<(&'static str, &'static str, Value)> {
     let id = json!({"type": "string", "pattern": ID});
+    let decimal = json!({"type": "string", "maxLength": shared::ai::catalog::MAX_DECIMAL_CHARS,
+        "pattern": "^[0-9]+(\\.[0-9]{1,4})?$", "description": "a decimal string such as \"19.90\""});
     vec![
         ("WriteAiAgent", "name", optional(text(MAX_NAME_CHARS))),
         ("WriteAiAgent", "system_prompt", optional(text(MAX_SYSTEM_PROMPT_CHARS))),
@@ -98,5 +100,54 @@ pub(super) fn patches() -> Vec<(&'static str, &'static str, Value)> {
                 "description": "keywords: {\"keywords\": [...]} (each with a letter or digit); max_turns: {\"turns\": n}; the others: {}"})),
         ),
         ("WriteAiHandoffRule", "target_division_id", optional(id)),
+        (
+            "WriteAiProduct",
+            "name",
+            optional(text(shared::ai::catalog::MAX_NAME_CHARS)),
+        ),
+        (
+            "WriteAiProduct",
+            "description",
+            optional(
+                json!({"type": "string", "maxLength": shared::ai::catalog::MAX_DESCRIPTION_CHARS, "pattern": NO_CONTROLS}),
+            ),
+        ),
+        ("WriteAiProduct", "price", optional(decimal.clone())),
+        ("WriteAiProduct", "weight", optional(decimal)),
+        (
+            "WriteAiProduct",
+            "metadata",
+            optional(json!({"type": "object", "description": "at most 2048 bytes as JSON"})),
+        ),
+        (
+            "WriteAiOrchestrationRule",
+            "target_agent_id",
+            optional(json!({"type": "string", "pattern": ID,
+            "description": "one of this agent's children"})),
+        ),
+        (
+            "WriteAiOrchestrationRule",
+            "condition_prompt",
+            optional(text(shared::ai::orchestration::MAX_CONDITION_CHARS)),
+        ),
+        (
+            "WriteAiOrchestrationRule",
+            "priority",
+            optional(json!({"type": "integer", "minimum": 0, "maximum": MAX_PRIORITY})),
+        ),
+        (
+            "UpdateContact",
+            "country",
+            optional(
+                json!({"type": "string", "maxLength": 2, "anyOf": [{"pattern": "^[A-Za-z]{2}$"}, {"maxLength": 0}],
+                "description": "ISO 3166-1 alpha-2 (upper-cased); empty removes it"}),
+            ),
+        ),
+        (
+            "UpdateContact",
+            "llm_context",
+            optional(json!({"type": "object",
+                "description": "what AI agents know about the customer, at most 4096 bytes as JSON; null removes it"})),
+        ),
     ]
 }

@@ -32,6 +32,7 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("CreateContact", "email", EMAIL_OPTIONAL),
     ("UpdateContact", "name", CONTACT_NAME),
     ("UpdateContact", "email", EMAIL_OPTIONAL),
+    ("UpdateContact", "description", CONTACT_DESCRIPTION),
     ("CreateDivision", "name", DIVISION_NAME.required_now()),
     ("CreateDivision", "description", DIVISION_DESCRIPTION),
     ("CreateDivision", "allocation_method", ALLOCATION),
@@ -262,6 +263,12 @@ pub const ROLE_DESCRIPTION: Rule = Rule::Text {
 };
 pub const CONTACT_NAME: Rule = Rule::Text {
     max: 120,
+    required: false,
+    blank_clears: true,
+};
+/// Seed 004's `contact_description`.
+pub const CONTACT_DESCRIPTION: Rule = Rule::Text {
+    max: 1_000,
     required: false,
     blank_clears: true,
 };

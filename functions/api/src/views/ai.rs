@@ -141,6 +141,7 @@ pub struct AiAgent {
     pub memory: Option<Value>,
     pub assignments: Vec<AiAssignment>,
     pub handoff_rules: Vec<AiHandoffRule>,
+    pub orchestration_rules: Vec<AiOrchestrationRule>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -163,6 +164,7 @@ impl From<&agent::AiAgent> for AiAgent {
             memory: a.memory.clone(),
             assignments: a.assignments.iter().map(AiAssignment::from).collect(),
             handoff_rules: a.handoff_rules.iter().map(AiHandoffRule::from).collect(),
+            orchestration_rules: a.orchestration_rules.iter().map(AiOrchestrationRule::from).collect(),
             created_at: a.created_at.clone(),
             updated_at: a.updated_at.clone(),
         }
@@ -278,4 +280,101 @@ impl From<&shared::ai::ports::Session> for ConversationAi {
             silenced: s.silenced(),
         }
     }
+}
+
+/// A product the agent's `lookup_product` answers from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiProduct {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// A decimal string.
+    pub price: Option<String>,
+    /// A decimal string.
+    pub weight: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&shared::ai::catalog::Product> for AiProduct {
+    fn from(p: &shared::ai::catalog::Product) -> Self {
+        Self {
+            id: p.product_id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            price: p.price.clone(),
+            weight: p.weight.clone(),
+            metadata: p.metadata.clone(),
+            is_active: p.is_active,
+            created_at: p.created_at.clone(),
+            updated_at: p.updated_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiProductList {
+    pub data: Vec<AiProduct>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteAiProduct {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub price: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub weight: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Option<Value>>,
+    pub is_active: Option<bool>,
+}
+
+/// A parent agent passes conversations to a child when its condition fits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiOrchestrationRule {
+    pub id: String,
+    pub target_agent_id: String,
+    pub condition_prompt: String,
+    pub priority: i64,
+    pub is_active: bool,
+    pub created_at: String,
+}
+
+impl From<&shared::ai::orchestration::OrchestrationRule> for AiOrchestrationRule {
+    fn from(r: &shared::ai::orchestration::OrchestrationRule) -> Self {
+        Self {
+            id: r.rule_id.clone(),
+            target_agent_id: r.target_agent_id.clone(),
+            condition_prompt: r.condition_prompt.clone(),
+            priority: r.priority,
+            is_active: r.is_active,
+            created_at: r.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiOrchestrationRuleList {
+    pub data: Vec<AiOrchestrationRule>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteAiOrchestrationRule {
+    /// One of this agent's children.
+    pub target_agent_id: Option<String>,
+    pub condition_prompt: Option<String>,
+    #[serde(default, deserialize_with = "super::whole_number")]
+    pub priority: Option<u32>,
+    pub is_active: Option<bool>,
 }

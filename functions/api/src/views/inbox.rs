@@ -172,6 +172,14 @@ pub struct Contact {
     pub email: Option<String>,
     pub tags: Vec<String>,
     pub channel_source: String,
+    /// What agents note about the customer (seed 004's contact_description).
+    pub description: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// What AI agents know about the customer (a JSON object; agents' `update_contact_context`
+    /// adds to it).
+    #[schema(value_type = Option<Object>)]
+    pub llm_context: Option<serde_json::Value>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -186,6 +194,9 @@ impl From<&inbox::Contact> for Contact {
             email: c.email.clone(),
             tags: c.tags.clone(),
             channel_source: "whatsapp".into(),
+            description: c.description.clone(),
+            country: c.country.clone(),
+            llm_context: c.llm_context.clone(),
             created_at: c.created_at.clone(),
             updated_at: c.updated_at.clone(),
         }
@@ -212,6 +223,14 @@ pub struct UpdateContact {
     pub email: Option<String>,
     /// Replaces the tags.
     pub tags: Option<Vec<String>>,
+    /// Empty string clears it.
+    pub description: Option<String>,
+    /// Empty string clears it.
+    pub country: Option<String>,
+    /// Replaces what AI agents know (null removes it).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[schema(value_type = Option<Object>)]
+    pub llm_context: Option<Option<serde_json::Value>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -154,6 +154,7 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
         memory: None,
         assignments: vec![],
         handoff_rules: vec![],
+        orchestration_rules: vec![],
         created_at: now.clone(),
         updated_at: now,
     };

@@ -3,5 +3,6 @@
 
 pub mod agents;
 pub mod parts;
+pub mod products;
 pub mod take_over;
 pub mod usage;

@@ -8,6 +8,7 @@ use crate::request::{Context, created, no_content, not_found, ok, unprocessable}
 use crate::views;
 use shared::ai::agent::{AiAgent, Assignment, CHANNEL, MAX_ASSIGNMENT_TAGS, MAX_PRIORITY};
 use shared::ai::handoff::{HandoffRule, Trigger};
+use shared::ai::orchestration::OrchestrationRule;
 use shared::platform::http_error::HttpError;
 use shared::platform::ids;
 use shared::platform::items::now_rfc3339;
@@ -203,6 +204,100 @@ pub async fn delete_rule(api: &ApiService, cx: &Context<'_>) -> Answer {
     edit(api, cx, |agent| {
         let at = position(&agent.handoff_rules, &id, |r| &r.rule_id, "handoff rule")?;
         agent.handoff_rules.remove(at);
+        Ok(())
+    })
+    .await?;
+    no_content()
+}
+
+fn apply_orchestration(rule: &mut OrchestrationRule, body: views::WriteAiOrchestrationRule) -> Result<(), HttpError> {
+    if let Some(target) = body.target_agent_id {
+        rule.target_agent_id = target;
+    }
+    if let Some(condition) = body.condition_prompt {
+        rule.condition_prompt = condition;
+    }
+    if let Some(priority) = body.priority {
+        if i64::from(priority) > MAX_PRIORITY {
+            return Err(unprocessable("priority", format!("0 to {MAX_PRIORITY}")));
+        }
+        rule.priority = i64::from(priority);
+    }
+    if let Some(active) = body.is_active {
+        rule.is_active = active;
+    }
+    Ok(())
+}
+
+pub async fn list_orchestration(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let agent = load(api, cx).await?;
+    ok(&views::AiOrchestrationRuleList {
+        data: agent
+            .orchestration_rules
+            .iter()
+            .map(views::AiOrchestrationRule::from)
+            .collect(),
+    })
+}
+
+/// The organization's agents, when a rule names a target (which must be a child of the path's agent).
+async fn check_target(api: &ApiService, cx: &Context<'_>, target: Option<&str>) -> Result<(), HttpError> {
+    let Some(target) = target else {
+        return Ok(());
+    };
+    let agent_id = cx.id("ai_agent_id", "AI agent")?;
+    let agents = shared::ai::ports::AgentBook::agents(&api.ai.agents, cx.org()).await?;
+    shared::ai::orchestration::check_target(&agent_id, target, &agents).map_err(|r| unprocessable(&r.field, r.reason))
+}
+
+pub async fn create_orchestration(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::WriteAiOrchestrationRule = cx.json()?;
+    // Another organization's agent is 404 before its body is looked at.
+    load(api, cx).await?;
+    check_target(api, cx, body.target_agent_id.as_deref()).await?;
+    for (field, given) in [
+        ("target_agent_id", body.target_agent_id.is_some()),
+        ("condition_prompt", body.condition_prompt.is_some()),
+    ] {
+        if !given {
+            return Err(unprocessable(field, "is required"));
+        }
+    }
+    let made = edit(api, cx, |agent| {
+        let mut rule = OrchestrationRule {
+            rule_id: ids::new_id("aor"),
+            target_agent_id: String::new(),
+            condition_prompt: String::new(),
+            priority: 0,
+            is_active: true,
+            created_at: now_rfc3339(),
+        };
+        apply_orchestration(&mut rule, body)?;
+        agent.orchestration_rules.push(rule.clone());
+        Ok(rule)
+    })
+    .await?;
+    created(&views::AiOrchestrationRule::from(&made))
+}
+
+pub async fn update_orchestration(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let body: views::WriteAiOrchestrationRule = cx.json()?;
+    check_target(api, cx, body.target_agent_id.as_deref()).await?;
+    let id = cx.id("orchestration_rule_id", "orchestration rule")?;
+    let changed = edit(api, cx, |agent| {
+        let at = position(&agent.orchestration_rules, &id, |r| &r.rule_id, "orchestration rule")?;
+        apply_orchestration(&mut agent.orchestration_rules[at], body)?;
+        Ok(agent.orchestration_rules[at].clone())
+    })
+    .await?;
+    ok(&views::AiOrchestrationRule::from(&changed))
+}
+
+pub async fn delete_orchestration(api: &ApiService, cx: &Context<'_>) -> Answer {
+    let id = cx.id("orchestration_rule_id", "orchestration rule")?;
+    edit(api, cx, |agent| {
+        let at = position(&agent.orchestration_rules, &id, |r| &r.rule_id, "orchestration rule")?;
+        agent.orchestration_rules.remove(at);
         Ok(())
     })
     .await?;

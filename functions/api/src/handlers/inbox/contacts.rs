@@ -88,6 +88,33 @@ pub async fn create(api: &ApiService, cx: &Context<'_>) -> Answer {
     created(&views::Contact::from(&contact))
 }
 
+/// An ISO 3166-1 alpha-2 code, upper-cased; empty clears it.
+fn country(text: &str) -> Result<Option<String>, shared::platform::http_error::HttpError> {
+    match text {
+        "" => Ok(None),
+        code if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => Ok(Some(code.to_ascii_uppercase())),
+        _ => Err(crate::request::unprocessable(
+            "country",
+            "an ISO 3166-1 alpha-2 code (two letters), or empty",
+        )),
+    }
+}
+
+/// What AI agents know about the customer: a JSON object within its size limit.
+fn llm_context(context: serde_json::Value) -> Result<serde_json::Value, shared::platform::http_error::HttpError> {
+    if !context.is_object() {
+        return Err(crate::request::unprocessable("llm_context", "a JSON object"));
+    }
+    let max = shared::ai::turn::MAX_CONTACT_CONTEXT_BYTES;
+    if context.to_string().len() > max {
+        return Err(crate::request::unprocessable(
+            "llm_context",
+            format!("at most {max} bytes as JSON"),
+        ));
+    }
+    Ok(context)
+}
+
 pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
     let body: views::UpdateContact = cx.json()?;
     let id = cx.id("contact_id", "contact")?;
@@ -108,6 +135,16 @@ pub async fn update(api: &ApiService, cx: &Context<'_>) -> Answer {
             .map(desk::normalize_tags)
             .transpose()
             .map_err(invalid)?,
+        description: body
+            .description
+            .as_deref()
+            .map(|text| rules::CONTACT_DESCRIPTION.check("description", Some(text)))
+            .transpose()?,
+        country: body.country.as_deref().map(country).transpose()?,
+        llm_context: body
+            .llm_context
+            .map(|context| context.map(llm_context).transpose())
+            .transpose()?,
     };
     let contact = api
         .inbox
