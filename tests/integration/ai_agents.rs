@@ -34,7 +34,8 @@ impl Chat {
     async fn says(&mut self, text: &str) -> Vec<String> {
         self.n += 1;
         let before = self.f.graph.sent().len();
-        let at = chrono::Utc::now().timestamp() + self.n;
+        // In the past, so the AI's replies (stamped now) come after the messages they answer.
+        let at = chrono::Utc::now().timestamp() - 60 + self.n;
         let response = self
             .f
             .customer_sends(
@@ -105,6 +106,27 @@ async fn the_agent_answers_from_knowledge_hands_over_when_asked_and_then_stays_s
     assert_eq!(calls.len(), 1);
     assert!(!calls[0].body["system"].to_string().contains("Do you ship"));
 
+    // An agent corrects the answer: the next turn shows the correction to the model.
+    let reply_id = messages.iter().find(|m| m["origin"] == "ai").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let correction = chat
+        .api(
+            "POST",
+            "/v1/ai-evaluations",
+            Some(json!({"conversation_id": conversation, "message_id": reply_id,
+                "corrected_response": "Yes, Saturday deliveries are free."})),
+        )
+        .await;
+    assert_eq!(correction["ai_agent_id"], agent_id.as_str());
+    assert_eq!(correction["customer_message"], "Do you ship on Saturday?");
+    let listed = chat.api("GET", "/v1/ai-evaluations", None).await;
+    assert_eq!(listed["data"][0]["id"], correction["id"]);
+    assert!(chat.says("And returns?").await[0].starts_with("According to what we know: Returns"));
+    let system = bedrock.calls().last().unwrap().body["system"].to_string();
+    assert!(system.contains("Yes, Saturday deliveries are free."), "{system}");
+
     let handed = chat.says("Can I talk to a person please?").await;
     assert_eq!(handed, [HANDOFF_MESSAGE]);
     let (_, notes) = chat
@@ -132,14 +154,14 @@ async fn the_agent_answers_from_knowledge_hands_over_when_asked_and_then_stays_s
         .filter(|m| m["origin"] == "ai")
         .count();
     assert_eq!(
-        ai_sent, 2,
-        "the answer and the handoff: nothing after the handoff, nothing twice"
+        ai_sent, 3,
+        "two answers and the handoff: nothing after the handoff, nothing twice"
     );
-    assert_eq!(bedrock.calls().len(), 2, "no model call after the handoff");
+    assert_eq!(bedrock.calls().len(), 3, "no model call after the handoff");
 
-    // Usage counts both calls.
+    // Usage counts every call.
     let usage = chat.api("GET", "/v1/ai-usage", None).await;
-    assert_eq!(usage["request_count"], 2);
+    assert_eq!(usage["request_count"], 3);
     assert!(usage["total_tokens"].as_u64().unwrap() > 0);
     assert_eq!(usage["data"][0]["ai_agent_id"], agent_id.as_str());
 }

@@ -373,6 +373,8 @@ async fn the_dynamodb_ai_stores_keep_the_contract() {
     shared::ai::contract::sessions_contract(&sessions, &org).await;
     let usage = shared::ai::usage_store::UsageStore::new(dynamo.clone(), &table);
     shared::ai::contract::usage_contract(&usage, &org).await;
-    let products = shared::ai::product_store::ProductStore::new(dynamo, &table);
+    let products = shared::ai::product_store::ProductStore::new(dynamo.clone(), &table);
     shared::ai::contract::product_book_contract(&products, &org).await;
+    let evaluations = shared::ai::evaluation_store::EvaluationStore::new(dynamo, &table);
+    shared::ai::contract::evaluation_book_contract(&evaluations, &org).await;
 }

@@ -88,6 +88,10 @@ impl AiAgentsService {
         let ports = AiPorts {
             agents: Arc::new(CachedAgents::new(Box::new(AiAgentStore::new(dynamo.clone(), table)))),
             products: Arc::new(CachedProducts::new(Box::new(ProductStore::new(dynamo.clone(), table)))),
+            evaluations: Arc::new(shared::ai::evaluation_store::EvaluationStore::new(
+                dynamo.clone(),
+                table,
+            )),
             sessions,
             usage: Arc::new(UsageStore::new(dynamo.clone(), table)),
             model,

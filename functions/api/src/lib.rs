@@ -209,6 +209,7 @@ struct AiPorts {
     agents: shared::ai::agent_store::AiAgentStore,
     sessions: shared::ai::session_store::SessionStore,
     products: shared::ai::product_store::ProductStore,
+    evaluations: shared::ai::evaluation_store::EvaluationStore,
     usage: shared::ai::usage_store::UsageStore,
     models: Vec<String>,
 }
@@ -300,6 +301,7 @@ impl ApiService {
                 agents: shared::ai::agent_store::AiAgentStore::new(dynamo.clone(), table),
                 sessions: shared::ai::session_store::SessionStore::new(dynamo.clone(), table),
                 products: shared::ai::product_store::ProductStore::new(dynamo.clone(), table),
+                evaluations: shared::ai::evaluation_store::EvaluationStore::new(dynamo.clone(), table),
                 usage: shared::ai::usage_store::UsageStore::new(dynamo.clone(), table),
                 models: config.ai_models.clone(),
             },

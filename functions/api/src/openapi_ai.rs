@@ -23,7 +23,10 @@ use utoipa::OpenApi;
     WriteAiProduct,
     AiOrchestrationRule,
     AiOrchestrationRuleList,
-    WriteAiOrchestrationRule
+    WriteAiOrchestrationRule,
+    AiEvaluation,
+    AiEvaluationList,
+    CreateAiEvaluation
 )))]
 pub(super) struct Schemas;
 
@@ -47,6 +50,8 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         "WriteAiOrchestrationRule" => {
             json!({"target_agent_id": "aia_01j9z8billing", "condition_prompt": "invoices, refunds and payments", "priority": 10})
         }
+        "CreateAiEvaluation" => json!({"conversation_id": "cv_01j9z8example", "message_id": "msg_01j9z8example",
+            "corrected_response": "We do not ship on Sundays; Saturday deliveries are free."}),
         _ => return None,
     })
 }

@@ -187,6 +187,46 @@ pub async fn product_book_contract(book: &dyn crate::ai::ports::ProductBook, org
     assert!(!book.delete_product(org, "aia_1", "apr_2").await.unwrap());
 }
 
+pub async fn evaluation_book_contract(book: &dyn crate::ai::ports::EvaluationBook, org: &str) {
+    let correction = |id: &str, agent: &str| crate::ai::evaluation::Evaluation {
+        org_id: org.into(),
+        evaluation_id: id.into(),
+        ai_agent_id: agent.into(),
+        conversation_id: "cv_1".into(),
+        message_id: "msg_1".into(),
+        customer_message: Some("do you ship on sunday?".into()),
+        original_response: "Yes.".into(),
+        corrected_response: "Not on Sundays; Saturdays yes.".into(),
+        context_message_ids: vec!["msg_0".into()],
+        evaluated_by: "agt_1".into(),
+        created_at: "2026-12-05T10:00:00Z".into(),
+    };
+    book.add_evaluation(&correction("aev_01", "aia_1")).await.unwrap();
+    book.add_evaluation(&correction("aev_02", "aia_1")).await.unwrap();
+    book.add_evaluation(&correction("aev_03", "aia_2")).await.unwrap();
+    assert!(matches!(
+        book.add_evaluation(&correction("aev_01", "aia_1")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let ids: Vec<String> = book
+        .evaluations(org, "aia_1", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.evaluation_id)
+        .collect();
+    assert_eq!(ids, ["aev_02", "aev_01"], "newest first, per agent");
+    assert_eq!(book.evaluations(org, "aia_1", 1).await.unwrap().len(), 1);
+    assert_eq!(
+        book.evaluation(org, "aev_03").await.unwrap().unwrap().ai_agent_id,
+        "aia_2"
+    );
+    assert_eq!(book.evaluation("another-org", "aev_03").await.unwrap(), None);
+    assert!(book.delete_evaluation(org, "aev_03").await.unwrap());
+    assert!(!book.delete_evaluation(org, "aev_03").await.unwrap());
+    assert_eq!(book.evaluation(org, "aev_03").await.unwrap(), None);
+}
+
 pub async fn usage_contract(meter: &dyn UsageMeter, org: &str) {
     assert!(meter.admit(org, "aia_1", "2026-12-05", Some(100)).await.unwrap());
     meter.spend(org, "aia_1", "2026-12-05", 80, 30, 12).await.unwrap();
@@ -234,5 +274,6 @@ mod tests {
         sessions_contract(&memory, "org_1").await;
         usage_contract(&memory, "org_1").await;
         product_book_contract(&memory, "org_1").await;
+        evaluation_book_contract(&memory, "org_1").await;
     }
 }

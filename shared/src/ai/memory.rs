@@ -22,6 +22,7 @@ struct State {
     messages: HashMap<(String, String), Vec<Message>>,
     contexts: HashMap<(String, String), Value>,
     products: BTreeMap<(String, String, String), crate::ai::catalog::Product>,
+    evaluations: BTreeMap<(String, String), crate::ai::evaluation::Evaluation>,
 }
 
 #[derive(Default)]
@@ -138,6 +139,48 @@ impl crate::ai::ports::ProductBook for MemoryAi {
             .products
             .remove(&(org_id.into(), ai_agent_id.into(), product_id.into()))
             .is_some())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ai::ports::EvaluationBook for MemoryAi {
+    async fn evaluations(
+        &self,
+        org_id: &str,
+        ai_agent_id: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::ai::evaluation::Evaluation>, StoreError> {
+        Ok(self
+            .state()
+            .evaluations
+            .values()
+            .rev()
+            .filter(|e| e.org_id == org_id && e.ai_agent_id == ai_agent_id)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn add_evaluation(&self, evaluation: &crate::ai::evaluation::Evaluation) -> Result<(), StoreError> {
+        let key = (evaluation.org_id.clone(), evaluation.evaluation_id.clone());
+        let mut state = self.state();
+        if state.evaluations.contains_key(&key) {
+            return Err(StoreError::Conflict("a concurrent change".into()));
+        }
+        state.evaluations.insert(key, evaluation.clone());
+        Ok(())
+    }
+
+    async fn evaluation(
+        &self,
+        org_id: &str,
+        evaluation_id: &str,
+    ) -> Result<Option<crate::ai::evaluation::Evaluation>, StoreError> {
+        Ok(self.state().evaluations.get(&pair(org_id, evaluation_id)).cloned())
+    }
+
+    async fn delete_evaluation(&self, org_id: &str, evaluation_id: &str) -> Result<bool, StoreError> {
+        Ok(self.state().evaluations.remove(&pair(org_id, evaluation_id)).is_some())
     }
 }
 

@@ -12,6 +12,8 @@ pub mod catalog;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod dispatch;
+pub mod evaluation;
+pub mod evaluation_store;
 pub mod handoff;
 pub mod inbox_adapters;
 #[cfg(any(test, feature = "fakes"))]

@@ -32,6 +32,28 @@ pub trait ProductBook: Send + Sync {
     async fn delete_product(&self, org_id: &str, ai_agent_id: &str, product_id: &str) -> Result<bool, StoreError>;
 }
 
+/// Corrections of AI replies, per agent.
+#[async_trait::async_trait]
+pub trait EvaluationBook: Send + Sync {
+    /// The agent's corrections, newest first, at most `limit`.
+    async fn evaluations(
+        &self,
+        org_id: &str,
+        ai_agent_id: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::ai::evaluation::Evaluation>, StoreError>;
+    /// Stores a new correction (with its pointer by id).
+    async fn add_evaluation(&self, evaluation: &crate::ai::evaluation::Evaluation) -> Result<(), StoreError>;
+    /// The organization's correction by id.
+    async fn evaluation(
+        &self,
+        org_id: &str,
+        evaluation_id: &str,
+    ) -> Result<Option<crate::ai::evaluation::Evaluation>, StoreError>;
+    /// `false` when there was none.
+    async fn delete_evaluation(&self, org_id: &str, evaluation_id: &str) -> Result<bool, StoreError>;
+}
+
 /// A conversation's life with AI agents.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

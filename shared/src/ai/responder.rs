@@ -9,10 +9,10 @@ use crate::ai::agent::{AiAgent, choose};
 use crate::ai::handoff::{self, Handoff, Reason};
 use crate::ai::model::{ChatMessage, Guardrail, Model, ModelError, Part, Reply, Role};
 use crate::ai::ports::{
-    AgentBook, ContactContexts, ProductBook, RecentMessages, Sessions, TurnCount, TurnJob, UsageMeter,
+    AgentBook, ContactContexts, EvaluationBook, ProductBook, RecentMessages, Sessions, TurnCount, TurnJob, UsageMeter,
 };
 use crate::ai::turn::{self, MAX_TOOL_ROUNDS, Quiet, ToolCall};
-use crate::ai::{catalog, orchestration};
+use crate::ai::{catalog, evaluation, orchestration};
 use crate::automation::ports::{ActionContext, Effects};
 use crate::automation::rule::Action;
 use crate::automation::walk::Cause;
@@ -31,6 +31,8 @@ pub const HANDOFF_MESSAGE: &str = "Thank you! A colleague will continue with you
 pub struct AiPorts {
     pub agents: Arc<dyn AgentBook>,
     pub products: Arc<dyn ProductBook>,
+    /// Corrections of the agent's replies, shown to it as examples.
+    pub evaluations: Arc<dyn EvaluationBook>,
     pub sessions: Arc<dyn Sessions>,
     pub usage: Arc<dyn UsageMeter>,
     pub model: Arc<dyn Model>,
@@ -157,7 +159,12 @@ impl AiResponder {
         for _ in 0..MAX_TOOL_ROUNDS {
             let targets = orchestration::targets(agent, &agents);
             let products = self.ports.products.products(org, &agent.ai_agent_id).await?;
-            let system = turn::system_prompt(agent, contact.as_ref(), &[]);
+            let corrections = self
+                .ports
+                .evaluations
+                .evaluations(org, &agent.ai_agent_id, evaluation::EXAMPLES * 2)
+                .await?;
+            let system = turn::system_prompt(agent, contact.as_ref(), &evaluation::examples(&corrections));
             let tools = turn::tools(&targets, products.iter().any(|p| p.is_active));
             let prompt = turn::prompt(agent, system, messages.clone(), tools, self.guardrail.clone());
             let reply = match self.call(job, agent, &prompt, last_try).await? {

@@ -57,6 +57,7 @@ async fn world(agents: Vec<AiAgent>) -> World {
         AiPorts {
             agents: ai.clone(),
             products: ai.clone(),
+            evaluations: ai.clone(),
             sessions: ai.clone(),
             usage: ai.clone(),
             model: model.clone(),
@@ -478,6 +479,39 @@ async fn a_price_question_looks_the_product_up_and_answers_from_it() {
     assert!(!failed);
     assert_eq!(content["products"][0]["price"], "89.90");
     assert_eq!(w.sent()[0].0, "The Trail runner is 89.90.");
+}
+
+#[tokio::test]
+async fn an_agents_corrections_are_its_examples() {
+    let w = world(vec![assigned(agent(ORG, "aia_1"))]).await;
+    crate::ai::ports::EvaluationBook::add_evaluation(
+        w.ai.as_ref(),
+        &crate::ai::evaluation::Evaluation {
+            org_id: ORG.into(),
+            evaluation_id: "aev_1".into(),
+            ai_agent_id: "aia_1".into(),
+            conversation_id: "cv_0".into(),
+            message_id: "msg_0".into(),
+            customer_message: Some("do you ship on sunday?".into()),
+            original_response: "Yes.".into(),
+            corrected_response: "Not on Sundays; on Saturdays, yes.".into(),
+            context_message_ids: vec![],
+            evaluated_by: "agt_1".into(),
+            created_at: "t".into(),
+        },
+    )
+    .await
+    .unwrap();
+    w.model.then(text("Not on Sundays.", (10, 5)));
+    w.responder
+        .answer(&w.customer(1, "sunday delivery?"), false)
+        .await
+        .unwrap();
+    let system = &w.model.prompts()[0].system;
+    assert!(
+        system.contains("\"do you ship on sunday?\", answer like: \"Not on Sundays; on Saturdays, yes.\""),
+        "{system}"
+    );
 }
 
 #[tokio::test]

@@ -751,6 +751,23 @@ pub fn ai_product(org_id: &str, ai_agent_id: &str, product_id: &str) -> Key {
     )
 }
 
+/// An agent's corrections, newest last in key order (ULID ids).
+pub fn ai_evaluations_partition(org_id: &str, ai_agent_id: &str) -> String {
+    format!("ORG#{org_id}#AIEVALS#{ai_agent_id}")
+}
+
+pub fn ai_evaluation(org_id: &str, ai_agent_id: &str, evaluation_id: &str) -> Key {
+    Key::new(
+        ai_evaluations_partition(org_id, ai_agent_id),
+        format!("EVAL#{evaluation_id}"),
+    )
+}
+
+/// Which agent's partition a correction is in, by its id.
+pub fn ai_evaluation_pointer(org_id: &str, evaluation_id: &str) -> Key {
+    Key::new(org_partition(org_id), format!("AIEVALREF#{evaluation_id}"))
+}
+
 /// A conversation's life with AI agents: who answers, turns counted, the handoff (next to its
 /// messages).
 pub fn ai_session(org_id: &str, conversation_id: &str) -> Key {

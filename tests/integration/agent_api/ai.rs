@@ -478,6 +478,60 @@ async fn ai_agents_with_assignments_and_handoff_rules_from_creation_to_deletion(
         .await;
     assert_eq!(got["ai"], taken["ai"]);
 
+    // Corrections: only of an AI agent's message, in a conversation of the organization.
+    let messages = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/conversations/{conversation}/messages"),
+            a,
+            None,
+        )
+        .await;
+    let customers = messages["data"][0]["id"].as_str().unwrap().to_string();
+    for (body, status, field) in [
+        (
+            json!({"conversation_id": conversation, "message_id": customers, "corrected_response": "Better."}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "message_id",
+        ),
+        (
+            json!({"conversation_id": conversation, "message_id": "msg_nowhere", "corrected_response": "Better."}),
+            StatusCode::NOT_FOUND,
+            "message_id",
+        ),
+        (
+            json!({"conversation_id": "cv_nowhere", "message_id": customers, "corrected_response": "Better."}),
+            StatusCode::NOT_FOUND,
+            "conversation_id",
+        ),
+        (
+            json!({"conversation_id": conversation, "message_id": customers}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrected_response",
+        ),
+    ] {
+        refused(&w, "POST", "/v1/ai-evaluations", a, body, status, field).await;
+    }
+    let listed = w
+        .expect(
+            StatusCode::OK,
+            "GET",
+            &format!("/v1/ai-evaluations?ai_agent_id={front_id}"),
+            a,
+            None,
+        )
+        .await;
+    assert!(listed["data"].as_array().unwrap().is_empty());
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "DELETE",
+        "/v1/ai-evaluations/aev_nothing",
+        a,
+        None,
+    )
+    .await;
+
     // The contact's seed 004 fields: what AI agents read of the customer, edited by agents.
     let contact_path = format!("/v1/contacts/{}", got["contact_id"].as_str().unwrap());
     for (body, field) in [

@@ -72,6 +72,9 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         CreateAiHandoffRule | UpdateAiHandoffRule => json!({"rule_type": "human_request"}),
         CreateAiProduct | UpdateAiProduct => json!({"name": "Iso product", "price": "1.00"}),
         CreateAiOrchestrationRule | UpdateAiOrchestrationRule => json!({"condition_prompt": "iso"}),
+        CreateAiEvaluation => {
+            json!({"conversation_id": ids["conversation_id"], "message_id": "msg_iso", "corrected_response": "iso"})
+        }
         SetWorkingHours | SetDivisionWorkingHours => {
             json!({"time_zone": "UTC", "days": [{"day_of_week": 1, "start_time": "09:00", "end_time": "17:00"}]})
         }
@@ -268,6 +271,29 @@ async fn another_organizations_ids_answer_404_on_every_route() {
         )
         .await;
     ids.insert("orchestration_rule_id", routing["id"].as_str().unwrap().into());
+    let evaluation = shared::ai::evaluation::Evaluation {
+        org_id: f.a.account.org_id.clone(),
+        evaluation_id: shared::platform::ids::new_id("aev"),
+        ai_agent_id: ids["ai_agent_id"].clone(),
+        conversation_id: ids["conversation_id"].clone(),
+        message_id: "msg_iso".into(),
+        customer_message: None,
+        original_response: "iso".into(),
+        corrected_response: "iso".into(),
+        context_message_ids: vec![],
+        evaluated_by: ids["agent_id"].clone(),
+        created_at: "2026-12-06T00:00:00Z".into(),
+    };
+    shared::ai::ports::EvaluationBook::add_evaluation(
+        &shared::ai::evaluation_store::EvaluationStore::new(
+            aws_sdk_dynamodb::Client::new(&f.stack.aws),
+            f.stack.name_of("Table"),
+        ),
+        &evaluation,
+    )
+    .await
+    .unwrap();
+    ids.insert("evaluation_id", evaluation.evaluation_id);
     let test = w
         .expect(
             StatusCode::ACCEPTED,
@@ -330,6 +356,7 @@ async fn another_organizations_ids_answer_404_on_every_route() {
             "SyncTemplates",
             "CreateCampaign",
             "CreateWebhook",
+            "CreateAiEvaluation",
         ]
         .iter()
         .any(|schema| route.body == RouteBody::Json(schema))

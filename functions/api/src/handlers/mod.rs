@@ -12,7 +12,10 @@ mod integrations;
 mod outreach;
 
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
-pub(crate) use ai::{agents as ai_agents, parts as ai_parts, products as ai_products, take_over, usage as ai_usage};
+pub(crate) use ai::{
+    agents as ai_agents, evaluations as ai_evaluations, parts as ai_parts, products as ai_products, take_over,
+    usage as ai_usage,
+};
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
 pub(crate) use care::{chat_expiration, conversation_sla, csat, sla_policies, working_hours};
@@ -283,6 +286,9 @@ async fn ai_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> 
         CreateAiOrchestrationRule => ai_parts::create_orchestration(api, cx).await,
         UpdateAiOrchestrationRule => ai_parts::update_orchestration(api, cx).await,
         DeleteAiOrchestrationRule => ai_parts::delete_orchestration(api, cx).await,
+        ListAiEvaluations => ai_evaluations::list(api, cx).await,
+        CreateAiEvaluation => ai_evaluations::create(api, cx).await,
+        DeleteAiEvaluation => ai_evaluations::delete(api, cx).await,
         _ => return None,
     })
 }

@@ -240,4 +240,38 @@ pub(super) const ROUTES: &[Route] = &[
         "Remove an orchestration rule",
     )
     .status(204),
+    route(
+        "GET",
+        "/v1/ai-evaluations",
+        ListAiEvaluations,
+        "ai_agents.read",
+        "ai",
+        "Corrections of AI replies, newest first (at most 100)",
+    )
+    .returns("AiEvaluationList")
+    .query(&[(
+        "ai_agent_id",
+        "one AI agent's corrections (default: every agent's)",
+        r#"{"type":"string","pattern":"^[a-z0-9_-]{1,64}$"}"#,
+    )]),
+    route(
+        "POST",
+        "/v1/ai-evaluations",
+        CreateAiEvaluation,
+        "conversations.reply",
+        "ai",
+        "Correct an AI reply: the agent's newest corrections are shown to it as examples",
+    )
+    .json("CreateAiEvaluation")
+    .returns("AiEvaluation")
+    .status(201),
+    route(
+        "DELETE",
+        "/v1/ai-evaluations/{evaluation_id}",
+        DeleteAiEvaluation,
+        "ai_agents.manage",
+        "ai",
+        "Delete a correction",
+    )
+    .status(204),
 ];

@@ -155,6 +155,9 @@ pub enum Operation {
     CreateAiOrchestrationRule,
     UpdateAiOrchestrationRule,
     DeleteAiOrchestrationRule,
+    ListAiEvaluations,
+    CreateAiEvaluation,
+    DeleteAiEvaluation,
 }
 
 /// How a route's request body is read.

@@ -99,7 +99,7 @@ pub(super) fn patches() -> Vec<(&'static str, &'static str, Value)> {
                 "turns": {"type": "integer", "minimum": 1, "maximum": MAX_CONVERSATION_TURNS}},
                 "description": "keywords: {\"keywords\": [...]} (each with a letter or digit); max_turns: {\"turns\": n}; the others: {}"})),
         ),
-        ("WriteAiHandoffRule", "target_division_id", optional(id)),
+        ("WriteAiHandoffRule", "target_division_id", optional(id.clone())),
         (
             "WriteAiProduct",
             "name",
@@ -134,6 +134,18 @@ pub(super) fn patches() -> Vec<(&'static str, &'static str, Value)> {
             "WriteAiOrchestrationRule",
             "priority",
             optional(json!({"type": "integer", "minimum": 0, "maximum": MAX_PRIORITY})),
+        ),
+        (
+            "CreateAiEvaluation",
+            "corrected_response",
+            text(shared::ai::evaluation::MAX_CORRECTED_CHARS),
+        ),
+        (
+            "CreateAiEvaluation",
+            "context_message_ids",
+            optional(
+                json!({"type": "array", "maxItems": shared::ai::evaluation::MAX_CONTEXT_MESSAGES, "items": id.clone()}),
+            ),
         ),
         (
             "UpdateContact",

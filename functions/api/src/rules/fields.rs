@@ -33,6 +33,8 @@ pub const BODY_RULES: &[(&str, &str, Rule)] = &[
     ("UpdateContact", "name", CONTACT_NAME),
     ("UpdateContact", "email", EMAIL_OPTIONAL),
     ("UpdateContact", "description", CONTACT_DESCRIPTION),
+    ("CreateAiEvaluation", "conversation_id", REQUIRED_ID),
+    ("CreateAiEvaluation", "message_id", REQUIRED_ID),
     ("CreateDivision", "name", DIVISION_NAME.required_now()),
     ("CreateDivision", "description", DIVISION_DESCRIPTION),
     ("CreateDivision", "allocation_method", ALLOCATION),

@@ -378,3 +378,53 @@ pub struct WriteAiOrchestrationRule {
     pub priority: Option<u32>,
     pub is_active: Option<bool>,
 }
+
+/// A correction of an AI reply (seed 001's AiEvaluation); the agent's newest are its examples.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiEvaluation {
+    pub id: String,
+    pub ai_agent_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    /// What the customer wrote before the reply.
+    pub customer_message: Option<String>,
+    pub original_response: String,
+    pub corrected_response: String,
+    pub context_message_ids: Vec<String>,
+    /// The agent who corrected it.
+    pub evaluated_by: String,
+    pub created_at: String,
+}
+
+impl From<&shared::ai::evaluation::Evaluation> for AiEvaluation {
+    fn from(e: &shared::ai::evaluation::Evaluation) -> Self {
+        Self {
+            id: e.evaluation_id.clone(),
+            ai_agent_id: e.ai_agent_id.clone(),
+            conversation_id: e.conversation_id.clone(),
+            message_id: e.message_id.clone(),
+            customer_message: e.customer_message.clone(),
+            original_response: e.original_response.clone(),
+            corrected_response: e.corrected_response.clone(),
+            context_message_ids: e.context_message_ids.clone(),
+            evaluated_by: e.evaluated_by.clone(),
+            created_at: e.created_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AiEvaluationList {
+    pub data: Vec<AiEvaluation>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAiEvaluation {
+    pub conversation_id: Option<String>,
+    /// An AI agent's message in the conversation (among its newest 100).
+    pub message_id: Option<String>,
+    pub corrected_response: Option<String>,
+    /// The messages the correction rests on (default: the customer's message before the reply).
+    pub context_message_ids: Option<Vec<String>>,
+}

@@ -2,6 +2,7 @@
 //! change checked whole), and usage.
 
 pub mod agents;
+pub mod evaluations;
 pub mod parts;
 pub mod products;
 pub mod take_over;
