@@ -21,6 +21,7 @@ let ownerA; // the demo admin
 let agentA; // a second agent of the demo organization
 let ownerB; // the admin of another organization
 let secondAgentId;
+let aiAgentId;
 const timings = {};
 
 async function shot(page, name) {
@@ -50,6 +51,7 @@ before(async () => {
     system_context: "Knowledge:\nWe ship on Saturdays too.",
   });
   assert.equal(aiAgent.status, 201, JSON.stringify(aiAgent.body));
+  aiAgentId = aiAgent.body.id;
   const assignment = await api("POST", `/v1/ai-agents/${aiAgent.body.id}/assignments`, { contact_tags: ["ai"], priority: 1 });
   assert.equal(assignment.status, 201, JSON.stringify(assignment.body));
   const quickReply = await api("POST", "/v1/quick-replies", { title: "Thanks", content: "Thank you for your patience!", shortcut: "thanks" });
@@ -437,6 +439,10 @@ test("an AI agent's answer carries the AI badge, and Take over silences it for t
   await ownerA.waitForTimeout(6000);
   assert.equal(await badge.count(), 1, "taken over: the AI kept silent");
   await shot(ownerA, "14-ai-take-over");
+  // The test chat: the API invokes the AI agents function (Lambda's Invoke, served by devstack).
+  const tried = await api("POST", `/v1/ai-agents/${aiAgentId}/test-chat`, { messages: [{ role: "user", content: "Do you ship on Saturday?" }] });
+  assert.equal(tried.status, 200, JSON.stringify(tried.body));
+  assert.equal(tried.body.reply, "According to what we know: We ship on Saturdays too.");
   assert.deepEqual(ownerA.errors, [], "no script errors");
 });
 

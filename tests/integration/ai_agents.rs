@@ -277,3 +277,68 @@ async fn a_price_question_is_answered_from_the_products_and_a_parent_routes_bill
         .await;
     assert_eq!(got["ai"]["ai_agent_id"], child_id, "the child answers from now on");
 }
+
+#[tokio::test]
+async fn the_test_chat_answers_like_the_agent_and_changes_nothing() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    let agent_id = shop_agent(&chat).await;
+    chat.f
+        .api
+        .set_test_chats(std::sync::Arc::new(chat.f.ai_agents(bedrock.url()).await));
+    let path = format!("/v1/ai-agents/{agent_id}/test-chat");
+    let answer = chat
+        .api(
+            "POST",
+            &path,
+            Some(
+                json!({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "Hello!"},
+                {"role": "user", "content": "What is your return policy? Returns?"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        answer["reply"],
+        "According to what we know: Returns are free for 30 days."
+    );
+    assert!(answer["handoff_reason"].is_null());
+    let asked = chat
+        .api(
+            "POST",
+            &path,
+            Some(json!({"messages": [{"role": "user", "content": "Can I talk to a person?"}]})),
+        )
+        .await;
+    assert!(asked["reply"].is_null());
+    assert_eq!(
+        asked["handoff_reason"],
+        "The AI agent handed over: the customer asked for a person"
+    );
+    assert_eq!(asked["tool_calls"][0]["name"], "handoff");
+    for (body, field) in [
+        (json!({"messages": []}), "messages"),
+        (
+            json!({"messages": [{"role": "assistant", "content": "I am the AI"}]}),
+            "messages",
+        ),
+        (
+            json!({"messages": [{"role": "system", "content": "obey"}]}),
+            "messages[0].role",
+        ),
+    ] {
+        let (status, refused) = chat
+            .f
+            .call("POST", &path, Some(&chat.f.a.key), Some(&body.to_string()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused["error"]["message"].as_str().unwrap().starts_with(field),
+            "{refused}"
+        );
+    }
+    // Nothing was sent and no conversation exists; the calls count in the usage.
+    assert!(chat.f.graph.sent().is_empty());
+    let (_, conversations) = chat.f.call("GET", "/v1/conversations", Some(&chat.f.a.key), None).await;
+    assert!(conversations["data"].as_array().unwrap().is_empty());
+    assert_eq!(chat.api("GET", "/v1/ai-usage", None).await["request_count"], 2);
+}

@@ -2,10 +2,12 @@
 //! on a FIFO queue grouped by conversation (its delay is the burst wait), and each turn is
 //! answered here by `shared::ai::responder` on Amazon Bedrock, DynamoDB and the desk's effects.
 //! A throttled or failing model is retried with backoff; its last try hands over to people. A
-//! record that cannot be read is dead-lettered.
+//! record that cannot be read is dead-lettered. The API invokes it synchronously for the test
+//! chat (`shared::ai::test_chat`).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::LambdaEvent;
+use serde_json::Value;
 use shared::ai::agent_store::{AiAgentStore, CachedAgents};
 use shared::ai::bedrock::BedrockModel;
 use shared::ai::model::Guardrail;
@@ -13,6 +15,7 @@ use shared::ai::ports::TurnJob;
 use shared::ai::product_store::{CachedProducts, ProductStore};
 use shared::ai::responder::{AiPorts, AiResponder, TurnError, TurnOutcome};
 use shared::ai::session_store::SessionStore;
+use shared::ai::test_chat::wire;
 use shared::ai::usage_store::UsageStore;
 use shared::automation::effects::DeskEffects;
 use shared::bot::adapters::CachedScenarios;
@@ -115,12 +118,35 @@ impl AiAgentsService {
         }
     }
 
-    pub async fn handle(&self, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-        Ok(self.process(event.payload).await.0)
+    /// The turn queue's records, or a test chat the API invokes synchronously.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+        if event.payload.get("Records").is_some() {
+            let batch: SqsEvent = serde_json::from_value(event.payload)?;
+            return Ok(serde_json::to_value(self.process(batch).await.0)?);
+        }
+        let invocation: wire::Invocation = serde_json::from_value(event.payload)?;
+        Ok(serde_json::to_value(self.test_chat(&invocation.test_chat).await)?)
+    }
+
+    /// A test chat's answer (nothing is sent, no conversation changes).
+    pub async fn test_chat(&self, request: &shared::ai::test_chat::TestChatRequest) -> wire::Answer {
+        let span = info_span!("ai_test_chat", org = %request.org_id, ai_agent = %request.ai_agent_id);
+        self.responder.test_chat(request).instrument(span).await.into()
     }
 
     pub async fn process(&self, event: SqsEvent) -> (SqsBatchResponse, BatchCounts) {
         self.runner.run(self, &event).await
+    }
+}
+
+/// The function answering a test chat in the caller's process (what Lambda's Invoke does).
+#[async_trait::async_trait]
+impl shared::ai::test_chat::TestChats for AiAgentsService {
+    async fn test_chat(
+        &self,
+        request: &shared::ai::test_chat::TestChatRequest,
+    ) -> Result<shared::ai::test_chat::TestChatReply, shared::ai::test_chat::TestChatError> {
+        AiAgentsService::test_chat(self, request).await.into()
     }
 }
 

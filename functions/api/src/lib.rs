@@ -80,6 +80,8 @@ pub struct ApiConfig {
     pub webhook_reach: shared::integrations::address_policy::Reach,
     /// The Bedrock models AI agents may be set to.
     pub ai_models: Vec<String>,
+    /// The AI agents function (the test chat invokes it).
+    pub ai_agents_function: String,
 }
 
 impl ApiConfig {
@@ -96,6 +98,7 @@ impl ApiConfig {
             live_url: env.required(vars::LIVE_URL)?,
             deliveries_queue_url: env.required(vars::DELIVERIES_QUEUE_URL)?,
             webhook_reach: shared::integrations::address_policy::Reach::from_env(env)?,
+            ai_agents_function: env.required(vars::AI_AGENTS_FUNCTION)?,
             ai_models: env
                 .required(vars::AI_MODELS)?
                 .split(',')
@@ -210,6 +213,8 @@ struct AiPorts {
     sessions: shared::ai::session_store::SessionStore,
     products: shared::ai::product_store::ProductStore,
     evaluations: shared::ai::evaluation_store::EvaluationStore,
+    /// The AI agents function, for the test chat.
+    test_chats: Arc<dyn shared::ai::test_chat::TestChats>,
     usage: shared::ai::usage_store::UsageStore,
     models: Vec<String>,
 }
@@ -225,6 +230,11 @@ struct IntegrationsPorts {
 }
 
 impl ApiService {
+    /// Answers test chats with `test_chats` (tests: the AI agents function in the same process).
+    pub fn set_test_chats(&mut self, test_chats: Arc<dyn shared::ai::test_chat::TestChats>) {
+        self.ai.test_chats = test_chats;
+    }
+
     /// Reads "now" from `clock` (tests move time instead of waiting).
     pub fn with_clock(mut self, clock: shared::platform::clock::Clock) -> Self {
         self.access.keys = self.access.keys.with_clock(clock.clone());
@@ -302,6 +312,10 @@ impl ApiService {
                 sessions: shared::ai::session_store::SessionStore::new(dynamo.clone(), table),
                 products: shared::ai::product_store::ProductStore::new(dynamo.clone(), table),
                 evaluations: shared::ai::evaluation_store::EvaluationStore::new(dynamo.clone(), table),
+                test_chats: Arc::new(shared::ai::test_chat::LambdaTestChats::new(
+                    aws_sdk_lambda::Client::new(aws),
+                    &config.ai_agents_function,
+                )),
                 usage: shared::ai::usage_store::UsageStore::new(dynamo.clone(), table),
                 models: config.ai_models.clone(),
             },

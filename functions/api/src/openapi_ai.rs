@@ -26,7 +26,11 @@ use utoipa::OpenApi;
     WriteAiOrchestrationRule,
     AiEvaluation,
     AiEvaluationList,
-    CreateAiEvaluation
+    CreateAiEvaluation,
+    TestChat,
+    TestChatMessage,
+    TestChatAnswer,
+    TestChatToolCall
 )))]
 pub(super) struct Schemas;
 
@@ -52,6 +56,7 @@ pub(super) fn example(schema: &str) -> Option<Value> {
         }
         "CreateAiEvaluation" => json!({"conversation_id": "cv_01j9z8example", "message_id": "msg_01j9z8example",
             "corrected_response": "We do not ship on Sundays; Saturday deliveries are free."}),
+        "TestChat" => json!({"messages": [{"role": "user", "content": "Do you ship on Saturdays?"}]}),
         _ => return None,
     })
 }

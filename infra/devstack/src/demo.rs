@@ -148,7 +148,8 @@ fn find(stack: &Stack, wanted: impl Fn(&Physical) -> bool) -> String {
             | Physical::EventBus { name, .. }
             | Physical::Queue { name, .. }
             | Physical::Stage { name }
-            | Physical::Rule { name, .. } => name.clone(),
+            | Physical::Rule { name, .. }
+            | Physical::Function { name, .. } => name.clone(),
             Physical::HttpApi { id } | Physical::Key { id, .. } => id.clone(),
             Physical::WebSocketApi { endpoint, .. } => endpoint.clone(),
         })

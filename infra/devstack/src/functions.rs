@@ -17,6 +17,9 @@ pub type StreamHandler = Arc<
         + Sync,
 >;
 pub type ScheduledHandler = Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
+/// A synchronous invocation (Lambda's Invoke): the event in, the function's result out.
+pub type InvokeHandler =
+    Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, Result<serde_json::Value, String>> + Send + Sync>;
 
 #[derive(Clone)]
 pub enum Handler {
@@ -29,12 +32,21 @@ pub enum Handler {
     SqsAndScheduled(SqsHandler, ScheduledHandler),
     /// Behind a WebSocket API's routes.
     WebSocket(crate::websocket::WebSocketHandler),
+    /// An SQS source, and invoked synchronously by another function (Lambda's Invoke).
+    SqsAndInvoke(SqsHandler, InvokeHandler),
 }
 
 impl Handler {
     pub fn sqs(&self) -> Option<&SqsHandler> {
         match self {
-            Handler::Sqs(sqs) | Handler::SqsAndScheduled(sqs, _) => Some(sqs),
+            Handler::Sqs(sqs) | Handler::SqsAndScheduled(sqs, _) | Handler::SqsAndInvoke(sqs, _) => Some(sqs),
+            _ => None,
+        }
+    }
+
+    pub fn invoke(&self) -> Option<&InvokeHandler> {
+        match self {
+            Handler::SqsAndInvoke(_, invoke) => Some(invoke),
             _ => None,
         }
     }
@@ -188,10 +200,21 @@ pub fn build(
                 None => shared::ai::bedrock::BedrockModel::from_aws(aws),
             };
             let service = Arc::new(ai_agents::AiAgentsService::with_model(&config, aws, Arc::new(model)));
-            Handler::Sqs(Arc::new(move |event| {
-                let service = service.clone();
-                Box::pin(async move { Ok(service.process(event).await.0) })
-            }))
+            let invoked = service.clone();
+            Handler::SqsAndInvoke(
+                Arc::new(move |event| {
+                    let service = service.clone();
+                    Box::pin(async move { Ok(service.process(event).await.0) })
+                }),
+                Arc::new(move |event| {
+                    let service = invoked.clone();
+                    Box::pin(async move {
+                        let invocation: shared::ai::test_chat::wire::Invocation =
+                            serde_json::from_value(event).map_err(|e| e.to_string())?;
+                        serde_json::to_value(service.test_chat(&invocation.test_chat).await).map_err(|e| e.to_string())
+                    })
+                }),
+            )
         }
         "sla-checks" => scheduled_function!(sla_checks::SlaChecksConfig, sla_checks::SlaChecksService, run),
         "campaigns" => sqs_and_scheduled_function!(campaigns::CampaignsConfig, campaigns::CampaignsService),

@@ -17,6 +17,9 @@ const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
 
 pub struct Gateway {
     routes: Vec<(Route, HttpHandler)>,
+    /// Functions other functions invoke synchronously, by function name: Lambda's Invoke API
+    /// (`POST /2015-03-31/functions/{name}/invocations`) is served on the same port.
+    invokers: BTreeMap<String, crate::functions::InvokeHandler>,
 }
 
 /// What API Gateway would do with one request.
@@ -28,7 +31,47 @@ pub struct RouteMatch<'a> {
 
 impl Gateway {
     pub fn new(routes: Vec<(Route, HttpHandler)>) -> Self {
-        Self { routes }
+        Self {
+            routes,
+            invokers: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_invokers(mut self, invokers: BTreeMap<String, crate::functions::InvokeHandler>) -> Self {
+        self.invokers = invokers;
+        self
+    }
+
+    /// Lambda's Invoke (RequestResponse): the function's result as the body; its error with
+    /// `X-Amz-Function-Error`, as Lambda answers them.
+    async fn invoke(&self, name: &str, payload: &[u8]) -> hyper::Response<Full<Bytes>> {
+        let Some(handler) = self.invokers.get(name) else {
+            let mut response = plain(404, r#"{"Type":"User","message":"Function not found"}"#);
+            response.headers_mut().insert(
+                "x-amzn-errortype",
+                http::HeaderValue::from_static("ResourceNotFoundException"),
+            );
+            return response;
+        };
+        let event: Value = match serde_json::from_slice(payload) {
+            Ok(event) => event,
+            Err(err) => {
+                return plain(
+                    400,
+                    &json!({"Type": "User", "message": format!("bad payload: {err}")}).to_string(),
+                );
+            }
+        };
+        match handler(event).await {
+            Ok(result) => plain(200, &result.to_string()),
+            Err(err) => {
+                let mut response = plain(200, &json!({"errorMessage": err, "errorType": "Unhandled"}).to_string());
+                response
+                    .headers_mut()
+                    .insert("x-amz-function-error", http::HeaderValue::from_static("Unhandled"));
+                response
+            }
+        }
     }
 
     pub fn routes(&self) -> impl Iterator<Item = &Route> {
@@ -65,6 +108,13 @@ impl Gateway {
         let response = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
             Err(_) => plain(413, r#"{"message":"Request Entity Too Large"}"#),
             Ok(collected) => match self.find(&method, &path) {
+                None if method == "POST" && path.starts_with("/2015-03-31/functions/") => {
+                    let name = path
+                        .trim_start_matches("/2015-03-31/functions/")
+                        .trim_end_matches("/invocations");
+                    self.invoke(&form_urlencoded_component(name), &collected.to_bytes())
+                        .await
+                }
                 None => plain(404, r#"{"message":"Not Found"}"#),
                 Some(found) => {
                     let event = api_gateway_v2_event(

@@ -47,6 +47,38 @@ pub struct RuntimeOptions {
     pub failed_visibility_seconds: Option<i32>,
     /// Where functions reach Bedrock Runtime (a fake), as `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
     pub bedrock_endpoint: Option<String>,
+    /// Where functions reach Lambda's Invoke (devstack's own HTTP port), as
+    /// `AWS_ENDPOINT_URL_LAMBDA` would point the SDK.
+    pub lambda_endpoint: Option<String>,
+}
+
+/// The SDK config the functions get: `aws`, with Lambda's endpoint at devstack when asked.
+fn functions_config(aws: &aws_config::SdkConfig, lambda_endpoint: Option<&str>) -> aws_config::SdkConfig {
+    let Some(endpoint) = lambda_endpoint else {
+        return aws.clone();
+    };
+    aws.to_builder()
+        .service_config(LocalEndpoints {
+            lambda: endpoint.to_string(),
+            inner: aws.clone(),
+        })
+        .build()
+}
+
+/// Answers Lambda's endpoint with devstack's; every other service as before.
+#[derive(Debug)]
+struct LocalEndpoints {
+    lambda: String,
+    inner: aws_config::SdkConfig,
+}
+
+impl aws_types::service_config::LoadServiceConfig for LocalEndpoints {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        if key.service_id() == "Lambda" && key.env() == "AWS_ENDPOINT_URL" {
+            return Some(self.lambda.clone());
+        }
+        self.inner.service_config().and_then(|inner| inner.load_config(key))
+    }
 }
 
 pub struct LocalRuntime {
@@ -73,12 +105,18 @@ impl LocalRuntime {
         let mut schedules = Vec::new();
         let websocket_routes = template.websocket_routes()?;
         let mut websocket_handlers = std::collections::BTreeMap::new();
+        let functions_aws = functions_config(aws, options.lambda_endpoint.as_deref());
+        let aws = &functions_aws;
+        let mut invokers = std::collections::BTreeMap::new();
         for spec in template.functions()? {
             let mut environment = stack.environment_of(&spec)?;
             if let Some(url) = &options.bedrock_endpoint {
                 environment.insert(functions::BEDROCK_ENDPOINT.into(), url.clone());
             }
             let LocalFunction { spec, handler } = functions::build(spec, &environment, aws)?;
+            if let (Some(invoke), Some(name)) = (handler.invoke(), stack.function_name(&spec.logical_id)) {
+                invokers.insert(name.to_string(), invoke.clone());
+            }
             let wrong_kind = |kind| RuntimeError::HandlerKind {
                 function: spec.logical_id.clone(),
                 kind,
@@ -146,7 +184,7 @@ impl LocalRuntime {
             }
         }
         Ok(Self {
-            gateway: Arc::new(Gateway::new(routes)),
+            gateway: Arc::new(Gateway::new(routes).with_invokers(invokers)),
             websocket: Arc::new(websocket::WebSocketGateway::new(
                 stack.websocket_stage().unwrap_or("live"),
                 websocket_handlers,

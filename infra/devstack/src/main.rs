@@ -252,7 +252,7 @@ async fn up(
             lines.push_str(&format!("{name}={value}\n"));
         }
         lines.push_str(&format!(
-            "{}={}\n",
+            "{}={}\nAWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:{port}\n",
             devstack::functions::BEDROCK_ENDPOINT,
             bedrock.url()
         ));
@@ -265,6 +265,7 @@ async fn up(
         &RuntimeOptions {
             failed_visibility_seconds,
             bedrock_endpoint: Some(bedrock.url().to_string()),
+            lambda_endpoint: Some(format!("http://127.0.0.1:{port}")),
         },
     )?
     .serve_websocket_on(websocket_listener);

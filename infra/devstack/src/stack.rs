@@ -71,6 +71,11 @@ pub enum Physical {
         name: String,
         arn: String,
     },
+    /// A function devstack hosts; its name is what Lambda's Invoke addresses.
+    Function {
+        name: String,
+        arn: String,
+    },
 }
 
 /// A provisioned stack: its name, region, account and every resource's physical identity.
@@ -116,6 +121,13 @@ impl Stack {
                 .resources
                 .insert(logical_id.to_string(), Physical::HttpApi { id: "local".into() });
         }
+        for (logical_id, _) in template.resources_of_type("AWS::Serverless::Function") {
+            let function = physical_name(name, logical_id, 64);
+            let arn = format!("arn:aws:lambda:{}:{LOCAL_ACCOUNT_ID}:function:{function}", stack.region);
+            stack
+                .resources
+                .insert(logical_id.to_string(), Physical::Function { name: function, arn });
+        }
         stack
             .create_tables(template, &aws_sdk_dynamodb::Client::new(aws))
             .await?;
@@ -130,6 +142,14 @@ impl Stack {
             .create_rules(template, &aws_sdk_eventbridge::Client::new(aws))
             .await?;
         Ok(stack)
+    }
+
+    /// A hosted function's name (what Lambda's Invoke addresses).
+    pub fn function_name(&self, logical_id: &str) -> Option<&str> {
+        match self.resources.get(logical_id) {
+            Some(Physical::Function { name, .. }) => Some(name),
+            _ => None,
+        }
     }
 
     /// WebSocket APIs are served by devstack itself (moto's API Gateway does not run functions):
@@ -223,7 +243,9 @@ impl Stack {
             Some(Physical::HttpApi { id } | Physical::Key { id, .. } | Physical::WebSocketApi { id, .. }) => {
                 Ok(id.clone())
             }
-            Some(Physical::Stage { name } | Physical::Rule { name, .. }) => Ok(name.clone()),
+            Some(Physical::Stage { name } | Physical::Rule { name, .. } | Physical::Function { name, .. }) => {
+                Ok(name.clone())
+            }
             None => Err(StackError::Unresolvable(format!("Ref {name}"))),
         }
     }
@@ -240,7 +262,8 @@ impl Stack {
                     | Physical::Bucket { arn, .. }
                     | Physical::EventBus { arn, .. }
                     | Physical::Key { arn, .. }
-                    | Physical::Rule { arn, .. },
+                    | Physical::Rule { arn, .. }
+                    | Physical::Function { arn, .. },
                 ),
                 "Arn",
             ) => arn.clone(),

@@ -25,6 +25,7 @@ pub mod pricing;
 pub mod product_store;
 pub mod responder;
 pub mod session_store;
+pub mod test_chat;
 pub mod turn;
 pub mod turn_queue;
 pub mod usage_store;

@@ -7,12 +7,11 @@
 
 use crate::ai::agent::{AiAgent, choose};
 use crate::ai::handoff::{self, Handoff, Reason};
-use crate::ai::model::{ChatMessage, Guardrail, Model, ModelError, Part, Reply, Role};
+use crate::ai::model::{Guardrail, Model, ModelError, Reply, Role};
 use crate::ai::ports::{
     AgentBook, ContactContexts, EvaluationBook, ProductBook, RecentMessages, Sessions, TurnCount, TurnJob, UsageMeter,
 };
-use crate::ai::turn::{self, MAX_TOOL_ROUNDS, Quiet, ToolCall};
-use crate::ai::{catalog, evaluation, orchestration};
+use crate::ai::turn::{self, Quiet};
 use crate::automation::ports::{ActionContext, Effects};
 use crate::automation::rule::Action;
 use crate::automation::walk::Cause;
@@ -69,7 +68,7 @@ pub enum TurnError {
 }
 
 pub struct AiResponder {
-    ports: AiPorts,
+    pub(crate) ports: AiPorts,
     clock: Clock,
     guardrail: Option<Guardrail>,
 }
@@ -111,7 +110,7 @@ impl AiResponder {
             .as_ref()
             .and_then(|s| s.ai_agent_id.as_deref())
             .and_then(|id| agents.iter().find(|a| a.ai_agent_id == id && a.is_active));
-        let Some(mut agent) = routed.or_else(|| {
+        let Some(agent) = routed.or_else(|| {
             choose(
                 &agents,
                 &conversation.account_id,
@@ -153,104 +152,32 @@ impl AiResponder {
         while history.last().is_some_and(|m| m.role == Role::Assistant) {
             history.pop();
         }
-        let mut messages = history.clone();
-        let mut resolve = false;
-        let mut routed_once = false;
-        for _ in 0..MAX_TOOL_ROUNDS {
-            let targets = orchestration::targets(agent, &agents);
-            let products = self.ports.products.products(org, &agent.ai_agent_id).await?;
-            let corrections = self
-                .ports
-                .evaluations
-                .evaluations(org, &agent.ai_agent_id, evaluation::EXAMPLES * 2)
-                .await?;
-            let system = turn::system_prompt(agent, contact.as_ref(), &evaluation::examples(&corrections));
-            let tools = turn::tools(&targets, products.iter().any(|p| p.is_active));
-            let prompt = turn::prompt(agent, system, messages.clone(), tools, self.guardrail.clone());
-            let reply = match self.call(job, agent, &prompt, last_try).await? {
-                Ok(reply) => reply,
-                Err(reason) => {
-                    let handoff = handoff::decide(&agent.handoff_rules, reason);
-                    return self.hand_off(job, agent, handoff).await;
-                }
-            };
-            let calls = reply.tool_uses();
-            if calls.is_empty() {
+        let live = Live {
+            job,
+            contact: contact.as_ref(),
+        };
+        match self
+            .run_tools(
+                org,
+                agent,
+                &agents,
+                contact.as_ref(),
+                history,
+                Some(&live),
+                last_try,
+                &mut Vec::new(),
+            )
+            .await?
+        {
+            Ended::Replied { agent, text, resolve } => {
                 let text = match (first, &agent.welcome_message) {
-                    (true, Some(welcome)) => format!("{welcome}\n\n{}", reply.text()),
-                    _ => reply.text(),
+                    (true, Some(welcome)) => format!("{welcome}\n\n{text}"),
+                    _ => text,
                 };
-                return self.finish(job, agent, &text, resolve).await;
+                self.finish(job, agent, &text, resolve).await
             }
-            let mut results = Vec::new();
-            let mut rerouted = false;
-            for (id, name, input) in calls {
-                let result = match turn::tool_call(name, input) {
-                    Err(refused) => Err(refused),
-                    Ok(ToolCall::Handoff { reason, division_id }) => {
-                        let mut handoff = handoff::decide(&agent.handoff_rules, Reason::Tool { reason });
-                        if division_id.is_some() {
-                            handoff.target_division_id = division_id;
-                        }
-                        return self.hand_off(job, agent, handoff).await;
-                    }
-                    Ok(ToolCall::Resolve) => {
-                        resolve = true;
-                        Ok(json!({"resolved_after_reply": true}))
-                    }
-                    Ok(ToolCall::UpdateContactContext { facts }) => {
-                        self.remember(job, contact.as_ref(), &facts).await?
-                    }
-                    Ok(ToolCall::LookupProduct { query }) => {
-                        let found: Vec<Value> = catalog::lookup(&products, &query)
-                            .into_iter()
-                            .map(catalog::Product::for_model)
-                            .collect();
-                        Ok(json!({"products": found}))
-                    }
-                    Ok(ToolCall::RouteToAgent { ai_agent_id }) => {
-                        match targets.iter().map(|(a, _)| *a).find(|c| c.ai_agent_id == ai_agent_id) {
-                            Some(child) if !routed_once => {
-                                self.ports
-                                    .sessions
-                                    .route(org, &job.conversation_id, &child.ai_agent_id)
-                                    .await?;
-                                routed_once = true;
-                                rerouted = true;
-                                agent = child;
-                                break;
-                            }
-                            _ => Err(format!("ai_agent_id: not an agent this one routes to: {ai_agent_id}")),
-                        }
-                    }
-                };
-                results.push(Part::ToolResult {
-                    id: id.to_string(),
-                    failed: result.is_err(),
-                    content: result.unwrap_or_else(|refused| json!({"error": refused})),
-                });
-            }
-            if rerouted {
-                // Routed: the child starts the turn afresh from the conversation itself.
-                messages = history.clone();
-                continue;
-            }
-            messages.push(ChatMessage {
-                role: Role::Assistant,
-                parts: reply.parts.clone(),
-            });
-            messages.push(ChatMessage {
-                role: Role::User,
-                parts: results,
-            });
+            Ended::HandOff { agent, handoff } => self.hand_off(job, agent, handoff).await,
         }
-        let handoff = handoff::decide(
-            &agent.handoff_rules,
-            Reason::ModelFailure {
-                detail: format!("no answer after {MAX_TOOL_ROUNDS} tool rounds"),
-            },
-        );
-        self.hand_off(job, agent, handoff).await
     }
 
     /// One model call, admitted under the agent's daily token limit and counted: the reply, or
@@ -259,13 +186,12 @@ impl AiResponder {
     /// an error to retry.
     async fn call(
         &self,
-        job: &TurnJob,
+        org: &str,
         agent: &AiAgent,
         prompt: &crate::ai::model::Prompt,
         last_try: bool,
     ) -> Result<Result<Reply, Reason>, TurnError> {
         let date = self.clock.now().format("%Y-%m-%d").to_string();
-        let org = job.org_id.as_str();
         if !self
             .ports
             .usage
@@ -436,6 +362,10 @@ impl AiResponder {
         Ok(())
     }
 }
+
+#[path = "tool_loop.rs"]
+pub(crate) mod tool_loop;
+use tool_loop::{Ended, Live};
 
 #[cfg(test)]
 #[path = "responder_tests.rs"]

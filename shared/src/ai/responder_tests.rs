@@ -6,7 +6,7 @@ use crate::ai::agent::{Assignment, CHANNEL};
 use crate::ai::contract::agent;
 use crate::ai::handoff::{HandoffRule, Trigger};
 use crate::ai::memory::{MemoryAi, ScriptedModel, text_message};
-use crate::ai::model::Usage;
+use crate::ai::model::{ChatMessage, Part, Usage};
 use crate::ai::ports::UsageMeter;
 use crate::automation::memory::RecordingEffects;
 use crate::bot::memory::RecordingSends;

@@ -35,6 +35,8 @@ pub mod vars {
     pub const AUTOMATION_QUEUE_URL: &str = "AUTOMATION_QUEUE_URL";
     /// The AI agents' turn queue (FIFO, one group per conversation).
     pub const AI_TURNS_QUEUE_URL: &str = "AI_TURNS_QUEUE_URL";
+    /// The AI agents function's name (the API invokes it for the test chat).
+    pub const AI_AGENTS_FUNCTION: &str = "AI_AGENTS_FUNCTION";
     /// The Bedrock model ids AI agents may use, comma-separated (the template's allow-list).
     pub const AI_MODELS: &str = "AI_MODELS";
     /// An optional Bedrock guardrail every AI turn goes through, and its version.

@@ -383,6 +383,18 @@ async fn ai_agents_with_assignments_and_handoff_rules_from_creation_to_deletion(
     );
     w.expect(StatusCode::NO_CONTENT, "DELETE", &routing_path, a, None).await;
 
+    // The test chat checks its messages before the AI agents function is asked.
+    refused(
+        &w,
+        "POST",
+        &format!("{front_path}/test-chat"),
+        a,
+        json!({"messages": [{"role": "user", "content": " "}]}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "messages[0].content",
+    )
+    .await;
+
     // An agent (built-in role) reads but does not manage.
     let agent_id = agent(&w, a, "ai-reader@example.com", "agent").await;
     let reader = key_for(&w, a, &agent_id, json!(["*"])).await;

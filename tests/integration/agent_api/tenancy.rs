@@ -72,6 +72,7 @@ pub(crate) fn valid_body(operation: Operation, ids: &BTreeMap<&str, String>) -> 
         CreateAiHandoffRule | UpdateAiHandoffRule => json!({"rule_type": "human_request"}),
         CreateAiProduct | UpdateAiProduct => json!({"name": "Iso product", "price": "1.00"}),
         CreateAiOrchestrationRule | UpdateAiOrchestrationRule => json!({"condition_prompt": "iso"}),
+        TestAiAgent => json!({"messages": [{"role": "user", "content": "hi"}]}),
         CreateAiEvaluation => {
             json!({"conversation_id": ids["conversation_id"], "message_id": "msg_iso", "corrected_response": "iso"})
         }

@@ -14,7 +14,7 @@ mod outreach;
 pub(crate) use access::{accounts, agents, passwords, registration, roles, sign_in};
 pub(crate) use ai::{
     agents as ai_agents, evaluations as ai_evaluations, parts as ai_parts, products as ai_products, take_over,
-    usage as ai_usage,
+    test_chat as ai_test_chat, usage as ai_usage,
 };
 pub(crate) use automation::rules as automation_rules;
 pub(crate) use bot::{scenarios as bot_scenarios, templates as bot_templates, turns as bot_turns};
@@ -289,6 +289,7 @@ async fn ai_routes(api: &ApiService, operation: Operation, cx: &Context<'_>) -> 
         ListAiEvaluations => ai_evaluations::list(api, cx).await,
         CreateAiEvaluation => ai_evaluations::create(api, cx).await,
         DeleteAiEvaluation => ai_evaluations::delete(api, cx).await,
+        TestAiAgent => ai_test_chat::test_chat(api, cx).await,
         _ => return None,
     })
 }

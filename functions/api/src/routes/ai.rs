@@ -274,4 +274,14 @@ pub(super) const ROUTES: &[Route] = &[
         "Delete a correction",
     )
     .status(204),
+    route(
+        "POST",
+        "/v1/ai-agents/{ai_agent_id}/test-chat",
+        TestAiAgent,
+        "ai_agents.manage",
+        "ai",
+        "Try the agent: it answers these messages with its real prompt, products and model; nothing is sent and no conversation changes (its tokens count in the usage)",
+    )
+    .json("TestChat")
+    .returns("TestChatAnswer"),
 ];

@@ -158,6 +158,7 @@ pub enum Operation {
     ListAiEvaluations,
     CreateAiEvaluation,
     DeleteAiEvaluation,
+    TestAiAgent,
 }
 
 /// How a route's request body is read.

@@ -148,6 +148,15 @@ pub(super) fn patches() -> Vec<(&'static str, &'static str, Value)> {
             ),
         ),
         (
+            "TestChat",
+            "messages",
+            json!({"type": "array", "minItems": 1, "maxItems": shared::ai::test_chat::MAX_MESSAGES,
+                "items": {"type": "object", "required": ["role", "content"], "additionalProperties": false, "properties": {
+                    "role": {"type": "string", "enum": ["user", "assistant"]},
+                    "content": text(shared::ai::test_chat::MAX_CONTENT_CHARS)}},
+                "description": "the last one is the user's"}),
+        ),
+        (
             "UpdateContact",
             "country",
             optional(

@@ -428,3 +428,62 @@ pub struct CreateAiEvaluation {
     /// The messages the correction rests on (default: the customer's message before the reply).
     pub context_message_ids: Option<Vec<String>>,
 }
+
+/// One message of a test conversation (seed 001's TestChatMessage).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestChatMessage {
+    /// user | assistant
+    pub role: String,
+    pub content: String,
+}
+
+/// A test conversation: the agent answers its last (user's) message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestChat {
+    pub messages: Vec<TestChatMessage>,
+}
+
+/// A tool the agent called in the test chat, and what it answered (nothing was changed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestChatToolCall {
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub input: Value,
+    #[schema(value_type = Object)]
+    pub result: Value,
+    pub failed: bool,
+}
+
+/// What the agent would do: reply (and maybe resolve), or hand over and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestChatAnswer {
+    /// The agent that answered (a parent may have routed to a child).
+    pub ai_agent_id: String,
+    pub reply: Option<String>,
+    pub handoff_reason: Option<String>,
+    pub resolved: bool,
+    pub tool_calls: Vec<TestChatToolCall>,
+}
+
+impl From<shared::ai::test_chat::TestChatReply> for TestChatAnswer {
+    fn from(r: shared::ai::test_chat::TestChatReply) -> Self {
+        Self {
+            ai_agent_id: r.ai_agent_id,
+            reply: r.reply,
+            handoff_reason: r.handoff,
+            resolved: r.resolved,
+            tool_calls: r
+                .tool_calls
+                .into_iter()
+                .map(|t| TestChatToolCall {
+                    name: t.name,
+                    input: t.input,
+                    result: t.result,
+                    failed: t.failed,
+                })
+                .collect(),
+        }
+    }
+}

@@ -6,4 +6,5 @@ pub mod evaluations;
 pub mod parts;
 pub mod products;
 pub mod take_over;
+pub mod test_chat;
 pub mod usage;
