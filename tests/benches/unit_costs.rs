@@ -7,6 +7,8 @@
 //!
 //! Under `cargo test` this binary only checks it starts.
 
+#[path = "unit_costs/ai.rs"]
+mod ai;
 #[path = "unit_costs/bot.rs"]
 mod bot;
 #[path = "unit_costs/campaign.rs"]
@@ -323,6 +325,7 @@ async fn main() {
     live_rows(&mut rows).await;
     webhook_row(&mut rows).await;
     bot::bot_row(&mut rows).await;
+    ai::ai_row(&mut rows).await;
     print_table(&rows);
     let baseline = repo_root().join("tests/benches/unit_costs_baseline.json");
     if let Err(rises) = check_baseline(&rows, &baseline) {

@@ -431,6 +431,13 @@ test("an AI agent's answer carries the AI badge, and Take over silences it for t
   await badge.first().waitFor({ timeout: 3 * LIVE });
   assert.match(await ownerA.locator(".bubble.outbound", { hasText: "We ship on Saturdays too." }).textContent(), /AI/);
   await ownerA.locator("#ai-state", { hasText: "AI agent answering" }).waitFor({ timeout: LIVE });
+  // An agent corrects the AI's answer: stored as the agent's example.
+  await ownerA.locator(".bubble.outbound button.correct").first().click();
+  await ownerA.getByLabel("What the AI agent should have answered (it learns from it)").fill("Yes, and Saturday delivery is free.");
+  await ownerA.getByRole("button", { name: "Save correction" }).click();
+  await ownerA.locator("#correction-status", { hasText: "Correction saved" }).waitFor({ timeout: LIVE });
+  const corrections = await api("GET", `/v1/ai-evaluations?ai_agent_id=${aiAgentId}`);
+  assert.equal(corrections.body.data[0].corrected_response, "Yes, and Saturday delivery is free.");
   await ownerA.getByRole("button", { name: "Take over from AI" }).click();
   await ownerA.locator("#ai-state", { hasText: "AI handed over: An agent took the conversation over" }).waitFor({ timeout: LIVE });
   assert.equal(await ownerA.getByRole("button", { name: "Take over from AI" }).isHidden(), true);

@@ -177,38 +177,48 @@ impl Fixture {
     /// Answers every turn on the AI turn queue, one at a time as the FIFO queue hands them out,
     /// deleting each (as Lambda does); answers the records it processed.
     pub async fn answer_turns(&self, service: &ai_agents::AiAgentsService) -> Vec<aws_sdk_sqs::types::Message> {
-        let url = self.stack.queue_url("AiTurnsQueue");
         let mut all = Vec::new();
         loop {
-            let received = self
-                .stack
-                .sqs()
-                .receive_message()
-                .queue_url(&url)
-                .max_number_of_messages(1)
-                .wait_time_seconds(0)
-                .send()
-                .await
-                .expect("receive")
-                .messages
-                .unwrap_or_default();
-            if received.is_empty() {
+            let answered = self.answer_next_turn(service).await;
+            if answered.is_empty() {
                 return all;
             }
-            let (response, _) = service.process(crate::outreach::sqs_event_of(&received)).await;
-            assert!(response.batch_item_failures.is_empty(), "{response:?}");
-            for message in &received {
-                self.stack
-                    .sqs()
-                    .delete_message()
-                    .queue_url(&url)
-                    .receipt_handle(message.receipt_handle().unwrap_or_default())
-                    .send()
-                    .await
-                    .expect("delete");
-            }
-            all.extend(received);
+            all.extend(answered);
         }
+    }
+
+    /// Answers the next turn on the AI turn queue (batch size 1, as the template's event source
+    /// mapping), deleting it.
+    async fn answer_next_turn(&self, service: &ai_agents::AiAgentsService) -> Vec<aws_sdk_sqs::types::Message> {
+        let url = self.stack.queue_url("AiTurnsQueue");
+        let received = self
+            .stack
+            .sqs()
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(1)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("receive")
+            .messages
+            .unwrap_or_default();
+        if received.is_empty() {
+            return received;
+        }
+        let (response, _) = service.process(crate::outreach::sqs_event_of(&received)).await;
+        assert!(response.batch_item_failures.is_empty(), "{response:?}");
+        for message in &received {
+            self.stack
+                .sqs()
+                .delete_message()
+                .queue_url(&url)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+        received
     }
 
     /// A fresh media function, as a new Lambda sandbox would build it.

@@ -34,6 +34,8 @@ export class ConversationPane {
     $("contact-panel").hidden = true;
     $("contact-toggle").setAttribute("aria-expanded", "false");
     $("action-error").textContent = "";
+    $("correction-form").hidden = true;
+    $("correction-status").textContent = "";
     this.reply.clear();
     // Busy until its messages and notes are in; what can be laid out from the conversation itself
     // (head, window state, reply box) is laid out first, so nothing moves under the agent's pointer.
@@ -93,6 +95,29 @@ export class ConversationPane {
     if (!full || this.currentId !== id) return;
     this.conversation = { ...this.conversation, ai: full.ai };
     this.renderHead();
+  }
+
+  /// Opens the correction form for an AI agent's message, prefilled with what it said.
+  openCorrection(messageId) {
+    const message = this.messages.find((m) => m.id === messageId);
+    this.correcting = messageId;
+    $("correction-text").value = (message && message.content && message.content.body) || "";
+    $("correction-status").textContent = "";
+    $("correction-form").hidden = false;
+    $("correction-text").focus();
+  }
+
+  async saveCorrection(event) {
+    event.preventDefault();
+    const text = $("correction-text").value.trim();
+    if (!text || !this.correcting) return;
+    try {
+      await this.api.post("/v1/ai-evaluations", { conversation_id: this.conversation.id, message_id: this.correcting, corrected_response: text });
+      $("correction-form").hidden = true;
+      $("correction-status").textContent = "Correction saved: the AI agent will answer like it.";
+    } catch (error) {
+      $("action-error").textContent = `Could not save the correction: ${error.message}`;
+    }
   }
 
   async takeOver() {
@@ -213,6 +238,12 @@ export class ConversationPane {
     });
     $("assign-me").addEventListener("click", () => this.act("assign", { agent_id: this.hooks.me().id }));
     $("take-over").addEventListener("click", () => this.takeOver());
+    $("message-list").addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-correct]");
+      if (button) this.openCorrection(button.dataset.correct);
+    });
+    $("correction-form").addEventListener("submit", (event) => this.saveCorrection(event));
+    $("correction-cancel").addEventListener("click", () => { $("correction-form").hidden = true; });
     $("resolve").addEventListener("click", () => this.act("resolve", {}));
     $("reopen").addEventListener("click", () => this.act("reopen", {}));
     $("bot-toggle").addEventListener("click", () => this.toggleBot());

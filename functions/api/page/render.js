@@ -165,6 +165,8 @@ export function messageBubble(message) {
     // Who sent it when not a person: the bot, a rule, a campaign (shown before the reply it
     // drew), the AI or Switchboard itself.
     ORIGINS[message.origin] ? el("span", { class: "origin", dataset: { origin: message.origin } }, ORIGINS[message.origin]) : null,
+    // An AI agent's reply can be corrected: its newest corrections are its examples.
+    message.origin === "ai" ? el("button", { type: "button", class: "correct", dataset: { correct: message.id } }, "Correct") : null,
     outbound ? el("span", { class: `ticks ${message.status}`, dataset: { status: message.status } },
       TICKS[message.status] || message.status,
       message.status === "failed" && failureReason(message) ? `: ${failureReason(message)}` : "") : null,
