@@ -342,3 +342,72 @@ async fn the_test_chat_answers_like_the_agent_and_changes_nothing() {
     assert!(conversations["data"].as_array().unwrap().is_empty());
     assert_eq!(chat.api("GET", "/v1/ai-usage", None).await["request_count"], 2);
 }
+
+#[tokio::test]
+async fn a_throttled_model_is_retried_by_the_queue_and_the_daily_token_limit_hands_over() {
+    let bedrock = FakeBedrock::start().await;
+    let mut chat = Chat::new(Fixture::new().await, &bedrock).await;
+    let agent_id = shop_agent(&chat).await;
+    chat.api(
+        "PATCH",
+        &format!("/v1/ai-agents/{agent_id}"),
+        Some(json!({"daily_token_limit": 100, "welcome_message": null})),
+    )
+    .await;
+    chat.ai = chat.f.ai_agents(bedrock.url()).await;
+    // Throttled past the SDK's own retries: the turn goes back to the queue, and its next receive
+    // answers.
+    bedrock.throttle_next(10);
+    chat.n += 1;
+    let at = chrono::Utc::now().timestamp() - 60 + chat.n;
+    chat.f
+        .customer_sends(
+            &chat.f.a,
+            "wamid.ai.throttled",
+            at,
+            "text",
+            json!({"body": "Do you ship on Saturday?"}),
+        )
+        .await;
+    chat.f.automate_queued(&chat.automation).await;
+    let turns = chat.f.stack.drain("AiTurnsQueue").await;
+    let event = outreach::sqs_event_of(&turns);
+    let (response, _) = chat.ai.process(event.clone()).await;
+    assert_eq!(response.batch_item_failures.len(), 1, "retried later, with backoff");
+    bedrock.throttle_next(0);
+    let (response, _) = chat.ai.process(event).await;
+    assert!(response.batch_item_failures.is_empty());
+    // Done: deleted, as Lambda does (a FIFO group's next turn waits behind it until then).
+    chat.f
+        .stack
+        .sqs()
+        .delete_message()
+        .queue_url(chat.f.stack.queue_url("AiTurnsQueue"))
+        .receipt_handle(turns[0].receipt_handle().unwrap())
+        .send()
+        .await
+        .unwrap();
+    chat.f.send_queued().await;
+    let answered: Vec<String> = chat
+        .f
+        .graph
+        .sent()
+        .iter()
+        .filter_map(|s| s.body["text"]["body"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(answered, ["According to what we know: We ship on Saturdays too."]);
+    // That answer spent more than the day's 100 tokens: the next message goes to people.
+    let calls = bedrock.calls().len();
+    assert_eq!(chat.says("And returns?").await, [HANDOFF_MESSAGE]);
+    assert_eq!(bedrock.calls().len(), calls, "no model call past the limit");
+    let conversation = chat.f.conversation_id(&chat.f.a).await;
+    let got = chat
+        .api("GET", &format!("/v1/conversations/{conversation}"), None)
+        .await;
+    assert_eq!(
+        got["ai"]["handoff_reason"],
+        "The AI agent reached its daily token limit"
+    );
+    let usage = chat.api("GET", "/v1/ai-usage", None).await;
+    assert_eq!(usage["data"][0]["refused_count"], 1);
+}

@@ -288,12 +288,13 @@ async fn pacing_holds_the_numbers_rate_across_concurrent_senders() {
     for sent in f.graph.sent() {
         *per_second.entry(sent.second).or_default() += 1;
     }
-    // The pacer reserves at most 5 sends a second; a send reserved at the end of one second can
-    // reach the fake in the next when the machine is loaded (make test runs clippy beside the
-    // tests), at most one per concurrent sender. Without pacing all 15 arrive within one second.
+    // The pacer reserves at most 5 sends a second; a send reserved in one second can reach the
+    // fake in the next when the machine is loaded (make test runs clippy beside the tests), and a
+    // sender sends its batch's records at once, so a second may also see the previous second's
+    // late ones: at most 5 + 5. Without pacing all 15 arrive within one second.
     assert!(
-        per_second.values().all(|n| *n <= 5 + 3),
-        "at most 5 a second, plus one in flight per sender: {per_second:?}"
+        per_second.values().all(|n| *n <= 5 + 5),
+        "at most 5 a second, plus the previous second's late ones: {per_second:?}"
     );
     assert!(
         per_second.len() >= 3,
