@@ -5,14 +5,12 @@ use crate::views::*;
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 
-#[path = "openapi_webhooks.rs"]
-mod webhooks;
-
-#[path = "openapi_automation.rs"]
-mod automation;
-
 #[path = "openapi_ai.rs"]
 mod ai;
+#[path = "openapi_automation.rs"]
+mod automation;
+#[path = "openapi_webhooks.rs"]
+mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(
@@ -102,17 +100,7 @@ mod ai;
     RegisterRequest,
     Registered,
     Permission,
-    PermissionList,
-    Webhook,
-    WebhookList,
-    WebhookCreated,
-    CreateWebhook,
-    UpdateWebhook,
-    SecretRotated,
-    WebhookDelivery,
-    WebhookDeliveryList,
-    RedeliverFailed,
-    Redelivered
+    PermissionList
 )))]
 struct Schemas;
 
@@ -273,6 +261,7 @@ pub fn document() -> Value {
     let mut schemas = Schemas::openapi();
     schemas.merge(automation::Schemas::openapi());
     schemas.merge(ai::Schemas::openapi());
+    schemas.merge(webhooks::Schemas::openapi());
     let mut components = serde_json::to_value(schemas.components).unwrap_or(Value::Null);
     crate::rules::apply(&mut components);
     let mut paths = Map::new();

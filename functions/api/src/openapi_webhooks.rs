@@ -1,6 +1,24 @@
-//! The document's outgoing webhooks (OpenAPI 3.1's top-level `webhooks`), from the event catalogue.
+//! The document's outgoing webhooks: the endpoints' and deliveries' schemas, and OpenAPI 3.1's
+//! top-level `webhooks` from the event catalogue.
 
+use crate::views::*;
 use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    Webhook,
+    WebhookList,
+    WebhookCreated,
+    CreateWebhook,
+    UpdateWebhook,
+    SecretRotated,
+    WebhookDelivery,
+    WebhookDeliveryList,
+    RedeliverFailed,
+    Redelivered
+)))]
+pub(super) struct Schemas;
 
 /// OpenAPI 3.1's `webhooks`: each event an outgoing webhook may receive, with its body's schema
 /// and the Standard Webhooks headers it is signed with.

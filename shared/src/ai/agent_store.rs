@@ -5,8 +5,8 @@
 use crate::ai::agent::AiAgent;
 use crate::ai::ports::AgentBook;
 use crate::platform::StoreError;
-use crate::platform::items::{record_item, s};
-use crate::platform::records::{Records, condition_failed};
+use crate::platform::items::record_item;
+use crate::platform::records::Records;
 use crate::platform::table;
 use crate::platform::ttl_cache::TtlCache;
 use std::time::Duration;
@@ -43,26 +43,14 @@ impl AgentBook for AiAgentStore {
 
     async fn put_agent(&self, agent: &AiAgent, read_at: Option<&str>) -> Result<(), StoreError> {
         let key = table::ai_agent(&agent.org_id, &agent.ai_agent_id);
-        let item = record_item(agent, &key, AI_AGENT)?;
-        let put = self
-            .records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item));
-        let put = match read_at {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(at) => put
-                .condition_expression("updated_at = :was")
-                .expression_attribute_values(":was", s(at)),
-        };
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict(
-                "the AI agent changed meanwhile (or its id is taken); read it again".into(),
-            )),
-            Err(err) => Err(StoreError::aws("PutItem(AI agent)", err)),
-        }
+        self.records
+            .put_whole(
+                record_item(agent, &key, AI_AGENT)?,
+                read_at,
+                "the AI agent",
+                "PutItem(AI agent)",
+            )
+            .await
     }
 
     async fn delete_agent(&self, org_id: &str, ai_agent_id: &str) -> Result<bool, StoreError> {

@@ -54,6 +54,31 @@ fn pair(a: &str, b: &str) -> (String, String) {
     (a.into(), b.into())
 }
 
+/// The agent's usage on the day, a new one if it has none.
+fn day_of<'a>(state: &'a mut State, org_id: &str, ai_agent_id: &str, date: &str) -> &'a mut UsageDay {
+    state
+        .usage
+        .entry((org_id.into(), date.into(), ai_agent_id.into()))
+        .or_insert_with(|| UsageDay {
+            org_id: org_id.into(),
+            ai_agent_id: ai_agent_id.into(),
+            date: date.into(),
+            ..Default::default()
+        })
+}
+
+/// The conversation's session, a new one if it has none.
+fn session_of<'a>(state: &'a mut State, org_id: &str, conversation_id: &str) -> &'a mut Session {
+    state
+        .sessions
+        .entry(pair(org_id, conversation_id))
+        .or_insert_with(|| Session {
+            org_id: org_id.into(),
+            conversation_id: conversation_id.into(),
+            ..Default::default()
+        })
+}
+
 #[async_trait::async_trait]
 impl AgentBook for MemoryAi {
     async fn agents(&self, org_id: &str) -> Result<Vec<AiAgent>, StoreError> {
@@ -199,14 +224,7 @@ impl Sessions for MemoryAi {
         limit: Option<u32>,
     ) -> Result<TurnCount, StoreError> {
         let mut state = self.state();
-        let session = state
-            .sessions
-            .entry(pair(org_id, conversation_id))
-            .or_insert_with(|| Session {
-                org_id: org_id.into(),
-                conversation_id: conversation_id.into(),
-                ..Default::default()
-            });
+        let session = session_of(&mut state, org_id, conversation_id);
         if session.silenced() {
             return Ok(TurnCount::Silenced);
         }
@@ -223,14 +241,7 @@ impl Sessions for MemoryAi {
 
     async fn route(&self, org_id: &str, conversation_id: &str, ai_agent_id: &str) -> Result<(), StoreError> {
         let mut state = self.state();
-        let session = state
-            .sessions
-            .entry(pair(org_id, conversation_id))
-            .or_insert_with(|| Session {
-                org_id: org_id.into(),
-                conversation_id: conversation_id.into(),
-                ..Default::default()
-            });
+        let session = session_of(&mut state, org_id, conversation_id);
         session.ai_agent_id = Some(ai_agent_id.into());
         Ok(())
     }
@@ -244,14 +255,7 @@ impl Sessions for MemoryAi {
         at_ms: i64,
     ) -> Result<Option<i64>, StoreError> {
         let mut state = self.state();
-        let session = state
-            .sessions
-            .entry(pair(org_id, conversation_id))
-            .or_insert_with(|| Session {
-                org_id: org_id.into(),
-                conversation_id: conversation_id.into(),
-                ..Default::default()
-            });
+        let session = session_of(&mut state, org_id, conversation_id);
         match &session.handoff_message_id {
             Some(same) if same == message_id => return Ok(session.handed_off_ms),
             Some(_) if session.silenced() => return Ok(None),
@@ -278,15 +282,7 @@ impl Sessions for MemoryAi {
 impl UsageMeter for MemoryAi {
     async fn admit(&self, org_id: &str, ai_agent_id: &str, date: &str, limit: Option<u64>) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let day = state
-            .usage
-            .entry((org_id.into(), date.into(), ai_agent_id.into()))
-            .or_insert_with(|| UsageDay {
-                org_id: org_id.into(),
-                ai_agent_id: ai_agent_id.into(),
-                date: date.into(),
-                ..Default::default()
-            });
+        let day = day_of(&mut state, org_id, ai_agent_id, date);
         if limit.is_some_and(|limit| day.total_tokens() >= limit) {
             day.refused_count += 1;
             return Ok(false);
@@ -305,15 +301,7 @@ impl UsageMeter for MemoryAi {
         cost_micros: u64,
     ) -> Result<(), StoreError> {
         let mut state = self.state();
-        let day = state
-            .usage
-            .entry((org_id.into(), date.into(), ai_agent_id.into()))
-            .or_insert_with(|| UsageDay {
-                org_id: org_id.into(),
-                ai_agent_id: ai_agent_id.into(),
-                date: date.into(),
-                ..Default::default()
-            });
+        let day = day_of(&mut state, org_id, ai_agent_id, date);
         day.prompt_tokens += prompt_tokens;
         day.completion_tokens += completion_tokens;
         day.cost_micros += cost_micros;

@@ -26,6 +26,8 @@ pub mod product_store;
 pub mod responder;
 pub mod session_store;
 pub mod test_chat;
+#[cfg(test)]
+mod test_world;
 pub mod turn;
 pub mod turn_queue;
 pub mod usage_store;

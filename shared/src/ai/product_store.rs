@@ -5,8 +5,8 @@
 use crate::ai::catalog::Product;
 use crate::ai::ports::ProductBook;
 use crate::platform::StoreError;
-use crate::platform::items::{record_item, s};
-use crate::platform::records::{Records, condition_failed};
+use crate::platform::items::record_item;
+use crate::platform::records::Records;
 use crate::platform::table;
 use crate::platform::ttl_cache::TtlCache;
 
@@ -38,25 +38,14 @@ impl ProductBook for ProductStore {
 
     async fn put_product(&self, product: &Product, read_at: Option<&str>) -> Result<(), StoreError> {
         let key = table::ai_product(&product.org_id, &product.ai_agent_id, &product.product_id);
-        let put = self
-            .records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(record_item(product, &key, PRODUCT)?));
-        let put = match read_at {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(at) => put
-                .condition_expression("updated_at = :was")
-                .expression_attribute_values(":was", s(at)),
-        };
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict(
-                "the product changed meanwhile (or its id is taken); read it again".into(),
-            )),
-            Err(err) => Err(StoreError::aws("PutItem(AI product)", err)),
-        }
+        self.records
+            .put_whole(
+                record_item(product, &key, PRODUCT)?,
+                read_at,
+                "the product",
+                "PutItem(AI product)",
+            )
+            .await
     }
 
     async fn delete_product(&self, org_id: &str, ai_agent_id: &str, product_id: &str) -> Result<bool, StoreError> {

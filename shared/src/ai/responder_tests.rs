@@ -6,7 +6,7 @@ use crate::ai::agent::{Assignment, CHANNEL};
 use crate::ai::contract::agent;
 use crate::ai::handoff::{HandoffRule, Trigger};
 use crate::ai::memory::{MemoryAi, ScriptedModel, text_message};
-use crate::ai::model::{ChatMessage, Part, Usage};
+use crate::ai::model::{ChatMessage, Part};
 use crate::ai::ports::UsageMeter;
 use crate::automation::memory::RecordingEffects;
 use crate::bot::memory::RecordingSends;
@@ -54,20 +54,7 @@ async fn world(agents: Vec<AiAgent>) -> World {
     let sends = Arc::new(RecordingSends::default());
     let effects = Arc::new(RecordingEffects::default());
     let responder = AiResponder::new(
-        AiPorts {
-            agents: ai.clone(),
-            products: ai.clone(),
-            evaluations: ai.clone(),
-            sessions: ai.clone(),
-            usage: ai.clone(),
-            model: model.clone(),
-            conversations: inbox.clone(),
-            contacts: inbox.clone(),
-            contexts: ai.clone(),
-            messages: ai.clone(),
-            sends: sends.clone(),
-            effects: effects.clone(),
-        },
+        crate::ai::test_world::ports(&ai, &inbox, &model, &sends, &effects),
         Clock::fixed(T),
         None,
     );
@@ -81,31 +68,7 @@ async fn world(agents: Vec<AiAgent>) -> World {
     }
 }
 
-fn text(reply: &str, tokens: (u64, u64)) -> Result<Reply, ModelError> {
-    Ok(Reply {
-        parts: vec![Part::Text(reply.into())],
-        stop: crate::ai::model::Stop::EndTurn,
-        usage: Usage {
-            input_tokens: tokens.0,
-            output_tokens: tokens.1,
-        },
-    })
-}
-
-fn tool(name: &str, input: Value) -> Result<Reply, ModelError> {
-    Ok(Reply {
-        parts: vec![Part::ToolUse {
-            id: format!("tu_{name}"),
-            name: name.into(),
-            input,
-        }],
-        stop: crate::ai::model::Stop::ToolUse,
-        usage: Usage {
-            input_tokens: 100,
-            output_tokens: 10,
-        },
-    })
-}
+use crate::ai::test_world::{text, tool};
 
 impl World {
     /// The customer writes message `n`; its turn job.

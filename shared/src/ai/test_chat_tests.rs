@@ -1,9 +1,8 @@
 use super::*;
 use crate::ai::contract::agent;
 use crate::ai::memory::{MemoryAi, ScriptedModel};
-use crate::ai::model::{ModelError, Reply, Stop, Usage};
 use crate::ai::ports::AgentBook;
-use crate::ai::responder::AiPorts;
+use crate::ai::test_world::{text, tool};
 use crate::automation::memory::RecordingEffects;
 use crate::bot::memory::RecordingSends;
 use crate::inbox::memory::MemoryInbox;
@@ -27,20 +26,7 @@ async fn world() -> World {
     let sends = Arc::new(RecordingSends::default());
     let effects = Arc::new(RecordingEffects::default());
     let responder = AiResponder::new(
-        AiPorts {
-            agents: ai.clone(),
-            products: ai.clone(),
-            evaluations: ai.clone(),
-            sessions: ai.clone(),
-            usage: ai.clone(),
-            model: model.clone(),
-            conversations: inbox.clone(),
-            contacts: inbox.clone(),
-            contexts: ai.clone(),
-            messages: ai.clone(),
-            sends: sends.clone(),
-            effects: effects.clone(),
-        },
+        crate::ai::test_world::ports(&ai, &inbox, &model, &sends, &effects),
         Clock::fixed(1_796_378_400_000),
         None,
     );
@@ -67,30 +53,12 @@ fn said(messages: &[(&str, &str)]) -> TestChatRequest {
     }
 }
 
-fn reply(parts: Vec<Part>, stop: Stop) -> Result<Reply, ModelError> {
-    Ok(Reply {
-        parts,
-        stop,
-        usage: Usage {
-            input_tokens: 10,
-            output_tokens: 5,
-        },
-    })
-}
-
 #[tokio::test]
 async fn the_test_chat_answers_and_records_tools_without_touching_any_conversation() {
     let w = world().await;
     w.model
-        .then(reply(
-            vec![Part::ToolUse {
-                id: "t1".into(),
-                name: "update_contact_context".into(),
-                input: json!({"facts": {"size": 42}}),
-            }],
-            Stop::ToolUse,
-        ))
-        .then(reply(vec![Part::Text("Size 42 it is.".into())], Stop::EndTurn));
+        .then(tool("update_contact_context", json!({"facts": {"size": 42}})))
+        .then(text("Size 42 it is.", (10, 5)));
     let answer = w
         .responder
         .test_chat(&said(&[("user", "hi"), ("assistant", "Hello!"), ("user", "I wear 42")]))
@@ -112,14 +80,7 @@ async fn the_test_chat_answers_and_records_tools_without_touching_any_conversati
 #[tokio::test]
 async fn a_handoff_is_reported_not_made() {
     let w = world().await;
-    w.model.then(reply(
-        vec![Part::ToolUse {
-            id: "t1".into(),
-            name: "handoff".into(),
-            input: json!({"reason": "wants a person"}),
-        }],
-        Stop::ToolUse,
-    ));
+    w.model.then(tool("handoff", json!({"reason": "wants a person"})));
     let answer = w
         .responder
         .test_chat(&said(&[("user", "a person please")]))

@@ -50,25 +50,7 @@ impl ScenarioStore {
     }
 
     async fn put_whole(&self, item: Item, read_at: Option<&str>, operation: &'static str) -> Result<(), StoreError> {
-        let put = self
-            .records
-            .client
-            .put_item()
-            .table_name(&self.records.table)
-            .set_item(Some(item));
-        let put = match read_at {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(at) => put
-                .condition_expression("updated_at = :was")
-                .expression_attribute_values(":was", s(at)),
-        };
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(err) if condition_failed(&err) => Err(StoreError::Conflict(
-                "it changed meanwhile (or its id is taken); read it again".into(),
-            )),
-            Err(err) => Err(StoreError::aws(operation, err)),
-        }
+        self.records.put_whole(item, read_at, "it", operation).await
     }
 
     /// Deletes a scenario; `false` when there was none.

@@ -346,6 +346,32 @@ impl Records {
         }
     }
 
+    /// Writes a record whole: a new one only if its key is free (`read_at` none), a changed one
+    /// only if its `updated_at` is still `read_at` (what was read); otherwise `Conflict` saying
+    /// `what` changed meanwhile.
+    pub async fn put_whole(
+        &self,
+        item: Item,
+        read_at: Option<&str>,
+        what: &str,
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        let put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let put = match read_at {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(at) => put
+                .condition_expression("updated_at = :was")
+                .expression_attribute_values(":was", s(at)),
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if condition_failed(&err) => Err(StoreError::Conflict(format!(
+                "{what} changed meanwhile (or its id is taken); read it again"
+            ))),
+            Err(err) => Err(StoreError::aws(operation, err)),
+        }
+    }
+
     /// `ADD amount` to a number attribute, answering its new value.
     pub async fn add(&self, key: &Key, attribute: &str, amount: i64) -> Result<i64, StoreError> {
         let output = self
