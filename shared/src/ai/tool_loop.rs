@@ -59,15 +59,23 @@ impl AiResponder {
         let mut messages = history.clone();
         let mut resolve = false;
         let mut routed_once = false;
+        // The agent's products and corrections, read once per agent (again only after routing).
+        let mut read_for: Option<&str> = None;
+        let mut products = Vec::new();
+        let mut examples = Vec::new();
         for _ in 0..MAX_TOOL_ROUNDS {
+            if read_for != Some(agent.ai_agent_id.as_str()) {
+                products = self.ports.products.products(org, &agent.ai_agent_id).await?;
+                let corrections = self
+                    .ports
+                    .evaluations
+                    .evaluations(org, &agent.ai_agent_id, evaluation::EXAMPLES * 2)
+                    .await?;
+                examples = evaluation::examples(&corrections);
+                read_for = Some(agent.ai_agent_id.as_str());
+            }
             let targets = orchestration::targets(agent, agents);
-            let products = self.ports.products.products(org, &agent.ai_agent_id).await?;
-            let corrections = self
-                .ports
-                .evaluations
-                .evaluations(org, &agent.ai_agent_id, evaluation::EXAMPLES * 2)
-                .await?;
-            let system = turn::system_prompt(agent, contact, &evaluation::examples(&corrections));
+            let system = turn::system_prompt(agent, contact, &examples);
             let tools = turn::tools(&targets, products.iter().any(|p| p.is_active));
             let prompt = turn::prompt(agent, system, messages.clone(), tools, self.guardrail.clone());
             let reply = match self.call(org, agent, &prompt, last_try).await? {
